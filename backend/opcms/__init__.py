@@ -1,0 +1,3 @@
+"""OP-CMS: customer operations and settlement platform."""
+
+__version__ = "0.1.0"

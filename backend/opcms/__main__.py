@@ -1,0 +1,4 @@
+from opcms.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Dashboard and customer analytics (DESIGN §11)."""

@@ -1,0 +1,92 @@
+"""The Sanic app factory: every process (``opcms api``, tests) builds its app here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, file
+from sanic_ext import Extend
+from sanic_ext.extensions.openapi import openapi
+
+from opcms import __version__
+from opcms.audit.api import bp as audit_bp
+from opcms.auth.api import bp as auth_bp
+from opcms.auth.middleware import jwt_middleware
+from opcms.core.db import close_db, init_db
+from opcms.core.errors import NotFound
+from opcms.core.http import JSONErrorHandler, endpoint
+from opcms.core.logging import logging_config
+from opcms.core.observability import health, install_request_tracking
+from opcms.core.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+BLUEPRINTS = (auth_bp, audit_bp, health)
+
+
+def create_app(settings: Settings | None = None, *, name: str = "opcms") -> Sanic:
+    settings = settings or get_settings()
+    app = Sanic(
+        name,
+        log_config=logging_config(settings.log_level, settings.log_format),
+        error_handler=JSONErrorHandler(),
+    )
+    app.config.update(
+        OAS_UI_DEFAULT="swagger",
+        OAS_URL_PREFIX="/docs",
+        OAS_UI_REDOC=False,
+        OAS_AUTODOC=False,
+        REQUEST_MAX_SIZE=50 * 1024 * 1024,
+        FALLBACK_ERROR_FORMAT="json",
+        CORS=False,
+        HEALTH=False,
+        # our handler renders errors; sanic-ext must not replace it
+        MOTD=settings.env != "test",
+    )
+    app.ctx.settings = settings
+    Extend(app)
+    app.ext.openapi.describe("OP-CMS API", version=__version__, description="Customer operations and settlement")
+    app.ext.openapi.add_security_scheme("bearerAuth", "http", scheme="bearer", bearer_format="JWT")
+
+    install_request_tracking(app)
+    app.register_middleware(jwt_middleware, "request", priority=50)
+    for blueprint in BLUEPRINTS:
+        app.blueprint(blueprint)
+    _serve_frontend(app, settings.frontend_dist)
+
+    async def _open_db(app: Sanic) -> None:
+        await init_db(settings)
+
+    async def _close_db(app: Sanic) -> None:
+        await close_db()
+
+    app.before_server_start(_open_db)
+    app.after_server_stop(_close_db)
+    return app
+
+
+def _serve_frontend(app: Sanic, dist: Path) -> None:
+    """The built admin UI: its assets, and index.html for every other non-API path (SPA)."""
+    index = dist / "index.html"
+    if (dist / "assets").is_dir():
+        app.static("/assets", dist / "assets", name="frontend_assets")
+
+    @app.get("/", name="spa_root")
+    @openapi.exclude()
+    @endpoint(public=True)
+    async def spa_root(request: Request) -> HTTPResponse:
+        return await _index(index)
+
+    @app.get("/<path:path>", name="spa_fallback")
+    @openapi.exclude()
+    @endpoint(public=True)
+    async def spa_fallback(request: Request, path: str) -> HTTPResponse:
+        if path.startswith(("api/", "assets/", "docs")) or path == "api":
+            raise NotFound(f"No route for /{path}", code="route_not_found")
+        return await _index(index)
+
+
+async def _index(index: Path) -> HTTPResponse:
+    if not index.is_file():
+        raise NotFound("The admin UI is not built (run `make frontend`)", code="ui_not_built")
+    return await file(index, headers={"Cache-Control": "no-cache"})

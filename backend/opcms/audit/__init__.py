@@ -1,0 +1,1 @@
+"""Reading the audit log (the log itself is written by opcms.core.audit)."""

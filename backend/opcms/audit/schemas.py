@@ -1,0 +1,45 @@
+"""Audit log read shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from opcms.core.schemas import Page, PageQuery, PublicSchema
+
+
+class AuditLogPublic(PublicSchema):
+    id: int
+    occurred_at: dt.datetime
+    actor: str
+    actor_user_id: int | None
+    action: str
+    entity_type: str
+    entity_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    message: str
+    request_id: str | None
+    client_ip: str | None
+
+
+class AuditLogQuery(PageQuery):
+    entity_type: str | None = Field(default=None, max_length=64)
+    entity_id: str | None = Field(default=None, max_length=64)
+    actor: str | None = Field(default=None, max_length=64)
+    action: str | None = Field(default=None, max_length=32)
+    request_id: str | None = Field(default=None, max_length=64)
+    since: dt.datetime | None = Field(default=None, description="occurred at or after (ISO 8601)")
+    until: dt.datetime | None = Field(default=None, description="occurred before (ISO 8601)")
+
+    @model_validator(mode="after")
+    def _range(self) -> "AuditLogQuery":
+        if self.since and self.until and self.until <= self.since:
+            raise ValueError("until must be after since")
+        return self
+
+
+class AuditLogPage(Page[AuditLogPublic]):
+    pass

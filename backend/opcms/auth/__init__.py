@@ -1,0 +1,1 @@
+"""Users, roles, sessions and tokens (DESIGN §12)."""

@@ -1,0 +1,64 @@
+"""Users and the records behind their sessions (token families and refresh tokens)."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from opcms.core.models import AuditedModel
+
+
+class User(AuditedModel):
+    username = fields.CharField(max_length=64, unique=True)
+    display_name = fields.CharField(max_length=128, default="")
+    role = fields.CharField(max_length=16)
+    password_hash = fields.CharField(max_length=255)
+    is_active = fields.BooleanField(default=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    audit_entity = "user"
+    audit_masked = frozenset({"password_hash"})
+
+    class Meta:
+        table = "auth_user"
+
+
+class TokenFamily(Model):
+    """One login: every access and refresh token it begets shares the family.
+
+    Revoking the family (logout, refresh-token reuse, password reset) kills them all at once.
+    """
+
+    id = fields.CharField(max_length=32, primary_key=True)
+    user = fields.ForeignKeyField("opcms.User", related_name="token_families", on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+    revoked_reason = fields.CharField(max_length=32, null=True)
+
+    class Meta:
+        table = "auth_token_family"
+
+
+class RefreshToken(Model):
+    """A refresh token is single use: using it marks it used and issues its successor."""
+
+    jti = fields.CharField(max_length=32, primary_key=True)
+    family = fields.ForeignKeyField("opcms.TokenFamily", related_name="refresh_tokens", on_delete=fields.CASCADE)
+    issued_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "auth_refresh_token"
+
+
+class LoginThrottle(Model):
+    """Failed-login counter for one key (``user:<name>`` or ``ip:<address>``)."""
+
+    key = fields.CharField(max_length=128, primary_key=True)
+    failures = fields.IntField(default=0)
+    window_started_at = fields.DatetimeField()
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "auth_login_throttle"

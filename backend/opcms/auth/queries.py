@@ -1,0 +1,24 @@
+"""User list reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.expressions import Q
+
+from opcms.auth.models import User
+from opcms.auth.schemas import UserListQuery
+from opcms.core.pagination import paginate
+
+SORTABLE = ("id", "username", "display_name", "role", "created_at", "last_login_at")
+
+
+async def list_users(query: UserListQuery) -> dict[str, Any]:
+    qs = User.with_deleted() if query.include_deleted else User.all()
+    if query.keyword:
+        qs = qs.filter(Q(username__icontains=query.keyword) | Q(display_name__icontains=query.keyword))
+    if query.role:
+        qs = qs.filter(role=query.role)
+    if query.is_active is not None:
+        qs = qs.filter(is_active=query.is_active)
+    return await paginate(qs, query, sortable=SORTABLE, default_sort="id")

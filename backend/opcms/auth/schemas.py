@@ -1,0 +1,95 @@
+"""Request and response shapes of the auth and users API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from opcms.auth.passwords import MIN_PASSWORD_LENGTH
+from opcms.core.permissions import Role, permissions_of
+from opcms.core.schemas import Page, PageQuery, PublicSchema, Schema
+
+RoleName = Literal["admin", "finance", "operator", "auditor"]
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$"
+
+
+class LoginRequest(Schema):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RefreshRequest(Schema):
+    refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class TokenPair(PublicSchema):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class UserPublic(PublicSchema):
+    id: int
+    username: str
+    display_name: str
+    role: RoleName
+    is_active: bool
+    last_login_at: dt.datetime | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    is_deleted: bool = False
+
+
+class Me(UserPublic):
+    permissions: list[str]
+
+    @classmethod
+    def of(cls, user: object) -> "Me":
+        base = UserPublic.model_validate(user).model_dump()
+        return cls(**base, permissions=sorted(permissions_of(base["role"])))
+
+
+def _password_rule(value: str) -> str:
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if value.isdigit() or value.isalpha():
+        raise ValueError("must mix letters with digits or symbols")
+    return value
+
+
+class UserCreate(Schema):
+    username: str = Field(pattern=USERNAME_PATTERN)
+    display_name: str = Field(default="", max_length=128)
+    role: RoleName
+    password: str = Field(max_length=256)
+
+    _check_password = field_validator("password")(lambda cls, v: _password_rule(v))
+
+
+class UserUpdate(Schema):
+    display_name: str | None = Field(default=None, max_length=128)
+    role: RoleName | None = None
+    is_active: bool | None = None
+
+
+class PasswordReset(Schema):
+    password: str = Field(max_length=256)
+
+    _check_password = field_validator("password")(lambda cls, v: _password_rule(v))
+
+
+class UserListQuery(PageQuery):
+    keyword: str | None = Field(default=None, max_length=64)
+    role: RoleName | None = None
+    is_active: bool | None = None
+    include_deleted: bool = False
+
+
+class UserPage(Page[UserPublic]):
+    pass
+
+
+ROLES = [r.value for r in Role]

@@ -1,0 +1,1 @@
+"""Auth use cases: sessions (login, refresh, logout) and user administration."""

@@ -1,0 +1,1 @@
+"""Invoices and invoice runs (DESIGN §7)."""

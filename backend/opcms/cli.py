@@ -1,0 +1,281 @@
+"""The ``opcms`` command line (also ``python -m opcms``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from opcms.core.settings import SettingsError, get_settings
+
+
+def _settings_or_exit() -> Any:
+    try:
+        return get_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _with_db(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+    from opcms.core.db import close_db, init_db
+
+    async def runner() -> Any:
+        await init_db()
+        try:
+            return await fn(*args)
+        finally:
+            await close_db()
+
+    return asyncio.run(runner())
+
+
+# --- processes ----------------------------------------------------------------------------------
+def cmd_api(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit()
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    from opcms.app import create_app
+
+    loader = AppLoader(factory=create_app)
+    app = loader.load()
+    app.prepare(host=settings.host, port=settings.port, workers=settings.api_workers, access_log=False, single_process=settings.api_workers == 1)
+    Sanic.serve(primary=app, app_loader=loader)
+    return 0
+
+
+def _celery_argv(kind: str, args: argparse.Namespace) -> list[str]:
+    settings = get_settings()
+    argv = [kind, f"--loglevel={settings.log_level}"]
+    if kind == "worker":
+        if settings.broker_url.startswith("filesystem") or args.beat:
+            # the embedded shape: one process, no fork, beat inside
+            argv += ["--pool=solo"]
+        else:
+            argv += [f"--concurrency={args.concurrency}"]
+        if args.beat:
+            argv += ["--beat", f"--schedule={settings.var_dir / 'celerybeat-schedule'}"]
+    if kind == "beat":
+        argv += [f"--schedule={settings.var_dir / 'celerybeat-schedule'}"]
+    return argv
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _settings_or_exit()
+    from opcms.core.celery_app import configure_celery
+
+    configure_celery().worker_main(_celery_argv("worker", args))
+    return 0
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    _settings_or_exit()
+    from opcms.core.celery_app import configure_celery
+
+    configure_celery().start(_celery_argv("beat", args))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Embedded default: API and a worker with embedded beat, stopped together on Ctrl-C."""
+    settings = _settings_or_exit()
+    me = [sys.executable, "-m", "opcms"]
+    children = [
+        subprocess.Popen([*me, "api"]),
+        subprocess.Popen([*me, "worker", "--beat"]),
+    ]
+    print(f"OP-CMS is starting at http://{settings.host}:{settings.port}  (API docs: /docs; Ctrl-C stops)", flush=True)
+    stopping = False
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping:
+        for child in children:
+            if child.poll() is not None:
+                print(f"opcms run: {child.args[-2:]} exited with {child.returncode}; stopping", file=sys.stderr)
+                exit_code = child.returncode or 1
+                stopping = True
+        time.sleep(0.3)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    print("OP-CMS stopped.", flush=True)
+    return exit_code
+
+
+# --- database -----------------------------------------------------------------------------------
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _settings_or_exit()
+    from tortoise import Tortoise
+    from tortoise.migrations.api.migrate import migrate
+
+    from opcms.core.db import config_from_settings
+
+    async def run() -> None:
+        try:
+            await migrate(config=config_from_settings())
+        finally:
+            await Tortoise.close_connections()
+
+    asyncio.run(run())
+    print("migrations applied", flush=True)
+    return 0
+
+
+def cmd_makemigrations(args: argparse.Namespace) -> int:
+    """Developer tool: write a migration for model changes (Tortoise's autodetector)."""
+    _settings_or_exit()
+    from tortoise.cli.cli import run_cli_async
+
+    argv = ["--config", "opcms.core.db.TORTOISE_ORM", "makemigrations"]
+    if args.name:
+        argv += ["--name", args.name]
+    return asyncio.run(run_cli_async(argv))
+
+
+# --- users --------------------------------------------------------------------------------------
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("passwords do not match")
+    return first
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    _settings_or_exit()
+    from opcms.auth.schemas import UserCreate
+    from opcms.auth.services.users import create_user
+    from opcms.core.context import acting_as, system_actor
+    from opcms.core.errors import AppError
+    from opcms.core.http import validate_model
+
+    password = _read_password(args)
+
+    async def run() -> int:
+        with acting_as(system_actor("createuser")):
+            data = validate_model(
+                UserCreate,
+                {"username": args.username, "role": args.role, "password": password, "display_name": args.display_name or ""},
+            )
+            user = await create_user(data)
+        print(f"created user {user.username} ({user.role}), id {user.id}")
+        return 0
+
+    try:
+        return _with_db(run)
+    except AppError as error:
+        details = "; ".join(f"{d.get('field')}: {d.get('message')}" for d in error.details)
+        print(f"error: {error.message}{' (' + details + ')' if details else ''}", file=sys.stderr)
+        return 1
+
+
+DEMO_ROLES = ("admin", "finance", "operator", "auditor")
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    """Demo data for the embedded default: one user per role sharing a generated password."""
+    settings = _settings_or_exit()
+    from opcms.auth.services.users import ensure_user
+    from opcms.core.context import acting_as, system_actor
+
+    credentials = settings.var_dir / "demo-login.txt"
+    if credentials.exists():
+        password = credentials.read_text().split("password:", 1)[1].strip()
+    else:
+        password = f"Demo-{secrets.token_urlsafe(9)}"
+
+    async def run() -> list[str]:
+        created = []
+        with acting_as(system_actor("seed-demo")):
+            for role in DEMO_ROLES:
+                _, was_created = await ensure_user(role, role, password, display_name=f"演示{role}")
+                if was_created:
+                    created.append(role)
+        return created
+
+    created = _with_db(run)
+    if created or not credentials.exists():
+        credentials.write_text(f"users: {', '.join(DEMO_ROLES)}\npassword: {password}\n")
+        credentials.chmod(0o600)
+    print(f"demo users ready ({', '.join(created) or 'already there'}); login in {credentials}")
+    return 0
+
+
+def cmd_print_login(args: argparse.Namespace) -> int:
+    settings = _settings_or_exit()
+    credentials = settings.var_dir / "demo-login.txt"
+    password = credentials.read_text().split("password:", 1)[1].strip() if credentials.exists() else "(run opcms seed-demo)"
+    print(
+        f"\n  OP-CMS  http://{settings.host}:{settings.port}   API docs http://{settings.host}:{settings.port}/docs\n"
+        f"  login   admin / {password}   (also finance, operator, auditor with the same password)\n",
+        flush=True,
+    )
+    return 0
+
+
+def cmd_permissions(args: argparse.Namespace) -> int:
+    from opcms.core.permissions import matrix_markdown
+
+    sys.stdout.write(matrix_markdown())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="opcms", description="OP-CMS command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="embedded default: API + worker with embedded beat").set_defaults(fn=cmd_run)
+    sub.add_parser("api", help="the HTTP API on OPCMS_HOST:OPCMS_PORT").set_defaults(fn=cmd_api)
+    worker = sub.add_parser("worker", help="a Celery worker")
+    worker.add_argument("--beat", action="store_true", help="run beat inside this worker (embedded shape)")
+    worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
+    worker.set_defaults(fn=cmd_worker)
+    sub.add_parser("beat", help="the Celery beat scheduler (exactly one)").set_defaults(fn=cmd_beat)
+    sub.add_parser("migrate", help="apply schema migrations").set_defaults(fn=cmd_migrate)
+    mk = sub.add_parser("makemigrations", help="write a migration for model changes (developers)")
+    mk.add_argument("--name")
+    mk.set_defaults(fn=cmd_makemigrations)
+
+    cu = sub.add_parser("createuser", help="make a user")
+    cu.add_argument("username")
+    cu.add_argument("--role", required=True, choices=DEMO_ROLES)
+    cu.add_argument("--display-name")
+    cu.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    cu.set_defaults(fn=cmd_createuser)
+
+    seed = sub.add_parser("seed-demo", help="demo data for the embedded default")
+    seed.add_argument("--customers", type=int, default=0, help="(customers arrive with the customers domain)")
+    seed.set_defaults(fn=cmd_seed_demo)
+    sub.add_parser("print-login", help="print the URL and the demo login").set_defaults(fn=cmd_print_login)
+    perms = sub.add_parser("permissions", help="print the role → permission matrix")
+    perms.add_argument("--markdown", action="store_true")
+    perms.set_defaults(fn=cmd_permissions)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    raise SystemExit(args.fn(args))

@@ -1,0 +1,1 @@
+"""Plumbing shared by every domain: settings, db, errors, http, audit, celery."""

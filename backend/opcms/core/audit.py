@@ -1,0 +1,99 @@
+"""The append-only audit log: one row for every write, login and failed login.
+
+Models built on :class:`opcms.core.models.AuditedModel` write their rows automatically; other
+events (login, logout, token reuse) call :func:`record_audit`. Rows are written on the same
+connection as the change they describe, so a rolled-back change leaves no audit row behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+from typing import Any
+
+from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+from opcms.core.context import current_actor, current_client_ip, current_request_id
+
+
+class AuditAction(str, enum.Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    RESTORE = "restore"
+    STATUS_CHANGE = "status_change"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    TOKEN_REUSE = "token_reuse"
+
+
+class AuditLog(Model):
+    """An immutable record of one write. Never updated, never deleted."""
+
+    id = fields.BigIntField(primary_key=True)
+    occurred_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    actor = fields.CharField(max_length=64, db_index=True)
+    actor_user_id = fields.BigIntField(null=True)
+    action = fields.CharField(max_length=32, db_index=True)
+    entity_type = fields.CharField(max_length=64)
+    entity_id = fields.CharField(max_length=64, null=True)
+    before = fields.JSONField(null=True)
+    after = fields.JSONField(null=True)
+    message = fields.CharField(max_length=255, default="")
+    request_id = fields.CharField(max_length=64, null=True)
+    client_ip = fields.CharField(max_length=45, null=True)
+
+    class Meta:
+        table = "audit_log"
+        indexes = (("entity_type", "entity_id"),)
+        ordering = ("-id",)
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_in_db:
+            raise PermissionError("audit_log is append-only")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError("audit_log is append-only")
+
+
+def to_json_value(value: Any) -> Any:
+    """Audit values are JSON: money stays exact as a string, times as ISO 8601."""
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+async def record_audit(
+    action: AuditAction | str,
+    entity_type: str,
+    entity_id: Any = None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    message: str = "",
+    actor_name: str | None = None,
+    using_db: BaseDBAsyncClient | None = None,
+) -> AuditLog:
+    actor = current_actor.get()
+    return await AuditLog.create(
+        actor=(actor_name or actor.name)[:64],
+        actor_user_id=actor.user_id,
+        action=action.value if isinstance(action, AuditAction) else action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=before,
+        after=after,
+        message=message[:255],
+        request_id=current_request_id.get(),
+        client_ip=current_client_ip.get(),
+        using_db=using_db,
+    )

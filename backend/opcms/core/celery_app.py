@@ -1,0 +1,61 @@
+"""The one Celery app. Broker from settings: Redis in production, kombu's filesystem
+transport (no server) for the embedded default.
+
+Tasks are async services run by :func:`opcms.core.tasks.async_task`; task modules are listed
+in ``TASK_MODULES``.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from opcms.core.settings import Settings, get_settings
+
+TASK_MODULES = ["opcms.jobs.tasks"]
+
+celery_app = Celery("opcms")
+
+
+def celery_config(settings: Settings) -> dict:
+    config: dict = {
+        "broker_url": settings.broker_url,
+        "result_backend": settings.celery_result_backend,
+        "include": TASK_MODULES,
+        "timezone": settings.timezone,
+        "enable_utc": True,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        # a task interrupted by a dying worker is redelivered; jobs are idempotent (DESIGN §2)
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "result_expires": 24 * 3600,
+        "broker_connection_retry_on_startup": True,
+        "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
+        "beat_schedule": {},
+        "worker_hijack_root_logger": False,
+    }
+    if settings.broker_url.startswith("filesystem"):
+        folder = (settings.var_dir / "celery" / "broker").resolve()
+        processed = (settings.var_dir / "celery" / "processed").resolve()
+        for path in (folder, processed, settings.var_dir / "celery" / "results"):
+            path.mkdir(parents=True, exist_ok=True)
+        config["broker_transport_options"] = {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "processed_folder": str(processed),
+            "store_processed": False,
+        }
+    return config
+
+
+def configure_celery(settings: Settings | None = None) -> Celery:
+    """(Re)configure the app from settings; called lazily on first use and by tests."""
+    celery_app.conf.update(celery_config(settings or get_settings()))
+    return celery_app
+
+
+@celery_app.on_configure.connect
+def _on_configure(sender: Celery, **_: object) -> None:
+    sender.conf.update(celery_config(get_settings()))

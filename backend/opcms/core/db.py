@@ -1,0 +1,76 @@
+"""Tortoise ORM wiring: one app label (``opcms``) holding every domain's models, one
+connection, Tortoise's own migrations in ``opcms/migrations``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise, connections
+
+from opcms.core.settings import Settings, get_settings
+
+APP_LABEL = "opcms"
+
+# Every module that defines models. A new domain adds its models module here and runs
+# `opcms makemigrations`.
+MODEL_MODULES = [
+    "opcms.core.audit",
+    "opcms.auth.models",
+]
+
+
+def tortoise_config(database_url: str, *, pool_max: int = 10) -> dict[str, Any]:
+    credentials_extra: dict[str, Any] = {}
+    if database_url.startswith("mysql"):
+        credentials_extra = {"charset": "utf8mb4", "maxsize": pool_max}
+    connection: Any = database_url
+    if credentials_extra:
+        from tortoise.backends.base.config_generator import expand_db_url
+
+        connection = expand_db_url(database_url)
+        connection["credentials"].update(credentials_extra)
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "opcms.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def config_from_settings(settings: Settings | None = None) -> dict[str, Any]:
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    return tortoise_config(settings.database_url, pool_max=settings.db_pool_max)
+
+
+def __getattr__(name: str) -> Any:
+    # `TORTOISE_ORM` for Tortoise's own CLI (pyproject [tool.tortoise]); built lazily so that
+    # importing this module never reads the environment.
+    if name == "TORTOISE_ORM":
+        return config_from_settings()
+    raise AttributeError(name)
+
+
+async def init_db(settings: Settings | None = None) -> None:
+    # Tortoise 1.x keeps its state in a context variable; the global fallback makes it
+    # visible to every task of the process (request handlers, Celery task coroutines).
+    await Tortoise.init(config=config_from_settings(settings), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def ping_db() -> None:
+    await connections.get("default").execute_query("SELECT 1")
+
+
+def is_mysql() -> bool:
+    return connections.get("default").capabilities.dialect == "mysql"

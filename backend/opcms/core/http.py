@@ -1,0 +1,217 @@
+"""HTTP plumbing for thin blueprints: the ``endpoint`` decorator and the one error shape.
+
+A route is written as::
+
+    @bp.post("/users")
+    @endpoint(permission="users:write", body=UserCreate, response=UserPublic, status=201)
+    async def create_user(request, body: UserCreate) -> UserPublic: ...
+
+``endpoint`` checks the permission (the JWT middleware has already authenticated the
+caller), parses and validates the body and query with pydantic (422 with per-field details),
+documents all of it in OpenAPI, and turns the returned pydantic model into JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sanic import Request
+from sanic.exceptions import SanicException
+from sanic.handlers import ErrorHandler
+from sanic.response import HTTPResponse, empty, json
+from sanic_ext.extensions.openapi import openapi
+from sanic_ext.extensions.openapi.definitions import Parameter, RequestBody, Response
+from tortoise.exceptions import DoesNotExist, IntegrityError
+
+from opcms.core.context import current_request_id
+from opcms.core.errors import AppError, BadRequest, Forbidden, Unauthorized, ValidationFailed
+from opcms.core.permissions import allows
+from opcms.core.schemas import ErrorResponse, dump
+
+log = logging.getLogger("opcms.http")
+
+ROUTE_SPEC_ATTR = "__opcms_route__"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    permission: str | None  # None only for public routes
+    public: bool
+
+
+def route_spec(handler: Any) -> RouteSpec | None:
+    return getattr(handler, ROUTE_SPEC_ATTR, None)
+
+
+# --- parsing ---------------------------------------------------------------------------------
+def validation_details(error: ValidationError) -> list[dict[str, Any]]:
+    details = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(part) for part in item["loc"]) or None
+        details.append({"field": field, "message": item["msg"], "type": item["type"]})
+    return details
+
+
+def validate_model(model: type[BaseModel], data: Any) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        details = validation_details(error)
+        first = details[0]
+        summary = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+        raise ValidationFailed(summary, details=details) from None
+
+
+def parse_body(request: Request, model: type[BaseModel]) -> Any:
+    if not request.body:
+        data: Any = {}
+    else:
+        try:
+            data = request.json
+        except SanicException:
+            raise BadRequest("The request body is not valid JSON", code="invalid_json") from None
+    return validate_model(model, data)
+
+
+def parse_query(request: Request, model: type[BaseModel]) -> Any:
+    data: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        values = request.args.getlist(name)
+        if not values:
+            continue
+        annotation = str(field.annotation)
+        data[name] = values if annotation.startswith("list") else values[-1]
+    unknown = set(request.args) - set(model.model_fields)
+    if unknown and model.model_config.get("extra") == "forbid":
+        raise ValidationFailed(
+            f"unknown query parameter: {', '.join(sorted(unknown))}",
+            details=[{"field": name, "message": "unknown query parameter"} for name in sorted(unknown)],
+        )
+    return validate_model(model, data)
+
+
+def require_permission(request: Request, permission: str) -> None:
+    user = getattr(request.ctx, "user", None)
+    if user is None:
+        raise Unauthorized()
+    if not allows(user.role, permission):
+        raise Forbidden(f"Your role ({user.role}) may not do this ({permission})")
+
+
+# --- the decorator ------------------------------------------------------------------------------
+def _query_parameters(model: type[BaseModel]) -> list[Parameter]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = {k: v for k, v in prop.items() if k != "title"}
+        params.append(Parameter(name, prop, location="query", required=name in required))
+    return params
+
+
+_ERROR_CONTENT = {"application/json": ErrorResponse}
+
+
+def endpoint(
+    *,
+    permission: str | None = None,
+    public: bool = False,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    summary: str | None = None,
+    tag: str | None = None,
+) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[HTTPResponse]]]:
+    if public == (permission is not None):
+        raise ValueError("an endpoint is either public or names exactly one permission")
+
+    def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[HTTPResponse]]:
+        @wraps(handler)
+        async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            if permission is not None:
+                require_permission(request, permission)
+            if body is not None:
+                kwargs["body"] = parse_body(request, body)
+            if query is not None:
+                kwargs["query"] = parse_query(request, query)
+            result = await handler(request, *args, **kwargs)
+            if isinstance(result, HTTPResponse):
+                return result
+            if result is None:
+                return empty(status=204 if status == 200 else status)
+            if isinstance(result, BaseModel):
+                return json(dump(result), status=status)
+            return json(result, status=status)
+
+        setattr(wrapper, ROUTE_SPEC_ATTR, RouteSpec(permission=permission, public=public))
+
+        responses: list[Response] = []
+        if response is not None:
+            responses.append(Response({"application/json": response}, status=status))
+        else:
+            responses.append(Response({}, status=204, description="No content"))
+        error_statuses = [400, 422] if (body or query) else []
+        if not public:
+            error_statuses += [401, 403]
+        for code in error_statuses:
+            responses.append(Response(_ERROR_CONTENT, status=code, description="Error"))
+
+        doc = openapi.definition(
+            summary=summary or (handler.__doc__ or "").strip().split("\n")[0] or None,
+            tag=tag,
+            body=RequestBody({"application/json": body}, required=True) if body else None,
+            parameter=_query_parameters(query) if query else None,
+            response=responses,
+            secured={"bearerAuth": []} if not public else None,
+        )
+        return doc(wrapper)
+
+    return decorate
+
+
+# --- errors -------------------------------------------------------------------------------------
+_SANIC_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "payload_too_large",
+    416: "range_not_satisfiable",
+    503: "service_unavailable",
+}
+
+
+def error_json(status: int, code: str, message: str, details: list | None = None, headers: dict | None = None) -> HTTPResponse:
+    headers = dict(headers or {})
+    request_id = current_request_id.get()
+    if request_id:
+        headers["X-Request-ID"] = request_id
+    return json({"error": {"code": code, "message": message, "details": details or []}}, status=status, headers=headers)
+
+
+class JSONErrorHandler(ErrorHandler):
+    """Every error, ours or the framework's, in the one shape; a 500 never shows a trace."""
+
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        if isinstance(exception, AppError):
+            return error_json(exception.status, exception.code, exception.message, exception.details, exception.headers)
+        if isinstance(exception, DoesNotExist):
+            return error_json(404, "not_found", "Not found")
+        if isinstance(exception, IntegrityError):
+            log.warning("integrity error surfaced to HTTP: %s", exception)
+            return error_json(409, "conflict", "The change conflicts with existing data")
+        if isinstance(exception, SanicException) and exception.status_code < 500:
+            status = exception.status_code
+            message = str(exception) or _SANIC_CODES.get(status, "error").replace("_", " ")
+            headers = dict(getattr(exception, "headers", None) or {})
+            return error_json(status, _SANIC_CODES.get(status, "error"), message, headers=headers)
+        log.exception("unhandled error on %s %s", request.method if request else "-", request.path if request else "-")
+        return error_json(500, "internal_error", "Internal server error; quote the request id to support")

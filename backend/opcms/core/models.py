@@ -1,0 +1,153 @@
+"""The base of every business table: audit fields, soft delete, restore, automatic audit rows.
+
+``Model.filter()/all()/get()`` hide soft-deleted rows; ``Model.with_deleted()`` is the
+explicit way to see them (auditors, admins, restore). Every ``save()`` appends an audit row
+with the before/after of the fields it changed, on the same connection (and so in the same
+transaction) as the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.manager import Manager
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from opcms.core.audit import AuditAction, record_audit, to_json_value
+from opcms.core.context import current_actor
+
+# Bookkeeping columns: changing them alone is not worth an audit row.
+BOOKKEEPING_FIELDS = frozenset({"updated_at", "updated_by", "created_at", "created_by"})
+MASK = "***"
+
+
+class LiveRowsManager(Manager):
+    """Default manager: soft-deleted rows are invisible unless asked for."""
+
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().filter(is_deleted=False)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class AuditedModel(Model):
+    id = fields.BigIntField(primary_key=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    created_by = fields.CharField(max_length=64, null=True)
+    updated_by = fields.CharField(max_length=64, null=True)
+    is_deleted = fields.BooleanField(default=False, db_index=True)
+    deleted_at = fields.DatetimeField(null=True)
+    deleted_by = fields.CharField(max_length=64, null=True)
+
+    #: name of the entity in the audit log, e.g. ``"user"``
+    audit_entity: ClassVar[str] = ""
+    #: fields whose values never reach the audit log (a change still shows, as ``***``)
+    audit_masked: ClassVar[frozenset[str]] = frozenset()
+
+    class Meta:
+        abstract = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls._meta.abstract:
+            # one manager instance per concrete model: Tortoise binds it to the class
+            cls._meta.manager = LiveRowsManager()
+            if not cls.audit_entity:
+                cls.audit_entity = cls._meta.db_table or cls.__name__.lower()
+
+    @classmethod
+    def with_deleted(cls) -> QuerySet:
+        """All rows, soft-deleted ones included."""
+        return QuerySet(cls)
+
+    @classmethod
+    def _init_from_db(cls, **kwargs: Any) -> Any:
+        instance = super()._init_from_db(**kwargs)
+        object.__setattr__(instance, "_audit_snapshot", instance.audit_values())
+        return instance
+
+    def audit_values(self) -> dict[str, Any]:
+        values = {}
+        for name in self._meta.db_fields:
+            field_name = self._meta.fields_db_projection_reverse.get(name, name)
+            if field_name in BOOKKEEPING_FIELDS:
+                continue
+            value = getattr(self, field_name, None)
+            values[field_name] = MASK if field_name in self.audit_masked and value else to_json_value(value)
+        return values
+
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Any = None,
+        force_create: bool = False,
+        force_update: bool = False,
+        *,
+        audit_action: AuditAction | None = None,
+        audit_message: str = "",
+    ) -> None:
+        actor = current_actor.get().name[:64]
+        creating = force_create or not self._saved_in_db
+        if creating and not self.created_by:
+            self.created_by = actor
+        self.updated_by = actor
+        if update_fields is not None and not creating:
+            update_fields = list(dict.fromkeys([*update_fields, "updated_by", "updated_at"]))
+        await super().save(using_db, update_fields, force_create, force_update)
+
+        after = self.audit_values()
+        if creating:
+            before_changed, after_changed = None, after
+            action = audit_action or AuditAction.CREATE
+        else:
+            previous: dict[str, Any] = getattr(self, "_audit_snapshot", {})
+            changed = [k for k, v in after.items() if previous.get(k) != v]
+            before_changed = {k: previous.get(k) for k in changed}
+            after_changed = {k: after[k] for k in changed}
+            action = audit_action or AuditAction.UPDATE
+            if not changed and audit_action is None:
+                object.__setattr__(self, "_audit_snapshot", after)
+                return
+        await record_audit(
+            action,
+            self.audit_entity,
+            self.pk,
+            before=before_changed,
+            after=after_changed,
+            message=audit_message,
+            using_db=using_db,
+        )
+        object.__setattr__(self, "_audit_snapshot", after)
+
+    async def soft_delete(self, reason: str = "", using_db: BaseDBAsyncClient | None = None) -> None:
+        self.is_deleted = True
+        self.deleted_at = utcnow()
+        self.deleted_by = current_actor.get().name[:64]
+        await self.save(
+            using_db,
+            update_fields=["is_deleted", "deleted_at", "deleted_by"],
+            audit_action=AuditAction.DELETE,
+            audit_message=reason,
+        )
+
+    async def restore(self, using_db: BaseDBAsyncClient | None = None) -> None:
+        self.is_deleted = False
+        self.deleted_at = None
+        self.deleted_by = None
+        await self.save(
+            using_db,
+            update_fields=["is_deleted", "deleted_at", "deleted_by"],
+            audit_action=AuditAction.RESTORE,
+        )
+
+    async def delete(self, using_db: BaseDBAsyncClient | None = None) -> None:
+        raise PermissionError(
+            f"{type(self).__name__} rows are soft-deleted through soft_delete(), never removed"
+        )

@@ -1,0 +1,39 @@
+"""List endpoints: page, page_size (≤ 200), sort over an allowed set of fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from tortoise.queryset import QuerySet
+
+from opcms.core.errors import ValidationFailed
+from opcms.core.schemas import PageQuery
+
+
+def order_by(sort: str | None, allowed: Iterable[str], default: str = "-id") -> list[str]:
+    if not sort:
+        return [default]
+    allowed = set(allowed)
+    orders = []
+    for part in sort.split(","):
+        part = part.strip()
+        if part.lstrip("-") not in allowed:
+            raise ValidationFailed.field("sort", f"cannot sort by {part!r}; allowed: {', '.join(sorted(allowed))}")
+        orders.append(part)
+    # a stable tie-breaker so pages never overlap
+    if "id" not in {o.lstrip("-") for o in orders}:
+        orders.append("-id" if default.startswith("-") else "id")
+    return orders
+
+
+async def paginate(
+    queryset: QuerySet, query: PageQuery, *, sortable: Iterable[str], default_sort: str = "-id"
+) -> dict[str, Any]:
+    total = await queryset.count()
+    rows = (
+        await queryset.order_by(*order_by(query.sort, sortable, default_sort))
+        .offset((query.page - 1) * query.page_size)
+        .limit(query.page_size)
+    )
+    return {"items": rows, "total": total, "page": query.page, "page_size": query.page_size}

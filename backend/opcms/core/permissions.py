@@ -1,0 +1,66 @@
+"""The role → permission matrix: the one place that says who may do what.
+
+A permission is ``<area>:<verb>``; every route names exactly one (or is public). ``read``
+permissions are what an auditor gets; an auditor holds no write permission at all.
+``docs/permissions.md`` is generated from this table (``opcms permissions --markdown``).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"
+    FINANCE = "finance"
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+
+
+# permission → what it allows (also the documentation)
+PERMISSIONS: dict[str, str] = {
+    "session:self": "see one's own profile, log out (every signed-in user)",
+    "users:read": "list and view users",
+    "users:write": "create users, change roles, disable, reset passwords",
+    "audit:read": "read the audit log, including soft-deleted history",
+}
+
+_READS = {p for p in PERMISSIONS if p.endswith(":read")}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset(PERMISSIONS),
+    Role.FINANCE: frozenset({"session:self"}),
+    Role.OPERATOR: frozenset({"session:self"}),
+    Role.AUDITOR: frozenset({"session:self", *_READS}),
+}
+
+# Permissions that do not change business data: an auditor may hold them.
+NON_WRITE = frozenset({"session:self", *_READS})
+
+
+def permissions_of(role: str) -> frozenset[str]:
+    try:
+        return ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return frozenset()
+
+
+def allows(role: str, permission: str) -> bool:
+    return permission in permissions_of(role)
+
+
+def matrix_markdown() -> str:
+    roles = list(Role)
+    lines = [
+        "# Permissions",
+        "",
+        "Generated from `backend/opcms/core/permissions.py` by `opcms permissions --markdown`;",
+        "every API route names one of these permissions (or is public: login, refresh, health).",
+        "",
+        "| permission | what it allows | " + " | ".join(r.value for r in roles) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in roles) + " |",
+    ]
+    for permission, meaning in PERMISSIONS.items():
+        marks = " | ".join("✔" if permission in ROLE_PERMISSIONS[r] else "" for r in roles)
+        lines.append(f"| `{permission}` | {meaning} | {marks} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,162 @@
+"""One settings object for the whole process, read from ``OPCMS_*`` variables and ``.env``.
+
+Defaults give the embedded shape (SQLite file, server-less Celery broker); production sets
+``OPCMS_ENV=production`` and real URLs. A bad value stops start-up with a message that names
+the variable (see :func:`get_settings`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "OPCMS_"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DATABASE_SCHEMES = ("sqlite", "mysql")
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment does not describe a process that can start."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str = "sqlite://var/opcms.sqlite3"
+    db_pool_max: int = Field(default=10, ge=1, le=200)
+    broker_url: str = "filesystem://"
+    # Empty means: derived from the broker (file results for the embedded broker).
+    result_backend: str = ""
+    secret_key: str = ""
+    timezone: str = "Asia/Shanghai"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    api_workers: int = Field(default=1, ge=1, le=64)
+    frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
+
+    access_token_ttl_seconds: int = Field(default=2 * 3600, ge=60)
+    refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
+    login_max_failures_per_user: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in DATABASE_SCHEMES:
+            raise ValueError(
+                f"scheme must be one of {', '.join(s + '://' for s in DATABASE_SCHEMES)}"
+                f" (got {value!r})"
+            )
+        if parts.scheme == "mysql" and (not parts.hostname or not parts.path.strip("/")):
+            raise ValueError("a MySQL URL needs a host and a database: mysql://user:pass@host:3306/db")
+        if parts.scheme == "sqlite" and not (parts.netloc or parts.path):
+            raise ValueError("a SQLite URL needs a file path: sqlite://var/opcms.sqlite3")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in ("filesystem", "redis", "rediss", "memory"):
+            raise ValueError(f"unsupported broker scheme {scheme!r}: use filesystem:// or redis://")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_real_services(self) -> "Settings":
+        if self.env == "production":
+            if len(self.secret_key) < 32:
+                raise ValueError("OPCMS_SECRET_KEY must be set to at least 32 characters in production")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("OPCMS_DATABASE_URL must point at MySQL in production")
+        return self
+
+    # --- derived values -------------------------------------------------------------------
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def celery_result_backend(self) -> str:
+        if self.result_backend:
+            return self.result_backend
+        if self.broker_url.startswith("filesystem"):
+            return f"file://{(self.var_dir / 'celery' / 'results').resolve()}"
+        return self.broker_url
+
+    @property
+    def signing_key(self) -> str:
+        """The JWT signing key; an embedded install keeps a generated one under ``var/``."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.var_dir / "secret.key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+    def ensure_dirs(self) -> None:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        db_path = self.sqlite_path
+        if db_path is not None:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        rest = self.database_url.split("://", 1)[1].split("?", 1)[0]
+        return None if rest in ("", ":memory:") else Path(rest)
+
+
+def describe_error(error: ValidationError) -> str:
+    lines = ["OP-CMS cannot start: invalid settings"]
+    for item in error.errors():
+        loc = "_".join(str(part) for part in item["loc"]).upper()
+        name = f"{ENV_PREFIX}{loc}" if loc else "settings"
+        lines.append(f"  {name}: {item['msg']}")
+    return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The validated settings; raises :class:`SettingsError` naming the bad variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(describe_error(error)) from None
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Customer profiles, status machine, owners (DESIGN §3)."""

@@ -1,0 +1,1 @@
+"""Excel import and export of customer lists (DESIGN §4)."""

@@ -1,0 +1,1 @@
+"""Task executions and schedules (DESIGN §10)."""

@@ -1,0 +1,1 @@
+"""Notification channels, templates, messages (DESIGN §9)."""

@@ -1,0 +1,1 @@
+"""Metrics, pricing plans, subscriptions, price preview (DESIGN §5)."""

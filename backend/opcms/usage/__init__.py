@@ -1,0 +1,1 @@
+"""Usage collection through vendor adapters (DESIGN §6)."""

@@ -1,0 +1,143 @@
+/**
+ * The ONE Axios instance of the app (baseURL `/api/v1`).
+ *
+ * Interceptor chain:
+ *   request  1. Authorization: Bearer <access token>   (from the bound session = the auth store)
+ *   request  2. X-Request-ID: <uuid>                     (unless the caller set one)
+ *   response 1. 401 on a non-auth route -> ONE single-flight refresh, then retry the request once;
+ *               if the refresh fails the session is expired (store cleared, routed to /login)
+ *   response 2. every failure is normalised into an ApiError {status, code, message, details}
+ *
+ * The session is bound at start-up (see `src/store/session.ts`) instead of importing the store
+ * here, which keeps this module free of import cycles and easy to unit test.
+ */
+import axios, { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { toApiError } from './errors';
+import { newRequestId } from '@/utils/request-id';
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /** Do not try a token refresh when this request answers 401. */
+    skipAuthRefresh?: boolean;
+    /** Internal: set on the single retry made after a refresh. */
+    _retried?: boolean;
+  }
+}
+
+export interface SessionBridge {
+  /** Current access token, or null when logged out. */
+  getAccessToken(): string | null | undefined;
+  /** Exchanges the refresh token for a new token pair; rejects when that is impossible. */
+  refresh(): Promise<void>;
+  /** Called once when a refresh failed: clear the session and go to the login page. */
+  onSessionExpired(): void | Promise<void>;
+}
+
+export const API_BASE_URL = '/api/v1';
+
+/** Routes whose 401 means "bad credentials / bad refresh token", never "access token expired". */
+const AUTH_ROUTES = ['/auth/login', '/auth/refresh', '/auth/logout'];
+/** Routes that must not carry the (possibly expired) access token. */
+const ANONYMOUS_ROUTES = ['/auth/login', '/auth/refresh'];
+
+function routePath(url: string | undefined): string {
+  if (!url) return '';
+  let path = url.split(/[?#]/, 1)[0];
+  const apiIndex = path.indexOf(API_BASE_URL + '/');
+  if (apiIndex >= 0) path = path.slice(apiIndex + API_BASE_URL.length);
+  return path.replace(/\/+$/, '');
+}
+
+export function isAuthRoute(url: string | undefined): boolean {
+  return AUTH_ROUTES.includes(routePath(url));
+}
+
+let session: SessionBridge | null = null;
+let refreshInFlight: Promise<void> | null = null;
+
+/** Connects the HTTP client to the session owner (the auth store). `null` unbinds. */
+export function bindSession(bridge: SessionBridge | null): void {
+  session = bridge;
+  refreshInFlight = null;
+}
+
+/**
+ * Single-flight refresh: all callers that arrive while a refresh is running share it.
+ * When it fails, `onSessionExpired` runs exactly once for the whole group.
+ */
+export function refreshSession(): Promise<void> {
+  if (!refreshInFlight) {
+    const bridge = session;
+    refreshInFlight = (async () => {
+      if (!bridge) throw new Error('No session bound to the HTTP client');
+      try {
+        await bridge.refresh();
+      } catch (error) {
+        await bridge.onSessionExpired();
+        throw error;
+      }
+    })().finally(() => {
+      refreshInFlight = null;
+    });
+  }
+  return refreshInFlight;
+}
+
+function bearerOf(config: InternalAxiosRequestConfig | undefined): string | null {
+  const value = config?.headers?.get?.('Authorization');
+  if (typeof value !== 'string') return null;
+  return value.startsWith('Bearer ') ? value.slice('Bearer '.length) : null;
+}
+
+export const http = axios.create({
+  baseURL: API_BASE_URL,
+  timeout: 30_000,
+  headers: { Accept: 'application/json' },
+});
+
+// Request interceptors run in reverse registration order; register so the chain reads top-down.
+http.interceptors.request.use((config) => {
+  if (!config.headers.has('X-Request-ID')) {
+    config.headers.set('X-Request-ID', newRequestId());
+  }
+  return config;
+});
+
+http.interceptors.request.use((config) => {
+  const token = session?.getAccessToken();
+  if (token && !config.headers.has('Authorization') && !ANONYMOUS_ROUTES.includes(routePath(config.url))) {
+    config.headers.set('Authorization', `Bearer ${token}`);
+  }
+  return config;
+});
+
+// Response interceptors run in registration order: refresh-and-retry first, then normalisation.
+http.interceptors.response.use(undefined, async (error: unknown) => {
+  if (!(error instanceof AxiosError) || error.response?.status !== 401) throw error;
+  const config = error.config;
+  if (!config || config._retried || config.skipAuthRefresh || isAuthRoute(config.url) || !session) {
+    throw error;
+  }
+
+  const tokenUsed = bearerOf(config);
+  const current = session.getAccessToken();
+  // If another request already refreshed while this one was in flight, just retry with the new token.
+  if (!(current && tokenUsed && current !== tokenUsed)) {
+    try {
+      await refreshSession();
+    } catch {
+      throw error; // the original 401, normalised below
+    }
+  }
+
+  // A fresh request: new headers object so the interceptors add the new token and a new request id.
+  const headers = new AxiosHeaders(config.headers);
+  headers.delete('Authorization');
+  headers.delete('X-Request-ID');
+  const retryConfig: InternalAxiosRequestConfig = { ...config, headers, _retried: true };
+  return http.request(retryConfig) as Promise<AxiosResponse>;
+});
+
+http.interceptors.response.use(undefined, (error: unknown) => Promise.reject(toApiError(error)));
+
+export default http;

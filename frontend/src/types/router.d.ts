@@ -1,0 +1,21 @@
+import 'vue-router';
+import type { Role } from '@/api/auth';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** i18n key (or literal text) used for the menu entry and the document title. */
+    title?: string;
+    /** Roles allowed to open the route (inherited by children). Absent = any logged-in user. */
+    roles?: Role[];
+    /** Name of a globally registered Arco icon component, e.g. `icon-dashboard`. */
+    icon?: string;
+    /** Reachable without logging in (login page, 404). */
+    public?: boolean;
+    /** Not shown in the sider menu. */
+    hideInMenu?: boolean;
+    /** Menu ordering, ascending. */
+    order?: number;
+  }
+}
+
+export {};

@@ -1,0 +1,80 @@
+/**
+ * A tiny programmable axios adapter: the backend is the outside world for unit tests, so the
+ * network is replaced by handlers keyed on "METHOD /path" (paths relative to /api/v1).
+ */
+import {
+  AxiosError,
+  AxiosHeaders,
+  type AxiosAdapter,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: AxiosHeaders;
+  body: unknown;
+}
+
+export type Reply = { status: number; data?: unknown; headers?: Record<string, string> } | 'network-error';
+export type Handler = (request: RecordedRequest) => Reply | Promise<Reply>;
+
+export function envelope(code: string, message: string, details: unknown[] = []) {
+  return { error: { code, message, details } };
+}
+
+export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createMockAdapter() {
+  const calls: RecordedRequest[] = [];
+  const handlers = new Map<string, Handler>();
+
+  const adapter: AxiosAdapter = async (config: InternalAxiosRequestConfig) => {
+    const request: RecordedRequest = {
+      method: (config.method ?? 'get').toUpperCase(),
+      url: config.url ?? '',
+      headers: new AxiosHeaders(config.headers), // a copy: interceptors may mutate the original
+      body: typeof config.data === 'string' && config.data ? JSON.parse(config.data) : config.data,
+    };
+    calls.push(request);
+    const handler = handlers.get(`${request.method} ${request.url}`);
+    const reply: Reply = handler
+      ? await handler(request)
+      : { status: 404, data: envelope('not_found', `no handler for ${request.method} ${request.url}`) };
+
+    if (reply === 'network-error') {
+      throw new AxiosError('Network Error', AxiosError.ERR_NETWORK, config, {});
+    }
+    const response: AxiosResponse = {
+      data: reply.data ?? '',
+      status: reply.status,
+      statusText: String(reply.status),
+      headers: AxiosHeaders.from(reply.headers ?? {}),
+      config,
+      request: {},
+    };
+    const ok = config.validateStatus ? config.validateStatus(reply.status) : reply.status < 400;
+    if (!ok) {
+      throw new AxiosError(
+        `Request failed with status code ${reply.status}`,
+        reply.status >= 500 ? AxiosError.ERR_BAD_RESPONSE : AxiosError.ERR_BAD_REQUEST,
+        config,
+        {},
+        response,
+      );
+    }
+    return response;
+  };
+
+  return {
+    adapter,
+    calls,
+    on(method: string, url: string, handler: Handler | Reply) {
+      handlers.set(`${method.toUpperCase()} ${url}`, typeof handler === 'function' ? handler : () => handler);
+    },
+    callsTo(method: string, url: string) {
+      return calls.filter((c) => c.method === method.toUpperCase() && c.url === url);
+    },
+  };
+}
