@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from pathlib import Path
 
 from sanic import Request, Sanic
@@ -24,12 +26,14 @@ API_PREFIX = "/api/v1"
 BLUEPRINTS = (auth_bp, audit_bp, health)
 
 
-def create_app(settings: Settings | None = None, *, name: str = "opcms") -> Sanic:
+def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_db: bool = True) -> Sanic:
+    """Build the app. ``manage_db=False`` leaves opening the database to the caller (tests)."""
     settings = settings or get_settings()
     app = Sanic(
         name,
         log_config=logging_config(settings.log_level, settings.log_format),
         error_handler=JSONErrorHandler(),
+        dumps=partial(json.dumps, ensure_ascii=False, separators=(",", ":")),
     )
     app.config.update(
         OAS_UI_DEFAULT="swagger",
@@ -40,7 +44,6 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms") -> Sani
         FALLBACK_ERROR_FORMAT="json",
         CORS=False,
         HEALTH=False,
-        # our handler renders errors; sanic-ext must not replace it
         MOTD=settings.env != "test",
     )
     app.ctx.settings = settings
@@ -60,8 +63,9 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms") -> Sani
     async def _close_db(app: Sanic) -> None:
         await close_db()
 
-    app.before_server_start(_open_db)
-    app.after_server_stop(_close_db)
+    if manage_db:
+        app.before_server_start(_open_db)
+        app.after_server_stop(_close_db)
     return app
 
 

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -48,8 +49,12 @@ def cmd_api(args: argparse.Namespace) -> int:
 
     loader = AppLoader(factory=create_app)
     app = loader.load()
-    app.prepare(host=settings.host, port=settings.port, workers=settings.api_workers, access_log=False, single_process=settings.api_workers == 1)
-    Sanic.serve(primary=app, app_loader=loader)
+    single = settings.api_workers == 1
+    app.prepare(host=settings.host, port=settings.port, workers=settings.api_workers, access_log=False, single_process=single)
+    if single:
+        Sanic.serve_single(primary=app)
+    else:
+        Sanic.serve(primary=app, app_loader=loader)
     return 0
 
 
@@ -89,9 +94,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Embedded default: API and a worker with embedded beat, stopped together on Ctrl-C."""
     settings = _settings_or_exit()
     me = [sys.executable, "-m", "opcms"]
+    # Each child leads its own process group: a terminal's Ctrl-C reaches only this parent,
+    # which stops the children exactly once (Sanic and Celery treat a second signal as
+    # "kill everything now").
     children = [
-        subprocess.Popen([*me, "api"]),
-        subprocess.Popen([*me, "worker", "--beat"]),
+        subprocess.Popen([*me, "api"], start_new_session=True),
+        subprocess.Popen([*me, "worker", "--beat"], start_new_session=True),
     ]
     print(f"OP-CMS is starting at http://{settings.host}:{settings.port}  (API docs: /docs; Ctrl-C stops)", flush=True)
     stopping = False
@@ -132,14 +140,24 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     from opcms.core.db import config_from_settings
 
+    applied: list[str] = []
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(name)
+            print(f"  applied {app_label}.{name}", flush=True)
+
     async def run() -> None:
         try:
-            await migrate(config=config_from_settings())
+            await migrate(config=config_from_settings(), progress=progress)
         finally:
             await Tortoise.close_connections()
 
-    asyncio.run(run())
-    print("migrations applied", flush=True)
+    with warnings.catch_warnings():
+        # MySQL notes such as "table tortoise_migrations already exists" are not news
+        warnings.simplefilter("ignore")
+        asyncio.run(run())
+    print(f"migrations: {len(applied)} applied" if applied else "migrations: already up to date", flush=True)
     return 0
 
 

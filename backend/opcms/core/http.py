@@ -26,6 +26,8 @@ from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, empty, json
 from sanic_ext.extensions.openapi import openapi
 from sanic_ext.extensions.openapi.definitions import Parameter, RequestBody, Response
+from sanic_ext.extensions.openapi.builders import SpecificationBuilder
+from sanic_ext.extensions.openapi.types import Schema as OpenAPISchema
 from tortoise.exceptions import DoesNotExist, IntegrityError
 
 from opcms.core.context import current_request_id
@@ -103,18 +105,54 @@ def require_permission(request: Request, permission: str) -> None:
         raise Forbidden(f"Your role ({user.role}) may not do this ({permission})")
 
 
-# --- the decorator ------------------------------------------------------------------------------
+# --- OpenAPI ------------------------------------------------------------------------------------
+def openapi30(schema: Any) -> Any:
+    """Pydantic writes JSON Schema 2020-12; OpenAPI 3.0 spells ``X | None`` as nullable."""
+    if isinstance(schema, list):
+        return [openapi30(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {k: openapi30(v) for k, v in schema.items() if k != "title"}
+    variants = schema.get("anyOf")
+    if variants and {"type": "null"} in variants:
+        rest = [v for v in variants if v != {"type": "null"}]
+        del schema["anyOf"]
+        if len(rest) == 1 and "$ref" not in rest[0]:
+            schema.update(rest[0])
+        else:
+            schema["anyOf"] = rest
+        schema["nullable"] = True
+    if schema.get("const") is not None:
+        schema["enum"] = [schema.pop("const")]
+    return schema
+
+
+class RawSchema(OpenAPISchema):
+    """A JSON schema passed through to the document as written (sanic-ext would filter it)."""
+
+    def guard(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return fields
+
+
+def schema_ref(model: type[BaseModel]) -> RawSchema:
+    """Register a pydantic model (and the models it uses) as components; return a $ref."""
+    spec = SpecificationBuilder()
+    name = model.__name__
+    if not spec.has_component("schemas", name):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for sub_name, sub_schema in schema.pop("$defs", {}).items():
+            spec.add_component("schemas", sub_name, openapi30(sub_schema))
+        spec.add_component("schemas", name, openapi30(schema))
+    return RawSchema(**{"$ref": f"#/components/schemas/{name}"})
+
+
 def _query_parameters(model: type[BaseModel]) -> list[Parameter]:
-    schema = model.model_json_schema()
+    schema = openapi30(model.model_json_schema())
     required = set(schema.get("required", []))
-    params = []
-    for name, prop in schema.get("properties", {}).items():
-        prop = {k: v for k, v in prop.items() if k != "title"}
-        params.append(Parameter(name, prop, location="query", required=name in required))
-    return params
-
-
-_ERROR_CONTENT = {"application/json": ErrorResponse}
+    return [
+        Parameter(name, RawSchema(**prop), location="query", required=name in required)
+        for name, prop in schema.get("properties", {}).items()
+    ]
 
 
 def endpoint(
@@ -153,19 +191,19 @@ def endpoint(
 
         responses: list[Response] = []
         if response is not None:
-            responses.append(Response({"application/json": response}, status=status))
+            responses.append(Response({"application/json": schema_ref(response)}, status=status))
         else:
             responses.append(Response({}, status=204, description="No content"))
         error_statuses = [400, 422] if (body or query) else []
         if not public:
             error_statuses += [401, 403]
         for code in error_statuses:
-            responses.append(Response(_ERROR_CONTENT, status=code, description="Error"))
+            responses.append(Response({"application/json": schema_ref(ErrorResponse)}, status=code, description="Error"))
 
         doc = openapi.definition(
             summary=summary or (handler.__doc__ or "").strip().split("\n")[0] or None,
             tag=tag,
-            body=RequestBody({"application/json": body}, required=True) if body else None,
+            body=RequestBody({"application/json": schema_ref(body)}, required=True) if body else None,
             parameter=_query_parameters(query) if query else None,
             response=responses,
             secured={"bearerAuth": []} if not public else None,

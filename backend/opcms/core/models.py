@@ -32,6 +32,19 @@ class LiveRowsManager(Manager):
         return super().get_queryset().filter(is_deleted=False)
 
 
+MAX_ID = 2**63 - 1
+
+
+async def get_or_404(source: "type[Model] | QuerySet", pk: int, entity: str) -> Any:
+    """One row by id, or a typed 404 (ids outside BIGINT never reach the database)."""
+    from opcms.core.errors import NotFound
+
+    row = await source.get_or_none(id=pk) if 0 < pk <= MAX_ID else None
+    if row is None:
+        raise NotFound.entity(entity, pk)
+    return row
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -79,9 +92,14 @@ class AuditedModel(Model):
             field_name = self._meta.fields_db_projection_reverse.get(name, name)
             if field_name in BOOKKEEPING_FIELDS:
                 continue
-            value = getattr(self, field_name, None)
-            values[field_name] = MASK if field_name in self.audit_masked and value else to_json_value(value)
+            values[field_name] = to_json_value(getattr(self, field_name, None))
         return values
+
+    def _masked(self, values: dict[str, Any] | None) -> dict[str, Any] | None:
+        # compared unmasked (so a new password hash counts as a change), written masked
+        if values is None:
+            return None
+        return {k: (MASK if k in self.audit_masked and v else v) for k, v in values.items()}
 
     async def save(
         self,
@@ -119,8 +137,8 @@ class AuditedModel(Model):
             action,
             self.audit_entity,
             self.pk,
-            before=before_changed,
-            after=after_changed,
+            before=self._masked(before_changed),
+            after=self._masked(after_changed),
             message=audit_message,
             using_db=using_db,
         )

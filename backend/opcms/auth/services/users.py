@@ -9,15 +9,12 @@ from opcms.auth.passwords import hash_password
 from opcms.auth.schemas import UserCreate, UserUpdate
 from opcms.auth.services.sessions import revoke_all_sessions
 from opcms.core.context import current_actor
-from opcms.core.errors import Conflict, NotFound, ValidationFailed
+from opcms.core.errors import Conflict, ValidationFailed
+from opcms.core.models import get_or_404
 
 
 async def get_user(user_id: int, *, include_deleted: bool = False) -> User:
-    source = User.with_deleted() if include_deleted else User.all()
-    user = await source.get_or_none(id=user_id)
-    if user is None:
-        raise NotFound.entity("user", user_id)
-    return user
+    return await get_or_404(User.with_deleted() if include_deleted else User, user_id, "user")
 
 
 async def create_user(data: UserCreate) -> User:

@@ -1,0 +1,74 @@
+# OP-CMS — the two commands are `make run` and `make test`; the rest are their parts.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+OPCMS := $(VENV)/bin/opcms
+PYTEST := $(VENV)/bin/pytest
+
+# make test: MariaDB/MySQL and Redis as the machine provides them (override to point elsewhere)
+OPCMS_TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_test
+OPCMS_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+export OPCMS_TEST_REDIS_URL
+
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
+
+.PHONY: help run test install frontend migrate seed test-backend test-sqlite test-frontend test-e2e permissions-doc clean
+
+help:
+	@echo "make run   - install, build the UI, migrate, seed demo data and start API + worker + beat"
+	@echo "make test  - every test: backend on MariaDB + Redis and on SQLite, frontend unit, browser"
+
+# --- install ------------------------------------------------------------------------------------
+$(VENV)/.installed: backend/pyproject.toml backend/constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==26.3
+	$(PY) -m pip install --quiet --disable-pip-version-check -c backend/constraints.txt -e "backend[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
+	cd frontend && npm run build --silent
+
+frontend: frontend/dist/index.html
+
+# --- run ----------------------------------------------------------------------------------------
+migrate: install
+	$(OPCMS) migrate
+
+seed: migrate
+	$(OPCMS) seed-demo
+
+run: install frontend seed
+	@$(OPCMS) print-login
+	exec $(OPCMS) run
+
+# --- test ---------------------------------------------------------------------------------------
+test: install frontend test-backend test-sqlite test-frontend test-e2e
+
+test-backend: install frontend
+	OPCMS_TEST_DATABASE_URL=$(OPCMS_TEST_DATABASE_URL) $(PYTEST) tests/backend -q
+
+# the database tests once more on the embedded default
+test-sqlite: install
+	OPCMS_TEST_DATABASE_URL= $(PYTEST) tests/backend -q -m db
+
+test-frontend: frontend/node_modules/.installed
+	cd frontend && npm test --silent
+
+test-e2e: install frontend
+	OPCMS_E2E_BUILD=never node --test tests/e2e/
+
+permissions-doc: install
+	$(OPCMS) permissions --markdown > docs/permissions.md
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist var

@@ -1,0 +1,184 @@
+"""Test harness: a real database (MariaDB from OPCMS_TEST_DATABASE_URL, or SQLite), migrated
+once per session with the real migrations, emptied after every test; the real app served
+in-process over ASGI.
+
+Tests that use the ``db`` fixture (directly or through ``client``) are marked ``db`` and are
+run a second time on SQLite by ``make test``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+TMP = Path(tempfile.mkdtemp(prefix="opcms-test-"))
+TEST_DATABASE_URL = os.environ.get("OPCMS_TEST_DATABASE_URL") or f"sqlite://{TMP}/test.sqlite3"
+TEST_REDIS_URL = os.environ.get("OPCMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# The environment every test process (and every subprocess it starts) sees.
+TEST_ENV = {
+    "OPCMS_ENV": "test",
+    "OPCMS_VAR_DIR": str(TMP / "var"),
+    "OPCMS_DATABASE_URL": TEST_DATABASE_URL,
+    "OPCMS_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    "OPCMS_BROKER_URL": "filesystem://",
+    "OPCMS_LOG_FORMAT": "text",
+    "OPCMS_LOG_LEVEL": "WARNING",
+    "OPCMS_LOGIN_MAX_FAILURES_PER_USER": "3",
+    "OPCMS_LOGIN_MAX_FAILURES_PER_IP": "6",
+}
+os.environ.update(TEST_ENV)
+
+from opcms.core.settings import get_settings, reset_settings  # noqa: E402
+
+reset_settings()
+
+
+def is_mysql_url(url: str) -> bool:
+    return url.startswith("mysql")
+
+
+async def recreate_mysql_database(url: str) -> None:
+    """Drop and create the throw-away database named in the URL."""
+    import asyncmy
+
+    parts = urlsplit(url)
+    name = parts.path.strip("/")
+    conn = await asyncmy.connect(
+        host=parts.hostname, port=parts.port or 3306, user=parts.username or "root", password=parts.password or ""
+    )
+    async with conn.cursor() as cursor:
+        await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        await cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    conn.close()
+
+
+async def migrate(url: str) -> None:
+    from tortoise import Tortoise
+    from tortoise.migrations.api.migrate import migrate as run_migrations
+
+    from opcms.core.db import tortoise_config
+
+    await run_migrations(config=tortoise_config(url))
+    await Tortoise.close_connections()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+async def database(settings) -> AsyncIterator[str]:
+    from opcms.core.db import close_db, init_db
+
+    if is_mysql_url(TEST_DATABASE_URL):
+        await recreate_mysql_database(TEST_DATABASE_URL)
+    await migrate(TEST_DATABASE_URL)
+    await init_db(settings)
+    yield TEST_DATABASE_URL
+    await close_db()
+
+
+def _tables_children_first() -> list[str]:
+    """Tables ordered so that rows pointing at a table are deleted before it."""
+    from tortoise import Tortoise
+
+    models = set(Tortoise.apps.get_models_iterable())
+
+    def parents(model) -> set:
+        return {model._meta.fields_map[name].related_model for name in model._meta.fk_fields}
+
+    ordered: list = []
+    while models:
+        ready = {m for m in models if not any(m in parents(o) for o in models if o is not m)}
+        if not ready:
+            raise RuntimeError(f"foreign-key cycle among {models}")
+        ordered += sorted(ready, key=lambda m: m._meta.db_table)
+        models -= ready
+    return [m._meta.db_table for m in ordered]
+
+
+@pytest.fixture
+async def db(database) -> AsyncIterator[None]:
+    """A clean database for one test."""
+    yield
+    from tortoise import connections
+
+    conn = connections.get("default")
+    for table in _tables_children_first():
+        await conn.execute_script(f"DELETE FROM {_quote(table)}")
+
+
+def _quote(table: str) -> str:
+    return f"`{table}`" if is_mysql_url(TEST_DATABASE_URL) else f'"{table}"'
+
+
+@pytest.fixture(scope="session")
+async def app(database, settings):
+    from sanic import Blueprint
+
+    from opcms.app import create_app
+    from opcms.core.http import endpoint
+
+    app = create_app(settings, name="opcms_test", manage_db=False)
+
+    # a route that fails on purpose, to prove a 500 keeps the error shape and hides the trace
+    boom = Blueprint("test_boom", url_prefix="/api/v1/test")
+
+    @boom.get("/boom")
+    @endpoint(public=True)
+    async def explode(request):
+        raise RuntimeError("secret internals")
+
+    app.blueprint(boom)
+    app.asgi = True
+    await app._startup()
+    await app._server_event("init", "before")
+    await app._server_event("init", "after")
+    yield app
+    await app._server_event("shutdown", "before")
+    await app._server_event("shutdown", "after")
+
+
+class Api(httpx.AsyncClient):
+    """An HTTP client on the in-process app; ``token=`` adds the bearer header."""
+
+    async def call(self, method: str, url: str, *, token: str | None = None, **kwargs) -> httpx.Response:
+        if token:
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {token}"}
+        return await self.request(method, url, **kwargs)
+
+    async def get(self, url, **kwargs):  # type: ignore[override]
+        return await self.call("GET", url, **kwargs)
+
+    async def post(self, url, **kwargs):  # type: ignore[override]
+        return await self.call("POST", url, **kwargs)
+
+    async def patch(self, url, **kwargs):  # type: ignore[override]
+        return await self.call("PATCH", url, **kwargs)
+
+    async def put(self, url, **kwargs):  # type: ignore[override]
+        return await self.call("PUT", url, **kwargs)
+
+    async def delete(self, url, **kwargs):  # type: ignore[override]
+        return await self.call("DELETE", url, **kwargs)
+
+
+@pytest.fixture
+async def client(app, db) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 40000))
+    async with Api(transport=transport, base_url="http://opcms.test") as api:
+        yield api

@@ -1,0 +1,67 @@
+"""Helpers for tests that start real processes (opcms run, Celery workers)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from celery import Celery
+
+from opcms.core.celery_app import celery_config
+from opcms.core.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def opcms(*args: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "opcms", *args], env=env, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs,
+    )
+
+
+def wait_http(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"process exited early ({process.returncode}):\n{process.stdout.read()}")
+        try:
+            response = httpx.get(url, timeout=2)
+            if response.status_code == 200:
+                return response
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise AssertionError("process did not stop in time") from None
+    return process.returncode
+
+
+def celery_client(var_dir: Path, broker_url: str) -> Celery:
+    """A separate Celery client speaking to the same broker and result store as a worker."""
+    settings = Settings(_env_file=None, var_dir=var_dir, broker_url=broker_url, secret_key="x" * 40)
+    client = Celery("opcms-test-client")
+    config = celery_config(settings)
+    config.pop("include")
+    client.conf.update(config)
+    return client
