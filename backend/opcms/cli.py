@@ -166,10 +166,29 @@ def cmd_makemigrations(args: argparse.Namespace) -> int:
     _settings_or_exit()
     from tortoise.cli.cli import run_cli_async
 
+    if args.check:
+        return asyncio.run(_pending_model_changes())
     argv = ["--config", "opcms.core.db.TORTOISE_ORM", "makemigrations"]
     if args.name:
         argv += ["--name", args.name]
     return asyncio.run(run_cli_async(argv))
+
+
+async def _pending_model_changes() -> int:
+    """Exit status 1 when the models differ from what the committed migrations build."""
+    from tortoise.cli.cli import tortoise_cli_context
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    from opcms.core.db import config_from_settings
+
+    config = config_from_settings()
+    async with tortoise_cli_context(config) as ctx:
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    for writer in writers:
+        print(f"pending: {writer.app_label}.{writer.name} — run `opcms makemigrations --name ...`")
+    if not writers:
+        print("models and migrations agree")
+    return 1 if writers else 0
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -275,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply schema migrations").set_defaults(fn=cmd_migrate)
     mk = sub.add_parser("makemigrations", help="write a migration for model changes (developers)")
     mk.add_argument("--name")
+    mk.add_argument("--check", action="store_true", help="exit 1 if models changed without a migration")
     mk.set_defaults(fn=cmd_makemigrations)
 
     cu = sub.add_parser("createuser", help="make a user")
