@@ -230,6 +230,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 
 DEMO_ROLES = ("admin", "finance", "operator", "auditor")
+DEMO_NAMES = {"admin": "系统管理员", "finance": "财务·演示", "operator": "运营·演示", "auditor": "审计·演示"}
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
@@ -248,7 +249,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         created = []
         with acting_as(system_actor("seed-demo")):
             for role in DEMO_ROLES:
-                _, was_created = await ensure_user(role, role, password, display_name=f"演示{role}")
+                _, was_created = await ensure_user(role, role, password, display_name=DEMO_NAMES[role])
                 if was_created:
                     created.append(role)
         return created

@@ -8,6 +8,7 @@ in ``TASK_MODULES``.
 from __future__ import annotations
 
 from celery import Celery
+from celery.signals import setup_logging
 
 from opcms.core.settings import Settings, get_settings
 
@@ -54,6 +55,15 @@ def configure_celery(settings: Settings | None = None) -> Celery:
     """(Re)configure the app from settings; called lazily on first use and by tests."""
     celery_app.conf.update(celery_config(settings or get_settings()))
     return celery_app
+
+
+@setup_logging.connect
+def _use_our_logging(**_: object) -> None:
+    # workers log like the API: JSON lines (or text), one format for every process
+    from opcms.core.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
 
 
 @celery_app.on_configure.connect
