@@ -45,6 +45,8 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
         CORS=False,
         HEALTH=False,
         MOTD=settings.env != "test",
+        PROXIES_COUNT=settings.proxies_count,
+        REAL_IP_HEADER=None,
     )
     app.ctx.settings = settings
     Extend(app)

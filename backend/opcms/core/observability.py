@@ -32,8 +32,8 @@ LATENCY = Histogram(
 
 
 def client_ip(request: Request) -> str | None:
-    # behind nginx the proxy sets X-Forwarded-For; Sanic trusts it per FORWARDED_SECRET/PROXIES_COUNT
-    return request.remote_addr or request.ip or None
+    # X-Forwarded-For counts only with OPCMS_PROXIES_COUNT > 0 (Sanic's PROXIES_COUNT)
+    return request.client_ip or None
 
 
 async def start_request(request: Request) -> None:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     api_workers: int = Field(default=1, ge=1, le=64)
+    # how many reverse proxies (nginx) stand in front of the API: their X-Forwarded-For
+    # entries are trusted for the client IP (audit log, login throttling); 0 = none
+    proxies_count: int = Field(default=0, ge=0, le=5)
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
 
     access_token_ttl_seconds: int = Field(default=2 * 3600, ge=60)
