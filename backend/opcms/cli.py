@@ -20,10 +20,14 @@ from opcms.core.settings import SettingsError, get_settings
 
 def _settings_or_exit() -> Any:
     try:
-        return get_settings()
+        settings = get_settings()
     except SettingsError as error:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
+    from opcms.core.logging import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
 
 
 def _with_db(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:

@@ -44,7 +44,8 @@ def logging_config(level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
             "sanic.access": {"level": level, "handlers": ["default"], "propagate": False},
             "sanic.server": {"level": level, "handlers": ["default"], "propagate": False},
             "tortoise": {"level": "WARNING"},
-            "asyncmy": {"level": "WARNING"},
+            # MySQL notes ("table already exists" on IF NOT EXISTS) are not worth a warning
+            "asyncmy": {"level": "ERROR"},
         },
     }
 
