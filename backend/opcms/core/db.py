@@ -17,6 +17,7 @@ APP_LABEL = "opcms"
 MODEL_MODULES = [
     "opcms.core.audit",
     "opcms.auth.models",
+    "opcms.customers.models",
 ]
 
 

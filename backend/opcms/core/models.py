@@ -63,6 +63,8 @@ class AuditedModel(Model):
     audit_entity: ClassVar[str] = ""
     #: fields whose values never reach the audit log (a change still shows, as ``***``)
     audit_masked: ClassVar[frozenset[str]] = frozenset()
+    #: derived columns that are not worth recording (e.g. uniqueness keys)
+    audit_ignored: ClassVar[frozenset[str]] = frozenset()
 
     class Meta:
         abstract = True
@@ -90,7 +92,7 @@ class AuditedModel(Model):
         values = {}
         for name in self._meta.db_fields:
             field_name = self._meta.fields_db_projection_reverse.get(name, name)
-            if field_name in BOOKKEEPING_FIELDS:
+            if field_name in BOOKKEEPING_FIELDS or field_name in self.audit_ignored:
                 continue
             values[field_name] = to_json_value(getattr(self, field_name, None))
         return values

@@ -23,14 +23,21 @@ PERMISSIONS: dict[str, str] = {
     "users:read": "list and view users",
     "users:write": "create users, change roles, disable, reset passwords",
     "audit:read": "read the audit log, including soft-deleted history",
+    "customers:read": "list, view and export customers; read dictionaries",
+    "customers:write": "create, edit, soft-delete customers; owners, status moves, batch actions",
+    "customers_deleted:read": "list soft-deleted customers with who deleted them and when",
+    "customers:restore": "restore soft-deleted customers",
+    "dictionaries:write": "edit the industry and level dictionaries",
+    "imports:read": "list imports, read their reports, download error workbooks and the template",
+    "imports:write": "import customer lists from Excel",
 }
 
 _READS = {p for p in PERMISSIONS if p.endswith(":read")}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
-    Role.FINANCE: frozenset({"session:self"}),
-    Role.OPERATOR: frozenset({"session:self"}),
+    Role.FINANCE: frozenset({"session:self", "customers:read", "imports:read", "imports:write"}),
+    Role.OPERATOR: frozenset({"session:self", "customers:read", "customers:write", "imports:read", "imports:write"}),
     Role.AUDITOR: frozenset({"session:self", *_READS}),
 }
 

@@ -1,0 +1,79 @@
+"""Industry and level dictionaries: codes, Chinese labels and the synonyms the import meets.
+
+A value is accepted when its folded, case-free form equals an entry's code, label or one of
+its synonyms; it is stored as the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from opcms.core.errors import Conflict
+from opcms.core.models import get_or_404
+from opcms.core.text import fold_key
+from opcms.customers.models import DictionaryEntry, DictionaryKind
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    kind: DictionaryKind
+    codes: tuple[str, ...]
+    lookup: dict[str, str]  # folded code/label/synonym → code
+
+    def resolve(self, raw: str) -> str:
+        code = self.lookup.get(fold_key(raw))
+        if code is None:
+            raise ValueError(f"unknown {self.kind.value} {raw!r}; use one of {', '.join(self.codes)}")
+        return code
+
+
+def build(kind: DictionaryKind, entries: list[DictionaryEntry]) -> Dictionary:
+    lookup: dict[str, str] = {}
+    for entry in entries:
+        for word in (entry.code, entry.label, *entry.synonyms):
+            lookup.setdefault(fold_key(word), entry.code)
+    return Dictionary(kind, tuple(e.code for e in entries), lookup)
+
+
+async def load(kind: DictionaryKind) -> Dictionary:
+    return build(kind, await DictionaryEntry.filter(kind=kind, is_active=True).order_by("sort_order", "id"))
+
+
+async def load_all() -> dict[DictionaryKind, Dictionary]:
+    entries = await DictionaryEntry.filter(is_active=True).order_by("sort_order", "id")
+    return {kind: build(kind, [e for e in entries if e.kind == kind]) for kind in DictionaryKind}
+
+
+async def list_entries(kind: DictionaryKind, *, include_inactive: bool = False) -> list[DictionaryEntry]:
+    qs = DictionaryEntry.filter(kind=kind)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return await qs.order_by("sort_order", "id")
+
+
+async def _check_words_free(kind: DictionaryKind, code: str, words: list[str], exclude_id: int | None = None) -> None:
+    others = [e for e in await DictionaryEntry.filter(kind=kind) if e.id != exclude_id]
+    taken = build(kind, others).lookup
+    for word in words:
+        owner = taken.get(fold_key(word))
+        if owner is not None:
+            raise Conflict(f"{word!r} already means {kind.value} {owner}", code="dictionary_word_taken")
+
+
+async def create_entry(kind: DictionaryKind, code: str, label: str, synonyms: list[str], sort_order: int) -> DictionaryEntry:
+    async with in_transaction():
+        await _check_words_free(kind, code, [code, label, *synonyms])
+        return await DictionaryEntry.create(kind=kind, code=code, label=label, synonyms=synonyms, sort_order=sort_order)
+
+
+async def update_entry(kind: DictionaryKind, entry_id: int, changes: dict) -> DictionaryEntry:
+    entry = await get_or_404(DictionaryEntry.filter(kind=kind), entry_id, "dictionary_entry")
+    async with in_transaction():
+        label = changes.get("label", entry.label)
+        synonyms = changes.get("synonyms", entry.synonyms)
+        await _check_words_free(kind, entry.code, [entry.code, label, *synonyms], exclude_id=entry.id)
+        entry.update_from_dict(changes)
+        await entry.save()
+    return entry

@@ -1,0 +1,115 @@
+"""Customer profiles, their status history, and the dictionaries (industry, level)."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+from opcms.core.models import AuditedModel
+from opcms.core.text import fold_key
+
+
+class CustomerStatus(str, enum.Enum):
+    PROSPECT = "prospect"
+    TRIAL = "trial"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+STATUS_LABELS = {
+    CustomerStatus.PROSPECT: "潜在",
+    CustomerStatus.TRIAL: "试用",
+    CustomerStatus.ACTIVE: "正常",
+    CustomerStatus.SUSPENDED: "暂停",
+    CustomerStatus.CLOSED: "注销",
+}
+
+
+class Customer(AuditedModel):
+    customer_code = fields.CharField(max_length=32, db_index=True)
+    company_name = fields.CharField(max_length=200)
+    short_name = fields.CharField(max_length=100, null=True)
+    credit_code = fields.CharField(max_length=18, null=True)
+    industry = fields.CharField(max_length=32, null=True, db_index=True)
+    level = fields.CharField(max_length=16, null=True, db_index=True)
+    status = fields.CharEnumField(CustomerStatus, max_length=16, default=CustomerStatus.PROSPECT, db_index=True)
+    owner = fields.ForeignKeyField("opcms.User", related_name="customers", null=True, on_delete=fields.RESTRICT)
+    contact_name = fields.CharField(max_length=64, null=True)
+    contact_phone = fields.CharField(max_length=20, null=True)
+    contact_email = fields.CharField(max_length=254, null=True)
+    province = fields.CharField(max_length=32, null=True, db_index=True)
+    city = fields.CharField(max_length=32, null=True)
+    address = fields.CharField(max_length=255, null=True)
+    signed_at = fields.DateField(null=True, db_index=True)
+    contract_end_at = fields.DateField(null=True, db_index=True)
+    payment_terms_days = fields.IntField(default=30)
+    credit_limit = fields.DecimalField(max_digits=18, decimal_places=2, default=0)
+    remark = fields.TextField(null=True)
+    # Uniqueness among live rows, enforced by the database: the keys are NULL once a row is
+    # soft-deleted (NULLs never collide), and name_key is the folded, case-free name.
+    code_key = fields.CharField(max_length=32, null=True, unique=True)
+    name_key = fields.CharField(max_length=200, null=True, unique=True)
+
+    audit_entity = "customer"
+    audit_ignored = frozenset({"code_key", "name_key"})
+
+    class Meta:
+        table = "customer"
+
+    def refresh_keys(self) -> None:
+        self.code_key = None if self.is_deleted else self.customer_code
+        self.name_key = None if self.is_deleted else name_key(self.company_name)
+
+    async def save(self, *args: Any, update_fields: Any = None, **kwargs: Any) -> None:  # type: ignore[override]
+        self.refresh_keys()
+        if update_fields is not None:
+            update_fields = [*update_fields, "code_key", "name_key"]
+        await super().save(*args, update_fields=update_fields, **kwargs)
+
+
+def name_key(company_name: str) -> str:
+    """Two names are the same company when they fold to the same key (DESIGN §3)."""
+    return fold_key(company_name)[:200]
+
+
+class CustomerStatusHistory(Model):
+    """Every status transition: append-only."""
+
+    id = fields.BigIntField(primary_key=True)
+    customer = fields.ForeignKeyField("opcms.Customer", related_name="status_history", on_delete=fields.RESTRICT)
+    from_status = fields.CharField(max_length=16, null=True)
+    to_status = fields.CharField(max_length=16)
+    reason = fields.CharField(max_length=255, default="")
+    actor = fields.CharField(max_length=64)
+    changed_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "customer_status_history"
+        ordering = ("id",)
+
+
+class DictionaryKind(str, enum.Enum):
+    INDUSTRY = "industry"
+    LEVEL = "level"
+
+
+class DictionaryEntry(AuditedModel):
+    """One value of a dictionary (e.g. level ``A``), with the synonyms the import accepts."""
+
+    kind = fields.CharEnumField(DictionaryKind, max_length=16)
+    code = fields.CharField(max_length=32)
+    label = fields.CharField(max_length=64)
+    synonyms = fields.JSONField(default=list)
+    sort_order = fields.IntField(default=0)
+    is_active = fields.BooleanField(default=True)
+
+    audit_entity = "dictionary_entry"
+
+    class Meta:
+        table = "dictionary_entry"
+        unique_together = (("kind", "code"),)
+        ordering = ("kind", "sort_order", "id")

@@ -1,0 +1,48 @@
+"""Customer list reads: filters, sorting, paging; also the row source of the export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from opcms.core.pagination import paginate
+from opcms.core.settings import get_settings
+from opcms.customers.models import Customer
+from opcms.customers.schemas import SORTABLE, CustomerListQuery
+
+
+def business_today() -> dt.date:
+    return dt.datetime.now(get_settings().tz).date()
+
+
+def filtered(query: CustomerListQuery, *, deleted: bool = False) -> QuerySet:
+    qs = Customer.with_deleted().filter(is_deleted=True) if deleted else Customer.all()
+    if query.keyword:
+        word = query.keyword.strip()
+        qs = qs.filter(
+            Q(customer_code__icontains=word) | Q(company_name__icontains=word) | Q(short_name__icontains=word)
+            | Q(contact_name__icontains=word) | Q(contact_phone__contains=word)
+        )
+    for name in ("status", "level", "industry", "province", "city"):
+        value = getattr(query, name)
+        if value is not None:
+            qs = qs.filter(**{name: value})
+    if query.owner_id is not None:
+        qs = qs.filter(owner_id=None) if query.owner_id == 0 else qs.filter(owner_id=query.owner_id)
+    if query.signed_from:
+        qs = qs.filter(signed_at__gte=query.signed_from)
+    if query.signed_to:
+        qs = qs.filter(signed_at__lte=query.signed_to)
+    if query.contract_ending_within_days is not None:
+        today = business_today()
+        qs = qs.filter(
+            contract_end_at__gte=today, contract_end_at__lte=today + dt.timedelta(days=query.contract_ending_within_days)
+        )
+    return qs
+
+
+async def list_customers(query: CustomerListQuery, *, deleted: bool = False) -> dict[str, Any]:
+    return await paginate(filtered(query, deleted=deleted), query, sortable=SORTABLE, default_sort="-id")

@@ -1,0 +1,209 @@
+"""Customer request and response shapes. Field rules come from ``customers.rules`` so the
+API and the Excel import judge a value the same way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from opcms.core.schemas import Page, PageQuery, PublicSchema, Schema
+from opcms.core.text import blank_to_none, fold
+from opcms.customers import rules
+from opcms.customers.models import CustomerStatus, DictionaryKind
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(fold(value), check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(str(error)) from None
+
+
+Blank = BeforeValidator(blank_to_none)
+Code = Annotated[str, AfterValidator(rules.clean_customer_code)]
+CompanyName = Annotated[str, AfterValidator(rules.clean_company_name)]
+CreditCode = Annotated[str | None, Blank, AfterValidator(lambda v: v and rules.clean_credit_code(v))]
+Phone = Annotated[str | None, Blank, AfterValidator(lambda v: v and rules.clean_phone(v))]
+Email = Annotated[str | None, Blank, AfterValidator(lambda v: v and _email(v))]
+Text = lambda n: Annotated[Annotated[str, Field(max_length=n)] | None, Blank]  # noqa: E731
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
+Status = Literal["prospect", "trial", "active", "suspended", "closed"]
+
+
+class CustomerFields(Schema):
+    short_name: Text(100) = None
+    credit_code: CreditCode = None
+    industry: Text(32) = Field(default=None, description="code, Chinese label or synonym")
+    level: Text(16) = Field(default=None, description="code, Chinese label or synonym")
+    owner_id: int | None = Field(default=None, ge=1)
+    contact_name: Text(64) = None
+    contact_phone: Phone = None
+    contact_email: Email = None
+    province: Text(32) = None
+    city: Text(32) = None
+    address: Text(255) = None
+    signed_at: dt.date | None = None
+    contract_end_at: dt.date | None = None
+    remark: Text(2000) = None
+
+    @model_validator(mode="after")
+    def _contract_dates(self) -> "CustomerFields":
+        if self.signed_at and self.contract_end_at and self.contract_end_at < self.signed_at:
+            raise ValueError("contract_end_at must not be before signed_at")
+        return self
+
+
+class CustomerCreate(CustomerFields):
+    customer_code: Code
+    company_name: CompanyName
+    status: Status = "prospect"
+    payment_terms_days: int = Field(default=30, ge=0, le=3650)
+    credit_limit: Money = Decimal("0")
+
+
+class CustomerUpdate(CustomerFields):
+    """Partial update: only the fields sent change. Status moves through /status."""
+
+    customer_code: Code | None = None
+    company_name: CompanyName | None = None
+    payment_terms_days: int | None = Field(default=None, ge=0, le=3650)
+    credit_limit: Money | None = None
+
+
+class StatusHistoryPublic(PublicSchema):
+    from_status: str | None
+    to_status: str
+    reason: str
+    actor: str
+    changed_at: dt.datetime
+
+
+class CustomerPublic(PublicSchema):
+    id: int
+    customer_code: str
+    company_name: str
+    short_name: str | None
+    credit_code: str | None
+    industry: str | None
+    level: str | None
+    status: Status
+    owner_id: int | None
+    contact_name: str | None
+    contact_phone: str | None
+    contact_email: str | None
+    province: str | None
+    city: str | None
+    address: str | None
+    signed_at: dt.date | None
+    contract_end_at: dt.date | None
+    payment_terms_days: int
+    credit_limit: Decimal
+    remark: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None
+    updated_by: str | None
+    is_deleted: bool
+    deleted_at: dt.datetime | None
+    deleted_by: str | None
+
+
+class AuditEntry(PublicSchema):
+    occurred_at: dt.datetime
+    actor: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    message: str
+
+
+class CustomerDetail(CustomerPublic):
+    status_history: list[StatusHistoryPublic]
+    audit_trail: list[AuditEntry]
+
+
+class CustomerPage(Page[CustomerPublic]):
+    pass
+
+
+SORTABLE = (
+    "id", "customer_code", "company_name", "status", "level", "industry", "province",
+    "signed_at", "contract_end_at", "credit_limit", "created_at", "updated_at",
+)
+
+
+class CustomerListQuery(PageQuery):
+    keyword: str | None = Field(default=None, max_length=100, description="code, name, short name, contact or phone")
+    status: Status | None = None
+    level: str | None = Field(default=None, max_length=32)
+    industry: str | None = Field(default=None, max_length=32)
+    owner_id: int | None = Field(default=None, ge=0, description="0 = no owner")
+    province: str | None = Field(default=None, max_length=32)
+    city: str | None = Field(default=None, max_length=32)
+    signed_from: dt.date | None = None
+    signed_to: dt.date | None = None
+    contract_ending_within_days: int | None = Field(default=None, ge=0, le=3650)
+
+
+class StatusChange(Schema):
+    status: Status
+    reason: str = Field(min_length=1, max_length=255)
+
+
+class BatchAction(Schema):
+    action: Literal["assign_owner", "change_level", "change_status", "soft_delete"]
+    customer_ids: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=1000)
+    owner_id: int | None = Field(default=None, ge=1, description="assign_owner")
+    level: str | None = Field(default=None, max_length=32, description="change_level")
+    status: Status | None = Field(default=None, description="change_status")
+    reason: str = Field(default="", max_length=255)
+
+    @model_validator(mode="after")
+    def _argument_for_action(self) -> "BatchAction":
+        needed = {"assign_owner": "owner_id", "change_level": "level", "change_status": "status"}.get(self.action)
+        if needed and getattr(self, needed) is None:
+            raise ValueError(f"{self.action} needs {needed}")
+        if self.action == "change_status" and not self.reason:
+            raise ValueError("change_status needs a reason")
+        return self
+
+
+class BatchResult(Schema):
+    action: str
+    affected: int
+
+
+class DeleteRequest(Schema):
+    reason: str = Field(default="", max_length=255)
+
+
+class DictionaryEntryPublic(PublicSchema):
+    id: int
+    kind: DictionaryKind
+    code: str
+    label: str
+    synonyms: list[str]
+    sort_order: int
+    is_active: bool
+
+
+class DictionaryList(Schema):
+    items: list[DictionaryEntryPublic]
+
+
+class DictionaryEntryCreate(Schema):
+    code: str = Field(pattern=r"^[A-Za-z0-9_]{1,32}$")
+    label: str = Field(min_length=1, max_length=64)
+    synonyms: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list, max_length=50)
+    sort_order: int = Field(default=0, ge=0, le=10000)
+
+
+class DictionaryEntryUpdate(Schema):
+    label: str | None = Field(default=None, min_length=1, max_length=64)
+    synonyms: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(default=None, max_length=50)
+    sort_order: int | None = Field(default=None, ge=0, le=10000)
+    is_active: bool | None = None
