@@ -8,6 +8,7 @@ run a second time on SQLite by ``make test``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import tempfile
 from collections.abc import AsyncIterator
@@ -38,6 +39,9 @@ os.environ.update(TEST_ENV)
 from opcms.core.settings import get_settings, reset_settings  # noqa: E402
 
 reset_settings()
+
+
+SEED_STATEMENTS = importlib.import_module("opcms.migrations.0003_seed_dictionaries").SEED
 
 
 def is_mysql_url(url: str) -> bool:
@@ -120,6 +124,8 @@ async def db(database) -> AsyncIterator[None]:
     conn = connections.get("default")
     for table in _tables_children_first():
         await conn.execute_script(f"DELETE FROM {_quote(table)}")
+    for statement in SEED_STATEMENTS:  # reference data the migrations seed
+        await conn.execute_script(statement)
 
 
 def _quote(table: str) -> str:
