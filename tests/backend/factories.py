@@ -31,3 +31,25 @@ async def session_for(user: User) -> IssuedTokens:
 
 async def token_for(role: str) -> str:
     return (await session_for(await make_user(role))).access_token
+
+
+_customer_seq = itertools.count(1)
+
+
+def credit_code(seed: int) -> str:
+    """A valid unified social credit code (GB 32100-2015) derived from a number."""
+    from opcms.customers.rules import credit_code_check_char
+
+    first17 = f"91310000{seed:09d}"[:17]
+    return first17 + credit_code_check_char(first17)
+
+
+async def make_customer(**fields):
+    """A live customer through the real service (dictionary words, owner and rules apply)."""
+    from opcms.customers.schemas import CustomerCreate
+    from opcms.customers.service import create_customer
+
+    n = next(_customer_seq)
+    data = {"customer_code": f"C{n:05d}", "company_name": f"测试客户{n}有限公司", **fields}
+    with acting_as(system_actor("test-factory")):
+        return await create_customer(CustomerCreate(**data))
