@@ -165,6 +165,7 @@ def endpoint(
     status: int = 200,
     summary: str | None = None,
     tag: str | None = None,
+    produces: str | None = None,
 ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[HTTPResponse]]]:
     if public == (permission is not None):
         raise ValueError("an endpoint is either public or names exactly one permission")
@@ -190,7 +191,9 @@ def endpoint(
         setattr(wrapper, ROUTE_SPEC_ATTR, RouteSpec(permission=permission, public=public))
 
         responses: list[Response] = []
-        if response is not None:
+        if produces is not None:  # a file download
+            responses.append(Response({produces: RawSchema(type="string", format="binary")}, status=status))
+        elif response is not None:
             responses.append(Response({"application/json": schema_ref(response)}, status=status))
         else:
             responses.append(Response({}, status=204, description="No content"))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sanic import Blueprint, Request
+from sanic.response import HTTPResponse
 
 from opcms.core.http import endpoint
-from opcms.customers import dictionaries, queries, service
+from opcms.customers import dictionaries, export, queries, service
 from opcms.customers.models import DictionaryKind
 from opcms.customers.schemas import (
     AuditEntry,
@@ -28,6 +31,7 @@ from opcms.customers.schemas import (
 from opcms.core.errors import NotFound
 
 bp = Blueprint("customers", url_prefix="/api/v1")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _public(customer) -> CustomerPublic:
@@ -39,6 +43,27 @@ def _public(customer) -> CustomerPublic:
 async def list_customers(request: Request, query: CustomerListQuery) -> CustomerPage:
     """List live customers with filters, sorting and paging."""
     return CustomerPage.model_validate(await queries.list_customers(query))
+
+
+@bp.get("/customers/export")
+@endpoint(permission="customers:read", query=CustomerListQuery, produces=XLSX, tag="customers")
+async def export_customers(request: Request, query: CustomerListQuery) -> HTTPResponse:
+    """The customers matching the filters as an .xlsx file (the import's columns)."""
+    path = export.new_export_path(request.app.ctx.settings.var_dir)
+    try:
+        await export.write_customers_xlsx(query, path)
+        stamp = dt.datetime.now(request.app.ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
+        response = await request.respond(
+            content_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="customers-{stamp}.xlsx"'},
+        )
+        with path.open("rb") as handle:
+            while chunk := handle.read(256 * 1024):
+                await response.send(chunk)
+        await response.eof()
+        return response
+    finally:
+        path.unlink(missing_ok=True)
 
 
 @bp.get("/customers/deleted")
