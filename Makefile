@@ -45,7 +45,7 @@ migrate: install
 	$(OPCMS) migrate
 
 seed: migrate
-	$(OPCMS) seed-demo
+	$(OPCMS) seed-demo --customers 200
 
 run: install frontend seed
 	@$(OPCMS) print-login

@@ -304,3 +304,15 @@ async def test_concurrent_creates_of_one_code_give_one_customer_and_a_409(client
     ])
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
     assert await Customer.filter(customer_code="RACE").count() == 1
+
+
+async def test_demo_customers_are_varied_valid_and_seeded_once(db):
+    from opcms.core.context import acting_as, system_actor
+    from opcms.customers.demo import seed_customers
+
+    with acting_as(system_actor("seed-demo")):
+        assert await seed_customers(40) == 40
+        assert await seed_customers(40) == 0
+    statuses = set(await Customer.all().values_list("status", flat=True))
+    assert len(statuses) >= 3
+    assert await Customer.all().count() == 40

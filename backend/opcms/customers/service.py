@@ -133,11 +133,11 @@ async def change_status(customer_id: int, target: str, reason: str) -> Customer:
         customer = await Customer.filter(id=customer_id).select_for_update().first() if customer_id > 0 else None
         if customer is None:
             await get_customer(customer_id)  # raises the typed 404
-        await _move(customer, CustomerStatus(target), reason)
+        await move_status(customer, CustomerStatus(target), reason)
     return customer
 
 
-async def _move(customer: Customer, target: CustomerStatus, reason: str) -> None:
+async def move_status(customer: Customer, target: CustomerStatus, reason: str) -> None:
     current = CustomerStatus(customer.status)
     if not can_move(current, target):
         raise Conflict(
@@ -193,7 +193,7 @@ async def run_batch(action: BatchAction) -> int:
                 customer.level = level
                 await customer.save(update_fields=["level"], audit_message=action.reason)
             elif action.action == "change_status":
-                await _move(customer, CustomerStatus(action.status), action.reason)
+                await move_status(customer, CustomerStatus(action.status), action.reason)
             else:
                 await customer.soft_delete(action.reason)
         await record_audit(
