@@ -250,12 +250,16 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         password = f"Demo-{secrets.token_urlsafe(9)}"
 
     async def run() -> list[str]:
+        from opcms.customers.demo import seed_customers
+
         created = []
         with acting_as(system_actor("seed-demo")):
             for role in DEMO_ROLES:
                 _, was_created = await ensure_user(role, role, password, display_name=DEMO_NAMES[role])
                 if was_created:
                     created.append(role)
+            if await seed_customers(args.customers):
+                created.append(f"{args.customers} customers")
         return created
 
     created = _with_db(run)
@@ -310,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     cu.set_defaults(fn=cmd_createuser)
 
     seed = sub.add_parser("seed-demo", help="demo data for the embedded default")
-    seed.add_argument("--customers", type=int, default=0, help="(customers arrive with the customers domain)")
+    seed.add_argument("--customers", type=int, default=200, help="demo customers to create when there are none")
     seed.set_defaults(fn=cmd_seed_demo)
     sub.add_parser("print-login", help="print the URL and the demo login").set_defaults(fn=cmd_print_login)
     perms = sub.add_parser("permissions", help="print the role → permission matrix")
