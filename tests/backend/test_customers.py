@@ -44,7 +44,7 @@ async def test_create_cleans_the_profile_and_records_history_and_audit(client, o
     assert (body["industry"], body["level"]) == ("internet", "A")
     assert body["contact_phone"] == "13800138000"
     assert body["credit_limit"] == "50000.50" and body["payment_terms_days"] == 45
-    assert body["status"] == "prospect" and body["owner_id"] == owner.id
+    assert body["status"] == "prospect" and body["owner_id"] == owner.id and body["owner_name"] == "owner1"
     history = await CustomerStatusHistory.filter(customer_id=body["id"]).values_list("from_status", "to_status")
     assert history == [(None, "prospect")]
     audit = await AuditLog.get(entity_type="customer", entity_id=str(body["id"]), action="create")
@@ -200,6 +200,8 @@ async def test_filters_sorting_and_paging(client, operator):
     assert await codes(industry="finance") == ["K1"]
     assert await codes(status="active") == ["K3"]
     assert await codes(owner_id=owner.id) == ["K1"]
+    listed = (await client.get(CUSTOMERS, token=operator, params={"owner_id": owner.id})).json()["items"]
+    assert listed[0]["owner_name"] == "owner-list"
     assert await codes(owner_id=0) == ["K2", "K3"]
     assert await codes(city="宁波") == ["K2"]
     assert await codes(signed_from="2024-02-01", signed_to="2024-12-31") == ["K2"]

@@ -60,6 +60,12 @@ class Customer(AuditedModel):
     class Meta:
         table = "customer"
 
+    @property
+    def owner_name(self) -> str | None:
+        """The owner's display name when the owner was fetched with the row (select_related)."""
+        owner = self.__dict__.get("_owner")
+        return (owner.display_name or owner.username) if owner is not None else None
+
     def refresh_keys(self) -> None:
         self.code_key = None if self.is_deleted else self.customer_code
         self.name_key = None if self.is_deleted else name_key(self.company_name)

@@ -20,6 +20,7 @@ def business_today() -> dt.date:
 
 def filtered(query: CustomerListQuery, *, deleted: bool = False) -> QuerySet:
     qs = Customer.with_deleted().filter(is_deleted=True) if deleted else Customer.all()
+    qs = qs.select_related("owner")
     if query.keyword:
         word = query.keyword.strip()
         qs = qs.filter(

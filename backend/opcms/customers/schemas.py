@@ -92,6 +92,7 @@ class CustomerPublic(PublicSchema):
     level: str | None
     status: Status
     owner_id: int | None
+    owner_name: str | None = Field(default=None, description="display name of the owner")
     contact_name: str | None
     contact_phone: str | None
     contact_email: str | None

@@ -22,7 +22,8 @@ AUDIT_TRAIL_LIMIT = 100
 
 
 async def get_customer(customer_id: int, *, include_deleted: bool = False) -> Customer:
-    return await get_or_404(Customer.with_deleted() if include_deleted else Customer, customer_id, "customer")
+    source = Customer.with_deleted() if include_deleted else Customer.all()
+    return await get_or_404(source.select_related("owner"), customer_id, "customer")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ async def _record_status(customer: Customer, from_status: str | None, reason: st
     )
 
 
+async def _fresh(customer: Customer) -> Customer:
+    """Re-read after a write, so related data (the owner's name) is current."""
+    return await get_customer(customer.id, include_deleted=True)
+
+
 # --- use cases ----------------------------------------------------------------------------------
 async def create_customer(data: CustomerCreate) -> Customer:
     values = data.model_dump()
@@ -101,7 +107,7 @@ async def create_customer(data: CustomerCreate) -> Customer:
             await _record_status(customer, None, "created")
     except IntegrityError as error:
         raise _race_lost(error) from None
-    return customer
+    return await _fresh(customer)
 
 
 async def update_customer(customer_id: int, data: CustomerUpdate) -> Customer:
@@ -125,7 +131,7 @@ async def update_customer(customer_id: int, data: CustomerUpdate) -> Customer:
         await customer.save()
     except IntegrityError as error:
         raise _race_lost(error) from None
-    return customer
+    return await _fresh(customer)
 
 
 async def change_status(customer_id: int, target: str, reason: str) -> Customer:
@@ -134,7 +140,7 @@ async def change_status(customer_id: int, target: str, reason: str) -> Customer:
         if customer is None:
             await get_customer(customer_id)  # raises the typed 404
         await move_status(customer, CustomerStatus(target), reason)
-    return customer
+    return await _fresh(customer)
 
 
 async def move_status(customer: Customer, target: CustomerStatus, reason: str) -> None:
@@ -164,7 +170,7 @@ async def restore_customer(customer_id: int) -> Customer:
         await customer.restore()
     except IntegrityError as error:
         raise _race_lost(error) from None
-    return customer
+    return await _fresh(customer)
 
 
 async def run_batch(action: BatchAction) -> int:
