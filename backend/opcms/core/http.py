@@ -29,6 +29,7 @@ from sanic_ext.extensions.openapi.definitions import Parameter, RequestBody, Res
 from sanic_ext.extensions.openapi.builders import SpecificationBuilder
 from sanic_ext.extensions.openapi.types import Schema as OpenAPISchema
 from tortoise.exceptions import DoesNotExist, IntegrityError
+from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from opcms.core.context import current_request_id
 from opcms.core.errors import AppError, BadRequest, Forbidden, Unauthorized, ValidationFailed
@@ -172,7 +173,7 @@ def endpoint(
 
     def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[HTTPResponse]]:
         @wraps(handler)
-        async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse | None:
             if permission is not None:
                 require_permission(request, permission)
             if body is not None:
@@ -180,6 +181,8 @@ def endpoint(
             if query is not None:
                 kwargs["query"] = parse_query(request, query)
             result = await handler(request, *args, **kwargs)
+            if request.responded:  # the handler streamed its own response
+                return None
             if isinstance(result, HTTPResponse):
                 return result
             if result is None:
@@ -246,6 +249,9 @@ class JSONErrorHandler(ErrorHandler):
             return error_json(exception.status, exception.code, exception.message, exception.details, exception.headers)
         if isinstance(exception, DoesNotExist):
             return error_json(404, "not_found", "Not found")
+        if isinstance(exception, TortoiseValidationError):
+            # a value the ORM refuses (e.g. longer than the column) that no schema caught
+            return error_json(422, "validation_failed", str(exception))
         if isinstance(exception, IntegrityError):
             log.warning("integrity error surfaced to HTTP: %s", exception)
             return error_json(409, "conflict", "The change conflicts with existing data")

@@ -19,6 +19,7 @@ from tortoise.queryset import QuerySet
 
 from opcms.core.audit import AuditAction, record_audit, to_json_value
 from opcms.core.context import current_actor
+from opcms.core.schemas import MAX_ID
 
 # Bookkeeping columns: changing them alone is not worth an audit row.
 BOOKKEEPING_FIELDS = frozenset({"updated_at", "updated_by", "created_at", "created_by"})
@@ -32,7 +33,6 @@ class LiveRowsManager(Manager):
         return super().get_queryset().filter(is_deleted=False)
 
 
-MAX_ID = 2**63 - 1
 
 
 async def get_or_404(source: "type[Model] | QuerySet", pk: int, entity: str) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,8 +35,13 @@ class ErrorResponse(BaseModel):
     error: ErrorInfo
 
 
+# Ids are BIGINT: anything outside never reaches the database (a 422, not an overflow).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
 class PageQuery(Schema):
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=1_000_000)
     page_size: int = Field(default=20, ge=1, le=200)
     sort: str | None = Field(default=None, max_length=64, description="field, or -field for descending")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse
 
 from opcms.core.http import endpoint
 from opcms.customers import dictionaries, export, queries, service
@@ -47,7 +46,7 @@ async def list_customers(request: Request, query: CustomerListQuery) -> Customer
 
 @bp.get("/customers/export")
 @endpoint(permission="customers:read", query=CustomerListQuery, produces=XLSX, tag="customers")
-async def export_customers(request: Request, query: CustomerListQuery) -> HTTPResponse:
+async def export_customers(request: Request, query: CustomerListQuery) -> None:
     """The customers matching the filters as an .xlsx file (the import's columns)."""
     path = export.new_export_path(request.app.ctx.settings.var_dir)
     try:
@@ -61,7 +60,7 @@ async def export_customers(request: Request, query: CustomerListQuery) -> HTTPRe
             while chunk := handle.read(256 * 1024):
                 await response.send(chunk)
         await response.eof()
-        return response
+        return None
     finally:
         path.unlink(missing_ok=True)
 

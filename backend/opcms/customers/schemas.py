@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from opcms.core.schemas import Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import MAX_ID, Id, Page, PageQuery, PublicSchema, Schema
 from opcms.core.text import blank_to_none, fold
 from opcms.customers import rules
 from opcms.customers.models import CustomerStatus, DictionaryKind
@@ -39,7 +39,7 @@ class CustomerFields(Schema):
     credit_code: CreditCode = None
     industry: Text(32) = Field(default=None, description="code, Chinese label or synonym")
     level: Text(16) = Field(default=None, description="code, Chinese label or synonym")
-    owner_id: int | None = Field(default=None, ge=1)
+    owner_id: Id | None = None
     contact_name: Text(64) = None
     contact_phone: Phone = None
     contact_email: Email = None
@@ -140,9 +140,9 @@ SORTABLE = (
 class CustomerListQuery(PageQuery):
     keyword: str | None = Field(default=None, max_length=100, description="code, name, short name, contact or phone")
     status: Status | None = None
-    level: str | None = Field(default=None, max_length=32)
+    level: str | None = Field(default=None, max_length=16)
     industry: str | None = Field(default=None, max_length=32)
-    owner_id: int | None = Field(default=None, ge=0, description="0 = no owner")
+    owner_id: int | None = Field(default=None, ge=0, le=MAX_ID, description="0 = no owner")
     province: str | None = Field(default=None, max_length=32)
     city: str | None = Field(default=None, max_length=32)
     signed_from: dt.date | None = None
@@ -157,8 +157,8 @@ class StatusChange(Schema):
 
 class BatchAction(Schema):
     action: Literal["assign_owner", "change_level", "change_status", "soft_delete"]
-    customer_ids: list[Annotated[int, Field(ge=1)]] = Field(min_length=1, max_length=1000)
-    owner_id: int | None = Field(default=None, ge=1, description="assign_owner")
+    customer_ids: list[Id] = Field(min_length=1, max_length=1000)
+    owner_id: Id | None = Field(default=None, description="assign_owner")
     level: str | None = Field(default=None, max_length=32, description="change_level")
     status: Status | None = Field(default=None, description="change_status")
     reason: str = Field(default="", max_length=255)
