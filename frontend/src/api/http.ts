@@ -7,6 +7,7 @@
  *   response 1. 401 on a non-auth route -> ONE single-flight refresh, then retry the request once;
  *               if the refresh fails the session is expired (store cleared, routed to /login)
  *   response 2. every failure is normalised into an ApiError {status, code, message, details}
+ *               (a JSON error body of a blob download is decoded first)
  *
  * The session is bound at start-up (see `src/store/session.ts`) instead of importing the store
  * here, which keeps this module free of import cycles and easy to unit test.
@@ -138,6 +139,24 @@ http.interceptors.response.use(undefined, async (error: unknown) => {
   return http.request(retryConfig) as Promise<AxiosResponse>;
 });
 
-http.interceptors.response.use(undefined, (error: unknown) => Promise.reject(toApiError(error)));
+/**
+ * A download (`responseType: 'blob'`) that fails still carries the JSON error envelope, but as a
+ * Blob: read it back into an object so the ApiError gets the backend's code, message and details.
+ */
+export async function decodeBlobErrorBody(error: unknown): Promise<unknown> {
+  if (!(error instanceof AxiosError) || !error.response) return error;
+  const body: unknown = error.response.data;
+  if (typeof Blob === 'undefined' || !(body instanceof Blob)) return error;
+  const type = body.type || String(error.response.headers?.['content-type'] ?? '');
+  if (!/json/i.test(type)) return error;
+  try {
+    error.response.data = JSON.parse(await body.text());
+  } catch {
+    // not JSON after all: keep the generic http_<status> error
+  }
+  return error;
+}
+
+http.interceptors.response.use(undefined, async (error: unknown) => Promise.reject(toApiError(await decodeBlobErrorBody(error))));
 
 export default http;

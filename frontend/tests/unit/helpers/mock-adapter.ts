@@ -15,6 +15,9 @@ export interface RecordedRequest {
   url: string;
   headers: AxiosHeaders;
   body: unknown;
+  /** query parameters as given to axios (before serialisation) */
+  params: Record<string, unknown> | undefined;
+  responseType: string | undefined;
 }
 
 export type Reply = { status: number; data?: unknown; headers?: Record<string, string> } | 'network-error';
@@ -36,6 +39,8 @@ export function createMockAdapter() {
       url: config.url ?? '',
       headers: new AxiosHeaders(config.headers), // a copy: interceptors may mutate the original
       body: typeof config.data === 'string' && config.data ? JSON.parse(config.data) : config.data,
+      params: config.params,
+      responseType: config.responseType,
     };
     calls.push(request);
     const handler = handlers.get(`${request.method} ${request.url}`);

@@ -1,0 +1,322 @@
+/**
+ * Customers and their dictionaries (`/customers…`, `/dictionaries/{kind}`).
+ *
+ * The types mirror the backend's OpenAPI schemas of the same names (backend/opcms/customers/schemas.py).
+ * Money (`credit_limit`) travels as a decimal string ("1234.50") and stays a string here: it is
+ * never turned into a JS number (see `src/utils/money.ts` for display and input checks).
+ */
+import http from './http';
+import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
+
+export type CustomerStatus = 'prospect' | 'trial' | 'active' | 'suspended' | 'closed';
+export const CUSTOMER_STATUSES: readonly CustomerStatus[] = ['prospect', 'trial', 'active', 'suspended', 'closed'];
+
+/** A decimal amount as the API sends it, e.g. "50000.00". */
+export type Money = string;
+/** `YYYY-MM-DD`. */
+export type IsoDate = string;
+/** ISO 8601 date-time in UTC, e.g. "2026-01-02T03:04:05.123456Z". */
+export type IsoDateTime = string;
+
+/** Schema `CustomerPublic`. */
+export interface CustomerPublic {
+  id: number;
+  customer_code: string;
+  company_name: string;
+  short_name: string | null;
+  credit_code: string | null;
+  industry: string | null;
+  level: string | null;
+  status: CustomerStatus;
+  owner_id: number | null;
+  /** display name of the owner (not required by the schema: older replies lack it) */
+  owner_name?: string | null;
+  contact_name: string | null;
+  contact_phone: string | null;
+  contact_email: string | null;
+  province: string | null;
+  city: string | null;
+  address: string | null;
+  signed_at: IsoDate | null;
+  contract_end_at: IsoDate | null;
+  payment_terms_days: number;
+  credit_limit: Money;
+  remark: string | null;
+  created_at: IsoDateTime;
+  updated_at: IsoDateTime;
+  created_by: string | null;
+  updated_by: string | null;
+  is_deleted: boolean;
+  deleted_at: IsoDateTime | null;
+  deleted_by: string | null;
+}
+
+/** Schema `StatusHistoryPublic`. */
+export interface StatusHistoryPublic {
+  from_status: CustomerStatus | null;
+  to_status: CustomerStatus;
+  reason: string;
+  actor: string;
+  changed_at: IsoDateTime;
+}
+
+/** Schema `AuditEntry`. */
+export interface AuditEntry {
+  occurred_at: IsoDateTime;
+  actor: string;
+  action: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  message: string;
+}
+
+/** Schema `CustomerDetail`. */
+export interface CustomerDetail extends CustomerPublic {
+  status_history: StatusHistoryPublic[];
+  audit_trail: AuditEntry[];
+}
+
+/** The list envelope of every list endpoint. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+/** Schema `CustomerPage`. */
+export type CustomerPage = Page<CustomerPublic>;
+
+/** The 18 profile fields (minus code, name, status, terms and limit) plus the remark. */
+export interface CustomerFields {
+  short_name?: string | null;
+  credit_code?: string | null;
+  /** dictionary code, Chinese label or synonym */
+  industry?: string | null;
+  /** dictionary code, Chinese label or synonym */
+  level?: string | null;
+  owner_id?: number | null;
+  contact_name?: string | null;
+  contact_phone?: string | null;
+  contact_email?: string | null;
+  province?: string | null;
+  city?: string | null;
+  address?: string | null;
+  signed_at?: IsoDate | null;
+  contract_end_at?: IsoDate | null;
+  remark?: string | null;
+}
+
+/** Schema `CustomerCreate`. */
+export interface CustomerCreate extends CustomerFields {
+  customer_code: string;
+  company_name: string;
+  status?: CustomerStatus;
+  payment_terms_days?: number;
+  credit_limit?: Money;
+}
+
+/** Schema `CustomerUpdate`: partial, only the fields sent change; status moves through `/status`. */
+export interface CustomerUpdate extends CustomerFields {
+  customer_code?: string | null;
+  company_name?: string | null;
+  payment_terms_days?: number | null;
+  credit_limit?: Money | null;
+}
+
+/** Schema `StatusChange`. */
+export interface StatusChange {
+  status: CustomerStatus;
+  /** 1..255 characters */
+  reason: string;
+}
+
+export type BatchActionName = 'assign_owner' | 'change_level' | 'change_status' | 'soft_delete';
+export const BATCH_ACTIONS: readonly BatchActionName[] = ['assign_owner', 'change_level', 'change_status', 'soft_delete'];
+
+/** Schema `BatchAction`: all or nothing. */
+export interface BatchAction {
+  action: BatchActionName;
+  /** 1..1000 ids */
+  customer_ids: number[];
+  /** assign_owner */
+  owner_id?: number | null;
+  /** change_level */
+  level?: string | null;
+  /** change_status (needs a reason) */
+  status?: CustomerStatus | null;
+  reason?: string;
+}
+
+/** Schema `BatchResult`. */
+export interface BatchResult {
+  action: string;
+  affected: number;
+}
+
+/** Schema `DictionaryKind`. */
+export type DictionaryKind = 'industry' | 'level';
+
+/** Schema `DictionaryEntryPublic`. */
+export interface DictionaryEntryPublic {
+  id: number;
+  kind: DictionaryKind;
+  code: string;
+  label: string;
+  synonyms: string[];
+  sort_order: number;
+  is_active: boolean;
+}
+
+/** Schema `DictionaryList`. */
+export interface DictionaryList {
+  items: DictionaryEntryPublic[];
+}
+
+/** The list filters (query parameters of `GET /customers`, `/customers/deleted`, `/customers/export`). */
+export interface CustomerFilters {
+  /** code, name, short name, contact or phone */
+  keyword?: string | null;
+  status?: CustomerStatus | null;
+  level?: string | null;
+  industry?: string | null;
+  /** 0 = customers without an owner */
+  owner_id?: number | null;
+  province?: string | null;
+  city?: string | null;
+  signed_from?: IsoDate | null;
+  signed_to?: IsoDate | null;
+  contract_ending_within_days?: number | null;
+}
+
+export interface CustomerListParams extends CustomerFilters {
+  page?: number;
+  /** ≤ 200 */
+  page_size?: number;
+  /** a field, or `-field` for descending (see `SORTABLE_FIELDS`) */
+  sort?: string | null;
+}
+
+/** `SORTABLE` of the backend's customer schemas. */
+export const SORTABLE_FIELDS = [
+  'id',
+  'customer_code',
+  'company_name',
+  'status',
+  'level',
+  'industry',
+  'province',
+  'signed_at',
+  'contract_end_at',
+  'credit_limit',
+  'created_at',
+  'updated_at',
+] as const;
+
+const FILTER_KEYS: readonly (keyof CustomerFilters)[] = [
+  'keyword',
+  'status',
+  'level',
+  'industry',
+  'owner_id',
+  'province',
+  'city',
+  'signed_from',
+  'signed_to',
+  'contract_ending_within_days',
+];
+const PAGE_KEYS: readonly (keyof CustomerListParams)[] = ['page', 'page_size', 'sort'];
+
+/**
+ * Query parameters for the backend, which refuses unknown parameters (422): only known keys
+ * are copied; strings are trimmed; `undefined`, `null` and blank values are left out.
+ */
+export function toQueryParams(params: CustomerListParams, withPaging = true): Record<string, string | number> {
+  const keys = withPaging ? [...FILTER_KEYS, ...PAGE_KEYS] : FILTER_KEYS;
+  const query: Record<string, string | number> = {};
+  for (const key of keys) {
+    const value = params[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string') {
+      const trimmed = value.trim();
+      if (trimmed) query[key] = trimmed;
+    } else if (typeof value === 'number' && Number.isFinite(value)) {
+      query[key] = value;
+    }
+  }
+  return query;
+}
+
+export async function listCustomers(params: CustomerListParams = {}): Promise<CustomerPage> {
+  const { data } = await http.get<CustomerPage>('/customers', { params: toQueryParams(params) });
+  return data;
+}
+
+/** Soft-deleted customers with who deleted them and when (`customers_deleted:read`). */
+export async function listDeletedCustomers(params: CustomerListParams = {}): Promise<CustomerPage> {
+  const { data } = await http.get<CustomerPage>('/customers/deleted', { params: toQueryParams(params) });
+  return data;
+}
+
+export async function getCustomer(id: number): Promise<CustomerDetail> {
+  const { data } = await http.get<CustomerDetail>(`/customers/${id}`);
+  return data;
+}
+
+export async function createCustomer(body: CustomerCreate): Promise<CustomerPublic> {
+  const { data } = await http.post<CustomerPublic>('/customers', body);
+  return data;
+}
+
+export async function updateCustomer(id: number, body: CustomerUpdate): Promise<CustomerPublic> {
+  const { data } = await http.patch<CustomerPublic>(`/customers/${id}`, body);
+  return data;
+}
+
+/** Soft delete; the optional reason goes to the audit log. */
+export async function deleteCustomer(id: number, reason?: string): Promise<CustomerPublic> {
+  const trimmed = reason?.trim();
+  const { data } = await http.delete<CustomerPublic>(`/customers/${id}`, {
+    params: trimmed ? { reason: trimmed } : undefined,
+  });
+  return data;
+}
+
+/** `customers:restore`; 409 when its code or name is live again. */
+export async function restoreCustomer(id: number): Promise<CustomerPublic> {
+  const { data } = await http.post<CustomerPublic>(`/customers/${id}/restore`);
+  return data;
+}
+
+/** 409 `illegal_status_transition` when the status machine forbids the move. */
+export async function changeCustomerStatus(id: number, body: StatusChange): Promise<CustomerPublic> {
+  const { data } = await http.post<CustomerPublic>(`/customers/${id}/status`, body);
+  return data;
+}
+
+/** Sends only the argument the action needs (the backend forbids unknown fields, not extra nulls, but keep it tidy). */
+export function batchBody(action: BatchAction): BatchAction {
+  const body: BatchAction = { action: action.action, customer_ids: [...new Set(action.customer_ids)] };
+  if (action.action === 'assign_owner') body.owner_id = action.owner_id ?? null;
+  if (action.action === 'change_level') body.level = action.level ?? null;
+  if (action.action === 'change_status') body.status = action.status ?? null;
+  const reason = action.reason?.trim();
+  if (reason) body.reason = reason;
+  return body;
+}
+
+export async function runBatch(action: BatchAction): Promise<BatchResult> {
+  const { data } = await http.post<BatchResult>('/customers/batch', batchBody(action));
+  return data;
+}
+
+export async function listDictionary(kind: DictionaryKind): Promise<DictionaryList> {
+  const { data } = await http.get<DictionaryList>(`/dictionaries/${kind}`);
+  return data;
+}
+
+/** The customers matching the filters (all pages) as an .xlsx file. */
+export async function exportCustomers(filters: CustomerFilters = {}): Promise<DownloadedFile> {
+  const response = await http.get<Blob>('/customers/export', blobRequest({ params: toQueryParams(filters, false) }));
+  return toDownloadedFile(response, 'customers.xlsx');
+}
