@@ -15,6 +15,8 @@ declare module 'vue-router' {
     hideInMenu?: boolean;
     /** Menu ordering, ascending. */
     order?: number;
+    /** Menu key to highlight for a page that is not in the menu itself (e.g. a detail page). */
+    activeMenu?: string;
   }
 }
 

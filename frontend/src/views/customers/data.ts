@@ -1,0 +1,225 @@
+/**
+ * Customers: option lists, the status machine as the UI knows it, and table columns.
+ * Labels are i18n keys (Chinese by default: 潜在/试用/正常/暂停/注销).
+ */
+import type { TableColumnData } from '@arco-design/web-vue';
+import type { CustomerPublic, CustomerStatus, DictionaryEntryPublic, DictionaryKind } from '@/api/customers';
+import { CUSTOMER_STATUSES } from '@/api/customers';
+import { t } from '@/locale';
+
+export interface Option<V extends string | number = string> {
+  value: V;
+  label: string;
+}
+
+// --- status ------------------------------------------------------------------------------------
+/** Arco tag colours per status. */
+export const STATUS_COLORS: Record<CustomerStatus, string> = {
+  prospect: 'gray',
+  trial: 'arcoblue',
+  active: 'green',
+  suspended: 'orange',
+  closed: 'red',
+};
+
+export function statusLabel(status: string | null | undefined): string {
+  if (!status) return '-';
+  return t(`customer.status.${status}`);
+}
+
+export function statusOptions(): Option<CustomerStatus>[] {
+  return CUSTOMER_STATUSES.map((value) => ({ value, label: statusLabel(value) }));
+}
+
+/**
+ * The account status machine (DESIGN §3, backend `customers/status.py`):
+ * prospect → trial → active ⇄ suspended; any state except closed → closed.
+ */
+export const STATUS_TRANSITIONS: Readonly<Record<CustomerStatus, readonly CustomerStatus[]>> = {
+  prospect: ['trial', 'closed'],
+  trial: ['active', 'closed'],
+  active: ['suspended', 'closed'],
+  suspended: ['active', 'closed'],
+  closed: [],
+};
+
+/** The statuses a customer in `current` may move to (empty for closed or unknown). */
+export function legalTargets(current: CustomerStatus | string | null | undefined): CustomerStatus[] {
+  if (!current || !(current in STATUS_TRANSITIONS)) return [];
+  return [...STATUS_TRANSITIONS[current as CustomerStatus]];
+}
+
+export function canMove(current: CustomerStatus | string, target: CustomerStatus | string): boolean {
+  return legalTargets(current).includes(target as CustomerStatus);
+}
+
+/** Targets legal for every one of `statuses` (for a batch change of status). */
+export function commonTargets(statuses: readonly (CustomerStatus | string)[]): CustomerStatus[] {
+  if (statuses.length === 0) return [];
+  return CUSTOMER_STATUSES.filter((target) => statuses.every((s) => canMove(s, target)));
+}
+
+// --- dictionaries --------------------------------------------------------------------------------
+/** The seeded dictionaries (backend migration 0003), used until `/dictionaries/{kind}` answers. */
+export const DEFAULT_LEVELS: Option[] = [
+  { value: 'S', label: 'S级' },
+  { value: 'A', label: 'A级' },
+  { value: 'B', label: 'B级' },
+  { value: 'C', label: 'C级' },
+];
+
+export const DEFAULT_INDUSTRIES: Option[] = [
+  { value: 'internet', label: '互联网' },
+  { value: 'finance', label: '金融' },
+  { value: 'education', label: '教育' },
+  { value: 'healthcare', label: '医疗' },
+  { value: 'retail', label: '零售' },
+  { value: 'manufacturing', label: '制造' },
+  { value: 'logistics', label: '物流' },
+  { value: 'government', label: '政府' },
+  { value: 'other', label: '其他' },
+];
+
+export function defaultOptions(kind: DictionaryKind): Option[] {
+  return kind === 'level' ? DEFAULT_LEVELS : DEFAULT_INDUSTRIES;
+}
+
+/** Active entries in the backend's order, as select options (value = code). */
+export function dictionaryOptions(entries: readonly DictionaryEntryPublic[]): Option[] {
+  return [...entries]
+    .filter((e) => e.is_active)
+    .sort((a, b) => a.sort_order - b.sort_order || a.id - b.id)
+    .map((e) => ({ value: e.code, label: e.label }));
+}
+
+/** The label of a dictionary code (the code itself when unknown, '-' when empty). */
+export function optionLabel(options: readonly Option[], value: string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '-';
+  return options.find((o) => o.value === value)?.label ?? value;
+}
+
+// --- fields ----------------------------------------------------------------------------------------
+/** The 18 profile fields of DESIGN §3 plus the remark, in the order finance keeps them. */
+export const CUSTOMER_FIELDS = [
+  'customer_code',
+  'company_name',
+  'short_name',
+  'credit_code',
+  'industry',
+  'level',
+  'status',
+  'owner_id',
+  'contact_name',
+  'contact_phone',
+  'contact_email',
+  'province',
+  'city',
+  'address',
+  'signed_at',
+  'contract_end_at',
+  'payment_terms_days',
+  'credit_limit',
+  'remark',
+] as const;
+export type CustomerField = (typeof CUSTOMER_FIELDS)[number];
+
+export function fieldLabel(field: string): string {
+  return t(`customer.field.${field === 'owner_name' ? 'owner_id' : field}`);
+}
+
+export function ownerText(customer: Pick<CustomerPublic, 'owner_id' | 'owner_name'>, names?: ReadonlyMap<number, string>): string {
+  if (customer.owner_id === null || customer.owner_id === undefined) return '-';
+  return customer.owner_name || names?.get(customer.owner_id) || `#${customer.owner_id}`;
+}
+
+// --- table columns -----------------------------------------------------------------------------------
+const SORT = { sortDirections: ['ascend', 'descend'] as ('ascend' | 'descend')[], sorter: true };
+
+/** Columns of the customer list (titles follow the current language). */
+export function customerColumns(): TableColumnData[] {
+  return [
+    { title: fieldLabel('customer_code'), dataIndex: 'customer_code', slotName: 'code', width: 130, sortable: SORT, fixed: 'left' },
+    { title: fieldLabel('company_name'), dataIndex: 'company_name', width: 220, sortable: SORT, ellipsis: true, tooltip: true },
+    { title: fieldLabel('status'), dataIndex: 'status', slotName: 'status', width: 110, sortable: SORT },
+    { title: fieldLabel('level'), dataIndex: 'level', slotName: 'level', width: 110, sortable: SORT },
+    { title: fieldLabel('industry'), dataIndex: 'industry', slotName: 'industry', width: 120, sortable: SORT },
+    { title: fieldLabel('owner_id'), dataIndex: 'owner_id', slotName: 'owner', width: 110 },
+    { title: fieldLabel('contact_name'), dataIndex: 'contact_name', width: 100, ellipsis: true, tooltip: true },
+    { title: fieldLabel('contact_phone'), dataIndex: 'contact_phone', width: 130 },
+    { title: t('customer.column.region'), dataIndex: 'province', slotName: 'region', width: 140, sortable: SORT },
+    { title: fieldLabel('signed_at'), dataIndex: 'signed_at', width: 130, sortable: SORT },
+    { title: fieldLabel('contract_end_at'), dataIndex: 'contract_end_at', width: 140, sortable: SORT },
+    { title: fieldLabel('credit_limit'), dataIndex: 'credit_limit', slotName: 'money', width: 150, align: 'right', sortable: SORT },
+    { title: t('common.actions'), slotName: 'actions', width: 130, fixed: 'right' },
+  ];
+}
+
+/** Columns of the deleted-customers table. */
+export function deletedColumns(): TableColumnData[] {
+  return [
+    { title: fieldLabel('customer_code'), dataIndex: 'customer_code', slotName: 'code', width: 140 },
+    { title: fieldLabel('company_name'), dataIndex: 'company_name', ellipsis: true, tooltip: true },
+    { title: fieldLabel('status'), dataIndex: 'status', slotName: 'status', width: 100 },
+    { title: t('customer.deleted.deletedAt'), dataIndex: 'deleted_at', slotName: 'deletedAt', width: 180 },
+    { title: t('customer.deleted.deletedBy'), dataIndex: 'deleted_by', width: 140 },
+    { title: t('common.actions'), slotName: 'actions', width: 150, fixed: 'right' },
+  ];
+}
+
+/** Arco's sorter event → the API's `sort` (`field` / `-field` / none). */
+export function sortParam(dataIndex: string, direction: string | undefined | null): string | null {
+  if (direction === 'ascend') return dataIndex;
+  if (direction === 'descend') return `-${dataIndex}`;
+  return null;
+}
+
+/** "2026-01-02T03:04:05Z" -> "2026-01-02 11:04:05" in the browser's timezone. */
+export function formatDateTime(value: string | null | undefined): string {
+  if (!value) return '-';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+// --- audit trail --------------------------------------------------------------------------------------
+export interface AuditChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Bookkeeping fields the audit trail does not list as changes. */
+const AUDIT_IGNORED = new Set(['id', 'created_at', 'updated_at', 'created_by', 'updated_by', 'deleted_at', 'deleted_by', 'code_key', 'name_key']);
+
+/** The fields an audit entry changed (for a create: none, the whole profile is new). */
+export function auditChanges(entry: { action: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }): AuditChange[] {
+  if (entry.action === 'create' || !entry.after) return [];
+  const before = entry.before ?? {};
+  const after = entry.after;
+  return Object.keys(after)
+    .filter((field) => !AUDIT_IGNORED.has(field) && JSON.stringify(before[field] ?? null) !== JSON.stringify(after[field] ?? null))
+    .sort((a, b) => fieldOrder(a) - fieldOrder(b))
+    .map((field) => ({ field, before: before[field] ?? null, after: after[field] ?? null }));
+}
+
+function fieldOrder(field: string): number {
+  const index = (CUSTOMER_FIELDS as readonly string[]).indexOf(field);
+  return index < 0 ? CUSTOMER_FIELDS.length : index;
+}
+
+export function auditActionLabel(action: string): string {
+  const key = `customer.audit.${action}`;
+  const label = t(key);
+  return label === key ? action : label;
+}
+
+/** A changed value for display: status and dictionary codes get their labels. */
+export function auditValue(field: string, value: unknown, dictionaries: { levels: readonly Option[]; industries: readonly Option[] }): string {
+  if (value === null || value === undefined || value === '') return '∅';
+  if (field === 'status') return statusLabel(String(value));
+  if (field === 'level') return optionLabel(dictionaries.levels, String(value));
+  if (field === 'industry') return optionLabel(dictionaries.industries, String(value));
+  if (typeof value === 'boolean') return t(value ? 'common.yes' : 'common.no');
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
