@@ -167,3 +167,16 @@ async def test_list_paging_sorting_and_bad_sort(client):
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "sort"
     too_big = await client.get(USERS, token=token, params={"page_size": 500})
     assert too_big.status_code == 422
+
+
+async def test_owner_options_list_active_staff_for_anyone_who_reads_customers(client):
+    await make_user("operator", username="opal", display_name="Opal")
+    await make_user("auditor", username="audra")
+    gone = await make_user("finance", username="gone-fin")
+    gone.is_active = False
+    await gone.save()
+    response = await client.get(f"{USERS}/owners", token=await token_for("operator"))
+    assert response.status_code == 200
+    names = [o["username"] for o in response.json()["items"]]
+    assert "opal" in names and "audra" not in names and "gone-fin" not in names
+    assert set(response.json()["items"][0]) == {"id", "username", "display_name", "role"}

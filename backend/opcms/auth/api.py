@@ -8,6 +8,8 @@ from opcms.auth import queries
 from opcms.auth.schemas import (
     LoginRequest,
     Me,
+    OwnerOption,
+    OwnerOptions,
     PasswordReset,
     RefreshRequest,
     TokenPair,
@@ -61,6 +63,13 @@ async def me(request: Request) -> Me:
 async def list_users(request: Request, query: UserListQuery) -> UserPage:
     """List users."""
     return UserPage.model_validate(await queries.list_users(query))
+
+
+@bp.get("/users/owners")
+@endpoint(permission="customers:read", response=OwnerOptions, tag="users")
+async def owner_options(request: Request) -> OwnerOptions:
+    """Active users a customer can be assigned to (for owner pickers and filters)."""
+    return OwnerOptions(items=[OwnerOption.model_validate(u) for u in await queries.owner_options()])
 
 
 @bp.post("/users")

@@ -22,3 +22,8 @@ async def list_users(query: UserListQuery) -> dict[str, Any]:
     if query.is_active is not None:
         qs = qs.filter(is_active=query.is_active)
     return await paginate(qs, query, sortable=SORTABLE, default_sort="id")
+
+
+async def owner_options() -> list[User]:
+    """Active users that customers can be assigned to (operations and finance staff, admins)."""
+    return await User.filter(is_active=True, role__in=["admin", "operator", "finance"]).order_by("display_name", "id")

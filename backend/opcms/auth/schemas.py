@@ -92,4 +92,17 @@ class UserPage(Page[UserPublic]):
     pass
 
 
+class OwnerOption(PublicSchema):
+    """Who can own a customer: enough to pick one, nothing more."""
+
+    id: int
+    username: str
+    display_name: str
+    role: RoleName
+
+
+class OwnerOptions(Schema):
+    items: list[OwnerOption]
+
+
 ROLES = [r.value for r in Role]
