@@ -1,30 +1,21 @@
 import http from './http';
 import type { Role } from './auth';
-import type { Page } from './customers';
 
-/** Schema `UserPublic`. */
-export interface UserPublic {
+/** Schema `OwnerOption`: who can own a customer (enough to pick one). */
+export interface OwnerOption {
   id: number;
   username: string;
   display_name: string;
   role: Role;
-  is_active: boolean;
-  last_login_at?: string | null;
-  created_at: string;
-  updated_at: string;
-  is_deleted?: boolean;
 }
 
-export interface UserListParams {
-  page?: number;
-  page_size?: number;
-  keyword?: string;
-  role?: Role;
-  is_active?: boolean;
+/** Schema `OwnerOptions`. */
+export interface OwnerOptions {
+  items: OwnerOption[];
 }
 
-/** `users:read` (admin, auditor). */
-export async function listUsers(params: UserListParams = {}): Promise<Page<UserPublic>> {
-  const { data } = await http.get<Page<UserPublic>>('/users', { params });
+/** Active users a customer can be assigned to (`customers:read`: every role). */
+export async function listOwnerOptions(): Promise<OwnerOptions> {
+  const { data } = await http.get<OwnerOptions>('/users/owners');
   return data;
 }

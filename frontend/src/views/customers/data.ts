@@ -138,7 +138,7 @@ const SORT = { sortDirections: ['ascend', 'descend'] as ('ascend' | 'descend')[]
 /** Columns of the customer list (titles follow the current language). */
 export function customerColumns(): TableColumnData[] {
   return [
-    { title: fieldLabel('customer_code'), dataIndex: 'customer_code', slotName: 'code', width: 130, sortable: SORT, fixed: 'left' },
+    { title: fieldLabel('customer_code'), dataIndex: 'customer_code', slotName: 'code', width: 150, sortable: SORT, fixed: 'left' },
     { title: fieldLabel('company_name'), dataIndex: 'company_name', width: 220, sortable: SORT, ellipsis: true, tooltip: true },
     { title: fieldLabel('status'), dataIndex: 'status', slotName: 'status', width: 110, sortable: SORT },
     { title: fieldLabel('level'), dataIndex: 'level', slotName: 'level', width: 110, sortable: SORT },

@@ -1,17 +1,19 @@
 /**
  * Select options of the customer pages: level and industry from `/dictionaries/{kind}` (the
- * seeded lists until it answers), owners from `/users` when the role may list users.
+ * seeded lists until it answers), owners from `/users/owners` (if that fails, owner pickers
+ * fall back to typing the user id).
  * Loaded once per page load and shared by the list, the form and the detail page.
  */
 import { computed, ref, type Ref } from 'vue';
 import { listDictionary, type DictionaryKind } from '@/api/customers';
-import { listUsers } from '@/api/users';
-import { useCan } from '@/composables/useCan';
+import { listOwnerOptions } from '@/api/users';
 import { DEFAULT_INDUSTRIES, DEFAULT_LEVELS, dictionaryOptions, type Option } from './data';
 
 const levels = ref<Option[]>(DEFAULT_LEVELS);
 const industries = ref<Option[]>(DEFAULT_INDUSTRIES);
 const owners = ref<Option<number>[]>([]);
+/** false once `/users/owners` failed: owner pickers then take a user id */
+const ownersAvailable = ref(true);
 let dictionaryLoad: Promise<void> | null = null;
 let ownerLoad: Promise<void> | null = null;
 
@@ -31,11 +33,13 @@ function loadDictionaries(): Promise<void> {
 }
 
 function loadOwners(): Promise<void> {
-  ownerLoad ??= listUsers({ page_size: 200, is_active: true })
+  ownerLoad ??= listOwnerOptions()
     .then(({ items }) => {
       owners.value = items.map((u) => ({ value: u.id, label: u.display_name ? `${u.display_name} (${u.username})` : u.username }));
+      ownersAvailable.value = true;
     })
     .catch(() => {
+      ownersAvailable.value = false;
       ownerLoad = null;
     });
   return ownerLoad;
@@ -46,14 +50,14 @@ export function resetCustomerOptions(): void {
   levels.value = DEFAULT_LEVELS;
   industries.value = DEFAULT_INDUSTRIES;
   owners.value = [];
+  ownersAvailable.value = true;
   dictionaryLoad = null;
   ownerLoad = null;
 }
 
 export function useCustomerOptions() {
-  const canListUsers = useCan('users:read');
   void loadDictionaries();
-  if (canListUsers.value) void loadOwners();
+  void loadOwners();
   const ownerNames = computed(() => new Map(owners.value.map((o) => [o.value, o.label])));
-  return { levels, industries, owners, ownerNames, canListUsers };
+  return { levels, industries, owners, ownerNames, ownersAvailable };
 }

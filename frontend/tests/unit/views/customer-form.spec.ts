@@ -90,6 +90,7 @@ describe('customer form drawer', () => {
     bindSession({ getAccessToken: () => 'acc-1', refresh: async () => {}, onSessionExpired: () => {} });
     mock.on('GET', '/dictionaries/level', { status: 200, data: { items: [] } });
     mock.on('GET', '/dictionaries/industry', { status: 200, data: { items: [] } });
+    mock.on('GET', '/users/owners', { status: 200, data: { items: [{ id: 3, username: 'op', display_name: '运营小李', role: 'operator' }] } });
     pinia = createPinia();
     setActivePinia(pinia);
     useAuthStore().user = userWithRole('operator', { permissions: ['customers:read', 'customers:write'] });
