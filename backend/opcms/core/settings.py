@@ -20,6 +20,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ENV_PREFIX = "OPCMS_"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DATABASE_SCHEMES = ("sqlite", "mysql")
+# the largest request body the API accepts (app.py REQUEST_MAX_SIZE): an upload cap above it
+# could never be reached
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class SettingsError(RuntimeError):
@@ -54,6 +57,12 @@ class Settings(BaseSettings):
     login_max_failures_per_user: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+
+    # Excel import (DESIGN §4): files over `import_sync_rows` data rows run as a Celery task;
+    # bigger files or more rows than the caps are refused with a 4xx before any parsing.
+    import_sync_rows: int = Field(default=2000, ge=1, le=1_000_000)
+    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=64 * 1024, le=MAX_UPLOAD_BYTES)
+    import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
