@@ -12,7 +12,7 @@ from celery.signals import setup_logging
 
 from opcms.core.settings import Settings, get_settings
 
-TASK_MODULES = ["opcms.jobs.tasks"]
+TASK_MODULES = ["opcms.jobs.tasks", "opcms.imports.tasks"]
 
 celery_app = Celery("opcms")
 

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "opcms.core.audit",
     "opcms.auth.models",
     "opcms.customers.models",
+    "opcms.imports.models",
 ]
 
 

@@ -1,0 +1,142 @@
+"""Reading a customer list as finance keeps it: the first worksheet, its header row found
+even under a title row, columns in any order and matched by header.
+
+Headers match after trimming, full-width folding and ignoring case and spaces (``账期（天）``
+is ``账期(天)``, `` 客户 编号 *`` is ``客户编号``); the English field names match too.
+Unknown columns are ignored and reported; missing required columns refuse the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from opcms.core.excel import FileRefused, iter_values, open_workbook
+from opcms.core.text import fold_key
+from opcms.customers.columns import COLUMNS, Column, header_index
+
+#: the header row is looked for among the first rows (title rows, notes above it)
+HEADER_SCAN_ROWS = 10
+
+
+def header_key(value: Any) -> str:
+    return fold_key(str(value)).replace(" ", "").strip("*")
+
+
+_INDEX = {key.replace(" ", ""): column for key, column in header_index().items()}
+REQUIRED = [c for c in COLUMNS if c.required]
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    position: int  # 0-based index into a row's values
+    column: Column
+    header: str  # as written in the file
+
+
+@dataclass
+class Layout:
+    header_row: int  # Excel row number of the header
+    columns: list[SheetColumn]
+    ignored: list[str] = field(default_factory=list)  # unknown headers, as written
+    headers: tuple[Any, ...] = ()  # the header row's values, as read
+
+    def by_field(self) -> dict[str, SheetColumn]:
+        return {c.column.field: c for c in self.columns}
+
+
+def _match(values: tuple[Any, ...]) -> list[tuple[int, Column, str]]:
+    found = []
+    for position, value in enumerate(values):
+        if isinstance(value, str) and value.strip():
+            column = _INDEX.get(header_key(value))
+            if column is not None:
+                found.append((position, column, value.strip()))
+    return found
+
+
+def find_layout(first_rows: list[tuple[int, tuple[Any, ...]]]) -> Layout:
+    """The row among ``first_rows`` that names the most known columns is the header."""
+    best: tuple[int, tuple[Any, ...], list[tuple[int, Column, str]]] | None = None
+    for number, values in first_rows:
+        found = _match(values)
+        if found and (best is None or len({c.field for _, c, _ in found}) > len({c.field for _, c, _ in best[2]})):
+            best = (number, values, found)
+    if best is None:
+        names = ", ".join(c.header for c in REQUIRED)
+        raise FileRefused(
+            f"No header row found in the first {HEADER_SCAN_ROWS} rows; required columns missing: {names}",
+            code="missing_columns",
+            details=[{"field": c.header, "message": "required column missing"} for c in REQUIRED],
+        )
+    number, values, found = best
+    columns: list[SheetColumn] = []
+    seen: set[str] = set()
+    ignored: list[str] = []
+    for position, column, header in found:
+        if column.field in seen:
+            ignored.append(header)  # a second column with the same meaning: the first one wins
+            continue
+        seen.add(column.field)
+        columns.append(SheetColumn(position, column, header))
+    matched_positions = {c.position for c in columns}
+    for position, value in enumerate(values):
+        if position in matched_positions or value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        text = str(value).strip()
+        if text not in ignored:
+            ignored.append(text)
+    missing = [c for c in REQUIRED if c.field not in seen]
+    if missing:
+        raise FileRefused(
+            f"Required columns missing: {', '.join(c.header for c in missing)} (header row {number})",
+            code="missing_columns",
+            details=[{"field": c.header, "message": "required column missing"} for c in missing],
+        )
+    return Layout(header_row=number, columns=columns, ignored=ignored, headers=tuple(values))
+
+
+class Sheet:
+    """An opened upload: the first worksheet with its header found; data rows to come.
+
+    ``source`` is a path or a binary file object of a workbook that passed
+    :func:`opcms.core.excel.inspect_xlsx`.
+    """
+
+    def __init__(self, source: Any) -> None:
+        self.workbook = open_workbook(source)
+        try:
+            worksheets = self.workbook.worksheets
+            if not worksheets:
+                raise FileRefused("The workbook has no worksheet", code="no_worksheet")
+            self.epoch = self.workbook.epoch
+            self._rows = iter_values(worksheets[0])
+            self._buffer: list[tuple[int, tuple[Any, ...]]] = []
+            for number, values in enumerate(self._rows, start=1):
+                self._buffer.append((number, values))
+                if number >= HEADER_SCAN_ROWS:
+                    break
+            self.layout = find_layout(self._buffer)
+        except BaseException:
+            self.close()
+            raise
+
+    def data_rows(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """(Excel row number, values) for every row below the header, blank ones included."""
+        header = self.layout.header_row
+        buffered, self._buffer = self._buffer, []
+        for number, values in buffered:
+            if number > header:
+                yield number, values
+        next_number = buffered[-1][0] + 1 if buffered else 1
+        yield from enumerate(self._rows, start=next_number)
+
+    def close(self) -> None:
+        self.workbook.close()
+
+    def __enter__(self) -> "Sheet":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
