@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { startServer } from './support/server.mjs';
+import { launchBrowser, withPage } from './support/browser.mjs';
+
+let server;
+let browser;
+
+before(
+  async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  },
+  { timeout: 240_000 },
+);
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('imports', () => {
+  it('downloads the template and validates it back: report and history, nothing written', { timeout: 90_000 }, async () => {
+    await withPage(browser, 'imports-template-roundtrip', async (page) => {
+      await page.goto(`${server.baseURL}/login?redirect=/imports`);
+      await page.getByTestId('login-username').fill(server.adminUser);
+      await page.getByTestId('login-password').fill(server.adminPassword);
+      await page.getByTestId('login-submit').click();
+      await page.waitForURL((url) => url.pathname === '/imports');
+
+      // the template is an authenticated download
+      const download = page.waitForEvent('download');
+      await page.getByTestId('import-template').click();
+      const template = await download;
+      assert.match(template.suggestedFilename(), /\.xlsx$/);
+
+      // upload it back in validate mode (the default)
+      await page.getByTestId('import-upload').locator('input[type=file]').setInputFiles({
+        name: template.suggestedFilename(),
+        mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        buffer: await readFile(await template.path()),
+      });
+      await page.getByTestId('import-file').waitFor();
+      const upload = page.waitForResponse((res) => res.url().endsWith('/api/v1/imports/customers'));
+      await page.getByTestId('import-submit').click();
+      const response = await upload;
+      assert.equal(response.status(), 200);
+      const reply = await response.json();
+      assert.equal(reply.mode, 'validate');
+      assert.equal(reply.status, 'succeeded');
+
+      await page.getByTestId('import-report').waitFor();
+      const total = Number(await page.getByTestId('report-total').locator('div').first().innerText());
+      assert.equal(total, reply.report.total);
+      assert.ok(total >= 1, 'the template carries an example row');
+
+      // the import is listed; validate wrote no customer
+      await page.getByTestId('import-history').locator('tbody tr').first().waitFor();
+      assert.match(await page.getByTestId('import-history').innerText(), /仅校验/);
+      await page.goto(`${server.baseURL}/customers`);
+      await page.getByTestId('customer-table').locator('.arco-empty').waitFor();
+    });
+  });
+});
