@@ -19,11 +19,12 @@ from opcms.customers.schemas import (
     CustomerPage,
     CustomerPublic,
     CustomerUpdate,
-    DeleteRequest,
+    DeleteQuery,
     DictionaryEntryCreate,
     DictionaryEntryPublic,
     DictionaryEntryUpdate,
     DictionaryList,
+    DictionaryQuery,
     StatusChange,
     StatusHistoryPublic,
 )
@@ -99,11 +100,10 @@ async def update_customer(request: Request, customer_id: int, body: CustomerUpda
 
 
 @bp.delete("/customers/<customer_id:int>")
-@endpoint(permission="customers:write", response=CustomerPublic, tag="customers")
-async def delete_customer(request: Request, customer_id: int) -> CustomerPublic:
+@endpoint(permission="customers:write", query=DeleteQuery, response=CustomerPublic, tag="customers")
+async def delete_customer(request: Request, customer_id: int, query: DeleteQuery) -> CustomerPublic:
     """Soft-delete a customer (kept, hidden, restorable)."""
-    reason = request.args.get("reason", "")[:255]
-    return _public(await service.delete_customer(customer_id, reason))
+    return _public(await service.delete_customer(customer_id, query.reason))
 
 
 @bp.post("/customers/<customer_id:int>/restore")
@@ -135,10 +135,10 @@ def _kind(kind: str) -> DictionaryKind:
 
 
 @bp.get("/dictionaries/<kind:str>")
-@endpoint(permission="customers:read", response=DictionaryList, tag="dictionaries")
-async def list_dictionary(request: Request, kind: str) -> DictionaryList:
+@endpoint(permission="customers:read", query=DictionaryQuery, response=DictionaryList, tag="dictionaries")
+async def list_dictionary(request: Request, kind: str, query: DictionaryQuery) -> DictionaryList:
     """The entries of a dictionary (industry or level)."""
-    entries = await dictionaries.list_entries(_kind(kind), include_inactive=request.args.get("include_inactive") == "true")
+    entries = await dictionaries.list_entries(_kind(kind), include_inactive=query.include_inactive)
     return DictionaryList(items=[DictionaryEntryPublic.model_validate(e) for e in entries])
 
 

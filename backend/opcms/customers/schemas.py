@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
+from opcms.core.money import NonNegativeAmount
 from opcms.core.schemas import MAX_ID, Id, Page, PageQuery, PublicSchema, Schema
 from opcms.core.text import blank_to_none, fold
 from opcms.customers import rules
@@ -30,7 +31,6 @@ CreditCode = Annotated[str | None, Blank, AfterValidator(lambda v: v and rules.c
 Phone = Annotated[str | None, Blank, AfterValidator(lambda v: v and rules.clean_phone(v))]
 Email = Annotated[str | None, Blank, AfterValidator(lambda v: v and _email(v))]
 Text = lambda n: Annotated[Annotated[str, Field(max_length=n)] | None, Blank]  # noqa: E731
-Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
 Status = Literal["prospect", "trial", "active", "suspended", "closed"]
 
 
@@ -50,11 +50,14 @@ class CustomerFields(Schema):
     contract_end_at: dt.date | None = None
     remark: Text(2000) = None
 
-    @model_validator(mode="after")
-    def _contract_dates(self) -> "CustomerFields":
-        if self.signed_at and self.contract_end_at and self.contract_end_at < self.signed_at:
-            raise ValueError("contract_end_at must not be before signed_at")
-        return self
+    @field_validator("contract_end_at")
+    @classmethod
+    def _contract_dates(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        # a field validator (not a model one) so the error names contract_end_at
+        signed = info.data.get("signed_at")
+        if value and signed and value < signed:
+            raise ValueError("must not be before signed_at")
+        return value
 
 
 class CustomerCreate(CustomerFields):
@@ -62,7 +65,7 @@ class CustomerCreate(CustomerFields):
     company_name: CompanyName
     status: Status = "prospect"
     payment_terms_days: int = Field(default=30, ge=0, le=3650)
-    credit_limit: Money = Decimal("0")
+    credit_limit: NonNegativeAmount = Decimal("0")
 
 
 class CustomerUpdate(CustomerFields):
@@ -71,7 +74,7 @@ class CustomerUpdate(CustomerFields):
     customer_code: Code | None = None
     company_name: CompanyName | None = None
     payment_terms_days: int | None = Field(default=None, ge=0, le=3650)
-    credit_limit: Money | None = None
+    credit_limit: NonNegativeAmount | None = None
 
 
 class StatusHistoryPublic(PublicSchema):
@@ -102,7 +105,7 @@ class CustomerPublic(PublicSchema):
     signed_at: dt.date | None
     contract_end_at: dt.date | None
     payment_terms_days: int
-    credit_limit: Decimal
+    credit_limit: NonNegativeAmount
     remark: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -178,8 +181,12 @@ class BatchResult(Schema):
     affected: int
 
 
-class DeleteRequest(Schema):
-    reason: str = Field(default="", max_length=255)
+class DeleteQuery(Schema):
+    reason: str = Field(default="", max_length=255, description="why (kept in the audit log)")
+
+
+class DictionaryQuery(Schema):
+    include_inactive: bool = False
 
 
 class DictionaryEntryPublic(PublicSchema):

@@ -1,0 +1,31 @@
+"""Money: ``Decimal`` end to end, a string in JSON (DESIGN §2).
+
+Amounts are ``DECIMAL(18,2)``; a line is rounded once, to 0.01, half up.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
+
+from pydantic import Field, WithJsonSchema
+
+CENT = Decimal("0.01")
+AMOUNT_PATTERN = r"^-?\d{1,16}(\.\d{1,2})?$"
+
+
+def round_amount(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# Accepted as a JSON string (or number) and always answered as a string such as "1234.50".
+Amount = Annotated[
+    Decimal,
+    Field(max_digits=18, decimal_places=2),
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "example": "1234.50"}),
+]
+NonNegativeAmount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=18, decimal_places=2),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,16}(\.\d{1,2})?$", "example": "50000.00"}),
+]
