@@ -282,6 +282,77 @@ def cmd_print_login(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- imports ------------------------------------------------------------------------------------
+def cmd_import_customers(args: argparse.Namespace) -> int:
+    """The API's import service on a local file; exit 0 no row failed, 1 some did, 2 refused."""
+    import json
+    from pathlib import Path
+
+    settings = _settings_or_exit()
+    from opcms.core.context import acting_as, system_actor
+    from opcms.core.errors import AppError
+    from opcms.core.excel import FileRefused
+    from opcms.imports import service
+
+    def refused(error: AppError) -> int:
+        if args.json:
+            print(json.dumps(error.body(), ensure_ascii=False))
+        else:
+            print(f"refused ({error.code}): {error.message}", file=sys.stderr)
+        return 2
+
+    path = Path(args.file)
+    if not path.is_file():
+        return refused(FileRefused(f"{path}: no such file", code="file_missing"))
+    if path.stat().st_size > settings.import_max_bytes:
+        return refused(FileRefused(
+            f"The file is {path.stat().st_size:,} bytes; the limit is {settings.import_max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
+            code="file_too_large", status=413,
+        ))
+    data = path.read_bytes()
+
+    async def run() -> tuple[Any, dict]:
+        with acting_as(system_actor("import-customers")):
+            job = await service.submit(data, path.name, args.mode, background=False)
+        return job, await service.report(job)
+
+    try:
+        job, report = _with_db(run)
+    except AppError as error:
+        return refused(error)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(
+            f"import #{job.id} ({args.mode}) of {job.file_name}: {report['total']:,} rows — {report['created']:,} created, "
+            f"{report['updated']:,} updated, {report['unchanged']:,} unchanged, {report['skipped_blank']:,} blank skipped, "
+            f"{report['failed']:,} failed" + (" (validate: nothing written)" if args.mode == "validate" else "")
+        )
+        for error in report["errors"]:
+            print(f"  row {error['row']}  {error['column']}  {error['value']!r}: {error['reason']}")
+        if report["ignored_columns"]:
+            print(f"ignored columns: {', '.join(report['ignored_columns'])}")
+    return 0 if report["failed"] == 0 else 1
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Benchmarks (DESIGN §15); the last line printed is one JSON object."""
+    import tempfile
+
+    from opcms.core.settings import reset_settings
+
+    with tempfile.TemporaryDirectory(prefix="opcms-bench-var-") as var_dir:
+        # uploads the bench stores are thrown away with it
+        os.environ["OPCMS_VAR_DIR"] = var_dir
+        reset_settings()
+        _settings_or_exit()
+        if args.name == "import":
+            from opcms.imports.bench import main as bench_import
+
+            return bench_import(args.rows)
+    raise SystemExit(f"unknown bench {args.name!r}")
+
+
 def cmd_permissions(args: argparse.Namespace) -> int:
     from opcms.core.permissions import matrix_markdown
 
@@ -317,6 +388,15 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--customers", type=int, default=200, help="demo customers to create when there are none")
     seed.set_defaults(fn=cmd_seed_demo)
     sub.add_parser("print-login", help="print the URL and the demo login").set_defaults(fn=cmd_print_login)
+    imp = sub.add_parser("import-customers", help="import a customer list (.xlsx); exit 0 ok, 1 rows failed, 2 refused")
+    imp.add_argument("file")
+    imp.add_argument("--mode", required=True, choices=["validate", "create", "upsert"])
+    imp.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    imp.set_defaults(fn=cmd_import_customers)
+    bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
+    bench.add_argument("name", choices=["import"])
+    bench.add_argument("--rows", type=int, default=50_000, help="rows of the generated customer list (import)")
+    bench.set_defaults(fn=cmd_bench)
     perms = sub.add_parser("permissions", help="print the role → permission matrix")
     perms.add_argument("--markdown", action="store_true")
     perms.set_defaults(fn=cmd_permissions)
