@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -105,7 +106,7 @@ def inspect_xlsx(data: bytes, *, max_bytes: int, max_rows: int | None = None) ->
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError, EOFError, OSError) as error:
         raise FileRefused(f"The file is damaged (broken zip: {error})", code="corrupt_file") from None
     with archive:
         names = {m.filename for m in members}
@@ -154,7 +155,7 @@ def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
     try:
         with archive.open(name) as handle:
             data = handle.read(4 * _CHUNK + 1)
-    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError, RuntimeError) as error:
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, OSError, RuntimeError) as error:
         raise FileRefused(f"The file is damaged ({name}: {error})", code="corrupt_file") from None
     if len(data) > 4 * _CHUNK:
         raise FileRefused(f"Part {name} is unreasonably large", code="corrupt_file")
@@ -226,7 +227,7 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, count_rows:
                 tail = window[-16:]
     except FileRefused:
         raise
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError, RuntimeError) as error:
+    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, RuntimeError) as error:
         raise FileRefused(f"The file is damaged ({member.filename}: {error})", code="corrupt_file") from None
     return rows
 
@@ -262,8 +263,11 @@ def _as_refusal(error: Exception) -> FileRefused:
 
     if isinstance(error, FileRefused):
         return error
-    if isinstance(error, DefusedXmlException):
-        return FileRefused(f"Refused unsafe XML in the workbook ({type(error).__name__})", code="unsafe_xml")
+    cause: BaseException | None = error
+    while cause is not None:  # openpyxl wraps what the parser raised
+        if isinstance(cause, DefusedXmlException):
+            return FileRefused(f"Refused unsafe XML in the workbook ({type(cause).__name__})", code="unsafe_xml")
+        cause = cause.__cause__ or cause.__context__
     return FileRefused(f"The workbook cannot be read ({type(error).__name__}: {error})"[:300], code="corrupt_file")
 
 

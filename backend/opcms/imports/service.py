@@ -369,7 +369,9 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 async def _write(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
     base = connections.get("default")  # outside the transaction: progress a poller can see
     progress_outside = base.capabilities.dialect != "sqlite"  # SQLite has one connection
-    await _progress(job, stage=ImportStage.WRITING)
+    # the counts are known now: a poller shows written / (created + updated)
+    await _progress(job, stage=ImportStage.WRITING, created=len(outcome.creates), updated=len(outcome.updates),
+                    unchanged=outcome.unchanged, skipped_blank=outcome.skipped_blank, failed=len(outcome.failed_rows))
     now = utcnow()
     reason = f"import #{job.id}"
     async with in_transaction() as conn:
