@@ -27,8 +27,9 @@ async def test_every_api_route_is_documented_with_schemas(client, app):
             [(media, body)] = content.items()
             assert body["schema"] == {"type": "string", "format": "binary"}, (method, path, media)
         if method in ("POST", "PATCH", "PUT") and "requestBody" in operation:
-            ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-            assert ref.rsplit("/", 1)[1] in components
+            [(media, body)] = operation["requestBody"]["content"].items()  # JSON, or an upload's form
+            assert media in ("application/json", "multipart/form-data"), (method, path, media)
+            assert body["schema"]["$ref"].rsplit("/", 1)[1] in components
 
 
 async def test_the_docs_ui_is_served(client):
