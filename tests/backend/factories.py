@@ -53,3 +53,29 @@ async def make_customer(**fields):
     data = {"customer_code": f"C{n:05d}", "company_name": f"测试客户{n}有限公司", **fields}
     with acting_as(system_actor("test-factory")):
         return await create_customer(CustomerCreate(**data))
+
+
+def workbook_bytes(rows: list[list], *, merge: str | None = None, title: str = "客户") -> bytes:
+    """An .xlsx made with openpyxl from rows of cell values (``[]`` is a blank row)."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    if merge:
+        sheet.merge_cells(merge)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def customer_rows(count: int, *, start: int = 1, prefix: str = "K") -> list[list]:
+    """A header and ``count`` valid customer rows (code, name, level, phone)."""
+    rows: list[list] = [["客户编号", "公司名称", "客户等级", "联系电话"]]
+    for n in range(start, start + count):
+        rows.append([f"{prefix}{n:05d}", f"批量客户{prefix}{n}有限公司", "A", f"139{n:08d}"])
+    return rows
