@@ -16,7 +16,11 @@ export OPCMS_TEST_REDIS_URL
 
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: help run test install frontend migrate seed test-backend test-sqlite test-frontend test-e2e permissions-doc clean
+# make bench: a throw-away database (dropped and re-created; its name must contain "bench")
+OPCMS_BENCH_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_bench
+BENCH_IMPORT_ROWS ?= 50000
+
+.PHONY: help run test install frontend migrate seed test-backend test-sqlite test-frontend test-e2e bench permissions-doc clean
 
 help:
 	@echo "make run   - install, build the UI, migrate, seed demo data and start API + worker + beat"
@@ -66,6 +70,10 @@ test-frontend: frontend/node_modules/.installed
 
 test-e2e: install frontend
 	OPCMS_E2E_BUILD=never node --test tests/e2e/
+
+# --- benchmarks (DESIGN §15; not part of make test) ---------------------------------------------
+bench: install
+	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench import --rows $(BENCH_IMPORT_ROWS)
 
 permissions-doc: install
 	$(OPCMS) permissions --markdown > docs/permissions.md
