@@ -309,3 +309,9 @@ async def test_more_rows_than_the_cap_found_while_reading_refuse_the_file(db, se
         await run_import(data, "create")
     assert (refused.value.status, refused.value.code) == (413, "too_many_rows")
     assert await Customer.all().count() == 0
+
+
+async def test_a_contract_ending_before_it_was_signed_names_the_columns_of_the_file(db):
+    data = workbook_bytes([["客户编号", "公司名称", "签约日期", "合同到期日"], ["D1", "日期有限公司", "2024-03-05", "2024/1/1"]])
+    report = await service.report(await run_import(data, "validate"))
+    assert report["errors"] == [{"row": 2, "column": "合同到期日", "value": "2024/1/1", "reason": "must not be before 签约日期"}]

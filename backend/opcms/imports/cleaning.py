@@ -328,12 +328,13 @@ class Cleaner:
         for item in error.errors(include_url=False):
             field = str(item["loc"][0]) if item["loc"] else None
             reason = item["msg"].removeprefix("Value error, ")
-            if field is None:  # the model-level rule: contract dates
+            if field is None:  # a model-level rule: the contract dates
                 field = "contract_end_at" if "contract_end_at" in self.header_of else "signed_at"
-                if "contract_end_at" in reason and "signed_at" in self.header_of:
-                    reason = f"must not be before {self.header_of['signed_at']}"
+                reason = reason.replace("contract_end_at ", "")
             if field in skip:
                 continue
+            if field == "contract_end_at" and "signed_at" in self.header_of:
+                reason = reason.replace("signed_at", self.header_of["signed_at"])
             if item["type"] == "missing":
                 reason = "required"
             column = "owner" if field == "owner_id" else field
