@@ -11,6 +11,7 @@ import pytest
 from opcms.auth.models import User
 from opcms.core.audit import AuditLog
 from opcms.core.context import acting_as, system_actor
+from opcms.core.errors import Conflict
 from opcms.core.excel import FileRefused
 from opcms.customers.models import Customer, CustomerStatus, CustomerStatusHistory
 from opcms.customers.service import move_status
@@ -315,3 +316,22 @@ async def test_a_contract_ending_before_it_was_signed_names_the_columns_of_the_f
     data = workbook_bytes([["客户编号", "公司名称", "签约日期", "合同到期日"], ["D1", "日期有限公司", "2024-03-05", "2024/1/1"]])
     report = await service.report(await run_import(data, "validate"))
     assert report["errors"] == [{"row": 2, "column": "合同到期日", "value": "2024/1/1", "reason": "must not be before 签约日期"}]
+
+
+async def test_a_customer_created_by_someone_else_meanwhile_fails_the_import_with_a_409_and_nothing_written(db, monkeypatch):
+    # given another writer that creates K00002 after the import checked the database
+    real_plan = service._plan
+
+    async def plan_then_race(job, sheet, outcome):
+        await real_plan(job, sheet, outcome)
+        await make_customer(customer_code="K00002", company_name="抢先有限公司")
+
+    monkeypatch.setattr(service, "_plan", plan_then_race)
+    # when the import writes
+    with pytest.raises(Conflict) as conflict:
+        await run_import(workbook_bytes(customer_rows(3)), "create")
+    # then the database's unique key stops it, everything is rolled back, and it says so
+    assert (conflict.value.status, conflict.value.code) == (409, "import_conflict")
+    assert await Customer.all().values_list("customer_code", flat=True) == ["K00002"]
+    [job] = await ImportJob.all()
+    assert (job.status, job.error_code) == (ImportStatus.FAILED, "import_conflict")

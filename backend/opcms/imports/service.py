@@ -30,12 +30,13 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from opcms.auth.models import User
 from opcms.core.audit import AuditAction
 from opcms.core.context import Actor, acting_as, current_actor, current_client_ip, current_request_id
-from opcms.core.errors import ValidationFailed
+from opcms.core.errors import AppError, Conflict, ValidationFailed
 from opcms.core.excel import FileRefused, inspect_xlsx
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.settings import get_settings
@@ -179,12 +180,15 @@ async def run(job: ImportJob, sheet: Sheet | None = None) -> ImportJob:
             if sheet is None:
                 sheet = await asyncio.to_thread(_open_stored, stored_path(job))
             await _execute(job, sheet)
-        except FileRefused as error:
+        except AppError as error:  # refused file, or a conflict with a concurrent change
             await _fail(job, error.code, error.message)
             raise
         except Exception as error:
             log.exception("import %s failed", job.id)
             await _fail(job, "import_failed", f"{type(error).__name__}: {error}")
+            raise
+        except asyncio.CancelledError:  # the client went away mid-import: the write rolled back
+            await asyncio.shield(_fail(job, "cancelled", "the import was interrupted; nothing was written"))
             raise
         finally:
             if sheet is not None:
@@ -303,27 +307,27 @@ def _cell(values: tuple[Any, ...], position: int) -> Any:
     return values[position] if position < len(values) else None
 
 
-async def _lookup(codes: list[str], keys: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, str]]]:
-    """Live customers by code (case-free) and the holders of company-name keys."""
+async def _lookup(rows: list[CleanRow], keys: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, str]]]:
+    """The live customers with these rows' codes (by case-free code), and the live holders of
+    these company-name keys (name key → (id, code))."""
     from opcms.imports.writer import PROFILE_FIELDS
 
-    existing: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(codes), LOOKUP_CHUNK):
-        for row in await Customer.filter(code_key__in=codes[start:start + LOOKUP_CHUNK]).values("id", *PROFILE_FIELDS):
-            existing[row["customer_code"].casefold()] = row
-    holders: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        chunk = keys[start:start + LOOKUP_CHUNK]
-        for key, customer_id, code in await Customer.filter(name_key__in=chunk).values_list("name_key", "id", "customer_code"):
-            holders[key] = (customer_id, code)
+    codes = [r.data["customer_code"] for r in rows]
+    existing = {
+        row["customer_code"].casefold(): row
+        for row in await Customer.filter(code_key__in=codes).values("id", *PROFILE_FIELDS)
+    }
+    holders = {
+        key: (customer_id, code)
+        for key, customer_id, code in await Customer.filter(name_key__in=keys).values_list("name_key", "id", "customer_code")
+    }
     return existing, holders
 
 
 async def _plan(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
-    """Sort accepted rows into creates, updates and unchanged, against the database."""
+    """Sort accepted rows into creates, updates and unchanged, against the database (looked up
+    a chunk of rows at a time, so memory does not grow with the customers already there)."""
     header_of = {c.column.field: c for c in sheet.layout.columns}
-    keys = [name_key(r.data["company_name"]) for r in outcome.accepted]
-    existing, holders = await _lookup([r.data["customer_code"] for r in outcome.accepted], keys)
 
     def fail(row: CleanRow, field: str, reason: str) -> None:
         column = header_of["owner" if field == "owner_id" else field]
@@ -332,32 +336,36 @@ async def _plan(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
             value = STATUS_LABELS[CustomerStatus(value)]
         outcome.fail(RowError(row.row, column.header, display(value), reason, column.position))
 
-    for row, key in zip(outcome.accepted, keys):
-        data = row.data
-        current = existing.get(data["customer_code"].casefold())
-        holder = holders.get(key)
-        if current is not None and job.mode == ImportMode.CREATE:
-            fail(row, "customer_code", "customer code already exists (create mode only adds new customers)")
-            continue
-        if holder is not None and (current is None or holder[0] != current["id"]):
-            fail(row, "company_name", f"company name already belongs to customer {holder[1]}")
-            continue
-        if current is None:
-            outcome.creates.append(row)
-            continue
-        changes = {name: data[name] for name in row.fields if data[name] != current[name]}
-        if not changes:
-            outcome.unchanged += 1
-            continue
-        if "status" in changes:
-            old, new = CustomerStatus(current["status"]), CustomerStatus(changes["status"])
-            if not can_move(old, new):
-                fail(row, "status", f"cannot move from {STATUS_LABELS[old]} ({old.value}) to {STATUS_LABELS[new]} ({new.value})")
+    for chunk in _chunks(outcome.accepted, LOOKUP_CHUNK):
+        keys = [name_key(r.data["company_name"]) for r in chunk]
+        existing, holders = await _lookup(chunk, keys)
+        for row, key in zip(chunk, keys):
+            data = row.data
+            current = existing.get(data["customer_code"].casefold())
+            holder = holders.get(key)
+            if current is not None and job.mode == ImportMode.CREATE:
+                fail(row, "customer_code", "customer code already exists (create mode only adds new customers)")
                 continue
-        before = {name: current[name] for name in changes}
-        if "status" in before:
-            before["status"] = CustomerStatus(before["status"]).value
-        outcome.updates.append(Update(row, current["id"], changes, before))
+            if holder is not None and (current is None or holder[0] != current["id"]):
+                fail(row, "company_name", f"company name already belongs to customer {holder[1]}")
+                continue
+            if current is None:
+                outcome.creates.append(row)
+                continue
+            changes = {name: data[name] for name in row.fields if data[name] != current[name]}
+            if not changes:
+                outcome.unchanged += 1
+                continue
+            if "status" in changes:
+                old, new = CustomerStatus(current["status"]), CustomerStatus(changes["status"])
+                if not can_move(old, new):
+                    fail(row, "status", f"cannot move from {STATUS_LABELS[old]} ({old.value}) to {STATUS_LABELS[new]} ({new.value})")
+                    continue
+            before = {name: current[name] for name in changes}
+            if "status" in before:
+                before["status"] = CustomerStatus(before["status"]).value
+            outcome.updates.append(Update(row, current["id"], changes, before))
+    outcome.accepted = []  # sorted into creates and updates; unchanged rows are no longer needed
     outcome.errors.sort(key=lambda e: (e.row, e.position))
 
 
@@ -374,20 +382,35 @@ async def _write(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
                     unchanged=outcome.unchanged, skipped_blank=outcome.skipped_blank, failed=len(outcome.failed_rows))
     now = utcnow()
     reason = f"import #{job.id}"
-    async with in_transaction() as conn:
-        writer = BulkWriter(conn, message=reason, now=now)
-        written = 0
-        for batch in _chunks(outcome.creates, BATCH_SIZE):
-            await _create_batch(writer, batch, reason)
-            written += len(batch)
-            if progress_outside:
-                await _progress(job, base, written=written)
-        for batch in _chunks(outcome.updates, BATCH_SIZE):
-            await _update_batch(writer, batch, reason)
-            written += len(batch)
-            if progress_outside:
-                await _progress(job, base, written=written)
-        await _finish(job, outcome, sheet, conn, writer=writer)
+    try:
+        async with in_transaction() as conn:
+            await _write_all(job, sheet, outcome, conn, base if progress_outside else None, now, reason)
+    except IntegrityError as error:
+        # a unique key caught what the checks could not see: a concurrent write of the same
+        # customers (another import, the API). Everything was rolled back.
+        log.warning("import %s lost a race: %s", job.id, error)
+        raise Conflict(
+            "Some customers of this file were created or renamed by someone else meanwhile; nothing was written. "
+            "Run the import again.", code="import_conflict",
+        ) from None
+
+
+async def _write_all(job: ImportJob, sheet: Sheet, outcome: Outcome, conn: BaseDBAsyncClient,
+                     progress_on: BaseDBAsyncClient | None, now: dt.datetime, reason: str) -> None:
+    """Every write of the import, on ``conn`` (the one transaction); progress on ``progress_on``."""
+    writer = BulkWriter(conn, message=reason, now=now)
+    written = 0
+    for batch in _chunks(outcome.creates, BATCH_SIZE):
+        await _create_batch(writer, batch, reason)
+        written += len(batch)
+        if progress_on is not None:
+            await _progress(job, progress_on, written=written)
+    for batch in _chunks(outcome.updates, BATCH_SIZE):
+        await _update_batch(writer, batch, reason)
+        written += len(batch)
+        if progress_on is not None:
+            await _progress(job, progress_on, written=written)
+    await _finish(job, outcome, sheet, conn, writer=writer)
 
 
 async def _create_batch(writer: BulkWriter, batch: list[CleanRow], reason: str) -> None:

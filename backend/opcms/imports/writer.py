@@ -140,10 +140,16 @@ class BulkWriter:
         await self.conn.execute_many(self._insert_sql(AuditLog._meta.db_table, columns), values)
 
 
+#: profile fields whose values are not JSON as they are (money, dates)
+_NOT_JSON = ("credit_limit", "signed_at", "contract_end_at")
+
+
 def created_audit(customer_id: int, row: dict[str, Any]) -> tuple[str, str, Any, None, dict]:
     """The audit row of a new customer: every recorded field, as AuditedModel.save writes it."""
     record = {"id": customer_id, "is_deleted": False, "deleted_at": None, "deleted_by": None, **row}
-    after = {name: to_json_value(record.get(name)) for name in audit_fields()}
+    after = {name: record.get(name) for name in audit_fields()}
+    for name in _NOT_JSON:  # to_json_value on the few fields that need it (50,000 rows add up)
+        after[name] = to_json_value(after[name])
     return (AuditAction.CREATE.value, Customer.audit_entity, customer_id, None, after)
 
 
