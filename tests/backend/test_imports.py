@@ -33,7 +33,7 @@ def finance_list() -> bytes:
         ["C001", "甲科技有限公司", "A级", "IT", "正常", "zhangsan", "138 0013 8000", dt.datetime(2024, 3, 5), "30", 50000, "x1"],
         [],                                                                    # 5 blank: skipped
         ["Ｃ００２", "乙科技有限公司", "重要客户", "金融", "试用", "张三", "１３９００１３９０００", 45356, 15, "¥1,000.50"],
-        ["C003", "丙科技有限公司", "b", "银行", "潜在", None, None, "2024/3/5"],
+        ["C003", "丙科技有限公司", "b", "银行", "潜在", None, 13800138002, "2024/3/5"],
         ["C004", "丁科技有限公司", "s", "教育", None, "李四", None, "2024.3.5", "45天"],
         ["C005", "戊科技有限公司", "C级", "other", "active", None, "+86 138-0013-8001", "2024年3月5日"],
         ["C001", "己科技有限公司"],                                              # 10 code of row 4
@@ -94,8 +94,8 @@ async def test_a_finance_list_is_read_cleaned_and_reported_exactly(finance_world
     assert (c1.payment_terms_days, c1.credit_limit) == (30, Decimal("50000.00"))
     assert (c2.level, c2.industry, c2.status, c2.owner_id, c2.contact_phone) == ("A", "finance", CustomerStatus.TRIAL, zhangsan.id, "13900139000")
     assert (c2.payment_terms_days, c2.credit_limit) == (15, Decimal("1000.50"))
-    assert (c3.level, c3.industry, c3.status, c3.owner_id, c3.payment_terms_days, c3.credit_limit) == (
-        "B", "finance", CustomerStatus.PROSPECT, None, 30, Decimal("0.00"))
+    assert (c3.level, c3.industry, c3.status, c3.owner_id, c3.payment_terms_days, c3.credit_limit, c3.contact_phone) == (
+        "B", "finance", CustomerStatus.PROSPECT, None, 30, Decimal("0.00"), "13800138002")  # a phone stored as a number
     assert (c4.level, c4.industry, c4.owner_id, c4.payment_terms_days) == ("S", "education", lisi.id, 45)
     assert (c5.level, c5.industry, c5.status, c5.contact_phone) == ("C", "other", CustomerStatus.ACTIVE, "13800138001")
     # every date form is the same day: a date cell, a serial number and the four text forms
@@ -335,3 +335,15 @@ async def test_a_customer_created_by_someone_else_meanwhile_fails_the_import_wit
     assert await Customer.all().values_list("customer_code", flat=True) == ["K00002"]
     [job] = await ImportJob.all()
     assert (job.status, job.error_code) == (ImportStatus.FAILED, "import_conflict")
+
+
+async def test_a_rename_through_upsert_moves_the_uniqueness_key_with_it(db):
+    customer = await make_customer(customer_code="R1", company_name="旧名有限公司")
+    job = await run_import(workbook_bytes([["客户编号", "公司名称"], ["R1", "新名（上海）有限公司"]]), "upsert")
+    assert job.updated == 1
+    customer = await Customer.get(id=customer.id)
+    assert (customer.company_name, customer.name_key, customer.code_key) == ("新名（上海）有限公司", "新名(上海)有限公司", "R1")
+    # the old name is free again, the new one is taken (full-width or not)
+    await make_customer(customer_code="R2", company_name="旧名有限公司")
+    report = await service.report(await run_import(workbook_bytes([["客户编号", "公司名称"], ["R3", "新名(上海)有限公司"]]), "validate"))
+    assert report["errors"][0]["reason"] == "company name already belongs to customer R1"

@@ -421,7 +421,7 @@ async def _create_batch(writer: BulkWriter, batch: list[CleanRow], reason: str) 
 
 
 async def _update_batch(writer: BulkWriter, batch: list[Update], reason: str) -> None:
-    await writer.update_customers([(u.customer_id, u.changes) for u in batch])
+    await writer.update_customers([(u.customer_id, u.changes, u.row.data) for u in batch])
     entries = []
     moves = []
     for u in batch:

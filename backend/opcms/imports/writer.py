@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -21,7 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from opcms.core.audit import AuditAction, AuditLog, to_json_value
 from opcms.core.context import current_actor, current_client_ip, current_request_id
 from opcms.core.models import BOOKKEEPING_FIELDS
-from opcms.customers.models import Customer, CustomerStatusHistory, name_key
+from opcms.customers.models import Customer, CustomerStatusHistory
 
 #: the profile fields an import sets (CustomerCreate's fields)
 PROFILE_FIELDS = (
@@ -48,6 +49,13 @@ def insert_fields() -> tuple[str, ...]:
     fields = tuple(name for name in Customer._meta.fields_db_projection if name != "id")
     assert "owner_id" in fields, "Tortoise is not initialised"
     return fields
+
+
+def uniqueness_keys(customer_code: str, company_name: str) -> dict[str, str | None]:
+    """code_key and name_key of a live customer, by ``Customer.refresh_keys`` itself."""
+    live = SimpleNamespace(is_deleted=False, customer_code=customer_code, company_name=company_name)
+    Customer.refresh_keys(live)  # type: ignore[arg-type]
+    return {"code_key": live.code_key, "name_key": live.name_key}
 
 
 class BulkWriter:
@@ -85,7 +93,8 @@ class BulkWriter:
         columns = insert_fields()
         values = []
         for row in rows:
-            record = {**bookkeeping, **row, "code_key": row["customer_code"], "name_key": name_key(row["company_name"])}
+            record = {**bookkeeping, **row}
+            record.update(uniqueness_keys(row["customer_code"], row["company_name"]))
             values.append([record[name] for name in columns])
         await self.conn.execute_many(self._insert_sql(Customer._meta.db_table, columns), values)
         codes = [row["customer_code"] for row in rows]
@@ -97,15 +106,18 @@ class BulkWriter:
         ids = {row["code_key"]: row["id"] for row in found}
         return [ids[code] for code in codes]
 
-    async def update_customers(self, changes: list[tuple[int, dict[str, Any]]]) -> None:
-        """Apply ``(id, {field: new value})`` changes, one statement per set of changed fields."""
+    async def update_customers(self, changes: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> None:
+        """Apply ``(id, {field: new value}, the row's full profile)`` changes, one statement per
+        set of changed fields."""
         groups: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
-        for customer_id, changed in changes:
+        for customer_id, changed, profile in changes:
             record = dict(changed)
-            if "customer_code" in record:
-                record["code_key"] = record["customer_code"]
-            if "company_name" in record:
-                record["name_key"] = name_key(record["company_name"])
+            if "customer_code" in record or "company_name" in record:
+                keys = uniqueness_keys(profile["customer_code"], profile["company_name"])
+                if "customer_code" in record:
+                    record["code_key"] = keys["code_key"]
+                if "company_name" in record:
+                    record["name_key"] = keys["name_key"]
             record["updated_at"] = self.now
             record["updated_by"] = self.actor
             columns = tuple(sorted(record))
