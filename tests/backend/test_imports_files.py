@@ -18,7 +18,9 @@ from opcms.core.excel import FileRefused, inspect_xlsx, iter_values, open_workbo
 from opcms.customers.columns import COLUMNS
 from opcms.customers.models import Customer
 from opcms.imports import service
+from opcms.imports.bench import write_excel_like
 from opcms.imports.models import ImportJob
+from opcms.imports.reader import Sheet, peek_layout
 from tests.backend.factories import customer_rows, make_user, session_for, workbook_bytes
 
 MB = 1024 * 1024
@@ -291,3 +293,32 @@ async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_r
 
 async def test_the_error_workbook_of_an_unknown_or_unfinished_import_is_refused(client, finance_token):
     assert (await client.get("/api/v1/imports/999999/errors.xlsx", token=finance_token)).status_code == 404
+
+
+def rich_text_header_workbook(tmp_dir) -> bytes:
+    """Excel-like (shared strings) with a header cell in rich text with a phonetic run."""
+    target = tmp_dir / "rich.xlsx"
+    write_excel_like(target, iter([["客户名单"], [None, "内部", "客户编号", "公司名称"], [None, 1, "P1", "拼音有限公司"]]),
+                     merge_title=4)
+    data = target.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        strings = archive.read("xl/sharedStrings.xml").decode()
+    rich = '<si><r><t>客户</t></r><r><rPr><b/></rPr><t>编号</t></r><rPh sb="0" eb="2"><t>kehu</t></rPh></si>'
+    assert '<si><t xml:space="preserve">客户编号</t></si>' in strings
+    strings = strings.replace('<si><t xml:space="preserve">客户编号</t></si>', rich)
+    return replace_part(data, "xl/sharedStrings.xml", strings.encode())
+
+
+@pytest.mark.parametrize("make", [
+    lambda tmp: workbook_bytes([["标题"], [], ["备注", "公司名称", "客户编号"], ["x", "甲", "A1"]], merge="A1:C1"),
+    lambda tmp: workbook_bytes([[None, None, "客户编号", "账期（天）", "公司名称", "未知"]]),
+    rich_text_header_workbook,
+], ids=["openpyxl-inline-strings", "header-only", "excel-shared-rich-text"])
+def test_the_quick_header_peek_agrees_with_openpyxl(make, tmp_path):
+    # the API checks the header of a big file without loading it; the worker then reads it fully
+    data = make(tmp_path)
+    info = inspect_xlsx(data, max_bytes=MB, max_rows=100)
+    peeked = peek_layout(data, info.sheet_part)
+    with Sheet(io.BytesIO(data)) as sheet:
+        assert (peeked.header_row, peeked.columns, peeked.ignored) == (sheet.layout.header_row, sheet.layout.columns, sheet.layout.ignored)
+    assert [c.header for c in peeked.columns] != []

@@ -237,7 +237,7 @@ def open_workbook(source: Any) -> Any:
     try:
         return openpyxl.load_workbook(source, read_only=True, data_only=True, keep_links=False)
     except Exception as error:  # openpyxl reports damage with many exception types
-        raise _as_refusal(error) from None
+        raise as_refusal(error) from None
 
 
 def iter_values(worksheet: Any) -> Iterator[tuple[Any, ...]]:
@@ -254,11 +254,11 @@ def iter_values(worksheet: Any) -> Iterator[tuple[Any, ...]]:
         except StopIteration:
             return
         except Exception as error:
-            raise _as_refusal(error) from None
+            raise as_refusal(error) from None
         yield row
 
 
-def _as_refusal(error: Exception) -> FileRefused:
+def as_refusal(error: Exception) -> FileRefused:
     from defusedxml.common import DefusedXmlException
 
     if isinstance(error, FileRefused):

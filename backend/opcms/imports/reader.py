@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from opcms.core.excel import FileRefused, iter_values, open_workbook
+from opcms.core.excel import FileRefused, as_refusal, iter_values, open_workbook
 from opcms.core.text import fold_key
 from opcms.customers.columns import COLUMNS, Column, header_index
 
@@ -95,6 +95,92 @@ def find_layout(first_rows: list[tuple[int, tuple[Any, ...]]]) -> Layout:
             details=[{"field": c.header, "message": "required column missing"} for c in missing],
         )
     return Layout(header_row=number, columns=columns, ignored=ignored, headers=tuple(values))
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _column_index(ref: str) -> int:
+    index = 0
+    for char in ref:
+        if not char.isalpha():
+            break
+        index = index * 26 + (ord(char.upper()) - 64)
+    return index - 1
+
+
+def peek_layout(data: bytes, sheet_part: str) -> Layout:
+    """The header of an inspected upload without loading the workbook: the first rows of the
+    sheet and only the shared strings they use, streamed. (openpyxl reads every shared string
+    up front: seconds for a big file, which the API need not spend before queueing it.)"""
+    import io
+    import zipfile
+
+    from defusedxml.ElementTree import iterparse
+
+    rows: dict[int, dict[int, Any]] = {}
+    shared: dict[int, list[int]] = {}  # shared-string index → (row, position) pairs, flattened
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            with archive.open(sheet_part) as handle:
+                row_number, position = 0, -1
+                cell_type, value, ref = None, None, None
+                for event, element in iterparse(handle, events=("start", "end")):
+                    name = _local(element.tag)
+                    if event == "start":
+                        if name == "row":
+                            row_number = int(element.get("r") or row_number + 1)
+                            if row_number > HEADER_SCAN_ROWS:
+                                break
+                            position = -1
+                        elif name == "c":
+                            ref = element.get("r")
+                            position = _column_index(ref) if ref else position + 1
+                            cell_type, value = element.get("t"), None
+                        continue
+                    if name == "v":
+                        value = element.text
+                    elif name == "t" and cell_type == "inlineStr":
+                        value = (value or "") + (element.text or "")
+                    elif name == "c":
+                        if cell_type == "s" and value is not None and value.strip().isdigit():
+                            shared.setdefault(int(value), []).extend((row_number, position))
+                        elif value is not None:
+                            rows.setdefault(row_number, {})[position] = value
+                        element.clear()
+            if shared and "xl/sharedStrings.xml" in archive.namelist():
+                wanted = max(shared)
+                with archive.open("xl/sharedStrings.xml") as handle:
+                    index, text, phonetic = -1, [], 0
+                    for event, element in iterparse(handle, events=("start", "end")):
+                        name = _local(element.tag)
+                        if event == "start":
+                            if name == "si":
+                                index, text = index + 1, []
+                            elif name == "rPh":
+                                phonetic += 1
+                            continue
+                        if name == "rPh":
+                            phonetic -= 1
+                        elif name == "t" and not phonetic:
+                            text.append(element.text or "")
+                        elif name == "si":
+                            places = shared.get(index, [])
+                            for at in range(0, len(places), 2):
+                                rows.setdefault(places[at], {})[places[at + 1]] = "".join(text)
+                            element.clear()
+                            if index >= wanted:
+                                break
+    except FileRefused:
+        raise
+    except Exception as error:  # damaged XML, or entities defusedxml refuses
+        raise as_refusal(error) from None
+    first_rows = []
+    for number in sorted(rows):
+        cells = rows[number]
+        first_rows.append((number, tuple(cells.get(i) for i in range(max(cells) + 1)) if cells else ()))
+    return find_layout(first_rows)
 
 
 class Sheet:

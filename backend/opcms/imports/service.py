@@ -45,7 +45,7 @@ from opcms.customers.models import STATUS_LABELS, Customer, CustomerStatus, name
 from opcms.customers.status import can_move
 from opcms.imports.cleaning import Cleaner, CleanRow, Owners, RowError, display
 from opcms.imports.models import ImportJob, ImportMode, ImportRowError, ImportStage, ImportStatus
-from opcms.imports.reader import Sheet
+from opcms.imports.reader import Sheet, peek_layout
 from opcms.imports.writer import BulkWriter, created_audit, updated_audit
 
 log = logging.getLogger("opcms.imports")
@@ -94,11 +94,13 @@ async def submit(data: bytes, file_name: str | None, mode: Any, *, background: b
     settings = get_settings()
     mode = parse_mode(mode)
     info = await asyncio.to_thread(inspect_xlsx, data, max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
-    sheet = await asyncio.to_thread(Sheet, io.BytesIO(data))  # refuses missing columns
+    layout = await asyncio.to_thread(peek_layout, data, info.sheet_part)  # refuses missing columns
+    estimate = max(0, info.row_elements - layout.header_row)
+    if background is None:
+        background = estimate > settings.import_sync_rows
+    # a file run here is opened now (openpyxl reads all shared strings); a worker opens its own
+    sheet = None if background else await asyncio.to_thread(Sheet, io.BytesIO(data))
     try:
-        estimate = max(0, info.row_elements - sheet.layout.header_row)
-        if background is None:
-            background = estimate > settings.import_sync_rows
         stored_name = f"{uuid.uuid4().hex}.xlsx"
         folder = uploads_dir()
         folder.mkdir(parents=True, exist_ok=True)
@@ -110,14 +112,14 @@ async def submit(data: bytes, file_name: str | None, mode: Any, *, background: b
             file_name=clean_file_name(file_name), file_size=len(data), file_sha256=hashlib.sha256(data).hexdigest(),
             stored_name=stored_name, mode=mode, background=background, total=estimate,
         )
-        if background:
-            sheet.close()
+        if sheet is None:
             await _dispatch(job)
             return job
         await run(job, sheet)
         return job
     finally:
-        sheet.close()
+        if sheet is not None:
+            sheet.close()
 
 
 async def _dispatch(job: ImportJob) -> None:
