@@ -347,3 +347,21 @@ async def test_a_rename_through_upsert_moves_the_uniqueness_key_with_it(db):
     await make_customer(customer_code="R2", company_name="旧名有限公司")
     report = await service.report(await run_import(workbook_bytes([["客户编号", "公司名称"], ["R3", "新名(上海)有限公司"]]), "validate"))
     assert report["errors"][0]["reason"] == "company name already belongs to customer R1"
+
+
+async def test_a_big_file_when_the_queue_is_down_is_a_503_and_the_import_says_so(client, settings, monkeypatch):
+    from opcms.imports.tasks import run_import
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("redis: connection refused")
+
+    monkeypatch.setattr(settings, "import_sync_rows", 2)
+    monkeypatch.setattr(run_import, "delay", broker_down)
+    token = (await session_for(await make_user("finance"))).access_token
+    response = await client.post("/api/v1/imports/customers", token=token,
+                                 files={"file": ("big.xlsx", workbook_bytes(customer_rows(5)))}, data={"mode": "create"})
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "queue_unavailable"
+    [job] = await ImportJob.all()
+    assert (job.status, job.error_code, job.background) == (ImportStatus.FAILED, "queue_unavailable", True)
+    assert await Customer.all().count() == 0

@@ -122,14 +122,19 @@ async def submit(data: bytes, file_name: str | None, mode: Any, *, background: b
             sheet.close()
 
 
+class QueueUnavailable(AppError):
+    status, code, message = 503, "queue_unavailable", "The job queue is unavailable; try again later"
+
+
 async def _dispatch(job: ImportJob) -> None:
     from opcms.imports.tasks import run_import
 
     try:
         await asyncio.to_thread(run_import.delay, job.id)
     except Exception as error:  # the broker is down: say so, and keep the record honest
+        log.warning("import %s could not be queued: %s", job.id, error)
         await _fail(job, "queue_unavailable", f"could not queue the import: {error}")
-        raise
+        raise QueueUnavailable() from None
 
 
 async def run_by_id(import_id: int) -> ImportJob | None:
