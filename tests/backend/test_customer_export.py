@@ -40,3 +40,28 @@ async def test_export_follows_the_list_filters(client):
     await make_customer(customer_code="F2", province="江苏")
     rows = await export(client, await token_for("finance"), province="江苏")
     assert [r[0] for r in rows[1:]] == ["F2"]
+
+
+async def test_an_export_imports_back_unchanged(client):
+    # given customers with every column filled, formula-looking text included
+    owner = await make_user("operator", username="round-trip-owner")
+    await make_customer(customer_code="R1", company_name="往返科技（上海）有限公司", short_name="往返", industry="retail",
+                        level="C", owner_id=owner.id, contact_name="=1+2", contact_phone="02161234567",
+                        contact_email="rt@example.com", province="上海", city="上海", address="@home",
+                        signed_at="2024-03-05", contract_end_at="2026-03-04", payment_terms_days=45,
+                        credit_limit="98765.43", remark="-5 is not a formula", credit_code="91350100M000100Y43")
+    await make_customer(customer_code="R2", company_name="第二家公司")
+    admin = await token_for("admin")
+    exported = await client.get("/api/v1/customers/export", token=admin)
+    assert exported.status_code == 200
+    # when the very file is imported back with upsert
+    response = await client.post(
+        "/api/v1/imports/customers", token=admin, data={"mode": "upsert"},
+        files={"file": ("customers.xlsx", exported.content,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+    )
+    # then nothing changes
+    assert response.status_code == 200, response.text
+    report = response.json()["report"]
+    assert report["errors"] == []
+    assert (report["total"], report["unchanged"], report["updated"], report["created"]) == (2, 2, 0, 0)
