@@ -107,6 +107,8 @@ async def test_code_and_folded_name_are_unique_among_live_customers(client, oper
     full_width_name = await post_customer(client, operator, customer_code="A2", company_name="ＡＢＣ科技(北京)有限公司 ")
     assert full_width_name.status_code == 409
     assert full_width_name.json()["error"]["details"][0]["field"] == "company_name"
+    lower_code = await post_customer(client, operator, customer_code="a1", company_name="小写编号公司")
+    assert lower_code.status_code == 409  # codes are case-free on every database
     case_name = await post_customer(client, operator, customer_code="A3", company_name="abc科技(北京)有限公司")
     assert case_name.status_code == 409
     assert await Customer.all().count() == 1

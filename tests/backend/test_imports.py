@@ -101,7 +101,7 @@ async def test_a_finance_list_is_read_cleaned_and_reported_exactly(finance_world
     # every date form is the same day: a date cell, a serial number and the four text forms
     assert {c.signed_at for c in rows.values()} == {dt.date(2024, 3, 5)}
     # bookkeeping and uniqueness keys as a normal save writes them
-    assert (c1.created_by, c1.updated_by, c1.code_key) == ("system:test-import", "system:test-import", "C001")
+    assert (c1.created_by, c1.updated_by, c1.code_key) == ("system:test-import", "system:test-import", "c001")  # code_key is case-free
     assert c2.name_key == "乙科技有限公司"
     # and the customer already in the database is untouched
     assert (await Customer.get(customer_code="C900")).company_name == "已有客户有限公司"
@@ -342,7 +342,7 @@ async def test_a_rename_through_upsert_moves_the_uniqueness_key_with_it(db):
     job = await run_import(workbook_bytes([["客户编号", "公司名称"], ["R1", "新名（上海）有限公司"]]), "upsert")
     assert job.updated == 1
     customer = await Customer.get(id=customer.id)
-    assert (customer.company_name, customer.name_key, customer.code_key) == ("新名（上海）有限公司", "新名(上海)有限公司", "R1")
+    assert (customer.company_name, customer.name_key, customer.code_key) == ("新名（上海）有限公司", "新名(上海)有限公司", "r1")
     # the old name is free again, the new one is taken (full-width or not)
     await make_customer(customer_code="R2", company_name="旧名有限公司")
     report = await service.report(await run_import(workbook_bytes([["客户编号", "公司名称"], ["R3", "新名(上海)有限公司"]]), "validate"))
@@ -365,3 +365,13 @@ async def test_a_big_file_when_the_queue_is_down_is_a_503_and_the_import_says_so
     [job] = await ImportJob.all()
     assert (job.status, job.error_code, job.background) == (ImportStatus.FAILED, "queue_unavailable", True)
     assert await Customer.all().count() == 0
+
+
+async def test_a_code_in_other_letter_case_updates_the_same_customer(db):
+    # given C100 in the database
+    await make_customer(customer_code="C100", company_name="大小写公司", city="杭州")
+    # when a file names it c100 with a new city
+    job = await run_import(workbook_bytes([["客户编号", "公司名称", "城市"], ["c100", "大小写公司", "宁波"]]), "upsert")
+    # then the one customer is updated, on every database
+    assert (job.created, job.updated) == (0, 1)
+    assert [c.city for c in await Customer.all()] == ["宁波"]

@@ -29,6 +29,7 @@ class AuditAction(str, enum.Enum):
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"
     TOKEN_REUSE = "token_reuse"
+    IMPORT = "import"
 
 
 class AuditLog(Model):

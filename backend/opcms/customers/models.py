@@ -50,7 +50,8 @@ class Customer(AuditedModel):
     credit_limit = fields.DecimalField(max_digits=18, decimal_places=2, default=0)
     remark = fields.TextField(null=True)
     # Uniqueness among live rows, enforced by the database: the keys are NULL once a row is
-    # soft-deleted (NULLs never collide), and name_key is the folded, case-free name.
+    # soft-deleted (NULLs never collide); code_key is the case-free code, name_key the folded,
+    # case-free name.
     code_key = fields.CharField(max_length=32, null=True, unique=True)
     name_key = fields.CharField(max_length=200, null=True, unique=True)
 
@@ -67,7 +68,7 @@ class Customer(AuditedModel):
         return (owner.display_name or owner.username) if owner is not None else None
 
     def refresh_keys(self) -> None:
-        self.code_key = None if self.is_deleted else self.customer_code
+        self.code_key = None if self.is_deleted else code_key(self.customer_code)
         self.name_key = None if self.is_deleted else name_key(self.company_name)
 
     async def save(self, *args: Any, update_fields: Any = None, **kwargs: Any) -> None:  # type: ignore[override]
@@ -75,6 +76,11 @@ class Customer(AuditedModel):
         if update_fields is not None:
             update_fields = [*update_fields, "code_key", "name_key"]
         await super().save(*args, update_fields=update_fields, **kwargs)
+
+
+def code_key(customer_code: str) -> str:
+    """Codes are case-free (``c001`` is ``C001``) on every database, whatever its collation."""
+    return customer_code.casefold()
 
 
 def name_key(company_name: str) -> str:

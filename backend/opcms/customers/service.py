@@ -14,7 +14,14 @@ from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
 from opcms.customers import dictionaries
-from opcms.customers.models import Customer, CustomerStatus, CustomerStatusHistory, DictionaryKind, name_key
+from opcms.customers.models import (
+    Customer,
+    CustomerStatus,
+    CustomerStatusHistory,
+    DictionaryKind,
+    code_key,
+    name_key,
+)
 from opcms.customers.schemas import BatchAction, CustomerCreate, CustomerUpdate
 from opcms.customers.status import can_move
 
@@ -62,7 +69,7 @@ async def check_unique(code: str | None, company_name: str | None, exclude_id: i
     """409 naming the field when a live customer already has this code or (folded) name."""
     clashes = []
     if code is not None:
-        qs = Customer.filter(code_key=code)
+        qs = Customer.filter(code_key=code_key(code))
         if exclude_id:
             qs = qs.exclude(id=exclude_id)
         if await qs.exists():

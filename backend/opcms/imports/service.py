@@ -41,7 +41,7 @@ from opcms.core.excel import FileRefused, inspect_xlsx
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.settings import get_settings
 from opcms.customers import dictionaries
-from opcms.customers.models import STATUS_LABELS, Customer, CustomerStatus, name_key
+from opcms.customers.models import STATUS_LABELS, Customer, CustomerStatus, code_key, name_key
 from opcms.customers.status import can_move
 from opcms.imports.cleaning import Cleaner, CleanRow, Owners, RowError, display
 from opcms.imports.models import ImportJob, ImportMode, ImportRowError, ImportStage, ImportStatus
@@ -56,7 +56,7 @@ BATCH_SIZE = 1000
 PROGRESS_ROWS = 500
 #: codes/names per lookup query
 LOOKUP_CHUNK = 1000
-IMPORT_ACTION = "import"
+IMPORT_ACTION = AuditAction.IMPORT.value
 #: a running import whose progress has not moved for this long lost its worker
 STALE_AFTER = dt.timedelta(minutes=30)
 
@@ -319,7 +319,7 @@ async def _lookup(rows: list[CleanRow], keys: list[str]) -> tuple[dict[str, dict
     these company-name keys (name key → (id, code))."""
     from opcms.imports.writer import PROFILE_FIELDS
 
-    codes = [r.data["customer_code"] for r in rows]
+    codes = [code_key(r.data["customer_code"]) for r in rows]
     existing = {
         row["customer_code"].casefold(): row
         for row in await Customer.filter(code_key__in=codes).values("id", *PROFILE_FIELDS)

@@ -22,7 +22,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from opcms.core.audit import AuditAction, AuditLog, to_json_value
 from opcms.core.context import current_actor, current_client_ip, current_request_id
 from opcms.core.models import BOOKKEEPING_FIELDS
-from opcms.customers.models import Customer, CustomerStatusHistory
+from opcms.customers.models import Customer, CustomerStatusHistory, code_key
 
 #: the profile fields an import sets (CustomerCreate's fields)
 PROFILE_FIELDS = (
@@ -97,7 +97,7 @@ class BulkWriter:
             record.update(uniqueness_keys(row["customer_code"], row["company_name"]))
             values.append([record[name] for name in columns])
         await self.conn.execute_many(self._insert_sql(Customer._meta.db_table, columns), values)
-        codes = [row["customer_code"] for row in rows]
+        codes = [code_key(row["customer_code"]) for row in rows]
         found = await self.conn.execute_query_dict(
             f"SELECT id, code_key FROM {self._quote(Customer._meta.db_table)} "
             f"WHERE code_key IN ({', '.join([self.mark] * len(codes))})",
