@@ -30,6 +30,7 @@ from openpyxl.utils.datetime import from_excel
 from pydantic import ValidationError
 
 from opcms.core.excel import unescape_cell
+from opcms.core.money import CENT
 from opcms.core.text import fold, fold_key
 from opcms.customers import rules
 from opcms.customers.dictionaries import Dictionary
@@ -44,7 +45,6 @@ NULLABLE = frozenset({
 })
 #: columns with a default: a blank cell means "the default" (new) or "keep" (existing)
 DEFAULTED = frozenset({"status", "payment_terms_days", "credit_limit"})
-CENT = Decimal("0.01")
 MAX_VALUE_CHARS = 1000
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,7 @@ def _example(kind: str, text: str) -> Any:
     if kind == "int":
         return int(text)
     if kind == "money":
-        return float(text)
+        return Decimal(text)
     return text
 
 
