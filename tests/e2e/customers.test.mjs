@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, it } from 'node:test';
-import { startServer } from './support/server.mjs';
-import { launchBrowser, withPage } from './support/browser.mjs';
+import { describe, it } from 'node:test';
+import { withPage } from './support/browser.mjs';
+import { logInAsAdmin, serverAndBrowser } from './support/suite.mjs';
 
-let server;
-let browser;
-
-before(
-  async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  },
-  { timeout: 240_000 },
-);
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function logIn(page) {
-  await page.goto(`${server.baseURL}/login?redirect=/customers`);
-  await page.getByTestId('login-username').fill(server.adminUser);
-  await page.getByTestId('login-password').fill(server.adminPassword);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL((url) => url.pathname === '/customers');
+  await logInAsAdmin(page, env.server, '/customers');
   await page.getByTestId('customer-table').waitFor();
 }
 
@@ -44,7 +26,7 @@ async function submitNewCustomer(page, { code, name, creditLimit, phone }) {
 
 describe('customers', () => {
   it('creates a customer, moves its status, refuses a duplicate code and exports', { timeout: 90_000 }, async () => {
-    await withPage(browser, 'customers-flow', async (page) => {
+    await withPage(env.browser, 'customers-flow', async (page) => {
       await logIn(page);
       // the sider has the customer pages
       const menu = page.getByTestId('side-menu');

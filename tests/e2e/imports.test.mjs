@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, it } from 'node:test';
-import { startServer } from './support/server.mjs';
-import { launchBrowser, withPage } from './support/browser.mjs';
+import { describe, it } from 'node:test';
+import { withPage } from './support/browser.mjs';
+import { logInAsAdmin, serverAndBrowser } from './support/suite.mjs';
 
-let server;
-let browser;
-
-before(
-  async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  },
-  { timeout: 240_000 },
-);
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 describe('imports', () => {
   it('downloads the template and validates it back: report and history, nothing written', { timeout: 90_000 }, async () => {
-    await withPage(browser, 'imports-template-roundtrip', async (page) => {
-      await page.goto(`${server.baseURL}/login?redirect=/imports`);
-      await page.getByTestId('login-username').fill(server.adminUser);
-      await page.getByTestId('login-password').fill(server.adminPassword);
-      await page.getByTestId('login-submit').click();
-      await page.waitForURL((url) => url.pathname === '/imports');
+    await withPage(env.browser, 'imports-template-roundtrip', async (page) => {
+      await logInAsAdmin(page, env.server, '/imports');
 
       // the template is an authenticated download
       const download = page.waitForEvent('download');
@@ -58,7 +40,7 @@ describe('imports', () => {
       // the import is listed; validate wrote no customer
       await page.getByTestId('import-history').locator('tbody tr').first().waitFor();
       assert.match(await page.getByTestId('import-history').innerText(), /仅校验/);
-      await page.goto(`${server.baseURL}/customers`);
+      await page.goto(`${env.server.baseURL}/customers`);
       await page.getByTestId('customer-table').locator('.arco-empty').waitFor();
     });
   });

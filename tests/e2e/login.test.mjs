@@ -1,54 +1,40 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer } from './support/server.mjs';
-import { launchBrowser, withPage } from './support/browser.mjs';
+import { describe, it } from 'node:test';
+import { withPage } from './support/browser.mjs';
+import { serverAndBrowser } from './support/suite.mjs';
 
-let server;
-let browser;
-
-before(
-  async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  },
-  { timeout: 240_000 },
-);
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 describe('login', () => {
   it('redirects to the login page, logs in as the admin and shows the layout', { timeout: 90_000 }, async () => {
-    await withPage(browser, 'login-success', async (page) => {
-      await page.goto(`${server.baseURL}/`);
+    await withPage(env.browser, 'login-success', async (page) => {
+      await page.goto(`${env.server.baseURL}/`);
       await page.waitForURL((url) => url.pathname === '/login');
       assert.equal(new URL(page.url()).searchParams.get('redirect'), '/dashboard');
 
-      await page.getByTestId('login-username').fill(server.adminUser);
-      await page.getByTestId('login-password').fill(server.adminPassword);
+      await page.getByTestId('login-username').fill(env.server.adminUser);
+      await page.getByTestId('login-password').fill(env.server.adminPassword);
       const loginResponse = page.waitForResponse((res) => res.url().endsWith('/api/v1/auth/login'));
       await page.getByTestId('login-submit').click();
       assert.equal((await loginResponse).status(), 200);
 
       const currentUser = page.getByTestId('current-user');
-      await currentUser.filter({ hasText: server.adminDisplayName }).waitFor();
+      await currentUser.filter({ hasText: env.server.adminDisplayName }).waitFor();
       assert.match(await currentUser.innerText(), /E2E 管理员/);
       assert.equal(new URL(page.url()).pathname, '/dashboard');
       await page.getByTestId('logout').waitFor();
 
       // the session survives a reload (tokens in localStorage, user from /auth/me)
       await page.reload();
-      await currentUser.filter({ hasText: server.adminDisplayName }).waitFor();
+      await currentUser.filter({ hasText: env.server.adminDisplayName }).waitFor();
     });
   });
 
   it('shows the error for a wrong password and stays on the login page', { timeout: 90_000 }, async () => {
-    await withPage(browser, 'login-wrong-password', async (page) => {
-      await page.goto(`${server.baseURL}/login`);
-      await page.getByTestId('login-username').fill(server.adminUser);
-      await page.getByTestId('login-password').fill(`${server.adminPassword}-wrong`);
+    await withPage(env.browser, 'login-wrong-password', async (page) => {
+      await page.goto(`${env.server.baseURL}/login`);
+      await page.getByTestId('login-username').fill(env.server.adminUser);
+      await page.getByTestId('login-password').fill(`${env.server.adminPassword}-wrong`);
       const loginResponse = page.waitForResponse((res) => res.url().endsWith('/api/v1/auth/login'));
       await page.getByTestId('login-submit').click();
       assert.equal((await loginResponse).status(), 401);
