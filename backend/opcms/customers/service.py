@@ -67,19 +67,17 @@ async def check_owner(owner_id: int | None, field: str = "owner_id") -> None:
 
 async def check_unique(code: str | None, company_name: str | None, exclude_id: int | None = None) -> None:
     """409 naming the field when a live customer already has this code or (folded) name."""
+    checks = [
+        ("customer_code", "customer code", code, {"code_key": code_key(code)} if code is not None else None),
+        ("company_name", "company name", company_name, {"name_key": name_key(company_name)} if company_name is not None else None),
+    ]
     clashes = []
-    if code is not None:
-        qs = Customer.filter(code_key=code_key(code))
-        if exclude_id:
-            qs = qs.exclude(id=exclude_id)
-        if await qs.exists():
-            clashes.append({"field": "customer_code", "message": f"customer code {code!r} is taken"})
-    if company_name is not None:
-        qs = Customer.filter(name_key=name_key(company_name))
-        if exclude_id:
-            qs = qs.exclude(id=exclude_id)
-        if await qs.exists():
-            clashes.append({"field": "company_name", "message": f"company name {company_name!r} is taken"})
+    for field, label, value, key in checks:
+        if key is None:
+            continue
+        taken = Customer.filter(**key).exclude(id=exclude_id) if exclude_id else Customer.filter(**key)
+        if await taken.exists():
+            clashes.append({"field": field, "message": f"{label} {value!r} is taken"})
     if clashes:
         raise Conflict(clashes[0]["message"], code="customer_duplicate", details=clashes)
 
