@@ -14,7 +14,7 @@ OPCMS_TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_test
 OPCMS_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export OPCMS_TEST_REDIS_URL
 
-FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
+FRONTEND_SOURCES := $(shell find frontend/src frontend/scripts frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
 
 # make bench: a throw-away database (dropped and re-created; its name must contain "bench")
 OPCMS_BENCH_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_bench

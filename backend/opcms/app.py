@@ -42,6 +42,9 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
         OAS_URL_PREFIX="/docs",
         OAS_UI_REDOC=False,
         OAS_AUTODOC=False,
+        # Swagger UI from the built frontend, not a CDN: /docs works on a closed intranet
+        OAS_UI_SWAGGER_CDN_URL="",
+        OAS_UI_SWAGGER_VERSION="docs-assets",
         REQUEST_MAX_SIZE=50 * 1024 * 1024,
         FALLBACK_ERROR_FORMAT="json",
         CORS=False,
@@ -78,6 +81,8 @@ def _serve_frontend(app: Sanic, dist: Path) -> None:
     index = dist / "index.html"
     if (dist / "assets").is_dir():
         app.static("/assets", dist / "assets", name="frontend_assets")
+    if (dist / "docs-assets").is_dir():
+        app.static("/docs-assets", dist / "docs-assets", name="docs_assets")
 
     @app.get("/", name="spa_root")
     @openapi.exclude()
@@ -89,7 +94,7 @@ def _serve_frontend(app: Sanic, dist: Path) -> None:
     @openapi.exclude()
     @endpoint(public=True)
     async def spa_fallback(request: Request, path: str) -> HTTPResponse:
-        if path.startswith(("api/", "assets/", "docs")) or path == "api":
+        if path.startswith(("api/", "assets/", "docs")) or path == "api":  # docs, docs-assets too
             raise NotFound(f"No route for /{path}", code="route_not_found")
         return await _index(index)
 

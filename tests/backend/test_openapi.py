@@ -32,7 +32,13 @@ async def test_every_api_route_is_documented_with_schemas(client, app):
             assert body["schema"]["$ref"].rsplit("/", 1)[1] in components
 
 
-async def test_the_docs_ui_is_served(client):
+async def test_the_docs_ui_is_served_without_a_cdn(client):
     response = await client.get("/docs")
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
+    # every script and stylesheet of the page comes from this server (a closed intranet has no CDN)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert assets and all(a.startswith("/docs-assets/") for a in assets), assets
+    for asset in assets:
+        served = await client.get(asset)
+        assert served.status_code == 200 and len(served.content) > 1000, asset

@@ -46,4 +46,17 @@ describe('login', () => {
       assert.equal(await page.getByTestId('current-user').count(), 0);
     });
   });
+
+  it('renders the API docs from this server alone (no CDN on a closed network)', { timeout: 60_000 }, async () => {
+    await withPage(env.browser, 'api-docs', async (page) => {
+      const foreign = [];
+      page.on('request', (req) => {
+        if (!req.url().startsWith(env.server.baseURL)) foreign.push(req.url());
+      });
+      await page.goto(`${env.server.baseURL}/docs`);
+      await page.locator('.swagger-ui .info .title').filter({ hasText: 'OP-CMS API' }).waitFor();
+      await page.locator('.opblock-summary-path', { hasText: '/api/v1/customers' }).first().waitFor();
+      assert.deepEqual(foreign, []);
+    });
+  });
 });
