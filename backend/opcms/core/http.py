@@ -56,7 +56,9 @@ def validation_details(error: ValidationError) -> list[dict[str, Any]]:
     details = []
     for item in error.errors(include_url=False):
         field = ".".join(str(part) for part in item["loc"]) or None
-        details.append({"field": field, "message": item["msg"], "type": item["type"]})
+        # our rules raise ValueError("must ..."); pydantic prefixes "Value error, " to those
+        message = item["msg"].removeprefix("Value error, ")
+        details.append({"field": field, "message": message, "type": item["type"]})
     return details
 
 
