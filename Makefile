@@ -74,6 +74,7 @@ test-e2e: install frontend
 # --- benchmarks (DESIGN §15; not part of make test) ---------------------------------------------
 bench: install
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench import --rows $(BENCH_IMPORT_ROWS)
+	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench api
 
 permissions-doc: install
 	$(OPCMS) permissions --markdown > docs/permissions.md

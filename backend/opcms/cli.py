@@ -350,6 +350,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             from opcms.imports.bench import main as bench_import
 
             return bench_import(args.rows)
+        if args.name == "api":
+            from opcms.customers.bench import main as bench_api
+
+            return bench_api(args.customers, args.concurrency, args.requests)
     raise SystemExit(f"unknown bench {args.name!r}")
 
 
@@ -394,8 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--json", action="store_true", help="print the report as one JSON object")
     imp.set_defaults(fn=cmd_import_customers)
     bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
-    bench.add_argument("name", choices=["import"])
+    bench.add_argument("name", choices=["import", "api"])
     bench.add_argument("--rows", type=int, default=50_000, help="rows of the generated customer list (import)")
+    bench.add_argument("--customers", type=int, default=10_000, help="customers in the database (api)")
+    bench.add_argument("--concurrency", type=int, default=50, help="concurrent connections (api)")
+    bench.add_argument("--requests", type=int, default=2_000, help="requests per endpoint (api)")
     bench.set_defaults(fn=cmd_bench)
     perms = sub.add_parser("permissions", help="print the role → permission matrix")
     perms.add_argument("--markdown", action="store_true")

@@ -13,6 +13,7 @@ documents all of it in OpenAPI, and turns the returned pydantic model into JSON.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -257,6 +258,10 @@ class JSONErrorHandler(ErrorHandler):
         if isinstance(exception, IntegrityError):
             log.warning("integrity error surfaced to HTTP: %s", exception)
             return error_json(409, "conflict", "The change conflicts with existing data")
+        if isinstance(exception, asyncio.CancelledError):
+            # the client went away mid-request (Sanic cancels the handler): nothing is wrong here
+            log.info("request cancelled: %s %s", request.method if request else "-", request.path if request else "-")
+            return error_json(503, "request_cancelled", "The request was cancelled")
         if isinstance(exception, SanicException) and exception.status_code < 500:
             status = exception.status_code
             message = str(exception) or _SANIC_CODES.get(status, "error").replace("_", " ")

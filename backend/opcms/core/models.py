@@ -45,6 +45,11 @@ async def get_or_404(source: "type[Model] | QuerySet", pk: int, entity: str) -> 
     return row
 
 
+def _loaded_values(instance: Model) -> dict[str, Any]:
+    # lists and dicts (JSON fields) are copied: changing one in place must still show as a change
+    return {k: (v.copy() if isinstance(v, (list, dict)) else v) for k, v in instance.__dict__.items() if not k.startswith("_")}
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -85,17 +90,27 @@ class AuditedModel(Model):
     @classmethod
     def _init_from_db(cls, **kwargs: Any) -> Any:
         instance = super()._init_from_db(**kwargs)
-        object.__setattr__(instance, "_audit_snapshot", instance.audit_values())
+        # Only a cheap copy of the loaded values: most rows are read, never saved, so the
+        # before-image is turned into audit values only when a save needs it.
+        object.__setattr__(instance, "_audit_snapshot", _loaded_values(instance))
         return instance
 
-    def audit_values(self) -> dict[str, Any]:
-        values = {}
-        for name in self._meta.db_fields:
-            field_name = self._meta.fields_db_projection_reverse.get(name, name)
-            if field_name in BOOKKEEPING_FIELDS or field_name in self.audit_ignored:
-                continue
-            values[field_name] = to_json_value(getattr(self, field_name, None))
-        return values
+    @classmethod
+    def _audited_field_names(cls) -> tuple[str, ...]:
+        names = cls.__dict__.get("_audited_names")
+        if names is None:
+            names = tuple(
+                cls._meta.fields_db_projection_reverse.get(column, column)
+                for column in cls._meta.db_fields
+                if cls._meta.fields_db_projection_reverse.get(column, column) not in BOOKKEEPING_FIELDS | cls.audit_ignored
+            )
+            setattr(cls, "_audited_names", names)
+        return names
+
+    def audit_values(self, source: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The audited fields as JSON values, of this row or of an earlier snapshot of it."""
+        source = self.__dict__ if source is None else source
+        return {name: to_json_value(source.get(name)) for name in self._audited_field_names()}
 
     def _masked(self, values: dict[str, Any] | None) -> dict[str, Any] | None:
         # compared unmasked (so a new password hash counts as a change), written masked
@@ -127,13 +142,13 @@ class AuditedModel(Model):
             before_changed, after_changed = None, after
             action = audit_action or AuditAction.CREATE
         else:
-            previous: dict[str, Any] = getattr(self, "_audit_snapshot", {})
+            previous = self.audit_values(getattr(self, "_audit_snapshot", {}))
             changed = [k for k, v in after.items() if previous.get(k) != v]
             before_changed = {k: previous.get(k) for k in changed}
             after_changed = {k: after[k] for k in changed}
             action = audit_action or AuditAction.UPDATE
             if not changed and audit_action is None:
-                object.__setattr__(self, "_audit_snapshot", after)
+                object.__setattr__(self, "_audit_snapshot", _loaded_values(self))
                 return
         await record_audit(
             action,
@@ -144,7 +159,7 @@ class AuditedModel(Model):
             message=audit_message,
             using_db=using_db,
         )
-        object.__setattr__(self, "_audit_snapshot", after)
+        object.__setattr__(self, "_audit_snapshot", _loaded_values(self))
 
     async def soft_delete(self, reason: str = "", using_db: BaseDBAsyncClient | None = None) -> None:
         self.is_deleted = True

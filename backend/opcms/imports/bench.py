@@ -227,60 +227,20 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def check_database_url(url: str) -> str:
-    parts = urlsplit(url)
-    name = parts.path.strip("/") if url.startswith("mysql") else parts.path
-    if "bench" not in name.rsplit("/", 1)[-1]:
-        raise SystemExit(
-            f"opcms bench import drops and re-creates its database: OPCMS_DATABASE_URL must name a throw-away "
-            f"database whose name contains 'bench' (e.g. mysql://root@127.0.0.1:3306/opcms_bench); got {url!r}"
-        )
-    return url
-
-
-async def _recreate(url: str) -> None:
-    if url.startswith("mysql"):
-        import asyncmy
-
-        parts = urlsplit(url)
-        conn = await asyncmy.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
-                                     password=parts.password or "")
-        name = parts.path.strip("/")
-        async with conn.cursor() as cursor:
-            await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-            await cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        conn.close()
-    else:
-        from opcms.core.settings import get_settings
-
-        path = get_settings().sqlite_path
-        if path is not None:
-            path.unlink(missing_ok=True)
-
-
 async def run_bench(rows: int) -> dict[str, Any]:
-    import warnings
-
-    from tortoise import Tortoise
-    from tortoise.migrations.api.migrate import migrate
-
     from opcms.auth.services.users import ensure_user
+    from opcms.core.bench import fresh_database
     from opcms.core.context import acting_as, system_actor
-    from opcms.core.db import close_db, config_from_settings, init_db
+    from opcms.core.db import close_db
     from opcms.core.settings import get_settings
     from opcms.imports import service
 
     settings = get_settings()
-    url = check_database_url(settings.database_url)
+    url = settings.database_url
     # a benchmark, not a policy: the caps make room for the file it generates
     settings.import_max_rows = max(settings.import_max_rows, rows)
     settings.import_max_bytes = max(settings.import_max_bytes, rows * 200)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        await _recreate(url)
-        await migrate(config=config_from_settings(settings))
-        await Tortoise.close_connections()
-    await init_db(settings)
+    await fresh_database(settings, "import")
     out = sys.stdout
     try:
         with acting_as(system_actor("bench")):
