@@ -21,9 +21,10 @@ def order_by(sort: str | None, allowed: Iterable[str], default: str = "-id") -> 
         if part.lstrip("-") not in allowed:
             raise ValidationFailed.field("sort", f"cannot sort by {part!r}; allowed: {', '.join(sorted(allowed))}")
         orders.append(part)
-    # a stable tie-breaker so pages never overlap
+    # a stable tie-breaker so pages never overlap, in the direction of the last sort key, so an
+    # index on (…, key) — which ends with the primary key in InnoDB — can serve the whole order
     if "id" not in {o.lstrip("-") for o in orders}:
-        orders.append("-id" if default.startswith("-") else "id")
+        orders.append("-id" if orders[-1].startswith("-") else "id")
     return orders
 
 
