@@ -24,7 +24,6 @@ from opcms.core.logging import logging_config
 from opcms.core.observability import health, install_request_tracking
 from opcms.core.settings import Settings, get_settings
 
-API_PREFIX = "/api/v1"
 BLUEPRINTS = (auth_bp, audit_bp, customers_bp, imports_bp, health)
 
 

@@ -292,7 +292,7 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     from opcms.core.context import acting_as, system_actor
     from opcms.core.errors import AppError
     from opcms.core.excel import FileRefused
-    from opcms.imports import service
+    from opcms.imports import queries, service
 
     def refused(error: AppError) -> int:
         if args.json:
@@ -314,7 +314,7 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     async def run() -> tuple[Any, dict]:
         with acting_as(system_actor("import-customers")):
             job = await service.submit(data, path.name, args.mode, background=False)
-        return job, await service.report(job)
+        return job, await queries.report(job)
 
     try:
         job, report = _with_db(run)

@@ -11,7 +11,7 @@ from opcms.core.audit import AuditLog
 from opcms.customers.models import Customer, CustomerStatus, CustomerStatusHistory
 from opcms.customers.queries import business_today
 from opcms.customers.status import TRANSITIONS
-from tests.backend.factories import credit_code, make_customer, make_user, session_for, token_for
+from tests.backend.factories import credit_code, make_customer, make_user, token_for
 
 CUSTOMERS = "/api/v1/customers"
 

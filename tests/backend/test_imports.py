@@ -15,7 +15,7 @@ from opcms.core.errors import Conflict
 from opcms.core.excel import FileRefused
 from opcms.customers.models import Customer, CustomerStatus, CustomerStatusHistory
 from opcms.customers.service import move_status
-from opcms.imports import service
+from opcms.imports import pipeline, queries, service
 from opcms.imports.models import ImportJob, ImportStatus
 from tests.backend.factories import customer_rows, make_customer, make_user, session_for, workbook_bytes
 
@@ -80,7 +80,7 @@ async def test_a_finance_list_is_read_cleaned_and_reported_exactly(finance_world
     # when it is imported in create mode
     job = await run_import(finance_list(), "create")
     # then the report is exact: row numbers as in Excel, columns as headed in the file
-    assert await service.report(job) == {
+    assert await queries.report(job) == {
         "total": 13, "created": 5, "updated": 0, "unchanged": 0, "skipped_blank": 1, "failed": 7,
         "errors": EXPECTED_ERRORS, "ignored_columns": ["内部编号"],
     }
@@ -126,7 +126,7 @@ async def test_every_new_customer_has_its_audit_row_status_history_and_the_impor
 async def test_validate_writes_nothing_and_reports_what_an_upsert_would_do(finance_world):
     before = (await Customer.all().count(), await AuditLog.all().count(), await CustomerStatusHistory.all().count())
     job = await run_import(finance_list(), "validate")
-    report = await service.report(job)
+    report = await queries.report(job)
     # C900 would be updated (validate is a dry run of upsert), the rest as in create mode
     assert {k: report[k] for k in ("total", "created", "updated", "unchanged", "skipped_blank", "failed")} == {
         "total": 13, "created": 5, "updated": 1, "unchanged": 0, "skipped_blank": 1, "failed": 6}
@@ -149,7 +149,7 @@ async def test_upsert_updates_by_code_respects_the_status_machine_and_a_second_r
     ])
     # when it is upserted
     job = await run_import(data, "upsert")
-    assert await service.report(job) == {
+    assert await queries.report(job) == {
         "total": 3, "created": 1, "updated": 1, "unchanged": 0, "skipped_blank": 0, "failed": 1,
         "errors": [{"row": 3, "column": "账号状态", "value": "潜在", "reason": "cannot move from 正常 (active) to 潜在 (prospect)"}],
         "ignored_columns": [],
@@ -167,7 +167,7 @@ async def test_upsert_updates_by_code_respects_the_status_machine_and_a_second_r
     assert (await Customer.get(id=c901.id)).status == CustomerStatus.ACTIVE
     # when the same file is upserted again (C901's illegal move still fails)
     again = await run_import(data, "upsert")
-    report = await service.report(again)
+    report = await queries.report(again)
     # then nothing changes
     assert {k: report[k] for k in ("created", "updated", "unchanged", "failed")} == {"created": 0, "updated": 0, "unchanged": 2, "failed": 1}
     assert await AuditLog.filter(message=f"import #{again.id}").count() == 0
@@ -218,8 +218,8 @@ async def test_a_failure_in_the_middle_of_the_write_rolls_everything_back(db, mo
     # given an import that will fail after two batches of two rows have been written
     await make_customer(customer_code="C900", company_name="已有客户有限公司")
     before = (await Customer.all().count(), await AuditLog.all().count(), await CustomerStatusHistory.all().count())
-    monkeypatch.setattr(service, "BATCH_SIZE", 2)
-    real_batch = service._create_batch
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", 2)
+    real_batch = pipeline._create_batch
     calls = []
 
     async def failing_batch(writer, batch, reason):
@@ -228,7 +228,7 @@ async def test_a_failure_in_the_middle_of_the_write_rolls_everything_back(db, mo
             raise RuntimeError("disk full (simulated)")
         await real_batch(writer, batch, reason)
 
-    monkeypatch.setattr(service, "_create_batch", failing_batch)
+    monkeypatch.setattr(pipeline, "_create_batch", failing_batch)
     # when it runs
     with pytest.raises(RuntimeError, match="disk full"):
         await run_import(workbook_bytes(customer_rows(7)), "upsert")
@@ -239,7 +239,7 @@ async def test_a_failure_in_the_middle_of_the_write_rolls_everything_back(db, mo
     [job] = await ImportJob.all()
     assert (job.status, job.error_code) == (ImportStatus.FAILED, "import_failed")
     assert "disk full" in job.error_message
-    assert await service.report(job) is None
+    assert await queries.report(job) is None
 
 
 async def test_the_api_runs_a_small_file_at_once_and_lists_it(client):
@@ -287,7 +287,7 @@ async def test_an_inactive_owner_is_unknown_and_owner_names_shared_by_two_users_
     gone = await make_user("operator", username="gone")
     await User.filter(id=gone.id).update(is_active=False)
     data = workbook_bytes([["客户编号", "公司名称", "负责人"], ["A1", "一有限公司", "同名"], ["A2", "二有限公司", "gone"], ["A3", "三有限公司", "u2"]])
-    report = await service.report(await run_import(data, "validate"))
+    report = await queries.report(await run_import(data, "validate"))
     assert [(e["row"], e["reason"]) for e in report["errors"]] == [
         (2, "several users have this name; write the username"), (3, "no active user with this username or name")]
     assert report["created"] == 1
@@ -298,7 +298,7 @@ async def test_a_row_with_a_status_moved_in_the_database_meanwhile_is_judged_on_
     with acting_as(system_actor("test")):
         await move_status(await Customer.get(id=customer.id), CustomerStatus.CLOSED, "closed")
     data = workbook_bytes([["客户编号", "公司名称", "账号状态"], ["M1", "移动有限公司", "正常"]])
-    report = await service.report(await run_import(data, "upsert"))
+    report = await queries.report(await run_import(data, "upsert"))
     assert report["errors"] == [{"row": 2, "column": "账号状态", "value": "正常", "reason": "cannot move from 注销 (closed) to 正常 (active)"}]
 
 
@@ -314,19 +314,19 @@ async def test_more_rows_than_the_cap_found_while_reading_refuse_the_file(db, se
 
 async def test_a_contract_ending_before_it_was_signed_names_the_columns_of_the_file(db):
     data = workbook_bytes([["客户编号", "公司名称", "签约日期", "合同到期日"], ["D1", "日期有限公司", "2024-03-05", "2024/1/1"]])
-    report = await service.report(await run_import(data, "validate"))
+    report = await queries.report(await run_import(data, "validate"))
     assert report["errors"] == [{"row": 2, "column": "合同到期日", "value": "2024/1/1", "reason": "must not be before 签约日期"}]
 
 
 async def test_a_customer_created_by_someone_else_meanwhile_fails_the_import_with_a_409_and_nothing_written(db, monkeypatch):
     # given another writer that creates K00002 after the import checked the database
-    real_plan = service._plan
+    real_plan = pipeline._plan
 
     async def plan_then_race(job, sheet, outcome):
         await real_plan(job, sheet, outcome)
         await make_customer(customer_code="K00002", company_name="抢先有限公司")
 
-    monkeypatch.setattr(service, "_plan", plan_then_race)
+    monkeypatch.setattr(pipeline, "_plan", plan_then_race)
     # when the import writes
     with pytest.raises(Conflict) as conflict:
         await run_import(workbook_bytes(customer_rows(3)), "create")
@@ -345,7 +345,7 @@ async def test_a_rename_through_upsert_moves_the_uniqueness_key_with_it(db):
     assert (customer.company_name, customer.name_key, customer.code_key) == ("新名（上海）有限公司", "新名(上海)有限公司", "r1")
     # the old name is free again, the new one is taken (full-width or not)
     await make_customer(customer_code="R2", company_name="旧名有限公司")
-    report = await service.report(await run_import(workbook_bytes([["客户编号", "公司名称"], ["R3", "新名(上海)有限公司"]]), "validate"))
+    report = await queries.report(await run_import(workbook_bytes([["客户编号", "公司名称"], ["R3", "新名(上海)有限公司"]]), "validate"))
     assert report["errors"][0]["reason"] == "company name already belongs to customer R1"
 
 

@@ -3,7 +3,6 @@ with bounded memory. Also the two workbooks the import hands out (template, erro
 
 from __future__ import annotations
 
-import base64
 import io
 import os
 import struct

@@ -14,7 +14,7 @@ import redis
 from opcms.core.celery_app import celery_app
 from opcms.core.context import acting_as, system_actor
 from opcms.customers.models import Customer
-from opcms.imports import service
+from opcms.imports import queries, service
 from tests.backend.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, is_mysql_url
 from tests.backend.factories import customer_rows, make_user, session_for, workbook_bytes
 from tests.backend.processes import opcms, stop
@@ -73,7 +73,7 @@ async def test_a_big_file_runs_on_a_worker_with_progress_and_the_same_report(cli
         # the report a synchronous dry run gives for the file (validate on the empty database)
         with acting_as(system_actor("test")):
             dry = await service.submit(data, "big.xlsx", "validate", background=False)
-        expected = await service.report(dry)
+        expected = await queries.report(dry)
         # when it is uploaded for real
         with celery_sends_to(TEST_REDIS_URL):
             response = await client.post("/api/v1/imports/customers", token=token,

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from opcms.auth.passwords import MIN_PASSWORD_LENGTH
-from opcms.core.permissions import Role, permissions_of
+from opcms.core.permissions import permissions_of
 from opcms.core.schemas import Page, PageQuery, PublicSchema, Schema
 
 RoleName = Literal["admin", "finance", "operator", "auditor"]
@@ -104,5 +104,3 @@ class OwnerOption(PublicSchema):
 class OwnerOptions(Schema):
     items: list[OwnerOption]
 
-
-ROLES = [r.value for r in Role]

@@ -73,6 +73,3 @@ async def close_db() -> None:
 async def ping_db() -> None:
     await connections.get("default").execute_query("SELECT 1")
 
-
-def is_mysql() -> bool:
-    return connections.get("default").capabilities.dialect == "mysql"

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from sanic import Request
@@ -84,14 +84,20 @@ def parse_body(request: Request, model: type[BaseModel]) -> Any:
     return validate_model(model, data)
 
 
+def _is_list(annotation: Any) -> bool:
+    """``list[X]``, also inside ``Optional``: such a query parameter may repeat."""
+    if get_origin(annotation) is list:
+        return True
+    return any(get_origin(arg) is list for arg in get_args(annotation))
+
+
 def parse_query(request: Request, model: type[BaseModel]) -> Any:
     data: dict[str, Any] = {}
     for name, field in model.model_fields.items():
         values = request.args.getlist(name)
         if not values:
             continue
-        annotation = str(field.annotation)
-        data[name] = values if annotation.startswith("list") else values[-1]
+        data[name] = values if _is_list(field.annotation) else values[-1]
     unknown = set(request.args) - set(model.model_fields)
     if unknown and model.model_config.get("extra") == "forbid":
         raise ValidationFailed(

@@ -5,17 +5,13 @@ Amounts are ``DECIMAL(18,2)``; a line is rounded once, to 0.01, half up.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, WithJsonSchema
 
 CENT = Decimal("0.01")
 AMOUNT_PATTERN = r"^-?\d{1,16}(\.\d{1,2})?$"
-
-
-def round_amount(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # Accepted as a JSON string (or number) and always answered as a string such as "1234.50".

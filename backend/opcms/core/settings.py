@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import zoneinfo
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -125,9 +125,10 @@ class Settings(BaseSettings):
             return f"file://{(self.var_dir / 'celery' / 'results').resolve()}"
         return self.broker_url
 
-    @property
+    @cached_property
     def signing_key(self) -> str:
-        """The JWT signing key; an embedded install keeps a generated one under ``var/``."""
+        """The JWT signing key; an embedded install keeps a generated one under ``var/``
+        (read once per process: every authenticated request needs it)."""
         if self.secret_key:
             return self.secret_key
         key_file = self.var_dir / "secret.key"

@@ -37,10 +37,6 @@ def build(kind: DictionaryKind, entries: list[DictionaryEntry]) -> Dictionary:
     return Dictionary(kind, tuple(e.code for e in entries), lookup)
 
 
-async def load(kind: DictionaryKind) -> Dictionary:
-    return build(kind, await DictionaryEntry.filter(kind=kind, is_active=True).order_by("sort_order", "id"))
-
-
 async def load_all() -> dict[DictionaryKind, Dictionary]:
     entries = await DictionaryEntry.filter(is_active=True).order_by("sort_order", "id")
     return {kind: build(kind, [e for e in entries if e.kind == kind]) for kind in DictionaryKind}
@@ -53,7 +49,7 @@ async def list_entries(kind: DictionaryKind, *, include_inactive: bool = False) 
     return await qs.order_by("sort_order", "id")
 
 
-async def _check_words_free(kind: DictionaryKind, code: str, words: list[str], exclude_id: int | None = None) -> None:
+async def _check_words_free(kind: DictionaryKind, words: list[str], exclude_id: int | None = None) -> None:
     others = [e for e in await DictionaryEntry.filter(kind=kind) if e.id != exclude_id]
     taken = build(kind, others).lookup
     for word in words:
@@ -64,7 +60,7 @@ async def _check_words_free(kind: DictionaryKind, code: str, words: list[str], e
 
 async def create_entry(kind: DictionaryKind, code: str, label: str, synonyms: list[str], sort_order: int) -> DictionaryEntry:
     async with in_transaction():
-        await _check_words_free(kind, code, [code, label, *synonyms])
+        await _check_words_free(kind, [code, label, *synonyms])
         return await DictionaryEntry.create(kind=kind, code=code, label=label, synonyms=synonyms, sort_order=sort_order)
 
 
@@ -73,7 +69,7 @@ async def update_entry(kind: DictionaryKind, entry_id: int, changes: dict) -> Di
     async with in_transaction():
         label = changes.get("label", entry.label)
         synonyms = changes.get("synonyms", entry.synonyms)
-        await _check_words_free(kind, entry.code, [entry.code, label, *synonyms], exclude_id=entry.id)
+        await _check_words_free(kind, [entry.code, label, *synonyms], exclude_id=entry.id)
         entry.update_from_dict(changes)
         await entry.save()
     return entry

@@ -7,9 +7,7 @@ run as a formula are escaped (``core.excel.escape_cell``).
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +61,8 @@ async def write_customers_xlsx(query: CustomerListQuery, path: Path) -> int:
         rows = await base.filter(id__gt=last_id).order_by("id").limit(CHUNK).values_list("id", *DB_FIELDS)
         if not rows:
             break
-        for row_id, *values in rows:
-            record = dict(zip(DB_FIELDS, values))
+        for _id, *values in rows:
+            record = dict(zip(DB_FIELDS, values, strict=True))
             out = []
             for column in COLUMNS:
                 value = _export_value(column.field, record, labels, owners)
@@ -84,10 +82,6 @@ def _export_value(field: str, record: dict[str, Any], labels: dict[str, dict[str
         return labels[field].get(value, value)
     if field == "status":
         return STATUS_LABELS[CustomerStatus(value)]
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
     return value
 
 

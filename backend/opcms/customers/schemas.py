@@ -14,7 +14,7 @@ from opcms.core.money import NonNegativeAmount
 from opcms.core.schemas import MAX_ID, Id, Page, PageQuery, PublicSchema, Schema
 from opcms.core.text import blank_to_none, fold
 from opcms.customers import rules
-from opcms.customers.models import CustomerStatus, DictionaryKind
+from opcms.customers.models import DictionaryKind
 
 
 def _email(value: str) -> str:

@@ -52,12 +52,16 @@ async def get_detail(customer_id: int) -> CustomerRecord:
 # --- checks shared by create, update and the batch ---------------------------------------------
 async def resolve_dictionary_fields(values: dict[str, Any]) -> None:
     """Replace industry/level labels or synonyms with their codes (422 naming the field)."""
-    for field, kind in (("industry", DictionaryKind.INDUSTRY), ("level", DictionaryKind.LEVEL)):
-        if values.get(field) is not None:
-            try:
-                values[field] = (await dictionaries.load(kind)).resolve(values[field])
-            except ValueError as error:
-                raise ValidationFailed.field(field, str(error)) from None
+    fields = {"industry": DictionaryKind.INDUSTRY, "level": DictionaryKind.LEVEL}
+    present = [field for field in fields if values.get(field) is not None]
+    if not present:
+        return
+    loaded = await dictionaries.load_all()  # one query for both dictionaries
+    for field in present:
+        try:
+            values[field] = loaded[fields[field]].resolve(values[field])
+        except ValueError as error:
+            raise ValidationFailed.field(field, str(error)) from None
 
 
 async def check_owner(owner_id: int | None, field: str = "owner_id") -> None:

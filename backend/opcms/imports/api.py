@@ -29,7 +29,7 @@ def _fields(job: ImportJob) -> dict:
 
 
 async def detail(job: ImportJob) -> ImportDetail:
-    return ImportDetail.model_validate({**_fields(job), "report": await service.report(job)})
+    return ImportDetail.model_validate({**_fields(job), "report": await queries.report(job)})
 
 
 def _download(content: bytes, file_name: str) -> HTTPResponse:
@@ -102,7 +102,7 @@ async def error_workbook(request: Request, import_id: int) -> HTTPResponse:
     path = service.stored_path(job)
     if not path.is_file():
         raise NotFound(f"the upload of import {import_id} is no longer stored", code="import_file_missing")
-    errors = await service.row_errors(job)
+    errors = await queries.row_errors(job)
     content = await asyncio.to_thread(workbooks.error_workbook, path, errors)
     stem = job.file_name.rsplit(".", 1)[0]
     return _download(content, f"{stem}-错误行.xlsx")

@@ -34,7 +34,7 @@ from opcms.core.money import CENT
 from opcms.core.text import fold, fold_key
 from opcms.customers import rules
 from opcms.customers.dictionaries import Dictionary
-from opcms.customers.models import STATUS_LABELS, CustomerStatus, DictionaryKind, name_key
+from opcms.customers.models import STATUS_LABELS, DictionaryKind, name_key
 from opcms.customers.schemas import CustomerCreate
 from opcms.imports.reader import Layout
 
@@ -55,9 +55,6 @@ class RowError:
     value: str | None
     reason: str
     position: int = 0  # the column's place in the file, to order a row's errors
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
 
 
 @dataclass(slots=True)
@@ -150,7 +147,7 @@ def to_int(value: Any) -> int:
         raise ValueError("must be a whole number")
     text = fold(to_text(value)).replace(",", "").replace(" ", "").removesuffix("天")
     if _INT_TEXT.match(text):
-        return int(float(text)) if "." in text else int(text)
+        return int(text.split(".", 1)[0])  # "30.00" is 30; the pattern allows only zeros after the point
     raise ValueError("must be a whole number")
 
 
