@@ -25,3 +25,17 @@ NonNegativeAmount = Annotated[
     Field(ge=0, max_digits=18, decimal_places=2),
     WithJsonSchema({"type": "string", "pattern": r"^\d{1,16}(\.\d{1,2})?$", "example": "50000.00"}),
 ]
+
+# Quantities are DECIMAL(20,4) and unit prices DECIMAL(18,6) (DESIGN §2), strings in JSON.
+QUANTITY_PATTERN = r"^\d{1,16}(\.\d{1,4})?$"
+UNIT_PRICE_PATTERN = r"^\d{1,12}(\.\d{1,6})?$"
+Quantity = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=20, decimal_places=4),
+    WithJsonSchema({"type": "string", "pattern": QUANTITY_PATTERN, "example": "10000"}),
+]
+UnitPrice = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=18, decimal_places=6),
+    WithJsonSchema({"type": "string", "pattern": UNIT_PRICE_PATTERN, "example": "0.010000"}),
+]
