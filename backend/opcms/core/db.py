@@ -19,6 +19,9 @@ MODEL_MODULES = [
     "opcms.auth.models",
     "opcms.customers.models",
     "opcms.imports.models",
+    "opcms.jobs.models",
+    "opcms.pricing.models",
+    "opcms.usage.models",
 ]
 
 

@@ -1,0 +1,88 @@
+"""Metrics, pricing plans with dated versions, and subscriptions (DESIGN §5).
+
+A plan's terms live on its versions: billing prices a period with the version in force on the
+period's first day, and once an invoice has used a version (``billed_at``) that version is
+frozen: editing the plan then writes a new version instead (an issued invoice keeps its own).
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+
+from opcms.core.models import AuditedModel
+
+
+class UsageMetric(AuditedModel):
+    """Something metered and sold, e.g. ``api_calls`` counted in 次."""
+
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=64)
+    unit = fields.CharField(max_length=16)
+    is_active = fields.BooleanField(default=True)
+
+    audit_entity = "usage_metric"
+
+    class Meta:
+        table = "usage_metric"
+        ordering = ("code",)
+
+
+class PricingPlan(AuditedModel):
+    """A named price list for one metric; its terms are on its versions."""
+
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=100)
+    metric = fields.ForeignKeyField("opcms.UsageMetric", related_name="plans", on_delete=fields.RESTRICT)
+    currency = fields.CharField(max_length=3, default="CNY")
+    description = fields.CharField(max_length=255, null=True)
+
+    audit_entity = "pricing_plan"
+
+    class Meta:
+        table = "pricing_plan"
+        ordering = ("code",)
+
+
+class PricingPlanVersion(AuditedModel):
+    """The terms of a plan from ``effective_from`` until the next version starts."""
+
+    plan = fields.ForeignKeyField("opcms.PricingPlan", related_name="versions", on_delete=fields.RESTRICT)
+    version = fields.IntField()
+    effective_from = fields.DateField()
+    mode = fields.CharField(max_length=16)  # a PricingMode value (pricing/plan.py)
+    unit_price = fields.DecimalField(max_digits=18, decimal_places=6, null=True)
+    # [{"up_to": "10000" | null, "unit_price": "0.010000", "flat_fee": "0.00"}, ...]: strings, exact
+    tiers = fields.JSONField(default=list)
+    package_size = fields.DecimalField(max_digits=20, decimal_places=4, null=True)
+    package_price = fields.DecimalField(max_digits=18, decimal_places=6, null=True)
+    monthly_fee = fields.DecimalField(max_digits=18, decimal_places=2, default=0)
+    included_quantity = fields.DecimalField(max_digits=20, decimal_places=4, default=0)
+    minimum_amount = fields.DecimalField(max_digits=18, decimal_places=2, default=0)
+    # set by billing when an invoice line first uses this version; a billed version is frozen
+    billed_at = fields.DatetimeField(null=True)
+
+    audit_entity = "pricing_plan_version"
+
+    class Meta:
+        table = "pricing_plan_version"
+        unique_together = (("plan", "version"), ("plan", "effective_from"))
+        ordering = ("plan_id", "effective_from")
+
+
+class Subscription(AuditedModel):
+    """A customer buys one metric on one plan between two dates (both inclusive)."""
+
+    customer = fields.ForeignKeyField("opcms.Customer", related_name="subscriptions", on_delete=fields.RESTRICT)
+    metric = fields.ForeignKeyField("opcms.UsageMetric", related_name="subscriptions", on_delete=fields.RESTRICT)
+    plan = fields.ForeignKeyField("opcms.PricingPlan", related_name="subscriptions", on_delete=fields.RESTRICT)
+    effective_from = fields.DateField()
+    effective_to = fields.DateField(null=True)
+    discount_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)
+    remark = fields.CharField(max_length=255, null=True)
+
+    audit_entity = "subscription"
+
+    class Meta:
+        table = "subscription"
+        indexes = (("customer_id", "metric_id", "effective_from"),)
+        ordering = ("customer_id", "metric_id", "effective_from")

@@ -1,0 +1,134 @@
+"""Where usage comes from (data sources, account mappings), what was measured (usage records)
+and what needs a person's eye before it is billed (usage anomalies). DESIGN §6.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from opcms.core.models import AuditedModel
+
+
+class DataSource(AuditedModel):
+    """A vendor feed: which adapter reads it, its settings, and its secrets (encrypted)."""
+
+    name = fields.CharField(max_length=64, unique=True)
+    adapter = fields.CharField(max_length=32)
+    settings = fields.JSONField(default=dict)
+    # Fernet token of the JSON secrets (core/secrets.py); never answered by the API
+    secrets_encrypted = fields.TextField(null=True)
+    is_enabled = fields.BooleanField(default=True)
+    timeout_seconds = fields.IntField(default=30)
+    remark = fields.CharField(max_length=255, null=True)
+
+    audit_entity = "data_source"
+    audit_masked = frozenset({"secrets_encrypted"})
+
+    class Meta:
+        table = "data_source"
+        ordering = ("name",)
+
+
+class CustomerSourceAccount(AuditedModel):
+    """The account id a vendor uses for one of our customers."""
+
+    customer = fields.ForeignKeyField("opcms.Customer", related_name="source_accounts", on_delete=fields.RESTRICT)
+    source = fields.ForeignKeyField("opcms.DataSource", related_name="accounts", on_delete=fields.RESTRICT)
+    external_account = fields.CharField(max_length=64)
+    # unique among live mappings: NULL once soft-deleted (NULLs never collide)
+    account_key = fields.CharField(max_length=64, null=True)
+
+    audit_entity = "customer_source_account"
+    audit_ignored = frozenset({"account_key"})
+
+    class Meta:
+        table = "customer_source_account"
+        unique_together = (("source", "account_key"),)
+
+    async def save(self, *args, update_fields=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.account_key = None if self.is_deleted else self.external_account
+        if update_fields is not None:
+            update_fields = [*update_fields, "account_key"]
+        await super().save(*args, update_fields=update_fields, **kwargs)
+
+
+class UsageRecord(Model):
+    """Billable usage of one customer, metric and day as one source reported it.
+
+    Written in bulk by the pull (one audit row per pull, not per record: the task execution
+    says what was written); a re-pull updates the row in place, never adds a second one.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    customer = fields.ForeignKeyField("opcms.Customer", related_name="usage_records", on_delete=fields.RESTRICT)
+    metric = fields.ForeignKeyField("opcms.UsageMetric", related_name="usage_records", on_delete=fields.RESTRICT)
+    usage_day = fields.DateField()
+    source = fields.ForeignKeyField("opcms.DataSource", related_name="usage_records", on_delete=fields.RESTRICT)
+    quantity = fields.DecimalField(max_digits=20, decimal_places=4)
+    # written for a period that already had a non-void invoice: regenerate picks it up
+    is_late = fields.BooleanField(default=False)
+    late_at = fields.DatetimeField(null=True)
+    # the anomaly whose acceptance or correction produced this value, if any
+    anomaly_id = fields.BigIntField(null=True)
+    execution_id = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "usage_record"
+        unique_together = (("customer", "metric", "usage_day", "source"),)
+        indexes = (("usage_day", "customer_id"),)
+
+
+class AnomalyKind(str, enum.Enum):
+    UNKNOWN_ACCOUNT = "unknown_account"
+    UNKNOWN_METRIC = "unknown_metric"
+    INVALID_QUANTITY = "invalid_quantity"
+    NEGATIVE_QUANTITY = "negative_quantity"
+    DAY_OUTSIDE_REQUEST = "day_outside_request"
+    SPIKE = "spike"
+
+
+class AnomalyStatus(str, enum.Enum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    CORRECTED = "corrected"
+    REJECTED = "rejected"
+
+
+class UsageAnomaly(AuditedModel):
+    """A vendor row held back from billing until an operator accepts, corrects or rejects it."""
+
+    source = fields.ForeignKeyField("opcms.DataSource", related_name="anomalies", on_delete=fields.RESTRICT)
+    kind = fields.CharEnumField(AnomalyKind, max_length=24)
+    status = fields.CharEnumField(AnomalyStatus, max_length=16, default=AnomalyStatus.OPEN)
+    # the row as the vendor sent it
+    external_account = fields.CharField(max_length=64)
+    metric_code = fields.CharField(max_length=64)
+    raw_day = fields.CharField(max_length=32)
+    raw_quantity = fields.CharField(max_length=64)
+    # what we could make of it
+    customer = fields.ForeignKeyField("opcms.Customer", related_name="usage_anomalies", null=True, on_delete=fields.RESTRICT)
+    metric = fields.ForeignKeyField("opcms.UsageMetric", related_name="anomalies", null=True, on_delete=fields.RESTRICT)
+    usage_day = fields.DateField(null=True)
+    quantity = fields.DecimalField(max_digits=20, decimal_places=4, null=True)
+    detail = fields.CharField(max_length=255, default="")
+    # the review
+    corrected_quantity = fields.DecimalField(max_digits=20, decimal_places=4, null=True)
+    resolution_reason = fields.CharField(max_length=255, null=True)
+    resolved_by = fields.CharField(max_length=64, null=True)
+    resolved_at = fields.DatetimeField(null=True)
+    execution_id = fields.BigIntField(null=True)
+    # one anomaly per vendor row: (source, account, metric, day) — a re-pull updates it
+    row_key = fields.CharField(max_length=191, unique=True)
+
+    audit_entity = "usage_anomaly"
+    audit_ignored = frozenset({"row_key"})
+
+    class Meta:
+        table = "usage_anomaly"
+        indexes = (("status", "kind"),)
+        ordering = ("-id",)
