@@ -112,7 +112,7 @@ class Migration(migrations.Migration):
                 ('currency', fields.CharField(default='CNY', max_length=3)),
                 ('description', fields.CharField(null=True, max_length=255)),
             ],
-            options={'table': 'pricing_plan', 'app': 'opcms', 'pk_attr': 'id', 'table_description': 'A named price list for one metric; its terms are on its versions.'},
+            options={'table': 'pricing_plan', 'app': 'opcms', 'pk_attr': 'id', 'table_description': 'A named price list for one metric, whose terms are on its versions.'},
             bases=['AuditedModel'],
         ),
         ops.CreateModel(

@@ -28,7 +28,7 @@ class UsageMetric(AuditedModel):
 
 
 class PricingPlan(AuditedModel):
-    """A named price list for one metric; its terms are on its versions."""
+    """A named price list for one metric, whose terms are on its versions."""
 
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=100)

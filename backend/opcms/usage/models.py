@@ -59,7 +59,7 @@ class UsageRecord(Model):
     """Billable usage of one customer, metric and day as one source reported it.
 
     Written in bulk by the pull (one audit row per pull, not per record: the task execution
-    says what was written); a re-pull updates the row in place, never adds a second one.
+    says what was written). A re-pull updates the row in place, never adds a second one.
     """
 
     id = fields.BigIntField(primary_key=True)
