@@ -30,14 +30,27 @@ PERMISSIONS: dict[str, str] = {
     "dictionaries:write": "edit the industry and level dictionaries",
     "imports:read": "list imports, read their reports, download error workbooks and the template",
     "imports:write": "import customer lists from Excel",
+    "pricing:read": "list metrics, pricing plans, their versions and subscriptions",
+    "pricing:preview": "price a quantity on a plan (changes nothing, but is a POST: not for auditors)",
+    "pricing:write": "create and edit metrics, pricing plans (new versions) and subscriptions",
+    "usage:read": "list usage records, usage anomalies, data sources (without secrets) and usage pulls",
+    "usage:review": "accept, correct or reject usage anomalies",
+    "usage:ingest": "run a usage pull or back-fill now, upload usage files, map customers to vendor accounts",
+    "data_sources:write": "configure data sources (adapter, settings, secrets) and check their health",
 }
 
 _READS = {p for p in PERMISSIONS if p.endswith(":read")}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
-    Role.FINANCE: frozenset({"session:self", "customers:read", "imports:read", "imports:write"}),
-    Role.OPERATOR: frozenset({"session:self", "customers:read", "customers:write", "imports:read", "imports:write"}),
+    Role.FINANCE: frozenset({
+        "session:self", "customers:read", "imports:read", "imports:write",
+        "pricing:read", "pricing:preview", "pricing:write", "usage:read", "usage:ingest",
+    }),
+    Role.OPERATOR: frozenset({
+        "session:self", "customers:read", "customers:write", "imports:read", "imports:write",
+        "pricing:read", "pricing:preview", "usage:read", "usage:review", "usage:ingest",
+    }),
     Role.AUDITOR: frozenset({"session:self", *_READS}),
 }
 
