@@ -1,0 +1,113 @@
+"""Recording a job run as a ``task_execution`` row (DESIGN §10).
+
+A run is created ``pending`` (by the API when it enqueues, or by the job itself), turns
+``running`` when a worker picks it up, and ends ``success``, ``partial`` (some items failed),
+or ``failed`` (nothing succeeded, or the job raised). Counters and a bounded log excerpt are
+saved with it. The jobs issue adds locks, schedules and the API on top of this.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from opcms.core.context import current_actor
+from opcms.core.models import utcnow
+from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
+
+LOG_EXCERPT_CHARS = 8000
+FINISHED = frozenset({ExecutionStatus.SUCCESS, ExecutionStatus.PARTIAL, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED})
+
+
+class ExecutionRun:
+    """What a running job writes to: counters and log lines, saved when the run ends."""
+
+    def __init__(self, execution: TaskExecution) -> None:
+        self.execution = execution
+        self.skipped = False  # the execution had already finished: the body must not run
+        self.counters: Counter[str] = Counter()
+        self._log: list[str] = []
+        self._log_chars = 0
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counters[name] += n
+
+    def log(self, line: str) -> None:
+        # keep the first lines whole: they say what went wrong first
+        if self._log_chars < LOG_EXCERPT_CHARS:
+            self._log.append(line[: LOG_EXCERPT_CHARS - self._log_chars])
+            self._log_chars += len(self._log[-1]) + 1
+
+    @property
+    def log_excerpt(self) -> str:
+        return "\n".join(self._log)
+
+    def outcome(self) -> ExecutionStatus:
+        failed, succeeded = self.counters["failed"], self.counters["succeeded"]
+        if failed and succeeded:
+            return ExecutionStatus.PARTIAL
+        if failed:
+            return ExecutionStatus.FAILED
+        return ExecutionStatus.SUCCESS
+
+
+async def create_execution(
+    task_name: str, parameters: dict[str, Any], trigger: Trigger, *, retry_of: int | None = None
+) -> TaskExecution:
+    """A ``pending`` execution, e.g. by the API just before it enqueues the job."""
+    return await TaskExecution.create(
+        task_name=task_name,
+        trigger=trigger,
+        parameters=parameters,
+        status=ExecutionStatus.PENDING,
+        triggered_by=current_actor.get().name[:64],
+        retry_of_id=retry_of,
+    )
+
+
+@asynccontextmanager
+async def run_execution(
+    task_name: str,
+    parameters: dict[str, Any],
+    trigger: Trigger = Trigger.MANUAL,
+    *,
+    execution_id: int | None = None,
+) -> AsyncIterator[ExecutionRun]:
+    """Run a job body as an execution: the given pending one, or a new one.
+
+    A redelivered Celery task finds its execution ``running`` (the worker died) and runs it
+    again: jobs are idempotent. One that already finished is not run twice — the body is
+    skipped and ``run.skipped`` is set.
+    """
+    if execution_id is not None:
+        execution = await TaskExecution.get(id=execution_id)
+    else:
+        execution = await create_execution(task_name, parameters, trigger)
+    run = ExecutionRun(execution)
+    if execution.status in FINISHED:
+        run.skipped = True
+        yield run
+        return
+    execution.status = ExecutionStatus.RUNNING
+    execution.started_at = utcnow()
+    await execution.save(update_fields=["status", "started_at"])
+    started = time.monotonic()
+    try:
+        yield run
+    except BaseException as error:
+        execution.status = ExecutionStatus.FAILED
+        execution.error = f"{type(error).__name__}: {error}"[:4000]
+        raise
+    else:
+        execution.status = run.outcome()
+    finally:
+        execution.finished_at = utcnow()
+        execution.duration_ms = int((time.monotonic() - started) * 1000)
+        execution.counters = dict(run.counters)
+        execution.log_excerpt = run.log_excerpt or None
+        await execution.save(
+            update_fields=["status", "finished_at", "duration_ms", "counters", "log_excerpt", "error"]
+        )
