@@ -1,0 +1,51 @@
+"""Vendor adapters for usage collection, behind one contract (DESIGN §6).
+
+Import from here: the contract (:class:`UsageAdapter`, :class:`VendorUsage`,
+:class:`SourceConfig`, :class:`HealthResult`, the :class:`AdapterError` family) and the
+registry (:func:`build_adapter`, :func:`get_adapter_class`, :func:`adapter_names`,
+:func:`register_adapter`). Importing this package registers the built-in adapters:
+``http_json`` (a generic JSON-over-HTTP vendor), ``file`` (CSV/Excel uploads) and ``demo``
+(deterministic made-up usage). See :mod:`opcms.usage.adapters.contract` for why records are
+raw text and why adapters never retry.
+"""
+
+from opcms.usage.adapters.contract import (
+    AdapterConfigError,
+    AdapterError,
+    HealthResult,
+    SourceConfig,
+    UsageAdapter,
+    VendorRejected,
+    VendorResponseInvalid,
+    VendorUnavailable,
+    VendorUsage,
+)
+from opcms.usage.adapters.registry import (
+    UnknownAdapter,
+    adapter_names,
+    build_adapter,
+    get_adapter_class,
+    register_adapter,
+)
+
+# the built-ins register themselves on import
+from opcms.usage.adapters import demo, file, http_json  # noqa: E402,F401  isort: skip
+from opcms.usage.adapters.file import parse_usage_file  # noqa: E402  isort: skip
+
+__all__ = [
+    "AdapterConfigError",
+    "AdapterError",
+    "HealthResult",
+    "SourceConfig",
+    "UnknownAdapter",
+    "UsageAdapter",
+    "VendorRejected",
+    "VendorResponseInvalid",
+    "VendorUnavailable",
+    "VendorUsage",
+    "adapter_names",
+    "build_adapter",
+    "get_adapter_class",
+    "parse_usage_file",
+    "register_adapter",
+]
