@@ -19,6 +19,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/scripts frontend/index.ht
 # make bench: a throw-away database (dropped and re-created; its name must contain "bench")
 OPCMS_BENCH_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_bench
 BENCH_IMPORT_ROWS ?= 50000
+BENCH_USAGE_ROWS ?= 1000000
 
 .PHONY: help run test install frontend migrate seed test-backend test-sqlite test-frontend test-e2e bench permissions-doc clean
 
@@ -75,6 +76,8 @@ test-e2e: install frontend
 bench: install
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench import --rows $(BENCH_IMPORT_ROWS)
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench api
+	$(OPCMS) bench price
+	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench usage --rows $(BENCH_USAGE_ROWS)
 
 permissions-doc: install
 	$(OPCMS) permissions --markdown > docs/permissions.md

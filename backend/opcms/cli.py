@@ -335,6 +335,58 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     return 0 if report["failed"] == 0 else 1
 
 
+# --- pricing and usage ----------------------------------------------------------------------------
+def cmd_price(args: argparse.Namespace) -> int:
+    """Price preview of a plan document (same JSON as the API's plan body); no database."""
+    from opcms.pricing.cli import price_command
+
+    return price_command(
+        args.plan, args.quantity, args.json,
+        days_active=args.days_active, days_in_period=args.days_in_period, discount=args.discount,
+    )
+
+
+def cmd_pull_usage(args: argparse.Namespace) -> int:
+    """Pull usage now in this process, recorded as a task execution; exit 0 success, 1 otherwise."""
+    import datetime as dt
+    import json
+
+    _settings_or_exit()
+    from opcms.core.context import acting_as, system_actor
+    from opcms.core.errors import AppError
+    from opcms.jobs.models import ExecutionStatus, Trigger
+    from opcms.usage import service
+
+    try:
+        first_day = dt.date.fromisoformat(args.day) if args.day else service.yesterday()
+        last_day = dt.date.fromisoformat(args.to) if args.to else first_day
+    except ValueError as error:
+        print(f"opcms pull-usage: {error} (use YYYY-MM-DD)", file=sys.stderr)
+        return 2
+
+    async def run() -> Any:
+        with acting_as(system_actor("pull-usage")):
+            return await service.run_pull(first_day, last_day, source_name=args.source, trigger=Trigger.CLI)
+
+    try:
+        execution = _with_db(run)
+    except AppError as error:
+        print(f"opcms pull-usage: {error.message}", file=sys.stderr)
+        return 2
+    summary = {
+        "execution_id": execution.id, "status": execution.status.value, "days": [str(first_day), str(last_day)],
+        "counters": execution.counters, "duration_ms": execution.duration_ms,
+    }
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print(f"usage pull #{execution.id} {first_day}…{last_day}: {execution.status.value} "
+              + ", ".join(f"{k} {v:,}" for k, v in sorted(execution.counters.items())))
+        if execution.log_excerpt:
+            print(execution.log_excerpt)
+    return 0 if execution.status == ExecutionStatus.SUCCESS else 1
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Benchmarks (DESIGN §15); the last line printed is one JSON object."""
     import tempfile
@@ -349,11 +401,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if args.name == "import":
             from opcms.imports.bench import main as bench_import
 
-            return bench_import(args.rows)
+            return bench_import(args.rows or 50_000)
         if args.name == "api":
             from opcms.customers.bench import main as bench_api
 
             return bench_api(args.customers, args.concurrency, args.requests)
+        if args.name == "price":
+            from opcms.pricing.bench import main as bench_price
+
+            return bench_price(args.evaluations)
+        if args.name == "usage":
+            from opcms.usage.bench import main as bench_usage
+
+            return bench_usage(args.rows or 1_000_000)
     raise SystemExit(f"unknown bench {args.name!r}")
 
 
@@ -397,9 +457,25 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--mode", required=True, choices=["validate", "create", "upsert"])
     imp.add_argument("--json", action="store_true", help="print the report as one JSON object")
     imp.set_defaults(fn=cmd_import_customers)
+    price = sub.add_parser("price", help="price a quantity on a plan document (JSON file), with the tier breakdown")
+    price.add_argument("--plan", required=True, help="plan document JSON file (the API's plan body)")
+    price.add_argument("--quantity", required=True)
+    price.add_argument("--json", action="store_true")
+    price.add_argument("--days-active", type=int, default=None, help="days the plan was active in the period (proration)")
+    price.add_argument("--days-in-period", type=int, default=None)
+    price.add_argument("--discount", default=None, help="discount percent, e.g. 10")
+    price.set_defaults(fn=cmd_price)
+    pull = sub.add_parser("pull-usage", help="pull usage now (default: yesterday), recorded as a task execution")
+    pull.add_argument("--day", default=None, help="YYYY-MM-DD (business time zone); default yesterday")
+    pull.add_argument("--to", default=None, help="last day of a back-fill (inclusive)")
+    pull.add_argument("--source", default=None, help="one data source by name")
+    pull.add_argument("--json", action="store_true")
+    pull.set_defaults(fn=cmd_pull_usage)
     bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
-    bench.add_argument("name", choices=["import", "api"])
-    bench.add_argument("--rows", type=int, default=50_000, help="rows of the generated customer list (import)")
+    bench.add_argument("name", choices=["import", "api", "price", "usage"])
+    bench.add_argument("--rows", type=int, default=None,
+                       help="rows of the generated customer list (import, default 50,000) or usage records (usage, default 1,000,000)")
+    bench.add_argument("--evaluations", type=int, default=200_000, help="price evaluations (price)")
     bench.add_argument("--customers", type=int, default=10_000, help="customers in the database (api)")
     bench.add_argument("--concurrency", type=int, default=50, help="concurrent connections (api)")
     bench.add_argument("--requests", type=int, default=2_000, help="requests per endpoint (api)")

@@ -33,6 +33,8 @@ TEST_ENV = {
     "OPCMS_LOG_LEVEL": "WARNING",
     "OPCMS_LOGIN_MAX_FAILURES_PER_USER": "3",
     "OPCMS_LOGIN_MAX_FAILURES_PER_IP": "6",
+    # vendor retries back off for real, but briefly
+    "OPCMS_USAGE_RETRY_BASE_SECONDS": "0.01",
 }
 os.environ.update(TEST_ENV)
 

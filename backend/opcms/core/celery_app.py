@@ -8,13 +8,20 @@ in ``TASK_MODULES``.
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import setup_logging
 
 from opcms.core.settings import Settings, get_settings
 
-TASK_MODULES = ["opcms.jobs.tasks", "opcms.imports.tasks"]
+TASK_MODULES = ["opcms.jobs.tasks", "opcms.imports.tasks", "opcms.usage.tasks"]
 
 celery_app = Celery("opcms")
+
+# The jobs issue moves these into the database (editable schedules); until then they live here.
+BEAT_SCHEDULE = {
+    # yesterday's usage from every source, at 02:00 business time
+    "usage-pull-nightly": {"task": "usage.pull_day", "schedule": crontab(hour=2, minute=0)},
+}
 
 
 def celery_config(settings: Settings) -> dict:
@@ -34,7 +41,8 @@ def celery_config(settings: Settings) -> dict:
         "result_expires": 24 * 3600,
         "broker_connection_retry_on_startup": True,
         "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
-        "beat_schedule": {},
+        # crontab times are in `timezone` (the business time zone, DESIGN §1)
+        "beat_schedule": BEAT_SCHEDULE,
         "worker_hijack_root_logger": False,
     }
     if settings.broker_url.startswith("filesystem"):

@@ -65,12 +65,11 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=64 * 1024, le=MAX_UPLOAD_BYTES)
     import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
 
-    # Usage pull (DESIGN §6): vendor calls in flight at once, the time one call may take, how
-    # many times a failed call is retried (exponential backoff with jitter from
+    # Usage pull (DESIGN §6): vendor calls in flight at once (each source has its own per-call
+    # timeout), how many times a failed call is retried (exponential backoff with jitter from
     # `usage_retry_base_seconds`), accounts asked for per call, rows per upsert statement, and
     # the spike rule: a day above `usage_spike_factor` × the trailing 30-day average is held.
     usage_pull_concurrency: int = Field(default=4, ge=1, le=64)
-    usage_call_timeout_seconds: float = Field(default=30, gt=0, le=600)
     usage_retries: int = Field(default=3, ge=0, le=10)
     usage_retry_base_seconds: float = Field(default=1.0, ge=0, le=60)
     usage_accounts_per_call: int = Field(default=200, ge=1, le=10_000)

@@ -1,0 +1,239 @@
+"""From vendor rows to billable usage: classify, hold anomalies, upsert the rest (DESIGN §6).
+
+A vendor row is billable when its account maps to a customer, its metric is known, its day is
+the day asked for, and its quantity is a number ≥ 0 with at most 4 decimals that is not a
+spike. Anything else becomes (or updates) a ``usage_anomaly`` and is not billed until an
+operator accepts or corrects it. A re-pull honours earlier reviews: a row an operator
+accepted, corrected or rejected is treated the same way again as long as the vendor sends the
+same quantity; a different quantity reopens the anomaly.
+
+Spike rule: a quantity above ``OPCMS_USAGE_SPIKE_FACTOR`` × the trailing average of the same
+customer, metric and source (the days with records among the 30 days before) is held, once
+there are at least ``MIN_HISTORY_DAYS`` such days (a brand-new account has no baseline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from tortoise.transactions import in_transaction
+
+from opcms.core.context import current_actor
+from opcms.core.models import utcnow
+from opcms.usage.adapters.contract import VendorUsage
+from opcms.usage.models import AnomalyKind, AnomalyStatus, UsageAnomaly, UsageRecord
+from opcms.usage.store import CleanUsage, upsert_usage
+
+WINDOW_DAYS = 30
+MIN_HISTORY_DAYS = 7
+MAX_QUANTITY = Decimal("1e16")
+QUANTUM = Decimal("0.0001")
+RESOLVED = (AnomalyStatus.ACCEPTED, AnomalyStatus.CORRECTED, AnomalyStatus.REJECTED)
+
+
+def row_key(source_id: int, row: VendorUsage) -> str:
+    """One anomaly per vendor row (source, account, metric, day), whatever its quantity."""
+    raw = "\x1f".join((str(source_id), row.account, row.metric, row.usage_day))
+    return hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
+
+
+def parse_day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
+
+
+def parse_quantity(text: str) -> tuple[Decimal | None, AnomalyKind | None, str]:
+    """The quantity, or why it cannot be billed."""
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, AttributeError):
+        return None, AnomalyKind.INVALID_QUANTITY, f"not a number: {text[:40]!r}"
+    if not value.is_finite():
+        return None, AnomalyKind.INVALID_QUANTITY, f"not a number: {text[:40]!r}"
+    if value < 0:
+        return value if abs(value) < MAX_QUANTITY else None, AnomalyKind.NEGATIVE_QUANTITY, f"negative quantity {text[:40]}"
+    if value >= MAX_QUANTITY:
+        return None, AnomalyKind.INVALID_QUANTITY, "quantity too large for DECIMAL(20,4)"
+    if value != value.quantize(QUANTUM):
+        return None, AnomalyKind.INVALID_QUANTITY, f"more than 4 decimals: {text[:40]}"
+    return value, None, ""
+
+
+class SpikeWindow:
+    """Quantities by day of one source for some customers, to compute trailing averages."""
+
+    def __init__(self) -> None:
+        self._days: dict[tuple[int, int], dict[dt.date, Decimal]] = defaultdict(dict)
+
+    @classmethod
+    async def load(cls, source_id: int, customer_ids: list[int], first_day: dt.date, last_day: dt.date) -> "SpikeWindow":
+        window = cls()
+        if customer_ids:
+            rows = await UsageRecord.filter(
+                source_id=source_id,
+                customer_id__in=customer_ids,
+                usage_day__gte=first_day - dt.timedelta(days=WINDOW_DAYS),
+                usage_day__lt=last_day,
+            ).values_list("customer_id", "metric_id", "usage_day", "quantity")
+            for customer_id, metric_id, day, quantity in rows:
+                window._days[(customer_id, metric_id)][day] = Decimal(quantity)
+        return window
+
+    def average(self, key: tuple[int, int], day: dt.date) -> Decimal | None:
+        start = day - dt.timedelta(days=WINDOW_DAYS)
+        values = [q for d, q in self._days.get(key, {}).items() if start <= d < day]
+        if len(values) < MIN_HISTORY_DAYS:
+            return None
+        return sum(values, Decimal(0)) / len(values)
+
+    def record(self, key: tuple[int, int], day: dt.date, quantity: Decimal) -> None:
+        self._days[key][day] = quantity
+
+
+@dataclass
+class IngestContext:
+    """What one pull (or upload) of one source knows while it classifies rows."""
+
+    source_id: int
+    accounts: dict[str, int]  # vendor account → customer id
+    metrics: dict[str, int]  # metric code → metric id
+    spike_factor: Decimal
+    window: SpikeWindow
+    execution_id: int | None = None
+    batch_rows: int = 1000
+    # False when the source has never had an anomaly: no need to look for earlier reviews
+    has_anomalies: bool = True
+
+
+@dataclass
+class IngestOutcome:
+    received: int = 0
+    written: int = 0
+    anomalies: int = 0
+    honoured_reviews: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: "IngestOutcome") -> None:
+        self.received += other.received
+        self.written += other.written
+        self.anomalies += other.anomalies
+        self.honoured_reviews += other.honoured_reviews
+        for kind, n in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + n
+
+
+@dataclass
+class _Held:
+    row: VendorUsage
+    kind: AnomalyKind
+    detail: str
+    customer_id: int | None
+    metric_id: int | None
+    day: dt.date | None
+    quantity: Decimal | None
+
+
+async def ingest_rows(ctx: IngestContext, rows: list[VendorUsage], requested: tuple[dt.date, dt.date]) -> IngestOutcome:
+    """Classify vendor rows asked for the days ``requested`` (inclusive) and store them."""
+    outcome = IngestOutcome(received=len(rows))
+    # the vendor may repeat a row: the last one wins
+    unique = list({(r.account, r.metric, r.usage_day): r for r in rows}.values())
+    clean: list[tuple[VendorUsage, CleanUsage]] = []
+    held: list[_Held] = []
+    for row in sorted(unique, key=lambda r: r.usage_day):
+        item = _classify(ctx, row, requested)
+        if isinstance(item, _Held):
+            held.append(item)
+        else:
+            clean.append((row, item))
+            # later days of the same batch (a back-fill, an upload) compare against this one
+            ctx.window.record((item.customer_id, item.metric_id), item.usage_day, item.quantity)
+
+    existing: dict[str, UsageAnomaly] = {}
+    if ctx.has_anomalies:
+        keys = [row_key(ctx.source_id, r) for r in unique]
+        for start in range(0, len(keys), 500):
+            for anomaly in await UsageAnomaly.filter(row_key__in=keys[start:start + 500]):
+                existing[anomaly.row_key] = anomaly
+
+    async with in_transaction() as conn:
+        to_store = [item for _, item in clean]
+        now, actor = utcnow(), current_actor.get().name[:64]
+        for row, _ in clean:
+            # a row that now passes closes what an earlier pull held for it
+            anomaly = existing.get(row_key(ctx.source_id, row))
+            if anomaly is not None and anomaly.status == AnomalyStatus.OPEN:
+                anomaly.status = AnomalyStatus.ACCEPTED
+                anomaly.resolution_reason = "a later pull delivered this row without a problem"
+                anomaly.resolved_by, anomaly.resolved_at = actor, now
+                await anomaly.save(using_db=conn)
+        for item in held:
+            key = row_key(ctx.source_id, item.row)
+            anomaly = existing.get(key)
+            if anomaly is not None and anomaly.status in RESOLVED and anomaly.raw_quantity == item.row.quantity[:64]:
+                outcome.honoured_reviews += 1
+                if anomaly.status == AnomalyStatus.REJECTED:
+                    continue
+                quantity = anomaly.corrected_quantity if anomaly.status == AnomalyStatus.CORRECTED else anomaly.quantity
+                if anomaly.customer_id and anomaly.metric_id and anomaly.usage_day and quantity is not None:
+                    to_store.append(CleanUsage(anomaly.customer_id, anomaly.metric_id, anomaly.usage_day, quantity, anomaly.id))
+                continue
+            outcome.anomalies += 1
+            outcome.kinds[item.kind.value] = outcome.kinds.get(item.kind.value, 0) + 1
+            await _hold(ctx, key, item, anomaly, conn)
+        outcome.written = await upsert_usage(
+            to_store, source_id=ctx.source_id, execution_id=ctx.execution_id, batch_rows=ctx.batch_rows, conn=conn
+        )
+    for item in to_store:
+        ctx.window.record((item.customer_id, item.metric_id), item.usage_day, item.quantity)
+    return outcome
+
+
+def _classify(ctx: IngestContext, row: VendorUsage, requested: tuple[dt.date, dt.date]) -> CleanUsage | _Held:
+    customer_id = ctx.accounts.get(row.account)
+    metric_id = ctx.metrics.get(row.metric)
+    day = parse_day(row.usage_day)
+    quantity, bad_quantity, why = parse_quantity(row.quantity)
+
+    def hold(kind: AnomalyKind, detail: str) -> _Held:
+        return _Held(row, kind, detail, customer_id, metric_id, day, quantity)
+
+    if customer_id is None:
+        return hold(AnomalyKind.UNKNOWN_ACCOUNT, f"no customer is mapped to account {row.account[:64]!r}")
+    if metric_id is None:
+        return hold(AnomalyKind.UNKNOWN_METRIC, f"no active metric {row.metric[:64]!r}")
+    if bad_quantity is not None:
+        return hold(bad_quantity, why)
+    if day is None or not requested[0] <= day <= requested[1]:
+        asked = requested[0].isoformat() if requested[0] == requested[1] else f"{requested[0]}…{requested[1]}"
+        return hold(AnomalyKind.DAY_OUTSIDE_REQUEST, f"day {row.usage_day[:32]!r} outside the request ({asked})")
+    assert quantity is not None
+    average = ctx.window.average((customer_id, metric_id), day)
+    if average is not None and quantity > ctx.spike_factor * average:
+        return hold(AnomalyKind.SPIKE, f"{quantity} > {ctx.spike_factor} × trailing average {average.quantize(QUANTUM)}")
+    return CleanUsage(customer_id, metric_id, day, quantity)
+
+
+async def _hold(ctx: IngestContext, key: str, item: _Held, anomaly: UsageAnomaly | None, conn) -> None:  # type: ignore[no-untyped-def]
+    values = dict(
+        source_id=ctx.source_id, kind=item.kind, status=AnomalyStatus.OPEN,
+        external_account=item.row.account[:64], metric_code=item.row.metric[:64],
+        raw_day=item.row.usage_day[:32], raw_quantity=item.row.quantity[:64],
+        customer_id=item.customer_id, metric_id=item.metric_id, usage_day=item.day,
+        quantity=item.quantity if item.quantity is not None and abs(item.quantity) < MAX_QUANTITY else None,
+        detail=item.detail[:255], corrected_quantity=None, resolution_reason=None, resolved_by=None,
+        resolved_at=None, execution_id=ctx.execution_id, row_key=key,
+    )
+    if anomaly is None:
+        await UsageAnomaly.create(using_db=conn, **values)
+        ctx.has_anomalies = True
+        return
+    for name, value in values.items():
+        setattr(anomaly, name, value)
+    await anomaly.save(using_db=conn)

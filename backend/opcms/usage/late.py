@@ -1,0 +1,33 @@
+"""Late usage: usage written for a period that already has a non-void invoice (DESIGN §6).
+
+Usage does not know invoices; billing does. Billing registers how to tell which
+(customer, period) pairs are invoiced, and the store flags the records it writes into them.
+Until a lookup is registered (the usage pull running before billing exists) nothing is late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable
+
+# {(customer_id, "YYYY-MM")} → the subset that has a non-void invoice
+InvoicedLookup = Callable[[set[tuple[int, str]]], Awaitable[set[tuple[int, str]]]]
+
+_lookup: InvoicedLookup | None = None
+
+
+def register_invoiced_lookup(lookup: InvoicedLookup | None) -> None:
+    global _lookup
+    _lookup = lookup
+
+
+def period_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+async def invoiced_pairs(pairs: Iterable[tuple[int, dt.date]]) -> set[tuple[int, str]]:
+    """The (customer_id, period) pairs among ``pairs`` that are already invoiced."""
+    if _lookup is None:
+        return set()
+    wanted = {(customer_id, period_of(day)) for customer_id, day in pairs}
+    return await _lookup(wanted) if wanted else set()

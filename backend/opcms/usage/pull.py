@@ -1,0 +1,177 @@
+"""The usage pull: every enabled source, every day asked for, every mapped customer that can
+have usage, with bounded concurrency, a per-call timeout and retries (DESIGN §6).
+
+Accounts are asked for in chunks (``OPCMS_USAGE_ACCOUNTS_PER_CALL``); at most
+``OPCMS_USAGE_PULL_CONCURRENCY`` vendor calls are in flight. A call that times out, meets a
+5xx or gets malformed JSON is retried up to ``OPCMS_USAGE_RETRIES`` times with exponential
+backoff and jitter; a call that still fails is counted and logged, and the rest of the pull
+goes on: one source failing does not stop the others. Re-running a day rewrites the same rows
+(the store upserts), so the pull is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
+
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from opcms.core.audit import AuditAction, record_audit
+from opcms.core.errors import NotFound
+from opcms.core.settings import get_settings
+from opcms.customers.models import CustomerStatus
+from opcms.jobs.recorder import ExecutionRun
+from opcms.pricing.models import UsageMetric
+from opcms.usage.adapters import AdapterError, UsageAdapter, VendorUnavailable, VendorUsage, build_adapter
+from opcms.usage.ingest import IngestContext, SpikeWindow, ingest_rows
+from opcms.usage.models import CustomerSourceAccount, DataSource, UsageAnomaly
+from opcms.usage.sources import config_of
+
+TASK_NAME = "usage.pull_day"
+# customers whose usage is collected: not prospects, not closed, not deleted
+USAGE_STATUSES = (CustomerStatus.TRIAL, CustomerStatus.ACTIVE, CustomerStatus.SUSPENDED)
+MAX_BACKFILL_DAYS = 92
+
+
+def days_between(first_day: dt.date, last_day: dt.date) -> list[dt.date]:
+    return [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+
+
+async def pull_usage(
+    first_day: dt.date, last_day: dt.date, run: ExecutionRun, *, source_name: str | None = None
+) -> None:
+    """Pull ``first_day``…``last_day`` (inclusive) from every enabled source, or one."""
+    sources_query = DataSource.filter(is_enabled=True)
+    if source_name:
+        sources_query = sources_query.filter(name=source_name)
+    sources = await sources_query.order_by("name")
+    if source_name and not sources:
+        raise NotFound(f"no enabled data source {source_name!r}", code="data_source_not_found")
+    metrics = dict(await UsageMetric.filter(is_active=True).values_list("code", "id"))
+    settings = get_settings()
+    calls = asyncio.Semaphore(settings.usage_pull_concurrency)
+    # SQLite has one connection: one writer at a time keeps its transactions apart
+    writes = asyncio.Lock() if settings.is_sqlite else contextlib.nullcontext()
+    for source in sources:
+        await _pull_source(source, first_day, last_day, metrics, run, calls, writes)
+    run.count("sources", len(sources))
+    await record_audit(
+        AuditAction.IMPORT, "usage_pull", run.execution.id,
+        after={"days": [first_day.isoformat(), last_day.isoformat()], "source": source_name, **dict(run.counters)},
+        message="usage pull",
+    )
+
+
+async def _pull_source(
+    source: DataSource,
+    first_day: dt.date,
+    last_day: dt.date,
+    metrics: dict[str, int],
+    run: ExecutionRun,
+    calls: asyncio.Semaphore,
+    writes: asyncio.Lock | contextlib.nullcontext,
+) -> None:
+    settings = get_settings()
+    accounts = dict(
+        await CustomerSourceAccount.filter(
+            source_id=source.id, customer__is_deleted=False, customer__status__in=list(USAGE_STATUSES)
+        ).values_list("external_account", "customer_id")
+    )
+    if not accounts:
+        run.log(f"{source.name}: no mapped customer, nothing to pull")
+        return
+    try:
+        adapter = build_adapter(config_of(source))
+    except AdapterError as error:
+        run.count("failed")
+        run.count("sources_failed")
+        run.log(f"{source.name}: cannot start the adapter: {error}")
+        return
+    context = IngestContext(
+        source_id=source.id, accounts=accounts, metrics=metrics, spike_factor=settings.usage_spike_factor,
+        window=SpikeWindow(), execution_id=run.execution.id, batch_rows=settings.usage_batch_rows,
+        has_anomalies=await UsageAnomaly.with_deleted().filter(source_id=source.id).exists(),
+    )
+    names = sorted(accounts)
+    size = settings.usage_accounts_per_call
+    chunks = [names[i:i + size] for i in range(0, len(names), size)]
+    failures_before = run.counters["failed"]
+    try:
+        await asyncio.gather(*(
+            _pull_chunk(adapter, source, chunk, context, first_day, last_day, run, calls, writes) for chunk in chunks
+        ))
+    finally:
+        await adapter.aclose()
+    if run.counters["failed"] > failures_before:
+        run.count("sources_failed")
+
+
+async def _pull_chunk(
+    adapter: UsageAdapter,
+    source: DataSource,
+    chunk: list[str],
+    context: IngestContext,
+    first_day: dt.date,
+    last_day: dt.date,
+    run: ExecutionRun,
+    calls: asyncio.Semaphore,
+    writes: asyncio.Lock | contextlib.nullcontext,
+) -> None:
+    customer_ids = [context.accounts[a] for a in chunk]
+    # each chunk has its own trailing window (history of its customers only)
+    context = replace(context, window=await SpikeWindow.load(source.id, customer_ids, first_day, last_day))
+    for day in days_between(first_day, last_day):
+        run.count("processed")
+        try:
+            rows = await fetch_with_retries(adapter, source.name, chunk, day, run, calls, float(source.timeout_seconds))
+        except AdapterError as error:
+            run.count("failed")
+            run.log(f"{source.name} {day}: {len(chunk)} accounts failed: {type(error).__name__}: {error}")
+            continue
+        async with writes:
+            outcome = await ingest_rows(context, rows, (day, day))
+        run.count("succeeded")
+        run.count("records", outcome.received)
+        run.count("written", outcome.written)
+        run.count("anomalies", outcome.anomalies)
+        run.count("alerts", outcome.anomalies)
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, AdapterError) and error.retryable
+
+
+async def fetch_with_retries(
+    adapter: UsageAdapter,
+    source_name: str,
+    accounts: Sequence[str],
+    day: dt.date,
+    run: ExecutionRun,
+    calls: asyncio.Semaphore,
+    timeout: float,
+) -> list[VendorUsage]:
+    settings = get_settings()
+    base = settings.usage_retry_base_seconds
+
+    def before_sleep(state) -> None:  # type: ignore[no-untyped-def]
+        run.count("retries")
+        run.log(f"{source_name} {day}: retry {state.attempt_number}: {state.outcome.exception()}")
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(settings.usage_retries + 1),
+        wait=wait_exponential_jitter(initial=base, max=max(base * 30, base), jitter=base),
+        retry=retry_if_exception(_retryable),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            async with calls:
+                try:
+                    return await asyncio.wait_for(adapter.fetch_usage(list(accounts), day), timeout)
+                except asyncio.TimeoutError:
+                    raise VendorUnavailable(f"no answer within {timeout:g} s") from None
+    raise AssertionError("unreachable: tenacity re-raises the last error")

@@ -1,0 +1,53 @@
+"""Usage reads: records, anomalies and pulls, filtered and paged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opcms.core.pagination import paginate
+from opcms.jobs.models import TaskExecution
+from opcms.usage.models import UsageAnomaly, UsageRecord
+from opcms.usage.pull import TASK_NAME
+from opcms.usage.schemas import AnomalyQuery, PullQuery, UsageRecordQuery
+
+PULL_TASKS = (TASK_NAME, "usage.upload")
+
+
+async def list_records(query: UsageRecordQuery) -> dict[str, Any]:
+    qs = UsageRecord.all().select_related("metric")
+    if query.customer_id is not None:
+        qs = qs.filter(customer_id=query.customer_id)
+    if query.metric:
+        qs = qs.filter(metric__code=query.metric)
+    if query.source_id is not None:
+        qs = qs.filter(source_id=query.source_id)
+    if query.day_from:
+        qs = qs.filter(usage_day__gte=query.day_from)
+    if query.day_to:
+        qs = qs.filter(usage_day__lte=query.day_to)
+    if query.late is not None:
+        qs = qs.filter(is_late=query.late)
+    page = await paginate(qs, query, sortable=("usage_day", "quantity", "customer_id", "updated_at"), default_sort="-usage_day")
+    for record in page["items"]:
+        record.metric_code = record.metric.code
+    return page
+
+
+async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:
+    qs = UsageAnomaly.all()
+    for name in ("status", "kind", "source_id", "customer_id"):
+        value = getattr(query, name)
+        if value is not None:
+            qs = qs.filter(**{name: value})
+    if query.day_from:
+        qs = qs.filter(usage_day__gte=query.day_from)
+    if query.day_to:
+        qs = qs.filter(usage_day__lte=query.day_to)
+    return await paginate(qs, query, sortable=("usage_day", "kind", "created_at", "customer_id"), default_sort="-id")
+
+
+async def list_pulls(query: PullQuery) -> dict[str, Any]:
+    qs = TaskExecution.filter(task_name__in=PULL_TASKS)
+    if query.status is not None:
+        qs = qs.filter(status=query.status)
+    return await paginate(qs, query, sortable=("created_at", "status"), default_sort="-id")

@@ -1,0 +1,117 @@
+"""Operators review held usage: accept, correct (with a reason) or reject anomalies in bulk.
+
+All or nothing: every anomaly named must be open and actionable, or nothing changes. Accepted
+and corrected rows are written to ``usage_record`` (billable from then on) in the same
+transaction as the review, which the anomaly's audit rows record.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tortoise.transactions import in_transaction
+
+from opcms.core.context import current_actor
+from opcms.core.errors import Conflict, NotFound, ValidationFailed
+from opcms.core.models import utcnow
+from opcms.pricing.models import UsageMetric
+from opcms.usage.models import AnomalyKind, AnomalyStatus, CustomerSourceAccount, UsageAnomaly
+from opcms.usage.store import CleanUsage, upsert_usage
+
+MAX_BATCH = 500
+
+
+class ReviewAction(str, enum.Enum):
+    ACCEPT = "accept"
+    CORRECT = "correct"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    action: ReviewAction
+    affected: int
+    written: int
+
+
+async def review(ids: list[int], action: ReviewAction, *, quantity: Decimal | None = None, reason: str | None = None) -> ReviewResult:
+    reason = (reason or "").strip() or None
+    if action in (ReviewAction.CORRECT, ReviewAction.REJECT) and not reason:
+        raise ValidationFailed.field("reason", f"a reason is required to {action.value} usage")
+    if action == ReviewAction.CORRECT and quantity is None:
+        raise ValidationFailed.field("quantity", "the corrected quantity is required")
+    if action != ReviewAction.CORRECT and quantity is not None:
+        raise ValidationFailed.field("quantity", "only a correction takes a quantity")
+    wanted = list(dict.fromkeys(ids))
+    async with in_transaction() as conn:
+        anomalies = {a.id: a for a in await UsageAnomaly.filter(id__in=wanted).select_for_update().using_db(conn)}
+        missing = [i for i in wanted if i not in anomalies]
+        if missing:
+            raise NotFound(f"no usage anomaly {', '.join(map(str, missing[:20]))}", code="usage_anomaly_not_found")
+        closed = [i for i in wanted if anomalies[i].status != AnomalyStatus.OPEN]
+        if closed:
+            raise Conflict(
+                f"already reviewed: anomal{'y' if len(closed) == 1 else 'ies'} {', '.join(map(str, closed[:20]))}",
+                code="usage_anomaly_reviewed",
+            )
+        records: list[tuple[int, CleanUsage]] = []
+        for anomaly_id in wanted:
+            anomaly = anomalies[anomaly_id]
+            if action != ReviewAction.REJECT:
+                records.append((anomaly.source_id, await _billable(anomaly, action, quantity)))
+        now, actor = utcnow(), current_actor.get().name[:64]
+        status = {
+            ReviewAction.ACCEPT: AnomalyStatus.ACCEPTED,
+            ReviewAction.CORRECT: AnomalyStatus.CORRECTED,
+            ReviewAction.REJECT: AnomalyStatus.REJECTED,
+        }[action]
+        for anomaly_id in wanted:
+            anomaly = anomalies[anomaly_id]
+            anomaly.status = status
+            anomaly.corrected_quantity = quantity if action == ReviewAction.CORRECT else None
+            anomaly.resolution_reason = reason
+            anomaly.resolved_by, anomaly.resolved_at = actor, now
+            await anomaly.save(using_db=conn, audit_message=f"usage anomaly {status.value}")
+        written = 0
+        for source_id in {s for s, _ in records}:
+            written += await upsert_usage(
+                [r for s, r in records if s == source_id], source_id=source_id, execution_id=None, conn=conn
+            )
+    return ReviewResult(action, len(wanted), written)
+
+
+async def _billable(anomaly: UsageAnomaly, action: ReviewAction, quantity: Decimal | None) -> CleanUsage:
+    """What the reviewed row bills: its customer, metric and day must be known by now."""
+    customer_id = anomaly.customer_id
+    if customer_id is None:
+        # the operator may have mapped the account since the pull
+        mapping = await CustomerSourceAccount.filter(
+            source_id=anomaly.source_id, external_account=anomaly.external_account, customer__is_deleted=False
+        ).first()
+        if mapping is None:
+            raise Conflict(
+                f"anomaly {anomaly.id}: account {anomaly.external_account!r} is not mapped to a customer; map it first",
+                code="usage_account_unmapped",
+            )
+        customer_id = anomaly.customer_id = mapping.customer_id
+    metric_id = anomaly.metric_id
+    if metric_id is None:
+        metric = await UsageMetric.filter(code=anomaly.metric_code, is_active=True).first()
+        if metric is None:
+            raise Conflict(f"anomaly {anomaly.id}: no active metric {anomaly.metric_code!r}; create it first",
+                           code="usage_metric_unknown")
+        metric_id = anomaly.metric_id = metric.id
+    if anomaly.usage_day is None:
+        raise ValidationFailed.field("ids", f"anomaly {anomaly.id}: day {anomaly.raw_day!r} is not a date; reject it")
+    if action == ReviewAction.CORRECT:
+        assert quantity is not None
+        billed = quantity
+    elif anomaly.kind in (AnomalyKind.INVALID_QUANTITY, AnomalyKind.NEGATIVE_QUANTITY) or anomaly.quantity is None:
+        raise ValidationFailed.field(
+            "action", f"anomaly {anomaly.id}: quantity {anomaly.raw_quantity!r} cannot be billed as it is; correct or reject it"
+        )
+    else:
+        billed = anomaly.quantity
+    return CleanUsage(customer_id, metric_id, anomaly.usage_day, billed, anomaly.id)

@@ -1,0 +1,159 @@
+"""Usage request and response shapes: records, anomalies and their review, pulls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from opcms.core.money import Quantity
+from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
+from opcms.jobs.models import ExecutionStatus, Trigger
+from opcms.usage.models import AnomalyKind, AnomalyStatus
+from opcms.usage.review import MAX_BATCH, ReviewAction
+
+
+def _ordered(first: dt.date | None, last: dt.date | None, names: tuple[str, str]) -> None:
+    if first and last and last < first:
+        raise ValueError(f"{names[1]} must not be before {names[0]}")
+
+
+# --- usage records ---------------------------------------------------------------------------------
+class UsageRecordQuery(PageQuery):
+    customer_id: Id | None = None
+    metric: str | None = Field(default=None, max_length=32, description="metric code")
+    source_id: Id | None = None
+    day_from: dt.date | None = None
+    day_to: dt.date | None = None
+    late: bool | None = Field(default=None, description="only late usage (written into an invoiced period)")
+
+    @model_validator(mode="after")
+    def _range(self) -> "UsageRecordQuery":
+        _ordered(self.day_from, self.day_to, ("day_from", "day_to"))
+        return self
+
+
+class UsageRecordPublic(PublicSchema):
+    id: int
+    customer_id: int
+    metric_id: int
+    metric: str = Field(validation_alias="metric_code", description="metric code")
+    usage_day: dt.date
+    source_id: int
+    quantity: Decimal
+    is_late: bool
+    late_at: dt.datetime | None
+    anomaly_id: int | None
+    execution_id: int | None
+    updated_at: dt.datetime
+
+
+class UsageRecordPage(Page[UsageRecordPublic]):
+    pass
+
+
+# --- anomalies -------------------------------------------------------------------------------------
+class AnomalyQuery(PageQuery):
+    status: AnomalyStatus | None = AnomalyStatus.OPEN
+    kind: AnomalyKind | None = None
+    source_id: Id | None = None
+    customer_id: Id | None = None
+    day_from: dt.date | None = None
+    day_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> "AnomalyQuery":
+        _ordered(self.day_from, self.day_to, ("day_from", "day_to"))
+        return self
+
+
+class AnomalyPublic(PublicSchema):
+    id: int
+    source_id: int
+    kind: AnomalyKind
+    status: AnomalyStatus
+    external_account: str
+    metric_code: str
+    raw_day: str
+    raw_quantity: str
+    customer_id: int | None
+    metric_id: int | None
+    usage_day: dt.date | None
+    quantity: Decimal | None
+    detail: str
+    corrected_quantity: Decimal | None
+    resolution_reason: str | None
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+    execution_id: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AnomalyPage(Page[AnomalyPublic]):
+    pass
+
+
+class AnomalyReview(Schema):
+    ids: list[Id] = Field(min_length=1, max_length=MAX_BATCH)
+    action: ReviewAction
+    quantity: Quantity | None = Field(default=None, description="the corrected quantity (correct only)")
+    reason: str | None = Field(default=None, max_length=255, description="required to correct or reject")
+
+
+class AnomalyReviewResult(Schema):
+    action: ReviewAction
+    affected: int
+    written: int = Field(description="usage records written (accept and correct)")
+
+
+# --- pulls -----------------------------------------------------------------------------------------
+class PullRequest(Schema):
+    """One day (``day``) or a back-fill (``first_day``…``last_day``, inclusive)."""
+
+    day: dt.date | None = None
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    source: str | None = Field(default=None, max_length=64, description="one data source by name; all enabled when empty")
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> "PullRequest":
+        if self.day is not None and (self.first_day or self.last_day):
+            raise ValueError("give either day or first_day and last_day, not both")
+        if self.day is None and not (self.first_day and self.last_day):
+            raise ValueError("give day, or first_day and last_day")
+        return self
+
+    @property
+    def days(self) -> tuple[dt.date, dt.date]:
+        if self.day is not None:
+            return self.day, self.day
+        assert self.first_day and self.last_day
+        return self.first_day, self.last_day
+
+
+class ExecutionPublic(PublicSchema):
+    id: int
+    task_name: str
+    trigger: Trigger
+    parameters: dict[str, Any]
+    status: ExecutionStatus
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    duration_ms: int | None
+    counters: dict[str, int]
+    log_excerpt: str | None
+    error: str | None
+    triggered_by: str
+    retry_of_id: int | None
+
+
+class ExecutionPage(Page[ExecutionPublic]):
+    pass
+
+
+class PullQuery(PageQuery):
+    status: ExecutionStatus | None = None
