@@ -79,3 +79,52 @@ def customer_rows(count: int, *, start: int = 1, prefix: str = "K") -> list[list
     for n in range(start, start + count):
         rows.append([f"{prefix}{n:05d}", f"批量客户{prefix}{n}有限公司", "A", f"139{n:08d}"])
     return rows
+
+
+# --- pricing ------------------------------------------------------------------------------------
+_pricing_seq = itertools.count(1)
+
+PER_UNIT = {"mode": "per_unit", "unit_price": "0.010000"}
+
+
+async def make_metric(code: str | None = None, *, name: str = "API 调用", unit: str = "次"):
+    """A live, active usage metric through the real service."""
+    from opcms.pricing.schemas import UsageMetricCreate
+    from opcms.pricing.service import create_metric
+
+    with acting_as(system_actor("test-factory")):
+        return await create_metric(UsageMetricCreate(code=code or f"metric_{next(_pricing_seq)}", name=name, unit=unit))
+
+
+async def make_plan(metric=None, *, code: str | None = None, effective_from=None, **terms):
+    """A plan with its version 1 (per unit at 0.01 unless ``terms`` say otherwise); ``metric``
+    is a UsageMetric or a code (made when missing)."""
+    from opcms.pricing.models import UsageMetric
+    from opcms.pricing.schemas import PlanCreate
+    from opcms.pricing.service import create_plan
+
+    if metric is None or isinstance(metric, str):
+        existing = await UsageMetric.get_or_none(code=metric) if metric else None
+        metric = existing or await make_metric(metric)
+    n = next(_pricing_seq)
+    document = {"metric": metric.code, **(terms or PER_UNIT)}
+    with acting_as(system_actor("test-factory")):
+        return await create_plan(PlanCreate(
+            code=code or f"PLAN-{n}", name=f"测试价目{n}", effective_from=effective_from, **document,
+        ))
+
+
+async def make_subscription(customer=None, plan=None, *, effective_from="2024-01-01", effective_to=None, **extra):
+    """A subscription through the real service (a customer and a plan are made when missing;
+    the plan's version 1 starts on the subscription's first day then)."""
+    import datetime as dt
+
+    from opcms.pricing.schemas import SubscriptionCreate
+    from opcms.pricing.service import create_subscription
+
+    customer = customer or await make_customer()
+    plan = plan or await make_plan(effective_from=dt.date.fromisoformat(str(effective_from)))
+    with acting_as(system_actor("test-factory")):
+        return await create_subscription(SubscriptionCreate(
+            customer_id=customer.id, plan_id=plan.id, effective_from=effective_from, effective_to=effective_to, **extra,
+        ))

@@ -1,0 +1,123 @@
+"""Pricing reads: metric, plan and subscription lists; a plan with its versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from tortoise.expressions import Q
+
+from opcms.core.pagination import paginate
+from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
+from opcms.pricing.schemas import (
+    METRIC_SORTABLE,
+    PLAN_SORTABLE,
+    SUBSCRIPTION_SORTABLE,
+    PlanDetail,
+    PlanListQuery,
+    PlanPublic,
+    SubscriptionListQuery,
+    SubscriptionPublic,
+    UsageMetricListQuery,
+    VersionPublic,
+)
+from opcms.pricing.service import business_today
+
+
+async def list_metrics(query: UsageMetricListQuery) -> dict[str, Any]:
+    qs = UsageMetric.all()
+    if query.q:
+        qs = qs.filter(Q(code__icontains=query.q.strip()) | Q(name__icontains=query.q.strip()))
+    if query.is_active is not None:
+        qs = qs.filter(is_active=query.is_active)
+    return await paginate(qs, query, sortable=METRIC_SORTABLE, default_sort="code")
+
+
+# --- plans --------------------------------------------------------------------------------------
+def current_and_latest(versions: list[PricingPlanVersion], today: dt.date) -> tuple[Any, Any]:
+    """The version in force today and the one starting last (``versions`` by effective_from)."""
+    in_force = [v for v in versions if v.effective_from <= today]
+    return (in_force[-1] if in_force else None), (versions[-1] if versions else None)
+
+
+def plan_public(plan: PricingPlan, versions: list[PricingPlanVersion], today: dt.date, *, detail: bool = False) -> PlanPublic:
+    current, latest = current_and_latest(versions, today)
+    values = {
+        "id": plan.id, "code": plan.code, "name": plan.name, "metric": plan.metric.code, "metric_id": plan.metric_id,
+        "metric_name": plan.metric.name, "unit": plan.metric.unit, "currency": plan.currency,
+        "description": plan.description,
+        "current_version": current and VersionPublic.model_validate(current),
+        "latest_version": latest and VersionPublic.model_validate(latest),
+        "created_at": plan.created_at, "updated_at": plan.updated_at,
+        "created_by": plan.created_by, "updated_by": plan.updated_by,
+    }
+    if detail:
+        return PlanDetail(**values, versions=[VersionPublic.model_validate(v) for v in versions])
+    return PlanPublic(**values)
+
+
+async def versions_by_plan(plan_ids: list[int]) -> dict[int, list[PricingPlanVersion]]:
+    grouped: dict[int, list[PricingPlanVersion]] = defaultdict(list)
+    if plan_ids:
+        for version in await PricingPlanVersion.filter(plan_id__in=plan_ids).order_by("plan_id", "effective_from"):
+            grouped[version.plan_id].append(version)
+    return grouped
+
+
+async def list_plans(query: PlanListQuery) -> dict[str, Any]:
+    qs = PricingPlan.all().select_related("metric")
+    if query.metric:
+        qs = qs.filter(metric__code=query.metric.strip())
+    if query.q:
+        word = query.q.strip()
+        qs = qs.filter(Q(code__icontains=word) | Q(name__icontains=word))
+    page = await paginate(qs, query, sortable=PLAN_SORTABLE, default_sort="code")
+    versions = await versions_by_plan([p.id for p in page["items"]])
+    today = business_today()
+    page["items"] = [plan_public(p, versions[p.id], today) for p in page["items"]]
+    return page
+
+
+async def plan_detail(plan: PricingPlan) -> PlanDetail:
+    versions = await versions_by_plan([plan.id])
+    return plan_public(plan, versions[plan.id], business_today(), detail=True)  # type: ignore[return-value]
+
+
+async def list_versions(plan_id: int) -> list[PricingPlanVersion]:
+    return list(await PricingPlanVersion.filter(plan_id=plan_id).order_by("effective_from"))
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+def subscription_public(subscription: Subscription) -> SubscriptionPublic:
+    """Needs customer, metric and plan loaded (a deleted plan or customer still shows)."""
+    return SubscriptionPublic(
+        id=subscription.id, customer_id=subscription.customer_id,
+        customer_code=subscription.customer.customer_code, company_name=subscription.customer.company_name,
+        metric=subscription.metric.code, metric_id=subscription.metric_id,
+        plan_id=subscription.plan_id, plan_code=subscription.plan.code, plan_name=subscription.plan.name,
+        effective_from=subscription.effective_from, effective_to=subscription.effective_to,
+        discount_percent=subscription.discount_percent, remark=subscription.remark,
+        created_at=subscription.created_at, updated_at=subscription.updated_at,
+        created_by=subscription.created_by, updated_by=subscription.updated_by,
+    )
+
+
+async def load_subscription(subscription_id: int) -> SubscriptionPublic:
+    subscription = await Subscription.with_deleted().select_related("customer", "metric", "plan").get(id=subscription_id)
+    return subscription_public(subscription)
+
+
+async def list_subscriptions(query: SubscriptionListQuery) -> dict[str, Any]:
+    qs = Subscription.all().select_related("customer", "metric", "plan")
+    if query.customer_id is not None:
+        qs = qs.filter(customer_id=query.customer_id)
+    if query.plan_id is not None:
+        qs = qs.filter(plan_id=query.plan_id)
+    if query.metric:
+        qs = qs.filter(metric__code=query.metric.strip())
+    if query.active_on is not None:
+        qs = qs.filter(Q(effective_to=None) | Q(effective_to__gte=query.active_on), effective_from__lte=query.active_on)
+    page = await paginate(qs, query, sortable=SUBSCRIPTION_SORTABLE, default_sort="-id")
+    page["items"] = [subscription_public(s) for s in page["items"]]
+    return page

@@ -1,0 +1,357 @@
+"""Pricing use cases: metrics, plans and their dated versions, subscriptions, previews; and
+what billing needs from pricing (the version in force on a day, its terms, freezing it).
+
+Versions (DESIGN §5): a plan's terms change by a new version from a date. A version that an
+invoice has used (``billed_at``) is frozen, so an issued invoice keeps the terms it was priced
+with: a new version must start after the last billed one. A version that no invoice has used
+yet is edited in place when new terms are given for its very date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from opcms.core.errors import Conflict, NotFound, ValidationFailed
+from opcms.core.models import get_or_404, utcnow
+from opcms.core.schemas import MAX_ID
+from opcms.core.settings import get_settings
+from opcms.customers.models import Customer
+from opcms.pricing import engine
+from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
+from opcms.pricing.plan import PlanTerms
+from opcms.pricing.schemas import (
+    PlanCreate,
+    PlanUpdate,
+    PreviewRequest,
+    SubscriptionCreate,
+    SubscriptionUpdate,
+    UsageMetricCreate,
+    UsageMetricUpdate,
+    VersionCreate,
+    plan_terms_values,
+)
+
+
+def business_today() -> dt.date:
+    return dt.datetime.now(get_settings().tz).date()
+
+
+def _nothing_to_change() -> ValidationFailed:
+    return ValidationFailed("Nothing to change", details=[{"field": None, "message": "no fields given"}])
+
+
+# --- usage metrics ------------------------------------------------------------------------------
+async def get_metric(metric_id: int) -> UsageMetric:
+    return await get_or_404(UsageMetric, metric_id, "usage_metric")
+
+
+async def create_metric(data: UsageMetricCreate) -> UsageMetric:
+    # codes are unique among all rows (the column is), deleted ones included
+    if await UsageMetric.with_deleted().filter(code=data.code).exists():
+        raise _metric_taken(data.code)
+    try:
+        return await UsageMetric.create(**data.model_dump())
+    except IntegrityError:
+        raise _metric_taken(data.code) from None
+
+
+def _metric_taken(code: str) -> Conflict:
+    return Conflict(
+        f"metric code {code!r} is taken", code="usage_metric_duplicate",
+        details=[{"field": "code", "message": f"{code!r} is taken"}],
+    )
+
+
+async def update_metric(metric_id: int, data: UsageMetricUpdate) -> UsageMetric:
+    metric = await get_metric(metric_id)
+    changes = data.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is None:
+            raise ValidationFailed.field(field, "must not be empty")
+    if not changes:
+        raise _nothing_to_change()
+    metric.update_from_dict(changes)
+    await metric.save()
+    return metric
+
+
+async def active_metric(code: str, field: str = "metric") -> UsageMetric:
+    metric = await UsageMetric.get_or_none(code=code)
+    if metric is None:
+        raise ValidationFailed.field(field, f"no metric {code!r}")
+    if not metric.is_active:
+        raise ValidationFailed.field(field, f"metric {code!r} is retired (inactive)")
+    return metric
+
+
+# --- plans --------------------------------------------------------------------------------------
+async def get_plan(plan_id: int, *, include_deleted: bool = False) -> PricingPlan:
+    source = PricingPlan.with_deleted() if include_deleted else PricingPlan.all()
+    return await get_or_404(source.select_related("metric"), plan_id, "pricing_plan")
+
+
+def _plan_taken(code: str) -> Conflict:
+    return Conflict(
+        f"plan code {code!r} is taken", code="pricing_plan_duplicate",
+        details=[{"field": "code", "message": f"{code!r} is taken"}],
+    )
+
+
+async def create_plan(data: PlanCreate) -> PricingPlan:
+    """The plan and its version 1, from ``effective_from`` (default today)."""
+    metric = await active_metric(data.metric)
+    if await PricingPlan.with_deleted().filter(code=data.code).exists():
+        raise _plan_taken(data.code)
+    try:
+        async with in_transaction():
+            plan = await PricingPlan.create(code=data.code, name=data.name, description=data.description, metric=metric)
+            await PricingPlanVersion.create(
+                plan=plan, version=1, effective_from=data.effective_from or business_today(),
+                **plan_terms_values(data),
+            )
+    except IntegrityError:
+        raise _plan_taken(data.code) from None
+    return await get_plan(plan.id)
+
+
+async def update_plan(plan_id: int, data: PlanUpdate) -> PricingPlan:
+    plan = await get_plan(plan_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name", "") is None:
+        raise ValidationFailed.field("name", "must not be empty")
+    if not changes:
+        raise _nothing_to_change()
+    plan.update_from_dict(changes)
+    await plan.save()
+    return plan
+
+
+def _live_on(day: dt.date) -> Q:
+    """Subscriptions not ended before ``day``."""
+    return Q(effective_to=None) | Q(effective_to__gte=day)
+
+
+async def delete_plan(plan_id: int, reason: str = "") -> PricingPlan:
+    """Soft-delete a plan no current or future subscription uses (ended ones keep their history)."""
+    plan = await get_plan(plan_id)
+    in_use = await Subscription.filter(_live_on(business_today()), plan_id=plan.id).order_by("id").limit(20)
+    if in_use:
+        raise Conflict(
+            f"plan {plan.code} is used by {len(in_use)} current or future subscription(s); end them first",
+            code="pricing_plan_in_use",
+            details=[{"field": "subscription_id", "message": f"subscription {s.id} uses this plan"} for s in in_use],
+        )
+    await plan.soft_delete(reason)
+    return plan
+
+
+# --- versions -----------------------------------------------------------------------------------
+async def add_version(plan_id: int, data: VersionCreate) -> tuple[PricingPlanVersion, bool]:
+    """New terms from a date: a new version, or the unbilled version of that date edited in
+    place. Returns the version and whether it was created (False: edited)."""
+    day = data.effective_from or business_today()
+    values = plan_terms_values(data)
+    try:
+        async with in_transaction():
+            # the plan row is locked first: versions of one plan are numbered one writer at a time
+            plan = await _locked_plan(plan_id)
+            metric_code = await UsageMetric.with_deleted().filter(id=plan.metric_id).values_list("code", flat=True)
+            if data.metric is not None and data.metric != metric_code[0]:
+                raise ValidationFailed.field(
+                    "metric", f"plan {plan.code} prices {metric_code[0]!r}; a plan's metric cannot change"
+                )
+            versions = await PricingPlanVersion.filter(plan_id=plan.id).order_by("effective_from")
+            billed = [v for v in versions if v.billed_at is not None]
+            same_day = next((v for v in versions if v.effective_from == day), None)
+            if same_day is not None and same_day.billed_at is not None:
+                raise _billed(f"version {same_day.version} was billed; give a later effective_from")
+            if billed and day <= billed[-1].effective_from:
+                last = billed[-1]
+                raise _billed(
+                    f"version {last.version} (from {last.effective_from}) was billed; "
+                    f"a new version must start after {last.effective_from}"
+                )
+            if same_day is not None:
+                same_day.update_from_dict(values)
+                await same_day.save(audit_message="terms edited before any invoice used them")
+                return same_day, False
+            number = max((v.version for v in versions), default=0) + 1
+            version = await PricingPlanVersion.create(plan=plan, version=number, effective_from=day, **values)
+            return version, True
+    except IntegrityError:
+        # only a writer that bypassed the plan lock can get here
+        raise Conflict("another change to this plan's versions came first; retry", code="version_conflict") from None
+
+
+def _billed(message: str) -> Conflict:
+    return Conflict(
+        message, code="version_billed",
+        details=[{"field": "effective_from", "message": message}],
+    )
+
+
+async def _locked_plan(plan_id: int) -> PricingPlan:
+    plan = await PricingPlan.filter(id=plan_id).select_for_update().first() if 0 < plan_id <= MAX_ID else None
+    if plan is None:
+        raise NotFound.entity("pricing_plan", plan_id)
+    return plan
+
+
+async def version_in_force(plan_id: int, day: dt.date) -> PricingPlanVersion | None:
+    """The version that prices ``day``: the latest one starting on or before it (a soft-deleted
+    plan still answers, so past periods can be billed again)."""
+    return await PricingPlanVersion.filter(plan_id=plan_id, effective_from__lte=day).order_by("-effective_from").first()
+
+
+TERM_FIELDS = tuple(PlanTerms.model_fields)
+
+
+def terms_of(version: PricingPlanVersion) -> PlanTerms:
+    """The stored terms of a version as the engine takes them."""
+    return PlanTerms.model_validate({name: getattr(version, name) for name in TERM_FIELDS})
+
+
+async def mark_billed(version_ids: Iterable[int]) -> int:
+    """Freeze versions an invoice has used (those not frozen yet); returns how many were.
+
+    Call it inside the invoice's transaction: a rolled-back invoice leaves them unfrozen."""
+    ids = sorted(set(version_ids))
+    if not ids:
+        return 0
+    now = utcnow()
+    versions = await PricingPlanVersion.filter(id__in=ids, billed_at=None).order_by("id")
+    for version in versions:
+        version.billed_at = now
+        await version.save(update_fields=["billed_at"], audit_message="used by an invoice: frozen")
+    return len(versions)
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+async def get_subscription(subscription_id: int) -> Subscription:
+    return await get_or_404(Subscription, subscription_id, "subscription")
+
+
+async def _locked_customer(customer_id: int, *, include_deleted: bool = False) -> Customer:
+    """The (live) customer, its row locked: one subscription writer per customer at a time
+    (MySQL/MariaDB: SELECT … FOR UPDATE; SQLite runs one write transaction at a time)."""
+    source = Customer.with_deleted() if include_deleted else Customer.all()
+    customer = await source.filter(id=customer_id).select_for_update().first() if 0 < customer_id <= MAX_ID else None
+    if customer is None:
+        raise NotFound.entity("customer", customer_id)
+    return customer
+
+
+async def _check_no_overlap(
+    customer_id: int, metric_id: int, start: dt.date, end: dt.date | None, exclude_id: int | None = None
+) -> None:
+    """409 naming the subscription whose dates meet [start, end] (open ends are infinite)."""
+    clashes = Subscription.filter(_live_on(start), customer_id=customer_id, metric_id=metric_id)
+    if end is not None:
+        clashes = clashes.filter(effective_from__lte=end)
+    if exclude_id is not None:
+        clashes = clashes.exclude(id=exclude_id)
+    existing = await clashes.order_by("effective_from").first()
+    if existing is not None:
+        until = existing.effective_to.isoformat() if existing.effective_to else "open-ended"
+        message = (
+            f"subscription {existing.id} ({existing.effective_from.isoformat()} to {until}) already covers "
+            f"this metric for the customer in that period"
+        )
+        raise Conflict(
+            message, code="subscription_overlap",
+            details=[{"field": "effective_from", "message": message}],
+        )
+
+
+async def create_subscription(data: SubscriptionCreate) -> Subscription:
+    plan = await PricingPlan.get_or_none(id=data.plan_id).select_related("metric")
+    if plan is None:
+        raise NotFound.entity("pricing_plan", data.plan_id)
+    if not plan.metric.is_active:
+        raise ValidationFailed.field("plan_id", f"metric {plan.metric.code!r} of plan {plan.code} is retired")
+    first = await PricingPlanVersion.filter(plan_id=plan.id).order_by("effective_from").first()
+    if first is None or first.effective_from > data.effective_from:
+        starts = first.effective_from.isoformat() if first else "never"
+        raise ValidationFailed.field(
+            "effective_from", f"plan {plan.code} has no version in force on {data.effective_from} (it starts {starts})"
+        )
+    async with in_transaction():
+        # the lock comes first: every read after it sees what earlier writers committed
+        await _locked_customer(data.customer_id)
+        await _check_no_overlap(data.customer_id, plan.metric_id, data.effective_from, data.effective_to)
+        subscription = await Subscription.create(
+            customer_id=data.customer_id, metric_id=plan.metric_id, plan_id=plan.id,
+            effective_from=data.effective_from, effective_to=data.effective_to,
+            discount_percent=data.discount_percent, remark=data.remark,
+        )
+    return subscription
+
+
+async def update_subscription(subscription_id: int, data: SubscriptionUpdate) -> Subscription:
+    changes = data.model_dump(exclude_unset=True)
+    if "discount_percent" in changes and changes["discount_percent"] is None:
+        raise ValidationFailed.field("discount_percent", "must not be empty")
+    if not changes:
+        raise _nothing_to_change()
+    current = await get_subscription(subscription_id)
+    async with in_transaction():
+        # a deleted customer's subscription can still be ended (it can take no new one)
+        customer = await _locked_customer(current.customer_id, include_deleted=True)
+        subscription = await get_subscription(subscription_id)  # re-read under the lock
+        if "effective_to" in changes:
+            end = changes["effective_to"]
+            if end is not None and end < subscription.effective_from:
+                raise ValidationFailed.field("effective_to", "must not be before effective_from")
+            longer = end is None or (subscription.effective_to is not None and end > subscription.effective_to)
+            if longer:
+                gone = "customer" if customer.is_deleted else None
+                if gone is None and not await PricingPlan.filter(id=subscription.plan_id).exists():
+                    gone = "plan"
+                if gone:
+                    raise Conflict(
+                        f"the {gone} was deleted; the subscription can be ended but not extended",
+                        code=f"{'pricing_plan' if gone == 'plan' else 'customer'}_deleted",
+                        details=[{"field": "effective_to", "message": f"the {gone} was deleted"}],
+                    )
+                await _check_no_overlap(
+                    subscription.customer_id, subscription.metric_id, subscription.effective_from, end,
+                    exclude_id=subscription.id,
+                )
+        subscription.update_from_dict(changes)
+        await subscription.save()
+    return subscription
+
+
+async def delete_subscription(subscription_id: int, reason: str = "") -> Subscription:
+    subscription = await get_subscription(subscription_id)
+    await subscription.soft_delete(reason)
+    return subscription
+
+
+# --- preview ------------------------------------------------------------------------------------
+async def preview(data: PreviewRequest) -> tuple[engine.Price, PricingPlanVersion | None]:
+    """Price a quantity; changes nothing."""
+    version = None
+    if data.plan is not None:
+        terms: PlanTerms = data.plan
+    else:
+        plan = await get_plan(data.plan_id)
+        day = data.on or business_today()
+        version = await version_in_force(plan.id, day)
+        if version is None:
+            raise ValidationFailed.field("on", f"plan {plan.code} has no version in force on {day}")
+        terms = terms_of(version)
+    try:
+        price = engine.price(
+            terms, data.quantity, days_active=data.days_active, days_in_period=data.days_in_period,
+            discount_percent=data.discount_percent or Decimal(0),
+        )
+    except (ValueError, ArithmeticError) as error:  # the schema checks first; this is a backstop
+        raise ValidationFailed(f"cannot price this: {error}") from None
+    return price, version
