@@ -18,6 +18,8 @@ from opcms.auth.middleware import jwt_middleware
 from opcms.customers.api import bp as customers_bp
 from opcms.imports.api import bp as imports_bp
 from opcms.pricing.api import bp as pricing_bp
+from opcms.usage.api import bp as usage_bp
+from opcms.usage.sources_api import bp as data_sources_bp
 from opcms.core.db import close_db, init_db
 from opcms.core.errors import NotFound
 from opcms.core.http import JSONErrorHandler, endpoint
@@ -25,7 +27,7 @@ from opcms.core.logging import logging_config
 from opcms.core.observability import health, install_request_tracking
 from opcms.core.settings import Settings, get_settings
 
-BLUEPRINTS = (auth_bp, audit_bp, customers_bp, imports_bp, pricing_bp, health)
+BLUEPRINTS = (auth_bp, audit_bp, customers_bp, imports_bp, pricing_bp, usage_bp, data_sources_bp, health)
 
 
 def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_db: bool = True) -> Sanic:
