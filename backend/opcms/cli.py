@@ -260,6 +260,10 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
                     created.append(role)
             if await seed_customers(args.customers):
                 created.append(f"{args.customers} customers")
+            from opcms.usage.demo import seed_pricing_and_usage
+
+            if await seed_pricing_and_usage():
+                created.append("pricing plans, subscriptions and demo usage")
         return created
 
     created = _with_db(run)
