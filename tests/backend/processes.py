@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 from celery import Celery
 
-from opcms.core.celery_app import celery_config
+from opcms.core.celery_app import celery_app, celery_config
 from opcms.core.settings import Settings
 
 
@@ -65,3 +66,21 @@ def celery_client(var_dir: Path, broker_url: str) -> Celery:
     config.pop("include")
     client.conf.update(config)
     return client
+
+
+@contextlib.contextmanager
+def celery_sends_to(broker_url: str):
+    """This process's Celery producer talks to ``broker_url`` for the test, then as before."""
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "result_backend")}
+
+    def reset_pools() -> None:
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    celery_app.conf.update(broker_url=broker_url, result_backend=broker_url)
+    reset_pools()
+    try:
+        yield
+    finally:
+        celery_app.conf.update(saved)
+        reset_pools()

@@ -4,42 +4,22 @@ its progress while it runs and, at the end, the same report a synchronous run gi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
 
 import pytest
 import redis
 
-from opcms.core.celery_app import celery_app
 from opcms.core.context import acting_as, system_actor
 from opcms.customers.models import Customer
 from opcms.imports import queries, service
 from tests.backend.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, is_mysql_url
 from tests.backend.factories import customer_rows, make_user, session_for, workbook_bytes
-from tests.backend.processes import opcms, stop
+from tests.backend.processes import celery_sends_to, opcms, stop
 
 pytestmark = pytest.mark.slow
 
 ROWS = 4000
-
-
-@contextlib.contextmanager
-def celery_sends_to(broker_url: str):
-    """This process's Celery producer talks to ``broker_url`` for the test, then as before."""
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "result_backend")}
-
-    def reset_pools() -> None:
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    celery_app.conf.update(broker_url=broker_url, result_backend=broker_url)
-    reset_pools()
-    try:
-        yield
-    finally:
-        celery_app.conf.update(saved)
-        reset_pools()
 
 
 def big_list() -> bytes:
