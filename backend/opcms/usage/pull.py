@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 
+from tortoise.exceptions import IntegrityError, OperationalError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from opcms.core.audit import AuditAction, record_audit
@@ -131,8 +132,15 @@ async def _pull_chunk(
             run.count("failed")
             run.log(f"{source.name} {day}: {len(chunk)} accounts failed: {type(error).__name__}: {error}")
             continue
-        async with writes:
-            outcome = await ingest_rows(context, rows, (day, day))
+        try:
+            async with writes:
+                outcome = await ingest_rows(context, rows, (day, day))
+        except (IntegrityError, OperationalError) as error:
+            # e.g. another pull of the same day writing the same anomaly at the same moment:
+            # this chunk's transaction rolled back whole; a re-run of the day repairs it
+            run.count("failed")
+            run.log(f"{source.name} {day}: {len(chunk)} accounts not stored: {type(error).__name__}: {error}")
+            continue
         run.count("succeeded")
         run.count("records", outcome.received)
         run.count("written", outcome.written)
