@@ -137,6 +137,25 @@ async def test_server_errors_and_a_timeout_are_retried_and_counted(db, vendor):
     assert "retry 1" in execution.log_excerpt
 
 
+@pytest.mark.parametrize("failure", ["500", "503", "429", "malformed", "not_object", "short", "truncated_body", "slow"])
+async def test_each_passing_vendor_failure_is_retried_once_and_stores_every_row_once(db, vendor, failure):
+    # given two pages of rows, the first one failing once (a short last page cannot be told
+    # from a real last page unless the vendor sends a count: the adapter's count_path)
+    await given_metrics()
+    source = await given_source(vendor)
+    await given_mapped_customer(source, "acct-a")
+    await given_mapped_customer(source, "acct-b")
+    vendor.records = [usage("acct-a", 1), usage("acct-a", 2, metric="sms"), usage("acct-b", 3), usage("acct-b", 4, metric="sms")]
+    vendor.slow_seconds = 1.5
+    vendor.fail_next(failure, times=1)
+    # when
+    execution = await pull()
+    # then the call is retried and every row is stored once
+    assert (execution.status, execution.counters["retries"]) == (ExecutionStatus.SUCCESS, 1), execution.log_excerpt
+    assert sorted((await records()).values()) == [1, 2, 3, 4]
+    assert await UsageRecord.all().count() == 4
+
+
 async def test_malformed_json_and_a_repeated_page_give_no_duplicates(db, vendor):
     await given_metrics()
     source = await given_source(vendor)
