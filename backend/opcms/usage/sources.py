@@ -1,10 +1,71 @@
-"""Data sources: what the pull needs to build an adapter for one (settings + decrypted secrets)."""
+"""Data sources: configure them (adapter, settings, encrypted secrets), check their health, map
+customers to the vendor's account ids, and take usage files for ``file`` sources (DESIGN §6).
+
+Secrets are a JSON object encrypted with Fernet (:mod:`opcms.core.secrets`); only their names
+ever leave this module. A config is checked by its adapter class before it is stored, so a
+source that is saved can be built (unless its secrets became unreadable under a new key).
+
+An upload is parsed in full before anything is written: a refused file stores nothing. The
+accepted file is kept in the source's directory (where the ``file`` adapter's pulls read it
+later) and its rows are ingested at once, as one ``usage.upload`` task execution.
+"""
 
 from __future__ import annotations
 
-from opcms.core.secrets import decrypt_json
-from opcms.usage.adapters import SourceConfig
-from opcms.usage.models import DataSource
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+import secrets as random
+from pathlib import Path
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from opcms.core.audit import AuditAction, record_audit
+from opcms.core.errors import Conflict, ValidationFailed
+from opcms.core.excel import ZIP_MAGIC, FileRefused
+from opcms.core.models import get_or_404
+from opcms.core.pagination import paginate
+from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json
+from opcms.core.settings import get_settings
+from opcms.customers.models import Customer
+from opcms.jobs.models import TaskExecution, Trigger
+from opcms.jobs.recorder import ExecutionRun, run_execution
+from opcms.pricing.models import UsageMetric
+from opcms.usage.adapters import (
+    AdapterConfigError,
+    AdapterError,
+    HealthResult,
+    SourceConfig,
+    UnknownAdapter,
+    VendorUsage,
+    build_adapter,
+    get_adapter_class,
+    parse_usage_file,
+)
+from opcms.usage.adapters.file import FileUsageAdapter, match_day
+from opcms.usage.ingest import IngestContext, SpikeWindow, ingest_rows
+from opcms.usage.models import CustomerSourceAccount, DataSource, UsageAnomaly
+from opcms.usage.sources_schemas import (
+    AccountMappingCreate,
+    AccountMappingQuery,
+    DataSourceCreate,
+    DataSourceQuery,
+    DataSourceUpdate,
+)
+
+log = logging.getLogger("opcms.usage")
+
+UPLOAD_TASK = "usage.upload"
+FILE_ADAPTER = FileUsageAdapter.name
+#: where a ``file`` source keeps its uploads when its settings name no directory (under OPCMS_VAR_DIR)
+DEFAULT_UPLOAD_ROOT = "usage-uploads"
 
 
 def config_of(source: DataSource) -> SourceConfig:
@@ -14,4 +75,404 @@ def config_of(source: DataSource) -> SourceConfig:
         settings=dict(source.settings or {}),
         secrets=decrypt_json(source.secrets_encrypted),
         timeout_seconds=float(source.timeout_seconds),
+    )
+
+
+# --- reading -----------------------------------------------------------------------------------
+async def get_source(source_id: int) -> DataSource:
+    return await get_or_404(DataSource, source_id, "data_source")
+
+
+def secret_names(source: DataSource) -> tuple[list[str], bool]:
+    """(the names of the stored secrets, whether they could be decrypted)."""
+    try:
+        return sorted(decrypt_json(source.secrets_encrypted)), True
+    except SecretUnreadable:
+        return [], False
+
+
+async def account_counts(source_ids: list[int]) -> dict[int, int]:
+    if not source_ids:
+        return {}
+    rows = await (
+        CustomerSourceAccount.filter(source_id__in=source_ids)
+        .annotate(n=Count("id"))
+        .group_by("source_id")
+        .values_list("source_id", "n")
+    )
+    return {source_id: n for source_id, n in rows}
+
+
+def public_fields(source: DataSource, accounts: int) -> dict[str, Any]:
+    names, readable = secret_names(source)
+    return {
+        "id": source.id, "name": source.name, "adapter": source.adapter, "settings": dict(source.settings or {}),
+        "secret_names": names, "secrets_readable": readable, "is_enabled": source.is_enabled,
+        "timeout_seconds": source.timeout_seconds, "remark": source.remark, "accounts": accounts,
+        "created_at": source.created_at, "updated_at": source.updated_at,
+        "created_by": source.created_by, "updated_by": source.updated_by,
+    }
+
+
+async def describe(source: DataSource) -> dict[str, Any]:
+    return public_fields(source, (await account_counts([source.id])).get(source.id, 0))
+
+
+async def list_sources(query: DataSourceQuery) -> dict[str, Any]:
+    qs = DataSource.all()
+    if query.q and query.q.strip():
+        qs = qs.filter(name__icontains=query.q.strip())
+    if query.adapter:
+        qs = qs.filter(adapter=query.adapter)
+    if query.is_enabled is not None:
+        qs = qs.filter(is_enabled=query.is_enabled)
+    page = await paginate(qs, query, sortable=("name", "adapter", "created_at", "updated_at"), default_sort="name")
+    counts = await account_counts([source.id for source in page["items"]])
+    page["items"] = [public_fields(source, counts.get(source.id, 0)) for source in page["items"]]
+    return page
+
+
+# --- configuring -------------------------------------------------------------------------------
+def check_config(adapter: str, settings: dict[str, Any], secrets: dict[str, str]) -> None:
+    """422 naming the adapter, or the settings/secrets its class refuses (``settings.base_url``)."""
+    try:
+        adapter_class = get_adapter_class(adapter)
+    except UnknownAdapter as error:
+        raise ValidationFailed(error.message, details=error.details) from None
+    try:
+        adapter_class.validate_settings(settings, secrets)
+    except AdapterConfigError as error:
+        raise ValidationFailed(error.message, details=error.details or [{"field": "settings", "message": error.message}]) from None
+
+
+def with_defaults(adapter: str, settings: dict[str, Any], source_id: int | None) -> dict[str, Any]:
+    """A ``file`` source without a directory keeps its uploads in ``usage-uploads/<id>``."""
+    settings = dict(settings)
+    if adapter == FILE_ADAPTER and not str(settings.get("directory") or "").strip():
+        settings["directory"] = f"{DEFAULT_UPLOAD_ROOT}/{source_id if source_id is not None else 'new'}"
+    return settings
+
+
+async def _check_name_free(name: str) -> None:
+    # deleted sources keep their name (a plain unique column): they block it too
+    taken = await DataSource.with_deleted().filter(name__iexact=name).first()
+    if taken is not None:
+        where = f" by deleted data source {taken.id}" if taken.is_deleted else ""
+        raise Conflict(
+            f"data source name {name!r} is taken{where}", code="data_source_duplicate",
+            details=[{"field": "name", "message": f"taken{where}"}],
+        )
+
+
+def _name_race_lost(name: str) -> Conflict:
+    return Conflict(f"data source name {name!r} is taken", code="data_source_duplicate",
+                    details=[{"field": "name", "message": "taken"}])
+
+
+async def create_source(data: DataSourceCreate) -> DataSource:
+    settings, secrets = dict(data.settings), dict(data.secrets)
+    check_config(data.adapter, with_defaults(data.adapter, settings, None), secrets)
+    await _check_name_free(data.name)
+    try:
+        async with in_transaction():
+            source = await DataSource.create(
+                name=data.name, adapter=data.adapter, settings=settings,
+                secrets_encrypted=encrypt_json(secrets) if secrets else None,
+                is_enabled=data.is_enabled, timeout_seconds=data.timeout_seconds, remark=data.remark,
+            )
+            completed = with_defaults(source.adapter, settings, source.id)
+            if completed != settings:
+                source.settings = completed
+                await source.save(update_fields=["settings"])
+    except IntegrityError:
+        raise _name_race_lost(data.name) from None
+    await _prepare_directory(source)
+    return source
+
+
+async def update_source(source_id: int, data: DataSourceUpdate) -> DataSource:
+    source = await get_source(source_id)
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        raise ValidationFailed("Nothing to change", details=[{"field": None, "message": "no fields given"}])
+    for required in ("settings", "is_enabled", "timeout_seconds"):
+        if required in changes and changes[required] is None:
+            raise ValidationFailed.field(required, "must not be empty")
+    secrets_patch = changes.pop("secrets", None)
+    if "settings" in changes or secrets_patch is not None:
+        try:
+            current = decrypt_json(source.secrets_encrypted)
+        except SecretUnreadable:
+            if secrets_patch is None:
+                raise Conflict(
+                    "the stored secrets cannot be decrypted (OPCMS_SECRET_KEY changed): send them again in 'secrets'",
+                    code="secrets_unreadable",
+                ) from None
+            current = {}
+        secrets = dict(current)
+        for name, value in (secrets_patch or {}).items():
+            if value is None:
+                secrets.pop(name, None)
+            else:
+                secrets[name] = value
+        settings = with_defaults(source.adapter, changes.get("settings", source.settings or {}), source.id)
+        check_config(source.adapter, settings, secrets)
+        if "settings" in changes:
+            changes["settings"] = settings
+        if secrets != current or (source.secrets_encrypted and not current):  # unreadable: re-encrypt
+            changes["secrets_encrypted"] = encrypt_json(secrets) if secrets else None
+    source.update_from_dict(changes)
+    await source.save()
+    if "settings" in changes:
+        await _prepare_directory(source)
+    return source
+
+
+async def delete_source(source_id: int, reason: str = "") -> DataSource:
+    source = await get_source(source_id)
+    mapped = await CustomerSourceAccount.filter(source_id=source.id).count()
+    if mapped:
+        raise Conflict(
+            f"data source {source.name!r} still maps {mapped} customer account(s): remove the mappings first",
+            code="data_source_in_use",
+        )
+    await source.soft_delete(reason)
+    return source
+
+
+# --- health ------------------------------------------------------------------------------------
+async def check_health(source_id: int) -> HealthResult:
+    """The adapter's health check within the source's timeout; a broken config is ``ok=False``."""
+    source = await get_source(source_id)
+    timeout = float(source.timeout_seconds)
+    try:
+        adapter = build_adapter(config_of(source))
+    except SecretUnreadable as error:
+        return HealthResult(False, str(error), None)
+    except AdapterError as error:
+        return HealthResult(False, f"invalid configuration: {error.message}", None)
+    except Exception as error:  # settings stored by hand that the adapter chokes on
+        return HealthResult(False, f"cannot build the adapter: {type(error).__name__}: {error}", None)
+    try:
+        return await asyncio.wait_for(adapter.health_check(), timeout)
+    except asyncio.TimeoutError:
+        return HealthResult(False, f"no answer within {timeout:g} s", None)
+    except Exception as error:  # an adapter breaking its promise never to raise
+        log.warning("health check of data source %s raised", source.name, exc_info=True)
+        return HealthResult(False, f"{type(error).__name__}: {error}", None)
+    finally:
+        with contextlib.suppress(Exception):
+            await adapter.aclose()
+
+
+# --- account mappings --------------------------------------------------------------------------
+async def list_accounts(source_id: int, query: AccountMappingQuery) -> dict[str, Any]:
+    source = await get_source(source_id)
+    qs = CustomerSourceAccount.filter(source_id=source.id).select_related("customer")
+    if query.customer_id is not None:
+        qs = qs.filter(customer_id=query.customer_id)
+    if query.q and query.q.strip():
+        word = query.q.strip()
+        qs = qs.filter(
+            Q(external_account__icontains=word) | Q(customer__customer_code__icontains=word)
+            | Q(customer__company_name__icontains=word)
+        )
+    page = await paginate(qs, query, sortable=("external_account", "customer_id", "created_at"), default_sort="external_account")
+    page["items"] = [mapping_fields(m) for m in page["items"]]
+    return page
+
+
+def mapping_fields(mapping: CustomerSourceAccount) -> dict[str, Any]:
+    customer = mapping.customer
+    return {
+        "id": mapping.id, "source_id": mapping.source_id, "customer_id": mapping.customer_id,
+        "customer_code": customer.customer_code, "company_name": customer.company_name,
+        "customer_status": getattr(customer.status, "value", customer.status),
+        "external_account": mapping.external_account, "created_at": mapping.created_at, "created_by": mapping.created_by,
+    }
+
+
+def _account_taken(source: DataSource, account: str, customer: Customer | None) -> Conflict:
+    holder = f"customer {customer.customer_code} ({customer.company_name})" if customer else "another customer"
+    message = f"account {account!r} of data source {source.name!r} is already mapped to {holder}"
+    details = [{"field": "external_account", "message": f"already mapped to {holder}"}]
+    return Conflict(message, code="account_taken", details=details)
+
+
+async def add_account(source_id: int, data: AccountMappingCreate) -> CustomerSourceAccount:
+    source = await get_source(source_id)
+    customer = await get_or_404(Customer, data.customer_id, "customer")
+    taken = await CustomerSourceAccount.filter(source_id=source.id, external_account=data.external_account).first()
+    if taken is not None:
+        holder = await Customer.with_deleted().get_or_none(id=taken.customer_id)
+        raise _account_taken(source, data.external_account, holder)
+    try:
+        mapping = await CustomerSourceAccount.create(
+            customer_id=customer.id, source_id=source.id, external_account=data.external_account
+        )
+    except IntegrityError:
+        raise _account_taken(source, data.external_account, None) from None
+    mapping.customer = customer
+    return mapping
+
+
+async def remove_account(source_id: int, mapping_id: int, reason: str = "") -> CustomerSourceAccount:
+    source = await get_source(source_id)
+    mapping = await get_or_404(
+        CustomerSourceAccount.filter(source_id=source.id).select_related("customer"), mapping_id, "account_mapping"
+    )
+    await mapping.soft_delete(reason)
+    return mapping
+
+
+# --- uploads -----------------------------------------------------------------------------------
+def upload_directory(source: DataSource) -> Path:
+    """Where a ``file`` source keeps its files: its ``directory`` setting, as the adapter reads it."""
+    settings = with_defaults(FILE_ADAPTER, dict(source.settings or {}), source.id)
+    return FileUsageAdapter(SourceConfig(source.name, FILE_ADAPTER, settings, {})).directory
+
+
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+def display_name(file_name: str | None) -> str:
+    """The uploaded file's own name, without any folder part or control characters."""
+    name = re.sub(r"[\x00-\x1f\x7f]", "", (file_name or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    return name[:255] or "usage.csv"
+
+
+def stored_name(file_name: str, content: bytes, now: dt.datetime) -> str:
+    """``20240501-083000-123456-1a2b3c-<name>.csv``: sortable, unique, never hidden, the suffix
+    told by content (the adapter reads ``.csv`` and ``.xlsx`` files only)."""
+    suffix = ".xlsx" if content.startswith(ZIP_MAGIC) else ".csv"
+    stem = Path(file_name).stem if "." in file_name else file_name
+    stem = _UNSAFE.sub("_", stem).strip("._-")[:60] or "usage"
+    return f"{now:%Y%m%d-%H%M%S-%f}-{random.token_hex(3)}-{stem}{suffix}"
+
+
+async def _prepare_directory(source: DataSource) -> None:
+    """Make a ``file`` source's directory at once, so its health is good before the first
+    upload; best effort: a directory that cannot be made is what the health check reports."""
+    if source.adapter != FILE_ADAPTER:
+        return
+    try:
+        await asyncio.to_thread(upload_directory(source).mkdir, parents=True, exist_ok=True)
+    except (OSError, AdapterError) as error:
+        log.warning("cannot make the upload directory of data source %s: %s", source.name, error)
+
+
+def _store(directory: Path, name: str, content: bytes) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / name
+    partial = directory / f".{name}.part"  # hidden: a pull reading the folder meanwhile skips it
+    partial.write_bytes(content)
+    os.replace(partial, target)
+    return target
+
+
+def normalise_days(rows: list[VendorUsage]) -> tuple[list[VendorUsage], list[dt.date]]:
+    """Rows with readable days (``2024-05-01``, ``2024/5/1``) given as ISO days, as the ``file``
+    adapter answers them; unreadable days stay as sent (they become anomalies)."""
+    out, days = [], []
+    for row in rows:
+        day = match_day(row.usage_day)
+        if day is None:
+            out.append(row)
+        else:
+            days.append(day)
+            out.append(VendorUsage(row.account, row.metric, day.isoformat(), row.quantity))
+    return out, days
+
+
+async def ingest_upload(source_id: int, content: bytes, file_name: str | None) -> TaskExecution:
+    """Store one CSV/.xlsx usage file for a ``file`` source and ingest its rows now.
+
+    The requested range is the file's first to last readable day that has happened; rows of
+    other days become ``day_outside_request`` anomalies. Raises :class:`FileRefused` (4xx,
+    nothing stored) for a file that cannot be read, lacks a column, or has no usable day.
+    """
+    source = await get_source(source_id)
+    if source.adapter != FILE_ADAPTER:
+        raise Conflict(
+            f"data source {source.name!r} reads {source.adapter}, not uploaded files: upload to a '{FILE_ADAPTER}' source",
+            code="not_a_file_source",
+        )
+    if not source.is_enabled:
+        raise Conflict(f"data source {source.name!r} is disabled: enable it before uploading", code="data_source_disabled")
+    name = display_name(file_name)
+    rows = await asyncio.to_thread(parse_usage_file, content, name)
+    if not rows:
+        raise FileRefused(f"{name}: the file has a header but no usage rows", code="no_rows")
+    rows, days = normalise_days(rows)
+    settings = get_settings()
+    now = dt.datetime.now(settings.tz)
+    days = [day for day in days if day <= now.date()]
+    if not days:
+        raise FileRefused(
+            f"{name}: no row has a usage day that can be read (YYYY-MM-DD or YYYY/M/D) and has already begun",
+            code="no_usage_day", details=[{"field": "usage_day", "message": "no readable past day in the file"}],
+        )
+    first_day, last_day = min(days), max(days)
+    try:
+        directory = upload_directory(source)
+    except AdapterError as error:  # settings edited by hand past the checks
+        raise Conflict(f"data source {source.name!r} is misconfigured: {error}", code="invalid_source_config") from None
+    try:
+        path = await asyncio.to_thread(_store, directory, stored_name(name, content, now), content)
+    except OSError as error:
+        log.error("cannot store an upload of data source %s in %s: %s", source.name, directory, error)
+        raise Conflict(
+            f"the upload directory of data source {source.name!r} cannot be written ({error.strerror or error})",
+            code="upload_directory_unwritable",
+        ) from None
+    parameters = {
+        "source": source.name, "file_name": name, "first_day": first_day.isoformat(), "last_day": last_day.isoformat(),
+        "stored_name": path.name,
+    }
+    try:
+        async with run_execution(UPLOAD_TASK, parameters, Trigger.MANUAL) as run:
+            await _ingest_file(source, rows, first_day, last_day, run, name)
+    except BaseException:
+        # nothing was written (one transaction): do not leave the file for the next pull either
+        path.unlink(missing_ok=True)
+        raise
+    return run.execution
+
+
+async def _ingest_file(
+    source: DataSource, rows: list[VendorUsage], first_day: dt.date, last_day: dt.date, run: ExecutionRun, name: str
+) -> None:
+    from opcms.usage.pull import USAGE_STATUSES
+
+    settings = get_settings()
+    accounts = dict(
+        await CustomerSourceAccount.filter(
+            source_id=source.id, customer__is_deleted=False, customer__status__in=list(USAGE_STATUSES)
+        ).values_list("external_account", "customer_id")
+    )
+    metrics = dict(await UsageMetric.filter(is_active=True).values_list("code", "id"))
+    # only the customers the file speaks of: their trailing window for the spike rule
+    customer_ids = sorted({accounts[row.account] for row in rows if row.account in accounts})
+    context = IngestContext(
+        source_id=source.id, accounts=accounts, metrics=metrics, spike_factor=settings.usage_spike_factor,
+        window=await SpikeWindow.load(source.id, customer_ids, first_day, last_day),
+        execution_id=run.execution.id, batch_rows=settings.usage_batch_rows,
+        has_anomalies=await UsageAnomaly.with_deleted().filter(source_id=source.id).exists(),
+    )
+    outcome = await ingest_rows(context, rows, (first_day, last_day))
+    run.count("received", outcome.received)
+    run.count("written", outcome.written)
+    run.count("anomalies", outcome.anomalies)
+    if outcome.honoured_reviews:
+        run.count("honoured_reviews", outcome.honoured_reviews)
+    run.log(
+        f"{source.name}: {name}: {outcome.received} rows for {first_day}…{last_day}, "
+        f"{outcome.written} written, {outcome.anomalies} held for review"
+        + (f" ({', '.join(f'{k} {n}' for k, n in sorted(outcome.kinds.items()))})" if outcome.kinds else "")
+    )
+    await record_audit(
+        AuditAction.IMPORT, "usage_upload", run.execution.id,
+        after={"source": source.name, "file_name": name, "days": [first_day.isoformat(), last_day.isoformat()],
+               **dict(run.counters)},
+        message="usage file upload",
     )

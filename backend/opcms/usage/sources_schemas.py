@@ -1,0 +1,135 @@
+"""Data source request and response shapes: sources, account mappings, health, uploads.
+
+Secrets travel in one direction only: a request may set them, no response carries them
+(``secret_names`` lists the keys that are set, never a value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
+from opcms.core.text import blank_to_none
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Printable = AfterValidator(_no_control_characters)
+SourceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
+SecretName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+SecretValue = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Remark = Annotated[Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None, BeforeValidator(blank_to_none)]
+Timeout = Annotated[int, Field(ge=1, le=600, description="seconds one vendor call may take")]
+ExternalAccount = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
+
+MAX_SECRETS = 32
+
+
+# --- data sources ------------------------------------------------------------------------------
+class DataSourceCreate(Schema):
+    name: SourceName
+    adapter: str = Field(min_length=1, max_length=32, description="a registered adapter: demo, file, http_json, …")
+    settings: dict[str, Any] = Field(default_factory=dict, description="the adapter's settings (checked by the adapter)")
+    secrets: dict[SecretName, SecretValue] = Field(
+        default_factory=dict, max_length=MAX_SECRETS, description="credentials, encrypted at rest, never answered"
+    )
+    is_enabled: bool = True
+    timeout_seconds: Timeout = 30
+    remark: Remark = None
+
+
+class DataSourceUpdate(Schema):
+    """Partial update: only the fields sent change.
+
+    ``settings`` replaces the settings as a whole; ``secrets`` is merged key by key: a key
+    with a value sets it, a key with ``null`` removes it, a key not sent is kept.
+    """
+
+    settings: dict[str, Any] | None = Field(default=None, description="the complete new settings")
+    secrets: dict[SecretName, SecretValue | None] | None = Field(
+        default=None, max_length=MAX_SECRETS, description="per key: a value replaces, null removes, absent keeps"
+    )
+    is_enabled: bool | None = None
+    timeout_seconds: Timeout | None = None
+    remark: Remark = None
+
+
+class DataSourceQuery(PageQuery):
+    q: str | None = Field(default=None, max_length=64, description="part of the name")
+    adapter: str | None = Field(default=None, max_length=32)
+    is_enabled: bool | None = None
+
+
+class DataSourcePublic(PublicSchema):
+    id: int
+    name: str
+    adapter: str
+    settings: dict[str, Any]
+    secret_names: list[str] = Field(description="the names of the secrets that are set (values are never answered)")
+    secrets_readable: bool = Field(description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY")
+    is_enabled: bool
+    timeout_seconds: int
+    remark: str | None
+    accounts: int = Field(description="live customer account mappings")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None
+    updated_by: str | None
+
+
+class DataSourcePage(Page[DataSourcePublic]):
+    pass
+
+
+class DeleteQuery(Schema):
+    reason: str = Field(default="", max_length=255)
+
+
+class HealthPublic(Schema):
+    ok: bool
+    detail: str
+    latency_ms: float | None
+
+
+# --- account mappings --------------------------------------------------------------------------
+class AccountMappingCreate(Schema):
+    customer_id: Id
+    external_account: ExternalAccount = Field(description="the account id the vendor uses for this customer")
+
+
+class AccountMappingQuery(PageQuery):
+    customer_id: Id | None = None
+    q: str | None = Field(default=None, max_length=64, description="part of the external account, customer code or name")
+
+
+class AccountMappingPublic(PublicSchema):
+    id: int
+    source_id: int
+    customer_id: int
+    customer_code: str
+    company_name: str
+    customer_status: str
+    external_account: str
+    created_at: dt.datetime
+    created_by: str | None
+
+
+class AccountMappingPage(Page[AccountMappingPublic]):
+    pass
+
+
+# --- uploads -----------------------------------------------------------------------------------
+class UsageUploadForm(Schema):
+    """multipart/form-data"""
+
+    file: bytes = Field(
+        json_schema_extra={"format": "binary"},
+        description="CSV (UTF-8 or GBK) or .xlsx with the columns account, metric, day, quantity",
+    )
