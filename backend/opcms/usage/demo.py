@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from opcms.customers.models import Customer, CustomerStatus
+from opcms.customers.models import Customer
 from opcms.jobs.models import Trigger
 from opcms.pricing import service as pricing
 from opcms.pricing.models import UsageMetric

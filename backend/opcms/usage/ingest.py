@@ -24,8 +24,11 @@ from tortoise.transactions import in_transaction
 
 from opcms.core.context import current_actor
 from opcms.core.models import utcnow
+from opcms.core.settings import get_settings
+from opcms.customers.models import CustomerStatus
+from opcms.pricing.models import UsageMetric
 from opcms.usage.adapters.contract import VendorUsage
-from opcms.usage.models import AnomalyKind, AnomalyStatus, UsageAnomaly, UsageRecord
+from opcms.usage.models import AnomalyKind, AnomalyStatus, CustomerSourceAccount, UsageAnomaly, UsageRecord
 from opcms.usage.store import CleanUsage, upsert_usage
 
 WINDOW_DAYS = 30
@@ -33,6 +36,8 @@ MIN_HISTORY_DAYS = 7
 MAX_QUANTITY = Decimal("1e16")
 QUANTUM = Decimal("0.0001")
 RESOLVED = (AnomalyStatus.ACCEPTED, AnomalyStatus.CORRECTED, AnomalyStatus.REJECTED)
+# customers whose usage is collected: not prospects, not closed (and not deleted)
+USAGE_STATUSES = (CustomerStatus.TRIAL, CustomerStatus.ACTIVE, CustomerStatus.SUSPENDED)
 
 
 def row_key(source_id: int, row: VendorUsage) -> str:
@@ -109,6 +114,31 @@ class IngestContext:
     batch_rows: int = 1000
     # False when the source has never had an anomaly: no need to look for earlier reviews
     has_anomalies: bool = True
+
+    @classmethod
+    async def for_source(cls, source_id: int, *, execution_id: int | None) -> "IngestContext":
+        """What a pull or an upload of this source needs: its mapped accounts, the active
+        metrics, the settings; the spike window is loaded per batch of customers."""
+        settings = get_settings()
+        return cls(
+            source_id=source_id,
+            accounts=await mapped_accounts(source_id),
+            metrics=dict(await UsageMetric.filter(is_active=True).values_list("code", "id")),
+            spike_factor=settings.usage_spike_factor,
+            window=SpikeWindow(),
+            execution_id=execution_id,
+            batch_rows=settings.usage_batch_rows,
+            has_anomalies=await UsageAnomaly.with_deleted().filter(source_id=source_id).exists(),
+        )
+
+
+async def mapped_accounts(source_id: int) -> dict[str, int]:
+    """Vendor account → customer id, for the customers whose usage is collected."""
+    return dict(
+        await CustomerSourceAccount.filter(
+            source_id=source_id, customer__is_deleted=False, customer__status__in=list(USAGE_STATUSES)
+        ).values_list("external_account", "customer_id")
+    )
 
 
 @dataclass

@@ -23,17 +23,13 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from opcms.core.audit import AuditAction, record_audit
 from opcms.core.errors import NotFound
 from opcms.core.settings import get_settings
-from opcms.customers.models import CustomerStatus
 from opcms.jobs.recorder import ExecutionRun
-from opcms.pricing.models import UsageMetric
 from opcms.usage.adapters import AdapterError, UsageAdapter, VendorUnavailable, VendorUsage, build_adapter
 from opcms.usage.ingest import IngestContext, SpikeWindow, ingest_rows
-from opcms.usage.models import CustomerSourceAccount, DataSource, UsageAnomaly
+from opcms.usage.models import DataSource
 from opcms.usage.sources import config_of
 
 TASK_NAME = "usage.pull_day"
-# customers whose usage is collected: not prospects, not closed, not deleted
-USAGE_STATUSES = (CustomerStatus.TRIAL, CustomerStatus.ACTIVE, CustomerStatus.SUSPENDED)
 MAX_BACKFILL_DAYS = 92
 
 
@@ -51,13 +47,12 @@ async def pull_usage(
     sources = await sources_query.order_by("name")
     if source_name and not sources:
         raise NotFound(f"no enabled data source {source_name!r}", code="data_source_not_found")
-    metrics = dict(await UsageMetric.filter(is_active=True).values_list("code", "id"))
     settings = get_settings()
     calls = asyncio.Semaphore(settings.usage_pull_concurrency)
     # SQLite has one connection: one writer at a time keeps its transactions apart
     writes = asyncio.Lock() if settings.is_sqlite else contextlib.nullcontext()
     for source in sources:
-        await _pull_source(source, first_day, last_day, metrics, run, calls, writes)
+        await _pull_source(source, first_day, last_day, run, calls, writes)
     run.count("sources", len(sources))
     await record_audit(
         AuditAction.IMPORT, "usage_pull", run.execution.id,
@@ -70,17 +65,12 @@ async def _pull_source(
     source: DataSource,
     first_day: dt.date,
     last_day: dt.date,
-    metrics: dict[str, int],
     run: ExecutionRun,
     calls: asyncio.Semaphore,
     writes: asyncio.Lock | contextlib.nullcontext,
 ) -> None:
-    settings = get_settings()
-    accounts = dict(
-        await CustomerSourceAccount.filter(
-            source_id=source.id, customer__is_deleted=False, customer__status__in=list(USAGE_STATUSES)
-        ).values_list("external_account", "customer_id")
-    )
+    context = await IngestContext.for_source(source.id, execution_id=run.execution.id)
+    accounts = context.accounts
     if not accounts:
         run.log(f"{source.name}: no mapped customer, nothing to pull")
         return
@@ -91,13 +81,8 @@ async def _pull_source(
         run.count("sources_failed")
         run.log(f"{source.name}: cannot start the adapter: {error}")
         return
-    context = IngestContext(
-        source_id=source.id, accounts=accounts, metrics=metrics, spike_factor=settings.usage_spike_factor,
-        window=SpikeWindow(), execution_id=run.execution.id, batch_rows=settings.usage_batch_rows,
-        has_anomalies=await UsageAnomaly.with_deleted().filter(source_id=source.id).exists(),
-    )
     names = sorted(accounts)
-    size = settings.usage_accounts_per_call
+    size = get_settings().usage_accounts_per_call
     chunks = [names[i:i + size] for i in range(0, len(names), size)]
     failures_before = run.counters["failed"]
     try:

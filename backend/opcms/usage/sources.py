@@ -37,7 +37,6 @@ from opcms.core.settings import get_settings
 from opcms.customers.models import Customer
 from opcms.jobs.models import TaskExecution, Trigger
 from opcms.jobs.recorder import ExecutionRun, run_execution
-from opcms.pricing.models import UsageMetric
 from opcms.usage.adapters import (
     AdapterConfigError,
     AdapterError,
@@ -51,7 +50,7 @@ from opcms.usage.adapters import (
 )
 from opcms.usage.adapters.file import FileUsageAdapter, match_day
 from opcms.usage.ingest import IngestContext, SpikeWindow, ingest_rows
-from opcms.usage.models import CustomerSourceAccount, DataSource, UsageAnomaly
+from opcms.usage.models import CustomerSourceAccount, DataSource
 from opcms.usage.sources_schemas import (
     AccountMappingCreate,
     AccountMappingQuery,
@@ -442,23 +441,10 @@ async def ingest_upload(source_id: int, content: bytes, file_name: str | None) -
 async def _ingest_file(
     source: DataSource, rows: list[VendorUsage], first_day: dt.date, last_day: dt.date, run: ExecutionRun, name: str
 ) -> None:
-    from opcms.usage.pull import USAGE_STATUSES
-
-    settings = get_settings()
-    accounts = dict(
-        await CustomerSourceAccount.filter(
-            source_id=source.id, customer__is_deleted=False, customer__status__in=list(USAGE_STATUSES)
-        ).values_list("external_account", "customer_id")
-    )
-    metrics = dict(await UsageMetric.filter(is_active=True).values_list("code", "id"))
+    context = await IngestContext.for_source(source.id, execution_id=run.execution.id)
     # only the customers the file speaks of: their trailing window for the spike rule
-    customer_ids = sorted({accounts[row.account] for row in rows if row.account in accounts})
-    context = IngestContext(
-        source_id=source.id, accounts=accounts, metrics=metrics, spike_factor=settings.usage_spike_factor,
-        window=await SpikeWindow.load(source.id, customer_ids, first_day, last_day),
-        execution_id=run.execution.id, batch_rows=settings.usage_batch_rows,
-        has_anomalies=await UsageAnomaly.with_deleted().filter(source_id=source.id).exists(),
-    )
+    customer_ids = sorted({context.accounts[row.account] for row in rows if row.account in context.accounts})
+    context.window = await SpikeWindow.load(source.id, customer_ids, first_day, last_day)
     outcome = await ingest_rows(context, rows, (first_day, last_day))
     run.count("received", outcome.received)
     run.count("written", outcome.written)
