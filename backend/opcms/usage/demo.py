@@ -17,7 +17,7 @@ from opcms.pricing import service as pricing
 from opcms.pricing.models import UsageMetric
 from opcms.pricing.schemas import PlanCreate, SubscriptionCreate, UsageMetricCreate
 from opcms.usage.models import CustomerSourceAccount, DataSource
-from opcms.usage.pull import USAGE_STATUSES
+from opcms.usage.ingest import USAGE_STATUSES
 from opcms.usage.service import run_pull, yesterday
 
 DEMO_SOURCE = "demo"
