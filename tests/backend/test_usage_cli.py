@@ -57,3 +57,21 @@ def test_price_prints_the_amount_and_breakdown_of_a_plan_document(tmp_path):
     # 10,000 × 0.01 + 2,345 × 0.008 = 100 + 18.76
     assert answer["amount"] == "118.76"
     assert [(line["tier"], line["quantity"]) for line in answer["breakdown"]] == [(1, "10000"), (2, "2345")]
+
+
+async def test_demo_pricing_and_usage_are_seeded_once_through_the_real_pipeline(db):
+    from opcms.core.context import acting_as, system_actor
+    from opcms.customers.demo import seed_customers
+    from opcms.customers.models import Customer
+    from opcms.pricing.models import Subscription
+    from opcms.usage.demo import seed_pricing_and_usage
+    from opcms.usage.ingest import USAGE_STATUSES
+
+    with acting_as(system_actor("seed-demo")):
+        await seed_customers(20)
+        assert await seed_pricing_and_usage(days=3) is True
+        assert await seed_pricing_and_usage(days=3) is False
+    with_usage = await Customer.filter(status__in=list(USAGE_STATUSES)).count()
+    assert with_usage > 0
+    assert await Subscription.all().count() == 2 * with_usage
+    assert await UsageRecord.all().count() == 2 * 3 * with_usage
