@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from tortoise.exceptions import IntegrityError, OperationalError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -48,11 +48,13 @@ async def pull_usage(
     if source_name and not sources:
         raise NotFound(f"no enabled data source {source_name!r}", code="data_source_not_found")
     settings = get_settings()
-    calls = asyncio.Semaphore(settings.usage_pull_concurrency)
-    # SQLite has one connection: one writer at a time keeps its transactions apart
-    writes = asyncio.Lock() if settings.is_sqlite else contextlib.nullcontext()
-    for source in sources:
-        await _pull_source(source, first_day, last_day, run, calls, writes)
+    pull = _Pull(
+        first_day, last_day, run,
+        calls=asyncio.Semaphore(settings.usage_pull_concurrency),
+        # SQLite has one connection: one writer at a time keeps its transactions apart
+        writes=asyncio.Lock() if settings.is_sqlite else contextlib.nullcontext(),
+    )
+    await asyncio.gather(*(pull.source(source) for source in sources))
     run.count("sources", len(sources))
     await record_audit(
         AuditAction.IMPORT, "usage_pull", run.execution.id,
@@ -61,76 +63,74 @@ async def pull_usage(
     )
 
 
-async def _pull_source(
-    source: DataSource,
-    first_day: dt.date,
-    last_day: dt.date,
-    run: ExecutionRun,
-    calls: asyncio.Semaphore,
-    writes: asyncio.Lock | contextlib.nullcontext,
-) -> None:
-    context = await IngestContext.for_source(source.id, execution_id=run.execution.id)
-    accounts = context.accounts
-    if not accounts:
-        run.log(f"{source.name}: no mapped customer, nothing to pull")
-        return
-    try:
-        adapter = build_adapter(config_of(source))
-    except AdapterError as error:
-        run.count("failed")
-        run.count("sources_failed")
-        run.log(f"{source.name}: cannot start the adapter: {error}")
-        return
-    names = sorted(accounts)
-    size = get_settings().usage_accounts_per_call
-    chunks = [names[i:i + size] for i in range(0, len(names), size)]
-    failures_before = run.counters["failed"]
-    try:
-        await asyncio.gather(*(
-            _pull_chunk(adapter, source, chunk, context, first_day, last_day, run, calls, writes) for chunk in chunks
-        ))
-    finally:
-        await adapter.aclose()
-    if run.counters["failed"] > failures_before:
-        run.count("sources_failed")
+@dataclass
+class _Pull:
+    """One pull's days, its execution, and the limits shared by all its sources' calls."""
 
+    first_day: dt.date
+    last_day: dt.date
+    run: ExecutionRun
+    calls: asyncio.Semaphore
+    writes: asyncio.Lock | contextlib.nullcontext
 
-async def _pull_chunk(
-    adapter: UsageAdapter,
-    source: DataSource,
-    chunk: list[str],
-    context: IngestContext,
-    first_day: dt.date,
-    last_day: dt.date,
-    run: ExecutionRun,
-    calls: asyncio.Semaphore,
-    writes: asyncio.Lock | contextlib.nullcontext,
-) -> None:
-    customer_ids = [context.accounts[a] for a in chunk]
-    # each chunk has its own trailing window (history of its customers only)
-    context = replace(context, window=await SpikeWindow.load(source.id, customer_ids, first_day, last_day))
-    for day in days_between(first_day, last_day):
-        run.count("processed")
+    async def source(self, source: DataSource) -> None:
+        run = self.run
+        context = await IngestContext.for_source(source.id, execution_id=run.execution.id)
+        if not context.accounts:
+            run.log(f"{source.name}: no mapped customer, nothing to pull")
+            return
         try:
-            rows = await fetch_with_retries(adapter, source.name, chunk, day, run, calls, float(source.timeout_seconds))
+            adapter = build_adapter(config_of(source))
         except AdapterError as error:
             run.count("failed")
-            run.log(f"{source.name} {day}: {len(chunk)} accounts failed: {type(error).__name__}: {error}")
-            continue
+            run.count("sources_failed")
+            run.log(f"{source.name}: cannot start the adapter: {error}")
+            return
+        names = sorted(context.accounts)
+        size = get_settings().usage_accounts_per_call
         try:
-            async with writes:
-                outcome = await ingest_rows(context, rows, (day, day))
-        except (IntegrityError, OperationalError) as error:
-            # e.g. another pull of the same day writing the same anomaly at the same moment:
-            # this chunk's transaction rolled back whole; a re-run of the day repairs it
-            run.count("failed")
-            run.log(f"{source.name} {day}: {len(chunk)} accounts not stored: {type(error).__name__}: {error}")
-            continue
-        run.count("succeeded")
-        run.count("records", outcome.received)
-        run.count("written", outcome.written)
-        run.count("anomalies", outcome.anomalies)
-        run.count("alerts", outcome.anomalies)
+            failures = await asyncio.gather(*(
+                self.chunk(adapter, source, names[i:i + size], context) for i in range(0, len(names), size)
+            ))
+        finally:
+            await adapter.aclose()
+        if any(failures):
+            run.count("sources_failed")
+
+    async def chunk(self, adapter: UsageAdapter, source: DataSource, accounts: list[str], context: IngestContext) -> int:
+        """Pull every day for these accounts; returns how many calls failed."""
+        run, failed = self.run, 0
+        customer_ids = [context.accounts[a] for a in accounts]
+        # each chunk has its own trailing window (history of its customers only)
+        window = await SpikeWindow.load(source.id, customer_ids, self.first_day, self.last_day)
+        context = replace(context, window=window)
+        for day in days_between(self.first_day, self.last_day):
+            run.count("processed")
+            try:
+                rows = await fetch_with_retries(
+                    adapter, source.name, accounts, day, run, self.calls, float(source.timeout_seconds)
+                )
+            except AdapterError as error:
+                run.count("failed")
+                failed += 1
+                run.log(f"{source.name} {day}: {len(accounts)} accounts failed: {type(error).__name__}: {error}")
+                continue
+            try:
+                async with self.writes:
+                    outcome = await ingest_rows(context, rows, (day, day))
+            except (IntegrityError, OperationalError) as error:
+                # e.g. another pull of the same day writing the same anomaly at the same moment:
+                # this chunk's transaction rolled back whole; a re-run of the day repairs it
+                run.count("failed")
+                failed += 1
+                run.log(f"{source.name} {day}: {len(accounts)} accounts not stored: {type(error).__name__}: {error}")
+                continue
+            run.count("succeeded")
+            run.count("records", outcome.received)
+            run.count("written", outcome.written)
+            run.count("anomalies", outcome.anomalies)
+            run.count("alerts", outcome.anomalies)
+        return failed
 
 
 def _retryable(error: BaseException) -> bool:
