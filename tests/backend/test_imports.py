@@ -350,16 +350,13 @@ async def test_a_rename_through_upsert_moves_the_uniqueness_key_with_it(db):
 
 
 async def test_a_big_file_when_the_queue_is_down_is_a_503_and_the_import_says_so(client, settings, monkeypatch):
-    from opcms.imports.tasks import run_import
-
-    def broker_down(*args, **kwargs):
-        raise ConnectionError("redis: connection refused")
+    from tests.backend.processes import celery_sends_to, free_port
 
     monkeypatch.setattr(settings, "import_sync_rows", 2)
-    monkeypatch.setattr(run_import, "delay", broker_down)
     token = (await session_for(await make_user("finance"))).access_token
-    response = await client.post("/api/v1/imports/customers", token=token,
-                                 files={"file": ("big.xlsx", workbook_bytes(customer_rows(5)))}, data={"mode": "create"})
+    with celery_sends_to(f"redis://127.0.0.1:{free_port()}/0"):  # a broker nobody answers at
+        response = await client.post("/api/v1/imports/customers", token=token,
+                                     files={"file": ("big.xlsx", workbook_bytes(customer_rows(5)))}, data={"mode": "create"})
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "queue_unavailable"
     [job] = await ImportJob.all()

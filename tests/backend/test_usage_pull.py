@@ -399,3 +399,15 @@ async def test_api_lists_and_reviews_anomalies_and_queues_pulls(client, vendor):
         done = await service.run_pull(DAY, DAY, execution_id=queued.json()["id"])
     shown = (await client.get(f"/api/v1/usage/pulls/{done.id}", token=operator)).json()
     assert shown["status"] == "success" and shown["counters"]["succeeded"] == 1
+
+
+async def test_a_pull_that_cannot_be_queued_is_a_503_and_a_failed_execution(client):
+    from tests.backend.processes import celery_sends_to, free_port
+
+    token = await token_for("finance")
+    with celery_sends_to(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
+        response = await client.post("/api/v1/usage/pulls", token=token, json={"day": str(DAY)})
+
+    assert response.status_code == 503 and response.json()["error"]["code"] == "queue_unavailable"
+    (execution,) = await TaskExecution.all()
+    assert execution.status == ExecutionStatus.FAILED and "could not be queued" in execution.error

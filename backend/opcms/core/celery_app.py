@@ -44,6 +44,12 @@ def celery_config(settings: Settings) -> dict:
         # crontab times are in `timezone` (the business time zone, DESIGN §1)
         "beat_schedule": BEAT_SCHEDULE,
         "worker_hijack_root_logger": False,
+        # a request that queues a job must not hang for long when Redis is down: give up on the
+        # result backend after a few quick tries (Celery's default is 20 tries, one a second),
+        # and the API answers 503
+        "result_backend_transport_options": {
+            "retry_policy": {"max_retries": 3, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        },
     }
     if settings.broker_url.startswith("filesystem"):
         folder = (settings.var_dir / "celery" / "broker").resolve()

@@ -70,3 +70,9 @@ class TooManyRequests(AppError):
     def __init__(self, message: str | None = None, *, retry_after: int, code: str | None = None):
         super().__init__(message, code=code, headers={"Retry-After": str(max(1, retry_after))})
         self.retry_after = retry_after
+
+
+class QueueUnavailable(AppError):
+    """The broker refused a job: nothing was queued (the caller records the failure)."""
+
+    status, code, message = 503, "queue_unavailable", "The job queue is unavailable; try again later"

@@ -29,7 +29,7 @@ from typing import Any
 
 
 from opcms.core.context import Actor, acting_as, current_actor, current_client_ip, current_request_id
-from opcms.core.errors import AppError, ValidationFailed
+from opcms.core.errors import AppError, QueueUnavailable, ValidationFailed
 from opcms.core.excel import FileRefused, inspect_xlsx
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.settings import get_settings
@@ -102,10 +102,6 @@ async def submit(data: bytes, file_name: str | None, mode: Any, *, background: b
     finally:
         if sheet is not None:
             sheet.close()
-
-
-class QueueUnavailable(AppError):
-    status, code, message = 503, "queue_unavailable", "The job queue is unavailable; try again later"
 
 
 async def _dispatch(job: ImportJob) -> None:

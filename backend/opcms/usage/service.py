@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
-from opcms.core.errors import ValidationFailed
+from opcms.core.errors import QueueUnavailable, ValidationFailed
 from opcms.core.settings import get_settings
-from opcms.jobs.models import TaskExecution, Trigger
+from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 from opcms.jobs.recorder import create_execution, run_execution
 from opcms.usage.pull import MAX_BACKFILL_DAYS, TASK_NAME, pull_usage
 
@@ -57,5 +58,11 @@ async def request_pull(first_day: dt.date, last_day: dt.date, source_name: str |
     execution = await create_execution(TASK_NAME, pull_parameters(first_day, last_day, source_name), Trigger.MANUAL)
     from opcms.usage.tasks import pull_day
 
-    pull_day.delay(first_day.isoformat(), last_day.isoformat(), source_name, execution.id)
+    try:
+        # the producer talks to the broker synchronously: keep it off the event loop
+        await asyncio.to_thread(pull_day.delay, first_day.isoformat(), last_day.isoformat(), source_name, execution.id)
+    except Exception as error:  # the broker is down: the execution says so, the caller gets a 503
+        execution.status, execution.error = ExecutionStatus.FAILED, f"could not be queued: {error}"[:4000]
+        await execution.save(update_fields=["status", "error"])
+        raise QueueUnavailable() from None
     return execution
