@@ -42,3 +42,26 @@ async def test_the_docs_ui_is_served_without_a_cdn(client):
     for asset in assets:
         served = await client.get(asset)
         assert served.status_code == 200 and len(served.content) > 1000, asset
+
+
+async def test_no_field_of_the_api_is_a_json_number_money_and_quantities_travel_as_strings(client):
+    spec = (await client.get("/docs/openapi.json")).json()
+
+    def numbers(schema: dict, where: str):
+        if schema.get("type") == "number":
+            yield where
+        for key in ("anyOf", "oneOf", "allOf"):
+            for n, option in enumerate(schema.get(key, [])):
+                yield from numbers(option, where)
+        if "items" in schema:
+            yield from numbers(schema["items"], f"{where}[]")
+        for name, prop in schema.get("properties", {}).items():
+            yield from numbers(prop, f"{where}.{name}")
+
+    found = [w for name, schema in spec["components"]["schemas"].items() for w in numbers(schema, name)]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                found += list(numbers(parameter.get("schema", {}), f"{method.upper()} {path} ?{parameter['name']}"))
+    # measurements that are not money nor quantities may be numbers
+    assert [w for w in found if w not in {"HealthPublic.latency_ms"}] == []

@@ -39,3 +39,8 @@ UnitPrice = Annotated[
     Field(ge=0, max_digits=18, decimal_places=6),
     WithJsonSchema({"type": "string", "pattern": UNIT_PRICE_PATTERN, "example": "0.010000"}),
 ]
+# A quantity as a vendor reported it, which may be negative (a held usage anomaly): answers only.
+SignedQuantity = Annotated[
+    Decimal,
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,16}(\.\d{1,4})?$", "example": "-3"}),
+]

@@ -8,7 +8,7 @@ from opcms.core.pagination import paginate
 from opcms.jobs.models import TaskExecution
 from opcms.usage.models import UsageAnomaly, UsageRecord
 from opcms.usage.pull import TASK_NAME
-from opcms.usage.schemas import AnomalyQuery, PullQuery, UsageRecordQuery
+from opcms.usage.schemas import AnomalyQuery, PullQuery, UsageRecordPublic, UsageRecordQuery
 
 PULL_TASKS = (TASK_NAME, "usage.upload")
 
@@ -28,8 +28,11 @@ async def list_records(query: UsageRecordQuery) -> dict[str, Any]:
     if query.late is not None:
         qs = qs.filter(is_late=query.late)
     page = await paginate(qs, query, sortable=("usage_day", "quantity", "customer_id", "updated_at"), default_sort="-usage_day")
-    for record in page["items"]:
-        record.metric_code = record.metric.code
+    # the metric travels as its code (the row's `metric` is the related object)
+    page["items"] = [
+        {**{name: getattr(r, name) for name in UsageRecordPublic.model_fields if name != "metric"}, "metric": r.metric.code}
+        for r in page["items"]
+    ]
     return page
 
 

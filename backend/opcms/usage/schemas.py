@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, model_validator
 
-from opcms.core.money import Quantity
+from opcms.core.money import Quantity, SignedQuantity
 from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
 from opcms.jobs.models import ExecutionStatus, Trigger
 from opcms.usage.models import AnomalyKind, AnomalyStatus
@@ -39,10 +38,10 @@ class UsageRecordPublic(PublicSchema):
     id: int
     customer_id: int
     metric_id: int
-    metric: str = Field(validation_alias="metric_code", description="metric code")
+    metric: str = Field(description="metric code")
     usage_day: dt.date
     source_id: int
-    quantity: Decimal
+    quantity: Quantity
     is_late: bool
     late_at: dt.datetime | None
     anomaly_id: int | None
@@ -81,9 +80,9 @@ class AnomalyPublic(PublicSchema):
     customer_id: int | None
     metric_id: int | None
     usage_day: dt.date | None
-    quantity: Decimal | None
+    quantity: SignedQuantity | None
     detail: str
-    corrected_quantity: Decimal | None
+    corrected_quantity: Quantity | None
     resolution_reason: str | None
     resolved_by: str | None
     resolved_at: dt.datetime | None
