@@ -8,6 +8,7 @@ the variable (see :func:`get_settings`).
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from decimal import Decimal
 import zoneinfo
 from functools import cached_property, lru_cache
@@ -180,6 +181,14 @@ def get_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise SettingsError(describe_error(error)) from None
+
+
+def business_today() -> date:
+    """Today in the business time zone (DESIGN §1: periods, due dates and "yesterday" are
+    computed in it), whatever the server's own zone."""
+    import datetime as dt
+
+    return dt.datetime.now(get_settings().tz).date()
 
 
 def reset_settings() -> None:

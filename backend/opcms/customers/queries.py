@@ -9,13 +9,9 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from opcms.core.pagination import paginate
-from opcms.core.settings import get_settings
+from opcms.core.settings import business_today
 from opcms.customers.models import Customer
 from opcms.customers.schemas import SORTABLE, CustomerListQuery
-
-
-def business_today() -> dt.date:
-    return dt.datetime.now(get_settings().tz).date()
 
 
 def filtered(query: CustomerListQuery, *, deleted: bool = False) -> QuerySet:

@@ -22,7 +22,7 @@ from opcms.pricing.schemas import (
     UsageMetricListQuery,
     VersionPublic,
 )
-from opcms.pricing.service import business_today
+from opcms.core.settings import business_today
 
 
 async def list_metrics(query: UsageMetricListQuery) -> dict[str, Any]:

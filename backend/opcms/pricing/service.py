@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 from opcms.core.errors import Conflict, NotFound, ValidationFailed
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.schemas import MAX_ID
-from opcms.core.settings import get_settings
+from opcms.core.settings import business_today
 from opcms.customers.models import Customer
 from opcms.pricing import engine
 from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
@@ -36,10 +36,6 @@ from opcms.pricing.schemas import (
     VersionCreate,
     plan_terms_values,
 )
-
-
-def business_today() -> dt.date:
-    return dt.datetime.now(get_settings().tz).date()
 
 
 def _nothing_to_change() -> ValidationFailed:

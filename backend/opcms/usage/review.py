@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, NotFound, ValidationFailed
 from opcms.core.models import utcnow
+from opcms.core.settings import business_today
 from opcms.pricing.models import UsageMetric
 from opcms.usage.models import AnomalyKind, AnomalyStatus, CustomerSourceAccount, UsageAnomaly
 from opcms.usage.store import CleanUsage, upsert_usage
@@ -105,6 +106,8 @@ async def _billable(anomaly: UsageAnomaly, action: ReviewAction, quantity: Decim
         metric_id = anomaly.metric_id = metric.id
     if anomaly.usage_day is None:
         raise ValidationFailed.field("ids", f"anomaly {anomaly.id}: day {anomaly.raw_day!r} is not a date; reject it")
+    if anomaly.usage_day > business_today():
+        raise ValidationFailed.field("ids", f"anomaly {anomaly.id}: {anomaly.usage_day} has not happened yet; reject it")
     if action == ReviewAction.CORRECT:
         assert quantity is not None
         billed = quantity

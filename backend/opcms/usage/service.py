@@ -6,25 +6,21 @@ import asyncio
 import datetime as dt
 
 from opcms.core.errors import QueueUnavailable, ValidationFailed
-from opcms.core.settings import get_settings
+from opcms.core.settings import business_today
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 from opcms.jobs.recorder import create_execution, run_execution
 from opcms.usage.pull import MAX_BACKFILL_DAYS, TASK_NAME, pull_usage
 
 
-def today() -> dt.date:
-    return dt.datetime.now(get_settings().tz).date()
-
-
 def yesterday() -> dt.date:
     """'Yesterday' in the business time zone (DESIGN §1), whatever the server's zone."""
-    return today() - dt.timedelta(days=1)
+    return business_today() - dt.timedelta(days=1)
 
 
 def check_days(first_day: dt.date, last_day: dt.date) -> None:
     if last_day < first_day:
         raise ValidationFailed.field("last_day", "must not be before first_day")
-    if last_day > today():
+    if last_day > business_today():
         raise ValidationFailed.field("last_day", "usage of a day that has not happened cannot be pulled")
     if (last_day - first_day).days + 1 > MAX_BACKFILL_DAYS:
         raise ValidationFailed.field("last_day", f"a back-fill covers at most {MAX_BACKFILL_DAYS} days")
