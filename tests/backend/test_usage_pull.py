@@ -411,3 +411,21 @@ async def test_a_pull_that_cannot_be_queued_is_a_503_and_a_failed_execution(clie
     assert response.status_code == 503 and response.json()["error"]["code"] == "queue_unavailable"
     (execution,) = await TaskExecution.all()
     assert execution.status == ExecutionStatus.FAILED and "could not be queued" in execution.error
+
+
+async def test_usage_dated_in_the_future_cannot_be_accepted(db, vendor):
+    from opcms.core.errors import ValidationFailed
+    from opcms.core.settings import business_today
+
+    await given_metrics()
+    source = await given_source(vendor)
+    await given_mapped_customer(source, "acct-a")
+    vendor.filter_keys = {"account": "-", "day": "-"}
+    vendor.records = [usage("acct-a", 5, day=business_today() + dt.timedelta(days=1))]
+    await pull()
+    (anomaly,) = await UsageAnomaly.all()
+    assert anomaly.kind == AnomalyKind.DAY_OUTSIDE_REQUEST
+
+    with acting_as(system_actor("operator-test")), pytest.raises(ValidationFailed, match="has not happened"):
+        await review([anomaly.id], ReviewAction.ACCEPT)
+    assert await UsageRecord.all().count() == 0
