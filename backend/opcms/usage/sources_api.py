@@ -11,7 +11,7 @@ from sanic_ext.extensions.openapi.definitions import RequestBody
 from opcms.core.errors import ValidationFailed
 from opcms.core.http import endpoint, schema_ref
 from opcms.core.schemas import ErrorResponse, dump
-from opcms.usage import sources
+from opcms.usage import sources, uploads
 from opcms.usage.schemas import ExecutionPublic
 from opcms.usage.sources_schemas import (
     AccountMappingCreate,
@@ -126,5 +126,5 @@ async def upload_usage_file(request: Request, source_id: int) -> HTTPResponse:
     upload = request.files.get("file") if request.files else None
     if upload is None:
         raise ValidationFailed.field("file", "upload a CSV or .xlsx file in the multipart field 'file'")
-    execution = await sources.ingest_upload(source_id, upload.body, upload.name)
+    execution = await uploads.ingest_upload(source_id, upload.body, upload.name)
     return json(dump(ExecutionPublic.model_validate(execution)), status=201)
