@@ -8,9 +8,10 @@ from opcms.core.pagination import paginate
 from opcms.jobs.models import TaskExecution
 from opcms.usage.models import UsageAnomaly, UsageRecord
 from opcms.usage.pull import TASK_NAME
+from opcms.usage.uploads import UPLOAD_TASK
 from opcms.usage.schemas import AnomalyQuery, PullQuery, UsageRecordPublic, UsageRecordQuery
 
-PULL_TASKS = (TASK_NAME, "usage.upload")
+PULL_TASKS = (TASK_NAME, UPLOAD_TASK)
 
 
 async def list_records(query: UsageRecordQuery) -> dict[str, Any]:

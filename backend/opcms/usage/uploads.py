@@ -3,7 +3,6 @@ refused file stores nothing), kept in the source's directory (where the ``file``
 pulls read it later), and ingested at once as one ``usage.upload`` task execution.
 """
 
-
 from __future__ import annotations
 
 import asyncio
@@ -14,22 +13,16 @@ import re
 import secrets as random
 from pathlib import Path
 
-
 from opcms.core.audit import AuditAction, record_audit
 from opcms.core.errors import Conflict
 from opcms.core.excel import ZIP_MAGIC, FileRefused
 from opcms.core.settings import get_settings
 from opcms.jobs.models import TaskExecution, Trigger
 from opcms.jobs.recorder import ExecutionRun, run_execution
-from opcms.usage.adapters import (
-    AdapterError,
-    VendorUsage,
-    parse_usage_file,
-)
+from opcms.usage.adapters import AdapterError, VendorUsage, parse_usage_file
 from opcms.usage.adapters.file import match_day
 from opcms.usage.ingest import IngestContext, SpikeWindow, ingest_rows
 from opcms.usage.models import DataSource
-
 from opcms.usage.sources import FILE_ADAPTER, get_source, upload_directory
 
 log = logging.getLogger("opcms.usage")
@@ -37,7 +30,6 @@ log = logging.getLogger("opcms.usage")
 UPLOAD_TASK = "usage.upload"
 
 
-# --- uploads -----------------------------------------------------------------------------------
 _UNSAFE = re.compile(r"[^\w.\-]+")
 
 
