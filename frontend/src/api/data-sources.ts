@@ -1,0 +1,191 @@
+/**
+ * Data sources (`/data-sources…`): vendor adapters and their settings, customer account
+ * mappings, health checks and usage file uploads.
+ *
+ * The types mirror the backend's OpenAPI schemas of the same names
+ * (backend/opcms/usage/sources_schemas.py). Secrets go one way only: a request may set them, no
+ * answer carries them (`secret_names` lists the keys that are set, never a value).
+ */
+import type { AxiosProgressEvent } from 'axios';
+import http from './http';
+import type { IsoDateTime, Page } from './customers';
+import { cleanParams, type PageParams } from './pricing';
+import type { ExecutionPublic } from './usage';
+
+/** The built-in adapters (backend `usage/adapters`); others may be registered there. */
+export const BUILTIN_ADAPTERS = ['demo', 'file', 'http_json'] as const;
+/** `MAX_SECRETS` of the backend. */
+export const MAX_SECRETS = 32;
+
+/** Schema `DataSourcePublic`. */
+export interface DataSourcePublic {
+  id: number;
+  name: string;
+  adapter: string;
+  settings: Record<string, unknown>;
+  /** the names of the secrets that are set (values are never answered) */
+  secret_names: string[];
+  /** false when the stored secrets were encrypted under another OPCMS_SECRET_KEY */
+  secrets_readable: boolean;
+  is_enabled: boolean;
+  timeout_seconds: number;
+  remark: string | null;
+  /** live customer account mappings */
+  accounts: number;
+  created_at: IsoDateTime;
+  updated_at: IsoDateTime;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+/** Schema `DataSourcePage`. */
+export type DataSourcePage = Page<DataSourcePublic>;
+
+/** Schema `DataSourceCreate`. */
+export interface DataSourceCreate {
+  name: string;
+  /** a registered adapter: demo, file, http_json, … */
+  adapter: string;
+  /** the adapter's settings (checked by the adapter) */
+  settings?: Record<string, unknown>;
+  /** credentials, encrypted at rest, never answered */
+  secrets?: Record<string, string>;
+  is_enabled?: boolean;
+  /** 1..600 seconds one vendor call may take */
+  timeout_seconds?: number;
+  remark?: string | null;
+}
+
+/**
+ * Schema `DataSourceUpdate`: only the fields sent change. `settings` replaces the settings as a
+ * whole; `secrets` is merged key by key (a value sets it, null removes it, an absent key is kept).
+ */
+export interface DataSourceUpdate {
+  settings?: Record<string, unknown> | null;
+  secrets?: Record<string, string | null> | null;
+  is_enabled?: boolean | null;
+  timeout_seconds?: number | null;
+  remark?: string | null;
+}
+
+export interface DataSourceListParams extends PageParams {
+  /** part of the name */
+  q?: string | null;
+  adapter?: string | null;
+  is_enabled?: boolean | null;
+}
+
+/** Schema `HealthPublic`. */
+export interface HealthPublic {
+  ok: boolean;
+  detail: string;
+  latency_ms: number | null;
+}
+
+/** Schema `AccountMappingPublic`. */
+export interface AccountMappingPublic {
+  id: number;
+  source_id: number;
+  customer_id: number;
+  customer_code: string;
+  company_name: string;
+  customer_status: string;
+  external_account: string;
+  created_at: IsoDateTime;
+  created_by: string | null;
+}
+
+/** Schema `AccountMappingPage`. */
+export type AccountMappingPage = Page<AccountMappingPublic>;
+
+/** Schema `AccountMappingCreate`. */
+export interface AccountMappingCreate {
+  customer_id: number;
+  /** the account id the vendor uses for this customer */
+  external_account: string;
+}
+
+export interface AccountMappingListParams extends PageParams {
+  customer_id?: number | null;
+  /** part of the external account, customer code or name */
+  q?: string | null;
+}
+
+function reasonParams(reason?: string): { reason: string } | undefined {
+  const trimmed = reason?.trim();
+  return trimmed ? { reason: trimmed } : undefined;
+}
+
+export async function listDataSources(params: DataSourceListParams = {}): Promise<DataSourcePage> {
+  const { data } = await http.get<DataSourcePage>('/data-sources', { params: cleanParams(params) });
+  return data;
+}
+
+export async function getDataSource(id: number): Promise<DataSourcePublic> {
+  const { data } = await http.get<DataSourcePublic>(`/data-sources/${id}`);
+  return data;
+}
+
+/** 422 naming the field when the adapter refuses the settings or secrets. */
+export async function createDataSource(body: DataSourceCreate): Promise<DataSourcePublic> {
+  const { data } = await http.post<DataSourcePublic>('/data-sources', body);
+  return data;
+}
+
+export async function updateDataSource(id: number, body: DataSourceUpdate): Promise<DataSourcePublic> {
+  const { data } = await http.patch<DataSourcePublic>(`/data-sources/${id}`, body);
+  return data;
+}
+
+/** Soft delete; 409 while customer accounts are mapped to it. */
+export async function deleteDataSource(id: number, reason?: string): Promise<DataSourcePublic> {
+  const { data } = await http.delete<DataSourcePublic>(`/data-sources/${id}`, { params: reasonParams(reason) });
+  return data;
+}
+
+/** Asks the vendor whether it answers (a broken config is `ok: false`, not an error). */
+export async function checkDataSourceHealth(id: number): Promise<HealthPublic> {
+  const { data } = await http.get<HealthPublic>(`/data-sources/${id}/health`, { timeout: 660_000 });
+  return data;
+}
+
+export async function listSourceAccounts(sourceId: number, params: AccountMappingListParams = {}): Promise<AccountMappingPage> {
+  const { data } = await http.get<AccountMappingPage>(`/data-sources/${sourceId}/accounts`, { params: cleanParams(params) });
+  return data;
+}
+
+/** 409 naming the customer that already has the account. */
+export async function addSourceAccount(sourceId: number, body: AccountMappingCreate): Promise<AccountMappingPublic> {
+  const { data } = await http.post<AccountMappingPublic>(`/data-sources/${sourceId}/accounts`, {
+    customer_id: body.customer_id,
+    external_account: body.external_account.trim(),
+  });
+  return data;
+}
+
+export async function removeSourceAccount(sourceId: number, mappingId: number, reason?: string): Promise<AccountMappingPublic> {
+  const { data } = await http.delete<AccountMappingPublic>(`/data-sources/${sourceId}/accounts/${mappingId}`, {
+    params: reasonParams(reason),
+  });
+  return data;
+}
+
+/**
+ * Uploads a usage file (CSV or .xlsx: account, metric, day, quantity) to a `file` source; it is
+ * ingested at once and answered as one `usage.upload` execution (201).
+ */
+export async function uploadUsageFile(
+  sourceId: number,
+  file: Blob,
+  options: { fileName?: string; onUploadProgress?: (percent: number) => void } = {},
+): Promise<ExecutionPublic> {
+  const form = new FormData();
+  form.append('file', file, options.fileName ?? (file instanceof File ? file.name : 'usage.csv'));
+  const { data } = await http.post<ExecutionPublic>(`/data-sources/${sourceId}/uploads`, form, {
+    timeout: 300_000,
+    onUploadProgress: (event: AxiosProgressEvent) => {
+      if (options.onUploadProgress && event.total) options.onUploadProgress(Math.round((event.loaded / event.total) * 100));
+    },
+  });
+  return data;
+}

@@ -1,0 +1,395 @@
+/**
+ * Pricing (`/usage-metrics`, `/pricing-plans…`, `/subscriptions…`, `/pricing/preview`).
+ *
+ * The types mirror the backend's OpenAPI schemas of the same names (backend/opcms/pricing/schemas.py
+ * and the plan document in backend/opcms/pricing/plan.py). Money, unit prices, quantities and
+ * percentages travel as decimal strings ("0.010000", "10000", "12.50") and stay strings here: none
+ * of them is ever turned into a JS number.
+ */
+import http from './http';
+import type { IsoDate, IsoDateTime, Page } from './customers';
+
+/** A decimal as the API sends it: an amount ("118.76"), a unit price ("0.010000") or a quantity ("10000"). */
+export type Decimal = string;
+
+export type PricingMode = 'per_unit' | 'graduated' | 'volume' | 'package';
+export const PRICING_MODES: readonly PricingMode[] = ['per_unit', 'graduated', 'volume', 'package'];
+/** The modes priced by tiers. */
+export const TIERED_MODES: readonly PricingMode[] = ['graduated', 'volume'];
+/** `MAX_TIERS` of the backend's plan document. */
+export const MAX_TIERS = 20;
+
+// --- usage metrics ---------------------------------------------------------------------------------
+/** Schema `UsageMetricPublic`. */
+export interface UsageMetricPublic {
+  id: number;
+  code: string;
+  name: string;
+  unit: string;
+  is_active: boolean;
+  created_at: IsoDateTime;
+  updated_at: IsoDateTime;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+/** Schema `UsageMetricPage`. */
+export type UsageMetricPage = Page<UsageMetricPublic>;
+
+/** Schema `UsageMetricCreate`: `code` is `^[a-z][a-z0-9_]{0,31}$`. */
+export interface UsageMetricCreate {
+  code: string;
+  name: string;
+  unit: string;
+}
+
+/** Schema `UsageMetricUpdate`. */
+export interface UsageMetricUpdate {
+  name?: string | null;
+  unit?: string | null;
+  /** false retires the metric: no new plans or subscriptions */
+  is_active?: boolean | null;
+}
+
+export interface PageParams {
+  page?: number;
+  /** ≤ 200 */
+  page_size?: number;
+  sort?: string | null;
+}
+
+export interface UsageMetricListParams extends PageParams {
+  /** part of the code or name */
+  q?: string | null;
+  is_active?: boolean | null;
+}
+
+// --- plans and versions ------------------------------------------------------------------------------
+/** Schema `Tier`: covers quantities in (previous up_to, up_to]. */
+export interface Tier {
+  /** inclusive upper bound; null for the last, open-ended tier */
+  up_to: Decimal | null;
+  unit_price: Decimal;
+  /** charged once when the tier is reached */
+  flat_fee?: Decimal;
+}
+
+/** Schema `PlanTerms`: the plan document without its metric (the body of a version). */
+export interface PlanTerms {
+  mode: PricingMode;
+  /** per_unit only */
+  unit_price?: Decimal | null;
+  /** graduated and volume only */
+  tiers?: Tier[] | null;
+  /** package only: units per package, > 0 */
+  package_size?: Decimal | null;
+  /** package only */
+  package_price?: Decimal | null;
+  monthly_fee?: Decimal;
+  included_quantity?: Decimal;
+  minimum_amount?: Decimal;
+}
+
+/** Schema `PlanDocument` (DESIGN §5). */
+export interface PlanDocument extends PlanTerms {
+  metric: string;
+}
+
+/** Schema `PlanCreate`: a new plan and its version 1. */
+export interface PlanCreate extends PlanDocument {
+  code: string;
+  name: string;
+  description?: string | null;
+  /** first day of version 1; default today (Asia/Shanghai) */
+  effective_from?: IsoDate | null;
+}
+
+/** Schema `PlanUpdate`: names only (the terms change through a new version). */
+export interface PlanUpdate {
+  name?: string | null;
+  description?: string | null;
+}
+
+/** Schema `VersionCreate`. */
+export interface VersionCreate extends PlanTerms {
+  metric?: string | null;
+  /** default today (Asia/Shanghai) */
+  effective_from?: IsoDate | null;
+}
+
+/** Schema `VersionPublic`. */
+export interface VersionPublic {
+  id: number;
+  version: number;
+  effective_from: IsoDate;
+  mode: PricingMode;
+  unit_price: Decimal | null;
+  tiers: Tier[];
+  package_size: Decimal | null;
+  package_price: Decimal | null;
+  monthly_fee: Decimal;
+  included_quantity: Decimal;
+  minimum_amount: Decimal;
+  /** set when an invoice first used this version: it is frozen */
+  billed_at: IsoDateTime | null;
+  created_at: IsoDateTime;
+  updated_at: IsoDateTime;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+/** Schema `VersionList`. */
+export interface VersionList {
+  items: VersionPublic[];
+}
+
+/** Schema `PlanPublic`. */
+export interface PlanPublic {
+  id: number;
+  code: string;
+  name: string;
+  /** the metric's code */
+  metric: string;
+  metric_id: number;
+  metric_name: string;
+  unit: string;
+  currency: string;
+  description: string | null;
+  /** the version in force today (Asia/Shanghai) */
+  current_version: VersionPublic | null;
+  /** the version that starts last */
+  latest_version: VersionPublic | null;
+  created_at: IsoDateTime;
+  updated_at: IsoDateTime;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+/** Schema `PlanPage`. */
+export type PlanPage = Page<PlanPublic>;
+
+/** Schema `PlanDetail`. */
+export interface PlanDetail extends PlanPublic {
+  /** all versions, by effective_from */
+  versions: VersionPublic[];
+}
+
+export interface PlanListParams extends PageParams {
+  /** metric code */
+  metric?: string | null;
+  /** part of the code or name */
+  q?: string | null;
+}
+
+// --- subscriptions -----------------------------------------------------------------------------------
+/** Schema `SubscriptionCreate`. */
+export interface SubscriptionCreate {
+  customer_id: number;
+  /** the metric is the plan's */
+  plan_id: number;
+  effective_from: IsoDate;
+  /** last day, inclusive; null = open-ended */
+  effective_to?: IsoDate | null;
+  /** 0..100, two decimals, e.g. "10.00" */
+  discount_percent?: Decimal;
+  remark?: string | null;
+}
+
+/** Schema `SubscriptionUpdate`: only the fields sent change. */
+export interface SubscriptionUpdate {
+  effective_to?: IsoDate | null;
+  discount_percent?: Decimal;
+  remark?: string | null;
+}
+
+/** Schema `SubscriptionPublic`. */
+export interface SubscriptionPublic {
+  id: number;
+  customer_id: number;
+  customer_code: string;
+  company_name: string;
+  /** the metric's code */
+  metric: string;
+  metric_id: number;
+  plan_id: number;
+  plan_code: string;
+  plan_name: string;
+  effective_from: IsoDate;
+  effective_to: IsoDate | null;
+  discount_percent: Decimal;
+  remark: string | null;
+  created_at: IsoDateTime;
+  updated_at: IsoDateTime;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+/** Schema `SubscriptionPage`. */
+export type SubscriptionPage = Page<SubscriptionPublic>;
+
+export interface SubscriptionListParams extends PageParams {
+  customer_id?: number | null;
+  /** metric code */
+  metric?: string | null;
+  plan_id?: number | null;
+  /** subscriptions in force on this day */
+  active_on?: IsoDate | null;
+}
+
+// --- preview -------------------------------------------------------------------------------------------
+/** Schema `PreviewRequest`: exactly one of `plan` and `plan_id`. */
+export interface PreviewRequest {
+  plan?: PlanDocument | null;
+  plan_id?: number | null;
+  /** with plan_id: the day whose version prices; default today */
+  on?: IsoDate | null;
+  quantity: Decimal;
+  /** prorate the monthly fee and minimum: days subscribed (1..31, with days_in_period) */
+  days_active?: number | null;
+  days_in_period?: number | null;
+  discount_percent?: Decimal;
+}
+
+/** Schema `TierChargePublic`: one breakdown line. */
+export interface TierChargePublic {
+  tier: number;
+  /** exclusive lower bound of the tier */
+  from: Decimal;
+  up_to: Decimal | null;
+  quantity: Decimal;
+  unit_price: Decimal;
+  flat_fee: Decimal;
+  amount: Decimal;
+  /** package mode: packages charged */
+  packages?: Decimal | null;
+}
+
+/** Schema `PreviewResponse`: `amount` is the line rounded once to 0.01 half up. */
+export interface PreviewResponse {
+  amount: Decimal;
+  quantity: Decimal;
+  billed_quantity: Decimal;
+  included_quantity: Decimal;
+  usage_amount: Decimal;
+  monthly_fee: Decimal;
+  minimum_amount: Decimal;
+  minimum_top_up: Decimal;
+  discount_percent: Decimal;
+  discount: Decimal;
+  proration: { days_active: number; days_in_period: number } | null;
+  breakdown: TierChargePublic[];
+  plan_id?: number | null;
+  plan_version?: number | null;
+  plan_version_id?: number | null;
+}
+
+// --- helpers --------------------------------------------------------------------------------------------
+/**
+ * Query parameters for the backend, which refuses unknown parameters (422): `undefined`, `null`
+ * and blank strings are left out, strings trimmed, booleans sent as "true"/"false".
+ */
+export function cleanParams(params: object): Record<string, string | number> {
+  const query: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string') {
+      const trimmed = value.trim();
+      if (trimmed) query[key] = trimmed;
+    } else if (typeof value === 'number') {
+      if (Number.isFinite(value)) query[key] = value;
+    } else if (typeof value === 'boolean') {
+      query[key] = value ? 'true' : 'false';
+    }
+  }
+  return query;
+}
+
+function reasonParams(reason?: string): { reason: string } | undefined {
+  const trimmed = reason?.trim();
+  return trimmed ? { reason: trimmed } : undefined;
+}
+
+// --- requests -------------------------------------------------------------------------------------------
+export async function listMetrics(params: UsageMetricListParams = {}): Promise<UsageMetricPage> {
+  const { data } = await http.get<UsageMetricPage>('/usage-metrics', { params: cleanParams(params) });
+  return data;
+}
+
+/** 409 `usage_metric_duplicate` when the code is taken. */
+export async function createMetric(body: UsageMetricCreate): Promise<UsageMetricPublic> {
+  const { data } = await http.post<UsageMetricPublic>('/usage-metrics', body);
+  return data;
+}
+
+export async function updateMetric(id: number, body: UsageMetricUpdate): Promise<UsageMetricPublic> {
+  const { data } = await http.patch<UsageMetricPublic>(`/usage-metrics/${id}`, body);
+  return data;
+}
+
+export async function listPlans(params: PlanListParams = {}): Promise<PlanPage> {
+  const { data } = await http.get<PlanPage>('/pricing-plans', { params: cleanParams(params) });
+  return data;
+}
+
+/** The plan and its version 1; 422 naming the tier when the tiers break a rule. */
+export async function createPlan(body: PlanCreate): Promise<PlanDetail> {
+  const { data } = await http.post<PlanDetail>('/pricing-plans', body);
+  return data;
+}
+
+export async function getPlan(id: number): Promise<PlanDetail> {
+  const { data } = await http.get<PlanDetail>(`/pricing-plans/${id}`);
+  return data;
+}
+
+export async function updatePlan(id: number, body: PlanUpdate): Promise<PlanDetail> {
+  const { data } = await http.patch<PlanDetail>(`/pricing-plans/${id}`, body);
+  return data;
+}
+
+/** Soft delete; 409 `pricing_plan_in_use` while a current or future subscription uses it. */
+export async function deletePlan(id: number, reason?: string): Promise<PlanDetail> {
+  const { data } = await http.delete<PlanDetail>(`/pricing-plans/${id}`, { params: reasonParams(reason) });
+  return data;
+}
+
+export async function listVersions(planId: number): Promise<VersionList> {
+  const { data } = await http.get<VersionList>(`/pricing-plans/${planId}/versions`);
+  return data;
+}
+
+/**
+ * New terms from `effective_from`: resolves to the version and whether it is new (201) or the
+ * unbilled version of that date edited in place (200); 409 `version_billed` for a billed date.
+ */
+export async function addVersion(planId: number, body: VersionCreate): Promise<{ version: VersionPublic; created: boolean }> {
+  const response = await http.post<VersionPublic>(`/pricing-plans/${planId}/versions`, body);
+  return { version: response.data, created: response.status === 201 };
+}
+
+export async function listSubscriptions(params: SubscriptionListParams = {}): Promise<SubscriptionPage> {
+  const { data } = await http.get<SubscriptionPage>('/subscriptions', { params: cleanParams(params) });
+  return data;
+}
+
+/** 409 `subscription_overlap` when its dates meet another subscription of the customer for the metric. */
+export async function createSubscription(body: SubscriptionCreate): Promise<SubscriptionPublic> {
+  const { data } = await http.post<SubscriptionPublic>('/subscriptions', body);
+  return data;
+}
+
+export async function updateSubscription(id: number, body: SubscriptionUpdate): Promise<SubscriptionPublic> {
+  const { data } = await http.patch<SubscriptionPublic>(`/subscriptions/${id}`, body);
+  return data;
+}
+
+export async function deleteSubscription(id: number, reason?: string): Promise<SubscriptionPublic> {
+  const { data } = await http.delete<SubscriptionPublic>(`/subscriptions/${id}`, { params: reasonParams(reason) });
+  return data;
+}
+
+/** Prices a quantity; changes nothing (`pricing:preview`). */
+export async function previewPrice(body: PreviewRequest): Promise<PreviewResponse> {
+  const { data } = await http.post<PreviewResponse>('/pricing/preview', body);
+  return data;
+}

@@ -1,0 +1,208 @@
+/**
+ * Usage (`/usage-records`, `/usage-anomalies…`, `/usage/pulls…`).
+ *
+ * The types mirror the backend's OpenAPI schemas of the same names (backend/opcms/usage/schemas.py).
+ * Quantities are decimal strings ("1234.5000") and stay strings; a vendor's raw values
+ * (`raw_quantity`, `raw_day`) are the text it sent.
+ */
+import http from './http';
+import type { IsoDate, IsoDateTime, Page } from './customers';
+import { cleanParams, type Decimal, type PageParams } from './pricing';
+
+// --- usage records ---------------------------------------------------------------------------------
+/** Schema `UsageRecordPublic`. */
+export interface UsageRecordPublic {
+  id: number;
+  customer_id: number;
+  metric_id: number;
+  /** metric code */
+  metric: string;
+  usage_day: IsoDate;
+  source_id: number;
+  quantity: Decimal;
+  /** written into an already invoiced period */
+  is_late: boolean;
+  late_at: IsoDateTime | null;
+  anomaly_id: number | null;
+  execution_id: number | null;
+  updated_at: IsoDateTime;
+}
+
+/** Schema `UsageRecordPage`. */
+export type UsageRecordPage = Page<UsageRecordPublic>;
+
+export interface UsageRecordListParams extends PageParams {
+  customer_id?: number | null;
+  /** metric code */
+  metric?: string | null;
+  source_id?: number | null;
+  day_from?: IsoDate | null;
+  day_to?: IsoDate | null;
+  /** only late usage */
+  late?: boolean | null;
+}
+
+// --- anomalies -------------------------------------------------------------------------------------------
+export type AnomalyKind = 'unknown_account' | 'unknown_metric' | 'invalid_quantity' | 'negative_quantity' | 'day_outside_request' | 'spike';
+export const ANOMALY_KINDS: readonly AnomalyKind[] = [
+  'unknown_account',
+  'unknown_metric',
+  'invalid_quantity',
+  'negative_quantity',
+  'day_outside_request',
+  'spike',
+];
+export type AnomalyStatus = 'open' | 'accepted' | 'corrected' | 'rejected';
+export const ANOMALY_STATUSES: readonly AnomalyStatus[] = ['open', 'accepted', 'corrected', 'rejected'];
+export type ReviewAction = 'accept' | 'correct' | 'reject';
+export const REVIEW_ACTIONS: readonly ReviewAction[] = ['accept', 'correct', 'reject'];
+/** `MAX_BATCH` of the backend's review. */
+export const MAX_REVIEW_BATCH = 500;
+
+/** Schema `AnomalyPublic`. */
+export interface AnomalyPublic {
+  id: number;
+  source_id: number;
+  kind: AnomalyKind;
+  status: AnomalyStatus;
+  external_account: string;
+  metric_code: string;
+  /** the day as the vendor sent it */
+  raw_day: string;
+  /** the quantity as the vendor sent it */
+  raw_quantity: string;
+  customer_id: number | null;
+  metric_id: number | null;
+  usage_day: IsoDate | null;
+  quantity: Decimal | null;
+  detail: string;
+  corrected_quantity: Decimal | null;
+  resolution_reason: string | null;
+  resolved_by: string | null;
+  resolved_at: IsoDateTime | null;
+  execution_id: number | null;
+  created_at: IsoDateTime;
+  updated_at: IsoDateTime;
+}
+
+/** Schema `AnomalyPage`. */
+export type AnomalyPage = Page<AnomalyPublic>;
+
+export interface AnomalyListParams extends PageParams {
+  /** the backend lists open anomalies when this is left out */
+  status?: AnomalyStatus | null;
+  kind?: AnomalyKind | null;
+  source_id?: number | null;
+  customer_id?: number | null;
+  day_from?: IsoDate | null;
+  day_to?: IsoDate | null;
+}
+
+/** Schema `AnomalyReview`: all or nothing. */
+export interface AnomalyReview {
+  /** 1..500 ids */
+  ids: number[];
+  action: ReviewAction;
+  /** the corrected quantity (correct only) */
+  quantity?: Decimal | null;
+  /** required to correct or reject */
+  reason?: string | null;
+}
+
+/** Schema `AnomalyReviewResult`. */
+export interface AnomalyReviewResult {
+  action: ReviewAction;
+  affected: number;
+  /** usage records written (accept and correct) */
+  written: number;
+}
+
+// --- pulls (task executions) ----------------------------------------------------------------------------
+export type ExecutionStatus = 'pending' | 'running' | 'success' | 'partial' | 'failed' | 'cancelled';
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['pending', 'running', 'success', 'partial', 'failed', 'cancelled'];
+export const FINISHED_EXECUTION_STATUSES: readonly ExecutionStatus[] = ['success', 'partial', 'failed', 'cancelled'];
+export type Trigger = 'schedule' | 'manual' | 'cli' | 'retry';
+
+/** Schema `PullRequest`: one day, or a back-fill from `first_day` to `last_day` (inclusive). */
+export interface PullRequest {
+  day?: IsoDate | null;
+  first_day?: IsoDate | null;
+  last_day?: IsoDate | null;
+  /** one data source by name; all enabled sources when empty */
+  source?: string | null;
+}
+
+/** Schema `ExecutionPublic` (DESIGN §10). */
+export interface ExecutionPublic {
+  id: number;
+  task_name: string;
+  trigger: Trigger;
+  parameters: Record<string, unknown>;
+  status: ExecutionStatus;
+  created_at: IsoDateTime;
+  started_at: IsoDateTime | null;
+  finished_at: IsoDateTime | null;
+  duration_ms: number | null;
+  counters: Record<string, number>;
+  log_excerpt: string | null;
+  error: string | null;
+  triggered_by: string;
+  retry_of_id: number | null;
+}
+
+/** Schema `ExecutionPage`. */
+export type ExecutionPage = Page<ExecutionPublic>;
+
+export interface PullListParams extends PageParams {
+  status?: ExecutionStatus | null;
+}
+
+/** The body of a pull: `{day}` for one day, `{first_day, last_day}` for a range (a one-day range is sent as `day`). */
+export function pullBody(first: IsoDate, last: IsoDate | null | undefined, source?: string | null): PullRequest {
+  const body: PullRequest = !last || last === first ? { day: first } : { first_day: first, last_day: last };
+  const name = source?.trim();
+  if (name) body.source = name;
+  return body;
+}
+
+/** Only what the action takes: a quantity for a correction, a reason when one was given. */
+export function reviewBody(review: AnomalyReview): AnomalyReview {
+  const body: AnomalyReview = { ids: [...new Set(review.ids)], action: review.action };
+  if (review.action === 'correct') body.quantity = review.quantity?.trim() || null;
+  const reason = review.reason?.trim();
+  if (reason) body.reason = reason;
+  return body;
+}
+
+// --- requests ---------------------------------------------------------------------------------------------
+export async function listUsageRecords(params: UsageRecordListParams = {}): Promise<UsageRecordPage> {
+  const { data } = await http.get<UsageRecordPage>('/usage-records', { params: cleanParams(params) });
+  return data;
+}
+
+export async function listAnomalies(params: AnomalyListParams = {}): Promise<AnomalyPage> {
+  const { data } = await http.get<AnomalyPage>('/usage-anomalies', { params: cleanParams(params) });
+  return data;
+}
+
+/** 404 for an unknown id, 409 `usage_anomaly_reviewed` when one is no longer open, 422 for a missing reason/quantity. */
+export async function reviewAnomalies(review: AnomalyReview): Promise<AnomalyReviewResult> {
+  const { data } = await http.post<AnomalyReviewResult>('/usage-anomalies/actions', reviewBody(review));
+  return data;
+}
+
+/** Queues a pull (202): resolves to the pending execution. */
+export async function requestPull(body: PullRequest): Promise<ExecutionPublic> {
+  const { data } = await http.post<ExecutionPublic>('/usage/pulls', body);
+  return data;
+}
+
+export async function listPulls(params: PullListParams = {}): Promise<ExecutionPage> {
+  const { data } = await http.get<ExecutionPage>('/usage/pulls', { params: cleanParams(params) });
+  return data;
+}
+
+export async function getPull(id: number): Promise<ExecutionPublic> {
+  const { data } = await http.get<ExecutionPublic>(`/usage/pulls/${id}`);
+  return data;
+}

@@ -1,0 +1,45 @@
+/**
+ * The usage metrics for pickers and labels (api_calls → "API 调用 (次)"), loaded once per page
+ * load and shared by the pricing, subscription and usage pages; `reload` after a change.
+ */
+import { computed, ref } from 'vue';
+import { listMetrics, type UsageMetricPublic } from '@/api/pricing';
+
+const metrics = ref<UsageMetricPublic[]>([]);
+let load: Promise<void> | null = null;
+
+function fetchMetrics(): Promise<void> {
+  load ??= listMetrics({ page_size: 200, sort: 'code' })
+    .then((page) => {
+      metrics.value = page.items;
+    })
+    .catch(() => {
+      load = null; // try again next time
+    });
+  return load;
+}
+
+/** For tests: forget what was loaded. */
+export function resetMetrics(): void {
+  metrics.value = [];
+  load = null;
+}
+
+export function useMetrics() {
+  void fetchMetrics();
+  const byCode = computed(() => new Map(metrics.value.map((m) => [m.code, m])));
+  function reload(): Promise<void> {
+    load = null;
+    return fetchMetrics();
+  }
+  /** "API 调用 (api_calls)", or the code when unknown. */
+  function metricName(code: string | null | undefined): string {
+    if (!code) return '-';
+    const metric = byCode.value.get(code);
+    return metric ? `${metric.name} (${metric.code})` : code;
+  }
+  function metricUnit(code: string | null | undefined): string {
+    return (code && byCode.value.get(code)?.unit) || '';
+  }
+  return { metrics, byCode, reload, metricName, metricUnit };
+}

@@ -1,0 +1,106 @@
+/**
+ * The subscription form's model and its mapping to the API bodies (create: all given; update:
+ * only what changed: the end date, the discount and the remark). The discount stays a decimal
+ * string ("12.50"), never a number.
+ */
+import type { SubscriptionCreate, SubscriptionPublic, SubscriptionUpdate } from '@/api/pricing';
+import type { MessageKey } from '@/locale';
+import { compareDecimal, normalizeDecimalInput, percentProblem } from '@/views/pricing/decimal';
+import { decimalMessage } from '@/views/pricing/tiers';
+
+export interface SubscriptionFormModel {
+  customer_id: number | null;
+  plan_id: number | null;
+  effective_from: string | undefined;
+  /** blank = open-ended */
+  effective_to: string | undefined;
+  /** percent, "0".."100" with up to 2 decimals */
+  discount_percent: string;
+  remark: string;
+}
+
+export type SubscriptionField = keyof SubscriptionFormModel;
+
+export function emptySubscriptionModel(): SubscriptionFormModel {
+  return { customer_id: null, plan_id: null, effective_from: undefined, effective_to: undefined, discount_percent: '0', remark: '' };
+}
+
+export function modelFromSubscription(subscription: SubscriptionPublic): SubscriptionFormModel {
+  return {
+    customer_id: subscription.customer_id,
+    plan_id: subscription.plan_id,
+    effective_from: subscription.effective_from,
+    effective_to: subscription.effective_to ?? undefined,
+    discount_percent: subscription.discount_percent,
+    remark: subscription.remark ?? '',
+  };
+}
+
+function textOrNull(value: string | null | undefined): string | null {
+  const trimmed = (value ?? '').trim();
+  return trimmed ? trimmed : null;
+}
+
+/** `POST /subscriptions`. */
+export function toSubscriptionCreateBody(model: SubscriptionFormModel): SubscriptionCreate {
+  const body: SubscriptionCreate = {
+    customer_id: model.customer_id as number,
+    plan_id: model.plan_id as number,
+    effective_from: model.effective_from as string,
+    discount_percent: normalizeDecimalInput(model.discount_percent) || '0',
+  };
+  if (model.effective_to) body.effective_to = model.effective_to;
+  const remark = textOrNull(model.remark);
+  if (remark) body.remark = remark;
+  return body;
+}
+
+/** `PATCH /subscriptions/{id}`: only what differs; a cleared end date is null (open-ended again). */
+export function toSubscriptionUpdateBody(model: SubscriptionFormModel, original: SubscriptionPublic): SubscriptionUpdate {
+  const body: SubscriptionUpdate = {};
+  const end = model.effective_to || null;
+  if (end !== (original.effective_to ?? null)) body.effective_to = end;
+  const discount = normalizeDecimalInput(model.discount_percent) || '0';
+  if (compareDecimal(discount, original.discount_percent) !== 0) body.discount_percent = discount;
+  const remark = textOrNull(model.remark);
+  if (remark !== (original.remark ?? null)) body.remark = remark;
+  return body;
+}
+
+export interface FieldMessage {
+  key: MessageKey;
+  params: Record<string, string | number>;
+}
+
+/** What the backend would refuse, per field (dates compare as ISO strings). */
+export function checkSubscription(model: SubscriptionFormModel, isEdit: boolean): Partial<Record<SubscriptionField, FieldMessage>> {
+  const problems: Partial<Record<SubscriptionField, FieldMessage>> = {};
+  const required: FieldMessage = { key: 'pricing.rule.required', params: {} };
+  if (!isEdit) {
+    if (!model.customer_id) problems.customer_id = required;
+    if (!model.plan_id) problems.plan_id = required;
+    if (!model.effective_from) problems.effective_from = required;
+  }
+  if (model.effective_from && model.effective_to && model.effective_to < model.effective_from) {
+    problems.effective_to = { key: 'subscription.rule.endBeforeStart', params: {} };
+  }
+  if (normalizeDecimalInput(model.discount_percent) !== '') {
+    const problem = percentProblem(model.discount_percent);
+    if (problem) problems.discount_percent = decimalMessage(problem, { integerDigits: 3, fractionDigits: 2 });
+  }
+  if (model.remark.trim().length > 255) problems.remark = { key: 'pricing.rule.maxLength', params: { max: 255 } };
+  return problems;
+}
+
+/** in force / ended / not started on `today` (an ISO date). */
+export function subscriptionState(subscription: Pick<SubscriptionPublic, 'effective_from' | 'effective_to'>, today: string): 'active' | 'ended' | 'upcoming' {
+  if (subscription.effective_from > today) return 'upcoming';
+  if (subscription.effective_to && subscription.effective_to < today) return 'ended';
+  return 'active';
+}
+
+/** Today in the browser as `YYYY-MM-DD`. */
+export function todayIso(now: Date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
