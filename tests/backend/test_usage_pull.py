@@ -365,7 +365,7 @@ async def test_review_is_all_or_nothing(db, vendor):
 async def test_api_lists_and_reviews_anomalies_and_queues_pulls(client, vendor):
     await given_metrics()
     source = await given_source(vendor)
-    await given_mapped_customer(source, "acct-a")
+    customer = await given_mapped_customer(source, "acct-a")
     vendor.filter_keys = {"account": "-", "day": "-"}
     vendor.records = [usage("acct-a", -1)]
     await pull()
@@ -387,7 +387,12 @@ async def test_api_lists_and_reviews_anomalies_and_queues_pulls(client, vendor):
     assert corrected.json() == {"action": "correct", "affected": 1, "written": 1}
 
     usage_page = (await client.get("/api/v1/usage-records", token=operator)).json()
-    assert [(r["metric"], r["quantity"]) for r in usage_page["items"]] == [("api_calls", "1.5000")]
+    assert [(r["metric"], r["quantity"], r["customer_code"]) for r in usage_page["items"]] == [
+        ("api_calls", "1.5000", customer.customer_code)
+    ]
+    assert (await client.get("/api/v1/usage-anomalies", token=operator)).json()["total"] == 0  # open ones
+    everything = (await client.get("/api/v1/usage-anomalies?status=all&sort=-id", token=operator)).json()
+    assert [(a["status"], a["customer_code"]) for a in everything["items"]] == [("corrected", customer.customer_code)]
 
     queued = await client.post("/api/v1/usage/pulls", token=operator, json={"day": str(DAY)})
     assert queued.status_code == 202 and queued.json()["status"] == "pending"

@@ -15,7 +15,7 @@ PULL_TASKS = (TASK_NAME, UPLOAD_TASK)
 
 
 async def list_records(query: UsageRecordQuery) -> dict[str, Any]:
-    qs = UsageRecord.all().select_related("metric")
+    qs = UsageRecord.all().select_related("metric", "customer")
     if query.customer_id is not None:
         qs = qs.filter(customer_id=query.customer_id)
     if query.metric:
@@ -28,18 +28,25 @@ async def list_records(query: UsageRecordQuery) -> dict[str, Any]:
         qs = qs.filter(usage_day__lte=query.day_to)
     if query.late is not None:
         qs = qs.filter(is_late=query.late)
-    page = await paginate(qs, query, sortable=("usage_day", "quantity", "customer_id", "updated_at"), default_sort="-usage_day")
-    # the metric travels as its code (the row's `metric` is the related object)
+    page = await paginate(
+        qs, query, sortable=("id", "usage_day", "quantity", "customer_id", "updated_at"), default_sort="-usage_day"
+    )
+    # the metric travels as its code (the row's `metric` is the related object), the customer
+    # with its code and name (people read those, not ids)
+    own = [name for name in UsageRecordPublic.model_fields if name not in ("metric", "customer_code", "company_name")]
     page["items"] = [
-        {**{name: getattr(r, name) for name in UsageRecordPublic.model_fields if name != "metric"}, "metric": r.metric.code}
+        {**{name: getattr(r, name) for name in own}, "metric": r.metric.code,
+         "customer_code": r.customer.customer_code, "company_name": r.customer.company_name}
         for r in page["items"]
     ]
     return page
 
 
 async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:
-    qs = UsageAnomaly.all()
-    for name in ("status", "kind", "source_id", "customer_id"):
+    qs = UsageAnomaly.all().select_related("customer")
+    if query.status != "all":
+        qs = qs.filter(status=query.status)
+    for name in ("kind", "source_id", "customer_id"):
         value = getattr(query, name)
         if value is not None:
             qs = qs.filter(**{name: value})
@@ -47,11 +54,16 @@ async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:
         qs = qs.filter(usage_day__gte=query.day_from)
     if query.day_to:
         qs = qs.filter(usage_day__lte=query.day_to)
-    return await paginate(qs, query, sortable=("usage_day", "kind", "created_at", "customer_id"), default_sort="-id")
+    page = await paginate(qs, query, sortable=("id", "usage_day", "kind", "created_at", "customer_id"), default_sort="-id")
+    for anomaly in page["items"]:
+        customer = anomaly.customer  # an unknown account has none
+        anomaly.customer_code = customer.customer_code if customer else None
+        anomaly.company_name = customer.company_name if customer else None
+    return page
 
 
 async def list_pulls(query: PullQuery) -> dict[str, Any]:
     qs = TaskExecution.filter(task_name__in=PULL_TASKS)
     if query.status is not None:
         qs = qs.filter(status=query.status)
-    return await paginate(qs, query, sortable=("created_at", "status"), default_sort="-id")
+    return await paginate(qs, query, sortable=("id", "created_at", "status"), default_sort="-id")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -37,6 +37,8 @@ class UsageRecordQuery(PageQuery):
 class UsageRecordPublic(PublicSchema):
     id: int
     customer_id: int
+    customer_code: str
+    company_name: str
     metric_id: int
     metric: str = Field(description="metric code")
     usage_day: dt.date
@@ -55,7 +57,7 @@ class UsageRecordPage(Page[UsageRecordPublic]):
 
 # --- anomalies -------------------------------------------------------------------------------------
 class AnomalyQuery(PageQuery):
-    status: AnomalyStatus | None = AnomalyStatus.OPEN
+    status: AnomalyStatus | Literal["all"] = Field(default=AnomalyStatus.OPEN, description="open by default; all for every status")
     kind: AnomalyKind | None = None
     source_id: Id | None = None
     customer_id: Id | None = None
@@ -78,6 +80,8 @@ class AnomalyPublic(PublicSchema):
     raw_day: str
     raw_quantity: str
     customer_id: int | None
+    customer_code: str | None = None
+    company_name: str | None = None
     metric_id: int | None
     usage_day: dt.date | None
     quantity: SignedQuantity | None

@@ -14,6 +14,8 @@ import { cleanParams, type Decimal, type PageParams } from './pricing';
 export interface UsageRecordPublic {
   id: number;
   customer_id: number;
+  customer_code: string;
+  company_name: string;
   metric_id: number;
   /** metric code */
   metric: string;
@@ -72,6 +74,9 @@ export interface AnomalyPublic {
   /** the quantity as the vendor sent it */
   raw_quantity: string;
   customer_id: number | null;
+  /** the customer's code and name, when the account is mapped */
+  customer_code: string | null;
+  company_name: string | null;
   metric_id: number | null;
   usage_day: IsoDate | null;
   quantity: Decimal | null;
@@ -89,8 +94,8 @@ export interface AnomalyPublic {
 export type AnomalyPage = Page<AnomalyPublic>;
 
 export interface AnomalyListParams extends PageParams {
-  /** the backend lists open anomalies when this is left out */
-  status?: AnomalyStatus | null;
+  /** the backend lists open anomalies when this is left out; `all` lists every status */
+  status?: AnomalyStatus | 'all' | null;
   kind?: AnomalyKind | null;
   source_id?: number | null;
   customer_id?: number | null;

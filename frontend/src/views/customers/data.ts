@@ -7,10 +7,8 @@ import type { CustomerPublic, CustomerStatus, DictionaryEntryPublic, DictionaryK
 import { CUSTOMER_STATUSES } from '@/api/customers';
 import { t } from '@/locale';
 
-export interface Option<V extends string | number = string> {
-  value: V;
-  label: string;
-}
+export type { Option } from '@/types/option';
+import type { Option } from '@/types/option';
 
 // --- status ------------------------------------------------------------------------------------
 /** Arco tag colours per status. */

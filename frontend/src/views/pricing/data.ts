@@ -8,10 +8,8 @@ import { PRICING_MODES, TIERED_MODES } from '@/api/pricing';
 import { t } from '@/locale';
 import { formatPrice, formatQuantity } from './decimal';
 
-export interface Option<V extends string | number = string> {
-  value: V;
-  label: string;
-}
+export type { Option } from '@/types/option';
+import type { Option } from '@/types/option';
 
 export const MODE_COLORS: Record<PricingMode, string> = {
   per_unit: 'arcoblue',

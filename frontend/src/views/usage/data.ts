@@ -9,10 +9,8 @@ import { t, type MessageKey } from '@/locale';
 import { decimalProblem, normalizeDecimalInput, QUANTITY_RULE } from '@/views/pricing/decimal';
 import { decimalMessage } from '@/views/pricing/tiers';
 
-export interface Option<V extends string | number = string> {
-  value: V;
-  label: string;
-}
+export type { Option } from '@/types/option';
+import type { Option } from '@/types/option';
 
 // --- anomalies -------------------------------------------------------------------------------------------
 export const ANOMALY_STATUS_COLORS: Record<AnomalyStatus, string> = {
@@ -34,8 +32,11 @@ export function anomalyKindOptions(): Option<AnomalyKind>[] {
   return ANOMALY_KINDS.map((value) => ({ value, label: anomalyKindLabel(value) }));
 }
 
-export function anomalyStatusOptions(): Option<AnomalyStatus>[] {
-  return ANOMALY_STATUSES.map((value) => ({ value, label: anomalyStatusLabel(value) }));
+export function anomalyStatusOptions(): Option<AnomalyStatus | 'all'>[] {
+  return [
+    ...ANOMALY_STATUSES.map((value) => ({ value, label: anomalyStatusLabel(value) })),
+    { value: 'all' as const, label: t('common.all') },
+  ];
 }
 
 export function anomalyColumns(): TableColumnData[] {
