@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import sys
 import time
 from pathlib import Path
@@ -74,8 +75,12 @@ def celery_sends_to(broker_url: str):
     saved = {key: celery_app.conf[key] for key in ("broker_url", "result_backend")}
 
     def reset_pools() -> None:
+        # connections and the result backend are cached per app (the backend per thread, and
+        # the API queues from executor threads): drop them all so the next send reconnects
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        celery_app._backend_cache = None
+        celery_app._local = threading.local()
 
     celery_app.conf.update(broker_url=broker_url, result_backend=broker_url)
     reset_pools()
