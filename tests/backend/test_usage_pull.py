@@ -434,3 +434,29 @@ async def test_usage_dated_in_the_future_cannot_be_accepted(db, vendor):
     with acting_as(system_actor("operator-test")), pytest.raises(ValidationFailed, match="has not happened"):
         await review([anomaly.id], ReviewAction.ACCEPT)
     assert await UsageRecord.all().count() == 0
+
+
+async def test_daily_usage_sums_the_sources_of_a_customer_per_day_and_metric(client, vendor):
+    await given_metrics()
+    first = await given_source(vendor, name="first")
+    second = await given_source(vendor, name="second")
+    customer = await given_mapped_customer(first, "acct-a")
+    await CustomerSourceAccount.create(customer=customer, source=second, external_account="acct-a")
+    vendor.records = [usage("acct-a", Decimal("0.1")), usage("acct-a", 3, metric="sms")]
+    await pull()  # both sources answer the same rows: 0.1 + 0.1, 3 + 3
+
+    answer = await client.get(
+        f"/api/v1/usage-records/daily?customer_id={customer.id}&day_from={DAY}&day_to={DAY}",
+        token=await token_for("auditor"),
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["items"] == [
+        {"usage_day": str(DAY), "metric": "api_calls", "quantity": "0.2000"},
+        {"usage_day": str(DAY), "metric": "sms", "quantity": "6.0000"},
+    ]
+    too_long = await client.get(
+        f"/api/v1/usage-records/daily?customer_id={customer.id}&day_from=2025-01-01&day_to=2026-06-30",
+        token=await token_for("auditor"),
+    )
+    assert too_long.status_code == 422

@@ -14,6 +14,8 @@ from opcms.usage.schemas import (
     AnomalyQuery,
     AnomalyReview,
     AnomalyReviewResult,
+    DailyUsageList,
+    DailyUsageQuery,
     ExecutionPage,
     ExecutionPublic,
     PullQuery,
@@ -30,6 +32,13 @@ bp = Blueprint("usage", url_prefix="/api/v1")
 async def list_usage_records(request: Request, query: UsageRecordQuery) -> UsageRecordPage:
     """Billable usage by customer, metric, day and source; `late=true` lists late usage."""
     return UsageRecordPage.model_validate(await queries.list_records(query))
+
+
+@bp.get("/usage-records/daily")
+@endpoint(permission="usage:read", query=DailyUsageQuery, response=DailyUsageList, tag="usage")
+async def daily_usage(request: Request, query: DailyUsageQuery) -> DailyUsageList:
+    """A customer's billable usage per day and metric (sources summed), for charts."""
+    return DailyUsageList(customer_id=query.customer_id, items=await queries.daily_usage(query))
 
 
 @bp.get("/usage-anomalies")

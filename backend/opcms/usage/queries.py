@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from opcms.core.pagination import paginate
@@ -9,7 +11,7 @@ from opcms.jobs.models import TaskExecution
 from opcms.usage.models import UsageAnomaly, UsageRecord
 from opcms.usage.pull import TASK_NAME
 from opcms.usage.uploads import UPLOAD_TASK
-from opcms.usage.schemas import AnomalyQuery, PullQuery, UsageRecordPublic, UsageRecordQuery
+from opcms.usage.schemas import AnomalyQuery, DailyUsageQuery, PullQuery, UsageRecordPublic, UsageRecordQuery
 
 PULL_TASKS = (TASK_NAME, UPLOAD_TASK)
 
@@ -40,6 +42,18 @@ async def list_records(query: UsageRecordQuery) -> dict[str, Any]:
         for r in page["items"]
     ]
     return page
+
+
+async def daily_usage(query: DailyUsageQuery) -> list[dict[str, Any]]:
+    """A customer's billable usage per day and metric, all sources summed (in Decimal: SQLite
+    would sum DECIMAL text as floats)."""
+    rows = await UsageRecord.filter(
+        customer_id=query.customer_id, usage_day__gte=query.day_from, usage_day__lte=query.day_to
+    ).values_list("usage_day", "metric__code", "quantity")
+    totals: dict[tuple, Decimal] = defaultdict(Decimal)
+    for day, metric, quantity in rows:
+        totals[(day, metric)] += Decimal(quantity)
+    return [{"usage_day": day, "metric": metric, "quantity": q} for (day, metric), q in sorted(totals.items())]
 
 
 async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:

@@ -55,6 +55,30 @@ class UsageRecordPage(Page[UsageRecordPublic]):
     pass
 
 
+class DailyUsageQuery(Schema):
+    customer_id: Id
+    day_from: dt.date
+    day_to: dt.date
+
+    @model_validator(mode="after")
+    def _range(self) -> "DailyUsageQuery":
+        _ordered(self.day_from, self.day_to, ("day_from", "day_to"))
+        if (self.day_to - self.day_from).days >= 366:
+            raise ValueError("at most 366 days at once")
+        return self
+
+
+class DailyUsage(Schema):
+    usage_day: dt.date
+    metric: str
+    quantity: Quantity = Field(description="billable usage of the day, all sources together")
+
+
+class DailyUsageList(Schema):
+    customer_id: int
+    items: list[DailyUsage]
+
+
 # --- anomalies -------------------------------------------------------------------------------------
 class AnomalyQuery(PageQuery):
     status: AnomalyStatus | Literal["all"] = Field(default=AnomalyStatus.OPEN, description="open by default; all for every status")
