@@ -44,6 +44,30 @@ export interface UsageRecordListParams extends PageParams {
   late?: boolean | null;
 }
 
+/** `DailyUsageQuery`: at most this many days (`day_to - day_from < 366`). */
+export const MAX_DAILY_USAGE_DAYS = 366;
+
+/** Schema `DailyUsage`: one customer's billable usage of a day and metric, all sources together. */
+export interface DailyUsage {
+  usage_day: IsoDate;
+  /** metric code */
+  metric: string;
+  quantity: Decimal;
+}
+
+/** Schema `DailyUsageList`. */
+export interface DailyUsageList {
+  customer_id: number;
+  items: DailyUsage[];
+}
+
+/** Schema `DailyUsageQuery`: all three are required, `day_from` ≤ `day_to`, at most 366 days. */
+export interface DailyUsageParams {
+  customer_id: number;
+  day_from: IsoDate;
+  day_to: IsoDate;
+}
+
 // --- anomalies -------------------------------------------------------------------------------------------
 export type AnomalyKind = 'unknown_account' | 'unknown_metric' | 'invalid_quantity' | 'negative_quantity' | 'day_outside_request' | 'spike';
 export const ANOMALY_KINDS: readonly AnomalyKind[] = [
@@ -182,6 +206,12 @@ export function reviewBody(review: AnomalyReview): AnomalyReview {
 // --- requests ---------------------------------------------------------------------------------------------
 export async function listUsageRecords(params: UsageRecordListParams = {}): Promise<UsageRecordPage> {
   const { data } = await http.get<UsageRecordPage>('/usage-records', { params: cleanParams(params) });
+  return data;
+}
+
+/** A customer's usage per day and metric (for charts); 422 for a reversed or too long range. */
+export async function getDailyUsage(params: DailyUsageParams): Promise<DailyUsageList> {
+  const { data } = await http.get<DailyUsageList>('/usage-records/daily', { params: cleanParams(params) });
   return data;
 }
 
