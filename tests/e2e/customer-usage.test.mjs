@@ -76,7 +76,9 @@ describe('customer pricing and usage', () => {
         assert.match(text, new RegExp(`${s.effective_from} ~ ${s.effective_to ?? '长期'}`));
       }
       assert.equal(await page.getByTestId('customer-subscriptions-error').count(), 0);
-      assert.equal(await page.getByTestId('customer-subscriptions-link').getAttribute('href'), '/subscriptions');
+      const toSubscriptions = new URL(await page.getByTestId('customer-subscriptions-link').getAttribute('href'), 'http://x');
+      assert.equal(toSubscriptions.pathname, '/subscriptions');
+      assert.equal(toSubscriptions.searchParams.get('customer_id'), String(customer.id));
 
       // --- the chart: the last 30 days by default, drawn on a canvas --------------------------------------
       const reply = await daily;
@@ -113,7 +115,13 @@ describe('customer pricing and usage', () => {
       const wider = new URL((await again).url()).searchParams;
       assert.ok(wider.get('day_from') < query.get('day_from'), 'the 90 days start earlier');
       await chart.locator('canvas').first().waitFor();
-      assert.equal(await page.getByTestId('customer-usage-link').getAttribute('href'), '/usage');
+
+      // --- the link opens the usage records filtered to this customer ------------------------------------------
+      const records = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/v1/usage-records');
+      await page.getByTestId('customer-usage-link').click();
+      const filtered = new URL((await records).url()).searchParams;
+      assert.equal(filtered.get('customer_id'), String(customer.id));
+      assert.match(await page.getByTestId('usage-filter-customer').innerText(), new RegExp(customer.customer_code));
     });
   });
 
