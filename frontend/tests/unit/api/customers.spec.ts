@@ -1,6 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AxiosAdapter } from 'axios';
-import http, { bindSession } from '@/api/http';
+import { describe, expect, it } from 'vitest';
 import { ApiError } from '@/api/errors';
 import {
   batchBody,
@@ -15,22 +13,10 @@ import {
   updateCustomer,
 } from '@/api/customers';
 import { filenameFromDisposition } from '@/api/download';
-import { createMockAdapter, envelope } from '../helpers/mock-adapter';
+import { mockTheApi, envelope } from '../helpers/mock-adapter';
 import { customer } from '../helpers/fixtures';
 
-const originalAdapter = http.defaults.adapter;
-let mock: ReturnType<typeof createMockAdapter>;
-
-beforeEach(() => {
-  mock = createMockAdapter();
-  http.defaults.adapter = mock.adapter as AxiosAdapter;
-  bindSession({ getAccessToken: () => 'acc-1', refresh: async () => {}, onSessionExpired: () => {} });
-});
-
-afterEach(() => {
-  http.defaults.adapter = originalAdapter;
-  bindSession(null);
-});
+const mock = mockTheApi();
 
 describe('toQueryParams', () => {
   it('keeps only the known filters, trims text and drops blank, null and undefined values', () => {

@@ -1,6 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AxiosAdapter } from 'axios';
-import http, { bindSession } from '@/api/http';
+import { describe, expect, it } from 'vitest';
 import {
   downloadImportErrors,
   downloadImportTemplate,
@@ -10,10 +8,9 @@ import {
   normalizeImport,
   startImport,
 } from '@/api/imports';
-import { createMockAdapter } from '../helpers/mock-adapter';
+import { mockTheApi } from '../helpers/mock-adapter';
 
-const originalAdapter = http.defaults.adapter;
-let mock: ReturnType<typeof createMockAdapter>;
+const mock = mockTheApi();
 
 const report = {
   total: 5,
@@ -52,17 +49,6 @@ function summary(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
-
-beforeEach(() => {
-  mock = createMockAdapter();
-  http.defaults.adapter = mock.adapter as AxiosAdapter;
-  bindSession({ getAccessToken: () => 'acc-1', refresh: async () => {}, onSessionExpired: () => {} });
-});
-
-afterEach(() => {
-  http.defaults.adapter = originalAdapter;
-  bindSession(null);
-});
 
 describe('startImport', () => {
   it('posts the file and the mode as multipart form data; 200 is the finished report', async () => {

@@ -1,25 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AxiosAdapter } from 'axios';
-import http, { bindSession } from '@/api/http';
+import { describe, expect, it } from 'vitest';
 import { ApiError } from '@/api/errors';
 import { addVersion, cleanParams, createPlan, deletePlan, listSubscriptions, previewPrice } from '@/api/pricing';
 import { listAnomalies, pullBody, requestPull, reviewAnomalies, reviewBody } from '@/api/usage';
 import { addSourceAccount, uploadUsageFile } from '@/api/data-sources';
-import { createMockAdapter, envelope } from '../helpers/mock-adapter';
+import { mockTheApi, envelope } from '../helpers/mock-adapter';
 
-const originalAdapter = http.defaults.adapter;
-let mock: ReturnType<typeof createMockAdapter>;
-
-beforeEach(() => {
-  mock = createMockAdapter();
-  http.defaults.adapter = mock.adapter as AxiosAdapter;
-  bindSession({ getAccessToken: () => 'acc-1', refresh: async () => {}, onSessionExpired: () => {} });
-});
-
-afterEach(() => {
-  http.defaults.adapter = originalAdapter;
-  bindSession(null);
-});
+const mock = mockTheApi();
 
 describe('query parameters', () => {
   it('drops blanks and nulls, trims text and writes booleans for the backend', () => {

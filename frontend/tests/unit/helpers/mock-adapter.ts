@@ -9,6 +9,8 @@ import {
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
+import { afterEach, beforeEach } from 'vitest';
+import http, { bindSession } from '@/api/http';
 
 export interface RecordedRequest {
   method: string;
@@ -83,3 +85,30 @@ export function createMockAdapter() {
     },
   };
 }
+
+/**
+ * Routes the app's one axios client to a fresh mock adapter for every test of the file (or
+ * `describe` block) that calls it, signed in with access token `acc-1`; the returned object
+ * always stands for the current test's mock (`mock.on(…)`, `mock.calls`).
+ */
+export function mockTheApi(): MockAdapter {
+  let current: MockAdapter | undefined;
+  const original = http.defaults.adapter;
+  beforeEach(() => {
+    current = createMockAdapter();
+    http.defaults.adapter = current.adapter as AxiosAdapter;
+    bindSession({ getAccessToken: () => 'acc-1', refresh: async () => {}, onSessionExpired: () => {} });
+  });
+  afterEach(() => {
+    http.defaults.adapter = original;
+    bindSession(null);
+  });
+  return new Proxy({} as MockAdapter, {
+    get: (_, key) => {
+      if (!current) throw new Error('mockTheApi(): used outside a test');
+      return Reflect.get(current, key);
+    },
+  });
+}
+
+export type MockAdapter = ReturnType<typeof createMockAdapter>;

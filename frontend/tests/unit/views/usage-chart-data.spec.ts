@@ -1,6 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AxiosAdapter } from 'axios';
-import http, { bindSession } from '@/api/http';
+import { describe, expect, it } from 'vitest';
 import { getDailyUsage, type DailyUsage } from '@/api/usage';
 import {
   addDays,
@@ -20,7 +18,7 @@ import {
   usageRequests,
   usageTotals,
 } from '@/views/customers/usage-chart-data';
-import { createMockAdapter } from '../helpers/mock-adapter';
+import { mockTheApi } from '../helpers/mock-adapter';
 
 const row = (usage_day: string, metric: string, quantity: string): DailyUsage => ({ usage_day, metric, quantity });
 
@@ -197,19 +195,7 @@ describe('tooltip', () => {
 });
 
 describe('GET /usage-records/daily', () => {
-  const originalAdapter = http.defaults.adapter;
-  let mock: ReturnType<typeof createMockAdapter>;
-
-  beforeEach(() => {
-    mock = createMockAdapter();
-    http.defaults.adapter = mock.adapter as AxiosAdapter;
-    bindSession({ getAccessToken: () => 'acc-1', refresh: async () => {}, onSessionExpired: () => {} });
-  });
-
-  afterEach(() => {
-    http.defaults.adapter = originalAdapter;
-    bindSession(null);
-  });
+  const mock = mockTheApi();
 
   it('asks for a customer and a range and keeps the quantities strings', async () => {
     mock.on('GET', '/usage-records/daily', { status: 200, data: { customer_id: 7, items: [row('2026-03-01', 'sms', '12.5000')] } });
