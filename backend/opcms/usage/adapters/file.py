@@ -100,7 +100,10 @@ _HEADER_INDEX = {header_key(alias): field for field, aliases in COLUMN_ALIASES.i
 
 
 def number_text(value: float) -> str:
-    """A float as Excel shows it: 15 significant digits, plain notation, no trailing zeros."""
+    """A float as Excel shows it: 15 significant digits, plain notation, no trailing zeros.
+
+    Float only because that is what a numeric xlsx cell is (Excel stores IEEE doubles and
+    openpyxl hands them over as such); the text goes on as a Decimal, never as a float."""
     if not math.isfinite(value):
         return repr(value)
     text = format(Decimal(format(value, ".15g")), "f")
