@@ -460,3 +460,22 @@ async def test_daily_usage_sums_the_sources_of_a_customer_per_day_and_metric(cli
         token=await token_for("auditor"),
     )
     assert too_long.status_code == 422
+
+
+async def test_vendor_accounts_match_whatever_their_letter_case(client, vendor):
+    # given an account mapped in capitals and a vendor that answers in lower case
+    await given_metrics()
+    source = await given_source(vendor)
+    customer = await given_mapped_customer(source, "ACCT-A")
+    vendor.filter_keys = {"account": "-", "day": "day"}
+    vendor.records = [usage("acct-a", 9)]
+    # when
+    await pull()
+    # then the row is the customer's, on every database
+    assert await records() == {(customer.customer_code, "api_calls", DAY): Decimal(9)}
+    assert await UsageAnomaly.all().count() == 0
+    # and the same account in other letters cannot be mapped to someone else
+    other = await make_customer(status="active")
+    taken = await client.post(f"/api/v1/data-sources/{source.id}/accounts", token=await token_for("operator"),
+                              json={"customer_id": other.id, "external_account": "Acct-A"})
+    assert taken.status_code == 409, taken.text

@@ -28,7 +28,14 @@ from opcms.core.settings import get_settings
 from opcms.customers.models import CustomerStatus
 from opcms.pricing.models import UsageMetric
 from opcms.usage.adapters.contract import VendorUsage
-from opcms.usage.models import AnomalyKind, AnomalyStatus, CustomerSourceAccount, UsageAnomaly, UsageRecord
+from opcms.usage.models import (
+    AnomalyKind,
+    AnomalyStatus,
+    CustomerSourceAccount,
+    UsageAnomaly,
+    UsageRecord,
+    account_key_of,
+)
 from opcms.usage.store import CleanUsage, upsert_usage
 
 WINDOW_DAYS = 30
@@ -106,7 +113,7 @@ class IngestContext:
     """What one pull (or upload) of one source knows while it classifies rows."""
 
     source_id: int
-    accounts: dict[str, int]  # vendor account → customer id
+    accounts: dict[str, int]  # vendor account (as mapped) → customer id
     metrics: dict[str, int]  # metric code → metric id
     spike_factor: Decimal
     window: SpikeWindow
@@ -114,6 +121,14 @@ class IngestContext:
     batch_rows: int = 1000
     # False when the source has never had an anomaly: no need to look for earlier reviews
     has_anomalies: bool = True
+    # vendor rows name accounts in any letter case
+    _customers_by_key: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._customers_by_key = {account_key_of(a): c for a, c in self.accounts.items()}
+
+    def customer_of(self, account: str) -> int | None:
+        return self._customers_by_key.get(account_key_of(account))
 
     @classmethod
     async def for_source(cls, source_id: int, *, execution_id: int | None) -> "IngestContext":
@@ -226,7 +241,7 @@ async def ingest_rows(ctx: IngestContext, rows: list[VendorUsage], requested: tu
 
 
 def _classify(ctx: IngestContext, row: VendorUsage, requested: tuple[dt.date, dt.date]) -> CleanUsage | _Held:
-    customer_id = ctx.accounts.get(row.account)
+    customer_id = ctx.customer_of(row.account)
     metric_id = ctx.metrics.get(row.metric)
     day = parse_day(row.usage_day)
     quantity, bad_quantity, why = parse_quantity(row.quantity)

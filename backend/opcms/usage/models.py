@@ -38,7 +38,9 @@ class CustomerSourceAccount(AuditedModel):
     customer = fields.ForeignKeyField("opcms.Customer", related_name="source_accounts", on_delete=fields.RESTRICT)
     source = fields.ForeignKeyField("opcms.DataSource", related_name="accounts", on_delete=fields.RESTRICT)
     external_account = fields.CharField(max_length=64)
-    # unique among live mappings: NULL once soft-deleted (NULLs never collide)
+    # unique among live mappings: NULL once soft-deleted (NULLs never collide). Case-free, as
+    # vendor rows are matched (account_key_of): `ACCT-1` and `acct-1` are one account on every
+    # database, whatever its collation
     account_key = fields.CharField(max_length=64, null=True)
 
     audit_entity = "customer_source_account"
@@ -49,10 +51,15 @@ class CustomerSourceAccount(AuditedModel):
         unique_together = (("source", "account_key"),)
 
     async def save(self, *args, update_fields=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.account_key = None if self.is_deleted else self.external_account
+        self.account_key = None if self.is_deleted else account_key_of(self.external_account)
         if update_fields is not None:
             update_fields = [*update_fields, "account_key"]
         await super().save(*args, update_fields=update_fields, **kwargs)
+
+
+def account_key_of(external_account: str) -> str:
+    """How a vendor account is compared: without regard to letter case."""
+    return external_account.casefold()[:64]
 
 
 class UsageRecord(Model):

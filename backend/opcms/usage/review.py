@@ -18,7 +18,7 @@ from opcms.core.errors import Conflict, NotFound, ValidationFailed
 from opcms.core.models import utcnow
 from opcms.core.settings import business_today
 from opcms.pricing.models import UsageMetric
-from opcms.usage.models import AnomalyKind, AnomalyStatus, CustomerSourceAccount, UsageAnomaly
+from opcms.usage.models import AnomalyKind, AnomalyStatus, CustomerSourceAccount, UsageAnomaly, account_key_of
 from opcms.usage.store import CleanUsage, upsert_usage
 
 MAX_BATCH = 500
@@ -89,7 +89,7 @@ async def _billable(anomaly: UsageAnomaly, action: ReviewAction, quantity: Decim
     if customer_id is None:
         # the operator may have mapped the account since the pull
         mapping = await CustomerSourceAccount.filter(
-            source_id=anomaly.source_id, external_account=anomaly.external_account, customer__is_deleted=False
+            source_id=anomaly.source_id, account_key=account_key_of(anomaly.external_account), customer__is_deleted=False
         ).first()
         if mapping is None:
             raise Conflict(

@@ -36,7 +36,7 @@ from opcms.usage.adapters import (
     get_adapter_class,
 )
 from opcms.usage.adapters.file import FileUsageAdapter
-from opcms.usage.models import CustomerSourceAccount, DataSource
+from opcms.usage.models import CustomerSourceAccount, DataSource, account_key_of
 from opcms.usage.sources_schemas import (
     AccountMappingCreate,
     AccountMappingQuery,
@@ -286,7 +286,7 @@ def _account_taken(source: DataSource, account: str, customer: Customer | None) 
 async def add_account(source_id: int, data: AccountMappingCreate) -> CustomerSourceAccount:
     source = await get_source(source_id)
     customer = await get_or_404(Customer, data.customer_id, "customer")
-    taken = await CustomerSourceAccount.filter(source_id=source.id, external_account=data.external_account).first()
+    taken = await CustomerSourceAccount.filter(source_id=source.id, account_key=account_key_of(data.external_account)).first()
     if taken is not None:
         holder = await Customer.with_deleted().get_or_none(id=taken.customer_id)
         raise _account_taken(source, data.external_account, holder)

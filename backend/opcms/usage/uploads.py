@@ -131,7 +131,7 @@ async def _ingest_file(
 ) -> None:
     context = await IngestContext.for_source(source.id, execution_id=run.execution.id)
     # only the customers the file speaks of: their trailing window for the spike rule
-    customer_ids = sorted({context.accounts[row.account] for row in rows if row.account in context.accounts})
+    customer_ids = sorted({c for row in rows if (c := context.customer_of(row.account)) is not None})
     context.window = await SpikeWindow.load(source.id, customer_ids, first_day, last_day)
     outcome = await ingest_rows(context, rows, (first_day, last_day))
     run.count("received", outcome.received)
