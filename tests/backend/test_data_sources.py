@@ -387,7 +387,7 @@ async def test_an_upload_writes_exact_quantities_and_holds_what_cannot_be_billed
     execution = response.json()
     assert execution["task_name"] == "usage.upload" and execution["trigger"] == "manual"
     assert execution["status"] == "success"
-    assert execution["counters"] == {"received": 5, "written": 3, "anomalies": 2}
+    assert execution["counters"] == {"records": 5, "written": 3, "anomalies": 2, "alerts": 2}
     params = execution["parameters"]
     assert (params["source"], params["file_name"], params["first_day"], params["last_day"]) == (
         "uploads", "三月用量.csv", "2026-03-02", "2026-03-03"

@@ -479,3 +479,23 @@ async def test_vendor_accounts_match_whatever_their_letter_case(client, vendor):
     taken = await client.post(f"/api/v1/data-sources/{source.id}/accounts", token=await token_for("operator"),
                               json={"customer_id": other.id, "external_account": "Acct-A"})
     assert taken.status_code == 409, taken.text
+
+
+async def test_an_unknown_metric_can_be_accepted_once_it_exists(db, vendor):
+    from opcms.core.errors import Conflict
+
+    await given_metrics()
+    source = await given_source(vendor)
+    customer = await given_mapped_customer(source, "acct-a")
+    vendor.records = [usage("acct-a", 4, metric="bandwidth")]
+    await pull()
+    (anomaly,) = await UsageAnomaly.all()
+    assert anomaly.kind == AnomalyKind.UNKNOWN_METRIC
+
+    with acting_as(system_actor("operator-test")), pytest.raises(Conflict, match="create it first"):
+        await review([anomaly.id], ReviewAction.ACCEPT)
+    await UsageMetric.create(code="bandwidth", name="带宽", unit="GB")
+    with acting_as(system_actor("operator-test")):
+        await review([anomaly.id], ReviewAction.ACCEPT)
+
+    assert await records() == {(customer.customer_code, "bandwidth", DAY): Decimal(4)}

@@ -56,5 +56,19 @@ class Page(BaseModel, Generic[ItemT]):
     page_size: int
 
 
+def patch_changes(data: BaseModel, *, required: tuple[str, ...] = (), drop_none: bool = False) -> dict[str, Any]:
+    """The fields a PATCH body sets: a ``required`` one set to null is a 422 naming it, an empty
+    body is a 422 too (``drop_none`` ignores nulls instead, for bodies where null means "keep")."""
+    from opcms.core.errors import ValidationFailed
+
+    changes = data.model_dump(exclude_unset=True, exclude_none=drop_none)
+    for name in required:
+        if name in changes and changes[name] is None:
+            raise ValidationFailed.field(name, "must not be empty")
+    if not changes:
+        raise ValidationFailed("Nothing to change", details=[{"field": None, "message": "no fields given"}])
+    return changes
+
+
 def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")

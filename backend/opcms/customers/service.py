@@ -13,6 +13,7 @@ from opcms.core.audit import AuditAction, AuditLog, record_audit
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
+from opcms.core.schemas import patch_changes
 from opcms.customers import dictionaries
 from opcms.customers.models import (
     Customer,
@@ -121,12 +122,7 @@ async def create_customer(data: CustomerCreate) -> Customer:
 
 async def update_customer(customer_id: int, data: CustomerUpdate) -> Customer:
     customer = await get_customer(customer_id)
-    changes = data.model_dump(exclude_unset=True)
-    for required in ("customer_code", "company_name", "payment_terms_days", "credit_limit"):
-        if required in changes and changes[required] is None:
-            raise ValidationFailed.field(required, "must not be empty")
-    if not changes:
-        raise ValidationFailed("Nothing to change", details=[{"field": None, "message": "no fields given"}])
+    changes = patch_changes(data, required=("customer_code", "company_name", "payment_terms_days", "credit_limit"))
     await resolve_dictionary_fields(changes)
     if "owner_id" in changes:
         await check_owner(changes["owner_id"])

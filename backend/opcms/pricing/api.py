@@ -84,16 +84,14 @@ async def get_plan(request: Request, plan_id: int) -> PlanDetail:
 @endpoint(permission="pricing:write", body=PlanUpdate, response=PlanDetail, tag=TAG)
 async def update_plan(request: Request, plan_id: int, body: PlanUpdate) -> PlanDetail:
     """Rename a plan or change its description (terms change through a new version)."""
-    await service.update_plan(plan_id, body)
-    return await queries.plan_detail(await service.get_plan(plan_id))
+    return await queries.plan_detail(await service.update_plan(plan_id, body))
 
 
 @bp.delete("/pricing-plans/<plan_id:int>")
 @endpoint(permission="pricing:write", query=DeleteQuery, response=PlanDetail, tag=TAG)
 async def delete_plan(request: Request, plan_id: int, query: DeleteQuery) -> PlanDetail:
     """Soft-delete a plan (409 while a current or future subscription uses it)."""
-    plan = await service.delete_plan(plan_id, query.reason)
-    return await queries.plan_detail(await service.get_plan(plan.id, include_deleted=True))
+    return await queries.plan_detail(await service.delete_plan(plan_id, query.reason))
 
 
 @bp.get("/pricing-plans/<plan_id:int>/versions")

@@ -17,9 +17,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from opcms.core.errors import Conflict, NotFound, ValidationFailed
+from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404, utcnow
-from opcms.core.schemas import MAX_ID
+from opcms.core.schemas import patch_changes
 from opcms.core.settings import business_today
 from opcms.customers.models import Customer
 from opcms.pricing import engine
@@ -36,10 +36,6 @@ from opcms.pricing.schemas import (
     VersionCreate,
     plan_terms_values,
 )
-
-
-def _nothing_to_change() -> ValidationFailed:
-    return ValidationFailed("Nothing to change", details=[{"field": None, "message": "no fields given"}])
 
 
 # --- usage metrics ------------------------------------------------------------------------------
@@ -66,12 +62,7 @@ def _metric_taken(code: str) -> Conflict:
 
 async def update_metric(metric_id: int, data: UsageMetricUpdate) -> UsageMetric:
     metric = await get_metric(metric_id)
-    changes = data.model_dump(exclude_unset=True)
-    for field, value in changes.items():
-        if value is None:
-            raise ValidationFailed.field(field, "must not be empty")
-    if not changes:
-        raise _nothing_to_change()
+    changes = patch_changes(data, required=tuple(UsageMetricUpdate.model_fields))
     metric.update_from_dict(changes)
     await metric.save()
     return metric
@@ -118,11 +109,7 @@ async def create_plan(data: PlanCreate) -> PricingPlan:
 
 async def update_plan(plan_id: int, data: PlanUpdate) -> PricingPlan:
     plan = await get_plan(plan_id)
-    changes = data.model_dump(exclude_unset=True)
-    if changes.get("name", "") is None:
-        raise ValidationFailed.field("name", "must not be empty")
-    if not changes:
-        raise _nothing_to_change()
+    changes = patch_changes(data, required=("name",))
     plan.update_from_dict(changes)
     await plan.save()
     return plan
@@ -193,10 +180,7 @@ def _billed(message: str) -> Conflict:
 
 
 async def _locked_plan(plan_id: int) -> PricingPlan:
-    plan = await PricingPlan.filter(id=plan_id).select_for_update().first() if 0 < plan_id <= MAX_ID else None
-    if plan is None:
-        raise NotFound.entity("pricing_plan", plan_id)
-    return plan
+    return await get_or_404(PricingPlan.all().select_for_update(), plan_id, "pricing_plan")
 
 
 async def version_in_force(plan_id: int, day: dt.date) -> PricingPlanVersion | None:
@@ -237,10 +221,7 @@ async def _locked_customer(customer_id: int, *, include_deleted: bool = False) -
     """The (live) customer, its row locked: one subscription writer per customer at a time
     (MySQL/MariaDB: SELECT … FOR UPDATE; SQLite runs one write transaction at a time)."""
     source = Customer.with_deleted() if include_deleted else Customer.all()
-    customer = await source.filter(id=customer_id).select_for_update().first() if 0 < customer_id <= MAX_ID else None
-    if customer is None:
-        raise NotFound.entity("customer", customer_id)
-    return customer
+    return await get_or_404(source.select_for_update(), customer_id, "customer")
 
 
 async def _check_no_overlap(
@@ -266,9 +247,7 @@ async def _check_no_overlap(
 
 
 async def create_subscription(data: SubscriptionCreate) -> Subscription:
-    plan = await PricingPlan.get_or_none(id=data.plan_id).select_related("metric")
-    if plan is None:
-        raise NotFound.entity("pricing_plan", data.plan_id)
+    plan = await get_plan(data.plan_id)
     if not plan.metric.is_active:
         raise ValidationFailed.field("plan_id", f"metric {plan.metric.code!r} of plan {plan.code} is retired")
     first = await PricingPlanVersion.filter(plan_id=plan.id).order_by("effective_from").first()
@@ -290,11 +269,7 @@ async def create_subscription(data: SubscriptionCreate) -> Subscription:
 
 
 async def update_subscription(subscription_id: int, data: SubscriptionUpdate) -> Subscription:
-    changes = data.model_dump(exclude_unset=True)
-    if "discount_percent" in changes and changes["discount_percent"] is None:
-        raise ValidationFailed.field("discount_percent", "must not be empty")
-    if not changes:
-        raise _nothing_to_change()
+    changes = patch_changes(data, required=("discount_percent",))
     current = await get_subscription(subscription_id)
     async with in_transaction():
         # a deleted customer's subscription can still be ended (it can take no new one)

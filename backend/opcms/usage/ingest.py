@@ -26,6 +26,7 @@ from opcms.core.context import current_actor
 from opcms.core.models import utcnow
 from opcms.core.settings import get_settings
 from opcms.customers.models import CustomerStatus
+from opcms.jobs.recorder import ExecutionRun
 from opcms.pricing.models import UsageMetric
 from opcms.usage.adapters.contract import VendorUsage
 from opcms.usage.models import (
@@ -164,13 +165,14 @@ class IngestOutcome:
     honoured_reviews: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
 
-    def add(self, other: "IngestOutcome") -> None:
-        self.received += other.received
-        self.written += other.written
-        self.anomalies += other.anomalies
-        self.honoured_reviews += other.honoured_reviews
-        for kind, n in other.kinds.items():
-            self.kinds[kind] = self.kinds.get(kind, 0) + n
+    def count_on(self, run: ExecutionRun) -> None:
+        """Add this outcome to a run's counters (pull and upload count alike; DESIGN §10)."""
+        run.count("records", self.received)
+        run.count("written", self.written)
+        run.count("anomalies", self.anomalies)
+        run.count("alerts", self.anomalies)
+        if self.honoured_reviews:
+            run.count("honoured_reviews", self.honoured_reviews)
 
 
 @dataclass

@@ -126,10 +126,7 @@ class _Pull:
                 run.log(f"{source.name} {day}: {len(accounts)} accounts not stored: {type(error).__name__}: {error}")
                 continue
             run.count("succeeded")
-            run.count("records", outcome.received)
-            run.count("written", outcome.written)
-            run.count("anomalies", outcome.anomalies)
-            run.count("alerts", outcome.anomalies)
+            outcome.count_on(run)
         return failed
 
 

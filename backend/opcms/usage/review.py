@@ -58,10 +58,9 @@ async def review(ids: list[int], action: ReviewAction, *, quantity: Decimal | No
                 code="usage_anomaly_reviewed",
             )
         records: list[tuple[int, CleanUsage]] = []
-        for anomaly_id in wanted:
-            anomaly = anomalies[anomaly_id]
-            if action != ReviewAction.REJECT:
-                records.append((anomaly.source_id, await _billable(anomaly, action, quantity)))
+        if action != ReviewAction.REJECT:
+            known = await _resolvable(list(anomalies.values()))
+            records = [(anomalies[i].source_id, _billable(anomalies[i], action, quantity, known)) for i in wanted]
         now, actor = utcnow(), current_actor.get().name[:64]
         status = {
             ReviewAction.ACCEPT: AnomalyStatus.ACCEPTED,
@@ -83,27 +82,45 @@ async def review(ids: list[int], action: ReviewAction, *, quantity: Decimal | No
     return ReviewResult(action, len(wanted), written)
 
 
-async def _billable(anomaly: UsageAnomaly, action: ReviewAction, quantity: Decimal | None) -> CleanUsage:
+@dataclass(frozen=True)
+class _Known:
+    """What the operator may have added since the pull: account mappings and metrics."""
+
+    customers: dict[tuple[int, str], int]  # (source id, account key) → customer id
+    metrics: dict[str, int]  # active metric code → id
+
+
+async def _resolvable(anomalies: list[UsageAnomaly]) -> _Known:
+    """One query each for the unknown accounts and metrics of all the anomalies reviewed."""
+    accounts = {account_key_of(a.external_account) for a in anomalies if a.customer_id is None}
+    codes = {a.metric_code for a in anomalies if a.metric_id is None}
+    customers: dict[tuple[int, str], int] = {}
+    if accounts:
+        rows = await CustomerSourceAccount.filter(
+            source_id__in={a.source_id for a in anomalies}, account_key__in=accounts, customer__is_deleted=False
+        ).values_list("source_id", "account_key", "customer_id")
+        customers = {(source_id, key): customer_id for source_id, key, customer_id in rows}
+    metrics = dict(await UsageMetric.filter(code__in=codes, is_active=True).values_list("code", "id")) if codes else {}
+    return _Known(customers, metrics)
+
+
+def _billable(anomaly: UsageAnomaly, action: ReviewAction, quantity: Decimal | None, known: _Known) -> CleanUsage:
     """What the reviewed row bills: its customer, metric and day must be known by now."""
-    customer_id = anomaly.customer_id
-    if customer_id is None:
+    if anomaly.customer_id is None:
         # the operator may have mapped the account since the pull
-        mapping = await CustomerSourceAccount.filter(
-            source_id=anomaly.source_id, account_key=account_key_of(anomaly.external_account), customer__is_deleted=False
-        ).first()
-        if mapping is None:
+        customer_id = known.customers.get((anomaly.source_id, account_key_of(anomaly.external_account)))
+        if customer_id is None:
             raise Conflict(
                 f"anomaly {anomaly.id}: account {anomaly.external_account!r} is not mapped to a customer; map it first",
                 code="usage_account_unmapped",
             )
-        customer_id = anomaly.customer_id = mapping.customer_id
-    metric_id = anomaly.metric_id
-    if metric_id is None:
-        metric = await UsageMetric.filter(code=anomaly.metric_code, is_active=True).first()
-        if metric is None:
+        anomaly.customer_id = customer_id
+    if anomaly.metric_id is None:
+        metric_id = known.metrics.get(anomaly.metric_code)
+        if metric_id is None:
             raise Conflict(f"anomaly {anomaly.id}: no active metric {anomaly.metric_code!r}; create it first",
                            code="usage_metric_unknown")
-        metric_id = anomaly.metric_id = metric.id
+        anomaly.metric_id = metric_id
     if anomaly.usage_day is None:
         raise ValidationFailed.field("ids", f"anomaly {anomaly.id}: day {anomaly.raw_day!r} is not a date; reject it")
     if anomaly.usage_day > business_today():
@@ -117,4 +134,4 @@ async def _billable(anomaly: UsageAnomaly, action: ReviewAction, quantity: Decim
         )
     else:
         billed = anomaly.quantity
-    return CleanUsage(customer_id, metric_id, anomaly.usage_day, billed, anomaly.id)
+    return CleanUsage(anomaly.customer_id, anomaly.metric_id, anomaly.usage_day, billed, anomaly.id)

@@ -24,6 +24,7 @@ from tortoise.transactions import in_transaction
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
 from opcms.core.pagination import paginate
+from opcms.core.schemas import patch_changes
 from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json
 from opcms.customers.models import Customer
 from opcms.usage.adapters import (
@@ -176,12 +177,7 @@ async def create_source(data: DataSourceCreate) -> DataSource:
 
 async def update_source(source_id: int, data: DataSourceUpdate) -> DataSource:
     source = await get_source(source_id)
-    changes = data.model_dump(exclude_unset=True)
-    if not changes:
-        raise ValidationFailed("Nothing to change", details=[{"field": None, "message": "no fields given"}])
-    for required in ("settings", "is_enabled", "timeout_seconds"):
-        if required in changes and changes[required] is None:
-            raise ValidationFailed.field(required, "must not be empty")
+    changes = patch_changes(data, required=("settings", "is_enabled", "timeout_seconds"))
     secrets_patch = changes.pop("secrets", None)
     if "settings" in changes or secrets_patch is not None:
         try:

@@ -134,11 +134,7 @@ async def _ingest_file(
     customer_ids = sorted({c for row in rows if (c := context.customer_of(row.account)) is not None})
     context.window = await SpikeWindow.load(source.id, customer_ids, first_day, last_day)
     outcome = await ingest_rows(context, rows, (first_day, last_day))
-    run.count("received", outcome.received)
-    run.count("written", outcome.written)
-    run.count("anomalies", outcome.anomalies)
-    if outcome.honoured_reviews:
-        run.count("honoured_reviews", outcome.honoured_reviews)
+    outcome.count_on(run)
     run.log(
         f"{source.name}: {name}: {outcome.received} rows for {first_day}…{last_day}, "
         f"{outcome.written} written, {outcome.anomalies} held for review"

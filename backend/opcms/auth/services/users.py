@@ -9,8 +9,9 @@ from opcms.auth.passwords import hash_password
 from opcms.auth.schemas import UserCreate, UserUpdate
 from opcms.auth.services.sessions import revoke_all_sessions
 from opcms.core.context import current_actor
-from opcms.core.errors import Conflict, ValidationFailed
+from opcms.core.errors import Conflict
 from opcms.core.models import get_or_404
+from opcms.core.schemas import patch_changes
 
 
 async def get_user(user_id: int, *, include_deleted: bool = False) -> User:
@@ -35,9 +36,7 @@ def _guard_self(user: User, what: str) -> None:
 
 async def update_user(user_id: int, data: UserUpdate) -> User:
     user = await get_user(user_id)
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    if not changes:
-        raise ValidationFailed("Nothing to change", details=[{"field": None, "message": "no fields given"}])
+    changes = patch_changes(data, drop_none=True)
     if ("role" in changes and changes["role"] != user.role) or changes.get("is_active") is False:
         _guard_self(user, "change the role of or disable")
     async with in_transaction():
