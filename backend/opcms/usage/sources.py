@@ -142,16 +142,14 @@ async def _check_name_free(name: str) -> None:
     # deleted sources keep their name (a plain unique column): they block it too
     taken = await DataSource.with_deleted().filter(name__iexact=name).first()
     if taken is not None:
-        where = f" by deleted data source {taken.id}" if taken.is_deleted else ""
-        raise Conflict(
-            f"data source name {name!r} is taken{where}", code="data_source_duplicate",
-            details=[{"field": "name", "message": f"taken{where}"}],
-        )
+        raise _name_taken(name, f" by deleted data source {taken.id}" if taken.is_deleted else "")
 
 
-def _name_race_lost(name: str) -> Conflict:
-    return Conflict(f"data source name {name!r} is taken", code="data_source_duplicate",
-                    details=[{"field": "name", "message": "taken"}])
+def _name_taken(name: str, where: str = "") -> Conflict:
+    return Conflict(
+        f"data source name {name!r} is taken{where}", code="data_source_duplicate",
+        details=[{"field": "name", "message": f"taken{where}"}],
+    )
 
 
 async def create_source(data: DataSourceCreate) -> DataSource:
@@ -170,7 +168,7 @@ async def create_source(data: DataSourceCreate) -> DataSource:
                 source.settings = completed
                 await source.save(update_fields=["settings"])
     except IntegrityError:
-        raise _name_race_lost(data.name) from None
+        raise _name_taken(data.name) from None
     await _prepare_directory(source)
     return source
 
