@@ -7,6 +7,7 @@
  */
 import http from './http';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
+import { cleanParams, reasonParams } from './params';
 
 export type CustomerStatus = 'prospect' | 'trial' | 'active' | 'suspended' | 'closed';
 export const CUSTOMER_STATUSES: readonly CustomerStatus[] = ['prospect', 'trial', 'active', 'suspended', 'closed'];
@@ -233,18 +234,7 @@ const PAGE_KEYS: readonly (keyof CustomerListParams)[] = ['page', 'page_size', '
  */
 export function toQueryParams(params: CustomerListParams, withPaging = true): Record<string, string | number> {
   const keys = withPaging ? [...FILTER_KEYS, ...PAGE_KEYS] : FILTER_KEYS;
-  const query: Record<string, string | number> = {};
-  for (const key of keys) {
-    const value = params[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value === 'string') {
-      const trimmed = value.trim();
-      if (trimmed) query[key] = trimmed;
-    } else if (typeof value === 'number' && Number.isFinite(value)) {
-      query[key] = value;
-    }
-  }
-  return query;
+  return cleanParams(Object.fromEntries(keys.map((key) => [key, params[key]])));
 }
 
 export async function listCustomers(params: CustomerListParams = {}): Promise<CustomerPage> {
@@ -275,10 +265,7 @@ export async function updateCustomer(id: number, body: CustomerUpdate): Promise<
 
 /** Soft delete; the optional reason goes to the audit log. */
 export async function deleteCustomer(id: number, reason?: string): Promise<CustomerPublic> {
-  const trimmed = reason?.trim();
-  const { data } = await http.delete<CustomerPublic>(`/customers/${id}`, {
-    params: trimmed ? { reason: trimmed } : undefined,
-  });
+  const { data } = await http.delete<CustomerPublic>(`/customers/${id}`, { params: reasonParams(reason) });
   return data;
 }
 

@@ -6,10 +6,9 @@
  * (backend/opcms/usage/sources_schemas.py). Secrets go one way only: a request may set them, no
  * answer carries them (`secret_names` lists the keys that are set, never a value).
  */
-import type { AxiosProgressEvent } from 'axios';
 import http from './http';
 import type { IsoDateTime, Page } from './customers';
-import { cleanParams, type PageParams } from './pricing';
+import { cleanParams, reasonParams, uploadProgress, type PageParams } from './params';
 import type { ExecutionPublic } from './usage';
 
 /** The built-in adapters (backend `usage/adapters`); others may be registered there. */
@@ -111,11 +110,6 @@ export interface AccountMappingListParams extends PageParams {
   q?: string | null;
 }
 
-function reasonParams(reason?: string): { reason: string } | undefined {
-  const trimmed = reason?.trim();
-  return trimmed ? { reason: trimmed } : undefined;
-}
-
 export async function listDataSources(params: DataSourceListParams = {}): Promise<DataSourcePage> {
   const { data } = await http.get<DataSourcePage>('/data-sources', { params: cleanParams(params) });
   return data;
@@ -183,9 +177,7 @@ export async function uploadUsageFile(
   form.append('file', file, options.fileName ?? (file instanceof File ? file.name : 'usage.csv'));
   const { data } = await http.post<ExecutionPublic>(`/data-sources/${sourceId}/uploads`, form, {
     timeout: 300_000,
-    onUploadProgress: (event: AxiosProgressEvent) => {
-      if (options.onUploadProgress && event.total) options.onUploadProgress(Math.round((event.loaded / event.total) * 100));
-    },
+    onUploadProgress: uploadProgress(options.onUploadProgress),
   });
   return data;
 }

@@ -13,10 +13,10 @@
  *   GET  /imports            -> the list of past imports
  *   GET  /imports/{id}/errors.xlsx, GET /imports/template.xlsx -> downloads
  */
-import type { AxiosProgressEvent } from 'axios';
 import http from './http';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import type { Page } from './customers';
+import { uploadProgress } from './params';
 
 export type ImportMode = 'validate' | 'create' | 'upsert';
 export const IMPORT_MODES: readonly ImportMode[] = ['validate', 'create', 'upsert'];
@@ -202,9 +202,7 @@ export async function startImport(
   const response = await http.post<ImportDetail>('/imports/customers', form, {
     // large workbooks can take a while to validate synchronously
     timeout: 300_000,
-    onUploadProgress: (event: AxiosProgressEvent) => {
-      if (options.onUploadProgress && event.total) options.onUploadProgress(Math.round((event.loaded / event.total) * 100));
-    },
+    onUploadProgress: uploadProgress(options.onUploadProgress),
   });
   const data: Record<string, unknown> = isRecord(response.data) ? response.data : {};
   const id = importId(data);

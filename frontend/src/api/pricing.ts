@@ -8,6 +8,7 @@
  */
 import http from './http';
 import type { IsoDate, IsoDateTime, Page } from './customers';
+import { cleanParams, reasonParams, type PageParams } from './params';
 
 /** A decimal as the API sends it: an amount ("118.76"), a unit price ("0.010000") or a quantity ("10000"). */
 export type Decimal = string;
@@ -49,13 +50,6 @@ export interface UsageMetricUpdate {
   unit?: string | null;
   /** false retires the metric: no new plans or subscriptions */
   is_active?: boolean | null;
-}
-
-export interface PageParams {
-  page?: number;
-  /** ≤ 200 */
-  page_size?: number;
-  sort?: string | null;
 }
 
 export interface UsageMetricListParams extends PageParams {
@@ -281,32 +275,6 @@ export interface PreviewResponse {
   plan_id?: number | null;
   plan_version?: number | null;
   plan_version_id?: number | null;
-}
-
-// --- helpers --------------------------------------------------------------------------------------------
-/**
- * Query parameters for the backend, which refuses unknown parameters (422): `undefined`, `null`
- * and blank strings are left out, strings trimmed, booleans sent as "true"/"false".
- */
-export function cleanParams(params: object): Record<string, string | number> {
-  const query: Record<string, string | number> = {};
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined || value === null) continue;
-    if (typeof value === 'string') {
-      const trimmed = value.trim();
-      if (trimmed) query[key] = trimmed;
-    } else if (typeof value === 'number') {
-      if (Number.isFinite(value)) query[key] = value;
-    } else if (typeof value === 'boolean') {
-      query[key] = value ? 'true' : 'false';
-    }
-  }
-  return query;
-}
-
-function reasonParams(reason?: string): { reason: string } | undefined {
-  const trimmed = reason?.trim();
-  return trimmed ? { reason: trimmed } : undefined;
 }
 
 // --- requests -------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@
  */
 import http from './http';
 import type { IsoDate, IsoDateTime, Page } from './customers';
-import { cleanParams, type Decimal, type PageParams } from './pricing';
+import { cleanParams, type PageParams } from './params';
+import type { Decimal } from './pricing';
 
 // --- usage records ---------------------------------------------------------------------------------
 /** Schema `UsageRecordPublic`. */

@@ -1,18 +1,13 @@
 import { ref } from 'vue';
 import { toApiError, type ApiError } from '@/api/errors';
+import type { FormErrors } from '@/views/customers/form-errors';
 import { useLoading } from './useLoading';
-
-/** A backend error put on a form: field → message, and what belongs to no field of the form. */
-export interface FormErrors {
-  fields: Record<string, string>;
-  general: string[];
-}
 
 /**
  * The submit side of a form that is checked in the browser and then by the backend:
  * `attempted` (the browser's problems show from the first submit on), `submitting`, and the
  * backend's errors, which `mapError` puts under the form's fields (`serverErrors`) or above the
- * form (`generalErrors`). Call `reset()` when the form opens.
+ * form (`generalErrors`), usually with `mapApiError`. Call `reset()` when the form opens.
  */
 export function useFormSubmit(mapError: (error: ApiError) => FormErrors) {
   const attempted = ref(false);

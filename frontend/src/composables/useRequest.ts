@@ -3,7 +3,8 @@ import { ApiError, toApiError } from '@/api/errors';
 import { useLoading } from './useLoading';
 
 /**
- * Wraps an async API call with `loading`, `error` (always an ApiError) and `data`.
+ * Wraps an async API call with `loading`, `error` (always an ApiError) and `data` (the latest
+ * call's result; `undefined` again once it failed, so old data never shows beside the error).
  * `run` never throws: it resolves to the result, or `undefined` when the call failed.
  * Only the latest call updates the state, so fast re-submits cannot race.
  */
@@ -22,7 +23,10 @@ export function useRequest<TArgs extends unknown[], TResult>(fn: (...args: TArgs
       if (id === latest) data.value = result;
       return result;
     } catch (caught) {
-      if (id === latest) error.value = toApiError(caught);
+      if (id === latest) {
+        error.value = toApiError(caught);
+        data.value = undefined;
+      }
       return undefined;
     } finally {
       if (id === latest) setLoading(false);

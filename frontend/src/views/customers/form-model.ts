@@ -1,6 +1,7 @@
 /** The customer form's model and its mapping to the API bodies (create: all given; update: only changes). */
 import type { CustomerCreate, CustomerPublic, CustomerStatus, CustomerUpdate } from '@/api/customers';
 import { normalizeMoneyInput } from '@/utils/money';
+import { textOrNull } from '@/utils/text';
 
 export interface CustomerFormModel {
   customer_code: string;
@@ -84,11 +85,6 @@ export function modelFromCustomer(customer: CustomerPublic): CustomerFormModel {
     credit_limit: customer.credit_limit ?? '0',
     remark: customer.remark ?? '',
   };
-}
-
-function textOrNull(value: string | null | undefined): string | null {
-  const trimmed = (value ?? '').trim();
-  return trimmed ? trimmed : null;
 }
 
 /** `POST /customers` body: blank optional fields are left out (the backend's defaults apply). */

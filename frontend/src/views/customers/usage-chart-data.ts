@@ -2,54 +2,12 @@
  * The customer's usage chart, shaped from `GET /usage-records/daily`: one line per metric over
  * every day of the range (missing days are 0), and the month-to-date total per metric.
  *
- * Quantities are decimal strings and the totals are summed exactly on the text (scaled BigInts):
- * no total ever goes through a binary float. Only the chart's y values become numbers.
+ * Quantities are decimal strings and the totals are summed exactly (`sumDecimals` of the pricing
+ * decimals): no total ever goes through a binary float. Only the chart's y values become numbers.
  * Days are `YYYY-MM-DD` strings, stepped in UTC so no time zone or DST shift can skip one.
  */
 import { MAX_DAILY_USAGE_DAYS, type DailyUsage } from '@/api/usage';
-import { plainDecimal } from '@/views/pricing/decimal';
-
-// --- decimals -----------------------------------------------------------------------------------------
-const DECIMAL = /^(-?)(\d+)?(?:\.(\d*))?$/;
-
-/** A decimal as a scaled integer: `units / 10^scale`. */
-interface Scaled {
-  units: bigint;
-  scale: number;
-}
-
-function scaled(value: string): Scaled {
-  const text = value.trim();
-  const match = DECIMAL.exec(text);
-  if (!match || (match[2] === undefined && !match[3])) throw new RangeError(`not a decimal: ${JSON.stringify(value)}`);
-  const [, sign, integer = '0', fraction = ''] = match;
-  const units = BigInt(`${integer}${fraction}` || '0');
-  return { units: sign === '-' ? -units : units, scale: fraction.length };
-}
-
-function rescale(value: Scaled, scale: number): bigint {
-  return value.units * 10n ** BigInt(scale - value.scale);
-}
-
-/** The exact sum of two decimal strings, written plainly: `addDecimal("0.1", "0.2")` is "0.3". */
-export function addDecimal(a: string, b: string): string {
-  return sumDecimals([a, b]);
-}
-
-/** The exact sum of decimal strings, written plainly ("1234.5000" + "0.5" → "1235"); [] → "0". */
-export function sumDecimals(values: Iterable<string>): string {
-  let total: Scaled = { units: 0n, scale: 0 };
-  for (const value of values) {
-    const next = scaled(value);
-    const scale = Math.max(total.scale, next.scale);
-    total = { units: rescale(total, scale) + rescale(next, scale), scale };
-  }
-  const negative = total.units < 0n;
-  const digits = (negative ? -total.units : total.units).toString().padStart(total.scale + 1, '0');
-  const integer = digits.slice(0, digits.length - total.scale);
-  const fraction = digits.slice(digits.length - total.scale);
-  return plainDecimal(`${negative ? '-' : ''}${integer}${fraction ? `.${fraction}` : ''}`);
-}
+import { sumDecimals } from '@/views/pricing/decimal';
 
 // --- days -------------------------------------------------------------------------------------------------
 /** An inclusive range of days. */

@@ -6,7 +6,9 @@
 import type { DataSourceCreate, DataSourcePublic, DataSourceUpdate } from '@/api/data-sources';
 import { MAX_SECRETS } from '@/api/data-sources';
 import type { ApiError } from '@/api/errors';
+import { cleanMessage, type FormErrors } from '@/views/customers/form-errors';
 import type { MessageKey } from '@/locale';
+import { textOrNull } from '@/utils/text';
 
 export interface SecretRow {
   /** stable row key for the editor */
@@ -123,11 +125,6 @@ export function secretProblems(rows: readonly SecretRow[]): SecretProblem[] {
   return problems;
 }
 
-function textOrNull(value: string | null | undefined): string | null {
-  const trimmed = (value ?? '').trim();
-  return trimmed ? trimmed : null;
-}
-
 /** `POST /data-sources` (the settings already parsed). */
 export function toSourceCreateBody(model: SourceFormModel, settings: Record<string, unknown>): DataSourceCreate {
   const secrets: Record<string, string> = {};
@@ -186,13 +183,13 @@ const FORM_FIELDS = ['name', 'adapter', 'settings', 'secrets', 'is_enabled', 'ti
  * A 422/409 on the fields of the form: "settings.base_url" goes under the settings as
  * "base_url: …", "secrets.token" under the secrets; the rest (or the message alone) above the form.
  */
-export function mapSourceError(error: Pick<ApiError, 'message' | 'details'>): { fields: Record<string, string>; general: string[] } {
+export function mapSourceError(error: Pick<ApiError, 'message' | 'details'>): FormErrors {
   const fields: Record<string, string> = {};
   const general: string[] = [];
   for (const detail of error.details) {
     const path = (detail.field ?? '').replace(/^body\./, '');
     const [head, ...rest] = path.split('.');
-    const message = detail.message.replace(/^(Value error|Assertion failed),\s*/i, '');
+    const message = cleanMessage(detail.message);
     if (head && FORM_FIELDS.includes(head)) {
       const text = rest.length ? `${rest.join('.')}: ${message}` : message;
       fields[head] = fields[head] ? `${fields[head]}; ${text}` : text;

@@ -81,6 +81,29 @@ export function compareDecimal(a: string, b: string): number {
   return fa < fb ? -sign : sign;
 }
 
+/**
+ * The exact sum of decimal strings, written plainly ("1234.5000" + "0.5" → "1235"; [] → "0"),
+ * on scaled BigInts: no sum ever goes through a binary float. Text that is not a decimal (after
+ * trimming) is a RangeError.
+ */
+export function sumDecimals(values: Iterable<string>): string {
+  let units = 0n;
+  let scale = 0;
+  for (const value of values) {
+    const p = parts(value.trim());
+    if (!p) throw new RangeError(`not a decimal: ${JSON.stringify(value)}`);
+    const next = BigInt(p.integer + p.fraction) * (p.negative ? -1n : 1n);
+    const common = Math.max(scale, p.fraction.length);
+    units = units * 10n ** BigInt(common - scale) + next * 10n ** BigInt(common - p.fraction.length);
+    scale = common;
+  }
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+  const integer = digits.slice(0, digits.length - scale);
+  const fraction = digits.slice(digits.length - scale);
+  return plainDecimal(`${negative ? '-' : ''}${integer}${fraction ? `.${fraction}` : ''}`);
+}
+
 /** Whether the decimal is greater than zero. */
 export function isPositive(raw: string): boolean {
   return compareDecimal(raw, '0') > 0;

@@ -17,18 +17,17 @@ import type {
   VersionPublic,
 } from '@/api/pricing';
 import { TIERED_MODES } from '@/api/pricing';
-import type { MessageKey } from '@/locale';
 import {
   AMOUNT_RULE,
   decimalProblem,
   isPositive,
   normalizeDecimalInput,
-  percentProblem,
   QUANTITY_RULE,
   UNIT_PRICE_RULE,
   type DecimalRule,
 } from './decimal';
-import { decimalMessage, validateTiers, type TierProblem } from './tiers';
+import { decimalMessage, percentMessage, validateTiers, type FieldMessage, type TierProblem } from './tiers';
+import { textOrNull } from '@/utils/text';
 
 /** One row of the tiers editor; the last row is open-ended whatever its `up_to` says. */
 export interface TierRow {
@@ -157,11 +156,6 @@ export function toPlanDocument(model: TermsModel, metric: string | null | undefi
   return { metric: metric || 'preview', ...toPlanTerms(model) };
 }
 
-function textOrNull(value: string | null | undefined): string | null {
-  const trimmed = (value ?? '').trim();
-  return trimmed ? trimmed : null;
-}
-
 /** `POST /pricing-plans`: the plan's names plus its document; a blank date means today. */
 export function toPlanCreateBody(model: PlanFormModel): PlanCreate {
   const body: PlanCreate = {
@@ -194,11 +188,6 @@ export function toVersionBody(model: TermsModel, effectiveFrom: string | null | 
 
 // --- checks -----------------------------------------------------------------------------------------------
 export type TermsField = 'unit_price' | 'package_size' | 'package_price' | 'monthly_fee' | 'included_quantity' | 'minimum_amount';
-
-export interface FieldMessage {
-  key: MessageKey;
-  params: Record<string, string | number>;
-}
 
 export interface TermsProblems {
   fields: Partial<Record<TermsField, FieldMessage>>;
@@ -258,10 +247,8 @@ export function emptyPreviewInputs(): PreviewInputs {
 export function previewInputProblem(inputs: PreviewInputs): { field: 'quantity' | 'discount_percent' | 'days'; message: FieldMessage } | null {
   const quantity = check(inputs.quantity, QUANTITY_RULE, true);
   if (quantity) return { field: 'quantity', message: quantity };
-  if (normalizeDecimalInput(inputs.discount_percent) !== '') {
-    const problem = percentProblem(inputs.discount_percent);
-    if (problem) return { field: 'discount_percent', message: decimalMessage(problem, { integerDigits: 3, fractionDigits: 2 }) };
-  }
+  const discount = percentMessage(inputs.discount_percent);
+  if (discount) return { field: 'discount_percent', message: discount };
   if (inputs.prorate) {
     const { days_active: active, days_in_period: period } = inputs;
     if (!active || !period) return { field: 'days', message: { key: 'pricing.preview.needDays', params: {} } };

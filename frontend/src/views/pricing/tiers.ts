@@ -16,6 +16,8 @@ import {
   compareDecimal,
   decimalProblem,
   normalizeDecimalInput,
+  PERCENT_RULE,
+  percentProblem,
   plainDecimal,
   QUANTITY_RULE,
   UNIT_PRICE_RULE,
@@ -47,8 +49,14 @@ const FIELD_RULES: Record<TierField, DecimalRule> = {
   flat_fee: AMOUNT_RULE,
 };
 
+/** A message to show under a field: a locale key and its parameters. */
+export interface FieldMessage {
+  key: MessageKey;
+  params: Record<string, string | number>;
+}
+
 /** The message of a value that pydantic refuses, as the backend words it. */
-export function decimalMessage(problem: DecimalProblem, rule: DecimalRule): { key: MessageKey; params: Record<string, string | number> } {
+export function decimalMessage(problem: DecimalProblem, rule: DecimalRule): FieldMessage {
   switch (problem) {
     case 'negative':
       return { key: 'pricing.decimal.negative', params: {} };
@@ -61,6 +69,13 @@ export function decimalMessage(problem: DecimalProblem, rule: DecimalRule): { ke
     default:
       return { key: 'pricing.decimal.invalid', params: {} };
   }
+}
+
+/** The message of a percentage the backend's `Percent` refuses (blank: no discount, fine), or null. */
+export function percentMessage(raw: string | null | undefined): FieldMessage | null {
+  if (normalizeDecimalInput(raw) === '') return null;
+  const problem = percentProblem(raw);
+  return problem ? decimalMessage(problem, PERCENT_RULE) : null;
 }
 
 function blank(value: string | null | undefined): boolean {

@@ -4,6 +4,7 @@
  */
 import { computed, ref } from 'vue';
 import { listMetrics, type UsageMetricPublic } from '@/api/pricing';
+import { metricOptions } from './data';
 
 const metrics = ref<UsageMetricPublic[]>([]);
 let load: Promise<void> | null = null;
@@ -19,15 +20,12 @@ function fetchMetrics(): Promise<void> {
   return load;
 }
 
-/** For tests: forget what was loaded. */
-export function resetMetrics(): void {
-  metrics.value = [];
-  load = null;
-}
-
 export function useMetrics() {
   void fetchMetrics();
   const byCode = computed(() => new Map(metrics.value.map((m) => [m.code, m])));
+  /** every metric for filters (retired ones marked), the active ones for new plans */
+  const options = computed(() => metricOptions(metrics.value));
+  const activeOptions = computed(() => metricOptions(metrics.value, { activeOnly: true }));
   function reload(): Promise<void> {
     load = null;
     return fetchMetrics();
@@ -41,5 +39,5 @@ export function useMetrics() {
   function metricUnit(code: string | null | undefined): string {
     return (code && byCode.value.get(code)?.unit) || '';
   }
-  return { metrics, byCode, reload, metricName, metricUnit };
+  return { metrics, byCode, options, activeOptions, reload, metricName, metricUnit };
 }

@@ -15,6 +15,11 @@ export function customerFromQuery(query: LocationQuery): CustomerFromQuery {
   return Number.isInteger(id) && id > 0 ? { id, label } : { id: null, label: null };
 }
 
+/** How a customer is named in pickers and links: "C001 · 某某公司". */
+export function customerLabel(customer: { customer_code: string; company_name: string }): string {
+  return `${customer.customer_code} · ${customer.company_name}`;
+}
+
 export function customerQuery(customer: { id: number; customer_code: string; company_name: string }): LocationQueryRaw {
-  return { customer_id: String(customer.id), customer: `${customer.customer_code} · ${customer.company_name}` };
+  return { customer_id: String(customer.id), customer: customerLabel(customer) };
 }

@@ -4,9 +4,9 @@
  * string ("12.50"), never a number.
  */
 import type { SubscriptionCreate, SubscriptionPublic, SubscriptionUpdate } from '@/api/pricing';
-import type { MessageKey } from '@/locale';
-import { compareDecimal, normalizeDecimalInput, percentProblem } from '@/views/pricing/decimal';
-import { decimalMessage } from '@/views/pricing/tiers';
+import { compareDecimal, normalizeDecimalInput } from '@/views/pricing/decimal';
+import { percentMessage, type FieldMessage } from '@/views/pricing/tiers';
+import { textOrNull } from '@/utils/text';
 
 export interface SubscriptionFormModel {
   customer_id: number | null;
@@ -36,11 +36,6 @@ export function modelFromSubscription(subscription: SubscriptionPublic): Subscri
   };
 }
 
-function textOrNull(value: string | null | undefined): string | null {
-  const trimmed = (value ?? '').trim();
-  return trimmed ? trimmed : null;
-}
-
 /** `POST /subscriptions`. */
 export function toSubscriptionCreateBody(model: SubscriptionFormModel): SubscriptionCreate {
   const body: SubscriptionCreate = {
@@ -67,11 +62,6 @@ export function toSubscriptionUpdateBody(model: SubscriptionFormModel, original:
   return body;
 }
 
-export interface FieldMessage {
-  key: MessageKey;
-  params: Record<string, string | number>;
-}
-
 /** What the backend would refuse, per field (dates compare as ISO strings). */
 export function checkSubscription(model: SubscriptionFormModel, isEdit: boolean): Partial<Record<SubscriptionField, FieldMessage>> {
   const problems: Partial<Record<SubscriptionField, FieldMessage>> = {};
@@ -84,13 +74,14 @@ export function checkSubscription(model: SubscriptionFormModel, isEdit: boolean)
   if (model.effective_from && model.effective_to && model.effective_to < model.effective_from) {
     problems.effective_to = { key: 'subscription.rule.endBeforeStart', params: {} };
   }
-  if (normalizeDecimalInput(model.discount_percent) !== '') {
-    const problem = percentProblem(model.discount_percent);
-    if (problem) problems.discount_percent = decimalMessage(problem, { integerDigits: 3, fractionDigits: 2 });
-  }
+  const discount = percentMessage(model.discount_percent);
+  if (discount) problems.discount_percent = discount;
   if (model.remark.trim().length > 255) problems.remark = { key: 'pricing.rule.maxLength', params: { max: 255 } };
   return problems;
 }
+
+/** Tag colours of the states of `subscriptionState`. */
+export const SUBSCRIPTION_STATE_COLORS = { active: 'green', ended: 'gray', upcoming: 'arcoblue' } as const;
 
 /** in force / ended / not started on `today` (an ISO date). */
 export function subscriptionState(subscription: Pick<SubscriptionPublic, 'effective_from' | 'effective_to'>, today: string): 'active' | 'ended' | 'upcoming' {

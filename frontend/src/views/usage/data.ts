@@ -5,9 +5,9 @@
 import type { TableColumnData } from '@arco-design/web-vue';
 import type { AnomalyKind, AnomalyStatus, ExecutionPublic, ExecutionStatus, ReviewAction } from '@/api/usage';
 import { ANOMALY_KINDS, ANOMALY_STATUSES, EXECUTION_STATUSES } from '@/api/usage';
-import { t, type MessageKey } from '@/locale';
+import { t } from '@/locale';
 import { decimalProblem, normalizeDecimalInput, QUANTITY_RULE } from '@/views/pricing/decimal';
-import { decimalMessage } from '@/views/pricing/tiers';
+import { decimalMessage, type FieldMessage } from '@/views/pricing/tiers';
 
 export type { Option } from '@/types/option';
 import type { Option } from '@/types/option';
@@ -63,7 +63,7 @@ export interface ReviewInputs {
 }
 
 /** The backend's review rules (`usage/review.py`), checked before sending; null: fine. */
-export function reviewProblem(inputs: ReviewInputs): { field: 'quantity' | 'reason'; key: MessageKey; params: Record<string, string | number> } | null {
+export function reviewProblem(inputs: ReviewInputs): ({ field: 'quantity' | 'reason' } & FieldMessage) | null {
   if (inputs.action === 'correct') {
     const quantity = normalizeDecimalInput(inputs.quantity);
     if (!quantity) return { field: 'quantity', key: 'usage.review.needQuantity', params: {} };

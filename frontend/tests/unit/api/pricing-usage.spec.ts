@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '@/api/errors';
-import { addVersion, cleanParams, createPlan, deletePlan, listSubscriptions, previewPrice } from '@/api/pricing';
+import { cleanParams } from '@/api/params';
+import { addVersion, createPlan, createSubscription, deletePlan, listSubscriptions, previewPrice } from '@/api/pricing';
 import { listAnomalies, pullBody, requestPull, reviewAnomalies, reviewBody } from '@/api/usage';
 import { addSourceAccount, uploadUsageFile } from '@/api/data-sources';
 import { mockTheApi, envelope } from '../helpers/mock-adapter';
@@ -56,7 +57,18 @@ describe('pricing requests', () => {
     expect(mock.callsTo('GET', '/subscriptions')[0].params).toEqual({ customer_id: 7, active_on: '2026-01-01' });
   });
 
-  it('rejects a 409 overlap with the backend\'s code and message', async () => {
+  it('rejects a 409 overlap with the backend\'s code and message, and a 422 with its field', async () => {
+    mock.on('POST', '/subscriptions', {
+      status: 409,
+      data: envelope('subscription_overlap', 'overlaps subscription 3 (2026-01-01 ~ open-ended)', [{ field: 'effective_from', message: 'overlaps subscription 3' }]),
+    });
+    const overlap = await createSubscription({ customer_id: 7, plan_id: 2, effective_from: '2026-02-01', discount_percent: '12.50' }).catch((e: unknown) => e);
+    expect(overlap).toBeInstanceOf(ApiError);
+    expect((overlap as ApiError).status).toBe(409);
+    expect((overlap as ApiError).code).toBe('subscription_overlap');
+    expect((overlap as ApiError).message).toBe('overlaps subscription 3 (2026-01-01 ~ open-ended)');
+    expect(mock.callsTo('POST', '/subscriptions')[0].body).toEqual({ customer_id: 7, plan_id: 2, effective_from: '2026-02-01', discount_percent: '12.50' });
+
     mock.on('POST', '/pricing/preview', { status: 422, data: envelope('validation_failed', 'quantity: must not be negative', [{ field: 'quantity', message: 'must not be negative' }]) });
     const error = await previewPrice({ plan_id: 1, quantity: '-1' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);

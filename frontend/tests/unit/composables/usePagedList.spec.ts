@@ -92,7 +92,9 @@ describe('usePagedList', () => {
     const list = usePagedList<Row>(() => Promise.reject(new Error('socket hang up')));
     await list.load();
     expect(list.error.value).not.toBe('');
+    expect(list.error.value).toBe('socket hang up');
     expect(list.rows.value).toEqual([]);
+    expect(list.loading.value).toBe(false);
   });
 
   it('search() goes back to page 1', async () => {

@@ -4,16 +4,13 @@ import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { createMemoryHistory, createRouter } from 'vue-router';
 import ArcoVue from '@arco-design/web-vue';
 import ArcoVueIcon from '@arco-design/web-vue/es/icon';
-import type { AxiosAdapter } from 'axios';
-import http, { bindSession } from '@/api/http';
 import { useAuthStore } from '@/store/auth';
 import AnomaliesPage from '@/views/usage/anomalies.vue';
 import { resetSources } from '@/views/usage/use-sources';
-import { createMockAdapter, envelope } from '../helpers/mock-adapter';
+import { envelope, mockTheApi } from '../helpers/mock-adapter';
 import { userWithRole } from '../helpers/fixtures';
 
-const originalAdapter = http.defaults.adapter;
-let mock: ReturnType<typeof createMockAdapter>;
+const mock = mockTheApi();
 let pinia: Pinia;
 let wrapper: VueWrapper | undefined;
 
@@ -29,9 +26,6 @@ function anomaly(id: number, overrides: Record<string, unknown> = {}) {
 beforeEach(() => {
   localStorage.clear();
   resetSources();
-  mock = createMockAdapter();
-  http.defaults.adapter = mock.adapter as AxiosAdapter;
-  bindSession({ getAccessToken: () => 'acc-1', refresh: async () => {}, onSessionExpired: () => {} });
   mock.on('GET', '/usage-anomalies', { status: 200, data: { items: [anomaly(1), anomaly(2)], total: 2, page: 1, page_size: 20 } });
   mock.on('GET', '/data-sources', { status: 200, data: { items: [{ id: 1, name: 'vendor-a', adapter: 'http_json', is_enabled: true }], total: 1, page: 1, page_size: 200 } });
   pinia = createPinia();
@@ -41,8 +35,6 @@ beforeEach(() => {
 afterEach(() => {
   wrapper?.unmount();
   wrapper = undefined;
-  http.defaults.adapter = originalAdapter;
-  bindSession(null);
   document.body.innerHTML = '';
 });
 

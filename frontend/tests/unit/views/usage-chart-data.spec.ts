@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { getDailyUsage, type DailyUsage } from '@/api/usage';
 import {
   addDays,
-  addDecimal,
   chartNumber,
   daysOf,
   escapeHtml,
@@ -12,42 +11,42 @@ import {
   rangeProblem,
   spanDays,
   subscribedMetrics,
-  sumDecimals,
   tooltipHtml,
   usageChartData,
   usageRequests,
   usageTotals,
 } from '@/views/customers/usage-chart-data';
+import { sumDecimals } from '@/views/pricing/decimal';
 import { mockTheApi } from '../helpers/mock-adapter';
 
 const row = (usage_day: string, metric: string, quantity: string): DailyUsage => ({ usage_day, metric, quantity });
 
 describe('exact decimal sums', () => {
   it('adds decimal strings without binary floats', () => {
-    expect(addDecimal('0.1', '0.2')).toBe('0.3');
+    expect(sumDecimals(['0.1', '0.2'])).toBe('0.3');
     expect(sumDecimals(['0.1', '0.2', '0.3'])).toBe('0.6');
-    expect(addDecimal('1234.5000', '0.5')).toBe('1235');
-    expect(addDecimal('0.0001', '0')).toBe('0.0001');
+    expect(sumDecimals(['1234.5000', '0.5'])).toBe('1235');
+    expect(sumDecimals(['0.0001', '0'])).toBe('0.0001');
     expect(sumDecimals([])).toBe('0');
   });
 
   it('keeps every digit of large quantities', () => {
     // 9007199254740993 is not representable as a double
-    expect(addDecimal('9007199254740992', '1')).toBe('9007199254740993');
+    expect(sumDecimals(['9007199254740992', '1'])).toBe('9007199254740993');
     expect(sumDecimals(['9999999999999999.9999', '0.0001'])).toBe('10000000000000000');
     expect(sumDecimals(['1234567890123456.7891', '1234567890123456.7891'])).toBe('2469135780246913.5782');
   });
 
   it('handles negatives, signs and short forms', () => {
-    expect(addDecimal('-1.5', '0.25')).toBe('-1.25');
-    expect(addDecimal('-0.5', '0.5')).toBe('0');
-    expect(addDecimal('.5', '5.')).toBe('5.5');
-    expect(addDecimal(' 2 ', '3')).toBe('5');
+    expect(sumDecimals(['-1.5', '0.25'])).toBe('-1.25');
+    expect(sumDecimals(['-0.5', '0.5'])).toBe('0');
+    expect(sumDecimals(['.5', '5.'])).toBe('5.5');
+    expect(sumDecimals([' 2 ', '3'])).toBe('5');
   });
 
   it('refuses text that is not a decimal', () => {
-    expect(() => addDecimal('abc', '1')).toThrow(RangeError);
-    expect(() => addDecimal('.', '1')).toThrow(RangeError);
+    expect(() => sumDecimals(['abc', '1'])).toThrow(RangeError);
+    expect(() => sumDecimals(['.', '1'])).toThrow(RangeError);
     expect(() => sumDecimals(['1e3'])).toThrow(RangeError);
   });
 });
