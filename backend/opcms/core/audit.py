@@ -30,6 +30,9 @@ class AuditAction(str, enum.Enum):
     LOGOUT = "logout"
     TOKEN_REUSE = "token_reuse"
     IMPORT = "import"
+    VOID = "void"
+    ALLOCATE = "allocate"
+    REVERSE = "reverse"
 
 
 class AuditLog(Model):

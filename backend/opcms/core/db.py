@@ -16,12 +16,15 @@ APP_LABEL = "opcms"
 # `opcms makemigrations`.
 MODEL_MODULES = [
     "opcms.core.audit",
+    "opcms.core.idempotency",
     "opcms.auth.models",
     "opcms.customers.models",
     "opcms.imports.models",
     "opcms.jobs.models",
     "opcms.pricing.models",
     "opcms.usage.models",
+    "opcms.billing.models",
+    "opcms.payments.models",
 ]
 
 

@@ -37,6 +37,12 @@ PERMISSIONS: dict[str, str] = {
     "usage:review": "accept, correct or reject usage anomalies",
     "usage:ingest": "run a usage pull or back-fill now, upload usage files, map customers to vendor accounts",
     "data_sources:write": "configure data sources (adapter, settings, secrets) and check their health",
+    "billing:read": "list and view invoices, credit notes and invoice runs; export invoices and the aging report",
+    "billing:run": "run invoicing for a period, regenerate and void unpaid invoices",
+    "billing:credit": "issue credit notes against invoices",
+    "payments:read": "list and view payments, allocations, suggestions and customer credit",
+    "payments:write": "record payments",
+    "payments:allocate": "allocate payments and credit to invoices, reverse allocations, auto-reconcile",
 }
 
 _READS = {p for p in PERMISSIONS if p.endswith(":read")}
@@ -46,10 +52,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.FINANCE: frozenset({
         "session:self", "customers:read", "imports:read", "imports:write",
         "pricing:read", "pricing:preview", "pricing:write", "usage:read", "usage:ingest",
+        "billing:read", "billing:run", "billing:credit",
+        "payments:read", "payments:write", "payments:allocate",
     }),
     Role.OPERATOR: frozenset({
         "session:self", "customers:read", "customers:write", "imports:read", "imports:write",
         "pricing:read", "pricing:preview", "usage:read", "usage:review", "usage:ingest",
+        "billing:read", "payments:read",
     }),
     Role.AUDITOR: frozenset({"session:self", *_READS}),
 }

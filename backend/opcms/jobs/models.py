@@ -36,6 +36,8 @@ class TaskExecution(Model):
     duration_ms = fields.IntField(null=True)
     # processed, succeeded, failed, alerts, notifications, plus the job's own (retries, …)
     counters = fields.JSONField(default=dict)
+    # what the job produced, e.g. the invoice run's summary (count, receivable, by level…)
+    result = fields.JSONField(null=True)
     log_excerpt = fields.TextField(null=True)
     error = fields.TextField(null=True)
     triggered_by = fields.CharField(max_length=64)
