@@ -15,8 +15,11 @@ from opcms import __version__
 from opcms.audit.api import bp as audit_bp
 from opcms.auth.api import bp as auth_bp
 from opcms.auth.middleware import jwt_middleware
+from opcms.billing.api import bp as billing_bp
+from opcms.billing.reports_api import bp as billing_reports_bp
 from opcms.customers.api import bp as customers_bp
 from opcms.imports.api import bp as imports_bp
+from opcms.payments.api import bp as payments_bp
 from opcms.pricing.api import bp as pricing_bp
 from opcms.usage.api import bp as usage_bp
 from opcms.usage.sources_api import bp as data_sources_bp
@@ -27,7 +30,10 @@ from opcms.core.logging import logging_config
 from opcms.core.observability import health, install_request_tracking
 from opcms.core.settings import Settings, get_settings
 
-BLUEPRINTS = (auth_bp, audit_bp, customers_bp, imports_bp, pricing_bp, usage_bp, data_sources_bp, health)
+BLUEPRINTS = (
+    auth_bp, audit_bp, customers_bp, imports_bp, pricing_bp, usage_bp, data_sources_bp,
+    billing_bp, billing_reports_bp, payments_bp, health,
+)
 
 
 def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_db: bool = True) -> Sanic:

@@ -13,7 +13,7 @@ from celery.signals import setup_logging
 
 from opcms.core.settings import Settings, get_settings
 
-TASK_MODULES = ["opcms.jobs.tasks", "opcms.imports.tasks", "opcms.usage.tasks"]
+TASK_MODULES = ["opcms.jobs.tasks", "opcms.imports.tasks", "opcms.usage.tasks", "opcms.billing.tasks"]
 
 celery_app = Celery("opcms")
 
