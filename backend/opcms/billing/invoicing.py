@@ -1,0 +1,268 @@
+"""Pricing a customer's month into an invoice draft, and writing it (DESIGN §5, §7).
+
+Rules (docs/billing.md says the same for finance):
+
+- **Which subscriptions**: the customer's live (not soft-deleted) subscriptions whose dates meet
+  the period (an Asia/Shanghai calendar month). One invoice line per subscription.
+- **Which usage**: ``usage_record`` only holds billable usage — open and rejected anomalies
+  never reach it (usage/ingest.py, usage/review.py). A line sums the customer's usage of the
+  metric over the days the subscription covers in the period, all sources together. The sum
+  runs in SQL, one GROUP BY per chunk of customers.
+- **Which terms**: the plan version in force on the first day the subscription covers in the
+  period — the period's first day, or the subscription's start when it starts mid-month.
+- **Proration**: ``days_active`` = the days covered, ``days_in_period`` = the month's days;
+  the engine prorates monthly fee and minimum, never usage.
+- **Rounding**: each line is rounded once (the engine, 0.01 half up); total = Σ line amounts;
+  discount_amount = Σ line discounts each rounded to 0.01 half up; subtotal = total +
+  discount_amount, so subtotal − discount_amount = total exactly.
+- **No charge**: a customer with no usage at all and a total of 0.00 gets no invoice.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from tortoise import connections
+from tortoise.expressions import Q
+
+from opcms.billing.models import Invoice, InvoiceLine, InvoiceStatus
+from opcms.billing.numbering import INVOICE, next_number
+from opcms.billing.settlement import status_for
+from opcms.core.models import utcnow
+from opcms.customers.models import Customer
+from opcms.pricing import engine
+from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
+from opcms.pricing.service import mark_billed, terms_of
+
+CENT = Decimal("0.01")
+MICRO = Decimal("0.000001")
+QUANTUM = Decimal("0.0001")
+ZERO = Decimal("0.00")
+PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period ``YYYY-MM`` (ValueError when malformed)."""
+    match = PERIOD_RE.match(period or "")
+    if not match:
+        raise ValueError(f"period must be YYYY-MM, not {period!r}")
+    year, month = int(match.group(1)), int(match.group(2))
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def previous_period(day: dt.date) -> str:
+    return period_of(day.replace(day=1) - dt.timedelta(days=1))
+
+
+@dataclass(slots=True)
+class LineDraft:
+    subscription_id: int
+    plan_id: int
+    plan_version_id: int
+    metric_id: int
+    description: str
+    mode: str
+    service_from: dt.date
+    service_to: dt.date
+    days_active: int
+    days_in_period: int
+    price: engine.Price
+
+    def values(self) -> dict[str, Any]:
+        p = self.price
+        return {
+            "subscription_id": self.subscription_id, "plan_id": self.plan_id, "plan_version_id": self.plan_version_id,
+            "metric_id": self.metric_id, "description": self.description[:255], "mode": self.mode,
+            "service_from": self.service_from, "service_to": self.service_to,
+            "days_active": self.days_active, "days_in_period": self.days_in_period,
+            "quantity": p.quantity, "included_quantity": p.included_quantity, "billed_quantity": p.billed_quantity,
+            # the engine's figures are exact; the columns keep 6 decimals (only `amount` counts)
+            "usage_amount": _micro(p.usage_amount), "monthly_fee": _micro(p.monthly_fee),
+            "minimum_top_up": _micro(p.minimum_top_up), "discount_percent": p.discount_percent,
+            "discount": _micro(p.discount), "amount": p.amount,
+            "breakdown": [line.to_dict() for line in p.breakdown],
+        }
+
+
+@dataclass(slots=True)
+class InvoiceDraft:
+    customer: dict[str, Any]  # id, customer_code, company_name, payment_terms_days, level, industry
+    lines: list[LineDraft] = field(default_factory=list)
+    currency: str = "CNY"
+
+    @property
+    def customer_id(self) -> int:
+        return self.customer["id"]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.price.amount for line in self.lines), ZERO)
+
+    @property
+    def discount_amount(self) -> Decimal:
+        return sum((line.price.discount.quantize(CENT, rounding=ROUND_HALF_UP) for line in self.lines), ZERO)
+
+    @property
+    def no_charge(self) -> bool:
+        return self.total == ZERO and all(line.price.quantity == 0 for line in self.lines)
+
+    @property
+    def version_ids(self) -> set[int]:
+        return {line.plan_version_id for line in self.lines}
+
+
+def _micro(value: Decimal) -> Decimal:
+    return value.quantize(MICRO, rounding=ROUND_HALF_UP)
+
+
+def _live_in(first: dt.date, last: dt.date) -> Q:
+    return Q(effective_from__lte=last) & (Q(effective_to=None) | Q(effective_to__gte=first))
+
+
+async def billable_customer_ids(period: str, customer_id: int | None = None) -> list[int]:
+    """Customers with a live subscription meeting the period, ascending (soft-deleted customers
+    included: a customer deleted after using the service still owes the month)."""
+    first, last = period_bounds(period)
+    qs = Subscription.filter(_live_in(first, last))
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    ids = await qs.distinct().values_list("customer_id", flat=True)
+    return sorted(set(ids))
+
+
+async def usage_by_subscription(subscriptions: list[dict[str, Any]], first: dt.date, last: dt.date) -> dict[int, Decimal]:
+    """Σ usage per subscription over the days it covers in [first, last]: one GROUP BY.
+
+    SQLite keeps DECIMAL as text and would sum it as floats: there (the embedded default, small
+    data) the same join returns the rows and they are summed in Decimal."""
+    if not subscriptions:
+        return {}
+    conn = connections.get("default")
+    mysql = conn.capabilities.dialect == "mysql"
+    ids = [s["id"] for s in subscriptions]
+    mark = "%s" if mysql else "?"
+    marks = ", ".join([mark] * len(ids))
+    join = (
+        f"FROM subscription s JOIN usage_record u ON u.customer_id = s.customer_id AND u.metric_id = s.metric_id "
+        f"WHERE s.id IN ({marks}) AND u.usage_day >= {mark} AND u.usage_day <= {mark} "
+        f"AND u.usage_day >= s.effective_from AND (s.effective_to IS NULL OR u.usage_day <= s.effective_to)"
+    )
+    if mysql:
+        rows = await conn.execute_query_dict(
+            f"SELECT s.id AS sid, SUM(u.quantity) AS quantity {join} GROUP BY s.id", [*ids, first, last]
+        )
+        return {row["sid"]: Decimal(row["quantity"]) for row in rows}
+    rows = await conn.execute_query_dict(
+        f"SELECT s.id AS sid, u.quantity AS quantity {join}", [*ids, first.isoformat(), last.isoformat()]
+    )
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        totals[row["sid"]] += Decimal(str(row["quantity"]))
+    return dict(totals)
+
+
+class DraftError(Exception):
+    """A customer that cannot be priced (reported as failed, the run goes on)."""
+
+
+async def draft_invoices(customer_ids: list[int], period: str) -> dict[int, InvoiceDraft | DraftError]:
+    """Price the period for each customer: a draft, or the reason it could not be priced."""
+    first, last = period_bounds(period)
+    days_in_period = (last - first).days + 1
+    customers = await Customer.with_deleted().filter(id__in=customer_ids).values(
+        "id", "customer_code", "company_name", "payment_terms_days", "level", "industry"
+    )
+    subscriptions = await Subscription.filter(_live_in(first, last), customer_id__in=customer_ids).order_by(
+        "customer_id", "metric_id", "effective_from", "id"
+    ).values("id", "customer_id", "metric_id", "plan_id", "effective_from", "effective_to", "discount_percent")
+    plan_ids = {s["plan_id"] for s in subscriptions}
+    plans = {p["id"]: p for p in await PricingPlan.with_deleted().filter(id__in=plan_ids).values("id", "code", "name", "currency")}
+    metrics = {m["id"]: m for m in await UsageMetric.with_deleted().filter(
+        id__in={s["metric_id"] for s in subscriptions}).values("id", "code", "name")}
+    versions: dict[int, list[PricingPlanVersion]] = defaultdict(list)
+    for version in await PricingPlanVersion.filter(plan_id__in=plan_ids, effective_from__lte=last).order_by("effective_from"):
+        versions[version.plan_id].append(version)
+    usage = await usage_by_subscription(subscriptions, first, last)
+
+    compiled: dict[int, engine.CompiledPlan] = {}
+    drafts: dict[int, InvoiceDraft | DraftError] = {c["id"]: InvoiceDraft(customer=c) for c in customers}
+    for sub in subscriptions:
+        draft = drafts.get(sub["customer_id"])
+        if not isinstance(draft, InvoiceDraft):
+            continue
+        service_from = max(first, sub["effective_from"])
+        service_to = min(last, sub["effective_to"] or last)
+        plan = plans[sub["plan_id"]]
+        version = next((v for v in reversed(versions[plan["id"]]) if v.effective_from <= service_from), None)
+        if version is None:
+            drafts[draft.customer_id] = DraftError(f"plan {plan['code']} has no version in force on {service_from}")
+            continue
+        if draft.lines and plan["currency"] != draft.currency:
+            drafts[draft.customer_id] = DraftError(f"plans in two currencies ({draft.currency}, {plan['currency']})")
+            continue
+        draft.currency = plan["currency"]
+        if version.id not in compiled:
+            compiled[version.id] = engine.compile_plan(terms_of(version))
+        days_active = (service_to - service_from).days + 1
+        try:
+            price = engine.price(
+                compiled[version.id], usage.get(sub["id"], Decimal(0)).quantize(QUANTUM),
+                days_active=days_active, days_in_period=days_in_period, discount_percent=Decimal(sub["discount_percent"]),
+            )
+        except (ValueError, ArithmeticError) as error:
+            drafts[draft.customer_id] = DraftError(f"subscription {sub['id']}: {error}")
+            continue
+        metric = metrics[sub["metric_id"]]
+        draft.lines.append(LineDraft(
+            subscription_id=sub["id"], plan_id=plan["id"], plan_version_id=version.id, metric_id=sub["metric_id"],
+            description=f"{metric['name']} · {plan['name']} v{version.version}", mode=version.mode,
+            service_from=service_from, service_to=service_to, days_active=days_active,
+            days_in_period=days_in_period, price=price,
+        ))
+    return drafts
+
+
+async def write_invoice(
+    draft: InvoiceDraft,
+    period: str,
+    issue_date: dt.date,
+    *,
+    execution_id: int | None = None,
+    replaces_id: int | None = None,
+    frozen: set[int] | None = None,
+) -> Invoice:
+    """Write the invoice and its lines; run inside the caller's transaction (one per customer).
+
+    Raises IntegrityError when the customer already has a live invoice for the period (the
+    database's unique (customer, live_period) key)."""
+    versions = draft.version_ids - (frozen or set())
+    if versions:  # versions first, then the number: one lock order for every writer
+        await mark_billed(versions)
+    number = await next_number(INVOICE, period)
+    total, discount = draft.total, draft.discount_amount
+    customer = draft.customer
+    status = status_for(total, ZERO, ZERO)
+    invoice = await Invoice.create(
+        number=number, customer_id=customer["id"], period=period, live_period=period,
+        issue_date=issue_date, due_date=issue_date + dt.timedelta(days=customer["payment_terms_days"] or 0),
+        currency=draft.currency, customer_code=customer["customer_code"], company_name=customer["company_name"],
+        subtotal=total + discount, discount_amount=discount, total=total, outstanding=total,
+        # a 0.00 invoice (usage all within included units) owes nothing: settled at once
+        status=status, settled_at=utcnow() if status == InvoiceStatus.SETTLED else None,
+        replaces_id=replaces_id, execution_id=execution_id,
+    )
+    await InvoiceLine.bulk_create([
+        InvoiceLine(invoice_id=invoice.id, position=position, **line.values())
+        for position, line in enumerate(draft.lines, start=1)
+    ])
+    return invoice
