@@ -128,3 +128,92 @@ async def make_subscription(customer=None, plan=None, *, effective_from="2024-01
         return await create_subscription(SubscriptionCreate(
             customer_id=customer.id, plan_id=plan.id, effective_from=effective_from, effective_to=effective_to, **extra,
         ))
+
+
+# --- invoices and payments ----------------------------------------------------------------------
+_invoice_seq = itertools.count(1)
+_period_seq = itertools.count(0)
+
+
+def next_period() -> str:
+    """A month not used yet in this process (2001-01, 2001-02, …): one live invoice per
+    customer and period is a database rule."""
+    n = next(_period_seq)
+    return f"{2001 + n // 12:04d}-{n % 12 + 1:02d}"
+
+
+def invoice_values(customer, total, *, period: str | None = None, due_date=None, credited="0.00", paid="0.00", **extra) -> dict:
+    """The columns of an issued invoice with consistent settlement (outstanding and status)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from opcms.billing.settlement import status_for
+
+    period = period or next_period()
+    year, month = int(period[:4]), int(period[5:])
+    issue_date = dt.date(year + month // 12, month % 12 + 1, 1)
+    total, credited, paid = Decimal(str(total)), Decimal(str(credited)), Decimal(str(paid))
+    values = {
+        "number": f"INV-{period.replace('-', '')}-{next(_invoice_seq):06d}",
+        "customer_id": customer.id, "period": period, "live_period": period,
+        "issue_date": issue_date, "due_date": due_date or issue_date + dt.timedelta(days=30),
+        "customer_code": customer.customer_code, "company_name": customer.company_name,
+        "subtotal": total, "discount_amount": Decimal("0.00"), "total": total,
+        "credited_amount": credited, "paid_amount": paid, "outstanding": total - credited - paid,
+        "status": status_for(total, credited, paid), "created_by": "test-factory", "updated_by": "test-factory",
+    }
+    return {**values, **extra}
+
+
+async def make_invoice(customer=None, total="1000.00", **fields):
+    """An issued invoice with one line, written directly (not through an invoice run): number
+    INV-YYYYMM-NNNNNN, a period of its own unless given, due 30 days after issue unless given."""
+    import datetime as dt
+
+    from opcms.billing.models import Invoice, InvoiceLine
+    from opcms.pricing.models import PricingPlan, PricingPlanVersion
+
+    customer = customer or await make_customer()
+    plan = await PricingPlan.get_or_none(code="INVOICE-TEST") or await make_plan(
+        code="INVOICE-TEST", effective_from=dt.date(2000, 1, 1)
+    )
+    version = await PricingPlanVersion.filter(plan_id=plan.id).order_by("version").first()
+    values = invoice_values(customer, total, **fields)
+    with acting_as(system_actor("test-factory")):
+        invoice = await Invoice.create(**values)
+    await InvoiceLine.create(
+        invoice=invoice, position=1, plan_id=plan.id, plan_version_id=version.id, metric_id=plan.metric_id,
+        description="API 调用", mode="per_unit", service_from=invoice.issue_date, service_to=invoice.issue_date,
+        days_active=1, days_in_period=1, quantity=values["total"] * 100, included_quantity=0,
+        billed_quantity=values["total"] * 100, usage_amount=values["total"], monthly_fee=0, minimum_top_up=0,
+        discount_percent=0, discount=0, amount=values["total"],
+    )
+    return invoice
+
+
+async def make_invoices_bulk(customer, totals: list, *, first_due=None) -> int:
+    """Many open invoices for one customer in one bulk insert (no lines, no audit rows: for
+    volume tests of reads); due dates one day apart from ``first_due``. Returns how many."""
+    import datetime as dt
+
+    from opcms.billing.models import Invoice
+
+    first_due = first_due or dt.date(2001, 1, 1)
+    rows = [
+        Invoice(**invoice_values(customer, total, due_date=first_due + dt.timedelta(days=n)))
+        for n, total in enumerate(totals)
+    ]
+    await Invoice.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+async def make_payment(customer=None, amount="1000.00", **fields):
+    """A payment through the real service (received today unless said; no customer when
+    ``customer`` is None)."""
+    from opcms.core.settings import business_today
+    from opcms.payments.schemas import PaymentCreate
+    from opcms.payments.service import create_payment
+
+    data = {"amount": str(amount), "received_on": business_today(), "method": "bank_transfer", **fields}
+    with acting_as(system_actor("test-factory")):
+        return await create_payment(PaymentCreate(customer_id=customer.id if customer else None, **data))

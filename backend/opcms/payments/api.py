@@ -1,7 +1,133 @@
-"""Routes of the payments domain (issue 6)."""
+"""Payments routes: payments, allocations and reversals, suggestions, auto-reconcile, customer
+credit (thin handlers)."""
 
 from __future__ import annotations
 
-from sanic import Blueprint
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+
+from opcms.core import idempotency
+from opcms.core.http import endpoint
+from opcms.core.schemas import dump
+from opcms.payments import allocations, queries, service
+from opcms.payments.schemas import (
+    AllocationCreate,
+    AllocationList,
+    AllocationListQuery,
+    AllocationPage,
+    AllocationPublic,
+    AutoReconcileRequest,
+    AutoReconcileResult,
+    CustomerCredit,
+    PaymentCreate,
+    PaymentDetail,
+    PaymentListQuery,
+    PaymentPage,
+    PaymentPublic,
+    PaymentUpdate,
+    PlannedAllocation,
+    ReverseRequest,
+    SuggestionsPublic,
+)
+from opcms.payments.suggestions import suggestions_for
 
 bp = Blueprint("payments", url_prefix="/api/v1")
+TAG = "payments"
+
+
+# --- payments -----------------------------------------------------------------------------------
+@bp.post("/payments")
+@endpoint(permission="payments:write", body=PaymentCreate, response=PaymentPublic, status=201, tag=TAG)
+async def create_payment(request: Request, body: PaymentCreate) -> HTTPResponse:
+    """Record a payment (409 when its method and bank reference were entered before). With an
+    Idempotency-Key header, the same key and body answer the first response again; the same
+    key with another body is a 409."""
+    key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
+
+    async def create() -> tuple[int, dict]:
+        payment = await service.create_payment(body)
+        return 201, dump(await queries.payment_public(payment.id))
+
+    answer = await idempotency.run_once("payments.create", key, dump(body), create)
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    return json(answer.body, status=answer.status, headers=headers)
+
+
+@bp.get("/payments")
+@endpoint(permission="payments:read", query=PaymentListQuery, response=PaymentPage, tag=TAG)
+async def list_payments(request: Request, query: PaymentListQuery) -> PaymentPage:
+    """List payments by customer, status, method, received date, text; or the unassigned ones."""
+    return PaymentPage.model_validate(await queries.list_payments(query))
+
+
+@bp.get("/payments/<payment_id:int>")
+@endpoint(permission="payments:read", response=PaymentDetail, tag=TAG)
+async def get_payment(request: Request, payment_id: int) -> PaymentDetail:
+    """A payment with its allocations (reversed ones too)."""
+    return await queries.payment_detail(payment_id)
+
+
+@bp.patch("/payments/<payment_id:int>")
+@endpoint(permission="payments:write", body=PaymentUpdate, response=PaymentPublic, tag=TAG)
+async def update_payment(request: Request, payment_id: int, body: PaymentUpdate) -> PaymentPublic:
+    """Assign the customer of a payment (409 while any of it is allocated)."""
+    payment = await service.assign_customer(payment_id, body)
+    return await queries.payment_public(payment.id)
+
+
+@bp.get("/payments/<payment_id:int>/suggestions")
+@endpoint(permission="payments:read", response=SuggestionsPublic, tag=TAG)
+async def payment_suggestions(request: Request, payment_id: int) -> SuggestionsPublic:
+    """Open invoices to allocate the payment to (exact, combination, FIFO), each with why; and
+    candidate customers by payer name when the payment has none."""
+    return await suggestions_for(await queries.load_payment(payment_id))
+
+
+# --- allocations --------------------------------------------------------------------------------
+@bp.post("/allocations")
+@endpoint(permission="payments:allocate", body=AllocationCreate, response=AllocationList, status=201, tag=TAG)
+async def create_allocations(request: Request, body: AllocationCreate) -> AllocationList:
+    """Allocate a payment (or a credit note's credit) to invoices, all lines or none (409 when
+    a line is more than the invoice's outstanding or the lines more than what is left)."""
+    ids = await allocations.allocate(
+        payment_id=body.payment_id, credit_note_id=body.credit_note_id,
+        lines=[allocations.Line(line.invoice_id, line.amount) for line in body.lines],
+    )
+    return AllocationList(allocations=await queries.load_allocations(ids))
+
+
+@bp.get("/allocations")
+@endpoint(permission="payments:read", query=AllocationListQuery, response=AllocationPage, tag=TAG)
+async def list_allocations(request: Request, query: AllocationListQuery) -> AllocationPage:
+    """List allocations by payment, credit note, invoice or customer (reversed ones on request)."""
+    return AllocationPage.model_validate(await queries.list_allocations(query))
+
+
+@bp.post("/allocations/<allocation_id:int>/reverse")
+@endpoint(permission="payments:allocate", body=ReverseRequest, response=AllocationPublic, tag=TAG)
+async def reverse_allocation(request: Request, allocation_id: int, body: ReverseRequest) -> AllocationPublic:
+    """Reverse an allocation (kept, marked reversed); the invoice and the payment get the money
+    back. 409 when it was reversed already."""
+    allocation = await allocations.reverse(allocation_id, body.reason)
+    return (await queries.load_allocations([allocation.id]))[0]
+
+
+@bp.post("/allocations/auto")
+@endpoint(permission="payments:allocate", body=AutoReconcileRequest, response=AutoReconcileResult, tag=TAG)
+async def auto_reconcile(request: Request, body: AutoReconcileRequest) -> AutoReconcileResult:
+    """Allocate every payment that has exactly one open invoice of its customer with the same
+    amount outstanding; the others wait for a person."""
+    outcome = await allocations.auto_reconcile(customer_id=body.customer_id, dry_run=body.dry_run)
+    return AutoReconcileResult(
+        allocations=await queries.load_allocations(outcome.allocation_ids),
+        planned=[PlannedAllocation(**p) for p in outcome.planned],
+        considered=outcome.considered, allocated=len(outcome.planned), waiting=outcome.waiting,
+    )
+
+
+# --- credit -------------------------------------------------------------------------------------
+@bp.get("/customers/<customer_id:int>/credit")
+@endpoint(permission="payments:read", response=CustomerCredit, tag=TAG)
+async def customer_credit(request: Request, customer_id: int) -> CustomerCredit:
+    """The customer's money not allocated yet: payments' remainders and credit notes' credit."""
+    return await queries.customer_credit(customer_id)

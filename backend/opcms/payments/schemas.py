@@ -1,0 +1,215 @@
+"""Payments request and response shapes: payments, allocations and reversals, suggestions,
+auto-reconcile, customer credit (shared contract, issue 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
+
+from opcms.core.money import CENT, NonNegativeAmount
+from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
+from opcms.core.text import blank_to_none
+from opcms.payments.models import AllocationSource, PaymentMethod, PaymentStatus
+
+# money that must be more than zero (a payment, an allocation line)
+PositiveAmount = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=18, decimal_places=2),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,16}(\.\d{1,2})?$", "example": "1200.00"}),
+]
+Blank = BeforeValidator(blank_to_none)
+MAX_LINES = 200
+
+
+PayerName = Annotated[Annotated[str, Field(max_length=200)] | None, Blank]
+BankReference = Annotated[Annotated[str, Field(max_length=64)] | None, Blank]
+Remark = Annotated[Annotated[str, Field(max_length=255)] | None, Blank]
+
+
+# --- payments -----------------------------------------------------------------------------------
+class PaymentCreate(Schema):
+    customer_id: Id | None = Field(default=None, description="null when the payer is not known yet")
+    amount: PositiveAmount
+    received_on: dt.date = Field(description="not after today (Asia/Shanghai)")
+    method: PaymentMethod
+    payer_name: PayerName = None
+    bank_reference: BankReference = Field(default=None, description="unique per method, compared trimmed and case-free")
+    remark: Remark = None
+
+    @field_validator("amount")
+    @classmethod
+    def _to_cents(cls, value: Decimal) -> Decimal:
+        # "1200" and "1200.00" are one amount (and one request body for Idempotency-Key)
+        return value.quantize(CENT)
+
+
+class PaymentUpdate(Schema):
+    customer_id: Id | None = Field(default=None, description="the customer of a payment nothing is allocated from yet")
+
+
+class AllocationPublic(PublicSchema):
+    id: int
+    payment_id: int | None
+    credit_note_id: int | None
+    invoice_id: int
+    invoice_number: str
+    customer_id: int
+    amount: NonNegativeAmount
+    source: AllocationSource
+    is_reversed: bool
+    reversed_at: dt.datetime | None
+    reversed_by: str | None
+    reverse_reason: str | None
+    created_at: dt.datetime
+    created_by: str | None
+
+
+class PaymentPublic(PublicSchema):
+    id: int
+    customer_id: int | None
+    customer_code: str | None
+    company_name: str | None
+    amount: NonNegativeAmount
+    currency: str
+    received_on: dt.date
+    method: PaymentMethod
+    payer_name: str | None
+    bank_reference: str | None
+    remark: str | None
+    allocated_amount: NonNegativeAmount
+    unallocated_amount: NonNegativeAmount
+    status: PaymentStatus
+    created_at: dt.datetime
+    created_by: str | None
+
+
+class PaymentDetail(PaymentPublic):
+    allocations: list[AllocationPublic] = Field(description="all allocations from this payment, reversed ones too")
+
+
+class PaymentPage(Page[PaymentPublic]):
+    pass
+
+
+PAYMENT_SORTABLE = ("id", "received_on", "amount", "unallocated_amount", "created_at")
+
+
+class PaymentListQuery(PageQuery):
+    customer_id: Id | None = None
+    status: PaymentStatus | None = None
+    method: PaymentMethod | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    q: str | None = Field(default=None, max_length=64, description="part of the payer name, bank reference, remark or customer code/name")
+    unassigned: bool | None = Field(default=None, description="true: only payments without a customer")
+
+
+# --- allocations --------------------------------------------------------------------------------
+class AllocationLine(Schema):
+    invoice_id: Id
+    amount: PositiveAmount
+
+
+class AllocationCreate(Schema):
+    payment_id: Id | None = None
+    credit_note_id: Id | None = None
+    lines: list[AllocationLine] = Field(min_length=1, max_length=MAX_LINES)
+
+    @model_validator(mode="after")
+    def _one_source_distinct_invoices(self) -> "AllocationCreate":
+        if (self.payment_id is None) == (self.credit_note_id is None):
+            raise ValueError("give exactly one of payment_id and credit_note_id")
+        seen: set[int] = set()
+        for line in self.lines:
+            if line.invoice_id in seen:
+                raise ValueError(f"invoice {line.invoice_id} appears twice; give one line per invoice")
+            seen.add(line.invoice_id)
+        return self
+
+
+class AllocationList(Schema):
+    allocations: list[AllocationPublic]
+
+
+class AllocationPage(Page[AllocationPublic]):
+    pass
+
+
+ALLOCATION_SORTABLE = ("id", "amount", "created_at")
+
+
+class AllocationListQuery(PageQuery):
+    payment_id: Id | None = None
+    credit_note_id: Id | None = None
+    invoice_id: Id | None = None
+    customer_id: Id | None = None
+    include_reversed: bool = False
+
+
+class ReverseRequest(Schema):
+    reason: str = Field(min_length=1, max_length=255)
+
+
+class AutoReconcileRequest(Schema):
+    customer_id: Id | None = None
+    dry_run: bool = Field(default=False, description="true: say what would be allocated, change nothing")
+
+
+class PlannedAllocation(Schema):
+    payment_id: int
+    invoice_id: int
+    invoice_number: str
+    amount: NonNegativeAmount
+
+
+class AutoReconcileResult(Schema):
+    allocations: list[AllocationPublic] = Field(description="made (empty on a dry run)")
+    planned: list[PlannedAllocation] = Field(description="the single exact matches found (made, or would be on a dry run)")
+    considered: int = Field(description="payments with a customer and money left to allocate that were looked at")
+    allocated: int
+    waiting: int = Field(description="payments left for a person: no single exact match")
+
+
+# --- credit -------------------------------------------------------------------------------------
+class CustomerCredit(Schema):
+    customer_id: int
+    currency: str
+    payments_unallocated: NonNegativeAmount
+    credit_notes_unallocated: NonNegativeAmount
+    total: NonNegativeAmount
+
+
+# --- suggestions --------------------------------------------------------------------------------
+class SuggestedInvoice(Schema):
+    invoice_id: int
+    number: str
+    period: str
+    due_date: dt.date
+    outstanding: NonNegativeAmount
+    amount: NonNegativeAmount = Field(description="what to allocate to it")
+
+
+class Suggestion(Schema):
+    kind: Literal["exact", "combination", "fifo"]
+    invoices: list[SuggestedInvoice]
+    total: NonNegativeAmount
+    reason: str
+
+
+class CustomerCandidate(Schema):
+    customer_id: int
+    customer_code: str
+    company_name: str
+    short_name: str | None
+    score: float = Field(description="0–100, how alike the payer name and the customer's name are")
+    reason: str
+
+
+class SuggestionsPublic(Schema):
+    payment_id: int
+    unallocated_amount: NonNegativeAmount
+    customer_candidates: list[CustomerCandidate]
+    suggestions: list[Suggestion]

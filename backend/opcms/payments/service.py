@@ -1,0 +1,104 @@
+"""Payment use cases: record a payment (once per method and bank reference), assign the
+customer of a payment received without one.
+
+Allocations and reversals live in ``payments.allocations``; suggestions in
+``payments.suggestions``.
+"""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from opcms.core.errors import Conflict, ValidationFailed
+from opcms.core.models import get_or_404
+from opcms.core.settings import business_today
+from opcms.core.text import fold
+from opcms.customers.models import Customer
+from opcms.payments.models import Payment, PaymentMethod, PaymentStatus
+from opcms.payments.schemas import PaymentCreate, PaymentUpdate
+
+
+def reference_key(bank_reference: str | None) -> str | None:
+    """The bank reference as compared: full-width folded, trimmed, case-free; None when blank.
+
+    ``" ab-123 "``, ``"AB-123"`` and ``"ＡＢ－１２３"`` are the same bank line."""
+    if bank_reference is None:
+        return None
+    key = fold(bank_reference).casefold()
+    return key[:64] or None
+
+
+def _duplicate(existing: Payment | None, method: PaymentMethod, bank_reference: str | None) -> Conflict:
+    if existing is None:  # only when the other row vanished between the error and the read
+        message = f"a {method.value} payment with bank reference {bank_reference!r} already exists"
+        return Conflict(message, code="payment_duplicate", details=[{"field": "bank_reference", "message": message}])
+    message = (
+        f"payment {existing.id} ({existing.amount} {existing.currency}, received {existing.received_on}) "
+        f"already has {method.value} bank reference {existing.bank_reference!r}"
+    )
+    return Conflict(
+        message, code="payment_duplicate",
+        details=[{"field": "bank_reference", "message": message, "payment_id": existing.id}],
+    )
+
+
+async def _with_reference(method: PaymentMethod, key: str, *, locking: bool = False) -> Payment | None:
+    """The payment holding a bank reference (deleted rows count: the unique index has them).
+
+    ``locking`` after losing the unique index: under MariaDB's repeatable read only a locking
+    read sees the row the winner committed after this transaction's snapshot. The first check
+    is a plain read: a locking read of a missing row would take a gap lock, and two such
+    transactions inserting into the gap would deadlock."""
+    rows = Payment.with_deleted().filter(method=method, reference_key=key)
+    return await (rows.select_for_update() if locking else rows).first()
+
+
+async def _live_customer(customer_id: int) -> Customer:
+    return await get_or_404(Customer, customer_id, "customer")
+
+
+async def create_payment(data: PaymentCreate) -> Payment:
+    """Record money received. 409 (naming the payment) when the same method and bank reference
+    were entered before: the check answers the usual case, the unique index the race."""
+    if data.received_on > business_today():
+        raise ValidationFailed.field("received_on", f"must not be in the future (today is {business_today()})")
+    if data.customer_id is not None:
+        await _live_customer(data.customer_id)
+    key = reference_key(data.bank_reference)
+    if key is not None and (existing := await _with_reference(data.method, key)) is not None:
+        raise _duplicate(existing, data.method, data.bank_reference)
+    try:
+        async with in_transaction():
+            return await Payment.create(
+                customer_id=data.customer_id, amount=data.amount, received_on=data.received_on,
+                method=data.method, payer_name=data.payer_name, bank_reference=data.bank_reference,
+                reference_key=key, remark=data.remark, allocated_amount=0,
+                unallocated_amount=data.amount, status=PaymentStatus.UNALLOCATED,
+            )
+    except IntegrityError:
+        if key is None:
+            raise
+        existing = await _with_reference(data.method, key, locking=True)
+        raise _duplicate(existing, data.method, data.bank_reference) from None
+
+
+async def assign_customer(payment_id: int, data: PaymentUpdate) -> Payment:
+    """Say whose a payment is. Allowed while nothing of it is allocated (reversed allocations
+    keep their own customer, so a wrongly assigned payment can be reversed and reassigned)."""
+    if data.customer_id is None:
+        raise ValidationFailed.field("customer_id", "must not be empty")
+    customer = await _live_customer(data.customer_id)
+    async with in_transaction():
+        # the payment's row lock: an allocation from it waits, or has already committed and is seen
+        payment = await get_or_404(Payment.all().select_for_update(), payment_id, "payment")
+        if payment.allocated_amount > 0:
+            message = (
+                f"payment {payment.id} has {payment.allocated_amount} allocated; "
+                "reverse its allocations before changing its customer"
+            )
+            raise Conflict(message, code="payment_allocated", details=[{"field": "customer_id", "message": message}])
+        if payment.customer_id != customer.id:
+            payment.customer_id = customer.id
+            await payment.save(update_fields=["customer_id"])
+    return payment
