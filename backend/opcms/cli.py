@@ -35,6 +35,8 @@ def _with_db(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
 
     async def runner() -> Any:
         await init_db()
+        # usage written from here is flagged late when its period is invoiced (billing says which)
+        import opcms.billing.late_usage  # noqa: F401
         try:
             return await fn(*args)
         finally:
@@ -391,6 +393,27 @@ def cmd_pull_usage(args: argparse.Namespace) -> int:
     return 0 if execution.status == ExecutionStatus.SUCCESS else 1
 
 
+def cmd_bill(args: argparse.Namespace) -> int:
+    """The invoice run of a period now, in this process; exit 0 success, 1 failures, 2 refused."""
+    import datetime as dt
+
+    _settings_or_exit()
+    from opcms.billing.cli import bill, print_outcome
+    from opcms.core.errors import AppError
+
+    try:
+        issue_date = dt.date.fromisoformat(args.issue_date) if args.issue_date else None
+    except ValueError as error:
+        print(f"opcms bill: {error} (use YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    try:
+        execution = _with_db(bill, args.period, args.customer, issue_date, args.chunk_size)
+    except AppError as error:
+        print(f"opcms bill: {error.message}", file=sys.stderr)
+        return 2
+    return print_outcome(execution, args.json)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Benchmarks (DESIGN §15); the last line printed is one JSON object."""
     import tempfile
@@ -418,6 +441,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             from opcms.usage.bench import main as bench_usage
 
             return bench_usage(args.rows or 1_000_000)
+        if args.name == "billing":
+            from opcms.billing.bench import main as bench_billing
+
+            return bench_billing(args.customers, args.workers)
     raise SystemExit(f"unknown bench {args.name!r}")
 
 
@@ -475,12 +502,20 @@ def build_parser() -> argparse.ArgumentParser:
     pull.add_argument("--source", default=None, help="one data source by name")
     pull.add_argument("--json", action="store_true")
     pull.set_defaults(fn=cmd_pull_usage)
+    bill = sub.add_parser("bill", help="run invoicing for a period now, recorded as a task execution")
+    bill.add_argument("--period", required=True, help="YYYY-MM (business time zone)")
+    bill.add_argument("--customer", default=None, help="one customer by code")
+    bill.add_argument("--issue-date", default=None, help="YYYY-MM-DD; default today")
+    bill.add_argument("--chunk-size", type=int, default=200, help="customers per chunk")
+    bill.add_argument("--json", action="store_true")
+    bill.set_defaults(fn=cmd_bill)
     bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
-    bench.add_argument("name", choices=["import", "api", "price", "usage"])
+    bench.add_argument("name", choices=["import", "api", "price", "usage", "billing"])
     bench.add_argument("--rows", type=int, default=None,
                        help="rows of the generated customer list (import, default 50,000) or usage records (usage, default 1,000,000)")
     bench.add_argument("--evaluations", type=int, default=200_000, help="price evaluations (price)")
-    bench.add_argument("--customers", type=int, default=10_000, help="customers in the database (api)")
+    bench.add_argument("--customers", type=int, default=10_000, help="customers in the database (api, billing)")
+    bench.add_argument("--workers", type=int, default=2, help="Celery worker processes sharing the invoice run (billing)")
     bench.add_argument("--concurrency", type=int, default=50, help="concurrent connections (api)")
     bench.add_argument("--requests", type=int, default=2_000, help="requests per endpoint (api)")
     bench.set_defaults(fn=cmd_bench)

@@ -45,6 +45,8 @@ async def create_credit_note(data: CreditNoteCreate) -> CreditNote:
         invoice = await get_or_404(Invoice.all().select_for_update(), data.invoice_id, "invoice")
         if invoice.status == InvoiceStatus.VOID:
             raise Conflict(f"invoice {invoice.number} is void: a void invoice cannot be credited", code="invoice_void")
+        lines = data.lines or []
+        await _check_lines(invoice, lines)
         earlier = _sum(await CreditNote.filter(invoice_id=invoice.id).values_list("amount", flat=True))
         room = invoice.total - earlier
         if data.amount > room:
@@ -53,8 +55,6 @@ async def create_credit_note(data: CreditNoteCreate) -> CreditNote:
                 f"{room} (total {invoice.total} less earlier credit notes {earlier})",
                 code="credit_exceeds_invoice", details=[{"field": "amount", "message": f"at most {room}"}],
             )
-        lines = data.lines or []
-        await _check_lines(invoice, lines)
         applied = min(data.amount, invoice.outstanding)
         credit = data.amount - applied
         if applied:

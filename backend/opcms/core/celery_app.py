@@ -21,6 +21,8 @@ celery_app = Celery("opcms")
 BEAT_SCHEDULE = {
     # yesterday's usage from every source, at 02:00 business time
     "usage-pull-nightly": {"task": "usage.pull_day", "schedule": crontab(hour=2, minute=0)},
+    # last month's invoices on day 1 at 04:00 business time, after the 02:00 pull of its last day
+    "invoice-run-monthly": {"task": "billing.run_period", "schedule": crontab(day_of_month=1, hour=4, minute=0)},
 }
 
 
