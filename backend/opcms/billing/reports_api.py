@@ -1,7 +1,82 @@
-"""Routes of the billing_reports domain (issue 6)."""
+"""Billing outputs: the invoice export, the aging report (JSON and xlsx) and the printable
+invoice (issue 6, item 5). The invoice list itself (``GET /invoices``) is in ``billing.api`` and
+reads the same filters through ``billing.queries.list_invoices``."""
 
 from __future__ import annotations
 
-from sanic import Blueprint
+import datetime as dt
+from pathlib import Path
+
+from sanic import Blueprint, Request
+from sanic.response import html
+
+from opcms.billing import queries, reports
+from opcms.billing.models import Invoice
+from opcms.billing.query_schemas import AgingQuery, AgingReport, InvoiceQuery
+from opcms.billing.reports.printable import CONTENT_SECURITY_POLICY
+from opcms.core.excel import XLSX_MEDIA_TYPE
+from opcms.core.http import endpoint
+from opcms.core.models import get_or_404
+from opcms.core.settings import business_today
 
 bp = Blueprint("billing_reports", url_prefix="/api/v1")
+
+
+async def _send_file(request: Request, path: Path, filename: str) -> None:
+    """Stream a written workbook to the client, then remove it (like the customer export)."""
+    response = await request.respond(
+        content_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+    with path.open("rb") as handle:
+        while chunk := handle.read(256 * 1024):
+            await response.send(chunk)
+    await response.eof()
+
+
+def _stamp(request: Request) -> str:
+    return dt.datetime.now(request.app.ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
+
+
+@bp.get("/invoices/export")
+@endpoint(permission="billing:read", query=InvoiceQuery, produces=XLSX_MEDIA_TYPE, tag="billing")
+async def export_invoices(request: Request, query: InvoiceQuery) -> None:
+    """The invoices matching the list's filters as an .xlsx file (Chinese headers; page and sort ignored)."""
+    path = reports.new_export_path(request.app.ctx.settings.var_dir, "invoices")
+    try:
+        await reports.write_invoices_xlsx(query, path, business_today())
+        await _send_file(request, path, f"invoices-{_stamp(request)}.xlsx")
+    finally:
+        path.unlink(missing_ok=True)
+
+
+async def _aging(query: AgingQuery) -> dict:
+    return await queries.aging(query.as_of or business_today(), owner_id=query.owner_id, customer_id=query.customer_id)
+
+
+@bp.get("/reports/aging")
+@endpoint(permission="billing:read", query=AgingQuery, response=AgingReport, tag="billing")
+async def aging_report(request: Request, query: AgingQuery) -> AgingReport:
+    """Outstanding by days past due (current, 1-30, 31-60, 61-90, 90+), in total and per customer."""
+    return AgingReport.model_validate(await _aging(query))
+
+
+@bp.get("/reports/aging.xlsx")
+@endpoint(permission="billing:read", query=AgingQuery, produces=XLSX_MEDIA_TYPE, tag="billing")
+async def aging_workbook(request: Request, query: AgingQuery) -> None:
+    """The aging report as an .xlsx file: a bucket summary sheet and a per-customer sheet."""
+    report = await _aging(query)
+    path = reports.new_export_path(request.app.ctx.settings.var_dir, "aging")
+    try:
+        await reports.write_aging_xlsx(report, path)
+        await _send_file(request, path, f"aging-{report['as_of'].isoformat()}.xlsx")
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@bp.get("/invoices/<invoice_id:int>/print")
+@endpoint(permission="billing:read", produces="text/html", tag="billing")
+async def print_invoice(request: Request, invoice_id: int):
+    """The invoice as a printable HTML page (lines with tier breakdown, amounts, credit notes)."""
+    invoice = await get_or_404(Invoice, invoice_id, "invoice")
+    page = await reports.render_invoice_html(invoice, business_today())
+    return html(page, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff"})

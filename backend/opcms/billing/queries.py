@@ -1,0 +1,181 @@
+"""Invoice reads: the list filters (shared by the list and the export) and the aging report.
+
+Every filter runs in SQL. Two things are written with SQLite in mind, which keeps DECIMAL
+columns as text (Tortoise maps them to VARCHAR): amounts are compared and sorted through a
+``CAST(… AS NUMERIC)`` there (a text comparison would put "100.00" below "20.00"), and the
+aging sums whole cents as integers (SQLite would sum the text as floats). "Outstanding > 0 on a
+non-void invoice" is read from the status, which the settlement rules derive from the amounts
+(``billing.settlement.status_for``): it needs no decimal comparison and the (status, due_date)
+index serves it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from tortoise import connections
+from tortoise.expressions import Q, RawSQL
+from tortoise.queryset import QuerySet
+
+from opcms.billing.models import Invoice, InvoiceStatus
+from opcms.billing.query_schemas import BUCKET_FIELDS, BUCKETS, SORTABLE, InvoiceQuery
+from opcms.core.money import CENT
+from opcms.core.pagination import order_by, paginate
+from opcms.core.settings import business_today
+
+#: statuses of an invoice with something outstanding (not void, not settled)
+OPEN_STATUSES = (InvoiceStatus.UNSETTLED, InvoiceStatus.PARTIALLY_SETTLED)
+#: money columns that SQLite must compare and sort as numbers: column -> annotation
+_NUMERIC = {"total": "total_number", "outstanding": "outstanding_number"}
+ZERO = Decimal("0.00")
+
+
+def _dialect() -> str:
+    return connections.get("default").capabilities.dialect
+
+
+def overdue_condition(today: dt.date) -> Q:
+    """Overdue: not void, outstanding > 0 and the due date before ``today`` (due today is not)."""
+    return Q(status__in=OPEN_STATUSES, due_date__lt=today)
+
+
+def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet:
+    """The invoices matching the list filters (no order, no page)."""
+    qs = Invoice.all()
+    numeric = _dialect() == "sqlite"
+    if numeric:
+        qs = qs.annotate(**{alias: RawSQL(f'CAST("invoice"."{column}" AS NUMERIC)') for column, alias in _NUMERIC.items()})
+    if query.status is not None:
+        qs = qs.filter(status=query.status)
+    if query.overdue is not None:
+        condition = overdue_condition(today)
+        qs = qs.filter(condition if query.overdue else ~condition)
+    if query.period is not None:
+        qs = qs.filter(period=query.period)
+    if query.customer_id is not None:
+        qs = qs.filter(customer_id=query.customer_id)
+    if query.owner_id is not None:
+        qs = qs.filter(customer__owner_id=None) if query.owner_id == 0 else qs.filter(customer__owner_id=query.owner_id)
+    total = _NUMERIC["total"] if numeric else "total"
+    if query.amount_min is not None:
+        qs = qs.filter(**{f"{total}__gte": query.amount_min})
+    if query.amount_max is not None:
+        qs = qs.filter(**{f"{total}__lte": query.amount_max})
+    if query.due_from is not None:
+        qs = qs.filter(due_date__gte=query.due_from)
+    if query.due_to is not None:
+        qs = qs.filter(due_date__lte=query.due_to)
+    if query.q:
+        word = query.q.strip()
+        qs = qs.filter(Q(number__icontains=word) | Q(customer_code__icontains=word) | Q(company_name__icontains=word))
+    return qs
+
+
+def _numeric_sort(query: InvoiceQuery) -> tuple[InvoiceQuery, tuple[str, ...]]:
+    """On SQLite, sort money columns by their numeric annotation instead of their text."""
+    if _dialect() != "sqlite" or not query.sort:
+        return query, SORTABLE
+    parts = []
+    for part in query.sort.split(","):
+        part = part.strip()
+        sign, name = ("-", part[1:]) if part.startswith("-") else ("", part)
+        parts.append(sign + _NUMERIC.get(name, name))
+    return query.model_copy(update={"sort": ",".join(parts)}), (*SORTABLE, *_NUMERIC.values())
+
+
+async def list_invoices(query: InvoiceQuery, today: dt.date | None = None) -> dict[str, Any]:
+    """A page of invoices: ``{items: [Invoice], total, page, page_size}``, newest first by default."""
+    order_by(query.sort, SORTABLE)  # a 422 naming the allowed fields, before any mapping
+    paged_query, sortable = _numeric_sort(query)
+    return await paginate(invoice_rows(query, today or business_today()), paged_query, sortable=sortable, default_sort="-id")
+
+
+# --- aging --------------------------------------------------------------------------------------
+def bucket_of(days_past_due: int) -> str:
+    """The aging bucket of an invoice that is ``days_past_due`` days past its due date."""
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "1-30"
+    if days_past_due <= 60:
+        return "31-60"
+    if days_past_due <= 90:
+        return "61-90"
+    return "90+"
+
+
+def _aging_sql(mysql: bool, *, customer: bool, owner: str | None) -> str:
+    mark = "%s" if mysql else "?"
+    # buckets by due date against as_of, as_of-30, as_of-60, as_of-90: plain date comparisons
+    # (no date arithmetic, which the two dialects spell differently)
+    bucket = (
+        f"CASE WHEN i.due_date >= {mark} THEN 0 WHEN i.due_date >= {mark} THEN 1 "
+        f"WHEN i.due_date >= {mark} THEN 2 WHEN i.due_date >= {mark} THEN 3 ELSE 4 END"
+    )
+    if mysql:
+        amount, positive = "SUM(i.outstanding)", "i.outstanding > 0"
+    else:  # whole cents as integers: exact, where a SUM of the text would be a float
+        amount, positive = "SUM(CAST(ROUND(i.outstanding * 100) AS INTEGER))", "CAST(i.outstanding AS NUMERIC) > 0"
+    where = [
+        "i.is_deleted = 0", f"i.status IN ({mark}, {mark})", positive, f"i.issue_date <= {mark}",
+    ]
+    if customer:
+        where.append(f"i.customer_id = {mark}")
+    if owner == "none":
+        where.append("c.owner_id IS NULL")
+    elif owner == "one":
+        where.append(f"c.owner_id = {mark}")
+    return (
+        f"SELECT i.customer_id AS customer_id, c.customer_code AS customer_code, c.company_name AS company_name, "
+        f"{bucket} AS bucket, COUNT(*) AS invoices, {amount} AS amount "
+        f"FROM invoice i JOIN customer c ON c.id = i.customer_id "
+        f"WHERE {' AND '.join(where)} "
+        f"GROUP BY i.customer_id, c.customer_code, c.company_name, bucket"
+    )
+
+
+async def aging(as_of: dt.date, *, owner_id: int | None = None, customer_id: int | None = None) -> dict[str, Any]:
+    """Outstanding of non-void invoices issued by ``as_of``, by days past due on ``as_of``.
+
+    One GROUP BY (customer, bucket) in SQL; the totals per bucket add those rows up in Decimal.
+    Answers ``{as_of, buckets: [...], customers: [...]}`` (customers by total, largest first).
+    """
+    conn = connections.get("default")
+    mysql = conn.capabilities.dialect == "mysql"
+    owner = None if owner_id is None else ("none" if owner_id == 0 else "one")
+    sql = _aging_sql(mysql, customer=customer_id is not None, owner=owner)
+    day = (lambda d: d) if mysql else (lambda d: d.isoformat())
+    params: list[Any] = [day(as_of - dt.timedelta(days=n)) for n in (0, 30, 60, 90)]
+    params += [InvoiceStatus.UNSETTLED.value, InvoiceStatus.PARTIALLY_SETTLED.value, day(as_of)]
+    if customer_id is not None:
+        params.append(customer_id)
+    if owner == "one":
+        params.append(owner_id)
+    rows = await conn.execute_query_dict(sql, params)
+
+    counts = [0] * len(BUCKETS)
+    sums = [ZERO] * len(BUCKETS)
+    customers: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        index = int(row["bucket"])
+        amount = Decimal(row["amount"]) if mysql else Decimal(int(row["amount"])) / 100
+        amount = amount.quantize(CENT)
+        counts[index] += int(row["invoices"])
+        sums[index] += amount
+        entry = customers.get(row["customer_id"])
+        if entry is None:
+            entry = customers[row["customer_id"]] = {
+                "customer_id": row["customer_id"], "customer_code": row["customer_code"],
+                "company_name": row["company_name"], **{name: ZERO for name in BUCKET_FIELDS}, "total": ZERO,
+            }
+        entry[BUCKET_FIELDS[index]] += amount
+        entry["total"] += amount
+    return {
+        "as_of": as_of,
+        "buckets": [
+            {"bucket": name, "invoices": counts[i], "outstanding": sums[i]} for i, name in enumerate(BUCKETS)
+        ],
+        "customers": sorted(customers.values(), key=lambda c: (-c["total"], c["customer_code"], c["customer_id"])),
+    }
