@@ -193,3 +193,13 @@ async def test_a_run_is_refused_with_503_when_the_broker_is_down(client):
         answer = await client.post("/api/v1/invoice-runs", token=token, json={"period": PERIOD})
     assert answer.status_code == 503, answer.text
     assert (await run.TaskExecution.filter(task_name=run.TASK_NAME).get()).status.value == "failed"
+
+
+async def test_the_invoice_list_answers_public_invoices_with_the_overdue_flag(client):
+    book = await billed_book()
+    token = await token_for("auditor")
+    page = (await client.get(f"/api/v1/invoices?customer_id={book['a'].id}", token=token)).json()
+    assert page["total"] == 1
+    (item,) = page["items"]
+    assert (item["number"], item["total"], item["overdue"]) == ("INV-202603-000001", "158.00", True)
+    assert item["days_overdue"] > 0 and item["customer_code"] == book["a"].customer_code

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
-from opcms.billing import credit_notes, run, service
+from opcms.billing import credit_notes, queries, run, service
+from opcms.billing.query_schemas import InvoiceQuery
 from opcms.billing.schemas import (
     CreditNoteCreate,
     CreditNotePage,
@@ -14,6 +15,7 @@ from opcms.billing.schemas import (
     ExecutionPage,
     ExecutionPublic,
     InvoiceDetail,
+    InvoicePage,
     InvoicePublic,
     InvoiceRunQuery,
     InvoiceRunRequest,
@@ -57,6 +59,15 @@ async def get_invoice_run(request: Request, execution_id: int) -> ExecutionPubli
 
 
 # --- invoices -----------------------------------------------------------------------------------
+@bp.get("/invoices")
+@endpoint(permission="billing:read", query=InvoiceQuery, response=InvoicePage, tag="billing")
+async def list_invoices(request: Request, query: InvoiceQuery) -> InvoicePage:
+    """Invoices by status, overdue, period, customer, owner, amount and due-date range; newest first."""
+    page = await queries.list_invoices(query)
+    page["items"] = [service.invoice_public(invoice) for invoice in page["items"]]
+    return InvoicePage.model_validate(page)
+
+
 @bp.get("/invoices/<invoice_id:int>")
 @endpoint(permission="billing:read", response=InvoiceDetail, tag="billing")
 async def get_invoice(request: Request, invoice_id: int) -> InvoiceDetail:

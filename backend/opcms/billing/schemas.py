@@ -88,6 +88,10 @@ class InvoicePublic(PublicSchema):
     created_by: str | None
 
 
+class InvoicePage(Page[InvoicePublic]):
+    pass
+
+
 class InvoiceLinePublic(PublicSchema):
     id: int
     position: int
