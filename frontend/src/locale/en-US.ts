@@ -1,6 +1,8 @@
 import type zhCN from './zh-CN';
+import billingEnUS from './billing/en-US';
 
 const enUS: Record<keyof typeof zhCN, string> = {
+  ...billingEnUS,
   'app.title': 'OP-CMS',
   'app.subtitle': 'Customer operations & billing',
 

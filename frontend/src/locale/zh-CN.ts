@@ -1,4 +1,7 @@
+import billingZhCN from './billing/zh-CN';
+
 export default {
+  ...billingZhCN,
   'app.title': 'OP-CMS',
   'app.subtitle': '客户运营与计费管理系统',
 

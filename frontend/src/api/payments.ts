@@ -1,0 +1,253 @@
+/**
+ * Payments and reconciliation (`/payments…`, `/allocations…`, `/customers/{id}/credit`).
+ *
+ * The types mirror the backend's schemas of the issue 6 contract (backend/opcms/payments/).
+ * Amounts are decimal strings and stay strings. A payment is recorded with an `Idempotency-Key`
+ * made once per opened form, so a double click or a retried request records it once.
+ */
+import http from './http';
+import type { IsoDate, IsoDateTime, Money, Page } from './customers';
+import { cleanParams, type PageParams } from './params';
+import type { Period } from './billing';
+
+export type PaymentMethod = 'bank_transfer' | 'cash' | 'cheque' | 'online';
+export const PAYMENT_METHODS: readonly PaymentMethod[] = ['bank_transfer', 'cash', 'cheque', 'online'];
+export type PaymentStatus = 'unallocated' | 'partially_allocated' | 'allocated';
+export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['unallocated', 'partially_allocated', 'allocated'];
+export type AllocationSource = 'manual' | 'auto';
+
+/** Schema `AllocationPublic`: money of a payment or a credit note put on an invoice. */
+export interface AllocationPublic {
+  id: number;
+  payment_id: number | null;
+  credit_note_id: number | null;
+  invoice_id: number;
+  invoice_number: string;
+  customer_id: number;
+  amount: Money;
+  source: AllocationSource;
+  is_reversed: boolean;
+  reversed_at: IsoDateTime | null;
+  reversed_by: string | null;
+  reverse_reason: string | null;
+  created_at: IsoDateTime;
+  created_by: string | null;
+}
+
+/** Schema `AllocationPage`. */
+export type AllocationPage = Page<AllocationPublic>;
+
+/** Schema `PaymentPublic`. */
+export interface PaymentPublic {
+  id: number;
+  /** null while the payer is not known */
+  customer_id: number | null;
+  customer_code: string | null;
+  company_name: string | null;
+  amount: Money;
+  currency: string;
+  received_on: IsoDate;
+  method: PaymentMethod;
+  payer_name: string | null;
+  bank_reference: string | null;
+  remark: string | null;
+  allocated_amount: Money;
+  unallocated_amount: Money;
+  status: PaymentStatus;
+  created_at: IsoDateTime;
+  created_by: string | null;
+}
+
+/** Schema `PaymentPage`. */
+export type PaymentPage = Page<PaymentPublic>;
+
+/** Schema `PaymentDetail`. */
+export interface PaymentDetail extends PaymentPublic {
+  allocations: AllocationPublic[];
+}
+
+/** Schema `PaymentCreate`. */
+export interface PaymentCreate {
+  customer_id?: number | null;
+  /** > 0 */
+  amount: Money;
+  received_on: IsoDate;
+  method: PaymentMethod;
+  payer_name?: string | null;
+  bank_reference?: string | null;
+  remark?: string | null;
+}
+
+export interface PaymentListParams extends PageParams {
+  customer_id?: number | null;
+  status?: PaymentStatus | null;
+  method?: PaymentMethod | null;
+  received_from?: IsoDate | null;
+  received_to?: IsoDate | null;
+  /** payer name, bank reference, customer code or name */
+  q?: string | null;
+  /** only payments without a customer */
+  unassigned?: boolean | null;
+}
+
+// --- suggestions ------------------------------------------------------------------------------------------
+export interface CustomerCandidate {
+  customer_id: number;
+  customer_code: string;
+  company_name: string;
+  short_name: string | null;
+  /** 0..100 */
+  score: number;
+  reason: string;
+}
+
+export type SuggestionKind = 'exact' | 'combination' | 'fifo';
+export const SUGGESTION_KINDS: readonly SuggestionKind[] = ['exact', 'combination', 'fifo'];
+
+export interface SuggestedInvoice {
+  invoice_id: number;
+  number: string;
+  period: Period;
+  due_date: IsoDate;
+  outstanding: Money;
+  /** what the suggestion puts on it */
+  amount: Money;
+}
+
+export interface Suggestion {
+  kind: SuggestionKind;
+  invoices: SuggestedInvoice[];
+  total: Money;
+  reason: string;
+}
+
+/** Schema `PaymentSuggestions`. */
+export interface PaymentSuggestions {
+  payment_id: number;
+  unallocated_amount: Money;
+  customer_candidates: CustomerCandidate[];
+  suggestions: Suggestion[];
+}
+
+// --- allocations ---------------------------------------------------------------------------------------------
+export interface AllocationLine {
+  invoice_id: number;
+  amount: Money;
+}
+
+/** Body of `POST /allocations`: exactly one of `payment_id` and `credit_note_id`. */
+export interface AllocationCreate {
+  payment_id?: number | null;
+  credit_note_id?: number | null;
+  lines: AllocationLine[];
+}
+
+export interface AllocationResult {
+  allocations: AllocationPublic[];
+}
+
+export interface AllocationListParams extends PageParams {
+  payment_id?: number | null;
+  invoice_id?: number | null;
+  customer_id?: number | null;
+  include_reversed?: boolean | null;
+}
+
+export interface AutoReconcileRequest {
+  customer_id?: number | null;
+  /** true: only say what would be allocated */
+  dry_run?: boolean;
+}
+
+export interface AutoReconcileResult {
+  allocations: AllocationPublic[];
+  /** payments looked at */
+  considered: number;
+  /** payments allocated (or that would be, on a dry run) */
+  allocated: number;
+  /** payments left for a person */
+  waiting: number;
+}
+
+/** Schema `CustomerCredit`: what the customer has paid or been credited and not yet allocated. */
+export interface CustomerCredit {
+  customer_id: number;
+  currency: string;
+  payments_unallocated: Money;
+  credit_notes_unallocated: Money;
+  total: Money;
+}
+
+// --- requests ------------------------------------------------------------------------------------------------
+/**
+ * Records a payment. `idempotencyKey` (one per opened form) makes a repeat of the same request
+ * answer the first payment again; 409 for a (method, bank reference) already recorded.
+ */
+export async function createPayment(body: PaymentCreate, idempotencyKey?: string): Promise<PaymentPublic> {
+  const headers = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined;
+  const { data } = await http.post<PaymentPublic>('/payments', paymentBody(body), { headers });
+  return data;
+}
+
+/** Assigns the customer of a payment received without one; 409 once any of it is allocated. */
+export async function assignPaymentCustomer(id: number, customerId: number): Promise<PaymentPublic> {
+  const { data } = await http.patch<PaymentPublic>(`/payments/${id}`, { customer_id: customerId });
+  return data;
+}
+
+export async function listPayments(params: PaymentListParams = {}): Promise<PaymentPage> {
+  const { data } = await http.get<PaymentPage>('/payments', { params: cleanParams(params) });
+  return data;
+}
+
+export async function getPayment(id: number): Promise<PaymentDetail> {
+  const { data } = await http.get<PaymentDetail>(`/payments/${id}`);
+  return data;
+}
+
+export async function getPaymentSuggestions(id: number): Promise<PaymentSuggestions> {
+  const { data } = await http.get<PaymentSuggestions>(`/payments/${id}/suggestions`);
+  return data;
+}
+
+/** All lines or none; 409 when a line is more than the invoice's outstanding or the money left. */
+export async function createAllocations(body: AllocationCreate): Promise<AllocationResult> {
+  const { data } = await http.post<AllocationResult>('/allocations', body);
+  return data;
+}
+
+export async function listAllocations(params: AllocationListParams = {}): Promise<AllocationPage> {
+  const { data } = await http.get<AllocationPage>('/allocations', { params: cleanParams(params) });
+  return data;
+}
+
+/** The allocation stays, marked reversed; the invoice's outstanding and the payment's money come back. */
+export async function reverseAllocation(id: number, reason: string): Promise<AllocationPublic> {
+  const { data } = await http.post<AllocationPublic>(`/allocations/${id}/reverse`, { reason: reason.trim() });
+  return data;
+}
+
+/** Allocates the payments with one exact match (or, with `dry_run`, says which it would). */
+export async function autoReconcile(body: AutoReconcileRequest = {}): Promise<AutoReconcileResult> {
+  const clean: AutoReconcileRequest = {};
+  if (body.customer_id) clean.customer_id = body.customer_id;
+  if (body.dry_run !== undefined) clean.dry_run = body.dry_run;
+  const { data } = await http.post<AutoReconcileResult>('/allocations/auto', clean);
+  return data;
+}
+
+export async function getCustomerCredit(customerId: number): Promise<CustomerCredit> {
+  const { data } = await http.get<CustomerCredit>(`/customers/${customerId}/credit`);
+  return data;
+}
+
+/** The body without blank optional fields (texts trimmed). */
+export function paymentBody(body: PaymentCreate): PaymentCreate {
+  const clean: PaymentCreate = { amount: body.amount.trim(), received_on: body.received_on, method: body.method };
+  if (body.customer_id) clean.customer_id = body.customer_id;
+  for (const key of ['payer_name', 'bank_reference', 'remark'] as const) {
+    const text = body[key]?.trim();
+    if (text) clean[key] = text;
+  }
+  return clean;
+}
