@@ -1,0 +1,82 @@
+"""200 allocation requests at once against the same payments and invoices (MariaDB): the row
+locks keep every sum within its bound and the stored amounts equal to their allocations."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+
+from opcms.billing.models import Invoice
+from opcms.billing.settlement import status_for
+from opcms.payments.models import Allocation, Payment, PaymentStatus
+from tests.backend.conftest import TEST_DATABASE_URL, is_mysql_url
+from tests.backend.factories import make_customer, make_invoice, make_payment, token_for
+
+API = "/api/v1"
+ZERO = Decimal("0.00")
+
+pytestmark = pytest.mark.skipif(
+    not is_mysql_url(TEST_DATABASE_URL),
+    reason="row locks are what is tested: SQLite has none (select_for_update is a no-op) and Tortoise "
+    "runs its transactions one at a time on a single connection, so nothing would race",
+)
+
+
+def payment_status(payment: Payment) -> PaymentStatus:
+    if payment.allocated_amount == ZERO:
+        return PaymentStatus.UNALLOCATED
+    return PaymentStatus.ALLOCATED if payment.unallocated_amount == ZERO else PaymentStatus.PARTIALLY_ALLOCATED
+
+
+async def test_200_concurrent_allocations_never_exceed_any_amount(client):
+    """Given two payments (700.00 and 300.00) and five invoices of 150.00 (one already credited
+    20.00), when 200 requests of 1–3 lines of 10.00–60.00 each run at once, then some are
+    refused (there is not enough money nor debt for all), none fails, and afterwards every
+    invoice and payment holds exactly the sum of its active allocations, within its bound."""
+    token = await token_for("finance")
+    customer = await make_customer()
+    invoices = [await make_invoice(customer, "150.00", credited="20.00" if n == 0 else "0.00") for n in range(5)]
+    main, other = await make_payment(customer, "700.00"), await make_payment(customer, "300.00")
+    rng = random.Random(20240601)
+
+    def request_body() -> dict:
+        payment = main if rng.random() < 0.8 else other
+        chosen = rng.sample(invoices, rng.randint(1, 3))
+        return {
+            "payment_id": payment.id,
+            "lines": [{"invoice_id": i.id, "amount": f"{rng.randint(1, 6) * 10}.00"} for i in chosen],
+        }
+
+    bodies = [request_body() for _ in range(200)]
+    responses = await asyncio.gather(*[client.post(f"{API}/allocations", token=token, json=b) for b in bodies])
+
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) <= {201, 409}, [r.text for r in responses if r.status_code not in (201, 409)][:3]
+    assert statuses.count(201) > 0 and statuses.count(409) > 50, statuses
+    # every 201 wrote all its lines, every 409 none of them
+    created = [a["id"] for r in responses if r.status_code == 201 for a in r.json()["allocations"]]
+    assert sorted(created) == sorted(await Allocation.all().values_list("id", flat=True))
+    expected_lines = sum(len(b["lines"]) for b, s in zip(bodies, statuses) if s == 201)
+    assert len(created) == expected_lines
+
+    per_invoice: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    per_payment: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for allocation in await Allocation.filter(is_reversed=False):
+        per_invoice[allocation.invoice_id] += allocation.amount
+        per_payment[allocation.payment_id] += allocation.amount
+
+    for invoice in await Invoice.filter(id__in=[i.id for i in invoices]):
+        assert per_invoice[invoice.id] == invoice.paid_amount, invoice.number
+        assert invoice.paid_amount + invoice.credited_amount <= invoice.total
+        assert invoice.outstanding == invoice.total - invoice.credited_amount - invoice.paid_amount >= ZERO
+        assert invoice.status == status_for(invoice.total, invoice.credited_amount, invoice.paid_amount)
+    for payment in await Payment.filter(id__in=[main.id, other.id]):
+        assert per_payment[payment.id] == payment.allocated_amount <= payment.amount
+        assert payment.unallocated_amount == payment.amount - payment.allocated_amount >= ZERO
+        assert payment.status == payment_status(payment)
+    # the money ran out somewhere: the debt (730.00) or the payments (1000.00)
+    assert sum(per_invoice.values()) > Decimal("600.00")
