@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
+import { createPinia, setActivePinia, type Pinia } from 'pinia';
+import { createMemoryHistory, createRouter } from 'vue-router';
+import ArcoVue from '@arco-design/web-vue';
+import ArcoVueIcon from '@arco-design/web-vue/es/icon';
+import { useAuthStore } from '@/store/auth';
+import PaymentForm from '@/views/payments/form.vue';
+import PaymentsPage from '@/views/payments/list.vue';
+import AllocationEditor from '@/views/payments/components/allocation-editor.vue';
+import type { AllocationDraft } from '@/views/payments/data';
+import { envelope, mockTheApi } from '../helpers/mock-adapter';
+import { userWithRole } from '../helpers/fixtures';
+
+const mock = mockTheApi();
+let pinia: Pinia;
+let wrapper: VueWrapper | undefined;
+
+beforeEach(() => {
+  localStorage.clear();
+  pinia = createPinia();
+  setActivePinia(pinia);
+});
+
+afterEach(() => {
+  wrapper?.unmount();
+  wrapper = undefined;
+  document.body.innerHTML = '';
+});
+
+function router() {
+  return createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', name: 'any', component: { template: '<div />' } },
+    { path: '/invoices/:id', name: 'invoice-detail', component: { template: '<div />' } },
+    { path: '/payments/:id', name: 'payment-detail', component: { template: '<div />' } },
+    { path: '/customers/:id', name: 'customer-detail', component: { template: '<div />' } }] });
+}
+
+function input(testid: string): HTMLInputElement {
+  return document.body.querySelector(`[data-testid="${testid}"]`) as HTMLInputElement;
+}
+
+async function type(testid: string, value: string) {
+  const el = input(testid);
+  el.value = value;
+  el.dispatchEvent(new Event('input'));
+  await flushPromises();
+}
+
+async function click(testid: string) {
+  (document.body.querySelector(`[data-testid="${testid}"]`) as HTMLElement).click();
+  await flushPromises();
+}
+
+describe('record payment form', () => {
+  it('sends one Idempotency-Key for every submit of an opened form, a new one when reopened, and shows a 409 duplicate reference', async () => {
+    useAuthStore().user = userWithRole('finance', { permissions: ['payments:write'] });
+    mock.on('POST', '/payments', { status: 409, data: envelope('payment_duplicate', 'bank_transfer reference B-1 is already recorded (payment #3)', [{ field: 'bank_reference', message: 'already recorded' }]) });
+    wrapper = mount(PaymentForm, { props: { visible: true }, global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    await flushPromises();
+    await type('input-payment-amount', '1,234.50');
+    await type('input-payment-reference', 'B-1');
+    await click('payment-submit');
+    await click('payment-submit');
+    const calls = mock.callsTo('POST', '/payments');
+    expect(calls).toHaveLength(2);
+    const key = calls[0].headers.get('Idempotency-Key');
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    expect(calls[1].headers.get('Idempotency-Key')).toBe(key);
+    expect(calls[0].body).toMatchObject({ amount: '1234.50', method: 'bank_transfer', bank_reference: 'B-1' });
+    expect(document.body.querySelector('[data-testid="payment-conflict"]')?.textContent).toContain('B-1 is already recorded');
+
+    await wrapper.setProps({ visible: false });
+    await wrapper.setProps({ visible: true });
+    await flushPromises();
+    await type('input-payment-amount', '10');
+    await click('payment-submit');
+    expect(mock.callsTo('POST', '/payments')[2].headers.get('Idempotency-Key')).not.toBe(key);
+  });
+
+  it('does not send an amount that is not > 0 with two decimals', async () => {
+    useAuthStore().user = userWithRole('finance', { permissions: ['payments:write'] });
+    wrapper = mount(PaymentForm, { props: { visible: true }, global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    await flushPromises();
+    await type('input-payment-amount', '10.001');
+    await click('payment-submit');
+    expect(mock.callsTo('POST', '/payments')).toHaveLength(0);
+  });
+});
+
+describe('allocation table', () => {
+  function mountEditor(drafts: AllocationDraft[], unallocated: string) {
+    useAuthStore().user = userWithRole('finance', { permissions: ['payments:allocate'] });
+    wrapper = mount(AllocationEditor, {
+      props: { paymentId: 5, unallocated, openInvoices: [], drafts, 'onUpdate:drafts': (value: AllocationDraft[]) => wrapper?.setProps({ drafts: value }) },
+      global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
+    return flushPromises();
+  }
+  const line = (id: number, outstanding: string, amount: string): AllocationDraft => ({ invoice_id: id, number: `INV-${id}`, period: '2026-01', due_date: '2026-02-28', outstanding, amount });
+
+  it('never posts a line over its outstanding or lines over the unallocated amount', async () => {
+    await mountEditor([line(1, '100.00', '100.01')], '500.00');
+    await click('allocation-confirm');
+    expect(mock.callsTo('POST', '/allocations')).toHaveLength(0);
+    expect(document.body.querySelector('[data-testid="allocation-line-error-1"]')?.textContent).toContain('100.00');
+
+    await wrapper!.setProps({ drafts: [line(1, '100.00', '60.00'), line(2, '100.00', '40.01')], unallocated: '100.00' });
+    await click('allocation-confirm');
+    expect(mock.callsTo('POST', '/allocations')).toHaveLength(0);
+    expect(document.body.querySelector('[data-testid="allocation-total-error"]')?.textContent).toContain('100.00');
+    expect(document.body.querySelector('[data-testid="allocation-remaining"]')?.textContent).toBe('-0.01');
+  });
+
+  it('posts valid lines exactly as typed (separators dropped) and clears the table', async () => {
+    mock.on('POST', '/allocations', { status: 201, data: { allocations: [{ id: 1 }] } });
+    await mountEditor([line(1, '1500.00', '1,000.10'), line(2, '100.00', '0.20')], '1000.30');
+    expect(document.body.querySelector('[data-testid="allocation-sum"]')?.textContent).toBe('1,000.30');
+    await click('allocation-confirm');
+    expect(mock.callsTo('POST', '/allocations')[0].body).toEqual({ payment_id: 5, lines: [{ invoice_id: 1, amount: '1000.10' }, { invoice_id: 2, amount: '0.20' }] });
+    expect(wrapper!.emitted('allocated')).toHaveLength(1);
+    expect((wrapper!.props() as { drafts: unknown }).drafts).toEqual([]);
+  });
+});
+
+describe('payments page', () => {
+  it('hides recording and auto-reconcile from a read-only role', async () => {
+    mock.on('GET', '/payments', { status: 200, data: { items: [], total: 0, page: 1, page_size: 20 } });
+    useAuthStore().user = userWithRole('auditor', { permissions: ['payments:read', 'billing:read'] });
+    const r = router();
+    await r.push('/payments');
+    wrapper = mount(PaymentsPage, { global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    await flushPromises();
+    expect(mock.callsTo('GET', '/payments')[0].params).toEqual({ page: 1, page_size: 20, sort: '-received_on' });
+    expect(wrapper.find('[data-testid="payment-create"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="payment-auto-open"]').exists()).toBe(false);
+  });
+
+  it('shows them to finance', async () => {
+    mock.on('GET', '/payments', { status: 200, data: { items: [], total: 0, page: 1, page_size: 20 } });
+    useAuthStore().user = userWithRole('finance', { permissions: ['payments:read', 'payments:write', 'payments:allocate'] });
+    const r = router();
+    await r.push('/payments?customer_id=7&customer=C007');
+    wrapper = mount(PaymentsPage, { global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    await flushPromises();
+    expect(mock.callsTo('GET', '/payments')[0].params).toMatchObject({ customer_id: 7 });
+    expect(wrapper.find('[data-testid="payment-create"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="payment-auto-open"]').exists()).toBe(true);
+  });
+});
