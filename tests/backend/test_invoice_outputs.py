@@ -60,6 +60,7 @@ async def test_every_list_filter_selects_exactly_its_invoices(db):
     assert await found(book, q="acme") == {"i1", "i2"}
     assert await found(book, q="丙方") == {"i5", "i6"}
     assert await found(book, q="nobody") == set()
+    assert await found(book, q="%") == set() and await found(book, q="_") == set()  # wildcards are plain text
     # filters combine
     assert await found(book, overdue=True, owner_id=0) == {"i5"}
     assert await found(book, period="2026-04", status="unsettled", amount_max="100.00") == {"i6"}

@@ -229,3 +229,15 @@ async def test_the_invoice_list_route_reads_the_same_filters(client):
     assert (page["total"], [i["id"] for i in page["items"]]) == (1, [overdue.id])
     assert (page["items"][0]["total"], page["items"][0]["overdue"], page["items"][0]["days_overdue"]) == ("300.00", True, 1)
     assert (await client.get(f"{API}/invoices", token=token, params={"sort": "secret"})).status_code == 422
+
+
+async def test_the_outputs_are_documented_with_their_media_types(client):
+    paths = (await client.get("/docs/openapi.json")).json()["paths"]
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert xlsx in paths["/api/v1/invoices/export"]["get"]["responses"]["200"]["content"]
+    assert xlsx in paths["/api/v1/reports/aging.xlsx"]["get"]["responses"]["200"]["content"]
+    assert "text/html" in paths["/api/v1/invoices/{invoice_id}/print"]["get"]["responses"]["200"]["content"]
+    aging = paths["/api/v1/reports/aging"]["get"]
+    assert aging["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/AgingReport")
+    documented = {p["name"] for p in paths["/api/v1/invoices/export"]["get"]["parameters"]}
+    assert {"status", "overdue", "period", "owner_id", "amount_min", "amount_max", "due_from", "due_to", "q"} <= documented
