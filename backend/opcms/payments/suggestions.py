@@ -16,6 +16,7 @@ is like the payer name (rapidfuzz), best first.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -159,15 +160,20 @@ async def invoice_suggestions(payment: Payment) -> list[Suggestion]:
     if payment.customer_id is None or amount <= ZERO:
         return []
     base = _open_invoices(payment.customer_id, payment.currency)
+    # three bounded reads, side by side on the pool's connections (one after the other on SQLite)
+    exact, candidates, oldest = await asyncio.gather(
+        _rows(base.filter(outstanding=amount), MAX_EXACT),
+        _rows(base.filter(outstanding__lt=amount), COMBINATION_CANDIDATES),
+        _rows(base, MAX_FIFO_INVOICES),
+    )
     suggestions: list[Suggestion] = []
 
-    for invoice in await _rows(base.filter(outstanding=amount), MAX_EXACT):
+    for invoice in exact:
         suggestions.append(Suggestion(
             kind="exact", invoices=[invoice.take(amount)], total=amount,
             reason=f"invoice {invoice.number} (due {invoice.due_date}) has exactly {amount} outstanding",
         ))
 
-    candidates = await _rows(base.filter(outstanding__lt=amount), COMBINATION_CANDIDATES)
     sets, complete = find_combinations([cents(c.outstanding) for c in candidates], cents(amount))
     scope = f"the oldest {len(candidates)} open invoices below the amount"
     if not complete:
@@ -182,7 +188,7 @@ async def invoice_suggestions(payment: Payment) -> list[Suggestion]:
 
     fifo: list[SuggestedInvoice] = []
     left = amount
-    for invoice in await _rows(base, MAX_FIFO_INVOICES):
+    for invoice in oldest:
         if left <= ZERO:
             break
         part = min(left, invoice.outstanding)
