@@ -204,6 +204,7 @@ async def test_bad_filters_are_422_naming_the_field(client):
         ("/invoices/export", {"due_from": "2026-05-02", "due_to": "2026-05-01"}, None),
         ("/invoices/export", {"colour": "red"}, "colour"),
         ("/reports/aging", {"as_of": "yesterday"}, "as_of"),
+        ("/reports/aging", {"as_of": "0001-01-01"}, "as_of"),  # 90 days before it is not a date
         ("/reports/aging.xlsx", {"owner_id": "-1"}, "owner_id"),
     ]
     for path, params, field in cases:

@@ -56,8 +56,14 @@ BUCKETS: tuple[str, ...] = ("current", "1-30", "31-60", "61-90", "90+")
 BUCKET_FIELDS: tuple[str, ...] = ("current", "d1_30", "d31_60", "d61_90", "d90_plus")
 
 
+# the report counts back 90 days from as_of: a floor keeps that arithmetic inside the calendar
+AS_OF_MIN = dt.date(1900, 1, 1)
+
+
 class AgingQuery(Schema):
-    as_of: dt.date | None = Field(default=None, description="the day the ages are counted to; default today (business time zone)")
+    as_of: dt.date | None = Field(
+        default=None, ge=AS_OF_MIN, description="the day the ages are counted to; default today (business time zone)"
+    )
     owner_id: int | None = Field(default=None, ge=0, le=MAX_ID, description="the customer's owner; 0 = no owner")
     customer_id: Id | None = None
 
