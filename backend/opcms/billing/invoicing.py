@@ -32,8 +32,10 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from opcms.billing.models import Invoice, InvoiceLine, InvoiceStatus
-from opcms.billing.numbering import INVOICE, next_number
+from opcms.billing.numbering import INVOICE, next_numbers
 from opcms.billing.settlement import status_for
+from opcms.core.audit import AuditAction, AuditLog
+from opcms.core.context import current_actor, current_client_ip, current_request_id
 from opcms.core.models import utcnow
 from opcms.customers.models import Customer
 from opcms.pricing import engine
@@ -152,8 +154,10 @@ async def usage_by_subscription(subscriptions: list[dict[str, Any]], first: dt.d
     ids = [s["id"] for s in subscriptions]
     mark = "%s" if mysql else "?"
     marks = ", ".join([mark] * len(ids))
+    # the subscriptions drive the join (STRAIGHT_JOIN on MySQL): each finds its days through
+    # usage_record's (customer, metric, day, source) key, whatever the optimizer's statistics say
     join = (
-        f"FROM subscription s JOIN usage_record u ON u.customer_id = s.customer_id AND u.metric_id = s.metric_id "
+        f"FROM subscription s {'STRAIGHT_JOIN' if mysql else 'JOIN'} usage_record u ON u.customer_id = s.customer_id AND u.metric_id = s.metric_id "
         f"WHERE s.id IN ({marks}) AND u.usage_day >= {mark} AND u.usage_day <= {mark} "
         f"AND u.usage_day >= s.effective_from AND (s.effective_to IS NULL OR u.usage_day <= s.effective_to)"
     )
@@ -241,28 +245,67 @@ async def write_invoice(
     replaces_id: int | None = None,
     frozen: set[int] | None = None,
 ) -> Invoice:
-    """Write the invoice and its lines; run inside the caller's transaction (one per customer).
+    """Write one invoice and its lines, inside the caller's transaction (see write_invoices)."""
+    (invoice,) = await write_invoices([draft], period, issue_date, execution_id=execution_id,
+                                      replaces_id=replaces_id, frozen=frozen)
+    return invoice
 
-    Raises IntegrityError when the customer already has a live invoice for the period (the
-    database's unique (customer, live_period) key)."""
-    versions = draft.version_ids - (frozen or set())
+
+async def write_invoices(
+    drafts: list[InvoiceDraft],
+    period: str,
+    issue_date: dt.date,
+    *,
+    execution_id: int | None = None,
+    replaces_id: int | None = None,
+    frozen: set[int] | None = None,
+) -> list[Invoice]:
+    """Write invoices with their lines and audit rows in bulk, inside the caller's transaction.
+
+    Statements are multi-row and the numbers are taken under one lock of the month's sequence,
+    as late as possible, so writers queue on it only briefly. Raises IntegrityError when a
+    customer already has a live invoice for the period (the database's unique (customer,
+    live_period) key): the caller's transaction then writes nothing at all."""
+    versions = set().union(*(d.version_ids for d in drafts)) - (frozen or set())
     if versions:  # versions first, then the number: one lock order for every writer
         await mark_billed(versions)
-    number = await next_number(INVOICE, period)
-    total, discount = draft.total, draft.discount_amount
-    customer = draft.customer
-    status = status_for(total, ZERO, ZERO)
-    invoice = await Invoice.create(
-        number=number, customer_id=customer["id"], period=period, live_period=period,
-        issue_date=issue_date, due_date=issue_date + dt.timedelta(days=customer["payment_terms_days"] or 0),
-        currency=draft.currency, customer_code=customer["customer_code"], company_name=customer["company_name"],
-        subtotal=total + discount, discount_amount=discount, total=total, outstanding=total,
-        # a 0.00 invoice (usage all within included units) owes nothing: settled at once
-        status=status, settled_at=utcnow() if status == InvoiceStatus.SETTLED else None,
-        replaces_id=replaces_id, execution_id=execution_id,
-    )
+    actor = current_actor.get()
+    now = utcnow()
+    rows: list[Invoice] = []
+    for draft in drafts:
+        total, discount = draft.total, draft.discount_amount
+        customer = draft.customer
+        status = status_for(total, ZERO, ZERO)
+        rows.append(Invoice(
+            customer_id=customer["id"], period=period, live_period=period,
+            issue_date=issue_date, due_date=issue_date + dt.timedelta(days=customer["payment_terms_days"] or 0),
+            currency=draft.currency, customer_code=customer["customer_code"], company_name=customer["company_name"],
+            subtotal=total + discount, discount_amount=discount, total=total, outstanding=total,
+            credited_amount=ZERO, paid_amount=ZERO,
+            # a 0.00 invoice (usage all within included units) owes nothing: settled at once
+            status=status, settled_at=now if status == InvoiceStatus.SETTLED else None,
+            replaces_id=replaces_id, execution_id=execution_id,
+            created_by=actor.name[:64], updated_by=actor.name[:64], created_at=now, updated_at=now,
+        ))
+    numbers = await next_numbers(INVOICE, period, len(rows))
+    for invoice, number in zip(rows, numbers):
+        invoice.number = number
+    await Invoice.bulk_create(rows)
+    ids = dict(await Invoice.filter(number__in=numbers).values_list("number", "id"))
+    for invoice in rows:
+        invoice.id = ids[invoice.number]
+        invoice._saved_in_db = True
     await InvoiceLine.bulk_create([
         InvoiceLine(invoice_id=invoice.id, position=position, **line.values())
+        for invoice, draft in zip(rows, drafts)
         for position, line in enumerate(draft.lines, start=1)
     ])
-    return invoice
+    # one audit row per invoice, as a save would write it, in one statement
+    await AuditLog.bulk_create([
+        AuditLog(actor=actor.name[:64], actor_user_id=actor.user_id, action=AuditAction.CREATE.value,
+                 entity_type=Invoice.audit_entity, entity_id=str(invoice.id), after=invoice.audit_values(),
+                 message="issued by an invoice run" if execution_id else "issued",
+                 request_id=current_request_id.get(), client_ip=current_client_ip.get())
+        for invoice in rows
+    ])
+    return rows

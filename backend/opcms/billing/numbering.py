@@ -51,6 +51,11 @@ async def next_number(kind: str, day_or_period: dt.date | str) -> str:
 
     Must run inside the transaction that writes the document (the lock is held until it
     commits or rolls back)."""
+    return (await next_numbers(kind, day_or_period, 1))[0]
+
+
+async def next_numbers(kind: str, day_or_period: dt.date | str, count: int) -> list[str]:
+    """The next ``count`` consecutive numbers, under one lock (documents written together)."""
     if kind not in KINDS:
         raise ValueError(f"unknown document kind {kind!r}")
     month = month_key(day_or_period)
@@ -61,6 +66,7 @@ async def next_number(kind: str, day_or_period: dt.date | str) -> str:
         except IntegrityError:
             # created meanwhile by another writer: read it again, under the lock
             sequence = await DocumentSequence.filter(kind=kind, period=month).select_for_update().get()
-    sequence.last_number += 1
+    first = sequence.last_number + 1
+    sequence.last_number += count
     await sequence.save(update_fields=["last_number"])
-    return format_number(kind, month, sequence.last_number)
+    return [format_number(kind, month, n) for n in range(first, first + count)]
