@@ -197,3 +197,15 @@ async def test_numbers_taken_concurrently_have_no_gaps_and_rolled_back_ones_come
 
     taken = await asyncio.gather(*(take(fail=n % 4 == 0) for n in range(20)))
     assert sorted(t for t in taken if t) == [f"CN-202605-{n:06d}" for n in range(1, 16)]
+
+
+async def test_each_issued_invoice_has_its_audit_row(db):
+    from opcms.core.audit import AuditLog
+
+    await golden_book()
+    await bill()
+    invoices = await Invoice.all()
+    audits = await AuditLog.filter(entity_type="invoice", action="create")
+    assert sorted(a.entity_id for a in audits) == sorted(str(i.id) for i in invoices)
+    assert {a.after["number"] for a in audits} == {i.number for i in invoices}
+    assert all(a.actor == "system:test-bill" for a in audits)

@@ -1,0 +1,87 @@
+"""The invoice run as processes: a queued run on a real Celery worker over Redis (2+ chunks),
+`opcms bill` as a user runs it, and the Beat entry."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+from celery.schedules import crontab
+
+from opcms.billing.models import Invoice, InvoiceRunChunk
+from opcms.core.celery_app import BEAT_SCHEDULE
+from opcms.jobs.models import TaskExecution, Trigger
+from tests.backend.conftest import TEST_REDIS_URL
+from tests.backend.factories import token_for
+from tests.backend.processes import celery_sends_to, opcms, stop
+from tests.backend.test_billing_support import PERIOD, golden_book
+
+
+def test_beat_bills_last_month_on_day_one_at_four():
+    entry = BEAT_SCHEDULE["invoice-run-monthly"]
+    assert entry["task"] == "billing.run_period" and "args" not in entry  # no period: the task takes last month
+    assert entry["schedule"] == crontab(day_of_month=1, hour=4, minute=0)
+
+
+@pytest.mark.slow
+async def test_a_queued_run_is_shared_out_in_chunks_on_a_worker(client, settings):
+    # given the golden customers and a worker on Redis sharing the database
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    book = await golden_book()
+    env = {**os.environ, "OPCMS_BROKER_URL": TEST_REDIS_URL, "OPCMS_VAR_DIR": str(settings.var_dir.resolve())}
+    worker = opcms("worker", "--concurrency", "2", env=env)
+    token = await token_for("finance")
+    try:
+        # when the API queues March in chunks of one customer (the default is 200)
+        from opcms.billing import run
+
+        with celery_sends_to(TEST_REDIS_URL):
+            execution = await run.request_run(PERIOD, issue_date=None, chunk_size=1)
+        assert execution.status.value == "pending"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            shown = (await client.get(f"/api/v1/invoice-runs/{execution.id}", token=token)).json()
+            if shown["status"] not in ("pending", "running"):
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        stop(worker)
+    # then the chunks ran on the worker and the last one finished the run with its summary
+    assert shown["status"] == "success", shown
+    assert await InvoiceRunChunk.filter(execution_id=execution.id, status="done").count() == 4
+    assert shown["counters"] == {"processed": 4, "succeeded": 3, "skipped": 0, "failed": 0, "no_charge": 1}
+    assert shown["result"]["receivable_total"] == "388.97" and shown["trigger"] == "manual"
+    assert await Invoice.filter(customer_id=book["a"].id).count() == 1
+
+
+def run_opcms(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "opcms", *args], env=dict(os.environ), capture_output=True,
+                          text=True, timeout=120)
+
+
+async def test_opcms_bill_runs_a_period_now_and_records_it(db):
+    book = await golden_book()
+    done = run_opcms("bill", "--period", PERIOD, "--issue-date", "2026-04-01", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "success" and summary["counters"]["succeeded"] == 3
+    assert summary["result"]["receivable_total"] == "388.97"
+    execution = await TaskExecution.get(id=summary["execution_id"])
+    assert (execution.trigger, execution.triggered_by) == (Trigger.CLI, "system:bill")
+    # one customer by code, again: skipped
+    again = run_opcms("bill", "--period", PERIOD, "--customer", book["a"].customer_code)
+    assert again.returncode == 0 and "skipped 1" in again.stdout
+    assert await Invoice.all().count() == 3
+
+
+async def test_opcms_bill_refuses_a_bad_period_and_an_unknown_customer(db):
+    bad = run_opcms("bill", "--period", "2026-13")
+    assert bad.returncode == 2 and "period" in bad.stderr
+    unknown = run_opcms("bill", "--period", PERIOD, "--customer", "NOPE")
+    assert unknown.returncode == 2 and "NOPE" in unknown.stderr
