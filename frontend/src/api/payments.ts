@@ -159,8 +159,18 @@ export interface AutoReconcileRequest {
   dry_run?: boolean;
 }
 
+/** A single exact match found by the auto-reconcile (made, or would be on a dry run). */
+export interface PlannedAllocation {
+  payment_id: number;
+  invoice_id: number;
+  invoice_number: string;
+  amount: Money;
+}
+
 export interface AutoReconcileResult {
+  /** made (empty on a dry run) */
   allocations: AllocationPublic[];
+  planned: PlannedAllocation[];
   /** payments looked at */
   considered: number;
   /** payments allocated (or that would be, on a dry run) */

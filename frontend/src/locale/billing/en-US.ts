@@ -211,6 +211,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'payment.auto.confirm': 'Allocate {count}',
   'payment.auto.nothing': 'Nothing to allocate automatically',
 
+  'payment.rule.future': 'Must not be after today',
   'payment.message.recorded': 'Payment of ¥ {amount} recorded (#{id})',
   'payment.message.assigned': 'Assigned to {customer}',
   'payment.message.allocated': 'Allocated',

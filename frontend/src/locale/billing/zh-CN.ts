@@ -209,6 +209,7 @@ export default {
   'payment.auto.confirm': '确认核销 {count} 笔',
   'payment.auto.nothing': '没有可自动核销的收款',
 
+  'payment.rule.future': '到账日期不能晚于今天',
   'payment.message.recorded': '已登记收款 ¥ {amount} (#{id})',
   'payment.message.assigned': '已关联客户 {customer}',
   'payment.message.allocated': '核销成功',

@@ -103,13 +103,14 @@ export function emptyPaymentModel(today: string): PaymentFormModel {
 
 export type PaymentField = keyof PaymentFormModel;
 
-/** What the backend would refuse, per field. */
-export function checkPayment(model: PaymentFormModel): Partial<Record<PaymentField, FieldMessage>> {
+/** What the backend would refuse, per field (`today`: the received date may not be later). */
+export function checkPayment(model: PaymentFormModel, today: string): Partial<Record<PaymentField, FieldMessage>> {
   const problems: Partial<Record<PaymentField, FieldMessage>> = {};
   if (!normalizeMoneyInput(model.amount)) problems.amount = { key: 'pricing.rule.required', params: {} };
   else if (!isAmount(model.amount) || toCents(model.amount) <= 0n) problems.amount = { key: 'invoice.rule.positiveAmount', params: {} };
   if (!model.received_on) problems.received_on = { key: 'pricing.rule.required', params: {} };
-  const limits: [PaymentField, number][] = [['payer_name', 255], ['bank_reference', 128], ['remark', 255]];
+  else if (model.received_on > today) problems.received_on = { key: 'payment.rule.future', params: {} };
+  const limits: [PaymentField, number][] = [['payer_name', 200], ['bank_reference', 64], ['remark', 255]];
   for (const [field, max] of limits) {
     if (String(model[field] ?? '').trim().length > max) problems[field] = { key: 'pricing.rule.maxLength', params: { max } };
   }
