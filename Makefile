@@ -20,6 +20,9 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/scripts frontend/index.ht
 OPCMS_BENCH_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_bench
 BENCH_IMPORT_ROWS ?= 50000
 BENCH_USAGE_ROWS ?= 1000000
+BENCH_BILLING_CUSTOMERS ?= 10000
+# the billing bench runs real Celery workers on this Redis database (its queue is purged)
+OPCMS_BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
 
 .PHONY: help run test install frontend migrate seed test-backend test-sqlite test-frontend test-e2e bench permissions-doc clean
 
@@ -78,6 +81,7 @@ bench: install
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench api
 	$(OPCMS) bench price
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench usage --rows $(BENCH_USAGE_ROWS)
+	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_BROKER_URL=$(OPCMS_BENCH_BROKER_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench billing --customers $(BENCH_BILLING_CUSTOMERS)
 
 permissions-doc: install
 	$(OPCMS) permissions --markdown > docs/permissions.md
