@@ -69,10 +69,15 @@ async def test_the_same_bank_reference_with_another_method_is_another_payment(cl
     assert await Payment.all().count() == 4
 
 
-async def test_concurrent_payments_with_one_bank_reference_make_one_row(client, finance):
-    responses = await asyncio.gather(*[post_payment(client, finance, bank_reference="RACE-1") for _ in range(8)])
+@pytest.mark.parametrize("with_keys", [False, True])
+async def test_concurrent_payments_with_one_bank_reference_make_one_row(client, finance, with_keys):
+    responses = await asyncio.gather(*[
+        post_payment(client, finance, key=f"key-{n}" if with_keys else None, bank_reference="RACE-1") for n in range(8)
+    ])
     assert sorted(r.status_code for r in responses) == [201] + [409] * 7, [r.text for r in responses]
+    assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"payment_duplicate"}
     assert await Payment.all().count() == 1
+    assert await IdempotencyRecord.all().count() == (1 if with_keys else 0)
 
 
 @pytest.mark.parametrize(

@@ -88,6 +88,8 @@ async def run_once(
     key: str | None,
     body: Any,
     create: Callable[[], Awaitable[tuple[int, Any]]],
+    *,
+    check: Callable[[], Awaitable[None]] | None = None,
 ) -> StoredResponse:
     """Run ``create`` (which returns ``(status, json body)``) at most once per ``(scope, key)``.
 
@@ -96,8 +98,13 @@ async def run_once(
     unique ``(scope, key)`` index until this one commits (MariaDB) or runs after it (SQLite's
     single writer), then gets the stored answer. A failed ``create`` rolls the record back
     with it, so an error is never replayed: the retry runs again.
+
+    ``check`` runs the validations that read (and may refuse) after a replay was ruled out and
+    before the transaction, which then starts with writes only (see payments.service).
     """
     if key is None:
+        if check is not None:
+            await check()
         status, response = await create()
         return StoredResponse(status, response, replayed=False)
     actor = current_actor.get().name[:64]
@@ -105,6 +112,8 @@ async def run_once(
     stored = await _answer_of(scope, key, digest, actor)
     if stored is not None:
         return stored
+    if check is not None:
+        await check()
     try:
         async with in_transaction():
             record = await IdempotencyRecord.create(

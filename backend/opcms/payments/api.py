@@ -29,6 +29,7 @@ from opcms.payments.schemas import (
     ReverseRequest,
     SuggestionsPublic,
 )
+from opcms.payments.retries import retry_on_deadlock
 from opcms.payments.suggestions import suggestions_for
 
 bp = Blueprint("payments", url_prefix="/api/v1")
@@ -44,11 +45,14 @@ async def create_payment(request: Request, body: PaymentCreate) -> HTTPResponse:
     key with another body is a 409."""
     key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
 
+    async def check() -> None:
+        await service.check_new_payment(body)
+
     async def create() -> tuple[int, dict]:
-        payment = await service.create_payment(body)
+        payment = await service.insert_payment(body)
         return 201, dump(await queries.payment_public(payment.id))
 
-    answer = await idempotency.run_once("payments.create", key, dump(body), create)
+    answer = await retry_on_deadlock(idempotency.run_once)("payments.create", key, dump(body), create, check=check)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     return json(answer.body, status=answer.status, headers=headers)
 

@@ -204,7 +204,7 @@ class CustomerCandidate(Schema):
     customer_code: str
     company_name: str
     short_name: str | None
-    score: float = Field(description="0–100, how alike the payer name and the customer's name are")
+    score: int = Field(ge=0, le=100, description="0–100, how alike the payer name and the customer's name are")
     reason: str
 
 

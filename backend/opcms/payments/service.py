@@ -43,24 +43,24 @@ def _duplicate(existing: Payment | None, method: PaymentMethod, bank_reference: 
     )
 
 
-async def _with_reference(method: PaymentMethod, key: str, *, locking: bool = False) -> Payment | None:
+async def _with_reference(method: PaymentMethod, key: str) -> Payment | None:
     """The payment holding a bank reference (deleted rows count: the unique index has them).
 
-    ``locking`` after losing the unique index: under MariaDB's repeatable read only a locking
-    read sees the row the winner committed after this transaction's snapshot. The first check
-    is a plain read: a locking read of a missing row would take a gap lock, and two such
-    transactions inserting into the gap would deadlock."""
-    rows = Payment.with_deleted().filter(method=method, reference_key=key)
-    return await (rows.select_for_update() if locking else rows).first()
+    A plain read, never a locking one: after losing the unique index this transaction holds a
+    shared lock on the winner's index entry, as does every other loser, and a locking read by
+    two of them would deadlock. The read sees the winner because it is this transaction's
+    first consistent read (MariaDB's snapshot starts there): every check that reads comes
+    before the transaction, in :func:`check_new_payment`."""
+    return await Payment.with_deleted().filter(method=method, reference_key=key).first()
 
 
 async def _live_customer(customer_id: int) -> Customer:
     return await get_or_404(Customer, customer_id, "customer")
 
 
-async def create_payment(data: PaymentCreate) -> Payment:
-    """Record money received. 409 (naming the payment) when the same method and bank reference
-    were entered before: the check answers the usual case, the unique index the race."""
+async def check_new_payment(data: PaymentCreate) -> None:
+    """What can be refused before writing: a future date, an unknown customer, a bank
+    reference entered before (the usual case; the unique index catches the race)."""
     if data.received_on > business_today():
         raise ValidationFailed.field("received_on", f"must not be in the future (today is {business_today()})")
     if data.customer_id is not None:
@@ -68,6 +68,11 @@ async def create_payment(data: PaymentCreate) -> Payment:
     key = reference_key(data.bank_reference)
     if key is not None and (existing := await _with_reference(data.method, key)) is not None:
         raise _duplicate(existing, data.method, data.bank_reference)
+
+
+async def insert_payment(data: PaymentCreate) -> Payment:
+    """Write a checked payment; 409 naming the payment that won a race for its bank reference."""
+    key = reference_key(data.bank_reference)
     try:
         async with in_transaction():
             return await Payment.create(
@@ -79,8 +84,14 @@ async def create_payment(data: PaymentCreate) -> Payment:
     except IntegrityError:
         if key is None:
             raise
-        existing = await _with_reference(data.method, key, locking=True)
-        raise _duplicate(existing, data.method, data.bank_reference) from None
+        raise _duplicate(await _with_reference(data.method, key), data.method, data.bank_reference) from None
+
+
+async def create_payment(data: PaymentCreate) -> Payment:
+    """Record money received. 409 (naming the payment) when the same method and bank reference
+    were entered before."""
+    await check_new_payment(data)
+    return await insert_payment(data)
 
 
 async def assign_customer(payment_id: int, data: PaymentUpdate) -> Payment:

@@ -243,7 +243,7 @@ async def customer_candidates(payer_name: str | None) -> list[CustomerCandidate]
         matched = company if column == "company name" else short
         candidates.append(CustomerCandidate(
             customer_id=customer_id, customer_code=code, company_name=company, short_name=short,
-            score=round(score, 1), reason=f"payer name {payer_name!r} is like the {column} {matched!r} (score {score:.1f} of 100)",
+            score=round(score), reason=f"payer name {payer_name!r} is like the {column} {matched!r} (score {round(score)} of 100)",
         ))
     return candidates
 
