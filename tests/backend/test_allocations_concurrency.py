@@ -36,7 +36,9 @@ async def test_200_concurrent_allocations_never_exceed_any_amount(client):
     """Given two payments (700.00 and 300.00) and five invoices of 150.00 (one already credited
     20.00), when 200 requests of 1–3 lines of 10.00–60.00 each run at once, then some are
     refused (there is not enough money nor debt for all), none fails, and afterwards every
-    invoice and payment holds exactly the sum of its active allocations, within its bound."""
+    invoice and payment holds exactly the sum of its active allocations, within its bound.
+    The same holds after half of them are reversed (each reversal sent twice: one 200, one
+    409) while 60 more allocation requests run."""
     token = await token_for("finance")
     customer = await make_customer()
     invoices = [await make_invoice(customer, "150.00", credited="20.00" if n == 0 else "0.00") for n in range(5)]
@@ -63,6 +65,27 @@ async def test_200_concurrent_allocations_never_exceed_any_amount(client):
     expected_lines = sum(len(b["lines"]) for b, s in zip(bodies, statuses) if s == 201)
     assert len(created) == expected_lines
 
+    await assert_consistent(invoices, [main, other])
+    # the money ran out somewhere: the debt (730.00) or the payments (1000.00)
+    assert sum(await Allocation.all().values_list("amount", flat=True)) > Decimal("600.00")
+
+    # then reversals (each one asked twice) and new allocations, all at once
+    reversed_ids = created[: len(created) // 2]
+    reversals = [
+        client.post(f"{API}/allocations/{i}/reverse", token=token, json={"reason": "并发撤销"})
+        for i in reversed_ids for _ in range(2)
+    ]
+    more = [client.post(f"{API}/allocations", token=token, json=request_body()) for _ in range(60)]
+    answers = await asyncio.gather(*reversals, *more)
+    undone, allocated = answers[: len(reversals)], answers[len(reversals):]
+    assert sorted(r.status_code for r in undone) == sorted([200, 409] * len(reversed_ids)), [r.text for r in undone][:3]
+    assert {r.status_code for r in allocated} <= {201, 409}, [r.text for r in allocated if r.status_code >= 500][:3]
+    assert await Allocation.filter(is_reversed=True).count() == len(reversed_ids)
+    await assert_consistent(invoices, [main, other])
+
+
+async def assert_consistent(invoices, payments) -> None:
+    """Every invoice and payment holds exactly the sum of its active allocations, within bounds."""
     per_invoice: dict[int, Decimal] = defaultdict(lambda: ZERO)
     per_payment: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for allocation in await Allocation.filter(is_reversed=False):
@@ -74,9 +97,7 @@ async def test_200_concurrent_allocations_never_exceed_any_amount(client):
         assert invoice.paid_amount + invoice.credited_amount <= invoice.total
         assert invoice.outstanding == invoice.total - invoice.credited_amount - invoice.paid_amount >= ZERO
         assert invoice.status == status_for(invoice.total, invoice.credited_amount, invoice.paid_amount)
-    for payment in await Payment.filter(id__in=[main.id, other.id]):
+    for payment in await Payment.filter(id__in=[p.id for p in payments]):
         assert per_payment[payment.id] == payment.allocated_amount <= payment.amount
         assert payment.unallocated_amount == payment.amount - payment.allocated_amount >= ZERO
         assert payment.status == payment_status(payment)
-    # the money ran out somewhere: the debt (730.00) or the payments (1000.00)
-    assert sum(per_invoice.values()) > Decimal("600.00")
