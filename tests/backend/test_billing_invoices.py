@@ -12,7 +12,7 @@ from opcms.payments.models import Allocation, Payment, PaymentMethod
 from opcms.usage.models import UsageRecord
 from opcms.usage.store import CleanUsage, upsert_usage
 from tests.backend.factories import token_for
-from tests.backend.test_billing_support import PERIOD, add_usage, golden_book, source
+from tests.backend.test_billing_support import PERIOD, golden_book, source
 
 ISSUE = dt.date(2026, 4, 1)
 

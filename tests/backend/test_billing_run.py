@@ -16,7 +16,7 @@ from opcms.core.context import acting_as, system_actor
 from opcms.jobs.models import ExecutionStatus, Trigger
 from opcms.pricing.models import PricingPlanVersion
 from tests.backend.conftest import TEST_DATABASE_URL, is_mysql_url
-from tests.backend.factories import make_customer, make_metric, make_plan
+from tests.backend.factories import make_metric, make_plan
 from tests.backend.test_billing_support import PERIOD, GRADUATED, add_usage, customer_on, golden_book
 
 ISSUE = dt.date(2026, 4, 1)

@@ -1,9 +1,10 @@
 """Invoice reads: the list filters (shared by the list and the export) and the aging report.
 
 Every filter runs in SQL. Two things are written with SQLite in mind, which keeps DECIMAL
-columns as text (Tortoise maps them to VARCHAR): amounts are compared and sorted through a
-``CAST(… AS NUMERIC)`` there (a text comparison would put "100.00" below "20.00"), and the
-aging sums whole cents as integers (SQLite would sum the text as floats). "Outstanding > 0 on a
+columns as text (Tortoise maps them to VARCHAR and casts them in filters): amounts are sorted
+through a ``CAST(… AS NUMERIC)`` annotation there (sorting the text would put "100.00" below
+"20.00"; ``core.db.as_numbers``), and the aging sums whole cents as integers (SQLite would sum
+the text as floats). "Outstanding > 0 on a
 non-void invoice" is read from the status, which the settlement rules derive from the amounts
 (``billing.settlement.status_for``): it needs no decimal comparison and the (status, due_date)
 index serves it.
@@ -16,24 +17,20 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise import connections
-from tortoise.expressions import Q, RawSQL
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from opcms.billing.models import Invoice, InvoiceStatus
+from opcms.billing.models import Invoice
+from opcms.billing.settlement import OPEN_STATUSES
 from opcms.billing.query_schemas import BUCKET_FIELDS, BUCKETS, SORTABLE, InvoiceQuery
+from opcms.core.db import as_numbers, is_sqlite
 from opcms.core.money import CENT
 from opcms.core.pagination import order_by, paginate
 from opcms.core.settings import business_today
 
-#: statuses of an invoice with something outstanding (not void, not settled)
-OPEN_STATUSES = (InvoiceStatus.UNSETTLED, InvoiceStatus.PARTIALLY_SETTLED)
-#: money columns that SQLite must compare and sort as numbers: column -> annotation
+#: money columns that SQLite must compare and sort as numbers: column -> annotation (core.db.as_numbers)
 _NUMERIC = {"total": "total_number", "outstanding": "outstanding_number"}
 ZERO = Decimal("0.00")
-
-
-def _dialect() -> str:
-    return connections.get("default").capabilities.dialect
 
 
 def overdue_condition(today: dt.date) -> Q:
@@ -43,10 +40,7 @@ def overdue_condition(today: dt.date) -> Q:
 
 def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet:
     """The invoices matching the list filters (no order, no page)."""
-    qs = Invoice.all()
-    numeric = _dialect() == "sqlite"
-    if numeric:
-        qs = qs.annotate(**{alias: RawSQL(f'CAST("invoice"."{column}" AS NUMERIC)') for column, alias in _NUMERIC.items()})
+    qs, _ = as_numbers(Invoice.all(), *_NUMERIC)  # the sort's annotations (see _numeric_sort)
     if query.status is not None:
         qs = qs.filter(status=query.status)
     if query.overdue is not None:
@@ -58,11 +52,10 @@ def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet:
         qs = qs.filter(customer_id=query.customer_id)
     if query.owner_id is not None:
         qs = qs.filter(customer__owner_id=None) if query.owner_id == 0 else qs.filter(customer__owner_id=query.owner_id)
-    total = _NUMERIC["total"] if numeric else "total"
     if query.amount_min is not None:
-        qs = qs.filter(**{f"{total}__gte": query.amount_min})
+        qs = qs.filter(total__gte=query.amount_min)
     if query.amount_max is not None:
-        qs = qs.filter(**{f"{total}__lte": query.amount_max})
+        qs = qs.filter(total__lte=query.amount_max)
     if query.due_from is not None:
         qs = qs.filter(due_date__gte=query.due_from)
     if query.due_to is not None:
@@ -75,7 +68,7 @@ def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet:
 
 def _numeric_sort(query: InvoiceQuery) -> tuple[InvoiceQuery, tuple[str, ...]]:
     """On SQLite, sort money columns by their numeric annotation instead of their text."""
-    if _dialect() != "sqlite" or not query.sort:
+    if not is_sqlite() or not query.sort:
         return query, SORTABLE
     parts = []
     for part in query.sort.split(","):
@@ -153,7 +146,7 @@ async def aging(as_of: dt.date, *, owner_id: int | None = None, customer_id: int
     sql = _aging_sql(mysql, customer=customer_id is not None, owner=owner)
     day = (lambda d: d) if mysql else (lambda d: d.isoformat())
     params: list[Any] = [day(as_of - dt.timedelta(days=n)) for n in (0, 30, 60, 90)]
-    params += [InvoiceStatus.UNSETTLED.value, InvoiceStatus.PARTIALLY_SETTLED.value, day(as_of)]
+    params += [*(status.value for status in OPEN_STATUSES), day(as_of)]
     if customer_id is not None:
         params.append(customer_id)
     if owner == "one":

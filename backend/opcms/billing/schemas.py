@@ -10,15 +10,14 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from opcms.billing.models import InvoiceStatus
-from opcms.core.money import NonNegativeAmount, Quantity
+from opcms.core.money import ExactAmount, NonNegativeAmount, Quantity
 from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
 from opcms.jobs.models import ExecutionStatus, Trigger
 from opcms.payments.schemas import AllocationPublic
+from opcms.pricing.schemas import Percent
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 Reason = Field(min_length=1, max_length=255, description="why (kept on the invoice and in the audit log)")
-# exact figures of the pricing engine (6 decimals), strings in JSON
-Exact = Decimal
 
 
 # --- invoice runs -------------------------------------------------------------------------------
@@ -111,11 +110,11 @@ class InvoiceLinePublic(PublicSchema):
     quantity: Quantity
     included_quantity: Quantity
     billed_quantity: Quantity
-    usage_amount: Exact
-    monthly_fee: Exact
-    minimum_top_up: Exact
-    discount_percent: Decimal
-    discount: Exact
+    usage_amount: ExactAmount
+    monthly_fee: ExactAmount
+    minimum_top_up: ExactAmount
+    discount_percent: Percent
+    discount: ExactAmount
     amount: NonNegativeAmount
     breakdown: list[dict[str, Any]] = Field(description="per tier: tier, from, up_to, quantity, unit_price, flat_fee, amount (strings)")
 

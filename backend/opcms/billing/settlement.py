@@ -23,6 +23,9 @@ from opcms.billing.models import Invoice, InvoiceStatus
 from opcms.core.models import utcnow
 
 ZERO = Decimal("0.00")
+#: statuses of an invoice with something outstanding (derived from the amounts, so a status
+#: filter stands in for "outstanding > 0" without comparing decimals in SQL)
+OPEN_STATUSES = (InvoiceStatus.UNSETTLED, InvoiceStatus.PARTIALLY_SETTLED)
 SETTLEMENT_FIELDS = ("credited_amount", "paid_amount", "outstanding", "status", "settled_at")
 
 

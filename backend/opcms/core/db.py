@@ -79,3 +79,24 @@ async def close_db() -> None:
 async def ping_db() -> None:
     await connections.get("default").execute_query("SELECT 1")
 
+
+
+def is_sqlite() -> bool:
+    return connections.get("default").capabilities.dialect == "sqlite"
+
+
+def as_numbers(queryset: Any, *columns: str) -> tuple[Any, dict[str, str]]:
+    """Money columns made sortable as numbers on every database.
+
+    Tortoise keeps DECIMAL columns as text on SQLite. Its filters cast them (``CAST(… AS
+    NUMERIC) < ?``), but ORDER BY sorts the text, where "100.00" comes before "20.00": there the
+    columns are annotated as ``CAST(… AS NUMERIC)`` to sort on. Returns the queryset and, per
+    column, the name to sort on.
+    """
+    if not is_sqlite():
+        return queryset, {column: column for column in columns}
+    from tortoise.expressions import RawSQL
+
+    table = queryset.model._meta.db_table
+    names = {column: f"{column}_number" for column in columns}
+    return queryset.annotate(**{names[c]: RawSQL(f'CAST("{table}"."{c}" AS NUMERIC)') for c in columns}), names

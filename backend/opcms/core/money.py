@@ -44,3 +44,9 @@ SignedQuantity = Annotated[
     Decimal,
     WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,16}(\.\d{1,4})?$", "example": "-3"}),
 ]
+# An intermediate figure of the pricing engine kept exact (up to 6 decimals, e.g. a prorated
+# monthly fee before the line is rounded): answers only.
+ExactAmount = Annotated[
+    Decimal,
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,18}(\.\d{1,6})?$", "example": "96.774194"}),
+]

@@ -27,16 +27,15 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from opcms.billing.models import CreditNote, Invoice, InvoiceStatus
-from opcms.billing.settlement import SETTLEMENT_FIELDS, resettle
+from opcms.billing.settlement import OPEN_STATUSES, SETTLEMENT_FIELDS, resettle
 from opcms.core.audit import AuditAction
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, NotFound, ValidationFailed
 from opcms.core.models import get_or_404, utcnow
-from opcms.payments.models import Allocation, AllocationSource, Payment, PaymentStatus
+from opcms.payments.models import WITH_MONEY_LEFT, Allocation, AllocationSource, Payment, PaymentStatus
 from opcms.payments.retries import retry_on_deadlock
 
 ZERO = Decimal("0.00")
-OPEN_STATUSES = (InvoiceStatus.UNSETTLED, InvoiceStatus.PARTIALLY_SETTLED)
 
 # --- sources of money: a payment or a credit note -----------------------------------------------
 @dataclass(frozen=True)
@@ -225,7 +224,8 @@ class AutoOutcome:
 async def auto_reconcile(*, customer_id: int | None = None, dry_run: bool = False) -> AutoOutcome:
     """Allocate each payment that has a customer, money left and exactly one open invoice of
     that customer whose outstanding equals it. Everything else waits for a person."""
-    payments = Payment.filter(customer_id__isnull=False, unallocated_amount__gt=0)
+    # money left to allocate: the status says it, and the (customer, status) index finds it
+    payments = Payment.filter(customer_id__isnull=False, status__in=WITH_MONEY_LEFT)
     if customer_id is not None:
         payments = payments.filter(customer_id=customer_id)
     rows = await payments.order_by("received_on", "id").limit(MAX_AUTO_PAYMENTS)

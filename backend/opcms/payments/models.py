@@ -30,6 +30,10 @@ class PaymentStatus(str, enum.Enum):
     ALLOCATED = "allocated"
 
 
+#: statuses of a payment with money left to allocate (its customer's credit)
+WITH_MONEY_LEFT = (PaymentStatus.UNALLOCATED, PaymentStatus.PARTIALLY_ALLOCATED)
+
+
 class Payment(AuditedModel):
     """Money received. Its unallocated remainder is the customer's credit."""
 

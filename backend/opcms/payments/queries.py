@@ -12,7 +12,7 @@ from opcms.billing.models import CreditNote, Invoice
 from opcms.core.models import get_or_404
 from opcms.core.pagination import paginate
 from opcms.customers.models import Customer
-from opcms.payments.models import Allocation, Payment
+from opcms.payments.models import WITH_MONEY_LEFT, Allocation, Payment
 from opcms.payments.schemas import (
     ALLOCATION_SORTABLE,
     PAYMENT_SORTABLE,
@@ -126,10 +126,10 @@ async def customer_credit(customer_id: int) -> CustomerCredit:
     Summed in Python on Decimals (SQLite would sum its text decimals as floats); a customer
     has few payments with money left, and only those are read."""
     customer = await get_or_404(Customer.with_deleted(), customer_id, "customer")
-    payments = await Payment.filter(customer_id=customer.id, unallocated_amount__gt=0).values_list(
+    payments = await Payment.filter(customer_id=customer.id, status__in=WITH_MONEY_LEFT).values_list(
         "unallocated_amount", flat=True
     )
-    notes = await CreditNote.filter(customer_id=customer.id, unallocated_amount__gt=0).values_list(
+    notes = await CreditNote.filter(customer_id=customer.id).exclude(unallocated_amount=ZERO).values_list(
         "unallocated_amount", flat=True
     )
     from_payments = sum((Decimal(v) for v in payments), ZERO)

@@ -26,9 +26,9 @@ from decimal import Decimal
 from rapidfuzz import fuzz, process
 
 from opcms.billing.models import Invoice
+from opcms.billing.settlement import OPEN_STATUSES
 from opcms.core.text import fold_key
 from opcms.customers.models import Customer
-from opcms.payments.allocations import OPEN_STATUSES
 from opcms.payments.models import Payment
 from opcms.payments.schemas import CustomerCandidate, SuggestedInvoice, Suggestion, SuggestionsPublic
 
@@ -141,7 +141,8 @@ def find_combinations(
 
 # --- suggestions --------------------------------------------------------------------------------
 def _open_invoices(customer_id: int, currency: str):
-    return Invoice.filter(customer_id=customer_id, status__in=OPEN_STATUSES, currency=currency, outstanding__gt=0)
+    # an open status means something is outstanding (billing.settlement derives it from the amounts)
+    return Invoice.filter(customer_id=customer_id, status__in=OPEN_STATUSES, currency=currency)
 
 
 async def _rows(queryset, limit: int) -> list[OpenInvoice]:

@@ -22,7 +22,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from opcms.billing.models import InvoiceStatus
-from opcms.billing.queries import OPEN_STATUSES, invoice_rows
+from opcms.billing.queries import invoice_rows
+from opcms.billing.settlement import OPEN_STATUSES
 from opcms.billing.query_schemas import BUCKET_FIELDS, BUCKETS, InvoiceQuery
 from opcms.core.excel import clean_text_for_cell, escape_cell
 
