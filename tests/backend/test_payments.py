@@ -123,6 +123,16 @@ async def test_the_same_key_with_another_body_is_a_409(client, finance):
     assert await Payment.all().count() == 1
 
 
+async def test_keys_that_differ_only_in_letter_case_are_two_keys(client, finance):
+    # given a payment recorded under one key
+    first = await post_payment(client, finance, key="Key-Abc", bank_reference="BR-8")
+    # when another payment is sent under the same key in other letter case
+    second = await post_payment(client, finance, key="key-abc", bank_reference="BR-9", amount="7.00")
+    # then it is a new request (on MariaDB too, whose collation ignores case), not a reused key
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert second.json()["id"] != first.json()["id"] and await Payment.all().count() == 2
+
+
 async def test_a_failed_request_is_not_replayed(client, finance):
     late = (business_today() + dt.timedelta(days=3)).isoformat()
     assert (await post_payment(client, finance, key="k-3", received_on=late)).status_code == 422

@@ -25,6 +25,8 @@ from opcms.core.errors import Conflict, ValidationFailed
 class IdempotencyRecord(Model):
     id = fields.BigIntField(primary_key=True)
     scope = fields.CharField(max_length=64)  # e.g. "payments.create"
+    # sha256 of the key as sent: keys are case-sensitive, and a digest compares exactly under
+    # any collation (MariaDB's default one would take "abc" and "ABC" for one key)
     key = fields.CharField(max_length=128)
     actor = fields.CharField(max_length=64)
     request_hash = fields.CharField(max_length=64)  # sha256 of the canonical body
@@ -74,8 +76,12 @@ def _reused(key: str) -> Conflict:
     return Conflict(message, code="idempotency_key_reused", details=[{"field": HEADER, "message": message}])
 
 
+def _stored_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
 async def _answer_of(scope: str, key: str, digest: str, actor: str) -> StoredResponse | None:
-    record = await IdempotencyRecord.get_or_none(scope=scope, key=key)
+    record = await IdempotencyRecord.get_or_none(scope=scope, key=_stored_key(key))
     if record is None:
         return None
     if record.request_hash != digest or record.actor != actor:
@@ -117,7 +123,7 @@ async def run_once(
     try:
         async with in_transaction():
             record = await IdempotencyRecord.create(
-                scope=scope, key=key, actor=actor, request_hash=digest,
+                scope=scope, key=_stored_key(key), actor=actor, request_hash=digest,
                 response_status=_PENDING_STATUS, response_body={},
             )
             status, response = await create()
