@@ -266,6 +266,10 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
             if await seed_pricing_and_usage():
                 created.append("pricing plans, subscriptions and demo usage")
+            from opcms.billing.demo import seed_invoices_and_payments
+
+            if await seed_invoices_and_payments():
+                created.append("last month's invoices and payments")
         return created
 
     created = _with_db(run)
