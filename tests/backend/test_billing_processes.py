@@ -85,3 +85,27 @@ async def test_opcms_bill_refuses_a_bad_period_and_an_unknown_customer(db):
     assert bad.returncode == 2 and "period" in bad.stderr
     unknown = run_opcms("bill", "--period", PERIOD, "--customer", "NOPE")
     assert unknown.returncode == 2 and "NOPE" in unknown.stderr
+
+
+async def test_demo_invoices_and_payments_are_seeded_once_in_every_state(db):
+    from opcms.billing.demo import seed_invoices_and_payments
+    from opcms.billing.models import Invoice
+    from opcms.core.context import acting_as, system_actor
+    from opcms.customers.demo import seed_customers
+    from opcms.payments.models import Payment
+    from opcms.usage.demo import seed_pricing_and_usage
+
+    # given demo customers with plans and 35 days of usage (last month included)
+    with acting_as(system_actor("seed-demo")):
+        await seed_customers(12)
+        await seed_pricing_and_usage(days=35)
+        # when the billing demo is seeded twice
+        assert await seed_invoices_and_payments() is True
+        assert await seed_invoices_and_payments() is False
+    # then last month is invoiced once, with money in every state
+    statuses = set(await Invoice.all().values_list("status", flat=True))
+    assert {"settled", "partially_settled", "unsettled"} <= {s.value for s in statuses}
+    payments = await Payment.all().values_list("status", "customer_id")
+    assert {"allocated", "unallocated"} <= {s.value for s, _ in payments}
+    assert any(customer is None for _, customer in payments)
+    assert await Invoice.all().count() == len(set(await Invoice.all().values_list("customer_id", flat=True)))
