@@ -50,6 +50,7 @@ from opcms.billing.models import ChunkStatus, Invoice, InvoiceRunChunk
 from opcms.billing.numbering import INVOICE, ensure_sequence
 from opcms.core.errors import NotFound, QueueUnavailable, ValidationFailed
 from opcms.core.models import utcnow
+from opcms.core.retries import retry_on_deadlock
 from opcms.core.settings import business_today
 from opcms.customers.models import Customer
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
@@ -238,8 +239,7 @@ async def bill_customers(
     for draft in ready:
         cid = draft.customer_id
         try:
-            async with in_transaction():
-                await write_invoice(draft, period, issue_date, execution_id=execution_id, frozen=frozen)
+            await _write_alone(draft, period, issue_date, execution_id, frozen)
         except IntegrityError:
             # a live invoice appeared meanwhile (a concurrent run, or another attempt of this chunk)
             owner = await Invoice.filter(customer_id=cid, live_period=period).values_list("execution_id", flat=True)
@@ -254,6 +254,16 @@ async def bill_customers(
         frozen |= draft.version_ids
         counters["succeeded"] += 1
     return counters, lines
+
+
+@retry_on_deadlock
+async def _write_alone(
+    draft: InvoiceDraft, period: str, issue_date: dt.date, execution_id: int | None, frozen: set[int]
+) -> None:
+    # workers writing side by side collide now and then (a MariaDB deadlock on the sequence
+    # row, SQLite's "database is locked" for a second writer): nothing was written, run it again
+    async with in_transaction():
+        await write_invoice(draft, period, issue_date, execution_id=execution_id, frozen=frozen)
 
 
 # --- the end of a run ---------------------------------------------------------------------------

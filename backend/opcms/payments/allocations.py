@@ -33,7 +33,7 @@ from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, NotFound, ValidationFailed
 from opcms.core.models import get_or_404, utcnow
 from opcms.payments.models import WITH_MONEY_LEFT, Allocation, AllocationSource, Payment, PaymentStatus
-from opcms.payments.retries import retry_on_deadlock
+from opcms.core.retries import retry_on_deadlock
 
 ZERO = Decimal("0.00")
 

@@ -29,7 +29,7 @@ from opcms.payments.schemas import (
     ReverseRequest,
     SuggestionsPublic,
 )
-from opcms.payments.retries import retry_on_deadlock
+from opcms.core.retries import retry_on_deadlock
 from opcms.payments.suggestions import suggestions_for
 
 bp = Blueprint("payments", url_prefix="/api/v1")

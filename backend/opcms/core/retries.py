@@ -12,7 +12,7 @@ from tortoise.exceptions import OperationalError, TransactionManagementError
 
 from opcms.core.errors import Conflict
 
-log = logging.getLogger("opcms.payments")
+log = logging.getLogger("opcms.db")
 
 # MariaDB/MySQL: 1213 deadlock (the transaction was rolled back), 1205 lock wait timeout
 RETRYABLE_CODES = frozenset({1213, 1205})
