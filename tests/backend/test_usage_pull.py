@@ -330,14 +330,14 @@ async def test_usage_written_into_an_invoiced_period_is_late(db, vendor):
     async def october_is_invoiced(pairs):
         return {pair for pair in pairs if pair[1] == "2026-10"}
 
-    late.register_invoiced_lookup(october_is_invoiced)
+    billing_lookup = late.register_invoiced_lookup(october_is_invoiced)
     try:
         await pull()  # the same quantity again: nothing new, nothing late
         assert not (await UsageRecord.get(customer_id=customer.id)).is_late
         vendor.records = [usage("acct-a", 11)]
         await pull()
     finally:
-        late.register_invoiced_lookup(None)
+        late.register_invoiced_lookup(billing_lookup)  # billing's own, registered at import
 
     record = await UsageRecord.get(customer_id=customer.id)
     assert record.is_late and record.late_at is not None and Decimal(record.quantity) == 11

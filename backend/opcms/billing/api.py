@@ -12,12 +12,9 @@ from opcms.billing.schemas import (
     CreditNotePage,
     CreditNotePublic,
     CreditNoteQuery,
-    ExecutionPage,
-    ExecutionPublic,
     InvoiceDetail,
     InvoicePage,
     InvoicePublic,
-    InvoiceRunQuery,
     InvoiceRunRequest,
     RegenerateRequest,
     RegenerateResult,
@@ -25,8 +22,9 @@ from opcms.billing.schemas import (
 )
 from opcms.core.http import endpoint
 from opcms.core.models import get_or_404
-from opcms.core.pagination import paginate
 from opcms.jobs.models import TaskExecution
+from opcms.jobs.queries import list_executions
+from opcms.jobs.schemas import ExecutionPage, ExecutionPublic, ExecutionQuery
 
 bp = Blueprint("billing", url_prefix="/api/v1")
 
@@ -41,13 +39,10 @@ async def request_invoice_run(request: Request, body: InvoiceRunRequest) -> Exec
 
 
 @bp.get("/invoice-runs")
-@endpoint(permission="billing:read", query=InvoiceRunQuery, response=ExecutionPage, tag="billing")
-async def list_invoice_runs(request: Request, query: InvoiceRunQuery) -> ExecutionPage:
+@endpoint(permission="billing:read", query=ExecutionQuery, response=ExecutionPage, tag="billing")
+async def list_invoice_runs(request: Request, query: ExecutionQuery) -> ExecutionPage:
     """Invoice runs, newest first, with their counters and summaries."""
-    qs = TaskExecution.filter(task_name=run.TASK_NAME)
-    if query.status is not None:
-        qs = qs.filter(status=query.status)
-    return ExecutionPage.model_validate(await paginate(qs, query, sortable=("id", "created_at", "status"), default_sort="-id"))
+    return ExecutionPage.model_validate(await list_executions([run.TASK_NAME], query))
 
 
 @bp.get("/invoice-runs/<execution_id:int>")

@@ -12,7 +12,6 @@ from pydantic import Field, model_validator
 from opcms.billing.models import InvoiceStatus
 from opcms.core.money import ExactAmount, NonNegativeAmount, Quantity
 from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
-from opcms.jobs.models import ExecutionStatus, Trigger
 from opcms.payments.schemas import AllocationPublic
 from opcms.pricing.schemas import Percent
 
@@ -25,36 +24,6 @@ class InvoiceRunRequest(Schema):
     period: str = Field(pattern=PERIOD_PATTERN, description="YYYY-MM (Asia/Shanghai month); not after the current month")
     customer_id: Id | None = Field(default=None, description="bill one customer only")
     issue_date: dt.date | None = Field(default=None, description="default: today (business time zone)")
-
-
-class ExecutionPublic(PublicSchema):
-    """A task execution (the usage pulls' shape, with the run's ``result``)."""
-
-    id: int
-    task_name: str
-    trigger: Trigger
-    parameters: dict[str, Any]
-    status: ExecutionStatus
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    duration_ms: int | None
-    counters: dict[str, int]
-    result: dict[str, Any] | None = Field(
-        default=None, description="the run's summary: period, invoices, receivable_total, skipped, failed, no_charge, by_level, by_industry"
-    )
-    log_excerpt: str | None
-    error: str | None
-    triggered_by: str
-    retry_of_id: int | None
-
-
-class ExecutionPage(Page[ExecutionPublic]):
-    pass
-
-
-class InvoiceRunQuery(PageQuery):
-    status: ExecutionStatus | None = None
 
 
 # --- invoices -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from sanic import Blueprint, Request
 from opcms.core.http import endpoint
 from opcms.core.models import get_or_404
 from opcms.jobs.models import TaskExecution
+from opcms.jobs.schemas import ExecutionPage, ExecutionPublic, ExecutionQuery
 from opcms.usage import queries, review, service
 from opcms.usage.queries import PULL_TASKS
 from opcms.usage.schemas import (
@@ -16,9 +17,6 @@ from opcms.usage.schemas import (
     AnomalyReviewResult,
     DailyUsageList,
     DailyUsageQuery,
-    ExecutionPage,
-    ExecutionPublic,
-    PullQuery,
     PullRequest,
     UsageRecordPage,
     UsageRecordQuery,
@@ -65,8 +63,8 @@ async def request_usage_pull(request: Request, body: PullRequest) -> ExecutionPu
 
 
 @bp.get("/usage/pulls")
-@endpoint(permission="usage:read", query=PullQuery, response=ExecutionPage, tag="usage")
-async def list_usage_pulls(request: Request, query: PullQuery) -> ExecutionPage:
+@endpoint(permission="usage:read", query=ExecutionQuery, response=ExecutionPage, tag="usage")
+async def list_usage_pulls(request: Request, query: ExecutionQuery) -> ExecutionPage:
     """Usage pulls and uploads, newest first, with their counters."""
     return ExecutionPage.model_validate(await queries.list_pulls(query))
 

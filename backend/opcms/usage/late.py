@@ -16,9 +16,11 @@ InvoicedLookup = Callable[[set[tuple[int, str]]], Awaitable[set[tuple[int, str]]
 _lookup: InvoicedLookup | None = None
 
 
-def register_invoiced_lookup(lookup: InvoicedLookup | None) -> None:
+def register_invoiced_lookup(lookup: InvoicedLookup | None) -> InvoicedLookup | None:
+    """Install the lookup; returns the one it replaces (so a test can put it back)."""
     global _lookup
-    _lookup = lookup
+    previous, _lookup = _lookup, lookup
+    return previous
 
 
 def period_of(day: dt.date) -> str:

@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from opcms.core.pagination import paginate
-from opcms.jobs.models import TaskExecution
 from opcms.usage.models import UsageAnomaly, UsageRecord
 from opcms.usage.pull import TASK_NAME
 from opcms.usage.uploads import UPLOAD_TASK
-from opcms.usage.schemas import AnomalyQuery, DailyUsageQuery, PullQuery, UsageRecordPublic, UsageRecordQuery
+from opcms.jobs.queries import list_executions
+from opcms.jobs.schemas import ExecutionQuery
+from opcms.usage.schemas import AnomalyQuery, DailyUsageQuery, UsageRecordPublic, UsageRecordQuery
 
 PULL_TASKS = (TASK_NAME, UPLOAD_TASK)
 
@@ -76,8 +77,5 @@ async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:
     return page
 
 
-async def list_pulls(query: PullQuery) -> dict[str, Any]:
-    qs = TaskExecution.filter(task_name__in=PULL_TASKS)
-    if query.status is not None:
-        qs = qs.filter(status=query.status)
-    return await paginate(qs, query, sortable=("id", "created_at", "status"), default_sort="-id")
+async def list_pulls(query: ExecutionQuery) -> dict[str, Any]:
+    return await list_executions(PULL_TASKS, query)

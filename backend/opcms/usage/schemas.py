@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from opcms.core.money import Quantity, SignedQuantity
 from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
-from opcms.jobs.models import ExecutionStatus, Trigger
 from opcms.usage.models import AnomalyKind, AnomalyStatus
 from opcms.usage.review import MAX_BATCH, ReviewAction
 
@@ -159,28 +158,3 @@ class PullRequest(Schema):
             return self.day, self.day
         assert self.first_day and self.last_day
         return self.first_day, self.last_day
-
-
-class ExecutionPublic(PublicSchema):
-    id: int
-    task_name: str
-    trigger: Trigger
-    parameters: dict[str, Any]
-    status: ExecutionStatus
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    duration_ms: int | None
-    counters: dict[str, int]
-    log_excerpt: str | None
-    error: str | None
-    triggered_by: str
-    retry_of_id: int | None
-
-
-class ExecutionPage(Page[ExecutionPublic]):
-    pass
-
-
-class PullQuery(PageQuery):
-    status: ExecutionStatus | None = None

@@ -12,7 +12,7 @@ from opcms.core.errors import ValidationFailed
 from opcms.core.http import endpoint, schema_ref
 from opcms.core.schemas import ErrorResponse, dump
 from opcms.usage import sources, uploads
-from opcms.usage.schemas import ExecutionPublic
+from opcms.jobs.schemas import ExecutionPublic
 from opcms.usage.sources_schemas import (
     AccountMappingCreate,
     AccountMappingPage,
