@@ -20,6 +20,7 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/scripts frontend/index.ht
 OPCMS_BENCH_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_bench
 BENCH_IMPORT_ROWS ?= 50000
 BENCH_USAGE_ROWS ?= 1000000
+BENCH_SUGGESTION_INVOICES ?= 10000
 BENCH_BILLING_CUSTOMERS ?= 10000
 # the billing bench runs real Celery workers on this Redis database (its queue is purged)
 OPCMS_BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
@@ -82,6 +83,7 @@ bench: install
 	$(OPCMS) bench price
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench usage --rows $(BENCH_USAGE_ROWS)
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_BROKER_URL=$(OPCMS_BENCH_BROKER_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench billing --customers $(BENCH_BILLING_CUSTOMERS)
+	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench suggestions --invoices $(BENCH_SUGGESTION_INVOICES)
 
 permissions-doc: install
 	$(OPCMS) permissions --markdown > docs/permissions.md

@@ -449,6 +449,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             from opcms.billing.bench import main as bench_billing
 
             return bench_billing(args.customers, args.workers)
+        if args.name == "suggestions":
+            from opcms.payments.bench import main as bench_suggestions
+
+            return bench_suggestions(args.invoices, args.repeat)
     raise SystemExit(f"unknown bench {args.name!r}")
 
 
@@ -514,12 +518,14 @@ def build_parser() -> argparse.ArgumentParser:
     bill.add_argument("--json", action="store_true")
     bill.set_defaults(fn=cmd_bill)
     bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
-    bench.add_argument("name", choices=["import", "api", "price", "usage", "billing"])
+    bench.add_argument("name", choices=["import", "api", "price", "usage", "billing", "suggestions"])
     bench.add_argument("--rows", type=int, default=None,
                        help="rows of the generated customer list (import, default 50,000) or usage records (usage, default 1,000,000)")
     bench.add_argument("--evaluations", type=int, default=200_000, help="price evaluations (price)")
     bench.add_argument("--customers", type=int, default=10_000, help="customers in the database (api, billing)")
     bench.add_argument("--workers", type=int, default=2, help="Celery worker processes sharing the invoice run (billing)")
+    bench.add_argument("--invoices", type=int, default=10_000, help="open invoices of the one customer (suggestions)")
+    bench.add_argument("--repeat", type=int, default=50, help="requests per payment (suggestions)")
     bench.add_argument("--concurrency", type=int, default=50, help="concurrent connections (api)")
     bench.add_argument("--requests", type=int, default=2_000, help="requests per endpoint (api)")
     bench.set_defaults(fn=cmd_bench)

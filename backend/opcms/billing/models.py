@@ -84,7 +84,13 @@ class Invoice(AuditedModel):
     class Meta:
         table = "invoice"
         unique_together = (("customer", "live_period"),)
-        indexes = (("period", "status"), ("status", "due_date"), ("customer_id", "status"))
+        # (customer, due date): a customer's open invoices oldest first, read page by page
+        # (reconciliation suggestions, FIFO) without sorting all of them; (customer,
+        # outstanding): the invoice whose outstanding is exactly a payment's amount
+        indexes = (
+            ("period", "status"), ("status", "due_date"), ("customer_id", "status"),
+            ("customer_id", "due_date"), ("customer_id", "outstanding"),
+        )
         ordering = ("-id",)
 
 
