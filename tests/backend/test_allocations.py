@@ -22,13 +22,14 @@ async def finance(db):
     return await token_for("finance")
 
 
-async def allocate(client, token, *, payment=None, credit_note=None, lines):
+async def allocate(client, token, *, payment=None, credit_note=None, lines, key=None):
     body = {"lines": [{"invoice_id": invoice.id, "amount": amount} for invoice, amount in lines]}
     if payment is not None:
         body["payment_id"] = payment.id
     if credit_note is not None:
         body["credit_note_id"] = credit_note.id
-    return await client.post(f"{API}/allocations", token=token, json=body)
+    headers = {"Idempotency-Key": key} if key else None
+    return await client.post(f"{API}/allocations", token=token, json=body, headers=headers)
 
 
 async def state(invoice) -> tuple[str, str, str]:
@@ -42,6 +43,25 @@ async def payment_state(payment) -> tuple[str, str, str]:
 
 
 # --- allocate -----------------------------------------------------------------------------------
+async def test_an_allocation_sent_twice_with_its_key_allocates_once(client, finance):
+    # given a payment that could pay the invoice twice over
+    customer = await make_customer()
+    invoice = await make_invoice(customer, "1000.00")
+    payment = await make_payment(customer, "5000.00")
+    # when the same allocation is sent again with the same key (a double click, a retry)
+    first = await allocate(client, finance, payment=payment, lines=[(invoice, "300.00")], key="alloc-1")
+    again = await allocate(client, finance, payment=payment, lines=[(invoice, "300.00")], key="alloc-1")
+    # then the first answer comes back and the money moved once
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json() and again.headers.get("Idempotent-Replayed") == "true"
+    assert await Allocation.all().count() == 1
+    assert await state(invoice) == ("300.00", "700.00", "partially_settled")
+    # and the same key with other lines is refused, changing nothing
+    other = await allocate(client, finance, payment=payment, lines=[(invoice, "1.00")], key="alloc-1")
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
+    assert await payment_state(payment) == ("300.00", "4700.00", "partially_allocated")
+
+
 async def test_a_partial_then_full_allocation_moves_the_statuses(client, finance):
     customer = await make_customer()
     invoice = await make_invoice(customer, "1000.00")

@@ -123,6 +123,21 @@ async def test_a_credit_note_on_an_unpaid_invoice_lowers_the_outstanding(client)
     assert listed["total"] == 1 and listed["items"][0]["invoice_number"] == a.number
 
 
+async def test_a_credit_note_sent_twice_with_its_key_is_issued_once(client):
+    # given an unpaid invoice
+    book = await billed_book()
+    token = await token_for("finance")
+    a = book["invoice"][book["a"].id]
+    body = {"invoice_id": a.id, "amount": "10.00", "reason": "goodwill"}
+    # when the same credit note is sent twice with one key
+    first = await client.post("/api/v1/credit-notes", token=token, json=body, headers={"Idempotency-Key": "cn-1"})
+    again = await client.post("/api/v1/credit-notes", token=token, json=body, headers={"Idempotency-Key": "cn-1"})
+    # then one credit note exists and the invoice was reduced once
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json()["number"] == first.json()["number"] and await CreditNote.all().count() == 1
+    assert (await Invoice.get(id=a.id)).credited_amount == Decimal("10.00")
+
+
 async def test_a_credit_note_on_a_settled_invoice_becomes_customer_credit(client):
     book = await billed_book()
     token = await token_for("finance")

@@ -4,6 +4,7 @@ Exports, the aging report and the printable invoice are in reports_api.py."""
 from __future__ import annotations
 
 from sanic import Blueprint, Request
+from sanic.response import HTTPResponse
 
 from opcms.billing import credit_notes, queries, run, service
 from opcms.billing.query_schemas import InvoiceQuery
@@ -20,7 +21,9 @@ from opcms.billing.schemas import (
     RegenerateResult,
     VoidRequest,
 )
+from opcms.core import idempotency
 from opcms.core.http import endpoint
+from opcms.core.schemas import dump
 from opcms.core.models import get_or_404
 from opcms.jobs.models import TaskExecution
 from opcms.jobs.queries import list_executions
@@ -92,10 +95,18 @@ async def regenerate_invoice(request: Request, invoice_id: int, body: Regenerate
 # --- credit notes -------------------------------------------------------------------------------
 @bp.post("/credit-notes")
 @endpoint(permission="billing:credit", body=CreditNoteCreate, response=CreditNotePublic, status=201, tag="billing")
-async def create_credit_note(request: Request, body: CreditNoteCreate) -> CreditNotePublic:
-    """Reduce an issued invoice by an amount, as a numbered credit note."""
-    note = await credit_notes.create_credit_note(body)
-    return CreditNotePublic.model_validate(await credit_notes.get_credit_note(note.id))
+async def create_credit_note(request: Request, body: CreditNoteCreate) -> HTTPResponse:
+    """Reduce an issued invoice by an amount, as a numbered credit note. With an
+    Idempotency-Key header a repeated request issues nothing twice."""
+
+    async def create() -> tuple[int, dict]:
+        note = await credit_notes.create_credit_note(body)
+        return 201, dump(CreditNotePublic.model_validate(await credit_notes.get_credit_note(note.id)))
+
+    # the month's number sequence exists before the transaction that takes a number from it
+    return await idempotency.respond_once(
+        request, "credit_notes.create", dump(body), create, check=credit_notes.prepare_numbering
+    )
 
 
 @bp.get("/credit-notes")

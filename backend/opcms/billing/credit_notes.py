@@ -38,9 +38,15 @@ def _sum(values: list[Any]) -> Decimal:
     return sum((Decimal(str(v)) for v in values), ZERO)
 
 
+async def prepare_numbering() -> None:
+    """Make sure this month's credit-note sequence exists, before any transaction takes a
+    number from it (creating it inside one could deadlock two first credit notes on MariaDB)."""
+    await ensure_sequence(CREDIT_NOTE, business_today())
+
+
 async def create_credit_note(data: CreditNoteCreate) -> CreditNote:
     issue_date = business_today()
-    await ensure_sequence(CREDIT_NOTE, issue_date)
+    await prepare_numbering()
     async with in_transaction():
         invoice = await get_or_404(Invoice.all().select_for_update(), data.invoice_id, "invoice")
         if invoice.status == InvoiceStatus.VOID:

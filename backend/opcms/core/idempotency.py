@@ -2,7 +2,10 @@
 
 The first response to a key is stored with a hash of the request body; the same key with the
 same body gets that response again, the same key with another body is a 409.
-Use :func:`run_once` around a create use case (see ``payments.api``).
+Routes answer through :func:`respond_once` (payments, allocations, credit notes), which runs
+the use case with :func:`run_once` and retries it whole when the database gave it up to break a
+deadlock. The use case it runs must make one attempt only (no retry of its own): a retry inside
+the transaction that holds the key's record could not undo what the database rolled back.
 """
 
 from __future__ import annotations
@@ -138,3 +141,23 @@ async def run_once(
             raise
         return stored
     return StoredResponse(status, response, replayed=False)
+
+
+async def respond_once(
+    request: Any,
+    scope: str,
+    body: Any,
+    create: Callable[[], Awaitable[tuple[int, Any]]],
+    *,
+    check: Callable[[], Awaitable[None]] | None = None,
+) -> Any:
+    """The HTTP answer of a create route that honours ``Idempotency-Key``: the stored answer
+    again (with ``Idempotent-Replayed: true``) or the new one."""
+    from sanic.response import json as json_response
+
+    from opcms.core.retries import retry_on_deadlock
+
+    key = checked_key(request.headers.get(HEADER))
+    answer = await retry_on_deadlock(run_once)(scope, key, body, create, check=check)
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    return json_response(answer.body, status=answer.status, headers=headers)

@@ -92,8 +92,7 @@ def _line_problem(line: Line, invoice: Invoice, source: Payment | CreditNote, ex
     return None
 
 
-@retry_on_deadlock
-async def allocate(
+async def allocate_once(
     *,
     payment_id: int | None = None,
     credit_note_id: int | None = None,
@@ -102,6 +101,7 @@ async def allocate(
     exact: bool = False,
 ) -> list[int]:
     """Apply money of one payment (or credit note) to invoices; returns the new allocation ids.
+    One attempt, in its own transaction (or the caller's): :func:`allocate` retries it.
 
     ``exact`` (auto-reconcile): each line must settle its invoice and the lines must use up
     the source, as seen under the locks, or nothing is done (409)."""
@@ -159,6 +159,9 @@ async def allocate(
             audit_message=f"allocations {', '.join(map(str, made))}",
         )
     return made
+
+
+allocate = retry_on_deadlock(allocate_once)
 
 
 # --- reverse ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ credit (thin handlers)."""
 from __future__ import annotations
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse
 
 from opcms.core import idempotency
 from opcms.core.http import endpoint
@@ -29,7 +29,6 @@ from opcms.payments.schemas import (
     ReverseRequest,
     SuggestionsPublic,
 )
-from opcms.core.retries import retry_on_deadlock
 from opcms.payments.suggestions import suggestions_for
 
 bp = Blueprint("payments", url_prefix="/api/v1")
@@ -43,8 +42,6 @@ async def create_payment(request: Request, body: PaymentCreate) -> HTTPResponse:
     """Record a payment (409 when its method and bank reference were entered before). With an
     Idempotency-Key header, the same key and body answer the first response again; the same
     key with another body is a 409."""
-    key = idempotency.checked_key(request.headers.get(idempotency.HEADER))
-
     async def check() -> None:
         await service.check_new_payment(body)
 
@@ -52,9 +49,7 @@ async def create_payment(request: Request, body: PaymentCreate) -> HTTPResponse:
         payment = await service.insert_payment(body)
         return 201, dump(await queries.payment_public(payment.id))
 
-    answer = await retry_on_deadlock(idempotency.run_once)("payments.create", key, dump(body), create, check=check)
-    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
-    return json(answer.body, status=answer.status, headers=headers)
+    return await idempotency.respond_once(request, "payments.create", dump(body), create, check=check)
 
 
 @bp.get("/payments")
@@ -90,14 +85,19 @@ async def payment_suggestions(request: Request, payment_id: int) -> SuggestionsP
 # --- allocations --------------------------------------------------------------------------------
 @bp.post("/allocations")
 @endpoint(permission="payments:allocate", body=AllocationCreate, response=AllocationList, status=201, tag=TAG)
-async def create_allocations(request: Request, body: AllocationCreate) -> AllocationList:
+async def create_allocations(request: Request, body: AllocationCreate) -> HTTPResponse:
     """Allocate a payment (or a credit note's credit) to invoices, all lines or none (409 when
-    a line is more than the invoice's outstanding or the lines more than what is left)."""
-    ids = await allocations.allocate(
-        payment_id=body.payment_id, credit_note_id=body.credit_note_id,
-        lines=[allocations.Line(line.invoice_id, line.amount) for line in body.lines],
-    )
-    return AllocationList(allocations=await queries.load_allocations(ids))
+    a line is more than the invoice's outstanding or the lines more than what is left). With an
+    Idempotency-Key header a repeated request allocates nothing twice."""
+
+    async def create() -> tuple[int, dict]:
+        ids = await allocations.allocate_once(
+            payment_id=body.payment_id, credit_note_id=body.credit_note_id,
+            lines=[allocations.Line(line.invoice_id, line.amount) for line in body.lines],
+        )
+        return 201, dump(AllocationList(allocations=await queries.load_allocations(ids)))
+
+    return await idempotency.respond_once(request, "allocations.create", dump(body), create)
 
 
 @bp.get("/allocations")
