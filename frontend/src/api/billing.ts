@@ -5,7 +5,7 @@
  * and quantities travel as decimal strings ("1234.50") and stay strings here: none of them is
  * ever turned into a JS number (sums go through `src/utils/money.ts`, on BigInt cents).
  */
-import http from './http';
+import http, { idempotent } from './http';
 import type { IsoDate, IsoDateTime, Money, Page } from './customers';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import { cleanParams, type PageParams } from './params';
@@ -327,8 +327,9 @@ export async function exportAgingReport(asOf?: IsoDate | null): Promise<Download
   return toDownloadedFile(response, `aging-${asOf ?? 'today'}.xlsx`);
 }
 
-export async function createCreditNote(body: CreditNoteCreate): Promise<CreditNotePublic> {
-  const { data } = await http.post<CreditNotePublic>('/credit-notes', { ...body, reason: body.reason.trim() });
+/** `idempotencyKey` (one per opened form) makes a repeat answer the first credit note again. */
+export async function createCreditNote(body: CreditNoteCreate, idempotencyKey?: string): Promise<CreditNotePublic> {
+  const { data } = await http.post<CreditNotePublic>('/credit-notes', { ...body, reason: body.reason.trim() }, idempotent(idempotencyKey));
   return data;
 }
 

@@ -159,4 +159,13 @@ export async function decodeBlobErrorBody(error: unknown): Promise<unknown> {
 
 http.interceptors.response.use(undefined, async (error: unknown) => Promise.reject(toApiError(await decodeBlobErrorBody(error))));
 
+/**
+ * Request options carrying an `Idempotency-Key` (writes that create money records: payments,
+ * allocations, credit notes). One key per intended write, made when its form opens: a double
+ * click or a retry then answers the first result instead of writing twice.
+ */
+export function idempotent(key?: string): { headers?: Record<string, string> } {
+  return key ? { headers: { 'Idempotency-Key': key } } : {};
+}
+
 export default http;

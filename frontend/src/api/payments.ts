@@ -5,7 +5,7 @@
  * Amounts are decimal strings and stay strings. A payment is recorded with an `Idempotency-Key`
  * made once per opened form, so a double click or a retried request records it once.
  */
-import http from './http';
+import http, { idempotent } from './http';
 import type { IsoDate, IsoDateTime, Money, Page } from './customers';
 import { cleanParams, type PageParams } from './params';
 import type { Period } from './billing';
@@ -194,8 +194,7 @@ export interface CustomerCredit {
  * answer the first payment again; 409 for a (method, bank reference) already recorded.
  */
 export async function createPayment(body: PaymentCreate, idempotencyKey?: string): Promise<PaymentPublic> {
-  const headers = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined;
-  const { data } = await http.post<PaymentPublic>('/payments', paymentBody(body), { headers });
+  const { data } = await http.post<PaymentPublic>('/payments', paymentBody(body), idempotent(idempotencyKey));
   return data;
 }
 
@@ -220,9 +219,12 @@ export async function getPaymentSuggestions(id: number): Promise<PaymentSuggesti
   return data;
 }
 
-/** All lines or none; 409 when a line is more than the invoice's outstanding or the money left. */
-export async function createAllocations(body: AllocationCreate): Promise<AllocationResult> {
-  const { data } = await http.post<AllocationResult>('/allocations', body);
+/**
+ * All lines or none; 409 when a line is more than the invoice's outstanding or the money left.
+ * `idempotencyKey` (one per set of lines) makes a repeat answer the first allocations again.
+ */
+export async function createAllocations(body: AllocationCreate, idempotencyKey?: string): Promise<AllocationResult> {
+  const { data } = await http.post<AllocationResult>('/allocations', body, idempotent(idempotencyKey));
   return data;
 }
 

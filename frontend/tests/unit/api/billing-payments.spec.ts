@@ -83,8 +83,10 @@ describe('billing requests', () => {
 
   it('issues a credit note with the amount as a string', async () => {
     mock.on('POST', '/credit-notes', (req) => ({ status: 201, data: { id: 1, number: 'CN-202601-000001', ...(req.body as object) } }));
-    await createCreditNote({ invoice_id: 9, amount: '0.10', reason: ' 折让 ' });
-    expect(mock.callsTo('POST', '/credit-notes')[0].body).toEqual({ invoice_id: 9, amount: '0.10', reason: '折让' });
+    await createCreditNote({ invoice_id: 9, amount: '0.10', reason: ' 折让 ' }, 'cn-key');
+    const call = mock.callsTo('POST', '/credit-notes')[0];
+    expect(call.body).toEqual({ invoice_id: 9, amount: '0.10', reason: '折让' });
+    expect(call.headers.get('Idempotency-Key')).toBe('cn-key');
   });
 });
 
@@ -119,8 +121,9 @@ describe('payment requests', () => {
     mock.on('GET', '/payments/5/suggestions', { status: 200, data: { payment_id: 5, suggestions: [], customer_candidates: [] } });
     await getPaymentSuggestions(5);
     mock.on('POST', '/allocations', { status: 201, data: { allocations: [] } });
-    await createAllocations({ payment_id: 5, lines: [{ invoice_id: 9, amount: '100.10' }] });
+    await createAllocations({ payment_id: 5, lines: [{ invoice_id: 9, amount: '100.10' }] }, 'alloc-key');
     expect(mock.callsTo('POST', '/allocations')[0].body).toEqual({ payment_id: 5, lines: [{ invoice_id: 9, amount: '100.10' }] });
+    expect(mock.callsTo('POST', '/allocations')[0].headers.get('Idempotency-Key')).toBe('alloc-key');
     mock.on('POST', '/allocations/12/reverse', { status: 200, data: { id: 12, is_reversed: true } });
     await reverseAllocation(12, ' 误核销 ');
     expect(mock.callsTo('POST', '/allocations/12/reverse')[0].body).toEqual({ reason: '误核销' });

@@ -121,6 +121,22 @@ describe('allocation table', () => {
     expect(wrapper!.emitted('allocated')).toHaveLength(1);
     expect((wrapper!.props() as { drafts: unknown }).drafts).toEqual([]);
   });
+
+  it('sends the same lines again under the same Idempotency-Key and changed lines under a new one', async () => {
+    // the first answer is lost (a 502 from the proxy): confirming again must not allocate twice
+    mock.on('POST', '/allocations', { status: 502, data: {} });
+    await mountEditor([line(1, '100.00', '40.00')], '100.00');
+    await click('allocation-confirm');
+    await click('allocation-confirm');
+    await wrapper!.setProps({ drafts: [line(1, '100.00', '50.00')] });
+    await flushPromises();
+    await click('allocation-confirm');
+    const keys = mock.callsTo('POST', '/allocations').map((call) => call.headers.get('Idempotency-Key'));
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toBeTruthy();
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
+  });
 });
 
 describe('payments page', () => {
