@@ -226,3 +226,52 @@ async def test_customer_credit_is_unallocated_payments_plus_credit_notes(client,
         "credit_notes_unallocated": "30.00", "total": "130.30",
     }
     assert (await client.get(f"{API}/customers/999999/credit", token=finance)).status_code == 404
+
+
+# --- void ---------------------------------------------------------------------------------------
+async def test_a_payment_entered_by_mistake_is_voided_and_its_bank_reference_freed(client, finance):
+    # given a payment recorded with the wrong amount
+    customer = await make_customer()
+    wrong = (await post_payment(client, finance, customer_id=customer.id, amount="1200.00", bank_reference="BR-50")).json()
+    # when it is voided with a reason
+    response = await client.post(f"{API}/payments/{wrong['id']}/void", token=finance, json={"reason": "wrong amount"})
+    # then it stays, marked void, holding no money, and the same bank line can be entered right
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["unallocated_amount"], body["void_reason"]) == ("void", "0.00", "wrong amount")
+    assert body["voided_by"].startswith("finance") and body["voided_at"]
+    assert await AuditLog.filter(entity_type="payment", entity_id=str(wrong["id"]), action="void").count() == 1
+    right = await post_payment(client, finance, customer_id=customer.id, amount="1020.00", bank_reference="BR-50")
+    assert right.status_code == 201, right.text
+    credit = (await client.get(f"{API}/customers/{customer.id}/credit", token=finance)).json()
+    assert credit["payments_unallocated"] == "1020.00"
+    # and a void payment can be neither voided again, assigned nor allocated from
+    again = await client.post(f"{API}/payments/{wrong['id']}/void", token=finance, json={"reason": "again"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "payment_void"
+    other = await make_customer()
+    assigned = await client.patch(f"{API}/payments/{wrong['id']}", token=finance, json={"customer_id": other.id})
+    assert assigned.status_code == 409 and assigned.json()["error"]["code"] == "payment_void"
+    invoice = await make_invoice(customer, "100.00")
+    allocated = await client.post(f"{API}/allocations", token=finance,
+                                  json={"payment_id": wrong["id"], "lines": [{"invoice_id": invoice.id, "amount": "100.00"}]})
+    assert allocated.status_code == 409 and allocated.json()["error"]["code"] == "payment_void"
+
+
+async def test_a_payment_with_allocations_cannot_be_voided_until_they_are_reversed(client, finance):
+    # given a payment partly allocated
+    customer = await make_customer()
+    invoice = await make_invoice(customer, "100.00")
+    payment = await make_payment(customer, "300.00")
+    made = await client.post(f"{API}/allocations", token=finance,
+                             json={"payment_id": payment.id, "lines": [{"invoice_id": invoice.id, "amount": "100.00"}]})
+    allocation_id = made.json()["allocations"][0]["id"]
+    # when it is voided: refused, nothing changes
+    refused = await client.post(f"{API}/payments/{payment.id}/void", token=finance, json={"reason": "x"})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "payment_allocated"
+    assert (await Payment.get(id=payment.id)).status.value == "partially_allocated"
+    # then, once its allocation is reversed, it can be voided; a blank reason is a 422
+    await client.post(f"{API}/allocations/{allocation_id}/reverse", token=finance, json={"reason": "wrong invoice"})
+    blank = await client.post(f"{API}/payments/{payment.id}/void", token=finance, json={"reason": ""})
+    assert blank.status_code == 422
+    voided = await client.post(f"{API}/payments/{payment.id}/void", token=finance, json={"reason": "duplicate entry"})
+    assert voided.status_code == 200 and voided.json()["status"] == "void"

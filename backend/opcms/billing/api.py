@@ -17,14 +17,13 @@ from opcms.billing.schemas import (
     InvoicePage,
     InvoicePublic,
     InvoiceRunRequest,
-    RegenerateRequest,
     RegenerateResult,
-    VoidRequest,
 )
 from opcms.core import idempotency
 from opcms.core.http import endpoint
 from opcms.core.schemas import dump
 from opcms.core.models import get_or_404
+from opcms.core.schemas import ReasonRequest
 from opcms.jobs.models import TaskExecution
 from opcms.jobs.queries import list_executions
 from opcms.jobs.schemas import ExecutionPage, ExecutionPublic, ExecutionQuery
@@ -74,16 +73,16 @@ async def get_invoice(request: Request, invoice_id: int) -> InvoiceDetail:
 
 
 @bp.post("/invoices/<invoice_id:int>/void")
-@endpoint(permission="billing:run", body=VoidRequest, response=InvoicePublic, tag="billing")
-async def void_invoice(request: Request, invoice_id: int, body: VoidRequest) -> InvoicePublic:
+@endpoint(permission="billing:run", body=ReasonRequest, response=InvoicePublic, tag="billing")
+async def void_invoice(request: Request, invoice_id: int, body: ReasonRequest) -> InvoicePublic:
     """Void an invoice without allocations or credit notes (it stays, marked void)."""
     invoice = await service.void_invoice(invoice_id, body.reason)
     return InvoicePublic.model_validate(service.invoice_public(invoice))
 
 
 @bp.post("/invoices/<invoice_id:int>/regenerate")
-@endpoint(permission="billing:run", body=RegenerateRequest, response=RegenerateResult, tag="billing")
-async def regenerate_invoice(request: Request, invoice_id: int, body: RegenerateRequest) -> RegenerateResult:
+@endpoint(permission="billing:run", body=ReasonRequest, response=RegenerateResult, tag="billing")
+async def regenerate_invoice(request: Request, invoice_id: int, body: ReasonRequest) -> RegenerateResult:
     """Void the invoice and issue it again with current usage (late usage included)."""
     voided, new = await service.regenerate_invoice(invoice_id, body.reason)
     return RegenerateResult(

@@ -121,14 +121,6 @@ class InvoiceDetail(InvoicePublic):
     replaced_by_id: int | None = Field(default=None, description="the invoice regenerated from this one")
 
 
-class VoidRequest(Schema):
-    reason: str = Reason
-
-
-class RegenerateRequest(Schema):
-    reason: str = Reason
-
-
 class RegenerateResult(Schema):
     voided: InvoicePublic
     invoice: InvoiceDetail | None = Field(description="null when the customer has nothing to bill any more")

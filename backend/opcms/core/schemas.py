@@ -46,6 +46,16 @@ class PageQuery(Schema):
     sort: str | None = Field(default=None, max_length=64, description="field, or -field for descending")
 
 
+class ReasonRequest(Schema):
+    """The body of an action that must say why (void, regenerate, reverse)."""
+
+    reason: str = Field(min_length=1, max_length=255, description="why (kept on the record and in the audit log)")
+
+
+class DeleteQuery(Schema):
+    reason: str = Field(default="", max_length=255, description="why (kept in the audit log)")
+
+
 ItemT = TypeVar("ItemT")
 
 

@@ -19,7 +19,6 @@ from opcms.customers.schemas import (
     CustomerPage,
     CustomerPublic,
     CustomerUpdate,
-    DeleteQuery,
     DictionaryEntryCreate,
     DictionaryEntryPublic,
     DictionaryEntryUpdate,
@@ -29,6 +28,7 @@ from opcms.customers.schemas import (
     StatusHistoryPublic,
 )
 from opcms.core.errors import NotFound
+from opcms.core.schemas import DeleteQuery
 
 bp = Blueprint("customers", url_prefix="/api/v1")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

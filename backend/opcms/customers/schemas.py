@@ -181,10 +181,6 @@ class BatchResult(Schema):
     affected: int
 
 
-class DeleteQuery(Schema):
-    reason: str = Field(default="", max_length=255, description="why (kept in the audit log)")
-
-
 class DictionaryQuery(Schema):
     include_inactive: bool = False
 

@@ -111,6 +111,8 @@ async def allocate_once(
         raise ValidationFailed.field("lines", "one line per invoice, each with an amount more than 0")
     async with in_transaction():
         source = await _locked_source(payment_id, credit_note_id)
+        if isinstance(source, Payment) and source.status == PaymentStatus.VOID:
+            raise Conflict(f"payment {source.id} is void: nothing can be allocated from it", code="payment_void")
         if source.customer_id is None:
             raise Conflict(
                 f"payment {source.id} has no customer; assign a customer first",

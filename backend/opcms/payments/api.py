@@ -9,6 +9,7 @@ from sanic.response import HTTPResponse
 from opcms.core import idempotency
 from opcms.core.http import endpoint
 from opcms.core.schemas import dump
+from opcms.core.schemas import ReasonRequest
 from opcms.payments import allocations, queries, service
 from opcms.payments.schemas import (
     AllocationCreate,
@@ -26,7 +27,6 @@ from opcms.payments.schemas import (
     PaymentPublic,
     PaymentUpdate,
     PlannedAllocation,
-    ReverseRequest,
     SuggestionsPublic,
 )
 from opcms.payments.suggestions import suggestions_for
@@ -74,6 +74,15 @@ async def update_payment(request: Request, payment_id: int, body: PaymentUpdate)
     return await queries.payment_public(payment.id)
 
 
+@bp.post("/payments/<payment_id:int>/void")
+@endpoint(permission="payments:write", body=ReasonRequest, response=PaymentPublic, tag=TAG)
+async def void_payment(request: Request, payment_id: int, body: ReasonRequest) -> PaymentPublic:
+    """Void a payment entered by mistake (kept, marked void; its bank reference is free again).
+    409 while any of it is allocated: reverse the allocations first."""
+    payment = await service.void_payment(payment_id, body.reason)
+    return await queries.payment_public(payment.id)
+
+
 @bp.get("/payments/<payment_id:int>/suggestions")
 @endpoint(permission="payments:read", response=SuggestionsPublic, tag=TAG)
 async def payment_suggestions(request: Request, payment_id: int) -> SuggestionsPublic:
@@ -108,8 +117,8 @@ async def list_allocations(request: Request, query: AllocationListQuery) -> Allo
 
 
 @bp.post("/allocations/<allocation_id:int>/reverse")
-@endpoint(permission="payments:allocate", body=ReverseRequest, response=AllocationPublic, tag=TAG)
-async def reverse_allocation(request: Request, allocation_id: int, body: ReverseRequest) -> AllocationPublic:
+@endpoint(permission="payments:allocate", body=ReasonRequest, response=AllocationPublic, tag=TAG)
+async def reverse_allocation(request: Request, allocation_id: int, body: ReasonRequest) -> AllocationPublic:
     """Reverse an allocation (kept, marked reversed); the invoice and the payment get the money
     back. 409 when it was reversed already."""
     allocation = await allocations.reverse(allocation_id, body.reason)

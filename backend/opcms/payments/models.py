@@ -28,6 +28,7 @@ class PaymentStatus(str, enum.Enum):
     UNALLOCATED = "unallocated"
     PARTIALLY_ALLOCATED = "partially_allocated"
     ALLOCATED = "allocated"
+    VOID = "void"  # entered by mistake: kept, with who voided it, when and why
 
 
 #: statuses of a payment with money left to allocate (its customer's credit)
@@ -51,6 +52,9 @@ class Payment(AuditedModel):
     allocated_amount = fields.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
     unallocated_amount = fields.DecimalField(max_digits=18, decimal_places=2)
     status = fields.CharEnumField(PaymentStatus, max_length=20, default=PaymentStatus.UNALLOCATED)
+    voided_at = fields.DatetimeField(null=True)
+    voided_by = fields.CharField(max_length=64, null=True)
+    void_reason = fields.CharField(max_length=255, null=True)
 
     audit_entity = "payment"
     audit_ignored = frozenset({"reference_key"})

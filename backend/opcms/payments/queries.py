@@ -39,6 +39,7 @@ def payment_values(payment: Payment) -> dict[str, Any]:
         "method": payment.method, "payer_name": payment.payer_name, "bank_reference": payment.bank_reference,
         "remark": payment.remark, "allocated_amount": payment.allocated_amount,
         "unallocated_amount": payment.unallocated_amount, "status": payment.status,
+        "voided_at": payment.voided_at, "voided_by": payment.voided_by, "void_reason": payment.void_reason,
         "created_at": payment.created_at, "created_by": payment.created_by,
     }
 

@@ -82,6 +82,9 @@ class PaymentPublic(PublicSchema):
     allocated_amount: NonNegativeAmount
     unallocated_amount: NonNegativeAmount
     status: PaymentStatus
+    voided_at: dt.datetime | None = None
+    voided_by: str | None = None
+    void_reason: str | None = None
     created_at: dt.datetime
     created_by: str | None
 
@@ -147,10 +150,6 @@ class AllocationListQuery(PageQuery):
     invoice_id: Id | None = None
     customer_id: Id | None = None
     include_reversed: bool = False
-
-
-class ReverseRequest(Schema):
-    reason: str = Field(min_length=1, max_length=255)
 
 
 class AutoReconcileRequest(Schema):

@@ -1,5 +1,5 @@
 """Payment use cases: record a payment (once per method and bank reference), assign the
-customer of a payment received without one.
+customer of a payment received without one, void a payment entered by mistake.
 
 Allocations and reversals live in ``payments.allocations``; suggestions in
 ``payments.suggestions``.
@@ -10,8 +10,10 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from opcms.core.audit import AuditAction
+from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, ValidationFailed
-from opcms.core.models import get_or_404
+from opcms.core.models import get_or_404, utcnow
 from opcms.core.settings import business_today
 from opcms.core.text import fold
 from opcms.customers.models import Customer
@@ -94,6 +96,44 @@ async def create_payment(data: PaymentCreate) -> Payment:
     return await insert_payment(data)
 
 
+async def _locked_payment(payment_id: int) -> Payment:
+    # the payment's row lock: an allocation from it waits, or has already committed and is seen
+    return await get_or_404(Payment.all().select_for_update(), payment_id, "payment")
+
+
+def _refuse_if_void(payment: Payment, action: str) -> None:
+    if payment.status == PaymentStatus.VOID:
+        raise Conflict(
+            f"payment {payment.id} was voided on {payment.voided_at:%Y-%m-%d} by {payment.voided_by}: it cannot be {action}",
+            code="payment_void",
+        )
+
+
+async def void_payment(payment_id: int, reason: str) -> Payment:
+    """Void a payment entered by mistake (wrong amount, wrong bank line): it stays, marked void
+    with who, when and why, holds no money any more, and frees its bank reference so the right
+    entry can be recorded. 409 while any of it is allocated (reverse the allocations first)."""
+    async with in_transaction():
+        payment = await _locked_payment(payment_id)
+        _refuse_if_void(payment, "voided again")
+        if payment.allocated_amount > 0:
+            message = (
+                f"payment {payment.id} has {payment.allocated_amount} allocated; reverse its allocations before voiding it"
+            )
+            raise Conflict(message, code="payment_allocated")
+        payment.status = PaymentStatus.VOID
+        payment.unallocated_amount = payment.allocated_amount  # 0.00: no credit any more
+        payment.reference_key = None
+        payment.voided_at = utcnow()
+        payment.voided_by = current_actor.get().name[:64]
+        payment.void_reason = reason
+        await payment.save(
+            update_fields=["status", "unallocated_amount", "reference_key", "voided_at", "voided_by", "void_reason"],
+            audit_action=AuditAction.VOID, audit_message=reason,
+        )
+    return payment
+
+
 async def assign_customer(payment_id: int, data: PaymentUpdate) -> Payment:
     """Say whose a payment is. Allowed while nothing of it is allocated (reversed allocations
     keep their own customer, so a wrongly assigned payment can be reversed and reassigned)."""
@@ -101,8 +141,8 @@ async def assign_customer(payment_id: int, data: PaymentUpdate) -> Payment:
         raise ValidationFailed.field("customer_id", "must not be empty")
     customer = await _live_customer(data.customer_id)
     async with in_transaction():
-        # the payment's row lock: an allocation from it waits, or has already committed and is seen
-        payment = await get_or_404(Payment.all().select_for_update(), payment_id, "payment")
+        payment = await _locked_payment(payment_id)
+        _refuse_if_void(payment, "assigned")
         if payment.allocated_amount > 0:
             message = (
                 f"payment {payment.id} has {payment.allocated_amount} allocated; "

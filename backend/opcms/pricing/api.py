@@ -7,9 +7,9 @@ from sanic.response import HTTPResponse, json
 
 from opcms.core.http import endpoint
 from opcms.core.schemas import dump
+from opcms.core.schemas import DeleteQuery
 from opcms.pricing import queries, service
 from opcms.pricing.schemas import (
-    DeleteQuery,
     PlanCreate,
     PlanDetail,
     PlanListQuery,

@@ -30,10 +30,6 @@ Percent = Annotated[
 ]
 
 
-class DeleteQuery(Schema):
-    reason: str = Field(default="", max_length=255, description="why (kept in the audit log)")
-
-
 # --- usage metrics ------------------------------------------------------------------------------
 class UsageMetricCreate(Schema):
     code: MetricCode

@@ -11,6 +11,7 @@ from sanic_ext.extensions.openapi.definitions import RequestBody
 from opcms.core.errors import ValidationFailed
 from opcms.core.http import endpoint, schema_ref
 from opcms.core.schemas import ErrorResponse, dump
+from opcms.core.schemas import DeleteQuery
 from opcms.usage import sources, uploads
 from opcms.jobs.schemas import ExecutionPublic
 from opcms.usage.sources_schemas import (
@@ -23,7 +24,6 @@ from opcms.usage.sources_schemas import (
     DataSourcePublic,
     DataSourceQuery,
     DataSourceUpdate,
-    DeleteQuery,
     HealthPublic,
     UsageUploadForm,
 )

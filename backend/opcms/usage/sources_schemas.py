@@ -88,10 +88,6 @@ class DataSourcePage(Page[DataSourcePublic]):
     pass
 
 
-class DeleteQuery(Schema):
-    reason: str = Field(default="", max_length=255)
-
-
 class HealthPublic(Schema):
     ok: bool
     detail: str

@@ -12,8 +12,8 @@ import type { Period } from './billing';
 
 export type PaymentMethod = 'bank_transfer' | 'cash' | 'cheque' | 'online';
 export const PAYMENT_METHODS: readonly PaymentMethod[] = ['bank_transfer', 'cash', 'cheque', 'online'];
-export type PaymentStatus = 'unallocated' | 'partially_allocated' | 'allocated';
-export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['unallocated', 'partially_allocated', 'allocated'];
+export type PaymentStatus = 'unallocated' | 'partially_allocated' | 'allocated' | 'void';
+export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['unallocated', 'partially_allocated', 'allocated', 'void'];
 export type AllocationSource = 'manual' | 'auto';
 
 /** Schema `AllocationPublic`: money of a payment or a credit note put on an invoice. */
@@ -54,6 +54,10 @@ export interface PaymentPublic {
   allocated_amount: Money;
   unallocated_amount: Money;
   status: PaymentStatus;
+  /** set when the payment was voided (entered by mistake) */
+  voided_at?: IsoDateTime | null;
+  voided_by?: string | null;
+  void_reason?: string | null;
   created_at: IsoDateTime;
   created_by: string | null;
 }
@@ -195,6 +199,12 @@ export interface CustomerCredit {
  */
 export async function createPayment(body: PaymentCreate, idempotencyKey?: string): Promise<PaymentPublic> {
   const { data } = await http.post<PaymentPublic>('/payments', paymentBody(body), idempotent(idempotencyKey));
+  return data;
+}
+
+/** Voids a payment entered by mistake (kept, marked void); 409 while any of it is allocated. */
+export async function voidPayment(id: number, reason: string): Promise<PaymentPublic> {
+  const { data } = await http.post<PaymentPublic>(`/payments/${id}/void`, { reason: reason.trim() });
   return data;
 }
 

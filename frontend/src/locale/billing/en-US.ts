@@ -130,6 +130,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'payment.status.unallocated': 'Unallocated',
   'payment.status.partially_allocated': 'Partially allocated',
   'payment.status.allocated': 'Allocated',
+  'payment.status.void': 'Void',
   'payment.method.bank_transfer': 'Bank transfer',
   'payment.method.cash': 'Cash',
   'payment.method.cheque': 'Cheque',
@@ -152,6 +153,10 @@ const enUS: Record<keyof typeof zhCN, string> = {
 
   'payment.action.record': 'Record payment',
   'payment.action.reconcile': 'Reconcile',
+  'payment.action.void': 'Void',
+  'payment.void.title': 'Void payment #{id}',
+  'payment.void.hint': 'For a payment entered by mistake (wrong amount or bank line). It stays, marked void, and its bank reference can be entered again; reverse its allocations first.',
+  'payment.void.meta': 'Voided by {who} on {when}: {reason}',
 
   'payment.form.title': 'Record payment',
   'payment.form.customerHint': 'Leave empty when the payer is unknown: match it on the reconcile page',
@@ -215,6 +220,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'payment.message.recorded': 'Payment of ¥ {amount} recorded (#{id})',
   'payment.message.assigned': 'Assigned to {customer}',
   'payment.message.allocated': 'Allocated',
+  'payment.message.voided': 'Payment voided',
 
   'customer.billing.title': 'Invoices & payments',
   'customer.billing.credit': 'Credit',

@@ -128,6 +128,7 @@ export default {
   'payment.status.unallocated': '未核销',
   'payment.status.partially_allocated': '部分核销',
   'payment.status.allocated': '已核销',
+  'payment.status.void': '已作废',
   'payment.method.bank_transfer': '银行转账',
   'payment.method.cash': '现金',
   'payment.method.cheque': '支票',
@@ -150,6 +151,10 @@ export default {
 
   'payment.action.record': '登记收款',
   'payment.action.reconcile': '核销',
+  'payment.action.void': '作废',
+  'payment.void.title': '作废收款 #{id}',
+  'payment.void.hint': '用于录入错误的收款(金额或银行流水有误)。收款记录保留并标记为作废,银行流水号可重新登记;已有核销时请先撤销核销。',
+  'payment.void.meta': '已由 {who} 于 {when} 作废:{reason}',
 
   'payment.form.title': '登记收款',
   'payment.form.customerHint': '不确定付款客户时可留空，稍后在核销页按付款方匹配',
@@ -213,6 +218,7 @@ export default {
   'payment.message.recorded': '已登记收款 ¥ {amount} (#{id})',
   'payment.message.assigned': '已关联客户 {customer}',
   'payment.message.allocated': '核销成功',
+  'payment.message.voided': '收款已作废',
 
   'customer.billing.title': '账单与收款',
   'customer.billing.credit': '客户余额',

@@ -24,6 +24,7 @@ export const PAYMENT_STATUS_COLORS: Record<PaymentStatus, string> = {
   unallocated: 'orange',
   partially_allocated: 'arcoblue',
   allocated: 'green',
+  void: 'gray',
 };
 
 export function paymentStatusLabel(status: PaymentStatus | string | null | undefined): string {

@@ -7,6 +7,7 @@ import ArcoVueIcon from '@arco-design/web-vue/es/icon';
 import { useAuthStore } from '@/store/auth';
 import PaymentForm from '@/views/payments/form.vue';
 import PaymentsPage from '@/views/payments/list.vue';
+import PaymentDetailPage from '@/views/payments/detail.vue';
 import AllocationEditor from '@/views/payments/components/allocation-editor.vue';
 import type { AllocationDraft } from '@/views/payments/data';
 import { envelope, mockTheApi } from '../helpers/mock-adapter';
@@ -162,5 +163,51 @@ describe('payments page', () => {
     expect(mock.callsTo('GET', '/payments')[0].params).toMatchObject({ customer_id: 7 });
     expect(wrapper.find('[data-testid="payment-create"]').exists()).toBe(true);
     expect(wrapper.find('[data-testid="payment-auto-open"]').exists()).toBe(true);
+  });
+});
+
+describe('payment detail: void', () => {
+  const payment = (fields: Record<string, unknown>) => ({
+    id: 5, customer_id: 7, customer_code: 'C7', company_name: '示例', amount: '100.00', currency: 'CNY', received_on: '2026-02-03',
+    method: 'bank_transfer', payer_name: null, bank_reference: 'B-1', remark: null, allocated_amount: '0.00', unallocated_amount: '100.00',
+    status: 'unallocated', created_at: '2026-02-03T00:00:00Z', created_by: 'finance', allocations: [], ...fields,
+  });
+  async function mountDetail(role: Parameters<typeof userWithRole>[0], permissions: string[]) {
+    useAuthStore().user = userWithRole(role, { permissions });
+    const r = router();
+    await r.push('/payments/5');
+    wrapper = mount(PaymentDetailPage, { global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    await flushPromises();
+  }
+
+  it('voids an unallocated payment with a reason, and shows who voided it', async () => {
+    mock.on('GET', '/payments/5', { status: 200, data: payment({}) });
+    mock.on('GET', '/payments/5/suggestions', { status: 200, data: { payment_id: 5, unallocated_amount: '100.00', suggestions: [], customer_candidates: [] } });
+    mock.on('GET', '/invoices', { status: 200, data: { items: [], total: 0, page: 1, page_size: 200 } });
+    mock.on('POST', '/payments/5/void', { status: 200, data: payment({ status: 'void' }) });
+    await mountDetail('finance', ['payments:read', 'payments:write', 'payments:allocate', 'billing:read']);
+    await click('payment-void');
+    const reason = document.body.querySelector('[data-testid="payment-void-dialog-reason"] textarea') as HTMLTextAreaElement;
+    reason.value = ' 金额录错 ';
+    reason.dispatchEvent(new Event('input'));
+    await flushPromises();
+    mock.on('GET', '/payments/5', { status: 200, data: payment({ status: 'void', unallocated_amount: '0.00', voided_by: 'finance', voided_at: '2026-02-04T01:00:00Z', void_reason: '金额录错' }) });
+    await click('payment-void-dialog-submit');
+    expect(mock.callsTo('POST', '/payments/5/void')[0].body).toEqual({ reason: '金额录错' });
+    expect(document.body.querySelector('[data-testid="payment-void-info"]')?.textContent).toContain('金额录错');
+    expect(document.body.querySelector('[data-testid="payment-void"]')).toBeNull();
+  });
+
+  it('offers no void for a payment with allocations, nor to a read-only role', async () => {
+    mock.on('GET', '/payments/5', { status: 200, data: payment({ allocated_amount: '40.00', unallocated_amount: '60.00', status: 'partially_allocated' }) });
+    mock.on('GET', '/payments/5/suggestions', { status: 200, data: { payment_id: 5, unallocated_amount: '60.00', suggestions: [], customer_candidates: [] } });
+    mock.on('GET', '/invoices', { status: 200, data: { items: [], total: 0, page: 1, page_size: 200 } });
+    await mountDetail('finance', ['payments:read', 'payments:write', 'payments:allocate', 'billing:read']);
+    expect(document.body.querySelector('[data-testid="payment-void"]')).toBeNull();
+    wrapper?.unmount();
+    mock.on('GET', '/payments/5', { status: 200, data: payment({}) });
+    await mountDetail('auditor', ['payments:read', 'billing:read']);
+    expect(document.body.querySelector('[data-testid="payment-status"]')).not.toBeNull();
+    expect(document.body.querySelector('[data-testid="payment-void"]')).toBeNull();
   });
 });
