@@ -275,3 +275,17 @@ async def test_a_payment_with_allocations_cannot_be_voided_until_they_are_revers
     assert blank.status_code == 422
     voided = await client.post(f"{API}/payments/{payment.id}/void", token=finance, json={"reason": "duplicate entry"})
     assert voided.status_code == 200 and voided.json()["status"] == "void"
+
+
+async def test_the_database_itself_refuses_a_second_payment_with_the_same_bank_line(db):
+    # given a payment written straight to the table (no service checks in the way)
+    from tortoise.exceptions import IntegrityError
+
+    row = {"amount": "10.00", "received_on": business_today(), "method": "bank_transfer", "bank_reference": "BR-1",
+           "reference_key": "br-1", "allocated_amount": "0.00", "unallocated_amount": "10.00"}
+    await Payment.create(**row)
+    # when the same (method, reference key) is written again, then the unique key refuses it
+    # (on SQLite too, whose table rebuilds by migrations must keep their unique keys)
+    with pytest.raises(IntegrityError):
+        await Payment.create(**row)
+    assert await Payment.all().count() == 1
