@@ -109,6 +109,13 @@ def _refuse_if_void(payment: Payment, action: str) -> None:
         )
 
 
+def _refuse_if_allocated(payment: Payment, action: str, *, field: str | None = None) -> None:
+    if payment.allocated_amount > 0:
+        message = f"payment {payment.id} has {payment.allocated_amount} allocated; reverse its allocations before {action}"
+        details = [{"field": field, "message": message}] if field else None
+        raise Conflict(message, code="payment_allocated", details=details)
+
+
 async def void_payment(payment_id: int, reason: str) -> Payment:
     """Void a payment entered by mistake (wrong amount, wrong bank line): it stays, marked void
     with who, when and why, holds no money any more, and frees its bank reference so the right
@@ -116,11 +123,7 @@ async def void_payment(payment_id: int, reason: str) -> Payment:
     async with in_transaction():
         payment = await _locked_payment(payment_id)
         _refuse_if_void(payment, "voided again")
-        if payment.allocated_amount > 0:
-            message = (
-                f"payment {payment.id} has {payment.allocated_amount} allocated; reverse its allocations before voiding it"
-            )
-            raise Conflict(message, code="payment_allocated")
+        _refuse_if_allocated(payment, "voiding it")
         payment.status = PaymentStatus.VOID
         payment.unallocated_amount = payment.allocated_amount  # 0.00: no credit any more
         payment.reference_key = None
@@ -143,12 +146,7 @@ async def assign_customer(payment_id: int, data: PaymentUpdate) -> Payment:
     async with in_transaction():
         payment = await _locked_payment(payment_id)
         _refuse_if_void(payment, "assigned")
-        if payment.allocated_amount > 0:
-            message = (
-                f"payment {payment.id} has {payment.allocated_amount} allocated; "
-                "reverse its allocations before changing its customer"
-            )
-            raise Conflict(message, code="payment_allocated", details=[{"field": "customer_id", "message": message}])
+        _refuse_if_allocated(payment, "changing its customer", field="customer_id")
         if payment.customer_id != customer.id:
             payment.customer_id = customer.id
             await payment.save(update_fields=["customer_id"])
