@@ -16,15 +16,16 @@ from tortoise.transactions import in_transaction
 
 from opcms.billing import late_usage  # noqa: F401  (registers the late-usage lookup)
 from opcms.billing.invoicing import DraftError, draft_invoices, write_invoice
-from opcms.billing.models import CreditNote, Invoice, InvoiceLine, InvoiceStatus
+from opcms.billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus
 from opcms.billing.numbering import INVOICE, ensure_sequence
 from opcms.billing.settlement import is_overdue
 from opcms.core.audit import AuditAction
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict
-from opcms.core.models import get_or_404, utcnow
+from opcms.core.models import field_values, get_or_404, utcnow
 from opcms.core.settings import business_today
 from opcms.payments.models import Allocation
+from opcms.payments.queries import allocation_publics
 from opcms.pricing.models import PricingPlan, PricingPlanVersion, UsageMetric
 
 ZERO_FIELDS = ("status", "live_period", "outstanding", "voided_at", "voided_by", "void_reason", "settled_at")
@@ -100,15 +101,13 @@ def invoice_public(invoice: Invoice) -> dict[str, Any]:
     today = business_today()
     overdue = is_overdue(invoice, today)
     return {
-        **{k: v for k, v in invoice.__dict__.items() if not k.startswith("_")},
+        **field_values(invoice),
         "overdue": overdue, "days_overdue": (today - invoice.due_date).days if overdue else 0,
     }
 
 
 async def credit_note_answers(notes: list[CreditNote]) -> list[dict[str, Any]]:
     """Credit notes with their invoice number and lines (two queries for the lot)."""
-    from opcms.billing.models import CreditNoteLine
-
     if not notes:
         return []
     numbers = dict(await Invoice.filter(id__in={n.invoice_id for n in notes}).values_list("id", "number"))
@@ -116,7 +115,7 @@ async def credit_note_answers(notes: list[CreditNote]) -> list[dict[str, Any]]:
     for line in await CreditNoteLine.filter(credit_note_id__in=list(lines)).order_by("credit_note_id", "position"):
         lines[line.credit_note_id].append(line)
     return [
-        {**{k: v for k, v in n.__dict__.items() if not k.startswith("_")},
+        {**field_values(n),
          "invoice_number": numbers.get(n.invoice_id, ""), "lines": lines[n.id]}
         for n in notes
     ]
@@ -129,22 +128,19 @@ async def invoice_detail(invoice_id: int) -> dict[str, Any]:
     plans = dict(await PricingPlan.with_deleted().filter(id__in={l.plan_id for l in lines}).values_list("id", "code"))
     versions = dict(await PricingPlanVersion.with_deleted().filter(id__in={l.plan_version_id for l in lines}).values_list("id", "version"))
     line_answers = [
-        {**{k: v for k, v in line.__dict__.items() if not k.startswith("_")},
+        {**field_values(line),
          "metric_code": metrics[line.metric_id]["code"], "metric_name": metrics[line.metric_id]["name"],
          "unit": metrics[line.metric_id]["unit"], "plan_code": plans[line.plan_id],
          "plan_version": versions[line.plan_version_id]}
         for line in lines
     ]
     notes = await CreditNote.filter(invoice_id=invoice.id).order_by("id")
-    allocations = await Allocation.filter(invoice_id=invoice.id).order_by("id")
+    allocations = await Allocation.filter(invoice_id=invoice.id).select_related("invoice").order_by("id")
     replaced_by = await Invoice.filter(replaces_id=invoice.id).order_by("-id").values_list("id", flat=True)
     return {
         **invoice_public(invoice),
         "lines": line_answers,
         "credit_notes": await credit_note_answers(notes),
-        "allocations": [
-            {**{k: v for k, v in a.__dict__.items() if not k.startswith("_")}, "invoice_number": invoice.number}
-            for a in allocations
-        ],
+        "allocations": allocation_publics(allocations),
         "replaced_by_id": replaced_by[0] if replaced_by else None,
     }

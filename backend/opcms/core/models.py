@@ -45,8 +45,10 @@ async def get_or_404(source: "type[Model] | QuerySet", pk: int, entity: str) -> 
     return row
 
 
-def _loaded_values(instance: Model) -> dict[str, Any]:
-    # lists and dicts (JSON fields) are copied: changing one in place must still show as a change
+def field_values(instance: Model) -> dict[str, Any]:
+    """A row's loaded values by field name (the audit before-image; answers built from a row).
+
+    Lists and dicts (JSON fields) are copied: changing one in place must still show as a change."""
     return {k: (v.copy() if isinstance(v, (list, dict)) else v) for k, v in instance.__dict__.items() if not k.startswith("_")}
 
 
@@ -92,7 +94,7 @@ class AuditedModel(Model):
         instance = super()._init_from_db(**kwargs)
         # Only a cheap copy of the loaded values: most rows are read, never saved, so the
         # before-image is turned into audit values only when a save needs it.
-        object.__setattr__(instance, "_audit_snapshot", _loaded_values(instance))
+        object.__setattr__(instance, "_audit_snapshot", field_values(instance))
         return instance
 
     @classmethod
@@ -148,7 +150,7 @@ class AuditedModel(Model):
             after_changed = {k: after[k] for k in changed}
             action = audit_action or AuditAction.UPDATE
             if not changed and audit_action is None:
-                object.__setattr__(self, "_audit_snapshot", _loaded_values(self))
+                object.__setattr__(self, "_audit_snapshot", field_values(self))
                 return
         await record_audit(
             action,
@@ -159,7 +161,7 @@ class AuditedModel(Model):
             message=audit_message,
             using_db=using_db,
         )
-        object.__setattr__(self, "_audit_snapshot", _loaded_values(self))
+        object.__setattr__(self, "_audit_snapshot", field_values(self))
 
     async def soft_delete(self, reason: str = "", using_db: BaseDBAsyncClient | None = None) -> None:
         self.is_deleted = True
