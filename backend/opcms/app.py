@@ -19,6 +19,8 @@ from opcms.billing.api import bp as billing_bp
 from opcms.billing.reports_api import bp as billing_reports_bp
 from opcms.customers.api import bp as customers_bp
 from opcms.imports.api import bp as imports_bp
+from opcms.jobs.api import bp as jobs_bp
+from opcms.notifications.api import bp as notifications_bp
 from opcms.payments.api import bp as payments_bp
 from opcms.pricing.api import bp as pricing_bp
 from opcms.usage.api import bp as usage_bp
@@ -32,7 +34,7 @@ from opcms.core.settings import Settings, get_settings
 
 BLUEPRINTS = (
     auth_bp, audit_bp, customers_bp, imports_bp, pricing_bp, usage_bp, data_sources_bp,
-    billing_bp, billing_reports_bp, payments_bp, health,
+    billing_bp, billing_reports_bp, payments_bp, jobs_bp, notifications_bp, health,
 )
 
 

@@ -15,6 +15,9 @@ class User(AuditedModel):
     password_hash = fields.CharField(max_length=255)
     is_active = fields.BooleanField(default=True)
     last_login_at = fields.DatetimeField(null=True)
+    # where notifications reach this user: overdue reminders go to a customer's owner on WeCom
+    email = fields.CharField(max_length=254, null=True)
+    wecom_userid = fields.CharField(max_length=64, null=True)
 
     audit_entity = "user"
     audit_masked = frozenset({"password_hash"})

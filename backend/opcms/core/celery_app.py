@@ -13,7 +13,10 @@ from celery.signals import setup_logging
 
 from opcms.core.settings import Settings, get_settings
 
-TASK_MODULES = ["opcms.jobs.tasks", "opcms.imports.tasks", "opcms.usage.tasks", "opcms.billing.tasks"]
+TASK_MODULES = [
+    "opcms.jobs.tasks", "opcms.imports.tasks", "opcms.usage.tasks", "opcms.billing.tasks",
+    "opcms.notifications.tasks", "opcms.reminders.tasks", "opcms.customers.tasks",
+]
 
 celery_app = Celery("opcms")
 

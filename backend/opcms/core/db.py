@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "opcms.usage.models",
     "opcms.billing.models",
     "opcms.payments.models",
+    "opcms.notifications.models",
 ]
 
 

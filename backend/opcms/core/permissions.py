@@ -43,6 +43,11 @@ PERMISSIONS: dict[str, str] = {
     "payments:read": "list and view payments, allocations, suggestions and customer credit",
     "payments:write": "record payments",
     "payments:allocate": "allocate payments and credit to invoices, reverse allocations, auto-reconcile",
+    "jobs:read": "list task executions with their logs, the jobs and their schedules",
+    "jobs:run": "run a job now, cancel a pending execution, retry a failed one",
+    "jobs:schedule": "edit job schedules (cron, time zone, enabled, parameters)",
+    "notifications:read": "list notifications, channels (without secrets) and templates",
+    "notifications:write": "configure channels and templates, send a test message, re-send dead notifications",
 }
 
 _READS = {p for p in PERMISSIONS if p.endswith(":read")}
@@ -54,11 +59,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         "pricing:read", "pricing:preview", "pricing:write", "usage:read", "usage:ingest",
         "billing:read", "billing:run", "billing:credit",
         "payments:read", "payments:write", "payments:allocate",
+        "jobs:read", "notifications:read",
     }),
     Role.OPERATOR: frozenset({
         "session:self", "customers:read", "customers:write", "imports:read", "imports:write",
         "pricing:read", "pricing:preview", "usage:read", "usage:review", "usage:ingest",
-        "billing:read", "payments:read",
+        "billing:read", "payments:read", "jobs:read", "notifications:read",
     }),
     Role.AUDITOR: frozenset({"session:self", *_READS}),
 }

@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     usage_batch_rows: int = Field(default=1000, ge=1, le=20_000)
     usage_spike_factor: Decimal = Field(default=Decimal(10), gt=1, le=1000)
 
+    # Jobs (DESIGN §10): a running execution writes a heartbeat every `job_heartbeat_seconds`;
+    # one silent for `job_stale_after_seconds` lost its worker and is marked failed.
+    job_heartbeat_seconds: float = Field(default=15, gt=0, le=600)
+    job_stale_after_seconds: int = Field(default=300, ge=2, le=24 * 3600)
+    # Redis for the per-channel rate limits of notifications; empty = the broker when it is
+    # Redis, else the database stands in (the embedded default has no Redis)
+    redis_url: str = ""
+    # Account automation (DESIGN §3): active → suspended when an invoice is overdue more days
+    suspend_after_days: int = Field(default=30, ge=1, le=3650)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
 
@@ -129,6 +139,12 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def rate_limit_redis_url(self) -> str | None:
+        if self.redis_url:
+            return self.redis_url
+        return self.broker_url if self.broker_url.startswith(("redis://", "rediss://")) else None
 
     @property
     def celery_result_backend(self) -> str:

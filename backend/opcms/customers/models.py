@@ -96,6 +96,9 @@ class CustomerStatusHistory(Model):
     from_status = fields.CharField(max_length=16, null=True)
     to_status = fields.CharField(max_length=16)
     reason = fields.CharField(max_length=255, default="")
+    # set by the account automation: "overdue" on its suspensions, so that only a customer
+    # suspended for overdue is reactivated when the overdue invoices are settled
+    cause = fields.CharField(max_length=16, null=True)
     actor = fields.CharField(max_length=64)
     changed_at = fields.DatetimeField(auto_now_add=True)
 

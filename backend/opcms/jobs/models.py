@@ -7,6 +7,8 @@ import enum
 from tortoise import fields
 from tortoise.models import Model
 
+from opcms.core.models import AuditedModel
+
 
 class ExecutionStatus(str, enum.Enum):
     PENDING = "pending"
@@ -15,6 +17,8 @@ class ExecutionStatus(str, enum.Enum):
     PARTIAL = "partial"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # another run of the same job and parameters held the lock: recorded, never silently dropped
+    SKIPPED = "skipped"
 
 
 class Trigger(str, enum.Enum):
@@ -42,7 +46,51 @@ class TaskExecution(Model):
     error = fields.TextField(null=True)
     triggered_by = fields.CharField(max_length=64)
     retry_of = fields.ForeignKeyField("opcms.TaskExecution", related_name="retries", null=True, on_delete=fields.RESTRICT)
+    # The run lock: the job's lock key (task + parameters) while the execution is pending or
+    # running, NULL once it has finished. The unique key lets one live run per key exist.
+    active_key = fields.CharField(max_length=64, null=True, unique=True)
+    # written every few seconds by the worker running it; a running execution whose heartbeat
+    # is older than the timeout lost its worker and is marked failed (jobs/locks.py)
+    heartbeat_at = fields.DatetimeField(null=True)
+    # why it was skipped, cancelled or failed by the reaper (not an error of the job itself)
+    status_reason = fields.TextField(null=True)
 
     class Meta:
         table = "task_execution"
         ordering = ("-id",)
+
+
+class JobSchedule(AuditedModel):
+    """When Beat starts a job: a cron expression in a time zone, editable by admins."""
+
+    name = fields.CharField(max_length=64, unique=True)
+    task_name = fields.CharField(max_length=64)
+    cron = fields.CharField(max_length=64)
+    timezone = fields.CharField(max_length=64, default="Asia/Shanghai")
+    is_enabled = fields.BooleanField(default=True)
+    # keyword arguments of the job, e.g. the reminder stages
+    parameters = fields.JSONField(default=dict)
+    description = fields.CharField(max_length=255, default="")
+    # the next time it is due (UTC). Beat moves it forward with a conditional UPDATE before it
+    # sends the job, so a due time fires once even if two Beats look at it together.
+    next_run_at = fields.DatetimeField(null=True)
+    last_run_at = fields.DatetimeField(null=True)
+    last_execution_id = fields.BigIntField(null=True)
+
+    audit_entity = "job_schedule"
+    audit_ignored = frozenset({"next_run_at", "last_run_at", "last_execution_id"})
+
+    class Meta:
+        table = "job_schedule"
+        ordering = ("name",)
+
+
+class Lease(Model):
+    """A named lease held by one process until it expires (e.g. the active Beat)."""
+
+    name = fields.CharField(max_length=64, primary_key=True)
+    holder = fields.CharField(max_length=128)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "job_lease"

@@ -1,0 +1,1 @@
+"""Celery tasks (issue 7)."""
