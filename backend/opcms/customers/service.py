@@ -93,10 +93,10 @@ def _race_lost(error: IntegrityError) -> Conflict:
     return Conflict(f"{field} is taken", code="customer_duplicate", details=[{"field": field, "message": "taken"}])
 
 
-async def _record_status(customer: Customer, from_status: str | None, reason: str) -> None:
+async def _record_status(customer: Customer, from_status: str | None, reason: str, cause: str | None = None) -> None:
     await CustomerStatusHistory.create(
         customer=customer, from_status=from_status, to_status=CustomerStatus(customer.status).value,
-        reason=reason[:255], actor=current_actor.get().name[:64],
+        reason=reason[:255], cause=cause, actor=current_actor.get().name[:64],
     )
 
 
@@ -148,7 +148,9 @@ async def change_status(customer_id: int, target: str, reason: str) -> Customer:
     return await _fresh(customer)
 
 
-async def move_status(customer: Customer, target: CustomerStatus, reason: str) -> None:
+async def move_status(customer: Customer, target: CustomerStatus, reason: str, *, cause: str | None = None) -> None:
+    """Move a (locked) customer along the status machine; ``cause`` marks automatic moves
+    (the account automation's ``"overdue"``) in the status history."""
     current = CustomerStatus(customer.status)
     if not can_move(current, target):
         raise Conflict(
@@ -157,7 +159,7 @@ async def move_status(customer: Customer, target: CustomerStatus, reason: str) -
         )
     customer.status = target
     await customer.save(update_fields=["status"], audit_action=AuditAction.STATUS_CHANGE, audit_message=reason)
-    await _record_status(customer, current.value, reason)
+    await _record_status(customer, current.value, reason, cause)
 
 
 async def delete_customer(customer_id: int, reason: str = "") -> Customer:
