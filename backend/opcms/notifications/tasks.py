@@ -1,1 +1,19 @@
-"""Celery tasks (issue 7)."""
+"""Celery tasks of the notification domain: deliver one message; sweep (Beat, every minute)."""
+
+from __future__ import annotations
+
+from opcms.core.tasks import async_task
+from opcms.notifications import delivery
+
+
+@async_task("notifications.deliver")
+async def deliver_task(notification_id: int) -> str | None:
+    """Send one notification (see :func:`opcms.notifications.delivery.deliver`)."""
+    outcome = await delivery.deliver(int(notification_id))
+    return outcome.value if outcome is not None else None
+
+
+@async_task("notifications.sweep")
+async def sweep_task() -> dict[str, int]:
+    """Queue again the due messages whose queue message was lost; release stuck sends."""
+    return await delivery.sweep_due()

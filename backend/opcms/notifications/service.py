@@ -1,0 +1,145 @@
+"""The notification service other modules call: ``send``, ``status``, ``resend`` (DESIGN §9).
+
+``send`` renders the template now (a missing variable is a 422 and nothing is stored), picks
+the channel (the one named, else the template's default), stores a ``pending`` row and queues
+its delivery. Queuing is best effort: with the broker down the row stays ``pending`` and the
+sweeper (:func:`opcms.notifications.delivery.sweep_due`, every minute) queues it later, so
+``send`` never fails because of the queue. Delivery itself — rate limits, retries with
+backoff, dead letters — is :mod:`opcms.notifications.delivery`.
+
+Called inside a caller's transaction, the row becomes visible to workers only at commit; a
+worker that looks earlier finds nothing to claim, and the sweeper sends it a minute later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opcms.core.audit import AuditAction, record_audit
+from opcms.core.context import current_actor
+from opcms.core.errors import NotFound, ValidationFailed
+from opcms.core.models import get_or_404, utcnow
+from opcms.notifications.channels import ChannelConfigError, get_channel_class
+from opcms.notifications.delivery import queue_delivery
+from opcms.notifications.errors import ChannelUnavailable, NotResendable, TemplateRenderError
+from opcms.notifications.models import (
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    NotificationTemplate,
+    Priority,
+)
+from opcms.notifications.templates import render
+
+__all__ = ["ChannelUnavailable", "TemplateRenderError", "resend", "send", "status"]
+
+AUDIT_ENTITY = "notification"
+TARGET_MAX = 255
+
+
+async def _template(code: str) -> NotificationTemplate:
+    template = await NotificationTemplate.get_or_none(code=code)
+    if template is None:
+        raise NotFound(f"notification template {code!r} not found", code="notification_template_not_found")
+    return template
+
+
+async def resolve_channel(template: NotificationTemplate, channel: str | None) -> NotificationChannel:
+    if channel is not None:
+        found = await NotificationChannel.get_or_none(name=channel)
+        if found is None:
+            raise ChannelUnavailable(f"no notification channel named {channel!r}", details=[{"field": "channel", "message": "not found"}])
+    elif template.channel_id is None:
+        raise ChannelUnavailable(f"template {template.code!r} has no default channel: name one")
+    else:
+        found = await NotificationChannel.get_or_none(id=template.channel_id)
+        if found is None:
+            raise ChannelUnavailable(f"the default channel of template {template.code!r} was deleted")
+    if not found.is_enabled:
+        raise ChannelUnavailable(f"notification channel {found.name!r} is disabled")
+    return found
+
+
+def check_target(channel: NotificationChannel, target: str) -> None:
+    if len(target) > TARGET_MAX:
+        raise ValidationFailed.field("target", f"at most {TARGET_MAX} characters")
+    try:
+        problem = get_channel_class(channel.kind).check_target(target)
+    except ChannelConfigError as error:
+        raise ChannelUnavailable(f"notification channel {channel.name!r}: {error.message}") from None
+    if problem:
+        raise ValidationFailed.field("target", problem)
+
+
+async def send(
+    template_code: str,
+    target: str,
+    variables: dict[str, Any],
+    priority: Priority = Priority.NORMAL,
+    *,
+    channel: str | None = None,
+    subject: tuple[str, int] | None = None,
+) -> Notification:
+    """Render ``template_code`` with ``variables`` for ``target`` and queue it; returns the
+    ``pending`` row. Raises :class:`TemplateRenderError` (422), :class:`ChannelUnavailable`
+    (409), NotFound (no such template) or ValidationFailed (a target the channel cannot use)
+    — in every case before anything is stored."""
+    template = await _template(template_code)
+    target = (target or "").strip()
+    title, content = render(template.title, template.body, dict(variables or {}), template.variables or [])
+    chosen = await resolve_channel(template, channel)
+    check_target(chosen, target)
+    priority = Priority(priority)
+    notification = await Notification.create(
+        template_code=template.code, channel_id=chosen.id, target=target, title=title, content=content,
+        priority=priority, status=NotificationStatus.PENDING, max_attempts=chosen.max_attempts,
+        next_attempt_at=utcnow(), subject_type=subject[0] if subject else None,
+        subject_id=subject[1] if subject else None, created_by=current_actor.get().name[:64],
+    )
+    await record_audit(
+        AuditAction.CREATE, AUDIT_ENTITY, notification.id,
+        after={
+            "template_code": template.code, "channel": chosen.name, "target": target, "priority": priority.value,
+            "subject_type": notification.subject_type, "subject_id": notification.subject_id,
+        },
+    )
+    await queue_delivery(notification.id, priority=priority)
+    return notification
+
+
+async def status(notification_id: int) -> Notification:
+    """The row as it stands now (status, attempts, last error, sent time)."""
+    return await get_or_404(Notification, notification_id, "notification")
+
+
+def _not_resendable(notification: Notification) -> NotResendable:
+    state = NotificationStatus(notification.status).value
+    return NotResendable(
+        f"notification {notification.id} is {state}: only dead or failed messages are re-sent",
+        details=[{"field": "status", "message": state}],
+    )
+
+
+async def resend(notification_id: int) -> Notification:
+    """Send a ``dead`` or ``failed`` message again now, with a fresh round of attempts
+    (409 for any other status: it is pending, being sent, or sent)."""
+    notification = await status(notification_id)
+    resendable = (NotificationStatus.DEAD, NotificationStatus.FAILED)
+    if notification.status not in resendable:
+        raise _not_resendable(notification)
+    channel = await NotificationChannel.get_or_none(id=notification.channel_id)
+    if channel is None or not channel.is_enabled:
+        raise ChannelUnavailable("the notification's channel is deleted or disabled: enable it first")
+    before = {"status": notification.status.value, "attempts": notification.attempts, "last_error": notification.last_error}
+    updated = await Notification.filter(id=notification.id, status__in=resendable).update(
+        status=NotificationStatus.PENDING, attempts=0, max_attempts=channel.max_attempts,
+        next_attempt_at=utcnow(), updated_at=utcnow(),
+    )
+    if not updated:  # a worker or another resend got there first
+        raise _not_resendable(await status(notification_id))
+    await record_audit(
+        AuditAction.STATUS_CHANGE, AUDIT_ENTITY, notification.id, before=before,
+        after={"status": NotificationStatus.PENDING.value, "attempts": 0}, message="resend",
+    )
+    await queue_delivery(notification.id, priority=notification.priority)
+    return await status(notification_id)

@@ -1,0 +1,72 @@
+"""Templates: Jinja2 in a sandbox, every variable declared, a missing one an error at once.
+
+Rendering happens when a message is sent (:func:`opcms.notifications.service.send`), before
+any row is stored: a template that cannot be rendered with the given variables is a 422
+naming the variables, never a message that goes out with holes in it. Output is plain text
+(no HTML escaping): channels carry text or markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from opcms.notifications.errors import TemplateRenderError
+
+TITLE_MAX = 255
+_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
+
+_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+def used_variables(source: str) -> set[str]:
+    """The top-level names a template reads (its undeclared variables, in Jinja2 terms)."""
+    return set(meta.find_undeclared_variables(_env.parse(source)))
+
+
+def check_template(title: str, body: str, variables: Iterable[str]) -> None:
+    """422 if the title or body is not valid Jinja2, or uses a variable not in ``variables``."""
+    used: set[str] = set()
+    for field, source in (("title", title), ("body", body)):
+        try:
+            used |= used_variables(source)
+        except TemplateSyntaxError as error:
+            raise TemplateRenderError.field(field, f"not a valid template (line {error.lineno}): {error.message}") from None
+    undeclared = sorted(used - set(variables))
+    if undeclared:
+        raise TemplateRenderError(
+            f"the template uses undeclared variables: {', '.join(undeclared)}",
+            details=[{"field": "variables", "message": f"{name!r} is used but not declared"} for name in undeclared],
+        )
+
+
+def render(title: str, body: str, variables: dict[str, Any], declared: Iterable[str] = ()) -> tuple[str, str]:
+    """(title, content) rendered with ``variables``; :class:`TemplateRenderError` names what is missing."""
+    try:
+        used = used_variables(title) | used_variables(body)
+    except TemplateSyntaxError as error:
+        raise TemplateRenderError(f"the template is not valid: {error.message}") from None
+    missing = sorted((used | set(declared)) - set(variables))
+    if missing:
+        raise TemplateRenderError(
+            f"missing template variables: {', '.join(missing)}",
+            details=[{"field": f"variables.{name}", "message": "required by the template"} for name in missing],
+        )
+    try:
+        rendered_title = _env.from_string(title).render(variables).strip()
+        content = _env.from_string(body).render(variables)
+    except UndefinedError as error:  # a missing attribute or key inside a variable
+        name = _UNDEFINED_NAME.search(str(error))
+        field = f"variables.{name.group(1)}" if name else "variables"
+        raise TemplateRenderError(f"template variable missing: {error.message}", details=[{"field": field, "message": str(error.message)}]) from None
+    except SecurityError as error:
+        raise TemplateRenderError(f"the template did something unsafe: {error}") from None
+    except TemplateError as error:
+        raise TemplateRenderError(f"the template cannot be rendered: {error}") from None
+    except Exception as error:  # a filter applied to the wrong type, a division by zero, …
+        raise TemplateRenderError(f"the template cannot be rendered: {type(error).__name__}: {error}") from None
+    return rendered_title[:TITLE_MAX], content
