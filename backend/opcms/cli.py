@@ -65,6 +65,8 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def _celery_argv(kind: str, args: argparse.Namespace) -> list[str]:
+    from opcms.core.celery_app import BEAT_SCHEDULER
+
     settings = get_settings()
     argv = [kind, f"--loglevel={settings.log_level}"]
     if kind == "worker":
@@ -74,9 +76,10 @@ def _celery_argv(kind: str, args: argparse.Namespace) -> list[str]:
         else:
             argv += [f"--concurrency={args.concurrency}"]
         if args.beat:
-            argv += ["--beat", f"--schedule={settings.var_dir / 'celerybeat-schedule'}"]
+            argv += ["--beat", f"--scheduler={BEAT_SCHEDULER}"]
     if kind == "beat":
-        argv += [f"--schedule={settings.var_dir / 'celerybeat-schedule'}"]
+        # the schedules are in the database; the Beat holding the lease fires them (docs/jobs.md)
+        argv += [f"--scheduler={BEAT_SCHEDULER}"]
     return argv
 
 
@@ -375,8 +378,13 @@ def cmd_pull_usage(args: argparse.Namespace) -> int:
         return 2
 
     async def run() -> Any:
+        from opcms.jobs import service as jobs
+        from opcms.usage.pull import TASK_NAME
+
         with acting_as(system_actor("pull-usage")):
-            return await service.run_pull(first_day, last_day, source_name=args.source, trigger=Trigger.CLI)
+            # under the job's run lock: the same days and source already being pulled → refused
+            parameters = service.pull_parameters(first_day, last_day, args.source)
+            return await jobs.run_now(TASK_NAME, parameters, Trigger.CLI)
 
     try:
         execution = _with_db(run)
@@ -473,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--beat", action="store_true", help="run beat inside this worker (embedded shape)")
     worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
     worker.set_defaults(fn=cmd_worker)
-    sub.add_parser("beat", help="the Celery beat scheduler (exactly one)").set_defaults(fn=cmd_beat)
+    sub.add_parser("beat", help="the Celery beat scheduler (schedules from the database; one fires at a time)").set_defaults(fn=cmd_beat)
     sub.add_parser("migrate", help="apply schema migrations").set_defaults(fn=cmd_migrate)
     mk = sub.add_parser("makemigrations", help="write a migration for model changes (developers)")
     mk.add_argument("--name")

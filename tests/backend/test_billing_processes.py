@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import subprocess
@@ -12,10 +13,8 @@ import time
 
 import pytest
 import redis
-from celery.schedules import crontab
 
 from opcms.billing.models import Invoice, InvoiceRunChunk
-from opcms.core.celery_app import BEAT_SCHEDULE
 from opcms.jobs.models import TaskExecution, Trigger
 from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories import token_for
@@ -24,9 +23,10 @@ from tests.backend.test_billing_support import PERIOD, golden_book
 
 
 def test_beat_bills_last_month_on_day_one_at_four():
-    entry = BEAT_SCHEDULE["invoice-run-monthly"]
-    assert entry["task"] == "billing.run_period" and "args" not in entry  # no period: the task takes last month
-    assert entry["schedule"] == crontab(day_of_month=1, hour=4, minute=0)
+    # the seeded schedule: no period (the job resolves last month), day 1 at 04:00 business time
+    seeded = {row[0]: row for row in importlib.import_module("opcms.migrations.0009_seed_job_schedules").SCHEDULES}
+    name, task, cron, parameters, _ = seeded["invoice-run-monthly"]
+    assert (task, cron, parameters) == ("billing.run_period", "0 4 1 * *", {})
 
 
 @pytest.mark.slow

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import time
 
 import pytest
 import redis
-from celery.schedules import crontab
 
-from opcms.core.celery_app import BEAT_SCHEDULE
 from opcms.core.secrets import encrypt_json
 from opcms.pricing.models import UsageMetric
 from opcms.usage.models import CustomerSourceAccount, DataSource, UsageRecord
@@ -21,11 +20,13 @@ from tests.backend.processes import celery_sends_to, opcms, stop
 
 
 def test_beat_pulls_yesterday_at_two_in_the_business_time_zone(settings):
-    from opcms.core.celery_app import configure_celery
+    from opcms.core.celery_app import BEAT_SCHEDULER, configure_celery
 
-    entry = BEAT_SCHEDULE["usage-pull-nightly"]
-    assert entry["task"] == "usage.pull_day" and "args" not in entry  # no day: the task takes yesterday
-    assert entry["schedule"] == crontab(hour=2, minute=0)
+    # the seeded schedule: no day (the job resolves yesterday), 02:00 in Asia/Shanghai, read by Beat's DB scheduler
+    seeded = {row[0]: row for row in importlib.import_module("opcms.migrations.0009_seed_job_schedules").SCHEDULES}
+    name, task, cron, parameters, _ = seeded["usage-pull-nightly"]
+    assert (task, cron, parameters) == ("usage.pull_day", "0 2 * * *", {})
+    assert configure_celery(settings).conf.beat_scheduler == BEAT_SCHEDULER
     assert configure_celery(settings).conf.timezone == "Asia/Shanghai"
 
 

@@ -23,13 +23,16 @@ async def _customer_id(code: str) -> int:
 
 
 async def bill(period: str, customer_code: str | None, issue_date: dt.date | None, chunk_size: int) -> Any:
+    """The run under the job's lock (a run of the period already live: refused, recorded skipped)."""
     from opcms.billing import run
     from opcms.core.context import acting_as, system_actor
+    from opcms.jobs import service as jobs
     from opcms.jobs.models import Trigger
 
     with acting_as(system_actor("bill")):
         customer_id = await _customer_id(customer_code) if customer_code else None
-        return await run.run_period(period, customer_id=customer_id, issue_date=issue_date, trigger=Trigger.CLI, chunk_size=chunk_size)
+        parameters = run.job_parameters(period, customer_id, issue_date, chunk_size)
+        return await jobs.run_now(run.TASK_NAME, parameters, Trigger.CLI)
 
 
 def print_outcome(execution: Any, as_json: bool) -> int:

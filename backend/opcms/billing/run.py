@@ -19,6 +19,12 @@ The chunk that finds no chunk pending finalizes the execution (status, counters,
 the summary) with a conditional UPDATE, so it happens once, and then calls the callbacks
 registered with :func:`on_run_finished` (the notifications module, issue 7, registers there to
 send the summary to the finance channel).
+
+The run is the job ``billing.run_period`` (billing/tasks.py): it is started through
+``opcms.jobs.service`` (API, Beat, retry, ``opcms bill``) under the run lock of its period, and
+the lock is released where the execution ends (:func:`finalize`, :func:`_fail`). Each chunk
+keeps the execution's heartbeat fresh while it bills, and a chunk whose execution is no
+longer running (failed by the reaper, cancelled) writes nothing.
 """
 
 from __future__ import annotations
@@ -48,13 +54,14 @@ from opcms.billing.invoicing import (
 )
 from opcms.billing.models import ChunkStatus, Invoice, InvoiceRunChunk
 from opcms.billing.numbering import INVOICE, ensure_sequence
-from opcms.core.errors import NotFound, QueueUnavailable, ValidationFailed
+from opcms.core.errors import NotFound, ValidationFailed
 from opcms.core.models import utcnow
 from opcms.core.retries import retry_on_deadlock
 from opcms.core.settings import business_today
 from opcms.customers.models import Customer
+from opcms.jobs.locks import keep_alive
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
-from opcms.jobs.recorder import LOG_EXCERPT_CHARS, create_execution
+from opcms.jobs.recorder import FINISHED, LOG_EXCERPT_CHARS, create_execution
 
 log = logging.getLogger("opcms.billing")
 
@@ -104,20 +111,18 @@ def run_parameters(period: str, customer_id: int | None, issue_date: dt.date | N
 async def request_run(
     period: str, customer_id: int | None = None, issue_date: dt.date | None = None, chunk_size: int = CHUNK_SIZE
 ) -> TaskExecution:
-    """Queue a run for the workers; the pending execution is answered at once (503: no broker)."""
-    await check_request(period, customer_id)
-    execution = await create_execution(
-        TASK_NAME, run_parameters(period, customer_id, issue_date, chunk_size), Trigger.MANUAL
-    )
-    from opcms.billing.tasks import run_period_task
+    """Queue a run for the workers; the pending execution is answered at once (409: this period's
+    run is live, 503: no broker)."""
+    from opcms.jobs import service as jobs
 
-    try:
-        await asyncio.to_thread(run_period_task.delay, execution_id=execution.id)
-    except Exception as error:  # the broker is down: the execution says so, the caller gets a 503
-        execution.status, execution.error = ExecutionStatus.FAILED, f"could not be queued: {error}"[:4000]
-        await execution.save(update_fields=["status", "error"])
-        raise QueueUnavailable() from None
-    return execution
+    return await jobs.trigger(TASK_NAME, job_parameters(period, customer_id, issue_date, chunk_size), Trigger.MANUAL)
+
+
+def job_parameters(period: str, customer_id: int | None, issue_date: dt.date | None, chunk_size: int) -> dict[str, Any]:
+    return {
+        "period": period, "customer_id": customer_id,
+        "issue_date": issue_date.isoformat() if issue_date else None, "chunk_size": chunk_size,
+    }
 
 
 async def run_period(
@@ -129,13 +134,25 @@ async def run_period(
     chunk_size: int = CHUNK_SIZE,
     execution_id: int | None = None,
 ) -> TaskExecution:
-    """Run the whole period now, in this process, chunk after chunk; returns the finished execution."""
+    """Run the whole period now, in this process, chunk after chunk; returns the finished execution.
+
+    Without ``execution_id`` the run takes no lock (tests, demo data): ``opcms bill`` goes through
+    ``opcms.jobs.service.run_now`` instead."""
     if execution_id is None:
         await check_request(period, customer_id)
         execution = await create_execution(TASK_NAME, run_parameters(period, customer_id, issue_date, chunk_size), trigger)
         execution_id = execution.id
-    for chunk_id in await plan_run(execution_id):
-        await bill_chunk(chunk_id)
+    return await run_execution_here(execution_id)
+
+
+async def run_execution_here(execution_id: int) -> TaskExecution:
+    """Plan a pending run and bill its chunks one after another in this process."""
+    try:
+        for chunk_id in await plan_run(execution_id):
+            await bill_chunk(chunk_id)
+    except BaseException as error:
+        await _fail(execution_id, error)
+        raise
     return await TaskExecution.get(id=execution_id)
 
 
@@ -145,11 +162,15 @@ async def plan_run(execution_id: int) -> list[int]:
 
     Idempotent: a redelivered coordinator finds its chunks and answers the pending ones."""
     execution = await TaskExecution.get(id=execution_id)
-    if execution.status in (ExecutionStatus.SUCCESS, ExecutionStatus.PARTIAL, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED):
+    if execution.status in FINISHED:
         return []
     if execution.status == ExecutionStatus.PENDING:
-        execution.status, execution.started_at = ExecutionStatus.RUNNING, utcnow()
-        await execution.save(update_fields=["status", "started_at"])
+        now = utcnow()
+        started = await TaskExecution.filter(id=execution_id, status=ExecutionStatus.PENDING).update(
+            status=ExecutionStatus.RUNNING, started_at=now, heartbeat_at=now
+        )
+        if not started:  # cancelled (or started by another copy) meanwhile
+            return await plan_run(execution_id)
     if not await InvoiceRunChunk.filter(execution_id=execution_id).exists():
         params = execution.parameters
         try:
@@ -173,7 +194,8 @@ async def plan_run(execution_id: int) -> list[int]:
 
 async def _fail(execution_id: int, error: BaseException) -> None:
     await TaskExecution.filter(id=execution_id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]).update(
-        status=ExecutionStatus.FAILED, finished_at=utcnow(), error=f"{type(error).__name__}: {error}"[:4000]
+        status=ExecutionStatus.FAILED, finished_at=utcnow(), error=f"{type(error).__name__}: {error}"[:4000],
+        active_key=None,
     )
 
 
@@ -185,10 +207,16 @@ async def bill_chunk(chunk_id: int) -> dict[str, Any]:
         await finalize(chunk.execution_id)  # the attempt that marked it may have died before this
         return chunk.counters
     execution = await TaskExecution.get(id=chunk.execution_id)
+    if execution.status != ExecutionStatus.RUNNING:
+        # the run was failed (its worker looked lost) or cancelled: a late or redelivered
+        # chunk must not write invoices under it; a retry bills these customers
+        log.info("chunk %s of execution %s not billed: the execution is %s", chunk.id, execution.id, execution.status.value)
+        return chunk.counters
     params = execution.parameters
-    counters, lines = await bill_customers(
-        list(chunk.customer_ids), params["period"], dt.date.fromisoformat(params["issue_date"]), execution.id
-    )
+    async with keep_alive(execution.id):
+        counters, lines = await bill_customers(
+            list(chunk.customer_ids), params["period"], dt.date.fromisoformat(params["issue_date"]), execution.id
+        )
     marked = await InvoiceRunChunk.filter(id=chunk.id, status=ChunkStatus.PENDING).update(
         status=ChunkStatus.DONE, counters=counters, log_excerpt="\n".join(lines)[:LOG_EXCERPT_CHARS] or None,
         finished_at=utcnow(),
@@ -316,7 +344,7 @@ async def finalize(execution_id: int) -> bool:
     started = execution.started_at or now
     won = await TaskExecution.filter(id=execution_id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]).update(
         status=status, finished_at=now, duration_ms=max(0, int((now - started).total_seconds() * 1000)),
-        counters=counters, result=result, log_excerpt=log_excerpt,
+        counters=counters, result=result, log_excerpt=log_excerpt, active_key=None,
     )
     if not won:
         return False

@@ -8,7 +8,6 @@ in ``TASK_MODULES``.
 from __future__ import annotations
 
 from celery import Celery
-from celery.schedules import crontab
 from celery.signals import setup_logging
 
 from opcms.core.settings import Settings, get_settings
@@ -20,13 +19,9 @@ TASK_MODULES = [
 
 celery_app = Celery("opcms")
 
-# The jobs issue moves these into the database (editable schedules); until then they live here.
-BEAT_SCHEDULE = {
-    # yesterday's usage from every source, at 02:00 business time
-    "usage-pull-nightly": {"task": "usage.pull_day", "schedule": crontab(hour=2, minute=0)},
-    # last month's invoices on day 1 at 04:00 business time, after the 02:00 pull of its last day
-    "invoice-run-monthly": {"task": "billing.run_period", "schedule": crontab(day_of_month=1, hour=4, minute=0)},
-}
+# Beat reads the job schedules from the database (job_schedule, editable by admins) and fires
+# only while it holds the "beat" lease: see opcms.jobs.beat and docs/jobs.md.
+BEAT_SCHEDULER = "opcms.jobs.beat:DatabaseScheduler"
 
 
 def celery_config(settings: Settings) -> dict:
@@ -45,9 +40,7 @@ def celery_config(settings: Settings) -> dict:
         "worker_prefetch_multiplier": 1,
         "result_expires": 24 * 3600,
         "broker_connection_retry_on_startup": True,
-        "beat_schedule_filename": str(settings.var_dir / "celerybeat-schedule"),
-        # crontab times are in `timezone` (the business time zone, DESIGN §1)
-        "beat_schedule": BEAT_SCHEDULE,
+        "beat_scheduler": BEAT_SCHEDULER,
         "worker_hijack_root_logger": False,
         # a request that queues a job must not hang for long when Redis is down: give up on the
         # result backend after a few quick tries (Celery's default is 20 tries, one a second),

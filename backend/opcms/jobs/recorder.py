@@ -3,11 +3,13 @@
 A run is created ``pending`` (by the API when it enqueues, or by the job itself), turns
 ``running`` when a worker picks it up, and ends ``success``, ``partial`` (some items failed),
 or ``failed`` (nothing succeeded, or the job raised). Counters and a bounded log excerpt are
-saved with it. The jobs issue adds locks, schedules and the API on top of this.
+saved with it. While the body runs the execution's heartbeat is kept fresh, and when it ends
+its run lock (``active_key``) is released (jobs/locks.py).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -16,10 +18,16 @@ from typing import Any
 
 from opcms.core.context import current_actor
 from opcms.core.models import utcnow
+from opcms.jobs.locks import keep_alive
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 
+log = logging.getLogger("opcms.jobs")
+
 LOG_EXCERPT_CHARS = 8000
-FINISHED = frozenset({ExecutionStatus.SUCCESS, ExecutionStatus.PARTIAL, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED})
+FINISHED = frozenset({
+    ExecutionStatus.SUCCESS, ExecutionStatus.PARTIAL, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED,
+    ExecutionStatus.SKIPPED,
+})
 
 
 class ExecutionRun:
@@ -55,9 +63,17 @@ class ExecutionRun:
 
 
 async def create_execution(
-    task_name: str, parameters: dict[str, Any], trigger: Trigger, *, retry_of: int | None = None
+    task_name: str,
+    parameters: dict[str, Any],
+    trigger: Trigger,
+    *,
+    retry_of: int | None = None,
+    active_key: str | None = None,
 ) -> TaskExecution:
-    """A ``pending`` execution, e.g. by the API just before it enqueues the job."""
+    """A ``pending`` execution, e.g. by the API just before it enqueues the job.
+
+    With ``active_key`` it takes the run lock: an ``IntegrityError`` says another live
+    execution holds it (opcms.jobs.service.trigger handles that)."""
     return await TaskExecution.create(
         task_name=task_name,
         trigger=trigger,
@@ -65,6 +81,7 @@ async def create_execution(
         status=ExecutionStatus.PENDING,
         triggered_by=current_actor.get().name[:64],
         retry_of_id=retry_of,
+        active_key=active_key,
     )
 
 
@@ -87,16 +104,21 @@ async def run_execution(
     else:
         execution = await create_execution(task_name, parameters, trigger)
     run = ExecutionRun(execution)
-    if execution.status in FINISHED:
+    started_at = utcnow()
+    # pending → running only if nobody cancelled it (or the reaper failed it) meanwhile
+    claimed = await TaskExecution.filter(
+        id=execution.id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]
+    ).update(status=ExecutionStatus.RUNNING, started_at=execution.started_at or started_at, heartbeat_at=started_at)
+    if not claimed:
+        await execution.refresh_from_db()
         run.skipped = True
         yield run
         return
-    execution.status = ExecutionStatus.RUNNING
-    execution.started_at = utcnow()
-    await execution.save(update_fields=["status", "started_at"])
+    execution.status, execution.started_at = ExecutionStatus.RUNNING, execution.started_at or started_at
     started = time.monotonic()
     try:
-        yield run
+        async with keep_alive(execution.id):
+            yield run
     except BaseException as error:
         execution.status = ExecutionStatus.FAILED
         execution.error = f"{type(error).__name__}: {error}"[:4000]
@@ -108,6 +130,13 @@ async def run_execution(
         execution.duration_ms = int((time.monotonic() - started) * 1000)
         execution.counters = dict(run.counters)
         execution.log_excerpt = run.log_excerpt or None
-        await execution.save(
-            update_fields=["status", "finished_at", "duration_ms", "counters", "log_excerpt", "error"]
+        execution.active_key = None
+        # only a running execution is finished here: one the reaper already failed (its worker
+        # looked dead) stays failed, and its lock may already belong to a retry
+        finished = await TaskExecution.filter(id=execution.id, status=ExecutionStatus.RUNNING).update(
+            status=execution.status, finished_at=execution.finished_at, duration_ms=execution.duration_ms,
+            counters=execution.counters, log_excerpt=execution.log_excerpt, error=execution.error, active_key=None,
         )
+        if not finished:
+            log.warning("execution %s ended after it was marked finished; its outcome was not recorded", execution.id)
+            await execution.refresh_from_db()

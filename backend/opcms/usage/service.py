@@ -1,14 +1,16 @@
-"""Usage use cases: run a pull (now, in this process) or request one (queued for a worker)."""
+"""Usage use cases: run a pull (now, in this process) or request one (queued for a worker).
+
+Both go through the job ``usage.pull_day`` (usage/tasks.py) and its run lock: a second pull
+of the same days and source while one is live is recorded as skipped (409)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
-from opcms.core.errors import QueueUnavailable, ValidationFailed
+from opcms.core.errors import ValidationFailed
 from opcms.core.settings import business_today
-from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
-from opcms.jobs.recorder import create_execution, run_execution
+from opcms.jobs.models import TaskExecution, Trigger
+from opcms.jobs.recorder import run_execution
 from opcms.usage.pull import MAX_BACKFILL_DAYS, TASK_NAME, pull_usage
 
 
@@ -37,9 +39,13 @@ async def run_pull(
     source_name: str | None = None,
     trigger: Trigger = Trigger.MANUAL,
     execution_id: int | None = None,
+    check: bool = True,
 ) -> TaskExecution:
-    """Pull the days now and record it as a task execution; returns the finished execution."""
-    check_days(first_day, last_day)
+    """Pull the days now and record it as a task execution; returns the finished execution.
+
+    Without ``execution_id`` the run takes no lock: the CLI and Beat use the job instead."""
+    if check:
+        check_days(first_day, last_day)
     async with run_execution(
         TASK_NAME, pull_parameters(first_day, last_day, source_name), trigger, execution_id=execution_id
     ) as run:
@@ -49,16 +55,8 @@ async def run_pull(
 
 
 async def request_pull(first_day: dt.date, last_day: dt.date, source_name: str | None = None) -> TaskExecution:
-    """Queue a pull for a worker; the pending execution is answered at once."""
-    check_days(first_day, last_day)
-    execution = await create_execution(TASK_NAME, pull_parameters(first_day, last_day, source_name), Trigger.MANUAL)
-    from opcms.usage.tasks import pull_day
+    """Queue a pull for a worker; the pending execution is answered at once (409: the same pull is
+    live, 503: no broker)."""
+    from opcms.jobs import service as jobs
 
-    try:
-        # the producer talks to the broker synchronously: keep it off the event loop
-        await asyncio.to_thread(pull_day.delay, first_day.isoformat(), last_day.isoformat(), source_name, execution.id)
-    except Exception as error:  # the broker is down: the execution says so, the caller gets a 503
-        execution.status, execution.error = ExecutionStatus.FAILED, f"could not be queued: {error}"[:4000]
-        await execution.save(update_fields=["status", "error"])
-        raise QueueUnavailable() from None
-    return execution
+    return await jobs.trigger(TASK_NAME, pull_parameters(first_day, last_day, source_name), Trigger.MANUAL)

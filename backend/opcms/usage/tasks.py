@@ -1,27 +1,66 @@
-"""Celery tasks of the usage domain: the nightly pull (Beat, 02:00 Asia/Shanghai) and queued pulls."""
+"""The usage pull as a job (``usage.pull_day``): Beat at 02:00 Asia/Shanghai for yesterday, the
+API and the CLI for a day or a back-fill. Its Celery task takes the execution id."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from pydantic import Field
+
+from opcms.core.schemas import Schema
 from opcms.core.tasks import async_task
-from opcms.jobs.models import Trigger
+from opcms.jobs.models import TaskExecution
+from opcms.jobs.registry import JobSpec, register_job, register_runner
 from opcms.usage import service
+from opcms.usage.pull import TASK_NAME
 
 
-@async_task("usage.pull_day")
-async def pull_day(
-    first_day: str | None = None,
-    last_day: str | None = None,
-    source: str | None = None,
-    execution_id: int | None = None,
-) -> str:
-    """Pull the given days, or yesterday (business time zone) when Beat calls it with none."""
-    scheduled = first_day is None
-    first = dt.date.fromisoformat(first_day) if first_day else service.yesterday()
-    last = dt.date.fromisoformat(last_day) if last_day else first
-    execution = await service.run_pull(
-        first, last, source_name=source, execution_id=execution_id,
-        trigger=Trigger.SCHEDULE if scheduled else Trigger.MANUAL,
+class PullParameters(Schema):
+    """One day (``day``), a back-fill (``first_day``…``last_day``), or nothing: yesterday."""
+
+    day: dt.date | None = None
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    source: str | None = Field(default=None, max_length=64, description="one data source by name; all enabled when empty")
+
+
+def resolve(parameters: PullParameters) -> dict[str, Any]:  # type: ignore[override]
+    """The concrete days: 'yesterday' becomes a date, so the run lock holds the day pulled."""
+    if parameters.day is not None and (parameters.first_day or parameters.last_day):
+        raise ValueError("give either day or first_day and last_day, not both")
+    if parameters.last_day is not None and parameters.first_day is None:
+        raise ValueError("last_day needs first_day")
+    first = parameters.day or parameters.first_day or service.yesterday()
+    last = parameters.day or parameters.last_day or first
+    service.check_days(first, last)
+    return service.pull_parameters(first, last, parameters.source)
+
+
+PULL_JOB = register_job(JobSpec(
+    name=TASK_NAME,
+    title="Usage pull",
+    parameters=PullParameters,
+    resolve=resolve,  # type: ignore[arg-type]
+    description="pull the usage of a day (default: yesterday, business time zone) or a back-fill from the data "
+    "sources (all enabled, or one)",
+))
+
+
+async def run_pull_execution(execution_id: int) -> TaskExecution:
+    """Run a pending pull execution in this process (a worker, or ``run_now``)."""
+    execution = await TaskExecution.get(id=execution_id)
+    params = execution.parameters
+    return await service.run_pull(
+        dt.date.fromisoformat(params["first_day"]), dt.date.fromisoformat(params["last_day"]),
+        source_name=params.get("source"), execution_id=execution_id, check=False,
     )
-    return execution.status.value
+
+
+register_runner(TASK_NAME, run_pull_execution)
+
+
+@async_task(TASK_NAME)
+async def pull_day(execution_id: int) -> str:
+    """Pull the days of a queued execution (created by trigger: API, Beat, retry)."""
+    return (await run_pull_execution(execution_id)).status.value
