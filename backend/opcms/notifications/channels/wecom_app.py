@@ -5,13 +5,14 @@ Settings: ``corp_id``, ``agent_id``, ``api_base`` (https://qyapi.weixin.qq.com),
 Target: one or more WeCom user ids, separated by ``|`` or ``,``.
 
 The access token from ``gettoken`` is kept in this process until shortly before its
-``expires_in``, per (api_base, corp_id, agent_id); when WeCom says it is invalid or expired
+``expires_in``, per (api_base, corp_id, agent_id, secret); when WeCom says it is invalid or expired
 (errcode 40001/40014/42001) it is dropped, fetched again once, and the message sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import time
 from typing import Any
@@ -48,8 +49,9 @@ class AppSecrets(ChannelSecrets):
     corp_secret: str = Field(min_length=1, max_length=255)
 
 
-# (api_base, corp_id, agent_id) -> (token, monotonic time it stops being used)
-_tokens: dict[tuple[str, str, int], tuple[str, float]] = {}
+# (api_base, corp_id, agent_id, digest of the secret) -> (token, monotonic time it stops being used);
+# the secret is part of the key so that a changed secret is tried at once, not after the old token expires
+_tokens: dict[tuple[str, str, int, str], tuple[str, float]] = {}
 
 
 def forget_tokens() -> None:
@@ -76,8 +78,9 @@ class WeComAppChannel(Channel):
         return f"not a WeCom user id: {bad[0]!r}" if bad else None
 
     @property
-    def _cache_key(self) -> tuple[str, str, int]:
-        return (self.settings.api_base, self.settings.corp_id, self.settings.agent_id)
+    def _cache_key(self) -> tuple[str, str, int, str]:
+        digest = hashlib.sha256(self.secrets.corp_secret.encode()).hexdigest()[:16]
+        return (self.settings.api_base, self.settings.corp_id, self.settings.agent_id, digest)
 
     async def _token(self, client: httpx.AsyncClient, *, fresh: bool = False) -> str:
         cached = _tokens.get(self._cache_key)

@@ -1,0 +1,163 @@
+"""Configuring channels: kind, settings, encrypted secrets, rate limit; their health.
+
+A configuration is checked by its channel class before it is stored (422 naming the field,
+``settings.port`` or ``secrets.corp_secret``), so a stored channel can be built — unless its
+secrets became unreadable under a new key. Only secret *names* ever leave this module; the
+audit log shows a secrets change as ``***`` (``NotificationChannel.audit_masked``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from opcms.core.errors import Conflict, ValidationFailed
+from opcms.core.models import get_or_404
+from opcms.core.pagination import paginate
+from opcms.core.schemas import patch_changes
+from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json
+from opcms.notifications.channels import ChannelConfigError, Health, build_channel, get_channel_class
+from opcms.notifications.models import NotificationChannel, NotificationTemplate
+from opcms.notifications.schemas import ChannelCreate, ChannelQuery, ChannelUpdate
+
+log = logging.getLogger("opcms.notifications")
+
+HEALTH_TIMEOUT_SECONDS = 30
+
+
+async def get_channel(channel_id: int) -> NotificationChannel:
+    return await get_or_404(NotificationChannel, channel_id, "notification_channel")
+
+
+def secret_names(channel: NotificationChannel) -> tuple[list[str], bool]:
+    """(the names of the stored secrets, whether they could be decrypted)."""
+    try:
+        return sorted(decrypt_json(channel.secrets_encrypted)), True
+    except SecretUnreadable:
+        return [], False
+
+
+def public_fields(channel: NotificationChannel) -> dict[str, Any]:
+    names, readable = secret_names(channel)
+    return {
+        "id": channel.id, "name": channel.name, "kind": channel.kind, "settings": dict(channel.settings or {}),
+        "secret_names": names, "secrets_readable": readable, "is_enabled": channel.is_enabled,
+        "rate_per_minute": channel.rate_per_minute, "max_attempts": channel.max_attempts, "remark": channel.remark,
+        "created_at": channel.created_at, "updated_at": channel.updated_at,
+        "created_by": channel.created_by, "updated_by": channel.updated_by,
+    }
+
+
+async def list_channels(query: ChannelQuery) -> dict[str, Any]:
+    qs = NotificationChannel.all()
+    if query.q and query.q.strip():
+        qs = qs.filter(name__icontains=query.q.strip())
+    if query.kind is not None:
+        qs = qs.filter(kind=query.kind)
+    if query.is_enabled is not None:
+        qs = qs.filter(is_enabled=query.is_enabled)
+    page = await paginate(qs, query, sortable=("name", "kind", "created_at", "updated_at"), default_sort="name")
+    page["items"] = [public_fields(channel) for channel in page["items"]]
+    return page
+
+
+def check_config(kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -> None:
+    """422 naming the settings or secrets field the channel kind refuses."""
+    try:
+        get_channel_class(kind).parse_config(settings, secrets)
+    except ChannelConfigError as error:
+        raise ValidationFailed(error.message, details=error.details or [{"field": "settings", "message": error.message}]) from None
+
+
+def _name_taken(name: str, where: str = "") -> Conflict:
+    return Conflict(
+        f"notification channel name {name!r} is taken{where}", code="notification_channel_duplicate",
+        details=[{"field": "name", "message": f"taken{where}"}],
+    )
+
+
+async def _check_name_free(name: str, *, other_than: int | None = None) -> None:
+    # deleted channels keep their name (a plain unique column): they block it too
+    taken = await NotificationChannel.with_deleted().filter(name=name).exclude(id=other_than or 0).first()
+    if taken is not None:
+        raise _name_taken(name, f" by deleted channel {taken.id}" if taken.is_deleted else "")
+
+
+async def create_channel(data: ChannelCreate) -> NotificationChannel:
+    settings, secrets = dict(data.settings), dict(data.secrets)
+    check_config(data.kind.value, settings, secrets)
+    await _check_name_free(data.name)
+    try:
+        return await NotificationChannel.create(
+            name=data.name, kind=data.kind, settings=settings,
+            secrets_encrypted=encrypt_json(secrets) if secrets else None, is_enabled=data.is_enabled,
+            rate_per_minute=data.rate_per_minute, max_attempts=data.max_attempts, remark=data.remark,
+        )
+    except IntegrityError:
+        raise _name_taken(data.name) from None
+
+
+async def update_channel(channel_id: int, data: ChannelUpdate) -> NotificationChannel:
+    channel = await get_channel(channel_id)
+    changes = patch_changes(data, required=("name", "settings", "is_enabled", "max_attempts"))
+    secrets_patch = changes.pop("secrets", None)
+    if "name" in changes and changes["name"] != channel.name:
+        await _check_name_free(changes["name"], other_than=channel.id)
+    if "settings" in changes or secrets_patch is not None:
+        try:
+            current = decrypt_json(channel.secrets_encrypted)
+        except SecretUnreadable:
+            if secrets_patch is None:
+                raise Conflict(
+                    "the stored secrets cannot be decrypted (OPCMS_SECRET_KEY changed): send them again in 'secrets'",
+                    code="secrets_unreadable",
+                ) from None
+            current = {}
+        secrets = dict(current)
+        for name, value in (secrets_patch or {}).items():
+            if value is None:
+                secrets.pop(name, None)
+            else:
+                secrets[name] = value
+        check_config(channel.kind, changes.get("settings", channel.settings or {}), secrets)
+        if secrets != current or (channel.secrets_encrypted and not current):  # unreadable: re-encrypt
+            changes["secrets_encrypted"] = encrypt_json(secrets) if secrets else None
+    channel.update_from_dict(changes)
+    try:
+        await channel.save()
+    except IntegrityError:
+        raise _name_taken(channel.name) from None
+    return channel
+
+
+async def delete_channel(channel_id: int, reason: str = "") -> NotificationChannel:
+    channel = await get_channel(channel_id)
+    used_by = await NotificationTemplate.filter(channel_id=channel.id).values_list("code", flat=True)
+    if used_by:
+        raise Conflict(
+            f"notification channel {channel.name!r} is the default of template(s) {', '.join(sorted(used_by))}: change them first",
+            code="notification_channel_in_use", details=[{"field": "templates", "message": ", ".join(sorted(used_by))}],
+        )
+    await channel.soft_delete(reason)
+    return channel
+
+
+async def check_health(channel_id: int) -> Health:
+    """The channel's own health check within a time limit; a broken config is ``ok=False``."""
+    channel = await get_channel(channel_id)
+    try:
+        sender = build_channel(channel.kind, dict(channel.settings or {}), decrypt_json(channel.secrets_encrypted))
+    except SecretUnreadable as error:
+        return Health(False, str(error))
+    except ChannelConfigError as error:
+        return Health(False, f"invalid configuration: {error.message}")
+    try:
+        return await asyncio.wait_for(sender.health_check(), HEALTH_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        return Health(False, f"no answer within {HEALTH_TIMEOUT_SECONDS} s")
+    except Exception as error:  # a channel breaking its promise never to raise
+        log.warning("health check of channel %s raised", channel.name, exc_info=True)
+        return Health(False, f"{type(error).__name__}: {error}")

@@ -1,0 +1,48 @@
+"""Reading notifications: the filtered list and the answer shape of one row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from opcms.core.pagination import paginate
+from opcms.notifications.models import Notification
+from opcms.notifications.schemas import NotificationQuery
+from opcms.notifications.templates_config import channel_names
+
+SORTABLE = ("id", "created_at", "updated_at", "status", "priority", "next_attempt_at", "sent_at", "attempts")
+FIELDS = (
+    "id", "template_code", "channel_id", "target", "title", "content", "priority", "status", "attempts",
+    "max_attempts", "next_attempt_at", "last_error", "sent_at", "provider_reference", "subject_type",
+    "subject_id", "created_at", "updated_at", "created_by",
+)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def public_fields(notification: Notification, names: dict[int, str]) -> dict[str, Any]:
+    values = {name: getattr(notification, name) for name in FIELDS}
+    values["channel_name"] = names.get(notification.channel_id)
+    return values
+
+
+async def describe(notification: Notification) -> dict[str, Any]:
+    return public_fields(notification, await channel_names({notification.channel_id}))
+
+
+async def list_notifications(query: NotificationQuery) -> dict[str, Any]:
+    filters: dict[str, Any] = {
+        name: getattr(query, name)
+        for name in ("status", "channel_id", "template_code", "target", "subject_type", "subject_id", "priority")
+        if getattr(query, name) is not None
+    }
+    if query.created_from:
+        filters["created_at__gte"] = _aware(query.created_from)
+    if query.created_to:
+        filters["created_at__lt"] = _aware(query.created_to)
+    page = await paginate(Notification.filter(**filters), query, sortable=SORTABLE, default_sort="-id")
+    names = await channel_names({n.channel_id for n in page["items"]})
+    page["items"] = [public_fields(n, names) for n in page["items"]]
+    return page

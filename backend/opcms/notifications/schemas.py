@@ -1,0 +1,199 @@
+"""Notification request and response shapes: channels, templates, messages.
+
+Channel secrets travel in one direction only: a request may set them, no response carries
+them (``secret_names`` lists the keys that are set, never a value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
+from opcms.core.text import blank_to_none
+from opcms.notifications.models import ChannelKind, NotificationStatus, Priority
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Printable = AfterValidator(_no_control_characters)
+ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
+SecretName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+SecretValue = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Remark = Annotated[Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None, BeforeValidator(blank_to_none)]
+RatePerMinute = Annotated[int, Field(ge=1, le=100_000, description="messages a minute the channel accepts (a WeCom bot: 20)")]
+MaxAttempts = Annotated[int, Field(ge=1, le=20, description="attempts before a message is dead")]
+TemplateCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+VariableName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+Target = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255), Printable]
+
+MAX_SECRETS = 32
+MAX_VARIABLES = 100
+BODY_MAX = 20_000
+
+
+# --- channels ----------------------------------------------------------------------------------
+class ChannelCreate(Schema):
+    name: ChannelName
+    kind: ChannelKind
+    settings: dict[str, Any] = Field(default_factory=dict, description="the kind's settings (checked by the channel)")
+    secrets: dict[SecretName, SecretValue] = Field(
+        default_factory=dict, max_length=MAX_SECRETS, description="credentials, encrypted at rest, never answered"
+    )
+    is_enabled: bool = True
+    rate_per_minute: RatePerMinute | None = None
+    max_attempts: MaxAttempts = 5
+    remark: Remark = None
+
+
+class ChannelUpdate(Schema):
+    """Partial update: only the fields sent change. ``settings`` replaces the settings as a
+    whole; ``secrets`` is merged key by key (a value sets, null removes, absent keeps)."""
+
+    name: ChannelName | None = None
+    settings: dict[str, Any] | None = Field(default=None, description="the complete new settings")
+    secrets: dict[SecretName, SecretValue | None] | None = Field(
+        default=None, max_length=MAX_SECRETS, description="per key: a value replaces, null removes, absent keeps"
+    )
+    is_enabled: bool | None = None
+    rate_per_minute: RatePerMinute | None = Field(default=None, description="null: no limit")
+    max_attempts: MaxAttempts | None = None
+    remark: Remark = None
+
+
+class ChannelQuery(PageQuery):
+    q: str | None = Field(default=None, max_length=64, description="part of the name")
+    kind: ChannelKind | None = None
+    is_enabled: bool | None = None
+
+
+class ChannelPublic(PublicSchema):
+    id: int
+    name: str
+    kind: ChannelKind
+    settings: dict[str, Any]
+    secret_names: list[str] = Field(description="the names of the secrets that are set (values are never answered)")
+    secrets_readable: bool = Field(description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY")
+    is_enabled: bool
+    rate_per_minute: int | None
+    max_attempts: int
+    remark: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None
+    updated_by: str | None
+
+
+class ChannelPage(Page[ChannelPublic]):
+    pass
+
+
+class HealthPublic(Schema):
+    ok: bool
+    detail: str
+
+
+# --- templates ---------------------------------------------------------------------------------
+class TemplateCreate(Schema):
+    code: TemplateCode = Field(description="how senders name the template, e.g. invoice_overdue")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] = ""
+    channel_id: Id | None = Field(default=None, description="the default channel (a sender may name another)")
+    title: Annotated[str, StringConstraints(max_length=255)] = ""
+    body: Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)]
+    variables: list[VariableName] = Field(default_factory=list, max_length=MAX_VARIABLES, description="every variable title and body use")
+
+
+class TemplateUpdate(Schema):
+    code: TemplateCode | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = None
+    channel_id: Id | None = Field(default=None, description="null: no default channel")
+    title: Annotated[str, StringConstraints(max_length=255)] | None = None
+    body: Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)] | None = None
+    variables: list[VariableName] | None = Field(default=None, max_length=MAX_VARIABLES)
+
+
+class TemplateQuery(PageQuery):
+    q: str | None = Field(default=None, max_length=64, description="part of the code or name")
+    channel_id: Id | None = None
+
+
+class TemplatePublic(PublicSchema):
+    id: int
+    code: str
+    name: str
+    channel_id: int | None
+    channel_name: str | None
+    title: str
+    body: str
+    variables: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None
+    updated_by: str | None
+
+
+class TemplatePage(Page[TemplatePublic]):
+    pass
+
+
+class PreviewRequest(Schema):
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class PreviewPublic(Schema):
+    title: str
+    content: str
+
+
+# --- messages ----------------------------------------------------------------------------------
+class NotificationSend(Schema):
+    template_code: TemplateCode
+    target: Target = Field(default="", description="an e-mail address, phone number or WeCom user id(s); empty for a group bot")
+    variables: dict[str, Any] = Field(default_factory=dict)
+    priority: Priority = Priority.NORMAL
+    channel: ChannelName | None = Field(default=None, description="a channel name; default: the template's channel")
+
+
+class NotificationQuery(PageQuery):
+    status: NotificationStatus | None = None
+    channel_id: Id | None = None
+    template_code: str | None = Field(default=None, max_length=64)
+    target: str | None = Field(default=None, max_length=255)
+    subject_type: str | None = Field(default=None, max_length=32)
+    subject_id: Id | None = None
+    priority: Priority | None = None
+    created_from: dt.datetime | None = Field(default=None, description="created at or after (ISO 8601)")
+    created_to: dt.datetime | None = Field(default=None, description="created before (ISO 8601)")
+
+
+class NotificationPublic(PublicSchema):
+    id: int
+    template_code: str | None
+    channel_id: int
+    channel_name: str | None
+    target: str
+    title: str
+    content: str
+    priority: Priority
+    status: NotificationStatus
+    attempts: int
+    max_attempts: int
+    next_attempt_at: dt.datetime | None
+    last_error: str | None
+    sent_at: dt.datetime | None
+    provider_reference: str | None
+    subject_type: str | None
+    subject_id: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    created_by: str | None
+
+
+class NotificationPage(Page[NotificationPublic]):
+    pass

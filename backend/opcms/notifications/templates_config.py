@@ -1,0 +1,128 @@
+"""Configuring templates: code, default channel, title, body and declared variables.
+
+A template is checked when it is stored: valid Jinja2, and every variable the title and body
+use is declared (so senders know what to pass, and a typo is caught now, not at 09:00 when
+the reminders go out).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from opcms.core.errors import Conflict, ValidationFailed
+from opcms.core.models import get_or_404
+from opcms.core.pagination import paginate
+from opcms.core.schemas import patch_changes
+from opcms.notifications.models import NotificationChannel, NotificationTemplate
+from opcms.notifications.schemas import TemplateCreate, TemplateQuery, TemplateUpdate
+from opcms.notifications.templates import check_template, render
+from tortoise.expressions import Q
+
+
+async def get_template(template_id: int) -> NotificationTemplate:
+    return await get_or_404(NotificationTemplate, template_id, "notification_template")
+
+
+async def channel_names(channel_ids: set[int]) -> dict[int, str]:
+    if not channel_ids:
+        return {}
+    rows = await NotificationChannel.with_deleted().filter(id__in=channel_ids).values_list("id", "name")
+    return dict(rows)
+
+
+def public_fields(template: NotificationTemplate, names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": template.id, "code": template.code, "name": template.name, "channel_id": template.channel_id,
+        "channel_name": names.get(template.channel_id) if template.channel_id else None,
+        "title": template.title, "body": template.body, "variables": list(template.variables or []),
+        "created_at": template.created_at, "updated_at": template.updated_at,
+        "created_by": template.created_by, "updated_by": template.updated_by,
+    }
+
+
+async def describe(template: NotificationTemplate) -> dict[str, Any]:
+    return public_fields(template, await channel_names({template.channel_id} if template.channel_id else set()))
+
+
+async def list_templates(query: TemplateQuery) -> dict[str, Any]:
+    qs = NotificationTemplate.all()
+    if query.q and query.q.strip():
+        word = query.q.strip()
+        qs = qs.filter(Q(code__icontains=word) | Q(name__icontains=word))
+    if query.channel_id is not None:
+        qs = qs.filter(channel_id=query.channel_id)
+    page = await paginate(qs, query, sortable=("code", "name", "created_at", "updated_at"), default_sort="code")
+    names = await channel_names({t.channel_id for t in page["items"] if t.channel_id})
+    page["items"] = [public_fields(t, names) for t in page["items"]]
+    return page
+
+
+async def _check_channel(channel_id: int | None) -> None:
+    if channel_id is not None and not await NotificationChannel.exists(id=channel_id):
+        raise ValidationFailed.field("channel_id", f"no notification channel {channel_id}")
+
+
+def _code_taken(code: str, where: str = "") -> Conflict:
+    return Conflict(
+        f"notification template code {code!r} is taken{where}", code="notification_template_duplicate",
+        details=[{"field": "code", "message": f"taken{where}"}],
+    )
+
+
+async def _check_code_free(code: str, *, other_than: int | None = None) -> None:
+    taken = await NotificationTemplate.with_deleted().filter(code=code).exclude(id=other_than or 0).first()
+    if taken is not None:
+        raise _code_taken(code, f" by deleted template {taken.id}" if taken.is_deleted else "")
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+async def create_template(data: TemplateCreate) -> NotificationTemplate:
+    variables = _unique(data.variables)
+    check_template(data.title, data.body, variables)
+    await _check_channel(data.channel_id)
+    await _check_code_free(data.code)
+    try:
+        return await NotificationTemplate.create(
+            code=data.code, name=data.name, channel_id=data.channel_id, title=data.title, body=data.body,
+            variables=variables,
+        )
+    except IntegrityError:
+        raise _code_taken(data.code) from None
+
+
+async def update_template(template_id: int, data: TemplateUpdate) -> NotificationTemplate:
+    template = await get_template(template_id)
+    changes = patch_changes(data, required=("code", "name", "title", "body", "variables"))
+    if "variables" in changes:
+        changes["variables"] = _unique(changes["variables"])
+    check_template(
+        changes.get("title", template.title), changes.get("body", template.body),
+        changes.get("variables", template.variables or []),
+    )
+    if "channel_id" in changes:
+        await _check_channel(changes["channel_id"])
+    if "code" in changes and changes["code"] != template.code:
+        await _check_code_free(changes["code"], other_than=template.id)
+    template.update_from_dict(changes)
+    try:
+        await template.save()
+    except IntegrityError:
+        raise _code_taken(template.code) from None
+    return template
+
+
+async def delete_template(template_id: int, reason: str = "") -> NotificationTemplate:
+    template = await get_template(template_id)
+    await template.soft_delete(reason)
+    return template
+
+
+async def preview(template_id: int, variables: dict[str, Any]) -> tuple[str, str]:
+    """What the template renders to with these variables (422 naming the missing ones)."""
+    template = await get_template(template_id)
+    return render(template.title, template.body, variables, template.variables or [])
