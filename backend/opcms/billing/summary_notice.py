@@ -23,6 +23,7 @@ from typing import Any
 from opcms.auth.models import User
 from opcms.billing.run import on_run_finished
 from opcms.core.context import acting_as, system_actor
+from opcms.core.errors import NotFound
 from opcms.jobs.models import TaskExecution
 from opcms.notifications.errors import ChannelUnavailable
 from opcms.notifications.models import ChannelKind, Notification, NotificationChannel, NotificationTemplate, Priority
@@ -82,7 +83,7 @@ async def send_run_summary(execution: TaskExecution) -> int:
             for target in targets:
                 await send(TEMPLATE, target, variables, Priority.HIGH, subject=(SUBJECT, execution.id))
             return len(targets)
-    except ChannelUnavailable as error:
+    except (ChannelUnavailable, NotFound) as error:  # no channel bound (or no template): not sent
         log.warning("run summary of execution %s not sent: %s", execution.id, error.message)
     except Exception:  # a notification problem must never undo or fail a finished run
         log.exception("run summary of execution %s not sent", execution.id)
