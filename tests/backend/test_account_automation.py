@@ -184,3 +184,25 @@ async def test_parameters_resolve_to_today_and_the_setting(db, settings):
     # given no parameters, then the threshold is the setting and the day is today
     resolved = SPEC.resolve(SPEC.parameters.model_validate({}))
     assert resolved == {"suspend_after_days": settings.suspend_after_days, "day": business_today().isoformat()}
+
+
+async def test_run_now_suspends_with_the_system_actor_whoever_runs_it(db):
+    # given a customer overdue 31 days today, and a person running the job from the CLI
+    from opcms.core.settings import business_today
+    from opcms.jobs import service as jobs
+    from opcms.jobs.models import Trigger
+
+    today = business_today()
+    customer = await make_customer(status="active")
+    await make_invoice(customer, due_date=today - dt.timedelta(days=31))
+
+    # when the job runs now (default parameters: the setting, today), twice
+    with acting_as(Actor(name="alice")):
+        first = await jobs.run_now(JOB_NAME, {}, Trigger.CLI)
+        second = await jobs.run_now(JOB_NAME, {}, Trigger.CLI)
+
+    # then the first suspended the customer as the system, the second found nothing to do
+    assert (first.counters["suspended"], second.counters["suspended"]) == (1, 0)
+    assert first.triggered_by == "alice"
+    assert (await history(customer))[-1].actor == ACTOR
+    assert await status_of(customer) == "suspended"

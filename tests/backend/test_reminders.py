@@ -258,3 +258,25 @@ async def test_the_job_task_body_runs_with_resolved_parameters(db):
     # then today's stage went out
     assert await sent_stages(invoice) == [-3]
     assert (await TaskExecution.get(id=run.execution.id)).counters["succeeded"] == 1
+
+
+async def test_run_now_twice_the_same_day_sends_nothing_twice(db):
+    # given an invoice at stage 7 today and the channels bound
+    from opcms.core.settings import business_today
+    from opcms.jobs import service as jobs
+    from opcms.jobs.models import Trigger
+
+    await bind_reminder_channels()
+    today = business_today()
+    invoice = await make_invoice(await customer_with_contacts(), due_date=today - dt.timedelta(days=7))
+
+    # when the job is run twice in this process, as the CLI does, under the job's lock
+    first = await jobs.run_now(JOB_NAME, {}, Trigger.CLI)
+    second = await jobs.run_now(JOB_NAME, {}, Trigger.CLI)
+
+    # then both succeeded, the first sent stage 7 (three messages), the second nothing
+    assert first.status == second.status == ExecutionStatus.SUCCESS
+    assert first.parameters == {"stages": STAGES, "day": today.isoformat()}
+    assert (first.counters["succeeded"], first.counters["notifications"]) == (1, 3)
+    assert (second.counters["succeeded"], second.counters["notifications"]) == (0, 0)
+    assert await sent_stages(invoice) == [7] and await Notification.all().count() == 3
