@@ -8,7 +8,11 @@ import importlib
 import itertools
 
 from opcms.core.context import acting_as, system_actor
-from opcms.notifications.models import ChannelKind, NotificationChannel, NotificationTemplate
+from opcms.notifications.models import (
+    ChannelKind,
+    NotificationChannel,
+    NotificationTemplate,
+)
 
 TEMPLATES_MIGRATION = importlib.import_module("opcms.migrations.0010_seed_notification_templates")
 _channel_seq = itertools.count(1)

@@ -8,8 +8,6 @@ import asyncio
 import datetime as dt
 
 import pytest
-from pydantic import ValidationError
-
 from opcms.auth.models import User
 from opcms.billing.models import InvoiceStatus
 from opcms.jobs.models import ExecutionStatus, TaskExecution
@@ -17,8 +15,15 @@ from opcms.jobs.recorder import run_execution
 from opcms.notifications.models import InvoiceReminder, Notification, NotificationStatus
 from opcms.reminders.schemas import ReminderParameters
 from opcms.reminders.service import JOB_NAME, send_overdue, stage_due
+from pydantic import ValidationError
+
 from tests.backend.factories import make_customer, make_invoice, make_user
-from tests.backend.factories_reminders import bind, bind_reminder_channels, make_channel, seed_templates
+from tests.backend.factories_reminders import (
+    bind,
+    bind_reminder_channels,
+    make_channel,
+    seed_templates,
+)
 
 DUE = dt.date(2026, 10, 10)
 STAGES = [-3, 1, 7, 15, 30]

@@ -26,7 +26,13 @@ from opcms.core.context import acting_as, system_actor
 from opcms.core.errors import NotFound
 from opcms.jobs.models import TaskExecution
 from opcms.notifications.errors import ChannelUnavailable
-from opcms.notifications.models import ChannelKind, Notification, NotificationChannel, NotificationTemplate, Priority
+from opcms.notifications.models import (
+    ChannelKind,
+    Notification,
+    NotificationChannel,
+    NotificationTemplate,
+    Priority,
+)
 
 log = logging.getLogger("opcms.billing.summary")
 

@@ -60,11 +60,13 @@ TEMPLATES = [
     (
         "billing.run_summary", "账单运行汇总（财务群）",
         "{{ period }} 账单运行完成",
-        "**{{ period }} 账单运行完成**（执行 #{{ execution_id }}，{{ status }}）\n"
-        "> 账单数：{{ invoices }}\n"
-        "> 应收合计：{{ receivable_total }}\n"
-        "> 跳过：{{ skipped }}，失败：{{ failed }}，无费用：{{ no_charge }}\n"
-        "{% for row in by_level %}> 等级 {{ row.level or '未分级' }}：{{ row.invoices }} 张，{{ row.total }}\n{% endfor %}",
+        (
+            "**{{ period }} 账单运行完成**（执行 #{{ execution_id }}，{{ status }}）\n"
+            "> 账单数：{{ invoices }}\n"
+            "> 应收合计：{{ receivable_total }}\n"
+            "> 跳过：{{ skipped }}，失败：{{ failed }}，无费用：{{ no_charge }}\n"
+            "{% for row in by_level %}> 等级 {{ row.level or '未分级' }}：{{ row.invoices }} 张，{{ row.total }}\n{% endfor %}"
+        ),
         SUMMARY_VARIABLES,
     ),
 ]
