@@ -175,24 +175,34 @@ async def release_stuck(now: dt.datetime) -> int:
     return len(stuck)
 
 
+async def due_ids(now: dt.datetime, limit: int = SWEEP_BATCH) -> list[int]:
+    """Rows waiting to be (re)sent whose queue message should have run by now: high priority
+    first, then normal, then low; the longest waiting first within each."""
+    due_before = now - SWEEP_GRACE
+    ids: list[int] = []
+    for priority in (Priority.HIGH, Priority.NORMAL, Priority.LOW):
+        ids += await (
+            Notification.filter(status__in=RETRYABLE, priority=priority)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=due_before))
+            .order_by("next_attempt_at", "id").limit(limit - len(ids)).values_list("id", flat=True)
+        )
+        if len(ids) >= limit:
+            break
+    return ids
+
+
 async def sweep_due(now: dt.datetime | None = None) -> dict[str, int]:
     """Queue again what is due and was not delivered, high priority first; release rows stuck
     in ``sending``. Safe to run at any time and from several places (claims decide)."""
     now = now or utcnow()
     released = await release_stuck(now)
-    due_before = now - SWEEP_GRACE
     queued = refused = 0
-    for priority in (Priority.HIGH, Priority.NORMAL, Priority.LOW):
-        ids = await (
-            Notification.filter(status__in=RETRYABLE, priority=priority)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=due_before))
-            .order_by("next_attempt_at", "id").limit(SWEEP_BATCH).values_list("id", flat=True)
-        )
-        for notification_id in ids:
-            if await queue_delivery(notification_id, priority=priority):
-                queued += 1
-            else:
-                refused += 1
-        if refused:  # the broker is down: the next sweep tries again
+    ids = await due_ids(now)
+    priorities = dict(await Notification.filter(id__in=ids).values_list("id", "priority")) if ids else {}
+    for notification_id in ids:
+        if await queue_delivery(notification_id, priority=priorities.get(notification_id, Priority.NORMAL)):
+            queued += 1
+        else:  # the broker is down: the next sweep tries again
+            refused += 1
             break
     return {"requeued": queued, "not_queued": refused, "released": released}

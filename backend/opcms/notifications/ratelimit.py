@@ -1,14 +1,19 @@
 """Per-channel rate limits (a WeCom group bot accepts 20 messages a minute).
 
-With Redis (``settings.rate_limit_redis_url``): a token bucket per channel, one Lua script so
-that every worker takes tokens atomically; the bucket holds ``rate_per_minute`` tokens and
-refills at ``rate_per_minute / 60`` a second, so a burst of 20 goes at once and the 21st waits
-about three seconds for its token. Without Redis (the embedded install), or when Redis does
-not answer: a sliding window over the database — the channel's messages sent (or being sent)
-in the last 60 s. The fallback is approximate under concurrent workers; Redis is not.
+The limit is "at most ``rate_per_minute`` messages in any 60 seconds". A classic token bucket
+(capacity 20, refilled at 20 a minute) would let a 21st message through three seconds after
+a burst of 20 — and WeCom refuses it (errcode 45009). So the bucket here gives each token
+back exactly 60 s after it was taken: a burst of 20 goes at once, the 21st waits until the
+first of them is a minute old.
+
+With Redis (``settings.rate_limit_redis_url``) the bucket is a sorted set of the times its
+tokens were taken, kept by one Lua script so that every worker takes tokens atomically.
+Without Redis (the embedded install), or when Redis does not answer, the same rule is counted
+in the database: the channel's messages sent (or being sent) in the last 60 s — approximate
+under concurrent workers, where Redis is exact.
 
 ``acquire`` answers how long to wait: 0 means a token was taken and the message may go now.
-``now`` may be given (tests move time instead of sleeping).
+``now`` is given by the caller (tests move time instead of sleeping).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-
+import uuid
 
 from tortoise.expressions import Q
 
@@ -28,31 +33,20 @@ log = logging.getLogger("opcms.notifications")
 WINDOW_SECONDS = 60
 KEY_PREFIX = "opcms:notifications:bucket:"
 
-# KEYS[1] the bucket; ARGV capacity, tokens per millisecond, now (ms). Returns the wait in ms.
+# KEYS[1] the bucket; ARGV capacity, window (ms), now (ms), a unique token id.
+# Returns 0 (a token was taken) or the milliseconds until the oldest token comes back.
 TOKEN_BUCKET = """
 local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
+local window = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1])
-local ts = tonumber(state[2])
-if tokens == nil or ts == nil then
-  tokens = capacity
-  ts = now
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < capacity then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], window + 1000)
+  return 0
 end
-if now > ts then
-  tokens = math.min(capacity, tokens + (now - ts) * rate)
-  ts = now
-end
-local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-else
-  wait = math.ceil((1 - tokens) / rate)
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
-redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate) + 60000)
-return wait
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
 """
 
 
@@ -67,7 +61,8 @@ async def take_redis_token(redis_url: str, channel_id: int, rate_per_minute: int
     client = aioredis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
     try:
         waited_ms = await client.eval(
-            TOKEN_BUCKET, 1, bucket_key(channel_id), rate_per_minute, rate_per_minute / 60_000, int(now * 1000)
+            TOKEN_BUCKET, 1, bucket_key(channel_id), rate_per_minute, WINDOW_SECONDS * 1000, int(now * 1000),
+            uuid.uuid4().hex,
         )
     finally:
         await client.aclose()
