@@ -148,9 +148,10 @@ export interface AnomalyReviewResult {
 }
 
 // --- pulls (task executions) ----------------------------------------------------------------------------
-export type ExecutionStatus = 'pending' | 'running' | 'success' | 'partial' | 'failed' | 'cancelled';
-export const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['pending', 'running', 'success', 'partial', 'failed', 'cancelled'];
-export const FINISHED_EXECUTION_STATUSES: readonly ExecutionStatus[] = ['success', 'partial', 'failed', 'cancelled'];
+/** `skipped`: another run of the same job with the same parameters held the lock (recorded, never run). */
+export type ExecutionStatus = 'pending' | 'running' | 'success' | 'partial' | 'failed' | 'cancelled' | 'skipped';
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['pending', 'running', 'success', 'partial', 'failed', 'cancelled', 'skipped'];
+export const FINISHED_EXECUTION_STATUSES: readonly ExecutionStatus[] = ['success', 'partial', 'failed', 'cancelled', 'skipped'];
 export type Trigger = 'schedule' | 'manual' | 'cli' | 'retry';
 
 /** Schema `PullRequest`: one day, or a back-fill from `first_day` to `last_day` (inclusive). */

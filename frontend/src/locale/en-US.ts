@@ -1,8 +1,12 @@
 import type zhCN from './zh-CN';
 import billingEnUS from './billing/en-US';
+import jobsEnUS from './jobs/en-US';
+import notificationsEnUS from './notifications/en-US';
 
 const enUS: Record<keyof typeof zhCN, string> = {
   ...billingEnUS,
+  ...jobsEnUS,
+  ...notificationsEnUS,
   'app.title': 'OP-CMS',
   'app.subtitle': 'Customer operations & billing',
 
@@ -467,6 +471,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'usage.pull.status.partial': 'partial',
   'usage.pull.status.failed': 'failed',
   'usage.pull.status.cancelled': 'cancelled',
+  'usage.pull.status.skipped': 'Skipped',
   'usage.pull.days': 'Days',
   'usage.pull.scope': 'Source',
   'usage.pull.counters': 'Counters',

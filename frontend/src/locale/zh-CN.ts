@@ -1,7 +1,11 @@
 import billingZhCN from './billing/zh-CN';
+import jobsZhCN from './jobs/zh-CN';
+import notificationsZhCN from './notifications/zh-CN';
 
 export default {
   ...billingZhCN,
+  ...jobsZhCN,
+  ...notificationsZhCN,
   'app.title': 'OP-CMS',
   'app.subtitle': '客户运营与计费管理系统',
 
@@ -466,6 +470,7 @@ export default {
   'usage.pull.status.partial': '部分成功',
   'usage.pull.status.failed': '失败',
   'usage.pull.status.cancelled': '已取消',
+  'usage.pull.status.skipped': '已跳过',
   'usage.pull.days': '用量日期',
   'usage.pull.scope': '数据源',
   'usage.pull.counters': '计数',

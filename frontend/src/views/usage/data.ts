@@ -85,6 +85,7 @@ export const EXECUTION_STATUS_COLORS: Record<ExecutionStatus, string> = {
   partial: 'orange',
   failed: 'red',
   cancelled: 'gray',
+  skipped: 'gray',
 };
 
 export function executionStatusLabel(status: ExecutionStatus | string | null | undefined): string {

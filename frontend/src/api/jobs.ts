@@ -1,0 +1,202 @@
+/**
+ * Jobs (`/jobs`, `/task-executions…`, `/job-schedules…`): the registered jobs, their runs (task
+ * executions) and when Beat starts them.
+ *
+ * The types mirror the backend's schemas of the issue 7 contract (backend/opcms/jobs/schemas.py).
+ * An execution is the usage pulls' and invoice runs' `ExecutionPublic` (one shape for every job)
+ * plus what only this area shows: the heartbeat, why it was skipped/cancelled/failed by the reaper,
+ * and the retries made of it.
+ */
+import http from './http';
+import type { IsoDateTime, Page } from './customers';
+import { cleanParams, type PageParams } from './params';
+import type { ExecutionPublic, ExecutionStatus, Trigger } from './usage';
+
+export type { ExecutionStatus, Trigger } from './usage';
+export const TRIGGERS: readonly Trigger[] = ['schedule', 'manual', 'cli', 'retry'];
+
+/** The jobs that can be run (names = Celery task names = schedules' `task_name`). */
+export const KNOWN_JOBS = ['usage.pull_day', 'billing.run_period', 'reminders.send_overdue', 'customers.account_automation'] as const;
+export type KnownJob = (typeof KNOWN_JOBS)[number];
+
+/** A JSON Schema as pydantic writes it (`model_json_schema()`), only the parts the UI reads. */
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  format?: string;
+  default?: unknown;
+  enum?: unknown[];
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  [extra: string]: unknown;
+}
+
+/** One registered job (schema `JobPublic`). */
+export interface JobPublic {
+  name: string;
+  title: string;
+  description: string;
+  /** the JSON Schema of its parameters */
+  parameters_schema: JsonSchema;
+}
+
+export interface JobList {
+  items: JobPublic[];
+}
+
+/** Schema `ExecutionPublic` as this area reads it (list rows). */
+export interface TaskExecution extends ExecutionPublic {
+  result?: Record<string, unknown> | null;
+  /** the worker's last sign of life while running */
+  heartbeat_at?: IsoDateTime | null;
+  /** why it was skipped, cancelled, or failed by the reaper (not an error of the job itself) */
+  status_reason?: string | null;
+}
+
+/** Schema `ExecutionDetail`: an execution and the retries made of it. */
+export interface TaskExecutionDetail extends TaskExecution {
+  retry_ids: number[];
+}
+
+export type TaskExecutionPage = Page<TaskExecution>;
+
+export interface TaskExecutionFilters {
+  task_name?: string | null;
+  status?: ExecutionStatus | null;
+  trigger?: Trigger | null;
+  triggered_by?: string | null;
+  created_from?: IsoDateTime | null;
+  created_to?: IsoDateTime | null;
+}
+
+export interface TaskExecutionListParams extends TaskExecutionFilters, PageParams {}
+
+/** Body of `POST /task-executions`. */
+export interface JobRunRequest {
+  job: string;
+  parameters: Record<string, unknown>;
+}
+
+/** The `details` of a 409 `job_already_running`: the run holding the lock and the row recorded as skipped. */
+export interface AlreadyRunning {
+  running_execution_id: number | null;
+  skipped_execution_id: number | null;
+}
+
+/** Schema `JobSchedulePublic`. */
+export interface JobSchedule {
+  id: number;
+  name: string;
+  task_name: string;
+  /** five fields: minute hour day-of-month month day-of-week */
+  cron: string;
+  /** IANA, e.g. Asia/Shanghai */
+  timezone: string;
+  is_enabled: boolean;
+  parameters: Record<string, unknown>;
+  description: string;
+  next_run_at: IsoDateTime | null;
+  last_run_at: IsoDateTime | null;
+  last_execution_id: number | null;
+  updated_at: IsoDateTime;
+  updated_by: string | null;
+}
+
+export interface JobScheduleList {
+  items: JobSchedule[];
+}
+
+/** Body of `PATCH /job-schedules/{id}`: only what changes; 422 on a bad cron, time zone or parameters. */
+export interface JobScheduleUpdate {
+  cron?: string;
+  timezone?: string;
+  is_enabled?: boolean;
+  parameters?: Record<string, unknown>;
+}
+
+const EXECUTION_FILTER_KEYS: readonly (keyof TaskExecutionListParams)[] = [
+  'task_name',
+  'status',
+  'trigger',
+  'triggered_by',
+  'created_from',
+  'created_to',
+  'page',
+  'page_size',
+  'sort',
+];
+
+/** Only the known filters (the backend refuses unknown parameters), blanks left out. */
+export function executionQuery(params: TaskExecutionListParams): Record<string, string | number> {
+  return cleanParams(Object.fromEntries(EXECUTION_FILTER_KEYS.map((key) => [key, params[key]])));
+}
+
+// --- requests -----------------------------------------------------------------------------------------------
+export async function listJobs(): Promise<JobList> {
+  const { data } = await http.get<JobList>('/jobs');
+  return data;
+}
+
+export async function listTaskExecutions(params: TaskExecutionListParams = {}): Promise<TaskExecutionPage> {
+  const { data } = await http.get<TaskExecutionPage>('/task-executions', { params: executionQuery(params) });
+  return data;
+}
+
+export async function getTaskExecution(id: number): Promise<TaskExecutionDetail> {
+  const { data } = await http.get<TaskExecutionDetail>(`/task-executions/${id}`);
+  return data;
+}
+
+/**
+ * Runs a job now (202: the pending execution); 409 `job_already_running` when a run of the same
+ * job with the same parameters holds the lock (see `alreadyRunning`), 422 for bad parameters,
+ * 503 when the broker is down.
+ */
+export async function runJob(body: JobRunRequest): Promise<TaskExecution> {
+  const { data } = await http.post<TaskExecution>('/task-executions', body);
+  return data;
+}
+
+/** Cancels a pending execution (the worker then skips it); 409 once it has started. */
+export async function cancelTaskExecution(id: number, reason: string): Promise<TaskExecution> {
+  const { data } = await http.post<TaskExecution>(`/task-executions/${id}/cancel`, { reason: reason.trim() });
+  return data;
+}
+
+/** A new execution (trigger `retry`, `retry_of_id` = this one) of a failed or partial one; 409 otherwise. */
+export async function retryTaskExecution(id: number): Promise<TaskExecution> {
+  const { data } = await http.post<TaskExecution>(`/task-executions/${id}/retry`);
+  return data;
+}
+
+export async function listJobSchedules(): Promise<JobScheduleList> {
+  const { data } = await http.get<JobScheduleList>('/job-schedules');
+  return data;
+}
+
+export async function updateJobSchedule(id: number, body: JobScheduleUpdate): Promise<JobSchedule> {
+  const { data } = await http.patch<JobSchedule>(`/job-schedules/${id}`, body);
+  return data;
+}
+
+/**
+ * The ids of a 409 `job_already_running`, wherever the backend put them: a detail carrying
+ * `running_execution_id` (the error shape's details are a list), or null for any other error.
+ */
+export function alreadyRunning(error: { status: number; code: string; details: readonly Record<string, unknown>[] }): AlreadyRunning | null {
+  if (error.status !== 409 || error.code !== 'job_already_running') return null;
+  const id = (value: unknown): number | null => {
+    const number = typeof value === 'string' ? Number(value) : value;
+    return typeof number === 'number' && Number.isInteger(number) ? number : null;
+  };
+  let running: number | null = null;
+  let skipped: number | null = null;
+  for (const detail of error.details) {
+    running ??= id(detail.running_execution_id);
+    skipped ??= id(detail.skipped_execution_id);
+  }
+  return { running_execution_id: running, skipped_execution_id: skipped };
+}

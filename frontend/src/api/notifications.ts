@@ -1,0 +1,262 @@
+/**
+ * Notifications (`/notifications…`, `/notification-channels…`, `/notification-templates…`).
+ *
+ * The types mirror the backend's schemas of the issue 7 contract
+ * (backend/opcms/notifications/schemas.py). A channel's secrets are write-only: answers name
+ * them (`secret_names`), never show them; a create or patch sends `secrets` {name: value}
+ * (patch: a null value removes one, a name left out keeps it).
+ */
+import http from './http';
+import type { IsoDateTime, Page } from './customers';
+import { cleanParams, type PageParams } from './params';
+
+export type ChannelKind = 'wecom_bot' | 'wecom_app' | 'email' | 'sms';
+export const CHANNEL_KINDS: readonly ChannelKind[] = ['wecom_bot', 'wecom_app', 'email', 'sms'];
+export type NotificationPriority = 'high' | 'normal' | 'low';
+export const PRIORITIES: readonly NotificationPriority[] = ['high', 'normal', 'low'];
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'dead';
+export const NOTIFICATION_STATUSES: readonly NotificationStatus[] = ['pending', 'sending', 'sent', 'failed', 'dead'];
+/** What a person may send again by hand. */
+export const RESENDABLE_STATUSES: readonly NotificationStatus[] = ['failed', 'dead'];
+
+// --- notifications -------------------------------------------------------------------------------------------
+/** Schema `NotificationPublic`: one message to one target. */
+export interface NotificationPublic {
+  id: number;
+  template_code: string;
+  channel_id: number | null;
+  channel_name?: string | null;
+  target: string;
+  title: string;
+  content: string;
+  priority: NotificationPriority;
+  status: NotificationStatus;
+  attempts: number;
+  max_attempts: number;
+  next_attempt_at: IsoDateTime | null;
+  last_error: string | null;
+  sent_at: IsoDateTime | null;
+  provider_reference: string | null;
+  /** what it is about, e.g. ("invoice", 12) */
+  subject_type: string | null;
+  subject_id: number | null;
+  created_at: IsoDateTime;
+  updated_at?: IsoDateTime;
+  created_by?: string | null;
+}
+
+export type NotificationPage = Page<NotificationPublic>;
+
+export interface NotificationFilters {
+  status?: NotificationStatus | null;
+  channel_id?: number | null;
+  template_code?: string | null;
+  target?: string | null;
+  subject_type?: string | null;
+  subject_id?: number | null;
+  created_from?: IsoDateTime | null;
+  created_to?: IsoDateTime | null;
+}
+
+export interface NotificationListParams extends NotificationFilters, PageParams {}
+
+/** Body of `POST /notifications`: rendered at once (422 naming a missing variable), then queued. */
+export interface NotificationSend {
+  template_code: string;
+  target: string;
+  variables: Record<string, unknown>;
+  priority?: NotificationPriority;
+  /** a channel by name; default: the template's */
+  channel?: string | null;
+}
+
+// --- channels ------------------------------------------------------------------------------------------------
+/** Schema `ChannelPublic`. */
+export interface ChannelPublic {
+  id: number;
+  name: string;
+  kind: ChannelKind;
+  settings: Record<string, unknown>;
+  /** the secrets that are set (values are never answered) */
+  secret_names: string[];
+  is_enabled: boolean;
+  /** messages per minute (token bucket) */
+  rate_per_minute: number;
+  max_attempts: number;
+  remark: string | null;
+  created_at?: IsoDateTime;
+  updated_at?: IsoDateTime;
+  updated_by?: string | null;
+}
+
+export interface ChannelList {
+  items: ChannelPublic[];
+  total?: number;
+}
+
+export interface ChannelCreate {
+  name: string;
+  kind: ChannelKind;
+  settings: Record<string, unknown>;
+  secrets?: Record<string, string>;
+  is_enabled?: boolean;
+  rate_per_minute?: number;
+  max_attempts?: number;
+  remark?: string | null;
+}
+
+/** Only what changes; `secrets` merges (null removes a secret). */
+export interface ChannelUpdate {
+  name?: string;
+  settings?: Record<string, unknown>;
+  secrets?: Record<string, string | null>;
+  is_enabled?: boolean;
+  rate_per_minute?: number;
+  max_attempts?: number;
+  remark?: string | null;
+}
+
+export interface ChannelHealth {
+  ok: boolean;
+  detail: string;
+}
+
+// --- templates ----------------------------------------------------------------------------------------------
+/** Schema `TemplatePublic`: Jinja2 (sandboxed) title and body with named variables. */
+export interface TemplatePublic {
+  id: number;
+  code: string;
+  name: string;
+  /** the default channel */
+  channel_id: number | null;
+  title: string;
+  body: string;
+  variables: string[];
+  created_at?: IsoDateTime;
+  updated_at?: IsoDateTime;
+  updated_by?: string | null;
+}
+
+export interface TemplateList {
+  items: TemplatePublic[];
+  total?: number;
+}
+
+export interface TemplateCreate {
+  code: string;
+  name: string;
+  channel_id: number | null;
+  title: string;
+  body: string;
+  variables: string[];
+}
+
+export type TemplateUpdate = Partial<Omit<TemplateCreate, 'code'>>;
+
+export interface TemplatePreview {
+  title: string;
+  content: string;
+}
+
+const NOTIFICATION_FILTER_KEYS: readonly (keyof NotificationListParams)[] = [
+  'status',
+  'channel_id',
+  'template_code',
+  'target',
+  'subject_type',
+  'subject_id',
+  'created_from',
+  'created_to',
+  'page',
+  'page_size',
+  'sort',
+];
+
+/** Only the known filters (the backend refuses unknown parameters), blanks left out. */
+export function notificationQuery(params: NotificationListParams): Record<string, string | number> {
+  return cleanParams(Object.fromEntries(NOTIFICATION_FILTER_KEYS.map((key) => [key, params[key]])));
+}
+
+// --- requests -----------------------------------------------------------------------------------------------
+export async function listNotifications(params: NotificationListParams = {}): Promise<NotificationPage> {
+  const { data } = await http.get<NotificationPage>('/notifications', { params: notificationQuery(params) });
+  return data;
+}
+
+export async function getNotification(id: number): Promise<NotificationPublic> {
+  const { data } = await http.get<NotificationPublic>(`/notifications/${id}`);
+  return data;
+}
+
+/** A failed or dead message back to pending and queued; 409 for any other status. */
+export async function resendNotification(id: number): Promise<NotificationPublic> {
+  const { data } = await http.post<NotificationPublic>(`/notifications/${id}/resend`);
+  return data;
+}
+
+/** 202: the pending message; 422 for a missing variable, 409 when the channel is missing or disabled. */
+export async function sendNotification(body: NotificationSend): Promise<NotificationPublic> {
+  const { data } = await http.post<NotificationPublic>('/notifications', body);
+  return data;
+}
+
+export async function listChannels(): Promise<ChannelList> {
+  const { data } = await http.get<ChannelList>('/notification-channels');
+  return data;
+}
+
+export async function getChannel(id: number): Promise<ChannelPublic> {
+  const { data } = await http.get<ChannelPublic>(`/notification-channels/${id}`);
+  return data;
+}
+
+export async function createChannel(body: ChannelCreate): Promise<ChannelPublic> {
+  const { data } = await http.post<ChannelPublic>('/notification-channels', body);
+  return data;
+}
+
+export async function updateChannel(id: number, body: ChannelUpdate): Promise<ChannelPublic> {
+  const { data } = await http.patch<ChannelPublic>(`/notification-channels/${id}`, body);
+  return data;
+}
+
+/** 409 while templates use it. */
+export async function deleteChannel(id: number): Promise<void> {
+  await http.delete(`/notification-channels/${id}`);
+}
+
+export async function checkChannelHealth(id: number): Promise<ChannelHealth> {
+  const { data } = await http.post<ChannelHealth>(`/notification-channels/${id}/health`);
+  return data;
+}
+
+export async function listTemplates(): Promise<TemplateList> {
+  const { data } = await http.get<TemplateList>('/notification-templates');
+  return data;
+}
+
+export async function getTemplate(id: number): Promise<TemplatePublic> {
+  const { data } = await http.get<TemplatePublic>(`/notification-templates/${id}`);
+  return data;
+}
+
+/** 422 for a syntax error or a variable the body uses but does not declare. */
+export async function createTemplate(body: TemplateCreate): Promise<TemplatePublic> {
+  const { data } = await http.post<TemplatePublic>('/notification-templates', body);
+  return data;
+}
+
+export async function updateTemplate(id: number, body: TemplateUpdate): Promise<TemplatePublic> {
+  const { data } = await http.patch<TemplatePublic>(`/notification-templates/${id}`, body);
+  return data;
+}
+
+export async function deleteTemplate(id: number): Promise<void> {
+  await http.delete(`/notification-templates/${id}`);
+}
+
+/** The title and content rendered with these values; 422 naming a missing variable. */
+export async function previewTemplate(id: number, variables: Record<string, unknown>): Promise<TemplatePreview> {
+  const { data } = await http.post<TemplatePreview>(`/notification-templates/${id}/preview`, { variables });
+  return data;
+}

@@ -1,0 +1,377 @@
+/**
+ * Jobs: job and trigger labels, the executions list's filters as API parameters, which actions an
+ * execution allows, the "run now" parameter forms of the known jobs (and the JSON fallback driven
+ * by a job's parameters schema), the schedule form's checks and PATCH body, and backend field
+ * errors put under a form's fields.
+ */
+import type { TableColumnData } from '@arco-design/web-vue';
+import type { ApiError } from '@/api/errors';
+import {
+  KNOWN_JOBS,
+  TRIGGERS,
+  type JobPublic,
+  type JobSchedule,
+  type JobScheduleUpdate,
+  type JsonSchema,
+  type TaskExecution,
+  type TaskExecutionFilters,
+  type Trigger,
+} from '@/api/jobs';
+import { FINISHED_EXECUTION_STATUSES, type ExecutionStatus } from '@/api/usage';
+import { t } from '@/locale';
+import type { Option } from '@/types/option';
+import { cleanMessage, type FormErrors } from '@/views/customers/form-errors';
+import { parseSettings, settingsText } from '@/views/data-sources/form-model';
+import type { FieldMessage } from '@/views/pricing/tiers';
+
+export { EXECUTION_STATUS_COLORS, executionStatusLabel, executionStatusOptions, counterEntries, formatDuration } from '@/views/usage/data';
+
+/** A job's title: the backend's (when the jobs are loaded), else ours, else its name. */
+export function jobLabel(name: string | null | undefined, jobs: readonly Pick<JobPublic, 'name' | 'title'>[] = []): string {
+  if (!name) return '-';
+  const title = jobs.find((job) => job.name === name)?.title;
+  if (title) return title;
+  const key = `job.name.${name}`;
+  const label = t(key);
+  return label === key ? name : label;
+}
+
+export function jobOptions(jobs: readonly Pick<JobPublic, 'name' | 'title'>[]): Option[] {
+  const names = jobs.length ? jobs.map((job) => job.name) : [...KNOWN_JOBS];
+  return names.map((value) => ({ value, label: jobLabel(value, jobs) }));
+}
+
+export function triggerLabel(trigger: Trigger | string | null | undefined): string {
+  return trigger ? t(`usage.pull.triggerName.${trigger}`) : '-';
+}
+
+export function triggerOptions(): Option<Trigger>[] {
+  return TRIGGERS.map((value) => ({ value, label: triggerLabel(value) }));
+}
+
+/** Pending or running: the list follows it (auto-refresh) and it may not be retried. */
+export function isLive(execution: Pick<TaskExecution, 'status'>): boolean {
+  return !FINISHED_EXECUTION_STATUSES.includes(execution.status);
+}
+
+/** Only a pending execution can be cancelled (a running one is left to finish or fail). */
+export function canCancel(execution: Pick<TaskExecution, 'status'>): boolean {
+  return execution.status === 'pending';
+}
+
+/** A failed or partial execution can be run again (a new execution with `retry_of`). */
+export function canRetry(execution: Pick<TaskExecution, 'status'>): boolean {
+  return execution.status === 'failed' || execution.status === 'partial';
+}
+
+/** The parameters as one line ("period=2026-10, customer_id=7"), '-' when none. */
+export function parametersText(parameters: Record<string, unknown> | null | undefined): string {
+  const entries = Object.entries(parameters ?? {}).filter(([, value]) => value !== null && value !== undefined && value !== '');
+  if (!entries.length) return '-';
+  return entries.map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`).join(', ');
+}
+
+/** Pretty JSON of parameters / result for the detail page. */
+export function prettyJson(value: unknown): string {
+  return JSON.stringify(value ?? {}, null, 2);
+}
+
+// --- list filters -------------------------------------------------------------------------------------------
+export interface ExecutionFilterModel {
+  task_name: string | undefined;
+  status: ExecutionStatus | undefined;
+  trigger: Trigger | undefined;
+  triggered_by: string;
+  /** [from, to] local days, both inclusive */
+  created: string[];
+}
+
+export function emptyExecutionFilters(): ExecutionFilterModel {
+  return { task_name: undefined, status: undefined, trigger: undefined, triggered_by: '', created: [] };
+}
+
+/** The start of a local day as an ISO instant ("2026-01-02" in Asia/Shanghai → "2026-01-01T16:00:00.000Z"). */
+export function dayStart(day: string): string {
+  return new Date(`${day}T00:00:00`).toISOString();
+}
+
+/** The last millisecond of a local day as an ISO instant. */
+export function dayEnd(day: string): string {
+  return new Date(new Date(`${day}T00:00:00`).getTime() + 86_400_000 - 1).toISOString();
+}
+
+/** The filter form as `GET /task-executions` parameters (the days as instants of the browser's time zone). */
+export function executionFilterParams(model: ExecutionFilterModel): TaskExecutionFilters {
+  const [from, to] = model.created ?? [];
+  return {
+    task_name: model.task_name ?? null,
+    status: model.status ?? null,
+    trigger: model.trigger ?? null,
+    triggered_by: model.triggered_by.trim() || null,
+    created_from: from ? dayStart(from) : null,
+    created_to: to ? dayEnd(to) : null,
+  };
+}
+
+export function executionColumns(): TableColumnData[] {
+  return [
+    { title: 'ID', slotName: 'id', width: 80, fixed: 'left' },
+    { title: t('job.field.job'), slotName: 'job', width: 180 },
+    { title: t('usage.pull.statusTitle'), slotName: 'status', width: 110 },
+    { title: t('job.field.parameters'), slotName: 'parameters', width: 220, ellipsis: true, tooltip: true },
+    { title: t('usage.pull.counters'), slotName: 'counters', width: 260 },
+    { title: t('usage.pull.trigger'), slotName: 'trigger', width: 90 },
+    { title: t('usage.pull.by'), dataIndex: 'triggered_by', width: 120, ellipsis: true, tooltip: true },
+    { title: t('usage.pull.createdAt'), slotName: 'createdAt', width: 170 },
+    { title: t('usage.pull.duration'), slotName: 'duration', width: 100 },
+    { title: t('common.actions'), slotName: 'actions', width: 150, fixed: 'right' },
+  ];
+}
+
+// --- "run now" parameters -----------------------------------------------------------------------------------
+export type JobFieldKind = 'date' | 'month' | 'text' | 'integer' | 'integers' | 'customer' | 'source';
+
+/** One input of a known job's parameter form. */
+export interface JobField {
+  name: string;
+  kind: JobFieldKind;
+}
+
+/** The parameter forms of the jobs we know; a field the job's schema does not declare is not shown. */
+export const JOB_FIELDS: Record<string, JobField[]> = {
+  'usage.pull_day': [
+    { name: 'first_day', kind: 'date' },
+    { name: 'last_day', kind: 'date' },
+    { name: 'source', kind: 'source' },
+  ],
+  'billing.run_period': [
+    { name: 'period', kind: 'month' },
+    { name: 'customer_id', kind: 'customer' },
+  ],
+  'reminders.send_overdue': [
+    { name: 'stages', kind: 'integers' },
+    { name: 'day', kind: 'date' },
+  ],
+  'customers.account_automation': [
+    { name: 'suspend_after_days', kind: 'integer' },
+    { name: 'day', kind: 'date' },
+  ],
+};
+
+/** The values of a parameter form, as typed (numbers and lists as text). */
+export type ParameterValues = Record<string, string | number | null | undefined>;
+
+/** The fields of a job's form: ours, limited to what its schema declares (all of ours when it declares nothing). */
+export function jobFields(job: Pick<JobPublic, 'name' | 'parameters_schema'> | null | undefined): JobField[] {
+  if (!job) return [];
+  const fields = JOB_FIELDS[job.name] ?? [];
+  const properties = job.parameters_schema?.properties;
+  if (!properties || !Object.keys(properties).length) return fields;
+  // usage.pull_day may declare `day` instead of a range: the first day is sent as `day` then
+  return fields.filter((field) => field.name in properties || (field.name === 'first_day' && 'day' in properties));
+}
+
+/** Whether the job has a form of its own (else its parameters are typed as JSON). */
+export function hasForm(job: Pick<JobPublic, 'name' | 'parameters_schema'> | null | undefined): boolean {
+  return jobFields(job).length > 0;
+}
+
+export function fieldLabel(name: string): string {
+  const key = `job.param.${name}`;
+  const label = t(key);
+  return label === key ? name : label;
+}
+
+/** The values the form opens with: the schema's defaults of its fields. */
+export function initialValues(job: Pick<JobPublic, 'name' | 'parameters_schema'>): ParameterValues {
+  const values: ParameterValues = {};
+  const properties = job.parameters_schema?.properties ?? {};
+  for (const field of jobFields(job)) {
+    const fallback = properties[field.name]?.default;
+    if (fallback === undefined || fallback === null) values[field.name] = field.kind === 'integer' || field.kind === 'customer' ? undefined : '';
+    else if (Array.isArray(fallback)) values[field.name] = fallback.join(', ');
+    else values[field.name] = typeof fallback === 'number' ? fallback : String(fallback);
+  }
+  return values;
+}
+
+/** "-3, 1, 7" → [-3, 1, 7]; null when a part is not a whole number. */
+export function parseIntegers(text: string): number[] | null {
+  const parts = text.split(/[\s,，;；]+/).filter(Boolean);
+  const numbers = parts.map((part) => (/^[+-]?\d+$/.test(part) ? Number(part) : Number.NaN));
+  return numbers.every(Number.isInteger) ? numbers : null;
+}
+
+export interface ParametersResult {
+  parameters: Record<string, unknown>;
+  /** field → what is wrong with it */
+  problems: Record<string, FieldMessage>;
+}
+
+/**
+ * The form's values as the job's parameters: blanks left out (the job's defaults apply, e.g.
+ * yesterday, last month), numbers and lists parsed, the schema's required fields checked.
+ */
+export function toParameters(job: Pick<JobPublic, 'name' | 'parameters_schema'>, values: ParameterValues): ParametersResult {
+  const parameters: Record<string, unknown> = {};
+  const problems: Record<string, FieldMessage> = {};
+  const properties = job.parameters_schema?.properties ?? {};
+  for (const field of jobFields(job)) {
+    const raw = values[field.name];
+    const text = raw === null || raw === undefined ? '' : String(raw).trim();
+    if (!text) continue;
+    if (field.kind === 'integer' || field.kind === 'customer') {
+      if (!/^[+-]?\d+$/.test(text)) problems[field.name] = { key: 'job.rule.integer', params: {} };
+      else parameters[field.name] = Number(text);
+    } else if (field.kind === 'integers') {
+      const numbers = parseIntegers(text);
+      if (!numbers) problems[field.name] = { key: 'job.rule.integers', params: {} };
+      else parameters[field.name] = numbers;
+    } else {
+      parameters[field.name] = text;
+    }
+  }
+  if (job.name === 'usage.pull_day') {
+    const first = parameters.first_day as string | undefined;
+    const last = parameters.last_day as string | undefined;
+    if (!first && last) problems.first_day = { key: 'pricing.rule.required', params: {} };
+    else if (first && last && last < first) problems.last_day = { key: 'job.rule.range', params: {} };
+    else if (first && (!last || last === first) && (!Object.keys(properties).length || 'day' in properties)) {
+      // one day is sent as `day`, like the usage page's pulls
+      delete parameters.first_day;
+      delete parameters.last_day;
+      parameters.day = first;
+    }
+  }
+  for (const name of job.parameters_schema?.required ?? []) {
+    const shown = jobFields(job).some((field) => field.name === name);
+    if (shown && !(name in parameters) && !problems[name]) problems[name] = { key: 'pricing.rule.required', params: {} };
+  }
+  return { parameters, problems };
+}
+
+/** The JSON the fallback editor opens with: the schema's properties with their defaults (null when none). */
+export function schemaTemplate(schema: JsonSchema | null | undefined): string {
+  const properties = schema?.properties ?? {};
+  const template: Record<string, unknown> = {};
+  for (const [name, property] of Object.entries(properties)) template[name] = property.default ?? null;
+  return settingsText(template);
+}
+
+/** A JSON object typed in the fallback editor (nulls left out: the job's defaults apply). */
+export function parseParametersJson(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; message: FieldMessage } {
+  const parsed = parseSettings(text);
+  if (!parsed.ok) return { ok: false, message: { key: parsed.key, params: parsed.params } };
+  return { ok: true, value: Object.fromEntries(Object.entries(parsed.value).filter(([, value]) => value !== null)) };
+}
+
+/** A short description of a property of the schema ("integer · default 30"), for the JSON editor's hint. */
+export function schemaHint(schema: JsonSchema | null | undefined): string {
+  const properties = schema?.properties ?? {};
+  const typeOf = (property: JsonSchema): string => {
+    if (property.format) return property.format;
+    if (Array.isArray(property.type)) return property.type.join('|');
+    if (property.type) return property.type === 'array' && property.items?.type ? `${String(property.items.type)}[]` : String(property.type);
+    if (property.anyOf) return property.anyOf.map(typeOf).filter((part) => part !== 'null').join('|');
+    return 'any';
+  };
+  return Object.entries(properties)
+    .map(([name, property]) => `${name}: ${typeOf(property)}${schema?.required?.includes(name) ? ' *' : ''}`)
+    .join('; ');
+}
+
+// --- schedules ------------------------------------------------------------------------------------------------
+export interface ScheduleFormModel {
+  cron: string;
+  timezone: string;
+  is_enabled: boolean;
+  /** the job's parameters as JSON text */
+  parametersText: string;
+}
+
+export function scheduleModel(schedule: JobSchedule): ScheduleFormModel {
+  return { cron: schedule.cron, timezone: schedule.timezone, is_enabled: schedule.is_enabled, parametersText: settingsText(schedule.parameters ?? {}) };
+}
+
+/** What the backend would refuse for sure (it checks the cron and the time zone itself too). */
+export function scheduleProblems(model: ScheduleFormModel): Partial<Record<'cron' | 'timezone' | 'parameters', FieldMessage>> {
+  const problems: Partial<Record<'cron' | 'timezone' | 'parameters', FieldMessage>> = {};
+  const fields = model.cron.trim().split(/\s+/).filter(Boolean);
+  if (!fields.length) problems.cron = { key: 'pricing.rule.required', params: {} };
+  else if (fields.length < 5 || fields.length > 6) problems.cron = { key: 'job.schedule.cronFields', params: {} };
+  if (!model.timezone.trim()) problems.timezone = { key: 'pricing.rule.required', params: {} };
+  const parsed = parseSettings(model.parametersText);
+  if (!parsed.ok) problems.parameters = { key: parsed.key, params: parsed.params };
+  return problems;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  const canon = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canon);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canon((value as Record<string, unknown>)[k])]));
+    }
+    return value;
+  };
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}
+
+/** `PATCH /job-schedules/{id}`: only what changed (the parameters already checked to be a JSON object). */
+export function scheduleUpdateBody(model: ScheduleFormModel, original: JobSchedule): JobScheduleUpdate {
+  const body: JobScheduleUpdate = {};
+  const cron = model.cron.trim().replace(/\s+/g, ' ');
+  if (cron !== original.cron) body.cron = cron;
+  const timezone = model.timezone.trim();
+  if (timezone !== original.timezone) body.timezone = timezone;
+  if (model.is_enabled !== original.is_enabled) body.is_enabled = model.is_enabled;
+  const parsed = parseSettings(model.parametersText);
+  if (parsed.ok && !sameJson(parsed.value, original.parameters ?? {})) body.parameters = parsed.value;
+  return body;
+}
+
+/** Time zones for the schedule's select (the browser's list; a few usual ones when it has none). */
+export function timezoneOptions(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  const zones = typeof intl.supportedValuesOf === 'function' ? intl.supportedValuesOf('timeZone') : [];
+  const usual = ['Asia/Shanghai', 'UTC', 'Asia/Hong_Kong', 'Asia/Tokyo', 'Europe/London', 'America/New_York'];
+  return [...new Set([...usual, ...zones])];
+}
+
+export function scheduleColumns(): TableColumnData[] {
+  return [
+    { title: t('job.schedule.name'), slotName: 'name', width: 220, fixed: 'left' },
+    { title: t('job.field.job'), slotName: 'job', width: 170 },
+    { title: t('job.schedule.cron'), slotName: 'cron', width: 140 },
+    { title: t('job.schedule.timezone'), dataIndex: 'timezone', width: 140 },
+    { title: t('job.schedule.enabled'), slotName: 'enabled', width: 90 },
+    { title: t('job.field.parameters'), slotName: 'parameters', width: 200, ellipsis: true, tooltip: true },
+    { title: t('job.schedule.nextRun'), slotName: 'nextRun', width: 170 },
+    { title: t('job.schedule.lastRun'), slotName: 'lastRun', width: 200 },
+    { title: t('job.schedule.updated'), slotName: 'updated', width: 170 },
+    { title: t('common.actions'), slotName: 'actions', width: 90, fixed: 'right' },
+  ];
+}
+
+// --- backend errors on a form -------------------------------------------------------------------------------
+/**
+ * A 422/409 on a form's fields: "cron" or "body.cron" goes under cron, "parameters.stages" under
+ * the parameters as "stages: …", "settings.host" under the settings; the rest (or the message
+ * alone) above the form.
+ */
+export function mapFieldErrors(error: Pick<ApiError, 'message' | 'details'>, formFields: readonly string[]): FormErrors {
+  const fields: Record<string, string> = {};
+  const general: string[] = [];
+  for (const detail of error.details) {
+    const path = (detail.field ?? '').replace(/^body\./, '');
+    const [head, ...rest] = path.split('.');
+    const message = cleanMessage(detail.message);
+    if (head && formFields.includes(head)) {
+      const text = rest.length ? `${rest.join('.')}: ${message}` : message;
+      fields[head] = fields[head] ? `${fields[head]}; ${text}` : text;
+    } else {
+      general.push(path ? `${path}: ${message}` : message);
+    }
+  }
+  if (!Object.keys(fields).length && !general.length) general.push(cleanMessage(error.message));
+  return { fields, general };
+}

@@ -1,0 +1,450 @@
+/**
+ * Notifications: status, priority and channel kind labels, the list's filters as API parameters,
+ * the link to what a message is about, the channel form (each kind's settings as fields, its
+ * secrets write-only) and the template form (the variables its text uses must be declared).
+ */
+import type { TableColumnData } from '@arco-design/web-vue';
+import type { RouteLocationRaw } from 'vue-router';
+import {
+  CHANNEL_KINDS,
+  NOTIFICATION_STATUSES,
+  PRIORITIES,
+  RESENDABLE_STATUSES,
+  type ChannelCreate,
+  type ChannelKind,
+  type ChannelPublic,
+  type ChannelUpdate,
+  type NotificationFilters,
+  type NotificationPriority,
+  type NotificationPublic,
+  type NotificationStatus,
+  type TemplateCreate,
+  type TemplatePublic,
+  type TemplateUpdate,
+} from '@/api/notifications';
+import { t } from '@/locale';
+import type { Option } from '@/types/option';
+import { textOrNull } from '@/utils/text';
+import { dayEnd, dayStart } from '@/views/jobs/data';
+import type { FieldMessage } from '@/views/pricing/tiers';
+
+export const NOTIFICATION_STATUS_COLORS: Record<NotificationStatus, string> = {
+  pending: 'gray',
+  sending: 'arcoblue',
+  sent: 'green',
+  failed: 'orange',
+  dead: 'red',
+};
+
+export const PRIORITY_COLORS: Record<NotificationPriority, string> = { high: 'red', normal: 'arcoblue', low: 'gray' };
+
+export function notificationStatusLabel(status: NotificationStatus | string | null | undefined): string {
+  return status ? t(`notification.status.${status}`) : '-';
+}
+
+export function priorityLabel(priority: NotificationPriority | string | null | undefined): string {
+  return priority ? t(`notification.priority.${priority}`) : '-';
+}
+
+export function channelKindLabel(kind: ChannelKind | string | null | undefined): string {
+  if (!kind) return '-';
+  const key = `notification.kind.${kind}`;
+  const label = t(key);
+  return label === key ? kind : label;
+}
+
+export function notificationStatusOptions(): Option<NotificationStatus>[] {
+  return NOTIFICATION_STATUSES.map((value) => ({ value, label: notificationStatusLabel(value) }));
+}
+
+export function priorityOptions(): Option<NotificationPriority>[] {
+  return PRIORITIES.map((value) => ({ value, label: priorityLabel(value) }));
+}
+
+export function channelKindOptions(): Option<ChannelKind>[] {
+  return CHANNEL_KINDS.map((value) => ({ value, label: channelKindLabel(value) }));
+}
+
+/** A failed or dead message can be sent again by hand. */
+export function canResend(notification: Pick<NotificationPublic, 'status'>): boolean {
+  return RESENDABLE_STATUSES.includes(notification.status);
+}
+
+/** The page of what a message is about (an invoice, a customer, a payment, a job run), when we have one. */
+export function subjectRoute(notification: Pick<NotificationPublic, 'subject_type' | 'subject_id'>): RouteLocationRaw | null {
+  const { subject_type: type, subject_id: id } = notification;
+  if (!type || id === null || id === undefined) return null;
+  const names: Record<string, string> = {
+    invoice: 'invoice-detail',
+    customer: 'customer-detail',
+    payment: 'payment-detail',
+    task_execution: 'job-execution',
+    execution: 'job-execution',
+  };
+  return names[type] ? { name: names[type], params: { id } } : null;
+}
+
+// --- list filters -------------------------------------------------------------------------------------------
+export interface NotificationFilterModel {
+  status: NotificationStatus | undefined;
+  channel_id: number | undefined;
+  template_code: string | undefined;
+  target: string;
+  subject_type: string;
+  subject_id: string;
+  /** [from, to] local days, both inclusive */
+  created: string[];
+}
+
+export function emptyNotificationFilters(): NotificationFilterModel {
+  return { status: undefined, channel_id: undefined, template_code: undefined, target: '', subject_type: '', subject_id: '', created: [] };
+}
+
+/** The filter form as `GET /notifications` parameters (a subject id that is not a number is left out). */
+export function notificationFilterParams(model: NotificationFilterModel): NotificationFilters {
+  const [from, to] = model.created ?? [];
+  const subjectId = model.subject_id.trim();
+  return {
+    status: model.status ?? null,
+    channel_id: model.channel_id ?? null,
+    template_code: model.template_code ?? null,
+    target: model.target.trim() || null,
+    subject_type: model.subject_type.trim() || null,
+    subject_id: /^\d+$/.test(subjectId) ? Number(subjectId) : null,
+    created_from: from ? dayStart(from) : null,
+    created_to: to ? dayEnd(to) : null,
+  };
+}
+
+export function notificationColumns(): TableColumnData[] {
+  return [
+    { title: 'ID', dataIndex: 'id', width: 80, fixed: 'left' },
+    { title: t('notification.field.title'), slotName: 'title', width: 260, ellipsis: true, tooltip: true },
+    { title: t('notification.field.status'), slotName: 'status', width: 100 },
+    { title: t('notification.field.priority'), slotName: 'priority', width: 80 },
+    { title: t('notification.field.channel'), slotName: 'channel', width: 150 },
+    { title: t('notification.field.target'), dataIndex: 'target', width: 180, ellipsis: true, tooltip: true },
+    { title: t('notification.field.template'), dataIndex: 'template_code', width: 160, ellipsis: true, tooltip: true },
+    { title: t('notification.field.attempts'), slotName: 'attempts', width: 90 },
+    { title: t('notification.field.subject'), slotName: 'subject', width: 130 },
+    { title: t('notification.field.createdAt'), slotName: 'createdAt', width: 170 },
+    { title: t('common.actions'), slotName: 'actions', width: 130, fixed: 'right' },
+  ];
+}
+
+// --- channel form --------------------------------------------------------------------------------------------
+export type SettingType = 'text' | 'number' | 'boolean';
+
+export interface SettingField {
+  name: string;
+  type: SettingType;
+  required?: boolean;
+  default?: string | number | boolean;
+}
+
+/** Each kind's settings (backend `notifications/channels/*`); other keys a channel has are kept as they are. */
+export const KIND_SETTINGS: Record<ChannelKind, SettingField[]> = {
+  wecom_bot: [{ name: 'base_url', type: 'text' }],
+  wecom_app: [
+    { name: 'corp_id', type: 'text', required: true },
+    { name: 'agent_id', type: 'text', required: true },
+    { name: 'api_base', type: 'text' },
+  ],
+  email: [
+    { name: 'host', type: 'text', required: true },
+    { name: 'port', type: 'number', default: 25 },
+    { name: 'starttls', type: 'boolean', default: false },
+    { name: 'use_tls', type: 'boolean', default: false },
+    { name: 'from_address', type: 'text', required: true },
+  ],
+  sms: [{ name: 'provider', type: 'text', required: true, default: 'logging' }],
+};
+
+/** Each kind's secrets (write-only). */
+export const KIND_SECRETS: Record<ChannelKind, string[]> = {
+  wecom_bot: ['webhook_url'],
+  wecom_app: ['corp_secret'],
+  email: ['username', 'password'],
+  sms: [],
+};
+
+export function settingLabel(name: string): string {
+  const key = `notification.setting.${name}`;
+  const label = t(key);
+  return label === key ? name : label;
+}
+
+export interface SecretInput {
+  name: string;
+  /** blank: keep the stored one (or none) */
+  value: string;
+  /** stored on the server (its value is never shown) */
+  stored: boolean;
+  /** remove the stored one (sent as null) */
+  remove: boolean;
+}
+
+export interface ChannelFormModel {
+  name: string;
+  kind: ChannelKind;
+  settings: Record<string, string | number | boolean | undefined>;
+  secrets: SecretInput[];
+  is_enabled: boolean;
+  rate_per_minute: number | undefined;
+  max_attempts: number | undefined;
+  remark: string;
+}
+
+function secretInputs(kind: ChannelKind, stored: readonly string[]): SecretInput[] {
+  const names = [...new Set([...KIND_SECRETS[kind], ...stored])];
+  return names.map((name) => ({ name, value: '', stored: stored.includes(name), remove: false }));
+}
+
+function kindDefaults(kind: ChannelKind): Record<string, string | number | boolean | undefined> {
+  return Object.fromEntries(KIND_SETTINGS[kind].map((field) => [field.name, field.default ?? (field.type === 'boolean' ? false : field.type === 'number' ? undefined : '')]));
+}
+
+export function emptyChannelModel(kind: ChannelKind = 'sms'): ChannelFormModel {
+  return {
+    name: '',
+    kind,
+    settings: kindDefaults(kind),
+    secrets: secretInputs(kind, []),
+    is_enabled: true,
+    rate_per_minute: kind === 'wecom_bot' ? 20 : 60,
+    max_attempts: 5,
+    remark: '',
+  };
+}
+
+/** A new kind on a new channel: its settings' defaults and secrets. */
+export function switchKind(model: ChannelFormModel, kind: ChannelKind): void {
+  model.kind = kind;
+  model.settings = kindDefaults(kind);
+  model.secrets = secretInputs(kind, []);
+  model.rate_per_minute = kind === 'wecom_bot' ? 20 : model.rate_per_minute;
+}
+
+export function channelModel(channel: ChannelPublic): ChannelFormModel {
+  const settings = kindDefaults(channel.kind);
+  for (const field of KIND_SETTINGS[channel.kind] ?? []) {
+    const value = channel.settings?.[field.name];
+    if (value !== undefined && value !== null) settings[field.name] = value as string | number | boolean;
+  }
+  return {
+    name: channel.name,
+    kind: channel.kind,
+    settings,
+    secrets: secretInputs(channel.kind, channel.secret_names ?? []),
+    is_enabled: channel.is_enabled,
+    rate_per_minute: channel.rate_per_minute,
+    max_attempts: channel.max_attempts,
+    remark: channel.remark ?? '',
+  };
+}
+
+/** The settings to send: the kind's fields (blank text left out) over the other keys the channel had. */
+export function channelSettings(model: ChannelFormModel, original: ChannelPublic | null = null): Record<string, unknown> {
+  const known = new Set((KIND_SETTINGS[model.kind] ?? []).map((field) => field.name));
+  const settings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(original?.settings ?? {})) if (!known.has(key)) settings[key] = value;
+  for (const field of KIND_SETTINGS[model.kind] ?? []) {
+    const value = model.settings[field.name];
+    if (field.type === 'boolean') settings[field.name] = !!value;
+    else if (field.type === 'number') {
+      if (value !== undefined && value !== null && value !== '') settings[field.name] = Number(value);
+    } else if (typeof value === 'string' && value.trim()) settings[field.name] = value.trim();
+  }
+  return settings;
+}
+
+export type ChannelField = 'name' | 'kind' | 'settings' | 'secrets' | 'rate_per_minute' | 'max_attempts' | 'remark' | `setting.${string}` | `secret.${string}`;
+
+/** What the backend would refuse for sure: name, the kind's required settings, a new channel's secrets, the limits. */
+export function channelProblems(model: ChannelFormModel, isNew: boolean): Partial<Record<ChannelField, FieldMessage>> {
+  const problems: Partial<Record<ChannelField, FieldMessage>> = {};
+  const name = model.name.trim();
+  if (!name) problems.name = { key: 'pricing.rule.required', params: {} };
+  else if (name.length > 64) problems.name = { key: 'pricing.rule.maxLength', params: { max: 64 } };
+  for (const field of KIND_SETTINGS[model.kind] ?? []) {
+    const value = model.settings[field.name];
+    if (field.required && (value === undefined || value === null || String(value).trim() === '')) {
+      problems[`setting.${field.name}`] = { key: 'pricing.rule.required', params: {} };
+    }
+    if (field.type === 'number' && value !== undefined && value !== '' && !Number.isInteger(Number(value))) {
+      problems[`setting.${field.name}`] = { key: 'job.rule.integer', params: {} };
+    }
+  }
+  if (isNew) {
+    for (const secret of model.secrets) {
+      if (KIND_SECRETS[model.kind].includes(secret.name) && !secret.value) problems[`secret.${secret.name}`] = { key: 'pricing.rule.required', params: {} };
+    }
+  }
+  if (!model.rate_per_minute || model.rate_per_minute < 1) problems.rate_per_minute = { key: 'notification.rule.atLeastOne', params: {} };
+  if (!model.max_attempts || model.max_attempts < 1) problems.max_attempts = { key: 'notification.rule.atLeastOne', params: {} };
+  if (model.remark.trim().length > 255) problems.remark = { key: 'pricing.rule.maxLength', params: { max: 255 } };
+  return problems;
+}
+
+export function toChannelCreate(model: ChannelFormModel): ChannelCreate {
+  const secrets: Record<string, string> = {};
+  for (const secret of model.secrets) if (secret.value) secrets[secret.name] = secret.value;
+  const body: ChannelCreate = {
+    name: model.name.trim(),
+    kind: model.kind,
+    settings: channelSettings(model),
+    secrets,
+    is_enabled: model.is_enabled,
+    rate_per_minute: model.rate_per_minute ?? 60,
+    max_attempts: model.max_attempts ?? 5,
+  };
+  const remark = textOrNull(model.remark);
+  if (remark) body.remark = remark;
+  return body;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  const canon = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canon);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canon((value as Record<string, unknown>)[k])]));
+    }
+    return value;
+  };
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}
+
+/** `PATCH`: only what changed; a typed secret replaces it, a removed one is null, a blank one is kept (not sent). */
+export function toChannelUpdate(model: ChannelFormModel, original: ChannelPublic): ChannelUpdate {
+  const body: ChannelUpdate = {};
+  const name = model.name.trim();
+  if (name !== original.name) body.name = name;
+  const settings = channelSettings(model, original);
+  if (!sameJson(settings, original.settings ?? {})) body.settings = settings;
+  const secrets: Record<string, string | null> = {};
+  for (const secret of model.secrets) {
+    if (secret.value) secrets[secret.name] = secret.value;
+    else if (secret.stored && secret.remove) secrets[secret.name] = null;
+  }
+  if (Object.keys(secrets).length) body.secrets = secrets;
+  if (model.is_enabled !== original.is_enabled) body.is_enabled = model.is_enabled;
+  if (model.rate_per_minute !== undefined && model.rate_per_minute !== original.rate_per_minute) body.rate_per_minute = model.rate_per_minute;
+  if (model.max_attempts !== undefined && model.max_attempts !== original.max_attempts) body.max_attempts = model.max_attempts;
+  const remark = textOrNull(model.remark);
+  if (remark !== (original.remark ?? null)) body.remark = remark;
+  return body;
+}
+
+/** Where a backend error's field goes on the channel form ("settings.host" → the host input, "secrets.password" → that secret). */
+export function channelErrorField(field: string | null | undefined): string | null {
+  const path = (field ?? '').replace(/^body\./, '');
+  const [head, sub] = path.split('.');
+  if (head === 'settings' && sub) return `setting.${sub}`;
+  if (head === 'secrets' && sub) return `secret.${sub}`;
+  if (['name', 'kind', 'settings', 'secrets', 'is_enabled', 'rate_per_minute', 'max_attempts', 'remark'].includes(head)) return head;
+  return null;
+}
+
+// --- template form -----------------------------------------------------------------------------------------
+export interface TemplateFormModel {
+  code: string;
+  name: string;
+  channel_id: number | undefined;
+  title: string;
+  body: string;
+  variables: string[];
+}
+
+export function emptyTemplateModel(): TemplateFormModel {
+  return { code: '', name: '', channel_id: undefined, title: '', body: '', variables: [] };
+}
+
+export function templateModel(template: TemplatePublic): TemplateFormModel {
+  return {
+    code: template.code,
+    name: template.name,
+    channel_id: template.channel_id ?? undefined,
+    title: template.title,
+    body: template.body,
+    variables: [...(template.variables ?? [])],
+  };
+}
+
+/** Names a Jinja2 text reads: `{{ name }}`, `{{ name.attr }}`, `{{ name | filter }}`, `{% if name %}`, `{% for x in name %}`. */
+export function usedVariables(...texts: string[]): string[] {
+  const names = new Set<string>();
+  const loopNames = new Set<string>();
+  for (const text of texts) {
+    for (const match of text.matchAll(/\{%-?\s*for\s+([A-Za-z_]\w*)(?:\s*,\s*([A-Za-z_]\w*))?\s+in\s+([A-Za-z_]\w*)/g)) {
+      loopNames.add(match[1]);
+      if (match[2]) loopNames.add(match[2]);
+      names.add(match[3]);
+    }
+    for (const match of text.matchAll(/\{\{-?\s*([A-Za-z_]\w*)/g)) names.add(match[1]);
+    for (const match of text.matchAll(/\{%-?\s*(?:if|elif)\s+(?:not\s+)?([A-Za-z_]\w*)/g)) names.add(match[1]);
+  }
+  const builtins = new Set(['loop', 'true', 'false', 'none', 'True', 'False', 'None', 'range']);
+  return [...names].filter((name) => !loopNames.has(name) && !builtins.has(name)).sort();
+}
+
+/** Variables the title or body uses that are not declared (the backend refuses those). */
+export function undeclaredVariables(model: Pick<TemplateFormModel, 'title' | 'body' | 'variables'>): string[] {
+  const declared = new Set(model.variables);
+  return usedVariables(model.title, model.body).filter((name) => !declared.has(name));
+}
+
+export function templateProblems(model: TemplateFormModel, isNew: boolean): Partial<Record<'code' | 'name' | 'title' | 'body' | 'variables', FieldMessage>> {
+  const problems: Partial<Record<'code' | 'name' | 'title' | 'body' | 'variables', FieldMessage>> = {};
+  if (isNew) {
+    const code = model.code.trim();
+    if (!code) problems.code = { key: 'pricing.rule.required', params: {} };
+    else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(code)) problems.code = { key: 'notification.rule.code', params: {} };
+  }
+  if (!model.name.trim()) problems.name = { key: 'pricing.rule.required', params: {} };
+  if (!model.body.trim()) problems.body = { key: 'pricing.rule.required', params: {} };
+  const bad = model.variables.find((name) => !/^[A-Za-z_]\w*$/.test(name));
+  const missing = undeclaredVariables(model);
+  if (bad) problems.variables = { key: 'notification.rule.variableName', params: { name: bad } };
+  else if (missing.length) problems.variables = { key: 'notification.rule.undeclared', params: { names: missing.join(', ') } };
+  return problems;
+}
+
+export function toTemplateCreate(model: TemplateFormModel): TemplateCreate {
+  return {
+    code: model.code.trim(),
+    name: model.name.trim(),
+    channel_id: model.channel_id ?? null,
+    title: model.title,
+    body: model.body,
+    variables: [...new Set(model.variables)],
+  };
+}
+
+export function toTemplateUpdate(model: TemplateFormModel, original: TemplatePublic): TemplateUpdate {
+  const body: TemplateUpdate = {};
+  if (model.name.trim() !== original.name) body.name = model.name.trim();
+  if ((model.channel_id ?? null) !== (original.channel_id ?? null)) body.channel_id = model.channel_id ?? null;
+  if (model.title !== original.title) body.title = model.title;
+  if (model.body !== original.body) body.body = model.body;
+  const variables = [...new Set(model.variables)];
+  if (!sameJson(variables, original.variables ?? [])) body.variables = variables;
+  return body;
+}
+
+/** Sample values for a preview: the typed text, or JSON when it starts with `[` or `{` and parses (a list for a loop). */
+export function sampleValues(values: Record<string, string>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [name, text] of Object.entries(values)) {
+    const trimmed = text.trim();
+    if (/^[[{]/.test(trimmed)) {
+      try {
+        result[name] = JSON.parse(trimmed);
+        continue;
+      } catch {
+        // not JSON: the text itself
+      }
+    }
+    result[name] = text;
+  }
+  return result;
+}
