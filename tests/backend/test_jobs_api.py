@@ -168,6 +168,7 @@ async def seed_schedules() -> dict[str, JobSchedule]:
     import importlib
 
     rows = importlib.import_module("opcms.migrations.0009_seed_job_schedules").SCHEDULES
+    await JobSchedule.all().delete()  # still there from the migration in the first test of a session
     with acting_as(system_actor("migration")):
         for name, task, cron, parameters, description in rows:
             await JobSchedule.create(name=name, task_name=task, cron=cron, parameters=parameters, description=description)
