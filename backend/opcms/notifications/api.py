@@ -158,8 +158,9 @@ async def delete_template(request: Request, template_id: int, query: DeleteQuery
 
 
 @bp.post("/notification-templates/<template_id:int>/preview")
-@endpoint(permission=READ, body=PreviewRequest, response=PreviewPublic, tag=TAG)
+@endpoint(permission=WRITE, body=PreviewRequest, response=PreviewPublic, tag=TAG)
 async def preview_template(request: Request, template_id: int, body: PreviewRequest) -> PreviewPublic:
-    """Render the template with these variables without sending (422 naming a missing one)."""
+    """Render the template with these variables without sending (422 naming a missing one);
+    part of editing templates, so it needs notifications:write like every POST."""
     title, content = await templates_config.preview(template_id, body.variables)
     return PreviewPublic(title=title, content=content)
