@@ -1,0 +1,150 @@
+"""A worker killed (SIGKILL) in the middle of an invoice run: the execution keeps beating while
+the worker lives, is failed by the reaper once the heartbeat is older than the timeout (not
+before), and its retry on a new worker bills every customer exactly once with gap-free numbers
+(issue 7, DESIGN §10). Real MariaDB, Redis and Celery worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+from tortoise import connections
+
+from opcms.billing.models import Invoice
+from opcms.billing.numbering import INVOICE, ensure_sequence
+from opcms.jobs.models import ExecutionStatus, TaskExecution
+from opcms.jobs.service import reap_stale
+from tests.backend.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, is_mysql_url
+from tests.backend.factories import token_for
+from tests.backend.processes import celery_sends_to, opcms, stop, unlink_retries
+from tests.backend.test_billing_support import PERIOD, golden_book
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not is_mysql_url(TEST_DATABASE_URL), reason="row locks held across connections: MariaDB"),
+]
+
+HEARTBEAT, STALE_AFTER = 1, 4
+
+
+@pytest.fixture
+async def retries(db):
+    yield
+    await unlink_retries()
+
+
+async def hold_sequence_lock():
+    """A connection of its own holding the March invoice sequence row FOR UPDATE: a chunk that
+    takes invoice numbers waits for it (no hook in the product code)."""
+    import asyncmy
+
+    parts = urlsplit(TEST_DATABASE_URL)
+    conn = await asyncmy.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
+                                 password=parts.password or "", database=parts.path.strip("/"), autocommit=False)
+    async with conn.cursor() as cursor:
+        await cursor.execute("BEGIN")
+        await cursor.execute("SELECT last_number FROM document_sequence WHERE kind = 'INV' AND period = '202603' FOR UPDATE")
+        await cursor.fetchall()
+    return conn
+
+
+async def lock_waits() -> int:
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'"
+    )
+    return int(rows[0]["n"])
+
+
+async def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and_the_retry_bills_once(
+    client, settings, monkeypatch, retries
+):
+    # given the golden customers, March's number sequence held by another transaction, and a worker
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    book = await golden_book()
+    await ensure_sequence(INVOICE, PERIOD)
+    lock = await hold_sequence_lock()
+    env = {
+        **os.environ, "OPCMS_BROKER_URL": TEST_REDIS_URL, "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
+        "OPCMS_JOB_HEARTBEAT_SECONDS": str(HEARTBEAT), "OPCMS_JOB_STALE_AFTER_SECONDS": str(STALE_AFTER),
+    }
+    monkeypatch.setattr(settings, "job_stale_after_seconds", STALE_AFTER)  # the reaper here, as in Beat
+    admin = await token_for("admin")
+    worker = opcms("worker", "--concurrency", "1", env=env)
+    retry_worker = None
+    try:
+        # when an admin queues March in chunks of one customer
+        with celery_sends_to(TEST_REDIS_URL):
+            queued = await client.post("/api/v1/task-executions", token=admin, json={
+                "job": "billing.run_period", "parameters": {"period": PERIOD, "chunk_size": 1, "issue_date": "2026-04-01"},
+            })
+        assert queued.status_code == 202, queued.text
+        execution_id = queued.json()["id"]
+        # and its first chunk is waiting for invoice numbers on the worker
+        await wait_for(lock_waits, 60, "a chunk waiting on the sequence lock")
+        running = await TaskExecution.get(id=execution_id)
+        assert running.status == ExecutionStatus.RUNNING and running.heartbeat_at is not None
+        # the worker keeps beating while the chunk waits
+        first_beat = running.heartbeat_at
+        await asyncio.sleep(HEARTBEAT * 2.5)
+        assert (await TaskExecution.get(id=execution_id)).heartbeat_at > first_beat
+
+        # when the worker is killed
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+        killed_at = time.monotonic()
+        # then right after, its heartbeat is still fresh: not failed yet
+        assert await reap_stale() == []
+        assert (await TaskExecution.get(id=execution_id)).status == ExecutionStatus.RUNNING
+        await lock.rollback()
+        lock.close()
+        lock = None
+        # and once the heartbeat is older than the timeout, the reaper fails it and frees the lock
+        assert await wait_for(reap_stale, 20, "the reaper") == [execution_id]
+        assert time.monotonic() - killed_at >= STALE_AFTER - HEARTBEAT - 0.5
+        lost = await TaskExecution.get(id=execution_id)
+        assert lost.status == ExecutionStatus.FAILED and lost.active_key is None
+        assert lost.status_reason.startswith("no heartbeat since ") and lost.status_reason.endswith("(worker lost)")
+        assert await Invoice.all().count() == 0  # the killed chunk's transaction was rolled back
+
+        # when an admin retries it on a new worker (the dead run's queued chunks come first: they do nothing)
+        retry_worker = opcms("worker", "--concurrency", "1", env=env)
+        with celery_sends_to(TEST_REDIS_URL):
+            retried = await client.post(f"/api/v1/task-executions/{execution_id}/retry", token=admin)
+        assert retried.status_code == 202, retried.text
+        retry_id = retried.json()["id"]
+
+        async def finished():
+            shown = (await client.get(f"/api/v1/task-executions/{retry_id}", token=admin)).json()
+            return shown if shown["status"] not in ("pending", "running") else None
+
+        shown = await wait_for(finished, 90, "the retry to finish")
+    finally:
+        if lock is not None:
+            lock.close()
+        stop(worker, signal.SIGKILL)
+        if retry_worker is not None:
+            stop(retry_worker)
+    # then the retry bills every customer once, with numbers without gaps, under the retry
+    assert shown["status"] == "success", shown
+    assert (shown["retry_of_id"], shown["trigger"]) == (execution_id, "retry")
+    assert shown["counters"] == {"processed": 4, "succeeded": 3, "skipped": 0, "failed": 0, "no_charge": 1}
+    invoices = await Invoice.filter(live_period=PERIOD).order_by("number")
+    assert sorted(i.customer_id for i in invoices) == sorted(book[k].id for k in "abc")
+    assert [i.number for i in invoices] == [f"INV-202603-{n:06d}" for n in (1, 2, 3)]
+    assert {i.execution_id for i in invoices} == {retry_id}
+    assert (await TaskExecution.get(id=execution_id)).status == ExecutionStatus.FAILED
