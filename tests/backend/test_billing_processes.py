@@ -13,9 +13,9 @@ import time
 
 import pytest
 import redis
-
 from opcms.billing.models import Invoice, InvoiceRunChunk
 from opcms.jobs.models import TaskExecution, Trigger
+
 from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories import token_for
 from tests.backend.processes import celery_sends_to, opcms, stop
@@ -25,7 +25,7 @@ from tests.backend.test_billing_support import PERIOD, golden_book
 def test_beat_bills_last_month_on_day_one_at_four():
     # the seeded schedule: no period (the job resolves last month), day 1 at 04:00 business time
     seeded = {row[0]: row for row in importlib.import_module("opcms.migrations.0009_seed_job_schedules").SCHEDULES}
-    name, task, cron, parameters, _ = seeded["invoice-run-monthly"]
+    _name, task, cron, parameters, _ = seeded["invoice-run-monthly"]
     assert (task, cron, parameters) == ("billing.run_period", "0 4 1 * *", {})
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from opcms.billing import run
 from opcms.core.audit import AuditLog
 from opcms.core.context import acting_as, system_actor
 from opcms.jobs.models import ExecutionStatus, JobSchedule, TaskExecution
 from opcms.jobs.registry import get_runner
-import pytest
 
 from tests.backend.factories import token_for
 from tests.backend.processes import unlink_retries
@@ -93,7 +93,7 @@ async def test_executions_are_listed_with_filters_and_shown_with_heartbeat_and_r
     assert await ids(trigger="manual", triggered_by=first["triggered_by"]) == [pull["id"], skipped, first["id"]]
     assert await ids(triggered_by="someone else") == []
     assert await ids(trigger="schedule") == []
-    tomorrow = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).isoformat()
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
     assert await ids(created_from=tomorrow) == [] and len(await ids(created_to=tomorrow)) == 3
     assert (await client.get("/api/v1/task-executions", token=admin, params={"status": "nope"})).status_code == 422
 
@@ -188,7 +188,7 @@ async def test_schedules_are_listed_and_edited_with_the_next_run_worked_out_agai
     shown = changed.json()
     assert (shown["cron"], shown["timezone"]) == ("30 6 2 * *", "UTC") and shown["updated_by"].startswith("admin")
     next_run = dt.datetime.fromisoformat(shown["next_run_at"])
-    assert (next_run.day, next_run.hour, next_run.minute) == (2, 6, 30) and next_run > dt.datetime.now(dt.timezone.utc)
+    assert (next_run.day, next_run.hour, next_run.minute) == (2, 6, 30) and next_run > dt.datetime.now(dt.UTC)
     audit = await AuditLog.filter(entity_type="job_schedule", entity_id=str(invoice_run.id), action="update").first()
     assert audit.after["cron"] == "30 6 2 * *" and "next_run_at" not in audit.after
     # disabled: no next run

@@ -9,10 +9,10 @@ import time
 
 import pytest
 import redis
-
 from opcms.core.secrets import encrypt_json
 from opcms.pricing.models import UsageMetric
 from opcms.usage.models import CustomerSourceAccount, DataSource, UsageRecord
+
 from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories import make_customer, token_for
 from tests.backend.fake_vendor import FakeVendor
@@ -24,7 +24,7 @@ def test_beat_pulls_yesterday_at_two_in_the_business_time_zone(settings):
 
     # the seeded schedule: no day (the job resolves yesterday), 02:00 in Asia/Shanghai, read by Beat's DB scheduler
     seeded = {row[0]: row for row in importlib.import_module("opcms.migrations.0009_seed_job_schedules").SCHEDULES}
-    name, task, cron, parameters, _ = seeded["usage-pull-nightly"]
+    _name, task, cron, parameters, _ = seeded["usage-pull-nightly"]
     assert (task, cron, parameters) == ("usage.pull_day", "0 2 * * *", {})
     assert configure_celery(settings).conf.beat_scheduler == BEAT_SCHEDULER
     assert configure_celery(settings).conf.timezone == "Asia/Shanghai"

@@ -29,11 +29,10 @@ longer running (failed by the reaper, cancelled) writes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import inspect
-import time
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from decimal import Decimal

@@ -82,8 +82,8 @@ def job_task(spec: JobSpec) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
 
     def decorate(body: Callable[..., Awaitable[Any]]) -> Any:
         async def run_job(execution_id: int) -> str:
-            from opcms.jobs.recorder import run_execution
             from opcms.jobs.models import TaskExecution
+            from opcms.jobs.recorder import run_execution
 
             execution = await TaskExecution.get(id=execution_id)
             async with run_execution(spec.name, execution.parameters, execution_id=execution_id) as run:

@@ -53,7 +53,7 @@ def next_run(cron: str, timezone: str, after: dt.datetime) -> dt.datetime:
     """The first time after ``after`` the expression matches on the wall clock of ``timezone`` (UTC)."""
     local = after.astimezone(zone(timezone))
     following = croniter(cron, local).get_next(dt.datetime)
-    return following.astimezone(dt.timezone.utc)
+    return following.astimezone(dt.UTC)
 
 
 # --- editing ------------------------------------------------------------------------------------

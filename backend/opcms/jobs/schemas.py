@@ -61,7 +61,7 @@ class TaskExecutionQuery(ExecutionQuery):
     @classmethod
     def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
         # a time without a zone is UTC, like every time the API answers
-        return value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
+        return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
 class JobPublic(BaseModel):

@@ -243,7 +243,7 @@ async def reap_stale(execution_id: int | None = None, *, now: dt.datetime | None
         last_sign = execution.heartbeat_at or execution.started_at or execution.created_at
         if last_sign >= cutoff:
             continue
-        seen = last_sign.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        seen = last_sign.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         # conditional on the same heartbeat: a beat that arrived meanwhile keeps it alive
         done = await TaskExecution.filter(
             id=execution.id, status=ExecutionStatus.RUNNING, heartbeat_at=execution.heartbeat_at
