@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { notificationQuery, type ChannelPublic, type TemplatePublic } from '@/api/notifications';
+import {
+  canResend,
+  channelErrorField,
+  channelModel,
+  channelProblems,
+  channelSettings,
+  emptyChannelModel,
+  emptyNotificationFilters,
+  emptyTemplateModel,
+  notificationFilterParams,
+  sampleValues,
+  subjectRoute,
+  switchKind,
+  templateModel,
+  templateProblems,
+  toChannelCreate,
+  toChannelUpdate,
+  toTemplateCreate,
+  toTemplateUpdate,
+  undeclaredVariables,
+  usedVariables,
+} from '@/views/notifications/data';
+
+function channel(overrides: Partial<ChannelPublic> = {}): ChannelPublic {
+  return {
+    id: 4,
+    name: 'mail',
+    kind: 'email',
+    settings: { host: 'smtp.example.com', port: 25, starttls: false, use_tls: false, from_address: 'billing@example.com', timeout: 10 },
+    secret_names: ['username', 'password'],
+    is_enabled: true,
+    rate_per_minute: 60,
+    max_attempts: 5,
+    remark: null,
+    ...overrides,
+  };
+}
+
+function template(overrides: Partial<TemplatePublic> = {}): TemplatePublic {
+  return { id: 2, code: 'invoice.overdue', name: '逾期提醒', channel_id: 4, title: '账单 {{ number }} 已逾期', body: '您好 {{ customer_name }}', variables: ['number', 'customer_name'], ...overrides };
+}
+
+describe('notifications list', () => {
+  it('sends only the known, non-blank filters; a subject id that is not a number is left out', () => {
+    const params = notificationFilterParams({ ...emptyNotificationFilters(), status: 'dead', target: ' a@b.c ', subject_type: 'invoice', subject_id: '12' });
+    expect(params).toMatchObject({ status: 'dead', target: 'a@b.c', subject_type: 'invoice', subject_id: 12, created_from: null });
+    expect(notificationFilterParams({ ...emptyNotificationFilters(), subject_id: '12a' }).subject_id).toBeNull();
+    expect(notificationQuery({ ...params, page: 1, page_size: 20 })).toEqual({ status: 'dead', target: 'a@b.c', subject_type: 'invoice', subject_id: 12, page: 1, page_size: 20 });
+  });
+
+  it('resends only failed or dead messages and links what a message is about', () => {
+    expect(canResend({ status: 'dead' })).toBe(true);
+    expect(canResend({ status: 'failed' })).toBe(true);
+    expect(canResend({ status: 'sent' })).toBe(false);
+    expect(canResend({ status: 'pending' })).toBe(false);
+    expect(subjectRoute({ subject_type: 'invoice', subject_id: 12 })).toEqual({ name: 'invoice-detail', params: { id: 12 } });
+    expect(subjectRoute({ subject_type: 'customer', subject_id: 3 })).toEqual({ name: 'customer-detail', params: { id: 3 } });
+    expect(subjectRoute({ subject_type: 'thing', subject_id: 3 })).toBeNull();
+    expect(subjectRoute({ subject_type: null, subject_id: null })).toBeNull();
+  });
+});
+
+describe('channel form', () => {
+  it('a new SMS channel: the logging provider by default, no secrets needed', () => {
+    const model = emptyChannelModel('sms');
+    model.name = ' sms-log ';
+    expect(channelProblems(model, true)).toEqual({});
+    expect(toChannelCreate(model)).toEqual({ name: 'sms-log', kind: 'sms', settings: { provider: 'logging' }, secrets: {}, is_enabled: true, rate_per_minute: 60, max_attempts: 5 });
+  });
+
+  it('a new channel needs its kind\'s required settings and secrets; the group bot starts at 20 a minute', () => {
+    const model = emptyChannelModel('sms');
+    switchKind(model, 'wecom_bot');
+    expect(model.rate_per_minute).toBe(20);
+    expect(model.secrets.map((s) => s.name)).toEqual(['webhook_url']);
+    model.name = 'bot';
+    expect(Object.keys(channelProblems(model, true))).toEqual(['secret.webhook_url']);
+    switchKind(model, 'email');
+    const problems = channelProblems(model, true);
+    expect(Object.keys(problems).sort()).toEqual(['secret.password', 'secret.username', 'setting.from_address', 'setting.host']);
+  });
+
+  it('editing: secrets show which are set, a blank one is kept, a typed one replaces it, a removed one is null; other settings keys are kept', () => {
+    const original = channel();
+    const model = channelModel(original);
+    expect(model.secrets).toEqual([
+      { name: 'username', value: '', stored: true, remove: false },
+      { name: 'password', value: '', stored: true, remove: false },
+    ]);
+    expect(channelProblems(model, false)).toEqual({});
+    expect(toChannelUpdate(model, original)).toEqual({});
+    model.secrets[1].value = 'new-password';
+    model.secrets[0].remove = true;
+    model.settings.port = 587;
+    model.settings.starttls = true;
+    model.is_enabled = false;
+    expect(toChannelUpdate(model, original)).toEqual({
+      settings: { host: 'smtp.example.com', port: 587, starttls: true, use_tls: false, from_address: 'billing@example.com', timeout: 10 },
+      secrets: { password: 'new-password', username: null },
+      is_enabled: false,
+    });
+    expect(channelSettings(model, original)).toHaveProperty('timeout', 10);
+  });
+
+  it('puts a backend error under the setting or secret it names', () => {
+    expect(channelErrorField('settings.host')).toBe('setting.host');
+    expect(channelErrorField('body.secrets.password')).toBe('secret.password');
+    expect(channelErrorField('rate_per_minute')).toBe('rate_per_minute');
+    expect(channelErrorField('something')).toBeNull();
+  });
+});
+
+describe('template form', () => {
+  it('finds the variables a Jinja2 text reads, not the loop variables', () => {
+    expect(usedVariables('{{ number }} {{- customer.name | upper }}', '{% if overdue %}{% for line in lines %}{{ line.amount }}{{ loop.index }}{% endfor %}{% endif %}')).toEqual([
+      'customer',
+      'lines',
+      'number',
+      'overdue',
+    ]);
+    expect(undeclaredVariables({ title: '{{ a }}', body: '{{ b }} {{ c }}', variables: ['a', 'c'] })).toEqual(['b']);
+  });
+
+  it('refuses a blank code or name, a bad variable name and an undeclared variable', () => {
+    const model = emptyTemplateModel();
+    expect(Object.keys(templateProblems(model, true)).sort()).toEqual(['body', 'code', 'name']);
+    Object.assign(model, { code: 'invoice.overdue', name: '逾期', body: '{{ amount }}', variables: [] });
+    expect(templateProblems(model, true).variables).toEqual({ key: 'notification.rule.undeclared', params: { names: 'amount' } });
+    model.variables = ['amount', '1bad'];
+    expect(templateProblems(model, true).variables?.key).toBe('notification.rule.variableName');
+    model.variables = ['amount'];
+    expect(templateProblems(model, true)).toEqual({});
+    expect(toTemplateCreate(model)).toEqual({ code: 'invoice.overdue', name: '逾期', channel_id: null, title: '', body: '{{ amount }}', variables: ['amount'] });
+  });
+
+  it('sends only what changed on an edit', () => {
+    const original = template();
+    const model = templateModel(original);
+    expect(toTemplateUpdate(model, original)).toEqual({});
+    model.body = '您好 {{ customer_name }}，请尽快付款';
+    model.channel_id = undefined;
+    model.variables = ['number', 'customer_name', 'number'];
+    expect(toTemplateUpdate(model, original)).toEqual({ body: '您好 {{ customer_name }}，请尽快付款', channel_id: null });
+  });
+
+  it('reads sample values as text, or JSON when they look like it', () => {
+    expect(sampleValues({ a: '12', b: '[1, 2]', c: '{"x": 1}', d: '[not json' })).toEqual({ a: '12', b: [1, 2], c: { x: 1 }, d: '[not json' });
+  });
+});
