@@ -29,7 +29,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from tests.backend.processes import free_port
@@ -126,7 +126,7 @@ class FakeWeCom:
         return 200, {"errcode": int(kind), "errmsg": f"failure {kind}"}
 
     # --- server ----------------------------------------------------------------------------
-    def __enter__(self) -> "FakeWeCom":
+    def __enter__(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -157,7 +157,7 @@ class FakeWeCom:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         assert self._server is not None
         self._server.shutdown()
         self._server.server_close()
@@ -185,12 +185,12 @@ class FakeSmtp:
         })
         return "250 Message accepted for delivery"
 
-    def __enter__(self) -> "FakeSmtp":
+    def __enter__(self) -> Self:
         from aiosmtpd.controller import Controller
 
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._controller.stop()

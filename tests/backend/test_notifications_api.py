@@ -5,13 +5,17 @@ who may do what."""
 from __future__ import annotations
 
 import pytest
-
 from opcms.core.audit import AuditLog
 from opcms.notifications import delivery
 from opcms.notifications.channels.wecom_app import forget_tokens
 from opcms.notifications.models import Notification, NotificationStatus
+
 from tests.backend.factories import token_for
-from tests.backend.factories_notifications import VARIABLES, make_bot_channel, make_template
+from tests.backend.factories_notifications import (
+    VARIABLES,
+    make_bot_channel,
+    make_template,
+)
 from tests.backend.fake_wecom import FakeSmtp, FakeWeCom
 
 CHANNELS, TEMPLATES, MESSAGES = "/api/v1/notification-channels", "/api/v1/notification-templates", "/api/v1/notifications"

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
-from opcms.notifications.channels import ChannelConfigError, OutgoingMessage, build_channel, channel_kinds
+from opcms.notifications.channels import (
+    ChannelConfigError,
+    OutgoingMessage,
+    build_channel,
+    channel_kinds,
+)
 from opcms.notifications.channels.wecom_app import forget_tokens
+
 from tests.backend.fake_wecom import FakeSmtp, FakeWeCom
 from tests.backend.processes import free_port
 

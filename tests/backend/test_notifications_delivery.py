@@ -11,14 +11,23 @@ import time
 
 import pytest
 import redis
-
 from opcms.core.audit import AuditLog
 from opcms.core.models import utcnow
 from opcms.core.settings import reset_settings
 from opcms.notifications import delivery, ratelimit, service
 from opcms.notifications.channels.wecom_app import forget_tokens
-from opcms.notifications.errors import ChannelUnavailable, NotResendable, TemplateRenderError
-from opcms.notifications.models import Notification, NotificationChannel, NotificationStatus, Priority
+from opcms.notifications.errors import (
+    ChannelUnavailable,
+    NotResendable,
+    TemplateRenderError,
+)
+from opcms.notifications.models import (
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    Priority,
+)
+
 from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories_notifications import (
     VARIABLES,

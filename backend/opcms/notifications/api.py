@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
+from opcms.core.http import endpoint
 from opcms.core.models import get_or_404
 from opcms.core.schemas import DeleteQuery
-from opcms.core.http import endpoint
 from opcms.notifications import channels_config, queries, service, templates_config
 from opcms.notifications.models import Notification
 from opcms.notifications.schemas import (

@@ -19,7 +19,12 @@ from opcms.core.models import get_or_404
 from opcms.core.pagination import paginate
 from opcms.core.schemas import patch_changes
 from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json
-from opcms.notifications.channels import ChannelConfigError, Health, build_channel, get_channel_class
+from opcms.notifications.channels import (
+    ChannelConfigError,
+    Health,
+    build_channel,
+    get_channel_class,
+)
 from opcms.notifications.models import NotificationChannel, NotificationTemplate
 from opcms.notifications.schemas import ChannelCreate, ChannelQuery, ChannelUpdate
 
@@ -156,7 +161,7 @@ async def check_health(channel_id: int) -> Health:
         return Health(False, f"invalid configuration: {error.message}")
     try:
         return await asyncio.wait_for(sender.health_check(), HEALTH_TIMEOUT_SECONDS)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return Health(False, f"no answer within {HEALTH_TIMEOUT_SECONDS} s")
     except Exception as error:  # a channel breaking its promise never to raise
         log.warning("health check of channel %s raised", channel.name, exc_info=True)

@@ -31,8 +31,18 @@ from tortoise.expressions import F, Q
 from opcms.core.models import utcnow
 from opcms.core.secrets import SecretUnreadable, decrypt_json
 from opcms.notifications import ratelimit
-from opcms.notifications.channels import ChannelConfigError, OutgoingMessage, SendResult, build_channel
-from opcms.notifications.models import Notification, NotificationChannel, NotificationStatus, Priority
+from opcms.notifications.channels import (
+    ChannelConfigError,
+    OutgoingMessage,
+    SendResult,
+    build_channel,
+)
+from opcms.notifications.models import (
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    Priority,
+)
 
 log = logging.getLogger("opcms.notifications")
 
@@ -72,7 +82,7 @@ async def queue_delivery(notification_id: int, *, countdown: float | None = None
     try:
         # the producer talks to the broker synchronously: keep it off the event loop
         await asyncio.to_thread(deliver_task.apply_async, (notification_id,), **options)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any broker failure (kombu, redis, OS) means "not queued"
         log.warning("notification %s not queued (the sweeper will): %s", notification_id, error)
         return False
     return True
@@ -108,7 +118,7 @@ async def _attempt(notification: Notification, channel: NotificationChannel | No
     )
     try:
         return await asyncio.wait_for(sender.send(message), SEND_TIMEOUT_SECONDS)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return SendResult.failed(f"no answer within {SEND_TIMEOUT_SECONDS} s", retryable=True)
     except Exception as error:  # a channel breaking its promise never to raise
         log.exception("channel %s raised while sending notification %s", channel.name, notification.id)

@@ -19,7 +19,7 @@ FIELDS = (
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def public_fields(notification: Notification, names: dict[int, str]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import logging
 import math
 import uuid
 
+from redis.exceptions import RedisError
 from tortoise.expressions import Q
 
 from opcms.core.settings import get_settings
@@ -96,7 +97,7 @@ async def acquire(
     if redis_url:
         try:
             return await take_redis_token(redis_url, channel_id, rate_per_minute, now.timestamp())
-        except Exception as error:  # Redis down: the database still knows what was sent
+        except (RedisError, OSError) as error:  # Redis down: the database still knows what was sent
             log.warning("rate limit: Redis unavailable (%s); counting sends in the database", error)
     return await window_wait(channel_id, rate_per_minute, now, notification_id)
 

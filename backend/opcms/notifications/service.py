@@ -21,7 +21,11 @@ from opcms.core.errors import NotFound, ValidationFailed
 from opcms.core.models import get_or_404, utcnow
 from opcms.notifications.channels import ChannelConfigError, get_channel_class
 from opcms.notifications.delivery import queue_delivery
-from opcms.notifications.errors import ChannelUnavailable, NotResendable, TemplateRenderError
+from opcms.notifications.errors import (
+    ChannelUnavailable,
+    NotResendable,
+    TemplateRenderError,
+)
 from opcms.notifications.models import (
     Notification,
     NotificationChannel,

@@ -12,7 +12,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import (
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+    meta,
+)
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from opcms.notifications.errors import TemplateRenderError
@@ -67,6 +73,6 @@ def render(title: str, body: str, variables: dict[str, Any], declared: Iterable[
         raise TemplateRenderError(f"the template did something unsafe: {error}") from None
     except TemplateError as error:
         raise TemplateRenderError(f"the template cannot be rendered: {error}") from None
-    except Exception as error:  # a filter applied to the wrong type, a division by zero, …
+    except Exception as error:  # noqa: BLE001 - a filter applied to the wrong type, a division by zero, …
         raise TemplateRenderError(f"the template cannot be rendered: {type(error).__name__}: {error}") from None
     return rendered_title[:TITLE_MAX], content

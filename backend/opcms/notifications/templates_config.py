@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
@@ -18,7 +19,6 @@ from opcms.core.schemas import patch_changes
 from opcms.notifications.models import NotificationChannel, NotificationTemplate
 from opcms.notifications.schemas import TemplateCreate, TemplateQuery, TemplateUpdate
 from opcms.notifications.templates import check_template, render
-from tortoise.expressions import Q
 
 
 async def get_template(template_id: int) -> NotificationTemplate:

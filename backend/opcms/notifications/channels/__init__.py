@@ -11,10 +11,15 @@ from opcms.notifications.channels.contract import (
     OutgoingMessage,
     SendResult,
 )
-from opcms.notifications.channels.registry import build_channel, channel_kinds, get_channel_class, register_channel
+from opcms.notifications.channels.registry import (
+    build_channel,
+    channel_kinds,
+    get_channel_class,
+    register_channel,
+)
 
 # the built-ins register themselves on import
-from opcms.notifications.channels import email, sms, wecom_app, wecom_bot  # noqa: E402,F401  isort: skip
+from opcms.notifications.channels import email, sms, wecom_app, wecom_bot  # noqa: F401  isort: skip
 
 __all__ = [
     "Channel",

@@ -32,11 +32,11 @@ class SendResult:
     retryable: bool = False
 
     @classmethod
-    def sent(cls, reference: str | None = None) -> "SendResult":
+    def sent(cls, reference: str | None = None) -> SendResult:
         return cls(True, reference=reference)
 
     @classmethod
-    def failed(cls, error: str, *, retryable: bool) -> "SendResult":
+    def failed(cls, error: str, *, retryable: bool) -> SendResult:
         return cls(False, error=error[:2000], retryable=retryable)
 
 

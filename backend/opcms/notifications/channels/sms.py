@@ -15,7 +15,14 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from opcms.notifications.channels.contract import Channel, ChannelSecrets, ChannelSettings, Health, OutgoingMessage, SendResult
+from opcms.notifications.channels.contract import (
+    Channel,
+    ChannelSecrets,
+    ChannelSettings,
+    Health,
+    OutgoingMessage,
+    SendResult,
+)
 from opcms.notifications.channels.registry import register_channel
 
 log = logging.getLogger("opcms.notifications.sms")

@@ -20,9 +20,21 @@ from typing import Any
 import httpx
 from pydantic import Field, field_validator
 
-from opcms.notifications.channels.contract import Channel, ChannelSecrets, ChannelSettings, Health, OutgoingMessage, SendResult
+from opcms.notifications.channels.contract import (
+    Channel,
+    ChannelSecrets,
+    ChannelSettings,
+    Health,
+    OutgoingMessage,
+    SendResult,
+)
 from opcms.notifications.channels.registry import register_channel
-from opcms.notifications.channels.wecom import TOKEN_ERRCODES, WeComCallFailed, call, markdown_text
+from opcms.notifications.channels.wecom import (
+    TOKEN_ERRCODES,
+    WeComCallFailed,
+    call,
+    markdown_text,
+)
 
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 # a token is used until this many seconds before WeCom says it expires
@@ -140,6 +152,6 @@ class WeComAppChannel(Channel):
                 await asyncio.wait_for(self._token(client, fresh=True), self.settings.timeout_seconds + 1)
             except WeComCallFailed as error:
                 return Health(False, error.message)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return Health(False, "WeCom did not answer in time")
         return Health(True, "an access token was issued")

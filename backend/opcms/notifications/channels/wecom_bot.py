@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import Field, field_validator
 
-from opcms.notifications.channels.contract import Channel, ChannelSecrets, ChannelSettings, Health, OutgoingMessage, SendResult
+from opcms.notifications.channels.contract import (
+    Channel,
+    ChannelSecrets,
+    ChannelSettings,
+    Health,
+    OutgoingMessage,
+    SendResult,
+)
 from opcms.notifications.channels.registry import register_channel
 from opcms.notifications.channels.wecom import WeComCallFailed, call, markdown_text
 
