@@ -347,15 +347,35 @@ async def test_a_celery_worker_delivers_what_is_sent(db, wecom, settings):
     try:
         # when a module sends
         with celery_sends_to(TEST_REDIS_URL):
-            row = await service.send("t", "", VARIABLES, Priority.HIGH)
+            rows = [await service.send("t", "", VARIABLES, priority) for priority in Priority]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            row = await reload(row)
-            if row.status == S.SENT:
+            rows = [await reload(row) for row in rows]
+            if all(row.status == S.SENT for row in rows):
                 break
             await asyncio.sleep(0.2)
     finally:
         stop(worker)
-    # then the worker sent it through the channel
-    assert row.status == S.SENT, (row.status, row.last_error)
-    assert row.attempts == 1 and len(wecom.messages) == 1
+    # then the worker sent each through the channel, whatever its queue priority
+    assert [(row.status, row.attempts) for row in rows] == [(S.SENT, 1)] * 3, [(r.status, r.last_error) for r in rows]
+    assert len(wecom.messages) == 3
+
+
+async def test_the_database_window_waits_for_the_send_that_frees_a_place(db, wecom):
+    # given a channel of 3 a minute that sent at t, t+10 s and t+20 s
+    await make_template(await make_bot_channel(wecom, rate_per_minute=3), code="t")
+    t = utcnow()
+    rows = [await service.send("t", "", VARIABLES) for _ in range(4)]
+    for i, row in enumerate(rows[:3]):
+        assert await delivery.deliver(row.id, now=t + dt.timedelta(seconds=10 * i)) == S.SENT
+    # when a fourth is due at t+30 s, then it waits for the first send to leave the window (t+60 s)
+    assert await delivery.deliver(rows[3].id, now=t + dt.timedelta(seconds=30)) == S.PENDING
+    waiting = await reload(rows[3])
+    assert t + dt.timedelta(seconds=59) <= waiting.next_attempt_at <= t + dt.timedelta(seconds=61)
+
+
+async def test_a_template_rendering_too_much_is_refused(db, wecom):
+    await make_template(await make_bot_channel(wecom), code="big", body="{% for i in range(n) %}0123456789{% endfor %}", title="", variables=["n"])
+    with pytest.raises(TemplateRenderError):
+        await service.send("big", "", {"n": 10_000})
+    assert await Notification.all().count() == 0

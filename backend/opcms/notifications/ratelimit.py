@@ -79,12 +79,14 @@ async def window_wait(channel_id: int, rate_per_minute: int, now: dt.datetime, n
     )
     if notification_id is not None:
         recent = recent.exclude(id=notification_id)
-    if await recent.count() < rate_per_minute:
+    count = await recent.count()
+    if count < rate_per_minute:
         return 0.0
-    # the window frees a place when its oldest send leaves it
-    times = await recent.order_by("-id").limit(rate_per_minute * 2).values_list("sent_at", "updated_at")
-    oldest = min((sent or updated) for sent, updated in times)
-    return max(1.0, math.ceil((oldest + dt.timedelta(seconds=WINDOW_SECONDS) - now).total_seconds()))
+    # a place is free once all but rate_per_minute - 1 of the sends in the window have left it
+    rows = await recent.values_list("sent_at", "updated_at")
+    times = sorted(sent or updated for sent, updated in rows)
+    freeing = times[min(len(times) - 1, count - rate_per_minute)]
+    return max(1.0, math.ceil((freeing + dt.timedelta(seconds=WINDOW_SECONDS) - now).total_seconds()))
 
 
 async def acquire(

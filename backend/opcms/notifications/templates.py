@@ -24,6 +24,8 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from opcms.notifications.errors import TemplateRenderError
 
 TITLE_MAX = 255
+# the content column is TEXT (64 KiB on MariaDB): a loop in a template must not overflow it
+CONTENT_MAX_BYTES = 60_000
 _UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
 
 _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -75,4 +77,6 @@ def render(title: str, body: str, variables: dict[str, Any], declared: Iterable[
         raise TemplateRenderError(f"the template cannot be rendered: {error}") from None
     except Exception as error:  # noqa: BLE001 - a filter applied to the wrong type, a division by zero, …
         raise TemplateRenderError(f"the template cannot be rendered: {type(error).__name__}: {error}") from None
+    if len(content.encode()) > CONTENT_MAX_BYTES:
+        raise TemplateRenderError(f"the rendered content is longer than {CONTENT_MAX_BYTES} bytes")
     return rendered_title[:TITLE_MAX], content
