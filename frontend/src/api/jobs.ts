@@ -47,18 +47,19 @@ export interface JobList {
   items: JobPublic[];
 }
 
-/** Schema `ExecutionPublic` as this area reads it (list rows). */
+/** Schema `ExecutionPublic` with what this area reads besides the usage and invoice-run pages. */
 export interface TaskExecution extends ExecutionPublic {
   result?: Record<string, unknown> | null;
   /** the worker's last sign of life while running */
-  heartbeat_at?: IsoDateTime | null;
+  heartbeat_at: IsoDateTime | null;
   /** why it was skipped, cancelled, or failed by the reaper (not an error of the job itself) */
-  status_reason?: string | null;
+  status_reason: string | null;
 }
 
 /** Schema `ExecutionDetail`: an execution and the retries made of it. */
 export interface TaskExecutionDetail extends TaskExecution {
-  retry_ids: number[];
+  /** the executions that retried this one */
+  retry_execution_ids: number[];
 }
 
 export type TaskExecutionPage = Page<TaskExecution>;
@@ -86,7 +87,7 @@ export interface AlreadyRunning {
   skipped_execution_id: number | null;
 }
 
-/** Schema `JobSchedulePublic`. */
+/** Schema `SchedulePublic`. */
 export interface JobSchedule {
   id: number;
   name: string;
@@ -161,8 +162,8 @@ export async function runJob(body: JobRunRequest): Promise<TaskExecution> {
 }
 
 /** Cancels a pending execution (the worker then skips it); 409 once it has started. */
-export async function cancelTaskExecution(id: number, reason: string): Promise<TaskExecution> {
-  const { data } = await http.post<TaskExecution>(`/task-executions/${id}/cancel`, { reason: reason.trim() });
+export async function cancelTaskExecution(id: number, reason: string): Promise<TaskExecutionDetail> {
+  const { data } = await http.post<TaskExecutionDetail>(`/task-executions/${id}/cancel`, { reason: reason.trim() });
   return data;
 }
 

@@ -8,7 +8,7 @@
  */
 import http from './http';
 import type { IsoDateTime, Page } from './customers';
-import { cleanParams, type PageParams } from './params';
+import { cleanParams, reasonParams, type PageParams } from './params';
 
 export type ChannelKind = 'wecom_bot' | 'wecom_app' | 'email' | 'sms';
 export const CHANNEL_KINDS: readonly ChannelKind[] = ['wecom_bot', 'wecom_app', 'email', 'sms'];
@@ -23,9 +23,10 @@ export const RESENDABLE_STATUSES: readonly NotificationStatus[] = ['failed', 'de
 /** Schema `NotificationPublic`: one message to one target. */
 export interface NotificationPublic {
   id: number;
-  template_code: string;
-  channel_id: number | null;
-  channel_name?: string | null;
+  template_code: string | null;
+  channel_id: number;
+  channel_name: string | null;
+  /** empty for a group bot */
   target: string;
   title: string;
   content: string;
@@ -41,8 +42,8 @@ export interface NotificationPublic {
   subject_type: string | null;
   subject_id: number | null;
   created_at: IsoDateTime;
-  updated_at?: IsoDateTime;
-  created_by?: string | null;
+  updated_at: IsoDateTime;
+  created_by: string | null;
 }
 
 export type NotificationPage = Page<NotificationPublic>;
@@ -54,6 +55,7 @@ export interface NotificationFilters {
   target?: string | null;
   subject_type?: string | null;
   subject_id?: number | null;
+  priority?: NotificationPriority | null;
   created_from?: IsoDateTime | null;
   created_to?: IsoDateTime | null;
 }
@@ -63,6 +65,7 @@ export interface NotificationListParams extends NotificationFilters, PageParams 
 /** Body of `POST /notifications`: rendered at once (422 naming a missing variable), then queued. */
 export interface NotificationSend {
   template_code: string;
+  /** an e-mail address, phone number or WeCom user id(s); empty for a group bot */
   target: string;
   variables: Record<string, unknown>;
   priority?: NotificationPriority;
@@ -79,19 +82,27 @@ export interface ChannelPublic {
   settings: Record<string, unknown>;
   /** the secrets that are set (values are never answered) */
   secret_names: string[];
+  /** false when the stored secrets were encrypted under another secret key */
+  secrets_readable: boolean;
   is_enabled: boolean;
-  /** messages per minute (token bucket) */
-  rate_per_minute: number;
+  /** messages a minute (null: no limit) */
+  rate_per_minute: number | null;
   max_attempts: number;
   remark: string | null;
-  created_at?: IsoDateTime;
-  updated_at?: IsoDateTime;
-  updated_by?: string | null;
+  created_at: IsoDateTime;
+  updated_at: IsoDateTime;
+  created_by: string | null;
+  updated_by: string | null;
 }
 
-export interface ChannelList {
-  items: ChannelPublic[];
-  total?: number;
+/** Schema `ChannelPage`. */
+export type ChannelPage = Page<ChannelPublic>;
+
+export interface ChannelListParams extends PageParams {
+  /** part of the name */
+  q?: string | null;
+  kind?: ChannelKind | null;
+  is_enabled?: boolean | null;
 }
 
 export interface ChannelCreate {
@@ -100,18 +111,19 @@ export interface ChannelCreate {
   settings: Record<string, unknown>;
   secrets?: Record<string, string>;
   is_enabled?: boolean;
-  rate_per_minute?: number;
+  /** null: no limit */
+  rate_per_minute?: number | null;
   max_attempts?: number;
   remark?: string | null;
 }
 
-/** Only what changes; `secrets` merges (null removes a secret). */
+/** Only what changes; `settings` replaces them whole, `secrets` merges (null removes a secret). */
 export interface ChannelUpdate {
   name?: string;
   settings?: Record<string, unknown>;
   secrets?: Record<string, string | null>;
   is_enabled?: boolean;
-  rate_per_minute?: number;
+  rate_per_minute?: number | null;
   max_attempts?: number;
   remark?: string | null;
 }
@@ -129,17 +141,23 @@ export interface TemplatePublic {
   name: string;
   /** the default channel */
   channel_id: number | null;
+  channel_name: string | null;
   title: string;
   body: string;
   variables: string[];
-  created_at?: IsoDateTime;
-  updated_at?: IsoDateTime;
-  updated_by?: string | null;
+  created_at: IsoDateTime;
+  updated_at: IsoDateTime;
+  created_by: string | null;
+  updated_by: string | null;
 }
 
-export interface TemplateList {
-  items: TemplatePublic[];
-  total?: number;
+/** Schema `TemplatePage`. */
+export type TemplatePage = Page<TemplatePublic>;
+
+export interface TemplateListParams extends PageParams {
+  /** part of the code or name */
+  q?: string | null;
+  channel_id?: number | null;
 }
 
 export interface TemplateCreate {
@@ -165,6 +183,7 @@ const NOTIFICATION_FILTER_KEYS: readonly (keyof NotificationListParams)[] = [
   'target',
   'subject_type',
   'subject_id',
+  'priority',
   'created_from',
   'created_to',
   'page',
@@ -200,8 +219,9 @@ export async function sendNotification(body: NotificationSend): Promise<Notifica
   return data;
 }
 
-export async function listChannels(): Promise<ChannelList> {
-  const { data } = await http.get<ChannelList>('/notification-channels');
+/** One page of channels (pickers ask for the largest page, 200: there are few channels). */
+export async function listChannels(params: ChannelListParams = { page_size: 200, sort: 'name' }): Promise<ChannelPage> {
+  const { data } = await http.get<ChannelPage>('/notification-channels', { params: cleanParams(params) });
   return data;
 }
 
@@ -220,18 +240,20 @@ export async function updateChannel(id: number, body: ChannelUpdate): Promise<Ch
   return data;
 }
 
-/** 409 while templates use it. */
-export async function deleteChannel(id: number): Promise<void> {
-  await http.delete(`/notification-channels/${id}`);
+/** 409 while templates use it; `reason` goes to the audit log. */
+export async function deleteChannel(id: number, reason?: string): Promise<ChannelPublic> {
+  const { data } = await http.delete<ChannelPublic>(`/notification-channels/${id}`, { params: reasonParams(reason) });
+  return data;
 }
 
+/** The channel's own check (a real call to its service); needs `notifications:write`. */
 export async function checkChannelHealth(id: number): Promise<ChannelHealth> {
   const { data } = await http.post<ChannelHealth>(`/notification-channels/${id}/health`);
   return data;
 }
 
-export async function listTemplates(): Promise<TemplateList> {
-  const { data } = await http.get<TemplateList>('/notification-templates');
+export async function listTemplates(params: TemplateListParams = { page_size: 200, sort: 'code' }): Promise<TemplatePage> {
+  const { data } = await http.get<TemplatePage>('/notification-templates', { params: cleanParams(params) });
   return data;
 }
 
@@ -251,11 +273,12 @@ export async function updateTemplate(id: number, body: TemplateUpdate): Promise<
   return data;
 }
 
-export async function deleteTemplate(id: number): Promise<void> {
-  await http.delete(`/notification-templates/${id}`);
+export async function deleteTemplate(id: number, reason?: string): Promise<TemplatePublic> {
+  const { data } = await http.delete<TemplatePublic>(`/notification-templates/${id}`, { params: reasonParams(reason) });
+  return data;
 }
 
-/** The title and content rendered with these values; 422 naming a missing variable. */
+/** The title and content rendered with these values; 422 naming a missing variable (needs `notifications:write`). */
 export async function previewTemplate(id: number, variables: Record<string, unknown>): Promise<TemplatePreview> {
   const { data } = await http.post<TemplatePreview>(`/notification-templates/${id}/preview`, { variables });
   return data;

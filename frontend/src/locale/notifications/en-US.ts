@@ -44,11 +44,11 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'notification.detail.title': 'Notification #{id}',
 
   'notification.rule.atLeastOne': 'At least 1',
+  'notification.rule.number': 'A number',
   'notification.rule.code': '1-64 letters, digits, - _ ., starting with a letter or digit',
   'notification.rule.variableName': 'Bad variable name {name}: a letter or underscore, then letters, digits, underscores',
   'notification.rule.undeclared': 'Used but not declared: {names}',
 
-  'notification.setting.base_url': 'API base URL (optional)',
   'notification.setting.webhook_url': 'Webhook URL',
   'notification.setting.corp_id': 'Corp ID',
   'notification.setting.agent_id': 'Agent ID',
@@ -56,12 +56,14 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'notification.setting.corp_secret': 'App secret',
   'notification.setting.host': 'SMTP host',
   'notification.setting.port': 'Port',
-  'notification.setting.starttls': 'STARTTLS',
-  'notification.setting.use_tls': 'SSL/TLS',
   'notification.setting.from_address': 'From address',
   'notification.setting.username': 'Username',
   'notification.setting.password': 'Password',
   'notification.setting.provider': 'SMS provider',
+  'notification.setting.timeout_seconds': 'Timeout (seconds, optional)',
+  'notification.setting.msgtype': 'Message format',
+  'notification.setting.security': 'Security',
+  'notification.setting.sign_name': 'SMS signature (optional)',
 
   'notification.channel.name': 'Name',
   'notification.channel.kind': 'Kind',
@@ -85,6 +87,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'notification.channel.healthBad': 'Channel {name} is not healthy',
   'notification.channel.noSettings': 'This kind has no settings',
   'notification.channel.removeSecret': 'Remove',
+  'notification.channel.noLimit': 'No limit',
+  'notification.channel.botRateHint': 'A WeCom group bot takes at most 20 messages a minute',
 
   'notification.template.code': 'Code',
   'notification.template.name': 'Name',
@@ -110,6 +114,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'notification.send.title': 'Send a test notification',
   'notification.send.action': 'Send',
   'notification.send.defaultChannel': 'The template\'s channel',
+  'notification.send.targetPlaceholder': 'Target (e-mail, phone or WeCom user id; blank for a group bot)',
 };
 
 export default enUS;

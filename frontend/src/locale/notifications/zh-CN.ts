@@ -42,11 +42,11 @@ export default {
   'notification.detail.title': '通知 #{id}',
 
   'notification.rule.atLeastOne': '至少为 1',
+  'notification.rule.number': '请输入数字',
   'notification.rule.code': '编码为 1-64 位字母、数字、- _ .，以字母或数字开头',
   'notification.rule.variableName': '变量名 {name} 不合法：字母或下划线开头，只含字母、数字、下划线',
   'notification.rule.undeclared': '正文用到但未声明的变量：{names}',
 
-  'notification.setting.base_url': '接口地址（可选）',
   'notification.setting.webhook_url': 'Webhook 地址',
   'notification.setting.corp_id': '企业 ID（corp_id）',
   'notification.setting.agent_id': '应用 ID（agent_id）',
@@ -54,12 +54,14 @@ export default {
   'notification.setting.corp_secret': '应用 Secret',
   'notification.setting.host': 'SMTP 服务器',
   'notification.setting.port': '端口',
-  'notification.setting.starttls': 'STARTTLS',
-  'notification.setting.use_tls': 'SSL/TLS',
   'notification.setting.from_address': '发件人地址',
   'notification.setting.username': '用户名',
   'notification.setting.password': '密码',
   'notification.setting.provider': '短信服务商',
+  'notification.setting.timeout_seconds': '超时（秒，可选）',
+  'notification.setting.msgtype': '消息格式',
+  'notification.setting.security': '加密方式',
+  'notification.setting.sign_name': '短信签名（可选）',
 
   'notification.channel.name': '名称',
   'notification.channel.kind': '类型',
@@ -83,6 +85,8 @@ export default {
   'notification.channel.healthBad': '渠道 {name} 异常',
   'notification.channel.noSettings': '该类型没有配置项',
   'notification.channel.removeSecret': '删除',
+  'notification.channel.noLimit': '不限',
+  'notification.channel.botRateHint': '企业微信群机器人每分钟最多 20 条',
 
   'notification.template.code': '编码',
   'notification.template.name': '名称',
@@ -108,4 +112,5 @@ export default {
   'notification.send.title': '发送测试通知',
   'notification.send.action': '发送',
   'notification.send.defaultChannel': '模板默认渠道',
+  'notification.send.targetPlaceholder': '接收人（邮箱、手机号或企业微信 userid；群机器人留空）',
 };

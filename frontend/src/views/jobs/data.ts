@@ -26,14 +26,13 @@ import type { FieldMessage } from '@/views/pricing/tiers';
 
 export { EXECUTION_STATUS_COLORS, executionStatusLabel, executionStatusOptions, counterEntries, formatDuration } from '@/views/usage/data';
 
-/** A job's title: the backend's (when the jobs are loaded), else ours, else its name. */
+/** A job's name in the UI's language: ours for the jobs we know, else the backend's title, else its name. */
 export function jobLabel(name: string | null | undefined, jobs: readonly Pick<JobPublic, 'name' | 'title'>[] = []): string {
   if (!name) return '-';
-  const title = jobs.find((job) => job.name === name)?.title;
-  if (title) return title;
   const key = `job.name.${name}`;
   const label = t(key);
-  return label === key ? name : label;
+  if (label !== key) return label;
+  return jobs.find((job) => job.name === name)?.title || name;
 }
 
 export function jobOptions(jobs: readonly Pick<JobPublic, 'name' | 'title'>[]): Option[] {

@@ -133,40 +133,59 @@ export function notificationColumns(): TableColumnData[] {
 }
 
 // --- channel form --------------------------------------------------------------------------------------------
-export type SettingType = 'text' | 'number' | 'boolean';
+export type SettingType = 'text' | 'number' | 'boolean' | 'select';
 
 export interface SettingField {
   name: string;
   type: SettingType;
   required?: boolean;
   default?: string | number | boolean;
+  /** a number with decimals (a timeout in seconds) */
+  decimal?: boolean;
+  /** the choices of a select */
+  options?: string[];
 }
 
-/** Each kind's settings (backend `notifications/channels/*`); other keys a channel has are kept as they are. */
+/**
+ * Each kind's settings, as the backend's channel models declare them (notifications/channels/*:
+ * unknown keys are refused there); a blank optional one is left out so its default applies.
+ */
 export const KIND_SETTINGS: Record<ChannelKind, SettingField[]> = {
-  wecom_bot: [{ name: 'base_url', type: 'text' }],
+  wecom_bot: [{ name: 'timeout_seconds', type: 'number', decimal: true }],
   wecom_app: [
     { name: 'corp_id', type: 'text', required: true },
-    { name: 'agent_id', type: 'text', required: true },
+    { name: 'agent_id', type: 'number', required: true },
     { name: 'api_base', type: 'text' },
+    { name: 'msgtype', type: 'select', options: ['markdown', 'text'], default: 'markdown' },
+    { name: 'timeout_seconds', type: 'number', decimal: true },
   ],
   email: [
     { name: 'host', type: 'text', required: true },
     { name: 'port', type: 'number', default: 25 },
-    { name: 'starttls', type: 'boolean', default: false },
-    { name: 'use_tls', type: 'boolean', default: false },
+    { name: 'security', type: 'select', options: ['none', 'starttls', 'tls'], default: 'none' },
     { name: 'from_address', type: 'text', required: true },
+    { name: 'timeout_seconds', type: 'number', decimal: true },
   ],
-  sms: [{ name: 'provider', type: 'text', required: true, default: 'logging' }],
+  sms: [
+    { name: 'provider', type: 'text', required: true, default: 'logging' },
+    { name: 'sign_name', type: 'text' },
+  ],
 };
 
-/** Each kind's secrets (write-only). */
-export const KIND_SECRETS: Record<ChannelKind, string[]> = {
-  wecom_bot: ['webhook_url'],
-  wecom_app: ['corp_secret'],
-  email: ['username', 'password'],
+/** Each kind's secrets (write-only); a required one must be given when the channel is created. */
+export const KIND_SECRETS: Record<ChannelKind, { name: string; required: boolean }[]> = {
+  wecom_bot: [{ name: 'webhook_url', required: true }],
+  wecom_app: [{ name: 'corp_secret', required: true }],
+  email: [
+    { name: 'username', required: false },
+    { name: 'password', required: false },
+  ],
   sms: [],
 };
+
+export function secretRequired(kind: ChannelKind, name: string): boolean {
+  return (KIND_SECRETS[kind] ?? []).some((secret) => secret.name === name && secret.required);
+}
 
 export function settingLabel(name: string): string {
   const key = `notification.setting.${name}`;
@@ -190,13 +209,14 @@ export interface ChannelFormModel {
   settings: Record<string, string | number | boolean | undefined>;
   secrets: SecretInput[];
   is_enabled: boolean;
-  rate_per_minute: number | undefined;
+  /** blank: no limit */
+  rate_per_minute: number | null | undefined;
   max_attempts: number | undefined;
   remark: string;
 }
 
 function secretInputs(kind: ChannelKind, stored: readonly string[]): SecretInput[] {
-  const names = [...new Set([...KIND_SECRETS[kind], ...stored])];
+  const names = [...new Set([...KIND_SECRETS[kind].map((secret) => secret.name), ...stored])];
   return names.map((name) => ({ name, value: '', stored: stored.includes(name), remove: false }));
 }
 
@@ -254,6 +274,7 @@ export function channelSettings(model: ChannelFormModel, original: ChannelPublic
     else if (field.type === 'number') {
       if (value !== undefined && value !== null && value !== '') settings[field.name] = Number(value);
     } else if (typeof value === 'string' && value.trim()) settings[field.name] = value.trim();
+    else if (field.type === 'select' && value) settings[field.name] = value;
   }
   return settings;
 }
@@ -271,16 +292,18 @@ export function channelProblems(model: ChannelFormModel, isNew: boolean): Partia
     if (field.required && (value === undefined || value === null || String(value).trim() === '')) {
       problems[`setting.${field.name}`] = { key: 'pricing.rule.required', params: {} };
     }
-    if (field.type === 'number' && value !== undefined && value !== '' && !Number.isInteger(Number(value))) {
-      problems[`setting.${field.name}`] = { key: 'job.rule.integer', params: {} };
+    const number = Number(value);
+    if (field.type === 'number' && value !== undefined && value !== null && value !== '' && (!Number.isFinite(number) || (!field.decimal && !Number.isInteger(number)))) {
+      problems[`setting.${field.name}`] = { key: field.decimal ? 'notification.rule.number' : 'job.rule.integer', params: {} };
     }
   }
   if (isNew) {
     for (const secret of model.secrets) {
-      if (KIND_SECRETS[model.kind].includes(secret.name) && !secret.value) problems[`secret.${secret.name}`] = { key: 'pricing.rule.required', params: {} };
+      if (secretRequired(model.kind, secret.name) && !secret.value) problems[`secret.${secret.name}`] = { key: 'pricing.rule.required', params: {} };
     }
   }
-  if (!model.rate_per_minute || model.rate_per_minute < 1) problems.rate_per_minute = { key: 'notification.rule.atLeastOne', params: {} };
+  // blank: no limit
+  if (model.rate_per_minute !== undefined && model.rate_per_minute !== null && model.rate_per_minute < 1) problems.rate_per_minute = { key: 'notification.rule.atLeastOne', params: {} };
   if (!model.max_attempts || model.max_attempts < 1) problems.max_attempts = { key: 'notification.rule.atLeastOne', params: {} };
   if (model.remark.trim().length > 255) problems.remark = { key: 'pricing.rule.maxLength', params: { max: 255 } };
   return problems;
@@ -295,7 +318,7 @@ export function toChannelCreate(model: ChannelFormModel): ChannelCreate {
     settings: channelSettings(model),
     secrets,
     is_enabled: model.is_enabled,
-    rate_per_minute: model.rate_per_minute ?? 60,
+    rate_per_minute: model.rate_per_minute ?? null,
     max_attempts: model.max_attempts ?? 5,
   };
   const remark = textOrNull(model.remark);
@@ -328,7 +351,8 @@ export function toChannelUpdate(model: ChannelFormModel, original: ChannelPublic
   }
   if (Object.keys(secrets).length) body.secrets = secrets;
   if (model.is_enabled !== original.is_enabled) body.is_enabled = model.is_enabled;
-  if (model.rate_per_minute !== undefined && model.rate_per_minute !== original.rate_per_minute) body.rate_per_minute = model.rate_per_minute;
+  const rate = model.rate_per_minute ?? null;
+  if (rate !== (original.rate_per_minute ?? null)) body.rate_per_minute = rate;
   if (model.max_attempts !== undefined && model.max_attempts !== original.max_attempts) body.max_attempts = model.max_attempts;
   const remark = textOrNull(model.remark);
   if (remark !== (original.remark ?? null)) body.remark = remark;

@@ -70,9 +70,9 @@ describe('executions', () => {
     expect(['success', 'cancelled', 'skipped', 'running'].some((status) => canRetry({ status: status as 'failed' }))).toBe(false);
   });
 
-  it('names a job by the backend title, then ours, then its name', () => {
-    expect(jobLabel('billing.run_period', [{ name: 'billing.run_period', title: 'Invoice run (backend)' }])).toBe('Invoice run (backend)');
-    expect(jobLabel('billing.run_period')).toBe('生成账单');
+  it('names a job in the UI language, then by the backend title, then by its name', () => {
+    expect(jobLabel('billing.run_period', [{ name: 'billing.run_period', title: 'Invoice run' }])).toBe('生成账单');
+    expect(jobLabel('other.job', [{ name: 'other.job', title: 'Other' }])).toBe('Other');
     expect(jobLabel('other.job')).toBe('other.job');
     expect(parametersText({ period: '2026-10', customer_id: null, stages: [1, 7] })).toBe('period=2026-10, stages=[1,7]');
     expect(parametersText({})).toBe('-');

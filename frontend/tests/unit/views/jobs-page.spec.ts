@@ -75,6 +75,7 @@ function execution(id: number, status: TaskExecution['status']): TaskExecution {
   return {
     id, task_name: 'customers.account_automation', trigger: 'manual', parameters: {}, status, created_at: '2026-01-01T00:00:00Z', started_at: null,
     finished_at: null, duration_ms: null, counters: {}, log_excerpt: null, error: null, triggered_by: 'admin', retry_of_id: null,
+    heartbeat_at: null, status_reason: status === 'skipped' ? 'run #2 of the same job with the same parameters is running' : null,
   };
 }
 
@@ -187,7 +188,10 @@ describe('schedules', () => {
 
 describe('channel form', () => {
   it('an edit shows which secrets are set and sends only a typed one', async () => {
-    const channel = { id: 4, name: 'bot', kind: 'wecom_bot' as const, settings: {}, secret_names: ['webhook_url'], is_enabled: true, rate_per_minute: 20, max_attempts: 5, remark: null };
+    const channel = {
+      id: 4, name: 'bot', kind: 'wecom_bot' as const, settings: {}, secret_names: ['webhook_url'], secrets_readable: true, is_enabled: true, rate_per_minute: 20,
+      max_attempts: 5, remark: null, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', created_by: 'admin', updated_by: 'admin',
+    };
     mock.on('PATCH', '/notification-channels/4', { status: 200, data: channel });
     useAuthStore().user = userWithRole('admin', { permissions: ['notifications:write'] });
     wrapper = mount(ChannelForm, { props: { visible: true, channel }, global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] }, attachTo: document.body });

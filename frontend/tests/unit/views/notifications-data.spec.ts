@@ -28,18 +28,26 @@ function channel(overrides: Partial<ChannelPublic> = {}): ChannelPublic {
     id: 4,
     name: 'mail',
     kind: 'email',
-    settings: { host: 'smtp.example.com', port: 25, starttls: false, use_tls: false, from_address: 'billing@example.com', timeout: 10 },
+    settings: { host: 'smtp.example.com', port: 25, security: 'none', from_address: 'billing@example.com', helo: 'opcms' },
     secret_names: ['username', 'password'],
+    secrets_readable: true,
     is_enabled: true,
     rate_per_minute: 60,
     max_attempts: 5,
     remark: null,
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    created_by: 'admin',
+    updated_by: 'admin',
     ...overrides,
   };
 }
 
 function template(overrides: Partial<TemplatePublic> = {}): TemplatePublic {
-  return { id: 2, code: 'invoice.overdue', name: '逾期提醒', channel_id: 4, title: '账单 {{ number }} 已逾期', body: '您好 {{ customer_name }}', variables: ['number', 'customer_name'], ...overrides };
+  return {
+    id: 2, code: 'invoice.overdue', name: '逾期提醒', channel_id: 4, channel_name: 'mail', title: '账单 {{ number }} 已逾期', body: '您好 {{ customer_name }}',
+    variables: ['number', 'customer_name'], created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', created_by: null, updated_by: null, ...overrides,
+  };
 }
 
 describe('notifications list', () => {
@@ -68,6 +76,9 @@ describe('channel form', () => {
     model.name = ' sms-log ';
     expect(channelProblems(model, true)).toEqual({});
     expect(toChannelCreate(model)).toEqual({ name: 'sms-log', kind: 'sms', settings: { provider: 'logging' }, secrets: {}, is_enabled: true, rate_per_minute: 60, max_attempts: 5 });
+    model.settings.sign_name = ' OPCMS ';
+    model.rate_per_minute = null;
+    expect(toChannelCreate(model)).toMatchObject({ settings: { provider: 'logging', sign_name: 'OPCMS' }, rate_per_minute: null });
   });
 
   it('a new channel needs its kind\'s required settings and secrets; the group bot starts at 20 a minute', () => {
@@ -78,8 +89,13 @@ describe('channel form', () => {
     model.name = 'bot';
     expect(Object.keys(channelProblems(model, true))).toEqual(['secret.webhook_url']);
     switchKind(model, 'email');
-    const problems = channelProblems(model, true);
-    expect(Object.keys(problems).sort()).toEqual(['secret.password', 'secret.username', 'setting.from_address', 'setting.host']);
+    // an SMTP server may need no login: username and password are optional
+    expect(Object.keys(channelProblems(model, true)).sort()).toEqual(['setting.from_address', 'setting.host']);
+    switchKind(model, 'wecom_app');
+    model.settings.agent_id = '1.5';
+    expect(Object.keys(channelProblems(model, true)).sort()).toEqual(['secret.corp_secret', 'setting.agent_id', 'setting.corp_id']);
+    model.rate_per_minute = null; // no limit
+    expect(channelProblems(model, true).rate_per_minute).toBeUndefined();
   });
 
   it('editing: secrets show which are set, a blank one is kept, a typed one replaces it, a removed one is null; other settings keys are kept', () => {
@@ -94,14 +110,17 @@ describe('channel form', () => {
     model.secrets[1].value = 'new-password';
     model.secrets[0].remove = true;
     model.settings.port = 587;
-    model.settings.starttls = true;
+    model.settings.security = 'starttls';
+    model.settings.timeout_seconds = 2.5;
     model.is_enabled = false;
+    model.rate_per_minute = null;
     expect(toChannelUpdate(model, original)).toEqual({
-      settings: { host: 'smtp.example.com', port: 587, starttls: true, use_tls: false, from_address: 'billing@example.com', timeout: 10 },
+      settings: { host: 'smtp.example.com', port: 587, security: 'starttls', from_address: 'billing@example.com', timeout_seconds: 2.5, helo: 'opcms' },
       secrets: { password: 'new-password', username: null },
       is_enabled: false,
+      rate_per_minute: null,
     });
-    expect(channelSettings(model, original)).toHaveProperty('timeout', 10);
+    expect(channelSettings(model, original)).toHaveProperty('helo', 'opcms');
   });
 
   it('puts a backend error under the setting or secret it names', () => {
