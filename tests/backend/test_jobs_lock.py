@@ -161,3 +161,35 @@ async def test_opcms_bill_while_the_same_run_is_live_is_refused_and_recorded(db)
     assert (skipped.trigger, skipped.triggered_by) == (Trigger.CLI, "system:bill")
     assert f"run #{holder.id}" in skipped.status_reason
     assert json.loads(json.dumps(skipped.parameters))["period"] == PERIOD
+
+
+async def test_a_late_chunk_of_a_run_that_was_failed_writes_nothing(db):
+    # given a planned run whose worker was lost (the reaper failed it) with its chunks still queued
+    from opcms.billing.models import ChunkStatus, InvoiceRunChunk
+
+    await golden_book()
+    queued = await trigger({**MARCH, "chunk_size": 2})
+    chunk_ids = await run.plan_run(queued.id)
+    assert len(chunk_ids) == 2
+    await TaskExecution.filter(id=queued.id).update(status=ExecutionStatus.FAILED, active_key=None)
+    # when a redelivered chunk runs late
+    await run.bill_chunk(chunk_ids[0])
+    # then it bills nobody and the run stays failed; its chunks stay pending
+    assert await Invoice.all().count() == 0
+    assert (await TaskExecution.get(id=queued.id)).status == ExecutionStatus.FAILED
+    assert await InvoiceRunChunk.filter(execution_id=queued.id, status=ChunkStatus.PENDING).count() == 2
+
+
+async def test_a_running_chunk_keeps_its_run_alive(db, settings, monkeypatch):
+    # given a run planned a while ago, with its last heartbeat long past
+    monkeypatch.setattr(settings, "job_stale_after_seconds", 60)
+    await golden_book()
+    queued = await trigger({**MARCH, "chunk_size": 4})
+    (chunk_id,) = await run.plan_run(queued.id)
+    long_ago = utcnow() - dt.timedelta(minutes=5)
+    await TaskExecution.filter(id=queued.id).update(heartbeat_at=long_ago)
+    # when a worker bills its chunk, the chunk beats for the run first
+    with acting_as(system_actor("billing.run_chunk")):
+        await run.bill_chunk(chunk_id)
+    done = await TaskExecution.get(id=queued.id)
+    assert done.status == ExecutionStatus.SUCCESS and done.heartbeat_at > long_ago and done.active_key is None
