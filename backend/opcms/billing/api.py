@@ -35,7 +35,8 @@ bp = Blueprint("billing", url_prefix="/api/v1")
 @bp.post("/invoice-runs")
 @endpoint(permission="billing:run", body=InvoiceRunRequest, response=ExecutionPublic, status=202, tag="billing")
 async def request_invoice_run(request: Request, body: InvoiceRunRequest) -> ExecutionPublic:
-    """Queue the invoice run of a period (all customers, or one) for the workers."""
+    """Queue the invoice run of a period (all customers, or one) for the workers (409 while the
+    run of that period is pending or running: the attempt is recorded as skipped)."""
     execution = await run.request_run(body.period, body.customer_id, body.issue_date)
     return ExecutionPublic.model_validate(execution)
 

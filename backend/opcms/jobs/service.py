@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from tortoise.exceptions import IntegrityError
 
 from opcms.core.audit import AuditAction, record_audit
+from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, NotFound, QueueUnavailable, ValidationFailed
 from opcms.core.models import utcnow
 from opcms.core.settings import get_settings
@@ -123,8 +124,6 @@ async def acquire(
 
 
 def _actor() -> str:
-    from opcms.core.context import current_actor
-
     return current_actor.get().name[:64]
 
 

@@ -57,7 +57,8 @@ async def review_usage_anomalies(request: Request, body: AnomalyReview) -> Anoma
 @bp.post("/usage/pulls")
 @endpoint(permission="usage:ingest", body=PullRequest, response=ExecutionPublic, status=202, tag="usage")
 async def request_usage_pull(request: Request, body: PullRequest) -> ExecutionPublic:
-    """Queue a pull of one day or a back-fill of a range for a worker; answers the pending execution."""
+    """Queue a pull of one day or a back-fill of a range for a worker; answers the pending execution
+    (409 while the same pull is pending or running: the attempt is recorded as skipped)."""
     first_day, last_day = body.days
     return ExecutionPublic.model_validate(await service.request_pull(first_day, last_day, body.source))
 
