@@ -273,6 +273,10 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
             if await seed_invoices_and_payments():
                 created.append("last month's invoices and payments")
+            from opcms.notifications.demo import seed_demo_channel
+
+            if await seed_demo_channel():
+                created.append("an SMS channel that writes to the log, for the reminders")
         return created
 
     created = _with_db(run)

@@ -90,10 +90,3 @@ def celery_sends_to(broker_url: str):
         celery_app.conf.update(saved)
         reset_pools()
 
-
-async def unlink_retries() -> None:
-    """Drop the retry_of links between task executions, so the per-test cleanup (which empties
-    each table in one statement) can delete executions that retry others on MariaDB."""
-    from opcms.jobs.models import TaskExecution
-
-    await TaskExecution.filter(retry_of_id__isnull=False).update(retry_of_id=None)

@@ -13,16 +13,9 @@ from opcms.jobs.models import ExecutionStatus, JobSchedule, TaskExecution
 from opcms.jobs.registry import get_runner
 
 from tests.backend.factories import token_for
-from tests.backend.processes import unlink_retries
 from tests.backend.test_billing_support import PERIOD, golden_book
 
 JOB = "billing.run_period"
-
-
-@pytest.fixture
-async def retries(db):
-    yield
-    await unlink_retries()
 
 
 async def queue(client, token, parameters=None, job=JOB):
@@ -137,7 +130,7 @@ async def test_a_pending_execution_is_cancelled_and_the_worker_then_skips_it(cli
     assert no_reason.status_code == 422
 
 
-async def test_only_a_failed_or_partial_execution_is_retried_as_a_new_one(client, retries):
+async def test_only_a_failed_or_partial_execution_is_retried_as_a_new_one(client):
     await golden_book()
     admin = await token_for("admin")
     queued = (await queue(client, admin)).json()

@@ -190,3 +190,38 @@ def test_the_worker_and_beat_commands_use_the_database_scheduler():
     assert "--beat" in embedded and f"--scheduler={BEAT_SCHEDULER}" in embedded
     assert schedules.BEAT_LEASE == "beat"
 
+
+
+async def test_the_lease_holder_runs_the_registered_housekeeping_once_a_minute_and_a_failing_chore_stops_nothing(db):
+    # given a chore that fails and one that counts its calls, registered for every minute
+    import opcms.notifications.tasks  # noqa: F401  (registers the notification sweeper)
+    from opcms.notifications import delivery
+
+    calls: list[dt.datetime] = []
+
+    async def broken(now):
+        raise RuntimeError("chore down")
+
+    async def counted(now):
+        calls.append(now)
+
+    schedules.every_minute(broken)
+    schedules.every_minute(counted)
+    try:
+        due = await schedule(next_run_at=at("2026-11-23 00:00"))
+        state, now = BeatState("beat-a", lease_seconds=45), utcnow()
+        # when the Beat ticks three times: now, 15 s later, and a minute later
+        fired = await tick(state, now)
+        await tick(state, now + dt.timedelta(seconds=15))
+        await tick(state, now + dt.timedelta(seconds=61))
+        # then the chores ran on the first and the third tick only, the broken one kept nothing
+        # from running (the due schedule still fired), and the notification sweeper is registered
+        assert calls == [now, now + dt.timedelta(seconds=61)]
+        assert [f.schedule for f in fired] == [due.name]
+        assert delivery.sweep_due in schedules._every_minute
+        # and a Beat without the lease runs no chore
+        assert await tick(BeatState("beat-b", lease_seconds=45), now + dt.timedelta(seconds=62)) == []
+        assert len(calls) == 2
+    finally:
+        schedules._every_minute.remove(broken)
+        schedules._every_minute.remove(counted)

@@ -21,7 +21,7 @@ from tortoise import connections
 
 from tests.backend.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, is_mysql_url
 from tests.backend.factories import token_for
-from tests.backend.processes import celery_sends_to, opcms, stop, unlink_retries
+from tests.backend.processes import celery_sends_to, opcms, stop
 from tests.backend.test_billing_support import PERIOD, golden_book
 
 pytestmark = [
@@ -30,12 +30,6 @@ pytestmark = [
 ]
 
 HEARTBEAT, STALE_AFTER = 1, 4
-
-
-@pytest.fixture
-async def retries(db):
-    yield
-    await unlink_retries()
 
 
 async def hold_sequence_lock():
@@ -71,7 +65,7 @@ async def wait_for(predicate, timeout: float, what: str):
 
 
 async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and_the_retry_bills_once(
-    client, settings, monkeypatch, retries
+    client, settings, monkeypatch
 ):
     # given the golden customers, March's number sequence held by another transaction, and a worker
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()

@@ -29,6 +29,28 @@ async def test_admin_creates_a_user_who_can_then_log_in(client):
     assert created.after["password_hash"] == "***" and created.after["role"] == "operator"
 
 
+async def test_a_user_gets_the_addresses_notifications_reach_them_at_and_can_clear_them(client):
+    token = await admin_token()
+    # given a finance user created with an e-mail address and a WeCom account
+    created = await client.post(USERS, token=token, json={
+        "username": "cashier", "role": "finance", "password": "Start-1234",
+        "email": "cashier@example.com", "wecom_userid": "ZhangSan",
+    })
+    assert created.status_code == 201
+    user_id = created.json()["id"]
+    assert created.json()["email"] == "cashier@example.com" and created.json()["wecom_userid"] == "ZhangSan"
+    # when a bad address is given, then it is a 422 that changes nothing
+    bad = await client.patch(f"{USERS}/{user_id}", token=token, json={"email": "not-an-address", "wecom_userid": "a b"})
+    assert bad.status_code == 422
+    assert {d["field"] for d in bad.json()["error"]["details"]} >= {"email", "wecom_userid"}
+    assert (await User.get(id=user_id)).email == "cashier@example.com"
+    # when both are cleared with "", then they are gone
+    cleared = await client.patch(f"{USERS}/{user_id}", token=token, json={"email": "", "wecom_userid": ""})
+    assert cleared.status_code == 200
+    user = await User.get(id=user_id)
+    assert user.email is None and user.wecom_userid is None
+
+
 async def test_a_taken_username_is_409(client):
     token = await admin_token()
     await make_user("finance", username="dupe")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import EmailStr, Field, field_validator
+from pydantic.networks import validate_email
 
 from opcms.auth.passwords import MIN_PASSWORD_LENGTH
 from opcms.core.permissions import permissions_of
@@ -13,6 +14,8 @@ from opcms.core.schemas import Page, PageQuery, PublicSchema, Schema
 
 RoleName = Literal["admin", "finance", "operator", "auditor"]
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$"
+# a WeCom member's account (userid): 1–64 letters, digits and ._-@
+WECOM_USERID_PATTERN = r"^[A-Za-z0-9._@-]{1,64}$"
 
 
 class LoginRequest(Schema):
@@ -37,6 +40,8 @@ class UserPublic(PublicSchema):
     display_name: str
     role: RoleName
     is_active: bool
+    email: str | None = None
+    wecom_userid: str | None = None
     last_login_at: dt.datetime | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -65,6 +70,9 @@ class UserCreate(Schema):
     display_name: str = Field(default="", max_length=128)
     role: RoleName
     password: str = Field(max_length=256)
+    # where notifications reach the user (finance summaries by e-mail, reminders to owners on WeCom)
+    email: EmailStr | None = None
+    wecom_userid: str | None = Field(default=None, pattern=WECOM_USERID_PATTERN)
 
     _check_password = field_validator("password")(lambda cls, v: _password_rule(v))
 
@@ -73,6 +81,14 @@ class UserUpdate(Schema):
     display_name: str | None = Field(default=None, max_length=128)
     role: RoleName | None = None
     is_active: bool | None = None
+    # "" clears it
+    email: str | None = Field(default=None, max_length=254)
+    wecom_userid: str | None = Field(default=None, pattern=rf"{WECOM_USERID_PATTERN}|^$")
+
+    @field_validator("email")
+    @classmethod
+    def _email_or_empty(cls, value: str | None) -> str | None:
+        return validate_email(value)[1] if value else value
 
 
 class PasswordReset(Schema):

@@ -5,7 +5,8 @@ Each tick of the active Beat (:mod:`opcms.jobs.beat`):
 
 1. holds the lease ``job_lease(name="beat")`` — renews it, or takes it once it has expired. A
    Beat without the lease fires nothing, so a second Beat started by mistake only waits;
-2. fails running executions whose worker stopped beating (every minute);
+2. every minute, fails running executions whose worker stopped beating, and runs the
+   housekeeping other domains registered with :func:`every_minute` (the notification sweeper);
 3. for each enabled schedule that is due, moves ``next_run_at`` forward with
    ``UPDATE … WHERE id = ? AND next_run_at = ?`` — only the Beat whose update matched fires —
    and triggers the job (``trigger = schedule``) under its run lock. A Beat that was down for a
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,6 +153,28 @@ async def fire_due(now: dt.datetime | None = None) -> list[Fired]:
     return fired
 
 
+Housekeeping = Callable[..., Awaitable[Any]]  # called with now=…
+_every_minute: list[Housekeeping] = []
+
+
+def every_minute(fn: Housekeeping) -> Housekeeping:
+    """Register work the active Beat does once a minute (usable as a decorator): cheap,
+    idempotent catch-up such as re-queueing messages whose queue entry was lost."""
+    if fn not in _every_minute:
+        _every_minute.append(fn)
+    return fn
+
+
+async def housekeeping(now: dt.datetime) -> None:
+    from opcms.jobs.service import reap_stale
+
+    for fn in (reap_stale, *_every_minute):
+        try:
+            await fn(now=now)
+        except Exception:  # one failing chore must not keep Beat from the others or the schedules
+            log.exception("beat housekeeping %s failed", getattr(fn, "__qualname__", fn))
+
+
 @dataclass
 class BeatState:
     """What one Beat process remembers between ticks."""
@@ -163,9 +187,7 @@ class BeatState:
 
 
 async def tick(state: BeatState, now: dt.datetime | None = None) -> list[Fired]:
-    """One Beat tick: hold the lease, reap lost runs (every minute), fire what is due."""
-    from opcms.jobs.service import reap_stale
-
+    """One Beat tick: hold the lease, housekeeping (every minute), fire what is due."""
     now = now or utcnow()
     leading = await hold_lease(state.holder, state.lease_seconds, now=now)
     if leading != state.leading:
@@ -175,5 +197,5 @@ async def tick(state: BeatState, now: dt.datetime | None = None) -> list[Fired]:
         return []
     if state.last_reap is None or (now - state.last_reap).total_seconds() >= state.reap_every:
         state.last_reap = now
-        await reap_stale(now=now)
+        await housekeeping(now)
     return await fire_due(now)

@@ -26,6 +26,8 @@ async def create_user(data: UserCreate) -> User:
         display_name=data.display_name or data.username,
         role=data.role,
         password_hash=hash_password(data.password),
+        email=data.email,
+        wecom_userid=data.wecom_userid,
     )
 
 
@@ -37,6 +39,9 @@ def _guard_self(user: User, what: str) -> None:
 async def update_user(user_id: int, data: UserUpdate) -> User:
     user = await get_user(user_id)
     changes = patch_changes(data, drop_none=True)
+    for contact in ("email", "wecom_userid"):  # "" clears the address
+        if changes.get(contact) == "":
+            changes[contact] = None
     if ("role" in changes and changes["role"] != user.role) or changes.get("is_active") is False:
         _guard_self(user, "change the role of or disable")
     async with in_transaction():
