@@ -430,6 +430,25 @@ def cmd_bill(args: argparse.Namespace) -> int:
     return print_outcome(execution, args.json)
 
 
+def cmd_run_job(args: argparse.Namespace) -> int:
+    """Any registered job now, in this process; exit 0 success, 1 partial/failed, 2 refused."""
+    _settings_or_exit()
+    from opcms.core.errors import AppError
+    from opcms.jobs.cli import parse_params, print_execution, run_job
+
+    try:
+        parameters = parse_params(args.param)
+        execution = _with_db(run_job, args.name, parameters)
+    except ValueError as error:
+        print(f"opcms run-job: {error}", file=sys.stderr)
+        return 2
+    except AppError as error:
+        details = "; ".join(f"{d.get('field')}: {d.get('message')}" for d in (error.details or []) if d.get("field"))
+        print(f"opcms run-job: {error.message}" + (f" ({details})" if details else ""), file=sys.stderr)
+        return 2
+    return print_execution(execution, args.json)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Benchmarks (DESIGN §15); the last line printed is one JSON object."""
     import tempfile
@@ -529,6 +548,12 @@ def build_parser() -> argparse.ArgumentParser:
     bill.add_argument("--chunk-size", type=int, default=200, help="customers per chunk")
     bill.add_argument("--json", action="store_true")
     bill.set_defaults(fn=cmd_bill)
+    job = sub.add_parser("run-job", help="run any job now (reminders, account automation…), recorded as a task execution")
+    job.add_argument("name", help="the job, e.g. reminders.send_overdue, customers.account_automation")
+    job.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="a job parameter (JSON values: --param stages=[-3,1,7] --param day=2026-11-24)")
+    job.add_argument("--json", action="store_true")
+    job.set_defaults(fn=cmd_run_job)
     bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
     bench.add_argument("name", choices=["import", "api", "price", "usage", "billing", "suggestions"])
     bench.add_argument("--rows", type=int, default=None,

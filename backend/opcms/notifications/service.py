@@ -7,8 +7,10 @@ sweeper (:func:`opcms.notifications.delivery.sweep_due`, every minute) queues it
 ``send`` never fails because of the queue. Delivery itself — rate limits, retries with
 backoff, dead letters — is :mod:`opcms.notifications.delivery`.
 
-Called inside a caller's transaction, the row becomes visible to workers only at commit; a
-worker that looks earlier finds nothing to claim, and the sweeper sends it a minute later.
+Called inside a caller's transaction, the row becomes visible to workers only at commit: pass
+``queue=False`` and call :func:`opcms.notifications.delivery.queue_delivery` after the commit
+(a worker that looked earlier would find nothing to claim; the sweeper would send it a minute
+later).
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ async def send(
     *,
     channel: str | None = None,
     subject: tuple[str, int] | None = None,
+    queue: bool = True,
 ) -> Notification:
     """Render ``template_code`` with ``variables`` for ``target`` and queue it; returns the
     ``pending`` row. Raises :class:`TemplateRenderError` (422), :class:`ChannelUnavailable`
@@ -107,7 +110,8 @@ async def send(
             "subject_type": notification.subject_type, "subject_id": notification.subject_id,
         },
     )
-    await queue_delivery(notification.id, priority=priority)
+    if queue:
+        await queue_delivery(notification.id, priority=priority)
     return notification
 
 

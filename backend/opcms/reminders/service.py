@@ -41,7 +41,8 @@ from opcms.core.errors import NotFound, ValidationFailed
 from opcms.core.money import CENT
 from opcms.core.settings import business_today
 from opcms.notifications.errors import ChannelUnavailable, TemplateRenderError
-from opcms.notifications.models import InvoiceReminder, Priority
+from opcms.notifications.delivery import queue_delivery
+from opcms.notifications.models import InvoiceReminder, Notification, Priority
 
 log = logging.getLogger("opcms.reminders")
 
@@ -188,7 +189,7 @@ class ReminderRun:
             self.count("no_recipient")
             return
         variables = reminder_variables(invoice, stage, self.day)
-        created = 0
+        created: list[Notification] = []
         try:
             async with in_transaction():
                 try:
@@ -197,9 +198,10 @@ class ReminderRun:
                     raise _AlreadySent() from None
                 for recipient in targets:
                     try:
-                        await send(
+                        # queued after the commit: a worker could not see the row before it
+                        notification = await send(
                             recipient.template, recipient.target, variables, Priority.NORMAL,
-                            subject=("invoice", invoice.id),
+                            subject=("invoice", invoice.id), queue=False,
                         )
                     except TemplateRenderError:
                         raise  # the template is broken: fail the stage, tried again once fixed
@@ -208,7 +210,7 @@ class ReminderRun:
                         # this message is not sent, the others are
                         self.skip(recipient.template, error, invoice)
                         continue
-                    created += 1
+                    created.append(notification)
                 if not created:
                     raise _NothingSent()
         except _AlreadySent:
@@ -221,7 +223,9 @@ class ReminderRun:
             self.run.log(f"invoice {invoice.number} stage {stage}: {type(error).__name__}: {error}")
         else:
             self.count("succeeded")
-            self.count("notifications", created)
+            self.count("notifications", len(created))
+            for notification in created:
+                await queue_delivery(notification.id, priority=notification.priority)
 
 
 async def send_overdue(run: Any = None, *, stages: Sequence[int], day: dt.date | None = None) -> dict[str, int]:
