@@ -42,3 +42,41 @@ def decrypt_json(token: str | None) -> dict[str, Any]:
         return json.loads(_fernet(get_settings().signing_key).decrypt(token.encode()))
     except InvalidToken:
         raise SecretUnreadable("stored secrets were encrypted with another OPCMS_SECRET_KEY") from None
+
+
+def patch_secrets(token: str | None, patch: dict[str, Any] | None) -> tuple[dict[str, Any], str | None, bool]:
+    """Apply a PATCH's ``secrets`` (a ``None`` value removes that name) to the stored token.
+
+    Returns the secrets after the patch, their new token, and whether the token changes.
+    Stored secrets that cannot be decrypted (the key changed) are replaced when the patch gives
+    them again, and are a 409 ``secrets_unreadable`` otherwise — a settings change needs them
+    to be checked against.
+    """
+    from opcms.core.errors import Conflict
+
+    try:
+        current = decrypt_json(token)
+    except SecretUnreadable:
+        if patch is None:
+            raise Conflict(
+                "the stored secrets cannot be decrypted (OPCMS_SECRET_KEY changed): send them again in 'secrets'",
+                code="secrets_unreadable",
+            ) from None
+        current = {}
+    secrets = dict(current)
+    for name, value in (patch or {}).items():
+        if value is None:
+            secrets.pop(name, None)
+        else:
+            secrets[name] = value
+    changed = secrets != current or bool(token and not current)  # unreadable ones are re-encrypted
+    return secrets, (encrypt_json(secrets) if secrets else None), changed
+
+
+def secret_names(token: str | None) -> tuple[list[str], bool]:
+    """(the names of the stored secrets, whether they could be decrypted): what an API answers
+    about secrets — never their values."""
+    try:
+        return sorted(decrypt_json(token)), True
+    except SecretUnreadable:
+        return [], False

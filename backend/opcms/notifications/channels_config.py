@@ -18,7 +18,13 @@ from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
 from opcms.core.pagination import paginate
 from opcms.core.schemas import patch_changes
-from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json
+from opcms.core.secrets import (
+    SecretUnreadable,
+    decrypt_json,
+    encrypt_json,
+    patch_secrets,
+    secret_names,
+)
 from opcms.notifications.channels import (
     ChannelConfigError,
     Health,
@@ -37,16 +43,8 @@ async def get_channel(channel_id: int) -> NotificationChannel:
     return await get_or_404(NotificationChannel, channel_id, "notification_channel")
 
 
-def secret_names(channel: NotificationChannel) -> tuple[list[str], bool]:
-    """(the names of the stored secrets, whether they could be decrypted)."""
-    try:
-        return sorted(decrypt_json(channel.secrets_encrypted)), True
-    except SecretUnreadable:
-        return [], False
-
-
 def public_fields(channel: NotificationChannel) -> dict[str, Any]:
-    names, readable = secret_names(channel)
+    names, readable = secret_names(channel.secrets_encrypted)
     return {
         "id": channel.id, "name": channel.name, "kind": channel.kind, "settings": dict(channel.settings or {}),
         "secret_names": names, "secrets_readable": readable, "is_enabled": channel.is_enabled,
@@ -112,24 +110,10 @@ async def update_channel(channel_id: int, data: ChannelUpdate) -> NotificationCh
     if "name" in changes and changes["name"] != channel.name:
         await _check_name_free(changes["name"], other_than=channel.id)
     if "settings" in changes or secrets_patch is not None:
-        try:
-            current = decrypt_json(channel.secrets_encrypted)
-        except SecretUnreadable:
-            if secrets_patch is None:
-                raise Conflict(
-                    "the stored secrets cannot be decrypted (OPCMS_SECRET_KEY changed): send them again in 'secrets'",
-                    code="secrets_unreadable",
-                ) from None
-            current = {}
-        secrets = dict(current)
-        for name, value in (secrets_patch or {}).items():
-            if value is None:
-                secrets.pop(name, None)
-            else:
-                secrets[name] = value
+        secrets, token, secrets_changed = patch_secrets(channel.secrets_encrypted, secrets_patch)
         check_config(channel.kind, changes.get("settings", channel.settings or {}), secrets)
-        if secrets != current or (channel.secrets_encrypted and not current):  # unreadable: re-encrypt
-            changes["secrets_encrypted"] = encrypt_json(secrets) if secrets else None
+        if secrets_changed:
+            changes["secrets_encrypted"] = token
     channel.update_from_dict(changes)
     try:
         await channel.save()

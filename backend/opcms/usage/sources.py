@@ -25,7 +25,13 @@ from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
 from opcms.core.pagination import paginate
 from opcms.core.schemas import patch_changes
-from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json
+from opcms.core.secrets import (
+    SecretUnreadable,
+    decrypt_json,
+    encrypt_json,
+    patch_secrets,
+    secret_names,
+)
 from opcms.customers.models import Customer
 from opcms.usage.adapters import (
     AdapterConfigError,
@@ -68,14 +74,6 @@ async def get_source(source_id: int) -> DataSource:
     return await get_or_404(DataSource, source_id, "data_source")
 
 
-def secret_names(source: DataSource) -> tuple[list[str], bool]:
-    """(the names of the stored secrets, whether they could be decrypted)."""
-    try:
-        return sorted(decrypt_json(source.secrets_encrypted)), True
-    except SecretUnreadable:
-        return [], False
-
-
 async def account_counts(source_ids: list[int]) -> dict[int, int]:
     if not source_ids:
         return {}
@@ -89,7 +87,7 @@ async def account_counts(source_ids: list[int]) -> dict[int, int]:
 
 
 def public_fields(source: DataSource, accounts: int) -> dict[str, Any]:
-    names, readable = secret_names(source)
+    names, readable = secret_names(source.secrets_encrypted)
     return {
         "id": source.id, "name": source.name, "adapter": source.adapter, "settings": dict(source.settings or {}),
         "secret_names": names, "secrets_readable": readable, "is_enabled": source.is_enabled,
@@ -178,27 +176,13 @@ async def update_source(source_id: int, data: DataSourceUpdate) -> DataSource:
     changes = patch_changes(data, required=("settings", "is_enabled", "timeout_seconds"))
     secrets_patch = changes.pop("secrets", None)
     if "settings" in changes or secrets_patch is not None:
-        try:
-            current = decrypt_json(source.secrets_encrypted)
-        except SecretUnreadable:
-            if secrets_patch is None:
-                raise Conflict(
-                    "the stored secrets cannot be decrypted (OPCMS_SECRET_KEY changed): send them again in 'secrets'",
-                    code="secrets_unreadable",
-                ) from None
-            current = {}
-        secrets = dict(current)
-        for name, value in (secrets_patch or {}).items():
-            if value is None:
-                secrets.pop(name, None)
-            else:
-                secrets[name] = value
+        secrets, token, secrets_changed = patch_secrets(source.secrets_encrypted, secrets_patch)
         settings = with_defaults(source.adapter, changes.get("settings", source.settings or {}), source.id)
         check_config(source.adapter, settings, secrets)
         if "settings" in changes:
             changes["settings"] = settings
-        if secrets != current or (source.secrets_encrypted and not current):  # unreadable: re-encrypt
-            changes["secrets_encrypted"] = encrypt_json(secrets) if secrets else None
+        if secrets_changed:
+            changes["secrets_encrypted"] = token
     source.update_from_dict(changes)
     await source.save()
     if "settings" in changes:
@@ -233,7 +217,7 @@ async def check_health(source_id: int) -> HealthResult:
         return HealthResult(False, f"cannot build the adapter: {type(error).__name__}: {error}", None)
     try:
         return await asyncio.wait_for(adapter.health_check(), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return HealthResult(False, f"no answer within {timeout:g} s", None)
     except Exception as error:  # an adapter breaking its promise never to raise
         log.warning("health check of data source %s raised", source.name, exc_info=True)

@@ -8,6 +8,7 @@ import { MAX_SECRETS } from '@/api/data-sources';
 import type { ApiError } from '@/api/errors';
 import { cleanMessage, type FormErrors } from '@/views/customers/form-errors';
 import type { MessageKey } from '@/locale';
+import { sameJson } from '@/utils/json';
 import { textOrNull } from '@/utils/text';
 
 export interface SecretRow {
@@ -143,17 +144,6 @@ export function toSourceCreateBody(model: SourceFormModel, settings: Record<stri
   const remark = textOrNull(model.remark);
   if (remark) body.remark = remark;
   return body;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  const canon = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canon);
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canon((value as Record<string, unknown>)[k])]));
-    }
-    return value;
-  };
-  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 import { FINISHED_EXECUTION_STATUSES, type ExecutionStatus } from '@/api/usage';
 import { t } from '@/locale';
 import type { Option } from '@/types/option';
+import { sameJson } from '@/utils/json';
 import { cleanMessage, type FormErrors } from '@/views/customers/form-errors';
 import { parseSettings, settingsText } from '@/views/data-sources/form-model';
 import type { FieldMessage } from '@/views/pricing/tiers';
@@ -302,17 +303,6 @@ export function scheduleProblems(model: ScheduleFormModel): Partial<Record<'cron
   const parsed = parseSettings(model.parametersText);
   if (!parsed.ok) problems.parameters = { key: parsed.key, params: parsed.params };
   return problems;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  const canon = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canon);
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canon((value as Record<string, unknown>)[k])]));
-    }
-    return value;
-  };
-  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }
 
 /** `PATCH /job-schedules/{id}`: only what changed (the parameters already checked to be a JSON object). */

@@ -24,6 +24,7 @@ import {
 } from '@/api/notifications';
 import { t } from '@/locale';
 import type { Option } from '@/types/option';
+import { sameJson } from '@/utils/json';
 import { textOrNull } from '@/utils/text';
 import { dayEnd, dayStart } from '@/views/jobs/data';
 import type { FieldMessage } from '@/views/pricing/tiers';
@@ -324,17 +325,6 @@ export function toChannelCreate(model: ChannelFormModel): ChannelCreate {
   const remark = textOrNull(model.remark);
   if (remark) body.remark = remark;
   return body;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  const canon = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canon);
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canon((value as Record<string, unknown>)[k])]));
-    }
-    return value;
-  };
-  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }
 
 /** `PATCH`: only what changed; a typed secret replaces it, a removed one is null, a blank one is kept (not sent). */
