@@ -4,27 +4,15 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './support/paths.mjs';
+import { adminApi } from './support/api.mjs';
 import { withPage } from './support/browser.mjs';
 import { logInAsAdmin, serverAndBrowser } from './support/suite.mjs';
 
 const env = serverAndBrowser();
 const run = promisify(execFile);
-let token = null;
-
+const adminCall = adminApi(env);
 /** GET on the API as the e2e admin. */
-async function api(pathAndQuery) {
-  const base = env.server.baseURL;
-  token ??= await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: env.server.adminUser, password: env.server.adminPassword }),
-  })
-    .then((res) => res.json())
-    .then((body) => body.access_token);
-  const res = await fetch(`${base}/api/v1${pathAndQuery}`, { headers: { authorization: `Bearer ${token}` } });
-  assert.equal(res.status, 200, `GET ${pathAndQuery}`);
-  return res.json();
-}
+const api = (pathAndQuery) => adminCall('GET', pathAndQuery, undefined, [200]);
 
 /** The exact sum of decimal strings (scaled BigInts), written plainly. */
 function sumDecimals(values) {

@@ -1,42 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT } from './support/paths.mjs';
+import { adminApi, pick } from './support/api.mjs';
 import { withPage } from './support/browser.mjs';
 import { logInAsAdmin, serverAndBrowser } from './support/suite.mjs';
+import { startWorker } from './support/worker.mjs';
 
 const env = serverAndBrowser();
-let token = null;
+const api = adminApi(env);
 let worker = null;
-let workerLog = '';
-
-/** A JSON call on the API as the e2e admin; asserts the status. */
-async function api(method, pathAndQuery, body, expected = [200, 201]) {
-  const base = env.server.baseURL;
-  token ??= await fetch(`${base}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: env.server.adminUser, password: env.server.adminPassword }),
-  })
-    .then((res) => res.json())
-    .then((answer) => answer.access_token);
-  const init = { method, headers: { authorization: `Bearer ${token}` } };
-  if (body !== undefined) {
-    init.headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const res = await fetch(`${base}/api/v1${pathAndQuery}`, init);
-  const text = await res.text();
-  assert.ok(expected.includes(res.status), `${method} ${pathAndQuery}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-/** Opens an Arco select and picks the option with this text (the dropdown is rendered in <body>). */
-async function pick(page, testId, text) {
-  await page.getByTestId(testId).click();
-  await page.locator('.arco-select-dropdown .arco-select-option:visible', { hasText: text }).first().click();
-}
 
 const SOURCE = 'e2e-demo';
 
@@ -44,19 +15,7 @@ describe('jobs, schedules and notification channels', () => {
   // The usage pull is a Celery job: a worker on the server's own database and file broker.
   before(
     async () => {
-      const bin = process.env.OPCMS_BIN || path.join(REPO_ROOT, '.venv', 'bin', 'opcms');
-      const tmp = env.server.tmpDir;
-      worker = spawn(bin, ['worker'], {
-        cwd: REPO_ROOT,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, OPCMS_DATABASE_URL: `sqlite://${path.join(tmp, 'e2e.sqlite3')}`, OPCMS_VAR_DIR: path.join(tmp, 'var') },
-      });
-      const keep = (chunk) => {
-        workerLog = (workerLog + chunk.toString('utf8')).slice(-20_000);
-      };
-      worker.stdout.on('data', keep);
-      worker.stderr.on('data', keep);
+      worker = startWorker(env.server);
       // a demo source without mapped customers: its pull succeeds and says so in its log
       await api('POST', '/data-sources', { name: SOURCE, adapter: 'demo', settings: { metrics: ['api_calls'], base: 1000 } });
     },
@@ -64,27 +23,7 @@ describe('jobs, schedules and notification channels', () => {
   );
 
   after(async () => {
-    if (worker && worker.exitCode === null) {
-      try {
-        process.kill(-worker.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          try {
-            process.kill(-worker.pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-          resolve();
-        }, 5_000);
-        worker.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await worker?.stop();
   });
 
   it('runs a usage pull now and reads its log, disables a schedule, creates an SMS channel and checks it', { timeout: 180_000 }, async () => {
@@ -108,7 +47,7 @@ describe('jobs, schedules and notification channels', () => {
       try {
         await page.locator(`[data-testid="job-status-${execution.id}"][data-status="success"]`).waitFor({ timeout: 90_000 });
       } catch (error) {
-        console.error(`[e2e] worker log:\n${workerLog}`);
+        console.error(`[e2e] worker log:\n${worker.log()}`);
         throw error;
       }
 

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pick } from './support/api.mjs';
 import { withPage } from './support/browser.mjs';
 import { logInAsAdmin, serverAndBrowser } from './support/suite.mjs';
 
 const env = serverAndBrowser();
-
-/** Opens an Arco select and picks the option with this text (the dropdown is rendered in <body>). */
-async function pick(page, testId, text) {
-  await page.getByTestId(testId).click();
-  await page.locator('.arco-select-dropdown .arco-select-option:visible', { hasText: text }).first().click();
-}
 
 // A graduated plan: the first 10,000 at 0.012, the rest at 0.0085 plus a flat fee of 5 once reached,
 // and a monthly fee of 100. For 1,234,567.5: 120 + 1,224,567.5 × 0.0085 (10,408.82375) + 5 + 100
