@@ -484,6 +484,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             from opcms.payments.bench import main as bench_suggestions
 
             return bench_suggestions(args.invoices, args.repeat)
+        if args.name == "reminders":
+            from opcms.reminders.bench import main as bench_reminders
+
+            return bench_reminders(args.invoices)
     raise SystemExit(f"unknown bench {args.name!r}")
 
 
@@ -555,13 +559,13 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("--json", action="store_true")
     job.set_defaults(fn=cmd_run_job)
     bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
-    bench.add_argument("name", choices=["import", "api", "price", "usage", "billing", "suggestions"])
+    bench.add_argument("name", choices=["import", "api", "price", "usage", "billing", "suggestions", "reminders"])
     bench.add_argument("--rows", type=int, default=None,
                        help="rows of the generated customer list (import, default 50,000) or usage records (usage, default 1,000,000)")
     bench.add_argument("--evaluations", type=int, default=200_000, help="price evaluations (price)")
     bench.add_argument("--customers", type=int, default=10_000, help="customers in the database (api, billing)")
     bench.add_argument("--workers", type=int, default=2, help="Celery worker processes sharing the invoice run (billing)")
-    bench.add_argument("--invoices", type=int, default=10_000, help="open invoices of the one customer (suggestions)")
+    bench.add_argument("--invoices", type=int, default=10_000, help="open invoices of the one customer (suggestions); customers with one overdue invoice each (reminders)")
     bench.add_argument("--repeat", type=int, default=50, help="requests per payment (suggestions)")
     bench.add_argument("--concurrency", type=int, default=50, help="concurrent connections (api)")
     bench.add_argument("--requests", type=int, default=2_000, help="requests per endpoint (api)")

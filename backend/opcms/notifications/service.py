@@ -15,6 +15,9 @@ later).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from opcms.core.audit import AuditAction, record_audit
@@ -43,8 +46,34 @@ AUDIT_ENTITY = "notification"
 TARGET_MAX = 255
 
 
+# Within :func:`lookups_once` the templates and channels read by ``send`` are kept: None = read
+# them each time (the default: an admin's change applies to the very next message).
+_lookups: ContextVar[dict[tuple[str, Any], Any] | None] = ContextVar("notification_lookups", default=None)
+
+
+@contextmanager
+def lookups_once() -> Iterator[None]:
+    """For a job sending many messages: each template and channel is read once in the block,
+    not twice per message (a change an admin makes meanwhile applies from the next run)."""
+    token = _lookups.set({})
+    try:
+        yield
+    finally:
+        _lookups.reset(token)
+
+
+async def _lookup(model: Any, **key: Any) -> Any:
+    cache = _lookups.get()
+    if cache is None:
+        return await model.get_or_none(**key)
+    cache_key = (model.__name__, *key.items())
+    if cache_key not in cache:
+        cache[cache_key] = await model.get_or_none(**key)
+    return cache[cache_key]
+
+
 async def _template(code: str) -> NotificationTemplate:
-    template = await NotificationTemplate.get_or_none(code=code)
+    template = await _lookup(NotificationTemplate, code=code)
     if template is None:
         raise NotFound(f"notification template {code!r} not found", code="notification_template_not_found")
     return template
@@ -52,13 +81,13 @@ async def _template(code: str) -> NotificationTemplate:
 
 async def resolve_channel(template: NotificationTemplate, channel: str | None) -> NotificationChannel:
     if channel is not None:
-        found = await NotificationChannel.get_or_none(name=channel)
+        found = await _lookup(NotificationChannel, name=channel)
         if found is None:
             raise ChannelUnavailable(f"no notification channel named {channel!r}", details=[{"field": "channel", "message": "not found"}])
     elif template.channel_id is None:
         raise ChannelUnavailable(f"template {template.code!r} has no default channel: name one")
     else:
-        found = await NotificationChannel.get_or_none(id=template.channel_id)
+        found = await _lookup(NotificationChannel, id=template.channel_id)
         if found is None:
             raise ChannelUnavailable(f"the default channel of template {template.code!r} was deleted")
     if not found.is_enabled:

@@ -40,8 +40,8 @@ from opcms.core.context import acting_as, system_actor
 from opcms.core.errors import NotFound, ValidationFailed
 from opcms.core.money import CENT
 from opcms.core.settings import business_today
-from opcms.notifications.errors import ChannelUnavailable, TemplateRenderError
 from opcms.notifications.delivery import queue_delivery
+from opcms.notifications.errors import ChannelUnavailable, TemplateRenderError
 from opcms.notifications.models import InvoiceReminder, Notification, Priority
 
 log = logging.getLogger("opcms.reminders")
@@ -230,5 +230,8 @@ class ReminderRun:
 
 async def send_overdue(run: Any = None, *, stages: Sequence[int], day: dt.date | None = None) -> dict[str, int]:
     """Send the reminders due on ``day`` (business today); returns the counters."""
-    with acting_as(system_actor(JOB_NAME)):
+    from opcms.notifications.service import lookups_once
+
+    # thousands of messages, three templates: each template and channel is read once per run
+    with acting_as(system_actor(JOB_NAME)), lookups_once():
         return await ReminderRun(run, day or business_today(), stages).send_all()
