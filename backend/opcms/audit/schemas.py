@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from opcms.core.schemas import Page, PageQuery, PublicSchema
+from opcms.core.schemas import Page, PageQuery, PublicSchema, UtcDateTime
 
 
 class AuditLogPublic(PublicSchema):
@@ -31,8 +31,8 @@ class AuditLogQuery(PageQuery):
     actor: str | None = Field(default=None, max_length=64)
     action: str | None = Field(default=None, max_length=32)
     request_id: str | None = Field(default=None, max_length=64)
-    since: dt.datetime | None = Field(default=None, description="occurred at or after (ISO 8601)")
-    until: dt.datetime | None = Field(default=None, description="occurred before (ISO 8601)")
+    since: UtcDateTime | None = Field(default=None, description="occurred at or after (ISO 8601)")
+    until: UtcDateTime | None = Field(default=None, description="occurred before (ISO 8601)")
 
     @model_validator(mode="after")
     def _range(self) -> "AuditLogQuery":

@@ -31,7 +31,7 @@ async def bill(period: str, customer_code: str | None, issue_date: dt.date | Non
 
     with acting_as(system_actor("bill")):
         customer_id = await _customer_id(customer_code) if customer_code else None
-        parameters = run.job_parameters(period, customer_id, issue_date, chunk_size)
+        parameters = run.run_parameters(period, customer_id, issue_date, chunk_size)
         return await jobs.run_now(run.TASK_NAME, parameters, Trigger.CLI)
 
 

@@ -114,14 +114,7 @@ async def request_run(
     run is live, 503: no broker)."""
     from opcms.jobs import service as jobs
 
-    return await jobs.trigger(TASK_NAME, job_parameters(period, customer_id, issue_date, chunk_size), Trigger.MANUAL)
-
-
-def job_parameters(period: str, customer_id: int | None, issue_date: dt.date | None, chunk_size: int) -> dict[str, Any]:
-    return {
-        "period": period, "customer_id": customer_id,
-        "issue_date": issue_date.isoformat() if issue_date else None, "chunk_size": chunk_size,
-    }
+    return await jobs.trigger(TASK_NAME, run_parameters(period, customer_id, issue_date, chunk_size), Trigger.MANUAL)
 
 
 async def run_period(

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    # a time without a zone is UTC, like every time the API answers
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+#: a time in a query or body; one given without a zone is taken as UTC
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 
 class Schema(BaseModel):

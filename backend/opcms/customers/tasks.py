@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from opcms.core.schemas import Schema
 from opcms.core.settings import business_today, get_settings
 from opcms.customers.automation import JOB_NAME, run_automation
-from opcms.jobs.registry import JobSpec, job_task, register_job
+from opcms.jobs.registry import JobSpec, job_task
 
 
-class AutomationParameters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AutomationParameters(Schema):
     # overdue more than this many days suspends; empty: settings.suspend_after_days
     suspend_after_days: int | None = Field(default=None, ge=1, le=3650)
     # the business day to judge "overdue" on; empty: today
@@ -30,14 +29,15 @@ def resolve(parameters: BaseModel) -> dict[str, Any]:
     }
 
 
-SPEC = register_job(JobSpec(
+# registered with its task by @job_task
+SPEC = JobSpec(
     name=JOB_NAME,
     title="Account automation",
     parameters=AutomationParameters,
     resolve=resolve,
     description="suspend active customers with an invoice overdue more than suspend_after_days; "
     "reactivate customers suspended for overdue once no invoice of theirs is overdue",
-))
+)
 
 
 @job_task(SPEC)

@@ -6,9 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from opcms.core.schemas import Page, PageQuery, PublicSchema, ReasonRequest, Schema
+from opcms.core.schemas import (
+    Page,
+    PageQuery,
+    PublicSchema,
+    ReasonRequest,
+    Schema,
+    UtcDateTime,
+)
 from opcms.jobs.models import ExecutionStatus, Trigger
 
 
@@ -54,14 +61,8 @@ class TaskExecutionQuery(ExecutionQuery):
     task_name: str | None = Field(default=None, max_length=64)
     trigger: Trigger | None = None
     triggered_by: str | None = Field(default=None, max_length=64)
-    created_from: dt.datetime | None = Field(default=None, description="created at or after (ISO 8601; a date is midnight UTC)")
-    created_to: dt.datetime | None = Field(default=None, description="created before")
-
-    @field_validator("created_from", "created_to")
-    @classmethod
-    def _utc(cls, value: dt.datetime | None) -> dt.datetime | None:
-        # a time without a zone is UTC, like every time the API answers
-        return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+    created_from: UtcDateTime | None = Field(default=None, description="created at or after (ISO 8601; a date is midnight UTC)")
+    created_to: UtcDateTime | None = Field(default=None, description="created before")
 
 
 class JobPublic(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from opcms.core.pagination import paginate
@@ -16,10 +15,6 @@ FIELDS = (
     "max_attempts", "next_attempt_at", "last_error", "sent_at", "provider_reference", "subject_type",
     "subject_id", "created_at", "updated_at", "created_by",
 )
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def public_fields(notification: Notification, names: dict[int, str]) -> dict[str, Any]:
@@ -39,9 +34,9 @@ async def list_notifications(query: NotificationQuery) -> dict[str, Any]:
         if getattr(query, name) is not None
     }
     if query.created_from:
-        filters["created_at__gte"] = _aware(query.created_from)
+        filters["created_at__gte"] = query.created_from
     if query.created_to:
-        filters["created_at__lt"] = _aware(query.created_to)
+        filters["created_at__lt"] = query.created_to
     page = await paginate(Notification.filter(**filters), query, sortable=SORTABLE, default_sort="-id")
     names = await channel_names({n.channel_id for n in page["items"]})
     page["items"] = [public_fields(n, names) for n in page["items"]]

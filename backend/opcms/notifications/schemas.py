@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema, UtcDateTime
 from opcms.core.text import blank_to_none
 from opcms.notifications.models import ChannelKind, NotificationStatus, Priority
 
@@ -168,8 +168,8 @@ class NotificationQuery(PageQuery):
     subject_type: str | None = Field(default=None, max_length=32)
     subject_id: Id | None = None
     priority: Priority | None = None
-    created_from: dt.datetime | None = Field(default=None, description="created at or after (ISO 8601)")
-    created_to: dt.datetime | None = Field(default=None, description="created before (ISO 8601)")
+    created_from: UtcDateTime | None = Field(default=None, description="created at or after (ISO 8601)")
+    created_to: UtcDateTime | None = Field(default=None, description="created before (ISO 8601)")
 
 
 class NotificationPublic(PublicSchema):

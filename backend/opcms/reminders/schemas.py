@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from opcms.core.schemas import Schema
 
 DEFAULT_STAGES = [-3, 1, 7, 15, 30]
 MAX_STAGE_DAYS = 365
 
 
-class ReminderParameters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReminderParameters(Schema):
     # days relative to the due date: -3 is three days before it, 7 a week after
     stages: list[int] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=1, max_length=50)
     # the business day the reminders are for; empty: today

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from opcms.core.settings import business_today
-from opcms.jobs.registry import JobSpec, job_task, register_job
+from opcms.jobs.registry import JobSpec, job_task
 from opcms.reminders.schemas import DEFAULT_STAGES, ReminderParameters
 from opcms.reminders.service import JOB_NAME, send_overdue
 
@@ -20,14 +20,15 @@ def resolve(parameters: BaseModel) -> dict[str, Any]:
     return {"stages": list(parameters.stages), "day": (parameters.day or business_today()).isoformat()}
 
 
-SPEC = register_job(JobSpec(
+# registered with its task by @job_task
+SPEC = JobSpec(
     name=JOB_NAME,
     title="Overdue reminders",
     parameters=ReminderParameters,
     resolve=resolve,
     description=f"remind customers (e-mail, SMS) and owners (WeCom) of open invoices at stages relative to "
     f"the due date (default {DEFAULT_STAGES}); each (invoice, stage) at most once",
-))
+)
 
 
 @job_task(SPEC)
