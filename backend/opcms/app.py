@@ -33,8 +33,19 @@ from opcms.core.observability import health, install_request_tracking
 from opcms.core.settings import Settings, get_settings
 
 BLUEPRINTS = (
-    auth_bp, audit_bp, customers_bp, imports_bp, pricing_bp, usage_bp, data_sources_bp,
-    billing_bp, billing_reports_bp, payments_bp, jobs_bp, notifications_bp, health,
+    auth_bp,
+    audit_bp,
+    customers_bp,
+    imports_bp,
+    pricing_bp,
+    usage_bp,
+    data_sources_bp,
+    billing_bp,
+    billing_reports_bp,
+    payments_bp,
+    jobs_bp,
+    notifications_bp,
+    health,
 )
 
 
@@ -65,7 +76,9 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
     )
     app.ctx.settings = settings
     Extend(app)
-    app.ext.openapi.describe("OP-CMS API", version=__version__, description="Customer operations and settlement")
+    app.ext.openapi.describe(
+        "OP-CMS API", version=__version__, description="Customer operations and settlement"
+    )
     app.ext.openapi.add_security_scheme("bearerAuth", "http", scheme="bearer", bearer_format="JWT")
 
     install_request_tracking(app)

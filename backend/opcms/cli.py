@@ -37,6 +37,7 @@ def _with_db(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
         await init_db()
         # usage written from here is flagged late when its period is invoiced (billing says which)
         import opcms.billing.late_usage  # noqa: F401
+
         try:
             return await fn(*args)
         finally:
@@ -56,7 +57,13 @@ def cmd_api(args: argparse.Namespace) -> int:
     loader = AppLoader(factory=create_app)
     app = loader.load()
     single = settings.api_workers == 1
-    app.prepare(host=settings.host, port=settings.port, workers=settings.api_workers, access_log=False, single_process=single)
+    app.prepare(
+        host=settings.host,
+        port=settings.port,
+        workers=settings.api_workers,
+        access_log=False,
+        single_process=single,
+    )
     if single:
         Sanic.serve_single(primary=app)
     else:
@@ -110,7 +117,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         subprocess.Popen([*me, "api"], start_new_session=True),
         subprocess.Popen([*me, "worker", "--beat"], start_new_session=True),
     ]
-    print(f"OP-CMS is starting at http://{settings.host}:{settings.port}  (API docs: /docs; Ctrl-C stops)", flush=True)
+    print(
+        f"OP-CMS is starting at http://{settings.host}:{settings.port}  (API docs: /docs; Ctrl-C stops)",
+        flush=True,
+    )
     stopping = False
 
     def stop(signum: int, _frame: Any) -> None:
@@ -123,7 +133,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     while not stopping:
         for child in children:
             if child.poll() is not None:
-                print(f"opcms run: {child.args[-2:]} exited with {child.returncode}; stopping", file=sys.stderr)
+                print(
+                    f"opcms run: {child.args[-2:]} exited with {child.returncode}; stopping", file=sys.stderr
+                )
                 exit_code = child.returncode or 1
                 stopping = True
         time.sleep(0.3)
@@ -224,7 +236,12 @@ def cmd_createuser(args: argparse.Namespace) -> int:
         with acting_as(system_actor("createuser")):
             data = validate_model(
                 UserCreate,
-                {"username": args.username, "role": args.role, "password": password, "display_name": args.display_name or ""},
+                {
+                    "username": args.username,
+                    "role": args.role,
+                    "password": password,
+                    "display_name": args.display_name or "",
+                },
             )
             user = await create_user(data)
         print(f"created user {user.username} ({user.role}), id {user.id}")
@@ -290,7 +307,11 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 def cmd_print_login(args: argparse.Namespace) -> int:
     settings = _settings_or_exit()
     credentials = settings.var_dir / "demo-login.txt"
-    password = credentials.read_text().split("password:", 1)[1].strip() if credentials.exists() else "(run opcms seed-demo)"
+    password = (
+        credentials.read_text().split("password:", 1)[1].strip()
+        if credentials.exists()
+        else "(run opcms seed-demo)"
+    )
     print(
         f"\n  OP-CMS  http://{settings.host}:{settings.port}   API docs http://{settings.host}:{settings.port}/docs\n"
         f"  login   admin / {password}   (also finance, operator, auditor with the same password)\n",
@@ -322,10 +343,13 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     if not path.is_file():
         return refused(FileRefused(f"{path}: no such file", code="file_missing"))
     if path.stat().st_size > settings.import_max_bytes:
-        return refused(FileRefused(
-            f"The file is {path.stat().st_size:,} bytes; the limit is {settings.import_max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
-            code="file_too_large", status=413,
-        ))
+        return refused(
+            FileRefused(
+                f"The file is {path.stat().st_size:,} bytes; the limit is {settings.import_max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
+                code="file_too_large",
+                status=413,
+            )
+        )
     data = path.read_bytes()
 
     async def run() -> tuple[Any, dict]:
@@ -343,7 +367,8 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
         print(
             f"import #{job.id} ({args.mode}) of {job.file_name}: {report['total']:,} rows — {report['created']:,} created, "
             f"{report['updated']:,} updated, {report['unchanged']:,} unchanged, {report['skipped_blank']:,} blank skipped, "
-            f"{report['failed']:,} failed" + (" (validate: nothing written)" if args.mode == "validate" else "")
+            f"{report['failed']:,} failed"
+            + (" (validate: nothing written)" if args.mode == "validate" else "")
         )
         for error in report["errors"]:
             print(f"  row {error['row']}  {error['column']}  {error['value']!r}: {error['reason']}")
@@ -358,8 +383,12 @@ def cmd_price(args: argparse.Namespace) -> int:
     from opcms.pricing.cli import price_command
 
     return price_command(
-        args.plan, args.quantity, args.json,
-        days_active=args.days_active, days_in_period=args.days_in_period, discount=args.discount,
+        args.plan,
+        args.quantity,
+        args.json,
+        days_active=args.days_active,
+        days_in_period=args.days_in_period,
+        discount=args.discount,
     )
 
 
@@ -396,14 +425,19 @@ def cmd_pull_usage(args: argparse.Namespace) -> int:
         print(f"opcms pull-usage: {error.message}", file=sys.stderr)
         return 2
     summary = {
-        "execution_id": execution.id, "status": execution.status.value, "days": [str(first_day), str(last_day)],
-        "counters": execution.counters, "duration_ms": execution.duration_ms,
+        "execution_id": execution.id,
+        "status": execution.status.value,
+        "days": [str(first_day), str(last_day)],
+        "counters": execution.counters,
+        "duration_ms": execution.duration_ms,
     }
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
-        print(f"usage pull #{execution.id} {first_day}…{last_day}: {execution.status.value} "
-              + ", ".join(f"{k} {v:,}" for k, v in sorted(execution.counters.items())))
+        print(
+            f"usage pull #{execution.id} {first_day}…{last_day}: {execution.status.value} "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(execution.counters.items()))
+        )
         if execution.log_excerpt:
             print(execution.log_excerpt)
     return 0 if execution.status == ExecutionStatus.SUCCESS else 1
@@ -443,7 +477,9 @@ def cmd_run_job(args: argparse.Namespace) -> int:
         print(f"opcms run-job: {error}", file=sys.stderr)
         return 2
     except AppError as error:
-        details = "; ".join(f"{d.get('field')}: {d.get('message')}" for d in (error.details or []) if d.get("field"))
+        details = "; ".join(
+            f"{d.get('field')}: {d.get('message')}" for d in (error.details or []) if d.get("field")
+        )
         print(f"opcms run-job: {error.message}" + (f" ({details})" if details else ""), file=sys.stderr)
         return 2
     return print_execution(execution, args.json)
@@ -508,7 +544,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--beat", action="store_true", help="run beat inside this worker (embedded shape)")
     worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
     worker.set_defaults(fn=cmd_worker)
-    sub.add_parser("beat", help="the Celery beat scheduler (schedules from the database; one fires at a time)").set_defaults(fn=cmd_beat)
+    sub.add_parser(
+        "beat", help="the Celery beat scheduler (schedules from the database; one fires at a time)"
+    ).set_defaults(fn=cmd_beat)
     sub.add_parser("migrate", help="apply schema migrations").set_defaults(fn=cmd_migrate)
     mk = sub.add_parser("makemigrations", help="write a migration for model changes (developers)")
     mk.add_argument("--name")
@@ -523,23 +561,33 @@ def build_parser() -> argparse.ArgumentParser:
     cu.set_defaults(fn=cmd_createuser)
 
     seed = sub.add_parser("seed-demo", help="demo data for the embedded default")
-    seed.add_argument("--customers", type=int, default=200, help="demo customers to create when there are none")
+    seed.add_argument(
+        "--customers", type=int, default=200, help="demo customers to create when there are none"
+    )
     seed.set_defaults(fn=cmd_seed_demo)
     sub.add_parser("print-login", help="print the URL and the demo login").set_defaults(fn=cmd_print_login)
-    imp = sub.add_parser("import-customers", help="import a customer list (.xlsx); exit 0 ok, 1 rows failed, 2 refused")
+    imp = sub.add_parser(
+        "import-customers", help="import a customer list (.xlsx); exit 0 ok, 1 rows failed, 2 refused"
+    )
     imp.add_argument("file")
     imp.add_argument("--mode", required=True, choices=["validate", "create", "upsert"])
     imp.add_argument("--json", action="store_true", help="print the report as one JSON object")
     imp.set_defaults(fn=cmd_import_customers)
-    price = sub.add_parser("price", help="price a quantity on a plan document (JSON file), with the tier breakdown")
+    price = sub.add_parser(
+        "price", help="price a quantity on a plan document (JSON file), with the tier breakdown"
+    )
     price.add_argument("--plan", required=True, help="plan document JSON file (the API's plan body)")
     price.add_argument("--quantity", required=True)
     price.add_argument("--json", action="store_true")
-    price.add_argument("--days-active", type=int, default=None, help="days the plan was active in the period (proration)")
+    price.add_argument(
+        "--days-active", type=int, default=None, help="days the plan was active in the period (proration)"
+    )
     price.add_argument("--days-in-period", type=int, default=None)
     price.add_argument("--discount", default=None, help="discount percent, e.g. 10")
     price.set_defaults(fn=cmd_price)
-    pull = sub.add_parser("pull-usage", help="pull usage now (default: yesterday), recorded as a task execution")
+    pull = sub.add_parser(
+        "pull-usage", help="pull usage now (default: yesterday), recorded as a task execution"
+    )
     pull.add_argument("--day", default=None, help="YYYY-MM-DD (business time zone); default yesterday")
     pull.add_argument("--to", default=None, help="last day of a back-fill (inclusive)")
     pull.add_argument("--source", default=None, help="one data source by name")
@@ -552,20 +600,42 @@ def build_parser() -> argparse.ArgumentParser:
     bill.add_argument("--chunk-size", type=int, default=200, help="customers per chunk")
     bill.add_argument("--json", action="store_true")
     bill.set_defaults(fn=cmd_bill)
-    job = sub.add_parser("run-job", help="run any job now (reminders, account automation…), recorded as a task execution")
+    job = sub.add_parser(
+        "run-job", help="run any job now (reminders, account automation…), recorded as a task execution"
+    )
     job.add_argument("name", help="the job, e.g. reminders.send_overdue, customers.account_automation")
-    job.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                     help="a job parameter (JSON values: --param stages=[-3,1,7] --param day=2026-11-24)")
+    job.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a job parameter (JSON values: --param stages=[-3,1,7] --param day=2026-11-24)",
+    )
     job.add_argument("--json", action="store_true")
     job.set_defaults(fn=cmd_run_job)
     bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
-    bench.add_argument("name", choices=["import", "api", "price", "usage", "billing", "suggestions", "reminders"])
-    bench.add_argument("--rows", type=int, default=None,
-                       help="rows of the generated customer list (import, default 50,000) or usage records (usage, default 1,000,000)")
+    bench.add_argument(
+        "name", choices=["import", "api", "price", "usage", "billing", "suggestions", "reminders"]
+    )
+    bench.add_argument(
+        "--rows",
+        type=int,
+        default=None,
+        help="rows of the generated customer list (import, default 50,000) or usage records (usage, default 1,000,000)",
+    )
     bench.add_argument("--evaluations", type=int, default=200_000, help="price evaluations (price)")
-    bench.add_argument("--customers", type=int, default=10_000, help="customers in the database (api, billing)")
-    bench.add_argument("--workers", type=int, default=2, help="Celery worker processes sharing the invoice run (billing)")
-    bench.add_argument("--invoices", type=int, default=10_000, help="open invoices of the one customer (suggestions); customers with one overdue invoice each (reminders)")
+    bench.add_argument(
+        "--customers", type=int, default=10_000, help="customers in the database (api, billing)"
+    )
+    bench.add_argument(
+        "--workers", type=int, default=2, help="Celery worker processes sharing the invoice run (billing)"
+    )
+    bench.add_argument(
+        "--invoices",
+        type=int,
+        default=10_000,
+        help="open invoices of the one customer (suggestions); customers with one overdue invoice each (reminders)",
+    )
     bench.add_argument("--repeat", type=int, default=50, help="requests per payment (suggestions)")
     bench.add_argument("--concurrency", type=int, default=50, help="concurrent connections (api)")
     bench.add_argument("--requests", type=int, default=2_000, help="requests per endpoint (api)")

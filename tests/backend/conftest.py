@@ -57,7 +57,10 @@ async def recreate_mysql_database(url: str) -> None:
     parts = urlsplit(url)
     name = parts.path.strip("/")
     conn = await asyncmy.connect(
-        host=parts.hostname, port=parts.port or 3306, user=parts.username or "root", password=parts.password or ""
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
     )
     async with conn.cursor() as cursor:
         await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")

@@ -15,7 +15,9 @@ PASSWORD = "Correct-Horse-9"
 _seq = itertools.count(1)
 
 
-async def make_user(role: str = "admin", *, username: str | None = None, password: str = PASSWORD, **extra) -> User:
+async def make_user(
+    role: str = "admin", *, username: str | None = None, password: str = PASSWORD, **extra
+) -> User:
     with acting_as(system_actor("test-factory")):
         user = await create_user(
             UserCreate(username=username or f"{role}{next(_seq)}", role=role, password=password, **extra)
@@ -93,7 +95,9 @@ async def make_metric(code: str | None = None, *, name: str = "API 调用", unit
     from opcms.pricing.service import create_metric
 
     with acting_as(system_actor("test-factory")):
-        return await create_metric(UsageMetricCreate(code=code or f"metric_{next(_pricing_seq)}", name=name, unit=unit))
+        return await create_metric(
+            UsageMetricCreate(code=code or f"metric_{next(_pricing_seq)}", name=name, unit=unit)
+        )
 
 
 async def make_plan(metric=None, *, code: str | None = None, effective_from=None, **terms):
@@ -109,12 +113,19 @@ async def make_plan(metric=None, *, code: str | None = None, effective_from=None
     n = next(_pricing_seq)
     document = {"metric": metric.code, **(terms or PER_UNIT)}
     with acting_as(system_actor("test-factory")):
-        return await create_plan(PlanCreate(
-            code=code or f"PLAN-{n}", name=f"测试价目{n}", effective_from=effective_from, **document,
-        ))
+        return await create_plan(
+            PlanCreate(
+                code=code or f"PLAN-{n}",
+                name=f"测试价目{n}",
+                effective_from=effective_from,
+                **document,
+            )
+        )
 
 
-async def make_subscription(customer=None, plan=None, *, effective_from="2024-01-01", effective_to=None, **extra):
+async def make_subscription(
+    customer=None, plan=None, *, effective_from="2024-01-01", effective_to=None, **extra
+):
     """A subscription through the real service (a customer and a plan are made when missing;
     the plan's version 1 starts on the subscription's first day then)."""
     import datetime as dt
@@ -125,9 +136,15 @@ async def make_subscription(customer=None, plan=None, *, effective_from="2024-01
     customer = customer or await make_customer()
     plan = plan or await make_plan(effective_from=dt.date.fromisoformat(str(effective_from)))
     with acting_as(system_actor("test-factory")):
-        return await create_subscription(SubscriptionCreate(
-            customer_id=customer.id, plan_id=plan.id, effective_from=effective_from, effective_to=effective_to, **extra,
-        ))
+        return await create_subscription(
+            SubscriptionCreate(
+                customer_id=customer.id,
+                plan_id=plan.id,
+                effective_from=effective_from,
+                effective_to=effective_to,
+                **extra,
+            )
+        )
 
 
 # --- invoices and payments ----------------------------------------------------------------------
@@ -142,7 +159,9 @@ def next_period() -> str:
     return f"{2001 + n // 12:04d}-{n % 12 + 1:02d}"
 
 
-def invoice_values(customer, total, *, period: str | None = None, due_date=None, credited="0.00", paid="0.00", **extra) -> dict:
+def invoice_values(
+    customer, total, *, period: str | None = None, due_date=None, credited="0.00", paid="0.00", **extra
+) -> dict:
     """The columns of an issued invoice with consistent settlement (outstanding and status)."""
     import datetime as dt
     from decimal import Decimal
@@ -155,12 +174,22 @@ def invoice_values(customer, total, *, period: str | None = None, due_date=None,
     total, credited, paid = Decimal(str(total)), Decimal(str(credited)), Decimal(str(paid))
     values = {
         "number": f"INV-{period.replace('-', '')}-{next(_invoice_seq):06d}",
-        "customer_id": customer.id, "period": period, "live_period": period,
-        "issue_date": issue_date, "due_date": due_date or issue_date + dt.timedelta(days=30),
-        "customer_code": customer.customer_code, "company_name": customer.company_name,
-        "subtotal": total, "discount_amount": Decimal("0.00"), "total": total,
-        "credited_amount": credited, "paid_amount": paid, "outstanding": total - credited - paid,
-        "status": status_for(total, credited, paid), "created_by": "test-factory", "updated_by": "test-factory",
+        "customer_id": customer.id,
+        "period": period,
+        "live_period": period,
+        "issue_date": issue_date,
+        "due_date": due_date or issue_date + dt.timedelta(days=30),
+        "customer_code": customer.customer_code,
+        "company_name": customer.company_name,
+        "subtotal": total,
+        "discount_amount": Decimal("0.00"),
+        "total": total,
+        "credited_amount": credited,
+        "paid_amount": paid,
+        "outstanding": total - credited - paid,
+        "status": status_for(total, credited, paid),
+        "created_by": "test-factory",
+        "updated_by": "test-factory",
     }
     return {**values, **extra}
 
@@ -182,11 +211,26 @@ async def make_invoice(customer=None, total="1000.00", **fields):
     with acting_as(system_actor("test-factory")):
         invoice = await Invoice.create(**values)
     await InvoiceLine.create(
-        invoice=invoice, position=1, plan_id=plan.id, plan_version_id=version.id, metric_id=plan.metric_id,
-        description="API 调用", mode="per_unit", service_from=invoice.issue_date, service_to=invoice.issue_date,
-        days_active=1, days_in_period=1, quantity=values["total"] * 100, included_quantity=0,
-        billed_quantity=values["total"] * 100, usage_amount=values["total"], monthly_fee=0, minimum_top_up=0,
-        discount_percent=0, discount=0, amount=values["total"],
+        invoice=invoice,
+        position=1,
+        plan_id=plan.id,
+        plan_version_id=version.id,
+        metric_id=plan.metric_id,
+        description="API 调用",
+        mode="per_unit",
+        service_from=invoice.issue_date,
+        service_to=invoice.issue_date,
+        days_active=1,
+        days_in_period=1,
+        quantity=values["total"] * 100,
+        included_quantity=0,
+        billed_quantity=values["total"] * 100,
+        usage_amount=values["total"],
+        monthly_fee=0,
+        minimum_top_up=0,
+        discount_percent=0,
+        discount=0,
+        amount=values["total"],
     )
     return invoice
 

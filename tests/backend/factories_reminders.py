@@ -36,13 +36,18 @@ async def seed_templates() -> list[NotificationTemplate]:
     return list(await NotificationTemplate.all().order_by("code"))
 
 
-async def make_channel(kind: ChannelKind | str, *, name: str | None = None, enabled: bool = True) -> NotificationChannel:
+async def make_channel(
+    kind: ChannelKind | str, *, name: str | None = None, enabled: bool = True
+) -> NotificationChannel:
     """A channel of ``kind`` with settings its kind accepts (nothing is delivered in these tests:
     the rows stay pending for the workers)."""
     kind = ChannelKind(kind)
     with acting_as(system_actor("test-factory")):
         return await NotificationChannel.create(
-            name=name or f"{kind.value}-{next(_channel_seq)}", kind=kind, settings=CHANNEL_SETTINGS[kind], is_enabled=enabled,
+            name=name or f"{kind.value}-{next(_channel_seq)}",
+            kind=kind,
+            settings=CHANNEL_SETTINGS[kind],
+            is_enabled=enabled,
         )
 
 

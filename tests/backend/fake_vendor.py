@@ -47,15 +47,28 @@ from urllib.parse import parse_qs
 
 import pytest
 
-FAILURE_KINDS = frozenset({
-    "500", "503", "429", "401", "404", "slow", "malformed", "not_object", "no_items", "short", "repeat",
-    "truncated_body",
-})
+FAILURE_KINDS = frozenset(
+    {
+        "500",
+        "503",
+        "429",
+        "401",
+        "404",
+        "slow",
+        "malformed",
+        "not_object",
+        "no_items",
+        "short",
+        "repeat",
+        "truncated_body",
+    }
+)
 _RAW = re.compile(r'"__raw_number__\(([^)"]*)\)"')
 
 
 def to_json(value: Any) -> bytes:
     """JSON with ``Decimal`` written as the exact number text."""
+
     def default(obj: Any) -> Any:
         if isinstance(obj, Decimal):
             return f"__raw_number__({obj})"
@@ -168,7 +181,9 @@ class FakeVendor:
         self._server = Server(("127.0.0.1", 0), Handler)
         host, port = self._server.server_address[:2]
         self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -203,7 +218,9 @@ class FakeVendor:
         with self._lock:
             self.calls.append(call)
 
-        def answer(status: int, payload: bytes, *, headers: dict[str, str] | None = None, length: int | None = None) -> None:
+        def answer(
+            status: int, payload: bytes, *, headers: dict[str, str] | None = None, length: int | None = None
+        ) -> None:
             call.status = status
             handler.send_response(status)
             handler.send_header("Content-Type", "application/json")
@@ -250,8 +267,9 @@ class FakeVendor:
         self._last_body = payload
         return answer(200, payload)
 
-    def _auth_problem(self, handler: BaseHTTPRequestHandler, method: str, raw_path: str, query: str,
-                      body: bytes) -> str | None:
+    def _auth_problem(
+        self, handler: BaseHTTPRequestHandler, method: str, raw_path: str, query: str, body: bytes
+    ) -> str | None:
         if self.auth == "bearer":
             if handler.headers.get("Authorization") != f"Bearer {self.token}":
                 return "bad or missing bearer token"
@@ -289,13 +307,13 @@ class FakeVendor:
         envelope: dict[str, Any] = {}
         if self.paging == "page":
             page = int(params.get("page") or 1)
-            items = selected[(page - 1) * size:page * size]
+            items = selected[(page - 1) * size : page * size]
             if self.send_has_more:
                 set_path(envelope, self.has_more_key, page * size < len(selected))
         elif self.paging == "cursor":
             cursor = str(params.get("cursor") or "c0")
             offset = int(cursor[1:])
-            items = selected[offset:offset + size]
+            items = selected[offset : offset + size]
             following = f"c{offset + size}" if offset + size < len(selected) else None
             set_path(envelope, self.cursor_key, following)
         else:

@@ -116,7 +116,12 @@ class FakeWeCom:
             if failure:
                 return self._failed(failure)
             self.messages.append(body)
-            return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": f"msg-{next(self._msg_seq)}"}
+            return 200, {
+                "errcode": 0,
+                "errmsg": "ok",
+                "invaliduser": "",
+                "msgid": f"msg-{next(self._msg_seq)}",
+            }
         return 404, {"errcode": 404, "errmsg": "no such path"}
 
     @staticmethod
@@ -179,10 +184,13 @@ class FakeSmtp:
         if self._failures:
             code = self._failures.popleft()
             return f"{code} {'try again later' if code < 500 else 'mailbox unavailable'}"
-        self.messages.append({
-            "from": envelope.mail_from, "to": list(envelope.rcpt_tos),
-            "data": envelope.content.decode("utf-8", errors="replace"),
-        })
+        self.messages.append(
+            {
+                "from": envelope.mail_from,
+                "to": list(envelope.rcpt_tos),
+                "data": envelope.content.decode("utf-8", errors="replace"),
+            }
+        )
         return "250 Message accepted for delivery"
 
     def __enter__(self) -> Self:

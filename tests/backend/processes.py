@@ -27,8 +27,13 @@ def free_port() -> int:
 
 def opcms(*args: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "opcms", *args], env=env, start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs,
+        [sys.executable, "-m", "opcms", *args],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kwargs,
     )
 
 
@@ -89,4 +94,3 @@ def celery_sends_to(broker_url: str):
     finally:
         celery_app.conf.update(saved)
         reset_pools()
-

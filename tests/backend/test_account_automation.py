@@ -32,8 +32,12 @@ async def history(customer) -> list[CustomerStatusHistory]:
 async def settle(invoice) -> None:
     """Pay the invoice's outstanding through the payments service (a real allocation)."""
     with acting_as(Actor(name="finance-test")):
-        payment = await make_payment(await Customer.get(id=invoice.customer_id), amount=str(invoice.outstanding))
-        await allocate(payment_id=payment.id, lines=[Line(invoice_id=invoice.id, amount=Decimal(invoice.outstanding))])
+        payment = await make_payment(
+            await Customer.get(id=invoice.customer_id), amount=str(invoice.outstanding)
+        )
+        await allocate(
+            payment_id=payment.id, lines=[Line(invoice_id=invoice.id, amount=Decimal(invoice.outstanding))]
+        )
 
 
 async def automate(day: dt.date, days: int = 30) -> dict[str, int]:
@@ -56,7 +60,12 @@ async def test_suspended_only_after_more_than_the_threshold_with_actor_and_cause
 
     # then the status history says who, why and which invoice
     last = (await history(customer))[-1]
-    assert (last.from_status, last.to_status, last.cause, last.actor) == ("active", "suspended", "overdue", ACTOR)
+    assert (last.from_status, last.to_status, last.cause, last.actor) == (
+        "active",
+        "suspended",
+        "overdue",
+        ACTOR,
+    )
     assert invoice.number in last.reason and "30 days" in last.reason
     assert len([h for h in await history(customer) if h.to_status == "suspended"]) == 1
 
@@ -99,7 +108,12 @@ async def test_reactivated_when_the_last_overdue_invoice_is_settled_not_before(d
     assert (await automate(day))["reactivated"] == 0
     assert await status_of(customer) == "active"
     last = (await history(customer))[-1]
-    assert (last.from_status, last.to_status, last.actor, last.reason) == ("suspended", "active", ACTOR, "overdue invoices settled")
+    assert (last.from_status, last.to_status, last.actor, last.reason) == (
+        "suspended",
+        "active",
+        ACTOR,
+        "overdue invoices settled",
+    )
     assert last.cause == "settled"
 
 
@@ -184,7 +198,10 @@ async def test_parameters_resolve_to_today_and_the_setting(db, settings):
 
     # given no parameters, then the threshold is the setting and the day is today
     resolved = SPEC.resolve(SPEC.parameters.model_validate({}))
-    assert resolved == {"suspend_after_days": settings.suspend_after_days, "day": business_today().isoformat()}
+    assert resolved == {
+        "suspend_after_days": settings.suspend_after_days,
+        "day": business_today().isoformat(),
+    }
 
 
 async def test_run_now_suspends_with_the_system_actor_whoever_runs_it(db):

@@ -29,7 +29,9 @@ pytestmark = pytest.mark.skipif(
 def payment_status(payment: Payment) -> PaymentStatus:
     if payment.allocated_amount == ZERO:
         return PaymentStatus.UNALLOCATED
-    return PaymentStatus.ALLOCATED if payment.unallocated_amount == ZERO else PaymentStatus.PARTIALLY_ALLOCATED
+    return (
+        PaymentStatus.ALLOCATED if payment.unallocated_amount == ZERO else PaymentStatus.PARTIALLY_ALLOCATED
+    )
 
 
 async def test_200_concurrent_allocations_never_exceed_any_amount(client):
@@ -41,7 +43,9 @@ async def test_200_concurrent_allocations_never_exceed_any_amount(client):
     409) while 60 more allocation requests run."""
     token = await token_for("finance")
     customer = await make_customer()
-    invoices = [await make_invoice(customer, "150.00", credited="20.00" if n == 0 else "0.00") for n in range(5)]
+    invoices = [
+        await make_invoice(customer, "150.00", credited="20.00" if n == 0 else "0.00") for n in range(5)
+    ]
     main, other = await make_payment(customer, "700.00"), await make_payment(customer, "300.00")
     rng = random.Random(20240601)
 
@@ -54,7 +58,9 @@ async def test_200_concurrent_allocations_never_exceed_any_amount(client):
         }
 
     bodies = [request_body() for _ in range(200)]
-    responses = await asyncio.gather(*[client.post(f"{API}/allocations", token=token, json=b) for b in bodies])
+    responses = await asyncio.gather(
+        *[client.post(f"{API}/allocations", token=token, json=b) for b in bodies]
+    )
 
     statuses = [r.status_code for r in responses]
     assert set(statuses) <= {201, 409}, [r.text for r in responses if r.status_code not in (201, 409)][:3]
@@ -73,13 +79,18 @@ async def test_200_concurrent_allocations_never_exceed_any_amount(client):
     reversed_ids = created[: len(created) // 2]
     reversals = [
         client.post(f"{API}/allocations/{i}/reverse", token=token, json={"reason": "并发撤销"})
-        for i in reversed_ids for _ in range(2)
+        for i in reversed_ids
+        for _ in range(2)
     ]
     more = [client.post(f"{API}/allocations", token=token, json=request_body()) for _ in range(60)]
     answers = await asyncio.gather(*reversals, *more)
-    undone, allocated = answers[: len(reversals)], answers[len(reversals):]
-    assert sorted(r.status_code for r in undone) == sorted([200, 409] * len(reversed_ids)), [r.text for r in undone][:3]
-    assert {r.status_code for r in allocated} <= {201, 409}, [r.text for r in allocated if r.status_code >= 500][:3]
+    undone, allocated = answers[: len(reversals)], answers[len(reversals) :]
+    assert sorted(r.status_code for r in undone) == sorted([200, 409] * len(reversed_ids)), [
+        r.text for r in undone
+    ][:3]
+    assert {r.status_code for r in allocated} <= {201, 409}, [
+        r.text for r in allocated if r.status_code >= 500
+    ][:3]
     assert await Allocation.filter(is_reversed=True).count() == len(reversed_ids)
     await assert_consistent(invoices, [main, other])
 

@@ -73,9 +73,14 @@ async def test_filters_by_entity_actor_action_and_time(client):
         assert response.status_code == 200, response.text
         return [(r["actor"], r["action"], r["entity_type"]) for r in response.json()["items"]]
 
-    assert await ids(entity_type="invoice") == [("alice", "update", "invoice"), ("alice", "create", "invoice")]
+    assert await ids(entity_type="invoice") == [
+        ("alice", "update", "invoice"),
+        ("alice", "create", "invoice"),
+    ]
     assert await ids(actor="bob") == [("bob", "create", "customer")]
-    assert await ids(action="create", entity_type="customer", entity_id="9") == [("bob", "create", "customer")]
+    assert await ids(action="create", entity_type="customer", entity_id="9") == [
+        ("bob", "create", "customer")
+    ]
     now = dt.datetime.now(dt.timezone.utc)
     assert len(await ids(since=(now - dt.timedelta(minutes=5)).isoformat(), entity_type="invoice")) == 2
     assert await ids(until=(now - dt.timedelta(minutes=5)).isoformat(), entity_type="invoice") == []
@@ -83,9 +88,16 @@ async def test_filters_by_entity_actor_action_and_time(client):
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "since"
     # a time without a zone is UTC, and may be compared with one that has a zone
     naive_since = (now - dt.timedelta(minutes=5)).replace(tzinfo=None).isoformat()
-    shanghai_until = (now + dt.timedelta(minutes=5)).astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat()
+    shanghai_until = (
+        (now + dt.timedelta(minutes=5)).astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat()
+    )
     assert len(await ids(since=naive_since, until=shanghai_until, entity_type="invoice")) == 2
-    assert await ids(since=(now + dt.timedelta(minutes=5)).replace(tzinfo=None).isoformat(), entity_type="invoice") == []
+    assert (
+        await ids(
+            since=(now + dt.timedelta(minutes=5)).replace(tzinfo=None).isoformat(), entity_type="invoice"
+        )
+        == []
+    )
 
 
 async def test_operators_and_finance_cannot_read_the_audit_log(client):

@@ -37,7 +37,9 @@ async def test_login_returns_a_token_pair_that_opens_me(client):
     assert "users:write" not in me.json()["permissions"]
     # and the login is in the audit log with the client's IP and the request id
     row = await AuditLog.filter(action="login", entity_id=str(user.id)).first()
-    assert row is not None and row.client_ip == "10.9.8.7" and row.request_id == response.headers["X-Request-ID"]
+    assert (
+        row is not None and row.client_ip == "10.9.8.7" and row.request_id == response.headers["X-Request-ID"]
+    )
 
 
 async def test_wrong_password_is_401_and_audited(client):
@@ -136,7 +138,9 @@ def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-@pytest.mark.parametrize("forgery", ["alg_none", "wrong_signature", "expired", "refresh_as_access", "garbage"])
+@pytest.mark.parametrize(
+    "forgery", ["alg_none", "wrong_signature", "expired", "refresh_as_access", "garbage"]
+)
 async def test_forged_or_expired_tokens_are_refused(client, settings, forgery):
     user = await make_user("admin")
     issued = await session_for(user)
@@ -147,7 +151,9 @@ async def test_forged_or_expired_tokens_are_refused(client, settings, forgery):
         token = jwt.encode(claims, "not-the-server-key-but-long-enough-000000", algorithm="HS256")
     elif forgery == "expired":
         past = int((dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=3)).timestamp())
-        token = jwt.encode({**claims, "iat": past - 7200, "exp": past}, settings.signing_key, algorithm="HS256")
+        token = jwt.encode(
+            {**claims, "iat": past - 7200, "exp": past}, settings.signing_key, algorithm="HS256"
+        )
     elif forgery == "refresh_as_access":
         token = issued.refresh_token
     else:

@@ -24,7 +24,9 @@ from tests.backend.test_billing_support import PERIOD, golden_book
 
 def test_beat_bills_last_month_on_day_one_at_four():
     # the seeded schedule: no period (the job resolves last month), day 1 at 04:00 business time
-    seeded = {row[0]: row for row in importlib.import_module("opcms.migrations.0009_seed_job_schedules").SCHEDULES}
+    seeded = {
+        row[0]: row for row in importlib.import_module("opcms.migrations.0009_seed_job_schedules").SCHEDULES
+    }
     _name, task, cron, parameters, _ = seeded["invoice-run-monthly"]
     assert (task, cron, parameters) == ("billing.run_period", "0 4 1 * *", {})
 
@@ -61,8 +63,13 @@ async def test_a_queued_run_is_shared_out_in_chunks_on_a_worker(client, settings
 
 
 def run_opcms(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "opcms", *args], env=dict(os.environ), capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "opcms", *args],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 async def test_opcms_bill_runs_a_period_now_and_records_it(db):

@@ -10,7 +10,14 @@ import pytest
 
 from opcms.billing import run
 from opcms.billing.invoicing import period_bounds, previous_period
-from opcms.billing.models import ChunkStatus, DocumentSequence, Invoice, InvoiceLine, InvoiceRunChunk, InvoiceStatus
+from opcms.billing.models import (
+    ChunkStatus,
+    DocumentSequence,
+    Invoice,
+    InvoiceLine,
+    InvoiceRunChunk,
+    InvoiceStatus,
+)
 from opcms.billing.numbering import ensure_sequence, next_number
 from opcms.core.context import acting_as, system_actor
 from opcms.jobs.models import ExecutionStatus, Trigger
@@ -47,7 +54,12 @@ async def test_golden_invoices_to_the_cent_with_their_breakdown(db):
     (line_a,) = await InvoiceLine.filter(invoice_id=a.id)
     assert (line_a.quantity, line_a.included_quantity, line_a.billed_quantity) == (20000, 500, 19500)
     assert tiers(line_a) == [(1, "1000", "10.00"), (2, "18500", "148.00")]
-    assert (a.subtotal, a.discount_amount, a.total, a.outstanding) == (Decimal("158.00"), 0, Decimal("158.00"), Decimal("158.00"))
+    assert (a.subtotal, a.discount_amount, a.total, a.outstanding) == (
+        Decimal("158.00"),
+        0,
+        Decimal("158.00"),
+        Decimal("158.00"),
+    )
     assert a.number == "INV-202603-000001" and a.status == InvoiceStatus.UNSETTLED
     assert (a.issue_date, a.due_date) == (ISSUE, ISSUE + dt.timedelta(days=30))
 
@@ -59,7 +71,11 @@ async def test_golden_invoices_to_the_cent_with_their_breakdown(db):
     assert (line_b.service_from, line_b.service_to) == (dt.date(2026, 3, 11), dt.date(2026, 3, 31))
     assert line_b.monthly_fee == Decimal("67.741935") and line_b.discount == Decimal("11.774194")
     assert line_b.amount == Decimal("105.97")
-    assert (b.subtotal, b.discount_amount, b.total) == (Decimal("117.74"), Decimal("11.77"), Decimal("105.97"))
+    assert (b.subtotal, b.discount_amount, b.total) == (
+        Decimal("117.74"),
+        Decimal("11.77"),
+        Decimal("105.97"),
+    )
     assert b.subtotal - b.discount_amount == b.total and b.due_date == ISSUE + dt.timedelta(days=15)
 
     # C: volume, 4,000 falls in tier 2: 4,000 × 0.03 + flat 5 = 125
@@ -69,7 +85,12 @@ async def test_golden_invoices_to_the_cent_with_their_breakdown(db):
 
     # numbers have no gaps; every version used is frozen
     assert sorted(i.number for i in invoices.values()) == [f"INV-202603-{n:06d}" for n in (1, 2, 3)]
-    assert await PricingPlanVersion.filter(billed_at=None, plan__code__in=["API-GRAD", "SMS-FEE", "STO-VOL"]).count() == 0
+    assert (
+        await PricingPlanVersion.filter(
+            billed_at=None, plan__code__in=["API-GRAD", "SMS-FEE", "STO-VOL"]
+        ).count()
+        == 0
+    )
 
     # the summary is on the execution
     assert execution.result["invoices"] == 3 and execution.result["receivable_total"] == "388.97"
@@ -81,15 +102,25 @@ async def test_the_minimum_tops_up_and_a_mid_month_version_change_is_not_used(db
     # given a graduated plan whose minimum is 50, and a v2 from March 15 (not in force on the 1st)
     api = await make_metric("api_calls")
     plan = await make_plan(api, code="API-MIN", effective_from=dt.date(2026, 1, 1), **GRADUATED)
-    await PricingPlanVersion.create(plan=plan, version=2, effective_from=dt.date(2026, 3, 15), mode="per_unit",
-                                    unit_price=Decimal("9"), tiers=[])
+    await PricingPlanVersion.create(
+        plan=plan,
+        version=2,
+        effective_from=dt.date(2026, 3, 15),
+        mode="per_unit",
+        unit_price=Decimal("9"),
+        tiers=[],
+    )
     customer = await customer_on(plan)
     await add_usage(customer, api, "2026-03-20", 1200)
     # when
     await bill()
     # then v1 prices it: 700 billed × 0.01 = 7.00, raised to the minimum 50.00
     (line,) = await InvoiceLine.all()
-    assert (line.usage_amount, line.minimum_top_up, line.amount) == (Decimal("7"), Decimal("43"), Decimal("50.00"))
+    assert (line.usage_amount, line.minimum_top_up, line.amount) == (
+        Decimal("7"),
+        Decimal("43"),
+        Decimal("50.00"),
+    )
     assert (await PricingPlanVersion.get(id=line.plan_version_id)).version == 1
 
 
@@ -118,7 +149,9 @@ async def test_a_retried_chunk_creates_nothing_twice_and_counts_its_own_invoices
     # before marking itself done
     await golden_book()
     with acting_as(system_actor("test-bill")):
-        execution = await run.create_execution(run.TASK_NAME, run.run_parameters(PERIOD, None, ISSUE, 2), Trigger.CLI)
+        execution = await run.create_execution(
+            run.TASK_NAME, run.run_parameters(PERIOD, None, ISSUE, 2), Trigger.CLI
+        )
         chunk_ids = await run.plan_run(execution.id)
         first = await InvoiceRunChunk.get(id=chunk_ids[0])
         await run.bill_customers(first.customer_ids, PERIOD, ISSUE, execution.id)
@@ -165,7 +198,9 @@ async def test_periods_after_the_current_month_are_refused(db):
 async def test_two_runs_at_once_create_one_invoice_per_customer_without_number_gaps(db):
     # given 12 customers with usage
     api = await make_metric("api_calls")
-    plan = await make_plan(api, code="API-STD", effective_from=dt.date(2026, 1, 1), mode="per_unit", unit_price="0.01")
+    plan = await make_plan(
+        api, code="API-STD", effective_from=dt.date(2026, 1, 1), mode="per_unit", unit_price="0.01"
+    )
     for n in range(12):
         customer = await customer_on(plan)
         await add_usage(customer, api, "2026-03-02", 100 * (n + 1))

@@ -13,17 +13,24 @@ PERIOD = "2026-03"
 MARCH_1 = dt.date(2026, 3, 1)
 
 GRADUATED = {
-    "mode": "graduated", "unit_price": None,
-    "tiers": [{"up_to": "1000", "unit_price": "0.010000", "flat_fee": "0"},
-              {"up_to": None, "unit_price": "0.008000", "flat_fee": "0"}],
-    "included_quantity": "500", "minimum_amount": "50",
+    "mode": "graduated",
+    "unit_price": None,
+    "tiers": [
+        {"up_to": "1000", "unit_price": "0.010000", "flat_fee": "0"},
+        {"up_to": None, "unit_price": "0.008000", "flat_fee": "0"},
+    ],
+    "included_quantity": "500",
+    "minimum_amount": "50",
 }
 PER_UNIT_WITH_FEE = {"mode": "per_unit", "unit_price": "0.010000", "monthly_fee": "100"}
 VOLUME = {
-    "mode": "volume", "unit_price": None,
-    "tiers": [{"up_to": "1000", "unit_price": "0.050000", "flat_fee": "0"},
-              {"up_to": "10000", "unit_price": "0.030000", "flat_fee": "5"},
-              {"up_to": None, "unit_price": "0.020000", "flat_fee": "0"}],
+    "mode": "volume",
+    "unit_price": None,
+    "tiers": [
+        {"up_to": "1000", "unit_price": "0.050000", "flat_fee": "0"},
+        {"up_to": "10000", "unit_price": "0.030000", "flat_fee": "5"},
+        {"up_to": None, "unit_price": "0.020000", "flat_fee": "0"},
+    ],
 }
 
 
@@ -38,13 +45,22 @@ async def source() -> DataSource:
 async def add_usage(customer, metric, day: dt.date | str, quantity: str | int) -> UsageRecord:
     feed = await source()
     return await UsageRecord.create(
-        customer_id=customer.id, metric_id=metric.id, usage_day=dt.date.fromisoformat(str(day)),
-        source_id=feed.id, quantity=Decimal(str(quantity)),
+        customer_id=customer.id,
+        metric_id=metric.id,
+        usage_day=dt.date.fromisoformat(str(day)),
+        source_id=feed.id,
+        quantity=Decimal(str(quantity)),
     )
 
 
-async def customer_on(plan, *, effective_from: str = "2026-01-01", effective_to: str | None = None,
-                      discount: str | None = None, **customer_fields):
+async def customer_on(
+    plan,
+    *,
+    effective_from: str = "2026-01-01",
+    effective_to: str | None = None,
+    discount: str | None = None,
+    **customer_fields,
+):
     customer = await make_customer(**customer_fields)
     extra = {"discount_percent": Decimal(discount)} if discount else {}
     await make_subscription(customer, plan, effective_from=effective_from, effective_to=effective_to, **extra)

@@ -21,9 +21,18 @@ async def export(client, token, **params):
 
 async def test_export_writes_the_import_columns_with_labels_and_escapes_formulas(client):
     owner = await make_user("operator", username="exporter-owner")
-    await make_customer(customer_code="E1", company_name="导出公司", industry="finance", level="S",
-                        owner_id=owner.id, credit_limit="1234.50", remark="=HYPERLINK(\"http://evil\")",
-                        contact_name="@SUM(1+1)", short_name="+cmd", address="-2+3")
+    await make_customer(
+        customer_code="E1",
+        company_name="导出公司",
+        industry="finance",
+        level="S",
+        owner_id=owner.id,
+        credit_limit="1234.50",
+        remark='=HYPERLINK("http://evil")',
+        contact_name="@SUM(1+1)",
+        short_name="+cmd",
+        address="-2+3",
+    )
     rows = await export(client, await token_for("auditor"))
     assert rows[0] == [c.header for c in COLUMNS]
     record = dict(zip(rows[0], rows[1]))
@@ -32,7 +41,7 @@ async def test_export_writes_the_import_columns_with_labels_and_escapes_formulas
     assert record["负责人"] == "exporter-owner" and record["信用额度"] == 1234.5
     for header in ("备注", "联系人", "简称", "详细地址"):
         assert record[header].startswith("'"), header
-    assert record["备注"] == "'=HYPERLINK(\"http://evil\")"
+    assert record["备注"] == '\'=HYPERLINK("http://evil")'
 
 
 async def test_export_follows_the_list_filters(client):
@@ -45,20 +54,42 @@ async def test_export_follows_the_list_filters(client):
 async def test_an_export_imports_back_unchanged(client):
     # given customers with every column filled, formula-looking text included
     owner = await make_user("operator", username="round-trip-owner")
-    await make_customer(customer_code="R1", company_name="往返科技（上海）有限公司", short_name="往返", industry="retail",
-                        level="C", owner_id=owner.id, contact_name="=1+2", contact_phone="02161234567",
-                        contact_email="rt@example.com", province="上海", city="上海", address="@home",
-                        signed_at="2024-03-05", contract_end_at="2026-03-04", payment_terms_days=45,
-                        credit_limit="98765.43", remark="-5 is not a formula", credit_code="91350100M000100Y43")
+    await make_customer(
+        customer_code="R1",
+        company_name="往返科技（上海）有限公司",
+        short_name="往返",
+        industry="retail",
+        level="C",
+        owner_id=owner.id,
+        contact_name="=1+2",
+        contact_phone="02161234567",
+        contact_email="rt@example.com",
+        province="上海",
+        city="上海",
+        address="@home",
+        signed_at="2024-03-05",
+        contract_end_at="2026-03-04",
+        payment_terms_days=45,
+        credit_limit="98765.43",
+        remark="-5 is not a formula",
+        credit_code="91350100M000100Y43",
+    )
     await make_customer(customer_code="R2", company_name="第二家公司")
     admin = await token_for("admin")
     exported = await client.get("/api/v1/customers/export", token=admin)
     assert exported.status_code == 200
     # when the very file is imported back with upsert
     response = await client.post(
-        "/api/v1/imports/customers", token=admin, data={"mode": "upsert"},
-        files={"file": ("customers.xlsx", exported.content,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+        "/api/v1/imports/customers",
+        token=admin,
+        data={"mode": "upsert"},
+        files={
+            "file": (
+                "customers.xlsx",
+                exported.content,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        },
     )
     # then nothing changes
     assert response.status_code == 200, response.text

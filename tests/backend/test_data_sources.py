@@ -52,7 +52,13 @@ def http_json(**settings) -> dict:
 
 
 async def post_source(client, token, **fields):
-    body = {"name": "vendor-a", "adapter": "http_json", "settings": http_json(), "secrets": {"token": SECRET}, **fields}
+    body = {
+        "name": "vendor-a",
+        "adapter": "http_json",
+        "settings": http_json(),
+        "secrets": {"token": SECRET},
+        **fields,
+    }
     return await client.post(SOURCES, token=token, json=body)
 
 
@@ -76,7 +82,9 @@ async def given_metrics(*codes: str) -> None:
 async def given_mapping(client, token, source_id: int, account: str, customer=None):
     customer = customer or await make_customer(status="active")
     response = await client.post(
-        f"{SOURCES}/{source_id}/accounts", token=token, json={"customer_id": customer.id, "external_account": account}
+        f"{SOURCES}/{source_id}/accounts",
+        token=token,
+        json={"customer_id": customer.id, "external_account": account},
     )
     assert response.status_code == 201, response.text
     return customer
@@ -87,8 +95,12 @@ def csv_bytes(rows: list[list], header=("account", "metric", "day", "quantity"))
     return ("\n".join(lines) + "\n").encode()
 
 
-async def upload(client, token, source_id: int, content: bytes, name: str = "usage.csv", content_type: str = "text/csv"):
-    return await client.post(f"{SOURCES}/{source_id}/uploads", token=token, files={"file": (name, content, content_type)})
+async def upload(
+    client, token, source_id: int, content: bytes, name: str = "usage.csv", content_type: str = "text/csv"
+):
+    return await client.post(
+        f"{SOURCES}/{source_id}/uploads", token=token, files={"file": (name, content, content_type)}
+    )
 
 
 async def records() -> dict[tuple[str, str, dt.date], Decimal]:
@@ -109,7 +121,12 @@ async def test_a_source_is_created_with_its_secrets_encrypted_and_never_answered
     body = response.json()
     assert SECRET not in response.text and "secrets_encrypted" not in body
     assert body["secret_names"] == ["token"] and body["secrets_readable"] is True
-    assert (body["adapter"], body["is_enabled"], body["timeout_seconds"], body["remark"]) == ("http_json", True, 15, "主供应商")
+    assert (body["adapter"], body["is_enabled"], body["timeout_seconds"], body["remark"]) == (
+        "http_json",
+        True,
+        15,
+        "主供应商",
+    )
     assert body["settings"]["auth"] == "bearer" and body["accounts"] == 0
     # and the row holds a Fernet token that decrypts to them
     row = await DataSource.get(id=body["id"])
@@ -125,11 +142,15 @@ async def test_a_source_is_created_with_its_secrets_encrypted_and_never_answered
 
 async def test_the_audit_row_of_a_source_masks_its_secrets(client, admin):
     body = await given_source(client, admin)
-    await client.patch(f"{SOURCES}/{body['id']}", token=admin, json={"secrets": {"token": "another-" + SECRET}})
+    await client.patch(
+        f"{SOURCES}/{body['id']}", token=admin, json={"secrets": {"token": "another-" + SECRET}}
+    )
     audits = await AuditLog.filter(entity_type="data_source", entity_id=str(body["id"])).order_by("id")
     assert [a.action for a in audits] == ["create", "update"]
     assert audits[0].after["secrets_encrypted"] == "***"
-    assert audits[1].before == {"secrets_encrypted": "***"} and audits[1].after == {"secrets_encrypted": "***"}
+    assert audits[1].before == {"secrets_encrypted": "***"} and audits[1].after == {
+        "secrets_encrypted": "***"
+    }
     assert SECRET not in json.dumps([[a.before, a.after] for a in audits])
 
 
@@ -235,7 +256,12 @@ async def test_a_patch_is_validated_again_and_a_refused_one_changes_nothing(clie
     assert response.status_code == 422, response.text
     assert response.json()["error"]["details"][0]["field"] == field
     row = await DataSource.get(id=body["id"])
-    assert (row.name, row.adapter, row.settings, row.timeout_seconds) == ("vendor-a", "http_json", body["settings"], 30)
+    assert (row.name, row.adapter, row.settings, row.timeout_seconds) == (
+        "vendor-a",
+        "http_json",
+        body["settings"],
+        30,
+    )
 
 
 async def test_an_empty_patch_is_422_and_a_blank_remark_clears_it(client, admin):
@@ -281,7 +307,9 @@ async def test_an_account_maps_to_one_customer_per_source_and_the_conflict_names
     second = await make_customer(status="active", company_name="第二客户有限公司")
     # a second customer may not take the same account on the same source
     response = await client.post(
-        f"{SOURCES}/{source['id']}/accounts", token=operator, json={"customer_id": second.id, "external_account": " acct-1 "}
+        f"{SOURCES}/{source['id']}/accounts",
+        token=operator,
+        json={"customer_id": second.id, "external_account": " acct-1 "},
     )
     assert response.status_code == 409, response.text
     error = response.json()["error"]
@@ -300,7 +328,9 @@ async def test_an_account_maps_to_one_customer_per_source_and_the_conflict_names
     assert [m["customer_id"] for m in by_name.json()["items"]] == [second.id]
     # once the mapping is removed, the account is free again
     mapping = await CustomerSourceAccount.get(source_id=source["id"], external_account="acct-1")
-    assert (await client.delete(f"{SOURCES}/{source['id']}/accounts/{mapping.id}", token=operator)).status_code == 200
+    assert (
+        await client.delete(f"{SOURCES}/{source['id']}/accounts/{mapping.id}", token=operator)
+    ).status_code == 200
     await given_mapping(client, operator, source["id"], "acct-1", second)
     assert (await client.get(SOURCES + f"/{source['id']}", token=operator)).json()["accounts"] == 3
 
@@ -311,7 +341,9 @@ async def test_mapping_to_a_deleted_or_missing_customer_is_404(client, admin):
     await client.delete(f"/api/v1/customers/{customer.id}", token=admin)
     for customer_id in (customer.id, 999999):
         response = await client.post(
-            f"{SOURCES}/{source['id']}/accounts", token=admin, json={"customer_id": customer_id, "external_account": "x"}
+            f"{SOURCES}/{source['id']}/accounts",
+            token=admin,
+            json={"customer_id": customer_id, "external_account": "x"},
         )
         assert response.status_code == 404 and response.json()["error"]["code"] == "customer_not_found"
     assert await CustomerSourceAccount.all().count() == 0
@@ -322,8 +354,14 @@ async def test_a_mapping_is_removed_only_through_its_own_source(client, admin):
     other = await given_source(client, admin, name="vendor-b")
     await given_mapping(client, admin, source["id"], "acct-1")
     mapping = await CustomerSourceAccount.get(source_id=source["id"])
-    assert (await client.delete(f"{SOURCES}/{other['id']}/accounts/{mapping.id}", token=admin)).status_code == 404
-    assert (await client.delete(f"{SOURCES}/{source['id']}/accounts/{mapping.id}", token=await token_for("auditor"))).status_code == 403
+    assert (
+        await client.delete(f"{SOURCES}/{other['id']}/accounts/{mapping.id}", token=admin)
+    ).status_code == 404
+    assert (
+        await client.delete(
+            f"{SOURCES}/{source['id']}/accounts/{mapping.id}", token=await token_for("auditor")
+        )
+    ).status_code == 403
     assert await CustomerSourceAccount.filter(id=mapping.id).exists()
 
 
@@ -368,18 +406,22 @@ async def test_health_needs_data_sources_write(client, admin, operator):
 
 
 # --- uploads ------------------------------------------------------------------------------------
-async def test_an_upload_writes_exact_quantities_and_holds_what_cannot_be_billed(client, admin, operator, tmp_path):
+async def test_an_upload_writes_exact_quantities_and_holds_what_cannot_be_billed(
+    client, admin, operator, tmp_path
+):
     # given a file source, two metrics and a mapped customer
     await given_metrics()
     source = await given_file_source(client, admin, tmp_path / "vendor-files")
     customer = await given_mapping(client, operator, source["id"], "acct-a")
-    content = csv_bytes([
-        ["acct-a", "api_calls", DAY.isoformat(), "1200.5"],
-        ["acct-a", "sms", DAY.isoformat(), "0.0001"],
-        ["acct-a", "api_calls", "2026/3/3", "99999999999"],
-        ["acct-stranger", "api_calls", DAY.isoformat(), "7"],  # nobody is mapped to it
-        ["acct-a", "sms", "next tuesday", "5"],  # a day nobody can read
-    ])
+    content = csv_bytes(
+        [
+            ["acct-a", "api_calls", DAY.isoformat(), "1200.5"],
+            ["acct-a", "sms", DAY.isoformat(), "0.0001"],
+            ["acct-a", "api_calls", "2026/3/3", "99999999999"],
+            ["acct-stranger", "api_calls", DAY.isoformat(), "7"],  # nobody is mapped to it
+            ["acct-a", "sms", "next tuesday", "5"],  # a day nobody can read
+        ]
+    )
     # when
     response = await upload(client, operator, source["id"], content, name="三月用量.csv")
     # then one successful execution says what happened
@@ -390,7 +432,10 @@ async def test_an_upload_writes_exact_quantities_and_holds_what_cannot_be_billed
     assert execution["counters"] == {"records": 5, "written": 3, "anomalies": 2, "alerts": 2}
     params = execution["parameters"]
     assert (params["source"], params["file_name"], params["first_day"], params["last_day"]) == (
-        "uploads", "三月用量.csv", "2026-03-02", "2026-03-03"
+        "uploads",
+        "三月用量.csv",
+        "2026-03-02",
+        "2026-03-03",
     )
     # and the usage is exact
     code = customer.customer_code
@@ -403,13 +448,18 @@ async def test_an_upload_writes_exact_quantities_and_holds_what_cannot_be_billed
     # and the rest waits for review
     anomalies = {a.external_account: a for a in await UsageAnomaly.all()}
     assert anomalies["acct-stranger"].kind == AnomalyKind.UNKNOWN_ACCOUNT
-    assert anomalies["acct-a"].kind == AnomalyKind.DAY_OUTSIDE_REQUEST and anomalies["acct-a"].raw_day == "next tuesday"
+    assert (
+        anomalies["acct-a"].kind == AnomalyKind.DAY_OUTSIDE_REQUEST
+        and anomalies["acct-a"].raw_day == "next tuesday"
+    )
     # and the file is kept where the source's pulls read it, under a safe, timestamped name
     files = stored_files(tmp_path / "vendor-files")
     assert len(files) == 1 and files[0].suffix == ".csv" and files[0].read_bytes() == content
     assert files[0].name == params["stored_name"] and files[0].name.endswith("-三月用量.csv")
     # and the upload is audited and listed among the pulls
-    assert await AuditLog.filter(entity_type="usage_upload", entity_id=str(execution["id"]), action="import").exists()
+    assert await AuditLog.filter(
+        entity_type="usage_upload", entity_id=str(execution["id"]), action="import"
+    ).exists()
     pulls = await client.get("/api/v1/usage/pulls", token=operator)
     if pulls.status_code == 200:  # the usage blueprint is registered
         assert [p["id"] for p in pulls.json()["items"]] == [execution["id"]]
@@ -419,11 +469,13 @@ async def test_uploading_the_same_file_again_rewrites_the_same_rows(client, admi
     await given_metrics()
     source = await given_file_source(client, admin, tmp_path / "files")
     await given_mapping(client, admin, source["id"], "acct-a")
-    content = csv_bytes([
-        ["acct-a", "api_calls", DAY.isoformat(), "10.25"],
-        ["acct-a", "api_calls", (DAY + dt.timedelta(days=1)).isoformat(), "11"],
-        ["acct-x", "sms", DAY.isoformat(), "3"],
-    ])
+    content = csv_bytes(
+        [
+            ["acct-a", "api_calls", DAY.isoformat(), "10.25"],
+            ["acct-a", "api_calls", (DAY + dt.timedelta(days=1)).isoformat(), "11"],
+            ["acct-x", "sms", DAY.isoformat(), "3"],
+        ]
+    )
     first = await upload(client, admin, source["id"], content)
     before = await records()
     second = await upload(client, admin, source["id"], content)
@@ -437,13 +489,17 @@ async def test_an_xlsx_upload_with_chinese_headers_and_slashed_days(client, admi
     await given_metrics()
     source = await given_file_source(client, admin, tmp_path / "xlsx")
     customer = await given_mapping(client, admin, source["id"], "A-100")
-    content = workbook_bytes([
-        ["三月用量"],  # a title above the header
-        ["客户账号", "指标", "日期", "用量"],
-        ["A-100", "api_calls", "2026/3/2", 12.5],
-        ["A-100", "sms", dt.datetime(2026, 3, 2), 3],
-    ])
-    response = await upload(client, admin, source["id"], content, name="march.xlsx", content_type="application/octet-stream")
+    content = workbook_bytes(
+        [
+            ["三月用量"],  # a title above the header
+            ["客户账号", "指标", "日期", "用量"],
+            ["A-100", "api_calls", "2026/3/2", 12.5],
+            ["A-100", "sms", dt.datetime(2026, 3, 2), 3],
+        ]
+    )
+    response = await upload(
+        client, admin, source["id"], content, name="march.xlsx", content_type="application/octet-stream"
+    )
     assert response.status_code == 201, response.text
     assert await records() == {
         (customer.customer_code, "api_calls", DAY): Decimal("12.5"),
@@ -457,7 +513,9 @@ async def test_a_future_day_in_a_file_is_held_not_billed(client, admin, tmp_path
     source = await given_file_source(client, admin, tmp_path / "f")
     await given_mapping(client, admin, source["id"], "acct-a")
     future = dt.datetime.now(get_settings().tz).date() + dt.timedelta(days=10)
-    content = csv_bytes([["acct-a", "api_calls", DAY.isoformat(), "1"], ["acct-a", "api_calls", future.isoformat(), "2"]])
+    content = csv_bytes(
+        [["acct-a", "api_calls", DAY.isoformat(), "1"], ["acct-a", "api_calls", future.isoformat(), "2"]]
+    )
     response = await upload(client, admin, source["id"], content)
     assert response.status_code == 201 and response.json()["parameters"]["last_day"] == DAY.isoformat()
     assert (await UsageAnomaly.get()).kind == AnomalyKind.DAY_OUTSIDE_REQUEST
@@ -476,7 +534,9 @@ async def test_a_later_pull_of_the_file_source_reads_the_stored_upload(client, a
     assert await records() == before and list(before.values()) == [Decimal("42.0001")]
 
 
-async def test_a_file_source_is_healthy_from_the_start_and_takes_uploads_in_its_default_directory(client, admin):
+async def test_a_file_source_is_healthy_from_the_start_and_takes_uploads_in_its_default_directory(
+    client, admin
+):
     await given_metrics()
     source = await given_file_source(client, admin)
     directory = get_settings().var_dir / "usage-uploads" / str(source["id"])
@@ -507,7 +567,12 @@ async def test_an_upload_to_a_disabled_source_is_409(client, admin, tmp_path):
 @pytest.mark.parametrize(
     "content, name, status, code",
     [
-        (csv_bytes([["a", "sms", "2026-03-02", "1"]], header=("account", "metric", "day", "amount")), "u.csv", 422, "missing_columns"),
+        (
+            csv_bytes([["a", "sms", "2026-03-02", "1"]], header=("account", "metric", "day", "amount")),
+            "u.csv",
+            422,
+            "missing_columns",
+        ),
         (b"", "u.csv", 422, "empty_file"),
         (b"account,metric,day,quantity\n", "u.csv", 422, "no_rows"),
         (csv_bytes([["a", "sms", "someday", "1"]]), "u.csv", 422, "no_usage_day"),
@@ -515,7 +580,9 @@ async def test_an_upload_to_a_disabled_source_is_409(client, admin, tmp_path):
         (b"\x00\x01binary\x00" * 10, "u.csv", 415, "not_csv"),
     ],
 )
-async def test_a_refused_file_is_a_4xx_and_nothing_is_stored_or_run(client, admin, tmp_path, content, name, status, code):
+async def test_a_refused_file_is_a_4xx_and_nothing_is_stored_or_run(
+    client, admin, tmp_path, content, name, status, code
+):
     source = await given_file_source(client, admin, tmp_path / "refused")
     response = await upload(client, admin, source["id"], content, name=name)
     assert response.status_code == status, response.text
@@ -547,13 +614,19 @@ async def test_the_list_filters_pages_and_counts_accounts(client, admin):
     names = lambda query: [s["name"] for s in query.json()["items"]]  # noqa: E731
     assert names(await client.get(f"{SOURCES}?q=VENDOR&is_enabled=true", token=admin)) == ["alpha-vendor"]
     assert names(await client.get(f"{SOURCES}?adapter=demo", token=admin)) == ["demo"]
-    assert names(await client.get(f"{SOURCES}?sort=-name", token=admin)) == ["demo", "beta-vendor", "alpha-vendor"]
+    assert names(await client.get(f"{SOURCES}?sort=-name", token=admin)) == [
+        "demo",
+        "beta-vendor",
+        "alpha-vendor",
+    ]
     assert (await client.get(f"{SOURCES}?sort=secrets_encrypted", token=admin)).status_code == 422
 
 
 async def test_an_upload_to_a_source_whose_stored_settings_broke_is_409_not_500(client, admin, tmp_path):
     source = await given_file_source(client, admin, tmp_path / "broken")
-    await DataSource.filter(id=source["id"]).update(settings={"directory": str(tmp_path / "broken"), "bogus": 1})
+    await DataSource.filter(id=source["id"]).update(
+        settings={"directory": str(tmp_path / "broken"), "bogus": 1}
+    )
     response = await upload(client, admin, source["id"], csv_bytes([["a", "sms", DAY.isoformat(), "1"]]))
     assert response.status_code == 409 and response.json()["error"]["code"] == "invalid_source_config"
     assert stored_files(tmp_path / "broken") == [] and await TaskExecution.all().count() == 0

@@ -34,13 +34,30 @@ def test_fuzzing_the_openapi_document_finds_no_server_error(tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/healthz", server)
-        token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "admin", "password": password}).json()["access_token"]
+        token = httpx.post(
+            f"{base}/api/v1/auth/login", json={"username": "admin", "password": password}
+        ).json()["access_token"]
         # when schemathesis sends generated and boundary requests to every operation
         result = subprocess.run(
-            [str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/docs/openapi.json",
-             "--checks", "not_a_server_error", "--max-examples", "25", "--seed", "20261123",
-             "--exclude-path", "/api/v1/auth/logout", "-H", f"Authorization: Bearer {token}"],
-            capture_output=True, text=True, timeout=600, cwd=tmp_path,
+            [
+                str(Path(sys.executable).with_name("schemathesis")),
+                "run",
+                f"{base}/docs/openapi.json",
+                "--checks",
+                "not_a_server_error",
+                "--max-examples",
+                "25",
+                "--seed",
+                "20261123",
+                "--exclude-path",
+                "/api/v1/auth/logout",
+                "-H",
+                f"Authorization: Bearer {token}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
         )
     finally:
         stop(server)

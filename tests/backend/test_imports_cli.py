@@ -15,8 +15,13 @@ from tests.backend.factories import customer_rows, workbook_bytes
 
 
 def import_customers(path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "opcms", "import-customers", str(path), *args],
-                          env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "opcms", "import-customers", str(path), *args],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 async def test_a_clean_file_exits_0_and_prints_the_report_as_json(db, tmp_path):
@@ -25,7 +30,13 @@ async def test_a_clean_file_exits_0_and_prints_the_report_as_json(db, tmp_path):
     result = import_customers(path, "--mode", "create", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {
-        "total": 3, "created": 3, "updated": 0, "unchanged": 0, "skipped_blank": 0, "failed": 0, "errors": [],
+        "total": 3,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped_blank": 0,
+        "failed": 0,
+        "errors": [],
         "ignored_columns": [],
     }
     assert await Customer.all().count() == 3
@@ -39,7 +50,10 @@ async def test_a_file_with_failed_rows_exits_1_and_names_them(db, tmp_path):
     path.write_bytes(workbook_bytes([*customer_rows(2), ["K00001", "重复有限公司", "A", "13900000009"]]))
     result = import_customers(path, "--mode", "validate")
     assert result.returncode == 1, result.stderr
-    assert "2 created, 0 updated, 0 unchanged, 0 blank skipped, 1 failed (validate: nothing written)" in result.stdout
+    assert (
+        "2 created, 0 updated, 0 unchanged, 0 blank skipped, 1 failed (validate: nothing written)"
+        in result.stdout
+    )
     assert "row 4  客户编号  'K00001': same customer code as row 2" in result.stdout
     assert await Customer.all().count() == 0
 

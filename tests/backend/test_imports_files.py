@@ -28,10 +28,15 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 # --- crafting hostile files ------------------------------------------------------------------------
-def replace_part(data: bytes, name: str, content: bytes | None = None, *, stream: list[bytes] | None = None) -> bytes:
+def replace_part(
+    data: bytes, name: str, content: bytes | None = None, *, stream: list[bytes] | None = None
+) -> bytes:
     """A copy of the workbook with one part replaced (``stream``: written chunk by chunk)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for item in source.infolist():
             if item.filename != name:
                 target.writestr(item, source.read(item.filename))
@@ -48,7 +53,9 @@ def valid_workbook() -> bytes:
 def zip_bomb() -> bytes:
     """A sheet that inflates a thousand times: 64 MB of blanks inside the sheet XML."""
     head = f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN_NS}"><sheetData>'.encode()
-    return replace_part(valid_workbook(), SHEET, stream=[head, *([b" " * MB] * 64), b"</sheetData></worksheet>"])
+    return replace_part(
+        valid_workbook(), SHEET, stream=[head, *([b" " * MB] * 64), b"</sheetData></worksheet>"]
+    )
 
 
 def too_big_inflated() -> bytes:
@@ -57,25 +64,35 @@ def too_big_inflated() -> bytes:
     filler = os.urandom(2000).hex() * 100  # 400 KB that deflate shrinks to a few KB
     xml = f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN_NS}"><sheetData/><!-- {filler} --></worksheet>'
     data = replace_part(valid_workbook(), SHEET, xml.encode())
-    return replace_part(data, "xl/sharedStrings.xml", f'<?xml version="1.0"?><sst xmlns="{MAIN_NS}"><!-- {filler} --></sst>'.encode())
+    return replace_part(
+        data,
+        "xl/sharedStrings.xml",
+        f'<?xml version="1.0"?><sst xmlns="{MAIN_NS}"><!-- {filler} --></sst>'.encode(),
+    )
 
 
 LAUGHS = (
     '<!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + "".join(f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10))
+    + "".join(
+        f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10)
+    )
     + "]>"
 )
 
 
 def billion_laughs() -> bytes:
-    xml = (f'<?xml version="1.0" encoding="UTF-8"?>{LAUGHS}<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1">'
-           '<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?>{LAUGHS}<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+    )
     return replace_part(valid_workbook(), SHEET, xml.encode())
 
 
 def external_entity() -> bytes:
-    xml = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-           f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>&x;</t></si></sst>')
+    xml = (
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>&x;</t></si></sst>'
+    )
     return replace_part(valid_workbook(), "xl/sharedStrings.xml", xml.encode())
 
 
@@ -92,7 +109,7 @@ def ole_container(*streams: str) -> bytes:
         entry = bytearray(128)
         entry[: len(encoded)] = encoded
         struct.pack_into("<HBB", entry, 64, len(encoded), 5 if index == 0 else 2, 1)
-        directory[index * 128:(index + 1) * 128] = entry
+        directory[index * 128 : (index + 1) * 128] = entry
     fat = bytearray(struct.pack("<I", 0xFFFFFFFD) + struct.pack("<I", 0xFFFFFFFE) + b"\xff" * 504)
     return bytes(header + fat + directory)
 
@@ -141,7 +158,9 @@ def stored_uploads() -> set[str]:
 
 
 @pytest.mark.parametrize("kind", list(REFUSED))
-async def test_a_refused_file_is_a_4xx_with_nothing_written_and_bounded_memory(client, finance_token, settings, monkeypatch, kind):
+async def test_a_refused_file_is_a_4xx_with_nothing_written_and_bounded_memory(
+    client, finance_token, settings, monkeypatch, kind
+):
     # given a hostile or broken upload
     make, status, code = REFUSED[kind]
     data = make()
@@ -150,8 +169,12 @@ async def test_a_refused_file_is_a_4xx_with_nothing_written_and_bounded_memory(c
         assert len(data) < 64 * 1024
     stored = stored_uploads()
     # when it is uploaded
-    response = await client.post("/api/v1/imports/customers", token=finance_token,
-                                 files={"file": ("customers.xlsx", data)}, data={"mode": "upsert"})
+    response = await client.post(
+        "/api/v1/imports/customers",
+        token=finance_token,
+        files={"file": ("customers.xlsx", data)},
+        data={"mode": "upsert"},
+    )
     # then it is refused with a clear error and nothing is written or kept
     assert response.status_code == status, response.text
     error = response.json()["error"]
@@ -173,8 +196,12 @@ async def test_an_upload_over_the_byte_cap_is_a_413(client, finance_token, setti
     monkeypatch.setattr(settings, "import_max_bytes", 64 * 1024)
     data = workbook_bytes(customer_rows(3000))
     assert len(data) > 64 * 1024
-    response = await client.post("/api/v1/imports/customers", token=finance_token,
-                                 files={"file": ("big.xlsx", data)}, data={"mode": "create"})
+    response = await client.post(
+        "/api/v1/imports/customers",
+        token=finance_token,
+        files={"file": ("big.xlsx", data)},
+        data={"mode": "create"},
+    )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "file_too_large"
     assert "OPCMS_IMPORT_MAX_BYTES" in response.json()["error"]["message"]
@@ -183,8 +210,12 @@ async def test_an_upload_over_the_byte_cap_is_a_413(client, finance_token, setti
 
 async def test_a_sheet_over_the_row_cap_is_a_413_before_parsing(client, finance_token, settings, monkeypatch):
     monkeypatch.setattr(settings, "import_max_rows", 10)
-    response = await client.post("/api/v1/imports/customers", token=finance_token,
-                                 files={"file": ("rows.xlsx", workbook_bytes(customer_rows(40)))}, data={"mode": "create"})
+    response = await client.post(
+        "/api/v1/imports/customers",
+        token=finance_token,
+        files={"file": ("rows.xlsx", workbook_bytes(customer_rows(40)))},
+        data={"mode": "create"},
+    )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_many_rows"
     assert await ImportJob.all().count() == 0 and await Customer.all().count() == 0
@@ -217,7 +248,10 @@ def test_a_valid_workbook_passes_the_inspection_with_its_row_count():
 async def test_the_template_has_the_headers_an_example_and_dropdowns(client, finance_token):
     response = await client.get("/api/v1/imports/template.xlsx", token=finance_token)
     assert response.status_code == 200
-    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert (
+        response.headers["content-type"]
+        == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     assert "attachment" in response.headers["content-disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     sheet = workbook.worksheets[0]
@@ -244,35 +278,63 @@ async def test_the_template_has_the_headers_an_example_and_dropdowns(client, fin
 async def test_the_template_imports_its_example_row(client, finance_token):
     await make_user("operator", username="operator")
     template = (await client.get("/api/v1/imports/template.xlsx", token=finance_token)).content
-    response = await client.post("/api/v1/imports/customers", token=finance_token,
-                                 files={"file": ("模板.xlsx", template)}, data={"mode": "validate"})
-    assert response.json()["report"] == {"total": 1, "created": 1, "updated": 0, "unchanged": 0, "skipped_blank": 0,
-                                         "failed": 0, "errors": [], "ignored_columns": []}
+    response = await client.post(
+        "/api/v1/imports/customers",
+        token=finance_token,
+        files={"file": ("模板.xlsx", template)},
+        data={"mode": "validate"},
+    )
+    assert response.json()["report"] == {
+        "total": 1,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped_blank": 0,
+        "failed": 0,
+        "errors": [],
+        "ignored_columns": [],
+    }
 
 
 async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_reasons(client, finance_token):
     # given an import with two failed rows (one with two problems)
-    data = workbook_bytes([
-        ["客户清单"],
-        ["客户编号", "公司名称", "联系电话", "签约日期", "备注", "内部编号"],
-        ["G1", "好公司", "13800138000", "2024-03-05", "=HYPERLINK(\"x\")", 7],
-        ["G2", None, "12", "2024/3/5", None, 8],
-        ["G3", "好公司", "13800138001", None, "@SUM(A1)", 9],
-    ])
-    response = await client.post("/api/v1/imports/customers", token=finance_token,
-                                 files={"file": ("清单.xlsx", data)}, data={"mode": "create"})
+    data = workbook_bytes(
+        [
+            ["客户清单"],
+            ["客户编号", "公司名称", "联系电话", "签约日期", "备注", "内部编号"],
+            ["G1", "好公司", "13800138000", "2024-03-05", '=HYPERLINK("x")', 7],
+            ["G2", None, "12", "2024/3/5", None, 8],
+            ["G3", "好公司", "13800138001", None, "@SUM(A1)", 9],
+        ]
+    )
+    response = await client.post(
+        "/api/v1/imports/customers",
+        token=finance_token,
+        files={"file": ("清单.xlsx", data)},
+        data={"mode": "create"},
+    )
     job = response.json()
     assert job["report"]["failed"] == 2
     # when its error workbook is downloaded
     download = await client.get(f"/api/v1/imports/{job['id']}/errors.xlsx", token=finance_token)
     assert download.status_code == 200
     assert "filename*=UTF-8''" in download.headers["content-disposition"]
-    rows = list(openpyxl.load_workbook(io.BytesIO(download.content)).worksheets[0].iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(download.content)).worksheets[0].iter_rows(values_only=True)
+    )
     # then it has the original header, and each failed row as it was, with its reasons and row number
     assert rows == [
         ("错误原因", "原行号", "客户编号", "公司名称", "联系电话", "签约日期", "备注", "内部编号"),
-        ("公司名称: required；联系电话: not a mainland mobile (11 digits) or landline with area code", 4,
-         "G2", None, "12", "2024/3/5", None, 8),
+        (
+            "公司名称: required；联系电话: not a mainland mobile (11 digits) or landline with area code",
+            4,
+            "G2",
+            None,
+            "12",
+            "2024/3/5",
+            None,
+            8,
+        ),
         ("公司名称: same company name as row 3", 5, "G3", "好公司", "13800138001", None, "'@SUM(A1)", 9),
     ]
     # and fixed and uploaded again as it is, it imports (the two extra columns are ignored)
@@ -282,10 +344,18 @@ async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_r
     fixed.worksheets[0]["D3"] = "另一家公司"
     buffer = io.BytesIO()
     fixed.save(buffer)
-    again = await client.post("/api/v1/imports/customers", token=finance_token,
-                              files={"file": ("清单-错误行.xlsx", buffer.getvalue())}, data={"mode": "create"})
+    again = await client.post(
+        "/api/v1/imports/customers",
+        token=finance_token,
+        files={"file": ("清单-错误行.xlsx", buffer.getvalue())},
+        data={"mode": "create"},
+    )
     report = again.json()["report"]
-    assert (report["created"], report["failed"], report["ignored_columns"]) == (2, 0, ["错误原因", "原行号", "内部编号"])
+    assert (report["created"], report["failed"], report["ignored_columns"]) == (
+        2,
+        0,
+        ["错误原因", "原行号", "内部编号"],
+    )
     g3 = await Customer.get(customer_code="G3")
     assert g3.remark == "@SUM(A1)"  # the escape of the error workbook is undone on import
 
@@ -297,8 +367,11 @@ async def test_the_error_workbook_of_an_unknown_or_unfinished_import_is_refused(
 def rich_text_header_workbook(tmp_dir) -> bytes:
     """Excel-like (shared strings) with a header cell in rich text with a phonetic run."""
     target = tmp_dir / "rich.xlsx"
-    write_excel_like(target, iter([["客户名单"], [None, "内部", "客户编号", "公司名称"], [None, 1, "P1", "拼音有限公司"]]),
-                     merge_title=4)
+    write_excel_like(
+        target,
+        iter([["客户名单"], [None, "内部", "客户编号", "公司名称"], [None, 1, "P1", "拼音有限公司"]]),
+        merge_title=4,
+    )
     data = target.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         strings = archive.read("xl/sharedStrings.xml").decode()
@@ -308,16 +381,26 @@ def rich_text_header_workbook(tmp_dir) -> bytes:
     return replace_part(data, "xl/sharedStrings.xml", strings.encode())
 
 
-@pytest.mark.parametrize("make", [
-    lambda tmp: workbook_bytes([["标题"], [], ["备注", "公司名称", "客户编号"], ["x", "甲", "A1"]], merge="A1:C1"),
-    lambda tmp: workbook_bytes([[None, None, "客户编号", "账期（天）", "公司名称", "未知"]]),
-    rich_text_header_workbook,
-], ids=["openpyxl-inline-strings", "header-only", "excel-shared-rich-text"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda tmp: workbook_bytes(
+            [["标题"], [], ["备注", "公司名称", "客户编号"], ["x", "甲", "A1"]], merge="A1:C1"
+        ),
+        lambda tmp: workbook_bytes([[None, None, "客户编号", "账期（天）", "公司名称", "未知"]]),
+        rich_text_header_workbook,
+    ],
+    ids=["openpyxl-inline-strings", "header-only", "excel-shared-rich-text"],
+)
 def test_the_quick_header_peek_agrees_with_openpyxl(make, tmp_path):
     # the API checks the header of a big file without loading it; the worker then reads it fully
     data = make(tmp_path)
     info = inspect_xlsx(data, max_bytes=MB, max_rows=100)
     peeked = peek_layout(data, info.sheet_part)
     with Sheet(io.BytesIO(data)) as sheet:
-        assert (peeked.header_row, peeked.columns, peeked.ignored) == (sheet.layout.header_row, sheet.layout.columns, sheet.layout.ignored)
+        assert (peeked.header_row, peeked.columns, peeked.ignored) == (
+            sheet.layout.header_row,
+            sheet.layout.columns,
+            sheet.layout.ignored,
+        )
     assert [c.header for c in peeked.columns] != []

@@ -29,19 +29,25 @@ def big_list() -> bytes:
     return workbook_bytes(rows)
 
 
-async def poll_until_done(client, token: str, import_id: int, timeout: float = 120) -> tuple[dict, list[dict]]:
+async def poll_until_done(
+    client, token: str, import_id: int, timeout: float = 120
+) -> tuple[dict, list[dict]]:
     seen: list[dict] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = (await client.get(f"/api/v1/imports/{import_id}", token=token)).json()
-        seen.append({k: body[k] for k in ("status", "stage", "processed", "total", "written", "created", "updated")})
+        seen.append(
+            {k: body[k] for k in ("status", "stage", "processed", "total", "written", "created", "updated")}
+        )
         if body["status"] in ("succeeded", "failed"):
             return body, seen
         await asyncio.sleep(0.02)
     raise AssertionError(f"import {import_id} did not finish: last seen {seen[-1:]}")
 
 
-async def test_a_big_file_runs_on_a_worker_with_progress_and_the_same_report(client, settings, monkeypatch, tmp_path):
+async def test_a_big_file_runs_on_a_worker_with_progress_and_the_same_report(
+    client, settings, monkeypatch, tmp_path
+):
     # given a worker on Redis that shares the database and the upload folder with the API
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     monkeypatch.setattr(settings, "import_sync_rows", 100)
@@ -56,8 +62,12 @@ async def test_a_big_file_runs_on_a_worker_with_progress_and_the_same_report(cli
         expected = await queries.report(dry)
         # when it is uploaded for real
         with celery_sends_to(TEST_REDIS_URL):
-            response = await client.post("/api/v1/imports/customers", token=token,
-                                         files={"file": ("big.xlsx", data)}, data={"mode": "upsert"})
+            response = await client.post(
+                "/api/v1/imports/customers",
+                token=token,
+                files={"file": ("big.xlsx", data)},
+                data={"mode": "upsert"},
+            )
             # then the API answers at once with the queued import
             assert response.status_code == 202, response.text
             queued = response.json()
@@ -73,15 +83,28 @@ async def test_a_big_file_runs_on_a_worker_with_progress_and_the_same_report(cli
         assert any(s["stage"] == "writing" and 0 < s["written"] < ROWS - 2 for s in seen), seen
     # and the report is the one the synchronous dry run gave
     assert done["status"] == "succeeded", done
-    assert done["report"] == expected == {
-        "total": ROWS, "created": ROWS - 2, "updated": 0, "unchanged": 0, "skipped_blank": 0, "failed": 2,
-        "errors": [
-            {"row": 1501, "column": "公司名称", "value": None, "reason": "required"},
-            {"row": 2501, "column": "联系电话", "value": "12345",
-             "reason": "not a mainland mobile (11 digits) or landline with area code"},
-        ],
-        "ignored_columns": [],
-    }
+    assert (
+        done["report"]
+        == expected
+        == {
+            "total": ROWS,
+            "created": ROWS - 2,
+            "updated": 0,
+            "unchanged": 0,
+            "skipped_blank": 0,
+            "failed": 2,
+            "errors": [
+                {"row": 1501, "column": "公司名称", "value": None, "reason": "required"},
+                {
+                    "row": 2501,
+                    "column": "联系电话",
+                    "value": "12345",
+                    "reason": "not a mainland mobile (11 digits) or landline with area code",
+                },
+            ],
+            "ignored_columns": [],
+        }
+    )
     # and the rows were written as the submitter's
     assert await Customer.filter(created_by="big").count() == ROWS - 2
     assert (done["processed"], done["written"], done["created_by"]) == (ROWS, ROWS - 2, "big")

@@ -24,9 +24,15 @@ async def six_invoices() -> dict:
     cc = await make_customer(customer_code="GAMMA-03", company_name="丙方数据有限公司")
     book = {"ca": ca, "cb": cb, "cc": cc, "u1": u1, "u2": u2}
     book["i1"] = await make_invoice(ca, period="2026-03", total="100.00", due_date=dt.date(2026, 5, 1))
-    book["i2"] = await make_invoice(ca, period="2026-04", total="250.00", paid="50.00", due_date=dt.date(2026, 6, 1))
-    book["i3"] = await make_invoice(cb, period="2026-03", total="1000.00", paid="1000.00", due_date=dt.date(2026, 4, 30))
-    book["i4"] = await make_invoice(cb, period="2026-04", total="99.99", void=True, due_date=dt.date(2026, 5, 1))
+    book["i2"] = await make_invoice(
+        ca, period="2026-04", total="250.00", paid="50.00", due_date=dt.date(2026, 6, 1)
+    )
+    book["i3"] = await make_invoice(
+        cb, period="2026-03", total="1000.00", paid="1000.00", due_date=dt.date(2026, 4, 30)
+    )
+    book["i4"] = await make_invoice(
+        cb, period="2026-04", total="99.99", void=True, due_date=dt.date(2026, 5, 1)
+    )
     book["i5"] = await make_invoice(cc, period="2026-03", total="250.01", due_date=dt.date(2026, 5, 14))
     book["i6"] = await make_invoice(cc, period="2026-04", total="100.00", due_date=TODAY)
     return book
@@ -123,14 +129,26 @@ async def aging_book() -> dict:
     one and invoices that must not count (settled, void, issued after the day asked)."""
     a = await make_customer(customer_code="AGE-A", company_name="账龄甲有限公司")
     b = await make_customer(customer_code="AGE-B", company_name="账龄乙有限公司")
-    for days, amount in [(-10, "10.00"), (0, "0.01"), (1, "1.10"), (30, "2.20"), (31, "3.30"), (60, "4.40"),
-                         (61, "5.50"), (90, "6.60"), (91, "7.70"), (400, "8.80")]:
+    for days, amount in [
+        (-10, "10.00"),
+        (0, "0.01"),
+        (1, "1.10"),
+        (30, "2.20"),
+        (31, "3.30"),
+        (60, "4.40"),
+        (61, "5.50"),
+        (90, "6.60"),
+        (91, "7.70"),
+        (400, "8.80"),
+    ]:
         due = ago(days)
         await make_invoice(a, total=amount, due_date=due, issue_date=due - dt.timedelta(days=30))
     await make_invoice(b, total="100.00", paid="33.33", due_date=ago(45), issue_date=ago(75))
     await make_invoice(b, total="500.00", paid="500.00", due_date=ago(100), issue_date=ago(130))
     await make_invoice(b, total="700.00", void=True, due_date=ago(100), issue_date=ago(130))
-    await make_invoice(b, total="900.00", due_date=AS_OF + dt.timedelta(days=30), issue_date=AS_OF + dt.timedelta(days=1))
+    await make_invoice(
+        b, total="900.00", due_date=AS_OF + dt.timedelta(days=30), issue_date=AS_OF + dt.timedelta(days=1)
+    )
     return {"a": a, "b": b}
 
 
@@ -143,22 +161,36 @@ async def test_aging_buckets_by_days_past_due_at_every_boundary_to_the_cent(db):
     report = await queries.aging(AS_OF)
     assert report["as_of"] == AS_OF
     assert [(b["bucket"], b["invoices"], b["outstanding"]) for b in report["buckets"]] == [
-        ("current", 2, money("10.01")),   # due in 10 days, due today (0 days)
-        ("1-30", 2, money("3.30")),       # 1 and 30 days
-        ("31-60", 3, money("74.37")),     # 31, 60 days and B's 66.67 left of 100.00 at 45 days
-        ("61-90", 2, money("12.10")),     # 61 and 90 days
-        ("90+", 2, money("16.50")),       # 91 and 400 days
+        ("current", 2, money("10.01")),  # due in 10 days, due today (0 days)
+        ("1-30", 2, money("3.30")),  # 1 and 30 days
+        ("31-60", 3, money("74.37")),  # 31, 60 days and B's 66.67 left of 100.00 at 45 days
+        ("61-90", 2, money("12.10")),  # 61 and 90 days
+        ("90+", 2, money("16.50")),  # 91 and 400 days
     ]
     b, a = report["customers"]  # the largest total first
-    assert (b["customer_id"], b["customer_code"], b["d31_60"], b["total"]) == (book["b"].id, "AGE-B", money("66.67"), money("66.67"))
+    assert (b["customer_id"], b["customer_code"], b["d31_60"], b["total"]) == (
+        book["b"].id,
+        "AGE-B",
+        money("66.67"),
+        money("66.67"),
+    )
     assert (b["current"], b["d1_30"], b["d61_90"], b["d90_plus"]) == (0, 0, 0, 0)
     assert (a["customer_id"], a["company_name"]) == (book["a"].id, "账龄甲有限公司")
     assert [a[k] for k in ("current", "d1_30", "d31_60", "d61_90", "d90_plus", "total")] == [
-        money("10.01"), money("3.30"), money("7.70"), money("12.10"), money("16.50"), money("49.61"),
+        money("10.01"),
+        money("3.30"),
+        money("7.70"),
+        money("12.10"),
+        money("16.50"),
+        money("49.61"),
     ]
     # exact Decimals with two places everywhere, and the two views agree
     assert all(x["outstanding"].as_tuple().exponent == -2 for x in report["buckets"])
-    assert sum(x["outstanding"] for x in report["buckets"]) == sum(c["total"] for c in report["customers"]) == money("116.28")
+    assert (
+        sum(x["outstanding"] for x in report["buckets"])
+        == sum(c["total"] for c in report["customers"])
+        == money("116.28")
+    )
 
 
 async def test_aging_moves_invoices_between_buckets_with_the_day_asked(db):
@@ -188,10 +220,21 @@ async def test_aging_by_customer_or_owner(db):
     no_owner = await queries.aging(AS_OF, owner_id=0)
     assert {c["customer_code"] for c in no_owner["customers"]} == {"AGE-A", "AGE-B"}
     nothing = await queries.aging(AS_OF, customer_id=999999)
-    assert nothing["customers"] == [] and [b["outstanding"] for b in nothing["buckets"]] == [money("0.00")] * 5
+    assert (
+        nothing["customers"] == [] and [b["outstanding"] for b in nothing["buckets"]] == [money("0.00")] * 5
+    )
 
 
 def test_bucket_of_names_the_boundaries():
     assert [queries.bucket_of(d) for d in (-5, 0, 1, 30, 31, 60, 61, 90, 91, 1000)] == [
-        "current", "current", "1-30", "1-30", "31-60", "31-60", "61-90", "61-90", "90+", "90+",
+        "current",
+        "current",
+        "1-30",
+        "1-30",
+        "31-60",
+        "31-60",
+        "61-90",
+        "61-90",
+        "90+",
+        "90+",
     ]

@@ -40,13 +40,22 @@ async def test_the_export_holds_the_filtered_invoices_with_exact_amounts_and_esc
     today = business_today()
     customer = await make_customer(customer_code="EXP-1", company_name="导出甲有限公司")
     other = await make_customer(customer_code="EXP-2")
-    late = await make_invoice(customer, total="12345.67", paid="0.01", discount="100.00", company_name=EVIL,
-                              issue_date=today - dt.timedelta(days=40), due_date=today - dt.timedelta(days=10))
+    late = await make_invoice(
+        customer,
+        total="12345.67",
+        paid="0.01",
+        discount="100.00",
+        company_name=EVIL,
+        issue_date=today - dt.timedelta(days=40),
+        due_date=today - dt.timedelta(days=10),
+    )
     await make_invoice(other, total="50.00", paid="50.00", due_date=today - dt.timedelta(days=3))
     await make_invoice(other, total="80.00", due_date=today)  # due today: not overdue
     token = await token_for("auditor")
 
-    book = workbook(await client.get(f"{API}/invoices/export", token=token, params={"customer_id": customer.id}))
+    book = workbook(
+        await client.get(f"{API}/invoices/export", token=token, params={"customer_id": customer.id})
+    )
     sheet = book.active
     assert sheet.title == "发票"
     rows = values(sheet)
@@ -58,7 +67,12 @@ async def test_the_export_holds_the_filtered_invoices_with_exact_amounts_and_esc
     assert record["开票日期"].date() == today - dt.timedelta(days=40)
     assert record["到期日"].date() == today - dt.timedelta(days=10)
     assert [exact(record[h]) for h in ("小计", "折扣", "应收合计", "红字冲减", "已收金额", "未收金额")] == [
-        Decimal("12445.67"), Decimal("100.00"), Decimal("12345.67"), Decimal("0.00"), Decimal("0.01"), Decimal("12345.66"),
+        Decimal("12445.67"),
+        Decimal("100.00"),
+        Decimal("12345.67"),
+        Decimal("0.00"),
+        Decimal("0.01"),
+        Decimal("12345.66"),
     ]
     assert (record["结算状态"], record["是否逾期"], record["逾期天数"]) == ("部分结算", "是", 10)
     # money cells are numbers with two decimals shown
@@ -66,11 +80,18 @@ async def test_the_export_holds_the_filtered_invoices_with_exact_amounts_and_esc
     assert sheet.cell(row=2, column=money_col).number_format == "#,##0.00"
 
     # the list's filters apply: overdue=false of the other customer, the one due today included
-    rows = values(workbook(await client.get(
-        f"{API}/invoices/export", token=token, params={"customer_id": other.id, "overdue": "false"})).active)
+    rows = values(
+        workbook(
+            await client.get(
+                f"{API}/invoices/export", token=token, params={"customer_id": other.id, "overdue": "false"}
+            )
+        ).active
+    )
     assert [(r[13], r[14], r[15]) for r in rows[1:]] == [("已结算", "否", 0), ("未结算", "否", 0)]
     # an export of nothing is a header row
-    rows = values(workbook(await client.get(f"{API}/invoices/export", token=token, params={"status": "void"})).active)
+    rows = values(
+        workbook(await client.get(f"{API}/invoices/export", token=token, params={"status": "void"})).active
+    )
     assert len(rows) == 1
 
 
@@ -78,10 +99,23 @@ async def aging_data(today: dt.date):
     a = await make_customer(customer_code="AG-1", company_name="账龄一有限公司")
     b = await make_customer(customer_code="AG-2")
     for days, amount in [(0, "1.00"), (30, "2.00"), (31, "3.00"), (61, "4.00"), (91, "5.55")]:
-        await make_invoice(a, total=amount, due_date=today - dt.timedelta(days=days), issue_date=today - dt.timedelta(days=days + 30))
-    await make_invoice(b, total="0.30", paid="0.10", due_date=today - dt.timedelta(days=15), issue_date=today - dt.timedelta(days=45))
+        await make_invoice(
+            a,
+            total=amount,
+            due_date=today - dt.timedelta(days=days),
+            issue_date=today - dt.timedelta(days=days + 30),
+        )
+    await make_invoice(
+        b,
+        total="0.30",
+        paid="0.10",
+        due_date=today - dt.timedelta(days=15),
+        issue_date=today - dt.timedelta(days=45),
+    )
     evil = await make_customer(customer_code="AG-3")
-    await make_invoice(evil, total="7.00", company_name=EVIL, due_date=today + dt.timedelta(days=5), issue_date=today)
+    await make_invoice(
+        evil, total="7.00", company_name=EVIL, due_date=today + dt.timedelta(days=5), issue_date=today
+    )
     return a, b
 
 
@@ -101,11 +135,25 @@ async def test_the_aging_report_answers_buckets_and_customers_as_strings(client)
         {"bucket": "90+", "invoices": 1, "outstanding": "5.55"},
     ]
     first = report["customers"][0]
-    assert first == {"customer_id": a.id, "customer_code": "AG-1", "company_name": "账龄一有限公司", "current": "1.00",
-                     "d1_30": "2.00", "d31_60": "3.00", "d61_90": "4.00", "d90_plus": "5.55", "total": "15.55"}
+    assert first == {
+        "customer_id": a.id,
+        "customer_code": "AG-1",
+        "company_name": "账龄一有限公司",
+        "current": "1.00",
+        "d1_30": "2.00",
+        "d31_60": "3.00",
+        "d61_90": "4.00",
+        "d90_plus": "5.55",
+        "total": "15.55",
+    }
     # as_of in the past: a month ago, only what was issued by then, aged to then
-    earlier = (await client.get(f"{API}/reports/aging", token=token, params={
-        "as_of": (today - dt.timedelta(days=31)).isoformat(), "customer_id": a.id})).json()
+    earlier = (
+        await client.get(
+            f"{API}/reports/aging",
+            token=token,
+            params={"as_of": (today - dt.timedelta(days=31)).isoformat(), "customer_id": a.id},
+        )
+    ).json()
     assert [x["outstanding"] for x in earlier["buckets"]] == ["5.00", "4.00", "5.55", "0.00", "0.00"]
     assert [c["customer_id"] for c in earlier["customers"]] == [a.id]
 
@@ -113,20 +161,38 @@ async def test_the_aging_report_answers_buckets_and_customers_as_strings(client)
 async def test_the_aging_workbook_has_the_summary_and_the_customers(client):
     today = business_today()
     await aging_data(today)
-    book = workbook(await client.get(f"{API}/reports/aging.xlsx", token=await token_for("finance"),
-                                     params={"as_of": today.isoformat()}))
+    book = workbook(
+        await client.get(
+            f"{API}/reports/aging.xlsx", token=await token_for("finance"), params={"as_of": today.isoformat()}
+        )
+    )
     assert book.sheetnames == ["账龄汇总", "客户账龄"]
     summary = values(book["账龄汇总"])
     assert summary[0][0] == "截止日期" and summary[0][1].date() == today
     assert summary[1] == ["账龄区间", "发票数", "未收金额"]
     assert [(r[0], r[1], exact(r[2])) for r in summary[2:]] == [
-        ("未到期", 2, Decimal("8.00")), ("逾期1-30天", 2, Decimal("2.20")), ("逾期31-60天", 1, Decimal("3.00")),
-        ("逾期61-90天", 1, Decimal("4.00")), ("逾期90天以上", 1, Decimal("5.55")), ("合计", 7, Decimal("22.75")),
+        ("未到期", 2, Decimal("8.00")),
+        ("逾期1-30天", 2, Decimal("2.20")),
+        ("逾期31-60天", 1, Decimal("3.00")),
+        ("逾期61-90天", 1, Decimal("4.00")),
+        ("逾期90天以上", 1, Decimal("5.55")),
+        ("合计", 7, Decimal("22.75")),
     ]
     customers = values(book["客户账龄"])
-    assert customers[0] == ["客户编号", "公司名称", "未到期", "逾期1-30天", "逾期31-60天", "逾期61-90天", "逾期90天以上", "合计"]
+    assert customers[0] == [
+        "客户编号",
+        "公司名称",
+        "未到期",
+        "逾期1-30天",
+        "逾期31-60天",
+        "逾期61-90天",
+        "逾期90天以上",
+        "合计",
+    ]
     by_code = {r[0]: r for r in customers[1:]}
-    assert [exact(v) for v in by_code["AG-1"][2:]] == [Decimal(x) for x in ("1.00", "2.00", "3.00", "4.00", "5.55", "15.55")]
+    assert [exact(v) for v in by_code["AG-1"][2:]] == [
+        Decimal(x) for x in ("1.00", "2.00", "3.00", "4.00", "5.55", "15.55")
+    ]
     assert exact(by_code["AG-2"][3]) == Decimal("0.20")
     # the aging names customers as they are now (the invoice's copy said EVIL; the profile does not)
     assert all(not str(r[1]).startswith("=") for r in customers[1:])
@@ -134,14 +200,23 @@ async def test_the_aging_workbook_has_the_summary_and_the_customers(client):
 
 async def test_the_printable_invoice_escapes_everything_and_shows_the_breakdown(client):
     customer = await make_customer(customer_code="PRN-1")
-    invoice = await make_invoice(customer, total="158.00", credited="8.00", paid="50.00", period="2026-03",
-                                 company_name="<script>alert('x')</script>&Co", number="INV-202603-000042")
+    invoice = await make_invoice(
+        customer,
+        total="158.00",
+        credited="8.00",
+        paid="50.00",
+        period="2026-03",
+        company_name="<script>alert('x')</script>&Co",
+        number="INV-202603-000042",
+    )
     await graduated_line(invoice)
     await credit_note(invoice, "8.00", "<b>价格调整</b>", "CN-202604-000001")
     answer = await client.get(f"{API}/invoices/{invoice.id}/print", token=await token_for("auditor"))
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/html")
-    assert "script-src" not in answer.headers["content-security-policy"]  # default-src 'none': no script at all
+    assert (
+        "script-src" not in answer.headers["content-security-policy"]
+    )  # default-src 'none': no script at all
     page = answer.text
     assert "<script>" not in page and "<b>价格调整" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;Co" in page
@@ -152,7 +227,17 @@ async def test_the_printable_invoice_escapes_everything_and_shows_the_breakdown(
     for text in ("0 – 1000", "1000 以上", "18500", "0.008", "10.00", "148.00", "19500"):
         assert text in page, text
     # amounts and status in Chinese
-    for text in ("应收合计", "CNY 158.00", "红字冲减", "CNY 8.00", "已收金额", "CNY 50.00", "未收金额", "CNY 100.00", "部分结算"):
+    for text in (
+        "应收合计",
+        "CNY 158.00",
+        "红字冲减",
+        "CNY 8.00",
+        "已收金额",
+        "CNY 50.00",
+        "未收金额",
+        "CNY 100.00",
+        "部分结算",
+    ):
         assert text in page, text
     assert "@media print" in page
 
@@ -224,11 +309,17 @@ async def test_the_invoice_list_route_reads_the_same_filters(client):
     await make_invoice(customer, total="300.00", due_date=today)
     await make_invoice(customer, total="1000.00", due_date=today - dt.timedelta(days=5), paid="1000.00")
     token = await token_for("auditor")
-    answer = await client.get(f"{API}/invoices", token=token, params={"overdue": "true", "amount_min": "300.00"})
+    answer = await client.get(
+        f"{API}/invoices", token=token, params={"overdue": "true", "amount_min": "300.00"}
+    )
     assert answer.status_code == 200, answer.text
     page = answer.json()
     assert (page["total"], [i["id"] for i in page["items"]]) == (1, [overdue.id])
-    assert (page["items"][0]["total"], page["items"][0]["overdue"], page["items"][0]["days_overdue"]) == ("300.00", True, 1)
+    assert (page["items"][0]["total"], page["items"][0]["overdue"], page["items"][0]["days_overdue"]) == (
+        "300.00",
+        True,
+        1,
+    )
     assert (await client.get(f"{API}/invoices", token=token, params={"sort": "secret"})).status_code == 422
 
 
@@ -241,4 +332,14 @@ async def test_the_outputs_are_documented_with_their_media_types(client):
     aging = paths["/api/v1/reports/aging"]["get"]
     assert aging["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/AgingReport")
     documented = {p["name"] for p in paths["/api/v1/invoices/export"]["get"]["parameters"]}
-    assert {"status", "overdue", "period", "owner_id", "amount_min", "amount_max", "due_from", "due_to", "q"} <= documented
+    assert {
+        "status",
+        "overdue",
+        "period",
+        "owner_id",
+        "amount_min",
+        "amount_max",
+        "due_from",
+        "due_to",
+        "q",
+    } <= documented

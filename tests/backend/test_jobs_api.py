@@ -19,8 +19,11 @@ JOB = "billing.run_period"
 
 
 async def queue(client, token, parameters=None, job=JOB):
-    return await client.post("/api/v1/task-executions", token=token,
-                             json={"job": job, "parameters": parameters if parameters is not None else {"period": PERIOD}})
+    return await client.post(
+        "/api/v1/task-executions",
+        token=token,
+        json={"job": job, "parameters": parameters if parameters is not None else {"period": PERIOD}},
+    )
 
 
 async def test_the_jobs_are_listed_with_the_schema_of_their_parameters(client):
@@ -28,7 +31,9 @@ async def test_the_jobs_are_listed_with_the_schema_of_their_parameters(client):
     items = {job["name"]: job for job in (await client.get("/api/v1/jobs", token=token)).json()["items"]}
     assert {"usage.pull_day", "billing.run_period"} <= set(items)
     assert items[JOB]["title"] == "Invoice run"
-    assert {"period", "customer_id", "issue_date", "chunk_size"} <= set(items[JOB]["parameters_schema"]["properties"])
+    assert {"period", "customer_id", "issue_date", "chunk_size"} <= set(
+        items[JOB]["parameters_schema"]["properties"]
+    )
 
 
 async def test_an_admin_triggers_a_job_and_bad_parameters_or_jobs_are_refused(client):
@@ -61,9 +66,13 @@ async def test_only_jobs_run_may_trigger_cancel_or_retry_and_only_jobs_schedule_
     finance, auditor = await token_for("finance"), await token_for("auditor")
     assert (await queue(client, finance)).status_code == 403
     assert (await client.get("/api/v1/task-executions", token=auditor)).status_code == 200
-    assert (await client.post("/api/v1/task-executions/1/cancel", token=finance, json={"reason": "x"})).status_code == 403
+    assert (
+        await client.post("/api/v1/task-executions/1/cancel", token=finance, json={"reason": "x"})
+    ).status_code == 403
     assert (await client.post("/api/v1/task-executions/1/retry", token=finance)).status_code == 403
-    assert (await client.patch("/api/v1/job-schedules/1", token=finance, json={"is_enabled": False})).status_code == 403
+    assert (
+        await client.patch("/api/v1/job-schedules/1", token=finance, json={"is_enabled": False})
+    ).status_code == 403
     assert (await client.get("/api/v1/job-schedules", token=finance)).status_code == 200
     assert await TaskExecution.all().count() == 0
 
@@ -83,12 +92,18 @@ async def test_executions_are_listed_with_filters_and_shown_with_heartbeat_and_r
 
     assert await ids(task_name=JOB) == [skipped, first["id"]]
     assert await ids(status="skipped") == [skipped]
-    assert await ids(trigger="manual", triggered_by=first["triggered_by"]) == [pull["id"], skipped, first["id"]]
+    assert await ids(trigger="manual", triggered_by=first["triggered_by"]) == [
+        pull["id"],
+        skipped,
+        first["id"],
+    ]
     assert await ids(triggered_by="someone else") == []
     assert await ids(trigger="schedule") == []
     tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
     assert await ids(created_from=tomorrow) == [] and len(await ids(created_to=tomorrow)) == 3
-    assert (await client.get("/api/v1/task-executions", token=admin, params={"status": "nope"})).status_code == 422
+    assert (
+        await client.get("/api/v1/task-executions", token=admin, params={"status": "nope"})
+    ).status_code == 422
 
     shown = (await client.get(f"/api/v1/task-executions/{skipped}", token=admin)).json()
     assert shown["status"] == "skipped" and shown["status_reason"].startswith(f"run #{first['id']} ")
@@ -102,8 +117,9 @@ async def test_a_pending_execution_is_cancelled_and_the_worker_then_skips_it(cli
     admin = await token_for("admin")
     queued = (await queue(client, admin)).json()
     # when an admin cancels it
-    cancelled = await client.post(f"/api/v1/task-executions/{queued['id']}/cancel", token=admin,
-                                  json={"reason": "wrong month"})
+    cancelled = await client.post(
+        f"/api/v1/task-executions/{queued['id']}/cancel", token=admin, json={"reason": "wrong month"}
+    )
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled" and "wrong month" in cancelled.json()["status_reason"]
     audit = await AuditLog.filter(entity_type="task_execution", entity_id=str(queued["id"])).first()
@@ -112,7 +128,11 @@ async def test_a_pending_execution_is_cancelled_and_the_worker_then_skips_it(cli
     with acting_as(system_actor(JOB)):
         await get_runner(JOB)(queued["id"])
     execution = await TaskExecution.get(id=queued["id"])
-    assert execution.status == ExecutionStatus.CANCELLED and execution.active_key is None and execution.started_at is None
+    assert (
+        execution.status == ExecutionStatus.CANCELLED
+        and execution.active_key is None
+        and execution.started_at is None
+    )
     from opcms.billing.models import Invoice
 
     assert await Invoice.all().count() == 0
@@ -124,7 +144,9 @@ async def test_a_pending_execution_is_cancelled_and_the_worker_then_skips_it(cli
         await get_runner("usage.pull_day")(pull["id"])
     assert (await TaskExecution.get(id=pull["id"])).status == ExecutionStatus.CANCELLED
     # only a pending one can be cancelled
-    again = await client.post(f"/api/v1/task-executions/{queued['id']}/cancel", token=admin, json={"reason": "x"})
+    again = await client.post(
+        f"/api/v1/task-executions/{queued['id']}/cancel", token=admin, json={"reason": "x"}
+    )
     assert again.status_code == 409 and again.json()["error"]["code"] == "execution_not_pending"
     no_reason = await client.post(f"/api/v1/task-executions/{queued['id']}/cancel", token=admin, json={})
     assert no_reason.status_code == 422
@@ -138,7 +160,9 @@ async def test_only_a_failed_or_partial_execution_is_retried_as_a_new_one(client
     refused = await client.post(f"/api/v1/task-executions/{queued['id']}/retry", token=admin)
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "execution_not_retryable"
     # given it failed
-    await TaskExecution.filter(id=queued["id"]).update(status=ExecutionStatus.FAILED, active_key=None, error="boom")
+    await TaskExecution.filter(id=queued["id"]).update(
+        status=ExecutionStatus.FAILED, active_key=None, error="boom"
+    )
     # when retried
     retried = await client.post(f"/api/v1/task-executions/{queued['id']}/retry", token=admin)
     # then a new pending execution with the same parameters says which one it retries
@@ -164,7 +188,9 @@ async def seed_schedules() -> dict[str, JobSchedule]:
     await JobSchedule.all().delete()  # still there from the migration in the first test of a session
     with acting_as(system_actor("migration")):
         for name, task, cron, parameters, description in rows:
-            await JobSchedule.create(name=name, task_name=task, cron=cron, parameters=parameters, description=description)
+            await JobSchedule.create(
+                name=name, task_name=task, cron=cron, parameters=parameters, description=description
+            )
     return {s.name: s for s in await JobSchedule.all()}
 
 
@@ -175,17 +201,24 @@ async def test_schedules_are_listed_and_edited_with_the_next_run_worked_out_agai
     assert [s["name"] for s in listed] == sorted(seeded)
     invoice_run = seeded["invoice-run-monthly"]
     # when the invoice run is moved to 06:30 on day 2 in UTC
-    changed = await client.patch(f"/api/v1/job-schedules/{invoice_run.id}", token=admin,
-                                 json={"cron": "30 6 2 * *", "timezone": "UTC"})
+    changed = await client.patch(
+        f"/api/v1/job-schedules/{invoice_run.id}", token=admin, json={"cron": "30 6 2 * *", "timezone": "UTC"}
+    )
     assert changed.status_code == 200, changed.text
     shown = changed.json()
-    assert (shown["cron"], shown["timezone"]) == ("30 6 2 * *", "UTC") and shown["updated_by"].startswith("admin")
+    assert (shown["cron"], shown["timezone"]) == ("30 6 2 * *", "UTC") and shown["updated_by"].startswith(
+        "admin"
+    )
     next_run = dt.datetime.fromisoformat(shown["next_run_at"])
     assert (next_run.day, next_run.hour, next_run.minute) == (2, 6, 30) and next_run > dt.datetime.now(dt.UTC)
-    audit = await AuditLog.filter(entity_type="job_schedule", entity_id=str(invoice_run.id), action="update").first()
+    audit = await AuditLog.filter(
+        entity_type="job_schedule", entity_id=str(invoice_run.id), action="update"
+    ).first()
     assert audit.after["cron"] == "30 6 2 * *" and "next_run_at" not in audit.after
     # disabled: no next run
-    off = (await client.patch(f"/api/v1/job-schedules/{invoice_run.id}", token=admin, json={"is_enabled": False})).json()
+    off = (
+        await client.patch(f"/api/v1/job-schedules/{invoice_run.id}", token=admin, json={"is_enabled": False})
+    ).json()
     assert off["is_enabled"] is False and off["next_run_at"] is None
     # the reminder stages are the job's parameters
     reminders = seeded["overdue-reminders-daily"]
@@ -207,7 +240,10 @@ async def test_a_bad_cron_time_zone_or_parameters_is_a_422_and_changes_nothing(c
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"parameters": {"day": "not a day"}}, "parameters.day"),
         ({"parameters": {"bogus": 1}}, "parameters.bogus"),
-        ({"cron": "0 3 * * *", "parameters": {"first_day": "2026-01-01", "last_day": "2026-12-31"}}, "last_day"),
+        (
+            {"cron": "0 3 * * *", "parameters": {"first_day": "2026-01-01", "last_day": "2026-12-31"}},
+            "last_day",
+        ),
         ({"is_enabled": None}, "is_enabled"),
         ({}, None),
     ]:

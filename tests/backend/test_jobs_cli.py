@@ -17,7 +17,10 @@ from tests.backend.test_usage_cli import run_opcms
 
 def test_parameters_are_read_as_json_when_they_are_json_and_as_text_otherwise():
     assert parse_params(["stages=[-3,1,7]", "day=2026-11-24", "suspend_after_days=45", "source=null"]) == {
-        "stages": [-3, 1, 7], "day": "2026-11-24", "suspend_after_days": 45, "source": None,
+        "stages": [-3, 1, 7],
+        "day": "2026-11-24",
+        "suspend_after_days": 45,
+        "source": None,
     }
     with pytest.raises(ValueError, match="KEY=VALUE"):
         parse_params(["stages"])
@@ -28,8 +31,15 @@ async def test_run_job_runs_the_account_automation_now_and_records_it(db):
     customer = await make_customer(status="active")
     await make_invoice(customer, due_date=dt.date(2026, 10, 9))
     # when an operator runs the automation by hand with a 45-day threshold
-    done = run_opcms("run-job", "customers.account_automation", "--param", "suspend_after_days=45",
-                     "--param", "day=2026-11-24", "--json")
+    done = run_opcms(
+        "run-job",
+        "customers.account_automation",
+        "--param",
+        "suspend_after_days=45",
+        "--param",
+        "day=2026-11-24",
+        "--json",
+    )
     # then it exits 0, the customer is suspended by the automation, and the run is recorded
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])

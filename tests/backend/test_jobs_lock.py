@@ -46,9 +46,11 @@ async def test_two_concurrent_triggers_of_the_same_invoice_run_one_runs_one_is_s
     assert skipped.status_reason == f"run #{running.id} of the same job with the same parameters is running"
     assert refused[0].running.id == running.id
     # the concrete parameters are stored on both (the lock key is made of them)
-    assert skipped.parameters == running.parameters == {
-        "period": PERIOD, "customer_id": None, "issue_date": "2026-04-01", "chunk_size": run.CHUNK_SIZE
-    }
+    assert (
+        skipped.parameters
+        == running.parameters
+        == {"period": PERIOD, "customer_id": None, "issue_date": "2026-04-01", "chunk_size": run.CHUNK_SIZE}
+    )
 
 
 async def test_the_lock_is_on_the_run_not_on_its_chunk_size_and_other_periods_do_not_collide(db):
@@ -86,13 +88,17 @@ async def test_a_holder_that_lost_its_worker_is_failed_and_the_trigger_goes_ahea
     # given a run that a worker started, and whose heartbeat stopped two minutes ago
     holder = await trigger()
     long_ago = utcnow() - dt.timedelta(minutes=2)
-    await TaskExecution.filter(id=holder.id).update(status=ExecutionStatus.RUNNING, started_at=long_ago, heartbeat_at=long_ago)
+    await TaskExecution.filter(id=holder.id).update(
+        status=ExecutionStatus.RUNNING, started_at=long_ago, heartbeat_at=long_ago
+    )
     # when the same run is triggered
     fresh = await trigger()
     # then the lost one is failed with the reason, and the new one holds the lock
     lost = await TaskExecution.get(id=holder.id)
     assert lost.status == ExecutionStatus.FAILED and lost.active_key is None
-    assert lost.status_reason.startswith("no heartbeat since ") and lost.status_reason.endswith("(worker lost)")
+    assert lost.status_reason.startswith("no heartbeat since ") and lost.status_reason.endswith(
+        "(worker lost)"
+    )
     assert fresh.status == ExecutionStatus.PENDING and fresh.active_key
 
 
@@ -131,7 +137,9 @@ async def test_two_concurrent_http_requests_for_the_same_invoice_run_one_202_one
 
 async def test_a_second_pull_of_the_same_day_is_a_409_and_another_day_is_not(client):
     token = await token_for("operator")
-    assert (await client.post("/api/v1/usage/pulls", token=token, json={"day": "2026-11-01"})).status_code == 202
+    assert (
+        await client.post("/api/v1/usage/pulls", token=token, json={"day": "2026-11-01"})
+    ).status_code == 202
     again = await client.post("/api/v1/usage/pulls", token=token, json={"day": "2026-11-01"})
     assert again.status_code == 409 and again.json()["error"]["code"] == "job_already_running"
     other = await client.post("/api/v1/usage/pulls", token=token, json={"day": "2026-11-02"})
@@ -149,13 +157,20 @@ async def test_a_run_that_cannot_be_queued_is_failed_and_frees_the_lock(client):
     assert execution.status == ExecutionStatus.FAILED and "could not be queued" in execution.error
     assert execution.active_key is None
     # the broker is back: the same run is accepted
-    assert (await client.post("/api/v1/invoice-runs", token=token, json={"period": PERIOD})).status_code == 202
+    assert (
+        await client.post("/api/v1/invoice-runs", token=token, json={"period": PERIOD})
+    ).status_code == 202
 
 
 async def test_opcms_bill_while_the_same_run_is_live_is_refused_and_recorded(db):
     holder = await trigger({"period": PERIOD})
-    done = subprocess.run([sys.executable, "-m", "opcms", "bill", "--period", PERIOD, "--json"],
-                          env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "opcms", "bill", "--period", PERIOD, "--json"],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "already pending" in done.stderr, done.stdout + done.stderr
     skipped = await TaskExecution.get(status=ExecutionStatus.SKIPPED)
     assert (skipped.trigger, skipped.triggered_by) == (Trigger.CLI, "system:bill")

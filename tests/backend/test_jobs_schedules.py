@@ -52,11 +52,18 @@ def test_next_run_is_worked_out_on_the_wall_clock_of_the_schedule_time_zone():
     assert next_run("0 2 * * *", "UTC", at("2026-11-23 18:00")) == at("2026-11-24 02:00")
 
 
-async def schedule(name="invoice-run", *, task="billing.run_period", parameters=None, next_run_at=None, enabled=True):
+async def schedule(
+    name="invoice-run", *, task="billing.run_period", parameters=None, next_run_at=None, enabled=True
+):
     with acting_as(system_actor("test")):
         return await JobSchedule.create(
-            name=name, task_name=task, cron="0 4 1 * *", timezone="Asia/Shanghai", is_enabled=enabled,
-            parameters={"period": PERIOD} if parameters is None else parameters, next_run_at=next_run_at,
+            name=name,
+            task_name=task,
+            cron="0 4 1 * *",
+            timezone="Asia/Shanghai",
+            is_enabled=enabled,
+            parameters={"period": PERIOD} if parameters is None else parameters,
+            next_run_at=next_run_at,
         )
 
 
@@ -141,13 +148,22 @@ async def test_two_concurrent_ticks_of_two_beats_fire_once(db):
 async def test_the_beat_tick_reaps_runs_that_lost_their_worker(db, settings, monkeypatch):
     monkeypatch.setattr(settings, "job_stale_after_seconds", 60)
     lost = await TaskExecution.create(
-        task_name="usage.pull_day", trigger=Trigger.SCHEDULE, parameters={}, status=ExecutionStatus.RUNNING,
-        triggered_by="system:beat", started_at=utcnow() - dt.timedelta(minutes=3),
-        heartbeat_at=utcnow() - dt.timedelta(minutes=2), active_key="k" * 64,
+        task_name="usage.pull_day",
+        trigger=Trigger.SCHEDULE,
+        parameters={},
+        status=ExecutionStatus.RUNNING,
+        triggered_by="system:beat",
+        started_at=utcnow() - dt.timedelta(minutes=3),
+        heartbeat_at=utcnow() - dt.timedelta(minutes=2),
+        active_key="k" * 64,
     )
     await tick(BeatState("beat-a", lease_seconds=45))
     lost = await TaskExecution.get(id=lost.id)
-    assert lost.status == ExecutionStatus.FAILED and lost.active_key is None and "(worker lost)" in lost.status_reason
+    assert (
+        lost.status == ExecutionStatus.FAILED
+        and lost.active_key is None
+        and "(worker lost)" in lost.status_reason
+    )
 
 
 @pytest.mark.slow
@@ -155,8 +171,12 @@ async def test_two_beat_processes_fire_a_due_schedule_once(db, settings):
     # given a due schedule and two `opcms beat` processes started together (one too many)
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     row = await schedule(next_run_at=utcnow() - dt.timedelta(seconds=1))
-    env = {**os.environ, "OPCMS_BROKER_URL": TEST_REDIS_URL, "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
-           "OPCMS_LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "OPCMS_BROKER_URL": TEST_REDIS_URL,
+        "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
+        "OPCMS_LOG_LEVEL": "INFO",
+    }
     beats = [opcms("beat", env=env), opcms("beat", env=env)]
     try:
         deadline = time.monotonic() + 60
@@ -191,8 +211,9 @@ def test_the_worker_and_beat_commands_use_the_database_scheduler():
     assert schedules.BEAT_LEASE == "beat"
 
 
-
-async def test_the_lease_holder_runs_the_registered_housekeeping_once_a_minute_and_a_failing_chore_stops_nothing(db):
+async def test_the_lease_holder_runs_the_registered_housekeeping_once_a_minute_and_a_failing_chore_stops_nothing(
+    db,
+):
     # given a chore that fails and one that counts its calls, registered for every minute
     import opcms.notifications.tasks  # noqa: F401  (registers the notification sweeper)
     from opcms.notifications import delivery

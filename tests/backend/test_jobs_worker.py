@@ -26,7 +26,9 @@ from tests.backend.test_billing_support import PERIOD, golden_book
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not is_mysql_url(TEST_DATABASE_URL), reason="row locks held across connections: MariaDB"),
+    pytest.mark.skipif(
+        not is_mysql_url(TEST_DATABASE_URL), reason="row locks held across connections: MariaDB"
+    ),
 ]
 
 HEARTBEAT, STALE_AFTER = 1, 4
@@ -38,11 +40,19 @@ async def hold_sequence_lock():
     import asyncmy
 
     parts = urlsplit(TEST_DATABASE_URL)
-    conn = await asyncmy.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
-                                 password=parts.password or "", database=parts.path.strip("/"), autocommit=False)
+    conn = await asyncmy.connect(
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+        database=parts.path.strip("/"),
+        autocommit=False,
+    )
     async with conn.cursor() as cursor:
         await cursor.execute("BEGIN")
-        await cursor.execute("SELECT last_number FROM document_sequence WHERE kind = 'INV' AND period = '202603' FOR UPDATE")
+        await cursor.execute(
+            "SELECT last_number FROM document_sequence WHERE kind = 'INV' AND period = '202603' FOR UPDATE"
+        )
         await cursor.fetchall()
     return conn
 
@@ -73,8 +83,11 @@ async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and
     await ensure_sequence(INVOICE, PERIOD)
     lock = await hold_sequence_lock()
     env = {
-        **os.environ, "OPCMS_BROKER_URL": TEST_REDIS_URL, "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
-        "OPCMS_JOB_HEARTBEAT_SECONDS": str(HEARTBEAT), "OPCMS_JOB_STALE_AFTER_SECONDS": str(STALE_AFTER),
+        **os.environ,
+        "OPCMS_BROKER_URL": TEST_REDIS_URL,
+        "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
+        "OPCMS_JOB_HEARTBEAT_SECONDS": str(HEARTBEAT),
+        "OPCMS_JOB_STALE_AFTER_SECONDS": str(STALE_AFTER),
     }
     monkeypatch.setattr(settings, "job_stale_after_seconds", STALE_AFTER)  # the reaper here, as in Beat
     admin = await token_for("admin")
@@ -83,9 +96,14 @@ async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and
     try:
         # when an admin queues March in chunks of one customer
         with celery_sends_to(TEST_REDIS_URL):
-            queued = await client.post("/api/v1/task-executions", token=admin, json={
-                "job": "billing.run_period", "parameters": {"period": PERIOD, "chunk_size": 1, "issue_date": "2026-04-01"},
-            })
+            queued = await client.post(
+                "/api/v1/task-executions",
+                token=admin,
+                json={
+                    "job": "billing.run_period",
+                    "parameters": {"period": PERIOD, "chunk_size": 1, "issue_date": "2026-04-01"},
+                },
+            )
         assert queued.status_code == 202, queued.text
         execution_id = queued.json()["id"]
         # and its first chunk is waiting for invoice numbers on the worker
@@ -112,7 +130,9 @@ async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and
         assert time.monotonic() - killed_at >= STALE_AFTER - HEARTBEAT - 0.5
         lost = await TaskExecution.get(id=execution_id)
         assert lost.status == ExecutionStatus.FAILED and lost.active_key is None
-        assert lost.status_reason.startswith("no heartbeat since ") and lost.status_reason.endswith("(worker lost)")
+        assert lost.status_reason.startswith("no heartbeat since ") and lost.status_reason.endswith(
+            "(worker lost)"
+        )
         assert await Invoice.all().count() == 0  # the killed chunk's transaction was rolled back
 
         # when an admin retries it on a new worker (the dead run's queued chunks come first: they do nothing)

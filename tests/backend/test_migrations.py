@@ -17,7 +17,9 @@ EXPECTED_TABLES = {"audit_log", "auth_user", "auth_token_family", "auth_refresh_
 
 def migrate(url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "OPCMS_DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "opcms", "migrate"], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "opcms", "migrate"], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 async def tables_of(url: str) -> set[str]:
@@ -26,8 +28,13 @@ async def tables_of(url: str) -> set[str]:
         from urllib.parse import urlsplit
 
         parts = urlsplit(url)
-        conn = await asyncmy.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
-                                     password=parts.password or "", database=parts.path.strip("/"))
+        conn = await asyncmy.connect(
+            host=parts.hostname,
+            port=parts.port or 3306,
+            user=parts.username or "root",
+            password=parts.password or "",
+            database=parts.path.strip("/"),
+        )
         async with conn.cursor() as cursor:
             await cursor.execute("SHOW TABLES")
             names = {row[0] for row in await cursor.fetchall()}
@@ -65,7 +72,12 @@ async def test_migrations_apply_on_an_empty_database_and_twice_is_a_no_op(url):
 def test_committed_migrations_match_the_models(tmp_path):
     # in a subprocess: the autodetector initialises the models against its own database
     env = {**os.environ, "OPCMS_DATABASE_URL": f"sqlite://{tmp_path}/drift.sqlite3"}
-    result = subprocess.run([sys.executable, "-m", "opcms", "makemigrations", "--check"],
-                            env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "opcms", "makemigrations", "--check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, f"models changed without a migration:\n{result.stdout}{result.stderr}"
     assert "models and migrations agree" in result.stdout

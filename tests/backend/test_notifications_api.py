@@ -18,7 +18,11 @@ from tests.backend.factories_notifications import (
 )
 from tests.backend.fake_wecom import FakeSmtp, FakeWeCom
 
-CHANNELS, TEMPLATES, MESSAGES = "/api/v1/notification-channels", "/api/v1/notification-templates", "/api/v1/notifications"
+CHANNELS, TEMPLATES, MESSAGES = (
+    "/api/v1/notification-channels",
+    "/api/v1/notification-templates",
+    "/api/v1/notifications",
+)
 PASSWORD = "smtp-Pa55word-never-shown"
 
 
@@ -37,9 +41,11 @@ def wecom():
 
 async def create_email_channel(client, admin, **fields):
     body = {
-        "name": "mail", "kind": "email",
+        "name": "mail",
+        "kind": "email",
         "settings": {"host": "127.0.0.1", "port": 2525, "from_address": "billing@opcms.test"},
-        "secrets": {"username": "billing", "password": PASSWORD}, **fields,
+        "secrets": {"username": "billing", "password": PASSWORD},
+        **fields,
     }
     return await client.post(CHANNELS, token=admin, json=body)
 
@@ -51,12 +57,22 @@ async def test_a_channel_keeps_its_secrets_encrypted_never_answered_and_masked_i
     assert created.status_code == 201, created.text
     channel = created.json()
     assert channel["secret_names"] == ["password", "username"] and channel["secrets_readable"] is True
-    patched = await client.patch(f"{CHANNELS}/{channel['id']}", token=admin, json={"secrets": {"password": "new-" + PASSWORD}})
+    patched = await client.patch(
+        f"{CHANNELS}/{channel['id']}", token=admin, json={"secrets": {"password": "new-" + PASSWORD}}
+    )
     assert patched.status_code == 200 and patched.json()["secret_names"] == ["password", "username"]
-    removed = await client.patch(f"{CHANNELS}/{channel['id']}", token=admin, json={"secrets": {"username": None, "password": None}})
+    removed = await client.patch(
+        f"{CHANNELS}/{channel['id']}", token=admin, json={"secrets": {"username": None, "password": None}}
+    )
     assert removed.status_code == 200 and removed.json()["secret_names"] == []
     # then no answer and no audit row ever carries a secret
-    answers = [created, patched, removed, await client.get(f"{CHANNELS}/{channel['id']}", token=admin), await client.get(CHANNELS, token=admin)]
+    answers = [
+        created,
+        patched,
+        removed,
+        await client.get(f"{CHANNELS}/{channel['id']}", token=admin),
+        await client.get(CHANNELS, token=admin),
+    ]
     for answer in answers:
         assert PASSWORD not in answer.text and "secrets_encrypted" not in answer.text
     audits = await AuditLog.filter(entity_type="notification_channel").order_by("id")
@@ -66,9 +82,16 @@ async def test_a_channel_keeps_its_secrets_encrypted_never_answered_and_masked_i
 
 
 async def test_a_bot_webhook_url_is_a_secret(client, admin, wecom):
-    response = await client.post(CHANNELS, token=admin, json={
-        "name": "finance-bot", "kind": "wecom_bot", "secrets": {"webhook_url": wecom.webhook_url}, "rate_per_minute": 20,
-    })
+    response = await client.post(
+        CHANNELS,
+        token=admin,
+        json={
+            "name": "finance-bot",
+            "kind": "wecom_bot",
+            "secrets": {"webhook_url": wecom.webhook_url},
+            "rate_per_minute": 20,
+        },
+    )
     assert response.status_code == 201 and response.json()["secret_names"] == ["webhook_url"]
     assert wecom.bot_key not in response.text
     audits = await AuditLog.filter(entity_type="notification_channel")
@@ -98,7 +121,9 @@ async def test_a_channel_name_is_unique_and_a_patch_is_checked_again(client, adm
     bad = await client.patch(f"{CHANNELS}/{channel['id']}", token=admin, json={"settings": {"host": "h"}})
     assert bad.status_code == 422 and "settings.from_address" in bad.text
     assert (await client.patch(f"{CHANNELS}/{channel['id']}", token=admin, json={})).status_code == 422
-    ok = await client.patch(f"{CHANNELS}/{channel['id']}", token=admin, json={"rate_per_minute": 5, "is_enabled": False})
+    ok = await client.patch(
+        f"{CHANNELS}/{channel['id']}", token=admin, json={"rate_per_minute": 5, "is_enabled": False}
+    )
     assert ok.status_code == 200 and ok.json()["rate_per_minute"] == 5 and ok.json()["is_enabled"] is False
 
 
@@ -120,7 +145,14 @@ async def test_channel_health_asks_the_server(client, admin, wecom):
     assert response.status_code == 200 and response.json()["ok"] is True
     assert wecom.messages == []  # the health check sent nothing to the group
     with FakeSmtp() as smtp:
-        mail = (await create_email_channel(client, admin, settings={"host": "127.0.0.1", "port": smtp.port, "from_address": "a@b.cn"}, secrets={})).json()
+        mail = (
+            await create_email_channel(
+                client,
+                admin,
+                settings={"host": "127.0.0.1", "port": smtp.port, "from_address": "a@b.cn"},
+                secrets={},
+            )
+        ).json()
         assert (await client.post(f"{CHANNELS}/{mail['id']}/health", token=admin)).json()["ok"] is True
     # the SMTP server is gone now
     down = (await client.post(f"{CHANNELS}/{mail['id']}/health", token=admin)).json()
@@ -129,38 +161,77 @@ async def test_channel_health_asks_the_server(client, admin, wecom):
 
 # --- templates -----------------------------------------------------------------------------------
 async def test_a_template_declares_every_variable_it_uses(client, admin):
-    body = {"code": "invoice_overdue", "title": "发票 {{ invoice_no }}", "body": "{{ customer }} 应付 {{ amount }}", "variables": ["invoice_no", "customer"]}
+    body = {
+        "code": "invoice_overdue",
+        "title": "发票 {{ invoice_no }}",
+        "body": "{{ customer }} 应付 {{ amount }}",
+        "variables": ["invoice_no", "customer"],
+    }
     undeclared = await client.post(TEMPLATES, token=admin, json=body)
     assert undeclared.status_code == 422 and "amount" in undeclared.text
-    broken = await client.post(TEMPLATES, token=admin, json={**body, "body": "{{ customer }", "variables": ["invoice_no", "customer"]})
+    broken = await client.post(
+        TEMPLATES,
+        token=admin,
+        json={**body, "body": "{{ customer }", "variables": ["invoice_no", "customer"]},
+    )
     assert broken.status_code == 422 and broken.json()["error"]["details"][0]["field"] == "body"
-    created = await client.post(TEMPLATES, token=admin, json={**body, "variables": ["invoice_no", "customer", "amount"]})
+    created = await client.post(
+        TEMPLATES, token=admin, json={**body, "variables": ["invoice_no", "customer", "amount"]}
+    )
     assert created.status_code == 201, created.text
     template = created.json()
     assert template["variables"] == ["invoice_no", "customer", "amount"] and template["channel_id"] is None
     # a patch is checked as a whole
-    patched = await client.patch(f"{TEMPLATES}/{template['id']}", token=admin, json={"body": "{{ due_date }}"})
+    patched = await client.patch(
+        f"{TEMPLATES}/{template['id']}", token=admin, json={"body": "{{ due_date }}"}
+    )
     assert patched.status_code == 422 and "due_date" in patched.text
-    assert (await client.post(TEMPLATES, token=admin, json={**body, "variables": ["invoice_no", "customer", "amount"]})).status_code == 409
+    assert (
+        await client.post(
+            TEMPLATES, token=admin, json={**body, "variables": ["invoice_no", "customer", "amount"]}
+        )
+    ).status_code == 409
     # unknown channel
-    assert (await client.patch(f"{TEMPLATES}/{template['id']}", token=admin, json={"channel_id": 999})).status_code == 422
+    assert (
+        await client.patch(f"{TEMPLATES}/{template['id']}", token=admin, json={"channel_id": 999})
+    ).status_code == 422
 
 
 async def test_a_template_preview_renders_or_names_what_is_missing(client, admin):
     template = await make_template(None)
-    preview = await client.post(f"{TEMPLATES}/{template.id}/preview", token=admin, json={"variables": VARIABLES})
+    preview = await client.post(
+        f"{TEMPLATES}/{template.id}/preview", token=admin, json={"variables": VARIABLES}
+    )
     assert preview.status_code == 200
-    assert preview.json() == {"title": "发票 INV-202611-0001 已逾期", "content": "测试客户：应付 1,234.50 元，请尽快付款。"}
-    missing = await client.post(f"{TEMPLATES}/{template.id}/preview", token=admin, json={"variables": {"invoice_no": "X"}})
+    assert preview.json() == {
+        "title": "发票 INV-202611-0001 已逾期",
+        "content": "测试客户：应付 1,234.50 元，请尽快付款。",
+    }
+    missing = await client.post(
+        f"{TEMPLATES}/{template.id}/preview", token=admin, json={"variables": {"invoice_no": "X"}}
+    )
     assert missing.status_code == 422
-    assert {d["field"] for d in missing.json()["error"]["details"]} == {"variables.customer", "variables.amount"}
+    assert {d["field"] for d in missing.json()["error"]["details"]} == {
+        "variables.customer",
+        "variables.amount",
+    }
 
 
 async def test_the_sandbox_refuses_unsafe_templates(client, admin):
-    template = (await client.post(TEMPLATES, token=admin, json={
-        "code": "evil", "body": "{{ x.__class__.__mro__ }}", "variables": ["x"],
-    })).json()
-    response = await client.post(f"{TEMPLATES}/{template['id']}/preview", token=admin, json={"variables": {"x": "a"}})
+    template = (
+        await client.post(
+            TEMPLATES,
+            token=admin,
+            json={
+                "code": "evil",
+                "body": "{{ x.__class__.__mro__ }}",
+                "variables": ["x"],
+            },
+        )
+    ).json()
+    response = await client.post(
+        f"{TEMPLATES}/{template['id']}/preview", token=admin, json={"variables": {"x": "a"}}
+    )
     assert response.status_code == 422, response.text
 
 
@@ -169,10 +240,18 @@ async def test_a_message_is_sent_listed_and_resent_over_the_api(client, admin, w
     channel = await make_bot_channel(wecom, max_attempts=1)
     await make_template(channel, code="invoice_overdue")
     # when a test message is sent
-    sent = await client.post(MESSAGES, token=admin, json={"template_code": "invoice_overdue", "variables": VARIABLES, "priority": "high"})
+    sent = await client.post(
+        MESSAGES,
+        token=admin,
+        json={"template_code": "invoice_overdue", "variables": VARIABLES, "priority": "high"},
+    )
     assert sent.status_code == 202, sent.text
     message = sent.json()
-    assert message["status"] == "pending" and message["channel_name"] == channel.name and message["priority"] == "high"
+    assert (
+        message["status"] == "pending"
+        and message["channel_name"] == channel.name
+        and message["priority"] == "high"
+    )
     assert message["created_by"].startswith("admin")
     audit = await AuditLog.get(entity_type="notification", entity_id=str(message["id"]))
     assert audit.actor.startswith("admin") and audit.after["template_code"] == "invoice_overdue"
@@ -196,7 +275,9 @@ async def test_a_message_is_sent_listed_and_resent_over_the_api(client, admin, w
 
 async def test_a_missing_variable_is_a_422_and_stores_nothing(client, admin, wecom):
     await make_template(await make_bot_channel(wecom), code="t")
-    response = await client.post(MESSAGES, token=admin, json={"template_code": "t", "variables": {"invoice_no": "X", "customer": "Y"}})
+    response = await client.post(
+        MESSAGES, token=admin, json={"template_code": "t", "variables": {"invoice_no": "X", "customer": "Y"}}
+    )
     assert response.status_code == 422 and response.json()["error"]["code"] == "template_render_error"
     assert "amount" in response.json()["error"]["message"]
     assert await Notification.all().count() == 0
@@ -205,10 +286,16 @@ async def test_a_missing_variable_is_a_422_and_stores_nothing(client, admin, wec
 
 async def test_send_refusals(client, admin, wecom):
     await make_template(None, code="no_channel")
-    assert (await client.post(MESSAGES, token=admin, json={"template_code": "nope", "variables": {}})).status_code == 404
-    unavailable = await client.post(MESSAGES, token=admin, json={"template_code": "no_channel", "variables": VARIABLES})
+    assert (
+        await client.post(MESSAGES, token=admin, json={"template_code": "nope", "variables": {}})
+    ).status_code == 404
+    unavailable = await client.post(
+        MESSAGES, token=admin, json={"template_code": "no_channel", "variables": VARIABLES}
+    )
     assert unavailable.status_code == 409 and unavailable.json()["error"]["code"] == "channel_unavailable"
-    assert (await client.post(MESSAGES, token=admin, json={"template_code": "no_channel", "priority": "urgent"})).status_code == 422
+    assert (
+        await client.post(MESSAGES, token=admin, json={"template_code": "no_channel", "priority": "urgent"})
+    ).status_code == 422
     assert (await client.get(f"{MESSAGES}/999999", token=admin)).status_code == 404
     assert (await client.post(f"{MESSAGES}/999999/resend", token=admin)).status_code == 404
 
@@ -237,8 +324,12 @@ async def test_readers_read_and_only_writers_write(client, wecom):
         assert (await client.get(MESSAGES, token=token)).status_code == 200
         assert (await client.get(CHANNELS, token=token)).status_code == 200
         assert (await client.get(TEMPLATES, token=token)).status_code == 200
-        assert (await client.post(MESSAGES, token=token, json={"template_code": "t", "variables": VARIABLES})).status_code == 403
-        assert (await client.patch(f"{CHANNELS}/{channel.id}", token=token, json={"is_enabled": False})).status_code == 403
+        assert (
+            await client.post(MESSAGES, token=token, json={"template_code": "t", "variables": VARIABLES})
+        ).status_code == 403
+        assert (
+            await client.patch(f"{CHANNELS}/{channel.id}", token=token, json={"is_enabled": False})
+        ).status_code == 403
         assert (await client.delete(f"{TEMPLATES}/{template.id}", token=token)).status_code == 403
         assert (await client.post(f"{CHANNELS}/{channel.id}/health", token=token)).status_code == 403
     assert (await client.get(MESSAGES)).status_code == 401

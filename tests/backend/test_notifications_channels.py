@@ -35,7 +35,9 @@ def bot(wecom, **settings):
 
 def app(wecom):
     return build_channel(
-        "wecom_app", {"corp_id": wecom.corp_id, "agent_id": 7, "api_base": wecom.url}, {"corp_secret": wecom.corp_secret}
+        "wecom_app",
+        {"corp_id": wecom.corp_id, "agent_id": 7, "api_base": wecom.url},
+        {"corp_secret": wecom.corp_secret},
     )
 
 
@@ -72,7 +74,9 @@ async def test_bot_posts_markdown_with_title_and_content(wecom):
     assert wecom.messages == [{"msgtype": "markdown", "markdown": {"content": "**逾期提醒**\n请付款"}}]
 
 
-@pytest.mark.parametrize("failure, retryable", [("500", True), ("503", True), ("45009", True), ("93000", False)])
+@pytest.mark.parametrize(
+    "failure, retryable", [("500", True), ("503", True), ("45009", True), ("93000", False)]
+)
 async def test_bot_failures_say_whether_to_retry(wecom, failure, retryable):
     # given WeCom failing the next message
     wecom.fail_next(failure)
@@ -90,7 +94,9 @@ async def test_bot_with_a_wrong_key_is_refused_for_good(wecom):
 
 
 async def test_bot_unreachable_is_retryable_and_unhealthy():
-    channel = build_channel("wecom_bot", {"timeout_seconds": 2}, {"webhook_url": f"http://127.0.0.1:{free_port()}/x?key=k"})
+    channel = build_channel(
+        "wecom_bot", {"timeout_seconds": 2}, {"webhook_url": f"http://127.0.0.1:{free_port()}/x?key=k"}
+    )
     result = await channel.send(OutgoingMessage("t", "c", ""))
     assert not result.ok and result.retryable
     assert not (await channel.health_check()).ok
@@ -147,7 +153,9 @@ async def test_app_refetches_only_once(wecom):
 
 async def test_app_health_fetches_a_token_and_a_wrong_secret_is_unhealthy(wecom):
     assert (await app(wecom).health_check()).ok
-    wrong = build_channel("wecom_app", {"corp_id": wecom.corp_id, "agent_id": 7, "api_base": wecom.url}, {"corp_secret": "bad"})
+    wrong = build_channel(
+        "wecom_app", {"corp_id": wecom.corp_id, "agent_id": 7, "api_base": wecom.url}, {"corp_secret": "bad"}
+    )
     health = await wrong.health_check()
     assert not health.ok and "40001" in health.detail
     result = await wrong.send(OutgoingMessage("t", "c", "zhangsan"))
@@ -156,16 +164,22 @@ async def test_app_health_fetches_a_token_and_a_wrong_secret_is_unhealthy(wecom)
 
 async def test_app_needs_user_ids():
     channel = build_channel("wecom_app", {"corp_id": "c", "agent_id": 1}, {"corp_secret": "s"})
-    assert channel.check_target("") and channel.check_target("bad user") and channel.check_target("a|b") is None
+    assert (
+        channel.check_target("") and channel.check_target("bad user") and channel.check_target("a|b") is None
+    )
 
 
 # --- e-mail --------------------------------------------------------------------------------------
 def email(smtp):
-    return build_channel("email", {"host": "127.0.0.1", "port": smtp.port, "from_address": "billing@opcms.test"}, {})
+    return build_channel(
+        "email", {"host": "127.0.0.1", "port": smtp.port, "from_address": "billing@opcms.test"}, {}
+    )
 
 
 async def test_email_is_sent_over_smtp(smtp):
-    result = await email(smtp).send(OutgoingMessage("发票逾期", "请付款 1,234.50 元", "finance@customer.cn", "high"))
+    result = await email(smtp).send(
+        OutgoingMessage("发票逾期", "请付款 1,234.50 元", "finance@customer.cn", "high")
+    )
     assert result.ok, result.error and result.reference.startswith("<")
     [message] = smtp.messages
     assert message["to"] == ["finance@customer.cn"] and message["from"] == "billing@opcms.test"
@@ -180,7 +194,11 @@ async def test_email_refusals_say_whether_to_retry(smtp, code, retryable):
 
 
 async def test_email_server_down_is_retryable_and_unhealthy():
-    channel = build_channel("email", {"host": "127.0.0.1", "port": free_port(), "from_address": "a@b.cn", "timeout_seconds": 2}, {})
+    channel = build_channel(
+        "email",
+        {"host": "127.0.0.1", "port": free_port(), "from_address": "a@b.cn", "timeout_seconds": 2},
+        {},
+    )
     result = await channel.send(OutgoingMessage("t", "c", "x@y.cn"))
     assert not result.ok and result.retryable
     assert not (await channel.health_check()).ok

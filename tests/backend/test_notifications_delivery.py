@@ -78,7 +78,10 @@ async def test_send_renders_stores_pending_and_delivery_sends_it(db, wecom):
     # then a pending row holds the rendered text, and the send is audited
     row = await service.status(sent.id)
     assert row.status == S.PENDING and row.attempts == 0 and row.channel_id == channel.id
-    assert row.title == "发票 INV-202611-0001 已逾期" and row.content == "测试客户：应付 1,234.50 元，请尽快付款。"
+    assert (
+        row.title == "发票 INV-202611-0001 已逾期"
+        and row.content == "测试客户：应付 1,234.50 元，请尽快付款。"
+    )
     assert (row.subject_type, row.subject_id, row.priority) == ("invoice", 42, Priority.HIGH)
     assert await AuditLog.filter(entity_type="notification", entity_id=str(row.id), action="create").exists()
     # and when it is delivered, it goes out once and is recorded as sent
@@ -133,7 +136,11 @@ async def test_the_broker_down_leaves_the_row_pending_for_the_sweeper(db, wecom)
         # and the sweeper, with the broker still down, leaves it for the next sweep
         swept = await delivery.sweep_due(utcnow() + dt.timedelta(minutes=2))
     assert swept["requeued"] == 0 and swept["not_queued"] == 1
-    assert await delivery.sweep_due(utcnow() + dt.timedelta(minutes=2)) == {"requeued": 1, "not_queued": 0, "released": 0}
+    assert await delivery.sweep_due(utcnow() + dt.timedelta(minutes=2)) == {
+        "requeued": 1,
+        "not_queued": 0,
+        "released": 0,
+    }
 
 
 # --- retries ---------------------------------------------------------------------------------------
@@ -177,19 +184,28 @@ async def test_max_attempts_make_it_dead_and_a_manual_resend_sends_it(db, wecom)
     # then the third failure is the last: dead, not tried again
     assert outcomes == [S.FAILED, S.FAILED, S.DEAD]
     row = await reload(row)
-    assert row.status == S.DEAD and row.attempts == 3 and row.next_attempt_at is None and "3 attempts" in row.last_error
+    assert (
+        row.status == S.DEAD
+        and row.attempts == 3
+        and row.next_attempt_at is None
+        and "3 attempts" in row.last_error
+    )
     assert await delivery.deliver(row.id, now=now + dt.timedelta(hours=2)) is None
     # when it is re-sent by hand
     again = await service.resend(row.id)
     assert again.status == S.PENDING and again.attempts == 0
-    assert await AuditLog.filter(entity_type="notification", entity_id=str(row.id), action="status_change").exists()
+    assert await AuditLog.filter(
+        entity_type="notification", entity_id=str(row.id), action="status_change"
+    ).exists()
     # then it goes out
     assert await delivery.deliver(row.id) == S.SENT
     assert (await reload(row)).status == S.SENT and len(wecom.messages) == 1
 
 
 async def test_a_refusal_for_good_is_dead_at_once(db, wecom):
-    channel = await make_channel("wecom_bot", secrets={"webhook_url": f"{wecom.url}/cgi-bin/webhook/send?key=wrong"})
+    channel = await make_channel(
+        "wecom_bot", secrets={"webhook_url": f"{wecom.url}/cgi-bin/webhook/send?key=wrong"}
+    )
     await make_template(channel, code="t")
     row = await service.send("t", "", VARIABLES)
     assert await delivery.deliver(row.id) == S.DEAD
@@ -274,7 +290,9 @@ async def _the_21st_waits_for_the_window(wecom, now: dt.datetime) -> None:
     # and when the minute is over, it is sent
     assert await delivery.deliver(last.id, now=last.next_attempt_at) == S.SENT
     last = await reload(last)
-    assert last.status == S.SENT and last.sent_at >= now + dt.timedelta(seconds=59) and len(wecom.messages) == 21
+    assert (
+        last.status == S.SENT and last.sent_at >= now + dt.timedelta(seconds=59) and len(wecom.messages) == 21
+    )
 
 
 async def test_the_21st_bot_message_in_a_minute_waits_counted_in_the_database(db, wecom):
@@ -357,7 +375,9 @@ async def test_a_celery_worker_delivers_what_is_sent(db, wecom, settings):
     finally:
         stop(worker)
     # then the worker sent each through the channel, whatever its queue priority
-    assert [(row.status, row.attempts) for row in rows] == [(S.SENT, 1)] * 3, [(r.status, r.last_error) for r in rows]
+    assert [(row.status, row.attempts) for row in rows] == [(S.SENT, 1)] * 3, [
+        (r.status, r.last_error) for r in rows
+    ]
     assert len(wecom.messages) == 3
 
 
@@ -375,7 +395,13 @@ async def test_the_database_window_waits_for_the_send_that_frees_a_place(db, wec
 
 
 async def test_a_template_rendering_too_much_is_refused(db, wecom):
-    await make_template(await make_bot_channel(wecom), code="big", body="{% for i in range(n) %}0123456789{% endfor %}", title="", variables=["n"])
+    await make_template(
+        await make_bot_channel(wecom),
+        code="big",
+        body="{% for i in range(n) %}0123456789{% endfor %}",
+        title="",
+        variables=["n"],
+    )
     with pytest.raises(TemplateRenderError):
         await service.send("big", "", {"n": 10_000})
     assert await Notification.all().count() == 0

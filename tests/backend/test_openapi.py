@@ -62,6 +62,8 @@ async def test_no_field_of_the_api_is_a_json_number_money_and_quantities_travel_
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             for parameter in operation.get("parameters", []):
-                found += list(numbers(parameter.get("schema", {}), f"{method.upper()} {path} ?{parameter['name']}"))
+                found += list(
+                    numbers(parameter.get("schema", {}), f"{method.upper()} {path} ?{parameter['name']}")
+                )
     # measurements that are not money nor quantities may be numbers
     assert [w for w in found if w not in {"HealthPublic.latency_ms"}] == []

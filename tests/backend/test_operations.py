@@ -22,8 +22,11 @@ async def test_metrics_count_requests_by_route_pattern_and_status(client):
     await client.get("/api/v1/users/123")  # 401: no token
     body = (await client.get("/metrics")).text
     line = next(
-        l for l in body.splitlines()
-        if l.startswith("opcms_http_requests_total") and 'route="api/v1/users/<user_id:int>"' in l and 'status="401"' in l
+        l
+        for l in body.splitlines()
+        if l.startswith("opcms_http_requests_total")
+        and 'route="api/v1/users/<user_id:int>"' in l
+        and 'status="401"' in l
     )
     assert float(line.rsplit(" ", 1)[1]) >= 1
     assert "opcms_http_request_duration_seconds_bucket" in body
@@ -32,10 +35,16 @@ async def test_metrics_count_requests_by_route_pattern_and_status(client):
 async def test_a_forwarded_for_header_is_not_trusted_without_a_proxy(client):
     # an attacker rotating X-Forwarded-For must not escape the per-IP login throttle
     for i in range(6):
-        await client.post("/api/v1/auth/login", json={"username": f"u{i}", "password": "Bad-guess-0"},
-                          headers={"X-Forwarded-For": f"203.0.113.{i}"})
-    response = await client.post("/api/v1/auth/login", json={"username": "u9", "password": "Bad-guess-0"},
-                                 headers={"X-Forwarded-For": "203.0.113.99"})
+        await client.post(
+            "/api/v1/auth/login",
+            json={"username": f"u{i}", "password": "Bad-guess-0"},
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+        )
+    response = await client.post(
+        "/api/v1/auth/login",
+        json={"username": "u9", "password": "Bad-guess-0"},
+        headers={"X-Forwarded-For": "203.0.113.99"},
+    )
     assert response.status_code == 429
 
 

@@ -25,7 +25,12 @@ async def finance(db):
 
 
 def payment_body(**fields) -> dict:
-    return {"amount": "1200.00", "received_on": business_today().isoformat(), "method": "bank_transfer", **fields}
+    return {
+        "amount": "1200.00",
+        "received_on": business_today().isoformat(),
+        "method": "bank_transfer",
+        **fields,
+    }
 
 
 async def post_payment(client, token, key: str | None = None, **fields):
@@ -37,15 +42,30 @@ async def post_payment(client, token, key: str | None = None, **fields):
 async def test_a_payment_is_recorded_with_all_of_it_unallocated(client, finance):
     customer = await make_customer(company_name="星辰科技有限公司")
     response = await post_payment(
-        client, finance, customer_id=customer.id, amount="1200.5", payer_name="星辰科技", bank_reference="BR-001",
+        client,
+        finance,
+        customer_id=customer.id,
+        amount="1200.5",
+        payer_name="星辰科技",
+        bank_reference="BR-001",
         remark="一月服务费",
     )
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["amount"] == "1200.50" and body["unallocated_amount"] == "1200.50" and body["allocated_amount"] == "0.00"
-    assert (body["status"], body["customer_code"], body["company_name"]) == ("unallocated", customer.customer_code, "星辰科技有限公司")
+    assert (
+        body["amount"] == "1200.50"
+        and body["unallocated_amount"] == "1200.50"
+        and body["allocated_amount"] == "0.00"
+    )
+    assert (body["status"], body["customer_code"], body["company_name"]) == (
+        "unallocated",
+        customer.customer_code,
+        "星辰科技有限公司",
+    )
     assert body["currency"] == "CNY" and body["created_by"].startswith("finance")
-    assert await AuditLog.filter(entity_type="payment", entity_id=str(body["id"]), action="create").count() == 1
+    assert (
+        await AuditLog.filter(entity_type="payment", entity_id=str(body["id"]), action="create").count() == 1
+    )
 
 
 @pytest.mark.parametrize("variant", ["BR-001", " br-001 ", "Br-001", "ＢＲ－００１"])
@@ -71,9 +91,12 @@ async def test_the_same_bank_reference_with_another_method_is_another_payment(cl
 
 @pytest.mark.parametrize("with_keys", [False, True])
 async def test_concurrent_payments_with_one_bank_reference_make_one_row(client, finance, with_keys):
-    responses = await asyncio.gather(*[
-        post_payment(client, finance, key=f"key-{n}" if with_keys else None, bank_reference="RACE-1") for n in range(8)
-    ])
+    responses = await asyncio.gather(
+        *[
+            post_payment(client, finance, key=f"key-{n}" if with_keys else None, bank_reference="RACE-1")
+            for n in range(8)
+        ]
+    )
     assert sorted(r.status_code for r in responses) == [201] + [409] * 7, [r.text for r in responses]
     assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"payment_duplicate"}
     assert await Payment.all().count() == 1
@@ -111,8 +134,15 @@ async def test_the_same_key_and_body_answer_the_first_response_without_a_new_row
     assert again.json() == first.json() and again.headers.get("Idempotent-Replayed") == "true"
     assert await Payment.all().count() == 1 and await IdempotencyRecord.all().count() == 1
     # the body is compared as data, not as text: another key order and "1200" are the same request
-    reordered = {"method": "bank_transfer", "bank_reference": "BR-7", "amount": "1200", "received_on": business_today().isoformat()}
-    third = await client.post(f"{API}/payments", token=finance, json=reordered, headers={"Idempotency-Key": "k-1"})
+    reordered = {
+        "method": "bank_transfer",
+        "bank_reference": "BR-7",
+        "amount": "1200",
+        "received_on": business_today().isoformat(),
+    }
+    third = await client.post(
+        f"{API}/payments", token=finance, json=reordered, headers={"Idempotency-Key": "k-1"}
+    )
     assert third.status_code == 201 and third.json()["id"] == first.json()["id"]
 
 
@@ -150,7 +180,9 @@ async def test_concurrent_requests_with_one_key_make_one_payment(client, finance
 @pytest.mark.parametrize("key", ["x" * 129, "   "])
 async def test_an_unusable_key_is_a_422(client, finance, key):
     response = await post_payment(client, finance, key=key)
-    assert response.status_code == 422 and response.json()["error"]["details"][0]["field"] == "Idempotency-Key"
+    assert (
+        response.status_code == 422 and response.json()["error"]["details"][0]["field"] == "Idempotency-Key"
+    )
     assert await Payment.all().count() == 0
 
 
@@ -162,9 +194,14 @@ async def test_a_payment_without_customer_is_assigned_one_until_something_is_all
     assigned = await client.patch(url, token=finance, json={"customer_id": customer.id})
     assert assigned.status_code == 200 and assigned.json()["customer_id"] == customer.id
     invoice = await make_invoice(customer, "100.00")
-    made = await client.post(f"{API}/allocations", token=finance, json={
-        "payment_id": payment.id, "lines": [{"invoice_id": invoice.id, "amount": "100.00"}],
-    })
+    made = await client.post(
+        f"{API}/allocations",
+        token=finance,
+        json={
+            "payment_id": payment.id,
+            "lines": [{"invoice_id": invoice.id, "amount": "100.00"}],
+        },
+    )
     assert made.status_code == 201, made.text
     other = await make_customer()
     refused = await client.patch(url, token=finance, json={"customer_id": other.id})
@@ -177,9 +214,14 @@ async def test_payments_are_listed_filtered_and_shown_with_allocations(client, f
     paid = await make_payment(customer, "100.00", payer_name="银河网络", method="cash")
     await make_payment(None, "50.00", payer_name="不知名")
     invoice = await make_invoice(customer, "40.00")
-    await client.post(f"{API}/allocations", token=finance, json={
-        "payment_id": paid.id, "lines": [{"invoice_id": invoice.id, "amount": "40.00"}],
-    })
+    await client.post(
+        f"{API}/allocations",
+        token=finance,
+        json={
+            "payment_id": paid.id,
+            "lines": [{"invoice_id": invoice.id, "amount": "40.00"}],
+        },
+    )
 
     async def ids(**params):
         response = await client.get(f"{API}/payments", token=finance, params=params)
@@ -215,15 +257,25 @@ async def test_customer_credit_is_unallocated_payments_plus_credit_notes(client,
     await make_payment(await make_customer(), "999.00")  # someone else's
     invoice = await make_invoice(customer, "50.00", paid="50.00")
     await CreditNote.create(
-        number="CN-200101-000001", invoice=invoice, customer=customer, issue_date=business_today(),
-        amount=Decimal("30.00"), applied_amount=Decimal("0.00"), credit_amount=Decimal("30.00"),
-        allocated_amount=Decimal("0.00"), unallocated_amount=Decimal("30.00"), reason="多收退回",
+        number="CN-200101-000001",
+        invoice=invoice,
+        customer=customer,
+        issue_date=business_today(),
+        amount=Decimal("30.00"),
+        applied_amount=Decimal("0.00"),
+        credit_amount=Decimal("30.00"),
+        allocated_amount=Decimal("0.00"),
+        unallocated_amount=Decimal("30.00"),
+        reason="多收退回",
     )
     response = await client.get(f"{API}/customers/{customer.id}/credit", token=finance)
     assert response.status_code == 200, response.text
     assert response.json() == {
-        "customer_id": customer.id, "currency": "CNY", "payments_unallocated": "100.30",
-        "credit_notes_unallocated": "30.00", "total": "130.30",
+        "customer_id": customer.id,
+        "currency": "CNY",
+        "payments_unallocated": "100.30",
+        "credit_notes_unallocated": "30.00",
+        "total": "130.30",
     }
     assert (await client.get(f"{API}/customers/999999/credit", token=finance)).status_code == 404
 
@@ -232,16 +284,28 @@ async def test_customer_credit_is_unallocated_payments_plus_credit_notes(client,
 async def test_a_payment_entered_by_mistake_is_voided_and_its_bank_reference_freed(client, finance):
     # given a payment recorded with the wrong amount
     customer = await make_customer()
-    wrong = (await post_payment(client, finance, customer_id=customer.id, amount="1200.00", bank_reference="BR-50")).json()
+    wrong = (
+        await post_payment(client, finance, customer_id=customer.id, amount="1200.00", bank_reference="BR-50")
+    ).json()
     # when it is voided with a reason
-    response = await client.post(f"{API}/payments/{wrong['id']}/void", token=finance, json={"reason": "wrong amount"})
+    response = await client.post(
+        f"{API}/payments/{wrong['id']}/void", token=finance, json={"reason": "wrong amount"}
+    )
     # then it stays, marked void, holding no money, and the same bank line can be entered right
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["status"], body["unallocated_amount"], body["void_reason"]) == ("void", "0.00", "wrong amount")
+    assert (body["status"], body["unallocated_amount"], body["void_reason"]) == (
+        "void",
+        "0.00",
+        "wrong amount",
+    )
     assert body["voided_by"].startswith("finance") and body["voided_at"]
-    assert await AuditLog.filter(entity_type="payment", entity_id=str(wrong["id"]), action="void").count() == 1
-    right = await post_payment(client, finance, customer_id=customer.id, amount="1020.00", bank_reference="BR-50")
+    assert (
+        await AuditLog.filter(entity_type="payment", entity_id=str(wrong["id"]), action="void").count() == 1
+    )
+    right = await post_payment(
+        client, finance, customer_id=customer.id, amount="1020.00", bank_reference="BR-50"
+    )
     assert right.status_code == 201, right.text
     credit = (await client.get(f"{API}/customers/{customer.id}/credit", token=finance)).json()
     assert credit["payments_unallocated"] == "1020.00"
@@ -249,11 +313,16 @@ async def test_a_payment_entered_by_mistake_is_voided_and_its_bank_reference_fre
     again = await client.post(f"{API}/payments/{wrong['id']}/void", token=finance, json={"reason": "again"})
     assert again.status_code == 409 and again.json()["error"]["code"] == "payment_void"
     other = await make_customer()
-    assigned = await client.patch(f"{API}/payments/{wrong['id']}", token=finance, json={"customer_id": other.id})
+    assigned = await client.patch(
+        f"{API}/payments/{wrong['id']}", token=finance, json={"customer_id": other.id}
+    )
     assert assigned.status_code == 409 and assigned.json()["error"]["code"] == "payment_void"
     invoice = await make_invoice(customer, "100.00")
-    allocated = await client.post(f"{API}/allocations", token=finance,
-                                  json={"payment_id": wrong["id"], "lines": [{"invoice_id": invoice.id, "amount": "100.00"}]})
+    allocated = await client.post(
+        f"{API}/allocations",
+        token=finance,
+        json={"payment_id": wrong["id"], "lines": [{"invoice_id": invoice.id, "amount": "100.00"}]},
+    )
     assert allocated.status_code == 409 and allocated.json()["error"]["code"] == "payment_void"
 
 
@@ -262,18 +331,25 @@ async def test_a_payment_with_allocations_cannot_be_voided_until_they_are_revers
     customer = await make_customer()
     invoice = await make_invoice(customer, "100.00")
     payment = await make_payment(customer, "300.00")
-    made = await client.post(f"{API}/allocations", token=finance,
-                             json={"payment_id": payment.id, "lines": [{"invoice_id": invoice.id, "amount": "100.00"}]})
+    made = await client.post(
+        f"{API}/allocations",
+        token=finance,
+        json={"payment_id": payment.id, "lines": [{"invoice_id": invoice.id, "amount": "100.00"}]},
+    )
     allocation_id = made.json()["allocations"][0]["id"]
     # when it is voided: refused, nothing changes
     refused = await client.post(f"{API}/payments/{payment.id}/void", token=finance, json={"reason": "x"})
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "payment_allocated"
     assert (await Payment.get(id=payment.id)).status.value == "partially_allocated"
     # then, once its allocation is reversed, it can be voided; a blank reason is a 422
-    await client.post(f"{API}/allocations/{allocation_id}/reverse", token=finance, json={"reason": "wrong invoice"})
+    await client.post(
+        f"{API}/allocations/{allocation_id}/reverse", token=finance, json={"reason": "wrong invoice"}
+    )
     blank = await client.post(f"{API}/payments/{payment.id}/void", token=finance, json={"reason": ""})
     assert blank.status_code == 422
-    voided = await client.post(f"{API}/payments/{payment.id}/void", token=finance, json={"reason": "duplicate entry"})
+    voided = await client.post(
+        f"{API}/payments/{payment.id}/void", token=finance, json={"reason": "duplicate entry"}
+    )
     assert voided.status_code == 200 and voided.json()["status"] == "void"
 
 
@@ -281,8 +357,15 @@ async def test_the_database_itself_refuses_a_second_payment_with_the_same_bank_l
     # given a payment written straight to the table (no service checks in the way)
     from tortoise.exceptions import IntegrityError
 
-    row = {"amount": "10.00", "received_on": business_today(), "method": "bank_transfer", "bank_reference": "BR-1",
-           "reference_key": "br-1", "allocated_amount": "0.00", "unallocated_amount": "10.00"}
+    row = {
+        "amount": "10.00",
+        "received_on": business_today(),
+        "method": "bank_transfer",
+        "bank_reference": "BR-1",
+        "reference_key": "br-1",
+        "allocated_amount": "0.00",
+        "unallocated_amount": "10.00",
+    }
     await Payment.create(**row)
     # when the same (method, reference key) is written again, then the unique key refuses it
     # (on SQLite too, whose table rebuilds by migrations must keep their unique keys)

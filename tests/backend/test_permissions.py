@@ -45,7 +45,13 @@ def test_every_route_is_public_or_names_a_permission(app):
 def test_only_login_refresh_health_and_the_ui_are_public(app):
     public = {p for m, p, h in api_routes(app) if route_spec(h).public}
     assert public == {
-        "/api/v1/auth/login", "/api/v1/auth/refresh", "/healthz", "/readyz", "/metrics", "/", "/<path:path>",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/",
+        "/<path:path>",
     }
 
 

@@ -34,18 +34,31 @@ async def finance(db):
 
 
 async def audit_actions(entity: str, entity_id) -> list[str]:
-    return await AuditLog.filter(entity_type=entity, entity_id=str(entity_id)).order_by("id").values_list("action", flat=True)
+    return (
+        await AuditLog.filter(entity_type=entity, entity_id=str(entity_id))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
 
 
 async def post_plan(client, token, **fields):
-    body = {"code": "API-STD", "name": "API 标准价", "metric": "api_calls", "effective_from": "2024-01-01", **PER_UNIT, **fields}
+    body = {
+        "code": "API-STD",
+        "name": "API 标准价",
+        "metric": "api_calls",
+        "effective_from": "2024-01-01",
+        **PER_UNIT,
+        **fields,
+    }
     return await client.post(f"{API}/pricing-plans", token=token, json=body)
 
 
 # --- metrics ------------------------------------------------------------------------------------
 async def test_metrics_are_created_listed_renamed_and_retired(client, finance):
     # when finance adds a metric
-    created = await client.post(f"{API}/usage-metrics", token=finance, json={"code": "api_calls", "name": "API 调用", "unit": "次"})
+    created = await client.post(
+        f"{API}/usage-metrics", token=finance, json={"code": "api_calls", "name": "API 调用", "unit": "次"}
+    )
     # then it is listed, active, with an audit row
     assert created.status_code == 201, created.text
     metric = created.json()
@@ -53,8 +66,14 @@ async def test_metrics_are_created_listed_renamed_and_retired(client, finance):
     listed = (await client.get(f"{API}/usage-metrics", token=finance, params={"q": "api"})).json()
     assert listed["total"] == 1 and listed["items"][0]["id"] == metric["id"]
     # and a rename and a retirement are audited updates
-    patched = await client.patch(f"{API}/usage-metrics/{metric['id']}", token=finance, json={"name": "接口调用", "is_active": False})
-    assert patched.status_code == 200 and patched.json()["name"] == "接口调用" and not patched.json()["is_active"]
+    patched = await client.patch(
+        f"{API}/usage-metrics/{metric['id']}", token=finance, json={"name": "接口调用", "is_active": False}
+    )
+    assert (
+        patched.status_code == 200
+        and patched.json()["name"] == "接口调用"
+        and not patched.json()["is_active"]
+    )
     assert await audit_actions("usage_metric", metric["id"]) == ["create", "update"]
     # and a retired metric takes no new plan
     refused = await post_plan(client, finance)
@@ -63,31 +82,44 @@ async def test_metrics_are_created_listed_renamed_and_retired(client, finance):
 
 @pytest.mark.parametrize("code", ["API_calls", "1calls", "", "a" * 33, "api-calls"])
 async def test_a_metric_code_is_lower_snake_case(client, finance, code):
-    response = await client.post(f"{API}/usage-metrics", token=finance, json={"code": code, "name": "x", "unit": "次"})
+    response = await client.post(
+        f"{API}/usage-metrics", token=finance, json={"code": code, "name": "x", "unit": "次"}
+    )
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "code"
 
 
 async def test_a_duplicate_metric_code_is_409(client, finance):
     await make_metric("sms")
-    response = await client.post(f"{API}/usage-metrics", token=finance, json={"code": "sms", "name": "短信", "unit": "条"})
+    response = await client.post(
+        f"{API}/usage-metrics", token=finance, json={"code": "sms", "name": "短信", "unit": "条"}
+    )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "usage_metric_duplicate"
     assert await UsageMetric.all().count() == 1
 
 
 # --- plans --------------------------------------------------------------------------------------
-async def test_a_plan_is_created_with_version_1_and_listed_with_its_current_and_latest_version(client, finance):
+async def test_a_plan_is_created_with_version_1_and_listed_with_its_current_and_latest_version(
+    client, finance
+):
     # given a metric
     await make_metric("api_calls")
     # when finance creates a graduated plan from a plan document
-    response = await post_plan(client, finance, **{"mode": "graduated", "unit_price": None, **GRADUATED}, monthly_fee="100")
+    response = await post_plan(
+        client, finance, **{"mode": "graduated", "unit_price": None, **GRADUATED}, monthly_fee="100"
+    )
     # then the plan has version 1 with the terms, money as strings
     assert response.status_code == 201, response.text
     plan = response.json()
     assert plan["metric"] == "api_calls" and plan["currency"] == "CNY"
     [v1] = plan["versions"]
-    assert (v1["version"], v1["effective_from"], v1["mode"], v1["billed_at"]) == (1, "2024-01-01", "graduated", None)
+    assert (v1["version"], v1["effective_from"], v1["mode"], v1["billed_at"]) == (
+        1,
+        "2024-01-01",
+        "graduated",
+        None,
+    )
     assert [t["up_to"] for t in v1["tiers"]] == ["10000", None]
     assert Decimal(v1["tiers"][1]["unit_price"]) == Decimal("0.008")
     assert Decimal(v1["monthly_fee"]) == Decimal("100")
@@ -96,16 +128,25 @@ async def test_a_plan_is_created_with_version_1_and_listed_with_its_current_and_
     assert await audit_actions("pricing_plan_version", v1["id"]) == ["create"]
 
     # when a later version is added for a day far ahead
-    later = await client.post(f"{API}/pricing-plans/{plan['id']}/versions", token=finance,
-                              json={**PER_UNIT, "effective_from": "2999-01-01"})
+    later = await client.post(
+        f"{API}/pricing-plans/{plan['id']}/versions",
+        token=finance,
+        json={**PER_UNIT, "effective_from": "2999-01-01"},
+    )
     assert later.status_code == 201, later.text
     # then the list shows version 1 as current and version 2 as the latest
-    listed = (await client.get(f"{API}/pricing-plans", token=finance, params={"metric": "api_calls", "q": "std"})).json()
+    listed = (
+        await client.get(f"{API}/pricing-plans", token=finance, params={"metric": "api_calls", "q": "std"})
+    ).json()
     assert listed["total"] == 1
     [item] = listed["items"]
     assert (item["current_version"]["version"], item["latest_version"]["version"]) == (1, 2)
-    assert (await client.get(f"{API}/pricing-plans", token=finance, params={"metric": "sms"})).json()["total"] == 0
-    assert (await client.get(f"{API}/pricing-plans", token=finance, params={"q": "nothing"})).json()["total"] == 0
+    assert (await client.get(f"{API}/pricing-plans", token=finance, params={"metric": "sms"})).json()[
+        "total"
+    ] == 0
+    assert (await client.get(f"{API}/pricing-plans", token=finance, params={"q": "nothing"})).json()[
+        "total"
+    ] == 0
 
 
 async def test_a_plan_starts_today_by_default_and_its_code_is_unique(client, finance, settings):
@@ -128,12 +169,30 @@ async def test_a_plan_document_for_an_unknown_metric_is_422(client, finance):
     "tiers, tier",
     [
         # bounds not strictly ascending: the second tier is named
-        ([{"up_to": "100", "unit_price": "1", "flat_fee": "0"}, {"up_to": "100", "unit_price": "1", "flat_fee": "0"},
-          {"up_to": None, "unit_price": "1", "flat_fee": "0"}], 1),
+        (
+            [
+                {"up_to": "100", "unit_price": "1", "flat_fee": "0"},
+                {"up_to": "100", "unit_price": "1", "flat_fee": "0"},
+                {"up_to": None, "unit_price": "1", "flat_fee": "0"},
+            ],
+            1,
+        ),
         # the last tier is not open-ended
-        ([{"up_to": "100", "unit_price": "1", "flat_fee": "0"}, {"up_to": "200", "unit_price": "1", "flat_fee": "0"}], 1),
+        (
+            [
+                {"up_to": "100", "unit_price": "1", "flat_fee": "0"},
+                {"up_to": "200", "unit_price": "1", "flat_fee": "0"},
+            ],
+            1,
+        ),
         # a negative price
-        ([{"up_to": "100", "unit_price": "1", "flat_fee": "0"}, {"up_to": None, "unit_price": "-1", "flat_fee": "0"}], 1),
+        (
+            [
+                {"up_to": "100", "unit_price": "1", "flat_fee": "0"},
+                {"up_to": None, "unit_price": "-1", "flat_fee": "0"},
+            ],
+            1,
+        ),
     ],
 )
 async def test_bad_tiers_are_422_naming_the_tier(client, finance, tiers, tier):
@@ -148,8 +207,14 @@ async def test_bad_tiers_are_422_naming_the_tier(client, finance, tiers, tier):
 
 async def test_name_and_description_change_but_not_terms(client, finance):
     plan = await make_plan()
-    renamed = await client.patch(f"{API}/pricing-plans/{plan.id}", token=finance, json={"name": "新名字", "description": "说明"})
-    assert renamed.status_code == 200 and renamed.json()["name"] == "新名字" and renamed.json()["description"] == "说明"
+    renamed = await client.patch(
+        f"{API}/pricing-plans/{plan.id}", token=finance, json={"name": "新名字", "description": "说明"}
+    )
+    assert (
+        renamed.status_code == 200
+        and renamed.json()["name"] == "新名字"
+        and renamed.json()["description"] == "说明"
+    )
     terms = await client.patch(f"{API}/pricing-plans/{plan.id}", token=finance, json={"unit_price": "1"})
     assert terms.status_code == 422
     assert await audit_actions("pricing_plan", plan.id) == ["create", "update"]
@@ -164,16 +229,28 @@ async def test_a_billed_version_is_frozen_and_new_terms_make_a_new_version(clien
     await v1.save()
     versions = f"{API}/pricing-plans/{plan.id}/versions"
     # when new terms are given for the billed version's own date
-    same_day = await client.post(versions, token=finance, json={"mode": "per_unit", "unit_price": "0.02", "effective_from": "2024-01-01"})
+    same_day = await client.post(
+        versions,
+        token=finance,
+        json={"mode": "per_unit", "unit_price": "0.02", "effective_from": "2024-01-01"},
+    )
     # then 409: the issued invoice keeps its version
     assert same_day.status_code == 409, same_day.text
     assert same_day.json()["error"]["code"] == "version_billed"
     assert "version 1 was billed; give a later effective_from" in same_day.json()["error"]["message"]
     # and an earlier date is refused too
-    earlier = await client.post(versions, token=finance, json={"mode": "per_unit", "unit_price": "0.02", "effective_from": "2023-06-01"})
+    earlier = await client.post(
+        versions,
+        token=finance,
+        json={"mode": "per_unit", "unit_price": "0.02", "effective_from": "2023-06-01"},
+    )
     assert earlier.status_code == 409
     # when the new terms start later
-    later = await client.post(versions, token=finance, json={"mode": "per_unit", "unit_price": "0.02", "effective_from": "2024-02-01"})
+    later = await client.post(
+        versions,
+        token=finance,
+        json={"mode": "per_unit", "unit_price": "0.02", "effective_from": "2024-02-01"},
+    )
     # then they are version 2 and version 1 is untouched
     assert later.status_code == 201, later.text
     assert (later.json()["version"], later.json()["effective_from"]) == (2, "2024-02-01")
@@ -187,12 +264,21 @@ async def test_an_unbilled_version_is_edited_in_place_for_its_own_date(client, f
     # given a plan with an unbilled version 2 from 2024-03-01
     plan = await make_plan(effective_from=dt.date(2024, 1, 1))
     versions = f"{API}/pricing-plans/{plan.id}/versions"
-    v2 = (await client.post(versions, token=finance, json={**PER_UNIT, "effective_from": "2024-03-01"})).json()
+    v2 = (
+        await client.post(versions, token=finance, json={**PER_UNIT, "effective_from": "2024-03-01"})
+    ).json()
     # when other terms are given for that same date
-    edited = await client.post(versions, token=finance, json={
-        "metric": plan.metric.code, "mode": "package", "package_size": "1000", "package_price": "8",
-        "effective_from": "2024-03-01",
-    })
+    edited = await client.post(
+        versions,
+        token=finance,
+        json={
+            "metric": plan.metric.code,
+            "mode": "package",
+            "package_size": "1000",
+            "package_price": "8",
+            "effective_from": "2024-03-01",
+        },
+    )
     # then the same version (number and row) carries the new terms, and the edit is audited
     assert edited.status_code == 200, edited.text
     body = edited.json()
@@ -200,15 +286,20 @@ async def test_an_unbilled_version_is_edited_in_place_for_its_own_date(client, f
     assert Decimal(body["package_size"]) == 1000 and Decimal(body["package_price"]) == 8
     assert await PricingPlanVersion.filter(plan_id=plan.id).count() == 2
     assert await audit_actions("pricing_plan_version", v2["id"]) == ["create", "update"]
-    audit = await AuditLog.filter(entity_type="pricing_plan_version", entity_id=str(v2["id"]), action="update").first()
+    audit = await AuditLog.filter(
+        entity_type="pricing_plan_version", entity_id=str(v2["id"]), action="update"
+    ).first()
     assert audit.before["mode"] == "per_unit" and audit.after["mode"] == "package"
 
 
 async def test_a_version_cannot_change_the_metric(client, finance):
     plan = await make_plan("api_calls")
     await make_metric("sms")
-    response = await client.post(f"{API}/pricing-plans/{plan.id}/versions", token=finance,
-                                 json={**PER_UNIT, "metric": "sms", "effective_from": "2030-01-01"})
+    response = await client.post(
+        f"{API}/pricing-plans/{plan.id}/versions",
+        token=finance,
+        json={**PER_UNIT, "metric": "sms", "effective_from": "2030-01-01"},
+    )
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "metric"
     assert await PricingPlanVersion.filter(plan_id=plan.id).count() == 1
@@ -225,7 +316,9 @@ async def test_billing_reads_the_version_in_force_and_freezes_it(db):
     from opcms.pricing.schemas import VersionCreate
 
     with acting_as(system_actor("test")):
-        v2, created = await service.add_version(plan.id, VersionCreate(mode="per_unit", unit_price="0.02", effective_from="2024-07-01"))
+        v2, created = await service.add_version(
+            plan.id, VersionCreate(mode="per_unit", unit_price="0.02", effective_from="2024-07-01")
+        )
     assert created
     # then each day is priced by the latest version starting on or before it
     assert await service.version_in_force(plan.id, dt.date(2023, 12, 31)) is None
@@ -247,7 +340,9 @@ async def test_a_plan_in_use_cannot_be_deleted_until_its_subscriptions_end(clien
     refused = await client.delete(plan_url, token=finance)
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "pricing_plan_in_use"
     # an ended subscription keeps its history and no longer blocks
-    ended = await client.patch(f"{API}/subscriptions/{subscription.id}", token=finance, json={"effective_to": "2024-03-31"})
+    ended = await client.patch(
+        f"{API}/subscriptions/{subscription.id}", token=finance, json={"effective_to": "2024-03-31"}
+    )
     assert ended.status_code == 200, ended.text
     deleted = await client.delete(plan_url, token=finance, params={"reason": "退役"})
     assert deleted.status_code == 200
@@ -256,32 +351,51 @@ async def test_a_plan_in_use_cannot_be_deleted_until_its_subscriptions_end(clien
     # and the ended subscription still shows its (deleted) plan; it cannot be reopened
     listed = (await client.get(f"{API}/subscriptions", token=finance)).json()["items"]
     assert listed[0]["plan_id"] == subscription.plan_id
-    reopened = await client.patch(f"{API}/subscriptions/{subscription.id}", token=finance, json={"effective_to": None})
+    reopened = await client.patch(
+        f"{API}/subscriptions/{subscription.id}", token=finance, json={"effective_to": None}
+    )
     assert reopened.status_code == 409
 
 
 # --- subscriptions ------------------------------------------------------------------------------
 async def post_subscription(client, token, customer, plan, effective_from, effective_to=None, **extra):
-    body = {"customer_id": customer.id, "plan_id": plan.id, "effective_from": effective_from, "effective_to": effective_to, **extra}
+    body = {
+        "customer_id": customer.id,
+        "plan_id": plan.id,
+        "effective_from": effective_from,
+        "effective_to": effective_to,
+        **extra,
+    }
     return await client.post(f"{API}/subscriptions", token=token, json=body)
 
 
 async def test_a_subscription_takes_the_metric_of_its_plan(client, finance):
     customer = await make_customer()
     plan = await make_plan("api_calls", effective_from=dt.date(2024, 1, 1))
-    response = await post_subscription(client, finance, customer, plan, "2024-01-01", None, discount_percent="12.5", remark="年框")
+    response = await post_subscription(
+        client, finance, customer, plan, "2024-01-01", None, discount_percent="12.5", remark="年框"
+    )
     assert response.status_code == 201, response.text
     body = response.json()
-    assert (body["metric"], body["plan_code"], body["customer_code"]) == ("api_calls", plan.code, customer.customer_code)
+    assert (body["metric"], body["plan_code"], body["customer_code"]) == (
+        "api_calls",
+        plan.code,
+        customer.customer_code,
+    )
     assert (body["discount_percent"], body["effective_to"]) == ("12.50", None)
     assert await audit_actions("subscription", body["id"]) == ["create"]
     # listed by customer, metric, plan and day
     for params, total in [
-        ({"customer_id": customer.id}, 1), ({"metric": "api_calls"}, 1), ({"metric": "sms"}, 0),
-        ({"plan_id": plan.id}, 1), ({"active_on": "2023-12-31"}, 0), ({"active_on": "2099-01-01"}, 1),
+        ({"customer_id": customer.id}, 1),
+        ({"metric": "api_calls"}, 1),
+        ({"metric": "sms"}, 0),
+        ({"plan_id": plan.id}, 1),
+        ({"active_on": "2023-12-31"}, 0),
+        ({"active_on": "2099-01-01"}, 1),
     ]:
-        assert (await client.get(f"{API}/subscriptions", token=finance, params=params)).json()["total"] == total, params
-
+        assert (await client.get(f"{API}/subscriptions", token=finance, params=params)).json()[
+            "total"
+        ] == total, params
 
 
 @pytest.mark.parametrize(
@@ -290,10 +404,10 @@ async def test_a_subscription_takes_the_metric_of_its_plan(client, finance):
         (("2024-01-01", "2024-06-30"), ("2024-06-30", "2024-12-31")),  # the new one starts on the last day
         (("2024-01-01", "2024-06-30"), ("2023-01-01", "2024-01-01")),  # ends on the first day
         (("2024-01-01", "2024-06-30"), ("2024-02-01", "2024-02-29")),  # inside
-        (("2024-01-01", "2024-06-30"), ("2023-01-01", None)),           # contains it, open-ended
-        (("2024-01-01", "2024-06-30"), ("2024-03-01", None)),           # open-ended from inside
-        (("2024-01-01", None), ("2030-01-01", "2030-01-31")),           # the existing one is open-ended
-        (("2024-01-01", None), ("2020-01-01", None)),                   # both open-ended
+        (("2024-01-01", "2024-06-30"), ("2023-01-01", None)),  # contains it, open-ended
+        (("2024-01-01", "2024-06-30"), ("2024-03-01", None)),  # open-ended from inside
+        (("2024-01-01", None), ("2030-01-01", "2030-01-31")),  # the existing one is open-ended
+        (("2024-01-01", None), ("2020-01-01", None)),  # both open-ended
     ],
 )
 async def test_overlapping_subscriptions_for_one_customer_and_metric_are_409(client, finance, existing, new):
@@ -333,7 +447,9 @@ async def test_overlaps_only_count_the_same_customer_and_metric_and_live_subscri
     assert (await post_subscription(client, finance, customer, sms, "2024-01-01")).status_code == 201
     assert (await post_subscription(client, finance, other_customer, calls, "2024-01-01")).status_code == 201
     # a deleted subscription no longer blocks
-    assert (await client.delete(f"{API}/subscriptions/{first.json()['id']}", token=finance)).status_code == 200
+    assert (
+        await client.delete(f"{API}/subscriptions/{first.json()['id']}", token=finance)
+    ).status_code == 200
     assert (await post_subscription(client, finance, customer, calls, "2024-01-01")).status_code == 201
     assert await audit_actions("subscription", first.json()["id"]) == ["create", "delete"]
 
@@ -346,7 +462,9 @@ async def test_extending_a_subscription_into_another_is_409(client, finance):
     url = f"{API}/subscriptions/{first['id']}"
     assert (await client.patch(url, token=finance, json={"effective_to": "2024-07-01"})).status_code == 409
     assert (await client.patch(url, token=finance, json={"effective_to": None})).status_code == 409
-    shorter = await client.patch(url, token=finance, json={"effective_to": "2024-05-31", "discount_percent": "5"})
+    shorter = await client.patch(
+        url, token=finance, json={"effective_to": "2024-05-31", "discount_percent": "5"}
+    )
     assert shorter.status_code == 200 and shorter.json()["discount_percent"] == "5.00"
     before = await client.patch(url, token=finance, json={"effective_to": "2023-12-31"})
     assert before.status_code == 422 and before.json()["error"]["details"][0]["field"] == "effective_to"
@@ -414,7 +532,9 @@ async def test_two_concurrent_overlapping_creates_make_one_subscription(db):
             )
 
     for _ in range(3):
-        results = await asyncio.gather(create(plan_a, "2024-01-01"), create(plan_b, "2024-03-01"), return_exceptions=True)
+        results = await asyncio.gather(
+            create(plan_a, "2024-01-01"), create(plan_b, "2024-03-01"), return_exceptions=True
+        )
         made = [r for r in results if isinstance(r, Subscription)]
         refused = [r for r in results if isinstance(r, Conflict)]
         assert len(made) == 1 and len(refused) == 1, results
@@ -438,14 +558,27 @@ async def test_preview_of_a_plan_document_is_the_invoice_line_to_the_cent(client
 
 async def test_preview_of_a_stored_plan_uses_the_version_in_force_on_the_day(client, finance):
     plan = await make_plan(effective_from=dt.date(2024, 1, 1))
-    await client.post(f"{API}/pricing-plans/{plan.id}/versions", token=finance,
-                      json={"mode": "per_unit", "unit_price": "0.012", "effective_from": "2024-07-01"})
+    await client.post(
+        f"{API}/pricing-plans/{plan.id}/versions",
+        token=finance,
+        json={"mode": "per_unit", "unit_price": "0.012", "effective_from": "2024-07-01"},
+    )
     preview = f"{API}/pricing/preview"
-    june = (await client.post(preview, token=finance, json={"plan_id": plan.id, "on": "2024-06-30", "quantity": "1001"})).json()
-    july = (await client.post(preview, token=finance, json={"plan_id": plan.id, "on": "2024-07-01", "quantity": "1001"})).json()
+    june = (
+        await client.post(
+            preview, token=finance, json={"plan_id": plan.id, "on": "2024-06-30", "quantity": "1001"}
+        )
+    ).json()
+    july = (
+        await client.post(
+            preview, token=finance, json={"plan_id": plan.id, "on": "2024-07-01", "quantity": "1001"}
+        )
+    ).json()
     assert (june["amount"], june["plan_version"]) == ("10.01", 1)
     assert (july["amount"], july["plan_version"]) == ("12.01", 2)  # 12.012 → 12.01
-    too_early = await client.post(preview, token=finance, json={"plan_id": plan.id, "on": "2023-01-01", "quantity": "1"})
+    too_early = await client.post(
+        preview, token=finance, json={"plan_id": plan.id, "on": "2023-01-01", "quantity": "1"}
+    )
     assert too_early.status_code == 422 and too_early.json()["error"]["details"][0]["field"] == "on"
 
 

@@ -78,8 +78,15 @@ def test_the_design_example_is_a_valid_plan_document():
 
 
 def test_tiers_null_means_no_tiers_and_omitted_fields_take_their_defaults():
-    plan = PlanDocument.model_validate({"metric": "sms", "mode": "per_unit", "unit_price": "0.05", "tiers": None})
-    assert plan.tiers == [] and plan.monthly_fee == 0 and plan.included_quantity == 0 and plan.minimum_amount == 0
+    plan = PlanDocument.model_validate(
+        {"metric": "sms", "mode": "per_unit", "unit_price": "0.05", "tiers": None}
+    )
+    assert (
+        plan.tiers == []
+        and plan.monthly_fee == 0
+        and plan.included_quantity == 0
+        and plan.minimum_amount == 0
+    )
     # the last tier may leave up_to out: it is open-ended
     assert terms(mode="volume", tiers=[{"unit_price": "1"}]).tiers[0].up_to is None
 
@@ -87,7 +94,9 @@ def test_tiers_null_means_no_tiers_and_omitted_fields_take_their_defaults():
 def errors_of(document: dict) -> list[tuple[str, str]]:
     with pytest.raises(ValidationError) as raised:
         PlanDocument.model_validate({"metric": "api_calls", **document})
-    return [(".".join(map(str, e["loc"])), e["msg"].removeprefix("Value error, ")) for e in raised.value.errors()]
+    return [
+        (".".join(map(str, e["loc"])), e["msg"].removeprefix("Value error, ")) for e in raised.value.errors()
+    ]
 
 
 def tiered(*bounds, mode="graduated", prices=None) -> dict:
@@ -101,11 +110,26 @@ def tiered(*bounds, mode="graduated", prices=None) -> dict:
         (tiered("10000", "5000", None), "tier 2: up_to 5000 must be greater than tier 1's up_to 10000"),
         (tiered("10000", "10000", None), "tier 2: up_to 10000 must be greater than tier 1's up_to 10000"),
         (tiered("0", "10", None), "tier 1: up_to must be greater than 0"),
-        (tiered("10", None, "20", None), "tier 2: up_to is empty (open-ended), but only the last tier may be open-ended"),
-        (tiered("10", "20"), "tier 2: the last tier must be open-ended (up_to null) so that every quantity has a price, but it has up_to 20"),
-        (tiered("10", None, mode="volume", prices=["0.01", "-0.5"]), "tier 2 unit_price: must not be negative"),
-        ({"mode": "graduated", "tiers": [{"up_to": None, "unit_price": "1", "flat_fee": "-1"}]}, "tier 1 flat_fee: must not be negative"),
-        ({"mode": "graduated", "tiers": [{"up_to": "-5", "unit_price": "1"}, {"unit_price": "1"}]}, "tier 1 up_to: must not be negative"),
+        (
+            tiered("10", None, "20", None),
+            "tier 2: up_to is empty (open-ended), but only the last tier may be open-ended",
+        ),
+        (
+            tiered("10", "20"),
+            "tier 2: the last tier must be open-ended (up_to null) so that every quantity has a price, but it has up_to 20",
+        ),
+        (
+            tiered("10", None, mode="volume", prices=["0.01", "-0.5"]),
+            "tier 2 unit_price: must not be negative",
+        ),
+        (
+            {"mode": "graduated", "tiers": [{"up_to": None, "unit_price": "1", "flat_fee": "-1"}]},
+            "tier 1 flat_fee: must not be negative",
+        ),
+        (
+            {"mode": "graduated", "tiers": [{"up_to": "-5", "unit_price": "1"}, {"unit_price": "1"}]},
+            "tier 1 up_to: must not be negative",
+        ),
         (tiered(*[str(i) for i in range(1, 21)], None), "at most 20 tiers are allowed; this plan has 21"),
     ],
 )
@@ -132,25 +156,58 @@ def test_twenty_tiers_are_allowed():
     ("document", "expected"),
     [
         ({"mode": "per_unit"}, [("unit_price", "per_unit pricing needs a unit_price")]),
-        ({"mode": "per_unit", "unit_price": "1", "tiers": [{"up_to": None, "unit_price": "1"}]},
-         [("tiers", "per_unit pricing takes no tiers (tiers are for graduated and volume pricing)")]),
-        ({"mode": "per_unit", "unit_price": "1", "package_size": "10", "package_price": "1"},
-         [("package_size", "package_size is for package pricing only; leave it empty for per_unit pricing"),
-          ("package_price", "package_price is for package pricing only; leave it empty for per_unit pricing")]),
-        ({"mode": "graduated"}, [("tiers", "graduated pricing needs at least one tier (the last one with up_to null)")]),
-        ({"mode": "volume", "tiers": None}, [("tiers", "volume pricing needs at least one tier (the last one with up_to null)")]),
-        ({**tiered(None), "unit_price": "0.01"},
-         [("unit_price", "graduated pricing takes its prices from its tiers: leave unit_price empty")]),
-        ({**tiered(None, mode="volume"), "package_size": "100"},
-         [("package_size", "package_size is for package pricing only; leave it empty for volume pricing")]),
-        ({"mode": "package"}, [("package_size", "package pricing needs a package_size"),
-                               ("package_price", "package pricing needs a package_price")]),
-        ({"mode": "package", "package_size": "0", "package_price": "5"},
-         [("package_size", "package_size must be greater than 0 (units in one package)")]),
-        ({"mode": "package", "package_size": "10", "package_price": "5", "unit_price": "1"},
-         [("unit_price", "package pricing takes its prices from package_price: leave unit_price empty")]),
-        ({"mode": "package", "package_size": "10", "package_price": "5", "tiers": [{"unit_price": "1"}]},
-         [("tiers", "package pricing takes no tiers (tiers are for graduated and volume pricing)")]),
+        (
+            {"mode": "per_unit", "unit_price": "1", "tiers": [{"up_to": None, "unit_price": "1"}]},
+            [("tiers", "per_unit pricing takes no tiers (tiers are for graduated and volume pricing)")],
+        ),
+        (
+            {"mode": "per_unit", "unit_price": "1", "package_size": "10", "package_price": "1"},
+            [
+                (
+                    "package_size",
+                    "package_size is for package pricing only; leave it empty for per_unit pricing",
+                ),
+                (
+                    "package_price",
+                    "package_price is for package pricing only; leave it empty for per_unit pricing",
+                ),
+            ],
+        ),
+        (
+            {"mode": "graduated"},
+            [("tiers", "graduated pricing needs at least one tier (the last one with up_to null)")],
+        ),
+        (
+            {"mode": "volume", "tiers": None},
+            [("tiers", "volume pricing needs at least one tier (the last one with up_to null)")],
+        ),
+        (
+            {**tiered(None), "unit_price": "0.01"},
+            [("unit_price", "graduated pricing takes its prices from its tiers: leave unit_price empty")],
+        ),
+        (
+            {**tiered(None, mode="volume"), "package_size": "100"},
+            [("package_size", "package_size is for package pricing only; leave it empty for volume pricing")],
+        ),
+        (
+            {"mode": "package"},
+            [
+                ("package_size", "package pricing needs a package_size"),
+                ("package_price", "package pricing needs a package_price"),
+            ],
+        ),
+        (
+            {"mode": "package", "package_size": "0", "package_price": "5"},
+            [("package_size", "package_size must be greater than 0 (units in one package)")],
+        ),
+        (
+            {"mode": "package", "package_size": "10", "package_price": "5", "unit_price": "1"},
+            [("unit_price", "package pricing takes its prices from package_price: leave unit_price empty")],
+        ),
+        (
+            {"mode": "package", "package_size": "10", "package_price": "5", "tiers": [{"unit_price": "1"}]},
+            [("tiers", "package pricing takes no tiers (tiers are for graduated and volume pricing)")],
+        ),
     ],
 )
 def test_mode_rules(document, expected):
@@ -196,7 +253,9 @@ def test_graduated_flat_fees_are_charged_for_reached_tiers_only():
     result = price(plan, D("6000"))
     assert result.amount == D("270.00") and result.usage_amount == D("270")
     assert [(line.tier, line.quantity, line.flat_fee, line.amount) for line in result.breakdown] == [
-        (1, D("1000"), D("10"), D("60")), (2, D("4000"), D("20"), D("180")), (3, D("1000"), D("0"), D("30")),
+        (1, D("1000"), D("10"), D("60")),
+        (2, D("4000"), D("20"), D("180")),
+        (3, D("1000"), D("0"), D("30")),
     ]
     # 10^15: 240 + (10^15 − 5000) × 0.03 = 240 + 29,999,999,999,850
     assert amount(plan, "1000000000000000") == D("30000000000090.00")
@@ -226,7 +285,13 @@ def test_package_rounds_packages_up():
     result = price(plan, D("3000.5"))  # ceil(3.0005) = 4 packages × 8.50
     assert result.amount == D("34.00")
     [line] = result.breakdown
-    assert (line.tier, line.quantity, line.packages, line.unit_price, line.amount) == (1, D("3000.5"), 4, D("8.50"), D("34.00"))
+    assert (line.tier, line.quantity, line.packages, line.unit_price, line.amount) == (
+        1,
+        D("3000.5"),
+        4,
+        D("8.50"),
+        D("34.00"),
+    )
     assert amount(plan, "1000000000000000") == D("8500000000000.00")  # 10^12 packages × 8.50
 
 
@@ -254,7 +319,12 @@ def test_minimum_commitment_raises_the_charge():
     plan = per_unit(monthly_fee="100", minimum_amount="300")
     # 10000 × 0.012 + 100 = 220 < 300: topped up by 80
     result = price(plan, D("10000"))
-    assert (result.usage_amount, result.monthly_fee, result.minimum_top_up, result.amount) == (D("120"), D("100"), D("80"), D("300.00"))
+    assert (result.usage_amount, result.monthly_fee, result.minimum_top_up, result.amount) == (
+        D("120"),
+        D("100"),
+        D("80"),
+        D("300.00"),
+    )
     # 20000 × 0.012 + 100 = 340 ≥ 300: no top-up
     result = price(plan, D("20000"))
     assert result.minimum_top_up == 0 and result.amount == D("340.00")
@@ -430,9 +500,10 @@ def test_volume_with_one_open_tier_is_per_unit(unit_price, quantity, included, f
     common = {"included_quantity": included, "monthly_fee": fee, "minimum_amount": minimum}
     as_volume = terms(mode="volume", tiers=[{"up_to": None, "unit_price": unit_price}], **common)
     as_per_unit = terms(mode="per_unit", unit_price=unit_price, **common)
-    assert price(as_volume, quantity, discount_percent=discount).amount == price(
-        as_per_unit, quantity, discount_percent=discount
-    ).amount
+    assert (
+        price(as_volume, quantity, discount_percent=discount).amount
+        == price(as_per_unit, quantity, discount_percent=discount).amount
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -459,10 +530,14 @@ def test_billed_quantity_is_never_negative(plan, quantity):
 
 
 @settings(max_examples=500, deadline=None)
-@given(any_plans(), quantities, percents, st.one_of(st.none(), st.tuples(st.integers(1, 31), st.integers(1, 31))))
+@given(
+    any_plans(), quantities, percents, st.one_of(st.none(), st.tuples(st.integers(1, 31), st.integers(1, 31)))
+)
 def test_amount_has_two_decimals_and_is_the_charge_rounded_once(plan, quantity, discount, days):
     days_active, days_in_period = sorted(days) if days else (None, None)
-    result = price(plan, quantity, discount_percent=discount, days_active=days_active, days_in_period=days_in_period)
+    result = price(
+        plan, quantity, discount_percent=discount, days_active=days_active, days_in_period=days_in_period
+    )
     assert result.amount.as_tuple().exponent == -2
     tiny = D("1e-40")  # prorated figures are 60-digit approximations of repeating decimals
     with localcontext() as ctx:
@@ -490,7 +565,10 @@ def test_cli_prints_the_amount_and_the_tier_table(plan_file, capsys):
     assert out.splitlines()[0] == "amount 220.00"
     assert "api_calls · graduated · quantity 25000" in out
     rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
-    assert rows == [["1", "0", "10000", "10000", "0.01", "0.00", "100.00"], ["2", "10000", "∞", "15000", "0.008", "0.00", "120.00"]]
+    assert rows == [
+        ["1", "0", "10000", "10000", "0.01", "0.00", "100.00"],
+        ["2", "10000", "∞", "15000", "0.008", "0.00", "120.00"],
+    ]
 
 
 def test_cli_json_is_the_preview_dict(plan_file, capsys):
@@ -514,8 +592,21 @@ def test_cli_package_table_shows_packages(tmp_path, capsys):
     [
         (None, "1", {}, "cannot read plan file"),
         ("{not json", "1", {}, "not valid JSON"),
-        (json.dumps({**DESIGN_EXAMPLE, "tiers": [{"up_to": "10000", "unit_price": "0.01"}, {"up_to": "5000", "unit_price": "0.01"}, {"unit_price": "0.01"}]}),
-         "1", {}, "tier 2: up_to 5000 must be greater than tier 1's up_to 10000"),
+        (
+            json.dumps(
+                {
+                    **DESIGN_EXAMPLE,
+                    "tiers": [
+                        {"up_to": "10000", "unit_price": "0.01"},
+                        {"up_to": "5000", "unit_price": "0.01"},
+                        {"unit_price": "0.01"},
+                    ],
+                }
+            ),
+            "1",
+            {},
+            "tier 2: up_to 5000 must be greater than tier 1's up_to 10000",
+        ),
         (json.dumps({**DESIGN_EXAMPLE, "metric": None}), "1", {}, "metric"),
         (json.dumps(DESIGN_EXAMPLE), "abc", {}, "quantity must be"),
         (json.dumps(DESIGN_EXAMPLE), "-5", {}, "quantity must be"),
@@ -525,7 +616,9 @@ def test_cli_package_table_shows_packages(tmp_path, capsys):
         (json.dumps(DESIGN_EXAMPLE), "1", {"days_active": 3}, "both days_active and days_in_period"),
     ],
 )
-def test_cli_refuses_with_exit_2_and_names_the_problem(tmp_path, capsys, content, quantity, kwargs, complaint):
+def test_cli_refuses_with_exit_2_and_names_the_problem(
+    tmp_path, capsys, content, quantity, kwargs, complaint
+):
     path = tmp_path / "plan.json"
     if content is not None:
         path.write_text(content, encoding="utf-8")

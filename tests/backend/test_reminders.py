@@ -46,8 +46,12 @@ async def customer_with_contacts(**extra):
     owner = await make_user("operator", display_name="王经理")
     await User.filter(id=owner.id).update(wecom_userid="wang.jl")
     return await make_customer(
-        status="active", contact_name="李四", contact_email="ap@example.com", contact_phone="13912345678",
-        owner_id=owner.id, **extra,
+        status="active",
+        contact_name="李四",
+        contact_email="ap@example.com",
+        contact_phone="13912345678",
+        owner_id=owner.id,
+        **extra,
     )
 
 
@@ -122,9 +126,15 @@ async def test_each_stage_is_sent_on_its_day_once_to_contact_and_owner(db):
         await remind(days)
     assert await sent_stages(invoice) == STAGES
     assert await Notification.filter(subject_id=invoice.id).count() == 3 * len(STAGES)
-    wecom = await Notification.filter(subject_id=invoice.id, template_code="reminder.owner_wecom").order_by("-id").first()
+    wecom = (
+        await Notification.filter(subject_id=invoice.id, template_code="reminder.owner_wecom")
+        .order_by("-id")
+        .first()
+    )
     assert "逾期 30 天" in wecom.content and "第 30 天档" in wecom.content
-    assert [r.sent_on for r in await InvoiceReminder.filter(invoice_id=invoice.id).order_by("stage")] == [on(s) for s in STAGES]
+    assert [r.sent_on for r in await InvoiceReminder.filter(invoice_id=invoice.id).order_by("stage")] == [
+        on(s) for s in STAGES
+    ]
 
 
 async def test_a_missed_week_sends_the_current_stage_only(db):
@@ -206,7 +216,8 @@ async def test_a_message_without_a_channel_is_skipped_and_counted_not_an_error(d
     assert (counters["succeeded"], counters["notifications"], counters["skipped"]) == (1, 2, 1)
     assert await sent_stages(invoice) == [1]
     assert sorted(await Notification.all().values_list("template_code", flat=True)) == [
-        "reminder.customer_email", "reminder.owner_wecom",
+        "reminder.customer_email",
+        "reminder.owner_wecom",
     ]
 
 

@@ -33,7 +33,11 @@ async def test_the_bench_sends_each_invoice_its_reminder_once_and_reports_one_js
     assert line["ratio"] == pytest.approx(line["value"] / line["floor"], rel=0.05)
     assert line["rerun_s"] > 0 and line["rows_per_s"] > 0
     # and the job really sent stage +7 of every invoice: one reminder, three pending messages each
-    assert line["reminders"] == INVOICES and line["notifications"] == 3 * INVOICES and line["pending"] == 3 * INVOICES
+    assert (
+        line["reminders"] == INVOICES
+        and line["notifications"] == 3 * INVOICES
+        and line["pending"] == 3 * INVOICES
+    )
     assert line["counters"]["succeeded"] == INVOICES and line["counters"]["notifications"] == 3 * INVOICES
     assert line["counters"]["skipped"] == line["counters"]["failed"] == 0
     # and the second run the same day created nothing
@@ -41,10 +45,15 @@ async def test_the_bench_sends_each_invoice_its_reminder_once_and_reports_one_js
     # and the rows left (the floor's) are the same rows: N reminders of stage 7, 3N pending messages
     assert await InvoiceReminder.filter(stage=7, sent_on=DAY).count() == INVOICES
     by_template = {}
-    for code in await Notification.filter(status=NotificationStatus.PENDING).values_list("template_code", flat=True):
+    for code in await Notification.filter(status=NotificationStatus.PENDING).values_list(
+        "template_code", flat=True
+    ):
         by_template[code] = by_template.get(code, 0) + 1
-    assert by_template == {"reminder.customer_email": INVOICES, "reminder.customer_sms": INVOICES,
-                           "reminder.owner_wecom": INVOICES}
+    assert by_template == {
+        "reminder.customer_email": INVOICES,
+        "reminder.customer_sms": INVOICES,
+        "reminder.owner_wecom": INVOICES,
+    }
 
 
 async def test_the_bench_fails_loudly_when_the_job_does_not_send_every_reminder(db):

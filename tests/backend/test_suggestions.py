@@ -66,7 +66,9 @@ async def test_fifo_fills_the_amount_oldest_first_the_last_one_partly(client, fi
     assert [s["kind"] for s in result["suggestions"]] == ["fifo"]
     fifo = result["suggestions"][0]
     assert [(i["number"], i["outstanding"], i["amount"]) for i in fifo["invoices"]] == [
-        (oldest.number, "120.00", "120.00"), (middle.number, "80.00", "80.00"), (newest.number, "500.00", "50.00"),
+        (oldest.number, "120.00", "120.00"),
+        (middle.number, "80.00", "80.00"),
+        (newest.number, "500.00", "50.00"),
     ]
     assert fifo["total"] == "250.00" and "partly" in fifo["reason"]
 
@@ -92,7 +94,9 @@ async def test_combinations_prefer_fewer_invoices_then_older_ones(client, financ
     i600 = await make_invoice(customer, "600.00", due_date=due(6))
     payment = await make_payment(customer, "1000.00")
 
-    combos = [s for s in (await suggestions(client, finance, payment))["suggestions"] if s["kind"] == "combination"]
+    combos = [
+        s for s in (await suggestions(client, finance, payment))["suggestions"] if s["kind"] == "combination"
+    ]
     assert [[i["number"] for i in s["invoices"]] for s in combos] == [
         [i100.number, i900.number],
         [i400.number, i600.number],
@@ -142,7 +146,9 @@ def test_find_combinations_agrees_with_brute_force():
         target = rng.randint(1, 100)
         found, complete = find_combinations(values, target, limit=10**6, budget=10**9)
         expected = [
-            combo for size in range(2, 6) for combo in itertools.combinations(range(len(values)), size)
+            combo
+            for size in range(2, 6)
+            for combo in itertools.combinations(range(len(values)), size)
             if sum(values[i] for i in combo) == target
         ]
         assert complete and found == expected, (values, target)

@@ -50,16 +50,22 @@ def rec(account: str, metric: str, quantity: object, day: str = ISO) -> dict[str
     return {"account": account, "metric": metric, "day": day, "quantity": quantity}
 
 
-def http_adapter(vendor: FakeVendor, secrets: dict[str, str] | None = None, timeout: float = 5,
-                 **settings: object) -> UsageAdapter:
+def http_adapter(
+    vendor: FakeVendor, secrets: dict[str, str] | None = None, timeout: float = 5, **settings: object
+) -> UsageAdapter:
     config = SourceConfig(
-        name="vendor", adapter="http_json", settings={"base_url": vendor.url, **settings},
-        secrets=secrets or {}, timeout_seconds=timeout,
+        name="vendor",
+        adapter="http_json",
+        settings={"base_url": vendor.url, **settings},
+        secrets=secrets or {},
+        timeout_seconds=timeout,
     )
     return build_adapter(config)
 
 
-async def fetch(adapter: UsageAdapter, accounts: Sequence[str] = ("a1", "a2", "a3"), day: dt.date = DAY) -> list[VendorUsage]:
+async def fetch(
+    adapter: UsageAdapter, accounts: Sequence[str] = ("a1", "a2", "a3"), day: dt.date = DAY
+) -> list[VendorUsage]:
     async with adapter:
         return await adapter.fetch_usage(accounts, day)
 
@@ -73,7 +79,9 @@ def keys(rows: list[VendorUsage]) -> list[tuple[str, str, str]]:
 
 async def test_page_paging_reads_every_page(fake_vendor: FakeVendor) -> None:
     fake_vendor.paging = "page"
-    fake_vendor.records = [rec(f"a{n % 3 + 1}", f"m{n}", n) for n in range(7)] + [rec("a1", "m0", 5, day="2024-05-07")]
+    fake_vendor.records = [rec(f"a{n % 3 + 1}", f"m{n}", n) for n in range(7)] + [
+        rec("a1", "m0", 5, day="2024-05-07")
+    ]
     rows = await fetch(http_adapter(fake_vendor, paging="page", page_size=3))
     assert sorted(r.metric for r in rows) == [f"m{n}" for n in range(7)]
     assert {r.usage_day for r in rows} == {ISO}
@@ -169,11 +177,21 @@ async def test_field_map_with_nested_paths(fake_vendor: FakeVendor) -> None:
     fake_vendor.items_key = "result.items"
     fake_vendor.filter_keys = {"account": "owner.id", "day": "period.date"}
     fake_vendor.records = [
-        {"owner": {"id": "a1"}, "kind": {"code": "sms"}, "period": {"date": ISO}, "values": [{"qty": Decimal("12.50")}]},
+        {
+            "owner": {"id": "a1"},
+            "kind": {"code": "sms"},
+            "period": {"date": ISO},
+            "values": [{"qty": Decimal("12.50")}],
+        },
         {"owner": {"id": "a2"}, "kind": {"code": "api"}, "period": {"date": ISO}, "values": []},
         {"owner": {"id": "a3"}, "kind": "flat", "period": {"date": ISO}, "values": [{"qty": 4}]},
     ]
-    field_map = {"account": "owner.id", "metric": "kind.code", "usage_day": "period.date", "quantity": "values.0.qty"}
+    field_map = {
+        "account": "owner.id",
+        "metric": "kind.code",
+        "usage_day": "period.date",
+        "quantity": "values.0.qty",
+    }
     rows = await fetch(http_adapter(fake_vendor, items_path="result.items", field_map=field_map))
     assert rows == [
         VendorUsage("a1", "sms", ISO, "12.50"),
@@ -191,13 +209,30 @@ async def test_usage_day_from_the_request_when_not_mapped(fake_vendor: FakeVendo
 
 async def test_json_numbers_stay_exact(fake_vendor: FakeVendor) -> None:
     quantities = [
-        Decimal("0.1"), 12345678901234567890123, Decimal("1.10"), Decimal("1E+3"), Decimal("0.30000000000000004"),
-        -5, "abc", None, True, Decimal("-0.0001"),
+        Decimal("0.1"),
+        12345678901234567890123,
+        Decimal("1.10"),
+        Decimal("1E+3"),
+        Decimal("0.30000000000000004"),
+        -5,
+        "abc",
+        None,
+        True,
+        Decimal("-0.0001"),
     ]
     fake_vendor.records = [rec("a1", f"m{n}", q) for n, q in enumerate(quantities)]
     rows = await fetch(http_adapter(fake_vendor))
     assert [r.quantity for r in rows] == [
-        "0.1", "12345678901234567890123", "1.10", "1E+3", "0.30000000000000004", "-5", "abc", "", "true", "-0.0001",
+        "0.1",
+        "12345678901234567890123",
+        "1.10",
+        "1E+3",
+        "0.30000000000000004",
+        "-5",
+        "abc",
+        "",
+        "true",
+        "-0.0001",
     ]
     for row in rows[:6]:
         Decimal(row.quantity)  # all numbers the caller can parse exactly
@@ -216,7 +251,9 @@ async def test_nan_and_odd_values_come_through_as_text(fake_vendor: FakeVendor) 
 async def test_post_sends_a_json_body(fake_vendor: FakeVendor) -> None:
     fake_vendor.paging = "page"
     fake_vendor.records = [rec("a1", "sms", 1), rec("a2", "sms", 2), rec("a3", "sms", 3)]
-    rows = await fetch(http_adapter(fake_vendor, method="post", paging="page", page_size=2), accounts=["a1", "a3"])
+    rows = await fetch(
+        http_adapter(fake_vendor, method="post", paging="page", page_size=2), accounts=["a1", "a3"]
+    )
     assert sorted(r.account for r in rows) == ["a1", "a3"]
     call = fake_vendor.calls[0]
     assert call.method == "POST" and call.query == ""
@@ -252,8 +289,13 @@ async def test_hmac_signature_is_verified_by_the_vendor(fake_vendor: FakeVendor,
     fake_vendor.paging = "cursor"
     fake_vendor.records = [rec("a1", f"m{n}", n) for n in range(3)] + [rec("a 2/x", "sms", 9)]
     adapter = http_adapter(
-        fake_vendor, {"hmac_secret": "vendor-hmac-secret"},
-        auth="hmac", hmac_header="X-Vendor-Sig", method=method, paging="cursor", page_size=2,
+        fake_vendor,
+        {"hmac_secret": "vendor-hmac-secret"},
+        auth="hmac",
+        hmac_header="X-Vendor-Sig",
+        method=method,
+        paging="cursor",
+        page_size=2,
     )
     rows = await fetch(adapter, accounts=["a1", "a 2/x"])
     assert len(rows) == 4
@@ -307,7 +349,9 @@ async def test_connection_refused_is_unavailable() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = SourceConfig("gone", "http_json", {"base_url": f"http://127.0.0.1:{port}"}, {}, timeout_seconds=2)
+    config = SourceConfig(
+        "gone", "http_json", {"base_url": f"http://127.0.0.1:{port}"}, {}, timeout_seconds=2
+    )
     with pytest.raises(VendorUnavailable) as caught:
         await fetch(build_adapter(config))
     assert caught.value.retryable
@@ -379,7 +423,9 @@ async def test_health_check(fake_vendor: FakeVendor) -> None:
     assert call.params["page_size"] == "1" and call.params["day"] == dt.date.today().isoformat()
     assert "accounts" not in call.params
 
-    async with http_adapter(fake_vendor, {"token": "vendor-token"}, auth="bearer", health_path="/health") as adapter:
+    async with http_adapter(
+        fake_vendor, {"token": "vendor-token"}, auth="bearer", health_path="/health"
+    ) as adapter:
         assert (await adapter.health_check()).ok
     assert fake_vendor.calls[-1].path == "/health"
 
@@ -396,7 +442,9 @@ async def test_health_check_of_an_unreachable_vendor() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = SourceConfig("gone", "http_json", {"base_url": f"http://127.0.0.1:{port}"}, {}, timeout_seconds=2)
+    config = SourceConfig(
+        "gone", "http_json", {"base_url": f"http://127.0.0.1:{port}"}, {}, timeout_seconds=2
+    )
     async with build_adapter(config) as adapter:
         result = await adapter.health_check()
     assert result == HealthResult(False, result.detail, None) and result.detail
@@ -412,7 +460,11 @@ async def test_health_check_of_an_unreachable_vendor() -> None:
         ({"base_url": "https://vendor.example", "page_size": 0}, {}, "settings.page_size"),
         ({"base_url": "https://vendor.example", "path": "usage"}, {}, "settings.path"),
         ({"base_url": "https://vendor.example", "items_path": "a..b"}, {}, "settings.items_path"),
-        ({"base_url": "https://vendor.example", "field_map": {"amount": "x"}}, {}, "settings.field_map.amount"),
+        (
+            {"base_url": "https://vendor.example", "field_map": {"amount": "x"}},
+            {},
+            "settings.field_map.amount",
+        ),
         ({"base_url": "https://vendor.example", "headers": {"Authorization": "x"}}, {}, "settings.headers"),
         ({"base_url": "https://vendor.example", "tokn": "x"}, {}, "settings.tokn"),
         ({"base_url": "https://vendor.example", "auth": "bearer"}, {}, "secrets.token"),
@@ -432,7 +484,9 @@ def test_bad_http_json_config_names_the_setting(settings: dict, secrets: dict, f
 
 def test_good_http_json_config_passes() -> None:
     cls = get_adapter_class("http_json")
-    cls.validate_settings({"base_url": "https://vendor.example/api/", "method": "post", "paging": "cursor"}, {})
+    cls.validate_settings(
+        {"base_url": "https://vendor.example/api/", "method": "post", "paging": "cursor"}, {}
+    )
     adapter = build_adapter(SourceConfig("ok", "http_json", {"base_url": "https://vendor.example/api/"}, {}))
     assert adapter.settings.base_url == "https://vendor.example/api"
 
@@ -591,17 +645,19 @@ def xlsx(rows: list[list[object]]) -> bytes:
 
 
 def test_xlsx_with_chinese_headers_dates_and_numbers() -> None:
-    content = xlsx([
-        ["五月用量"],
-        ["客户账号", "指标", "日期", "数量", "备注"],
-        ["a1", "sms", dt.date(2024, 5, 6), 12.5, None],
-        ["a2", "sms", dt.datetime(2024, 5, 6), 3, None],
-        [1001, "api_calls", "2024-05-06", 0.1 + 0.2, None],
-        [None, None, None, None, None],
-        ["a4", "sms", dt.datetime(2024, 5, 6, 13, 30), 1e20, "x"],
-        ["a5", "sms", ISO, "'=1+1", None],
-        ["a6", "sms", ISO, -2.25, None],
-    ])
+    content = xlsx(
+        [
+            ["五月用量"],
+            ["客户账号", "指标", "日期", "数量", "备注"],
+            ["a1", "sms", dt.date(2024, 5, 6), 12.5, None],
+            ["a2", "sms", dt.datetime(2024, 5, 6), 3, None],
+            [1001, "api_calls", "2024-05-06", 0.1 + 0.2, None],
+            [None, None, None, None, None],
+            ["a4", "sms", dt.datetime(2024, 5, 6, 13, 30), 1e20, "x"],
+            ["a5", "sms", ISO, "'=1+1", None],
+            ["a6", "sms", ISO, -2.25, None],
+        ]
+    )
     rows = parse_usage_file(content, "whatever.bin")
     assert rows == [
         VendorUsage("a1", "sms", ISO, "12.5"),
@@ -621,7 +677,12 @@ def test_xlsx_missing_column_names_it() -> None:
 
 def test_number_text_has_no_float_noise() -> None:
     assert [number_text(v) for v in (12.5, 3.0, 0.1 + 0.2, 1e-7, -0.0, 123456789.123)] == [
-        "12.5", "3", "0.3", "0.0000001", "0", "123456789.123",
+        "12.5",
+        "3",
+        "0.3",
+        "0.0000001",
+        "0",
+        "123456789.123",
     ]
 
 
@@ -635,18 +696,28 @@ def write(path: Path, content: bytes, mtime: float) -> None:
 
 async def test_file_adapter_reads_the_day_newest_file_winning(tmp_path: Path) -> None:
     now = time.time()
-    write(tmp_path / "old.csv", b"account,metric,day,quantity\na1,sms,2024-05-06,1\na2,sms,2024/5/6,2\n"
-          b"a1,sms,2024-05-07,9\nzz,sms,2024-05-06,5\n", now - 100)
-    write(tmp_path / "new.xlsx", xlsx([["account", "metric", "day", "quantity"], ["a1", "sms", DAY, 10]]), now - 10)
+    write(
+        tmp_path / "old.csv",
+        b"account,metric,day,quantity\na1,sms,2024-05-06,1\na2,sms,2024/5/6,2\n"
+        b"a1,sms,2024-05-07,9\nzz,sms,2024-05-06,5\n",
+        now - 100,
+    )
+    write(
+        tmp_path / "new.xlsx",
+        xlsx([["account", "metric", "day", "quantity"], ["a1", "sms", DAY, 10]]),
+        now - 10,
+    )
     write(tmp_path / ".partial.csv", b"garbage", now)
     write(tmp_path / "notes.txt", b"ignored", now)
     adapter = build_adapter(SourceConfig("uploads", "file", {"directory": str(tmp_path)}, {}))
     rows = await adapter.fetch_usage(["a1", "a2"], DAY)
     assert sorted(rows, key=lambda r: r.account) == [
         VendorUsage("a1", "sms", ISO, "10"),  # the newer file wins
-        VendorUsage("a2", "sms", ISO, "2"),   # answered with the ISO day
+        VendorUsage("a2", "sms", ISO, "2"),  # answered with the ISO day
     ]
-    assert await adapter.fetch_usage(["a1"], DAY + dt.timedelta(days=1)) == [VendorUsage("a1", "sms", "2024-05-07", "9")]
+    assert await adapter.fetch_usage(["a1"], DAY + dt.timedelta(days=1)) == [
+        VendorUsage("a1", "sms", "2024-05-07", "9")
+    ]
     assert await adapter.fetch_usage([], DAY) == []
     health = await adapter.health_check()
     assert health.ok and "2 usage file" in health.detail

@@ -14,8 +14,13 @@ from tests.backend.factories import make_customer
 
 
 def run_opcms(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "opcms", *args], env=dict(os.environ), capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "opcms", *args],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 async def test_pull_usage_runs_a_day_now_and_records_it(db):
@@ -44,13 +49,24 @@ async def test_pull_usage_refuses_an_unknown_source_and_a_bad_day(db):
 
 def test_price_prints_the_amount_and_breakdown_of_a_plan_document(tmp_path):
     plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps({
-        "metric": "api_calls", "mode": "graduated", "unit_price": None,
-        "tiers": [{"up_to": "10000", "unit_price": "0.010000", "flat_fee": "0"},
-                  {"up_to": None, "unit_price": "0.008000", "flat_fee": "0"}],
-        "package_size": None, "package_price": None,
-        "monthly_fee": "0", "included_quantity": "0", "minimum_amount": "0",
-    }))
+    plan.write_text(
+        json.dumps(
+            {
+                "metric": "api_calls",
+                "mode": "graduated",
+                "unit_price": None,
+                "tiers": [
+                    {"up_to": "10000", "unit_price": "0.010000", "flat_fee": "0"},
+                    {"up_to": None, "unit_price": "0.008000", "flat_fee": "0"},
+                ],
+                "package_size": None,
+                "package_price": None,
+                "monthly_fee": "0",
+                "included_quantity": "0",
+                "minimum_amount": "0",
+            }
+        )
+    )
     done = run_opcms("price", "--plan", str(plan), "--quantity", "12345", "--json")
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)

@@ -44,7 +44,9 @@ async def given_source() -> IngestContext:
 
 
 async def state() -> tuple[list, list]:
-    records = sorted(await UsageRecord.all().values_list("customer_id", "metric_id", "usage_day", "quantity", "updated_at"))
+    records = sorted(
+        await UsageRecord.all().values_list("customer_id", "metric_id", "usage_day", "quantity", "updated_at")
+    )
     anomalies = sorted(await UsageAnomaly.all().values_list("row_key", "kind", "status", "raw_quantity"))
     return records, anomalies
 

@@ -17,7 +17,14 @@ from opcms.core.secrets import encrypt_json
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 from opcms.pricing.models import UsageMetric
 from opcms.usage import late, service
-from opcms.usage.models import AnomalyKind, AnomalyStatus, CustomerSourceAccount, DataSource, UsageAnomaly, UsageRecord
+from opcms.usage.models import (
+    AnomalyKind,
+    AnomalyStatus,
+    CustomerSourceAccount,
+    DataSource,
+    UsageAnomaly,
+    UsageRecord,
+)
 from opcms.usage.review import ReviewAction, review
 from tests.backend.factories import make_customer, token_for
 from tests.backend.fake_vendor import FakeVendor
@@ -37,7 +44,9 @@ async def given_metrics() -> dict[str, UsageMetric]:
 
 async def given_source(vendor: FakeVendor, name: str = "vendor-a", **settings) -> DataSource:
     return await DataSource.create(
-        name=name, adapter="http_json", timeout_seconds=1,
+        name=name,
+        adapter="http_json",
+        timeout_seconds=1,
         settings={"base_url": vendor.url, "auth": "bearer", "paging": "page", "page_size": 2, **settings},
         secrets_encrypted=encrypt_json({"token": vendor.token}),
     )
@@ -70,8 +79,10 @@ async def test_a_pull_writes_every_vendor_row_exactly_once_across_pages(db, vend
     a = await given_mapped_customer(source, "acct-a")
     b = await given_mapped_customer(source, "acct-b")
     vendor.records = [
-        usage("acct-a", Decimal("1200.5")), usage("acct-a", 7, metric="sms"),
-        usage("acct-b", Decimal("0.0001")), usage("acct-b", 99999999999, metric="sms"),
+        usage("acct-a", Decimal("1200.5")),
+        usage("acct-a", 7, metric="sms"),
+        usage("acct-b", Decimal("0.0001")),
+        usage("acct-b", 99999999999, metric="sms"),
         usage("acct-a", 5, day=DAY - dt.timedelta(days=1)),  # another day: the vendor filters it out
     ]
     # when
@@ -100,7 +111,9 @@ async def test_pulling_the_same_day_twice_leaves_identical_rows(db, vendor):
 
     second_run = await pull()
 
-    assert sorted(await UsageRecord.all().values_list("id", "quantity", "updated_at", "execution_id")) == first
+    assert (
+        sorted(await UsageRecord.all().values_list("id", "quantity", "updated_at", "execution_id")) == first
+    )
     assert second_run.status == ExecutionStatus.SUCCESS and second_run.counters["written"] == 2
 
 
@@ -137,7 +150,9 @@ async def test_server_errors_and_a_timeout_are_retried_and_counted(db, vendor):
     assert "retry 1" in execution.log_excerpt
 
 
-@pytest.mark.parametrize("failure", ["500", "503", "429", "malformed", "not_object", "short", "truncated_body", "slow"])
+@pytest.mark.parametrize(
+    "failure", ["500", "503", "429", "malformed", "not_object", "short", "truncated_body", "slow"]
+)
 async def test_each_passing_vendor_failure_is_retried_once_and_stores_every_row_once(db, vendor, failure):
     # given two pages of rows, the first one failing once (a short last page cannot be told
     # from a real last page unless the vendor sends a count: the adapter's count_path)
@@ -145,13 +160,20 @@ async def test_each_passing_vendor_failure_is_retried_once_and_stores_every_row_
     source = await given_source(vendor)
     await given_mapped_customer(source, "acct-a")
     await given_mapped_customer(source, "acct-b")
-    vendor.records = [usage("acct-a", 1), usage("acct-a", 2, metric="sms"), usage("acct-b", 3), usage("acct-b", 4, metric="sms")]
+    vendor.records = [
+        usage("acct-a", 1),
+        usage("acct-a", 2, metric="sms"),
+        usage("acct-b", 3),
+        usage("acct-b", 4, metric="sms"),
+    ]
     vendor.slow_seconds = 1.5
     vendor.fail_next(failure, times=1)
     # when
     execution = await pull()
     # then the call is retried and every row is stored once
-    assert (execution.status, execution.counters["retries"]) == (ExecutionStatus.SUCCESS, 1), execution.log_excerpt
+    assert (execution.status, execution.counters["retries"]) == (ExecutionStatus.SUCCESS, 1), (
+        execution.log_excerpt
+    )
     assert sorted((await records()).values()) == [1, 2, 3, 4]
     assert await UsageRecord.all().count() == 4
 
@@ -161,7 +183,12 @@ async def test_malformed_json_and_a_repeated_page_give_no_duplicates(db, vendor)
     source = await given_source(vendor)
     await given_mapped_customer(source, "acct-a")
     await given_mapped_customer(source, "acct-b")
-    vendor.records = [usage("acct-a", 1), usage("acct-a", 2, metric="sms"), usage("acct-b", 3), usage("acct-b", 4, metric="sms")]
+    vendor.records = [
+        usage("acct-a", 1),
+        usage("acct-a", 2, metric="sms"),
+        usage("acct-b", 3),
+        usage("acct-b", 4, metric="sms"),
+    ]
     vendor.fail_next("malformed", times=1)
     vendor.fail_next("repeat", times=1, after=1)
 
@@ -275,12 +302,17 @@ async def test_a_corrected_quantity_is_billed_and_survives_a_re_pull(db, vendor)
     (anomaly,) = await UsageAnomaly.all()
 
     with acting_as(system_actor("operator-test")):
-        await review([anomaly.id], ReviewAction.CORRECT, quantity=Decimal("12.5"), reason="vendor used a decimal comma")
+        await review(
+            [anomaly.id], ReviewAction.CORRECT, quantity=Decimal("12.5"), reason="vendor used a decimal comma"
+        )
     await pull()
 
     assert await records() == {(customer.customer_code, "api_calls", DAY): Decimal("12.5")}
     anomaly = await UsageAnomaly.get(id=anomaly.id)
-    assert anomaly.status == AnomalyStatus.CORRECTED and anomaly.resolution_reason == "vendor used a decimal comma"
+    assert (
+        anomaly.status == AnomalyStatus.CORRECTED
+        and anomaly.resolution_reason == "vendor used a decimal comma"
+    )
     # the vendor later sends a different value: the anomaly opens again for a person
     vendor.records = [usage("acct-a", "13,5")]
     await pull()
@@ -317,7 +349,9 @@ async def test_a_back_fill_of_seven_days_asks_the_vendor_once_per_day(db, vendor
     execution = await pull(days[-1], days[0])
 
     assert execution.counters["processed"] == 7
-    assert await records() == {(customer.customer_code, "api_calls", day): Decimal(n + 1) for n, day in enumerate(days)}
+    assert await records() == {
+        (customer.customer_code, "api_calls", day): Decimal(n + 1) for n, day in enumerate(days)
+    }
 
 
 async def test_usage_written_into_an_invoiced_period_is_late(db, vendor):
@@ -375,14 +409,21 @@ async def test_api_lists_and_reviews_anomalies_and_queues_pulls(client, vendor):
     assert listed["total"] == 1 and listed["items"][0]["raw_quantity"] == "-1"
     anomaly_id = listed["items"][0]["id"]
 
-    missing_reason = await client.post("/api/v1/usage-anomalies/actions", token=operator,
-                                       json={"ids": [anomaly_id], "action": "correct", "quantity": "1"})
+    missing_reason = await client.post(
+        "/api/v1/usage-anomalies/actions",
+        token=operator,
+        json={"ids": [anomaly_id], "action": "correct", "quantity": "1"},
+    )
     assert missing_reason.status_code == 422
-    cannot_accept = await client.post("/api/v1/usage-anomalies/actions", token=operator,
-                                      json={"ids": [anomaly_id], "action": "accept"})
+    cannot_accept = await client.post(
+        "/api/v1/usage-anomalies/actions", token=operator, json={"ids": [anomaly_id], "action": "accept"}
+    )
     assert cannot_accept.status_code == 422
-    corrected = await client.post("/api/v1/usage-anomalies/actions", token=operator,
-                                  json={"ids": [anomaly_id], "action": "correct", "quantity": "1.5", "reason": "sign flipped"})
+    corrected = await client.post(
+        "/api/v1/usage-anomalies/actions",
+        token=operator,
+        json={"ids": [anomaly_id], "action": "correct", "quantity": "1.5", "reason": "sign flipped"},
+    )
     assert corrected.status_code == 200, corrected.text
     assert corrected.json() == {"action": "correct", "affected": 1, "written": 1}
 
@@ -392,12 +433,15 @@ async def test_api_lists_and_reviews_anomalies_and_queues_pulls(client, vendor):
     ]
     assert (await client.get("/api/v1/usage-anomalies", token=operator)).json()["total"] == 0  # open ones
     everything = (await client.get("/api/v1/usage-anomalies?status=all&sort=-id", token=operator)).json()
-    assert [(a["status"], a["customer_code"]) for a in everything["items"]] == [("corrected", customer.customer_code)]
+    assert [(a["status"], a["customer_code"]) for a in everything["items"]] == [
+        ("corrected", customer.customer_code)
+    ]
 
     queued = await client.post("/api/v1/usage/pulls", token=operator, json={"day": str(DAY)})
     assert queued.status_code == 202 and queued.json()["status"] == "pending"
-    too_long = await client.post("/api/v1/usage/pulls", token=operator,
-                                 json={"first_day": "2026-01-01", "last_day": "2026-12-31"})
+    too_long = await client.post(
+        "/api/v1/usage/pulls", token=operator, json={"first_day": "2026-01-01", "last_day": "2026-12-31"}
+    )
     assert too_long.status_code == 422
     # the worker picks the queued execution up (here: in process) and finishes it
     with acting_as(system_actor("usage.pull_day")):
@@ -476,8 +520,11 @@ async def test_vendor_accounts_match_whatever_their_letter_case(client, vendor):
     assert await UsageAnomaly.all().count() == 0
     # and the same account in other letters cannot be mapped to someone else
     other = await make_customer(status="active")
-    taken = await client.post(f"/api/v1/data-sources/{source.id}/accounts", token=await token_for("operator"),
-                              json={"customer_id": other.id, "external_account": "Acct-A"})
+    taken = await client.post(
+        f"/api/v1/data-sources/{source.id}/accounts",
+        token=await token_for("operator"),
+        json={"customer_id": other.id, "external_account": "Acct-A"},
+    )
     assert taken.status_code == 409, taken.text
 
 

@@ -23,7 +23,9 @@ def test_beat_pulls_yesterday_at_two_in_the_business_time_zone(settings):
     from opcms.core.celery_app import BEAT_SCHEDULER, configure_celery
 
     # the seeded schedule: no day (the job resolves yesterday), 02:00 in Asia/Shanghai, read by Beat's DB scheduler
-    seeded = {row[0]: row for row in importlib.import_module("opcms.migrations.0009_seed_job_schedules").SCHEDULES}
+    seeded = {
+        row[0]: row for row in importlib.import_module("opcms.migrations.0009_seed_job_schedules").SCHEDULES
+    }
     _name, task, cron, parameters, _ = seeded["usage-pull-nightly"]
     assert (task, cron, parameters) == ("usage.pull_day", "0 2 * * *", {})
     assert configure_celery(settings).conf.beat_scheduler == BEAT_SCHEDULER
@@ -37,13 +39,19 @@ async def test_a_queued_pull_runs_on_a_worker(client, settings):
     await UsageMetric.create(code="api_calls", name="API", unit="次")
     with FakeVendor(auth="bearer") as vendor:
         source = await DataSource.create(
-            name="vendor", adapter="http_json", settings={"base_url": vendor.url, "auth": "bearer"},
+            name="vendor",
+            adapter="http_json",
+            settings={"base_url": vendor.url, "auth": "bearer"},
             secrets_encrypted=encrypt_json({"token": vendor.token}),
         )
         customer = await make_customer(status="active")
         await CustomerSourceAccount.create(customer=customer, source=source, external_account="acct-1")
         vendor.records = [{"account": "acct-1", "metric": "api_calls", "day": "2026-11-01", "quantity": 42}]
-        env = {**os.environ, "OPCMS_BROKER_URL": TEST_REDIS_URL, "OPCMS_VAR_DIR": str(settings.var_dir.resolve())}
+        env = {
+            **os.environ,
+            "OPCMS_BROKER_URL": TEST_REDIS_URL,
+            "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
+        }
         worker = opcms("worker", "--concurrency", "1", env=env)
         token = await token_for("finance")
         try:

@@ -16,7 +16,8 @@ async def admin_token() -> str:
 async def test_admin_creates_a_user_who_can_then_log_in(client):
     token = await admin_token()
     response = await client.post(
-        USERS, token=token,
+        USERS,
+        token=token,
         json={"username": "newbie", "display_name": "新人", "role": "operator", "password": "Start-1234"},
     )
     assert response.status_code == 201
@@ -32,15 +33,24 @@ async def test_admin_creates_a_user_who_can_then_log_in(client):
 async def test_a_user_gets_the_addresses_notifications_reach_them_at_and_can_clear_them(client):
     token = await admin_token()
     # given a finance user created with an e-mail address and a WeCom account
-    created = await client.post(USERS, token=token, json={
-        "username": "cashier", "role": "finance", "password": "Start-1234",
-        "email": "cashier@example.com", "wecom_userid": "ZhangSan",
-    })
+    created = await client.post(
+        USERS,
+        token=token,
+        json={
+            "username": "cashier",
+            "role": "finance",
+            "password": "Start-1234",
+            "email": "cashier@example.com",
+            "wecom_userid": "ZhangSan",
+        },
+    )
     assert created.status_code == 201
     user_id = created.json()["id"]
     assert created.json()["email"] == "cashier@example.com" and created.json()["wecom_userid"] == "ZhangSan"
     # when a bad address is given, then it is a 422 that changes nothing
-    bad = await client.patch(f"{USERS}/{user_id}", token=token, json={"email": "not-an-address", "wecom_userid": "a b"})
+    bad = await client.patch(
+        f"{USERS}/{user_id}", token=token, json={"email": "not-an-address", "wecom_userid": "a b"}
+    )
     assert bad.status_code == 422
     assert {d["field"] for d in bad.json()["error"]["details"]} >= {"email", "wecom_userid"}
     assert (await User.get(id=user_id)).email == "cashier@example.com"
@@ -54,7 +64,9 @@ async def test_a_user_gets_the_addresses_notifications_reach_them_at_and_can_cle
 async def test_a_taken_username_is_409(client):
     token = await admin_token()
     await make_user("finance", username="dupe")
-    response = await client.post(USERS, token=token, json={"username": "dupe", "role": "finance", "password": "Start-1234"})
+    response = await client.post(
+        USERS, token=token, json={"username": "dupe", "role": "finance", "password": "Start-1234"}
+    )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "username_taken"
 
@@ -62,7 +74,9 @@ async def test_a_taken_username_is_409(client):
 async def test_schema_violation_is_422_with_field_details_and_changes_nothing(client):
     token = await admin_token()
     before = await User.all().count()
-    response = await client.post(USERS, token=token, json={"username": "x y", "role": "boss", "password": "short"})
+    response = await client.post(
+        USERS, token=token, json={"username": "x y", "role": "boss", "password": "short"}
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "validation_failed"
@@ -74,7 +88,9 @@ async def test_schema_violation_is_422_with_field_details_and_changes_nothing(cl
 async def test_unknown_fields_are_rejected(client):
     token = await admin_token()
     response = await client.post(
-        USERS, token=token, json={"username": "ok1", "role": "finance", "password": "Start-1234", "is_superuser": True}
+        USERS,
+        token=token,
+        json={"username": "ok1", "role": "finance", "password": "Start-1234", "is_superuser": True},
     )
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "is_superuser"
@@ -82,7 +98,9 @@ async def test_unknown_fields_are_rejected(client):
 
 async def test_bad_json_is_400(client):
     token = await admin_token()
-    response = await client.post(USERS, token=token, content=b'{"username": ', headers={"Content-Type": "application/json"})
+    response = await client.post(
+        USERS, token=token, content=b'{"username": ', headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_json"
 
@@ -139,10 +157,14 @@ async def test_password_reset_ends_sessions_and_sets_the_new_password(client):
     token = await admin_token()
     user = await make_user("operator", username="forgetful")
     their = await session_for(user)
-    response = await client.post(f"{USERS}/{user.id}/password", token=token, json={"password": "Brand-new-42"})
+    response = await client.post(
+        f"{USERS}/{user.id}/password", token=token, json={"password": "Brand-new-42"}
+    )
     assert response.status_code == 200
     assert (await client.get("/api/v1/auth/me", token=their.access_token)).status_code == 401
-    login = await client.post("/api/v1/auth/login", json={"username": "forgetful", "password": "Brand-new-42"})
+    login = await client.post(
+        "/api/v1/auth/login", json={"username": "forgetful", "password": "Brand-new-42"}
+    )
     assert login.status_code == 200
     row = await AuditLog.get(action="update", entity_id=str(user.id))
     assert row.before == {"password_hash": "***"} and row.after == {"password_hash": "***"}
@@ -164,12 +186,18 @@ async def test_soft_delete_hides_include_deleted_shows_who_and_when_restore_brin
     stored = await User.with_deleted().get(id=user.id)
     assert stored.deleted_by.startswith("admin") and stored.deleted_at is not None
     # and they can no longer log in
-    assert (await client.post("/api/v1/auth/login", json={"username": "ghost", "password": "Correct-Horse-9"})).status_code == 401
+    assert (
+        await client.post("/api/v1/auth/login", json={"username": "ghost", "password": "Correct-Horse-9"})
+    ).status_code == 401
     # when an admin restores them
     restored = await client.post(f"{USERS}/{user.id}/restore", token=token)
     assert restored.status_code == 200 and restored.json()["is_deleted"] is False
     assert (await client.get(USERS, token=token, params={"keyword": "ghost"})).json()["total"] == 1
-    actions = await AuditLog.filter(entity_type="user", entity_id=str(user.id)).order_by("id").values_list("action", flat=True)
+    actions = (
+        await AuditLog.filter(entity_type="user", entity_id=str(user.id))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["create", "delete", "restore"]
     # restoring a live row is a conflict
     assert (await client.post(f"{USERS}/{user.id}/restore", token=token)).status_code == 409
@@ -179,11 +207,15 @@ async def test_list_paging_sorting_and_bad_sort(client):
     token = await admin_token()
     for name in ("pa", "pb", "pc"):
         await make_user("finance", username=name)
-    page = await client.get(USERS, token=token, params={"role": "finance", "sort": "-username", "page_size": 2})
+    page = await client.get(
+        USERS, token=token, params={"role": "finance", "sort": "-username", "page_size": 2}
+    )
     body = page.json()
     assert body["total"] == 3 and body["page_size"] == 2
     assert [u["username"] for u in body["items"]] == ["pc", "pb"]
-    second = await client.get(USERS, token=token, params={"role": "finance", "sort": "-username", "page_size": 2, "page": 2})
+    second = await client.get(
+        USERS, token=token, params={"role": "finance", "sort": "-username", "page_size": 2, "page": 2}
+    )
     assert [u["username"] for u in second.json()["items"]] == ["pa"]
     bad = await client.get(USERS, token=token, params={"sort": "password_hash"})
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "sort"

@@ -27,7 +27,9 @@ bp = Blueprint("auth", url_prefix="/api/v1")
 
 
 def _pair(issued: sessions.IssuedTokens) -> TokenPair:
-    return TokenPair(access_token=issued.access_token, refresh_token=issued.refresh_token, expires_in=issued.expires_in)
+    return TokenPair(
+        access_token=issued.access_token, refresh_token=issued.refresh_token, expires_in=issued.expires_in
+    )
 
 
 @bp.post("/auth/login")

@@ -46,7 +46,9 @@ class RefreshToken(Model):
     """A refresh token is single use: using it marks it used and issues its successor."""
 
     jti = fields.CharField(max_length=32, primary_key=True)
-    family = fields.ForeignKeyField("opcms.TokenFamily", related_name="refresh_tokens", on_delete=fields.CASCADE)
+    family = fields.ForeignKeyField(
+        "opcms.TokenFamily", related_name="refresh_tokens", on_delete=fields.CASCADE
+    )
     issued_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)

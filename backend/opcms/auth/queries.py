@@ -26,4 +26,6 @@ async def list_users(query: UserListQuery) -> dict[str, Any]:
 
 async def owner_options() -> list[User]:
     """Active users that customers can be assigned to (operations and finance staff, admins)."""
-    return await User.filter(is_active=True, role__in=["admin", "operator", "finance"]).order_by("display_name", "id")
+    return await User.filter(is_active=True, role__in=["admin", "operator", "finance"]).order_by(
+        "display_name", "id"
+    )

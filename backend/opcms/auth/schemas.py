@@ -119,4 +119,3 @@ class OwnerOption(PublicSchema):
 
 class OwnerOptions(Schema):
     items: list[OwnerOption]
-

@@ -33,7 +33,9 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def encode(user_id: int, token_type: str, family_id: str, ttl_seconds: int, jti: str | None = None) -> tuple[str, TokenClaims]:
+def encode(
+    user_id: int, token_type: str, family_id: str, ttl_seconds: int, jti: str | None = None
+) -> tuple[str, TokenClaims]:
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     claims = TokenClaims(
         user_id=user_id,

@@ -33,7 +33,9 @@ bp = Blueprint("billing", url_prefix="/api/v1")
 
 # --- invoice runs -------------------------------------------------------------------------------
 @bp.post("/invoice-runs")
-@endpoint(permission="billing:run", body=InvoiceRunRequest, response=ExecutionPublic, status=202, tag="billing")
+@endpoint(
+    permission="billing:run", body=InvoiceRunRequest, response=ExecutionPublic, status=202, tag="billing"
+)
 async def request_invoice_run(request: Request, body: InvoiceRunRequest) -> ExecutionPublic:
     """Queue the invoice run of a period (all customers, or one) for the workers (409 while the
     run of that period is pending or running: the attempt is recorded as skipped)."""
@@ -94,7 +96,9 @@ async def regenerate_invoice(request: Request, invoice_id: int, body: ReasonRequ
 
 # --- credit notes -------------------------------------------------------------------------------
 @bp.post("/credit-notes")
-@endpoint(permission="billing:credit", body=CreditNoteCreate, response=CreditNotePublic, status=201, tag="billing")
+@endpoint(
+    permission="billing:credit", body=CreditNoteCreate, response=CreditNotePublic, status=201, tag="billing"
+)
 async def create_credit_note(request: Request, body: CreditNoteCreate) -> HTTPResponse:
     """Reduce an issued invoice by an amount, as a numbered credit note. With an
     Idempotency-Key header a repeated request issues nothing twice."""

@@ -33,14 +33,32 @@ DAYS = 30
 LEVELS = ("S", "A", "B", "C")
 INDUSTRIES = ("internet", "finance", "education", "retail", "other")
 PLANS = (
-    ("api_calls", "API-GRAD", {"mode": "graduated", "tiers": [
-        {"up_to": "20000", "unit_price": "0.010000", "flat_fee": "0"},
-        {"up_to": None, "unit_price": "0.008000", "flat_fee": "0"}], "included_quantity": "1000", "minimum_amount": "50"}),
+    (
+        "api_calls",
+        "API-GRAD",
+        {
+            "mode": "graduated",
+            "tiers": [
+                {"up_to": "20000", "unit_price": "0.010000", "flat_fee": "0"},
+                {"up_to": None, "unit_price": "0.008000", "flat_fee": "0"},
+            ],
+            "included_quantity": "1000",
+            "minimum_amount": "50",
+        },
+    ),
     ("sms", "SMS-FEE", {"mode": "per_unit", "unit_price": "0.045000", "monthly_fee": "100"}),
-    ("storage", "STO-VOL", {"mode": "volume", "tiers": [
-        {"up_to": "1000", "unit_price": "0.050000", "flat_fee": "0"},
-        {"up_to": "10000", "unit_price": "0.030000", "flat_fee": "5"},
-        {"up_to": None, "unit_price": "0.020000", "flat_fee": "0"}]}),
+    (
+        "storage",
+        "STO-VOL",
+        {
+            "mode": "volume",
+            "tiers": [
+                {"up_to": "1000", "unit_price": "0.050000", "flat_fee": "0"},
+                {"up_to": "10000", "unit_price": "0.030000", "flat_fee": "5"},
+                {"up_to": None, "unit_price": "0.020000", "flat_fee": "0"},
+            ],
+        },
+    ),
 )
 
 
@@ -61,8 +79,17 @@ async def _seed(customers: int) -> int:
         metrics, plans = [], []
         for code, plan_code, terms in PLANS:
             metrics.append(await create_metric(UsageMetricCreate(code=code, name=code, unit="次")))
-            plans.append(await create_plan(PlanCreate(code=plan_code, name=plan_code, metric=code,
-                                                      effective_from=dt.date(2026, 1, 1), **terms)))
+            plans.append(
+                await create_plan(
+                    PlanCreate(
+                        code=plan_code,
+                        name=plan_code,
+                        metric=code,
+                        effective_from=dt.date(2026, 1, 1),
+                        **terms,
+                    )
+                )
+            )
         source = await DataSource.create(name="bench-feed", adapter="demo", settings={})
     batch = 2000
     for first in range(0, customers, batch):
@@ -70,25 +97,55 @@ async def _seed(customers: int) -> int:
             "INSERT INTO `customer` (customer_code, company_name, status, payment_terms_days, credit_limit, code_key,"
             " name_key, level, industry, created_at, updated_at, is_deleted)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [[f"B{i:07d}", f"bench customer {i}", "active", 30, 0, f"b{i:07d}", f"bench customer {i}",
-              LEVELS[i % len(LEVELS)], INDUSTRIES[i % len(INDUSTRIES)], now, now, False]
-             for i in range(first, min(customers, first + batch))],
+            [
+                [
+                    f"B{i:07d}",
+                    f"bench customer {i}",
+                    "active",
+                    30,
+                    0,
+                    f"b{i:07d}",
+                    f"bench customer {i}",
+                    LEVELS[i % len(LEVELS)],
+                    INDUSTRIES[i % len(INDUSTRIES)],
+                    now,
+                    now,
+                    False,
+                ]
+                for i in range(first, min(customers, first + batch))
+            ],
         )
     ids = [row["id"] for row in await conn.execute_query_dict("SELECT id FROM `customer` ORDER BY id")]
     for first in range(0, len(ids), batch):
         await conn.execute_many(
             "INSERT INTO `subscription` (customer_id, metric_id, plan_id, effective_from, discount_percent,"
             " created_at, updated_at, is_deleted) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            [[cid, metric.id, plan.id, dt.date(2026, 1, 1), 10 if cid % 7 == 0 else 0, now, now, False]
-             for cid in ids[first:first + batch] for metric, plan in zip(metrics, plans)],
+            [
+                [cid, metric.id, plan.id, dt.date(2026, 1, 1), 10 if cid % 7 == 0 else 0, now, now, False]
+                for cid in ids[first : first + batch]
+                for metric, plan in zip(metrics, plans)
+            ],
         )
     rows = 0
-    sql = ("INSERT INTO `usage_record` (customer_id, metric_id, usage_day, source_id, quantity, is_late, created_at,"
-           " updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
+    sql = (
+        "INSERT INTO `usage_record` (customer_id, metric_id, usage_day, source_id, quantity, is_late, created_at,"
+        " updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    )
     for first in range(0, len(ids), 200):
         values = [
-            [cid, metric.id, start + dt.timedelta(days=d), source.id, (cid * 7 + d * 13 + n * 101) % 2000, False, now, now]
-            for cid in ids[first:first + 200] for n, metric in enumerate(metrics) for d in range(DAYS)
+            [
+                cid,
+                metric.id,
+                start + dt.timedelta(days=d),
+                source.id,
+                (cid * 7 + d * 13 + n * 101) % 2000,
+                False,
+                now,
+                now,
+            ]
+            for cid in ids[first : first + 200]
+            for n, metric in enumerate(metrics)
+            for d in range(DAYS)
         ]
         await conn.execute_many(sql, values)
         rows += len(values)
@@ -116,9 +173,22 @@ def _start_workers(count: int) -> list[subprocess.Popen]:
     log_dir = os.environ.get("OPCMS_BENCH_WORKER_LOG_DIR")
     return [
         subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "opcms.core.celery_app:celery_app", "worker",
-             "--concurrency=1", f"--hostname=bench{n}@%h", f"--loglevel={env['OPCMS_LOG_LEVEL']}", "--without-gossip", "--without-mingle"],
-            env=env, start_new_session=True, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "opcms.core.celery_app:celery_app",
+                "worker",
+                "--concurrency=1",
+                f"--hostname=bench{n}@%h",
+                f"--loglevel={env['OPCMS_LOG_LEVEL']}",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            start_new_session=True,
+            stderr=subprocess.STDOUT,
             stdout=open(os.path.join(log_dir, f"worker{n}.log"), "w") if log_dir else subprocess.DEVNULL,
         )
         for n in range(1, count + 1)
@@ -164,7 +234,9 @@ async def run_bench(customers: int, workers: int) -> dict[str, Any]:
 
     settings = get_settings()
     if not settings.database_url.startswith("mysql"):
-        raise SystemExit("opcms bench billing measures MariaDB/MySQL: set OPCMS_DATABASE_URL=mysql://…/opcms_bench")
+        raise SystemExit(
+            "opcms bench billing measures MariaDB/MySQL: set OPCMS_DATABASE_URL=mysql://…/opcms_bench"
+        )
     if not settings.broker_url.startswith("redis"):
         raise SystemExit("opcms bench billing runs real Celery workers: set OPCMS_BROKER_URL=redis://…")
     await fresh_database(settings, "billing")
@@ -172,9 +244,12 @@ async def run_bench(customers: int, workers: int) -> dict[str, Any]:
     try:
         seeded = time.perf_counter()
         rows = await _seed(customers)
-        print(f"billing bench: {customers:,} customers × {len(PLANS)} metrics × {DAYS} days = {rows:,} usage rows "
-              f"(seeded in {time.perf_counter() - seeded:.1f} s); {workers} Celery worker processes, "
-              f"chunks of {run.CHUNK_SIZE}", flush=True)
+        print(
+            f"billing bench: {customers:,} customers × {len(PLANS)} metrics × {DAYS} days = {rows:,} usage rows "
+            f"(seeded in {time.perf_counter() - seeded:.1f} s); {workers} Celery worker processes, "
+            f"chunks of {run.CHUNK_SIZE}",
+            flush=True,
+        )
         await asyncio.to_thread(configure_celery().control.purge)
         processes = _start_workers(workers)
         await asyncio.to_thread(_wait_for_workers, workers)
@@ -199,15 +274,32 @@ async def run_bench(customers: int, workers: int) -> dict[str, Any]:
     ratio = run_s / floor_s
     result = execution.result or {}
     print(f"floor (one SQL GROUP BY of the month's usage): {groups:,} groups in {floor_s:.2f} s", flush=True)
-    print(f"invoice run ({workers} Celery workers): {invoices:,} invoices in {run_s:.2f} s — {execution.status.value}, "
-          f"counters {execution.counters}, receivable {result.get('receivable_total')}", flush=True)
+    print(
+        f"invoice run ({workers} Celery workers): {invoices:,} invoices in {run_s:.2f} s — {execution.status.value}, "
+        f"counters {execution.counters}, receivable {result.get('receivable_total')}",
+        flush=True,
+    )
     meets = run_s <= TARGET_SECONDS and ratio <= TARGET_RATIO
-    print(f"ratio {ratio:.2f} (targets ≤ {TARGET_SECONDS:.0f} s and ≤ {TARGET_RATIO}×: {'meets' if meets else 'MISSES'})", flush=True)
+    print(
+        f"ratio {ratio:.2f} (targets ≤ {TARGET_SECONDS:.0f} s and ≤ {TARGET_RATIO}×: {'meets' if meets else 'MISSES'})",
+        flush=True,
+    )
     return {
-        "bench": "billing", "value": round(run_s, 2), "floor": round(floor_s, 3), "ratio": round(ratio, 2), "unit": "s",
-        "better": "lower", "target_seconds": TARGET_SECONDS, "target_ratio": TARGET_RATIO, "meets": meets,
-        "customers": customers, "usage_rows": rows, "invoices": invoices, "workers": workers,
-        "worker_kind": "celery", "status": execution.status.value,
+        "bench": "billing",
+        "value": round(run_s, 2),
+        "floor": round(floor_s, 3),
+        "ratio": round(ratio, 2),
+        "unit": "s",
+        "better": "lower",
+        "target_seconds": TARGET_SECONDS,
+        "target_ratio": TARGET_RATIO,
+        "meets": meets,
+        "customers": customers,
+        "usage_rows": rows,
+        "invoices": invoices,
+        "workers": workers,
+        "worker_kind": "celery",
+        "status": execution.status.value,
     }
 
 

@@ -39,16 +39,21 @@ def print_outcome(execution: Any, as_json: bool) -> int:
     from opcms.jobs.models import ExecutionStatus
 
     summary = {
-        "execution_id": execution.id, "status": execution.status.value, "counters": execution.counters,
-        "result": execution.result, "duration_ms": execution.duration_ms,
+        "execution_id": execution.id,
+        "status": execution.status.value,
+        "counters": execution.counters,
+        "result": execution.result,
+        "duration_ms": execution.duration_ms,
     }
     if as_json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         result = execution.result or {}
-        print(f"invoice run #{execution.id} {result.get('period')}: {execution.status.value} — "
-              f"{result.get('invoices', 0):,} invoices, receivable {result.get('receivable_total', '0.00')}, "
-              + ", ".join(f"{k} {v:,}" for k, v in sorted(execution.counters.items())))
+        print(
+            f"invoice run #{execution.id} {result.get('period')}: {execution.status.value} — "
+            f"{result.get('invoices', 0):,} invoices, receivable {result.get('receivable_total', '0.00')}, "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(execution.counters.items()))
+        )
         for group in ("by_level", "by_industry"):
             for row in result.get(group, []):
                 key = group.removeprefix("by_")

@@ -50,7 +50,9 @@ async def create_credit_note(data: CreditNoteCreate) -> CreditNote:
     async with in_transaction():
         invoice = await get_or_404(Invoice.all().select_for_update(), data.invoice_id, "invoice")
         if invoice.status == InvoiceStatus.VOID:
-            raise Conflict(f"invoice {invoice.number} is void: a void invoice cannot be credited", code="invoice_void")
+            raise Conflict(
+                f"invoice {invoice.number} is void: a void invoice cannot be credited", code="invoice_void"
+            )
         lines = data.lines or []
         await _check_lines(invoice, lines)
         earlier = _sum(await CreditNote.filter(invoice_id=invoice.id).values_list("amount", flat=True))
@@ -59,24 +61,50 @@ async def create_credit_note(data: CreditNoteCreate) -> CreditNote:
             raise Conflict(
                 f"a credit note of {data.amount} exceeds what invoice {invoice.number} has left to credit: "
                 f"{room} (total {invoice.total} less earlier credit notes {earlier})",
-                code="credit_exceeds_invoice", details=[{"field": "amount", "message": f"at most {room}"}],
+                code="credit_exceeds_invoice",
+                details=[{"field": "amount", "message": f"at most {room}"}],
             )
         applied = min(data.amount, invoice.outstanding)
         credit = data.amount - applied
         if applied:
             resettle(invoice, credited_delta=applied)
-            await invoice.save(update_fields=list(SETTLEMENT_FIELDS), audit_message=f"credit note: {data.reason}")
+            await invoice.save(
+                update_fields=list(SETTLEMENT_FIELDS), audit_message=f"credit note: {data.reason}"
+            )
         note = await CreditNote.create(
-            number=await next_number(CREDIT_NOTE, issue_date), invoice_id=invoice.id, customer_id=invoice.customer_id,
-            issue_date=issue_date, currency=invoice.currency, amount=data.amount, applied_amount=applied,
-            credit_amount=credit, allocated_amount=ZERO, unallocated_amount=credit, reason=data.reason,
+            number=await next_number(CREDIT_NOTE, issue_date),
+            invoice_id=invoice.id,
+            customer_id=invoice.customer_id,
+            issue_date=issue_date,
+            currency=invoice.currency,
+            amount=data.amount,
+            applied_amount=applied,
+            credit_amount=credit,
+            allocated_amount=ZERO,
+            unallocated_amount=credit,
+            reason=data.reason,
         )
-        await CreditNoteLine.bulk_create([
-            CreditNoteLine(credit_note_id=note.id, position=n, invoice_line_id=line.invoice_line_id,
-                           description=line.description, amount=line.amount)
-            for n, line in enumerate(lines, start=1)
-        ] or [CreditNoteLine(credit_note_id=note.id, position=1, invoice_line_id=None,
-                             description=f"{invoice.number}: {data.reason}"[:255], amount=data.amount)])
+        await CreditNoteLine.bulk_create(
+            [
+                CreditNoteLine(
+                    credit_note_id=note.id,
+                    position=n,
+                    invoice_line_id=line.invoice_line_id,
+                    description=line.description,
+                    amount=line.amount,
+                )
+                for n, line in enumerate(lines, start=1)
+            ]
+            or [
+                CreditNoteLine(
+                    credit_note_id=note.id,
+                    position=1,
+                    invoice_line_id=None,
+                    description=f"{invoice.number}: {data.reason}"[:255],
+                    amount=data.amount,
+                )
+            ]
+        )
     return note
 
 
@@ -88,10 +116,13 @@ async def _check_lines(invoice: Invoice, lines: list) -> None:
     for index, line in enumerate(lines):
         if line.invoice_line_id is not None and line.invoice_line_id not in own:
             raise ValidationFailed.field(
-                f"lines.{index}.invoice_line_id", f"line {line.invoice_line_id} is not a line of invoice {invoice.number}"
+                f"lines.{index}.invoice_line_id",
+                f"line {line.invoice_line_id} is not a line of invoice {invoice.number}",
             )
     credited: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for line_id, amount in await CreditNoteLine.filter(invoice_line_id__in=list(own)).values_list("invoice_line_id", "amount"):
+    for line_id, amount in await CreditNoteLine.filter(invoice_line_id__in=list(own)).values_list(
+        "invoice_line_id", "amount"
+    ):
         credited[line_id] += Decimal(str(amount))
     asked: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in named:
@@ -101,7 +132,8 @@ async def _check_lines(invoice: Invoice, lines: list) -> None:
         if amount > room:
             raise Conflict(
                 f"{amount} exceeds what invoice line {line_id} has left to credit: {room}",
-                code="credit_exceeds_line", details=[{"field": "lines", "message": f"line {line_id}: at most {room}"}],
+                code="credit_exceeds_line",
+                details=[{"field": "lines", "message": f"line {line_id}: at most {room}"}],
             )
 
 
@@ -116,6 +148,8 @@ async def list_credit_notes(query: CreditNoteQuery) -> dict[str, Any]:
         qs = qs.filter(customer_id=query.customer_id)
     if query.invoice_id is not None:
         qs = qs.filter(invoice_id=query.invoice_id)
-    page = await paginate(qs, query, sortable=("id", "issue_date", "amount", "created_at"), default_sort="-id")
+    page = await paginate(
+        qs, query, sortable=("id", "issue_date", "amount", "created_at"), default_sort="-id"
+    )
     page["items"] = await credit_note_answers(page["items"])
     return page

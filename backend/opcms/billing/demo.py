@@ -38,15 +38,26 @@ async def seed_invoices_and_payments() -> bool:
         if share == 3 or invoice.total <= 0:
             continue
         amount = invoice.total if share != 1 else (invoice.total / 2).quantize(CENT)
-        payment = await create_payment(PaymentCreate(
-            customer_id=invoice.customer_id, amount=amount, received_on=received, method=PaymentMethod.BANK_TRANSFER,
-            payer_name=invoice.company_name, bank_reference=f"DEMO-{invoice.number}",
-        ))
+        payment = await create_payment(
+            PaymentCreate(
+                customer_id=invoice.customer_id,
+                amount=amount,
+                received_on=received,
+                method=PaymentMethod.BANK_TRANSFER,
+                payer_name=invoice.company_name,
+                bank_reference=f"DEMO-{invoice.number}",
+            )
+        )
         if share != 2:
             await allocate(payment_id=payment.id, lines=[Line(invoice.id, amount)])
-    await create_payment(PaymentCreate(
-        amount=Decimal("888.00"), received_on=received, method=PaymentMethod.BANK_TRANSFER,
-        payer_name=invoices[0].company_name.replace("有限公司", ""), bank_reference="DEMO-UNKNOWN-PAYER",
-        remark="payer not known yet: see the candidate customers",
-    ))
+    await create_payment(
+        PaymentCreate(
+            amount=Decimal("888.00"),
+            received_on=received,
+            method=PaymentMethod.BANK_TRANSFER,
+            payer_name=invoices[0].company_name.replace("有限公司", ""),
+            bank_reference="DEMO-UNKNOWN-PAYER",
+            remark="payer not known yet: see the candidate customers",
+        )
+    )
     return True

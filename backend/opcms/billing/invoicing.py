@@ -84,15 +84,26 @@ class LineDraft:
     def values(self) -> dict[str, Any]:
         p = self.price
         return {
-            "subscription_id": self.subscription_id, "plan_id": self.plan_id, "plan_version_id": self.plan_version_id,
-            "metric_id": self.metric_id, "description": self.description[:255], "mode": self.mode,
-            "service_from": self.service_from, "service_to": self.service_to,
-            "days_active": self.days_active, "days_in_period": self.days_in_period,
-            "quantity": p.quantity, "included_quantity": p.included_quantity, "billed_quantity": p.billed_quantity,
+            "subscription_id": self.subscription_id,
+            "plan_id": self.plan_id,
+            "plan_version_id": self.plan_version_id,
+            "metric_id": self.metric_id,
+            "description": self.description[:255],
+            "mode": self.mode,
+            "service_from": self.service_from,
+            "service_to": self.service_to,
+            "days_active": self.days_active,
+            "days_in_period": self.days_in_period,
+            "quantity": p.quantity,
+            "included_quantity": p.included_quantity,
+            "billed_quantity": p.billed_quantity,
             # the engine's figures are exact; the columns keep 6 decimals (only `amount` counts)
-            "usage_amount": _micro(p.usage_amount), "monthly_fee": _micro(p.monthly_fee),
-            "minimum_top_up": _micro(p.minimum_top_up), "discount_percent": p.discount_percent,
-            "discount": _micro(p.discount), "amount": p.amount,
+            "usage_amount": _micro(p.usage_amount),
+            "monthly_fee": _micro(p.monthly_fee),
+            "minimum_top_up": _micro(p.minimum_top_up),
+            "discount_percent": p.discount_percent,
+            "discount": _micro(p.discount),
+            "amount": p.amount,
             "breakdown": [line.to_dict() for line in p.breakdown],
         }
 
@@ -143,7 +154,9 @@ async def billable_customer_ids(period: str, customer_id: int | None = None) -> 
     return sorted(set(ids))
 
 
-async def usage_by_subscription(subscriptions: list[dict[str, Any]], first: dt.date, last: dt.date) -> dict[int, Decimal]:
+async def usage_by_subscription(
+    subscriptions: list[dict[str, Any]], first: dt.date, last: dt.date
+) -> dict[int, Decimal]:
     """Σ usage per subscription over the days it covers in [first, last]: one GROUP BY.
 
     SQLite keeps DECIMAL as text and would sum it as floats: there (the embedded default, small
@@ -184,18 +197,35 @@ async def draft_invoices(customer_ids: list[int], period: str) -> dict[int, Invo
     """Price the period for each customer: a draft, or the reason it could not be priced."""
     first, last = period_bounds(period)
     days_in_period = (last - first).days + 1
-    customers = await Customer.with_deleted().filter(id__in=customer_ids).values(
-        "id", "customer_code", "company_name", "payment_terms_days", "level", "industry"
+    customers = (
+        await Customer.with_deleted()
+        .filter(id__in=customer_ids)
+        .values("id", "customer_code", "company_name", "payment_terms_days", "level", "industry")
     )
-    subscriptions = await Subscription.filter(_live_in(first, last), customer_id__in=customer_ids).order_by(
-        "customer_id", "metric_id", "effective_from", "id"
-    ).values("id", "customer_id", "metric_id", "plan_id", "effective_from", "effective_to", "discount_percent")
+    subscriptions = (
+        await Subscription.filter(_live_in(first, last), customer_id__in=customer_ids)
+        .order_by("customer_id", "metric_id", "effective_from", "id")
+        .values(
+            "id", "customer_id", "metric_id", "plan_id", "effective_from", "effective_to", "discount_percent"
+        )
+    )
     plan_ids = {s["plan_id"] for s in subscriptions}
-    plans = {p["id"]: p for p in await PricingPlan.with_deleted().filter(id__in=plan_ids).values("id", "code", "name", "currency")}
-    metrics = {m["id"]: m for m in await UsageMetric.with_deleted().filter(
-        id__in={s["metric_id"] for s in subscriptions}).values("id", "code", "name")}
+    plans = {
+        p["id"]: p
+        for p in await PricingPlan.with_deleted()
+        .filter(id__in=plan_ids)
+        .values("id", "code", "name", "currency")
+    }
+    metrics = {
+        m["id"]: m
+        for m in await UsageMetric.with_deleted()
+        .filter(id__in={s["metric_id"] for s in subscriptions})
+        .values("id", "code", "name")
+    }
     versions: dict[int, list[PricingPlanVersion]] = defaultdict(list)
-    for version in await PricingPlanVersion.filter(plan_id__in=plan_ids, effective_from__lte=last).order_by("effective_from"):
+    for version in await PricingPlanVersion.filter(plan_id__in=plan_ids, effective_from__lte=last).order_by(
+        "effective_from"
+    ):
         versions[version.plan_id].append(version)
     usage = await usage_by_subscription(subscriptions, first, last)
 
@@ -210,10 +240,14 @@ async def draft_invoices(customer_ids: list[int], period: str) -> dict[int, Invo
         plan = plans[sub["plan_id"]]
         version = next((v for v in reversed(versions[plan["id"]]) if v.effective_from <= service_from), None)
         if version is None:
-            drafts[draft.customer_id] = DraftError(f"plan {plan['code']} has no version in force on {service_from}")
+            drafts[draft.customer_id] = DraftError(
+                f"plan {plan['code']} has no version in force on {service_from}"
+            )
             continue
         if draft.lines and plan["currency"] != draft.currency:
-            drafts[draft.customer_id] = DraftError(f"plans in two currencies ({draft.currency}, {plan['currency']})")
+            drafts[draft.customer_id] = DraftError(
+                f"plans in two currencies ({draft.currency}, {plan['currency']})"
+            )
             continue
         draft.currency = plan["currency"]
         if version.id not in compiled:
@@ -221,19 +255,31 @@ async def draft_invoices(customer_ids: list[int], period: str) -> dict[int, Invo
         days_active = (service_to - service_from).days + 1
         try:
             price = engine.price(
-                compiled[version.id], usage.get(sub["id"], Decimal(0)).quantize(QUANTUM),
-                days_active=days_active, days_in_period=days_in_period, discount_percent=Decimal(sub["discount_percent"]),
+                compiled[version.id],
+                usage.get(sub["id"], Decimal(0)).quantize(QUANTUM),
+                days_active=days_active,
+                days_in_period=days_in_period,
+                discount_percent=Decimal(sub["discount_percent"]),
             )
         except (ValueError, ArithmeticError) as error:
             drafts[draft.customer_id] = DraftError(f"subscription {sub['id']}: {error}")
             continue
         metric = metrics[sub["metric_id"]]
-        draft.lines.append(LineDraft(
-            subscription_id=sub["id"], plan_id=plan["id"], plan_version_id=version.id, metric_id=sub["metric_id"],
-            description=f"{metric['name']} · {plan['name']} v{version.version}", mode=version.mode,
-            service_from=service_from, service_to=service_to, days_active=days_active,
-            days_in_period=days_in_period, price=price,
-        ))
+        draft.lines.append(
+            LineDraft(
+                subscription_id=sub["id"],
+                plan_id=plan["id"],
+                plan_version_id=version.id,
+                metric_id=sub["metric_id"],
+                description=f"{metric['name']} · {plan['name']} v{version.version}",
+                mode=version.mode,
+                service_from=service_from,
+                service_to=service_to,
+                days_active=days_active,
+                days_in_period=days_in_period,
+                price=price,
+            )
+        )
     return drafts
 
 
@@ -247,8 +293,9 @@ async def write_invoice(
     frozen: set[int] | None = None,
 ) -> Invoice:
     """Write one invoice and its lines, inside the caller's transaction (see write_invoices)."""
-    (invoice,) = await write_invoices([draft], period, issue_date, execution_id=execution_id,
-                                      replaces_id=replaces_id, frozen=frozen)
+    (invoice,) = await write_invoices(
+        [draft], period, issue_date, execution_id=execution_id, replaces_id=replaces_id, frozen=frozen
+    )
     return invoice
 
 
@@ -277,17 +324,33 @@ async def write_invoices(
         total, discount = draft.total, draft.discount_amount
         customer = draft.customer
         status = status_for(total, ZERO, ZERO)
-        rows.append(Invoice(
-            customer_id=customer["id"], period=period, live_period=period,
-            issue_date=issue_date, due_date=issue_date + dt.timedelta(days=customer["payment_terms_days"] or 0),
-            currency=draft.currency, customer_code=customer["customer_code"], company_name=customer["company_name"],
-            subtotal=total + discount, discount_amount=discount, total=total, outstanding=total,
-            credited_amount=ZERO, paid_amount=ZERO,
-            # a 0.00 invoice (usage all within included units) owes nothing: settled at once
-            status=status, settled_at=now if status == InvoiceStatus.SETTLED else None,
-            replaces_id=replaces_id, execution_id=execution_id,
-            created_by=actor.name[:64], updated_by=actor.name[:64], created_at=now, updated_at=now,
-        ))
+        rows.append(
+            Invoice(
+                customer_id=customer["id"],
+                period=period,
+                live_period=period,
+                issue_date=issue_date,
+                due_date=issue_date + dt.timedelta(days=customer["payment_terms_days"] or 0),
+                currency=draft.currency,
+                customer_code=customer["customer_code"],
+                company_name=customer["company_name"],
+                subtotal=total + discount,
+                discount_amount=discount,
+                total=total,
+                outstanding=total,
+                credited_amount=ZERO,
+                paid_amount=ZERO,
+                # a 0.00 invoice (usage all within included units) owes nothing: settled at once
+                status=status,
+                settled_at=now if status == InvoiceStatus.SETTLED else None,
+                replaces_id=replaces_id,
+                execution_id=execution_id,
+                created_by=actor.name[:64],
+                updated_by=actor.name[:64],
+                created_at=now,
+                updated_at=now,
+            )
+        )
     numbers = await next_numbers(INVOICE, period, len(rows))
     for invoice, number in zip(rows, numbers):
         invoice.number = number
@@ -303,16 +366,28 @@ async def write_invoices(
     ]
     message = "issued by an invoice run" if execution_id else "issued"
     audits = [
-        {"actor": actor.name[:64], "actor_user_id": actor.user_id, "action": AuditAction.CREATE.value,
-         "entity_type": Invoice.audit_entity, "entity_id": str(invoice.id), "after": invoice.audit_values(),
-         "message": message, "request_id": current_request_id.get(), "client_ip": current_client_ip.get()}
+        {
+            "actor": actor.name[:64],
+            "actor_user_id": actor.user_id,
+            "action": AuditAction.CREATE.value,
+            "entity_type": Invoice.audit_entity,
+            "entity_id": str(invoice.id),
+            "after": invoice.audit_values(),
+            "message": message,
+            "request_id": current_request_id.get(),
+            "client_ip": current_client_ip.get(),
+        }
         for invoice in rows
     ]
     conn = connections.get("default")
     if conn.capabilities.dialect == "mysql":
         # the hot path of the monthly run: plain multi-row INSERTs (ORM objects cost more than the SQL)
         await _insert_many("invoice_line", lines, json_columns=("breakdown",))
-        await _insert_many("audit_log", [{**a, "occurred_at": now, "before": None} for a in audits], json_columns=("before", "after"))
+        await _insert_many(
+            "audit_log",
+            [{**a, "occurred_at": now, "before": None} for a in audits],
+            json_columns=("before", "after"),
+        )
     else:
         await InvoiceLine.bulk_create([InvoiceLine(**line) for line in lines])
         # one audit row per invoice, as a save would write it
@@ -324,10 +399,15 @@ async def _insert_many(table: str, rows: list[dict[str, Any]], *, json_columns: 
     if not rows:
         return
     columns = list(rows[0])
-    sql = (f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in columns)}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    sql = (
+        f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
     values = [
-        [json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None else row[c] for c in columns]
+        [
+            json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None else row[c]
+            for c in columns
+        ]
         for row in rows
     ]
     # inside in_transaction() the context's "default" connection is the transaction's

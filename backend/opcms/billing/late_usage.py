@@ -18,7 +18,9 @@ async def invoiced_pairs(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
         return set()
     customers = {customer_id for customer_id, _ in pairs}
     periods = {period for _, period in pairs}
-    found = await Invoice.filter(customer_id__in=customers, live_period__in=periods).values_list("customer_id", "live_period")
+    found = await Invoice.filter(customer_id__in=customers, live_period__in=periods).values_list(
+        "customer_id", "live_period"
+    )
     return {(customer_id, period) for customer_id, period in found} & pairs
 
 

@@ -88,8 +88,11 @@ class Invoice(AuditedModel):
         # (reconciliation suggestions, FIFO) without sorting all of them; (customer,
         # outstanding): the invoice whose outstanding is exactly a payment's amount
         indexes = (
-            ("period", "status"), ("status", "due_date"), ("customer_id", "status"),
-            ("customer_id", "due_date"), ("customer_id", "outstanding"),
+            ("period", "status"),
+            ("status", "due_date"),
+            ("customer_id", "status"),
+            ("customer_id", "due_date"),
+            ("customer_id", "outstanding"),
         )
         ordering = ("-id",)
 
@@ -104,10 +107,18 @@ class InvoiceLine(Model):
     id = fields.BigIntField(primary_key=True)
     invoice = fields.ForeignKeyField("opcms.Invoice", related_name="lines", on_delete=fields.RESTRICT)
     position = fields.IntField()
-    subscription = fields.ForeignKeyField("opcms.Subscription", related_name="invoice_lines", null=True, on_delete=fields.RESTRICT)
-    plan = fields.ForeignKeyField("opcms.PricingPlan", related_name="invoice_lines", on_delete=fields.RESTRICT)
-    plan_version = fields.ForeignKeyField("opcms.PricingPlanVersion", related_name="invoice_lines", on_delete=fields.RESTRICT)
-    metric = fields.ForeignKeyField("opcms.UsageMetric", related_name="invoice_lines", on_delete=fields.RESTRICT)
+    subscription = fields.ForeignKeyField(
+        "opcms.Subscription", related_name="invoice_lines", null=True, on_delete=fields.RESTRICT
+    )
+    plan = fields.ForeignKeyField(
+        "opcms.PricingPlan", related_name="invoice_lines", on_delete=fields.RESTRICT
+    )
+    plan_version = fields.ForeignKeyField(
+        "opcms.PricingPlanVersion", related_name="invoice_lines", on_delete=fields.RESTRICT
+    )
+    metric = fields.ForeignKeyField(
+        "opcms.UsageMetric", related_name="invoice_lines", on_delete=fields.RESTRICT
+    )
     description = fields.CharField(max_length=255)
     mode = fields.CharField(max_length=16)
     # the days of the period the subscription covered (both inclusive)
@@ -143,7 +154,9 @@ class CreditNote(AuditedModel):
 
     number = fields.CharField(max_length=20, unique=True)
     invoice = fields.ForeignKeyField("opcms.Invoice", related_name="credit_notes", on_delete=fields.RESTRICT)
-    customer = fields.ForeignKeyField("opcms.Customer", related_name="credit_notes", on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField(
+        "opcms.Customer", related_name="credit_notes", on_delete=fields.RESTRICT
+    )
     issue_date = fields.DateField()
     currency = fields.CharField(max_length=3, default="CNY")
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
@@ -166,7 +179,9 @@ class CreditNoteLine(Model):
     id = fields.BigIntField(primary_key=True)
     credit_note = fields.ForeignKeyField("opcms.CreditNote", related_name="lines", on_delete=fields.RESTRICT)
     position = fields.IntField()
-    invoice_line = fields.ForeignKeyField("opcms.InvoiceLine", related_name="credit_note_lines", null=True, on_delete=fields.RESTRICT)
+    invoice_line = fields.ForeignKeyField(
+        "opcms.InvoiceLine", related_name="credit_note_lines", null=True, on_delete=fields.RESTRICT
+    )
     description = fields.CharField(max_length=255)
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
 
@@ -189,7 +204,9 @@ class InvoiceRunChunk(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    execution = fields.ForeignKeyField("opcms.TaskExecution", related_name="invoice_chunks", on_delete=fields.RESTRICT)
+    execution = fields.ForeignKeyField(
+        "opcms.TaskExecution", related_name="invoice_chunks", on_delete=fields.RESTRICT
+    )
     seq = fields.IntField()
     customer_ids = fields.JSONField(default=list)
     status = fields.CharEnumField(ChunkStatus, max_length=16, default=ChunkStatus.PENDING)

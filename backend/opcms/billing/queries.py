@@ -51,7 +51,11 @@ def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet:
     if query.customer_id is not None:
         qs = qs.filter(customer_id=query.customer_id)
     if query.owner_id is not None:
-        qs = qs.filter(customer__owner_id=None) if query.owner_id == 0 else qs.filter(customer__owner_id=query.owner_id)
+        qs = (
+            qs.filter(customer__owner_id=None)
+            if query.owner_id == 0
+            else qs.filter(customer__owner_id=query.owner_id)
+        )
     if query.amount_min is not None:
         qs = qs.filter(total__gte=query.amount_min)
     if query.amount_max is not None:
@@ -62,7 +66,9 @@ def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet:
         qs = qs.filter(due_date__lte=query.due_to)
     if query.q:
         word = query.q.strip()
-        qs = qs.filter(Q(number__icontains=word) | Q(customer_code__icontains=word) | Q(company_name__icontains=word))
+        qs = qs.filter(
+            Q(number__icontains=word) | Q(customer_code__icontains=word) | Q(company_name__icontains=word)
+        )
     return qs
 
 
@@ -82,7 +88,9 @@ async def list_invoices(query: InvoiceQuery, today: dt.date | None = None) -> di
     """A page of invoices: ``{items: [Invoice], total, page, page_size}``, newest first by default."""
     order_by(query.sort, SORTABLE)  # a 422 naming the allowed fields, before any mapping
     paged_query, sortable = _numeric_sort(query)
-    return await paginate(invoice_rows(query, today or business_today()), paged_query, sortable=sortable, default_sort="-id")
+    return await paginate(
+        invoice_rows(query, today or business_today()), paged_query, sortable=sortable, default_sort="-id"
+    )
 
 
 # --- aging --------------------------------------------------------------------------------------
@@ -110,9 +118,15 @@ def _aging_sql(mysql: bool, *, customer: bool, owner: str | None) -> str:
     if mysql:
         amount, positive = "SUM(i.outstanding)", "i.outstanding > 0"
     else:  # whole cents as integers: exact, where a SUM of the text would be a float
-        amount, positive = "SUM(CAST(ROUND(i.outstanding * 100) AS INTEGER))", "CAST(i.outstanding AS NUMERIC) > 0"
+        amount, positive = (
+            "SUM(CAST(ROUND(i.outstanding * 100) AS INTEGER))",
+            "CAST(i.outstanding AS NUMERIC) > 0",
+        )
     where = [
-        "i.is_deleted = 0", f"i.status IN ({mark}, {mark})", positive, f"i.issue_date <= {mark}",
+        "i.is_deleted = 0",
+        f"i.status IN ({mark}, {mark})",
+        positive,
+        f"i.issue_date <= {mark}",
     ]
     if customer:
         where.append(f"i.customer_id = {mark}")
@@ -134,7 +148,9 @@ def _aging_sql(mysql: bool, *, customer: bool, owner: str | None) -> str:
     )
 
 
-async def aging(as_of: dt.date, *, owner_id: int | None = None, customer_id: int | None = None) -> dict[str, Any]:
+async def aging(
+    as_of: dt.date, *, owner_id: int | None = None, customer_id: int | None = None
+) -> dict[str, Any]:
     """Outstanding of non-void invoices issued by ``as_of``, by days past due on ``as_of``.
 
     One GROUP BY (customer, bucket) in SQL; the totals per bucket add those rows up in Decimal.
@@ -165,8 +181,11 @@ async def aging(as_of: dt.date, *, owner_id: int | None = None, customer_id: int
         entry = customers.get(row["customer_id"])
         if entry is None:
             entry = customers[row["customer_id"]] = {
-                "customer_id": row["customer_id"], "customer_code": row["customer_code"],
-                "company_name": row["company_name"], **{name: ZERO for name in BUCKET_FIELDS}, "total": ZERO,
+                "customer_id": row["customer_id"],
+                "customer_code": row["customer_code"],
+                "company_name": row["company_name"],
+                **{name: ZERO for name in BUCKET_FIELDS},
+                "total": ZERO,
             }
         entry[BUCKET_FIELDS[index]] += amount
         entry["total"] += amount
@@ -175,5 +194,7 @@ async def aging(as_of: dt.date, *, owner_id: int | None = None, customer_id: int
         "buckets": [
             {"bucket": name, "invoices": counts[i], "outstanding": sums[i]} for i, name in enumerate(BUCKETS)
         ],
-        "customers": sorted(customers.values(), key=lambda c: (-c["total"], c["customer_code"], c["customer_id"])),
+        "customers": sorted(
+            customers.values(), key=lambda c: (-c["total"], c["customer_code"], c["customer_id"])
+        ),
     }

@@ -18,26 +18,42 @@ InvoiceStatusName = Literal["unsettled", "partially_settled", "settled", "void"]
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 SORTABLE = (
-    "id", "number", "period", "issue_date", "due_date", "total", "outstanding", "status",
-    "customer_code", "company_name", "created_at",
+    "id",
+    "number",
+    "period",
+    "issue_date",
+    "due_date",
+    "total",
+    "outstanding",
+    "status",
+    "customer_code",
+    "company_name",
+    "created_at",
 )
 
 
 class InvoiceQuery(PageQuery):
     status: InvoiceStatusName | None = None
     overdue: bool | None = Field(
-        default=None, description="true: not void, outstanding > 0 and due date before today (business time zone)"
+        default=None,
+        description="true: not void, outstanding > 0 and due date before today (business time zone)",
     )
     period: str | None = Field(default=None, pattern=PERIOD_PATTERN, description="YYYY-MM")
     customer_id: Id | None = None
-    owner_id: int | None = Field(default=None, ge=0, le=MAX_ID, description="the customer's owner; 0 = no owner")
+    owner_id: int | None = Field(
+        default=None, ge=0, le=MAX_ID, description="the customer's owner; 0 = no owner"
+    )
     amount_min: Amount | None = Field(default=None, description="total ≥ this (inclusive)")
     amount_max: Amount | None = Field(default=None, description="total ≤ this (inclusive)")
     due_from: dt.date | None = None
     due_to: dt.date | None = None
-    q: str | None = Field(default=None, max_length=100, description="invoice number, customer code or company name")
+    q: str | None = Field(
+        default=None, max_length=100, description="invoice number, customer code or company name"
+    )
     sort: str | None = Field(
-        default=None, max_length=64, description=f"field or -field, comma-separated; one of: {', '.join(SORTABLE)}"
+        default=None,
+        max_length=64,
+        description=f"field or -field, comma-separated; one of: {', '.join(SORTABLE)}",
     )
 
     @model_validator(mode="after")
@@ -62,9 +78,13 @@ AS_OF_MIN = dt.date(1900, 1, 1)
 
 class AgingQuery(Schema):
     as_of: dt.date | None = Field(
-        default=None, ge=AS_OF_MIN, description="the day the ages are counted to; default today (business time zone)"
+        default=None,
+        ge=AS_OF_MIN,
+        description="the day the ages are counted to; default today (business time zone)",
     )
-    owner_id: int | None = Field(default=None, ge=0, le=MAX_ID, description="the customer's owner; 0 = no owner")
+    owner_id: int | None = Field(
+        default=None, ge=0, le=MAX_ID, description="the customer's owner; 0 = no owner"
+    )
     customer_id: Id | None = None
 
 

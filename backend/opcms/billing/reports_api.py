@@ -50,7 +50,9 @@ async def export_invoices(request: Request, query: InvoiceQuery) -> None:
 
 
 async def _aging(query: AgingQuery) -> dict:
-    return await queries.aging(query.as_of or business_today(), owner_id=query.owner_id, customer_id=query.customer_id)
+    return await queries.aging(
+        query.as_of or business_today(), owner_id=query.owner_id, customer_id=query.customer_id
+    )
 
 
 @bp.get("/reports/aging")
@@ -79,4 +81,7 @@ async def print_invoice(request: Request, invoice_id: int):
     """The invoice as a printable HTML page (lines with tier breakdown, amounts, credit notes)."""
     invoice = await get_or_404(Invoice, invoice_id, "invoice")
     page = await reports.render_invoice_html(invoice, business_today())
-    return html(page, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff"})
+    return html(
+        page,
+        headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff"},
+    )

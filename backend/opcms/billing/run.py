@@ -100,21 +100,30 @@ async def check_request(period: str, customer_id: int | None = None) -> None:
         raise NotFound.entity("customer", customer_id)
 
 
-def run_parameters(period: str, customer_id: int | None, issue_date: dt.date | None, chunk_size: int) -> dict[str, Any]:
+def run_parameters(
+    period: str, customer_id: int | None, issue_date: dt.date | None, chunk_size: int
+) -> dict[str, Any]:
     return {
-        "period": period, "customer_id": customer_id,
-        "issue_date": (issue_date or business_today()).isoformat(), "chunk_size": chunk_size,
+        "period": period,
+        "customer_id": customer_id,
+        "issue_date": (issue_date or business_today()).isoformat(),
+        "chunk_size": chunk_size,
     }
 
 
 async def request_run(
-    period: str, customer_id: int | None = None, issue_date: dt.date | None = None, chunk_size: int = CHUNK_SIZE
+    period: str,
+    customer_id: int | None = None,
+    issue_date: dt.date | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> TaskExecution:
     """Queue a run for the workers; the pending execution is answered at once (409: this period's
     run is live, 503: no broker)."""
     from opcms.jobs import service as jobs
 
-    return await jobs.trigger(TASK_NAME, run_parameters(period, customer_id, issue_date, chunk_size), Trigger.MANUAL)
+    return await jobs.trigger(
+        TASK_NAME, run_parameters(period, customer_id, issue_date, chunk_size), Trigger.MANUAL
+    )
 
 
 async def run_period(
@@ -132,7 +141,9 @@ async def run_period(
     ``opcms.jobs.service.run_now`` instead."""
     if execution_id is None:
         await check_request(period, customer_id)
-        execution = await create_execution(TASK_NAME, run_parameters(period, customer_id, issue_date, chunk_size), trigger)
+        execution = await create_execution(
+            TASK_NAME, run_parameters(period, customer_id, issue_date, chunk_size), trigger
+        )
         execution_id = execution.id
     return await run_execution_here(execution_id)
 
@@ -169,24 +180,36 @@ async def plan_run(execution_id: int) -> list[int]:
             ids = await billable_customer_ids(params["period"], params.get("customer_id"))
             await ensure_sequence(INVOICE, params["period"])
             size = max(1, int(params.get("chunk_size") or CHUNK_SIZE))
-            await InvoiceRunChunk.bulk_create([
-                InvoiceRunChunk(execution_id=execution_id, seq=seq, customer_ids=ids[start:start + size])
-                for seq, start in enumerate(range(0, len(ids), size), start=1)
-            ])
+            await InvoiceRunChunk.bulk_create(
+                [
+                    InvoiceRunChunk(
+                        execution_id=execution_id, seq=seq, customer_ids=ids[start : start + size]
+                    )
+                    for seq, start in enumerate(range(0, len(ids), size), start=1)
+                ]
+            )
         except IntegrityError:
             pass  # another copy of the coordinator planned it at the same moment
         except Exception as error:
             await _fail(execution_id, error)
             raise
-    pending = await InvoiceRunChunk.filter(execution_id=execution_id, status=ChunkStatus.PENDING).order_by("seq").values_list("id", flat=True)
+    pending = (
+        await InvoiceRunChunk.filter(execution_id=execution_id, status=ChunkStatus.PENDING)
+        .order_by("seq")
+        .values_list("id", flat=True)
+    )
     if not pending:
         await finalize(execution_id)
     return list(pending)
 
 
 async def _fail(execution_id: int, error: BaseException) -> None:
-    await TaskExecution.filter(id=execution_id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]).update(
-        status=ExecutionStatus.FAILED, finished_at=utcnow(), error=f"{type(error).__name__}: {error}"[:4000],
+    await TaskExecution.filter(
+        id=execution_id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]
+    ).update(
+        status=ExecutionStatus.FAILED,
+        finished_at=utcnow(),
+        error=f"{type(error).__name__}: {error}"[:4000],
         active_key=None,
     )
 
@@ -202,15 +225,25 @@ async def bill_chunk(chunk_id: int) -> dict[str, Any]:
     if execution.status != ExecutionStatus.RUNNING:
         # the run was failed (its worker looked lost) or cancelled: a late or redelivered
         # chunk must not write invoices under it; a retry bills these customers
-        log.info("chunk %s of execution %s not billed: the execution is %s", chunk.id, execution.id, execution.status.value)
+        log.info(
+            "chunk %s of execution %s not billed: the execution is %s",
+            chunk.id,
+            execution.id,
+            execution.status.value,
+        )
         return chunk.counters
     params = execution.parameters
     async with keep_alive(execution.id):
         counters, lines = await bill_customers(
-            list(chunk.customer_ids), params["period"], dt.date.fromisoformat(params["issue_date"]), execution.id
+            list(chunk.customer_ids),
+            params["period"],
+            dt.date.fromisoformat(params["issue_date"]),
+            execution.id,
         )
     marked = await InvoiceRunChunk.filter(id=chunk.id, status=ChunkStatus.PENDING).update(
-        status=ChunkStatus.DONE, counters=counters, log_excerpt="\n".join(lines)[:LOG_EXCERPT_CHARS] or None,
+        status=ChunkStatus.DONE,
+        counters=counters,
+        log_excerpt="\n".join(lines)[:LOG_EXCERPT_CHARS] or None,
         finished_at=utcnow(),
     )
     if marked:
@@ -225,11 +258,17 @@ async def bill_customers(
     counters: dict[str, Any] = {name: 0 for name in COUNTERS}
     lines: list[str] = []
     counters["processed"] = len(customer_ids)
-    existing = dict(await Invoice.filter(customer_id__in=customer_ids, live_period=period).values_list("customer_id", "execution_id"))
+    existing = dict(
+        await Invoice.filter(customer_id__in=customer_ids, live_period=period).values_list(
+            "customer_id", "execution_id"
+        )
+    )
     todo = [cid for cid in customer_ids if cid not in existing]
     for cid in customer_ids:
         if cid in existing:
-            counters["succeeded" if execution_id is not None and existing[cid] == execution_id else "skipped"] += 1
+            counters[
+                "succeeded" if execution_id is not None and existing[cid] == execution_id else "skipped"
+            ] += 1
     started = time.perf_counter()
     drafts = await draft_invoices(todo, period) if todo else {}
     log.info("drafted %s invoices in %.3f s", len(todo), time.perf_counter() - started)
@@ -262,7 +301,9 @@ async def bill_customers(
             await _write_alone(draft, period, issue_date, execution_id, frozen)
         except IntegrityError:
             # a live invoice appeared meanwhile (a concurrent run, or another attempt of this chunk)
-            owner = await Invoice.filter(customer_id=cid, live_period=period).values_list("execution_id", flat=True)
+            owner = await Invoice.filter(customer_id=cid, live_period=period).values_list(
+                "execution_id", flat=True
+            )
             mine = execution_id is not None and owner and owner[0] == execution_id
             counters["succeeded" if mine else "skipped"] += 1
             continue
@@ -289,7 +330,9 @@ async def _write_alone(
 # --- the end of a run ---------------------------------------------------------------------------
 async def summary_of(execution_id: int, period: str, counters: dict[str, int]) -> dict[str, Any]:
     """The run's summary: its invoices, receivable total, by level and by industry (exact sums)."""
-    rows = await Invoice.filter(execution_id=execution_id).values_list("total", "customer__level", "customer__industry")
+    rows = await Invoice.filter(execution_id=execution_id).values_list(
+        "total", "customer__level", "customer__industry"
+    )
     receivable = ZERO
     by_level: dict[str | None, list] = defaultdict(lambda: [0, ZERO])
     by_industry: dict[str | None, list] = defaultdict(lambda: [0, ZERO])
@@ -305,10 +348,14 @@ async def summary_of(execution_id: int, period: str, counters: dict[str, int]) -
         return [{name: key, "invoices": n, "total": str(total)} for key, (n, total) in ordered]
 
     return {
-        "period": period, "invoices": len(rows), "receivable_total": str(receivable),
-        "skipped": counters.get("skipped", 0), "failed": counters.get("failed", 0),
+        "period": period,
+        "invoices": len(rows),
+        "receivable_total": str(receivable),
+        "skipped": counters.get("skipped", 0),
+        "failed": counters.get("failed", 0),
         "no_charge": counters.get("no_charge", 0),
-        "by_level": listed(by_level, "level"), "by_industry": listed(by_industry, "industry"),
+        "by_level": listed(by_level, "level"),
+        "by_industry": listed(by_industry, "industry"),
     }
 
 
@@ -334,9 +381,16 @@ async def finalize(execution_id: int) -> bool:
     log_excerpt = "\n".join(c.log_excerpt for c in chunks if c.log_excerpt)[:LOG_EXCERPT_CHARS] or None
     now = utcnow()
     started = execution.started_at or now
-    won = await TaskExecution.filter(id=execution_id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]).update(
-        status=status, finished_at=now, duration_ms=max(0, int((now - started).total_seconds() * 1000)),
-        counters=counters, result=result, log_excerpt=log_excerpt, active_key=None,
+    won = await TaskExecution.filter(
+        id=execution_id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]
+    ).update(
+        status=status,
+        finished_at=now,
+        duration_ms=max(0, int((now - started).total_seconds() * 1000)),
+        counters=counters,
+        result=result,
+        log_excerpt=log_excerpt,
+        active_key=None,
     )
     if not won:
         return False

@@ -21,7 +21,9 @@ Reason = Field(min_length=1, max_length=255, description="why (kept on the invoi
 
 # --- invoice runs -------------------------------------------------------------------------------
 class InvoiceRunRequest(Schema):
-    period: str = Field(pattern=PERIOD_PATTERN, description="YYYY-MM (Asia/Shanghai month); not after the current month")
+    period: str = Field(
+        pattern=PERIOD_PATTERN, description="YYYY-MM (Asia/Shanghai month); not after the current month"
+    )
     customer_id: Id | None = Field(default=None, description="bill one customer only")
     issue_date: dt.date | None = Field(default=None, description="default: today (business time zone)")
 
@@ -85,7 +87,9 @@ class InvoiceLinePublic(PublicSchema):
     discount_percent: Percent
     discount: ExactAmount
     amount: NonNegativeAmount
-    breakdown: list[dict[str, Any]] = Field(description="per tier: tier, from, up_to, quantity, unit_price, flat_fee, amount (strings)")
+    breakdown: list[dict[str, Any]] = Field(
+        description="per tier: tier, from, up_to, quantity, unit_price, flat_fee, amount (strings)"
+    )
 
 
 class CreditNoteLinePublic(PublicSchema):
@@ -137,7 +141,9 @@ class CreditNoteCreate(Schema):
     invoice_id: Id
     amount: NonNegativeAmount = Field(gt=0)
     reason: str = Reason
-    lines: list[CreditNoteLineCreate] | None = Field(default=None, max_length=200, description="default: one line for the whole amount")
+    lines: list[CreditNoteLineCreate] | None = Field(
+        default=None, max_length=200, description="default: one line for the whole amount"
+    )
 
     @model_validator(mode="after")
     def _lines_add_up(self) -> "CreditNoteCreate":

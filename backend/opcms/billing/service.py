@@ -88,7 +88,9 @@ async def regenerate_invoice(invoice_id: int, reason: str) -> tuple[Invoice, Inv
         drafts = await draft_invoices([invoice.customer_id], invoice.period)
         draft = drafts.get(invoice.customer_id)
         if isinstance(draft, DraftError):
-            raise Conflict(f"invoice {invoice.number} cannot be priced again: {draft}", code="invoice_not_priceable")
+            raise Conflict(
+                f"invoice {invoice.number} cannot be priced again: {draft}", code="invoice_not_priceable"
+            )
         if draft is None or not draft.lines or draft.no_charge:
             return invoice, None
         new = await write_invoice(draft, invoice.period, business_today(), replaces_id=invoice.id)
@@ -102,7 +104,8 @@ def invoice_public(invoice: Invoice) -> dict[str, Any]:
     overdue = is_overdue(invoice, today)
     return {
         **field_values(invoice),
-        "overdue": overdue, "days_overdue": (today - invoice.due_date).days if overdue else 0,
+        "overdue": overdue,
+        "days_overdue": (today - invoice.due_date).days if overdue else 0,
     }
 
 
@@ -112,11 +115,12 @@ async def credit_note_answers(notes: list[CreditNote]) -> list[dict[str, Any]]:
         return []
     numbers = dict(await Invoice.filter(id__in={n.invoice_id for n in notes}).values_list("id", "number"))
     lines: dict[int, list] = {n.id: [] for n in notes}
-    for line in await CreditNoteLine.filter(credit_note_id__in=list(lines)).order_by("credit_note_id", "position"):
+    for line in await CreditNoteLine.filter(credit_note_id__in=list(lines)).order_by(
+        "credit_note_id", "position"
+    ):
         lines[line.credit_note_id].append(line)
     return [
-        {**field_values(n),
-         "invoice_number": numbers.get(n.invoice_id, ""), "lines": lines[n.id]}
+        {**field_values(n), "invoice_number": numbers.get(n.invoice_id, ""), "lines": lines[n.id]}
         for n in notes
     ]
 
@@ -124,14 +128,29 @@ async def credit_note_answers(notes: list[CreditNote]) -> list[dict[str, Any]]:
 async def invoice_detail(invoice_id: int) -> dict[str, Any]:
     invoice = await get_invoice(invoice_id)
     lines = await InvoiceLine.filter(invoice_id=invoice.id).order_by("position")
-    metrics = {m["id"]: m for m in await UsageMetric.with_deleted().filter(id__in={l.metric_id for l in lines}).values("id", "code", "name", "unit")}
-    plans = dict(await PricingPlan.with_deleted().filter(id__in={l.plan_id for l in lines}).values_list("id", "code"))
-    versions = dict(await PricingPlanVersion.with_deleted().filter(id__in={l.plan_version_id for l in lines}).values_list("id", "version"))
+    metrics = {
+        m["id"]: m
+        for m in await UsageMetric.with_deleted()
+        .filter(id__in={l.metric_id for l in lines})
+        .values("id", "code", "name", "unit")
+    }
+    plans = dict(
+        await PricingPlan.with_deleted().filter(id__in={l.plan_id for l in lines}).values_list("id", "code")
+    )
+    versions = dict(
+        await PricingPlanVersion.with_deleted()
+        .filter(id__in={l.plan_version_id for l in lines})
+        .values_list("id", "version")
+    )
     line_answers = [
-        {**field_values(line),
-         "metric_code": metrics[line.metric_id]["code"], "metric_name": metrics[line.metric_id]["name"],
-         "unit": metrics[line.metric_id]["unit"], "plan_code": plans[line.plan_id],
-         "plan_version": versions[line.plan_version_id]}
+        {
+            **field_values(line),
+            "metric_code": metrics[line.metric_id]["code"],
+            "metric_name": metrics[line.metric_id]["name"],
+            "unit": metrics[line.metric_id]["unit"],
+            "plan_code": plans[line.plan_id],
+            "plan_version": versions[line.plan_version_id],
+        }
         for line in lines
     ]
     notes = await CreditNote.filter(invoice_id=invoice.id).order_by("id")

@@ -60,14 +60,28 @@ def summary_variables(execution: TaskExecution) -> dict[str, Any]:
 async def finance_targets(template_code: str = TEMPLATE) -> list[str]:
     """Who receives the summary on the template's channel (see the module); [] = nobody."""
     template = await NotificationTemplate.get_or_none(code=template_code)
-    channel = await NotificationChannel.get_or_none(id=template.channel_id) if template and template.channel_id else None
+    channel = (
+        await NotificationChannel.get_or_none(id=template.channel_id)
+        if template and template.channel_id
+        else None
+    )
     if channel is None:
         return [""]  # send() says why there is no channel
     kind = ChannelKind(channel.kind)
     if kind == ChannelKind.EMAIL:
-        return list(await User.filter(role=FINANCE_ROLE, is_active=True, email__isnull=False).exclude(email="").order_by("id").values_list("email", flat=True))
+        return list(
+            await User.filter(role=FINANCE_ROLE, is_active=True, email__isnull=False)
+            .exclude(email="")
+            .order_by("id")
+            .values_list("email", flat=True)
+        )
     if kind == ChannelKind.WECOM_APP:
-        ids = await User.filter(role=FINANCE_ROLE, is_active=True, wecom_userid__isnull=False).exclude(wecom_userid="").order_by("id").values_list("wecom_userid", flat=True)
+        ids = (
+            await User.filter(role=FINANCE_ROLE, is_active=True, wecom_userid__isnull=False)
+            .exclude(wecom_userid="")
+            .order_by("id")
+            .values_list("wecom_userid", flat=True)
+        )
         return ["|".join(ids)] if ids else []
     return [""]
 
@@ -79,7 +93,9 @@ async def send_run_summary(execution: TaskExecution) -> int:
 
     try:
         with acting_as(system_actor("billing.run_summary")):
-            if await Notification.filter(template_code=TEMPLATE, subject_type=SUBJECT, subject_id=execution.id).exists():
+            if await Notification.filter(
+                template_code=TEMPLATE, subject_type=SUBJECT, subject_id=execution.id
+            ).exists():
                 return 0
             targets = await finance_targets()
             if not targets:

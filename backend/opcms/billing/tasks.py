@@ -21,7 +21,9 @@ from opcms.jobs.registry import JobSpec, register_job, register_runner
 
 
 class RunParameters(Schema):
-    period: str | None = Field(default=None, pattern=PERIOD_PATTERN, description="YYYY-MM; default: last month")
+    period: str | None = Field(
+        default=None, pattern=PERIOD_PATTERN, description="YYYY-MM; default: last month"
+    )
     customer_id: Id | None = Field(default=None, description="bill one customer only")
     issue_date: dt.date | None = Field(default=None, description="default: today (business time zone)")
     chunk_size: int = Field(default=run.CHUNK_SIZE, ge=1, le=10_000, description="customers per chunk")
@@ -37,16 +39,18 @@ async def check(parameters: dict[str, Any]) -> None:
     await run.check_request(parameters["period"], parameters.get("customer_id"))
 
 
-RUN_JOB = register_job(JobSpec(
-    name=run.TASK_NAME,
-    title="Invoice run",
-    parameters=RunParameters,
-    resolve=resolve,  # type: ignore[arg-type]
-    check=check,
-    # one run per period (and customer) at a time, whatever its chunk size or issue date
-    lock_parameters=("period", "customer_id"),
-    description="invoice a period (default: last month) for every billable customer, or one",
-))
+RUN_JOB = register_job(
+    JobSpec(
+        name=run.TASK_NAME,
+        title="Invoice run",
+        parameters=RunParameters,
+        resolve=resolve,  # type: ignore[arg-type]
+        check=check,
+        # one run per period (and customer) at a time, whatever its chunk size or issue date
+        lock_parameters=("period", "customer_id"),
+        description="invoice a period (default: last month) for every billable customer, or one",
+    )
+)
 register_runner(run.TASK_NAME, run.run_execution_here)
 
 

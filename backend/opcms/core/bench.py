@@ -26,8 +26,12 @@ async def recreate_database(settings: Settings) -> None:
         import asyncmy
 
         parts = urlsplit(url)
-        conn = await asyncmy.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
-                                     password=parts.password or "")
+        conn = await asyncmy.connect(
+            host=parts.hostname,
+            port=parts.port or 3306,
+            user=parts.username or "root",
+            password=parts.password or "",
+        )
         name = parts.path.strip("/")
         async with conn.cursor() as cursor:
             await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")

@@ -13,8 +13,13 @@ from celery.signals import setup_logging
 from opcms.core.settings import Settings, get_settings
 
 TASK_MODULES = [
-    "opcms.jobs.tasks", "opcms.imports.tasks", "opcms.usage.tasks", "opcms.billing.tasks",
-    "opcms.notifications.tasks", "opcms.reminders.tasks", "opcms.customers.tasks",
+    "opcms.jobs.tasks",
+    "opcms.imports.tasks",
+    "opcms.usage.tasks",
+    "opcms.billing.tasks",
+    "opcms.notifications.tasks",
+    "opcms.reminders.tasks",
+    "opcms.customers.tasks",
 ]
 
 celery_app = Celery("opcms")
@@ -46,7 +51,12 @@ def celery_config(settings: Settings) -> dict:
         # result backend after a few quick tries (Celery's default is 20 tries, one a second),
         # and the API answers 503
         "result_backend_transport_options": {
-            "retry_policy": {"max_retries": 3, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+            "retry_policy": {
+                "max_retries": 3,
+                "interval_start": 0,
+                "interval_step": 0.2,
+                "interval_max": 0.5,
+            },
         },
     }
     if settings.broker_url.startswith("filesystem"):

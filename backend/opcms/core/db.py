@@ -81,7 +81,6 @@ async def ping_db() -> None:
     await connections.get("default").execute_query("SELECT 1")
 
 
-
 def is_sqlite() -> bool:
     return connections.get("default").capabilities.dialect == "sqlite"
 
@@ -100,4 +99,6 @@ def as_numbers(queryset: Any, *columns: str) -> tuple[Any, dict[str, str]]:
 
     table = queryset.model._meta.db_table
     names = {column: f"{column}_number" for column in columns}
-    return queryset.annotate(**{names[c]: RawSQL(f'CAST("{table}"."{c}" AS NUMERIC)') for c in columns}), names
+    return queryset.annotate(
+        **{names[c]: RawSQL(f'CAST("{table}"."{c}" AS NUMERIC)') for c in columns}
+    ), names

@@ -30,7 +30,12 @@ def escape_cell(value: Any) -> Any:
 
 
 def unescape_cell(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_TRIGGERS):
+    if (
+        isinstance(value, str)
+        and len(value) > 1
+        and value[0] == "'"
+        and value[1:].startswith(FORMULA_TRIGGERS)
+    ):
         return value[1:]
     return value
 
@@ -70,7 +75,9 @@ class FileRefused(AppError):
 
     status, code, message = 422, "file_refused", "The file was refused"
 
-    def __init__(self, message: str, *, code: str, status: int = 422, details: list[dict[str, Any]] | None = None):
+    def __init__(
+        self, message: str, *, code: str, status: int = 422, details: list[dict[str, Any]] | None = None
+    ):
         super().__init__(message, code=code, details=details)
         self.status = status
 
@@ -94,12 +101,15 @@ def inspect_xlsx(data: bytes, *, max_bytes: int, max_rows: int | None = None) ->
     if len(data) > max_bytes:
         raise FileRefused(
             f"The file is {len(data):,} bytes; the limit is {max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
-            code="file_too_large", status=413,
+            code="file_too_large",
+            status=413,
         )
     if data.startswith(OLE_MAGIC):
         if ENCRYPTED_PACKAGE in data:
-            raise FileRefused("The workbook is password-protected; remove the password and upload it again",
-                              code="password_protected")
+            raise FileRefused(
+                "The workbook is password-protected; remove the password and upload it again",
+                code="password_protected",
+            )
         raise _not_xlsx("an old .xls or other Office binary file; save it as .xlsx")
     if not data.startswith(ZIP_MAGIC):
         raise _not_xlsx("the content is not a zip package")
@@ -125,7 +135,8 @@ def inspect_xlsx(data: bytes, *, max_bytes: int, max_rows: int | None = None) ->
         if max_rows is not None and rows > max_rows + max(HEADER_ALLOWANCE, max_rows // 20):
             raise FileRefused(
                 f"The sheet has about {rows:,} rows; the limit is {max_rows:,} (OPCMS_IMPORT_MAX_ROWS)",
-                code="too_many_rows", status=413,
+                code="too_many_rows",
+                status=413,
             )
         return XlsxInfo(len(data), sum(m.file_size for m in members), sheet_part, rows)
 
@@ -149,7 +160,8 @@ def _check_sizes(members: list[zipfile.ZipInfo], max_bytes: int) -> None:
     limit = MAX_UNZIPPED_FACTOR * max_bytes
     if total > limit:
         raise FileRefused(
-            f"The workbook would inflate to {total:,} bytes (at most {limit:,}); refused as a zip bomb", code="zip_bomb"
+            f"The workbook would inflate to {total:,} bytes (at most {limit:,}); refused as a zip bomb",
+            code="zip_bomb",
         )
 
 
@@ -268,9 +280,13 @@ def as_refusal(error: Exception) -> FileRefused:
     cause: BaseException | None = error
     while cause is not None:  # openpyxl wraps what the parser raised
         if isinstance(cause, DefusedXmlException):
-            return FileRefused(f"Refused unsafe XML in the workbook ({type(cause).__name__})", code="unsafe_xml")
+            return FileRefused(
+                f"Refused unsafe XML in the workbook ({type(cause).__name__})", code="unsafe_xml"
+            )
         cause = cause.__cause__ or cause.__context__
-    return FileRefused(f"The workbook cannot be read ({type(error).__name__}: {error})"[:300], code="corrupt_file")
+    return FileRefused(
+        f"The workbook cannot be read ({type(error).__name__}: {error})"[:300], code="corrupt_file"
+    )
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

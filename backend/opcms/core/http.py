@@ -213,7 +213,9 @@ def endpoint(
         if not public:
             error_statuses += [401, 403]
         for code in error_statuses:
-            responses.append(Response({"application/json": schema_ref(ErrorResponse)}, status=code, description="Error"))
+            responses.append(
+                Response({"application/json": schema_ref(ErrorResponse)}, status=code, description="Error")
+            )
 
         doc = openapi.definition(
             summary=summary or (handler.__doc__ or "").strip().split("\n")[0] or None,
@@ -242,12 +244,18 @@ _SANIC_CODES = {
 }
 
 
-def error_json(status: int, code: str, message: str, details: list | None = None, headers: dict | None = None) -> HTTPResponse:
+def error_json(
+    status: int, code: str, message: str, details: list | None = None, headers: dict | None = None
+) -> HTTPResponse:
     headers = dict(headers or {})
     request_id = current_request_id.get()
     if request_id:
         headers["X-Request-ID"] = request_id
-    return json({"error": {"code": code, "message": message, "details": details or []}}, status=status, headers=headers)
+    return json(
+        {"error": {"code": code, "message": message, "details": details or []}},
+        status=status,
+        headers=headers,
+    )
 
 
 class JSONErrorHandler(ErrorHandler):
@@ -255,7 +263,9 @@ class JSONErrorHandler(ErrorHandler):
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         if isinstance(exception, AppError):
-            return error_json(exception.status, exception.code, exception.message, exception.details, exception.headers)
+            return error_json(
+                exception.status, exception.code, exception.message, exception.details, exception.headers
+            )
         if isinstance(exception, DoesNotExist):
             return error_json(404, "not_found", "Not found")
         if isinstance(exception, TortoiseValidationError):
@@ -266,12 +276,18 @@ class JSONErrorHandler(ErrorHandler):
             return error_json(409, "conflict", "The change conflicts with existing data")
         if isinstance(exception, asyncio.CancelledError):
             # the client went away mid-request (Sanic cancels the handler): nothing is wrong here
-            log.info("request cancelled: %s %s", request.method if request else "-", request.path if request else "-")
+            log.info(
+                "request cancelled: %s %s",
+                request.method if request else "-",
+                request.path if request else "-",
+            )
             return error_json(503, "request_cancelled", "The request was cancelled")
         if isinstance(exception, SanicException) and exception.status_code < 500:
             status = exception.status_code
             message = str(exception) or _SANIC_CODES.get(status, "error").replace("_", " ")
             headers = dict(getattr(exception, "headers", None) or {})
             return error_json(status, _SANIC_CODES.get(status, "error"), message, headers=headers)
-        log.exception("unhandled error on %s %s", request.method if request else "-", request.path if request else "-")
+        log.exception(
+            "unhandled error on %s %s", request.method if request else "-", request.path if request else "-"
+        )
         return error_json(500, "internal_error", "Internal server error; quote the request id to support")

@@ -126,8 +126,12 @@ async def run_once(
     try:
         async with in_transaction():
             record = await IdempotencyRecord.create(
-                scope=scope, key=_stored_key(key), actor=actor, request_hash=digest,
-                response_status=_PENDING_STATUS, response_body={},
+                scope=scope,
+                key=_stored_key(key),
+                actor=actor,
+                request_hash=digest,
+                response_status=_PENDING_STATUS,
+                response_body={},
             )
             status, response = await create()
             record.response_status, record.response_body = status, response

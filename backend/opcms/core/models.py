@@ -33,8 +33,6 @@ class LiveRowsManager(Manager):
         return super().get_queryset().filter(is_deleted=False)
 
 
-
-
 async def get_or_404(source: "type[Model] | QuerySet", pk: int, entity: str) -> Any:
     """One row by id, or a typed 404 (ids outside BIGINT never reach the database)."""
     from opcms.core.errors import NotFound
@@ -49,7 +47,11 @@ def field_values(instance: Model) -> dict[str, Any]:
     """A row's loaded values by field name (the audit before-image; answers built from a row).
 
     Lists and dicts (JSON fields) are copied: changing one in place must still show as a change."""
-    return {k: (v.copy() if isinstance(v, (list, dict)) else v) for k, v in instance.__dict__.items() if not k.startswith("_")}
+    return {
+        k: (v.copy() if isinstance(v, (list, dict)) else v)
+        for k, v in instance.__dict__.items()
+        if not k.startswith("_")
+    }
 
 
 def utcnow() -> dt.datetime:
@@ -104,7 +106,8 @@ class AuditedModel(Model):
             names = tuple(
                 cls._meta.fields_db_projection_reverse.get(column, column)
                 for column in cls._meta.db_fields
-                if cls._meta.fields_db_projection_reverse.get(column, column) not in BOOKKEEPING_FIELDS | cls.audit_ignored
+                if cls._meta.fields_db_projection_reverse.get(column, column)
+                not in BOOKKEEPING_FIELDS | cls.audit_ignored
             )
             setattr(cls, "_audited_names", names)
         return names

@@ -19,7 +19,9 @@ def order_by(sort: str | None, allowed: Iterable[str], default: str = "-id") -> 
     for part in sort.split(","):
         part = part.strip()
         if part.lstrip("-") not in allowed:
-            raise ValidationFailed.field("sort", f"cannot sort by {part!r}; allowed: {', '.join(sorted(allowed))}")
+            raise ValidationFailed.field(
+                "sort", f"cannot sort by {part!r}; allowed: {', '.join(sorted(allowed))}"
+            )
         orders.append(part)
     # a stable tie-breaker so pages never overlap, in the direction of the last sort key, so an
     # index on (…, key) — which ends with the primary key in InnoDB — can serve the whole order

@@ -54,18 +54,45 @@ _READS = {p for p in PERMISSIONS if p.endswith(":read")}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
-    Role.FINANCE: frozenset({
-        "session:self", "customers:read", "imports:read", "imports:write",
-        "pricing:read", "pricing:preview", "pricing:write", "usage:read", "usage:ingest",
-        "billing:read", "billing:run", "billing:credit",
-        "payments:read", "payments:write", "payments:allocate",
-        "jobs:read", "notifications:read",
-    }),
-    Role.OPERATOR: frozenset({
-        "session:self", "customers:read", "customers:write", "imports:read", "imports:write",
-        "pricing:read", "pricing:preview", "usage:read", "usage:review", "usage:ingest",
-        "billing:read", "payments:read", "jobs:read", "notifications:read",
-    }),
+    Role.FINANCE: frozenset(
+        {
+            "session:self",
+            "customers:read",
+            "imports:read",
+            "imports:write",
+            "pricing:read",
+            "pricing:preview",
+            "pricing:write",
+            "usage:read",
+            "usage:ingest",
+            "billing:read",
+            "billing:run",
+            "billing:credit",
+            "payments:read",
+            "payments:write",
+            "payments:allocate",
+            "jobs:read",
+            "notifications:read",
+        }
+    ),
+    Role.OPERATOR: frozenset(
+        {
+            "session:self",
+            "customers:read",
+            "customers:write",
+            "imports:read",
+            "imports:write",
+            "pricing:read",
+            "pricing:preview",
+            "usage:read",
+            "usage:review",
+            "usage:ingest",
+            "billing:read",
+            "payments:read",
+            "jobs:read",
+            "notifications:read",
+        }
+    ),
     Role.AUDITOR: frozenset({"session:self", *_READS}),
 }
 

@@ -7,7 +7,13 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from tenacity import AsyncRetrying, RetryError, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 from tortoise.exceptions import OperationalError, TransactionManagementError
 
 from opcms.core.errors import Conflict
@@ -53,7 +59,12 @@ def retry_on_deadlock(func: Callable[..., Awaitable[T]]) -> Callable[..., Awaita
                 with attempt:
                     return await func(*args, **kwargs)
         except RetryError as error:
-            log.warning("%s gave up after %d attempts: %s", func.__name__, MAX_ATTEMPTS, error.last_attempt.exception())
+            log.warning(
+                "%s gave up after %d attempts: %s",
+                func.__name__,
+                MAX_ATTEMPTS,
+                error.last_attempt.exception(),
+            )
             raise Conflict(
                 "concurrent changes to the same rows kept colliding with this one; nothing was changed, try again",
                 code="busy_retry",

@@ -59,7 +59,9 @@ class PageQuery(Schema):
 class ReasonRequest(Schema):
     """The body of an action that must say why (void, regenerate, reverse)."""
 
-    reason: str = Field(min_length=1, max_length=255, description="why (kept on the record and in the audit log)")
+    reason: str = Field(
+        min_length=1, max_length=255, description="why (kept on the record and in the audit log)"
+    )
 
 
 class DeleteQuery(Schema):
@@ -76,7 +78,9 @@ class Page(BaseModel, Generic[ItemT]):
     page_size: int
 
 
-def patch_changes(data: BaseModel, *, required: tuple[str, ...] = (), drop_none: bool = False) -> dict[str, Any]:
+def patch_changes(
+    data: BaseModel, *, required: tuple[str, ...] = (), drop_none: bool = False
+) -> dict[str, Any]:
     """The fields a PATCH body sets: a ``required`` one set to null is a 422 naming it, an empty
     body is a 422 too (``drop_none`` ignores nulls instead, for bodies where null means "keep")."""
     from opcms.core.errors import ValidationFailed

@@ -25,9 +25,9 @@ class SecretUnreadable(RuntimeError):
 
 @lru_cache(maxsize=4)
 def _fernet(signing_key: str) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"opcms-secrets-at-rest", info=b"fernet").derive(
-        signing_key.encode()
-    )
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"opcms-secrets-at-rest", info=b"fernet"
+    ).derive(signing_key.encode())
     return Fernet(base64.urlsafe_b64encode(derived))
 
 

@@ -96,8 +96,7 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in DATABASE_SCHEMES:
             raise ValueError(
-                f"scheme must be one of {', '.join(s + '://' for s in DATABASE_SCHEMES)}"
-                f" (got {value!r})"
+                f"scheme must be one of {', '.join(s + '://' for s in DATABASE_SCHEMES)} (got {value!r})"
             )
         if parts.scheme == "mysql" and (not parts.hostname or not parts.path.strip("/")):
             raise ValueError("a MySQL URL needs a host and a database: mysql://user:pass@host:3306/db")

@@ -67,14 +67,18 @@ async def export_customers(request: Request, query: CustomerListQuery) -> None:
 
 
 @bp.get("/customers/deleted")
-@endpoint(permission="customers_deleted:read", query=CustomerListQuery, response=CustomerPage, tag="customers")
+@endpoint(
+    permission="customers_deleted:read", query=CustomerListQuery, response=CustomerPage, tag="customers"
+)
 async def list_deleted_customers(request: Request, query: CustomerListQuery) -> CustomerPage:
     """Soft-deleted customers with who deleted them and when."""
     return CustomerPage.model_validate(await queries.list_customers(query, deleted=True))
 
 
 @bp.post("/customers")
-@endpoint(permission="customers:write", body=CustomerCreate, response=CustomerPublic, status=201, tag="customers")
+@endpoint(
+    permission="customers:write", body=CustomerCreate, response=CustomerPublic, status=201, tag="customers"
+)
 async def create_customer(request: Request, body: CustomerCreate) -> CustomerPublic:
     """Create a customer."""
     return _public(await service.create_customer(body))
@@ -131,7 +135,9 @@ def _kind(kind: str) -> DictionaryKind:
     try:
         return DictionaryKind(kind)
     except ValueError:
-        raise NotFound(f"no dictionary {kind!r}; use industry or level", code="dictionary_not_found") from None
+        raise NotFound(
+            f"no dictionary {kind!r}; use industry or level", code="dictionary_not_found"
+        ) from None
 
 
 @bp.get("/dictionaries/<kind:str>")
@@ -143,16 +149,35 @@ async def list_dictionary(request: Request, kind: str, query: DictionaryQuery) -
 
 
 @bp.post("/dictionaries/<kind:str>")
-@endpoint(permission="dictionaries:write", body=DictionaryEntryCreate, response=DictionaryEntryPublic, status=201, tag="dictionaries")
-async def create_dictionary_entry(request: Request, kind: str, body: DictionaryEntryCreate) -> DictionaryEntryPublic:
+@endpoint(
+    permission="dictionaries:write",
+    body=DictionaryEntryCreate,
+    response=DictionaryEntryPublic,
+    status=201,
+    tag="dictionaries",
+)
+async def create_dictionary_entry(
+    request: Request, kind: str, body: DictionaryEntryCreate
+) -> DictionaryEntryPublic:
     """Add a dictionary entry with its synonyms."""
-    entry = await dictionaries.create_entry(_kind(kind), body.code, body.label, body.synonyms, body.sort_order)
+    entry = await dictionaries.create_entry(
+        _kind(kind), body.code, body.label, body.synonyms, body.sort_order
+    )
     return DictionaryEntryPublic.model_validate(entry)
 
 
 @bp.patch("/dictionaries/<kind:str>/<entry_id:int>")
-@endpoint(permission="dictionaries:write", body=DictionaryEntryUpdate, response=DictionaryEntryPublic, tag="dictionaries")
-async def update_dictionary_entry(request: Request, kind: str, entry_id: int, body: DictionaryEntryUpdate) -> DictionaryEntryPublic:
+@endpoint(
+    permission="dictionaries:write",
+    body=DictionaryEntryUpdate,
+    response=DictionaryEntryPublic,
+    tag="dictionaries",
+)
+async def update_dictionary_entry(
+    request: Request, kind: str, entry_id: int, body: DictionaryEntryUpdate
+) -> DictionaryEntryPublic:
     """Change a label, synonyms, order, or retire an entry (is_active=false)."""
-    entry = await dictionaries.update_entry(_kind(kind), entry_id, body.model_dump(exclude_unset=True, exclude_none=True))
+    entry = await dictionaries.update_entry(
+        _kind(kind), entry_id, body.model_dump(exclude_unset=True, exclude_none=True)
+    )
     return DictionaryEntryPublic.model_validate(entry)

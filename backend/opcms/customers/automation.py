@@ -61,7 +61,7 @@ def suspension_cutoff(day: dt.date, suspend_after_days: int) -> dt.date:
 
 def _chunks(ids: list[int], size: int = BATCH) -> Iterable[list[int]]:
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 def _suspension_reason(numbers: list[str], suspend_after_days: int) -> str:
@@ -70,7 +70,9 @@ def _suspension_reason(numbers: list[str], suspend_after_days: int) -> str:
     return f"invoice {named}{more} overdue more than {suspend_after_days} days"
 
 
-async def run_automation(run=None, *, suspend_after_days: int | None = None, day: dt.date | None = None) -> dict[str, int]:
+async def run_automation(
+    run=None, *, suspend_after_days: int | None = None, day: dt.date | None = None
+) -> dict[str, int]:
     """One pass of the automation on ``day`` (business today); returns the counters."""
     run = run or _Counter()
     threshold = suspend_after_days if suspend_after_days is not None else get_settings().suspend_after_days
@@ -103,10 +105,16 @@ async def _attempt(run, counters: dict[str, int], name: str, customer_id: int, m
 
 # --- suspension ---------------------------------------------------------------------------------
 async def _suspension_candidates(day: dt.date, threshold: int) -> list[int]:
-    rows = await Invoice.filter(
-        status__in=OPEN_STATUSES, due_date__lt=suspension_cutoff(day, threshold),
-        customer__status=CustomerStatus.ACTIVE, customer__is_deleted=False,
-    ).distinct().values_list("customer_id", flat=True)
+    rows = (
+        await Invoice.filter(
+            status__in=OPEN_STATUSES,
+            due_date__lt=suspension_cutoff(day, threshold),
+            customer__status=CustomerStatus.ACTIVE,
+            customer__is_deleted=False,
+        )
+        .distinct()
+        .values_list("customer_id", flat=True)
+    )
     return sorted(set(rows))
 
 
@@ -115,9 +123,15 @@ async def _suspend(customer_id: int, day: dt.date, threshold: int) -> bool:
         customer = await Customer.filter(id=customer_id).select_for_update().first()
         if customer is None or customer.status != CustomerStatus.ACTIVE:
             return False  # moved meanwhile (a person, or another run)
-        overdue = await Invoice.filter(
-            customer_id=customer_id, status__in=OPEN_STATUSES, due_date__lt=suspension_cutoff(day, threshold),
-        ).order_by("due_date", "id").values_list("number", "due_date")
+        overdue = (
+            await Invoice.filter(
+                customer_id=customer_id,
+                status__in=OPEN_STATUSES,
+                due_date__lt=suspension_cutoff(day, threshold),
+            )
+            .order_by("due_date", "id")
+            .values_list("number", "due_date")
+        )
         grace_from = await _manual_activation_day(customer_id)
         if grace_from is not None:
             # a person reactivated it knowing these: only invoices that crossed the threshold
@@ -145,7 +159,9 @@ async def _manual_activation_day(customer_id: int) -> dt.date | None:
 async def _latest_causes(customer_ids: list[int]) -> dict[int, str | None]:
     """The cause of each customer's latest status change (its suspension, for suspended ones)."""
     latest: dict[int, tuple[int, str | None]] = {}
-    rows = await CustomerStatusHistory.filter(customer_id__in=customer_ids).values_list("customer_id", "id", "cause")
+    rows = await CustomerStatusHistory.filter(customer_id__in=customer_ids).values_list(
+        "customer_id", "id", "cause"
+    )
     for customer_id, row_id, cause in rows:
         if customer_id not in latest or row_id > latest[customer_id][0]:
             latest[customer_id] = (row_id, cause)
@@ -153,16 +169,24 @@ async def _latest_causes(customer_ids: list[int]) -> dict[int, str | None]:
 
 
 async def _reactivation_candidates(day: dt.date) -> list[int]:
-    suspended = await Customer.filter(status=CustomerStatus.SUSPENDED).order_by("id").values_list("id", flat=True)
+    suspended = (
+        await Customer.filter(status=CustomerStatus.SUSPENDED).order_by("id").values_list("id", flat=True)
+    )
     found: list[int] = []
     for ids in _chunks(list(suspended)):
         causes = await _latest_causes(ids)
         for_overdue = [cid for cid in ids if causes.get(cid) == OVERDUE]
         if not for_overdue:
             continue
-        still_overdue = set(await Invoice.filter(
-            customer_id__in=for_overdue, status__in=OPEN_STATUSES, due_date__lt=day,
-        ).distinct().values_list("customer_id", flat=True))
+        still_overdue = set(
+            await Invoice.filter(
+                customer_id__in=for_overdue,
+                status__in=OPEN_STATUSES,
+                due_date__lt=day,
+            )
+            .distinct()
+            .values_list("customer_id", flat=True)
+        )
         found += [cid for cid in for_overdue if cid not in still_overdue]
     return found
 

@@ -39,7 +39,9 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-async def _load(client: httpx.AsyncClient, path: str, headers: dict[str, str], concurrency: int, total: int) -> list[float]:
+async def _load(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str], concurrency: int, total: int
+) -> list[float]:
     latencies: list[float] = []
     remaining = total
 
@@ -95,7 +97,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def _measure_httpx(base: str, token: str, concurrency: int, requests: int) -> dict[str, dict[str, float]]:
+async def _measure_httpx(
+    base: str, token: str, concurrency: int, requests: int
+) -> dict[str, dict[str, float]]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         headers = {"Authorization": f"Bearer {token}"}
@@ -113,15 +117,26 @@ _WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 def _wrk(base: str, token: str, path: str, concurrency: int, seconds: int) -> dict[str, float]:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {token}",
-         base + path], capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            f"-c{concurrency}",
+            f"-d{seconds}s",
+            "--latency",
+            "-H",
+            f"Authorization: Bearer {token}",
+            base + path,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     figures: dict[str, float] = {}
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[0] in ("50%", "90%", "99%"):
             number = parts[1].rstrip("usm")
-            unit = parts[1][len(number):]
+            unit = parts[1][len(number) :]
             figures[f"p{parts[0][:-1]}"] = float(number) * _WRK_UNITS[unit]
         elif line.startswith("Requests/sec:"):
             figures["rps"] = float(parts[1])
@@ -150,7 +165,9 @@ def main(customers: int, concurrency: int, requests: int) -> int:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("bench api: the API did not start")
             time.sleep(0.2)
-        token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "bench-admin", "password": password}).json()["access_token"]
+        token = httpx.post(
+            f"{base}/api/v1/auth/login", json={"username": "bench-admin", "password": password}
+        ).json()["access_token"]
         if shutil.which("wrk"):
             loader = "wrk"
             figures = {}
@@ -163,17 +180,34 @@ def main(customers: int, concurrency: int, requests: int) -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(f"api bench: {customers:,} customers, {concurrency} connections, load from {loader}, "
-          f"{settings.api_workers} API process(es), database {settings.database_url.split(':', 1)[0]}")
+    print(
+        f"api bench: {customers:,} customers, {concurrency} connections, load from {loader}, "
+        f"{settings.api_workers} API process(es), database {settings.database_url.split(':', 1)[0]}"
+    )
     for label, stats in figures.items():
-        print(f"  {label:<10} p50 {stats['p50']:7.1f} ms  p90 {stats['p90']:7.1f} ms  p99 {stats['p99']:7.1f} ms"
-              f"  {stats['rps']:8.0f} req/s")
+        print(
+            f"  {label:<10} p50 {stats['p50']:7.1f} ms  p90 {stats['p90']:7.1f} ms  p99 {stats['p99']:7.1f} ms"
+            f"  {stats['rps']:8.0f} req/s"
+        )
     value, floor = figures["customers"]["p99"], figures["healthz"]["p99"]
     verdict = "meets" if value < TARGET_P99_MS else "MISSES"
     print(f"  {LIST_PATH}: p99 {value:.1f} ms (target < {TARGET_P99_MS:g} ms): {verdict} the target")
-    print(json.dumps({
-        "bench": "api", "value": round(value, 2), "floor": round(floor, 2), "ratio": round(value / floor, 2),
-        "unit": "ms", "p50": round(figures["customers"]["p50"], 2), "rps": figures["customers"]["rps"],
-        "customers": customers, "concurrency": concurrency, "api_workers": settings.api_workers, "loader": loader.split()[0],
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "bench": "api",
+                "value": round(value, 2),
+                "floor": round(floor, 2),
+                "ratio": round(value / floor, 2),
+                "unit": "ms",
+                "p50": round(figures["customers"]["p50"], 2),
+                "rps": figures["customers"]["rps"],
+                "customers": customers,
+                "concurrency": concurrency,
+                "api_workers": settings.api_workers,
+                "loader": loader.split()[0],
+            }
+        ),
+        flush=True,
+    )
     return 0

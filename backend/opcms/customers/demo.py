@@ -16,14 +16,48 @@ from opcms.customers.rules import credit_code_check_char
 from opcms.customers.schemas import CustomerCreate
 from opcms.customers.service import create_customer, move_status
 
-CITIES = [("上海", "上海"), ("北京", "北京"), ("浙江", "杭州"), ("浙江", "宁波"), ("江苏", "南京"),
-          ("江苏", "苏州"), ("广东", "深圳"), ("广东", "广州"), ("四川", "成都"), ("湖北", "武汉")]
+CITIES = [
+    ("上海", "上海"),
+    ("北京", "北京"),
+    ("浙江", "杭州"),
+    ("浙江", "宁波"),
+    ("江苏", "南京"),
+    ("江苏", "苏州"),
+    ("广东", "深圳"),
+    ("广东", "广州"),
+    ("四川", "成都"),
+    ("湖北", "武汉"),
+]
 WORDS = ["云", "数", "智", "联", "信", "达", "安", "捷", "星", "海", "创", "科", "华", "融", "汇", "通"]
-KINDS = ["科技", "网络", "信息技术", "数据服务", "软件", "电子商务", "物流", "医疗科技", "教育科技", "金融服务"]
-INDUSTRIES = ["internet", "finance", "education", "healthcare", "retail", "manufacturing", "logistics", "government", "other"]
+KINDS = [
+    "科技",
+    "网络",
+    "信息技术",
+    "数据服务",
+    "软件",
+    "电子商务",
+    "物流",
+    "医疗科技",
+    "教育科技",
+    "金融服务",
+]
+INDUSTRIES = [
+    "internet",
+    "finance",
+    "education",
+    "healthcare",
+    "retail",
+    "manufacturing",
+    "logistics",
+    "government",
+    "other",
+]
 PATHS = {  # legal walks through the status machine
-    "prospect": [], "trial": ["trial"], "active": ["trial", "active"],
-    "suspended": ["trial", "active", "suspended"], "closed": ["closed"],
+    "prospect": [],
+    "trial": ["trial"],
+    "active": ["trial", "active"],
+    "suspended": ["trial", "active", "suspended"],
+    "closed": ["closed"],
 }
 
 
@@ -43,22 +77,28 @@ async def seed_customers(count: int, seed: int = 20261123) -> int:
         names.add(name)
         signed = today - dt.timedelta(days=rng.randint(30, 900))
         first17 = f"9131{n:013d}"
-        customer = await create_customer(CustomerCreate(
-            customer_code=f"C{n:06d}",
-            company_name=name,
-            short_name=name[len(city):len(city) + 4],
-            credit_code=first17 + credit_code_check_char(first17),
-            industry=rng.choice(INDUSTRIES),
-            level=rng.choices(["S", "A", "B", "C"], weights=[1, 3, 6, 4])[0],
-            owner_id=rng.choice(owners) if owners and rng.random() < 0.8 else None,
-            contact_name=rng.choice("张王李赵刘陈杨黄周吴") + rng.choice(["伟", "芳", "娜", "敏", "静", "强", "磊", "洋"]),
-            contact_phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
-            contact_email=f"ops{n}@example.com",
-            province=province, city=city, address=f"{city}市示例路 {rng.randint(1, 999)} 号",
-            signed_at=signed, contract_end_at=signed + dt.timedelta(days=rng.choice([365, 730, 1095])),
-            payment_terms_days=rng.choice([15, 30, 30, 45, 60]),
-            credit_limit=f"{rng.randint(1, 200) * 1000}.00",
-        ))
+        customer = await create_customer(
+            CustomerCreate(
+                customer_code=f"C{n:06d}",
+                company_name=name,
+                short_name=name[len(city) : len(city) + 4],
+                credit_code=first17 + credit_code_check_char(first17),
+                industry=rng.choice(INDUSTRIES),
+                level=rng.choices(["S", "A", "B", "C"], weights=[1, 3, 6, 4])[0],
+                owner_id=rng.choice(owners) if owners and rng.random() < 0.8 else None,
+                contact_name=rng.choice("张王李赵刘陈杨黄周吴")
+                + rng.choice(["伟", "芳", "娜", "敏", "静", "强", "磊", "洋"]),
+                contact_phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+                contact_email=f"ops{n}@example.com",
+                province=province,
+                city=city,
+                address=f"{city}市示例路 {rng.randint(1, 999)} 号",
+                signed_at=signed,
+                contract_end_at=signed + dt.timedelta(days=rng.choice([365, 730, 1095])),
+                payment_terms_days=rng.choice([15, 30, 30, 45, 60]),
+                credit_limit=f"{rng.randint(1, 200) * 1000}.00",
+            )
+        )
         target = rng.choices(list(PATHS), weights=[2, 2, 12, 1, 1])[0]
         for step in PATHS[target]:
             await move_status(customer, CustomerStatus(step), "demo data")

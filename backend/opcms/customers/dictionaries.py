@@ -58,10 +58,14 @@ async def _check_words_free(kind: DictionaryKind, words: list[str], exclude_id: 
             raise Conflict(f"{word!r} already means {kind.value} {owner}", code="dictionary_word_taken")
 
 
-async def create_entry(kind: DictionaryKind, code: str, label: str, synonyms: list[str], sort_order: int) -> DictionaryEntry:
+async def create_entry(
+    kind: DictionaryKind, code: str, label: str, synonyms: list[str], sort_order: int
+) -> DictionaryEntry:
     async with in_transaction():
         await _check_words_free(kind, [code, label, *synonyms])
-        return await DictionaryEntry.create(kind=kind, code=code, label=label, synonyms=synonyms, sort_order=sort_order)
+        return await DictionaryEntry.create(
+            kind=kind, code=code, label=label, synonyms=synonyms, sort_order=sort_order
+        )
 
 
 async def update_entry(kind: DictionaryKind, entry_id: int, changes: dict) -> DictionaryEntry:

@@ -74,7 +74,9 @@ async def write_customers_xlsx(query: CustomerListQuery, path: Path) -> int:
     return count
 
 
-def _export_value(field: str, record: dict[str, Any], labels: dict[str, dict[str, str]], owners: dict[int, str]) -> Any:
+def _export_value(
+    field: str, record: dict[str, Any], labels: dict[str, dict[str, str]], owners: dict[int, str]
+) -> Any:
     if field == "owner":
         return owners.get(record["owner_id"])
     value = record[field]

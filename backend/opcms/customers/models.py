@@ -36,8 +36,12 @@ class Customer(AuditedModel):
     credit_code = fields.CharField(max_length=18, null=True)
     industry = fields.CharField(max_length=32, null=True, db_index=True)
     level = fields.CharField(max_length=16, null=True, db_index=True)
-    status = fields.CharEnumField(CustomerStatus, max_length=16, default=CustomerStatus.PROSPECT, db_index=True)
-    owner = fields.ForeignKeyField("opcms.User", related_name="customers", null=True, on_delete=fields.RESTRICT)
+    status = fields.CharEnumField(
+        CustomerStatus, max_length=16, default=CustomerStatus.PROSPECT, db_index=True
+    )
+    owner = fields.ForeignKeyField(
+        "opcms.User", related_name="customers", null=True, on_delete=fields.RESTRICT
+    )
     contact_name = fields.CharField(max_length=64, null=True)
     contact_phone = fields.CharField(max_length=20, null=True)
     contact_email = fields.CharField(max_length=254, null=True)
@@ -92,7 +96,9 @@ class CustomerStatusHistory(Model):
     """Every status transition: append-only."""
 
     id = fields.BigIntField(primary_key=True)
-    customer = fields.ForeignKeyField("opcms.Customer", related_name="status_history", on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField(
+        "opcms.Customer", related_name="status_history", on_delete=fields.RESTRICT
+    )
     from_status = fields.CharField(max_length=16, null=True)
     to_status = fields.CharField(max_length=16)
     reason = fields.CharField(max_length=255, default="")

@@ -20,8 +20,11 @@ def filtered(query: CustomerListQuery, *, deleted: bool = False) -> QuerySet:
     if query.keyword:
         word = query.keyword.strip()
         qs = qs.filter(
-            Q(customer_code__icontains=word) | Q(company_name__icontains=word) | Q(short_name__icontains=word)
-            | Q(contact_name__icontains=word) | Q(contact_phone__contains=word)
+            Q(customer_code__icontains=word)
+            | Q(company_name__icontains=word)
+            | Q(short_name__icontains=word)
+            | Q(contact_name__icontains=word)
+            | Q(contact_phone__contains=word)
         )
     for name in ("status", "level", "industry", "province", "city"):
         value = getattr(query, name)
@@ -36,7 +39,8 @@ def filtered(query: CustomerListQuery, *, deleted: bool = False) -> QuerySet:
     if query.contract_ending_within_days is not None:
         today = business_today()
         qs = qs.filter(
-            contract_end_at__gte=today, contract_end_at__lte=today + dt.timedelta(days=query.contract_ending_within_days)
+            contract_end_at__gte=today,
+            contract_end_at__lte=today + dt.timedelta(days=query.contract_ending_within_days),
         )
     return qs
 

@@ -40,7 +40,7 @@ def clean_phone(value: str) -> str:
     digits = _PHONE_SEPARATORS.sub("", fold(value))
     for prefix in ("+86", "0086"):
         if digits.startswith(prefix):
-            digits = digits[len(prefix):]
+            digits = digits[len(prefix) :]
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if _MOBILE.match(digits) or _LANDLINE.match(digits):

@@ -135,13 +135,25 @@ class CustomerPage(Page[CustomerPublic]):
 
 
 SORTABLE = (
-    "id", "customer_code", "company_name", "status", "level", "industry", "province",
-    "signed_at", "contract_end_at", "credit_limit", "created_at", "updated_at",
+    "id",
+    "customer_code",
+    "company_name",
+    "status",
+    "level",
+    "industry",
+    "province",
+    "signed_at",
+    "contract_end_at",
+    "credit_limit",
+    "created_at",
+    "updated_at",
 )
 
 
 class CustomerListQuery(PageQuery):
-    keyword: str | None = Field(default=None, max_length=100, description="code, name, short name, contact or phone")
+    keyword: str | None = Field(
+        default=None, max_length=100, description="code, name, short name, contact or phone"
+    )
     status: Status | None = None
     level: str | None = Field(default=None, max_length=16)
     industry: str | None = Field(default=None, max_length=32)
@@ -168,7 +180,9 @@ class BatchAction(Schema):
 
     @model_validator(mode="after")
     def _argument_for_action(self) -> "BatchAction":
-        needed = {"assign_owner": "owner_id", "change_level": "level", "change_status": "status"}.get(self.action)
+        needed = {"assign_owner": "owner_id", "change_level": "level", "change_status": "status"}.get(
+            self.action
+        )
         if needed and getattr(self, needed) is None:
             raise ValueError(f"{self.action} needs {needed}")
         if self.action == "change_status" and not self.reason:
@@ -202,12 +216,16 @@ class DictionaryList(Schema):
 class DictionaryEntryCreate(Schema):
     code: str = Field(pattern=r"^[A-Za-z0-9_]{1,32}$")
     label: str = Field(min_length=1, max_length=64)
-    synonyms: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list, max_length=50)
+    synonyms: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=50
+    )
     sort_order: int = Field(default=0, ge=0, le=10000)
 
 
 class DictionaryEntryUpdate(Schema):
     label: str | None = Field(default=None, min_length=1, max_length=64)
-    synonyms: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(default=None, max_length=50)
+    synonyms: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=50
+    )
     sort_order: int | None = Field(default=None, ge=0, le=10000)
     is_active: bool | None = None

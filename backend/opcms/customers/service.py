@@ -46,7 +46,11 @@ class CustomerRecord:
 async def get_detail(customer_id: int) -> CustomerRecord:
     customer = await get_customer(customer_id, include_deleted=True)
     history = await CustomerStatusHistory.filter(customer_id=customer.id).order_by("id")
-    trail = await AuditLog.filter(entity_type="customer", entity_id=str(customer.id)).order_by("-id").limit(AUDIT_TRAIL_LIMIT)
+    trail = (
+        await AuditLog.filter(entity_type="customer", entity_id=str(customer.id))
+        .order_by("-id")
+        .limit(AUDIT_TRAIL_LIMIT)
+    )
     return CustomerRecord(customer, list(history), list(trail))
 
 
@@ -74,7 +78,12 @@ async def check_unique(code: str | None, company_name: str | None, exclude_id: i
     """409 naming the field when a live customer already has this code or (folded) name."""
     checks = [
         ("customer_code", "customer code", code, {"code_key": code_key(code)} if code is not None else None),
-        ("company_name", "company name", company_name, {"name_key": name_key(company_name)} if company_name is not None else None),
+        (
+            "company_name",
+            "company name",
+            company_name,
+            {"name_key": name_key(company_name)} if company_name is not None else None,
+        ),
     ]
     clashes = []
     for field, label, value, key in checks:
@@ -90,13 +99,21 @@ async def check_unique(code: str | None, company_name: str | None, exclude_id: i
 def _race_lost(error: IntegrityError) -> Conflict:
     # the unique keys caught what the pre-check could not see (a concurrent write)
     field = "company_name" if "name_key" in str(error) else "customer_code"
-    return Conflict(f"{field} is taken", code="customer_duplicate", details=[{"field": field, "message": "taken"}])
+    return Conflict(
+        f"{field} is taken", code="customer_duplicate", details=[{"field": field, "message": "taken"}]
+    )
 
 
-async def _record_status(customer: Customer, from_status: str | None, reason: str, cause: str | None = None) -> None:
+async def _record_status(
+    customer: Customer, from_status: str | None, reason: str, cause: str | None = None
+) -> None:
     await CustomerStatusHistory.create(
-        customer=customer, from_status=from_status, to_status=CustomerStatus(customer.status).value,
-        reason=reason[:255], cause=cause, actor=current_actor.get().name[:64],
+        customer=customer,
+        from_status=from_status,
+        to_status=CustomerStatus(customer.status).value,
+        reason=reason[:255],
+        cause=cause,
+        actor=current_actor.get().name[:64],
     )
 
 
@@ -122,7 +139,9 @@ async def create_customer(data: CustomerCreate) -> Customer:
 
 async def update_customer(customer_id: int, data: CustomerUpdate) -> Customer:
     customer = await get_customer(customer_id)
-    changes = patch_changes(data, required=("customer_code", "company_name", "payment_terms_days", "credit_limit"))
+    changes = patch_changes(
+        data, required=("customer_code", "company_name", "payment_terms_days", "credit_limit")
+    )
     await resolve_dictionary_fields(changes)
     if "owner_id" in changes:
         await check_owner(changes["owner_id"])
@@ -141,14 +160,18 @@ async def update_customer(customer_id: int, data: CustomerUpdate) -> Customer:
 
 async def change_status(customer_id: int, target: str, reason: str) -> Customer:
     async with in_transaction():
-        customer = await Customer.filter(id=customer_id).select_for_update().first() if customer_id > 0 else None
+        customer = (
+            await Customer.filter(id=customer_id).select_for_update().first() if customer_id > 0 else None
+        )
         if customer is None:
             await get_customer(customer_id)  # raises the typed 404
         await move_status(customer, CustomerStatus(target), reason)
     return await _fresh(customer)
 
 
-async def move_status(customer: Customer, target: CustomerStatus, reason: str, *, cause: str | None = None) -> None:
+async def move_status(
+    customer: Customer, target: CustomerStatus, reason: str, *, cause: str | None = None
+) -> None:
     """Move a (locked) customer along the status machine; ``cause`` marks automatic moves
     (the account automation's ``"overdue"``) in the status history."""
     current = CustomerStatus(customer.status)
@@ -158,7 +181,9 @@ async def move_status(customer: Customer, target: CustomerStatus, reason: str, *
             code="illegal_status_transition",
         )
     customer.status = target
-    await customer.save(update_fields=["status"], audit_action=AuditAction.STATUS_CHANGE, audit_message=reason)
+    await customer.save(
+        update_fields=["status"], audit_action=AuditAction.STATUS_CHANGE, audit_message=reason
+    )
     await _record_status(customer, current.value, reason, cause)
 
 
@@ -196,7 +221,9 @@ async def run_batch(action: BatchAction) -> int:
         if missing:
             raise ValidationFailed(
                 f"{len(missing)} customer(s) not found or deleted: {missing[:20]}",
-                details=[{"field": "customer_ids", "message": f"customer {i} not found"} for i in missing[:100]],
+                details=[
+                    {"field": "customer_ids", "message": f"customer {i} not found"} for i in missing[:100]
+                ],
             )
         for customer in customers:
             if action.action == "assign_owner":
@@ -210,7 +237,9 @@ async def run_batch(action: BatchAction) -> int:
             else:
                 await customer.soft_delete(action.reason)
         await record_audit(
-            f"batch_{action.action}", "customer", None,
+            f"batch_{action.action}",
+            "customer",
+            None,
             after={"customer_ids": ids, "owner_id": action.owner_id, "level": level, "status": action.status},
             message=action.reason,
         )

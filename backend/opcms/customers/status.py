@@ -1,6 +1,6 @@
 """The account status machine (DESIGN §3).
 
-    prospect → trial → active ⇄ suspended;  any state except closed → closed
+prospect → trial → active ⇄ suspended;  any state except closed → closed
 """
 
 from __future__ import annotations

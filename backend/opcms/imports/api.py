@@ -45,9 +45,13 @@ _ERROR = {"application/json": schema_ref(ErrorResponse)}
 @openapi.body(RequestBody({"multipart/form-data": schema_ref(UploadForm)}, required=True))
 @openapi.response(202, {"application/json": schema_ref(ImportDetail)}, "Queued: a worker runs it (big files)")
 @openapi.response(400, _ERROR, "Bad request")
-@openapi.response(413, _ERROR, "File or row count over the limits (OPCMS_IMPORT_MAX_BYTES, OPCMS_IMPORT_MAX_ROWS)")
+@openapi.response(
+    413, _ERROR, "File or row count over the limits (OPCMS_IMPORT_MAX_BYTES, OPCMS_IMPORT_MAX_ROWS)"
+)
 @openapi.response(415, _ERROR, "Not an .xlsx workbook (checked by content)")
-@openapi.response(422, _ERROR, "Refused file (damaged, encrypted, unsafe XML, zip bomb, missing columns) or bad mode")
+@openapi.response(
+    422, _ERROR, "Refused file (damaged, encrypted, unsafe XML, zip bomb, missing columns) or bad mode"
+)
 @endpoint(permission="imports:write", response=ImportDetail, tag="imports")
 async def upload_customers(request: Request) -> HTTPResponse:
     """Import a customer list (.xlsx): multipart `file` and `mode` (validate, create or upsert).
@@ -97,8 +101,10 @@ async def error_workbook(request: Request, import_id: int) -> HTTPResponse:
     """The failed rows as uploaded, with a first column naming each problem (column: reason)."""
     job = await service.get_import(import_id)
     if job.status != ImportStatus.SUCCEEDED:
-        raise Conflict(f"import {import_id} is {job.status.value}; its errors are known once it has succeeded",
-                       code="import_not_finished")
+        raise Conflict(
+            f"import {import_id} is {job.status.value}; its errors are known once it has succeeded",
+            code="import_not_finished",
+        )
     path = service.stored_path(job)
     if not path.is_file():
         raise NotFound(f"the upload of import {import_id} is no longer stored", code="import_file_missing")

@@ -33,11 +33,51 @@ TARGET_RATIO = 3.0
 TARGET_PEAK_MB = 500
 OWNERS = [("zhangwei", "张伟"), ("lina", "李娜"), ("wangfang", "王芳")]
 LEVELS = ["S", "A级", "重要客户", "a", "B", "普通客户", "b级", "C级", "一般客户", "战略客户"]
-INDUSTRIES = ["互联网", "internet", "科技", "金融", "银行", "教育", "医疗健康", "零售", "电商", "制造业", "物流", "政府", "其他"]
+INDUSTRIES = [
+    "互联网",
+    "internet",
+    "科技",
+    "金融",
+    "银行",
+    "教育",
+    "医疗健康",
+    "零售",
+    "电商",
+    "制造业",
+    "物流",
+    "政府",
+    "其他",
+]
 STATUSES = ["正常", "active", "试用", "潜在", "暂停", "prospect"]
-PLACES = [("上海", "上海"), ("北京", "北京"), ("浙江", "杭州"), ("江苏", "苏州"), ("广东", "深圳"), ("四川", "成都")]
-HEADERS = ["客户编号", "公司名称", "简称", "统一社会信用代码", "行业类型", "客户等级", "账号状态", "负责人", "联系人",
-           "联系电话", "联系邮箱", "省份", "城市", "详细地址", "签约日期", "合同到期日", "账期（天）", "信用额度", "备注"]
+PLACES = [
+    ("上海", "上海"),
+    ("北京", "北京"),
+    ("浙江", "杭州"),
+    ("江苏", "苏州"),
+    ("广东", "深圳"),
+    ("四川", "成都"),
+]
+HEADERS = [
+    "客户编号",
+    "公司名称",
+    "简称",
+    "统一社会信用代码",
+    "行业类型",
+    "客户等级",
+    "账号状态",
+    "负责人",
+    "联系人",
+    "联系电话",
+    "联系邮箱",
+    "省份",
+    "城市",
+    "详细地址",
+    "签约日期",
+    "合同到期日",
+    "账期（天）",
+    "信用额度",
+    "备注",
+]
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
@@ -141,10 +181,16 @@ def write_excel_like(path: Path, rows: Iterator[list[Any]], *, merge_title: int 
         sheet_rows.append(f'<row r="{number}">{"".join(cells)}</row>')
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    merge = f'<mergeCells count="1"><mergeCell ref="A1:{letters[merge_title - 1]}1"/></mergeCells>' if merge_title else ""
-    sheet = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{main}" xmlns:r="{rel}">'
-             f'<sheetData>{"".join(sheet_rows)}</sheetData>{merge}</worksheet>')
-    shared = "".join(f"<si><t xml:space=\"preserve\">{escape(text)}</t></si>" for text in strings)
+    merge = (
+        f'<mergeCells count="1"><mergeCell ref="A1:{letters[merge_title - 1]}1"/></mergeCells>'
+        if merge_title
+        else ""
+    )
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{main}" xmlns:r="{rel}">'
+        f"<sheetData>{''.join(sheet_rows)}</sheetData>{merge}</worksheet>"
+    )
+    shared = "".join(f'<si><t xml:space="preserve">{escape(text)}</t></si>' for text in strings)
     parts = {
         "[Content_Types].xml": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -251,8 +297,11 @@ async def run_bench(rows: int) -> dict[str, Any]:
                 started = time.perf_counter()
                 generate(path, rows)
                 data = path.read_bytes()
-                print(f"import bench: {rows:,} rows, {len(data) / 1e6:.1f} MB xlsx "
-                      f"(generated in {time.perf_counter() - started:.1f} s); database {urlsplit(url).scheme}", file=out)
+                print(
+                    f"import bench: {rows:,} rows, {len(data) / 1e6:.1f} MB xlsx "
+                    f"(generated in {time.perf_counter() - started:.1f} s); database {urlsplit(url).scheme}",
+                    file=out,
+                )
                 floor = min(parse_floor(path) for _ in range(2))
                 print(f"  floor    openpyxl read-only parse           {floor:7.2f} s", file=out, flush=True)
                 figures: dict[str, float] = {}
@@ -269,22 +318,38 @@ async def run_bench(rows: int) -> dict[str, Any]:
                     figures[label] = seconds
                     peaks[label] = peak_mb()
                     count = getattr(job, expect)
-                    print(f"  {label:<17} {mode:<8} {expect} {count:>7,}  failed {job.failed:>5,}  {seconds:7.2f} s"
-                          f"  ({seconds / floor:.2f}x floor)  peak {peaks[label]:.0f} MB", file=out, flush=True)
+                    print(
+                        f"  {label:<17} {mode:<8} {expect} {count:>7,}  failed {job.failed:>5,}  {seconds:7.2f} s"
+                        f"  ({seconds / floor:.2f}x floor)  peak {peaks[label]:.0f} MB",
+                        file=out,
+                        flush=True,
+                    )
                     if job.failed or count != rows:
-                        raise SystemExit(f"bench import: expected {rows} rows {expect}, got {count} ({job.failed} failed)")
+                        raise SystemExit(
+                            f"bench import: expected {rows} rows {expect}, got {count} ({job.failed} failed)"
+                        )
     finally:
         await close_db()
     value = figures["upsert_create"]
     ratio = value / floor
     peak = max(peaks.values())  # the process's peak during the imports (the file included)
     verdict = "meets" if ratio <= TARGET_RATIO and peak < TARGET_PEAK_MB else "MISSES"
-    print(f"  ratio {ratio:.2f} (target ≤ {TARGET_RATIO:g}); peak memory {peak:.0f} MB (target < {TARGET_PEAK_MB}): "
-          f"{verdict} the target", file=out)
+    print(
+        f"  ratio {ratio:.2f} (target ≤ {TARGET_RATIO:g}); peak memory {peak:.0f} MB (target < {TARGET_PEAK_MB}): "
+        f"{verdict} the target",
+        file=out,
+    )
     return {
-        "bench": "import", "value": round(value, 3), "floor": round(floor, 3), "ratio": round(ratio, 3), "unit": "s",
-        "rows": rows, "peak_mb": round(peak, 1), "validate_s": round(figures["validate"], 3),
-        "upsert_unchanged_s": round(figures["upsert_unchanged"], 3), "database": urlsplit(url).scheme,
+        "bench": "import",
+        "value": round(value, 3),
+        "floor": round(floor, 3),
+        "ratio": round(ratio, 3),
+        "unit": "s",
+        "rows": rows,
+        "peak_mb": round(peak, 1),
+        "validate_s": round(figures["validate"], 3),
+        "upsert_unchanged_s": round(figures["upsert_unchanged"], 3),
+        "database": urlsplit(url).scheme,
     }
 
 

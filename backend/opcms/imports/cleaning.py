@@ -39,10 +39,24 @@ from opcms.customers.schemas import CustomerCreate
 from opcms.imports.reader import Layout
 
 #: optional columns: a blank cell means "no value" (null)
-NULLABLE = frozenset({
-    "short_name", "credit_code", "industry", "level", "owner", "contact_name", "contact_phone",
-    "contact_email", "province", "city", "address", "signed_at", "contract_end_at", "remark",
-})
+NULLABLE = frozenset(
+    {
+        "short_name",
+        "credit_code",
+        "industry",
+        "level",
+        "owner",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "province",
+        "city",
+        "address",
+        "signed_at",
+        "contract_end_at",
+        "remark",
+    }
+)
 #: columns with a default: a blank cell means "the default" (new) or "keep" (existing)
 DEFAULTED = frozenset({"status", "payment_terms_days", "credit_limit"})
 MAX_VALUE_CHARS = 1000
@@ -221,7 +235,13 @@ Converter = Callable[[Any], Any]
 class Cleaner:
     """Turns rows of one sheet into validated customer data or row errors."""
 
-    def __init__(self, layout: Layout, dictionaries: dict[DictionaryKind, Dictionary], owners: Owners, epoch: dt.datetime):
+    def __init__(
+        self,
+        layout: Layout,
+        dictionaries: dict[DictionaryKind, Dictionary],
+        owners: Owners,
+        epoch: dt.datetime,
+    ):
         converters: dict[str, Converter] = {
             "text": to_text,
             "date": lambda v: to_date(v, epoch),
@@ -320,7 +340,9 @@ class Cleaner:
         clean["credit_limit"] = clean["credit_limit"].quantize(CENT)
         return CleanRow(row, clean, tuple(given))
 
-    def _schema_errors(self, row: int, values: tuple[Any, ...], error: ValidationError, skip: set[str]) -> list[RowError]:
+    def _schema_errors(
+        self, row: int, values: tuple[Any, ...], error: ValidationError, skip: set[str]
+    ) -> list[RowError]:
         found = []
         for item in error.errors(include_url=False):
             field = str(item["loc"][0]) if item["loc"] else None
@@ -336,5 +358,13 @@ class Cleaner:
                 reason = "required"
             column = "owner" if field == "owner_id" else field
             position = self.position_of.get(column, 0)
-            found.append(RowError(row, self.header_of.get(column, column), display(self._cell(values, position)), reason, position))
+            found.append(
+                RowError(
+                    row,
+                    self.header_of.get(column, column),
+                    display(self._cell(values, position)),
+                    reason,
+                    position,
+                )
+            )
         return found

@@ -103,20 +103,35 @@ async def _read(job: ImportJob, sheet: Sheet) -> Outcome:
         if rows > settings.import_max_rows:
             raise FileRefused(
                 f"The sheet has more than {settings.import_max_rows:,} rows (OPCMS_IMPORT_MAX_ROWS)",
-                code="too_many_rows", status=413,
+                code="too_many_rows",
+                status=413,
             )
         duplicates: list[RowError] = []
         code, key = cleaner.keys(values)
         if code is not None:
             first = first_code.setdefault(code.casefold(), number)
             if first != number:
-                duplicates.append(RowError(number, code_column.header, display(_cell(values, code_column.position)),
-                                           f"same customer code as row {first}", code_column.position))
+                duplicates.append(
+                    RowError(
+                        number,
+                        code_column.header,
+                        display(_cell(values, code_column.position)),
+                        f"same customer code as row {first}",
+                        code_column.position,
+                    )
+                )
         if key is not None:
             first = first_name.setdefault(key, number)
             if first != number:
-                duplicates.append(RowError(number, name_column.header, display(_cell(values, name_column.position)),
-                                           f"same company name as row {first}", name_column.position))
+                duplicates.append(
+                    RowError(
+                        number,
+                        name_column.header,
+                        display(_cell(values, name_column.position)),
+                        f"same company name as row {first}",
+                        name_column.position,
+                    )
+                )
         result = cleaner.clean(number, values)
         if isinstance(result, list) or duplicates:
             problems = (result if isinstance(result, list) else []) + duplicates
@@ -136,7 +151,9 @@ def _cell(values: tuple[Any, ...], position: int) -> Any:
     return values[position] if position < len(values) else None
 
 
-async def _lookup(rows: list[CleanRow], keys: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, str]]]:
+async def _lookup(
+    rows: list[CleanRow], keys: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[int, str]]]:
     """The live customers with these rows' codes (by case-free code), and the live holders of
     these company-name keys (name key → (id, code))."""
     from opcms.imports.writer import PROFILE_FIELDS
@@ -148,7 +165,9 @@ async def _lookup(rows: list[CleanRow], keys: list[str]) -> tuple[dict[str, dict
     }
     holders = {
         key: (customer_id, code)
-        for key, customer_id, code in await Customer.filter(name_key__in=keys).values_list("name_key", "id", "customer_code")
+        for key, customer_id, code in await Customer.filter(name_key__in=keys).values_list(
+            "name_key", "id", "customer_code"
+        )
     }
     return existing, holders
 
@@ -173,7 +192,9 @@ async def _plan(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
             current = existing.get(data["customer_code"].casefold())
             holder = holders.get(key)
             if current is not None and job.mode == ImportMode.CREATE:
-                fail(row, "customer_code", "customer code already exists (create mode only adds new customers)")
+                fail(
+                    row, "customer_code", "customer code already exists (create mode only adds new customers)"
+                )
                 continue
             if holder is not None and (current is None or holder[0] != current["id"]):
                 fail(row, "company_name", f"company name already belongs to customer {holder[1]}")
@@ -188,7 +209,11 @@ async def _plan(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
             if "status" in changes:
                 old, new = CustomerStatus(current["status"]), CustomerStatus(changes["status"])
                 if not can_move(old, new):
-                    fail(row, "status", f"cannot move from {STATUS_LABELS[old]} ({old.value}) to {STATUS_LABELS[new]} ({new.value})")
+                    fail(
+                        row,
+                        "status",
+                        f"cannot move from {STATUS_LABELS[old]} ({old.value}) to {STATUS_LABELS[new]} ({new.value})",
+                    )
                     continue
             before = {name: current[name] for name in changes}
             if "status" in before:
@@ -200,15 +225,22 @@ async def _plan(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
 
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 async def _write(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
     base = connections.get("default")  # outside the transaction: progress a poller can see
     progress_outside = base.capabilities.dialect != "sqlite"  # SQLite has one connection
     # the counts are known now: a poller shows written / (created + updated)
-    await _progress(job, stage=ImportStage.WRITING, created=len(outcome.creates), updated=len(outcome.updates),
-                    unchanged=outcome.unchanged, skipped_blank=outcome.skipped_blank, failed=len(outcome.failed_rows))
+    await _progress(
+        job,
+        stage=ImportStage.WRITING,
+        created=len(outcome.creates),
+        updated=len(outcome.updates),
+        unchanged=outcome.unchanged,
+        skipped_blank=outcome.skipped_blank,
+        failed=len(outcome.failed_rows),
+    )
     now = utcnow()
     reason = f"import #{job.id}"
     try:
@@ -220,12 +252,20 @@ async def _write(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
         log.warning("import %s lost a race: %s", job.id, error)
         raise Conflict(
             "Some customers of this file were created or renamed by someone else meanwhile; nothing was written. "
-            "Run the import again.", code="import_conflict",
+            "Run the import again.",
+            code="import_conflict",
         ) from None
 
 
-async def _write_all(job: ImportJob, sheet: Sheet, outcome: Outcome, conn: BaseDBAsyncClient,
-                     progress_on: BaseDBAsyncClient | None, now: dt.datetime, reason: str) -> None:
+async def _write_all(
+    job: ImportJob,
+    sheet: Sheet,
+    outcome: Outcome,
+    conn: BaseDBAsyncClient,
+    progress_on: BaseDBAsyncClient | None,
+    now: dt.datetime,
+    reason: str,
+) -> None:
     """Every write of the import, on ``conn`` (the one transaction); progress on ``progress_on``."""
     writer = BulkWriter(conn, message=reason, now=now)
     written = 0
@@ -256,16 +296,26 @@ async def _update_batch(writer: BulkWriter, batch: list[Update], reason: str) ->
     for u in batch:
         fields = {k: v for k, v in u.changes.items() if k != "status"}
         if fields:
-            entries.append(updated_audit(u.customer_id, {k: u.before[k] for k in fields}, fields, AuditAction.UPDATE))
+            entries.append(
+                updated_audit(u.customer_id, {k: u.before[k] for k in fields}, fields, AuditAction.UPDATE)
+            )
         if "status" in u.changes:
             moves.append((u.customer_id, u.before["status"], u.changes["status"]))
-            entries.append(updated_audit(u.customer_id, {"status": u.before["status"]}, {"status": u.changes["status"]},
-                                         AuditAction.STATUS_CHANGE))
+            entries.append(
+                updated_audit(
+                    u.customer_id,
+                    {"status": u.before["status"]},
+                    {"status": u.changes["status"]},
+                    AuditAction.STATUS_CHANGE,
+                )
+            )
     await writer.record_status(moves, reason)
     await writer.audit(entries)
 
 
-async def _finish(job: ImportJob, outcome: Outcome, sheet: Sheet, conn: BaseDBAsyncClient, writer: BulkWriter | None = None) -> None:
+async def _finish(
+    job: ImportJob, outcome: Outcome, sheet: Sheet, conn: BaseDBAsyncClient, writer: BulkWriter | None = None
+) -> None:
     """The import's record, its row errors and (for writes) its audit row: in the caller's transaction."""
     job.status = ImportStatus.SUCCEEDED
     job.stage = ImportStage.DONE
@@ -282,11 +332,24 @@ async def _finish(job: ImportJob, outcome: Outcome, sheet: Sheet, conn: BaseDBAs
     await job.save(using_db=conn)
     for batch in _chunks(outcome.errors, BATCH_SIZE):
         await ImportRowError.bulk_create(
-            [ImportRowError(job_id=job.id, row=e.row, column_name=e.column[:255], value=e.value, reason=e.reason[:500]) for e in batch],
+            [
+                ImportRowError(
+                    job_id=job.id, row=e.row, column_name=e.column[:255], value=e.value, reason=e.reason[:500]
+                )
+                for e in batch
+            ],
             using_db=conn,
         )
     if writer is not None:
         await writer.audit(
-            [(IMPORT_ACTION, "import", job.id, None, {"file_name": job.file_name, "mode": job.mode.value, **counts(job)})],
+            [
+                (
+                    IMPORT_ACTION,
+                    "import",
+                    job.id,
+                    None,
+                    {"file_name": job.file_name, "mode": job.mode.value, **counts(job)},
+                )
+            ],
             message=job.file_name,
         )

@@ -23,13 +23,21 @@ async def list_imports(query: ImportListQuery) -> dict[str, Any]:
 
 def counts(job: ImportJob) -> dict[str, int]:
     return {
-        "total": job.total, "created": job.created, "updated": job.updated, "unchanged": job.unchanged,
-        "skipped_blank": job.skipped_blank, "failed": job.failed,
+        "total": job.total,
+        "created": job.created,
+        "updated": job.updated,
+        "unchanged": job.unchanged,
+        "skipped_blank": job.skipped_blank,
+        "failed": job.failed,
     }
 
 
 async def row_errors(job: ImportJob) -> list[dict[str, Any]]:
-    rows = await ImportRowError.filter(job_id=job.id).order_by("id").values_list("row", "column_name", "value", "reason")
+    rows = (
+        await ImportRowError.filter(job_id=job.id)
+        .order_by("id")
+        .values_list("row", "column_name", "value", "reason")
+    )
     return [{"row": r, "column": c, "value": v, "reason": why} for r, c, v, why in rows]
 
 
@@ -37,4 +45,8 @@ async def report(job: ImportJob) -> dict[str, Any] | None:
     """The report of a finished import (DESIGN §14 shape plus ``ignored_columns``)."""
     if job.status != ImportStatus.SUCCEEDED:
         return None
-    return {**counts(job), "errors": await row_errors(job), "ignored_columns": list(job.ignored_columns or [])}
+    return {
+        **counts(job),
+        "errors": await row_errors(job),
+        "ignored_columns": list(job.ignored_columns or []),
+    }

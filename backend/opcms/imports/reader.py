@@ -61,7 +61,9 @@ def find_layout(first_rows: list[tuple[int, tuple[Any, ...]]]) -> Layout:
     best: tuple[int, tuple[Any, ...], list[tuple[int, Column, str]]] | None = None
     for number, values in first_rows:
         found = _match(values)
-        if found and (best is None or len({c.field for _, c, _ in found}) > len({c.field for _, c, _ in best[2]})):
+        if found and (
+            best is None or len({c.field for _, c, _ in found}) > len({c.field for _, c, _ in best[2]})
+        ):
             best = (number, values, found)
     if best is None:
         names = ", ".join(c.header for c in REQUIRED)

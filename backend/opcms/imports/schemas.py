@@ -26,7 +26,9 @@ class RowErrorOut(BaseModel):
 
 
 class ImportReport(BaseModel):
-    total: int = Field(description="rows below the header: created + updated + unchanged + skipped_blank + failed")
+    total: int = Field(
+        description="rows below the header: created + updated + unchanged + skipped_blank + failed"
+    )
     created: int
     updated: int
     unchanged: int = Field(description="upsert found nothing to change")
@@ -78,4 +80,6 @@ class UploadForm(Schema):
     """multipart/form-data"""
 
     file: bytes = Field(json_schema_extra={"format": "binary"}, description="the .xlsx workbook")
-    mode: Mode = Field(description="validate (dry run), create (new customers only) or upsert (by customer code)")
+    mode: Mode = Field(
+        description="validate (dry run), create (new customers only) or upsert (by customer code)"
+    )

@@ -67,7 +67,9 @@ def clean_file_name(name: str | None) -> str:
 
 
 # --- submit ---------------------------------------------------------------------------------------
-async def submit(data: bytes, file_name: str | None, mode: Any, *, background: bool | None = None) -> ImportJob:
+async def submit(
+    data: bytes, file_name: str | None, mode: Any, *, background: bool | None = None
+) -> ImportJob:
     """Check, store, record and run (or queue) one import. ``background=None``: by row count.
 
     Raises :class:`FileRefused` (4xx, nothing written) for a file that must not be read, and
@@ -75,7 +77,9 @@ async def submit(data: bytes, file_name: str | None, mode: Any, *, background: b
     """
     settings = get_settings()
     mode = parse_mode(mode)
-    info = await asyncio.to_thread(inspect_xlsx, data, max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
+    info = await asyncio.to_thread(
+        inspect_xlsx, data, max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows
+    )
     layout = await asyncio.to_thread(peek_layout, data, info.sheet_part)  # refuses missing columns
     estimate = max(0, info.row_elements - layout.header_row)
     if background is None:
@@ -89,10 +93,17 @@ async def submit(data: bytes, file_name: str | None, mode: Any, *, background: b
         await asyncio.to_thread((folder / stored_name).write_bytes, data)
         actor = current_actor.get()
         job = await ImportJob.create(
-            created_by=actor.name[:64], created_by_user_id=actor.user_id,
-            request_id=current_request_id.get(), client_ip=current_client_ip.get(),
-            file_name=clean_file_name(file_name), file_size=len(data), file_sha256=hashlib.sha256(data).hexdigest(),
-            stored_name=stored_name, mode=mode, background=background, total=estimate,
+            created_by=actor.name[:64],
+            created_by_user_id=actor.user_id,
+            request_id=current_request_id.get(),
+            client_ip=current_client_ip.get(),
+            file_name=clean_file_name(file_name),
+            file_size=len(data),
+            file_sha256=hashlib.sha256(data).hexdigest(),
+            stored_name=stored_name,
+            mode=mode,
+            background=background,
+            total=estimate,
         )
         if sheet is None:
             await _dispatch(job)
@@ -124,9 +135,9 @@ async def run_by_id(import_id: int) -> ImportJob | None:
     )
     if not claimed:
         stale = utcnow() - STALE_AFTER
-        claimed = await ImportJob.filter(id=import_id, status=ImportStatus.RUNNING, updated_at__lt=stale).update(
-            updated_at=utcnow()
-        )
+        claimed = await ImportJob.filter(
+            id=import_id, status=ImportStatus.RUNNING, updated_at__lt=stale
+        ).update(updated_at=utcnow())
     job = await ImportJob.get_or_none(id=import_id)
     if job is None or not claimed:
         return job
@@ -193,9 +204,10 @@ async def _fail(job: ImportJob, code: str, message: str) -> None:
     job.error_code = code[:64]
     job.error_message = message[:2000]
     job.finished_at = utcnow()
-    await job.save(update_fields=["status", "stage", "error_code", "error_message", "finished_at", "updated_at"])
+    await job.save(
+        update_fields=["status", "stage", "error_code", "error_message", "finished_at", "updated_at"]
+    )
 
 
 async def get_import(import_id: int) -> ImportJob:
     return await get_or_404(ImportJob, import_id, "import")
-

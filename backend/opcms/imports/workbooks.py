@@ -49,7 +49,11 @@ def _to_bytes(workbook: Workbook) -> bytes:
 # --- template -----------------------------------------------------------------------------------
 async def dictionary_choices() -> dict[str, list[str]]:
     """Dropdown choices: level codes, industry labels (both from the live dictionaries), status labels."""
-    entries = await DictionaryEntry.filter(is_active=True).order_by("sort_order", "id").values_list("kind", "code", "label")
+    entries = (
+        await DictionaryEntry.filter(is_active=True)
+        .order_by("sort_order", "id")
+        .values_list("kind", "code", "label")
+    )
     levels = [code for kind, code, _ in entries if DictionaryKind(kind) is DictionaryKind.LEVEL]
     industries = [label for kind, _, label in entries if DictionaryKind(kind) is DictionaryKind.INDUSTRY]
     return {"level": levels, "industry": industries, "status": list(STATUS_LABELS.values())}
@@ -87,8 +91,12 @@ def template_workbook(choices: dict[str, list[str]]) -> bytes:
             header.comment = Comment("负责人的用户名或姓名", "OP-CMS")
         if column.field in list_columns:
             validation = DataValidation(
-                type="list", formula1=f"={list_columns[column.field]}", allow_blank=True,
-                showErrorMessage=True, errorTitle=column.header, error=f"请从下拉列表选择{column.header}",
+                type="list",
+                formula1=f"={list_columns[column.field]}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=column.header,
+                error=f"请从下拉列表选择{column.header}",
             )
             validation.add(f"{letter}3:{letter}1048576")
             sheet.add_data_validation(validation)

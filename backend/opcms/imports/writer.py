@@ -26,9 +26,25 @@ from opcms.customers.models import Customer, CustomerStatusHistory, code_key
 
 #: the profile fields an import sets (CustomerCreate's fields)
 PROFILE_FIELDS = (
-    "customer_code", "company_name", "short_name", "credit_code", "industry", "level", "status", "owner_id",
-    "contact_name", "contact_phone", "contact_email", "province", "city", "address", "signed_at",
-    "contract_end_at", "payment_terms_days", "credit_limit", "remark",
+    "customer_code",
+    "company_name",
+    "short_name",
+    "credit_code",
+    "industry",
+    "level",
+    "status",
+    "owner_id",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "province",
+    "city",
+    "address",
+    "signed_at",
+    "contract_end_at",
+    "payment_terms_days",
+    "credit_limit",
+    "remark",
 )
 _encode_json = AuditLog._meta.fields_map["after"].encoder
 
@@ -39,7 +55,8 @@ _encode_json = AuditLog._meta.fields_map["after"].encoder
 def audit_fields() -> tuple[str, ...]:
     """What AuditedModel.audit_values() records for a customer."""
     return tuple(
-        name for name in Customer._meta.fields_db_projection
+        name
+        for name in Customer._meta.fields_db_projection
         if name not in BOOKKEEPING_FIELDS and name not in Customer.audit_ignored
     )
 
@@ -87,8 +104,13 @@ class BulkWriter:
         if not rows:
             return []
         bookkeeping = {
-            "created_at": self.now, "updated_at": self.now, "created_by": self.actor, "updated_by": self.actor,
-            "is_deleted": False, "deleted_at": None, "deleted_by": None,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "created_by": self.actor,
+            "updated_by": self.actor,
+            "is_deleted": False,
+            "deleted_at": None,
+            "deleted_by": None,
         }
         columns = insert_fields()
         values = []
@@ -136,17 +158,40 @@ class BulkWriter:
         values = [[cid, before, after, reason[:255], self.actor, self.now] for cid, before, after in moves]
         await self.conn.execute_many(self._insert_sql(CustomerStatusHistory._meta.db_table, columns), values)
 
-    async def audit(self, entries: list[tuple[str, str, Any, dict | None, dict | None]], message: str | None = None) -> None:
+    async def audit(
+        self, entries: list[tuple[str, str, Any, dict | None, dict | None]], message: str | None = None
+    ) -> None:
         """``(action, entity type, entity id, before, after)`` rows in the audit log."""
         if not entries:
             return
-        columns = ("occurred_at", "actor", "actor_user_id", "action", "entity_type", "entity_id", "before",
-                   "after", "message", "request_id", "client_ip")
+        columns = (
+            "occurred_at",
+            "actor",
+            "actor_user_id",
+            "action",
+            "entity_type",
+            "entity_id",
+            "before",
+            "after",
+            "message",
+            "request_id",
+            "client_ip",
+        )
         text = (self.message if message is None else message)[:255]
         values = [
-            [self.now, self.actor, self.actor_user_id, action, entity, None if entity_id is None else str(entity_id),
-             None if before is None else _encode_json(before), None if after is None else _encode_json(after),
-             text, self.request_id, self.client_ip]
+            [
+                self.now,
+                self.actor,
+                self.actor_user_id,
+                action,
+                entity,
+                None if entity_id is None else str(entity_id),
+                None if before is None else _encode_json(before),
+                None if after is None else _encode_json(after),
+                text,
+                self.request_id,
+                self.client_ip,
+            ]
             for action, entity, entity_id, before, after in entries
         ]
         await self.conn.execute_many(self._insert_sql(AuditLog._meta.db_table, columns), values)
@@ -165,9 +210,13 @@ def created_audit(customer_id: int, row: dict[str, Any]) -> tuple[str, str, Any,
     return (AuditAction.CREATE.value, Customer.audit_entity, customer_id, None, after)
 
 
-def updated_audit(customer_id: int, before: dict[str, Any], after: dict[str, Any], action: AuditAction) -> tuple:
+def updated_audit(
+    customer_id: int, before: dict[str, Any], after: dict[str, Any], action: AuditAction
+) -> tuple:
     return (
-        action.value, Customer.audit_entity, customer_id,
+        action.value,
+        Customer.audit_entity,
+        customer_id,
         {k: to_json_value(v) for k, v in before.items()},
         {k: to_json_value(v) for k, v in after.items()},
     )

@@ -38,11 +38,17 @@ async def _detail(execution_id: int) -> ExecutionDetail:
 @endpoint(permission="jobs:read", response=JobList, tag="jobs")
 async def list_jobs(request: Request) -> JobList:
     """The jobs that can be run, with the JSON Schema of their parameters."""
-    return JobList(items=[
-        JobPublic(name=spec.name, title=spec.title, description=spec.description,
-                  parameters_schema=spec.parameters.model_json_schema())
-        for spec in service.load_jobs()
-    ])
+    return JobList(
+        items=[
+            JobPublic(
+                name=spec.name,
+                title=spec.title,
+                description=spec.description,
+                parameters_schema=spec.parameters.model_json_schema(),
+            )
+            for spec in service.load_jobs()
+        ]
+    )
 
 
 @bp.get("/task-executions")
@@ -87,7 +93,9 @@ async def retry_task_execution(request: Request, execution_id: int) -> Execution
 @endpoint(permission="jobs:read", response=ScheduleList, tag="jobs")
 async def list_job_schedules(request: Request) -> ScheduleList:
     """When Beat starts each job: cron in a time zone, enabled, parameters, next and last run."""
-    return ScheduleList(items=[SchedulePublic.model_validate(row) for row in await JobSchedule.all().order_by("name")])
+    return ScheduleList(
+        items=[SchedulePublic.model_validate(row) for row in await JobSchedule.all().order_by("name")]
+    )
 
 
 @bp.get("/job-schedules/<schedule_id:int>")

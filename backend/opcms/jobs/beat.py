@@ -57,8 +57,13 @@ class DatabaseScheduler(Scheduler):
 
         try:
             for fired in self._run(tick(self._state)):
-                log.info("schedule %s fired %s: %s (execution %s)", fired.schedule, fired.task_name,
-                         fired.outcome, fired.execution_id)
+                log.info(
+                    "schedule %s fired %s: %s (execution %s)",
+                    fired.schedule,
+                    fired.task_name,
+                    fired.outcome,
+                    fired.execution_id,
+                )
         except Exception:  # the database is away for a moment: try again next tick
             log.exception("beat tick failed")
         return min(self.tick_seconds, self.max_interval or self.tick_seconds)

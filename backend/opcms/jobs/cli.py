@@ -37,14 +37,26 @@ def print_execution(execution: Any, as_json: bool) -> int:
     from opcms.jobs.models import ExecutionStatus
 
     if as_json:
-        print(json.dumps({
-            "execution_id": execution.id, "task_name": execution.task_name, "status": execution.status.value,
-            "parameters": execution.parameters, "counters": execution.counters, "result": execution.result,
-            "duration_ms": execution.duration_ms,
-        }, ensure_ascii=False, default=str))
+        print(
+            json.dumps(
+                {
+                    "execution_id": execution.id,
+                    "task_name": execution.task_name,
+                    "status": execution.status.value,
+                    "parameters": execution.parameters,
+                    "counters": execution.counters,
+                    "result": execution.result,
+                    "duration_ms": execution.duration_ms,
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
     else:
         counters = ", ".join(f"{k} {v:,}" for k, v in sorted((execution.counters or {}).items()))
-        print(f"{execution.task_name} #{execution.id}: {execution.status.value} ({counters or 'nothing counted'})")
+        print(
+            f"{execution.task_name} #{execution.id}: {execution.status.value} ({counters or 'nothing counted'})"
+        )
         if execution.log_excerpt:
             print(execution.log_excerpt, file=sys.stderr)
         if execution.error:

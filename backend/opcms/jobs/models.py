@@ -33,7 +33,9 @@ class TaskExecution(Model):
     task_name = fields.CharField(max_length=64, db_index=True)
     trigger = fields.CharEnumField(Trigger, max_length=16)
     parameters = fields.JSONField(default=dict)
-    status = fields.CharEnumField(ExecutionStatus, max_length=16, default=ExecutionStatus.PENDING, db_index=True)
+    status = fields.CharEnumField(
+        ExecutionStatus, max_length=16, default=ExecutionStatus.PENDING, db_index=True
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
@@ -45,7 +47,9 @@ class TaskExecution(Model):
     log_excerpt = fields.TextField(null=True)
     error = fields.TextField(null=True)
     triggered_by = fields.CharField(max_length=64)
-    retry_of = fields.ForeignKeyField("opcms.TaskExecution", related_name="retries", null=True, on_delete=fields.RESTRICT)
+    retry_of = fields.ForeignKeyField(
+        "opcms.TaskExecution", related_name="retries", null=True, on_delete=fields.RESTRICT
+    )
     # The run lock: the job's lock key (task + parameters) while the execution is pending or
     # running, NULL once it has finished. The unique key lets one live run per key exist.
     active_key = fields.CharField(max_length=64, null=True, unique=True)

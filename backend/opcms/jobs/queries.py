@@ -39,4 +39,6 @@ async def search_executions(query: TaskExecutionQuery) -> dict[str, Any]:
 
 
 async def retry_ids(execution_id: int) -> list[int]:
-    return list(await TaskExecution.filter(retry_of_id=execution_id).order_by("id").values_list("id", flat=True))
+    return list(
+        await TaskExecution.filter(retry_of_id=execution_id).order_by("id").values_list("id", flat=True)
+    )

@@ -24,10 +24,15 @@ from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 log = logging.getLogger("opcms.jobs")
 
 LOG_EXCERPT_CHARS = 8000
-FINISHED = frozenset({
-    ExecutionStatus.SUCCESS, ExecutionStatus.PARTIAL, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED,
-    ExecutionStatus.SKIPPED,
-})
+FINISHED = frozenset(
+    {
+        ExecutionStatus.SUCCESS,
+        ExecutionStatus.PARTIAL,
+        ExecutionStatus.FAILED,
+        ExecutionStatus.CANCELLED,
+        ExecutionStatus.SKIPPED,
+    }
+)
 
 
 class ExecutionRun:
@@ -108,7 +113,9 @@ async def run_execution(
     # pending → running only if nobody cancelled it (or the reaper failed it) meanwhile
     claimed = await TaskExecution.filter(
         id=execution.id, status__in=[ExecutionStatus.PENDING, ExecutionStatus.RUNNING]
-    ).update(status=ExecutionStatus.RUNNING, started_at=execution.started_at or started_at, heartbeat_at=started_at)
+    ).update(
+        status=ExecutionStatus.RUNNING, started_at=execution.started_at or started_at, heartbeat_at=started_at
+    )
     if not claimed:
         await execution.refresh_from_db()
         run.skipped = True
@@ -134,9 +141,16 @@ async def run_execution(
         # only a running execution is finished here: one the reaper already failed (its worker
         # looked dead) stays failed, and its lock may already belong to a retry
         finished = await TaskExecution.filter(id=execution.id, status=ExecutionStatus.RUNNING).update(
-            status=execution.status, finished_at=execution.finished_at, duration_ms=execution.duration_ms,
-            counters=execution.counters, log_excerpt=execution.log_excerpt, error=execution.error, active_key=None,
+            status=execution.status,
+            finished_at=execution.finished_at,
+            duration_ms=execution.duration_ms,
+            counters=execution.counters,
+            log_excerpt=execution.log_excerpt,
+            error=execution.error,
+            active_key=None,
         )
         if not finished:
-            log.warning("execution %s ended after it was marked finished; its outcome was not recorded", execution.id)
+            log.warning(
+                "execution %s ended after it was marked finished; its outcome was not recorded", execution.id
+            )
             await execution.refresh_from_db()

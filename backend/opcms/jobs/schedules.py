@@ -47,7 +47,9 @@ def check_cron(cron: str) -> str:
     cron = " ".join(cron.split())
     # five fields: minute hour day month weekday (no seconds, no years)
     if len(cron.split(" ")) != 5 or not croniter.is_valid(cron):
-        raise ValidationFailed.field("cron", f"{cron!r} is not a cron expression of five fields (minute hour day month weekday)")
+        raise ValidationFailed.field(
+            "cron", f"{cron!r} is not a cron expression of five fields (minute hour day month weekday)"
+        )
     return cron
 
 
@@ -85,7 +87,9 @@ async def update_schedule(schedule_id: int, changes: dict[str, Any]) -> JobSched
 
 
 # --- the lease ----------------------------------------------------------------------------------
-async def hold_lease(holder: str, seconds: float, *, name: str = BEAT_LEASE, now: dt.datetime | None = None) -> bool:
+async def hold_lease(
+    holder: str, seconds: float, *, name: str = BEAT_LEASE, now: dt.datetime | None = None
+) -> bool:
     """Renew the lease for ``holder`` or take it if it expired; False while another holds it."""
     now = now or utcnow()
     expires_at = now + dt.timedelta(seconds=seconds)
@@ -134,7 +138,9 @@ async def fire_due(now: dt.datetime | None = None) -> list[Fired]:
         if schedule.next_run_at > now:
             continue
         # move it forward first: of two Beats looking at it, only the one whose update matched fires
-        won = await JobSchedule.filter(id=schedule.id, next_run_at=schedule.next_run_at).update(next_run_at=following)
+        won = await JobSchedule.filter(id=schedule.id, next_run_at=schedule.next_run_at).update(
+            next_run_at=following
+        )
         if not won:
             continue
         execution_id, outcome = None, "queued"

@@ -39,14 +39,19 @@ class ExecutionPublic(PublicSchema):
     error: str | None
     triggered_by: str
     retry_of_id: int | None
-    heartbeat_at: dt.datetime | None = Field(default=None, description="last sign of life from the worker running it")
+    heartbeat_at: dt.datetime | None = Field(
+        default=None, description="last sign of life from the worker running it"
+    )
     status_reason: str | None = Field(
-        default=None, description="why it was skipped (the same run is live), cancelled, or failed by the reaper"
+        default=None,
+        description="why it was skipped (the same run is live), cancelled, or failed by the reaper",
     )
 
 
 class ExecutionDetail(ExecutionPublic):
-    retry_execution_ids: list[int] = Field(default_factory=list, description="the executions that retried this one")
+    retry_execution_ids: list[int] = Field(
+        default_factory=list, description="the executions that retried this one"
+    )
 
 
 class ExecutionPage(Page[ExecutionPublic]):
@@ -61,7 +66,9 @@ class TaskExecutionQuery(ExecutionQuery):
     task_name: str | None = Field(default=None, max_length=64)
     trigger: Trigger | None = None
     triggered_by: str | None = Field(default=None, max_length=64)
-    created_from: UtcDateTime | None = Field(default=None, description="created at or after (ISO 8601; a date is midnight UTC)")
+    created_from: UtcDateTime | None = Field(
+        default=None, description="created at or after (ISO 8601; a date is midnight UTC)"
+    )
     created_to: UtcDateTime | None = Field(default=None, description="created before")
 
 
@@ -78,7 +85,9 @@ class JobList(BaseModel):
 
 class TriggerRequest(Schema):
     job: str = Field(min_length=1, max_length=64, description="the job's name, e.g. billing.run_period")
-    parameters: dict[str, Any] = Field(default_factory=dict, description="checked with the job's parameters schema")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="checked with the job's parameters schema"
+    )
 
 
 class CancelRequest(ReasonRequest):
@@ -106,7 +115,13 @@ class ScheduleList(BaseModel):
 
 
 class ScheduleUpdate(Schema):
-    cron: str | None = Field(default=None, min_length=1, max_length=64, description="minute hour day month weekday")
-    timezone: str | None = Field(default=None, min_length=1, max_length=64, description="IANA name, e.g. Asia/Shanghai")
+    cron: str | None = Field(
+        default=None, min_length=1, max_length=64, description="minute hour day month weekday"
+    )
+    timezone: str | None = Field(
+        default=None, min_length=1, max_length=64, description="IANA name, e.g. Asia/Shanghai"
+    )
     is_enabled: bool | None = None
-    parameters: dict[str, Any] | None = Field(default=None, description="checked with the job's parameters schema")
+    parameters: dict[str, Any] | None = Field(
+        default=None, description="checked with the job's parameters schema"
+    )

@@ -40,10 +40,14 @@ class JobAlreadyRunning(Conflict):
     def __init__(self, running: TaskExecution, skipped: TaskExecution) -> None:
         super().__init__(
             f"{running.task_name} with these parameters is already {running.status.value} (run #{running.id})",
-            details=[{
-                "field": None, "message": skipped.status_reason or "",
-                "running_execution_id": running.id, "skipped_execution_id": skipped.id,
-            }],
+            details=[
+                {
+                    "field": None,
+                    "message": skipped.status_reason or "",
+                    "running_execution_id": running.id,
+                    "skipped_execution_id": skipped.id,
+                }
+            ],
         )
         self.running, self.skipped = running, skipped
 
@@ -71,7 +75,9 @@ def job_or_404(job_name: str) -> JobSpec:
     return spec
 
 
-def validate_parameters(spec: JobSpec, parameters: dict[str, Any] | None, field: str = "parameters") -> dict[str, Any]:
+def validate_parameters(
+    spec: JobSpec, parameters: dict[str, Any] | None, field: str = "parameters"
+) -> dict[str, Any]:
     """The job's parameters checked with its model and made concrete (422 with per-field details)."""
     try:
         model = spec.parameters.model_validate(parameters or {})
@@ -115,8 +121,15 @@ async def acquire(
                 continue  # its worker died: it is failed now, and the key is free
             now = utcnow()
             skipped = await TaskExecution.create(
-                task_name=spec.name, trigger=trigger, parameters=resolved, status=ExecutionStatus.SKIPPED,
-                triggered_by=_actor(), retry_of_id=retry_of, started_at=now, finished_at=now, duration_ms=0,
+                task_name=spec.name,
+                trigger=trigger,
+                parameters=resolved,
+                status=ExecutionStatus.SKIPPED,
+                triggered_by=_actor(),
+                retry_of_id=retry_of,
+                started_at=now,
+                finished_at=now,
+                duration_ms=0,
                 status_reason=f"run #{holder.id} of the same job with the same parameters is running",
             )
             raise JobAlreadyRunning(holder, skipped) from None
@@ -193,7 +206,9 @@ async def cancel(execution_id: int, reason: str) -> TaskExecution:
     """Cancel a pending execution: a worker that picks it up later does not run it."""
     execution = await get_execution(execution_id)
     cancelled = await TaskExecution.filter(id=execution_id, status=ExecutionStatus.PENDING).update(
-        status=ExecutionStatus.CANCELLED, finished_at=utcnow(), active_key=None,
+        status=ExecutionStatus.CANCELLED,
+        finished_at=utcnow(),
+        active_key=None,
         status_reason=f"cancelled by {_actor()}: {reason}"[:4000],
     )
     if not cancelled:
@@ -203,9 +218,12 @@ async def cancel(execution_id: int, reason: str) -> TaskExecution:
             code="execution_not_pending",
         )
     await record_audit(
-        AuditAction.STATUS_CHANGE, "task_execution", execution_id,
+        AuditAction.STATUS_CHANGE,
+        "task_execution",
+        execution_id,
         before={"status": ExecutionStatus.PENDING.value},
-        after={"status": ExecutionStatus.CANCELLED.value}, message=reason,
+        after={"status": ExecutionStatus.CANCELLED.value},
+        message=reason,
     )
     await execution.refresh_from_db()
     return execution
@@ -221,7 +239,10 @@ async def retry(execution_id: int) -> TaskExecution:
         )
     new = await trigger(execution.task_name, execution.parameters, Trigger.RETRY, retry_of=execution.id)
     await record_audit(
-        "retry", "task_execution", execution_id, after={"retry_execution_id": new.id},
+        "retry",
+        "task_execution",
+        execution_id,
+        after={"retry_execution_id": new.id},
         message=f"retried as execution {new.id}",
     )
     return new
@@ -247,10 +268,14 @@ async def reap_stale(execution_id: int | None = None, *, now: dt.datetime | None
         done = await TaskExecution.filter(
             id=execution.id, status=ExecutionStatus.RUNNING, heartbeat_at=execution.heartbeat_at
         ).update(
-            status=ExecutionStatus.FAILED, finished_at=utcnow(), active_key=None,
+            status=ExecutionStatus.FAILED,
+            finished_at=utcnow(),
+            active_key=None,
             status_reason=f"no heartbeat since {seen} (worker lost)",
         )
         if done:
-            log.warning("execution %s (%s) failed: no heartbeat since %s", execution.id, execution.task_name, seen)
+            log.warning(
+                "execution %s (%s) failed: no heartbeat since %s", execution.id, execution.task_name, seen
+            )
             reaped.append(execution.id)
     return reaped

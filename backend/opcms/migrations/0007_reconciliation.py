@@ -6,40 +6,46 @@ from tortoise.indexes import Index
 
 from opcms.core.migration_ops import AlterFieldStateOnly
 
+
 class Migration(migrations.Migration):
-    dependencies = [('opcms', '0006_billing_payments')]
+    dependencies = [("opcms", "0006_billing_payments")]
 
     initial = False
 
     operations = [
         ops.AddIndex(
-            model_name='Invoice',
-            index=Index(fields=['customer_id', 'due_date']),
+            model_name="Invoice",
+            index=Index(fields=["customer_id", "due_date"]),
         ),
         ops.AddIndex(
-            model_name='Invoice',
-            index=Index(fields=['customer_id', 'outstanding']),
+            model_name="Invoice",
+            index=Index(fields=["customer_id", "outstanding"]),
         ),
         # a new status value (void): the VARCHAR column is unchanged; a real AlterField would
         # rebuild the table on SQLite and lose its unique (method, reference_key) key
         AlterFieldStateOnly(
-            model_name='Payment',
-            name='status',
-            field=fields.CharEnumField(default=PaymentStatus.UNALLOCATED, description='UNALLOCATED: unallocated\nPARTIALLY_ALLOCATED: partially_allocated\nALLOCATED: allocated\nVOID: void', enum_type=PaymentStatus, max_length=20),
+            model_name="Payment",
+            name="status",
+            field=fields.CharEnumField(
+                default=PaymentStatus.UNALLOCATED,
+                description="UNALLOCATED: unallocated\nPARTIALLY_ALLOCATED: partially_allocated\nALLOCATED: allocated\nVOID: void",
+                enum_type=PaymentStatus,
+                max_length=20,
+            ),
         ),
         ops.AddField(
-            model_name='Payment',
-            name='void_reason',
+            model_name="Payment",
+            name="void_reason",
             field=fields.CharField(null=True, max_length=255),
         ),
         ops.AddField(
-            model_name='Payment',
-            name='voided_at',
+            model_name="Payment",
+            name="voided_at",
             field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
         ops.AddField(
-            model_name='Payment',
-            name='voided_by',
+            model_name="Payment",
+            name="voided_by",
             field=fields.CharField(null=True, max_length=64),
         ),
     ]

@@ -10,12 +10,34 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 
 SCHEDULES = [
-    ("usage-pull-nightly", "usage.pull_day", "0 2 * * *", {}, "yesterday's usage from every enabled data source"),
-    ("account-automation-daily", "customers.account_automation", "0 3 * * *", {},
-     "suspend customers with an invoice overdue too long, reactivate those settled"),
-    ("invoice-run-monthly", "billing.run_period", "0 4 1 * *", {}, "last month's invoices, after the pull of its last day"),
-    ("overdue-reminders-daily", "reminders.send_overdue", "0 9 * * *", {"stages": [-3, 1, 7, 15, 30]},
-     "overdue reminders: stages in days relative to the due date"),
+    (
+        "usage-pull-nightly",
+        "usage.pull_day",
+        "0 2 * * *",
+        {},
+        "yesterday's usage from every enabled data source",
+    ),
+    (
+        "account-automation-daily",
+        "customers.account_automation",
+        "0 3 * * *",
+        {},
+        "suspend customers with an invoice overdue too long, reactivate those settled",
+    ),
+    (
+        "invoice-run-monthly",
+        "billing.run_period",
+        "0 4 1 * *",
+        {},
+        "last month's invoices, after the pull of its last day",
+    ),
+    (
+        "overdue-reminders-daily",
+        "reminders.send_overdue",
+        "0 9 * * *",
+        {"stages": [-3, 1, 7, 15, 30]},
+        "overdue reminders: stages in days relative to the due date",
+    ),
 ]
 
 

@@ -14,11 +14,29 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 
 REMINDER_VARIABLES = [
-    "customer_name", "customer_code", "contact_name", "invoice_number", "period", "currency", "total",
-    "outstanding", "due_date", "days_overdue", "days_until_due", "stage", "owner_name",
+    "customer_name",
+    "customer_code",
+    "contact_name",
+    "invoice_number",
+    "period",
+    "currency",
+    "total",
+    "outstanding",
+    "due_date",
+    "days_overdue",
+    "days_until_due",
+    "stage",
+    "owner_name",
 ]
 SUMMARY_VARIABLES = [
-    "execution_id", "status", "period", "invoices", "receivable_total", "skipped", "failed", "no_charge",
+    "execution_id",
+    "status",
+    "period",
+    "invoices",
+    "receivable_total",
+    "skipped",
+    "failed",
+    "no_charge",
     "by_level",
 ]
 
@@ -30,7 +48,8 @@ _WHEN = (
 
 TEMPLATES = [
     (
-        "reminder.customer_email", "账单提醒（客户邮件）",
+        "reminder.customer_email",
+        "账单提醒（客户邮件）",
         "【账单提醒】{{ invoice_number }} 未付 {{ outstanding }} {{ currency }}",
         "{{ contact_name or customer_name }}，您好：\n\n"
         "贵司（{{ customer_name }}）{{ period }} 的账单 {{ invoice_number }} " + _WHEN + "。\n"
@@ -40,25 +59,29 @@ TEMPLATES = [
         REMINDER_VARIABLES,
     ),
     (
-        "reminder.customer_sms", "账单提醒（客户短信）",
+        "reminder.customer_sms",
+        "账单提醒（客户短信）",
         "",
-        "【账单提醒】{{ customer_name }}：{{ period }} 账单 {{ invoice_number }} " + _WHEN
+        "【账单提醒】{{ customer_name }}：{{ period }} 账单 {{ invoice_number }} "
+        + _WHEN
         + "，未付 {{ outstanding }} {{ currency }}。如已付款请忽略。",
         REMINDER_VARIABLES,
     ),
     (
-        "reminder.owner_wecom", "逾期提醒（负责人企业微信）",
+        "reminder.owner_wecom",
+        "逾期提醒（负责人企业微信）",
         "逾期提醒：{{ customer_name }} {{ invoice_number }}",
         "**账单提醒**（第 {{ stage }} 天档）\n"
         "> 客户：{{ customer_name }}（{{ customer_code }}）\n"
         "> 账单：{{ invoice_number }}（{{ period }}）\n"
         "> 到期：" + _WHEN + "\n"
         "> 账单金额：{{ total }} {{ currency }}\n"
-        "> 未付：<font color=\"warning\">{{ outstanding }}</font> {{ currency }}\n",
+        '> 未付：<font color="warning">{{ outstanding }}</font> {{ currency }}\n',
         REMINDER_VARIABLES,
     ),
     (
-        "billing.run_summary", "账单运行汇总（财务群）",
+        "billing.run_summary",
+        "账单运行汇总（财务群）",
         "{{ period }} 账单运行完成",
         (
             "**{{ period }} 账单运行完成**（执行 #{{ execution_id }}，{{ status }}）\n"
@@ -98,6 +121,8 @@ class Migration(migrations.Migration):
     operations = [
         ops.RunSQL(
             SEED,
-            reverse_sql=[f"DELETE FROM notification_template WHERE created_by = 'system:migration' AND code IN ({CODES})"],
+            reverse_sql=[
+                f"DELETE FROM notification_template WHERE created_by = 'system:migration' AND code IN ({CODES})"
+            ],
         ),
     ]

@@ -84,14 +84,18 @@ async def list_channels(request: Request, query: ChannelQuery) -> ChannelPage:
 @endpoint(permission=WRITE, body=ChannelCreate, response=ChannelPublic, status=201, tag=TAG)
 async def create_channel(request: Request, body: ChannelCreate) -> ChannelPublic:
     """Create a channel: its kind checks the settings and secrets (422 naming the field)."""
-    return ChannelPublic.model_validate(channels_config.public_fields(await channels_config.create_channel(body)))
+    return ChannelPublic.model_validate(
+        channels_config.public_fields(await channels_config.create_channel(body))
+    )
 
 
 @bp.get("/notification-channels/<channel_id:int>")
 @endpoint(permission=READ, response=ChannelPublic, tag=TAG)
 async def get_channel(request: Request, channel_id: int) -> ChannelPublic:
     """One channel (secret names only)."""
-    return ChannelPublic.model_validate(channels_config.public_fields(await channels_config.get_channel(channel_id)))
+    return ChannelPublic.model_validate(
+        channels_config.public_fields(await channels_config.get_channel(channel_id))
+    )
 
 
 @bp.patch("/notification-channels/<channel_id:int>")
@@ -99,14 +103,18 @@ async def get_channel(request: Request, channel_id: int) -> ChannelPublic:
 async def update_channel(request: Request, channel_id: int, body: ChannelUpdate) -> ChannelPublic:
     """Change name, settings (replaced whole), secrets (per key: value sets, null removes,
     absent keeps), enabled, rate limit, max attempts or remark; the config is checked again."""
-    return ChannelPublic.model_validate(channels_config.public_fields(await channels_config.update_channel(channel_id, body)))
+    return ChannelPublic.model_validate(
+        channels_config.public_fields(await channels_config.update_channel(channel_id, body))
+    )
 
 
 @bp.delete("/notification-channels/<channel_id:int>")
 @endpoint(permission=WRITE, query=DeleteQuery, response=ChannelPublic, tag=TAG)
 async def delete_channel(request: Request, channel_id: int, query: DeleteQuery) -> ChannelPublic:
     """Soft-delete a channel (409 while a template has it as its default)."""
-    return ChannelPublic.model_validate(channels_config.public_fields(await channels_config.delete_channel(channel_id, query.reason)))
+    return ChannelPublic.model_validate(
+        channels_config.public_fields(await channels_config.delete_channel(channel_id, query.reason))
+    )
 
 
 @bp.post("/notification-channels/<channel_id:int>/health")

@@ -46,11 +46,20 @@ async def get_channel(channel_id: int) -> NotificationChannel:
 def public_fields(channel: NotificationChannel) -> dict[str, Any]:
     names, readable = secret_names(channel.secrets_encrypted)
     return {
-        "id": channel.id, "name": channel.name, "kind": channel.kind, "settings": dict(channel.settings or {}),
-        "secret_names": names, "secrets_readable": readable, "is_enabled": channel.is_enabled,
-        "rate_per_minute": channel.rate_per_minute, "max_attempts": channel.max_attempts, "remark": channel.remark,
-        "created_at": channel.created_at, "updated_at": channel.updated_at,
-        "created_by": channel.created_by, "updated_by": channel.updated_by,
+        "id": channel.id,
+        "name": channel.name,
+        "kind": channel.kind,
+        "settings": dict(channel.settings or {}),
+        "secret_names": names,
+        "secrets_readable": readable,
+        "is_enabled": channel.is_enabled,
+        "rate_per_minute": channel.rate_per_minute,
+        "max_attempts": channel.max_attempts,
+        "remark": channel.remark,
+        "created_at": channel.created_at,
+        "updated_at": channel.updated_at,
+        "created_by": channel.created_by,
+        "updated_by": channel.updated_by,
     }
 
 
@@ -62,7 +71,9 @@ async def list_channels(query: ChannelQuery) -> dict[str, Any]:
         qs = qs.filter(kind=query.kind)
     if query.is_enabled is not None:
         qs = qs.filter(is_enabled=query.is_enabled)
-    page = await paginate(qs, query, sortable=("name", "kind", "created_at", "updated_at"), default_sort="name")
+    page = await paginate(
+        qs, query, sortable=("name", "kind", "created_at", "updated_at"), default_sort="name"
+    )
     page["items"] = [public_fields(channel) for channel in page["items"]]
     return page
 
@@ -72,12 +83,15 @@ def check_config(kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -
     try:
         get_channel_class(kind).parse_config(settings, secrets)
     except ChannelConfigError as error:
-        raise ValidationFailed(error.message, details=error.details or [{"field": "settings", "message": error.message}]) from None
+        raise ValidationFailed(
+            error.message, details=error.details or [{"field": "settings", "message": error.message}]
+        ) from None
 
 
 def _name_taken(name: str, where: str = "") -> Conflict:
     return Conflict(
-        f"notification channel name {name!r} is taken{where}", code="notification_channel_duplicate",
+        f"notification channel name {name!r} is taken{where}",
+        code="notification_channel_duplicate",
         details=[{"field": "name", "message": f"taken{where}"}],
     )
 
@@ -95,9 +109,14 @@ async def create_channel(data: ChannelCreate) -> NotificationChannel:
     await _check_name_free(data.name)
     try:
         return await NotificationChannel.create(
-            name=data.name, kind=data.kind, settings=settings,
-            secrets_encrypted=encrypt_json(secrets) if secrets else None, is_enabled=data.is_enabled,
-            rate_per_minute=data.rate_per_minute, max_attempts=data.max_attempts, remark=data.remark,
+            name=data.name,
+            kind=data.kind,
+            settings=settings,
+            secrets_encrypted=encrypt_json(secrets) if secrets else None,
+            is_enabled=data.is_enabled,
+            rate_per_minute=data.rate_per_minute,
+            max_attempts=data.max_attempts,
+            remark=data.remark,
         )
     except IntegrityError:
         raise _name_taken(data.name) from None
@@ -128,7 +147,8 @@ async def delete_channel(channel_id: int, reason: str = "") -> NotificationChann
     if used_by:
         raise Conflict(
             f"notification channel {channel.name!r} is the default of template(s) {', '.join(sorted(used_by))}: change them first",
-            code="notification_channel_in_use", details=[{"field": "templates", "message": ", ".join(sorted(used_by))}],
+            code="notification_channel_in_use",
+            details=[{"field": "templates", "message": ", ".join(sorted(used_by))}],
         )
     await channel.soft_delete(reason)
     return channel
@@ -138,7 +158,9 @@ async def check_health(channel_id: int) -> Health:
     """The channel's own health check within a time limit; a broken config is ``ok=False``."""
     channel = await get_channel(channel_id)
     try:
-        sender = build_channel(channel.kind, dict(channel.settings or {}), decrypt_json(channel.secrets_encrypted))
+        sender = build_channel(
+            channel.kind, dict(channel.settings or {}), decrypt_json(channel.secrets_encrypted)
+        )
     except SecretUnreadable as error:
         return Health(False, str(error))
     except ChannelConfigError as error:

@@ -71,7 +71,9 @@ def backoff_seconds(attempts: int, *, jitter: bool = True) -> float:
     return min(float(BACKOFF_CAP_SECONDS), delay)
 
 
-async def queue_delivery(notification_id: int, *, countdown: float | None = None, priority: Priority | str = Priority.NORMAL) -> bool:
+async def queue_delivery(
+    notification_id: int, *, countdown: float | None = None, priority: Priority | str = Priority.NORMAL
+) -> bool:
     """Hand the row to a worker (after ``countdown`` seconds); False when the broker refused —
     the row stays as it is and the sweeper queues it later."""
     from opcms.notifications.tasks import deliver_task
@@ -109,11 +111,15 @@ async def _attempt(notification: Notification, channel: NotificationChannel | No
     if not channel.is_enabled:
         return SendResult.failed(f"channel {channel.name!r} is disabled", retryable=False)
     try:
-        sender = build_channel(channel.kind, dict(channel.settings or {}), decrypt_json(channel.secrets_encrypted))
+        sender = build_channel(
+            channel.kind, dict(channel.settings or {}), decrypt_json(channel.secrets_encrypted)
+        )
     except (ChannelConfigError, SecretUnreadable) as error:
         return SendResult.failed(f"channel {channel.name!r} cannot be used: {error}", retryable=False)
     message = OutgoingMessage(
-        title=notification.title, content=notification.content, target=notification.target,
+        title=notification.title,
+        content=notification.content,
+        target=notification.target,
         priority=Priority(notification.priority).value,
     )
     try:
@@ -135,11 +141,15 @@ async def deliver(notification_id: int, *, now: dt.datetime | None = None) -> No
     channel = await NotificationChannel.with_deleted().get_or_none(id=notification.channel_id)
 
     if channel is not None and channel.is_enabled and not channel.is_deleted:
-        wait = await ratelimit.acquire(channel.id, channel.rate_per_minute, now=now, notification_id=notification.id)
+        wait = await ratelimit.acquire(
+            channel.id, channel.rate_per_minute, now=now, notification_id=notification.id
+        )
         if wait > 0:
             await _finish(
-                notification.id, status=NotificationStatus.PENDING,
-                next_attempt_at=now + dt.timedelta(seconds=wait), updated_at=now,
+                notification.id,
+                status=NotificationStatus.PENDING,
+                next_attempt_at=now + dt.timedelta(seconds=wait),
+                updated_at=now,
             )
             await queue_delivery(notification.id, countdown=wait, priority=notification.priority)
             return NotificationStatus.PENDING
@@ -148,23 +158,36 @@ async def deliver(notification_id: int, *, now: dt.datetime | None = None) -> No
     attempts = notification.attempts + 1
     if result.ok:
         await _finish(
-            notification.id, status=NotificationStatus.SENT, attempts=attempts, sent_at=now,
-            provider_reference=(result.reference or None) and result.reference[:128], next_attempt_at=None, updated_at=now,
+            notification.id,
+            status=NotificationStatus.SENT,
+            attempts=attempts,
+            sent_at=now,
+            provider_reference=(result.reference or None) and result.reference[:128],
+            next_attempt_at=None,
+            updated_at=now,
         )
         return NotificationStatus.SENT
     error = result.error or "failed"
     if not result.retryable or attempts >= notification.max_attempts:
         reason = error if not result.retryable else f"{error} (gave up after {attempts} attempts)"
         await _finish(
-            notification.id, status=NotificationStatus.DEAD, attempts=attempts, last_error=reason,
-            next_attempt_at=None, updated_at=now,
+            notification.id,
+            status=NotificationStatus.DEAD,
+            attempts=attempts,
+            last_error=reason,
+            next_attempt_at=None,
+            updated_at=now,
         )
         log.warning("notification %s is dead: %s", notification.id, reason)
         return NotificationStatus.DEAD
     delay = backoff_seconds(attempts)
     await _finish(
-        notification.id, status=NotificationStatus.FAILED, attempts=attempts, last_error=error,
-        next_attempt_at=now + dt.timedelta(seconds=delay), updated_at=now,
+        notification.id,
+        status=NotificationStatus.FAILED,
+        attempts=attempts,
+        last_error=error,
+        next_attempt_at=now + dt.timedelta(seconds=delay),
+        updated_at=now,
     )
     await queue_delivery(notification.id, countdown=delay, priority=notification.priority)
     return NotificationStatus.FAILED
@@ -173,13 +196,19 @@ async def deliver(notification_id: int, *, now: dt.datetime | None = None) -> No
 async def release_stuck(now: dt.datetime) -> int:
     """Rows a dead worker left in ``sending``: counted as a failed attempt (the message may or
     may not have gone out), tried again now, or dead when out of attempts."""
-    stuck = await Notification.filter(status=NotificationStatus.SENDING, updated_at__lt=now - STUCK_AFTER).limit(SWEEP_BATCH)
+    stuck = await Notification.filter(
+        status=NotificationStatus.SENDING, updated_at__lt=now - STUCK_AFTER
+    ).limit(SWEEP_BATCH)
     error = "the worker stopped while sending (the message may have gone out)"
     for row in stuck:
         out_of_attempts = row.attempts + 1 >= row.max_attempts
-        await Notification.filter(id=row.id, status=NotificationStatus.SENDING, updated_at__lt=now - STUCK_AFTER).update(
+        await Notification.filter(
+            id=row.id, status=NotificationStatus.SENDING, updated_at__lt=now - STUCK_AFTER
+        ).update(
             status=NotificationStatus.DEAD if out_of_attempts else NotificationStatus.FAILED,
-            attempts=F("attempts") + 1, last_error=error, next_attempt_at=None if out_of_attempts else now,
+            attempts=F("attempts") + 1,
+            last_error=error,
+            next_attempt_at=None if out_of_attempts else now,
             updated_at=now,
         )
     return len(stuck)
@@ -194,7 +223,9 @@ async def due_ids(now: dt.datetime, limit: int = SWEEP_BATCH) -> list[int]:
         ids += await (
             Notification.filter(status__in=RETRYABLE, priority=priority)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=due_before))
-            .order_by("next_attempt_at", "id").limit(limit - len(ids)).values_list("id", flat=True)
+            .order_by("next_attempt_at", "id")
+            .limit(limit - len(ids))
+            .values_list("id", flat=True)
         )
         if len(ids) >= limit:
             break

@@ -18,7 +18,9 @@ async def seed_demo_channel() -> bool:
     if await NotificationChannel.with_deleted().exists():
         return False
     channel = await NotificationChannel.create(
-        name=DEMO_CHANNEL, kind=ChannelKind.SMS, settings={"provider": "logging"},
+        name=DEMO_CHANNEL,
+        kind=ChannelKind.SMS,
+        settings={"provider": "logging"},
         remark="demo: SMS written to the worker log",
     )
     template = await NotificationTemplate.get_or_none(code=BOUND_TEMPLATE)

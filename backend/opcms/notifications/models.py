@@ -58,7 +58,9 @@ class NotificationTemplate(AuditedModel):
 
     code = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=128, default="")
-    channel = fields.ForeignKeyField("opcms.NotificationChannel", related_name="templates", null=True, on_delete=fields.RESTRICT)
+    channel = fields.ForeignKeyField(
+        "opcms.NotificationChannel", related_name="templates", null=True, on_delete=fields.RESTRICT
+    )
     title = fields.CharField(max_length=255, default="")
     body = fields.TextField()
     # the variables the body and title may use; rendering with one missing is refused
@@ -76,13 +78,17 @@ class Notification(Model):
 
     id = fields.BigIntField(primary_key=True)
     template_code = fields.CharField(max_length=64, null=True, db_index=True)
-    channel = fields.ForeignKeyField("opcms.NotificationChannel", related_name="notifications", on_delete=fields.RESTRICT)
+    channel = fields.ForeignKeyField(
+        "opcms.NotificationChannel", related_name="notifications", on_delete=fields.RESTRICT
+    )
     # an e-mail address, a phone number, a WeCom user id; empty for a group bot
     target = fields.CharField(max_length=255, default="")
     title = fields.CharField(max_length=255, default="")
     content = fields.TextField()
     priority = fields.CharEnumField(Priority, max_length=8, default=Priority.NORMAL)
-    status = fields.CharEnumField(NotificationStatus, max_length=8, default=NotificationStatus.PENDING, db_index=True)
+    status = fields.CharEnumField(
+        NotificationStatus, max_length=8, default=NotificationStatus.PENDING, db_index=True
+    )
     attempts = fields.IntField(default=0)
     max_attempts = fields.IntField(default=5)
     next_attempt_at = fields.DatetimeField(null=True, db_index=True)

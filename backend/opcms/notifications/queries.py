@@ -11,9 +11,25 @@ from opcms.notifications.templates_config import channel_names
 
 SORTABLE = ("id", "created_at", "updated_at", "status", "priority", "next_attempt_at", "sent_at", "attempts")
 FIELDS = (
-    "id", "template_code", "channel_id", "target", "title", "content", "priority", "status", "attempts",
-    "max_attempts", "next_attempt_at", "last_error", "sent_at", "provider_reference", "subject_type",
-    "subject_id", "created_at", "updated_at", "created_by",
+    "id",
+    "template_code",
+    "channel_id",
+    "target",
+    "title",
+    "content",
+    "priority",
+    "status",
+    "attempts",
+    "max_attempts",
+    "next_attempt_at",
+    "last_error",
+    "sent_at",
+    "provider_reference",
+    "subject_type",
+    "subject_id",
+    "created_at",
+    "updated_at",
+    "created_by",
 )
 
 
@@ -30,7 +46,15 @@ async def describe(notification: Notification) -> dict[str, Any]:
 async def list_notifications(query: NotificationQuery) -> dict[str, Any]:
     filters: dict[str, Any] = {
         name: getattr(query, name)
-        for name in ("status", "channel_id", "template_code", "target", "subject_type", "subject_id", "priority")
+        for name in (
+            "status",
+            "channel_id",
+            "template_code",
+            "target",
+            "subject_type",
+            "subject_id",
+            "priority",
+        )
         if getattr(query, name) is not None
     }
     if query.created_from:

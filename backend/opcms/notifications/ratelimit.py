@@ -62,7 +62,12 @@ async def take_redis_token(redis_url: str, channel_id: int, rate_per_minute: int
     client = aioredis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
     try:
         waited_ms = await client.eval(
-            TOKEN_BUCKET, 1, bucket_key(channel_id), rate_per_minute, WINDOW_SECONDS * 1000, int(now * 1000),
+            TOKEN_BUCKET,
+            1,
+            bucket_key(channel_id),
+            rate_per_minute,
+            WINDOW_SECONDS * 1000,
+            int(now * 1000),
             uuid.uuid4().hex,
         )
     finally:
@@ -70,12 +75,15 @@ async def take_redis_token(redis_url: str, channel_id: int, rate_per_minute: int
     return int(waited_ms) / 1000
 
 
-async def window_wait(channel_id: int, rate_per_minute: int, now: dt.datetime, notification_id: int | None) -> float:
+async def window_wait(
+    channel_id: int, rate_per_minute: int, now: dt.datetime, notification_id: int | None
+) -> float:
     """Seconds until the channel has sent fewer than ``rate_per_minute`` messages in the last
     minute (0: it has already), counted in the database."""
     since = now - dt.timedelta(seconds=WINDOW_SECONDS)
     recent = Notification.filter(channel_id=channel_id).filter(
-        Q(status=NotificationStatus.SENT, sent_at__gt=since) | Q(status=NotificationStatus.SENDING, updated_at__gt=since)
+        Q(status=NotificationStatus.SENT, sent_at__gt=since)
+        | Q(status=NotificationStatus.SENDING, updated_at__gt=since)
     )
     if notification_id is not None:
         recent = recent.exclude(id=notification_id)
@@ -102,5 +110,3 @@ async def acquire(
         except (RedisError, OSError) as error:  # Redis down: the database still knows what was sent
             log.warning("rate limit: Redis unavailable (%s); counting sends in the database", error)
     return await window_wait(channel_id, rate_per_minute, now, notification_id)
-
-

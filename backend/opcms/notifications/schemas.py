@@ -26,11 +26,23 @@ Printable = AfterValidator(_no_control_characters)
 ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
 SecretName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 SecretValue = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-Remark = Annotated[Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None, BeforeValidator(blank_to_none)]
-RatePerMinute = Annotated[int, Field(ge=1, le=100_000, description="messages a minute the channel accepts (a WeCom bot: 20)")]
+Remark = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None,
+    BeforeValidator(blank_to_none),
+]
+RatePerMinute = Annotated[
+    int, Field(ge=1, le=100_000, description="messages a minute the channel accepts (a WeCom bot: 20)")
+]
 MaxAttempts = Annotated[int, Field(ge=1, le=20, description="attempts before a message is dead")]
-TemplateCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-VariableName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+TemplateCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+]
+VariableName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"
+    ),
+]
 Target = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255), Printable]
 
 MAX_SECRETS = 32
@@ -42,9 +54,13 @@ BODY_MAX = 20_000
 class ChannelCreate(Schema):
     name: ChannelName
     kind: ChannelKind
-    settings: dict[str, Any] = Field(default_factory=dict, description="the kind's settings (checked by the channel)")
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="the kind's settings (checked by the channel)"
+    )
     secrets: dict[SecretName, SecretValue] = Field(
-        default_factory=dict, max_length=MAX_SECRETS, description="credentials, encrypted at rest, never answered"
+        default_factory=dict,
+        max_length=MAX_SECRETS,
+        description="credentials, encrypted at rest, never answered",
     )
     is_enabled: bool = True
     rate_per_minute: RatePerMinute | None = None
@@ -59,7 +75,9 @@ class ChannelUpdate(Schema):
     name: ChannelName | None = None
     settings: dict[str, Any] | None = Field(default=None, description="the complete new settings")
     secrets: dict[SecretName, SecretValue | None] | None = Field(
-        default=None, max_length=MAX_SECRETS, description="per key: a value replaces, null removes, absent keeps"
+        default=None,
+        max_length=MAX_SECRETS,
+        description="per key: a value replaces, null removes, absent keeps",
     )
     is_enabled: bool | None = None
     rate_per_minute: RatePerMinute | None = Field(default=None, description="null: no limit")
@@ -78,8 +96,12 @@ class ChannelPublic(PublicSchema):
     name: str
     kind: ChannelKind
     settings: dict[str, Any]
-    secret_names: list[str] = Field(description="the names of the secrets that are set (values are never answered)")
-    secrets_readable: bool = Field(description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY")
+    secret_names: list[str] = Field(
+        description="the names of the secrets that are set (values are never answered)"
+    )
+    secrets_readable: bool = Field(
+        description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY"
+    )
     is_enabled: bool
     rate_per_minute: int | None
     max_attempts: int
@@ -106,7 +128,9 @@ class TemplateCreate(Schema):
     channel_id: Id | None = Field(default=None, description="the default channel (a sender may name another)")
     title: Annotated[str, StringConstraints(max_length=255)] = ""
     body: Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)]
-    variables: list[VariableName] = Field(default_factory=list, max_length=MAX_VARIABLES, description="every variable title and body use")
+    variables: list[VariableName] = Field(
+        default_factory=list, max_length=MAX_VARIABLES, description="every variable title and body use"
+    )
 
 
 class TemplateUpdate(Schema):
@@ -154,10 +178,14 @@ class PreviewPublic(Schema):
 # --- messages ----------------------------------------------------------------------------------
 class NotificationSend(Schema):
     template_code: TemplateCode
-    target: Target = Field(default="", description="an e-mail address, phone number or WeCom user id(s); empty for a group bot")
+    target: Target = Field(
+        default="", description="an e-mail address, phone number or WeCom user id(s); empty for a group bot"
+    )
     variables: dict[str, Any] = Field(default_factory=dict)
     priority: Priority = Priority.NORMAL
-    channel: ChannelName | None = Field(default=None, description="a channel name; default: the template's channel")
+    channel: ChannelName | None = Field(
+        default=None, description="a channel name; default: the template's channel"
+    )
 
 
 class NotificationQuery(PageQuery):

@@ -83,7 +83,10 @@ async def resolve_channel(template: NotificationTemplate, channel: str | None) -
     if channel is not None:
         found = await _lookup(NotificationChannel, name=channel)
         if found is None:
-            raise ChannelUnavailable(f"no notification channel named {channel!r}", details=[{"field": "channel", "message": "not found"}])
+            raise ChannelUnavailable(
+                f"no notification channel named {channel!r}",
+                details=[{"field": "channel", "message": "not found"}],
+            )
     elif template.channel_id is None:
         raise ChannelUnavailable(f"template {template.code!r} has no default channel: name one")
     else:
@@ -127,16 +130,30 @@ async def send(
     check_target(chosen, target)
     priority = Priority(priority)
     notification = await Notification.create(
-        template_code=template.code, channel_id=chosen.id, target=target, title=title, content=content,
-        priority=priority, status=NotificationStatus.PENDING, max_attempts=chosen.max_attempts,
-        next_attempt_at=utcnow(), subject_type=subject[0] if subject else None,
-        subject_id=subject[1] if subject else None, created_by=current_actor.get().name[:64],
+        template_code=template.code,
+        channel_id=chosen.id,
+        target=target,
+        title=title,
+        content=content,
+        priority=priority,
+        status=NotificationStatus.PENDING,
+        max_attempts=chosen.max_attempts,
+        next_attempt_at=utcnow(),
+        subject_type=subject[0] if subject else None,
+        subject_id=subject[1] if subject else None,
+        created_by=current_actor.get().name[:64],
     )
     await record_audit(
-        AuditAction.CREATE, AUDIT_ENTITY, notification.id,
+        AuditAction.CREATE,
+        AUDIT_ENTITY,
+        notification.id,
         after={
-            "template_code": template.code, "channel": chosen.name, "target": target, "priority": priority.value,
-            "subject_type": notification.subject_type, "subject_id": notification.subject_id,
+            "template_code": template.code,
+            "channel": chosen.name,
+            "target": target,
+            "priority": priority.value,
+            "subject_type": notification.subject_type,
+            "subject_id": notification.subject_id,
         },
     )
     if queue:
@@ -167,16 +184,27 @@ async def resend(notification_id: int) -> Notification:
     channel = await NotificationChannel.get_or_none(id=notification.channel_id)
     if channel is None or not channel.is_enabled:
         raise ChannelUnavailable("the notification's channel is deleted or disabled: enable it first")
-    before = {"status": notification.status.value, "attempts": notification.attempts, "last_error": notification.last_error}
+    before = {
+        "status": notification.status.value,
+        "attempts": notification.attempts,
+        "last_error": notification.last_error,
+    }
     updated = await Notification.filter(id=notification.id, status__in=resendable).update(
-        status=NotificationStatus.PENDING, attempts=0, max_attempts=channel.max_attempts,
-        next_attempt_at=utcnow(), updated_at=utcnow(),
+        status=NotificationStatus.PENDING,
+        attempts=0,
+        max_attempts=channel.max_attempts,
+        next_attempt_at=utcnow(),
+        updated_at=utcnow(),
     )
     if not updated:  # a worker or another resend got there first
         raise _not_resendable(await status(notification_id))
     await record_audit(
-        AuditAction.STATUS_CHANGE, AUDIT_ENTITY, notification.id, before=before,
-        after={"status": NotificationStatus.PENDING.value, "attempts": 0}, message="resend",
+        AuditAction.STATUS_CHANGE,
+        AUDIT_ENTITY,
+        notification.id,
+        before=before,
+        after={"status": NotificationStatus.PENDING.value, "attempts": 0},
+        message="resend",
     )
     await queue_delivery(notification.id, priority=notification.priority)
     return await status(notification_id)

@@ -58,12 +58,16 @@ def check_template(title: str, body: str, variables: Iterable[str]) -> None:
         try:
             used |= used_variables(source)
         except TemplateSyntaxError as error:
-            raise TemplateRenderError.field(field, f"not a valid template (line {error.lineno}): {error.message}") from None
+            raise TemplateRenderError.field(
+                field, f"not a valid template (line {error.lineno}): {error.message}"
+            ) from None
     undeclared = sorted(used - set(variables))
     if undeclared:
         raise TemplateRenderError(
             f"the template uses undeclared variables: {', '.join(undeclared)}",
-            details=[{"field": "variables", "message": f"{name!r} is used but not declared"} for name in undeclared],
+            details=[
+                {"field": "variables", "message": f"{name!r} is used but not declared"} for name in undeclared
+            ],
         )
 
 
@@ -77,7 +81,9 @@ def render(title: str, body: str, variables: dict[str, Any], declared: Iterable[
     if missing:
         raise TemplateRenderError(
             f"missing template variables: {', '.join(missing)}",
-            details=[{"field": f"variables.{name}", "message": "required by the template"} for name in missing],
+            details=[
+                {"field": f"variables.{name}", "message": "required by the template"} for name in missing
+            ],
         )
     try:
         rendered_title = _compiled(title).render(variables).strip()
@@ -85,13 +91,18 @@ def render(title: str, body: str, variables: dict[str, Any], declared: Iterable[
     except UndefinedError as error:  # a missing attribute or key inside a variable
         name = _UNDEFINED_NAME.search(str(error))
         field = f"variables.{name.group(1)}" if name else "variables"
-        raise TemplateRenderError(f"template variable missing: {error.message}", details=[{"field": field, "message": str(error.message)}]) from None
+        raise TemplateRenderError(
+            f"template variable missing: {error.message}",
+            details=[{"field": field, "message": str(error.message)}],
+        ) from None
     except SecurityError as error:
         raise TemplateRenderError(f"the template did something unsafe: {error}") from None
     except TemplateError as error:
         raise TemplateRenderError(f"the template cannot be rendered: {error}") from None
     except Exception as error:  # noqa: BLE001 - a filter applied to the wrong type, a division by zero, …
-        raise TemplateRenderError(f"the template cannot be rendered: {type(error).__name__}: {error}") from None
+        raise TemplateRenderError(
+            f"the template cannot be rendered: {type(error).__name__}: {error}"
+        ) from None
     if len(content.encode()) > CONTENT_MAX_BYTES:
         raise TemplateRenderError(f"the rendered content is longer than {CONTENT_MAX_BYTES} bytes")
     return rendered_title[:TITLE_MAX], content

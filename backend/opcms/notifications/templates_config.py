@@ -34,16 +34,25 @@ async def channel_names(channel_ids: set[int]) -> dict[int, str]:
 
 def public_fields(template: NotificationTemplate, names: dict[int, str]) -> dict[str, Any]:
     return {
-        "id": template.id, "code": template.code, "name": template.name, "channel_id": template.channel_id,
+        "id": template.id,
+        "code": template.code,
+        "name": template.name,
+        "channel_id": template.channel_id,
         "channel_name": names.get(template.channel_id) if template.channel_id else None,
-        "title": template.title, "body": template.body, "variables": list(template.variables or []),
-        "created_at": template.created_at, "updated_at": template.updated_at,
-        "created_by": template.created_by, "updated_by": template.updated_by,
+        "title": template.title,
+        "body": template.body,
+        "variables": list(template.variables or []),
+        "created_at": template.created_at,
+        "updated_at": template.updated_at,
+        "created_by": template.created_by,
+        "updated_by": template.updated_by,
     }
 
 
 async def describe(template: NotificationTemplate) -> dict[str, Any]:
-    return public_fields(template, await channel_names({template.channel_id} if template.channel_id else set()))
+    return public_fields(
+        template, await channel_names({template.channel_id} if template.channel_id else set())
+    )
 
 
 async def list_templates(query: TemplateQuery) -> dict[str, Any]:
@@ -53,7 +62,9 @@ async def list_templates(query: TemplateQuery) -> dict[str, Any]:
         qs = qs.filter(Q(code__icontains=word) | Q(name__icontains=word))
     if query.channel_id is not None:
         qs = qs.filter(channel_id=query.channel_id)
-    page = await paginate(qs, query, sortable=("code", "name", "created_at", "updated_at"), default_sort="code")
+    page = await paginate(
+        qs, query, sortable=("code", "name", "created_at", "updated_at"), default_sort="code"
+    )
     names = await channel_names({t.channel_id for t in page["items"] if t.channel_id})
     page["items"] = [public_fields(t, names) for t in page["items"]]
     return page
@@ -66,7 +77,8 @@ async def _check_channel(channel_id: int | None) -> None:
 
 def _code_taken(code: str, where: str = "") -> Conflict:
     return Conflict(
-        f"notification template code {code!r} is taken{where}", code="notification_template_duplicate",
+        f"notification template code {code!r} is taken{where}",
+        code="notification_template_duplicate",
         details=[{"field": "code", "message": f"taken{where}"}],
     )
 
@@ -88,7 +100,11 @@ async def create_template(data: TemplateCreate) -> NotificationTemplate:
     await _check_code_free(data.code)
     try:
         return await NotificationTemplate.create(
-            code=data.code, name=data.name, channel_id=data.channel_id, title=data.title, body=data.body,
+            code=data.code,
+            name=data.name,
+            channel_id=data.channel_id,
+            title=data.title,
+            body=data.body,
             variables=variables,
         )
     except IntegrityError:
@@ -101,7 +117,8 @@ async def update_template(template_id: int, data: TemplateUpdate) -> Notificatio
     if "variables" in changes:
         changes["variables"] = _unique(changes["variables"])
     check_template(
-        changes.get("title", template.title), changes.get("body", template.body),
+        changes.get("title", template.title),
+        changes.get("body", template.body),
         changes.get("variables", template.variables or []),
     )
     if "channel_id" in changes:

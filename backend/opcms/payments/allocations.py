@@ -37,6 +37,7 @@ from opcms.core.retries import retry_on_deadlock
 
 ZERO = Decimal("0.00")
 
+
 # --- sources of money: a payment or a credit note -----------------------------------------------
 @dataclass(frozen=True)
 class Line:
@@ -64,7 +65,9 @@ def _name(source: Payment | CreditNote) -> str:
     return f"payment {source.id}" if isinstance(source, Payment) else f"credit note {source.number}"
 
 
-async def _locked_source(payment_id: int | None, credit_note_id: int | None, *, include_deleted: bool = False) -> Payment | CreditNote:
+async def _locked_source(
+    payment_id: int | None, credit_note_id: int | None, *, include_deleted: bool = False
+) -> Payment | CreditNote:
     if payment_id is not None:
         payments = Payment.with_deleted() if include_deleted else Payment.all()
         return await get_or_404(payments.select_for_update(), payment_id, "payment")
@@ -77,7 +80,9 @@ async def _locked_invoice(invoice_id: int) -> Invoice | None:
 
 
 # --- allocate -----------------------------------------------------------------------------------
-def _line_problem(line: Line, invoice: Invoice, source: Payment | CreditNote, exact: bool) -> tuple[str, str] | None:
+def _line_problem(
+    line: Line, invoice: Invoice, source: Payment | CreditNote, exact: bool
+) -> tuple[str, str] | None:
     """Why this line cannot be allocated (a code and a message), or None."""
     if invoice.status == InvoiceStatus.VOID:
         return "invoice_void", "is void"
@@ -86,9 +91,15 @@ def _line_problem(line: Line, invoice: Invoice, source: Payment | CreditNote, ex
     if invoice.currency != source.currency:
         return "currency_mismatch", f"is in {invoice.currency}, {_name(source)} in {source.currency}"
     if line.amount > invoice.outstanding:
-        return "allocation_exceeds_outstanding", f"{line.amount} is more than its outstanding {invoice.outstanding}"
+        return (
+            "allocation_exceeds_outstanding",
+            f"{line.amount} is more than its outstanding {invoice.outstanding}",
+        )
     if exact and line.amount != invoice.outstanding:
-        return "allocation_exceeds_outstanding", f"outstanding is now {invoice.outstanding}, not {line.amount}"
+        return (
+            "allocation_exceeds_outstanding",
+            f"outstanding is now {invoice.outstanding}, not {line.amount}",
+        )
     return None
 
 
@@ -112,11 +123,14 @@ async def allocate_once(
     async with in_transaction():
         source = await _locked_source(payment_id, credit_note_id)
         if isinstance(source, Payment) and source.status == PaymentStatus.VOID:
-            raise Conflict(f"payment {source.id} is void: nothing can be allocated from it", code="payment_void")
+            raise Conflict(
+                f"payment {source.id} is void: nothing can be allocated from it", code="payment_void"
+            )
         if source.customer_id is None:
             raise Conflict(
                 f"payment {source.id} has no customer; assign a customer first",
-                code="payment_unassigned", details=[{"field": "payment_id", "message": "assign a customer first"}],
+                code="payment_unassigned",
+                details=[{"field": "payment_id", "message": "assign a customer first"}],
             )
         invoices: dict[int, Invoice] = {}
         for invoice_id in sorted(order):
@@ -133,7 +147,16 @@ async def allocate_once(
             problem = _line_problem(line, invoice, source, exact)
             if problem is not None:
                 code, message = problem
-                problems.append((code, {"field": f"lines.{index}.amount", "message": f"invoice {invoice.number}: {message}", "invoice_id": invoice.id}))
+                problems.append(
+                    (
+                        code,
+                        {
+                            "field": f"lines.{index}.amount",
+                            "message": f"invoice {invoice.number}: {message}",
+                            "invoice_id": invoice.id,
+                        },
+                    )
+                )
         total = sum((line.amount for line in lines), ZERO)
         if total > source.unallocated_amount or (exact and total != source.unallocated_amount):
             message = f"{_name(source)} has {source.unallocated_amount} left to allocate; the lines add up to {total}"
@@ -146,18 +169,24 @@ async def allocate_once(
         for invoice_id in sorted(order):
             line, invoice = lines[order[invoice_id]], invoices[invoice_id]
             allocation = Allocation(
-                payment_id=payment_id, credit_note_id=credit_note_id, invoice_id=invoice.id,
-                customer_id=source.customer_id, amount=line.amount, source=source_kind,
+                payment_id=payment_id,
+                credit_note_id=credit_note_id,
+                invoice_id=invoice.id,
+                customer_id=source.customer_id,
+                amount=line.amount,
+                source=source_kind,
             )
             await allocation.save(audit_action=AuditAction.ALLOCATE, audit_message=f"from {_name(source)}")
             resettle(invoice, paid_delta=line.amount)
             await invoice.save(
-                update_fields=SETTLEMENT_FIELDS, audit_action=AuditAction.ALLOCATE,
+                update_fields=SETTLEMENT_FIELDS,
+                audit_action=AuditAction.ALLOCATE,
                 audit_message=f"allocation {allocation.id} from {_name(source)}",
             )
             made.append(allocation.id)
         await source.save(
-            update_fields=_spend(source, total), audit_action=AuditAction.ALLOCATE,
+            update_fields=_spend(source, total),
+            audit_action=AuditAction.ALLOCATE,
             audit_message=f"allocations {', '.join(map(str, made))}",
         )
     return made
@@ -190,17 +219,23 @@ async def _reverse(found: Allocation, reason: str) -> Allocation:
             )
         if invoice.status == InvoiceStatus.VOID:
             # voiding needs no active allocation, so this means the data was changed by hand
-            raise Conflict(f"invoice {invoice.number} is void; its allocations cannot change", code="invoice_void")
+            raise Conflict(
+                f"invoice {invoice.number} is void; its allocations cannot change", code="invoice_void"
+            )
         try:
             resettle(invoice, paid_delta=-allocation.amount)
         except ValueError as error:
-            raise Conflict(f"cannot reverse allocation {allocation.id}: {error}", code="settlement_inconsistent") from None
+            raise Conflict(
+                f"cannot reverse allocation {allocation.id}: {error}", code="settlement_inconsistent"
+            ) from None
         await invoice.save(
-            update_fields=SETTLEMENT_FIELDS, audit_action=AuditAction.REVERSE,
+            update_fields=SETTLEMENT_FIELDS,
+            audit_action=AuditAction.REVERSE,
             audit_message=f"allocation {allocation.id} reversed: {reason}"[:255],
         )
         await source.save(
-            update_fields=_spend(source, -allocation.amount), audit_action=AuditAction.REVERSE,
+            update_fields=_spend(source, -allocation.amount),
+            audit_action=AuditAction.REVERSE,
             audit_message=f"allocation {allocation.id} reversed: {reason}"[:255],
         )
         allocation.is_reversed = True
@@ -209,7 +244,8 @@ async def _reverse(found: Allocation, reason: str) -> Allocation:
         allocation.reverse_reason = reason
         await allocation.save(
             update_fields=["is_reversed", "reversed_at", "reversed_by", "reverse_reason"],
-            audit_action=AuditAction.REVERSE, audit_message=reason,
+            audit_action=AuditAction.REVERSE,
+            audit_message=reason,
         )
     return allocation
 
@@ -238,7 +274,9 @@ async def auto_reconcile(*, customer_id: int | None = None, dry_run: bool = Fals
     taken: set[int] = set()  # a dry run "spends" an invoice once, as a real run would
     for payment in rows:
         matches = Invoice.filter(
-            customer_id=payment.customer_id, status__in=OPEN_STATUSES, currency=payment.currency,
+            customer_id=payment.customer_id,
+            status__in=OPEN_STATUSES,
+            currency=payment.currency,
             outstanding=payment.unallocated_amount,
         )
         if taken:
@@ -251,15 +289,21 @@ async def auto_reconcile(*, customer_id: int | None = None, dry_run: bool = Fals
         if not dry_run:
             try:
                 outcome.allocation_ids += await allocate(
-                    payment_id=payment.id, lines=[Line(invoice_id, payment.unallocated_amount)],
-                    source_kind=AllocationSource.AUTO, exact=True,
+                    payment_id=payment.id,
+                    lines=[Line(invoice_id, payment.unallocated_amount)],
+                    source_kind=AllocationSource.AUTO,
+                    exact=True,
                 )
             except (Conflict, NotFound):  # changed since it was read: a person decides
                 outcome.waiting += 1
                 continue
         taken.add(invoice_id)
         outcome.planned.append(
-            {"payment_id": payment.id, "invoice_id": invoice_id, "invoice_number": number, "amount": payment.unallocated_amount}
+            {
+                "payment_id": payment.id,
+                "invoice_id": invoice_id,
+                "invoice_number": number,
+                "amount": payment.unallocated_amount,
+            }
         )
     return outcome
-

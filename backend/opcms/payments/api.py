@@ -42,6 +42,7 @@ async def create_payment(request: Request, body: PaymentCreate) -> HTTPResponse:
     """Record a payment (409 when its method and bank reference were entered before). With an
     Idempotency-Key header, the same key and body answer the first response again; the same
     key with another body is a 409."""
+
     async def check() -> None:
         await service.check_new_payment(body)
 
@@ -101,7 +102,8 @@ async def create_allocations(request: Request, body: AllocationCreate) -> HTTPRe
 
     async def create() -> tuple[int, dict]:
         ids = await allocations.allocate_once(
-            payment_id=body.payment_id, credit_note_id=body.credit_note_id,
+            payment_id=body.payment_id,
+            credit_note_id=body.credit_note_id,
             lines=[allocations.Line(line.invoice_id, line.amount) for line in body.lines],
         )
         return 201, dump(AllocationList(allocations=await queries.load_allocations(ids)))
@@ -134,7 +136,9 @@ async def auto_reconcile(request: Request, body: AutoReconcileRequest) -> AutoRe
     return AutoReconcileResult(
         allocations=await queries.load_allocations(outcome.allocation_ids),
         planned=[PlannedAllocation(**p) for p in outcome.planned],
-        considered=outcome.considered, allocated=len(outcome.planned), waiting=outcome.waiting,
+        considered=outcome.considered,
+        allocated=len(outcome.planned),
+        waiting=outcome.waiting,
     )
 
 

@@ -38,7 +38,9 @@ WITH_MONEY_LEFT = (PaymentStatus.UNALLOCATED, PaymentStatus.PARTIALLY_ALLOCATED)
 class Payment(AuditedModel):
     """Money received. Its unallocated remainder is the customer's credit."""
 
-    customer = fields.ForeignKeyField("opcms.Customer", related_name="payments", null=True, on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField(
+        "opcms.Customer", related_name="payments", null=True, on_delete=fields.RESTRICT
+    )
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
     currency = fields.CharField(max_length=3, default="CNY")
     received_on = fields.DateField()
@@ -74,8 +76,12 @@ class AllocationSource(str, enum.Enum):
 class Allocation(AuditedModel):
     """Part of a payment (or of a credit note's credit) applied to one invoice."""
 
-    payment = fields.ForeignKeyField("opcms.Payment", related_name="allocations", null=True, on_delete=fields.RESTRICT)
-    credit_note = fields.ForeignKeyField("opcms.CreditNote", related_name="allocations", null=True, on_delete=fields.RESTRICT)
+    payment = fields.ForeignKeyField(
+        "opcms.Payment", related_name="allocations", null=True, on_delete=fields.RESTRICT
+    )
+    credit_note = fields.ForeignKeyField(
+        "opcms.CreditNote", related_name="allocations", null=True, on_delete=fields.RESTRICT
+    )
     invoice = fields.ForeignKeyField("opcms.Invoice", related_name="allocations", on_delete=fields.RESTRICT)
     customer = fields.ForeignKeyField("opcms.Customer", related_name="allocations", on_delete=fields.RESTRICT)
     amount = fields.DecimalField(max_digits=18, decimal_places=2)

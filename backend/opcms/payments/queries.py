@@ -32,15 +32,25 @@ def payment_values(payment: Payment) -> dict[str, Any]:
     """Needs ``customer`` loaded (select_related; a deleted customer still shows)."""
     customer = payment.customer if payment.customer_id is not None else None
     return {
-        "id": payment.id, "customer_id": payment.customer_id,
+        "id": payment.id,
+        "customer_id": payment.customer_id,
         "customer_code": customer.customer_code if customer else None,
         "company_name": customer.company_name if customer else None,
-        "amount": payment.amount, "currency": payment.currency, "received_on": payment.received_on,
-        "method": payment.method, "payer_name": payment.payer_name, "bank_reference": payment.bank_reference,
-        "remark": payment.remark, "allocated_amount": payment.allocated_amount,
-        "unallocated_amount": payment.unallocated_amount, "status": payment.status,
-        "voided_at": payment.voided_at, "voided_by": payment.voided_by, "void_reason": payment.void_reason,
-        "created_at": payment.created_at, "created_by": payment.created_by,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "received_on": payment.received_on,
+        "method": payment.method,
+        "payer_name": payment.payer_name,
+        "bank_reference": payment.bank_reference,
+        "remark": payment.remark,
+        "allocated_amount": payment.allocated_amount,
+        "unallocated_amount": payment.unallocated_amount,
+        "status": payment.status,
+        "voided_at": payment.voided_at,
+        "voided_by": payment.voided_by,
+        "void_reason": payment.void_reason,
+        "created_at": payment.created_at,
+        "created_by": payment.created_by,
     }
 
 
@@ -75,8 +85,11 @@ async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
     if query.q and query.q.strip():
         word = query.q.strip()
         qs = qs.filter(
-            Q(payer_name__icontains=word) | Q(bank_reference__icontains=word) | Q(remark__icontains=word)
-            | Q(customer__customer_code__icontains=word) | Q(customer__company_name__icontains=word)
+            Q(payer_name__icontains=word)
+            | Q(bank_reference__icontains=word)
+            | Q(remark__icontains=word)
+            | Q(customer__customer_code__icontains=word)
+            | Q(customer__company_name__icontains=word)
         )
     page = await paginate(qs, query, sortable=PAYMENT_SORTABLE, default_sort="-id")
     page["items"] = [PaymentPublic(**payment_values(p)) for p in page["items"]]
@@ -87,12 +100,20 @@ async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
 def allocation_public(allocation: Allocation) -> AllocationPublic:
     """Needs ``invoice`` loaded (for its number)."""
     return AllocationPublic(
-        id=allocation.id, payment_id=allocation.payment_id, credit_note_id=allocation.credit_note_id,
-        invoice_id=allocation.invoice_id, invoice_number=allocation.invoice.number,
-        customer_id=allocation.customer_id, amount=allocation.amount, source=allocation.source,
-        is_reversed=allocation.is_reversed, reversed_at=allocation.reversed_at,
-        reversed_by=allocation.reversed_by, reverse_reason=allocation.reverse_reason,
-        created_at=allocation.created_at, created_by=allocation.created_by,
+        id=allocation.id,
+        payment_id=allocation.payment_id,
+        credit_note_id=allocation.credit_note_id,
+        invoice_id=allocation.invoice_id,
+        invoice_number=allocation.invoice.number,
+        customer_id=allocation.customer_id,
+        amount=allocation.amount,
+        source=allocation.source,
+        is_reversed=allocation.is_reversed,
+        reversed_at=allocation.reversed_at,
+        reversed_by=allocation.reversed_by,
+        reverse_reason=allocation.reverse_reason,
+        created_at=allocation.created_at,
+        created_by=allocation.created_by,
     )
 
 
@@ -130,14 +151,19 @@ async def customer_credit(customer_id: int) -> CustomerCredit:
     payments = await Payment.filter(customer_id=customer.id, status__in=WITH_MONEY_LEFT).values_list(
         "unallocated_amount", flat=True
     )
-    notes = await CreditNote.filter(customer_id=customer.id).exclude(unallocated_amount=ZERO).values_list(
-        "unallocated_amount", flat=True
+    notes = (
+        await CreditNote.filter(customer_id=customer.id)
+        .exclude(unallocated_amount=ZERO)
+        .values_list("unallocated_amount", flat=True)
     )
     from_payments = sum((Decimal(v) for v in payments), ZERO)
     from_notes = sum((Decimal(v) for v in notes), ZERO)
     return CustomerCredit(
-        customer_id=customer.id, currency="CNY", payments_unallocated=from_payments,
-        credit_notes_unallocated=from_notes, total=from_payments + from_notes,
+        customer_id=customer.id,
+        currency="CNY",
+        payments_unallocated=from_payments,
+        credit_notes_unallocated=from_notes,
+        total=from_payments + from_notes,
     )
 
 

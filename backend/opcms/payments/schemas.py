@@ -36,7 +36,9 @@ class PaymentCreate(Schema):
     received_on: dt.date = Field(description="not after today (Asia/Shanghai)")
     method: PaymentMethod
     payer_name: PayerName = None
-    bank_reference: BankReference = Field(default=None, description="unique per method, compared trimmed and case-free")
+    bank_reference: BankReference = Field(
+        default=None, description="unique per method, compared trimmed and case-free"
+    )
     remark: Remark = None
 
     @field_validator("amount")
@@ -47,7 +49,9 @@ class PaymentCreate(Schema):
 
 
 class PaymentUpdate(Schema):
-    customer_id: Id | None = Field(default=None, description="the customer of a payment nothing is allocated from yet")
+    customer_id: Id | None = Field(
+        default=None, description="the customer of a payment nothing is allocated from yet"
+    )
 
 
 class AllocationPublic(PublicSchema):
@@ -90,7 +94,9 @@ class PaymentPublic(PublicSchema):
 
 
 class PaymentDetail(PaymentPublic):
-    allocations: list[AllocationPublic] = Field(description="all allocations from this payment, reversed ones too")
+    allocations: list[AllocationPublic] = Field(
+        description="all allocations from this payment, reversed ones too"
+    )
 
 
 class PaymentPage(Page[PaymentPublic]):
@@ -106,7 +112,11 @@ class PaymentListQuery(PageQuery):
     method: PaymentMethod | None = None
     received_from: dt.date | None = None
     received_to: dt.date | None = None
-    q: str | None = Field(default=None, max_length=64, description="part of the payer name, bank reference, remark or customer code/name")
+    q: str | None = Field(
+        default=None,
+        max_length=64,
+        description="part of the payer name, bank reference, remark or customer code/name",
+    )
     unassigned: bool | None = Field(default=None, description="true: only payments without a customer")
 
 
@@ -166,8 +176,12 @@ class PlannedAllocation(Schema):
 
 class AutoReconcileResult(Schema):
     allocations: list[AllocationPublic] = Field(description="made (empty on a dry run)")
-    planned: list[PlannedAllocation] = Field(description="the single exact matches found (made, or would be on a dry run)")
-    considered: int = Field(description="payments with a customer and money left to allocate that were looked at")
+    planned: list[PlannedAllocation] = Field(
+        description="the single exact matches found (made, or would be on a dry run)"
+    )
+    considered: int = Field(
+        description="payments with a customer and money left to allocate that were looked at"
+    )
     allocated: int
     waiting: int = Field(description="payments left for a person: no single exact match")
 
@@ -203,7 +217,9 @@ class CustomerCandidate(Schema):
     customer_code: str
     company_name: str
     short_name: str | None
-    score: int = Field(ge=0, le=100, description="0–100, how alike the payer name and the customer's name are")
+    score: int = Field(
+        ge=0, le=100, description="0–100, how alike the payer name and the customer's name are"
+    )
     reason: str
 
 

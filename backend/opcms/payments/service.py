@@ -34,13 +34,16 @@ def reference_key(bank_reference: str | None) -> str | None:
 def _duplicate(existing: Payment | None, method: PaymentMethod, bank_reference: str | None) -> Conflict:
     if existing is None:  # only when the other row vanished between the error and the read
         message = f"a {method.value} payment with bank reference {bank_reference!r} already exists"
-        return Conflict(message, code="payment_duplicate", details=[{"field": "bank_reference", "message": message}])
+        return Conflict(
+            message, code="payment_duplicate", details=[{"field": "bank_reference", "message": message}]
+        )
     message = (
         f"payment {existing.id} ({existing.amount} {existing.currency}, received {existing.received_on}) "
         f"already has {method.value} bank reference {existing.bank_reference!r}"
     )
     return Conflict(
-        message, code="payment_duplicate",
+        message,
+        code="payment_duplicate",
         details=[{"field": "bank_reference", "message": message, "payment_id": existing.id}],
     )
 
@@ -64,7 +67,9 @@ async def check_new_payment(data: PaymentCreate) -> None:
     """What can be refused before writing: a future date, an unknown customer, a bank
     reference entered before (the usual case; the unique index catches the race)."""
     if data.received_on > business_today():
-        raise ValidationFailed.field("received_on", f"must not be in the future (today is {business_today()})")
+        raise ValidationFailed.field(
+            "received_on", f"must not be in the future (today is {business_today()})"
+        )
     if data.customer_id is not None:
         await _live_customer(data.customer_id)
     key = reference_key(data.bank_reference)
@@ -78,10 +83,17 @@ async def insert_payment(data: PaymentCreate) -> Payment:
     try:
         async with in_transaction():
             return await Payment.create(
-                customer_id=data.customer_id, amount=data.amount, received_on=data.received_on,
-                method=data.method, payer_name=data.payer_name, bank_reference=data.bank_reference,
-                reference_key=key, remark=data.remark, allocated_amount=0,
-                unallocated_amount=data.amount, status=PaymentStatus.UNALLOCATED,
+                customer_id=data.customer_id,
+                amount=data.amount,
+                received_on=data.received_on,
+                method=data.method,
+                payer_name=data.payer_name,
+                bank_reference=data.bank_reference,
+                reference_key=key,
+                remark=data.remark,
+                allocated_amount=0,
+                unallocated_amount=data.amount,
+                status=PaymentStatus.UNALLOCATED,
             )
     except IntegrityError:
         if key is None:
@@ -131,8 +143,16 @@ async def void_payment(payment_id: int, reason: str) -> Payment:
         payment.voided_by = current_actor.get().name[:64]
         payment.void_reason = reason
         await payment.save(
-            update_fields=["status", "unallocated_amount", "reference_key", "voided_at", "voided_by", "void_reason"],
-            audit_action=AuditAction.VOID, audit_message=reason,
+            update_fields=[
+                "status",
+                "unallocated_amount",
+                "reference_key",
+                "voided_at",
+                "voided_by",
+                "void_reason",
+            ],
+            audit_action=AuditAction.VOID,
+            audit_message=reason,
         )
     return payment
 

@@ -53,8 +53,12 @@ class OpenInvoice:
 
     def take(self, amount: Decimal) -> SuggestedInvoice:
         return SuggestedInvoice(
-            invoice_id=self.id, number=self.number, period=self.period, due_date=self.due_date,
-            outstanding=self.outstanding, amount=amount,
+            invoice_id=self.id,
+            number=self.number,
+            period=self.period,
+            due_date=self.due_date,
+            outstanding=self.outstanding,
+            amount=amount,
         )
 
 
@@ -114,7 +118,7 @@ def find_combinations(
         if picks == 1:
             at = positions.get(need, ())
             k = bisect_left(at, start)
-            for i in at[k:k + limit - len(found)]:
+            for i in at[k : k + limit - len(found)]:
                 found.append((*chosen, i))
             return
         for i in range(start, n - picks + 1):
@@ -146,10 +150,15 @@ def _open_invoices(customer_id: int, currency: str):
 
 
 async def _rows(queryset, limit: int) -> list[OpenInvoice]:
-    rows = await queryset.order_by("due_date", "id").limit(limit).values_list(
-        "id", "number", "period", "due_date", "outstanding"
+    rows = (
+        await queryset.order_by("due_date", "id")
+        .limit(limit)
+        .values_list("id", "number", "period", "due_date", "outstanding")
     )
-    return [OpenInvoice(i, number, period, due, Decimal(outstanding)) for i, number, period, due, outstanding in rows]
+    return [
+        OpenInvoice(i, number, period, due, Decimal(outstanding))
+        for i, number, period, due, outstanding in rows
+    ]
 
 
 def _signature(suggestion: Suggestion) -> tuple:
@@ -170,10 +179,14 @@ async def invoice_suggestions(payment: Payment) -> list[Suggestion]:
     suggestions: list[Suggestion] = []
 
     for invoice in exact:
-        suggestions.append(Suggestion(
-            kind="exact", invoices=[invoice.take(amount)], total=amount,
-            reason=f"invoice {invoice.number} (due {invoice.due_date}) has exactly {amount} outstanding",
-        ))
+        suggestions.append(
+            Suggestion(
+                kind="exact",
+                invoices=[invoice.take(amount)],
+                total=amount,
+                reason=f"invoice {invoice.number} (due {invoice.due_date}) has exactly {amount} outstanding",
+            )
+        )
 
     sets, complete = find_combinations([cents(c.outstanding) for c in candidates], cents(amount))
     scope = f"the oldest {len(candidates)} open invoices below the amount"
@@ -181,11 +194,15 @@ async def invoice_suggestions(payment: Payment) -> list[Suggestion]:
         scope += " (search stopped at its budget)"
     for indexes in sets:
         chosen = [candidates[i] for i in indexes]
-        suggestions.append(Suggestion(
-            kind="combination", invoices=[c.take(c.outstanding) for c in chosen], total=amount,
-            reason=f"{len(chosen)} invoices ({', '.join(c.number for c in chosen)}) add up to exactly {amount}; "
-                   f"fewest invoices first, then oldest, among {scope}",
-        ))
+        suggestions.append(
+            Suggestion(
+                kind="combination",
+                invoices=[c.take(c.outstanding) for c in chosen],
+                total=amount,
+                reason=f"{len(chosen)} invoices ({', '.join(c.number for c in chosen)}) add up to exactly {amount}; "
+                f"fewest invoices first, then oldest, among {scope}",
+            )
+        )
 
     fifo: list[SuggestedInvoice] = []
     left = amount
@@ -233,7 +250,11 @@ async def customer_candidates(payer_name: str | None) -> list[CustomerCandidate]
     for column, position in (("company name", 2), ("short name", 3)):
         names = {row[0]: name_key(row[position]) for row in rows if row[position]}
         for _, score, customer_id in process.extract(
-            payer, names, scorer=fuzz.WRatio, limit=MAX_CUSTOMER_CANDIDATES * 4, score_cutoff=MIN_NAME_SCORE,
+            payer,
+            names,
+            scorer=fuzz.WRatio,
+            limit=MAX_CUSTOMER_CANDIDATES * 4,
+            score_cutoff=MIN_NAME_SCORE,
         ):
             if score > scores.get(customer_id, (-1.0, ""))[0]:
                 scores[customer_id] = (score, column)
@@ -242,16 +263,25 @@ async def customer_candidates(payer_name: str | None) -> list[CustomerCandidate]
     for customer_id, (score, column) in ranked:
         _, code, company, short = by_id[customer_id]
         matched = company if column == "company name" else short
-        candidates.append(CustomerCandidate(
-            customer_id=customer_id, customer_code=code, company_name=company, short_name=short,
-            score=round(score), reason=f"payer name {payer_name!r} is like the {column} {matched!r} (score {round(score)} of 100)",
-        ))
+        candidates.append(
+            CustomerCandidate(
+                customer_id=customer_id,
+                customer_code=code,
+                company_name=company,
+                short_name=short,
+                score=round(score),
+                reason=f"payer name {payer_name!r} is like the {column} {matched!r} (score {round(score)} of 100)",
+            )
+        )
     return candidates
 
 
 async def suggestions_for(payment: Payment) -> SuggestionsPublic:
     return SuggestionsPublic(
-        payment_id=payment.id, unallocated_amount=payment.unallocated_amount,
-        customer_candidates=[] if payment.customer_id is not None else await customer_candidates(payment.payer_name),
+        payment_id=payment.id,
+        unallocated_amount=payment.unallocated_amount,
+        customer_candidates=[]
+        if payment.customer_id is not None
+        else await customer_candidates(payment.payer_name),
         suggestions=await invoice_suggestions(payment),
     )

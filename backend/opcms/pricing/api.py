@@ -120,7 +120,9 @@ async def list_subscriptions(request: Request, query: SubscriptionListQuery) -> 
 
 
 @bp.post("/subscriptions")
-@endpoint(permission="pricing:write", body=SubscriptionCreate, response=SubscriptionPublic, status=201, tag=TAG)
+@endpoint(
+    permission="pricing:write", body=SubscriptionCreate, response=SubscriptionPublic, status=201, tag=TAG
+)
 async def create_subscription(request: Request, body: SubscriptionCreate) -> SubscriptionPublic:
     """Subscribe a customer to a plan (409 subscription_overlap if its dates meet another one
     for the same metric)."""
@@ -130,7 +132,9 @@ async def create_subscription(request: Request, body: SubscriptionCreate) -> Sub
 
 @bp.patch("/subscriptions/<subscription_id:int>")
 @endpoint(permission="pricing:write", body=SubscriptionUpdate, response=SubscriptionPublic, tag=TAG)
-async def update_subscription(request: Request, subscription_id: int, body: SubscriptionUpdate) -> SubscriptionPublic:
+async def update_subscription(
+    request: Request, subscription_id: int, body: SubscriptionUpdate
+) -> SubscriptionPublic:
     """End (or reopen) a subscription, change its discount or remark."""
     subscription = await service.update_subscription(subscription_id, body)
     return await queries.load_subscription(subscription.id)
@@ -138,7 +142,9 @@ async def update_subscription(request: Request, subscription_id: int, body: Subs
 
 @bp.delete("/subscriptions/<subscription_id:int>")
 @endpoint(permission="pricing:write", query=DeleteQuery, response=SubscriptionPublic, tag=TAG)
-async def delete_subscription(request: Request, subscription_id: int, query: DeleteQuery) -> SubscriptionPublic:
+async def delete_subscription(
+    request: Request, subscription_id: int, query: DeleteQuery
+) -> SubscriptionPublic:
     """Soft-delete a subscription."""
     subscription = await service.delete_subscription(subscription_id, query.reason)
     return await queries.load_subscription(subscription.id)

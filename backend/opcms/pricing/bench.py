@@ -26,7 +26,8 @@ PLANS: dict[str, dict] = {
             {"up_to": "100000", "unit_price": "0.008000"},
             {"up_to": None, "unit_price": "0.005000"},
         ],
-        "monthly_fee": "100", "minimum_amount": "300",
+        "monthly_fee": "100",
+        "minimum_amount": "300",
     },
     "volume": {
         "mode": "volume",
@@ -37,7 +38,12 @@ PLANS: dict[str, dict] = {
         ],
         "included_quantity": "500",
     },
-    "package": {"mode": "package", "package_size": "1000", "package_price": "8.500000", "minimum_amount": "50"},
+    "package": {
+        "mode": "package",
+        "package_size": "1000",
+        "package_price": "8.500000",
+        "minimum_amount": "50",
+    },
 }
 
 
@@ -52,7 +58,11 @@ def _cases(plans: list[CompiledPlan], evaluations: int, seed: int = 20240501) ->
     cases = []
     for i in range(evaluations):
         # quantities from 0 to a few hundred thousand, 4 decimals sometimes (storage GB)
-        quantity = Decimal(rng.randrange(0, 300_000_0000)).scaleb(-4) if i % 3 == 0 else Decimal(rng.randrange(0, 300_000))
+        quantity = (
+            Decimal(rng.randrange(0, 300_000_0000)).scaleb(-4)
+            if i % 3 == 0
+            else Decimal(rng.randrange(0, 300_000))
+        )
         prorated = i % 10 == 0  # a customer who started mid-month
         cases.append((
             plans[i % len(plans)], quantity,
@@ -68,7 +78,9 @@ def main(evaluations: int = 200_000) -> int:
     cases = _cases(plans, evaluations)
     # warm-up (first calls pay for imports and caches), then the timed run, best of 3
     for plan, quantity, days_active, days_in_period, discount in cases[:1000]:
-        price(plan, quantity, days_active=days_active, days_in_period=days_in_period, discount_percent=discount)
+        price(
+            plan, quantity, days_active=days_active, days_in_period=days_in_period, discount_percent=discount
+        )
     best = float("inf")
     total = Decimal(0)
     for _ in range(3):
@@ -76,18 +88,30 @@ def main(evaluations: int = 200_000) -> int:
         started = time.perf_counter()
         for plan, quantity, days_active, days_in_period, discount in cases:
             total += price(
-                plan, quantity, days_active=days_active, days_in_period=days_in_period, discount_percent=discount
+                plan,
+                quantity,
+                days_active=days_active,
+                days_in_period=days_in_period,
+                discount_percent=discount,
             ).amount
         best = min(best, time.perf_counter() - started)
     value = evaluations / best
 
     # per mode, for the record (same cases, each mode alone)
-    print(f"price bench: {evaluations:,} evaluations over {len(PLANS)} plans (best of 3), total billed {total:,}")
+    print(
+        f"price bench: {evaluations:,} evaluations over {len(PLANS)} plans (best of 3), total billed {total:,}"
+    )
     for name, plan in zip(PLANS, plans):
         own = [case for case in cases if case[0] is plan]
         started = time.perf_counter()
         for _, quantity, days_active, days_in_period, discount in own:
-            price(plan, quantity, days_active=days_active, days_in_period=days_in_period, discount_percent=discount)
+            price(
+                plan,
+                quantity,
+                days_active=days_active,
+                days_in_period=days_in_period,
+                discount_percent=discount,
+            )
         seconds = time.perf_counter() - started
         print(f"  {name:<10} {len(own) / max(seconds, 1e-9):>12,.0f} evaluations/s")
     # a PlanTerms priced without compiling first (a one-off preview does this)
@@ -96,8 +120,12 @@ def main(evaluations: int = 200_000) -> int:
     started = time.perf_counter()
     for _, quantity, *_ in cases[:runs]:
         price(terms, quantity)
-    print(f"  {'uncompiled':<10} {runs / (time.perf_counter() - started):>12,.0f} evaluations/s (graduated, compiled per call)")
-    print(f"  all        {value:>12,.0f} evaluations/s  floor {FLOOR:,}: {'meets' if value >= FLOOR else 'MISSES'} the target")
+    print(
+        f"  {'uncompiled':<10} {runs / (time.perf_counter() - started):>12,.0f} evaluations/s (graduated, compiled per call)"
+    )
+    print(
+        f"  all        {value:>12,.0f} evaluations/s  floor {FLOOR:,}: {'meets' if value >= FLOOR else 'MISSES'} the target"
+    )
     result = {
         "bench": "price", "value": round(value, 1), "floor": FLOOR, "ratio": round(value / FLOOR, 3),
         "unit": "evaluations/s", "better": "higher", "meets": value >= FLOOR, "evaluations": evaluations,

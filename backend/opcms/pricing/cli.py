@@ -41,7 +41,11 @@ def price_command(
     try:
         plan = _read_plan(plan_path)
         billed_quantity = _parse(_QUANTITY, quantity, "quantity", "a number ≥ 0 such as 12500 or 12500.5")
-        discount_percent = _parse(_PERCENT, discount, "discount", "a percentage between 0 and 100") if discount else Decimal(0)
+        discount_percent = (
+            _parse(_PERCENT, discount, "discount", "a percentage between 0 and 100")
+            if discount
+            else Decimal(0)
+        )
         try:
             result = price(
                 plan, billed_quantity,

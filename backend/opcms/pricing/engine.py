@@ -207,7 +207,9 @@ def compile_plan(terms: PlanTerms | CompiledPlan) -> CompiledPlan:
             break
         width = _sub(band.upper, band.lower)
         amount = _add(_mul(width, band.unit_price), band.flat_fee)
-        full_lines.append(TierCharge(band.number, band.lower, band.upper, width, band.unit_price, band.flat_fee, amount))
+        full_lines.append(
+            TierCharge(band.number, band.lower, band.upper, width, band.unit_price, band.flat_fee, amount)
+        )
         total = _add(total, amount)
     if mode is _PACKAGE:
         unit_price = terms.package_price

@@ -72,9 +72,15 @@ class PricingPlanVersion(AuditedModel):
 class Subscription(AuditedModel):
     """A customer buys one metric on one plan between two dates (both inclusive)."""
 
-    customer = fields.ForeignKeyField("opcms.Customer", related_name="subscriptions", on_delete=fields.RESTRICT)
-    metric = fields.ForeignKeyField("opcms.UsageMetric", related_name="subscriptions", on_delete=fields.RESTRICT)
-    plan = fields.ForeignKeyField("opcms.PricingPlan", related_name="subscriptions", on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField(
+        "opcms.Customer", related_name="subscriptions", on_delete=fields.RESTRICT
+    )
+    metric = fields.ForeignKeyField(
+        "opcms.UsageMetric", related_name="subscriptions", on_delete=fields.RESTRICT
+    )
+    plan = fields.ForeignKeyField(
+        "opcms.PricingPlan", related_name="subscriptions", on_delete=fields.RESTRICT
+    )
     effective_from = fields.DateField()
     effective_to = fields.DateField(null=True)
     discount_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)

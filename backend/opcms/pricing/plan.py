@@ -52,9 +52,13 @@ class Tier(Schema):
 
     # null = open-ended; only the last tier may (and must) be. Omitted means null too, so the
     # last tier can simply leave it out.
-    up_to: Quantity | None = Field(default=None, description="inclusive upper bound; null for the last, open-ended tier")
+    up_to: Quantity | None = Field(
+        default=None, description="inclusive upper bound; null for the last, open-ended tier"
+    )
     unit_price: UnitPrice
-    flat_fee: NonNegativeAmount = Field(default=Decimal(0), description="charged once when the tier is reached")
+    flat_fee: NonNegativeAmount = Field(
+        default=Decimal(0), description="charged once when the tier is reached"
+    )
 
 
 class PlanTerms(Schema):
@@ -71,9 +75,15 @@ class PlanTerms(Schema):
         description="graduated and volume only; ascending up_to, last one null (null means no tiers)",
         json_schema_extra=_null_allowed,
     )
-    package_size: Quantity | None = Field(default=None, validate_default=True, description="package only: units per package, > 0")
-    package_price: UnitPrice | None = Field(default=None, validate_default=True, description="package only: price of one package")
-    monthly_fee: NonNegativeAmount = Field(default=Decimal(0), description="fixed fee per month, prorated for part months")
+    package_size: Quantity | None = Field(
+        default=None, validate_default=True, description="package only: units per package, > 0"
+    )
+    package_price: UnitPrice | None = Field(
+        default=None, validate_default=True, description="package only: price of one package"
+    )
+    monthly_fee: NonNegativeAmount = Field(
+        default=Decimal(0), description="fixed fee per month, prorated for part months"
+    )
     included_quantity: Quantity = Field(default=Decimal(0), description="free units deducted before pricing")
     minimum_amount: NonNegativeAmount = Field(
         default=Decimal(0), description="monthly commitment: the metric's charge is raised to it"
@@ -81,7 +91,9 @@ class PlanTerms(Schema):
 
     @field_validator("tiers", mode="wrap")
     @classmethod
-    def _check_tiers(cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> list[Tier]:
+    def _check_tiers(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> list[Tier]:
         if value is None:  # a plan document with "tiers": null (per_unit, package) means none
             value = []
         if isinstance(value, list) and len(value) > MAX_TIERS:
@@ -96,7 +108,9 @@ class PlanTerms(Schema):
         if mode in TIERED_MODES and not tiers:
             raise ValueError(f"{mode.value} pricing needs at least one tier (the last one with up_to null)")
         if tiers and mode is not None and mode not in TIERED_MODES:
-            raise ValueError(f"{mode.value} pricing takes no tiers (tiers are for graduated and volume pricing)")
+            raise ValueError(
+                f"{mode.value} pricing takes no tiers (tiers are for graduated and volume pricing)"
+            )
         return tiers
 
     @field_validator("unit_price")
@@ -136,7 +150,9 @@ def _check_bounds(tiers: list[Tier]) -> None:
         number = index + 1
         if tier.up_to is None:
             if index != last:
-                problems.append(f"tier {number}: up_to is empty (open-ended), but only the last tier may be open-ended")
+                problems.append(
+                    f"tier {number}: up_to is empty (open-ended), but only the last tier may be open-ended"
+                )
             continue
         if tier.up_to <= 0:
             problems.append(f"tier {number}: up_to must be greater than 0")
@@ -176,4 +192,3 @@ class _Metric(Schema):
 # still is the PlanTerms that the engine takes.
 class PlanDocument(PlanTerms, _Metric):
     """The plan document (DESIGN §5): the metric and its terms."""
-

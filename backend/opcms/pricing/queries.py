@@ -41,16 +41,26 @@ def current_and_latest(versions: list[PricingPlanVersion], today: dt.date) -> tu
     return (in_force[-1] if in_force else None), (versions[-1] if versions else None)
 
 
-def plan_public(plan: PricingPlan, versions: list[PricingPlanVersion], today: dt.date, *, detail: bool = False) -> PlanPublic:
+def plan_public(
+    plan: PricingPlan, versions: list[PricingPlanVersion], today: dt.date, *, detail: bool = False
+) -> PlanPublic:
     current, latest = current_and_latest(versions, today)
     values = {
-        "id": plan.id, "code": plan.code, "name": plan.name, "metric": plan.metric.code, "metric_id": plan.metric_id,
-        "metric_name": plan.metric.name, "unit": plan.metric.unit, "currency": plan.currency,
+        "id": plan.id,
+        "code": plan.code,
+        "name": plan.name,
+        "metric": plan.metric.code,
+        "metric_id": plan.metric_id,
+        "metric_name": plan.metric.name,
+        "unit": plan.metric.unit,
+        "currency": plan.currency,
         "description": plan.description,
         "current_version": current and VersionPublic.model_validate(current),
         "latest_version": latest and VersionPublic.model_validate(latest),
-        "created_at": plan.created_at, "updated_at": plan.updated_at,
-        "created_by": plan.created_by, "updated_by": plan.updated_by,
+        "created_at": plan.created_at,
+        "updated_at": plan.updated_at,
+        "created_by": plan.created_by,
+        "updated_by": plan.updated_by,
     }
     if detail:
         return PlanDetail(**values, versions=[VersionPublic.model_validate(v) for v in versions])
@@ -60,7 +70,9 @@ def plan_public(plan: PricingPlan, versions: list[PricingPlanVersion], today: dt
 async def versions_by_plan(plan_ids: list[int]) -> dict[int, list[PricingPlanVersion]]:
     grouped: dict[int, list[PricingPlanVersion]] = defaultdict(list)
     if plan_ids:
-        for version in await PricingPlanVersion.filter(plan_id__in=plan_ids).order_by("plan_id", "effective_from"):
+        for version in await PricingPlanVersion.filter(plan_id__in=plan_ids).order_by(
+            "plan_id", "effective_from"
+        ):
             grouped[version.plan_id].append(version)
     return grouped
 
@@ -92,19 +104,30 @@ async def list_versions(plan_id: int) -> list[PricingPlanVersion]:
 def subscription_public(subscription: Subscription) -> SubscriptionPublic:
     """Needs customer, metric and plan loaded (a deleted plan or customer still shows)."""
     return SubscriptionPublic(
-        id=subscription.id, customer_id=subscription.customer_id,
-        customer_code=subscription.customer.customer_code, company_name=subscription.customer.company_name,
-        metric=subscription.metric.code, metric_id=subscription.metric_id,
-        plan_id=subscription.plan_id, plan_code=subscription.plan.code, plan_name=subscription.plan.name,
-        effective_from=subscription.effective_from, effective_to=subscription.effective_to,
-        discount_percent=subscription.discount_percent, remark=subscription.remark,
-        created_at=subscription.created_at, updated_at=subscription.updated_at,
-        created_by=subscription.created_by, updated_by=subscription.updated_by,
+        id=subscription.id,
+        customer_id=subscription.customer_id,
+        customer_code=subscription.customer.customer_code,
+        company_name=subscription.customer.company_name,
+        metric=subscription.metric.code,
+        metric_id=subscription.metric_id,
+        plan_id=subscription.plan_id,
+        plan_code=subscription.plan.code,
+        plan_name=subscription.plan.name,
+        effective_from=subscription.effective_from,
+        effective_to=subscription.effective_to,
+        discount_percent=subscription.discount_percent,
+        remark=subscription.remark,
+        created_at=subscription.created_at,
+        updated_at=subscription.updated_at,
+        created_by=subscription.created_by,
+        updated_by=subscription.updated_by,
     )
 
 
 async def load_subscription(subscription_id: int) -> SubscriptionPublic:
-    subscription = await Subscription.with_deleted().select_related("customer", "metric", "plan").get(id=subscription_id)
+    subscription = (
+        await Subscription.with_deleted().select_related("customer", "metric", "plan").get(id=subscription_id)
+    )
     return subscription_public(subscription)
 
 
@@ -117,7 +140,9 @@ async def list_subscriptions(query: SubscriptionListQuery) -> dict[str, Any]:
     if query.metric:
         qs = qs.filter(metric__code=query.metric.strip())
     if query.active_on is not None:
-        qs = qs.filter(Q(effective_to=None) | Q(effective_to__gte=query.active_on), effective_from__lte=query.active_on)
+        qs = qs.filter(
+            Q(effective_to=None) | Q(effective_to__gte=query.active_on), effective_from__lte=query.active_on
+        )
     page = await paginate(qs, query, sortable=SUBSCRIPTION_SORTABLE, default_sort="-id")
     page["items"] = [subscription_public(s) for s in page["items"]]
     return page

@@ -8,7 +8,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from opcms.core.money import CENT, NonNegativeAmount, Quantity, UnitPrice
 from opcms.core.schemas import MAX_ID, Id, Page, PageQuery, PublicSchema, Schema
@@ -40,7 +49,9 @@ class UsageMetricCreate(Schema):
 class UsageMetricUpdate(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     unit: str | None = Field(default=None, min_length=1, max_length=16)
-    is_active: bool | None = Field(default=None, description="false retires the metric: no new plans or subscriptions")
+    is_active: bool | None = Field(
+        default=None, description="false retires the metric: no new plans or subscriptions"
+    )
 
 
 class UsageMetricPublic(PublicSchema):
@@ -74,7 +85,9 @@ class PlanCreate(PlanDocument):
     code: PlanCode
     name: str = Field(min_length=1, max_length=100)
     description: Description = None
-    effective_from: dt.date | None = Field(default=None, description="first day of version 1; default today (Asia/Shanghai)")
+    effective_from: dt.date | None = Field(
+        default=None, description="first day of version 1; default today (Asia/Shanghai)"
+    )
 
 
 class PlanUpdate(Schema):
@@ -104,7 +117,9 @@ class VersionPublic(PublicSchema):
     monthly_fee: NonNegativeAmount
     included_quantity: Quantity
     minimum_amount: NonNegativeAmount
-    billed_at: dt.datetime | None = Field(description="set when an invoice first used this version: it is frozen")
+    billed_at: dt.datetime | None = Field(
+        description="set when an invoice first used this version: it is frozen"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     created_by: str | None
@@ -198,7 +213,15 @@ class SubscriptionPage(Page[SubscriptionPublic]):
     pass
 
 
-SUBSCRIPTION_SORTABLE = ("id", "customer_id", "plan_id", "effective_from", "effective_to", "created_at", "updated_at")
+SUBSCRIPTION_SORTABLE = (
+    "id",
+    "customer_id",
+    "plan_id",
+    "effective_from",
+    "effective_to",
+    "created_at",
+    "updated_at",
+)
 
 
 class SubscriptionListQuery(PageQuery):
@@ -215,9 +238,13 @@ class PreviewRequest(Schema):
 
     plan: PlanDocument | None = None
     plan_id: Id | None = None
-    on: dt.date | None = Field(default=None, description="with plan_id: the day whose version prices; default today")
+    on: dt.date | None = Field(
+        default=None, description="with plan_id: the day whose version prices; default today"
+    )
     quantity: Quantity
-    days_active: int | None = Field(default=None, ge=1, le=31, description="prorate the monthly fee and minimum: days subscribed")
+    days_active: int | None = Field(
+        default=None, ge=1, le=31, description="prorate the monthly fee and minimum: days subscribed"
+    )
     days_in_period: int | None = Field(default=None, ge=1, le=31, description="prorate: days in the month")
     discount_percent: Percent = Decimal("0")
 
@@ -229,7 +256,11 @@ class PreviewRequest(Schema):
             raise ValueError("on applies to plan_id only")
         if (self.days_active is None) != (self.days_in_period is None):
             raise ValueError("proration needs both days_active and days_in_period")
-        if self.days_active is not None and self.days_in_period is not None and self.days_active > self.days_in_period:
+        if (
+            self.days_active is not None
+            and self.days_in_period is not None
+            and self.days_active > self.days_in_period
+        ):
             raise ValueError(f"days_active must not exceed days_in_period ({self.days_in_period})")
         return self
 
@@ -270,14 +301,20 @@ class PreviewResponse(BaseModel):
     proration: ProrationPublic | None
     breakdown: list[TierChargePublic]
     plan_id: int | None = Field(default=None, description="with plan_id: the plan priced")
-    plan_version: int | None = Field(default=None, description="with plan_id: the number of the version in force")
+    plan_version: int | None = Field(
+        default=None, description="with plan_id: the number of the version in force"
+    )
     plan_version_id: int | None = None
 
     @classmethod
     def of(cls, price: Any, version: Any = None) -> "PreviewResponse":
         extra = {}
         if version is not None:
-            extra = {"plan_id": version.plan_id, "plan_version": version.version, "plan_version_id": version.id}
+            extra = {
+                "plan_id": version.plan_id,
+                "plan_version": version.version,
+                "plan_version_id": version.id,
+            }
         return cls.model_validate({**price.to_dict(), **extra})
 
 

@@ -55,7 +55,8 @@ async def create_metric(data: UsageMetricCreate) -> UsageMetric:
 
 def _metric_taken(code: str) -> Conflict:
     return Conflict(
-        f"metric code {code!r} is taken", code="usage_metric_duplicate",
+        f"metric code {code!r} is taken",
+        code="usage_metric_duplicate",
         details=[{"field": "code", "message": f"{code!r} is taken"}],
     )
 
@@ -85,7 +86,8 @@ async def get_plan(plan_id: int, *, include_deleted: bool = False) -> PricingPla
 
 def _plan_taken(code: str) -> Conflict:
     return Conflict(
-        f"plan code {code!r} is taken", code="pricing_plan_duplicate",
+        f"plan code {code!r} is taken",
+        code="pricing_plan_duplicate",
         details=[{"field": "code", "message": f"{code!r} is taken"}],
     )
 
@@ -97,9 +99,13 @@ async def create_plan(data: PlanCreate) -> PricingPlan:
         raise _plan_taken(data.code)
     try:
         async with in_transaction():
-            plan = await PricingPlan.create(code=data.code, name=data.name, description=data.description, metric=metric)
+            plan = await PricingPlan.create(
+                code=data.code, name=data.name, description=data.description, metric=metric
+            )
             await PricingPlanVersion.create(
-                plan=plan, version=1, effective_from=data.effective_from or business_today(),
+                plan=plan,
+                version=1,
+                effective_from=data.effective_from or business_today(),
                 **plan_terms_values(data),
             )
     except IntegrityError:
@@ -128,7 +134,9 @@ async def delete_plan(plan_id: int, reason: str = "") -> PricingPlan:
         raise Conflict(
             f"plan {plan.code} is used by {len(in_use)} current or future subscription(s); end them first",
             code="pricing_plan_in_use",
-            details=[{"field": "subscription_id", "message": f"subscription {s.id} uses this plan"} for s in in_use],
+            details=[
+                {"field": "subscription_id", "message": f"subscription {s.id} uses this plan"} for s in in_use
+            ],
         )
     await plan.soft_delete(reason)
     return plan
@@ -144,7 +152,9 @@ async def add_version(plan_id: int, data: VersionCreate) -> tuple[PricingPlanVer
         async with in_transaction():
             # the plan row is locked first: versions of one plan are numbered one writer at a time
             plan = await _locked_plan(plan_id)
-            metric_code = await UsageMetric.with_deleted().filter(id=plan.metric_id).values_list("code", flat=True)
+            metric_code = (
+                await UsageMetric.with_deleted().filter(id=plan.metric_id).values_list("code", flat=True)
+            )
             if data.metric is not None and data.metric != metric_code[0]:
                 raise ValidationFailed.field(
                     "metric", f"plan {plan.code} prices {metric_code[0]!r}; a plan's metric cannot change"
@@ -169,12 +179,15 @@ async def add_version(plan_id: int, data: VersionCreate) -> tuple[PricingPlanVer
             return version, True
     except IntegrityError:
         # only a writer that bypassed the plan lock can get here
-        raise Conflict("another change to this plan's versions came first; retry", code="version_conflict") from None
+        raise Conflict(
+            "another change to this plan's versions came first; retry", code="version_conflict"
+        ) from None
 
 
 def _billed(message: str) -> Conflict:
     return Conflict(
-        message, code="version_billed",
+        message,
+        code="version_billed",
         details=[{"field": "effective_from", "message": message}],
     )
 
@@ -186,7 +199,11 @@ async def _locked_plan(plan_id: int) -> PricingPlan:
 async def version_in_force(plan_id: int, day: dt.date) -> PricingPlanVersion | None:
     """The version that prices ``day``: the latest one starting on or before it (a soft-deleted
     plan still answers, so past periods can be billed again)."""
-    return await PricingPlanVersion.filter(plan_id=plan_id, effective_from__lte=day).order_by("-effective_from").first()
+    return (
+        await PricingPlanVersion.filter(plan_id=plan_id, effective_from__lte=day)
+        .order_by("-effective_from")
+        .first()
+    )
 
 
 TERM_FIELDS = tuple(PlanTerms.model_fields)
@@ -241,7 +258,8 @@ async def _check_no_overlap(
             f"this metric for the customer in that period"
         )
         raise Conflict(
-            message, code="subscription_overlap",
+            message,
+            code="subscription_overlap",
             details=[{"field": "effective_from", "message": message}],
         )
 
@@ -254,16 +272,21 @@ async def create_subscription(data: SubscriptionCreate) -> Subscription:
     if first is None or first.effective_from > data.effective_from:
         starts = first.effective_from.isoformat() if first else "never"
         raise ValidationFailed.field(
-            "effective_from", f"plan {plan.code} has no version in force on {data.effective_from} (it starts {starts})"
+            "effective_from",
+            f"plan {plan.code} has no version in force on {data.effective_from} (it starts {starts})",
         )
     async with in_transaction():
         # the lock comes first: every read after it sees what earlier writers committed
         await _locked_customer(data.customer_id)
         await _check_no_overlap(data.customer_id, plan.metric_id, data.effective_from, data.effective_to)
         subscription = await Subscription.create(
-            customer_id=data.customer_id, metric_id=plan.metric_id, plan_id=plan.id,
-            effective_from=data.effective_from, effective_to=data.effective_to,
-            discount_percent=data.discount_percent, remark=data.remark,
+            customer_id=data.customer_id,
+            metric_id=plan.metric_id,
+            plan_id=plan.id,
+            effective_from=data.effective_from,
+            effective_to=data.effective_to,
+            discount_percent=data.discount_percent,
+            remark=data.remark,
         )
     return subscription
 
@@ -279,7 +302,9 @@ async def update_subscription(subscription_id: int, data: SubscriptionUpdate) ->
             end = changes["effective_to"]
             if end is not None and end < subscription.effective_from:
                 raise ValidationFailed.field("effective_to", "must not be before effective_from")
-            longer = end is None or (subscription.effective_to is not None and end > subscription.effective_to)
+            longer = end is None or (
+                subscription.effective_to is not None and end > subscription.effective_to
+            )
             if longer:
                 gone = "customer" if customer.is_deleted else None
                 if gone is None and not await PricingPlan.filter(id=subscription.plan_id).exists():
@@ -291,7 +316,10 @@ async def update_subscription(subscription_id: int, data: SubscriptionUpdate) ->
                         details=[{"field": "effective_to", "message": f"the {gone} was deleted"}],
                     )
                 await _check_no_overlap(
-                    subscription.customer_id, subscription.metric_id, subscription.effective_from, end,
+                    subscription.customer_id,
+                    subscription.metric_id,
+                    subscription.effective_from,
+                    end,
                     exclude_id=subscription.id,
                 )
         subscription.update_from_dict(changes)
@@ -320,7 +348,10 @@ async def preview(data: PreviewRequest) -> tuple[engine.Price, PricingPlanVersio
         terms = terms_of(version)
     try:
         price = engine.price(
-            terms, data.quantity, days_active=data.days_active, days_in_period=data.days_in_period,
+            terms,
+            data.quantity,
+            days_active=data.days_active,
+            days_in_period=data.days_in_period,
             discount_percent=data.discount_percent or Decimal(0),
         )
     except (ValueError, ArithmeticError) as error:  # the schema checks first; this is a backstop

@@ -35,7 +35,12 @@ CUSTOMERS_PER_OWNER = 50
 BATCH = 2000
 CHANNELS = (
     # template code, channel name, kind, settings (no outside server is called: nothing is delivered)
-    ("reminder.customer_email", "bench-email", "email", {"host": "127.0.0.1", "port": 2525, "from_address": "billing@opcms.test"}),
+    (
+        "reminder.customer_email",
+        "bench-email",
+        "email",
+        {"host": "127.0.0.1", "port": 2525, "from_address": "billing@opcms.test"},
+    ),
     ("reminder.customer_sms", "bench-sms-log", "sms", {"provider": "logging"}),
     ("reminder.owner_wecom", "bench-wecom-app", "wecom_app", {"corp_id": "ww-bench", "agent_id": 1000002}),
 )
@@ -62,38 +67,73 @@ async def seed(count: int, day: dt.date) -> None:
             if not updated:
                 raise SystemExit(f"opcms bench reminders: template {code!r} (migration 0010) is missing")
     owners = max(1, -(-count // CUSTOMERS_PER_OWNER))
-    await User.bulk_create([
-        User(username=f"bench-owner-{n}", display_name=f"客户经理{n}", role="operator", password_hash="!",
-             wecom_userid=f"bench.owner{n}", created_by="bench", updated_by="bench")
-        for n in range(owners)
-    ], batch_size=BATCH)
-    owner_ids = list(await User.filter(username__startswith="bench-owner-").order_by("id").values_list("id", flat=True))
+    await User.bulk_create(
+        [
+            User(
+                username=f"bench-owner-{n}",
+                display_name=f"客户经理{n}",
+                role="operator",
+                password_hash="!",
+                wecom_userid=f"bench.owner{n}",
+                created_by="bench",
+                updated_by="bench",
+            )
+            for n in range(owners)
+        ],
+        batch_size=BATCH,
+    )
+    owner_ids = list(
+        await User.filter(username__startswith="bench-owner-").order_by("id").values_list("id", flat=True)
+    )
     customers = []
     for n in range(count):
         code, company = f"BR{n:07d}", f"提醒基准客户{n}有限公司"
-        customers.append(Customer(
-            customer_code=code, company_name=company, code_key=code_key(code), name_key=name_key(company),
-            status=CustomerStatus.ACTIVE, owner_id=owner_ids[n % owners], contact_name=f"联系人{n}",
-            contact_email=f"ap{n}@customer{n}.example.com", contact_phone=f"139{n:08d}",
-            created_by="bench", updated_by="bench",
-        ))
+        customers.append(
+            Customer(
+                customer_code=code,
+                company_name=company,
+                code_key=code_key(code),
+                name_key=name_key(company),
+                status=CustomerStatus.ACTIVE,
+                owner_id=owner_ids[n % owners],
+                contact_name=f"联系人{n}",
+                contact_email=f"ap{n}@customer{n}.example.com",
+                contact_phone=f"139{n:08d}",
+                created_by="bench",
+                updated_by="bench",
+            )
+        )
     await Customer.bulk_create(customers, batch_size=BATCH)
     due = day - dt.timedelta(days=STAGE)
     period = f"{due.year:04d}-{due.month:02d}"
     invoices = []
-    for n, (customer_id, customer_code, company_name) in enumerate(await Customer.filter(
-            customer_code__startswith="BR").order_by("id").values_list("id", "customer_code", "company_name")):
+    for n, (customer_id, customer_code, company_name) in enumerate(
+        await Customer.filter(customer_code__startswith="BR")
+        .order_by("id")
+        .values_list("id", "customer_code", "company_name")
+    ):
         total = Decimal(1000 + n % 9000) + Decimal(n % 100) / 100
         # every fourth one partly paid: the reminder states what is still outstanding
         outstanding = total if n % 4 else (total / 2).quantize(CENT)
-        invoices.append(Invoice(
-            number=f"INV-{period.replace('-', '')}-{n + 1:06d}", customer_id=customer_id, period=period,
-            live_period=period, issue_date=due - dt.timedelta(days=30), due_date=due,
-            customer_code=customer_code, company_name=company_name, subtotal=total, total=total,
-            paid_amount=total - outstanding, outstanding=outstanding,
-            status=InvoiceStatus.UNSETTLED if n % 4 else InvoiceStatus.PARTIALLY_SETTLED,
-            created_by="bench", updated_by="bench",
-        ))
+        invoices.append(
+            Invoice(
+                number=f"INV-{period.replace('-', '')}-{n + 1:06d}",
+                customer_id=customer_id,
+                period=period,
+                live_period=period,
+                issue_date=due - dt.timedelta(days=30),
+                due_date=due,
+                customer_code=customer_code,
+                company_name=company_name,
+                subtotal=total,
+                total=total,
+                paid_amount=total - outstanding,
+                outstanding=outstanding,
+                status=InvoiceStatus.UNSETTLED if n % 4 else InvoiceStatus.PARTIALLY_SETTLED,
+                created_by="bench",
+                updated_by="bench",
+            )
+        )
     await Invoice.bulk_create(invoices, batch_size=BATCH)
 
 
@@ -129,12 +169,22 @@ async def _prerendered(day: dt.date) -> tuple[list[Any], list[Any]]:
         for recipient in recipients(invoice):
             template = templates[recipient.template]
             title, content = render(template.title, template.body, variables, template.variables or [])
-            notifications.append(Notification(
-                template_code=template.code, channel_id=template.channel_id, target=recipient.target, title=title,
-                content=content, priority=Priority.NORMAL, status=NotificationStatus.PENDING,
-                max_attempts=channels[template.channel_id].max_attempts, next_attempt_at=now,
-                subject_type="invoice", subject_id=invoice.id, created_by="bench",
-            ))
+            notifications.append(
+                Notification(
+                    template_code=template.code,
+                    channel_id=template.channel_id,
+                    target=recipient.target,
+                    title=title,
+                    content=content,
+                    priority=Priority.NORMAL,
+                    status=NotificationStatus.PENDING,
+                    max_attempts=channels[template.channel_id].max_attempts,
+                    next_attempt_at=now,
+                    subject_type="invoice",
+                    subject_id=invoice.id,
+                    created_by="bench",
+                )
+            )
     return reminders, notifications
 
 
@@ -154,8 +204,10 @@ async def _floor(day: dt.date) -> float:
 
 def _check(what: str, count: int, reminders: int, notifications: int) -> None:
     if (reminders, notifications) != (count, 3 * count):
-        raise SystemExit(f"opcms bench reminders: after {what} {reminders:,} reminders and {notifications:,} "
-                         f"notifications exist, expected {count:,} and {3 * count:,}")
+        raise SystemExit(
+            f"opcms bench reminders: after {what} {reminders:,} reminders and {notifications:,} "
+            f"notifications exist, expected {count:,} and {3 * count:,}"
+        )
 
 
 async def measure(count: int, day: dt.date) -> dict[str, Any]:
@@ -174,8 +226,14 @@ async def measure(count: int, day: dt.date) -> dict[str, Any]:
     started = time.perf_counter()
     rerun_counters = await send_overdue(stages=STAGES, day=day)
     rerun_s = time.perf_counter() - started
-    if await _counts() != (reminders, notifications) or rerun_counters["succeeded"] or rerun_counters["notifications"]:
-        raise SystemExit(f"opcms bench reminders: the second run the same day created something: {rerun_counters}")
+    if (
+        await _counts() != (reminders, notifications)
+        or rerun_counters["succeeded"]
+        or rerun_counters["notifications"]
+    ):
+        raise SystemExit(
+            f"opcms bench reminders: the second run the same day created something: {rerun_counters}"
+        )
     pending = await Notification.filter(status="pending").count()
     # the floor writes the same rows again: make room under the unique (invoice, stage) key
     await Notification.all().delete()
@@ -184,11 +242,21 @@ async def measure(count: int, day: dt.date) -> dict[str, Any]:
     _check("the floor", count, *(await _counts()))
     rows = reminders + notifications
     return {
-        "bench": "reminders", "value": round(job_s, 3), "floor": round(floor_s, 4),
-        "ratio": round(job_s / floor_s, 2) if floor_s else None, "unit": "s", "better": "lower",
-        "invoices": count, "reminders": reminders, "notifications": notifications, "pending": pending,
-        "rows_per_s": round(rows / job_s), "floor_rows_per_s": round(rows / floor_s) if floor_s else None,
-        "rerun_s": round(rerun_s, 3), "counters": counters, "rerun_counters": rerun_counters,
+        "bench": "reminders",
+        "value": round(job_s, 3),
+        "floor": round(floor_s, 4),
+        "ratio": round(job_s / floor_s, 2) if floor_s else None,
+        "unit": "s",
+        "better": "lower",
+        "invoices": count,
+        "reminders": reminders,
+        "notifications": notifications,
+        "pending": pending,
+        "rows_per_s": round(rows / job_s),
+        "floor_rows_per_s": round(rows / floor_s) if floor_s else None,
+        "rerun_s": round(rerun_s, 3),
+        "counters": counters,
+        "rerun_counters": rerun_counters,
     }
 
 
@@ -204,18 +272,30 @@ async def run_bench(count: int) -> dict[str, Any]:
     try:
         seeded = time.perf_counter()
         await seed(count, day)
-        print(f"reminders bench: {count:,} customers × one open invoice due {day - dt.timedelta(days=STAGE)} "
-              f"(stage +{STAGE} on {day}), e-mail + SMS + WeCom each (seeded in {time.perf_counter() - seeded:.1f} s; "
-              f"{settings.database_url.split('://')[0]}, broker {settings.broker_url.split('://')[0]})", flush=True)
+        print(
+            f"reminders bench: {count:,} customers × one open invoice due {day - dt.timedelta(days=STAGE)} "
+            f"(stage +{STAGE} on {day}), e-mail + SMS + WeCom each (seeded in {time.perf_counter() - seeded:.1f} s; "
+            f"{settings.database_url.split('://')[0]}, broker {settings.broker_url.split('://')[0]})",
+            flush=True,
+        )
         result = await measure(count, day)
     finally:
         await Tortoise.close_connections()
     rows = result["reminders"] + result["notifications"]
-    print(f"floor (bulk_create of {result['reminders']:,} reminders + {result['notifications']:,} notifications "
-          f"rendered beforehand, one transaction): {result['floor']:.2f} s, {result['floor_rows_per_s']:,} rows/s", flush=True)
-    print(f"send_overdue: {rows:,} rows ({result['pending']:,} notifications pending) in {result['value']:.2f} s, "
-          f"{result['rows_per_s']:,} rows/s — {result['ratio']}× the floor; counters {result['counters']}", flush=True)
-    print(f"second run the same day: {result['rerun_s']:.2f} s, nothing created ({result['rerun_counters']})", flush=True)
+    print(
+        f"floor (bulk_create of {result['reminders']:,} reminders + {result['notifications']:,} notifications "
+        f"rendered beforehand, one transaction): {result['floor']:.2f} s, {result['floor_rows_per_s']:,} rows/s",
+        flush=True,
+    )
+    print(
+        f"send_overdue: {rows:,} rows ({result['pending']:,} notifications pending) in {result['value']:.2f} s, "
+        f"{result['rows_per_s']:,} rows/s — {result['ratio']}× the floor; counters {result['counters']}",
+        flush=True,
+    )
+    print(
+        f"second run the same day: {result['rerun_s']:.2f} s, nothing created ({result['rerun_counters']})",
+        flush=True,
+    )
     return result
 
 

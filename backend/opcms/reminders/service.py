@@ -162,14 +162,23 @@ class ReminderRun:
         latest_due = self.day - dt.timedelta(days=min(self.stages))
         while True:
             batch = await (
-                Invoice.filter(id__gt=after, status__in=OPEN_STATUSES, due_date__lte=latest_due, customer__is_deleted=False)
-                .select_related("customer", "customer__owner").order_by("id").limit(BATCH)
+                Invoice.filter(
+                    id__gt=after,
+                    status__in=OPEN_STATUSES,
+                    due_date__lte=latest_due,
+                    customer__is_deleted=False,
+                )
+                .select_related("customer", "customer__owner")
+                .order_by("id")
+                .limit(BATCH)
             )
             if not batch:
                 break
             after = batch[-1].id
             sent: dict[int, list[int]] = {}
-            for invoice_id, stage in await InvoiceReminder.filter(invoice_id__in=[i.id for i in batch]).values_list("invoice_id", "stage"):
+            for invoice_id, stage in await InvoiceReminder.filter(
+                invoice_id__in=[i.id for i in batch]
+            ).values_list("invoice_id", "stage"):
                 sent.setdefault(invoice_id, []).append(stage)
             for invoice in batch:
                 stage = stage_due(invoice.due_date, self.day, self.stages, sent.get(invoice.id, ()))
@@ -200,8 +209,12 @@ class ReminderRun:
                     try:
                         # queued after the commit: a worker could not see the row before it
                         notification = await send(
-                            recipient.template, recipient.target, variables, Priority.NORMAL,
-                            subject=("invoice", invoice.id), queue=False,
+                            recipient.template,
+                            recipient.target,
+                            variables,
+                            Priority.NORMAL,
+                            subject=("invoice", invoice.id),
+                            queue=False,
                         )
                     except TemplateRenderError:
                         raise  # the template is broken: fail the stage, tried again once fixed
@@ -228,7 +241,9 @@ class ReminderRun:
                 await queue_delivery(notification.id, priority=notification.priority)
 
 
-async def send_overdue(run: Any = None, *, stages: Sequence[int], day: dt.date | None = None) -> dict[str, int]:
+async def send_overdue(
+    run: Any = None, *, stages: Sequence[int], day: dt.date | None = None
+) -> dict[str, int]:
     """Send the reminders due on ``day`` (business today); returns the counters."""
     from opcms.notifications.service import lookups_once
 

@@ -35,13 +35,26 @@ async def _setup(customers: int) -> tuple[int, list[int]]:
 
     for code in METRICS:
         await UsageMetric.create(code=code, name=code, unit="次")
-    source = await DataSource.create(name="bench-demo", adapter="demo", settings={"metrics": list(METRICS), "base": 1000})
+    source = await DataSource.create(
+        name="bench-demo", adapter="demo", settings={"metrics": list(METRICS), "base": 1000}
+    )
     conn = connections.get("default")
     now = utcnow()
     batch = 2000
     for start in range(0, customers, batch):
         values = [
-            [f"B{i:07d}", f"bench customer {i}", "active", 30, 0, f"b{i:07d}", f"bench customer {i}", now, now, False]
+            [
+                f"B{i:07d}",
+                f"bench customer {i}",
+                "active",
+                30,
+                0,
+                f"b{i:07d}",
+                f"bench customer {i}",
+                now,
+                now,
+                False,
+            ]
             for i in range(start, min(customers, start + batch))
         ]
         await conn.execute_many(
@@ -51,7 +64,10 @@ async def _setup(customers: int) -> tuple[int, list[int]]:
         )
     ids = [row["id"] for row in await conn.execute_query_dict("SELECT id FROM `customer` ORDER BY id")]
     for start in range(0, len(ids), batch):
-        values = [[cid, source.id, f"acct-{cid}", f"acct-{cid}", now, now, False] for cid in ids[start:start + batch]]
+        values = [
+            [cid, source.id, f"acct-{cid}", f"acct-{cid}", now, now, False]
+            for cid in ids[start : start + batch]
+        ]
         await conn.execute_many(
             "INSERT INTO `customer_source_account` (customer_id, source_id, external_account, account_key, created_at,"
             " updated_at, is_deleted) VALUES (%s, %s, %s, %s, %s, %s, %s)",
@@ -67,8 +83,14 @@ async def _floor(rows: list[tuple], batch_rows: int, settings: Any) -> float:
     import asyncmy
 
     parts = urlsplit(settings.database_url)
-    conn = await asyncmy.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
-                                 password=parts.password or "", db=parts.path.strip("/"), autocommit=True)
+    conn = await asyncmy.connect(
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+        db=parts.path.strip("/"),
+        autocommit=True,
+    )
     sql = (
         "INSERT INTO `usage_record` (customer_id, metric_id, usage_day, source_id, quantity, is_late, created_at,"
         " updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE quantity = VALUES(quantity),"
@@ -78,7 +100,7 @@ async def _floor(rows: list[tuple], batch_rows: int, settings: Any) -> float:
         await cursor.execute("DELETE FROM `usage_record`")
         started = time.perf_counter()
         for start in range(0, len(rows), batch_rows):
-            await cursor.executemany(sql, rows[start:start + batch_rows])
+            await cursor.executemany(sql, rows[start : start + batch_rows])
         elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
@@ -97,7 +119,9 @@ async def run_bench(rows: int) -> dict[str, Any]:
 
     settings = get_settings()
     if not settings.database_url.startswith("mysql"):
-        raise SystemExit("opcms bench usage measures MariaDB/MySQL: set OPCMS_DATABASE_URL=mysql://…/opcms_bench")
+        raise SystemExit(
+            "opcms bench usage measures MariaDB/MySQL: set OPCMS_DATABASE_URL=mysql://…/opcms_bench"
+        )
     days = 50
     customers = max(1, rows // (len(METRICS) * days))
     await fresh_database(settings, "usage")
@@ -105,9 +129,11 @@ async def run_bench(rows: int) -> dict[str, Any]:
         source_id, _ = await _setup(customers)
         first_day = dt.date(2026, 1, 1)
         last_day = first_day + dt.timedelta(days=days - 1)
-        print(f"usage bench: {customers:,} customers × {len(METRICS)} metrics × {days} days, "
-              f"{settings.usage_accounts_per_call} accounts per call, concurrency {settings.usage_pull_concurrency}",
-              flush=True)
+        print(
+            f"usage bench: {customers:,} customers × {len(METRICS)} metrics × {days} days, "
+            f"{settings.usage_accounts_per_call} accounts per call, concurrency {settings.usage_pull_concurrency}",
+            flush=True,
+        )
         with acting_as(system_actor("bench")):
             started = time.perf_counter()
             async with run_execution("usage.pull_day", {"bench": True}, Trigger.CLI) as run:
@@ -115,24 +141,52 @@ async def run_bench(rows: int) -> dict[str, Any]:
             pipeline_s = time.perf_counter() - started
         written = await UsageRecord.all().count()
         counters = dict(run.counters)
-        stored = await UsageRecord.all().order_by("id").values_list(
-            "customer_id", "metric_id", "usage_day", "source_id", "quantity", "is_late", "created_at", "updated_at"
+        stored = (
+            await UsageRecord.all()
+            .order_by("id")
+            .values_list(
+                "customer_id",
+                "metric_id",
+                "usage_day",
+                "source_id",
+                "quantity",
+                "is_late",
+                "created_at",
+                "updated_at",
+            )
         )
     finally:
         await Tortoise.close_connections()
     floor_s = await _floor([tuple(r) for r in stored], settings.usage_batch_rows, settings)
     value = written / pipeline_s
     floor = written / floor_s
-    print(f"pipeline (adapter → classify → upsert): {written:,} rows in {pipeline_s:.2f} s = {value:,.0f} rows/s "
-          f"(anomalies {counters.get('anomalies', 0)}, calls {counters.get('processed', 0)})", flush=True)
-    print(f"floor (raw batched INSERT … ON DUPLICATE KEY UPDATE, asyncmy): {written:,} rows in {floor_s:.2f} s "
-          f"= {floor:,.0f} rows/s", flush=True)
+    print(
+        f"pipeline (adapter → classify → upsert): {written:,} rows in {pipeline_s:.2f} s = {value:,.0f} rows/s "
+        f"(anomalies {counters.get('anomalies', 0)}, calls {counters.get('processed', 0)})",
+        flush=True,
+    )
+    print(
+        f"floor (raw batched INSERT … ON DUPLICATE KEY UPDATE, asyncmy): {written:,} rows in {floor_s:.2f} s "
+        f"= {floor:,.0f} rows/s",
+        flush=True,
+    )
     ratio = value / floor
-    print(f"ratio {ratio:.2f} (target ≥ {TARGET_RATIO}: {'meets' if ratio >= TARGET_RATIO else 'MISSES'})", flush=True)
+    print(
+        f"ratio {ratio:.2f} (target ≥ {TARGET_RATIO}: {'meets' if ratio >= TARGET_RATIO else 'MISSES'})",
+        flush=True,
+    )
     return {
-        "bench": "usage", "value": round(value), "floor": round(floor), "ratio": round(ratio, 3), "unit": "rows/s",
-        "better": "higher", "target_ratio": TARGET_RATIO, "meets": ratio >= TARGET_RATIO, "rows": written,
-        "pipeline_s": round(pipeline_s, 2), "floor_s": round(floor_s, 2),
+        "bench": "usage",
+        "value": round(value),
+        "floor": round(floor),
+        "ratio": round(ratio, 3),
+        "unit": "rows/s",
+        "better": "higher",
+        "target_ratio": TARGET_RATIO,
+        "meets": ratio >= TARGET_RATIO,
+        "rows": written,
+        "pipeline_s": round(pipeline_s, 2),
+        "floor_s": round(floor_s, 2),
     }
 
 

@@ -22,12 +22,27 @@ from opcms.usage.service import run_pull, yesterday
 
 DEMO_SOURCE = "demo"
 PLANS = [
-    {"code": "API-STD", "name": "API 调用标准阶梯", "metric": "api_calls", "mode": "graduated",
-     "tiers": [{"up_to": "100000", "unit_price": "0.010000"}, {"up_to": "1000000", "unit_price": "0.008000"},
-               {"up_to": None, "unit_price": "0.005000"}],
-     "included_quantity": "1000", "minimum_amount": "100"},
-    {"code": "SMS-STD", "name": "短信按条计费", "metric": "sms", "mode": "per_unit", "unit_price": "0.045000",
-     "monthly_fee": "50"},
+    {
+        "code": "API-STD",
+        "name": "API 调用标准阶梯",
+        "metric": "api_calls",
+        "mode": "graduated",
+        "tiers": [
+            {"up_to": "100000", "unit_price": "0.010000"},
+            {"up_to": "1000000", "unit_price": "0.008000"},
+            {"up_to": None, "unit_price": "0.005000"},
+        ],
+        "included_quantity": "1000",
+        "minimum_amount": "100",
+    },
+    {
+        "code": "SMS-STD",
+        "name": "短信按条计费",
+        "metric": "sms",
+        "mode": "per_unit",
+        "unit_price": "0.045000",
+        "monthly_fee": "50",
+    },
 ]
 
 
@@ -42,17 +57,26 @@ async def seed_pricing_and_usage(days: int = 35) -> bool:
     month_start = start.replace(day=1)
     plans = [await pricing.create_plan(PlanCreate(**plan, effective_from=month_start)) for plan in PLANS]
     source = await DataSource.create(
-        name=DEMO_SOURCE, adapter="demo", settings={"metrics": ["api_calls", "sms"], "base": 1000},
+        name=DEMO_SOURCE,
+        adapter="demo",
+        settings={"metrics": ["api_calls", "sms"], "base": 1000},
         remark="deterministic demo usage",
     )
     customers = await Customer.filter(status__in=list(USAGE_STATUSES)).order_by("id")
     for n, customer in enumerate(customers):
-        await CustomerSourceAccount.create(customer=customer, source=source, external_account=f"demo-{customer.customer_code}")
+        await CustomerSourceAccount.create(
+            customer=customer, source=source, external_account=f"demo-{customer.customer_code}"
+        )
         discount = Decimal("5") if customer.level in ("S", "A") else Decimal("0")
         for plan in plans:
-            await pricing.create_subscription(SubscriptionCreate(
-                customer_id=customer.id, plan_id=plan.id, effective_from=month_start, discount_percent=discount,
-            ))
+            await pricing.create_subscription(
+                SubscriptionCreate(
+                    customer_id=customer.id,
+                    plan_id=plan.id,
+                    effective_from=month_start,
+                    discount_percent=discount,
+                )
+            )
     if customers:
         await run_pull(start, yesterday(), trigger=Trigger.CLI)
     return True

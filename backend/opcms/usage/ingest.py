@@ -70,7 +70,11 @@ def parse_quantity(text: str) -> tuple[Decimal | None, AnomalyKind | None, str]:
     if not value.is_finite():
         return None, AnomalyKind.INVALID_QUANTITY, f"not a number: {text[:40]!r}"
     if value < 0:
-        return value if abs(value) < MAX_QUANTITY else None, AnomalyKind.NEGATIVE_QUANTITY, f"negative quantity {text[:40]}"
+        return (
+            value if abs(value) < MAX_QUANTITY else None,
+            AnomalyKind.NEGATIVE_QUANTITY,
+            f"negative quantity {text[:40]}",
+        )
     if value >= MAX_QUANTITY:
         return None, AnomalyKind.INVALID_QUANTITY, "quantity too large for DECIMAL(20,4)"
     if value != value.quantize(QUANTUM):
@@ -85,7 +89,9 @@ class SpikeWindow:
         self._days: dict[tuple[int, int], dict[dt.date, Decimal]] = defaultdict(dict)
 
     @classmethod
-    async def load(cls, source_id: int, customer_ids: list[int], first_day: dt.date, last_day: dt.date) -> "SpikeWindow":
+    async def load(
+        cls, source_id: int, customer_ids: list[int], first_day: dt.date, last_day: dt.date
+    ) -> "SpikeWindow":
         window = cls()
         if customer_ids:
             rows = await UsageRecord.filter(
@@ -186,7 +192,9 @@ class _Held:
     quantity: Decimal | None
 
 
-async def ingest_rows(ctx: IngestContext, rows: list[VendorUsage], requested: tuple[dt.date, dt.date]) -> IngestOutcome:
+async def ingest_rows(
+    ctx: IngestContext, rows: list[VendorUsage], requested: tuple[dt.date, dt.date]
+) -> IngestOutcome:
     """Classify vendor rows asked for the days ``requested`` (inclusive) and store them."""
     outcome = IngestOutcome(received=len(rows))
     # the vendor may repeat a row: the last one wins
@@ -206,7 +214,7 @@ async def ingest_rows(ctx: IngestContext, rows: list[VendorUsage], requested: tu
     if ctx.has_anomalies:
         keys = [row_key(ctx.source_id, r) for r in unique]
         for start in range(0, len(keys), 500):
-            for anomaly in await UsageAnomaly.filter(row_key__in=keys[start:start + 500]):
+            for anomaly in await UsageAnomaly.filter(row_key__in=keys[start : start + 500]):
                 existing[anomaly.row_key] = anomaly
 
     async with in_transaction() as conn:
@@ -223,19 +231,35 @@ async def ingest_rows(ctx: IngestContext, rows: list[VendorUsage], requested: tu
         for item in held:
             key = row_key(ctx.source_id, item.row)
             anomaly = existing.get(key)
-            if anomaly is not None and anomaly.status in RESOLVED and anomaly.raw_quantity == item.row.quantity[:64]:
+            if (
+                anomaly is not None
+                and anomaly.status in RESOLVED
+                and anomaly.raw_quantity == item.row.quantity[:64]
+            ):
                 outcome.honoured_reviews += 1
                 if anomaly.status == AnomalyStatus.REJECTED:
                     continue
-                quantity = anomaly.corrected_quantity if anomaly.status == AnomalyStatus.CORRECTED else anomaly.quantity
+                quantity = (
+                    anomaly.corrected_quantity
+                    if anomaly.status == AnomalyStatus.CORRECTED
+                    else anomaly.quantity
+                )
                 if anomaly.customer_id and anomaly.metric_id and anomaly.usage_day and quantity is not None:
-                    to_store.append(CleanUsage(anomaly.customer_id, anomaly.metric_id, anomaly.usage_day, quantity, anomaly.id))
+                    to_store.append(
+                        CleanUsage(
+                            anomaly.customer_id, anomaly.metric_id, anomaly.usage_day, quantity, anomaly.id
+                        )
+                    )
                 continue
             outcome.anomalies += 1
             outcome.kinds[item.kind.value] = outcome.kinds.get(item.kind.value, 0) + 1
             await _hold(ctx, key, item, anomaly, conn)
         outcome.written = await upsert_usage(
-            to_store, source_id=ctx.source_id, execution_id=ctx.execution_id, batch_rows=ctx.batch_rows, conn=conn
+            to_store,
+            source_id=ctx.source_id,
+            execution_id=ctx.execution_id,
+            batch_rows=ctx.batch_rows,
+            conn=conn,
         )
     for item in to_store:
         ctx.window.record((item.customer_id, item.metric_id), item.usage_day, item.quantity)
@@ -259,23 +283,39 @@ def _classify(ctx: IngestContext, row: VendorUsage, requested: tuple[dt.date, dt
         return hold(bad_quantity, why)
     if day is None or not requested[0] <= day <= requested[1]:
         asked = requested[0].isoformat() if requested[0] == requested[1] else f"{requested[0]}…{requested[1]}"
-        return hold(AnomalyKind.DAY_OUTSIDE_REQUEST, f"day {row.usage_day[:32]!r} outside the request ({asked})")
+        return hold(
+            AnomalyKind.DAY_OUTSIDE_REQUEST, f"day {row.usage_day[:32]!r} outside the request ({asked})"
+        )
     assert quantity is not None
     average = ctx.window.average((customer_id, metric_id), day)
     if average is not None and quantity > ctx.spike_factor * average:
-        return hold(AnomalyKind.SPIKE, f"{quantity} > {ctx.spike_factor} × trailing average {average.quantize(QUANTUM)}")
+        return hold(
+            AnomalyKind.SPIKE,
+            f"{quantity} > {ctx.spike_factor} × trailing average {average.quantize(QUANTUM)}",
+        )
     return CleanUsage(customer_id, metric_id, day, quantity)
 
 
 async def _hold(ctx: IngestContext, key: str, item: _Held, anomaly: UsageAnomaly | None, conn) -> None:  # type: ignore[no-untyped-def]
     values = dict(
-        source_id=ctx.source_id, kind=item.kind, status=AnomalyStatus.OPEN,
-        external_account=item.row.account[:64], metric_code=item.row.metric[:64],
-        raw_day=item.row.usage_day[:32], raw_quantity=item.row.quantity[:64],
-        customer_id=item.customer_id, metric_id=item.metric_id, usage_day=item.day,
+        source_id=ctx.source_id,
+        kind=item.kind,
+        status=AnomalyStatus.OPEN,
+        external_account=item.row.account[:64],
+        metric_code=item.row.metric[:64],
+        raw_day=item.row.usage_day[:32],
+        raw_quantity=item.row.quantity[:64],
+        customer_id=item.customer_id,
+        metric_id=item.metric_id,
+        usage_day=item.day,
         quantity=item.quantity if item.quantity is not None and abs(item.quantity) < MAX_QUANTITY else None,
-        detail=item.detail[:255], corrected_quantity=None, resolution_reason=None, resolved_by=None,
-        resolved_at=None, execution_id=ctx.execution_id, row_key=key,
+        detail=item.detail[:255],
+        corrected_quantity=None,
+        resolution_reason=None,
+        resolved_by=None,
+        resolved_at=None,
+        execution_id=ctx.execution_id,
+        row_key=key,
     )
     if anomaly is None:
         await UsageAnomaly.create(using_db=conn, **values)

@@ -35,7 +35,9 @@ class DataSource(AuditedModel):
 class CustomerSourceAccount(AuditedModel):
     """The account id a vendor uses for one of our customers."""
 
-    customer = fields.ForeignKeyField("opcms.Customer", related_name="source_accounts", on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField(
+        "opcms.Customer", related_name="source_accounts", on_delete=fields.RESTRICT
+    )
     source = fields.ForeignKeyField("opcms.DataSource", related_name="accounts", on_delete=fields.RESTRICT)
     external_account = fields.CharField(max_length=64)
     # unique among live mappings: NULL once soft-deleted (NULLs never collide). Case-free, as
@@ -70,10 +72,16 @@ class UsageRecord(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    customer = fields.ForeignKeyField("opcms.Customer", related_name="usage_records", on_delete=fields.RESTRICT)
-    metric = fields.ForeignKeyField("opcms.UsageMetric", related_name="usage_records", on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField(
+        "opcms.Customer", related_name="usage_records", on_delete=fields.RESTRICT
+    )
+    metric = fields.ForeignKeyField(
+        "opcms.UsageMetric", related_name="usage_records", on_delete=fields.RESTRICT
+    )
     usage_day = fields.DateField()
-    source = fields.ForeignKeyField("opcms.DataSource", related_name="usage_records", on_delete=fields.RESTRICT)
+    source = fields.ForeignKeyField(
+        "opcms.DataSource", related_name="usage_records", on_delete=fields.RESTRICT
+    )
     quantity = fields.DecimalField(max_digits=20, decimal_places=4)
     # written for a period that already had a non-void invoice: regenerate picks it up
     is_late = fields.BooleanField(default=False)
@@ -118,8 +126,12 @@ class UsageAnomaly(AuditedModel):
     raw_day = fields.CharField(max_length=32)
     raw_quantity = fields.CharField(max_length=64)
     # what we could make of it
-    customer = fields.ForeignKeyField("opcms.Customer", related_name="usage_anomalies", null=True, on_delete=fields.RESTRICT)
-    metric = fields.ForeignKeyField("opcms.UsageMetric", related_name="anomalies", null=True, on_delete=fields.RESTRICT)
+    customer = fields.ForeignKeyField(
+        "opcms.Customer", related_name="usage_anomalies", null=True, on_delete=fields.RESTRICT
+    )
+    metric = fields.ForeignKeyField(
+        "opcms.UsageMetric", related_name="anomalies", null=True, on_delete=fields.RESTRICT
+    )
     usage_day = fields.DateField(null=True)
     quantity = fields.DecimalField(max_digits=20, decimal_places=4, null=True)
     detail = fields.CharField(max_length=255, default="")

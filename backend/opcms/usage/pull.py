@@ -49,7 +49,9 @@ async def pull_usage(
         raise NotFound(f"no enabled data source {source_name!r}", code="data_source_not_found")
     settings = get_settings()
     pull = _Pull(
-        first_day, last_day, run,
+        first_day,
+        last_day,
+        run,
         calls=asyncio.Semaphore(settings.usage_pull_concurrency),
         # SQLite has one connection: one writer at a time keeps its transactions apart
         writes=asyncio.Lock() if settings.is_sqlite else contextlib.nullcontext(),
@@ -57,8 +59,14 @@ async def pull_usage(
     await asyncio.gather(*(pull.source(source) for source in sources))
     run.count("sources", len(sources))
     await record_audit(
-        AuditAction.IMPORT, "usage_pull", run.execution.id,
-        after={"days": [first_day.isoformat(), last_day.isoformat()], "source": source_name, **dict(run.counters)},
+        AuditAction.IMPORT,
+        "usage_pull",
+        run.execution.id,
+        after={
+            "days": [first_day.isoformat(), last_day.isoformat()],
+            "source": source_name,
+            **dict(run.counters),
+        },
         message="usage pull",
     )
 
@@ -89,15 +97,20 @@ class _Pull:
         names = sorted(context.accounts)
         size = get_settings().usage_accounts_per_call
         try:
-            failures = await asyncio.gather(*(
-                self.chunk(adapter, source, names[i:i + size], context) for i in range(0, len(names), size)
-            ))
+            failures = await asyncio.gather(
+                *(
+                    self.chunk(adapter, source, names[i : i + size], context)
+                    for i in range(0, len(names), size)
+                )
+            )
         finally:
             await adapter.aclose()
         if any(failures):
             run.count("sources_failed")
 
-    async def chunk(self, adapter: UsageAdapter, source: DataSource, accounts: list[str], context: IngestContext) -> int:
+    async def chunk(
+        self, adapter: UsageAdapter, source: DataSource, accounts: list[str], context: IngestContext
+    ) -> int:
         """Pull every day for these accounts; returns how many calls failed."""
         run, failed = self.run, 0
         customer_ids = [context.accounts[a] for a in accounts]
@@ -113,7 +126,9 @@ class _Pull:
             except AdapterError as error:
                 run.count("failed")
                 failed += 1
-                run.log(f"{source.name} {day}: {len(accounts)} accounts failed: {type(error).__name__}: {error}")
+                run.log(
+                    f"{source.name} {day}: {len(accounts)} accounts failed: {type(error).__name__}: {error}"
+                )
                 continue
             try:
                 async with self.writes:
@@ -123,7 +138,9 @@ class _Pull:
                 # this chunk's transaction rolled back whole; a re-run of the day repairs it
                 run.count("failed")
                 failed += 1
-                run.log(f"{source.name} {day}: {len(accounts)} accounts not stored: {type(error).__name__}: {error}")
+                run.log(
+                    f"{source.name} {day}: {len(accounts)} accounts not stored: {type(error).__name__}: {error}"
+                )
                 continue
             run.count("succeeded")
             outcome.count_on(run)

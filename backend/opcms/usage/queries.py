@@ -32,14 +32,25 @@ async def list_records(query: UsageRecordQuery) -> dict[str, Any]:
     if query.late is not None:
         qs = qs.filter(is_late=query.late)
     page = await paginate(
-        qs, query, sortable=("id", "usage_day", "quantity", "customer_id", "updated_at"), default_sort="-usage_day"
+        qs,
+        query,
+        sortable=("id", "usage_day", "quantity", "customer_id", "updated_at"),
+        default_sort="-usage_day",
     )
     # the metric travels as its code (the row's `metric` is the related object), the customer
     # with its code and name (people read those, not ids)
-    own = [name for name in UsageRecordPublic.model_fields if name not in ("metric", "customer_code", "company_name")]
+    own = [
+        name
+        for name in UsageRecordPublic.model_fields
+        if name not in ("metric", "customer_code", "company_name")
+    ]
     page["items"] = [
-        {**{name: getattr(r, name) for name in own}, "metric": r.metric.code,
-         "customer_code": r.customer.customer_code, "company_name": r.customer.company_name}
+        {
+            **{name: getattr(r, name) for name in own},
+            "metric": r.metric.code,
+            "customer_code": r.customer.customer_code,
+            "company_name": r.customer.company_name,
+        }
         for r in page["items"]
     ]
     return page
@@ -54,7 +65,9 @@ async def daily_usage(query: DailyUsageQuery) -> list[dict[str, Any]]:
     totals: dict[tuple, Decimal] = defaultdict(Decimal)
     for day, metric, quantity in rows:
         totals[(day, metric)] += Decimal(quantity)
-    return [{"usage_day": day, "metric": metric, "quantity": q} for (day, metric), q in sorted(totals.items())]
+    return [
+        {"usage_day": day, "metric": metric, "quantity": q} for (day, metric), q in sorted(totals.items())
+    ]
 
 
 async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:
@@ -69,7 +82,9 @@ async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:
         qs = qs.filter(usage_day__gte=query.day_from)
     if query.day_to:
         qs = qs.filter(usage_day__lte=query.day_to)
-    page = await paginate(qs, query, sortable=("id", "usage_day", "kind", "created_at", "customer_id"), default_sort="-id")
+    page = await paginate(
+        qs, query, sortable=("id", "usage_day", "kind", "created_at", "customer_id"), default_sort="-id"
+    )
     for anomaly in page["items"]:
         customer = anomaly.customer  # an unknown account has none
         anomaly.customer_code = customer.customer_code if customer else None

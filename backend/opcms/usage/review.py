@@ -37,7 +37,9 @@ class ReviewResult:
     written: int
 
 
-async def review(ids: list[int], action: ReviewAction, *, quantity: Decimal | None = None, reason: str | None = None) -> ReviewResult:
+async def review(
+    ids: list[int], action: ReviewAction, *, quantity: Decimal | None = None, reason: str | None = None
+) -> ReviewResult:
     reason = (reason or "").strip() or None
     if action in (ReviewAction.CORRECT, ReviewAction.REJECT) and not reason:
         raise ValidationFailed.field("reason", f"a reason is required to {action.value} usage")
@@ -47,10 +49,14 @@ async def review(ids: list[int], action: ReviewAction, *, quantity: Decimal | No
         raise ValidationFailed.field("quantity", "only a correction takes a quantity")
     wanted = list(dict.fromkeys(ids))
     async with in_transaction() as conn:
-        anomalies = {a.id: a for a in await UsageAnomaly.filter(id__in=wanted).select_for_update().using_db(conn)}
+        anomalies = {
+            a.id: a for a in await UsageAnomaly.filter(id__in=wanted).select_for_update().using_db(conn)
+        }
         missing = [i for i in wanted if i not in anomalies]
         if missing:
-            raise NotFound(f"no usage anomaly {', '.join(map(str, missing[:20]))}", code="usage_anomaly_not_found")
+            raise NotFound(
+                f"no usage anomaly {', '.join(map(str, missing[:20]))}", code="usage_anomaly_not_found"
+            )
         closed = [i for i in wanted if anomalies[i].status != AnomalyStatus.OPEN]
         if closed:
             raise Conflict(
@@ -60,7 +66,9 @@ async def review(ids: list[int], action: ReviewAction, *, quantity: Decimal | No
         records: list[tuple[int, CleanUsage]] = []
         if action != ReviewAction.REJECT:
             known = await _resolvable(list(anomalies.values()))
-            records = [(anomalies[i].source_id, _billable(anomalies[i], action, quantity, known)) for i in wanted]
+            records = [
+                (anomalies[i].source_id, _billable(anomalies[i], action, quantity, known)) for i in wanted
+            ]
         now, actor = utcnow(), current_actor.get().name[:64]
         status = {
             ReviewAction.ACCEPT: AnomalyStatus.ACCEPTED,
@@ -97,14 +105,22 @@ async def _resolvable(anomalies: list[UsageAnomaly]) -> _Known:
     customers: dict[tuple[int, str], int] = {}
     if accounts:
         rows = await CustomerSourceAccount.filter(
-            source_id__in={a.source_id for a in anomalies}, account_key__in=accounts, customer__is_deleted=False
+            source_id__in={a.source_id for a in anomalies},
+            account_key__in=accounts,
+            customer__is_deleted=False,
         ).values_list("source_id", "account_key", "customer_id")
         customers = {(source_id, key): customer_id for source_id, key, customer_id in rows}
-    metrics = dict(await UsageMetric.filter(code__in=codes, is_active=True).values_list("code", "id")) if codes else {}
+    metrics = (
+        dict(await UsageMetric.filter(code__in=codes, is_active=True).values_list("code", "id"))
+        if codes
+        else {}
+    )
     return _Known(customers, metrics)
 
 
-def _billable(anomaly: UsageAnomaly, action: ReviewAction, quantity: Decimal | None, known: _Known) -> CleanUsage:
+def _billable(
+    anomaly: UsageAnomaly, action: ReviewAction, quantity: Decimal | None, known: _Known
+) -> CleanUsage:
     """What the reviewed row bills: its customer, metric and day must be known by now."""
     if anomaly.customer_id is None:
         # the operator may have mapped the account since the pull
@@ -118,19 +134,29 @@ def _billable(anomaly: UsageAnomaly, action: ReviewAction, quantity: Decimal | N
     if anomaly.metric_id is None:
         metric_id = known.metrics.get(anomaly.metric_code)
         if metric_id is None:
-            raise Conflict(f"anomaly {anomaly.id}: no active metric {anomaly.metric_code!r}; create it first",
-                           code="usage_metric_unknown")
+            raise Conflict(
+                f"anomaly {anomaly.id}: no active metric {anomaly.metric_code!r}; create it first",
+                code="usage_metric_unknown",
+            )
         anomaly.metric_id = metric_id
     if anomaly.usage_day is None:
-        raise ValidationFailed.field("ids", f"anomaly {anomaly.id}: day {anomaly.raw_day!r} is not a date; reject it")
+        raise ValidationFailed.field(
+            "ids", f"anomaly {anomaly.id}: day {anomaly.raw_day!r} is not a date; reject it"
+        )
     if anomaly.usage_day > business_today():
-        raise ValidationFailed.field("ids", f"anomaly {anomaly.id}: {anomaly.usage_day} has not happened yet; reject it")
+        raise ValidationFailed.field(
+            "ids", f"anomaly {anomaly.id}: {anomaly.usage_day} has not happened yet; reject it"
+        )
     if action == ReviewAction.CORRECT:
         assert quantity is not None
         billed = quantity
-    elif anomaly.kind in (AnomalyKind.INVALID_QUANTITY, AnomalyKind.NEGATIVE_QUANTITY) or anomaly.quantity is None:
+    elif (
+        anomaly.kind in (AnomalyKind.INVALID_QUANTITY, AnomalyKind.NEGATIVE_QUANTITY)
+        or anomaly.quantity is None
+    ):
         raise ValidationFailed.field(
-            "action", f"anomaly {anomaly.id}: quantity {anomaly.raw_quantity!r} cannot be billed as it is; correct or reject it"
+            "action",
+            f"anomaly {anomaly.id}: quantity {anomaly.raw_quantity!r} cannot be billed as it is; correct or reject it",
         )
     else:
         billed = anomaly.quantity

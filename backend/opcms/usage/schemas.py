@@ -80,7 +80,9 @@ class DailyUsageList(Schema):
 
 # --- anomalies -------------------------------------------------------------------------------------
 class AnomalyQuery(PageQuery):
-    status: AnomalyStatus | Literal["all"] = Field(default=AnomalyStatus.OPEN, description="open by default; all for every status")
+    status: AnomalyStatus | Literal["all"] = Field(
+        default=AnomalyStatus.OPEN, description="open by default; all for every status"
+    )
     kind: AnomalyKind | None = None
     source_id: Id | None = None
     customer_id: Id | None = None
@@ -142,7 +144,9 @@ class PullRequest(Schema):
     day: dt.date | None = None
     first_day: dt.date | None = None
     last_day: dt.date | None = None
-    source: str | None = Field(default=None, max_length=64, description="one data source by name; all enabled when empty")
+    source: str | None = Field(
+        default=None, max_length=64, description="one data source by name; all enabled when empty"
+    )
 
     @model_validator(mode="after")
     def _one_shape(self) -> "PullRequest":

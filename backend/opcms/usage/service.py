@@ -54,7 +54,9 @@ async def run_pull(
     return run.execution
 
 
-async def request_pull(first_day: dt.date, last_day: dt.date, source_name: str | None = None) -> TaskExecution:
+async def request_pull(
+    first_day: dt.date, last_day: dt.date, source_name: str | None = None
+) -> TaskExecution:
     """Queue a pull for a worker; the pending execution is answered at once (409: the same pull is
     live, 503: no broker)."""
     from opcms.jobs import service as jobs

@@ -89,11 +89,20 @@ async def account_counts(source_ids: list[int]) -> dict[int, int]:
 def public_fields(source: DataSource, accounts: int) -> dict[str, Any]:
     names, readable = secret_names(source.secrets_encrypted)
     return {
-        "id": source.id, "name": source.name, "adapter": source.adapter, "settings": dict(source.settings or {}),
-        "secret_names": names, "secrets_readable": readable, "is_enabled": source.is_enabled,
-        "timeout_seconds": source.timeout_seconds, "remark": source.remark, "accounts": accounts,
-        "created_at": source.created_at, "updated_at": source.updated_at,
-        "created_by": source.created_by, "updated_by": source.updated_by,
+        "id": source.id,
+        "name": source.name,
+        "adapter": source.adapter,
+        "settings": dict(source.settings or {}),
+        "secret_names": names,
+        "secrets_readable": readable,
+        "is_enabled": source.is_enabled,
+        "timeout_seconds": source.timeout_seconds,
+        "remark": source.remark,
+        "accounts": accounts,
+        "created_at": source.created_at,
+        "updated_at": source.updated_at,
+        "created_by": source.created_by,
+        "updated_by": source.updated_by,
     }
 
 
@@ -109,7 +118,9 @@ async def list_sources(query: DataSourceQuery) -> dict[str, Any]:
         qs = qs.filter(adapter=query.adapter)
     if query.is_enabled is not None:
         qs = qs.filter(is_enabled=query.is_enabled)
-    page = await paginate(qs, query, sortable=("name", "adapter", "created_at", "updated_at"), default_sort="name")
+    page = await paginate(
+        qs, query, sortable=("name", "adapter", "created_at", "updated_at"), default_sort="name"
+    )
     counts = await account_counts([source.id for source in page["items"]])
     page["items"] = [public_fields(source, counts.get(source.id, 0)) for source in page["items"]]
     return page
@@ -125,7 +136,9 @@ def check_config(adapter: str, settings: dict[str, Any], secrets: dict[str, str]
     try:
         adapter_class.validate_settings(settings, secrets)
     except AdapterConfigError as error:
-        raise ValidationFailed(error.message, details=error.details or [{"field": "settings", "message": error.message}]) from None
+        raise ValidationFailed(
+            error.message, details=error.details or [{"field": "settings", "message": error.message}]
+        ) from None
 
 
 def with_defaults(adapter: str, settings: dict[str, Any], source_id: int | None) -> dict[str, Any]:
@@ -145,7 +158,8 @@ async def _check_name_free(name: str) -> None:
 
 def _name_taken(name: str, where: str = "") -> Conflict:
     return Conflict(
-        f"data source name {name!r} is taken{where}", code="data_source_duplicate",
+        f"data source name {name!r} is taken{where}",
+        code="data_source_duplicate",
         details=[{"field": "name", "message": f"taken{where}"}],
     )
 
@@ -157,9 +171,13 @@ async def create_source(data: DataSourceCreate) -> DataSource:
     try:
         async with in_transaction():
             source = await DataSource.create(
-                name=data.name, adapter=data.adapter, settings=settings,
+                name=data.name,
+                adapter=data.adapter,
+                settings=settings,
                 secrets_encrypted=encrypt_json(secrets) if secrets else None,
-                is_enabled=data.is_enabled, timeout_seconds=data.timeout_seconds, remark=data.remark,
+                is_enabled=data.is_enabled,
+                timeout_seconds=data.timeout_seconds,
+                remark=data.remark,
             )
             completed = with_defaults(source.adapter, settings, source.id)
             if completed != settings:
@@ -236,10 +254,13 @@ async def list_accounts(source_id: int, query: AccountMappingQuery) -> dict[str,
     if query.q and query.q.strip():
         word = query.q.strip()
         qs = qs.filter(
-            Q(external_account__icontains=word) | Q(customer__customer_code__icontains=word)
+            Q(external_account__icontains=word)
+            | Q(customer__customer_code__icontains=word)
             | Q(customer__company_name__icontains=word)
         )
-    page = await paginate(qs, query, sortable=("external_account", "customer_id", "created_at"), default_sort="external_account")
+    page = await paginate(
+        qs, query, sortable=("external_account", "customer_id", "created_at"), default_sort="external_account"
+    )
     page["items"] = [mapping_fields(m) for m in page["items"]]
     return page
 
@@ -247,15 +268,22 @@ async def list_accounts(source_id: int, query: AccountMappingQuery) -> dict[str,
 def mapping_fields(mapping: CustomerSourceAccount) -> dict[str, Any]:
     customer = mapping.customer
     return {
-        "id": mapping.id, "source_id": mapping.source_id, "customer_id": mapping.customer_id,
-        "customer_code": customer.customer_code, "company_name": customer.company_name,
+        "id": mapping.id,
+        "source_id": mapping.source_id,
+        "customer_id": mapping.customer_id,
+        "customer_code": customer.customer_code,
+        "company_name": customer.company_name,
         "customer_status": getattr(customer.status, "value", customer.status),
-        "external_account": mapping.external_account, "created_at": mapping.created_at, "created_by": mapping.created_by,
+        "external_account": mapping.external_account,
+        "created_at": mapping.created_at,
+        "created_by": mapping.created_by,
     }
 
 
 def _account_taken(source: DataSource, account: str, customer: Customer | None) -> Conflict:
-    holder = f"customer {customer.customer_code} ({customer.company_name})" if customer else "another customer"
+    holder = (
+        f"customer {customer.customer_code} ({customer.company_name})" if customer else "another customer"
+    )
     message = f"account {account!r} of data source {source.name!r} is already mapped to {holder}"
     details = [{"field": "external_account", "message": f"already mapped to {holder}"}]
     return Conflict(message, code="account_taken", details=details)
@@ -264,7 +292,9 @@ def _account_taken(source: DataSource, account: str, customer: Customer | None) 
 async def add_account(source_id: int, data: AccountMappingCreate) -> CustomerSourceAccount:
     source = await get_source(source_id)
     customer = await get_or_404(Customer, data.customer_id, "customer")
-    taken = await CustomerSourceAccount.filter(source_id=source.id, account_key=account_key_of(data.external_account)).first()
+    taken = await CustomerSourceAccount.filter(
+        source_id=source.id, account_key=account_key_of(data.external_account)
+    ).first()
     if taken is not None:
         holder = await Customer.with_deleted().get_or_none(id=taken.customer_id)
         raise _account_taken(source, data.external_account, holder)
@@ -281,7 +311,9 @@ async def add_account(source_id: int, data: AccountMappingCreate) -> CustomerSou
 async def remove_account(source_id: int, mapping_id: int, reason: str = "") -> CustomerSourceAccount:
     source = await get_source(source_id)
     mapping = await get_or_404(
-        CustomerSourceAccount.filter(source_id=source.id).select_related("customer"), mapping_id, "account_mapping"
+        CustomerSourceAccount.filter(source_id=source.id).select_related("customer"),
+        mapping_id,
+        "account_mapping",
     )
     await mapping.soft_delete(reason)
     return mapping

@@ -45,7 +45,9 @@ async def list_data_sources(request: Request, query: DataSourceQuery) -> DataSou
 
 
 @bp.post("/data-sources")
-@endpoint(permission="data_sources:write", body=DataSourceCreate, response=DataSourcePublic, status=201, tag=TAG)
+@endpoint(
+    permission="data_sources:write", body=DataSourceCreate, response=DataSourcePublic, status=201, tag=TAG
+)
 async def create_data_source(request: Request, body: DataSourceCreate) -> DataSourcePublic:
     """Create a data source: the adapter checks the settings and secrets (422 naming the field)."""
     return await _public(await sources.create_source(body))
@@ -84,21 +86,31 @@ async def data_source_health(request: Request, source_id: int) -> HealthPublic:
 # --- account mappings --------------------------------------------------------------------------
 @bp.get("/data-sources/<source_id:int>/accounts")
 @endpoint(permission="usage:read", query=AccountMappingQuery, response=AccountMappingPage, tag=TAG)
-async def list_source_accounts(request: Request, source_id: int, query: AccountMappingQuery) -> AccountMappingPage:
+async def list_source_accounts(
+    request: Request, source_id: int, query: AccountMappingQuery
+) -> AccountMappingPage:
     """The vendor accounts mapped to customers on this source."""
     return AccountMappingPage.model_validate(await sources.list_accounts(source_id, query))
 
 
 @bp.post("/data-sources/<source_id:int>/accounts")
-@endpoint(permission="usage:ingest", body=AccountMappingCreate, response=AccountMappingPublic, status=201, tag=TAG)
-async def add_source_account(request: Request, source_id: int, body: AccountMappingCreate) -> AccountMappingPublic:
+@endpoint(
+    permission="usage:ingest", body=AccountMappingCreate, response=AccountMappingPublic, status=201, tag=TAG
+)
+async def add_source_account(
+    request: Request, source_id: int, body: AccountMappingCreate
+) -> AccountMappingPublic:
     """Map a vendor account to a live customer (409 naming the customer that already has it)."""
-    return AccountMappingPublic.model_validate(sources.mapping_fields(await sources.add_account(source_id, body)))
+    return AccountMappingPublic.model_validate(
+        sources.mapping_fields(await sources.add_account(source_id, body))
+    )
 
 
 @bp.delete("/data-sources/<source_id:int>/accounts/<mapping_id:int>")
 @endpoint(permission="usage:ingest", query=DeleteQuery, response=AccountMappingPublic, tag=TAG)
-async def remove_source_account(request: Request, source_id: int, mapping_id: int, query: DeleteQuery) -> AccountMappingPublic:
+async def remove_source_account(
+    request: Request, source_id: int, mapping_id: int, query: DeleteQuery
+) -> AccountMappingPublic:
     """Remove a mapping (soft delete): the account can be mapped again."""
     mapping = await sources.remove_account(source_id, mapping_id, query.reason)
     return AccountMappingPublic.model_validate(sources.mapping_fields(mapping))
@@ -112,7 +124,9 @@ _ERROR = {"application/json": schema_ref(ErrorResponse)}
 @openapi.body(RequestBody({"multipart/form-data": schema_ref(UsageUploadForm)}, required=True))
 @openapi.response(404, _ERROR, "No such data source")
 @openapi.response(409, _ERROR, "Not a 'file' source, or the source is disabled")
-@openapi.response(413, _ERROR, "File or row count over the limits (OPCMS_IMPORT_MAX_BYTES, OPCMS_IMPORT_MAX_ROWS)")
+@openapi.response(
+    413, _ERROR, "File or row count over the limits (OPCMS_IMPORT_MAX_BYTES, OPCMS_IMPORT_MAX_ROWS)"
+)
 @openapi.response(415, _ERROR, "Neither CSV text nor an .xlsx workbook")
 @openapi.response(422, _ERROR, "Refused file (damaged, unsafe, missing columns, no usable day) or no file")
 @endpoint(permission="usage:ingest", response=ExecutionPublic, status=201, tag=TAG)

@@ -25,9 +25,14 @@ Printable = AfterValidator(_no_control_characters)
 SourceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
 SecretName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 SecretValue = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-Remark = Annotated[Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None, BeforeValidator(blank_to_none)]
+Remark = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None,
+    BeforeValidator(blank_to_none),
+]
 Timeout = Annotated[int, Field(ge=1, le=600, description="seconds one vendor call may take")]
-ExternalAccount = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
+ExternalAccount = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable
+]
 
 MAX_SECRETS = 32
 
@@ -35,10 +40,16 @@ MAX_SECRETS = 32
 # --- data sources ------------------------------------------------------------------------------
 class DataSourceCreate(Schema):
     name: SourceName
-    adapter: str = Field(min_length=1, max_length=32, description="a registered adapter: demo, file, http_json, …")
-    settings: dict[str, Any] = Field(default_factory=dict, description="the adapter's settings (checked by the adapter)")
+    adapter: str = Field(
+        min_length=1, max_length=32, description="a registered adapter: demo, file, http_json, …"
+    )
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="the adapter's settings (checked by the adapter)"
+    )
     secrets: dict[SecretName, SecretValue] = Field(
-        default_factory=dict, max_length=MAX_SECRETS, description="credentials, encrypted at rest, never answered"
+        default_factory=dict,
+        max_length=MAX_SECRETS,
+        description="credentials, encrypted at rest, never answered",
     )
     is_enabled: bool = True
     timeout_seconds: Timeout = 30
@@ -54,7 +65,9 @@ class DataSourceUpdate(Schema):
 
     settings: dict[str, Any] | None = Field(default=None, description="the complete new settings")
     secrets: dict[SecretName, SecretValue | None] | None = Field(
-        default=None, max_length=MAX_SECRETS, description="per key: a value replaces, null removes, absent keeps"
+        default=None,
+        max_length=MAX_SECRETS,
+        description="per key: a value replaces, null removes, absent keeps",
     )
     is_enabled: bool | None = None
     timeout_seconds: Timeout | None = None
@@ -72,8 +85,12 @@ class DataSourcePublic(PublicSchema):
     name: str
     adapter: str
     settings: dict[str, Any]
-    secret_names: list[str] = Field(description="the names of the secrets that are set (values are never answered)")
-    secrets_readable: bool = Field(description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY")
+    secret_names: list[str] = Field(
+        description="the names of the secrets that are set (values are never answered)"
+    )
+    secrets_readable: bool = Field(
+        description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY"
+    )
     is_enabled: bool
     timeout_seconds: int
     remark: str | None
@@ -102,7 +119,9 @@ class AccountMappingCreate(Schema):
 
 class AccountMappingQuery(PageQuery):
     customer_id: Id | None = None
-    q: str | None = Field(default=None, max_length=64, description="part of the external account, customer code or name")
+    q: str | None = Field(
+        default=None, max_length=64, description="part of the external account, customer code or name"
+    )
 
 
 class AccountMappingPublic(PublicSchema):

@@ -19,8 +19,17 @@ from opcms.usage.late import invoiced_pairs, period_of
 
 QUANTUM = Decimal("0.0001")
 COLUMNS = (
-    "customer_id", "metric_id", "usage_day", "source_id", "quantity", "is_late", "late_at", "anomaly_id",
-    "execution_id", "created_at", "updated_at",
+    "customer_id",
+    "metric_id",
+    "usage_day",
+    "source_id",
+    "quantity",
+    "is_late",
+    "late_at",
+    "anomaly_id",
+    "execution_id",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -90,10 +99,21 @@ async def upsert_usage(
     for r in unique:
         late = (r.customer_id, period_of(r.usage_day)) in invoiced
         quantity = r.quantity.quantize(QUANTUM)
-        rows.append([
-            r.customer_id, r.metric_id, r.usage_day, source_id, quantity if mysql else str(quantity),
-            late, now if late else None, r.anomaly_id, execution_id, now, now,
-        ])
+        rows.append(
+            [
+                r.customer_id,
+                r.metric_id,
+                r.usage_day,
+                source_id,
+                quantity if mysql else str(quantity),
+                late,
+                now if late else None,
+                r.anomaly_id,
+                execution_id,
+                now,
+                now,
+            ]
+        )
     for start in range(0, len(rows), batch_rows):
-        await conn.execute_many(sql, rows[start:start + batch_rows])
+        await conn.execute_many(sql, rows[start : start + batch_rows])
     return len(rows)

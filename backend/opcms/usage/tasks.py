@@ -22,7 +22,9 @@ class PullParameters(Schema):
     day: dt.date | None = None
     first_day: dt.date | None = None
     last_day: dt.date | None = None
-    source: str | None = Field(default=None, max_length=64, description="one data source by name; all enabled when empty")
+    source: str | None = Field(
+        default=None, max_length=64, description="one data source by name; all enabled when empty"
+    )
 
 
 def resolve(parameters: PullParameters) -> dict[str, Any]:  # type: ignore[override]
@@ -37,14 +39,16 @@ def resolve(parameters: PullParameters) -> dict[str, Any]:  # type: ignore[overr
     return service.pull_parameters(first, last, parameters.source)
 
 
-PULL_JOB = register_job(JobSpec(
-    name=TASK_NAME,
-    title="Usage pull",
-    parameters=PullParameters,
-    resolve=resolve,  # type: ignore[arg-type]
-    description="pull the usage of a day (default: yesterday, business time zone) or a back-fill from the data "
-    "sources (all enabled, or one)",
-))
+PULL_JOB = register_job(
+    JobSpec(
+        name=TASK_NAME,
+        title="Usage pull",
+        parameters=PullParameters,
+        resolve=resolve,  # type: ignore[arg-type]
+        description="pull the usage of a day (default: yesterday, business time zone) or a back-fill from the data "
+        "sources (all enabled, or one)",
+    )
+)
 
 
 async def run_pull_execution(execution_id: int) -> TaskExecution:
@@ -52,8 +56,11 @@ async def run_pull_execution(execution_id: int) -> TaskExecution:
     execution = await TaskExecution.get(id=execution_id)
     params = execution.parameters
     return await service.run_pull(
-        dt.date.fromisoformat(params["first_day"]), dt.date.fromisoformat(params["last_day"]),
-        source_name=params.get("source"), execution_id=execution_id, check=False,
+        dt.date.fromisoformat(params["first_day"]),
+        dt.date.fromisoformat(params["last_day"]),
+        source_name=params.get("source"),
+        execution_id=execution_id,
+        check=False,
     )
 
 

@@ -85,7 +85,10 @@ async def ingest_upload(source_id: int, content: bytes, file_name: str | None) -
             code="not_a_file_source",
         )
     if not source.is_enabled:
-        raise Conflict(f"data source {source.name!r} is disabled: enable it before uploading", code="data_source_disabled")
+        raise Conflict(
+            f"data source {source.name!r} is disabled: enable it before uploading",
+            code="data_source_disabled",
+        )
     name = display_name(file_name)
     rows = await asyncio.to_thread(parse_usage_file, content, name)
     if not rows:
@@ -97,13 +100,16 @@ async def ingest_upload(source_id: int, content: bytes, file_name: str | None) -
     if not days:
         raise FileRefused(
             f"{name}: no row has a usage day that can be read (YYYY-MM-DD or YYYY/M/D) and has already begun",
-            code="no_usage_day", details=[{"field": "usage_day", "message": "no readable past day in the file"}],
+            code="no_usage_day",
+            details=[{"field": "usage_day", "message": "no readable past day in the file"}],
         )
     first_day, last_day = min(days), max(days)
     try:
         directory = upload_directory(source)
     except AdapterError as error:  # settings edited by hand past the checks
-        raise Conflict(f"data source {source.name!r} is misconfigured: {error}", code="invalid_source_config") from None
+        raise Conflict(
+            f"data source {source.name!r} is misconfigured: {error}", code="invalid_source_config"
+        ) from None
     try:
         path = await asyncio.to_thread(_store, directory, stored_name(name, content, now), content)
     except OSError as error:
@@ -113,7 +119,10 @@ async def ingest_upload(source_id: int, content: bytes, file_name: str | None) -
             code="upload_directory_unwritable",
         ) from None
     parameters = {
-        "source": source.name, "file_name": name, "first_day": first_day.isoformat(), "last_day": last_day.isoformat(),
+        "source": source.name,
+        "file_name": name,
+        "first_day": first_day.isoformat(),
+        "last_day": last_day.isoformat(),
         "stored_name": path.name,
     }
     try:
@@ -127,7 +136,12 @@ async def ingest_upload(source_id: int, content: bytes, file_name: str | None) -
 
 
 async def _ingest_file(
-    source: DataSource, rows: list[VendorUsage], first_day: dt.date, last_day: dt.date, run: ExecutionRun, name: str
+    source: DataSource,
+    rows: list[VendorUsage],
+    first_day: dt.date,
+    last_day: dt.date,
+    run: ExecutionRun,
+    name: str,
 ) -> None:
     context = await IngestContext.for_source(source.id, execution_id=run.execution.id)
     # only the customers the file speaks of: their trailing window for the spike rule
@@ -141,8 +155,14 @@ async def _ingest_file(
         + (f" ({', '.join(f'{k} {n}' for k, n in sorted(outcome.kinds.items()))})" if outcome.kinds else "")
     )
     await record_audit(
-        AuditAction.IMPORT, "usage_upload", run.execution.id,
-        after={"source": source.name, "file_name": name, "days": [first_day.isoformat(), last_day.isoformat()],
-               **dict(run.counters)},
+        AuditAction.IMPORT,
+        "usage_upload",
+        run.execution.id,
+        after={
+            "source": source.name,
+            "file_name": name,
+            "days": [first_day.isoformat(), last_day.isoformat()],
+            **dict(run.counters),
+        },
         message="usage file upload",
     )

@@ -56,8 +56,11 @@ async def login(username: str, password: str, client_ip: str | None) -> IssuedTo
         await throttle.record_failure(username, client_ip)
         reason = "unknown user" if user is None else ("disabled" if valid else "wrong password")
         await record_audit(
-            AuditAction.LOGIN_FAILED, "user", user.id if user else None,
-            message=f"{username[:64]}: {reason}", actor_name=username,
+            AuditAction.LOGIN_FAILED,
+            "user",
+            user.id if user else None,
+            message=f"{username[:64]}: {reason}",
+            actor_name=username,
         )
         raise Unauthorized("Wrong username or password", code="invalid_credentials")
 
@@ -82,9 +85,7 @@ async def refresh(refresh_token: str) -> IssuedTokens:
     reused = False
     async with in_transaction():
         row = (
-            await RefreshToken.filter(jti=claims.jti, family_id=claims.family_id)
-            .select_for_update()
-            .first()
+            await RefreshToken.filter(jti=claims.jti, family_id=claims.family_id).select_for_update().first()
         )
         family = await TokenFamily.filter(id=claims.family_id).select_related("user").first()
         if row is None or family is None or family.revoked_at is not None:
@@ -95,7 +96,9 @@ async def refresh(refresh_token: str) -> IssuedTokens:
             family.revoked_at, family.revoked_reason = utcnow(), "refresh_token_reuse"
             await family.save(update_fields=["revoked_at", "revoked_reason"])
             with acting_as(Actor(name=user.username, user_id=user.id, role=user.role)):
-                await record_audit(AuditAction.TOKEN_REUSE, "user", user.id, message=f"family {family.id} revoked")
+                await record_audit(
+                    AuditAction.TOKEN_REUSE, "user", user.id, message=f"family {family.id} revoked"
+                )
             reused = True
         elif not user.is_active or user.is_deleted:
             raise Unauthorized("The account is disabled", code="account_disabled")
@@ -123,7 +126,9 @@ async def revoke_all_sessions(user_id: int, reason: str) -> int:
 
 async def authenticate(access_token: str) -> Session:
     claims = tokens.decode(access_token, "access")
-    family = await TokenFamily.filter(id=claims.family_id, user_id=claims.user_id).select_related("user").first()
+    family = (
+        await TokenFamily.filter(id=claims.family_id, user_id=claims.user_id).select_related("user").first()
+    )
     if family is None or family.revoked_at is not None:
         raise Unauthorized("The session has ended; sign in again", code="session_revoked")
     user = family.user

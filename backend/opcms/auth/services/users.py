@@ -84,7 +84,9 @@ async def ensure_user(username: str, role: str, password: str, display_name: str
     if existing is not None:
         return existing, False
     user = await User.create(
-        username=username, display_name=display_name or username, role=role,
+        username=username,
+        display_name=display_name or username,
+        role=role,
         password_hash=hash_password(password),
     )
     return user, True

@@ -10,6 +10,10 @@ from opcms.billing.reports.workbooks import (
 )
 
 __all__ = [
-    "INVOICE_COLUMNS", "STATUS_LABELS", "new_export_path", "render_invoice_html", "write_aging_xlsx",
+    "INVOICE_COLUMNS",
+    "STATUS_LABELS",
+    "new_export_path",
+    "render_invoice_html",
+    "write_aging_xlsx",
     "write_invoices_xlsx",
 ]

@@ -18,9 +18,16 @@ from opcms.billing.settlement import OPEN_STATUSES
 from opcms.billing.reports.workbooks import STATUS_LABELS
 
 #: what the route sends with the page: inline styles only, no script, no outside resource
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
+)
 
-MODE_LABELS = {"per_unit": "单层定价", "graduated": "多层阶梯（分段累进）", "volume": "多层阶梯（总量定档）", "package": "按包计费"}
+MODE_LABELS = {
+    "per_unit": "单层定价",
+    "graduated": "多层阶梯（分段累进）",
+    "volume": "多层阶梯（总量定档）",
+    "package": "按包计费",
+}
 
 STYLE = """
 * { box-sizing: border-box; }
@@ -102,12 +109,12 @@ def _breakdown(line: InvoiceLine) -> str:
         upper = "以上" if tier.get("up_to") in (None, "") else f"– {plain(tier.get('up_to'))}"
         rows.append(
             f"<tr><td>第 {_e(tier.get('tier'))} 档</td><td>{plain(tier.get('from'))} {upper}</td>"
-            f"<td class=\"num\">{plain(tier.get('quantity'))}</td><td class=\"num\">{plain(tier.get('unit_price'))}</td>"
-            f"<td class=\"num\">{money(tier.get('flat_fee'))}</td><td class=\"num\">{money(tier.get('amount'))}</td></tr>"
+            f'<td class="num">{plain(tier.get("quantity"))}</td><td class="num">{plain(tier.get("unit_price"))}</td>'
+            f'<td class="num">{money(tier.get("flat_fee"))}</td><td class="num">{money(tier.get("amount"))}</td></tr>'
         )
     head = (
-        "<tr><th>档位</th><th>区间（不含下限，含上限）</th><th class=\"num\">数量</th><th class=\"num\">单价</th>"
-        "<th class=\"num\">固定费</th><th class=\"num\">金额</th></tr>"
+        '<tr><th>档位</th><th>区间（不含下限，含上限）</th><th class="num">数量</th><th class="num">单价</th>'
+        '<th class="num">固定费</th><th class="num">金额</th></tr>'
     )
     return (
         f'<tr class="breakdown-row"><td></td><td colspan="12"><table class="breakdown">'
@@ -117,9 +124,9 @@ def _breakdown(line: InvoiceLine) -> str:
 
 def _lines(lines: list[InvoiceLine]) -> str:
     head = (
-        "<tr><th>#</th><th>项目</th><th>计量项</th><th>价目 / 版本</th><th>服务期</th><th class=\"num\">用量</th>"
-        "<th class=\"num\">包含量</th><th class=\"num\">计费量</th><th class=\"num\">用量金额</th>"
-        "<th class=\"num\">月费</th><th class=\"num\">保底补差</th><th class=\"num\">折扣</th><th class=\"num\">金额</th></tr>"
+        '<tr><th>#</th><th>项目</th><th>计量项</th><th>价目 / 版本</th><th>服务期</th><th class="num">用量</th>'
+        '<th class="num">包含量</th><th class="num">计费量</th><th class="num">用量金额</th>'
+        '<th class="num">月费</th><th class="num">保底补差</th><th class="num">折扣</th><th class="num">金额</th></tr>'
     )
     body = []
     for line in lines:
@@ -132,21 +139,24 @@ def _lines(lines: list[InvoiceLine]) -> str:
             f"<tr><td>{line.position}</td><td>{_e(line.description)}<br><small>{_e(MODE_LABELS.get(line.mode, line.mode))}</small></td>"
             f"<td>{_e(metric.name)}（{_e(metric.unit)}）</td><td>{_e(plan.code)} v{_e(version.version)}</td>"
             f"<td>{_date(line.service_from)} – {_date(line.service_to)}<br><small>{days}</small></td>"
-            f"<td class=\"num\">{plain(line.quantity)}</td><td class=\"num\">{plain(line.included_quantity)}</td>"
-            f"<td class=\"num\">{plain(line.billed_quantity)}</td><td class=\"num\">{money(line.usage_amount)}</td>"
-            f"<td class=\"num\">{money(line.monthly_fee)}</td><td class=\"num\">{money(line.minimum_top_up)}</td>"
-            f"<td class=\"num\">{discount}</td><td class=\"num\">{money(line.amount)}</td></tr>"
+            f'<td class="num">{plain(line.quantity)}</td><td class="num">{plain(line.included_quantity)}</td>'
+            f'<td class="num">{plain(line.billed_quantity)}</td><td class="num">{money(line.usage_amount)}</td>'
+            f'<td class="num">{money(line.monthly_fee)}</td><td class="num">{money(line.minimum_top_up)}</td>'
+            f'<td class="num">{discount}</td><td class="num">{money(line.amount)}</td></tr>'
         )
         body.append(_breakdown(line))
     if not lines:
         body.append('<tr><td colspan="13">无明细</td></tr>')
-    return f"<table class=\"lines\"><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<table class="lines"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
 
 
 def _totals(invoice: Invoice) -> str:
     rows = [
-        ("小计", invoice.subtotal, ""), ("折扣", invoice.discount_amount, ""), ("应收合计", invoice.total, "grand"),
-        ("红字冲减", invoice.credited_amount, ""), ("已收金额", invoice.paid_amount, ""),
+        ("小计", invoice.subtotal, ""),
+        ("折扣", invoice.discount_amount, ""),
+        ("应收合计", invoice.total, "grand"),
+        ("红字冲减", invoice.credited_amount, ""),
+        ("已收金额", invoice.paid_amount, ""),
         ("未收金额", invoice.outstanding, "grand"),
     ]
     body = "".join(
@@ -160,13 +170,13 @@ def _credit_notes(notes: list[CreditNote]) -> str:
     if not notes:
         return ""
     rows = "".join(
-        f"<tr><td>{_e(n.number)}</td><td>{_date(n.issue_date)}</td><td class=\"num\">{money(n.amount)}</td>"
-        f"<td class=\"num\">{money(n.applied_amount)}</td><td class=\"num\">{money(n.credit_amount)}</td><td>{_e(n.reason)}</td></tr>"
+        f'<tr><td>{_e(n.number)}</td><td>{_date(n.issue_date)}</td><td class="num">{money(n.amount)}</td>'
+        f'<td class="num">{money(n.applied_amount)}</td><td class="num">{money(n.credit_amount)}</td><td>{_e(n.reason)}</td></tr>'
         for n in notes
     )
     head = (
-        "<tr><th>红字发票号</th><th>开具日期</th><th class=\"num\">金额</th><th class=\"num\">冲减本发票</th>"
-        "<th class=\"num\">转为客户余额</th><th>原因</th></tr>"
+        '<tr><th>红字发票号</th><th>开具日期</th><th class="num">金额</th><th class="num">冲减本发票</th>'
+        '<th class="num">转为客户余额</th><th>原因</th></tr>'
     )
     return f"<h2>红字发票（贷项通知）</h2><table><thead>{head}</thead><tbody>{rows}</tbody></table>"
 
@@ -183,7 +193,11 @@ def _void_note(invoice: Invoice) -> str:
 
 async def render_invoice_html(invoice: Invoice, today: dt.date) -> str:
     """The whole page for one invoice, its lines (with tier breakdown) and credit notes."""
-    lines = await InvoiceLine.filter(invoice_id=invoice.id).select_related("metric", "plan", "plan_version").order_by("position")
+    lines = (
+        await InvoiceLine.filter(invoice_id=invoice.id)
+        .select_related("metric", "plan", "plan_version")
+        .order_by("position")
+    )
     notes = await CreditNote.filter(invoice_id=invoice.id).order_by("id")
     replaces = f"<p>本发票替代已作废的发票 #{_e(invoice.replaces_id)}</p>" if invoice.replaces_id else ""
     return (

@@ -37,7 +37,13 @@ STATUS_LABELS = {
     InvoiceStatus.SETTLED: "已结算",
     InvoiceStatus.VOID: "作废",
 }
-BUCKET_LABELS = {"current": "未到期", "1-30": "逾期1-30天", "31-60": "逾期31-60天", "61-90": "逾期61-90天", "90+": "逾期90天以上"}
+BUCKET_LABELS = {
+    "current": "未到期",
+    "1-30": "逾期1-30天",
+    "31-60": "逾期31-60天",
+    "61-90": "逾期61-90天",
+    "90+": "逾期90天以上",
+}
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,21 @@ INVOICE_COLUMNS: tuple[Column, ...] = (
     Column("作废原因", "void_reason", width=24),
 )
 _DB_FIELDS = (
-    "number", "customer_code", "company_name", "period", "issue_date", "due_date", "currency", "subtotal",
-    "discount_amount", "total", "credited_amount", "paid_amount", "outstanding", "status", "void_reason",
+    "number",
+    "customer_code",
+    "company_name",
+    "period",
+    "issue_date",
+    "due_date",
+    "currency",
+    "subtotal",
+    "discount_amount",
+    "total",
+    "credited_amount",
+    "paid_amount",
+    "outstanding",
+    "status",
+    "void_reason",
 )
 
 
@@ -120,7 +139,9 @@ async def write_invoices_xlsx(query: InvoiceQuery, path: Path, today: dt.date) -
             break
         for _id, *values in rows:
             record = dict(zip(_DB_FIELDS, values, strict=True))
-            sheet.append([_cell(sheet, _invoice_value(c.field, record, today), c.kind) for c in INVOICE_COLUMNS])
+            sheet.append(
+                [_cell(sheet, _invoice_value(c.field, record, today), c.kind) for c in INVOICE_COLUMNS]
+            )
             count += 1
         last_id = rows[-1][0]
     workbook.save(path)
@@ -136,27 +157,36 @@ async def write_aging_xlsx(report: dict[str, Any], path: Path) -> None:
     _header(summary, ["账龄区间", "发票数", "未收金额"], [16, 10, 16])
     total_count, total_amount = 0, Decimal("0.00")
     for bucket in report["buckets"]:
-        summary.append([
-            _cell(summary, BUCKET_LABELS[bucket["bucket"]]), _cell(summary, bucket["invoices"], "int"),
-            _cell(summary, bucket["outstanding"], "money"),
-        ])
+        summary.append(
+            [
+                _cell(summary, BUCKET_LABELS[bucket["bucket"]]),
+                _cell(summary, bucket["invoices"], "int"),
+                _cell(summary, bucket["outstanding"], "money"),
+            ]
+        )
         total_count += bucket["invoices"]
         total_amount += bucket["outstanding"]
-    summary.append([
-        _cell(summary, "合计", bold=True), _cell(summary, total_count, "int", bold=True),
-        _cell(summary, total_amount, "money", bold=True),
-    ])
+    summary.append(
+        [
+            _cell(summary, "合计", bold=True),
+            _cell(summary, total_count, "int", bold=True),
+            _cell(summary, total_amount, "money", bold=True),
+        ]
+    )
 
     customers = workbook.create_sheet("客户账龄")
     customers.freeze_panes = "A2"
     headers = ["客户编号", "公司名称", *(BUCKET_LABELS[b] for b in BUCKETS), "合计"]
     _header(customers, headers, [14, 32, 14, 14, 14, 14, 14, 16])
     for row in report["customers"]:
-        customers.append([
-            _cell(customers, row["customer_code"]), _cell(customers, row["company_name"]),
-            *(_cell(customers, row[name], "money") for name in BUCKET_FIELDS),
-            _cell(customers, row["total"], "money"),
-        ])
+        customers.append(
+            [
+                _cell(customers, row["customer_code"]),
+                _cell(customers, row["company_name"]),
+                *(_cell(customers, row[name], "money") for name in BUCKET_FIELDS),
+                _cell(customers, row["total"], "money"),
+            ]
+        )
     workbook.save(path)
 
 

@@ -67,7 +67,12 @@ class EmailChannel(Channel):
         if bool(secrets.username) != bool(secrets.password):
             raise ChannelConfigError(
                 "secrets: give both username and password, or neither",
-                [{"field": "secrets.password" if secrets.username else "secrets.username", "message": "required with the other"}],
+                [
+                    {
+                        "field": "secrets.password" if secrets.username else "secrets.username",
+                        "message": "required with the other",
+                    }
+                ],
             )
 
     @classmethod
@@ -77,7 +82,9 @@ class EmailChannel(Channel):
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         if s.security == "tls":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=ssl.create_default_context())
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout_seconds, context=ssl.create_default_context()
+            )
         else:
             smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
             if s.security == "starttls":
@@ -108,10 +115,19 @@ class EmailChannel(Channel):
             reference = await asyncio.to_thread(self._send_now, message)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
-            return SendResult.failed(f"the SMTP server refused the recipient: {error.recipients}", retryable=all(400 <= c < 500 for c in codes))
+            return SendResult.failed(
+                f"the SMTP server refused the recipient: {error.recipients}",
+                retryable=all(400 <= c < 500 for c in codes),
+            )
         except smtplib.SMTPResponseException as error:
-            text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else str(error.smtp_error)
-            return SendResult.failed(f"SMTP {error.smtp_code}: {text}", retryable=400 <= error.smtp_code < 500)
+            text = (
+                error.smtp_error.decode(errors="replace")
+                if isinstance(error.smtp_error, bytes)
+                else str(error.smtp_error)
+            )
+            return SendResult.failed(
+                f"SMTP {error.smtp_code}: {text}", retryable=400 <= error.smtp_code < 500
+            )
         except (smtplib.SMTPException, OSError) as error:  # connection refused, timeout, TLS failure
             return SendResult.failed(f"SMTP: {type(error).__name__}: {error}", retryable=True)
         return SendResult.sent(reference)

@@ -92,7 +92,9 @@ class SmsChannel(Channel):
 
     def __init__(self, settings: dict[str, Any], secrets: dict[str, Any]) -> None:
         super().__init__(settings, secrets)
-        self.provider = _PROVIDERS[self.settings.provider](self.settings.model_dump(), self.secrets.model_dump())
+        self.provider = _PROVIDERS[self.settings.provider](
+            self.settings.model_dump(), self.secrets.model_dump()
+        )
 
     @classmethod
     def check_target(cls, target: str) -> str | None:

@@ -25,7 +25,9 @@ async def call(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) 
     except httpx.TimeoutException:
         raise WeComCallFailed("WeCom did not answer in time", retryable=True) from None
     except httpx.HTTPError as error:
-        raise WeComCallFailed(f"cannot reach WeCom: {type(error).__name__}: {error}", retryable=True) from None
+        raise WeComCallFailed(
+            f"cannot reach WeCom: {type(error).__name__}: {error}", retryable=True
+        ) from None
     if response.status_code >= 500 or response.status_code == 429:
         raise WeComCallFailed(f"WeCom answered HTTP {response.status_code}", retryable=True)
     if response.status_code >= 400:

@@ -99,7 +99,9 @@ class WeComAppChannel(Channel):
         if cached and not fresh and cached[1] > time.monotonic():
             return cached[0]
         document = await call(
-            client, "GET", f"{self.settings.api_base}/cgi-bin/gettoken",
+            client,
+            "GET",
+            f"{self.settings.api_base}/cgi-bin/gettoken",
             params={"corpid": self.settings.corp_id, "corpsecret": self.secrets.corp_secret},
         )
         token = document.get("access_token")
@@ -110,16 +112,27 @@ class WeComAppChannel(Channel):
         return str(token)
 
     def _body(self, message: OutgoingMessage) -> dict[str, Any]:
-        body: dict[str, Any] = {"touser": "|".join(split_users(message.target)), "agentid": self.settings.agent_id}
+        body: dict[str, Any] = {
+            "touser": "|".join(split_users(message.target)),
+            "agentid": self.settings.agent_id,
+        }
         if self.settings.msgtype == "text":
             text = f"{message.title}\n{message.content}" if message.title else message.content
             body.update(msgtype="text", text={"content": text})
         else:
-            body.update(msgtype="markdown", markdown={"content": markdown_text(message.title, message.content)})
+            body.update(
+                msgtype="markdown", markdown={"content": markdown_text(message.title, message.content)}
+            )
         return body
 
     async def _post(self, client: httpx.AsyncClient, token: str, body: dict[str, Any]) -> dict[str, Any]:
-        return await call(client, "POST", f"{self.settings.api_base}/cgi-bin/message/send", params={"access_token": token}, json=body)
+        return await call(
+            client,
+            "POST",
+            f"{self.settings.api_base}/cgi-bin/message/send",
+            params={"access_token": token},
+            json=body,
+        )
 
     async def send(self, message: OutgoingMessage) -> SendResult:
         problem = self.check_target(message.target)
@@ -140,8 +153,14 @@ class WeComAppChannel(Channel):
             except WeComCallFailed as error:
                 if error.errcode in TOKEN_ERRCODES:
                     _tokens.pop(self._cache_key, None)
-                return SendResult.failed(error.message, retryable=error.retryable or error.errcode in TOKEN_ERRCODES)
-        invalid = [str(document.get(key)) for key in ("invaliduser", "invalidparty", "invalidtag") if document.get(key)]
+                return SendResult.failed(
+                    error.message, retryable=error.retryable or error.errcode in TOKEN_ERRCODES
+                )
+        invalid = [
+            str(document.get(key))
+            for key in ("invaliduser", "invalidparty", "invalidtag")
+            if document.get(key)
+        ]
         if invalid and not document.get("msgid"):
             return SendResult.failed(f"WeCom refused the recipients: {', '.join(invalid)}", retryable=False)
         return SendResult.sent(str(document["msgid"]) if document.get("msgid") else None)

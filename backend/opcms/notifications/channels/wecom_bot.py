@@ -58,7 +58,10 @@ class WeComBotChannel(Channel):
     Secrets = BotSecrets
 
     async def send(self, message: OutgoingMessage) -> SendResult:
-        body = {"msgtype": "markdown", "markdown": {"content": _clip(markdown_text(message.title, message.content))}}
+        body = {
+            "msgtype": "markdown",
+            "markdown": {"content": _clip(markdown_text(message.title, message.content))},
+        }
         async with httpx.AsyncClient(timeout=self.settings.timeout_seconds) as client:
             try:
                 await call(client, "POST", self.secrets.webhook_url, json=body)

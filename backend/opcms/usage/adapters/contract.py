@@ -200,7 +200,9 @@ class UsageAdapter(abc.ABC):
         return parsed
 
     @classmethod
-    def validate_settings(cls, settings: Mapping[str, Any] | None, secrets: Mapping[str, str] | None = None) -> None:
+    def validate_settings(
+        cls, settings: Mapping[str, Any] | None, secrets: Mapping[str, str] | None = None
+    ) -> None:
         """Check a config without building the adapter; raises :class:`AdapterConfigError`."""
         cls.parse_settings(settings, secrets)
 

@@ -85,7 +85,12 @@ class DemoAdapter(UsageAdapter):
     async def fetch_usage(self, accounts: Sequence[str], day: dt.date) -> list[VendorUsage]:
         s = self.settings
         return [
-            VendorUsage(account, metric, day.isoformat(), str(demo_quantity(account, metric, day, base=s.base, seed=s.seed)))
+            VendorUsage(
+                account,
+                metric,
+                day.isoformat(),
+                str(demo_quantity(account, metric, day, base=s.base, seed=s.seed)),
+            )
             for account in dict.fromkeys(accounts)
             for metric in s.metrics
         ]

@@ -61,7 +61,15 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from opcms.core.excel import OLE_MAGIC, ZIP_MAGIC, FileRefused, inspect_xlsx, iter_values, open_workbook, unescape_cell
+from opcms.core.excel import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    FileRefused,
+    inspect_xlsx,
+    iter_values,
+    open_workbook,
+    unescape_cell,
+)
 from opcms.core.text import fold_key
 from opcms.usage.adapters.contract import (
     HealthResult,
@@ -154,14 +162,19 @@ def _find_header(first_rows: list[tuple[int, Sequence[Any]]]) -> tuple[int, dict
     found = best[1] if best else {}
     missing = [f for f in FIELDS if f not in found]
     if missing:
-        where = f" (header row {best[0]})" if best else f" (no header row in the first {HEADER_SCAN_ROWS} rows)"
+        where = (
+            f" (header row {best[0]})" if best else f" (no header row in the first {HEADER_SCAN_ROWS} rows)"
+        )
         raise FileRefused(
             "Required columns missing: "
             + "; ".join(f"{f} (headers accepted: {', '.join(COLUMN_ALIASES[f])})" for f in missing)
             + where,
             code="missing_columns",
             details=[
-                {"field": f, "message": f"required column missing; accepted headers: {', '.join(COLUMN_ALIASES[f])}"}
+                {
+                    "field": f,
+                    "message": f"required column missing; accepted headers: {', '.join(COLUMN_ALIASES[f])}",
+                }
                 for f in missing
             ],
         )
@@ -186,7 +199,9 @@ def _rows_to_usage(rows: Any, max_rows: int) -> list[VendorUsage]:
             return
         if len(out) >= max_rows:
             raise FileRefused(
-                f"The file has more than {max_rows:,} data rows (OPCMS_IMPORT_MAX_ROWS)", code="too_many_rows", status=413
+                f"The file has more than {max_rows:,} data rows (OPCMS_IMPORT_MAX_ROWS)",
+                code="too_many_rows",
+                status=413,
             )
         out.append(VendorUsage(*cells))
 
@@ -203,7 +218,9 @@ def _decode_csv(content: bytes) -> str:
         try:
             return content[3:].decode("utf-8")
         except UnicodeDecodeError as error:
-            raise FileRefused(f"The file starts with a UTF-8 mark but is not UTF-8 ({error})", code="bad_encoding") from None
+            raise FileRefused(
+                f"The file starts with a UTF-8 mark but is not UTF-8 ({error})", code="bad_encoding"
+            ) from None
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRefused("UTF-16 text is not supported; save the file as CSV UTF-8", code="bad_encoding")
     for encoding in ("utf-8", "gbk"):
@@ -264,13 +281,17 @@ def parse_usage_file(
     if len(content) > max_bytes:
         raise FileRefused(
             f"{filename}: the file is {len(content):,} bytes; the limit is {max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
-            code="file_too_large", status=413,
+            code="file_too_large",
+            status=413,
         )
     if content.startswith((ZIP_MAGIC, OLE_MAGIC)):
         return _parse_xlsx(content, max_bytes, max_rows)
     if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
-        raise FileRefused(f"{filename}: not an Excel .xlsx workbook (the content is not a zip package)",
-                          code="not_xlsx", status=415)
+        raise FileRefused(
+            f"{filename}: not an Excel .xlsx workbook (the content is not a zip package)",
+            code="not_xlsx",
+            status=415,
+        )
     return _parse_csv(content, max_rows)
 
 
@@ -333,7 +354,11 @@ class FileUsageAdapter(UsageAdapter):
         try:
             for entry in os.scandir(self.directory):
                 name = entry.name
-                if name.startswith((".", "~$")) or not name.lower().endswith(FILE_SUFFIXES) or not entry.is_file():
+                if (
+                    name.startswith((".", "~$"))
+                    or not name.lower().endswith(FILE_SUFFIXES)
+                    or not entry.is_file()
+                ):
                     continue
                 info = entry.stat()
                 found.append(((info.st_mtime_ns, info.st_size), Path(entry.path)))
@@ -358,7 +383,9 @@ class FileUsageAdapter(UsageAdapter):
                 try:
                     rows = parse_usage_file(content, path.name)
                 except FileRefused as error:
-                    raise VendorResponseInvalid(f"{self.config.name}: {path.name}: {error.message}", retryable=False) from None
+                    raise VendorResponseInvalid(
+                        f"{self.config.name}: {path.name}: {error.message}", retryable=False
+                    ) from None
                 cached = self._cache[key] = _Parsed(stamp, rows)
             loaded.append(cached.rows)
         return loaded
@@ -373,7 +400,9 @@ class FileUsageAdapter(UsageAdapter):
         for rows in files:  # oldest first: a newer file overwrites
             for row in rows:
                 if row.account in wanted and match_day(row.usage_day) == day:
-                    picked[(row.account, row.metric)] = VendorUsage(row.account, row.metric, iso, row.quantity)
+                    picked[(row.account, row.metric)] = VendorUsage(
+                        row.account, row.metric, iso, row.quantity
+                    )
         return list(picked.values())
 
     async def health_check(self) -> HealthResult:

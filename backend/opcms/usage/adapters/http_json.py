@@ -253,8 +253,14 @@ class HttpJsonAdapter(UsageAdapter):
 
     # -- requests ---------------------------------------------------------------------------------
 
-    def _params(self, day: dt.date, accounts: Sequence[str] | None, page: int | None, cursor: str | None,
-                page_size: int | None) -> list[tuple[str, Any]]:
+    def _params(
+        self,
+        day: dt.date,
+        accounts: Sequence[str] | None,
+        page: int | None,
+        cursor: str | None,
+        page_size: int | None,
+    ) -> list[tuple[str, Any]]:
         s = self.settings
         params: list[tuple[str, Any]] = [(s.day_param, day.isoformat())]
         if accounts is not None:
@@ -289,7 +295,9 @@ class HttpJsonAdapter(UsageAdapter):
             payload = content if method == "POST" else query
             timestamp = str(int(time.time()))
             message = b"\n".join((timestamp.encode(), method.encode(), raw_path, payload or b""))
-            signature = hmac.new(self.config.secrets["hmac_secret"].encode(), message, hashlib.sha256).hexdigest()
+            signature = hmac.new(
+                self.config.secrets["hmac_secret"].encode(), message, hashlib.sha256
+            ).hexdigest()
             request.headers["X-Timestamp"] = timestamp
             request.headers[s.hmac_header] = signature
         return request
@@ -305,7 +313,9 @@ class HttpJsonAdapter(UsageAdapter):
         except httpx.DecodingError as error:
             raise VendorResponseInvalid(f"{source}: undecodable response body ({error})") from None
         except httpx.RequestError as error:
-            raise VendorUnavailable(f"{source}: {type(error).__name__}: {error or 'connection failed'}") from None
+            raise VendorUnavailable(
+                f"{source}: {type(error).__name__}: {error or 'connection failed'}"
+            ) from None
         return response
 
     def _check_status(self, response: httpx.Response) -> None:
@@ -314,14 +324,18 @@ class HttpJsonAdapter(UsageAdapter):
             return
         source = self.config.name
         snippet = response.text[:200].strip() if response.content else ""
-        why = f"{source}: HTTP {status} {response.reason_phrase}".rstrip() + (f": {snippet}" if snippet else "")
+        why = f"{source}: HTTP {status} {response.reason_phrase}".rstrip() + (
+            f": {snippet}" if snippet else ""
+        )
         if status >= 500 or status in _RETRYABLE_STATUSES:
             raise VendorUnavailable(why, status=status)
         if status in (401, 403):
             raise VendorRejected(f"{why} (credentials refused)", status=status)
         raise VendorRejected(why, status=status)
 
-    async def _get_page(self, day: dt.date, accounts: Sequence[str], page: int | None, cursor: str | None) -> Any:
+    async def _get_page(
+        self, day: dt.date, accounts: Sequence[str], page: int | None, cursor: str | None
+    ) -> Any:
         s = self.settings
         page_size = s.page_size if s.paging != "none" else None
         request = self._request(s.method, s.path, self._params(day, accounts, page, cursor, page_size))
@@ -329,10 +343,15 @@ class HttpJsonAdapter(UsageAdapter):
         self._check_status(response)
         try:
             body = parse_json(response.content)
-        except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        except (
+            ValueError,
+            RecursionError,
+        ) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             raise VendorResponseInvalid(f"{self.config.name}: malformed JSON ({error})"[:300]) from None
         if not isinstance(body, dict):
-            raise VendorResponseInvalid(f"{self.config.name}: the response is a JSON {type(body).__name__}, not an object")
+            raise VendorResponseInvalid(
+                f"{self.config.name}: the response is a JSON {type(body).__name__}, not an object"
+            )
         return body
 
     # -- the contract -------------------------------------------------------------------------------
@@ -358,7 +377,9 @@ class HttpJsonAdapter(UsageAdapter):
             if s.count_path is not None:
                 declared = lookup(body, s.count_path)
                 if isinstance(declared, bool) or not isinstance(declared, int):
-                    raise VendorResponseInvalid(f"{source}: page {number}: {s.count_path!r} is not an integer")
+                    raise VendorResponseInvalid(
+                        f"{source}: page {number}: {s.count_path!r} is not an integer"
+                    )
                 if declared != len(items):
                     raise VendorResponseInvalid(
                         f"{source}: page {number} is truncated ({len(items)} records, {declared} announced)"
@@ -405,7 +426,9 @@ class HttpJsonAdapter(UsageAdapter):
         if has_more is _MISSING or has_more is None:
             return full
         if not isinstance(has_more, bool):
-            raise VendorResponseInvalid(f"{self.config.name}: page {number}: {s.has_more_path!r} is not a boolean")
+            raise VendorResponseInvalid(
+                f"{self.config.name}: page {number}: {s.has_more_path!r} is not a boolean"
+            )
         if has_more and not full:
             raise VendorResponseInvalid(
                 f"{self.config.name}: page {number} is short ({len(items)} of {s.page_size} records) "
@@ -415,12 +438,16 @@ class HttpJsonAdapter(UsageAdapter):
 
     def _record(self, item: Any, day: dt.date, page: int, position: int) -> VendorUsage:
         if not isinstance(item, dict):
-            raise VendorResponseInvalid(f"{self.config.name}: page {page}, record {position} is not an object")
+            raise VendorResponseInvalid(
+                f"{self.config.name}: page {page}, record {position} is not an object"
+            )
         fields = self.settings.field_map
         return VendorUsage(
             account=raw_text(lookup(item, fields.account)),
             metric=raw_text(lookup(item, fields.metric)),
-            usage_day=day.isoformat() if fields.usage_day is None else raw_text(lookup(item, fields.usage_day)),
+            usage_day=day.isoformat()
+            if fields.usage_day is None
+            else raw_text(lookup(item, fields.usage_day)),
             quantity=raw_text(lookup(item, fields.quantity)),
         )
 

@@ -35,7 +35,10 @@ def register_adapter(cls: type[UsageAdapter]) -> type[UsageAdapter]:
     if not isinstance(name, str) or not name.strip() or len(name) > 32:
         raise ValueError(f"{cls.__name__}.name must be a non-empty string of at most 32 characters")
     existing = _ADAPTERS.get(name)
-    if existing is not None and (existing.__module__, existing.__qualname__) != (cls.__module__, cls.__qualname__):
+    if existing is not None and (existing.__module__, existing.__qualname__) != (
+        cls.__module__,
+        cls.__qualname__,
+    ):
         raise ValueError(f"adapter name {name!r} is taken by {existing.__module__}.{existing.__qualname__}")
     _ADAPTERS[name] = cls
     return cls
