@@ -17,6 +17,12 @@ from opcms.auth.api import bp as auth_bp
 from opcms.auth.middleware import jwt_middleware
 from opcms.billing.api import bp as billing_bp
 from opcms.billing.reports_api import bp as billing_reports_bp
+from opcms.core.db import close_db, init_db
+from opcms.core.errors import NotFound
+from opcms.core.http import JSONErrorHandler, endpoint
+from opcms.core.logging import logging_config
+from opcms.core.observability import health, install_request_tracking
+from opcms.core.settings import Settings, get_settings
 from opcms.customers.api import bp as customers_bp
 from opcms.imports.api import bp as imports_bp
 from opcms.jobs.api import bp as jobs_bp
@@ -25,12 +31,6 @@ from opcms.payments.api import bp as payments_bp
 from opcms.pricing.api import bp as pricing_bp
 from opcms.usage.api import bp as usage_bp
 from opcms.usage.sources_api import bp as data_sources_bp
-from opcms.core.db import close_db, init_db
-from opcms.core.errors import NotFound
-from opcms.core.http import JSONErrorHandler, endpoint
-from opcms.core.logging import logging_config
-from opcms.core.observability import health, install_request_tracking
-from opcms.core.settings import Settings, get_settings
 
 BLUEPRINTS = (
     auth_bp,

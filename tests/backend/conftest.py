@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +39,7 @@ TEST_ENV = {
 os.environ.update(TEST_ENV)
 
 from opcms.core.settings import get_settings, reset_settings  # noqa: E402
+from tests.backend.fake_vendor import FakeVendor  # noqa: E402
 
 reset_settings()
 
@@ -196,3 +197,10 @@ async def client(app, db) -> AsyncIterator[Api]:
     transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 40000))
     async with Api(transport=transport, base_url="http://opcms.test") as api:
         yield api
+
+
+@pytest.fixture
+def fake_vendor() -> Iterator[FakeVendor]:
+    """A vendor HTTP server on loopback (tests/backend/fake_vendor.py), stopped after the test."""
+    with FakeVendor() as vendor:
+        yield vendor

@@ -38,14 +38,11 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
-
-import pytest
 
 FAILURE_KINDS = frozenset(
     {
@@ -159,7 +156,7 @@ class FakeVendor:
 
     # -- lifetime -----------------------------------------------------------------------------
 
-    def start(self) -> "FakeVendor":
+    def start(self) -> FakeVendor:
         vendor = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -195,7 +192,7 @@ class FakeVendor:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeVendor":
+    def __enter__(self) -> FakeVendor:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -324,9 +321,3 @@ class FakeVendor:
             items = items[:-1]
         set_path(envelope, self.items_key, items)
         return envelope
-
-
-@pytest.fixture
-def fake_vendor() -> Iterator[FakeVendor]:
-    with FakeVendor() as vendor:
-        yield vendor

@@ -81,7 +81,7 @@ async def test_filters_by_entity_actor_action_and_time(client):
     assert await ids(action="create", entity_type="customer", entity_id="9") == [
         ("bob", "create", "customer")
     ]
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     assert len(await ids(since=(now - dt.timedelta(minutes=5)).isoformat(), entity_type="invoice")) == 2
     assert await ids(until=(now - dt.timedelta(minutes=5)).isoformat(), entity_type="invoice") == []
     bad = await client.get(AUDIT, token=token, params={"since": "yesterday-ish"})

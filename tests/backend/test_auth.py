@@ -150,7 +150,7 @@ async def test_forged_or_expired_tokens_are_refused(client, settings, forgery):
     elif forgery == "wrong_signature":
         token = jwt.encode(claims, "not-the-server-key-but-long-enough-000000", algorithm="HS256")
     elif forgery == "expired":
-        past = int((dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=3)).timestamp())
+        past = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)).timestamp())
         token = jwt.encode(
             {**claims, "iat": past - 7200, "exp": past}, settings.signing_key, algorithm="HS256"
         )

@@ -147,7 +147,7 @@ async def test_a_credit_note_on_an_unpaid_invoice_lowers_the_outstanding(client)
         "0.00",
         "0.00",
     )
-    assert [(l["position"], l["amount"]) for l in note["lines"]] == [(1, "58.00")]
+    assert [(line["position"], line["amount"]) for line in note["lines"]] == [(1, "58.00")]
     invoice = await Invoice.get(id=a.id)
     assert (invoice.credited_amount, invoice.outstanding, invoice.status) == (
         Decimal("58.00"),

@@ -13,9 +13,9 @@ import time
 
 import pytest
 import redis
+
 from opcms.billing.models import Invoice, InvoiceRunChunk
 from opcms.jobs.models import TaskExecution, Trigger
-
 from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories import token_for
 from tests.backend.processes import celery_sends_to, opcms, stop

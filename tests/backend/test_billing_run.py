@@ -24,7 +24,7 @@ from opcms.jobs.models import ExecutionStatus, Trigger
 from opcms.pricing.models import PricingPlanVersion
 from tests.backend.conftest import TEST_DATABASE_URL, is_mysql_url
 from tests.backend.factories import make_metric, make_plan
-from tests.backend.test_billing_support import PERIOD, GRADUATED, add_usage, customer_on, golden_book
+from tests.backend.test_billing_support import GRADUATED, PERIOD, add_usage, customer_on, golden_book
 
 ISSUE = dt.date(2026, 4, 1)
 

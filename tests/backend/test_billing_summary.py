@@ -10,7 +10,6 @@ from opcms.billing import run, summary_notice
 from opcms.core.context import acting_as, system_actor
 from opcms.jobs.models import ExecutionStatus
 from opcms.notifications.models import Notification, Priority
-
 from tests.backend.factories import make_user
 from tests.backend.factories_reminders import bind, make_channel, seed_templates
 from tests.backend.test_billing_support import PERIOD, golden_book

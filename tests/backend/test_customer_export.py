@@ -35,7 +35,7 @@ async def test_export_writes_the_import_columns_with_labels_and_escapes_formulas
     )
     rows = await export(client, await token_for("auditor"))
     assert rows[0] == [c.header for c in COLUMNS]
-    record = dict(zip(rows[0], rows[1]))
+    record = dict(zip(rows[0], rows[1], strict=False))
     assert record["客户编号"] == "E1" and record["公司名称"] == "导出公司"
     assert (record["行业类型"], record["客户等级"], record["账号状态"]) == ("金融", "S级", "潜在")
     assert record["负责人"] == "exporter-owner" and record["信用额度"] == 1234.5

@@ -8,8 +8,8 @@ import itertools
 import pytest
 
 from opcms.core.audit import AuditLog
-from opcms.customers.models import Customer, CustomerStatus, CustomerStatusHistory
 from opcms.core.settings import business_today
+from opcms.customers.models import Customer, CustomerStatus, CustomerStatusHistory
 from opcms.customers.status import TRANSITIONS
 from tests.backend.factories import credit_code, make_customer, make_user, token_for
 

@@ -61,7 +61,7 @@ async def test_the_export_holds_the_filtered_invoices_with_exact_amounts_and_esc
     rows = values(sheet)
     assert rows[0] == [c.header for c in INVOICE_COLUMNS]
     assert len(rows) == 2
-    record = dict(zip(rows[0], rows[1]))
+    record = dict(zip(rows[0], rows[1], strict=False))
     assert record["发票号"] == late.number and record["客户编号"] == "EXP-1"
     assert record["公司名称"] == "'" + EVIL  # shown as text, never run as a formula
     assert record["开票日期"].date() == today - dt.timedelta(days=40)

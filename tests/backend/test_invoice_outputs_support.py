@@ -63,7 +63,7 @@ async def make_invoice(
             status=InvoiceStatus.VOID,
             voided_by="finance1",
             void_reason="开错了",
-            voided_at=dt.datetime(2026, 4, 2, 8, 0, tzinfo=dt.timezone.utc),
+            voided_at=dt.datetime(2026, 4, 2, 8, 0, tzinfo=dt.UTC),
         )
     else:
         fields.update(

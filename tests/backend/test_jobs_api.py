@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from opcms.billing import run
 from opcms.core.audit import AuditLog
 from opcms.core.context import acting_as, system_actor
 from opcms.jobs.models import ExecutionStatus, JobSchedule, TaskExecution
 from opcms.jobs.registry import get_runner
-
 from tests.backend.factories import token_for
 from tests.backend.test_billing_support import PERIOD, golden_book
 

@@ -7,10 +7,10 @@ import datetime as dt
 import json
 
 import pytest
+
 from opcms.customers.models import Customer, CustomerStatus, CustomerStatusHistory
 from opcms.jobs.cli import parse_params
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
-
 from tests.backend.factories import make_customer, make_invoice
 from tests.backend.test_usage_cli import run_opcms
 

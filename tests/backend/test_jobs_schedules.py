@@ -11,6 +11,7 @@ import time
 
 import pytest
 import redis
+
 from opcms.core.context import acting_as, system_actor
 from opcms.core.models import utcnow
 from opcms.jobs import schedules
@@ -22,7 +23,6 @@ from opcms.jobs.models import (
     Trigger,
 )
 from opcms.jobs.schedules import BeatState, fire_due, hold_lease, next_run, tick
-
 from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.processes import opcms, stop
 from tests.backend.test_billing_support import PERIOD

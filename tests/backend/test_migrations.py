@@ -24,8 +24,9 @@ def migrate(url: str) -> subprocess.CompletedProcess:
 
 async def tables_of(url: str) -> set[str]:
     if is_mysql_url(url):
-        import asyncmy
         from urllib.parse import urlsplit
+
+        import asyncmy
 
         parts = urlsplit(url)
         conn = await asyncmy.connect(
@@ -63,7 +64,7 @@ async def test_migrations_apply_on_an_empty_database_and_twice_is_a_no_op(url):
     first = migrate(url)
     assert first.returncode == 0, first.stderr
     assert "0001_initial" in first.stdout
-    assert EXPECTED_TABLES <= await tables_of(url)
+    assert await tables_of(url) >= EXPECTED_TABLES
     second = migrate(url)
     assert second.returncode == 0, second.stderr
     assert "already up to date" in second.stdout

@@ -5,11 +5,11 @@ who may do what."""
 from __future__ import annotations
 
 import pytest
+
 from opcms.core.audit import AuditLog
 from opcms.notifications import delivery
 from opcms.notifications.channels.wecom_app import forget_tokens
 from opcms.notifications.models import Notification, NotificationStatus
-
 from tests.backend.factories import token_for
 from tests.backend.factories_notifications import (
     VARIABLES,

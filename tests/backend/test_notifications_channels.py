@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from opcms.notifications.channels import (
     ChannelConfigError,
     OutgoingMessage,
@@ -10,7 +11,6 @@ from opcms.notifications.channels import (
     channel_kinds,
 )
 from opcms.notifications.channels.wecom_app import forget_tokens
-
 from tests.backend.fake_wecom import FakeSmtp, FakeWeCom
 from tests.backend.processes import free_port
 

@@ -11,6 +11,7 @@ import time
 
 import pytest
 import redis
+
 from opcms.core.audit import AuditLog
 from opcms.core.models import utcnow
 from opcms.core.settings import reset_settings
@@ -27,7 +28,6 @@ from opcms.notifications.models import (
     NotificationStatus,
     Priority,
 )
-
 from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories_notifications import (
     VARIABLES,

@@ -10,13 +10,12 @@ from opcms.core.context import acting_as, system_actor
 from opcms.notifications.delivery import deliver
 from opcms.notifications.demo import BOUND_TEMPLATE, DEMO_CHANNEL, seed_demo_channel
 from opcms.notifications.models import (
-    NotificationChannel,
     Notification,
+    NotificationChannel,
     NotificationStatus,
     NotificationTemplate,
 )
 from opcms.reminders.service import send_overdue
-
 from tests.backend.factories import make_customer, make_invoice
 from tests.backend.factories_reminders import seed_templates
 

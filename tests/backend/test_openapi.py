@@ -51,7 +51,7 @@ async def test_no_field_of_the_api_is_a_json_number_money_and_quantities_travel_
         if schema.get("type") == "number":
             yield where
         for key in ("anyOf", "oneOf", "allOf"):
-            for n, option in enumerate(schema.get(key, [])):
+            for option in schema.get(key, []):
                 yield from numbers(option, where)
         if "items" in schema:
             yield from numbers(schema["items"], f"{where}[]")

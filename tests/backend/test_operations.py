@@ -22,11 +22,11 @@ async def test_metrics_count_requests_by_route_pattern_and_status(client):
     await client.get("/api/v1/users/123")  # 401: no token
     body = (await client.get("/metrics")).text
     line = next(
-        l
-        for l in body.splitlines()
-        if l.startswith("opcms_http_requests_total")
-        and 'route="api/v1/users/<user_id:int>"' in l
-        and 'status="401"' in l
+        text
+        for text in body.splitlines()
+        if text.startswith("opcms_http_requests_total")
+        and 'route="api/v1/users/<user_id:int>"' in text
+        and 'status="401"' in text
     )
     assert float(line.rsplit(" ", 1)[1]) >= 1
     assert "opcms_http_request_duration_seconds_bucket" in body

@@ -225,7 +225,7 @@ async def test_a_billed_version_is_frozen_and_new_terms_make_a_new_version(clien
     # given a plan whose version 1 (from 2024-01-01) an invoice has used
     plan = await make_plan(effective_from=dt.date(2024, 1, 1))
     v1 = await PricingPlanVersion.get(plan_id=plan.id)
-    v1.billed_at = dt.datetime(2024, 2, 1, tzinfo=dt.timezone.utc)
+    v1.billed_at = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
     await v1.save()
     versions = f"{API}/pricing-plans/{plan.id}/versions"
     # when new terms are given for the billed version's own date

@@ -101,7 +101,10 @@ def errors_of(document: dict) -> list[tuple[str, str]]:
 
 def tiered(*bounds, mode="graduated", prices=None) -> dict:
     prices = prices or ["0.01"] * len(bounds)
-    return {"mode": mode, "tiers": [{"up_to": b, "unit_price": p} for b, p in zip(bounds, prices)]}
+    return {
+        "mode": mode,
+        "tiers": [{"up_to": b, "unit_price": p} for b, p in zip(bounds, prices, strict=False)],
+    }
 
 
 @pytest.mark.parametrize(

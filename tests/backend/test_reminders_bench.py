@@ -8,10 +8,10 @@ import datetime as dt
 import json
 
 import pytest
+
 from opcms.core.bench import check_database_url
 from opcms.notifications.models import InvoiceReminder, Notification, NotificationStatus
 from opcms.reminders import bench
-
 from tests.backend.factories_reminders import seed_templates
 
 DAY = dt.date(2026, 11, 24)

@@ -40,7 +40,7 @@ from opcms.usage.adapters import (
 )
 from opcms.usage.adapters.demo import demo_quantity
 from opcms.usage.adapters.file import number_text
-from tests.backend.fake_vendor import FakeVendor, fake_vendor  # noqa: F401  (the fixture)
+from tests.backend.fake_vendor import FakeVendor
 
 DAY = dt.date(2024, 5, 6)  # a Monday
 ISO = DAY.isoformat()

@@ -9,10 +9,10 @@ import time
 
 import pytest
 import redis
+
 from opcms.core.secrets import encrypt_json
 from opcms.pricing.models import UsageMetric
 from opcms.usage.models import CustomerSourceAccount, DataSource, UsageRecord
-
 from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories import make_customer, token_for
 from tests.backend.fake_vendor import FakeVendor

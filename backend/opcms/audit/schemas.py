@@ -35,7 +35,7 @@ class AuditLogQuery(PageQuery):
     until: UtcDateTime | None = Field(default=None, description="occurred before (ISO 8601)")
 
     @model_validator(mode="after")
-    def _range(self) -> "AuditLogQuery":
+    def _range(self) -> AuditLogQuery:
         if self.since and self.until and self.until <= self.since:
             raise ValueError("until must be after since")
         return self

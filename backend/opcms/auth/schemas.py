@@ -52,7 +52,7 @@ class Me(UserPublic):
     permissions: list[str]
 
     @classmethod
-    def of(cls, user: object) -> "Me":
+    def of(cls, user: object) -> Me:
         base = UserPublic.model_validate(user).model_dump()
         return cls(**base, permissions=sorted(permissions_of(base["role"])))
 

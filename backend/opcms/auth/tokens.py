@@ -36,7 +36,7 @@ def new_id() -> str:
 def encode(
     user_id: int, token_type: str, family_id: str, ttl_seconds: int, jti: str | None = None
 ) -> tuple[str, TokenClaims]:
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     claims = TokenClaims(
         user_id=user_id,
         token_type=token_type,
@@ -80,5 +80,5 @@ def decode(token: str, expected_type: str) -> TokenClaims:
         token_type=expected_type,
         family_id=payload["fam"],
         jti=str(payload["jti"]),
-        expires_at=dt.datetime.fromtimestamp(payload["exp"], dt.timezone.utc),
+        expires_at=dt.datetime.fromtimestamp(payload["exp"], dt.UTC),
     )

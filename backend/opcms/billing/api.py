@@ -21,9 +21,8 @@ from opcms.billing.schemas import (
 )
 from opcms.core import idempotency
 from opcms.core.http import endpoint
-from opcms.core.schemas import dump
 from opcms.core.models import get_or_404
-from opcms.core.schemas import ReasonRequest
+from opcms.core.schemas import ReasonRequest, dump
 from opcms.jobs.models import TaskExecution
 from opcms.jobs.queries import list_executions
 from opcms.jobs.schemas import ExecutionPage, ExecutionPublic, ExecutionQuery

@@ -123,7 +123,7 @@ async def _seed(customers: int) -> int:
             [
                 [cid, metric.id, plan.id, dt.date(2026, 1, 1), 10 if cid % 7 == 0 else 0, now, now, False]
                 for cid in ids[first : first + batch]
-                for metric, plan in zip(metrics, plans)
+                for metric, plan in zip(metrics, plans, strict=False)
             ],
         )
     rows = 0

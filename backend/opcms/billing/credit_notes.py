@@ -23,8 +23,8 @@ from tortoise.transactions import in_transaction
 from opcms.billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus
 from opcms.billing.numbering import CREDIT_NOTE, ensure_sequence, next_number
 from opcms.billing.schemas import CreditNoteCreate, CreditNoteQuery
-from opcms.billing.settlement import SETTLEMENT_FIELDS, resettle
 from opcms.billing.service import credit_note_answers
+from opcms.billing.settlement import SETTLEMENT_FIELDS, resettle
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
 from opcms.core.pagination import paginate

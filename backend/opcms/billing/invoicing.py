@@ -21,8 +21,8 @@ Rules (docs/billing.md says the same for finance):
 from __future__ import annotations
 
 import calendar
-import json
 import datetime as dt
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -352,7 +352,7 @@ async def write_invoices(
             )
         )
     numbers = await next_numbers(INVOICE, period, len(rows))
-    for invoice, number in zip(rows, numbers):
+    for invoice, number in zip(rows, numbers, strict=True):
         invoice.number = number
     await Invoice.bulk_create(rows)
     ids = dict(await Invoice.filter(number__in=numbers).values_list("number", "id"))
@@ -361,7 +361,7 @@ async def write_invoices(
         invoice._saved_in_db = True
     lines = [
         {"invoice_id": invoice.id, "position": position, **line.values()}
-        for invoice, draft in zip(rows, drafts)
+        for invoice, draft in zip(rows, drafts, strict=True)
         for position, line in enumerate(draft.lines, start=1)
     ]
     message = "issued by an invoice run" if execution_id else "issued"

@@ -12,6 +12,7 @@ creates a missing row itself (race-safe) so that it never fails for want of one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from tortoise.exceptions import IntegrityError
@@ -40,10 +41,8 @@ async def ensure_sequence(kind: str, day_or_period: dt.date | str) -> None:
     month = month_key(day_or_period)
     if await DocumentSequence.filter(kind=kind, period=month).exists():
         return
-    try:
+    with contextlib.suppress(IntegrityError):  # another writer created it first: all we wanted
         await DocumentSequence.create(kind=kind, period=month, last_number=0)
-    except IntegrityError:
-        pass  # another writer created it first: that is all we wanted
 
 
 async def next_number(kind: str, day_or_period: dt.date | str) -> str:

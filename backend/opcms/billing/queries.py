@@ -21,8 +21,8 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from opcms.billing.models import Invoice
-from opcms.billing.settlement import OPEN_STATUSES
 from opcms.billing.query_schemas import BUCKET_FIELDS, BUCKETS, SORTABLE, InvoiceQuery
+from opcms.billing.settlement import OPEN_STATUSES
 from opcms.core.db import as_numbers, is_sqlite
 from opcms.core.money import CENT
 from opcms.core.pagination import order_by, paginate

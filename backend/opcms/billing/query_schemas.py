@@ -57,7 +57,7 @@ class InvoiceQuery(PageQuery):
     )
 
     @model_validator(mode="after")
-    def _ranges(self) -> "InvoiceQuery":
+    def _ranges(self) -> InvoiceQuery:
         if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
             raise ValueError("amount_min must not be greater than amount_max")
         if self.due_from and self.due_to and self.due_from > self.due_to:

@@ -14,7 +14,7 @@ from opcms.billing import queries, reports
 from opcms.billing.models import Invoice
 from opcms.billing.query_schemas import AgingQuery, AgingReport, InvoiceQuery
 from opcms.billing.reports.printable import CONTENT_SECURITY_POLICY
-from opcms.core.excel import XLSX_MEDIA_TYPE
+from opcms.core.excel import XLSX_MEDIA_TYPE, new_export_path
 from opcms.core.http import endpoint
 from opcms.core.models import get_or_404
 from opcms.core.settings import business_today
@@ -41,7 +41,7 @@ def _stamp(request: Request) -> str:
 @endpoint(permission="billing:read", query=InvoiceQuery, produces=XLSX_MEDIA_TYPE, tag="billing")
 async def export_invoices(request: Request, query: InvoiceQuery) -> None:
     """The invoices matching the list's filters as an .xlsx file (Chinese headers; page and sort ignored)."""
-    path = reports.new_export_path(request.app.ctx.settings.var_dir, "invoices")
+    path = new_export_path(request.app.ctx.settings.var_dir, "invoices")
     try:
         await reports.write_invoices_xlsx(query, path, business_today())
         await _send_file(request, path, f"invoices-{_stamp(request)}.xlsx")
@@ -67,7 +67,7 @@ async def aging_report(request: Request, query: AgingQuery) -> AgingReport:
 async def aging_workbook(request: Request, query: AgingQuery) -> None:
     """The aging report as an .xlsx file: a bucket summary sheet and a per-customer sheet."""
     report = await _aging(query)
-    path = reports.new_export_path(request.app.ctx.settings.var_dir, "aging")
+    path = new_export_path(request.app.ctx.settings.var_dir, "aging")
     try:
         await reports.write_aging_xlsx(report, path)
         await _send_file(request, path, f"aging-{report['as_of'].isoformat()}.xlsx")

@@ -146,7 +146,7 @@ class CreditNoteCreate(Schema):
     )
 
     @model_validator(mode="after")
-    def _lines_add_up(self) -> "CreditNoteCreate":
+    def _lines_add_up(self) -> CreditNoteCreate:
         if self.lines:
             total = sum((line.amount for line in self.lines), Decimal(0))
             if total != self.amount:

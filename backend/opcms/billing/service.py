@@ -131,15 +131,17 @@ async def invoice_detail(invoice_id: int) -> dict[str, Any]:
     metrics = {
         m["id"]: m
         for m in await UsageMetric.with_deleted()
-        .filter(id__in={l.metric_id for l in lines})
+        .filter(id__in={line.metric_id for line in lines})
         .values("id", "code", "name", "unit")
     }
     plans = dict(
-        await PricingPlan.with_deleted().filter(id__in={l.plan_id for l in lines}).values_list("id", "code")
+        await PricingPlan.with_deleted()
+        .filter(id__in={line.plan_id for line in lines})
+        .values_list("id", "code")
     )
     versions = dict(
         await PricingPlanVersion.with_deleted()
-        .filter(id__in={l.plan_version_id for l in lines})
+        .filter(id__in={line.plan_version_id for line in lines})
         .values_list("id", "version")
     )
     line_answers = [

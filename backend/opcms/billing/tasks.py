@@ -10,8 +10,10 @@ from typing import Any
 from celery import group
 from pydantic import Field
 
-from opcms.billing import run
-from opcms.billing import summary_notice  # noqa: F401  (sends each finished run's summary to finance)
+from opcms.billing import (
+    run,
+    summary_notice,  # noqa: F401  (sends each finished run's summary to finance)
+)
 from opcms.billing.invoicing import previous_period
 from opcms.billing.schemas import PERIOD_PATTERN
 from opcms.core.schemas import Id, Schema

@@ -22,8 +22,9 @@ class Actor:
 
 
 ANONYMOUS = Actor(name="anonymous")
+SYSTEM = Actor(name="system")
 
-current_actor: ContextVar[Actor] = ContextVar("opcms_actor", default=Actor(name="system"))
+current_actor: ContextVar[Actor] = ContextVar("opcms_actor", default=SYSTEM)
 current_request_id: ContextVar[str | None] = ContextVar("opcms_request_id", default=None)
 current_client_ip: ContextVar[str | None] = ContextVar("opcms_client_ip", default=None)
 

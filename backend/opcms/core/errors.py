@@ -48,7 +48,7 @@ class NotFound(AppError):
     status, code, message = 404, "not_found", "Not found"
 
     @classmethod
-    def entity(cls, entity: str, entity_id: Any) -> "NotFound":
+    def entity(cls, entity: str, entity_id: Any) -> NotFound:
         return cls(f"{entity} {entity_id} not found", code=f"{entity}_not_found")
 
 
@@ -60,7 +60,7 @@ class ValidationFailed(AppError):
     status, code, message = 422, "validation_failed", "Validation failed"
 
     @classmethod
-    def field(cls, field: str, message: str) -> "ValidationFailed":
+    def field(cls, field: str, message: str) -> ValidationFailed:
         return cls(f"{field}: {message}", details=[{"field": field, "message": message}])
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -295,3 +297,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def clean_text_for_cell(value: str) -> str:
     """Characters XML 1.0 cannot carry (openpyxl refuses them) are dropped."""
     return _CONTROL.sub("", value)
+
+
+def new_export_path(var_dir: Path, prefix: str) -> Path:
+    """A fresh, empty ``.xlsx`` path under ``var/exports`` for one export (removed after sending)."""
+    folder = var_dir / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(prefix=f"{prefix}-", suffix=".xlsx", dir=folder, delete=False) as handle:
+        return Path(handle.name)

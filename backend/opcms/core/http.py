@@ -26,8 +26,8 @@ from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, empty, json
 from sanic_ext.extensions.openapi import openapi
-from sanic_ext.extensions.openapi.definitions import Parameter, RequestBody, Response
 from sanic_ext.extensions.openapi.builders import SpecificationBuilder
+from sanic_ext.extensions.openapi.definitions import Parameter, RequestBody, Response
 from sanic_ext.extensions.openapi.types import Schema as OpenAPISchema
 from tortoise.exceptions import DoesNotExist, IntegrityError
 from tortoise.exceptions import ValidationError as TortoiseValidationError

@@ -33,7 +33,7 @@ class LiveRowsManager(Manager):
         return super().get_queryset().filter(is_deleted=False)
 
 
-async def get_or_404(source: "type[Model] | QuerySet", pk: int, entity: str) -> Any:
+async def get_or_404(source: type[Model] | QuerySet, pk: int, entity: str) -> Any:
     """One row by id, or a typed 404 (ids outside BIGINT never reach the database)."""
     from opcms.core.errors import NotFound
 
@@ -55,7 +55,7 @@ def field_values(instance: Model) -> dict[str, Any]:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class AuditedModel(Model):
@@ -109,7 +109,7 @@ class AuditedModel(Model):
                 if cls._meta.fields_db_projection_reverse.get(column, column)
                 not in BOOKKEEPING_FIELDS | cls.audit_ignored
             )
-            setattr(cls, "_audited_names", names)
+            cls._audited_names = names
         return names
 
     def audit_values(self, source: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -8,9 +8,9 @@ the variable (see :func:`get_settings`).
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from datetime import date
 from decimal import Decimal
-import zoneinfo
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -122,7 +122,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _production_needs_real_services(self) -> "Settings":
+    def _production_needs_real_services(self) -> Settings:
         if self.env == "production":
             if len(self.secret_key) < 32:
                 raise ValueError("OPCMS_SECRET_KEY must be set to at least 32 characters in production")

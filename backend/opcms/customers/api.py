@@ -6,7 +6,10 @@ import datetime as dt
 
 from sanic import Blueprint, Request
 
+from opcms.core.errors import NotFound
+from opcms.core.excel import new_export_path
 from opcms.core.http import endpoint
+from opcms.core.schemas import DeleteQuery
 from opcms.customers import dictionaries, export, queries, service
 from opcms.customers.models import DictionaryKind
 from opcms.customers.schemas import (
@@ -27,8 +30,6 @@ from opcms.customers.schemas import (
     StatusChange,
     StatusHistoryPublic,
 )
-from opcms.core.errors import NotFound
-from opcms.core.schemas import DeleteQuery
 
 bp = Blueprint("customers", url_prefix="/api/v1")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,7 +50,7 @@ async def list_customers(request: Request, query: CustomerListQuery) -> Customer
 @endpoint(permission="customers:read", query=CustomerListQuery, produces=XLSX, tag="customers")
 async def export_customers(request: Request, query: CustomerListQuery) -> None:
     """The customers matching the filters as an .xlsx file (the import's columns)."""
-    path = export.new_export_path(request.app.ctx.settings.var_dir)
+    path = new_export_path(request.app.ctx.settings.var_dir, "customers")
     try:
         await export.write_customers_xlsx(query, path)
         stamp = dt.datetime.now(request.app.ctx.settings.tz).strftime("%Y%m%d-%H%M%S")

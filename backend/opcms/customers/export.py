@@ -7,7 +7,6 @@ run as a formula are escaped (``core.excel.escape_cell``).
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +84,3 @@ def _export_value(
     if field == "status":
         return STATUS_LABELS[CustomerStatus(value)]
     return value
-
-
-def new_export_path(var_dir: Path) -> Path:
-    folder = var_dir / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(prefix="customers-", suffix=".xlsx", dir=folder, delete=False)
-    handle.close()
-    return Path(handle.name)

@@ -179,7 +179,7 @@ class BatchAction(Schema):
     reason: str = Field(default="", max_length=255)
 
     @model_validator(mode="after")
-    def _argument_for_action(self) -> "BatchAction":
+    def _argument_for_action(self) -> BatchAction:
         needed = {"assign_owner": "owner_id", "change_level": "level", "change_status": "status"}.get(
             self.action
         )

@@ -19,12 +19,14 @@ against the file's own column headers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 from openpyxl.utils.datetime import from_excel
 from pydantic import ValidationError
@@ -283,15 +285,11 @@ class Cleaner:
         raw_code = self._cell(values, self.code_position)
         raw_name = self._cell(values, self.name_position)
         if raw_code is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 code = rules.clean_customer_code(to_text(raw_code))
-            except ValueError:
-                pass
         if raw_name is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 key = name_key(rules.clean_company_name(to_text(raw_name)))
-            except ValueError:
-                pass
         return code, key
 
     @staticmethod

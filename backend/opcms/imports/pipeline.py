@@ -4,9 +4,9 @@ transaction (DESIGN §4). ``service`` runs it for the API, the CLI and the worke
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-import logging
 from typing import Any
 
 from tortoise import connections
@@ -187,7 +187,7 @@ async def _plan(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
     for chunk in _chunks(outcome.accepted, LOOKUP_CHUNK):
         keys = [name_key(r.data["company_name"]) for r in chunk]
         existing, holders = await _lookup(chunk, keys)
-        for row, key in zip(chunk, keys):
+        for row, key in zip(chunk, keys, strict=True):
             data = row.data
             current = existing.get(data["customer_code"].casefold())
             holder = holders.get(key)
@@ -285,8 +285,10 @@ async def _write_all(
 async def _create_batch(writer: BulkWriter, batch: list[CleanRow], reason: str) -> None:
     rows = [r.data for r in batch]
     ids = await writer.create_customers(rows)
-    await writer.record_status([(cid, None, row["status"]) for cid, row in zip(ids, rows)], reason)
-    await writer.audit([created_audit(cid, row) for cid, row in zip(ids, rows)])
+    await writer.record_status(
+        [(cid, None, row["status"]) for cid, row in zip(ids, rows, strict=True)], reason
+    )
+    await writer.audit([created_audit(cid, row) for cid, row in zip(ids, rows, strict=True)])
 
 
 async def _update_batch(writer: BulkWriter, batch: list[Update], reason: str) -> None:

@@ -223,7 +223,7 @@ class Sheet:
     def close(self) -> None:
         self.workbook.close()
 
-    def __enter__(self) -> "Sheet":
+    def __enter__(self) -> Sheet:
         return self
 
     def __exit__(self, *exc: object) -> None:

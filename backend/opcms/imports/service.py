@@ -27,14 +27,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-
 from opcms.core.context import Actor, acting_as, current_actor, current_client_ip, current_request_id
 from opcms.core.errors import AppError, QueueUnavailable, ValidationFailed
 from opcms.core.excel import FileRefused, inspect_xlsx
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.settings import get_settings
-from opcms.imports.models import ImportJob, ImportMode, ImportStage, ImportStatus
 from opcms.imports import pipeline
+from opcms.imports.models import ImportJob, ImportMode, ImportStage, ImportStatus
 from opcms.imports.reader import Sheet, peek_layout
 
 log = logging.getLogger("opcms.imports")
@@ -141,10 +140,8 @@ async def run_by_id(import_id: int) -> ImportJob | None:
     job = await ImportJob.get_or_none(id=import_id)
     if job is None or not claimed:
         return job
-    try:
+    with contextlib.suppress(FileRefused):  # recorded on the import; nothing to retry
         await run(job)
-    except FileRefused:
-        pass  # recorded on the import; nothing to retry
     return job
 
 

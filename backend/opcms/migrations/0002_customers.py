@@ -1,10 +1,11 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from opcms.customers.models import CustomerStatus, DictionaryKind
+
+from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise import fields
+from tortoise.migrations import operations as ops
+
+from opcms.customers.models import CustomerStatus, DictionaryKind
 
 
 class Migration(migrations.Migration):

@@ -1,10 +1,11 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from opcms.imports.models import ImportMode, ImportStage, ImportStatus
+
+from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise import fields
+from tortoise.migrations import operations as ops
+
+from opcms.imports.models import ImportMode, ImportStage, ImportStatus
 
 
 class Migration(migrations.Migration):

@@ -1,13 +1,14 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
 from decimal import Decimal
 from json import dumps, loads
+
+from tortoise import fields, migrations
+from tortoise.fields.base import OnDelete
+from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
+
 from opcms.billing.models import ChunkStatus, InvoiceStatus
 from opcms.payments.models import AllocationSource, PaymentMethod, PaymentStatus
-from tortoise.fields.base import OnDelete
-from tortoise import fields
-from tortoise.indexes import Index
 
 
 class Migration(migrations.Migration):

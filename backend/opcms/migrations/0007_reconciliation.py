@@ -1,10 +1,9 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
-from opcms.payments.models import PaymentStatus
-from tortoise import fields
+from tortoise import fields, migrations
 from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
 
 from opcms.core.migration_ops import AlterFieldStateOnly
+from opcms.payments.models import PaymentStatus
 
 
 class Migration(migrations.Migration):

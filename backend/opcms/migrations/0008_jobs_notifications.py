@@ -1,14 +1,14 @@
-from tortoise import migrations
+import functools
+from json import dumps, loads
+
+from tortoise import fields, migrations
+from tortoise.fields.base import OnDelete
+from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 from opcms.core.migration_ops import AlterFieldStateOnly
-import functools
-from json import dumps, loads
 from opcms.jobs.models import ExecutionStatus
 from opcms.notifications.models import ChannelKind, NotificationStatus, Priority
-from tortoise.fields.base import OnDelete
-from tortoise import fields
-from tortoise.indexes import Index
 
 
 class Migration(migrations.Migration):

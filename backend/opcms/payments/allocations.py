@@ -32,8 +32,8 @@ from opcms.core.audit import AuditAction
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, NotFound, ValidationFailed
 from opcms.core.models import get_or_404, utcnow
-from opcms.payments.models import WITH_MONEY_LEFT, Allocation, AllocationSource, Payment, PaymentStatus
 from opcms.core.retries import retry_on_deadlock
+from opcms.payments.models import WITH_MONEY_LEFT, Allocation, AllocationSource, Payment, PaymentStatus
 
 ZERO = Decimal("0.00")
 

@@ -8,8 +8,7 @@ from sanic.response import HTTPResponse
 
 from opcms.core import idempotency
 from opcms.core.http import endpoint
-from opcms.core.schemas import dump
-from opcms.core.schemas import ReasonRequest
+from opcms.core.schemas import ReasonRequest, dump
 from opcms.payments import allocations, queries, service
 from opcms.payments.schemas import (
     AllocationCreate,

@@ -132,7 +132,7 @@ class AllocationCreate(Schema):
     lines: list[AllocationLine] = Field(min_length=1, max_length=MAX_LINES)
 
     @model_validator(mode="after")
-    def _one_source_distinct_invoices(self) -> "AllocationCreate":
+    def _one_source_distinct_invoices(self) -> AllocationCreate:
         if (self.payment_id is None) == (self.credit_note_id is None):
             raise ValueError("give exactly one of payment_id and credit_note_id")
         seen: set[int] = set()

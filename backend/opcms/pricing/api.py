@@ -6,8 +6,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from opcms.core.http import endpoint
-from opcms.core.schemas import dump
-from opcms.core.schemas import DeleteQuery
+from opcms.core.schemas import DeleteQuery, dump
 from opcms.pricing import queries, service
 from opcms.pricing.schemas import (
     PlanCreate,

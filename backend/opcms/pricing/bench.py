@@ -101,7 +101,7 @@ def main(evaluations: int = 200_000) -> int:
     print(
         f"price bench: {evaluations:,} evaluations over {len(PLANS)} plans (best of 3), total billed {total:,}"
     )
-    for name, plan in zip(PLANS, plans):
+    for name, plan in zip(PLANS, plans, strict=False):
         own = [case for case in cases if case[0] is plan]
         started = time.perf_counter()
         for _, quantity, days_active, days_in_period, discount in own:

@@ -128,4 +128,4 @@ def _table(breakdown: list[dict[str, Any]]) -> str:
     for line in breakdown:
         rows.append(["∞" if line[name] is None and name == "up_to" else str(line[name]) for name in columns])
     widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
-    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows)
+    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=False)) for row in rows)

@@ -211,10 +211,7 @@ def compile_plan(terms: PlanTerms | CompiledPlan) -> CompiledPlan:
             TierCharge(band.number, band.lower, band.upper, width, band.unit_price, band.flat_fee, amount)
         )
         total = _add(total, amount)
-    if mode is _PACKAGE:
-        unit_price = terms.package_price
-    else:
-        unit_price = terms.unit_price
+    unit_price = terms.package_price if mode is _PACKAGE else terms.unit_price
     return CompiledPlan(
         mode=mode,
         unit_price=ZERO if unit_price is None else unit_price,

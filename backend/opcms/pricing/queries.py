@@ -9,6 +9,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from opcms.core.pagination import paginate
+from opcms.core.settings import business_today
 from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
 from opcms.pricing.schemas import (
     METRIC_SORTABLE,
@@ -22,7 +23,6 @@ from opcms.pricing.schemas import (
     UsageMetricListQuery,
     VersionPublic,
 )
-from opcms.core.settings import business_today
 
 
 async def list_metrics(query: UsageMetricListQuery) -> dict[str, Any]:

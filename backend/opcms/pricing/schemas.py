@@ -249,7 +249,7 @@ class PreviewRequest(Schema):
     discount_percent: Percent = Decimal("0")
 
     @model_validator(mode="after")
-    def _one_plan(self) -> "PreviewRequest":
+    def _one_plan(self) -> PreviewRequest:
         if (self.plan is None) == (self.plan_id is None):
             raise ValueError("give exactly one of plan (a plan document) or plan_id")
         if self.on is not None and self.plan_id is None:
@@ -307,7 +307,7 @@ class PreviewResponse(BaseModel):
     plan_version_id: int | None = None
 
     @classmethod
-    def of(cls, price: Any, version: Any = None) -> "PreviewResponse":
+    def of(cls, price: Any, version: Any = None) -> PreviewResponse:
         extra = {}
         if version is not None:
             extra = {

@@ -16,8 +16,8 @@ from opcms.jobs.models import Trigger
 from opcms.pricing import service as pricing
 from opcms.pricing.models import UsageMetric
 from opcms.pricing.schemas import PlanCreate, SubscriptionCreate, UsageMetricCreate
-from opcms.usage.models import CustomerSourceAccount, DataSource
 from opcms.usage.ingest import USAGE_STATUSES
+from opcms.usage.models import CustomerSourceAccount, DataSource
 from opcms.usage.service import run_pull, yesterday
 
 DEMO_SOURCE = "demo"
@@ -63,7 +63,7 @@ async def seed_pricing_and_usage(days: int = 35) -> bool:
         remark="deterministic demo usage",
     )
     customers = await Customer.filter(status__in=list(USAGE_STATUSES)).order_by("id")
-    for n, customer in enumerate(customers):
+    for customer in customers:
         await CustomerSourceAccount.create(
             customer=customer, source=source, external_account=f"demo-{customer.customer_code}"
         )

@@ -91,7 +91,7 @@ class SpikeWindow:
     @classmethod
     async def load(
         cls, source_id: int, customer_ids: list[int], first_day: dt.date, last_day: dt.date
-    ) -> "SpikeWindow":
+    ) -> SpikeWindow:
         window = cls()
         if customer_ids:
             rows = await UsageRecord.filter(
@@ -138,7 +138,7 @@ class IngestContext:
         return self._customers_by_key.get(account_key_of(account))
 
     @classmethod
-    async def for_source(cls, source_id: int, *, execution_id: int | None) -> "IngestContext":
+    async def for_source(cls, source_id: int, *, execution_id: int | None) -> IngestContext:
         """What a pull or an upload of this source needs: its mapped accounts, the active
         metrics, the settings; the spike window is loaded per batch of customers."""
         settings = get_settings()

@@ -17,8 +17,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from tortoise.exceptions import IntegrityError, OperationalError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tortoise.exceptions import IntegrityError, OperationalError
 
 from opcms.core.audit import AuditAction, record_audit
 from opcms.core.errors import NotFound
@@ -179,6 +179,6 @@ async def fetch_with_retries(
             async with calls:
                 try:
                     return await asyncio.wait_for(adapter.fetch_usage(list(accounts), day), timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     raise VendorUnavailable(f"no answer within {timeout:g} s") from None
     raise AssertionError("unreachable: tenacity re-raises the last error")

@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from opcms.core.pagination import paginate
-from opcms.usage.models import UsageAnomaly, UsageRecord
-from opcms.usage.pull import TASK_NAME
-from opcms.usage.uploads import UPLOAD_TASK
 from opcms.jobs.queries import list_executions
 from opcms.jobs.schemas import ExecutionQuery
+from opcms.usage.models import UsageAnomaly, UsageRecord
+from opcms.usage.pull import TASK_NAME
 from opcms.usage.schemas import AnomalyQuery, DailyUsageQuery, UsageRecordPublic, UsageRecordQuery
+from opcms.usage.uploads import UPLOAD_TASK
 
 PULL_TASKS = (TASK_NAME, UPLOAD_TASK)
 

@@ -28,7 +28,7 @@ class UsageRecordQuery(PageQuery):
     late: bool | None = Field(default=None, description="only late usage (written into an invoiced period)")
 
     @model_validator(mode="after")
-    def _range(self) -> "UsageRecordQuery":
+    def _range(self) -> UsageRecordQuery:
         _ordered(self.day_from, self.day_to, ("day_from", "day_to"))
         return self
 
@@ -60,7 +60,7 @@ class DailyUsageQuery(Schema):
     day_to: dt.date
 
     @model_validator(mode="after")
-    def _range(self) -> "DailyUsageQuery":
+    def _range(self) -> DailyUsageQuery:
         _ordered(self.day_from, self.day_to, ("day_from", "day_to"))
         if (self.day_to - self.day_from).days >= 366:
             raise ValueError("at most 366 days at once")
@@ -90,7 +90,7 @@ class AnomalyQuery(PageQuery):
     day_to: dt.date | None = None
 
     @model_validator(mode="after")
-    def _range(self) -> "AnomalyQuery":
+    def _range(self) -> AnomalyQuery:
         _ordered(self.day_from, self.day_to, ("day_from", "day_to"))
         return self
 
@@ -149,7 +149,7 @@ class PullRequest(Schema):
     )
 
     @model_validator(mode="after")
-    def _one_shape(self) -> "PullRequest":
+    def _one_shape(self) -> PullRequest:
         if self.day is not None and (self.first_day or self.last_day):
             raise ValueError("give either day or first_day and last_day, not both")
         if self.day is None and not (self.first_day and self.last_day):

@@ -10,10 +10,9 @@ from sanic_ext.extensions.openapi.definitions import RequestBody
 
 from opcms.core.errors import ValidationFailed
 from opcms.core.http import endpoint, schema_ref
-from opcms.core.schemas import ErrorResponse, dump
-from opcms.core.schemas import DeleteQuery
-from opcms.usage import sources, uploads
+from opcms.core.schemas import DeleteQuery, ErrorResponse, dump
 from opcms.jobs.schemas import ExecutionPublic
+from opcms.usage import sources, uploads
 from opcms.usage.sources_schemas import (
     AccountMappingCreate,
     AccountMappingPage,

@@ -4,7 +4,6 @@ from opcms.billing.reports.printable import render_invoice_html
 from opcms.billing.reports.workbooks import (
     INVOICE_COLUMNS,
     STATUS_LABELS,
-    new_export_path,
     write_aging_xlsx,
     write_invoices_xlsx,
 )
@@ -12,7 +11,6 @@ from opcms.billing.reports.workbooks import (
 __all__ = [
     "INVOICE_COLUMNS",
     "STATUS_LABELS",
-    "new_export_path",
     "render_invoice_html",
     "write_aging_xlsx",
     "write_invoices_xlsx",

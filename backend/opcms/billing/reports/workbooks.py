@@ -10,7 +10,6 @@ digits, which holds every DECIMAL(18,2) amount below 10^14 exactly.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -23,8 +22,8 @@ from openpyxl.utils import get_column_letter
 
 from opcms.billing.models import InvoiceStatus
 from opcms.billing.queries import invoice_rows
-from opcms.billing.settlement import OPEN_STATUSES
 from opcms.billing.query_schemas import BUCKET_FIELDS, BUCKETS, InvoiceQuery
+from opcms.billing.settlement import OPEN_STATUSES
 from opcms.core.excel import clean_text_for_cell, escape_cell
 
 CHUNK = 2000
@@ -188,11 +187,3 @@ async def write_aging_xlsx(report: dict[str, Any], path: Path) -> None:
             ]
         )
     workbook.save(path)
-
-
-def new_export_path(var_dir: Path, prefix: str) -> Path:
-    folder = var_dir / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(prefix=f"{prefix}-", suffix=".xlsx", dir=folder, delete=False)
-    handle.close()
-    return Path(handle.name)

@@ -145,7 +145,7 @@ class AdapterConfigError(AdapterError):
         self.details = details or []
 
     @classmethod
-    def from_validation(cls, error: ValidationError, *, prefix: str = "settings") -> "AdapterConfigError":
+    def from_validation(cls, error: ValidationError, *, prefix: str = "settings") -> AdapterConfigError:
         details = []
         for item in error.errors(include_url=False):
             where = ".".join(str(part) for part in item["loc"])
@@ -228,7 +228,7 @@ class UsageAdapter(abc.ABC):
         self._http = None
         self._owns_http = False
 
-    async def __aenter__(self) -> "UsageAdapter":
+    async def __aenter__(self) -> UsageAdapter:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
