@@ -62,12 +62,15 @@ def celery_config(settings: Settings) -> dict:
     if settings.broker_url.startswith("filesystem"):
         folder = (settings.var_dir / "celery" / "broker").resolve()
         processed = (settings.var_dir / "celery" / "processed").resolve()
-        for path in (folder, processed, settings.var_dir / "celery" / "results"):
+        # kombu's default control folder is ./control of whatever directory a process started in
+        control = (settings.var_dir / "celery" / "control").resolve()
+        for path in (folder, processed, control, settings.var_dir / "celery" / "results"):
             path.mkdir(parents=True, exist_ok=True)
         config["broker_transport_options"] = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "processed_folder": str(processed),
+            "control_folder": str(control),
             "store_processed": False,
         }
     return config
