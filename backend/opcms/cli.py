@@ -497,31 +497,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
         reset_settings()
         _settings_or_exit()
         if args.name == "import":
-            from opcms.imports.bench import main as bench_import
+            from opcms.bench.imports import main as bench_import
 
             return bench_import(args.rows or 50_000)
         if args.name == "api":
-            from opcms.customers.bench import main as bench_api
+            from opcms.bench.customers import main as bench_api
 
             return bench_api(args.customers, args.concurrency, args.requests)
         if args.name == "price":
-            from opcms.pricing.bench import main as bench_price
+            from opcms.bench.pricing import main as bench_price
 
             return bench_price(args.evaluations)
         if args.name == "usage":
-            from opcms.usage.bench import main as bench_usage
+            from opcms.bench.usage import main as bench_usage
 
             return bench_usage(args.rows or 1_000_000)
         if args.name == "billing":
-            from opcms.billing.bench import main as bench_billing
+            from opcms.bench.billing import main as bench_billing
 
             return bench_billing(args.customers, args.workers)
         if args.name == "suggestions":
-            from opcms.payments.bench import main as bench_suggestions
+            from opcms.bench.payments import main as bench_suggestions
 
             return bench_suggestions(args.invoices, args.repeat)
         if args.name == "reminders":
-            from opcms.reminders.bench import main as bench_reminders
+            from opcms.bench.reminders import main as bench_reminders
 
             return bench_reminders(args.invoices)
     raise SystemExit(f"unknown bench {args.name!r}")

@@ -12,12 +12,12 @@ import zipfile
 import openpyxl
 import pytest
 
+from opcms.bench.imports import write_excel_like
 from opcms.core.context import acting_as, system_actor
 from opcms.core.excel import FileRefused, inspect_xlsx, iter_values, open_workbook
 from opcms.customers.columns import COLUMNS
 from opcms.customers.models import Customer
 from opcms.imports import service
-from opcms.imports.bench import write_excel_like
 from opcms.imports.models import ImportJob
 from opcms.imports.reader import Sheet, peek_layout
 from tests.backend.factories import customer_rows, make_user, session_for, workbook_bytes

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from opcms.core.bench import check_database_url
+from opcms.bench.common import check_database_url
 from opcms.notifications.models import InvoiceReminder, Notification, NotificationStatus
 from opcms.reminders import bench
 from tests.backend.factories_reminders import seed_templates

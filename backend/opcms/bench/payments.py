@@ -22,6 +22,19 @@ import time
 from decimal import Decimal
 from typing import Any
 
+from tortoise import Tortoise
+
+from opcms.bench.common import fresh_database
+from opcms.billing.models import Invoice, InvoiceStatus
+from opcms.billing.settlement import OPEN_STATUSES
+from opcms.core.context import acting_as, system_actor
+from opcms.core.settings import business_today, get_settings
+from opcms.customers.models import Customer
+from opcms.payments.models import PaymentMethod
+from opcms.payments.schemas import PaymentCreate
+from opcms.payments.service import create_payment
+from opcms.payments.suggestions import suggestions_for
+
 TARGET_MS = 200.0
 
 
@@ -31,10 +44,6 @@ def _percentile(samples: list[float], share: float) -> float:
 
 
 async def _seed(count: int) -> tuple[Any, list[Decimal]]:
-    from opcms.billing.models import Invoice, InvoiceStatus
-    from opcms.core.context import acting_as, system_actor
-    from opcms.customers.models import Customer
-
     rng = random.Random(20261123)
     with acting_as(system_actor("bench")):
         customer = await Customer.create(
@@ -80,18 +89,6 @@ async def _timed(fn, repeat: int) -> list[float]:
 
 
 async def run_bench(count: int, repeat: int) -> dict[str, Any]:
-    from tortoise import Tortoise
-
-    from opcms.billing.models import Invoice
-    from opcms.billing.settlement import OPEN_STATUSES
-    from opcms.core.bench import fresh_database
-    from opcms.core.context import acting_as, system_actor
-    from opcms.core.settings import business_today, get_settings
-    from opcms.payments.models import PaymentMethod
-    from opcms.payments.schemas import PaymentCreate
-    from opcms.payments.service import create_payment
-    from opcms.payments.suggestions import suggestions_for
-
     settings = get_settings()
     await fresh_database(settings, "suggestions")
     try:

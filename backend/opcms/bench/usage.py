@@ -21,18 +21,26 @@ import datetime as dt
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
+
+import asyncmy
+from tortoise import Tortoise, connections
+
+from opcms.bench.common import fresh_database
+from opcms.core.context import acting_as, system_actor
+from opcms.core.models import utcnow
+from opcms.core.settings import get_settings
+from opcms.jobs.models import Trigger
+from opcms.jobs.recorder import run_execution
+from opcms.pricing.models import UsageMetric
+from opcms.usage.models import DataSource, UsageRecord
+from opcms.usage.pull import pull_usage
 
 TARGET_RATIO = 0.5
 METRICS = ("api_calls", "sms")
 
 
 async def _setup(customers: int) -> tuple[int, list[int]]:
-    from tortoise import connections
-
-    from opcms.core.models import utcnow
-    from opcms.pricing.models import UsageMetric
-    from opcms.usage.models import DataSource
-
     for code in METRICS:
         await UsageMetric.create(code=code, name=code, unit="次")
     source = await DataSource.create(
@@ -78,9 +86,6 @@ async def _setup(customers: int) -> tuple[int, list[int]]:
 
 async def _floor(rows: list[tuple], batch_rows: int, settings: Any) -> float:
     """Raw batched INSERT … ON DUPLICATE KEY UPDATE of the same rows through asyncmy."""
-    from urllib.parse import urlsplit
-
-    import asyncmy
 
     parts = urlsplit(settings.database_url)
     conn = await asyncmy.connect(
@@ -107,16 +112,6 @@ async def _floor(rows: list[tuple], batch_rows: int, settings: Any) -> float:
 
 
 async def run_bench(rows: int) -> dict[str, Any]:
-    from tortoise import Tortoise
-
-    from opcms.core.bench import fresh_database
-    from opcms.core.context import acting_as, system_actor
-    from opcms.core.settings import get_settings
-    from opcms.jobs.models import Trigger
-    from opcms.jobs.recorder import run_execution
-    from opcms.usage.models import UsageRecord
-    from opcms.usage.pull import pull_usage
-
     settings = get_settings()
     if not settings.database_url.startswith("mysql"):
         raise SystemExit(

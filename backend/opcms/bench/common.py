@@ -5,6 +5,11 @@ from __future__ import annotations
 import warnings
 from urllib.parse import urlsplit
 
+import asyncmy
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate
+
+from opcms.core.db import config_from_settings, init_db
 from opcms.core.settings import Settings
 
 
@@ -23,8 +28,6 @@ def check_database_url(url: str, bench: str) -> str:
 async def recreate_database(settings: Settings) -> None:
     url = settings.database_url
     if url.startswith("mysql"):
-        import asyncmy
-
         parts = urlsplit(url)
         conn = await asyncmy.connect(
             host=parts.hostname,
@@ -43,10 +46,6 @@ async def recreate_database(settings: Settings) -> None:
 
 async def fresh_database(settings: Settings, bench: str) -> None:
     """Drop, re-create and migrate the bench database; Tortoise is left initialised on it."""
-    from tortoise import Tortoise
-    from tortoise.migrations.api.migrate import migrate
-
-    from opcms.core.db import config_from_settings, init_db
 
     check_database_url(settings.database_url, bench)
     with warnings.catch_warnings():

@@ -17,6 +17,7 @@ object ``{"bench": "import", "value", "floor", "ratio", "unit": "s", "rows", "pe
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import random
@@ -24,10 +25,22 @@ import resource
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+from openpyxl import load_workbook
+
+from opcms.auth.services.users import ensure_user
+from opcms.bench.common import fresh_database
+from opcms.core.context import acting_as, system_actor
+from opcms.core.db import close_db
+from opcms.core.settings import get_settings
+from opcms.customers.rules import credit_code_check_char
+from opcms.imports import service
 
 TARGET_RATIO = 3.0
 TARGET_PEAK_MB = 500
@@ -97,7 +110,6 @@ def _date_cell(day: dt.date, form: int) -> Any:
 
 def rows_of(count: int, seed: int = 20240305) -> Iterator[list[Any]]:
     """The customer list: a title row, a blank row, the header, ``count`` customers."""
-    from opcms.customers.rules import credit_code_check_char
 
     rng = random.Random(seed)
     yield ["2025 年客户清单（财务部导出）"]
@@ -157,8 +169,6 @@ def _column_letter(index: int) -> str:
 
 def write_excel_like(path: Path, rows: Iterator[list[Any]], *, merge_title: int = 0) -> None:
     """A minimal SpreadsheetML package with a shared-strings table (one sheet)."""
-    import zipfile
-    from xml.sax.saxutils import escape
 
     strings: dict[str, int] = {}
     letters = [_column_letter(i) for i in range(1, 200)]
@@ -243,7 +253,6 @@ def write_excel_like(path: Path, rows: Iterator[list[Any]], *, merge_title: int 
 
 def parse_floor(path: Path) -> float:
     """openpyxl's read-only parse of the whole file: the least any import must spend."""
-    from openpyxl import load_workbook
 
     started = time.perf_counter()
     workbook = load_workbook(path, read_only=True, data_only=True)
@@ -274,13 +283,6 @@ def peak_mb() -> float:
 
 
 async def run_bench(rows: int) -> dict[str, Any]:
-    from opcms.auth.services.users import ensure_user
-    from opcms.core.bench import fresh_database
-    from opcms.core.context import acting_as, system_actor
-    from opcms.core.db import close_db
-    from opcms.core.settings import get_settings
-    from opcms.imports import service
-
     settings = get_settings()
     url = settings.database_url
     # a benchmark, not a policy: the caps make room for the file it generates
@@ -354,8 +356,6 @@ async def run_bench(rows: int) -> dict[str, Any]:
 
 
 def main(rows: int) -> int:
-    import asyncio
-
     result = asyncio.run(run_bench(rows))
     print(json.dumps(result), flush=True)
     return 0

@@ -29,6 +29,29 @@ import time
 from decimal import Decimal
 from typing import Any
 
+from tortoise import Tortoise
+from tortoise.transactions import in_transaction
+
+from opcms.auth.models import User
+from opcms.bench.common import fresh_database
+from opcms.billing.models import Invoice, InvoiceStatus
+from opcms.core.context import acting_as, system_actor
+from opcms.core.models import utcnow
+from opcms.core.money import CENT
+from opcms.core.settings import business_today, get_settings
+from opcms.customers.models import Customer, CustomerStatus, code_key, name_key
+from opcms.notifications.models import (
+    ChannelKind,
+    InvoiceReminder,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    NotificationTemplate,
+    Priority,
+)
+from opcms.notifications.templates import render
+from opcms.reminders.service import recipients, reminder_variables, send_overdue
+
 STAGES = [-3, 1, 7, 15, 30]
 STAGE = 7  # due date = bench day − 7: the stage every seeded invoice is due for
 CUSTOMERS_PER_OWNER = 50
@@ -49,16 +72,6 @@ CHANNELS = (
 async def seed(count: int, day: dt.date) -> None:
     """N customers with contacts and owners, one open invoice each due ``day`` − 7, and the
     reminder templates bound to three channels. Expects the templates of migration 0010."""
-    from opcms.auth.models import User
-    from opcms.billing.models import Invoice, InvoiceStatus
-    from opcms.core.context import acting_as, system_actor
-    from opcms.core.money import CENT
-    from opcms.customers.models import Customer, CustomerStatus, code_key, name_key
-    from opcms.notifications.models import (
-        ChannelKind,
-        NotificationChannel,
-        NotificationTemplate,
-    )
 
     with acting_as(system_actor("bench")):
         for code, name, kind, settings in CHANNELS:
@@ -138,25 +151,11 @@ async def seed(count: int, day: dt.date) -> None:
 
 
 async def _counts() -> tuple[int, int]:
-    from opcms.notifications.models import InvoiceReminder, Notification
-
     return await InvoiceReminder.all().count(), await Notification.all().count()
 
 
 async def _prerendered(day: dt.date) -> tuple[list[Any], list[Any]]:
     """The rows the job writes, built (and rendered) beforehand: what the floor inserts."""
-    from opcms.billing.models import Invoice
-    from opcms.core.models import utcnow
-    from opcms.notifications.models import (
-        InvoiceReminder,
-        Notification,
-        NotificationChannel,
-        NotificationStatus,
-        NotificationTemplate,
-        Priority,
-    )
-    from opcms.notifications.templates import render
-    from opcms.reminders.service import recipients, reminder_variables
 
     templates = {t.code: t for t in await NotificationTemplate.all()}
     channels = {c.id: c for c in await NotificationChannel.all()}
@@ -190,9 +189,6 @@ async def _prerendered(day: dt.date) -> tuple[list[Any], list[Any]]:
 
 async def _floor(day: dt.date) -> float:
     """Seconds to write the job's rows with plain bulk inserts (rendered beforehand), in one transaction."""
-    from tortoise.transactions import in_transaction
-
-    from opcms.notifications.models import InvoiceReminder, Notification
 
     reminders, notifications = await _prerendered(day)
     started = time.perf_counter()
@@ -213,8 +209,6 @@ def _check(what: str, count: int, reminders: int, notifications: int) -> None:
 async def measure(count: int, day: dt.date) -> dict[str, Any]:
     """Time the job, its re-run and the floor on a database seeded by :func:`seed` (and holding
     no other reminders or notifications); fails loudly when the rows are not exactly N and 3N."""
-    from opcms.notifications.models import InvoiceReminder, Notification
-    from opcms.reminders.service import send_overdue
 
     if await _counts() != (0, 0):
         raise SystemExit("opcms bench reminders: the database already holds reminders or notifications")
@@ -261,11 +255,6 @@ async def measure(count: int, day: dt.date) -> dict[str, Any]:
 
 
 async def run_bench(count: int) -> dict[str, Any]:
-    from tortoise import Tortoise
-
-    from opcms.core.bench import fresh_database
-    from opcms.core.settings import business_today, get_settings
-
     settings = get_settings()
     await fresh_database(settings, "reminders")
     day = business_today()

@@ -21,10 +21,25 @@ import asyncio
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from typing import Any
+
+from tortoise import Tortoise, connections
+
+from opcms.bench.common import fresh_database
+from opcms.billing import run
+from opcms.billing.models import Invoice
+from opcms.core.celery_app import configure_celery
+from opcms.core.context import acting_as, system_actor
+from opcms.core.models import utcnow
+from opcms.core.settings import get_settings
+from opcms.jobs.models import TaskExecution
+from opcms.pricing.schemas import PlanCreate, UsageMetricCreate
+from opcms.pricing.service import create_metric, create_plan
+from opcms.usage.models import DataSource
 
 TARGET_SECONDS = 60.0
 TARGET_RATIO = 5.0
@@ -64,13 +79,6 @@ PLANS = (
 
 async def _seed(customers: int) -> int:
     """Customers, plans, subscriptions and a month of usage; returns the usage rows written."""
-    from tortoise import connections
-
-    from opcms.core.context import acting_as, system_actor
-    from opcms.core.models import utcnow
-    from opcms.pricing.schemas import PlanCreate, UsageMetricCreate
-    from opcms.pricing.service import create_metric, create_plan
-    from opcms.usage.models import DataSource
 
     conn = connections.get("default")
     now = utcnow()
@@ -156,8 +164,6 @@ async def _seed(customers: int) -> int:
 
 
 async def _floor() -> tuple[float, int]:
-    from tortoise import connections
-
     conn = connections.get("default")
     started = time.perf_counter()
     rows = await conn.execute_query_dict(
@@ -196,8 +202,6 @@ def _start_workers(count: int) -> list[subprocess.Popen]:
 
 
 def _stop_workers(workers: list[subprocess.Popen]) -> None:
-    import signal
-
     for worker in workers:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGTERM)
@@ -210,8 +214,6 @@ def _stop_workers(workers: list[subprocess.Popen]) -> None:
 
 
 def _wait_for_workers(count: int, timeout: float = 60) -> None:
-    from opcms.core.celery_app import configure_celery
-
     app = configure_celery()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -222,16 +224,6 @@ def _wait_for_workers(count: int, timeout: float = 60) -> None:
 
 
 async def run_bench(customers: int, workers: int) -> dict[str, Any]:
-    from tortoise import Tortoise
-
-    from opcms.billing import run
-    from opcms.billing.models import Invoice
-    from opcms.core.bench import fresh_database
-    from opcms.core.celery_app import configure_celery
-    from opcms.core.context import acting_as, system_actor
-    from opcms.core.settings import get_settings
-    from opcms.jobs.models import TaskExecution
-
     settings = get_settings()
     if not settings.database_url.startswith("mysql"):
         raise SystemExit(

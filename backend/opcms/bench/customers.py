@@ -22,6 +22,7 @@ import asyncio
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,14 @@ import time
 from pathlib import Path
 
 import httpx
+
+from opcms.auth.services.users import ensure_user
+from opcms.bench.common import fresh_database
+from opcms.bench.imports import OWNERS, generate
+from opcms.core.context import acting_as, system_actor
+from opcms.core.db import close_db
+from opcms.core.settings import get_settings
+from opcms.imports import service
 
 TARGET_P99_MS = 50.0
 LIST_PATH = "/api/v1/customers?status=active&sort=customer_code&page=50&page_size=20"
@@ -60,14 +69,6 @@ async def _load(
 
 
 async def _seed(customers: int) -> str:
-    from opcms.auth.services.users import ensure_user
-    from opcms.core.bench import fresh_database
-    from opcms.core.context import acting_as, system_actor
-    from opcms.core.db import close_db
-    from opcms.core.settings import get_settings
-    from opcms.imports import service
-    from opcms.imports.bench import OWNERS, generate
-
     settings = get_settings()
     settings.import_max_rows = max(settings.import_max_rows, customers)
     settings.import_max_bytes = max(settings.import_max_bytes, customers * 200)
@@ -90,8 +91,6 @@ async def _seed(customers: int) -> str:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -146,8 +145,6 @@ def _wrk(base: str, token: str, path: str, concurrency: int, seconds: int) -> di
 
 
 def main(customers: int, concurrency: int, requests: int) -> int:
-    from opcms.core.settings import get_settings
-
     password = asyncio.run(_seed(customers))
     settings = get_settings()
     port = _free_port()
