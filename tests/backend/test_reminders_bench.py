@@ -9,9 +9,9 @@ import json
 
 import pytest
 
+from opcms.bench import reminders as bench
 from opcms.bench.common import check_database_url
 from opcms.notifications.models import InvoiceReminder, Notification, NotificationStatus
-from opcms.reminders import bench
 from tests.backend.factories_reminders import seed_templates
 
 DAY = dt.date(2026, 11, 24)
