@@ -272,7 +272,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         password = f"Demo-{secrets.token_urlsafe(9)}"
 
     async def run() -> list[str]:
-        from opcms.customers.demo import seed_customers
+        from opcms.demo.customers import seed_customers
 
         created = []
         with acting_as(system_actor("seed-demo")):
@@ -282,15 +282,15 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
                     created.append(role)
             if await seed_customers(args.customers):
                 created.append(f"{args.customers} customers")
-            from opcms.usage.demo import seed_pricing_and_usage
+            from opcms.demo.usage import seed_pricing_and_usage
 
             if await seed_pricing_and_usage():
                 created.append("pricing plans, subscriptions and demo usage")
-            from opcms.billing.demo import seed_invoices_and_payments
+            from opcms.demo.billing import seed_invoices_and_payments
 
             if await seed_invoices_and_payments():
                 created.append("last month's invoices and payments")
-            from opcms.notifications.demo import seed_demo_channel
+            from opcms.demo.notifications import seed_demo_channel
 
             if await seed_demo_channel():
                 created.append("an SMS channel that writes to the log, for the reminders")

@@ -410,7 +410,7 @@ async def test_concurrent_creates_of_one_code_give_one_customer_and_a_409(client
 
 async def test_demo_customers_are_varied_valid_and_seeded_once(db):
     from opcms.core.context import acting_as, system_actor
-    from opcms.customers.demo import seed_customers
+    from opcms.demo.customers import seed_customers
 
     with acting_as(system_actor("seed-demo")):
         assert await seed_customers(40) == 40

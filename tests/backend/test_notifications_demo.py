@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from opcms.core.context import acting_as, system_actor
+from opcms.demo.notifications import BOUND_TEMPLATE, DEMO_CHANNEL, seed_demo_channel
 from opcms.notifications.delivery import deliver
-from opcms.notifications.demo import BOUND_TEMPLATE, DEMO_CHANNEL, seed_demo_channel
 from opcms.notifications.models import (
     Notification,
     NotificationChannel,

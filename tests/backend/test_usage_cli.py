@@ -77,10 +77,10 @@ def test_price_prints_the_amount_and_breakdown_of_a_plan_document(tmp_path):
 
 async def test_demo_pricing_and_usage_are_seeded_once_through_the_real_pipeline(db):
     from opcms.core.context import acting_as, system_actor
-    from opcms.customers.demo import seed_customers
     from opcms.customers.models import Customer
+    from opcms.demo.customers import seed_customers
+    from opcms.demo.usage import seed_pricing_and_usage
     from opcms.pricing.models import Subscription
-    from opcms.usage.demo import seed_pricing_and_usage
     from opcms.usage.ingest import USAGE_STATUSES
 
     with acting_as(system_actor("seed-demo")):
