@@ -7,6 +7,8 @@ in ``TASK_MODULES``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
 from celery.signals import setup_logging
 
@@ -29,8 +31,8 @@ celery_app = Celery("opcms")
 BEAT_SCHEDULER = "opcms.jobs.beat:DatabaseScheduler"
 
 
-def celery_config(settings: Settings) -> dict:
-    config: dict = {
+def celery_config(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {
         "broker_url": settings.broker_url,
         "result_backend": settings.celery_result_backend,
         "include": TASK_MODULES,
@@ -82,7 +84,7 @@ def configure_celery(settings: Settings | None = None) -> Celery:
     return celery_app
 
 
-@setup_logging.connect
+@setup_logging.connect  # type: ignore[untyped-decorator]  # celery ships no type hints
 def _use_our_logging(**_: object) -> None:
     # workers log like the API: JSON lines (or text), one format for every process
     from opcms.core.logging import configure_logging
@@ -91,6 +93,6 @@ def _use_our_logging(**_: object) -> None:
     configure_logging(settings.log_level, settings.log_format)
 
 
-@celery_app.on_configure.connect
+@celery_app.on_configure.connect  # type: ignore[untyped-decorator]  # celery ships no type hints
 def _on_configure(sender: Celery, **_: object) -> None:
     sender.conf.update(celery_config(get_settings()))

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, get_args, get_origin
+from typing import Any, TypeAlias, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from sanic import Request
@@ -140,6 +140,9 @@ def openapi30(schema: Any) -> Any:
 class RawSchema(OpenAPISchema):
     """A JSON schema passed through to the document as written (sanic-ext would filter it)."""
 
+    def __init__(self, **fields: Any) -> None:
+        super().__init__(**fields)  # type: ignore[no-untyped-call]  # sanic-ext's Definition.__init__ is unannotated
+
     def guard(self, fields: dict[str, Any]) -> dict[str, Any]:
         return fields
 
@@ -156,13 +159,18 @@ def schema_ref(model: type[BaseModel]) -> RawSchema:
     return RawSchema(**{"$ref": f"#/components/schemas/{name}"})
 
 
-def _query_parameters(model: type[BaseModel]) -> list[Parameter]:
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any] | Parameter | str]:
+    # typed as the list openapi.definition(parameter=...) takes (a list is invariant)
     schema = openapi30(model.model_json_schema())
     required = set(schema.get("required", []))
     return [
         Parameter(name, RawSchema(**prop), location="query", required=name in required)
         for name, prop in schema.get("properties", {}).items()
     ]
+
+
+# what @endpoint hands to Sanic's route decorators: None when the handler streamed its own response
+RouteHandler: TypeAlias = Callable[..., Coroutine[Any, Any, HTTPResponse | None]]
 
 
 def endpoint(
@@ -176,11 +184,11 @@ def endpoint(
     summary: str | None = None,
     tag: str | None = None,
     produces: str | None = None,
-) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[HTTPResponse]]]:
+) -> Callable[[Callable[..., Awaitable[Any]]], RouteHandler]:
     if public == (permission is not None):
         raise ValueError("an endpoint is either public or names exactly one permission")
 
-    def decorate(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[HTTPResponse]]:
+    def decorate(handler: Callable[..., Awaitable[Any]]) -> RouteHandler:
         @wraps(handler)
         async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse | None:
             if permission is not None:
@@ -245,7 +253,11 @@ _SANIC_CODES = {
 
 
 def error_json(
-    status: int, code: str, message: str, details: list | None = None, headers: dict | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: list[Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> HTTPResponse:
     headers = dict(headers or {})
     request_id = current_request_id.get()

@@ -34,7 +34,7 @@ class IdempotencyRecord(Model):
     actor = fields.CharField(max_length=64)
     request_hash = fields.CharField(max_length=64)  # sha256 of the canonical body
     response_status = fields.IntField()
-    response_body = fields.JSONField()
+    response_body: fields.JSONField[Any] = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

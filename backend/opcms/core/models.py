@@ -9,7 +9,7 @@ transaction) as the change.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -29,11 +29,11 @@ MASK = "***"
 class LiveRowsManager(Manager):
     """Default manager: soft-deleted rows are invisible unless asked for."""
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().filter(is_deleted=False)
 
 
-async def get_or_404(source: type[Model] | QuerySet, pk: int, entity: str) -> Any:
+async def get_or_404(source: type[Model] | QuerySet[Any], pk: int, entity: str) -> Any:
     """One row by id, or a typed 404 (ids outside BIGINT never reach the database)."""
     from opcms.core.errors import NotFound
 
@@ -74,6 +74,8 @@ class AuditedModel(Model):
     audit_masked: ClassVar[frozenset[str]] = frozenset()
     #: derived columns that are not worth recording (e.g. uniqueness keys)
     audit_ignored: ClassVar[frozenset[str]] = frozenset()
+    #: the audited field names, worked out once per concrete model (set by _audited_field_names)
+    _audited_names: ClassVar[tuple[str, ...]]
 
     class Meta:
         abstract = True
@@ -87,7 +89,7 @@ class AuditedModel(Model):
                 cls.audit_entity = cls._meta.db_table or cls.__name__.lower()
 
     @classmethod
-    def with_deleted(cls) -> QuerySet:
+    def with_deleted(cls) -> QuerySet[Self]:
         """All rows, soft-deleted ones included."""
         return QuerySet(cls)
 
@@ -101,7 +103,7 @@ class AuditedModel(Model):
 
     @classmethod
     def _audited_field_names(cls) -> tuple[str, ...]:
-        names = cls.__dict__.get("_audited_names")
+        names: tuple[str, ...] | None = cls.__dict__.get("_audited_names")
         if names is None:
             names = tuple(
                 cls._meta.fields_db_projection_reverse.get(column, column)

@@ -8,10 +8,11 @@ import os
 import re
 import time
 import uuid
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sanic import Blueprint, Request, Sanic
-from sanic.response import HTTPResponse, json, raw
+from sanic.response import BaseHTTPResponse, HTTPResponse, json, raw
 
 from opcms.core.context import ANONYMOUS, current_actor, current_client_ip, current_request_id
 from opcms.core.db import ping_db
@@ -46,7 +47,7 @@ async def start_request(request: Request) -> None:
     current_actor.set(ANONYMOUS)
 
 
-async def finish_request(request: Request, response: HTTPResponse) -> None:
+async def finish_request(request: Request, response: BaseHTTPResponse) -> None:
     request_id = getattr(request.ctx, "request_id", None)
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
@@ -58,7 +59,7 @@ async def finish_request(request: Request, response: HTTPResponse) -> None:
         LATENCY.labels(route, request.method).observe(time.perf_counter() - started)
 
 
-def install_request_tracking(app: Sanic) -> None:
+def install_request_tracking(app: Sanic[Any, Any]) -> None:
     app.register_middleware(start_request, "request", priority=100)
     app.register_middleware(finish_request, "response", priority=100)
 
@@ -69,7 +70,7 @@ def _metrics_registry() -> CollectorRegistry | None:
     from prometheus_client import multiprocess
 
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
     return registry
 
 

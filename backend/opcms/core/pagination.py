@@ -31,7 +31,7 @@ def order_by(sort: str | None, allowed: Iterable[str], default: str = "-id") -> 
 
 
 async def paginate(
-    queryset: QuerySet, query: PageQuery, *, sortable: Iterable[str], default_sort: str = "-id"
+    queryset: QuerySet[Any], query: PageQuery, *, sortable: Iterable[str], default_sort: str = "-id"
 ) -> dict[str, Any]:
     total = await queryset.count()
     rows = (

@@ -39,7 +39,8 @@ def decrypt_json(token: str | None) -> dict[str, Any]:
     if not token:
         return {}
     try:
-        return json.loads(_fernet(get_settings().signing_key).decrypt(token.encode()))
+        values: dict[str, Any] = json.loads(_fernet(get_settings().signing_key).decrypt(token.encode()))
+        return values
     except InvalidToken:
         raise SecretUnreadable("stored secrets were encrypted with another OPCMS_SECRET_KEY") from None
 

@@ -40,7 +40,7 @@ def run_async(task_name: str, coroutine_fn: Callable[[], Awaitable[T]]) -> T:
         return loop.run_until_complete(coroutine_fn())
 
 
-@worker_process_shutdown.connect
+@worker_process_shutdown.connect  # type: ignore[untyped-decorator]  # celery ships no type hints
 def _close_worker_loop(**_: Any) -> None:
     global _loop
     if _loop is not None and _loop_pid == os.getpid() and not _loop.is_closed():
@@ -53,7 +53,7 @@ def async_task(name: str, **options: Any) -> Callable[[Callable[..., Awaitable[T
     """Turn an async service function into a Celery task named ``name``."""
 
     def decorate(fn: Callable[..., Awaitable[T]]) -> Any:
-        @celery_app.task(name=name, **options)
+        @celery_app.task(name=name, **options)  # type: ignore[untyped-decorator]  # celery ships no type hints
         @functools.wraps(fn)
         def task(*args: Any, **kwargs: Any) -> T:
             return run_async(name, lambda: fn(*args, **kwargs))
