@@ -16,7 +16,7 @@ from opcms.audit.api import bp as audit_bp
 from opcms.auth.api import bp as auth_bp
 from opcms.auth.middleware import jwt_middleware
 from opcms.billing.api import bp as billing_bp
-from opcms.billing.reports_api import bp as billing_reports_bp
+from opcms.billing.reports.api import bp as billing_reports_bp
 from opcms.core.db import close_db, init_db
 from opcms.core.errors import NotFound
 from opcms.core.http import JSONErrorHandler, endpoint
@@ -30,7 +30,7 @@ from opcms.notifications.api import bp as notifications_bp
 from opcms.payments.api import bp as payments_bp
 from opcms.pricing.api import bp as pricing_bp
 from opcms.usage.api import bp as usage_bp
-from opcms.usage.sources_api import bp as data_sources_bp
+from opcms.usage.sources.api import bp as data_sources_bp
 
 BLUEPRINTS = (
     auth_bp,

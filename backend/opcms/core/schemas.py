@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from opcms.core.text import blank_to_none
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -66,6 +68,48 @@ class ReasonRequest(Schema):
 
 class DeleteQuery(Schema):
     reason: str = Field(default="", max_length=255, description="why (kept in the audit log)")
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+#: a name or account people type and read back: no control characters
+Printable = AfterValidator(_no_control_characters)
+#: a free remark; blank is no remark
+Remark = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None,
+    BeforeValidator(blank_to_none),
+]
+
+# --- credentials (data sources, notification channels) -----------------------------------------
+# They travel in one direction only: a request may set them, no response carries them
+# (``secret_names`` lists the keys that are set, never a value).
+MAX_SECRETS = 32
+SecretName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+SecretValue = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+#: the secrets of a new source or channel
+SecretsIn = Annotated[
+    dict[SecretName, SecretValue],
+    Field(
+        default_factory=dict,
+        max_length=MAX_SECRETS,
+        description="credentials, encrypted at rest, never answered",
+    ),
+]
+#: a PATCH's secrets, merged key by key (:func:`opcms.core.secrets.patch_secrets`)
+SecretsPatch = Annotated[
+    dict[SecretName, SecretValue | None] | None,
+    Field(max_length=MAX_SECRETS, description="per key: a value replaces, null removes, absent keeps"),
+]
+SecretNames = Annotated[
+    list[str], Field(description="the names of the secrets that are set (values are never answered)")
+]
+SecretsReadable = Annotated[
+    bool, Field(description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY")
+]
 
 
 ItemT = TypeVar("ItemT")

@@ -9,27 +9,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema, UtcDateTime
-from opcms.core.text import blank_to_none
+from opcms.core.schemas import (
+    Id,
+    Page,
+    PageQuery,
+    Printable,
+    PublicSchema,
+    Remark,
+    Schema,
+    SecretNames,
+    SecretsIn,
+    SecretsPatch,
+    SecretsReadable,
+    UtcDateTime,
+)
 from opcms.notifications.models import ChannelKind, NotificationStatus, Priority
 
-
-def _no_control_characters(value: str) -> str:
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-Printable = AfterValidator(_no_control_characters)
 ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
-SecretName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-SecretValue = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-Remark = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None,
-    BeforeValidator(blank_to_none),
-]
 RatePerMinute = Annotated[
     int, Field(ge=1, le=100_000, description="messages a minute the channel accepts (a WeCom bot: 20)")
 ]
@@ -45,7 +43,6 @@ VariableName = Annotated[
 ]
 Target = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255), Printable]
 
-MAX_SECRETS = 32
 MAX_VARIABLES = 100
 BODY_MAX = 20_000
 
@@ -57,11 +54,7 @@ class ChannelCreate(Schema):
     settings: dict[str, Any] = Field(
         default_factory=dict, description="the kind's settings (checked by the channel)"
     )
-    secrets: dict[SecretName, SecretValue] = Field(
-        default_factory=dict,
-        max_length=MAX_SECRETS,
-        description="credentials, encrypted at rest, never answered",
-    )
+    secrets: SecretsIn
     is_enabled: bool = True
     rate_per_minute: RatePerMinute | None = None
     max_attempts: MaxAttempts = 5
@@ -74,11 +67,7 @@ class ChannelUpdate(Schema):
 
     name: ChannelName | None = None
     settings: dict[str, Any] | None = Field(default=None, description="the complete new settings")
-    secrets: dict[SecretName, SecretValue | None] | None = Field(
-        default=None,
-        max_length=MAX_SECRETS,
-        description="per key: a value replaces, null removes, absent keeps",
-    )
+    secrets: SecretsPatch = None
     is_enabled: bool | None = None
     rate_per_minute: RatePerMinute | None = Field(default=None, description="null: no limit")
     max_attempts: MaxAttempts | None = None
@@ -96,12 +85,8 @@ class ChannelPublic(PublicSchema):
     name: str
     kind: ChannelKind
     settings: dict[str, Any]
-    secret_names: list[str] = Field(
-        description="the names of the secrets that are set (values are never answered)"
-    )
-    secrets_readable: bool = Field(
-        description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY"
-    )
+    secret_names: SecretNames
+    secrets_readable: SecretsReadable
     is_enabled: bool
     rate_per_minute: int | None
     max_attempts: int

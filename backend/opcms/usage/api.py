@@ -1,4 +1,4 @@
-"""Usage routes: records, anomaly review, pulls (data sources and uploads: sources_api.py)."""
+"""Usage routes: records, anomaly review, pulls (data sources and uploads: sources/api.py)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from opcms.jobs.recorder import ExecutionRun
 from opcms.usage.adapters import AdapterError, UsageAdapter, VendorUnavailable, VendorUsage, build_adapter
 from opcms.usage.ingest import IngestContext, SpikeWindow, ingest_rows
 from opcms.usage.models import DataSource
-from opcms.usage.sources import config_of
+from opcms.usage.sources.service import config_of
 
 TASK_NAME = "usage.pull_day"
 MAX_BACKFILL_DAYS = 92

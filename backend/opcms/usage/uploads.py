@@ -23,7 +23,8 @@ from opcms.usage.adapters import AdapterError, VendorUsage, parse_usage_file
 from opcms.usage.adapters.file import match_day
 from opcms.usage.ingest import IngestContext, SpikeWindow, ingest_rows
 from opcms.usage.models import DataSource
-from opcms.usage.sources import FILE_ADAPTER, get_source, upload_directory
+from opcms.usage.sources.queries import get_source
+from opcms.usage.sources.service import FILE_ADAPTER, upload_directory
 
 log = logging.getLogger("opcms.usage")
 

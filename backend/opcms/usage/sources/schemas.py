@@ -9,32 +9,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
-from opcms.core.text import blank_to_none
+from opcms.core.schemas import (
+    Id,
+    Page,
+    PageQuery,
+    Printable,
+    PublicSchema,
+    Remark,
+    Schema,
+    SecretNames,
+    SecretsIn,
+    SecretsPatch,
+    SecretsReadable,
+)
 
-
-def _no_control_characters(value: str) -> str:
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-Printable = AfterValidator(_no_control_characters)
 SourceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
-SecretName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-SecretValue = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-Remark = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None,
-    BeforeValidator(blank_to_none),
-]
 Timeout = Annotated[int, Field(ge=1, le=600, description="seconds one vendor call may take")]
 ExternalAccount = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable
 ]
-
-MAX_SECRETS = 32
 
 
 # --- data sources ------------------------------------------------------------------------------
@@ -46,11 +41,7 @@ class DataSourceCreate(Schema):
     settings: dict[str, Any] = Field(
         default_factory=dict, description="the adapter's settings (checked by the adapter)"
     )
-    secrets: dict[SecretName, SecretValue] = Field(
-        default_factory=dict,
-        max_length=MAX_SECRETS,
-        description="credentials, encrypted at rest, never answered",
-    )
+    secrets: SecretsIn
     is_enabled: bool = True
     timeout_seconds: Timeout = 30
     remark: Remark = None
@@ -64,11 +55,7 @@ class DataSourceUpdate(Schema):
     """
 
     settings: dict[str, Any] | None = Field(default=None, description="the complete new settings")
-    secrets: dict[SecretName, SecretValue | None] | None = Field(
-        default=None,
-        max_length=MAX_SECRETS,
-        description="per key: a value replaces, null removes, absent keeps",
-    )
+    secrets: SecretsPatch = None
     is_enabled: bool | None = None
     timeout_seconds: Timeout | None = None
     remark: Remark = None
@@ -85,12 +72,8 @@ class DataSourcePublic(PublicSchema):
     name: str
     adapter: str
     settings: dict[str, Any]
-    secret_names: list[str] = Field(
-        description="the names of the secrets that are set (values are never answered)"
-    )
-    secrets_readable: bool = Field(
-        description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY"
-    )
+    secret_names: SecretNames
+    secrets_readable: SecretsReadable
     is_enabled: bool
     timeout_seconds: int
     remark: str | None

@@ -1,5 +1,5 @@
 """Data source routes: sources, their health, customer account mappings and usage uploads.
-Thin handlers over :mod:`opcms.usage.sources`; no response ever carries a secret."""
+Thin handlers over :mod:`opcms.usage.sources.service` and ``queries``; no response ever carries a secret."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from opcms.core.errors import ValidationFailed
 from opcms.core.http import endpoint, schema_ref
 from opcms.core.schemas import DeleteQuery, ErrorResponse, dump
 from opcms.jobs.schemas import ExecutionPublic
-from opcms.usage import sources, uploads
-from opcms.usage.sources_schemas import (
+from opcms.usage import uploads
+from opcms.usage.sources import queries, service
+from opcms.usage.sources.schemas import (
     AccountMappingCreate,
     AccountMappingPage,
     AccountMappingPublic,
@@ -32,7 +33,7 @@ TAG = "data sources"
 
 
 async def _public(source) -> DataSourcePublic:
-    return DataSourcePublic.model_validate(await sources.describe(source))
+    return DataSourcePublic.model_validate(await queries.describe(source))
 
 
 # --- data sources ------------------------------------------------------------------------------
@@ -40,7 +41,7 @@ async def _public(source) -> DataSourcePublic:
 @endpoint(permission="usage:read", query=DataSourceQuery, response=DataSourcePage, tag=TAG)
 async def list_data_sources(request: Request, query: DataSourceQuery) -> DataSourcePage:
     """Data sources with their adapter, settings, secret names (never values) and mapped accounts."""
-    return DataSourcePage.model_validate(await sources.list_sources(query))
+    return DataSourcePage.model_validate(await queries.list_sources(query))
 
 
 @bp.post("/data-sources")
@@ -49,14 +50,14 @@ async def list_data_sources(request: Request, query: DataSourceQuery) -> DataSou
 )
 async def create_data_source(request: Request, body: DataSourceCreate) -> DataSourcePublic:
     """Create a data source: the adapter checks the settings and secrets (422 naming the field)."""
-    return await _public(await sources.create_source(body))
+    return await _public(await service.create_source(body))
 
 
 @bp.get("/data-sources/<source_id:int>")
 @endpoint(permission="usage:read", response=DataSourcePublic, tag=TAG)
 async def get_data_source(request: Request, source_id: int) -> DataSourcePublic:
     """One data source (secret names only)."""
-    return await _public(await sources.get_source(source_id))
+    return await _public(await queries.get_source(source_id))
 
 
 @bp.patch("/data-sources/<source_id:int>")
@@ -64,21 +65,21 @@ async def get_data_source(request: Request, source_id: int) -> DataSourcePublic:
 async def update_data_source(request: Request, source_id: int, body: DataSourceUpdate) -> DataSourcePublic:
     """Change settings (replaced whole), secrets (per key: value sets, null removes, absent keeps),
     enabled, timeout or remark; the config is checked again."""
-    return await _public(await sources.update_source(source_id, body))
+    return await _public(await service.update_source(source_id, body))
 
 
 @bp.delete("/data-sources/<source_id:int>")
 @endpoint(permission="data_sources:write", query=DeleteQuery, response=DataSourcePublic, tag=TAG)
 async def delete_data_source(request: Request, source_id: int, query: DeleteQuery) -> DataSourcePublic:
     """Soft-delete a data source (409 while customer accounts are mapped to it)."""
-    return await _public(await sources.delete_source(source_id, query.reason))
+    return await _public(await service.delete_source(source_id, query.reason))
 
 
 @bp.get("/data-sources/<source_id:int>/health")
 @endpoint(permission="data_sources:write", response=HealthPublic, tag=TAG)
 async def data_source_health(request: Request, source_id: int) -> HealthPublic:
     """Ask the vendor whether it answers, within the source's timeout; a broken config is ok=false."""
-    result = await sources.check_health(source_id)
+    result = await service.check_health(source_id)
     return HealthPublic(ok=result.ok, detail=result.detail, latency_ms=result.latency_ms)
 
 
@@ -89,7 +90,7 @@ async def list_source_accounts(
     request: Request, source_id: int, query: AccountMappingQuery
 ) -> AccountMappingPage:
     """The vendor accounts mapped to customers on this source."""
-    return AccountMappingPage.model_validate(await sources.list_accounts(source_id, query))
+    return AccountMappingPage.model_validate(await queries.list_accounts(source_id, query))
 
 
 @bp.post("/data-sources/<source_id:int>/accounts")
@@ -101,7 +102,7 @@ async def add_source_account(
 ) -> AccountMappingPublic:
     """Map a vendor account to a live customer (409 naming the customer that already has it)."""
     return AccountMappingPublic.model_validate(
-        sources.mapping_fields(await sources.add_account(source_id, body))
+        queries.mapping_fields(await service.add_account(source_id, body))
     )
 
 
@@ -111,8 +112,8 @@ async def remove_source_account(
     request: Request, source_id: int, mapping_id: int, query: DeleteQuery
 ) -> AccountMappingPublic:
     """Remove a mapping (soft delete): the account can be mapped again."""
-    mapping = await sources.remove_account(source_id, mapping_id, query.reason)
-    return AccountMappingPublic.model_validate(sources.mapping_fields(mapping))
+    mapping = await service.remove_account(source_id, mapping_id, query.reason)
+    return AccountMappingPublic.model_validate(queries.mapping_fields(mapping))
 
 
 # --- uploads -----------------------------------------------------------------------------------
