@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from opcms.billing import queries
-from opcms.billing.query_schemas import InvoiceQuery
+from opcms.billing.reports.schemas import InvoiceQuery
 from opcms.core.errors import ValidationFailed
 from tests.backend.factories import make_customer, make_user
 from tests.backend.test_invoice_outputs_support import make_invoice

@@ -10,7 +10,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from opcms.auth.models import User
-from opcms.billing.reports import INVOICE_COLUMNS
+from opcms.billing.reports.workbooks import INVOICE_COLUMNS
 from opcms.core.context import acting_as, system_actor
 from opcms.core.settings import business_today
 from tests.backend.factories import make_customer, session_for, token_for

@@ -1,5 +1,5 @@
 """Billing routes: invoice runs, invoices (detail, void, regenerate), credit notes (issue 6).
-Exports, the aging report and the printable invoice are in reports_api.py."""
+Exports, the aging report and the printable invoice are in reports/api.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from opcms.billing import credit_notes, queries, run, service
-from opcms.billing.query_schemas import InvoiceQuery
+from opcms.billing.reports.schemas import InvoiceQuery
 from opcms.billing.schemas import (
     CreditNoteCreate,
     CreditNotePage,

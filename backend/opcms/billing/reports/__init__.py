@@ -1,17 +1,6 @@
-"""Billing outputs: the invoice and aging workbooks and the printable invoice (issue 6, item 5)."""
+"""Billing outputs (issue 6, items 4–5): the invoice list filters and the aging report
+(``schemas``), the invoice and aging workbooks (``workbooks``), the printable invoice
+(``printable``) and their routes (``api``).
 
-from opcms.billing.reports.printable import render_invoice_html
-from opcms.billing.reports.workbooks import (
-    INVOICE_COLUMNS,
-    STATUS_LABELS,
-    write_aging_xlsx,
-    write_invoices_xlsx,
-)
-
-__all__ = [
-    "INVOICE_COLUMNS",
-    "STATUS_LABELS",
-    "render_invoice_html",
-    "write_aging_xlsx",
-    "write_invoices_xlsx",
-]
+Nothing is imported here: ``billing.queries`` reads the filters from ``schemas`` while
+``workbooks`` reads rows through ``billing.queries``, so the package must not load both."""

@@ -10,14 +10,15 @@ from pathlib import Path
 from sanic import Blueprint, Request
 from sanic.response import html
 
-from opcms.billing import queries, reports
-from opcms.billing.models import Invoice
-from opcms.billing.query_schemas import AgingQuery, AgingReport, InvoiceQuery
-from opcms.billing.reports.printable import CONTENT_SECURITY_POLICY
+from opcms.billing import queries
+from opcms.billing.reports.printable import CONTENT_SECURITY_POLICY, render_invoice_html
+from opcms.billing.reports.schemas import AgingQuery, AgingReport, InvoiceQuery
+from opcms.billing.reports.workbooks import write_aging_xlsx, write_invoices_xlsx
 from opcms.core.excel import XLSX_MEDIA_TYPE, new_export_path
 from opcms.core.http import endpoint
 from opcms.core.models import get_or_404
 from opcms.core.settings import business_today
+from opcms.settlement.models import Invoice
 
 bp = Blueprint("billing_reports", url_prefix="/api/v1")
 
@@ -43,7 +44,7 @@ async def export_invoices(request: Request, query: InvoiceQuery) -> None:
     """The invoices matching the list's filters as an .xlsx file (Chinese headers; page and sort ignored)."""
     path = new_export_path(request.app.ctx.settings.var_dir, "invoices")
     try:
-        await reports.write_invoices_xlsx(query, path, business_today())
+        await write_invoices_xlsx(query, path, business_today())
         await _send_file(request, path, f"invoices-{_stamp(request)}.xlsx")
     finally:
         path.unlink(missing_ok=True)
@@ -69,7 +70,7 @@ async def aging_workbook(request: Request, query: AgingQuery) -> None:
     report = await _aging(query)
     path = new_export_path(request.app.ctx.settings.var_dir, "aging")
     try:
-        await reports.write_aging_xlsx(report, path)
+        await write_aging_xlsx(report, path)
         await _send_file(request, path, f"aging-{report['as_of'].isoformat()}.xlsx")
     finally:
         path.unlink(missing_ok=True)
@@ -80,7 +81,7 @@ async def aging_workbook(request: Request, query: AgingQuery) -> None:
 async def print_invoice(request: Request, invoice_id: int):
     """The invoice as a printable HTML page (lines with tier breakdown, amounts, credit notes)."""
     invoice = await get_or_404(Invoice, invoice_id, "invoice")
-    page = await reports.render_invoice_html(invoice, business_today())
+    page = await render_invoice_html(invoice, business_today())
     return html(
         page,
         headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff"},
