@@ -627,3 +627,72 @@ async def test_a_code_in_other_letter_case_updates_the_same_customer(db):
     # then the one customer is updated, on every database
     assert (job.created, job.updated) == (0, 1)
     assert [c.city for c in await Customer.all()] == ["宁波"]
+
+
+# A published code (GB 32100-2015) and the same code with its check character changed. Written
+# out, not made with credit_code_check_char: a wrong check function must fail these tests.
+PUBLISHED_CREDIT_CODE = "91350100M000100Y43"
+WRONG_CHECK_DIGIT = "91350100M000100Y44"
+
+
+async def test_a_row_whose_credit_code_has_a_wrong_check_digit_fails_and_writes_nothing(db):
+    # given a list with a good credit code and one whose last character does not check
+    data = workbook_bytes(
+        [
+            ["客户编号", "公司名称", "统一社会信用代码"],
+            ["K1", "校验正确有限公司", PUBLISHED_CREDIT_CODE],
+            ["K2", "校验错误有限公司", WRONG_CHECK_DIGIT],
+        ]
+    )
+    # when it is imported in create mode
+    job = await run_import(data, "create")
+    # then that row alone is reported failed, naming the column and the rule
+    report = await queries.report(job)
+    assert {k: report[k] for k in ("total", "created", "updated", "unchanged", "failed")} == {
+        "total": 2,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "failed": 1,
+    }
+    assert report["errors"] == [
+        {
+            "row": 3,
+            "column": "统一社会信用代码",
+            "value": WRONG_CHECK_DIGIT,
+            "reason": "check digit does not match (GB 32100-2015)",
+        }
+    ]
+    # and nothing of it is written: no customer, no audit row, no status history
+    [customer] = await Customer.all()
+    assert (customer.customer_code, customer.credit_code) == ("K1", PUBLISHED_CREDIT_CODE)
+    assert await AuditLog.filter(entity_type="customer").values_list("entity_id", flat=True) == [
+        str(customer.id)
+    ]
+    assert await CustomerStatusHistory.all().values_list("customer_id", flat=True) == [customer.id]
+
+
+async def test_an_upsert_row_with_a_wrong_check_digit_leaves_the_customer_as_it_was(db):
+    # given K5 in the database with a good credit code
+    await make_customer(
+        customer_code="K5", company_name="已有代码有限公司", city="杭州", credit_code=PUBLISHED_CREDIT_CODE
+    )
+    customer_audit_rows = await AuditLog.filter(entity_type="customer").count()
+    # when a file changes its city and gives a code with a wrong check digit
+    job = await run_import(
+        workbook_bytes(
+            [
+                ["客户编号", "公司名称", "城市", "统一社会信用代码"],
+                ["K5", "已有代码有限公司", "宁波", WRONG_CHECK_DIGIT],
+            ]
+        ),
+        "upsert",
+    )
+    # then the row fails and the customer is untouched
+    assert (job.created, job.updated, job.failed) == (0, 0, 1)
+    assert [e["reason"] for e in (await queries.report(job))["errors"]] == [
+        "check digit does not match (GB 32100-2015)"
+    ]
+    customer = await Customer.get(customer_code="K5")
+    assert (customer.city, customer.credit_code) == ("杭州", PUBLISHED_CREDIT_CODE)
+    assert await AuditLog.filter(entity_type="customer").count() == customer_audit_rows
