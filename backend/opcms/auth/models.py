@@ -34,6 +34,7 @@ class TokenFamily(Model):
 
     id = fields.CharField(max_length=32, primary_key=True)
     user = fields.ForeignKeyField("opcms.User", related_name="token_families", on_delete=fields.RESTRICT)
+    user_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
     revoked_reason = fields.CharField(max_length=32, null=True)
@@ -49,6 +50,7 @@ class RefreshToken(Model):
     family = fields.ForeignKeyField(
         "opcms.TokenFamily", related_name="refresh_tokens", on_delete=fields.CASCADE
     )
+    family_id: int
     issued_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)

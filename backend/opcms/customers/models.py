@@ -42,6 +42,7 @@ class Customer(AuditedModel):
     owner = fields.ForeignKeyField(
         "opcms.User", related_name="customers", null=True, on_delete=fields.RESTRICT
     )
+    owner_id: int | None
     contact_name = fields.CharField(max_length=64, null=True)
     contact_phone = fields.CharField(max_length=20, null=True)
     contact_email = fields.CharField(max_length=254, null=True)
@@ -99,6 +100,7 @@ class CustomerStatusHistory(Model):
     customer = fields.ForeignKeyField(
         "opcms.Customer", related_name="status_history", on_delete=fields.RESTRICT
     )
+    customer_id: int
     from_status = fields.CharField(max_length=16, null=True)
     to_status = fields.CharField(max_length=16)
     reason = fields.CharField(max_length=255, default="")

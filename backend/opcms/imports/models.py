@@ -80,6 +80,7 @@ class ImportRowError(Model):
 
     id = fields.BigIntField(primary_key=True)
     job = fields.ForeignKeyField("opcms.ImportJob", related_name="row_errors", on_delete=fields.CASCADE)
+    job_id: int
     row = fields.IntField()
     column_name = fields.CharField(max_length=255)
     value = fields.TextField(null=True)

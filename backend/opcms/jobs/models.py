@@ -50,6 +50,7 @@ class TaskExecution(Model):
     retry_of = fields.ForeignKeyField(
         "opcms.TaskExecution", related_name="retries", null=True, on_delete=fields.RESTRICT
     )
+    retry_of_id: int | None
     # The run lock: the job's lock key (task + parameters) while the execution is pending or
     # running, NULL once it has finished. The unique key lets one live run per key exist.
     active_key = fields.CharField(max_length=64, null=True, unique=True)

@@ -61,6 +61,7 @@ class NotificationTemplate(AuditedModel):
     channel = fields.ForeignKeyField(
         "opcms.NotificationChannel", related_name="templates", null=True, on_delete=fields.RESTRICT
     )
+    channel_id: int | None
     title = fields.CharField(max_length=255, default="")
     body = fields.TextField()
     # the variables the body and title may use; rendering with one missing is refused
@@ -81,6 +82,7 @@ class Notification(Model):
     channel = fields.ForeignKeyField(
         "opcms.NotificationChannel", related_name="notifications", on_delete=fields.RESTRICT
     )
+    channel_id: int
     # an e-mail address, a phone number, a WeCom user id; empty for a group bot
     target = fields.CharField(max_length=255, default="")
     title = fields.CharField(max_length=255, default="")
@@ -114,6 +116,7 @@ class InvoiceReminder(Model):
 
     id = fields.BigIntField(primary_key=True)
     invoice = fields.ForeignKeyField("opcms.Invoice", related_name="reminders", on_delete=fields.RESTRICT)
+    invoice_id: int
     # days relative to the due date: -3 is three days before, +7 a week after
     stage = fields.IntField()
     sent_on = fields.DateField()

@@ -33,6 +33,7 @@ class PricingPlan(AuditedModel):
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=100)
     metric = fields.ForeignKeyField("opcms.UsageMetric", related_name="plans", on_delete=fields.RESTRICT)
+    metric_id: int
     currency = fields.CharField(max_length=3, default="CNY")
     description = fields.CharField(max_length=255, null=True)
 
@@ -47,6 +48,7 @@ class PricingPlanVersion(AuditedModel):
     """The terms of a plan from ``effective_from`` until the next version starts."""
 
     plan = fields.ForeignKeyField("opcms.PricingPlan", related_name="versions", on_delete=fields.RESTRICT)
+    plan_id: int
     version = fields.IntField()
     effective_from = fields.DateField()
     mode = fields.CharField(max_length=16)  # a PricingMode value (pricing/plan.py)
@@ -75,12 +77,15 @@ class Subscription(AuditedModel):
     customer = fields.ForeignKeyField(
         "opcms.Customer", related_name="subscriptions", on_delete=fields.RESTRICT
     )
+    customer_id: int
     metric = fields.ForeignKeyField(
         "opcms.UsageMetric", related_name="subscriptions", on_delete=fields.RESTRICT
     )
+    metric_id: int
     plan = fields.ForeignKeyField(
         "opcms.PricingPlan", related_name="subscriptions", on_delete=fields.RESTRICT
     )
+    plan_id: int
     effective_from = fields.DateField()
     effective_to = fields.DateField(null=True)
     discount_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)

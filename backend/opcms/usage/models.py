@@ -38,7 +38,9 @@ class CustomerSourceAccount(AuditedModel):
     customer = fields.ForeignKeyField(
         "opcms.Customer", related_name="source_accounts", on_delete=fields.RESTRICT
     )
+    customer_id: int
     source = fields.ForeignKeyField("opcms.DataSource", related_name="accounts", on_delete=fields.RESTRICT)
+    source_id: int
     external_account = fields.CharField(max_length=64)
     # unique among live mappings: NULL once soft-deleted (NULLs never collide). Case-free, as
     # vendor rows are matched (account_key_of): `ACCT-1` and `acct-1` are one account on every
@@ -75,13 +77,16 @@ class UsageRecord(Model):
     customer = fields.ForeignKeyField(
         "opcms.Customer", related_name="usage_records", on_delete=fields.RESTRICT
     )
+    customer_id: int
     metric = fields.ForeignKeyField(
         "opcms.UsageMetric", related_name="usage_records", on_delete=fields.RESTRICT
     )
+    metric_id: int
     usage_day = fields.DateField()
     source = fields.ForeignKeyField(
         "opcms.DataSource", related_name="usage_records", on_delete=fields.RESTRICT
     )
+    source_id: int
     quantity = fields.DecimalField(max_digits=20, decimal_places=4)
     # written for a period that already had a non-void invoice: regenerate picks it up
     is_late = fields.BooleanField(default=False)
@@ -118,6 +123,7 @@ class UsageAnomaly(AuditedModel):
     """A vendor row held back from billing until an operator accepts, corrects or rejects it."""
 
     source = fields.ForeignKeyField("opcms.DataSource", related_name="anomalies", on_delete=fields.RESTRICT)
+    source_id: int
     kind = fields.CharEnumField(AnomalyKind, max_length=24)
     status = fields.CharEnumField(AnomalyStatus, max_length=16, default=AnomalyStatus.OPEN)
     # the row as the vendor sent it
@@ -129,9 +135,11 @@ class UsageAnomaly(AuditedModel):
     customer = fields.ForeignKeyField(
         "opcms.Customer", related_name="usage_anomalies", null=True, on_delete=fields.RESTRICT
     )
+    customer_id: int | None
     metric = fields.ForeignKeyField(
         "opcms.UsageMetric", related_name="anomalies", null=True, on_delete=fields.RESTRICT
     )
+    metric_id: int | None
     usage_day = fields.DateField(null=True)
     quantity = fields.DecimalField(max_digits=20, decimal_places=4, null=True)
     detail = fields.CharField(max_length=255, default="")
