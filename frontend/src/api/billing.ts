@@ -17,7 +17,12 @@ import type { AllocationPublic } from './payments';
 export type Period = string;
 
 export type InvoiceStatus = 'unsettled' | 'partially_settled' | 'settled' | 'void';
-export const INVOICE_STATUSES: readonly InvoiceStatus[] = ['unsettled', 'partially_settled', 'settled', 'void'];
+export const INVOICE_STATUSES: readonly InvoiceStatus[] = [
+  'unsettled',
+  'partially_settled',
+  'settled',
+  'void',
+];
 
 // --- invoice runs ---------------------------------------------------------------------------------------
 /** Body of `POST /invoice-runs`: one period, for every customer or one. */
@@ -209,7 +214,9 @@ const INVOICE_FILTER_KEYS: readonly (keyof InvoiceFilters)[] = [
 
 /** Only the known filters (the backend refuses unknown parameters), blanks left out. */
 export function invoiceQuery(params: InvoiceListParams, withPaging = true): Record<string, string | number> {
-  const keys: readonly (keyof InvoiceListParams)[] = withPaging ? [...INVOICE_FILTER_KEYS, 'page', 'page_size', 'sort'] : INVOICE_FILTER_KEYS;
+  const keys: readonly (keyof InvoiceListParams)[] = withPaging
+    ? [...INVOICE_FILTER_KEYS, 'page', 'page_size', 'sort']
+    : INVOICE_FILTER_KEYS;
   return cleanParams(Object.fromEntries(keys.map((key) => [key, params[key]])));
 }
 
@@ -307,13 +314,19 @@ export async function regenerateInvoice(id: number, reason: string): Promise<Reg
 
 /** The invoices matching the filters (all pages) as an .xlsx file. */
 export async function exportInvoices(filters: InvoiceFilters = {}): Promise<DownloadedFile> {
-  const response = await http.get<Blob>('/invoices/export', blobRequest({ params: invoiceQuery(filters, false) }));
+  const response = await http.get<Blob>(
+    '/invoices/export',
+    blobRequest({ params: invoiceQuery(filters, false) }),
+  );
   return toDownloadedFile(response, 'invoices.xlsx');
 }
 
 /** The printable HTML of an invoice (fetched with the session's token: a plain link cannot send it). */
 export async function fetchInvoicePrint(id: number): Promise<string> {
-  const { data } = await http.get<string>(`/invoices/${id}/print`, { responseType: 'text', headers: { Accept: 'text/html' } });
+  const { data } = await http.get<string>(`/invoices/${id}/print`, {
+    responseType: 'text',
+    headers: { Accept: 'text/html' },
+  });
   return data;
 }
 
@@ -323,13 +336,23 @@ export async function getAgingReport(asOf?: IsoDate | null): Promise<AgingReport
 }
 
 export async function exportAgingReport(asOf?: IsoDate | null): Promise<DownloadedFile> {
-  const response = await http.get<Blob>('/reports/aging.xlsx', blobRequest({ params: cleanParams({ as_of: asOf }) }));
+  const response = await http.get<Blob>(
+    '/reports/aging.xlsx',
+    blobRequest({ params: cleanParams({ as_of: asOf }) }),
+  );
   return toDownloadedFile(response, `aging-${asOf ?? 'today'}.xlsx`);
 }
 
 /** `idempotencyKey` (one per opened form) makes a repeat answer the first credit note again. */
-export async function createCreditNote(body: CreditNoteCreate, idempotencyKey?: string): Promise<CreditNotePublic> {
-  const { data } = await http.post<CreditNotePublic>('/credit-notes', { ...body, reason: body.reason.trim() }, idempotent(idempotencyKey));
+export async function createCreditNote(
+  body: CreditNoteCreate,
+  idempotencyKey?: string,
+): Promise<CreditNotePublic> {
+  const { data } = await http.post<CreditNotePublic>(
+    '/credit-notes',
+    { ...body, reason: body.reason.trim() },
+    idempotent(idempotencyKey),
+  );
   return data;
 }
 

@@ -10,7 +10,13 @@ import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import { cleanParams, reasonParams } from './params';
 
 export type CustomerStatus = 'prospect' | 'trial' | 'active' | 'suspended' | 'closed';
-export const CUSTOMER_STATUSES: readonly CustomerStatus[] = ['prospect', 'trial', 'active', 'suspended', 'closed'];
+export const CUSTOMER_STATUSES: readonly CustomerStatus[] = [
+  'prospect',
+  'trial',
+  'active',
+  'suspended',
+  'closed',
+];
 
 /** A decimal amount as the API sends it, e.g. "50000.00". */
 export type Money = string;
@@ -133,7 +139,12 @@ export interface StatusChange {
 }
 
 export type BatchActionName = 'assign_owner' | 'change_level' | 'change_status' | 'soft_delete';
-export const BATCH_ACTIONS: readonly BatchActionName[] = ['assign_owner', 'change_level', 'change_status', 'soft_delete'];
+export const BATCH_ACTIONS: readonly BatchActionName[] = [
+  'assign_owner',
+  'change_level',
+  'change_status',
+  'soft_delete',
+];
 
 /** Schema `BatchAction`: all or nothing. */
 export interface BatchAction {
@@ -232,7 +243,10 @@ const PAGE_KEYS: readonly (keyof CustomerListParams)[] = ['page', 'page_size', '
  * Query parameters for the backend, which refuses unknown parameters (422): only known keys
  * are copied; strings are trimmed; `undefined`, `null` and blank values are left out.
  */
-export function toQueryParams(params: CustomerListParams, withPaging = true): Record<string, string | number> {
+export function toQueryParams(
+  params: CustomerListParams,
+  withPaging = true,
+): Record<string, string | number> {
   const keys = withPaging ? [...FILTER_KEYS, ...PAGE_KEYS] : FILTER_KEYS;
   return cleanParams(Object.fromEntries(keys.map((key) => [key, params[key]])));
 }
@@ -304,6 +318,9 @@ export async function listDictionary(kind: DictionaryKind): Promise<DictionaryLi
 
 /** The customers matching the filters (all pages) as an .xlsx file. */
 export async function exportCustomers(filters: CustomerFilters = {}): Promise<DownloadedFile> {
-  const response = await http.get<Blob>('/customers/export', blobRequest({ params: toQueryParams(filters, false) }));
+  const response = await http.get<Blob>(
+    '/customers/export',
+    blobRequest({ params: toQueryParams(filters, false) }),
+  );
   return toDownloadedFile(response, 'customers.xlsx');
 }

@@ -133,7 +133,9 @@ export async function updateDataSource(id: number, body: DataSourceUpdate): Prom
 
 /** Soft delete; 409 while customer accounts are mapped to it. */
 export async function deleteDataSource(id: number, reason?: string): Promise<DataSourcePublic> {
-  const { data } = await http.delete<DataSourcePublic>(`/data-sources/${id}`, { params: reasonParams(reason) });
+  const { data } = await http.delete<DataSourcePublic>(`/data-sources/${id}`, {
+    params: reasonParams(reason),
+  });
   return data;
 }
 
@@ -143,13 +145,21 @@ export async function checkDataSourceHealth(id: number): Promise<HealthPublic> {
   return data;
 }
 
-export async function listSourceAccounts(sourceId: number, params: AccountMappingListParams = {}): Promise<AccountMappingPage> {
-  const { data } = await http.get<AccountMappingPage>(`/data-sources/${sourceId}/accounts`, { params: cleanParams(params) });
+export async function listSourceAccounts(
+  sourceId: number,
+  params: AccountMappingListParams = {},
+): Promise<AccountMappingPage> {
+  const { data } = await http.get<AccountMappingPage>(`/data-sources/${sourceId}/accounts`, {
+    params: cleanParams(params),
+  });
   return data;
 }
 
 /** 409 naming the customer that already has the account. */
-export async function addSourceAccount(sourceId: number, body: AccountMappingCreate): Promise<AccountMappingPublic> {
+export async function addSourceAccount(
+  sourceId: number,
+  body: AccountMappingCreate,
+): Promise<AccountMappingPublic> {
   const { data } = await http.post<AccountMappingPublic>(`/data-sources/${sourceId}/accounts`, {
     customer_id: body.customer_id,
     external_account: body.external_account.trim(),
@@ -157,10 +167,17 @@ export async function addSourceAccount(sourceId: number, body: AccountMappingCre
   return data;
 }
 
-export async function removeSourceAccount(sourceId: number, mappingId: number, reason?: string): Promise<AccountMappingPublic> {
-  const { data } = await http.delete<AccountMappingPublic>(`/data-sources/${sourceId}/accounts/${mappingId}`, {
-    params: reasonParams(reason),
-  });
+export async function removeSourceAccount(
+  sourceId: number,
+  mappingId: number,
+  reason?: string,
+): Promise<AccountMappingPublic> {
+  const { data } = await http.delete<AccountMappingPublic>(
+    `/data-sources/${sourceId}/accounts/${mappingId}`,
+    {
+      params: reasonParams(reason),
+    },
+  );
   return data;
 }
 

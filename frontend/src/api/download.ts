@@ -12,7 +12,11 @@ export interface DownloadedFile {
 
 /** Request options for a binary download (a fresh object each call). */
 export function blobRequest(extra: AxiosRequestConfig = {}): AxiosRequestConfig {
-  return { ...extra, responseType: 'blob', headers: { Accept: '*/*', ...(extra.headers as object | undefined) } };
+  return {
+    ...extra,
+    responseType: 'blob',
+    headers: { Accept: '*/*', ...(extra.headers as object | undefined) },
+  };
 }
 
 /** RFC 6266 file name: `filename*=UTF-8''…` wins over `filename="…"`. */

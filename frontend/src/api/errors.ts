@@ -81,13 +81,11 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 
 function parseDetails(raw: unknown): ApiErrorDetail[] {
   if (!Array.isArray(raw)) return [];
-  return raw
-    .filter(isRecord)
-    .map((d) => ({
-      ...d,
-      field: typeof d.field === 'string' ? d.field : null,
-      message: typeof d.message === 'string' ? d.message : String(d.message ?? ''),
-    }));
+  return raw.filter(isRecord).map((d) => ({
+    ...d,
+    field: typeof d.field === 'string' ? d.field : null,
+    message: typeof d.message === 'string' ? d.message : String(d.message ?? ''),
+  }));
 }
 
 /** Normalises anything thrown by axios (or already normalised) into an ApiError. */
@@ -104,12 +102,27 @@ export function toApiError(error: unknown): ApiError {
 
     if (!response) {
       if (axios.isCancel(error) || error.code === 'ERR_CANCELED') {
-        return new ApiError({ status: 0, code: 'canceled', message: t('error.canceled'), requestId: sentRequestId });
+        return new ApiError({
+          status: 0,
+          code: 'canceled',
+          message: t('error.canceled'),
+          requestId: sentRequestId,
+        });
       }
       if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') {
-        return new ApiError({ status: 0, code: 'timeout', message: t('error.timeout'), requestId: sentRequestId });
+        return new ApiError({
+          status: 0,
+          code: 'timeout',
+          message: t('error.timeout'),
+          requestId: sentRequestId,
+        });
       }
-      return new ApiError({ status: 0, code: 'network_error', message: t('error.network'), requestId: sentRequestId });
+      return new ApiError({
+        status: 0,
+        code: 'network_error',
+        message: t('error.network'),
+        requestId: sentRequestId,
+      });
     }
 
     const status = response.status;

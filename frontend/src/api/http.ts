@@ -157,7 +157,9 @@ export async function decodeBlobErrorBody(error: unknown): Promise<unknown> {
   return error;
 }
 
-http.interceptors.response.use(undefined, async (error: unknown) => Promise.reject(toApiError(await decodeBlobErrorBody(error))));
+http.interceptors.response.use(undefined, async (error: unknown) =>
+  Promise.reject(toApiError(await decodeBlobErrorBody(error))),
+);
 
 /**
  * Request options carrying an `Idempotency-Key` (writes that create money records: payments,

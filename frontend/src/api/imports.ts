@@ -137,7 +137,9 @@ export function normalizeReport(raw: unknown): ImportReport {
       value: text(e.value),
       reason: text(e.reason) ?? '',
     })),
-    ignored_columns: Array.isArray(source.ignored_columns) ? source.ignored_columns.map((c) => String(c)) : [],
+    ignored_columns: Array.isArray(source.ignored_columns)
+      ? source.ignored_columns.map((c) => String(c))
+      : [],
   };
 }
 
@@ -151,8 +153,11 @@ const NULLABLE_FIELDS = ['error_code', 'error_message', 'started_at', 'finished_
 /** An import as the page uses it, read defensively (missing counts 0, report nested or flat). */
 export function normalizeImport(raw: unknown): ImportDetail {
   const source = isRecord(raw) ? raw : {};
-  const status = (['pending', 'running', 'succeeded', 'failed'] as const).find((s) => s === source.status) ?? 'pending';
-  const stage = (['queued', 'reading', 'writing', 'done'] as const).find((s) => s === source.stage) ?? (status === 'pending' ? 'queued' : 'reading');
+  const status =
+    (['pending', 'running', 'succeeded', 'failed'] as const).find((s) => s === source.status) ?? 'pending';
+  const stage =
+    (['queued', 'reading', 'writing', 'done'] as const).find((s) => s === source.stage) ??
+    (status === 'pending' ? 'queued' : 'reading');
   const nested = isRecord(source.report) ? source.report : null;
   const flatReport = FINISHED_STATUSES.includes(status) && hasReportCounts(source);
   const record: ImportDetail = {
@@ -212,7 +217,12 @@ export async function startImport(
   }
   // the report nested under `report` (ImportDetail), or flat in the reply
   const report = normalizeReport(isRecord(data.report) ? data.report : data);
-  return { kind: 'done', id, record: id === null ? null : normalizeImport({ status: 'succeeded', ...data }), report };
+  return {
+    kind: 'done',
+    id,
+    record: id === null ? null : normalizeImport({ status: 'succeeded', ...data }),
+    report,
+  };
 }
 
 export async function getImport(id: number): Promise<ImportDetail> {
@@ -247,9 +257,14 @@ export async function downloadImportTemplate(): Promise<DownloadedFile> {
  * Progress in percent (0..100) of the current stage of an import, or null when unknown:
  * reading = processed / total rows, writing = written / (created + updated) rows.
  */
-export function importProgress(record: Pick<ImportSummary, 'status' | 'stage' | 'total' | 'processed' | 'written' | 'created' | 'updated'>): number | null {
+export function importProgress(
+  record: Pick<ImportSummary, 'status' | 'stage' | 'total' | 'processed' | 'written' | 'created' | 'updated'>,
+): number | null {
   if (record.status === 'succeeded' || record.stage === 'done') return 100;
-  const [done, of] = record.stage === 'writing' ? [record.written, record.created + record.updated] : [record.processed, record.total];
+  const [done, of] =
+    record.stage === 'writing'
+      ? [record.written, record.created + record.updated]
+      : [record.processed, record.total];
   if (!of || of <= 0) return null;
   return Math.max(0, Math.min(100, Math.floor((done / of) * 100)));
 }

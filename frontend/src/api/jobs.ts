@@ -16,7 +16,12 @@ export type { ExecutionStatus, Trigger } from './usage';
 export const TRIGGERS: readonly Trigger[] = ['schedule', 'manual', 'cli', 'retry'];
 
 /** The jobs that can be run (names = Celery task names = schedules' `task_name`). */
-export const KNOWN_JOBS = ['usage.pull_day', 'billing.run_period', 'reminders.send_overdue', 'customers.account_automation'] as const;
+export const KNOWN_JOBS = [
+  'usage.pull_day',
+  'billing.run_period',
+  'reminders.send_overdue',
+  'customers.account_automation',
+] as const;
 export type KnownJob = (typeof KNOWN_JOBS)[number];
 
 /** A JSON Schema as pydantic writes it (`model_json_schema()`), only the parts the UI reads. */
@@ -163,7 +168,9 @@ export async function runJob(body: JobRunRequest): Promise<TaskExecution> {
 
 /** Cancels a pending execution (the worker then skips it); 409 once it has started. */
 export async function cancelTaskExecution(id: number, reason: string): Promise<TaskExecutionDetail> {
-  const { data } = await http.post<TaskExecutionDetail>(`/task-executions/${id}/cancel`, { reason: reason.trim() });
+  const { data } = await http.post<TaskExecutionDetail>(`/task-executions/${id}/cancel`, {
+    reason: reason.trim(),
+  });
   return data;
 }
 
@@ -187,7 +194,11 @@ export async function updateJobSchedule(id: number, body: JobScheduleUpdate): Pr
  * The ids of a 409 `job_already_running`, wherever the backend put them: a detail carrying
  * `running_execution_id` (the error shape's details are a list), or null for any other error.
  */
-export function alreadyRunning(error: { status: number; code: string; details: readonly Record<string, unknown>[] }): AlreadyRunning | null {
+export function alreadyRunning(error: {
+  status: number;
+  code: string;
+  details: readonly Record<string, unknown>[];
+}): AlreadyRunning | null {
   if (error.status !== 409 || error.code !== 'job_already_running') return null;
   const id = (value: unknown): number | null => {
     const number = typeof value === 'string' ? Number(value) : value;

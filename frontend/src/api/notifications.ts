@@ -15,7 +15,13 @@ export const CHANNEL_KINDS: readonly ChannelKind[] = ['wecom_bot', 'wecom_app', 
 export type NotificationPriority = 'high' | 'normal' | 'low';
 export const PRIORITIES: readonly NotificationPriority[] = ['high', 'normal', 'low'];
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'dead';
-export const NOTIFICATION_STATUSES: readonly NotificationStatus[] = ['pending', 'sending', 'sent', 'failed', 'dead'];
+export const NOTIFICATION_STATUSES: readonly NotificationStatus[] = [
+  'pending',
+  'sending',
+  'sent',
+  'failed',
+  'dead',
+];
 /** What a person may send again by hand. */
 export const RESENDABLE_STATUSES: readonly NotificationStatus[] = ['failed', 'dead'];
 
@@ -220,7 +226,9 @@ export async function sendNotification(body: NotificationSend): Promise<Notifica
 }
 
 /** One page of channels (pickers ask for the largest page, 200: there are few channels). */
-export async function listChannels(params: ChannelListParams = { page_size: 200, sort: 'name' }): Promise<ChannelPage> {
+export async function listChannels(
+  params: ChannelListParams = { page_size: 200, sort: 'name' },
+): Promise<ChannelPage> {
   const { data } = await http.get<ChannelPage>('/notification-channels', { params: cleanParams(params) });
   return data;
 }
@@ -242,7 +250,9 @@ export async function updateChannel(id: number, body: ChannelUpdate): Promise<Ch
 
 /** 409 while templates use it; `reason` goes to the audit log. */
 export async function deleteChannel(id: number, reason?: string): Promise<ChannelPublic> {
-  const { data } = await http.delete<ChannelPublic>(`/notification-channels/${id}`, { params: reasonParams(reason) });
+  const { data } = await http.delete<ChannelPublic>(`/notification-channels/${id}`, {
+    params: reasonParams(reason),
+  });
   return data;
 }
 
@@ -252,7 +262,9 @@ export async function checkChannelHealth(id: number): Promise<ChannelHealth> {
   return data;
 }
 
-export async function listTemplates(params: TemplateListParams = { page_size: 200, sort: 'code' }): Promise<TemplatePage> {
+export async function listTemplates(
+  params: TemplateListParams = { page_size: 200, sort: 'code' },
+): Promise<TemplatePage> {
   const { data } = await http.get<TemplatePage>('/notification-templates', { params: cleanParams(params) });
   return data;
 }
@@ -274,12 +286,17 @@ export async function updateTemplate(id: number, body: TemplateUpdate): Promise<
 }
 
 export async function deleteTemplate(id: number, reason?: string): Promise<TemplatePublic> {
-  const { data } = await http.delete<TemplatePublic>(`/notification-templates/${id}`, { params: reasonParams(reason) });
+  const { data } = await http.delete<TemplatePublic>(`/notification-templates/${id}`, {
+    params: reasonParams(reason),
+  });
   return data;
 }
 
 /** The title and content rendered with these values; 422 naming a missing variable (needs `notifications:write`). */
-export async function previewTemplate(id: number, variables: Record<string, unknown>): Promise<TemplatePreview> {
+export async function previewTemplate(
+  id: number,
+  variables: Record<string, unknown>,
+): Promise<TemplatePreview> {
   const { data } = await http.post<TemplatePreview>(`/notification-templates/${id}/preview`, { variables });
   return data;
 }

@@ -40,7 +40,9 @@ export function reasonParams(reason?: string): { reason: string } | undefined {
 }
 
 /** Axios' `onUploadProgress` calling `report` with whole percents (when the size is known). */
-export function uploadProgress(report: ((percent: number) => void) | undefined): (event: AxiosProgressEvent) => void {
+export function uploadProgress(
+  report: ((percent: number) => void) | undefined,
+): (event: AxiosProgressEvent) => void {
   return (event) => {
     if (report && event.total) report(Math.round((event.loaded / event.total) * 100));
   };

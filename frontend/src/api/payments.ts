@@ -13,7 +13,12 @@ import type { Period } from './billing';
 export type PaymentMethod = 'bank_transfer' | 'cash' | 'cheque' | 'online';
 export const PAYMENT_METHODS: readonly PaymentMethod[] = ['bank_transfer', 'cash', 'cheque', 'online'];
 export type PaymentStatus = 'unallocated' | 'partially_allocated' | 'allocated' | 'void';
-export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['unallocated', 'partially_allocated', 'allocated', 'void'];
+export const PAYMENT_STATUSES: readonly PaymentStatus[] = [
+  'unallocated',
+  'partially_allocated',
+  'allocated',
+  'void',
+];
 export type AllocationSource = 'manual' | 'auto';
 
 /** Schema `AllocationPublic`: money of a payment or a credit note put on an invoice. */
@@ -233,7 +238,10 @@ export async function getPaymentSuggestions(id: number): Promise<PaymentSuggesti
  * All lines or none; 409 when a line is more than the invoice's outstanding or the money left.
  * `idempotencyKey` (one per set of lines) makes a repeat answer the first allocations again.
  */
-export async function createAllocations(body: AllocationCreate, idempotencyKey?: string): Promise<AllocationResult> {
+export async function createAllocations(
+  body: AllocationCreate,
+  idempotencyKey?: string,
+): Promise<AllocationResult> {
   const { data } = await http.post<AllocationResult>('/allocations', body, idempotent(idempotencyKey));
   return data;
 }
@@ -265,7 +273,11 @@ export async function getCustomerCredit(customerId: number): Promise<CustomerCre
 
 /** The body without blank optional fields (texts trimmed). */
 export function paymentBody(body: PaymentCreate): PaymentCreate {
-  const clean: PaymentCreate = { amount: body.amount.trim(), received_on: body.received_on, method: body.method };
+  const clean: PaymentCreate = {
+    amount: body.amount.trim(),
+    received_on: body.received_on,
+    method: body.method,
+  };
   if (body.customer_id) clean.customer_id = body.customer_id;
   for (const key of ['payer_name', 'bank_reference', 'remark'] as const) {
     const text = body[key]?.trim();

@@ -330,7 +330,10 @@ export async function listVersions(planId: number): Promise<VersionList> {
  * New terms from `effective_from`: resolves to the version and whether it is new (201) or the
  * unbilled version of that date edited in place (200); 409 `version_billed` for a billed date.
  */
-export async function addVersion(planId: number, body: VersionCreate): Promise<{ version: VersionPublic; created: boolean }> {
+export async function addVersion(
+  planId: number,
+  body: VersionCreate,
+): Promise<{ version: VersionPublic; created: boolean }> {
   const response = await http.post<VersionPublic>(`/pricing-plans/${planId}/versions`, body);
   return { version: response.data, created: response.status === 201 };
 }
@@ -352,7 +355,9 @@ export async function updateSubscription(id: number, body: SubscriptionUpdate): 
 }
 
 export async function deleteSubscription(id: number, reason?: string): Promise<SubscriptionPublic> {
-  const { data } = await http.delete<SubscriptionPublic>(`/subscriptions/${id}`, { params: reasonParams(reason) });
+  const { data } = await http.delete<SubscriptionPublic>(`/subscriptions/${id}`, {
+    params: reasonParams(reason),
+  });
   return data;
 }
 

@@ -70,7 +70,13 @@ export interface DailyUsageParams {
 }
 
 // --- anomalies -------------------------------------------------------------------------------------------
-export type AnomalyKind = 'unknown_account' | 'unknown_metric' | 'invalid_quantity' | 'negative_quantity' | 'day_outside_request' | 'spike';
+export type AnomalyKind =
+  | 'unknown_account'
+  | 'unknown_metric'
+  | 'invalid_quantity'
+  | 'negative_quantity'
+  | 'day_outside_request'
+  | 'spike';
 export const ANOMALY_KINDS: readonly AnomalyKind[] = [
   'unknown_account',
   'unknown_metric',
@@ -149,9 +155,24 @@ export interface AnomalyReviewResult {
 
 // --- pulls (task executions) ----------------------------------------------------------------------------
 /** `skipped`: another run of the same job with the same parameters held the lock (recorded, never run). */
-export type ExecutionStatus = 'pending' | 'running' | 'success' | 'partial' | 'failed' | 'cancelled' | 'skipped';
-export const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['pending', 'running', 'success', 'partial', 'failed', 'cancelled', 'skipped'];
-export const FINISHED_EXECUTION_STATUSES: readonly ExecutionStatus[] = ['success', 'partial', 'failed', 'cancelled', 'skipped'];
+export type ExecutionStatus =
+  'pending' | 'running' | 'success' | 'partial' | 'failed' | 'cancelled' | 'skipped';
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'pending',
+  'running',
+  'success',
+  'partial',
+  'failed',
+  'cancelled',
+  'skipped',
+];
+export const FINISHED_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'success',
+  'partial',
+  'failed',
+  'cancelled',
+  'skipped',
+];
 export type Trigger = 'schedule' | 'manual' | 'cli' | 'retry';
 
 /** Schema `PullRequest`: one day, or a back-fill from `first_day` to `last_day` (inclusive). */
@@ -189,7 +210,11 @@ export interface PullListParams extends PageParams {
 }
 
 /** The body of a pull: `{day}` for one day, `{first_day, last_day}` for a range (a one-day range is sent as `day`). */
-export function pullBody(first: IsoDate, last: IsoDate | null | undefined, source?: string | null): PullRequest {
+export function pullBody(
+  first: IsoDate,
+  last: IsoDate | null | undefined,
+  source?: string | null,
+): PullRequest {
   const body: PullRequest = !last || last === first ? { day: first } : { first_day: first, last_day: last };
   const name = source?.trim();
   if (name) body.source = name;

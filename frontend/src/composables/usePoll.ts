@@ -6,7 +6,10 @@ import { onBeforeUnmount } from 'vue';
  * the plan — a load started by the user replaces it — and nothing runs once the component is
  * gone.
  */
-export function usePoll(everyMs: number): { again: (fn: () => unknown, delayMs?: number) => void; stop: () => void } {
+export function usePoll(everyMs: number): {
+  again: (fn: () => unknown, delayMs?: number) => void;
+  stop: () => void;
+} {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let disposed = false;
 

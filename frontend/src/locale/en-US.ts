@@ -109,12 +109,14 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'customer.batch.change_status': 'Change status',
   'customer.batch.soft_delete': 'Delete',
   'customer.batch.confirm': 'This applies to the {count} selected customers (all of them or none).',
-  'customer.batch.confirmDelete': 'This deletes the {count} selected customers. An administrator can restore them from "Deleted customers".',
+  'customer.batch.confirmDelete':
+    'This deletes the {count} selected customers. An administrator can restore them from "Deleted customers".',
   'customer.batch.done': '{action} done: {count} customers',
   'customer.batch.needOwner': 'Please choose an owner',
   'customer.batch.needLevel': 'Please choose a level',
   'customer.batch.needStatus': 'Please choose the new status',
-  'customer.batch.noCommonTarget': 'The selected customers have no status they may all move to; handle them separately',
+  'customer.batch.noCommonTarget':
+    'The selected customers have no status they may all move to; handle them separately',
   'customer.batch.reasonOptional': 'Reason (optional)',
   'customer.owner.none': '(no owner)',
   'customer.owner.placeholder': 'Choose an owner',
@@ -247,8 +249,10 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'pricing.mode.volume': 'Volume tiers',
   'pricing.mode.package': 'Package',
   'pricing.mode.per_unit.hint': 'amount = billed quantity × unit price',
-  'pricing.mode.graduated.hint': 'each tier prices the part of the quantity inside it; a reached tier adds its flat fee',
-  'pricing.mode.volume.hint': 'all of the quantity at the price of the tier the total falls into, plus that tier\'s flat fee',
+  'pricing.mode.graduated.hint':
+    'each tier prices the part of the quantity inside it; a reached tier adds its flat fee',
+  'pricing.mode.volume.hint':
+    "all of the quantity at the price of the tier the total falls into, plus that tier's flat fee",
   'pricing.mode.package.hint': 'amount = ceil(billed quantity / package size) × package price',
   'pricing.field.code': 'Plan code',
   'pricing.field.name': 'Plan name',
@@ -278,7 +282,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'pricing.form.versionTitle': 'New version · {code}',
   'pricing.form.codeHint': 'letters, digits, - _ ., up to 32',
   'pricing.form.todayDefault': 'blank = today',
-  'pricing.form.termsViaVersion': 'Prices change through a new version: add one in the version list with its effective date.',
+  'pricing.form.termsViaVersion':
+    'Prices change through a new version: add one in the version list with its effective date.',
   'pricing.form.terms': 'Terms',
   'pricing.rule.required': 'Required',
   'pricing.rule.planCode': 'The plan code is 1-32 letters, digits, - _ . starting with a letter or digit',
@@ -302,20 +307,24 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'pricing.tier.upToPlaceholder': 'e.g. 10000',
   'pricing.tier.add': 'Add a tier',
   'pricing.tier.remove': 'Remove the tier',
-  'pricing.tier.hint': 'Each tier covers (previous up_to, up_to]; bounds strictly ascending, the last tier open-ended (∞).',
+  'pricing.tier.hint':
+    'Each tier covers (previous up_to, up_to]; bounds strictly ascending, the last tier open-ended (∞).',
   'pricing.tierField.up_to': 'up_to',
   'pricing.tierField.unit_price': 'unit_price',
   'pricing.tierField.flat_fee': 'flat_fee',
   'pricing.tier.fieldProblem': 'tier {n} {field}: {message}',
-  'pricing.tier.openNotLast': 'tier {n}: up_to is empty (open-ended), but only the last tier may be open-ended',
+  'pricing.tier.openNotLast':
+    'tier {n}: up_to is empty (open-ended), but only the last tier may be open-ended',
   'pricing.tier.notPositive': 'tier {n}: up_to must be greater than 0',
-  'pricing.tier.notAscending': 'tier {n}: up_to {upTo} must be greater than tier {prev}\'s up_to {prevUpTo}',
-  'pricing.tier.lastNotOpen': 'tier {n}: the last tier must be open-ended (up_to null) so that every quantity has a price, but it has up_to {upTo}',
+  'pricing.tier.notAscending': "tier {n}: up_to {upTo} must be greater than tier {prev}'s up_to {prevUpTo}",
+  'pricing.tier.lastNotOpen':
+    'tier {n}: the last tier must be open-ended (up_to null) so that every quantity has a price, but it has up_to {upTo}',
   'pricing.tier.none': '{mode} pricing needs at least one tier (the last one with up_to null)',
   'pricing.tier.tooMany': 'at most {max} tiers are allowed; this plan has {count}',
   'pricing.tier.notTiered': '{mode} pricing takes no tiers (tiers are for graduated and volume pricing)',
   'pricing.version.title': 'Versions · {code}',
-  'pricing.version.hint': 'Each version is in force from its date until the next one starts; a billed version is frozen.',
+  'pricing.version.hint':
+    'Each version is in force from its date until the next one starts; a billed version is frozen.',
   'pricing.version.number': 'Version',
   'pricing.version.fees': 'Fees',
   'pricing.version.billed': 'Billed',
@@ -325,7 +334,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'pricing.version.unbilled': 'not billed',
   'pricing.version.fromThis': 'Start from this',
   'pricing.version.startFrom': 'Based on',
-  'pricing.version.dateHint': 'The date of an unbilled version edits that version; a billed version\'s date or earlier is refused.',
+  'pricing.version.dateHint':
+    "The date of an unbilled version edits that version; a billed version's date or earlier is refused.",
   'pricing.version.created': 'Version v{version} added (from {date})',
   'pricing.version.updated': 'Unbilled version v{version} ({date}) edited',
   'pricing.version.notInForce': 'not yet in force',
@@ -373,7 +383,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'pricing.message.created': 'Pricing plan "{name}" created',
   'pricing.message.updated': 'Pricing plan "{name}" saved',
   'pricing.message.deleted': 'Pricing plan "{name}" deleted',
-  'pricing.message.deleteConfirm': 'Delete pricing plan "{name}"? A plan still subscribed to cannot be deleted.',
+  'pricing.message.deleteConfirm':
+    'Delete pricing plan "{name}"? A plan still subscribed to cannot be deleted.',
   'subscription.field.customer': 'Customer',
   'subscription.field.metric': 'Metric',
   'subscription.field.plan': 'Plan',
@@ -437,7 +448,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'usage.review.correct': 'Correct',
   'usage.review.reject': 'Reject',
   'usage.review.accept.summary': 'Accept the {count} selected anomalies: billed as sent (all or nothing).',
-  'usage.review.correct.summary': 'Correct the {count} selected anomalies: billed at the quantity given (all or nothing).',
+  'usage.review.correct.summary':
+    'Correct the {count} selected anomalies: billed at the quantity given (all or nothing).',
   'usage.review.reject.summary': 'Reject the {count} selected anomalies: never billed (all or nothing).',
   'usage.review.quantity': 'Corrected quantity',
   'usage.review.reason': 'Reason',
@@ -522,10 +534,11 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'dataSource.form.editTitle': 'Edit data source {name}',
   'dataSource.form.seconds': 's',
   'dataSource.rule.timeout': 'The timeout is 1-600 seconds',
-  'dataSource.settings.hint': 'The adapter\'s settings, a JSON object',
+  'dataSource.settings.hint': "The adapter's settings, a JSON object",
   'dataSource.settings.hint.demo': 'metrics: which metrics; base: the usage scale; seed: a seed',
   'dataSource.settings.hint.file': 'directory: where uploads are kept (blank: usage-uploads/<id>)',
-  'dataSource.settings.hint.http_json': 'base_url, path, auth (none/bearer/hmac), paging (none/page/cursor), items_path, field_map, …',
+  'dataSource.settings.hint.http_json':
+    'base_url, path, auth (none/bearer/hmac), paging (none/page/cursor), items_path, field_map, …',
   'dataSource.settings.template': 'Use the template',
   'dataSource.settings.format': 'Format',
   'dataSource.settings.invalidJson': 'Not valid JSON: {error}',
@@ -542,7 +555,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'dataSource.secrets.needValue': 'Secret "{name}" needs a value',
   'dataSource.secrets.duplicate': 'Secret "{name}" is given twice',
   'dataSource.secrets.tooMany': 'At most {max} secrets',
-  'dataSource.secrets.unreadable': 'The stored secrets cannot be decrypted (OPCMS_SECRET_KEY changed): enter them again.',
+  'dataSource.secrets.unreadable':
+    'The stored secrets cannot be decrypted (OPCMS_SECRET_KEY changed): enter them again.',
   'dataSource.secrets.unreadableShort': 'unreadable',
   'dataSource.health.ok': 'Data source "{name}" is healthy',
   'dataSource.health.bad': 'Data source "{name}" is not healthy',
@@ -566,7 +580,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'dataSource.message.created': 'Data source "{name}" created',
   'dataSource.message.updated': 'Data source "{name}" saved',
   'dataSource.message.deleted': 'Data source "{name}" deleted',
-  'dataSource.message.deleteConfirm': 'Delete data source "{name}"? A source with mapped accounts cannot be deleted.',
+  'dataSource.message.deleteConfirm':
+    'Delete data source "{name}"? A source with mapped accounts cannot be deleted.',
 
   'exception.403.title': 'Access denied',
   'exception.403.subtitle': 'Your role may not open this page. Ask an administrator for access.',

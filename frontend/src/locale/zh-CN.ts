@@ -309,7 +309,8 @@ export default {
   'pricing.tier.openNotLast': '第 {n} 层：上限为空(不封顶)，但只有最后一层可以不封顶',
   'pricing.tier.notPositive': '第 {n} 层：上限必须大于 0',
   'pricing.tier.notAscending': '第 {n} 层：上限 {upTo} 必须大于第 {prev} 层的上限 {prevUpTo}',
-  'pricing.tier.lastNotOpen': '第 {n} 层：最后一层必须不封顶(上限为空)，这样任何用量都有价格，但它的上限是 {upTo}',
+  'pricing.tier.lastNotOpen':
+    '第 {n} 层：最后一层必须不封顶(上限为空)，这样任何用量都有价格，但它的上限是 {upTo}',
   'pricing.tier.none': '{modeLabel}至少需要一层(最后一层不封顶)',
   'pricing.tier.tooMany': '最多 {max} 层，当前方案有 {count} 层',
   'pricing.tier.notTiered': '{modeLabel}不使用阶梯(阶梯只用于多层阶梯计费)',
@@ -524,7 +525,8 @@ export default {
   'dataSource.settings.hint': '适配器的配置，JSON 对象',
   'dataSource.settings.hint.demo': 'metrics：生成哪些指标；base：用量基数；seed：随机种子',
   'dataSource.settings.hint.file': 'directory：上传文件的存放目录(留空自动使用 usage-uploads/<id>)',
-  'dataSource.settings.hint.http_json': 'base_url、path、auth(none/bearer/hmac)、paging(none/page/cursor)、items_path、field_map 等',
+  'dataSource.settings.hint.http_json':
+    'base_url、path、auth(none/bearer/hmac)、paging(none/page/cursor)、items_path、field_map 等',
   'dataSource.settings.template': '填入模板',
   'dataSource.settings.format': '格式化',
   'dataSource.settings.invalidJson': '不是有效的 JSON：{error}',

@@ -40,7 +40,11 @@ function joinPath(parent: string, path: string): string {
  * Menu entries for `role` from route records (normally the layout's children): drops
  * `hideInMenu` routes, routes whose `meta.roles` exclude the role, and groups left empty.
  */
-export function buildMenu(records: readonly RouteRecordRaw[], role: Role | null | undefined, parentPath = '/'): MenuItem[] {
+export function buildMenu(
+  records: readonly RouteRecordRaw[],
+  role: Role | null | undefined,
+  parentPath = '/',
+): MenuItem[] {
   const items: MenuItem[] = [];
   for (const record of records) {
     if (record.meta?.hideInMenu || !isRecordVisibleTo(record, role)) continue;
@@ -64,7 +68,12 @@ export function buildMenu(records: readonly RouteRecordRaw[], role: Role | null 
 /** Only same-app absolute paths are accepted as post-login redirects. */
 export function safeRedirect(value: unknown, fallback = '/'): string {
   const target = Array.isArray(value) ? value[0] : value;
-  if (typeof target !== 'string' || !target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) {
+  if (
+    typeof target !== 'string' ||
+    !target.startsWith('/') ||
+    target.startsWith('//') ||
+    target.startsWith('/\\')
+  ) {
     return fallback;
   }
   if (target === '/login' || target.startsWith('/login?') || target.startsWith('/login/')) return fallback;

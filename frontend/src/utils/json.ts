@@ -4,7 +4,11 @@ export function sameJson(a: unknown, b: unknown): boolean {
   const canon = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(canon);
     if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canon((value as Record<string, unknown>)[k])]));
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((k) => [k, canon((value as Record<string, unknown>)[k])]),
+      );
     }
     return value;
   };

@@ -119,7 +119,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'invoice.void.title': 'Void invoice {number}',
   'invoice.void.hint': 'The invoice stays but is no longer receivable; reverse its allocations first.',
   'invoice.regenerate.title': 'Regenerate invoice {number}',
-  'invoice.regenerate.hint': 'Voids this invoice and issues a new one from current usage (late usage included); reverse its allocations first.',
+  'invoice.regenerate.hint':
+    'Voids this invoice and issues a new one from current usage (late usage included); reverse its allocations first.',
   'invoice.error.conflict': 'Not possible',
 
   'invoice.message.voided': 'Invoice voided',
@@ -155,7 +156,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'payment.action.reconcile': 'Reconcile',
   'payment.action.void': 'Void',
   'payment.void.title': 'Void payment #{id}',
-  'payment.void.hint': 'For a payment entered by mistake (wrong amount or bank line). It stays, marked void, and its bank reference can be entered again; reverse its allocations first.',
+  'payment.void.hint':
+    'For a payment entered by mistake (wrong amount or bank line). It stays, marked void, and its bank reference can be entered again; reverse its allocations first.',
   'payment.void.meta': 'Voided by {who} on {when}: {reason}',
 
   'payment.form.title': 'Record payment',
@@ -198,7 +200,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'payment.allocate.reversed': 'Reversed',
   'payment.allocate.reverse': 'Reverse',
   'payment.allocate.reverseTitle': 'Reverse allocation #{id}',
-  'payment.allocate.reverseHint': 'Invoice {invoice} will owe ¥ {amount} more; the allocation stays, marked reversed.',
+  'payment.allocate.reverseHint':
+    'Invoice {invoice} will owe ¥ {amount} more; the allocation stays, marked reversed.',
   'payment.allocate.none': 'No allocations',
   'payment.allocate.addInvoice': 'Add an invoice…',
   'payment.allocate.noDrafts': 'Apply a suggestion or add invoices',
@@ -211,7 +214,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
 
   'payment.auto.action': 'Auto-reconcile',
   'payment.auto.title': 'Auto-reconcile',
-  'payment.auto.preview': '{considered} payments checked: {allocated} have one exact match and would allocate ¥ {total}; {waiting} wait for a person.',
+  'payment.auto.preview':
+    '{considered} payments checked: {allocated} have one exact match and would allocate ¥ {total}; {waiting} wait for a person.',
   'payment.auto.done': '{allocated} payments allocated, ¥ {total} in all; {waiting} wait for a person.',
   'payment.auto.confirm': 'Allocate {count}',
   'payment.auto.nothing': 'Nothing to allocate automatically',

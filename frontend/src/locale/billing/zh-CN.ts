@@ -153,7 +153,8 @@ export default {
   'payment.action.reconcile': '核销',
   'payment.action.void': '作废',
   'payment.void.title': '作废收款 #{id}',
-  'payment.void.hint': '用于录入错误的收款(金额或银行流水有误)。收款记录保留并标记为作废,银行流水号可重新登记;已有核销时请先撤销核销。',
+  'payment.void.hint':
+    '用于录入错误的收款(金额或银行流水有误)。收款记录保留并标记为作废,银行流水号可重新登记;已有核销时请先撤销核销。',
   'payment.void.meta': '已由 {who} 于 {when} 作废:{reason}',
 
   'payment.form.title': '登记收款',
@@ -209,7 +210,8 @@ export default {
 
   'payment.auto.action': '自动核销',
   'payment.auto.title': '自动核销',
-  'payment.auto.preview': '共检查 {considered} 笔收款：{allocated} 笔有唯一金额匹配的账单，将核销 ¥ {total}；{waiting} 笔需人工处理。',
+  'payment.auto.preview':
+    '共检查 {considered} 笔收款：{allocated} 笔有唯一金额匹配的账单，将核销 ¥ {total}；{waiting} 笔需人工处理。',
   'payment.auto.done': '已自动核销 {allocated} 笔收款，共 ¥ {total}；{waiting} 笔需人工处理。',
   'payment.auto.confirm': '确认核销 {count} 笔',
   'payment.auto.nothing': '没有可自动核销的收款',

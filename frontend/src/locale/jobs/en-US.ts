@@ -49,10 +49,12 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'job.run.start': 'Run',
   'job.run.needJob': 'Pick a job',
   'job.run.asJson': 'Parameters as JSON',
-  'job.run.jsonHint': 'A JSON object; a null parameter takes the job\'s default',
-  'job.run.lockHint': 'One run of a job with the same parameters at a time: while "{job}" runs, this one is recorded as skipped.',
+  'job.run.jsonHint': "A JSON object; a null parameter takes the job's default",
+  'job.run.lockHint':
+    'One run of a job with the same parameters at a time: while "{job}" runs, this one is recorded as skipped.',
   'job.run.alreadyRunning': 'This job is already running',
-  'job.run.alreadyRunningHint': 'A run with the same parameters has not finished; this one was recorded as skipped (#{skipped}).',
+  'job.run.alreadyRunningHint':
+    'A run with the same parameters has not finished; this one was recorded as skipped (#{skipped}).',
   'job.run.openRunning': 'Open the running #{id}',
 
   'job.message.queued': 'Run #{id} queued',
@@ -81,7 +83,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'job.schedule.off': 'Disabled',
   'job.schedule.hint': 'Started by the one active Beat; a disabled schedule never fires.',
   'job.schedule.editTitle': 'Edit schedule {name}',
-  'job.schedule.parametersHint': 'The job\'s parameters (a JSON object), checked against the job\'s rules on save',
+  'job.schedule.parametersHint':
+    "The job's parameters (a JSON object), checked against the job's rules on save",
   'job.schedule.saved': 'Schedule {name} saved',
   'job.schedule.enabledMessage': 'Schedule {name} enabled',
   'job.schedule.disabledMessage': 'Schedule {name} disabled',

@@ -46,7 +46,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'notification.rule.atLeastOne': 'At least 1',
   'notification.rule.number': 'A number',
   'notification.rule.code': '1-64 letters, digits, - _ ., starting with a letter or digit',
-  'notification.rule.variableName': 'Bad variable name {name}: a letter or underscore, then letters, digits, underscores',
+  'notification.rule.variableName':
+    'Bad variable name {name}: a letter or underscore, then letters, digits, underscores',
   'notification.rule.undeclared': 'Used but not declared: {names}',
 
   'notification.setting.webhook_url': 'Webhook URL',
@@ -96,7 +97,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'notification.template.channelHint': 'Used when a message names no channel',
   'notification.template.title': 'Title',
   'notification.template.body': 'Body',
-  'notification.template.bodyHint': 'Jinja2, e.g. {{ customer_name }}; a missing variable is an error before anything is sent',
+  'notification.template.bodyHint':
+    'Jinja2, e.g. {{ customer_name }}; a missing variable is an error before anything is sent',
   'notification.template.variables': 'Variables',
   'notification.template.variablesPlaceholder': 'Type a name and press Enter',
   'notification.template.declare': 'Declare them',
@@ -113,7 +115,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
 
   'notification.send.title': 'Send a test notification',
   'notification.send.action': 'Send',
-  'notification.send.defaultChannel': 'The template\'s channel',
+  'notification.send.defaultChannel': "The template's channel",
   'notification.send.targetPlaceholder': 'Target (e-mail, phone or WeCom user id; blank for a group bot)',
 };
 

@@ -9,7 +9,9 @@ const modules = import.meta.glob<{ default: RouteRecordRaw | RouteRecordRaw[] }>
   eager: true,
 });
 
-export function collectRoutes(mods: Record<string, { default: RouteRecordRaw | RouteRecordRaw[] }>): RouteRecordRaw[] {
+export function collectRoutes(
+  mods: Record<string, { default: RouteRecordRaw | RouteRecordRaw[] }>,
+): RouteRecordRaw[] {
   return Object.keys(mods)
     .sort()
     .flatMap((key) => mods[key].default)

@@ -125,7 +125,10 @@ export function fieldLabel(field: string): string {
   return t(`customer.field.${field === 'owner_name' ? 'owner_id' : field}`);
 }
 
-export function ownerText(customer: Pick<CustomerPublic, 'owner_id' | 'owner_name'>, names?: ReadonlyMap<number, string>): string {
+export function ownerText(
+  customer: Pick<CustomerPublic, 'owner_id' | 'owner_name'>,
+  names?: ReadonlyMap<number, string>,
+): string {
   if (customer.owner_id === null || customer.owner_id === undefined) return '-';
   return customer.owner_name || names?.get(customer.owner_id) || `#${customer.owner_id}`;
 }
@@ -136,18 +139,57 @@ const SORT = { sortDirections: ['ascend', 'descend'] as ('ascend' | 'descend')[]
 /** Columns of the customer list (titles follow the current language). */
 export function customerColumns(): TableColumnData[] {
   return [
-    { title: fieldLabel('customer_code'), dataIndex: 'customer_code', slotName: 'code', width: 150, sortable: SORT, fixed: 'left' },
-    { title: fieldLabel('company_name'), dataIndex: 'company_name', width: 220, sortable: SORT, ellipsis: true, tooltip: true },
+    {
+      title: fieldLabel('customer_code'),
+      dataIndex: 'customer_code',
+      slotName: 'code',
+      width: 150,
+      sortable: SORT,
+      fixed: 'left',
+    },
+    {
+      title: fieldLabel('company_name'),
+      dataIndex: 'company_name',
+      width: 220,
+      sortable: SORT,
+      ellipsis: true,
+      tooltip: true,
+    },
     { title: fieldLabel('status'), dataIndex: 'status', slotName: 'status', width: 110, sortable: SORT },
     { title: fieldLabel('level'), dataIndex: 'level', slotName: 'level', width: 110, sortable: SORT },
-    { title: fieldLabel('industry'), dataIndex: 'industry', slotName: 'industry', width: 120, sortable: SORT },
+    {
+      title: fieldLabel('industry'),
+      dataIndex: 'industry',
+      slotName: 'industry',
+      width: 120,
+      sortable: SORT,
+    },
     { title: fieldLabel('owner_id'), dataIndex: 'owner_id', slotName: 'owner', width: 110 },
-    { title: fieldLabel('contact_name'), dataIndex: 'contact_name', width: 100, ellipsis: true, tooltip: true },
+    {
+      title: fieldLabel('contact_name'),
+      dataIndex: 'contact_name',
+      width: 100,
+      ellipsis: true,
+      tooltip: true,
+    },
     { title: fieldLabel('contact_phone'), dataIndex: 'contact_phone', width: 130 },
-    { title: t('customer.column.region'), dataIndex: 'province', slotName: 'region', width: 140, sortable: SORT },
+    {
+      title: t('customer.column.region'),
+      dataIndex: 'province',
+      slotName: 'region',
+      width: 140,
+      sortable: SORT,
+    },
     { title: fieldLabel('signed_at'), dataIndex: 'signed_at', width: 130, sortable: SORT },
     { title: fieldLabel('contract_end_at'), dataIndex: 'contract_end_at', width: 140, sortable: SORT },
-    { title: fieldLabel('credit_limit'), dataIndex: 'credit_limit', slotName: 'money', width: 150, align: 'right', sortable: SORT },
+    {
+      title: fieldLabel('credit_limit'),
+      dataIndex: 'credit_limit',
+      slotName: 'money',
+      width: 150,
+      align: 'right',
+      sortable: SORT,
+    },
     { title: t('common.actions'), slotName: 'actions', width: 130, fixed: 'right' },
   ];
 }
@@ -188,15 +230,33 @@ export interface AuditChange {
 }
 
 /** Bookkeeping fields the audit trail does not list as changes. */
-const AUDIT_IGNORED = new Set(['id', 'created_at', 'updated_at', 'created_by', 'updated_by', 'deleted_at', 'deleted_by', 'code_key', 'name_key']);
+const AUDIT_IGNORED = new Set([
+  'id',
+  'created_at',
+  'updated_at',
+  'created_by',
+  'updated_by',
+  'deleted_at',
+  'deleted_by',
+  'code_key',
+  'name_key',
+]);
 
 /** The fields an audit entry changed (for a create: none, the whole profile is new). */
-export function auditChanges(entry: { action: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }): AuditChange[] {
+export function auditChanges(entry: {
+  action: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}): AuditChange[] {
   if (entry.action === 'create' || !entry.after) return [];
   const before = entry.before ?? {};
   const after = entry.after;
   return Object.keys(after)
-    .filter((field) => !AUDIT_IGNORED.has(field) && JSON.stringify(before[field] ?? null) !== JSON.stringify(after[field] ?? null))
+    .filter(
+      (field) =>
+        !AUDIT_IGNORED.has(field) &&
+        JSON.stringify(before[field] ?? null) !== JSON.stringify(after[field] ?? null),
+    )
     .sort((a, b) => fieldOrder(a) - fieldOrder(b))
     .map((field) => ({ field, before: before[field] ?? null, after: after[field] ?? null }));
 }
@@ -213,7 +273,11 @@ export function auditActionLabel(action: string): string {
 }
 
 /** A changed value for display: status and dictionary codes get their labels. */
-export function auditValue(field: string, value: unknown, dictionaries: { levels: readonly Option[]; industries: readonly Option[] }): string {
+export function auditValue(
+  field: string,
+  value: unknown,
+  dictionaries: { levels: readonly Option[]; industries: readonly Option[] },
+): string {
   if (value === null || value === undefined || value === '') return '∅';
   if (field === 'status') return statusLabel(String(value));
   if (field === 'level') return optionLabel(dictionaries.levels, String(value));

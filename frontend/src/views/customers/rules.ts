@@ -36,7 +36,9 @@ export function creditCodeCheckChar(first17: string): string {
 }
 
 export function checkCreditCode(value: string | null | undefined): string | null {
-  const code = fold(value ?? '').toUpperCase().replace(/ /g, '');
+  const code = fold(value ?? '')
+    .toUpperCase()
+    .replace(/ /g, '');
   if (!code) return null;
   if (!CREDIT_CODE.test(code)) return 'customer.rule.creditCodeFormat';
   return creditCodeCheckChar(code.slice(0, 17)) === code[17] ? null : 'customer.rule.creditCodeCheck';
@@ -70,7 +72,10 @@ export function checkEmail(value: string | null | undefined): string | null {
 }
 
 /** `contract_end_at` must not be before `signed_at` (ISO dates compare as strings). */
-export function checkContractDates(signedAt: string | null | undefined, endsAt: string | null | undefined): string | null {
+export function checkContractDates(
+  signedAt: string | null | undefined,
+  endsAt: string | null | undefined,
+): string | null {
   if (!signedAt || !endsAt) return null;
   return endsAt < signedAt ? 'customer.rule.contractEnd' : null;
 }

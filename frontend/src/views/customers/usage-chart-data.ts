@@ -62,7 +62,10 @@ export function rangeProblem(range: DayRange | null | undefined): 'missing' | 'r
  * they fit into the API's limit, else the two separately (the chart's first, the month's last).
  */
 export function usageRequests(chart: DayRange, month: DayRange): DayRange[] {
-  const hull = { from: chart.from < month.from ? chart.from : month.from, to: chart.to > month.to ? chart.to : month.to };
+  const hull = {
+    from: chart.from < month.from ? chart.from : month.from,
+    to: chart.to > month.to ? chart.to : month.to,
+  };
   return spanDays(hull) <= MAX_DAILY_USAGE_DAYS ? [hull] : [chart, month];
 }
 
@@ -95,7 +98,11 @@ function orderedMetrics(codes: Iterable<string>, order: readonly string[]): stri
  * One series per metric with usage in the range, a value for every day of it: days without a
  * row are "0", several rows of a day and metric are summed. No usage in the range: no series.
  */
-export function usageChartData(items: readonly DailyUsage[], range: DayRange, order: readonly string[] = []): UsageChartData {
+export function usageChartData(
+  items: readonly DailyUsage[],
+  range: DayRange,
+  order: readonly string[] = [],
+): UsageChartData {
   const days = daysOf(range);
   const index = new Map(days.map((day, i) => [day, i]));
   const byMetric = new Map<string, string[][]>();
@@ -126,7 +133,11 @@ export interface MetricTotal {
  * The exact total per metric over the range (the month to date): every metric with usage there,
  * and the `metrics` given (e.g. the subscribed ones) with "0" when they have none.
  */
-export function usageTotals(items: readonly DailyUsage[], range: DayRange, metrics: readonly string[] = []): MetricTotal[] {
+export function usageTotals(
+  items: readonly DailyUsage[],
+  range: DayRange,
+  metrics: readonly string[] = [],
+): MetricTotal[] {
   const quantities = new Map<string, string[]>(metrics.map((metric) => [metric, []]));
   for (const item of items) {
     if (!inRange(item, range)) continue;
@@ -134,7 +145,10 @@ export function usageTotals(items: readonly DailyUsage[], range: DayRange, metri
     if (list) list.push(item.quantity);
     else quantities.set(item.metric, [item.quantity]);
   }
-  return orderedMetrics(quantities.keys(), metrics).map((metric) => ({ metric, total: sumDecimals(quantities.get(metric) ?? []) }));
+  return orderedMetrics(quantities.keys(), metrics).map((metric) => ({
+    metric,
+    total: sumDecimals(quantities.get(metric) ?? []),
+  }));
 }
 
 /** The chart's y value of an exact quantity (a float is fine for drawing, never for totals). */
@@ -144,7 +158,13 @@ export function chartNumber(quantity: string): number {
 }
 
 // --- tooltip ------------------------------------------------------------------------------------------
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Text made safe for the tooltip's HTML (metric names are typed by users). */
 export function escapeHtml(text: string): string {
@@ -162,7 +182,8 @@ export interface TooltipRow {
 /** The tooltip of a day: the day, then a line per metric with its exact quantity. */
 export function tooltipHtml(day: string, rows: readonly TooltipRow[]): string {
   const lines = rows.map(
-    (row) => `<div style="display:flex;gap:16px;justify-content:space-between"><span>${row.marker}${escapeHtml(row.name)}</span><b>${escapeHtml(row.value)}</b></div>`,
+    (row) =>
+      `<div style="display:flex;gap:16px;justify-content:space-between"><span>${row.marker}${escapeHtml(row.name)}</span><b>${escapeHtml(row.value)}</b></div>`,
   );
   return `<div>${escapeHtml(day)}</div>${lines.join('')}`;
 }
@@ -178,7 +199,8 @@ interface SubscriptionDates {
 export function subscribedMetrics(subscriptions: readonly SubscriptionDates[], range: DayRange): string[] {
   const metrics: string[] = [];
   for (const s of subscriptions) {
-    const overlaps = s.effective_from <= range.to && (s.effective_to === null || s.effective_to >= range.from);
+    const overlaps =
+      s.effective_from <= range.to && (s.effective_to === null || s.effective_to >= range.from);
     if (overlaps && !metrics.includes(s.metric)) metrics.push(s.metric);
   }
   return metrics;

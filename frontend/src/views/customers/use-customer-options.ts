@@ -35,7 +35,10 @@ function loadDictionaries(): Promise<void> {
 function loadOwners(): Promise<void> {
   ownerLoad ??= listOwnerOptions()
     .then(({ items }) => {
-      owners.value = items.map((u) => ({ value: u.id, label: u.display_name ? `${u.display_name} (${u.username})` : u.username }));
+      owners.value = items.map((u) => ({
+        value: u.id,
+        label: u.display_name ? `${u.display_name} (${u.username})` : u.username,
+      }));
       ownersAvailable.value = true;
     })
     .catch(() => {

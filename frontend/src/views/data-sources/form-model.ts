@@ -39,7 +39,13 @@ export const SETTINGS_TEMPLATES: Record<string, Record<string, unknown>> = {
   demo: { metrics: ['api_calls', 'sms'], base: 1000 },
   // no directory: the backend keeps the uploads in usage-uploads/<id> under its var dir
   file: {},
-  http_json: { base_url: 'https://vendor.example.com/api', path: '/usage', auth: 'bearer', paging: 'none', items_path: 'data' },
+  http_json: {
+    base_url: 'https://vendor.example.com/api',
+    path: '/usage',
+    auth: 'bearer',
+    paging: 'none',
+    items_path: 'data',
+  },
 };
 
 /** The secrets an adapter needs for its settings (http_json: `token` for bearer, `hmac_secret` for hmac). */
@@ -84,7 +90,9 @@ export function modelFromSource(source: DataSourcePublic): SourceFormModel {
   };
 }
 
-export type SettingsResult = { ok: true; value: Record<string, unknown> } | { ok: false; key: MessageKey; params: Record<string, string | number> };
+export type SettingsResult =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; key: MessageKey; params: Record<string, string | number> };
 
 /** The settings text as a JSON object (blank = `{}`); otherwise why not. */
 export function parseSettings(text: string): SettingsResult {
@@ -93,7 +101,11 @@ export function parseSettings(text: string): SettingsResult {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { ok: false, key: 'dataSource.settings.invalidJson', params: { error: error instanceof Error ? error.message : String(error) } };
+    return {
+      ok: false,
+      key: 'dataSource.settings.invalidJson',
+      params: { error: error instanceof Error ? error.message : String(error) },
+    };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, key: 'dataSource.settings.notObject', params: {} };
@@ -116,18 +128,26 @@ export function secretProblems(rows: readonly SecretRow[]): SecretProblem[] {
     const name = row.name.trim();
     if (!row.stored && !name && !row.value) continue; // an empty new row is ignored
     if (!name) problems.push({ row: row.key, key: 'dataSource.secrets.needName', params: {} });
-    else if (name.length > 64) problems.push({ row: row.key, key: 'pricing.rule.maxLength', params: { max: 64 } });
-    else if (seen.has(name)) problems.push({ row: row.key, key: 'dataSource.secrets.duplicate', params: { name } });
+    else if (name.length > 64)
+      problems.push({ row: row.key, key: 'pricing.rule.maxLength', params: { max: 64 } });
+    else if (seen.has(name))
+      problems.push({ row: row.key, key: 'dataSource.secrets.duplicate', params: { name } });
     if (name) seen.set(name, row.key);
-    if (!row.stored && name && !row.value) problems.push({ row: row.key, key: 'dataSource.secrets.needValue', params: { name } });
-    if (row.value.length > 4000) problems.push({ row: row.key, key: 'pricing.rule.maxLength', params: { max: 4000 } });
+    if (!row.stored && name && !row.value)
+      problems.push({ row: row.key, key: 'dataSource.secrets.needValue', params: { name } });
+    if (row.value.length > 4000)
+      problems.push({ row: row.key, key: 'pricing.rule.maxLength', params: { max: 4000 } });
   }
-  if (seen.size > MAX_SECRETS) problems.push({ row: null, key: 'dataSource.secrets.tooMany', params: { max: MAX_SECRETS } });
+  if (seen.size > MAX_SECRETS)
+    problems.push({ row: null, key: 'dataSource.secrets.tooMany', params: { max: MAX_SECRETS } });
   return problems;
 }
 
 /** `POST /data-sources` (the settings already parsed). */
-export function toSourceCreateBody(model: SourceFormModel, settings: Record<string, unknown>): DataSourceCreate {
+export function toSourceCreateBody(
+  model: SourceFormModel,
+  settings: Record<string, unknown>,
+): DataSourceCreate {
   const secrets: Record<string, string> = {};
   for (const row of model.secrets) {
     const name = row.name.trim();
@@ -150,7 +170,11 @@ export function toSourceCreateBody(model: SourceFormModel, settings: Record<stri
  * `PATCH /data-sources/{id}`: only what changed. Secrets per key: a typed value sets it, a
  * removed stored secret is null, a stored secret left blank is not sent (kept).
  */
-export function toSourceUpdateBody(model: SourceFormModel, original: DataSourcePublic, settings: Record<string, unknown>): DataSourceUpdate {
+export function toSourceUpdateBody(
+  model: SourceFormModel,
+  original: DataSourcePublic,
+  settings: Record<string, unknown>,
+): DataSourceUpdate {
   const body: DataSourceUpdate = {};
   if (!sameJson(settings, original.settings ?? {})) body.settings = settings;
   const secrets: Record<string, string | null> = {};
@@ -161,7 +185,8 @@ export function toSourceUpdateBody(model: SourceFormModel, original: DataSourceP
   }
   if (Object.keys(secrets).length) body.secrets = secrets;
   if (model.is_enabled !== original.is_enabled) body.is_enabled = model.is_enabled;
-  if (model.timeout_seconds !== undefined && model.timeout_seconds !== original.timeout_seconds) body.timeout_seconds = model.timeout_seconds;
+  if (model.timeout_seconds !== undefined && model.timeout_seconds !== original.timeout_seconds)
+    body.timeout_seconds = model.timeout_seconds;
   const remark = textOrNull(model.remark);
   if (remark !== (original.remark ?? null)) body.remark = remark;
   return body;

@@ -19,11 +19,22 @@ export function importStatusLabel(status: ImportStatus | string | null | undefin
 }
 
 export function modeOptions(): { value: ImportMode; label: string; hint: string }[] {
-  return IMPORT_MODES.map((value) => ({ value, label: modeLabel(value), hint: t(`import.mode.${value}.hint`) }));
+  return IMPORT_MODES.map((value) => ({
+    value,
+    label: modeLabel(value),
+    hint: t(`import.mode.${value}.hint`),
+  }));
 }
 
 /** The report's counters in display order. */
-export const REPORT_COUNTERS = ['total', 'created', 'updated', 'unchanged', 'skipped_blank', 'failed'] as const;
+export const REPORT_COUNTERS = [
+  'total',
+  'created',
+  'updated',
+  'unchanged',
+  'skipped_blank',
+  'failed',
+] as const;
 
 export function stageLabel(stage: ImportStage | string | null | undefined): string {
   return stage ? t(`import.stage.${stage}`) : '-';

@@ -4,7 +4,13 @@
  * runs' summaries. Amounts stay strings; every sum or comparison goes through BigInt cents.
  */
 import type { TableColumnData } from '@arco-design/web-vue';
-import { INVOICE_STATUSES, type InvoiceFilters, type InvoicePublic, type InvoiceStatus, type InvoiceRun } from '@/api/billing';
+import {
+  INVOICE_STATUSES,
+  type InvoiceFilters,
+  type InvoicePublic,
+  type InvoiceStatus,
+  type InvoiceRun,
+} from '@/api/billing';
 import { t } from '@/locale';
 import { compareMoney, isAmount, normalizeMoneyInput, subtractMoney, toCents } from '@/utils/money';
 import type { FieldMessage } from '@/views/pricing/tiers';
@@ -82,7 +88,8 @@ export function amountRangeProblem(min: string, max: string): FieldMessage | nul
   for (const value of [min, max]) {
     if (normalizeMoneyInput(value) && !isAmount(value)) return { key: 'invoice.rule.amount', params: {} };
   }
-  if (isAmount(min) && isAmount(max) && compareMoney(min, max) > 0) return { key: 'invoice.rule.amountRange', params: {} };
+  if (isAmount(min) && isAmount(max) && compareMoney(min, max) > 0)
+    return { key: 'invoice.rule.amountRange', params: {} };
   return null;
 }
 
@@ -156,11 +163,16 @@ export interface CreditNoteInputs {
 }
 
 /** The backend's credit note rules, checked before sending (per field). */
-export function creditNoteProblems(inputs: CreditNoteInputs, maximum: string): Partial<Record<keyof CreditNoteInputs, FieldMessage>> {
+export function creditNoteProblems(
+  inputs: CreditNoteInputs,
+  maximum: string,
+): Partial<Record<keyof CreditNoteInputs, FieldMessage>> {
   const problems: Partial<Record<keyof CreditNoteInputs, FieldMessage>> = {};
   if (!normalizeMoneyInput(inputs.amount)) problems.amount = { key: 'pricing.rule.required', params: {} };
-  else if (!isAmount(inputs.amount) || toCents(inputs.amount) <= 0n) problems.amount = { key: 'invoice.rule.positiveAmount', params: {} };
-  else if (compareMoney(inputs.amount, maximum) > 0) problems.amount = { key: 'invoice.rule.creditMax', params: { max: maximum } };
+  else if (!isAmount(inputs.amount) || toCents(inputs.amount) <= 0n)
+    problems.amount = { key: 'invoice.rule.positiveAmount', params: {} };
+  else if (compareMoney(inputs.amount, maximum) > 0)
+    problems.amount = { key: 'invoice.rule.creditMax', params: { max: maximum } };
   problems.reason = reasonProblem(inputs.reason) ?? undefined;
   if (!problems.reason) delete problems.reason;
   return problems;

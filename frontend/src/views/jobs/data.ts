@@ -25,10 +25,19 @@ import { cleanMessage, type FormErrors } from '@/views/customers/form-errors';
 import { parseSettings, settingsText } from '@/views/data-sources/form-model';
 import type { FieldMessage } from '@/views/pricing/tiers';
 
-export { EXECUTION_STATUS_COLORS, executionStatusLabel, executionStatusOptions, counterEntries, formatDuration } from '@/views/usage/data';
+export {
+  EXECUTION_STATUS_COLORS,
+  executionStatusLabel,
+  executionStatusOptions,
+  counterEntries,
+  formatDuration,
+} from '@/views/usage/data';
 
 /** A job's name in the UI's language: ours for the jobs we know, else the backend's title, else its name. */
-export function jobLabel(name: string | null | undefined, jobs: readonly Pick<JobPublic, 'name' | 'title'>[] = []): string {
+export function jobLabel(
+  name: string | null | undefined,
+  jobs: readonly Pick<JobPublic, 'name' | 'title'>[] = [],
+): string {
   if (!name) return '-';
   const key = `job.name.${name}`;
   const label = t(key);
@@ -66,9 +75,13 @@ export function canRetry(execution: Pick<TaskExecution, 'status'>): boolean {
 
 /** The parameters as one line ("period=2026-10, customer_id=7"), '-' when none. */
 export function parametersText(parameters: Record<string, unknown> | null | undefined): string {
-  const entries = Object.entries(parameters ?? {}).filter(([, value]) => value !== null && value !== undefined && value !== '');
+  const entries = Object.entries(parameters ?? {}).filter(
+    ([, value]) => value !== null && value !== undefined && value !== '',
+  );
   if (!entries.length) return '-';
-  return entries.map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`).join(', ');
+  return entries
+    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(', ');
 }
 
 /** Pretty JSON of parameters / result for the detail page. */
@@ -168,7 +181,9 @@ export function jobFields(job: Pick<JobPublic, 'name' | 'parameters_schema'> | n
   const properties = job.parameters_schema?.properties;
   if (!properties || !Object.keys(properties).length) return fields;
   // usage.pull_day may declare `day` instead of a range: the first day is sent as `day` then
-  return fields.filter((field) => field.name in properties || (field.name === 'first_day' && 'day' in properties));
+  return fields.filter(
+    (field) => field.name in properties || (field.name === 'first_day' && 'day' in properties),
+  );
 }
 
 /** Whether the job has a form of its own (else its parameters are typed as JSON). */
@@ -188,7 +203,8 @@ export function initialValues(job: Pick<JobPublic, 'name' | 'parameters_schema'>
   const properties = job.parameters_schema?.properties ?? {};
   for (const field of jobFields(job)) {
     const fallback = properties[field.name]?.default;
-    if (fallback === undefined || fallback === null) values[field.name] = field.kind === 'integer' || field.kind === 'customer' ? undefined : '';
+    if (fallback === undefined || fallback === null)
+      values[field.name] = field.kind === 'integer' || field.kind === 'customer' ? undefined : '';
     else if (Array.isArray(fallback)) values[field.name] = fallback.join(', ');
     else values[field.name] = typeof fallback === 'number' ? fallback : String(fallback);
   }
@@ -212,7 +228,10 @@ export interface ParametersResult {
  * The form's values as the job's parameters: blanks left out (the job's defaults apply, e.g.
  * yesterday, last month), numbers and lists parsed, the schema's required fields checked.
  */
-export function toParameters(job: Pick<JobPublic, 'name' | 'parameters_schema'>, values: ParameterValues): ParametersResult {
+export function toParameters(
+  job: Pick<JobPublic, 'name' | 'parameters_schema'>,
+  values: ParameterValues,
+): ParametersResult {
   const parameters: Record<string, unknown> = {};
   const problems: Record<string, FieldMessage> = {};
   const properties = job.parameters_schema?.properties ?? {};
@@ -245,7 +264,8 @@ export function toParameters(job: Pick<JobPublic, 'name' | 'parameters_schema'>,
   }
   for (const name of job.parameters_schema?.required ?? []) {
     const shown = jobFields(job).some((field) => field.name === name);
-    if (shown && !(name in parameters) && !problems[name]) problems[name] = { key: 'pricing.rule.required', params: {} };
+    if (shown && !(name in parameters) && !problems[name])
+      problems[name] = { key: 'pricing.rule.required', params: {} };
   }
   return { parameters, problems };
 }
@@ -259,10 +279,15 @@ export function schemaTemplate(schema: JsonSchema | null | undefined): string {
 }
 
 /** A JSON object typed in the fallback editor (nulls left out: the job's defaults apply). */
-export function parseParametersJson(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; message: FieldMessage } {
+export function parseParametersJson(
+  text: string,
+): { ok: true; value: Record<string, unknown> } | { ok: false; message: FieldMessage } {
   const parsed = parseSettings(text);
   if (!parsed.ok) return { ok: false, message: { key: parsed.key, params: parsed.params } };
-  return { ok: true, value: Object.fromEntries(Object.entries(parsed.value).filter(([, value]) => value !== null)) };
+  return {
+    ok: true,
+    value: Object.fromEntries(Object.entries(parsed.value).filter(([, value]) => value !== null)),
+  };
 }
 
 /** A short description of a property of the schema ("integer · default 30"), for the JSON editor's hint. */
@@ -271,8 +296,15 @@ export function schemaHint(schema: JsonSchema | null | undefined): string {
   const typeOf = (property: JsonSchema): string => {
     if (property.format) return property.format;
     if (Array.isArray(property.type)) return property.type.join('|');
-    if (property.type) return property.type === 'array' && property.items?.type ? `${String(property.items.type)}[]` : String(property.type);
-    if (property.anyOf) return property.anyOf.map(typeOf).filter((part) => part !== 'null').join('|');
+    if (property.type)
+      return property.type === 'array' && property.items?.type
+        ? `${String(property.items.type)}[]`
+        : String(property.type);
+    if (property.anyOf)
+      return property.anyOf
+        .map(typeOf)
+        .filter((part) => part !== 'null')
+        .join('|');
     return 'any';
   };
   return Object.entries(properties)
@@ -290,15 +322,23 @@ export interface ScheduleFormModel {
 }
 
 export function scheduleModel(schedule: JobSchedule): ScheduleFormModel {
-  return { cron: schedule.cron, timezone: schedule.timezone, is_enabled: schedule.is_enabled, parametersText: settingsText(schedule.parameters ?? {}) };
+  return {
+    cron: schedule.cron,
+    timezone: schedule.timezone,
+    is_enabled: schedule.is_enabled,
+    parametersText: settingsText(schedule.parameters ?? {}),
+  };
 }
 
 /** What the backend would refuse for sure (it checks the cron and the time zone itself too). */
-export function scheduleProblems(model: ScheduleFormModel): Partial<Record<'cron' | 'timezone' | 'parameters', FieldMessage>> {
+export function scheduleProblems(
+  model: ScheduleFormModel,
+): Partial<Record<'cron' | 'timezone' | 'parameters', FieldMessage>> {
   const problems: Partial<Record<'cron' | 'timezone' | 'parameters', FieldMessage>> = {};
   const fields = model.cron.trim().split(/\s+/).filter(Boolean);
   if (!fields.length) problems.cron = { key: 'pricing.rule.required', params: {} };
-  else if (fields.length < 5 || fields.length > 6) problems.cron = { key: 'job.schedule.cronFields', params: {} };
+  else if (fields.length < 5 || fields.length > 6)
+    problems.cron = { key: 'job.schedule.cronFields', params: {} };
   if (!model.timezone.trim()) problems.timezone = { key: 'pricing.rule.required', params: {} };
   const parsed = parseSettings(model.parametersText);
   if (!parsed.ok) problems.parameters = { key: parsed.key, params: parsed.params };
@@ -347,7 +387,10 @@ export function scheduleColumns(): TableColumnData[] {
  * the parameters as "stages: …", "settings.host" under the settings; the rest (or the message
  * alone) above the form.
  */
-export function mapFieldErrors(error: Pick<ApiError, 'message' | 'details'>, formFields: readonly string[]): FormErrors {
+export function mapFieldErrors(
+  error: Pick<ApiError, 'message' | 'details'>,
+  formFields: readonly string[],
+): FormErrors {
   const fields: Record<string, string> = {};
   const general: string[] = [];
   for (const detail of error.details) {

@@ -37,7 +37,11 @@ export const NOTIFICATION_STATUS_COLORS: Record<NotificationStatus, string> = {
   dead: 'red',
 };
 
-export const PRIORITY_COLORS: Record<NotificationPriority, string> = { high: 'red', normal: 'arcoblue', low: 'gray' };
+export const PRIORITY_COLORS: Record<NotificationPriority, string> = {
+  high: 'red',
+  normal: 'arcoblue',
+  low: 'gray',
+};
 
 export function notificationStatusLabel(status: NotificationStatus | string | null | undefined): string {
   return status ? t(`notification.status.${status}`) : '-';
@@ -72,7 +76,9 @@ export function canResend(notification: Pick<NotificationPublic, 'status'>): boo
 }
 
 /** The page of what a message is about (an invoice, a customer, a payment, a job run), when we have one. */
-export function subjectRoute(notification: Pick<NotificationPublic, 'subject_type' | 'subject_id'>): RouteLocationRaw | null {
+export function subjectRoute(
+  notification: Pick<NotificationPublic, 'subject_type' | 'subject_id'>,
+): RouteLocationRaw | null {
   const { subject_type: type, subject_id: id } = notification;
   if (!type || id === null || id === undefined) return null;
   const names: Record<string, string> = {
@@ -98,7 +104,15 @@ export interface NotificationFilterModel {
 }
 
 export function emptyNotificationFilters(): NotificationFilterModel {
-  return { status: undefined, channel_id: undefined, template_code: undefined, target: '', subject_type: '', subject_id: '', created: [] };
+  return {
+    status: undefined,
+    channel_id: undefined,
+    template_code: undefined,
+    target: '',
+    subject_type: '',
+    subject_id: '',
+    created: [],
+  };
 }
 
 /** The filter form as `GET /notifications` parameters (a subject id that is not a number is left out). */
@@ -125,7 +139,13 @@ export function notificationColumns(): TableColumnData[] {
     { title: t('notification.field.priority'), slotName: 'priority', width: 80 },
     { title: t('notification.field.channel'), slotName: 'channel', width: 150 },
     { title: t('notification.field.target'), dataIndex: 'target', width: 180, ellipsis: true, tooltip: true },
-    { title: t('notification.field.template'), dataIndex: 'template_code', width: 160, ellipsis: true, tooltip: true },
+    {
+      title: t('notification.field.template'),
+      dataIndex: 'template_code',
+      width: 160,
+      ellipsis: true,
+      tooltip: true,
+    },
     { title: t('notification.field.attempts'), slotName: 'attempts', width: 90 },
     { title: t('notification.field.subject'), slotName: 'subject', width: 130 },
     { title: t('notification.field.createdAt'), slotName: 'createdAt', width: 170 },
@@ -222,7 +242,12 @@ function secretInputs(kind: ChannelKind, stored: readonly string[]): SecretInput
 }
 
 function kindDefaults(kind: ChannelKind): Record<string, string | number | boolean | undefined> {
-  return Object.fromEntries(KIND_SETTINGS[kind].map((field) => [field.name, field.default ?? (field.type === 'boolean' ? false : field.type === 'number' ? undefined : '')]));
+  return Object.fromEntries(
+    KIND_SETTINGS[kind].map((field) => [
+      field.name,
+      field.default ?? (field.type === 'boolean' ? false : field.type === 'number' ? undefined : ''),
+    ]),
+  );
 }
 
 export function emptyChannelModel(kind: ChannelKind = 'sms'): ChannelFormModel {
@@ -265,10 +290,14 @@ export function channelModel(channel: ChannelPublic): ChannelFormModel {
 }
 
 /** The settings to send: the kind's fields (blank text left out) over the other keys the channel had. */
-export function channelSettings(model: ChannelFormModel, original: ChannelPublic | null = null): Record<string, unknown> {
+export function channelSettings(
+  model: ChannelFormModel,
+  original: ChannelPublic | null = null,
+): Record<string, unknown> {
   const known = new Set((KIND_SETTINGS[model.kind] ?? []).map((field) => field.name));
   const settings: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(original?.settings ?? {})) if (!known.has(key)) settings[key] = value;
+  for (const [key, value] of Object.entries(original?.settings ?? {}))
+    if (!known.has(key)) settings[key] = value;
   for (const field of KIND_SETTINGS[model.kind] ?? []) {
     const value = model.settings[field.name];
     if (field.type === 'boolean') settings[field.name] = !!value;
@@ -280,10 +309,22 @@ export function channelSettings(model: ChannelFormModel, original: ChannelPublic
   return settings;
 }
 
-export type ChannelField = 'name' | 'kind' | 'settings' | 'secrets' | 'rate_per_minute' | 'max_attempts' | 'remark' | `setting.${string}` | `secret.${string}`;
+export type ChannelField =
+  | 'name'
+  | 'kind'
+  | 'settings'
+  | 'secrets'
+  | 'rate_per_minute'
+  | 'max_attempts'
+  | 'remark'
+  | `setting.${string}`
+  | `secret.${string}`;
 
 /** What the backend would refuse for sure: name, the kind's required settings, a new channel's secrets, the limits. */
-export function channelProblems(model: ChannelFormModel, isNew: boolean): Partial<Record<ChannelField, FieldMessage>> {
+export function channelProblems(
+  model: ChannelFormModel,
+  isNew: boolean,
+): Partial<Record<ChannelField, FieldMessage>> {
   const problems: Partial<Record<ChannelField, FieldMessage>> = {};
   const name = model.name.trim();
   if (!name) problems.name = { key: 'pricing.rule.required', params: {} };
@@ -294,19 +335,32 @@ export function channelProblems(model: ChannelFormModel, isNew: boolean): Partia
       problems[`setting.${field.name}`] = { key: 'pricing.rule.required', params: {} };
     }
     const number = Number(value);
-    if (field.type === 'number' && value !== undefined && value !== null && value !== '' && (!Number.isFinite(number) || (!field.decimal && !Number.isInteger(number)))) {
-      problems[`setting.${field.name}`] = { key: field.decimal ? 'notification.rule.number' : 'job.rule.integer', params: {} };
+    if (
+      field.type === 'number' &&
+      value !== undefined &&
+      value !== null &&
+      value !== '' &&
+      (!Number.isFinite(number) || (!field.decimal && !Number.isInteger(number)))
+    ) {
+      problems[`setting.${field.name}`] = {
+        key: field.decimal ? 'notification.rule.number' : 'job.rule.integer',
+        params: {},
+      };
     }
   }
   if (isNew) {
     for (const secret of model.secrets) {
-      if (secretRequired(model.kind, secret.name) && !secret.value) problems[`secret.${secret.name}`] = { key: 'pricing.rule.required', params: {} };
+      if (secretRequired(model.kind, secret.name) && !secret.value)
+        problems[`secret.${secret.name}`] = { key: 'pricing.rule.required', params: {} };
     }
   }
   // blank: no limit
-  if (model.rate_per_minute !== undefined && model.rate_per_minute !== null && model.rate_per_minute < 1) problems.rate_per_minute = { key: 'notification.rule.atLeastOne', params: {} };
-  if (!model.max_attempts || model.max_attempts < 1) problems.max_attempts = { key: 'notification.rule.atLeastOne', params: {} };
-  if (model.remark.trim().length > 255) problems.remark = { key: 'pricing.rule.maxLength', params: { max: 255 } };
+  if (model.rate_per_minute !== undefined && model.rate_per_minute !== null && model.rate_per_minute < 1)
+    problems.rate_per_minute = { key: 'notification.rule.atLeastOne', params: {} };
+  if (!model.max_attempts || model.max_attempts < 1)
+    problems.max_attempts = { key: 'notification.rule.atLeastOne', params: {} };
+  if (model.remark.trim().length > 255)
+    problems.remark = { key: 'pricing.rule.maxLength', params: { max: 255 } };
   return problems;
 }
 
@@ -343,7 +397,8 @@ export function toChannelUpdate(model: ChannelFormModel, original: ChannelPublic
   if (model.is_enabled !== original.is_enabled) body.is_enabled = model.is_enabled;
   const rate = model.rate_per_minute ?? null;
   if (rate !== (original.rate_per_minute ?? null)) body.rate_per_minute = rate;
-  if (model.max_attempts !== undefined && model.max_attempts !== original.max_attempts) body.max_attempts = model.max_attempts;
+  if (model.max_attempts !== undefined && model.max_attempts !== original.max_attempts)
+    body.max_attempts = model.max_attempts;
   const remark = textOrNull(model.remark);
   if (remark !== (original.remark ?? null)) body.remark = remark;
   return body;
@@ -355,7 +410,19 @@ export function channelErrorField(field: string | null | undefined): string | nu
   const [head, sub] = path.split('.');
   if (head === 'settings' && sub) return `setting.${sub}`;
   if (head === 'secrets' && sub) return `secret.${sub}`;
-  if (['name', 'kind', 'settings', 'secrets', 'is_enabled', 'rate_per_minute', 'max_attempts', 'remark'].includes(head)) return head;
+  if (
+    [
+      'name',
+      'kind',
+      'settings',
+      'secrets',
+      'is_enabled',
+      'rate_per_minute',
+      'max_attempts',
+      'remark',
+    ].includes(head)
+  )
+    return head;
   return null;
 }
 
@@ -389,37 +456,47 @@ export function usedVariables(...texts: string[]): string[] {
   const names = new Set<string>();
   const loopNames = new Set<string>();
   for (const text of texts) {
-    for (const match of text.matchAll(/\{%-?\s*for\s+([A-Za-z_]\w*)(?:\s*,\s*([A-Za-z_]\w*))?\s+in\s+([A-Za-z_]\w*)/g)) {
+    for (const match of text.matchAll(
+      /\{%-?\s*for\s+([A-Za-z_]\w*)(?:\s*,\s*([A-Za-z_]\w*))?\s+in\s+([A-Za-z_]\w*)/g,
+    )) {
       loopNames.add(match[1]);
       if (match[2]) loopNames.add(match[2]);
       names.add(match[3]);
     }
     for (const match of text.matchAll(/\{\{-?\s*([A-Za-z_]\w*)/g)) names.add(match[1]);
-    for (const match of text.matchAll(/\{%-?\s*(?:if|elif)\s+(?:not\s+)?([A-Za-z_]\w*)/g)) names.add(match[1]);
+    for (const match of text.matchAll(/\{%-?\s*(?:if|elif)\s+(?:not\s+)?([A-Za-z_]\w*)/g))
+      names.add(match[1]);
   }
   const builtins = new Set(['loop', 'true', 'false', 'none', 'True', 'False', 'None', 'range']);
   return [...names].filter((name) => !loopNames.has(name) && !builtins.has(name)).sort();
 }
 
 /** Variables the title or body uses that are not declared (the backend refuses those). */
-export function undeclaredVariables(model: Pick<TemplateFormModel, 'title' | 'body' | 'variables'>): string[] {
+export function undeclaredVariables(
+  model: Pick<TemplateFormModel, 'title' | 'body' | 'variables'>,
+): string[] {
   const declared = new Set(model.variables);
   return usedVariables(model.title, model.body).filter((name) => !declared.has(name));
 }
 
-export function templateProblems(model: TemplateFormModel, isNew: boolean): Partial<Record<'code' | 'name' | 'title' | 'body' | 'variables', FieldMessage>> {
+export function templateProblems(
+  model: TemplateFormModel,
+  isNew: boolean,
+): Partial<Record<'code' | 'name' | 'title' | 'body' | 'variables', FieldMessage>> {
   const problems: Partial<Record<'code' | 'name' | 'title' | 'body' | 'variables', FieldMessage>> = {};
   if (isNew) {
     const code = model.code.trim();
     if (!code) problems.code = { key: 'pricing.rule.required', params: {} };
-    else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(code)) problems.code = { key: 'notification.rule.code', params: {} };
+    else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(code))
+      problems.code = { key: 'notification.rule.code', params: {} };
   }
   if (!model.name.trim()) problems.name = { key: 'pricing.rule.required', params: {} };
   if (!model.body.trim()) problems.body = { key: 'pricing.rule.required', params: {} };
   const bad = model.variables.find((name) => !/^[A-Za-z_]\w*$/.test(name));
   const missing = undeclaredVariables(model);
   if (bad) problems.variables = { key: 'notification.rule.variableName', params: { name: bad } };
-  else if (missing.length) problems.variables = { key: 'notification.rule.undeclared', params: { names: missing.join(', ') } };
+  else if (missing.length)
+    problems.variables = { key: 'notification.rule.undeclared', params: { names: missing.join(', ') } };
   return problems;
 }
 
@@ -437,7 +514,8 @@ export function toTemplateCreate(model: TemplateFormModel): TemplateCreate {
 export function toTemplateUpdate(model: TemplateFormModel, original: TemplatePublic): TemplateUpdate {
   const body: TemplateUpdate = {};
   if (model.name.trim() !== original.name) body.name = model.name.trim();
-  if ((model.channel_id ?? null) !== (original.channel_id ?? null)) body.channel_id = model.channel_id ?? null;
+  if ((model.channel_id ?? null) !== (original.channel_id ?? null))
+    body.channel_id = model.channel_id ?? null;
   if (model.title !== original.title) body.title = model.title;
   if (model.body !== original.body) body.body = model.body;
   const variables = [...new Set(model.variables)];

@@ -16,7 +16,15 @@ import {
   type Suggestion,
 } from '@/api/payments';
 import { t } from '@/locale';
-import { compareMoney, fromCents, isAmount, minMoney, normalizeMoneyInput, sumMoney, toCents } from '@/utils/money';
+import {
+  compareMoney,
+  fromCents,
+  isAmount,
+  minMoney,
+  normalizeMoneyInput,
+  sumMoney,
+  toCents,
+} from '@/utils/money';
 import type { FieldMessage } from '@/views/pricing/tiers';
 import type { Option } from '@/types/option';
 
@@ -55,7 +63,14 @@ export interface PaymentFilterModel {
 }
 
 export function emptyPaymentFilters(customerId: number | null = null): PaymentFilterModel {
-  return { customer_id: customerId, status: undefined, method: undefined, received: [], q: '', unassigned: false };
+  return {
+    customer_id: customerId,
+    status: undefined,
+    method: undefined,
+    received: [],
+    q: '',
+    unassigned: false,
+  };
 }
 
 /** The filter form as `GET /payments` parameters (a customer and "unassigned only" exclude each other: the customer wins). */
@@ -77,9 +92,21 @@ export function paymentColumns(): TableColumnData[] {
     { title: 'ID', dataIndex: 'id', width: 70, fixed: 'left' },
     { title: t('payment.field.receivedOn'), dataIndex: 'received_on', width: 120 },
     { title: t('payment.field.customer'), slotName: 'customer', width: 220 },
-    { title: t('payment.field.payerName'), dataIndex: 'payer_name', width: 180, ellipsis: true, tooltip: true },
+    {
+      title: t('payment.field.payerName'),
+      dataIndex: 'payer_name',
+      width: 180,
+      ellipsis: true,
+      tooltip: true,
+    },
     { title: t('payment.field.method'), slotName: 'method', width: 100 },
-    { title: t('payment.field.bankReference'), dataIndex: 'bank_reference', width: 170, ellipsis: true, tooltip: true },
+    {
+      title: t('payment.field.bankReference'),
+      dataIndex: 'bank_reference',
+      width: 170,
+      ellipsis: true,
+      tooltip: true,
+    },
     { title: t('payment.field.amount'), slotName: 'amount', width: 140, align: 'right' },
     { title: t('payment.field.unallocated'), slotName: 'unallocated', width: 140, align: 'right' },
     { title: t('payment.field.status'), slotName: 'status', width: 110 },
@@ -99,21 +126,38 @@ export interface PaymentFormModel {
 }
 
 export function emptyPaymentModel(today: string): PaymentFormModel {
-  return { customer_id: null, amount: '', received_on: today, method: 'bank_transfer', payer_name: '', bank_reference: '', remark: '' };
+  return {
+    customer_id: null,
+    amount: '',
+    received_on: today,
+    method: 'bank_transfer',
+    payer_name: '',
+    bank_reference: '',
+    remark: '',
+  };
 }
 
 export type PaymentField = keyof PaymentFormModel;
 
 /** What the backend would refuse, per field (`today`: the received date may not be later). */
-export function checkPayment(model: PaymentFormModel, today: string): Partial<Record<PaymentField, FieldMessage>> {
+export function checkPayment(
+  model: PaymentFormModel,
+  today: string,
+): Partial<Record<PaymentField, FieldMessage>> {
   const problems: Partial<Record<PaymentField, FieldMessage>> = {};
   if (!normalizeMoneyInput(model.amount)) problems.amount = { key: 'pricing.rule.required', params: {} };
-  else if (!isAmount(model.amount) || toCents(model.amount) <= 0n) problems.amount = { key: 'invoice.rule.positiveAmount', params: {} };
+  else if (!isAmount(model.amount) || toCents(model.amount) <= 0n)
+    problems.amount = { key: 'invoice.rule.positiveAmount', params: {} };
   if (!model.received_on) problems.received_on = { key: 'pricing.rule.required', params: {} };
   else if (model.received_on > today) problems.received_on = { key: 'payment.rule.future', params: {} };
-  const limits: [PaymentField, number][] = [['payer_name', 200], ['bank_reference', 64], ['remark', 255]];
+  const limits: [PaymentField, number][] = [
+    ['payer_name', 200],
+    ['bank_reference', 64],
+    ['remark', 255],
+  ];
   for (const [field, max] of limits) {
-    if (String(model[field] ?? '').trim().length > max) problems[field] = { key: 'pricing.rule.maxLength', params: { max } };
+    if (String(model[field] ?? '').trim().length > max)
+      problems[field] = { key: 'pricing.rule.maxLength', params: { max } };
   }
   return problems;
 }
@@ -166,7 +210,10 @@ export function checkAllocation(drafts: readonly AllocationDraft[], unallocated:
       continue;
     }
     if (compareMoney(draft.amount, draft.outstanding) > 0) {
-      lines[draft.invoice_id] = { key: 'payment.allocate.overOutstanding', params: { max: draft.outstanding } };
+      lines[draft.invoice_id] = {
+        key: 'payment.allocate.overOutstanding',
+        params: { max: draft.outstanding },
+      };
       continue;
     }
     sum += toCents(draft.amount);
@@ -209,7 +256,9 @@ export function draftsFromSuggestion(suggestion: Suggestion): AllocationDraft[] 
 }
 
 /** Suggestions by kind, in the backend's order of kinds: exact, combination, FIFO. */
-export function groupSuggestions(suggestions: readonly Suggestion[]): { kind: Suggestion['kind']; items: Suggestion[] }[] {
+export function groupSuggestions(
+  suggestions: readonly Suggestion[],
+): { kind: Suggestion['kind']; items: Suggestion[] }[] {
   const order: Suggestion['kind'][] = ['exact', 'combination', 'fifo'];
   return order
     .map((kind) => ({ kind, items: suggestions.filter((s) => s.kind === kind) }))

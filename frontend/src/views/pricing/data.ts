@@ -34,11 +34,17 @@ export function isTiered(mode: PricingMode | string | null | undefined): boolean
 export function metricOptions(metrics: readonly UsageMetricPublic[], { activeOnly = false } = {}): Option[] {
   return metrics
     .filter((m) => !activeOnly || m.is_active)
-    .map((m) => ({ value: m.code, label: `${m.name} (${m.code})${m.is_active ? '' : ` · ${t('pricing.metric.retired')}`}` }));
+    .map((m) => ({
+      value: m.code,
+      label: `${m.name} (${m.code})${m.is_active ? '' : ` · ${t('pricing.metric.retired')}`}`,
+    }));
 }
 
 /** The prices of a version in one line, e.g. "0.01 /次", "3 档：0.01 起", "每 1,000 次 5.00". */
-export function termsSummary(version: Pick<VersionPublic, 'mode' | 'unit_price' | 'tiers' | 'package_size' | 'package_price'> | null, unit = ''): string {
+export function termsSummary(
+  version: Pick<VersionPublic, 'mode' | 'unit_price' | 'tiers' | 'package_size' | 'package_price'> | null,
+  unit = '',
+): string {
   if (!version) return '-';
   const per = unit ? ` /${unit}` : '';
   switch (version.mode) {
@@ -46,9 +52,16 @@ export function termsSummary(version: Pick<VersionPublic, 'mode' | 'unit_price' 
       return `${formatPrice(version.unit_price)}${per}`;
     case 'graduated':
     case 'volume':
-      return t('pricing.summary.tiers', { count: version.tiers.length, price: formatPrice(version.tiers[0]?.unit_price) });
+      return t('pricing.summary.tiers', {
+        count: version.tiers.length,
+        price: formatPrice(version.tiers[0]?.unit_price),
+      });
     case 'package':
-      return t('pricing.summary.package', { size: formatQuantity(version.package_size), unit, price: formatPrice(version.package_price) });
+      return t('pricing.summary.package', {
+        size: formatQuantity(version.package_size),
+        unit,
+        price: formatPrice(version.package_price),
+      });
     default:
       return '-';
   }

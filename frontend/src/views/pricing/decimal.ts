@@ -24,7 +24,10 @@ const DECIMAL = /^(-?)(\d*)(?:\.(\d*))?$/;
 
 /** Trims, folds full-width digits (NFKC), drops thousands separators, spaces and a leading '+'. */
 export function normalizeDecimalInput(value: string | null | undefined): string {
-  return (value ?? '').normalize('NFKC').replace(/[,，\s]/g, '').replace(/^\+/, '');
+  return (value ?? '')
+    .normalize('NFKC')
+    .replace(/[,，\s]/g, '')
+    .replace(/^\+/, '');
 }
 
 function parts(value: string): { negative: boolean; integer: string; fraction: string } | null {

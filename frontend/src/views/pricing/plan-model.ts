@@ -65,7 +65,12 @@ export interface PlanFormModel extends TermsModel {
 let nextKey = 1;
 export function tierRow(values: Partial<Omit<TierRow, 'key'>> = {}): TierRow {
   nextKey += 1;
-  return { key: nextKey, up_to: values.up_to ?? '', unit_price: values.unit_price ?? '', flat_fee: values.flat_fee ?? '0' };
+  return {
+    key: nextKey,
+    up_to: values.up_to ?? '',
+    unit_price: values.unit_price ?? '',
+    flat_fee: values.flat_fee ?? '0',
+  };
 }
 
 /** Two tiers to start from: one bounded, the last one open-ended. */
@@ -87,7 +92,14 @@ export function emptyTerms(mode: PricingMode = 'per_unit'): TermsModel {
 }
 
 export function emptyPlanModel(): PlanFormModel {
-  return { code: '', name: '', description: '', metric: undefined, effective_from: undefined, ...emptyTerms() };
+  return {
+    code: '',
+    name: '',
+    description: '',
+    metric: undefined,
+    effective_from: undefined,
+    ...emptyTerms(),
+  };
 }
 
 /** The terms of a stored version, to start a new version from. */
@@ -96,9 +108,12 @@ export function termsFromVersion(version: VersionPublic): TermsModel {
   return {
     mode: version.mode,
     unit_price: version.unit_price ?? '',
-    tiers: tiered && version.tiers.length
-      ? version.tiers.map((tier) => tierRow({ up_to: tier.up_to ?? '', unit_price: tier.unit_price, flat_fee: tier.flat_fee ?? '0' }))
-      : defaultTiers(),
+    tiers:
+      tiered && version.tiers.length
+        ? version.tiers.map((tier) =>
+            tierRow({ up_to: tier.up_to ?? '', unit_price: tier.unit_price, flat_fee: tier.flat_fee ?? '0' }),
+          )
+        : defaultTiers(),
     package_size: version.package_size ?? '',
     package_price: version.package_price ?? '',
     monthly_fee: version.monthly_fee,
@@ -170,7 +185,10 @@ export function toPlanCreateBody(model: PlanFormModel): PlanCreate {
 }
 
 /** `PATCH /pricing-plans/{id}`: only what differs from `original` (a cleared description is null). */
-export function toPlanUpdateBody(model: Pick<PlanFormModel, 'name' | 'description'>, original: Pick<PlanPublic, 'name' | 'description'>): PlanUpdate {
+export function toPlanUpdateBody(
+  model: Pick<PlanFormModel, 'name' | 'description'>,
+  original: Pick<PlanPublic, 'name' | 'description'>,
+): PlanUpdate {
   const body: PlanUpdate = {};
   const name = model.name.trim();
   if (name && name !== original.name) body.name = name;
@@ -187,7 +205,8 @@ export function toVersionBody(model: TermsModel, effectiveFrom: string | null | 
 }
 
 // --- checks -----------------------------------------------------------------------------------------------
-export type TermsField = 'unit_price' | 'package_size' | 'package_price' | 'monthly_fee' | 'included_quantity' | 'minimum_amount';
+export type TermsField =
+  'unit_price' | 'package_size' | 'package_price' | 'monthly_fee' | 'included_quantity' | 'minimum_amount';
 
 export interface TermsProblems {
   fields: Partial<Record<TermsField, FieldMessage>>;
@@ -195,7 +214,8 @@ export interface TermsProblems {
 }
 
 function check(value: string, rule: DecimalRule, required: boolean): FieldMessage | null {
-  if (normalizeDecimalInput(value) === '') return required ? { key: 'pricing.decimal.required', params: {} } : null;
+  if (normalizeDecimalInput(value) === '')
+    return required ? { key: 'pricing.decimal.required', params: {} } : null;
   const problem = decimalProblem(value, rule);
   return problem ? decimalMessage(problem, rule) : null;
 }
@@ -207,19 +227,27 @@ export function validateTerms(model: TermsModel): TermsProblems {
     if (message) fields[field] = message;
   };
   if (model.mode === 'per_unit') {
-    put('unit_price', normalizeDecimalInput(model.unit_price) === ''
-      ? { key: 'pricing.rule.needsUnitPrice', params: {} }
-      : check(model.unit_price, UNIT_PRICE_RULE, true));
+    put(
+      'unit_price',
+      normalizeDecimalInput(model.unit_price) === ''
+        ? { key: 'pricing.rule.needsUnitPrice', params: {} }
+        : check(model.unit_price, UNIT_PRICE_RULE, true),
+    );
   }
   if (model.mode === 'package') {
     const size = check(model.package_size, QUANTITY_RULE, true);
-    put('package_size', size ?? (isPositive(model.package_size) ? null : { key: 'pricing.rule.packageSize', params: {} }));
+    put(
+      'package_size',
+      size ?? (isPositive(model.package_size) ? null : { key: 'pricing.rule.packageSize', params: {} }),
+    );
     put('package_price', check(model.package_price, UNIT_PRICE_RULE, true));
   }
   put('monthly_fee', check(model.monthly_fee, AMOUNT_RULE, false));
   put('included_quantity', check(model.included_quantity, QUANTITY_RULE, false));
   put('minimum_amount', check(model.minimum_amount, AMOUNT_RULE, false));
-  const tiers = TIERED_MODES.includes(model.mode) ? validateTiers(toPlanTerms(model).tiers ?? [], model.mode) : [];
+  const tiers = TIERED_MODES.includes(model.mode)
+    ? validateTiers(toPlanTerms(model).tiers ?? [], model.mode)
+    : [];
   return { fields, tiers };
 }
 
@@ -240,25 +268,39 @@ export interface PreviewInputs {
 }
 
 export function emptyPreviewInputs(): PreviewInputs {
-  return { quantity: '', discount_percent: '', prorate: false, days_active: undefined, days_in_period: undefined, on: undefined };
+  return {
+    quantity: '',
+    discount_percent: '',
+    prorate: false,
+    days_active: undefined,
+    days_in_period: undefined,
+    on: undefined,
+  };
 }
 
 /** What stops a preview from being asked (null: it can be asked). */
-export function previewInputProblem(inputs: PreviewInputs): { field: 'quantity' | 'discount_percent' | 'days'; message: FieldMessage } | null {
+export function previewInputProblem(
+  inputs: PreviewInputs,
+): { field: 'quantity' | 'discount_percent' | 'days'; message: FieldMessage } | null {
   const quantity = check(inputs.quantity, QUANTITY_RULE, true);
   if (quantity) return { field: 'quantity', message: quantity };
   const discount = percentMessage(inputs.discount_percent);
   if (discount) return { field: 'discount_percent', message: discount };
   if (inputs.prorate) {
     const { days_active: active, days_in_period: period } = inputs;
-    if (!active || !period) return { field: 'days', message: { key: 'pricing.preview.needDays', params: {} } };
-    if (active > period) return { field: 'days', message: { key: 'pricing.preview.daysOrder', params: { days: period } } };
+    if (!active || !period)
+      return { field: 'days', message: { key: 'pricing.preview.needDays', params: {} } };
+    if (active > period)
+      return { field: 'days', message: { key: 'pricing.preview.daysOrder', params: { days: period } } };
   }
   return null;
 }
 
 /** `POST /pricing/preview` for a plan document or a stored plan (exactly one of the two). */
-export function toPreviewBody(inputs: PreviewInputs, plan: { document: PlanDocument } | { planId: number }): PreviewRequest {
+export function toPreviewBody(
+  inputs: PreviewInputs,
+  plan: { document: PlanDocument } | { planId: number },
+): PreviewRequest {
   const body: PreviewRequest = { quantity: normalizeDecimalInput(inputs.quantity) };
   if ('document' in plan) body.plan = plan.document;
   else {

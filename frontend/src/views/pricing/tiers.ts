@@ -90,14 +90,24 @@ function valueProblems(tier: TierInput, number: number): TierProblem[] {
     if (blank(value)) {
       // up_to blank = open-ended (judged with the bounds), flat_fee blank = 0; a price is needed
       if (field === 'unit_price') {
-        problems.push({ tier: number, field, key: 'pricing.tier.fieldProblem', params: { n: number, field, message: 'pricing.decimal.required' } });
+        problems.push({
+          tier: number,
+          field,
+          key: 'pricing.tier.fieldProblem',
+          params: { n: number, field, message: 'pricing.decimal.required' },
+        });
       }
       continue;
     }
     const problem = decimalProblem(value, FIELD_RULES[field]);
     if (problem) {
       const { key, params } = decimalMessage(problem, FIELD_RULES[field]);
-      problems.push({ tier: number, field, key: 'pricing.tier.fieldProblem', params: { n: number, field, message: key, ...prefixed(params) } });
+      problems.push({
+        tier: number,
+        field,
+        key: 'pricing.tier.fieldProblem',
+        params: { n: number, field, message: key, ...prefixed(params) },
+      });
     }
   }
   return problems;
@@ -116,7 +126,13 @@ function boundProblems(tiers: readonly TierInput[]): TierProblem[] {
   tiers.forEach((tier, index) => {
     const number = index + 1;
     if (blank(tier.up_to)) {
-      if (index !== last) problems.push({ tier: number, field: 'up_to', key: 'pricing.tier.openNotLast', params: { n: number } });
+      if (index !== last)
+        problems.push({
+          tier: number,
+          field: 'up_to',
+          key: 'pricing.tier.openNotLast',
+          params: { n: number },
+        });
       return;
     }
     const upTo = plainDecimal(tier.up_to as string);
@@ -130,7 +146,13 @@ function boundProblems(tiers: readonly TierInput[]): TierProblem[] {
         params: { n: number, upTo, prev: previousNumber, prevUpTo: previous },
       });
     }
-    if (index === last) problems.push({ tier: number, field: 'up_to', key: 'pricing.tier.lastNotOpen', params: { n: number, upTo } });
+    if (index === last)
+      problems.push({
+        tier: number,
+        field: 'up_to',
+        key: 'pricing.tier.lastNotOpen',
+        params: { n: number, upTo },
+      });
     previous = upTo;
     previousNumber = number;
   });
@@ -143,7 +165,14 @@ export function validateTiers(tiers: readonly TierInput[], mode: PricingMode): T
     return tiers.length ? [{ tier: null, field: null, key: 'pricing.tier.notTiered', params: { mode } }] : [];
   }
   if (tiers.length > MAX_TIERS) {
-    return [{ tier: null, field: null, key: 'pricing.tier.tooMany', params: { max: MAX_TIERS, count: tiers.length } }];
+    return [
+      {
+        tier: null,
+        field: null,
+        key: 'pricing.tier.tooMany',
+        params: { max: MAX_TIERS, count: tiers.length },
+      },
+    ];
   }
   const values = tiers.flatMap((tier, index) => valueProblems(tier, index + 1));
   if (values.length) return values;
@@ -167,7 +196,10 @@ export function tierProblemText(problem: TierProblem): string {
     });
   }
   const mode = problem.params.mode;
-  return t(problem.key, mode === undefined ? problem.params : { ...problem.params, modeLabel: t(`pricing.mode.${mode}`) });
+  return t(
+    problem.key,
+    mode === undefined ? problem.params : { ...problem.params, modeLabel: t(`pricing.mode.${mode}`) },
+  );
 }
 
 /** All problems as one line, joined like the backend joins them ("; "). */

@@ -20,6 +20,10 @@ export function customerLabel(customer: { customer_code: string; company_name: s
   return `${customer.customer_code} · ${customer.company_name}`;
 }
 
-export function customerQuery(customer: { id: number; customer_code: string; company_name: string }): LocationQueryRaw {
+export function customerQuery(customer: {
+  id: number;
+  customer_code: string;
+  company_name: string;
+}): LocationQueryRaw {
   return { customer_id: String(customer.id), customer: customerLabel(customer) };
 }

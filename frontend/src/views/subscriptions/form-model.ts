@@ -22,7 +22,14 @@ export interface SubscriptionFormModel {
 export type SubscriptionField = keyof SubscriptionFormModel;
 
 export function emptySubscriptionModel(): SubscriptionFormModel {
-  return { customer_id: null, plan_id: null, effective_from: undefined, effective_to: undefined, discount_percent: '0', remark: '' };
+  return {
+    customer_id: null,
+    plan_id: null,
+    effective_from: undefined,
+    effective_to: undefined,
+    discount_percent: '0',
+    remark: '',
+  };
 }
 
 export function modelFromSubscription(subscription: SubscriptionPublic): SubscriptionFormModel {
@@ -51,7 +58,10 @@ export function toSubscriptionCreateBody(model: SubscriptionFormModel): Subscrip
 }
 
 /** `PATCH /subscriptions/{id}`: only what differs; a cleared end date is null (open-ended again). */
-export function toSubscriptionUpdateBody(model: SubscriptionFormModel, original: SubscriptionPublic): SubscriptionUpdate {
+export function toSubscriptionUpdateBody(
+  model: SubscriptionFormModel,
+  original: SubscriptionPublic,
+): SubscriptionUpdate {
   const body: SubscriptionUpdate = {};
   const end = model.effective_to || null;
   if (end !== (original.effective_to ?? null)) body.effective_to = end;
@@ -63,7 +73,10 @@ export function toSubscriptionUpdateBody(model: SubscriptionFormModel, original:
 }
 
 /** What the backend would refuse, per field (dates compare as ISO strings). */
-export function checkSubscription(model: SubscriptionFormModel, isEdit: boolean): Partial<Record<SubscriptionField, FieldMessage>> {
+export function checkSubscription(
+  model: SubscriptionFormModel,
+  isEdit: boolean,
+): Partial<Record<SubscriptionField, FieldMessage>> {
   const problems: Partial<Record<SubscriptionField, FieldMessage>> = {};
   const required: FieldMessage = { key: 'pricing.rule.required', params: {} };
   if (!isEdit) {
@@ -76,7 +89,8 @@ export function checkSubscription(model: SubscriptionFormModel, isEdit: boolean)
   }
   const discount = percentMessage(model.discount_percent);
   if (discount) problems.discount_percent = discount;
-  if (model.remark.trim().length > 255) problems.remark = { key: 'pricing.rule.maxLength', params: { max: 255 } };
+  if (model.remark.trim().length > 255)
+    problems.remark = { key: 'pricing.rule.maxLength', params: { max: 255 } };
   return problems;
 }
 
@@ -84,7 +98,10 @@ export function checkSubscription(model: SubscriptionFormModel, isEdit: boolean)
 export const SUBSCRIPTION_STATE_COLORS = { active: 'green', ended: 'gray', upcoming: 'arcoblue' } as const;
 
 /** in force / ended / not started on `today` (an ISO date). */
-export function subscriptionState(subscription: Pick<SubscriptionPublic, 'effective_from' | 'effective_to'>, today: string): 'active' | 'ended' | 'upcoming' {
+export function subscriptionState(
+  subscription: Pick<SubscriptionPublic, 'effective_from' | 'effective_to'>,
+  today: string,
+): 'active' | 'ended' | 'upcoming' {
   if (subscription.effective_from > today) return 'upcoming';
   if (subscription.effective_to && subscription.effective_to < today) return 'ended';
   return 'active';

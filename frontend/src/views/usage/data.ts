@@ -45,7 +45,13 @@ export function anomalyColumns(): TableColumnData[] {
     { title: t('usage.anomaly.kind'), slotName: 'kind', width: 150 },
     { title: t('usage.anomaly.status'), slotName: 'status', width: 100 },
     { title: t('usage.field.source'), slotName: 'source', width: 130 },
-    { title: t('usage.anomaly.account'), dataIndex: 'external_account', width: 140, ellipsis: true, tooltip: true },
+    {
+      title: t('usage.anomaly.account'),
+      dataIndex: 'external_account',
+      width: 140,
+      ellipsis: true,
+      tooltip: true,
+    },
     { title: t('usage.field.customer'), slotName: 'customer', width: 110 },
     { title: t('usage.field.metric'), dataIndex: 'metric_code', width: 120 },
     { title: t('usage.anomaly.day'), slotName: 'day', width: 120 },
@@ -63,7 +69,9 @@ export interface ReviewInputs {
 }
 
 /** The backend's review rules (`usage/review.py`), checked before sending; null: fine. */
-export function reviewProblem(inputs: ReviewInputs): ({ field: 'quantity' | 'reason' } & FieldMessage) | null {
+export function reviewProblem(
+  inputs: ReviewInputs,
+): ({ field: 'quantity' | 'reason' } & FieldMessage) | null {
   if (inputs.action === 'correct') {
     const quantity = normalizeDecimalInput(inputs.quantity);
     if (!quantity) return { field: 'quantity', key: 'usage.review.needQuantity', params: {} };
@@ -73,7 +81,8 @@ export function reviewProblem(inputs: ReviewInputs): ({ field: 'quantity' | 'rea
   if ((inputs.action === 'correct' || inputs.action === 'reject') && !inputs.reason.trim()) {
     return { field: 'reason', key: 'usage.review.needReason', params: { action: inputs.action } };
   }
-  if (inputs.reason.trim().length > 255) return { field: 'reason', key: 'pricing.rule.maxLength', params: { max: 255 } };
+  if (inputs.reason.trim().length > 255)
+    return { field: 'reason', key: 'pricing.rule.maxLength', params: { max: 255 } };
   return null;
 }
 
@@ -119,7 +128,9 @@ export function counterLabel(name: string): string {
 }
 
 /** `[label, value]` pairs of an execution's counters. */
-export function counterEntries(counters: Record<string, number> | null | undefined): [string, string, number][] {
+export function counterEntries(
+  counters: Record<string, number> | null | undefined,
+): [string, string, number][] {
   const entries = Object.entries(counters ?? {});
   const rank = (name: string) => {
     const index = COUNTER_ORDER.indexOf(name);
@@ -133,7 +144,12 @@ export function counterEntries(counters: Record<string, number> | null | undefin
 /** The days a pull covers, from its parameters ("2026-01-01" or "2026-01-01 ~ 2026-01-07"). */
 export function pullDays(execution: Pick<ExecutionPublic, 'parameters'>): string {
   const params = execution.parameters ?? {};
-  const first = typeof params.first_day === 'string' ? params.first_day : typeof params.day === 'string' ? params.day : '';
+  const first =
+    typeof params.first_day === 'string'
+      ? params.first_day
+      : typeof params.day === 'string'
+        ? params.day
+        : '';
   const last = typeof params.last_day === 'string' ? params.last_day : first;
   if (!first) return '-';
   return first === last ? first : `${first} ~ ${last}`;
@@ -142,7 +158,8 @@ export function pullDays(execution: Pick<ExecutionPublic, 'parameters'>): string
 /** The source a pull was limited to, or "all" (an upload names its file too). */
 export function pullScope(execution: Pick<ExecutionPublic, 'parameters' | 'task_name'>): string {
   const params = execution.parameters ?? {};
-  const source = typeof params.source === 'string' && params.source ? params.source : t('usage.pull.allSources');
+  const source =
+    typeof params.source === 'string' && params.source ? params.source : t('usage.pull.allSources');
   const file = typeof params.file_name === 'string' && params.file_name ? ` · ${params.file_name}` : '';
   return `${source}${file}`;
 }

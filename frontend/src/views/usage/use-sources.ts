@@ -28,8 +28,14 @@ export function resetSources(): void {
 export function useSources() {
   void fetchSources();
   const byId = computed(() => new Map(sources.value.map((s) => [s.id, s])));
-  const sourceOptions = computed(() => sources.value.map((s) => ({ value: s.id, label: `${s.name} (${s.adapter})` })));
-  const sourceNameOptions = computed(() => sources.value.filter((s) => s.is_enabled).map((s) => ({ value: s.name, label: `${s.name} (${s.adapter})` })));
+  const sourceOptions = computed(() =>
+    sources.value.map((s) => ({ value: s.id, label: `${s.name} (${s.adapter})` })),
+  );
+  const sourceNameOptions = computed(() =>
+    sources.value
+      .filter((s) => s.is_enabled)
+      .map((s) => ({ value: s.name, label: `${s.name} (${s.adapter})` })),
+  );
   function sourceName(id: number | null | undefined): string {
     if (id === null || id === undefined) return '-';
     return byId.value.get(id)?.name ?? `#${id}`;

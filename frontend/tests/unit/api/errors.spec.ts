@@ -44,7 +44,11 @@ describe('toApiError', () => {
 
   it('reads Retry-After on 429', () => {
     const err = toApiError(
-      axiosError(429, { error: { code: 'too_many_attempts', message: '登录尝试过多，请稍后再试' } }, { 'Retry-After': '42' }),
+      axiosError(
+        429,
+        { error: { code: 'too_many_attempts', message: '登录尝试过多，请稍后再试' } },
+        { 'Retry-After': '42' },
+      ),
     );
     expect(err.status).toBe(429);
     expect(err.code).toBe('too_many_attempts');
@@ -68,7 +72,9 @@ describe('toApiError', () => {
 
   it('maps network failures and timeouts to status 0', () => {
     const config = { headers: new AxiosHeaders() } as InternalAxiosRequestConfig;
-    expect(toApiError(new AxiosError('Network Error', AxiosError.ERR_NETWORK, config)).code).toBe('network_error');
+    expect(toApiError(new AxiosError('Network Error', AxiosError.ERR_NETWORK, config)).code).toBe(
+      'network_error',
+    );
     const timeout = toApiError(new AxiosError('timeout', AxiosError.ECONNABORTED, config));
     expect(timeout.status).toBe(0);
     expect(timeout.code).toBe('timeout');

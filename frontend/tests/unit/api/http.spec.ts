@@ -4,7 +4,6 @@ import http, { bindSession, isAuthRoute, type SessionBridge } from '@/api/http';
 import { ApiError } from '@/api/errors';
 import { createMockAdapter, delay, envelope } from '../helpers/mock-adapter';
 
-
 const originalAdapter = http.defaults.adapter;
 let mock: ReturnType<typeof createMockAdapter>;
 let token: string | null;
@@ -100,7 +99,10 @@ describe('http client: error unwrapping', () => {
   });
 
   it('does not try to refresh on a 401 from an auth route', async () => {
-    mock.on('POST', '/auth/login', { status: 401, data: envelope('invalid_credentials', '用户名或密码错误') });
+    mock.on('POST', '/auth/login', {
+      status: 401,
+      data: envelope('invalid_credentials', '用户名或密码错误'),
+    });
     const err = (await http.post('/auth/login', {}).catch((e: unknown) => e)) as ApiError;
     expect(err.code).toBe('invalid_credentials');
     expect(err.message).toBe('用户名或密码错误');
@@ -131,7 +133,10 @@ describe('http client: 401 refresh and retry', () => {
     expect(session.onSessionExpired).not.toHaveBeenCalled();
     for (const path of ['/a', '/b', '/c']) {
       const calls = mock.callsTo('GET', path);
-      expect(calls.map((c) => c.headers.get('Authorization'))).toEqual(['Bearer old-access', 'Bearer new-access']);
+      expect(calls.map((c) => c.headers.get('Authorization'))).toEqual([
+        'Bearer old-access',
+        'Bearer new-access',
+      ]);
       // the retry is a new request with its own id
       expect(calls[0].headers.get('X-Request-ID')).not.toBe(calls[1].headers.get('X-Request-ID'));
     }
@@ -142,7 +147,11 @@ describe('http client: 401 refresh and retry', () => {
       await delay(30); // answers after another request has already refreshed
       return protectedResource(() => 'new-access')(req);
     });
-    mock.on('GET', '/fast', protectedResource(() => 'new-access'));
+    mock.on(
+      'GET',
+      '/fast',
+      protectedResource(() => 'new-access'),
+    );
 
     const slow = http.get('/slow');
     await http.get('/fast'); // 401 -> refresh -> retry OK
@@ -160,8 +169,16 @@ describe('http client: 401 refresh and retry', () => {
       await delay(5);
       throw new ApiError({ status: 401, code: 'invalid_refresh_token', message: 'reused' });
     });
-    mock.on('GET', '/a', protectedResource(() => 'never'));
-    mock.on('GET', '/b', protectedResource(() => 'never'));
+    mock.on(
+      'GET',
+      '/a',
+      protectedResource(() => 'never'),
+    );
+    mock.on(
+      'GET',
+      '/b',
+      protectedResource(() => 'never'),
+    );
 
     const errors = await Promise.all([http.get('/a').catch((e) => e), http.get('/b').catch((e) => e)]);
 
@@ -176,7 +193,11 @@ describe('http client: 401 refresh and retry', () => {
   });
 
   it('retries at most once: a 401 on the retried request is final', async () => {
-    mock.on('GET', '/always-401', protectedResource(() => 'nothing-valid'));
+    mock.on(
+      'GET',
+      '/always-401',
+      protectedResource(() => 'nothing-valid'),
+    );
     const err = (await http.get('/always-401').catch((e: unknown) => e)) as ApiError;
     expect(err.status).toBe(401);
     expect(session.refresh).toHaveBeenCalledTimes(1);
@@ -184,7 +205,11 @@ describe('http client: 401 refresh and retry', () => {
   });
 
   it('honours skipAuthRefresh', async () => {
-    mock.on('GET', '/probe', protectedResource(() => 'nothing-valid'));
+    mock.on(
+      'GET',
+      '/probe',
+      protectedResource(() => 'nothing-valid'),
+    );
     const err = (await http.get('/probe', { skipAuthRefresh: true }).catch((e: unknown) => e)) as ApiError;
     expect(err.status).toBe(401);
     expect(session.refresh).not.toHaveBeenCalled();

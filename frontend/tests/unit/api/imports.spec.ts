@@ -78,7 +78,10 @@ describe('startImport', () => {
   });
 
   it('202 is a queued import to poll', async () => {
-    mock.on('POST', '/imports/customers', { status: 202, data: summary({ status: 'pending', stage: 'queued', processed: 0 }) });
+    mock.on('POST', '/imports/customers', {
+      status: 202,
+      data: summary({ status: 'pending', stage: 'queued', processed: 0 }),
+    });
     const result = await startImport(new File(['x'], 'big.xlsx'), 'upsert');
     expect(result.kind).toBe('queued');
     expect(result.id).toBe(12);
@@ -88,8 +91,14 @@ describe('startImport', () => {
 
 describe('import records', () => {
   it('gets one import with its report and lists past imports', async () => {
-    mock.on('GET', '/imports/12', { status: 200, data: { ...summary({ status: 'succeeded', stage: 'done' }), report } });
-    mock.on('GET', '/imports', { status: 200, data: { items: [summary()], total: 1, page: 1, page_size: 10 } });
+    mock.on('GET', '/imports/12', {
+      status: 200,
+      data: { ...summary({ status: 'succeeded', stage: 'done' }), report },
+    });
+    mock.on('GET', '/imports', {
+      status: 200,
+      data: { items: [summary()], total: 1, page: 1, page_size: 10 },
+    });
     const record = await getImport(12);
     expect(record.report).toEqual(report);
     const page = await listImports({ page: 1, page_size: 10, status: 'running' });
@@ -100,12 +109,21 @@ describe('import records', () => {
 
   it('normalises missing fields instead of failing', () => {
     const record = normalizeImport({ id: '3', status: 'failed', error_message: 'not an xlsx file' });
-    expect(record).toMatchObject({ id: 3, status: 'failed', total: 0, failed: 0, report: null, error_message: 'not an xlsx file' });
+    expect(record).toMatchObject({
+      id: 3,
+      status: 'failed',
+      total: 0,
+      failed: 0,
+      report: null,
+      error_message: 'not an xlsx file',
+    });
   });
 
   it('computes progress per stage: reading rows, then writing rows', () => {
     expect(importProgress(summary() as never)).toBe(25);
-    expect(importProgress(summary({ stage: 'writing', created: 300, updated: 100, written: 100 }) as never)).toBe(25);
+    expect(
+      importProgress(summary({ stage: 'writing', created: 300, updated: 100, written: 100 }) as never),
+    ).toBe(25);
     expect(importProgress(summary({ total: 0, processed: 0 }) as never)).toBeNull();
     expect(importProgress(summary({ status: 'succeeded', stage: 'done' }) as never)).toBe(100);
   });

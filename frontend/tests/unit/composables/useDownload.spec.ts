@@ -20,7 +20,13 @@ describe('useDownload', () => {
   it('hands the file to the browser, shows downloading meanwhile and resolves to the file', async () => {
     let release!: () => void;
     const file = { blob: new Blob(['x']), filename: 'invoices.xlsx' };
-    const fetchFile = vi.fn((period: string) => new Promise<typeof file>((resolve) => { release = () => resolve(file); void period; }));
+    const fetchFile = vi.fn(
+      (period: string) =>
+        new Promise<typeof file>((resolve) => {
+          release = () => resolve(file);
+          void period;
+        }),
+    );
     const { downloading, download } = useDownload(fetchFile);
 
     const pending = download('2026-01');
@@ -33,7 +39,9 @@ describe('useDownload', () => {
   });
 
   it('saves nothing and resolves to undefined when the request fails', async () => {
-    const { downloading, download } = useDownload(() => Promise.reject(new ApiError({ status: 403, code: 'forbidden', message: 'not allowed' })));
+    const { downloading, download } = useDownload(() =>
+      Promise.reject(new ApiError({ status: 403, code: 'forbidden', message: 'not allowed' })),
+    );
     expect(await download()).toBeUndefined();
     expect(downloading.value).toBe(false);
     expect(clicked).toEqual([]);

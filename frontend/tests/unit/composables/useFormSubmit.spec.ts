@@ -38,7 +38,10 @@ describe('useFormSubmit', () => {
 
   it('puts a backend error on the fields and above the form, and clears it on the next submit', async () => {
     const form = useFormSubmit(byField);
-    const pending = form.submit(() => true, () => Promise.reject(rejected));
+    const pending = form.submit(
+      () => true,
+      () => Promise.reject(rejected),
+    );
     expect(form.submitting.value).toBe(true);
     await pending;
     expect(form.submitting.value).toBe(false);
@@ -46,7 +49,10 @@ describe('useFormSubmit', () => {
     expect(form.generalErrors.value).toEqual(['unknown field']);
     expect(form.fieldError('name', {})).toBe('too long');
 
-    await form.submit(() => true, async () => {});
+    await form.submit(
+      () => true,
+      async () => {},
+    );
     expect(form.serverErrors.value).toEqual({});
     expect(form.generalErrors.value).toEqual([]);
   });

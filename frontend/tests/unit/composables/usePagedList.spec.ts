@@ -8,7 +8,11 @@ interface Row {
 
 /** A fetchPage whose calls stay pending until the test settles them, in any order. */
 function controlledFetch() {
-  const calls: { paging: Paging; resolve: (page: { items: Row[]; total: number }) => void; reject: (error: unknown) => void }[] = [];
+  const calls: {
+    paging: Paging;
+    resolve: (page: { items: Row[]; total: number }) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
   const fetchPage = vi.fn(
     (paging: Paging) =>
       new Promise<{ items: Row[]; total: number }>((resolve, reject) => {

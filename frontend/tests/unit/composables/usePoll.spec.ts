@@ -5,12 +5,14 @@ import { usePoll } from '@/composables/usePoll';
 
 function mounted() {
   let poll!: ReturnType<typeof usePoll>;
-  const wrapper = mount(defineComponent({
-    setup() {
-      poll = usePoll(3000);
-      return () => h('div');
-    },
-  }));
+  const wrapper = mount(
+    defineComponent({
+      setup() {
+        poll = usePoll(3000);
+        return () => h('div');
+      },
+    }),
+  );
   return { poll, wrapper };
 }
 

@@ -2,7 +2,12 @@ import type { CurrentUser, Role, TokenPair } from '@/api/auth';
 import type { CustomerPublic } from '@/api/customers';
 
 export function tokenPair(n: number | string): TokenPair {
-  return { access_token: `access-${n}`, refresh_token: `refresh-${n}`, token_type: 'bearer', expires_in: 7200 };
+  return {
+    access_token: `access-${n}`,
+    refresh_token: `refresh-${n}`,
+    token_type: 'bearer',
+    expires_in: 7200,
+  };
 }
 
 export function userWithRole(role: Role, overrides: Partial<CurrentUser> = {}): CurrentUser {

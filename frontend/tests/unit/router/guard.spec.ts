@@ -26,7 +26,12 @@ const layoutChildren: RouteRecordRaw[] = [
     children: [
       { path: 'invoices', name: 'invoices', component: Page, meta: { title: 'Invoices' } },
       { path: 'refunds', name: 'refunds', component: Page, meta: { title: 'Refunds', roles: ['finance'] } },
-      { path: 'invoices/:id', name: 'invoice-detail', component: Page, meta: { title: 'Invoice', hideInMenu: true } },
+      {
+        path: 'invoices/:id',
+        name: 'invoice-detail',
+        component: Page,
+        meta: { title: 'Invoice', hideInMenu: true },
+      },
     ],
   },
   { path: '403', name: 'forbidden', component: Page, meta: { hideInMenu: true } },
@@ -49,7 +54,10 @@ function makeRouter(table: RouteRecordRaw[] = testRoutes): Router {
 }
 
 function loginAs(role: Role, { loaded = true } = {}) {
-  localStorage.setItem(AUTH_STORAGE_KEY, JSON.stringify({ accessToken: 'acc', refreshToken: 'ref', expiresAt: null }));
+  localStorage.setItem(
+    AUTH_STORAGE_KEY,
+    JSON.stringify({ accessToken: 'acc', refreshToken: 'ref', expiresAt: null }),
+  );
   pinia = createPinia();
   setActivePinia(pinia);
   const auth = useAuthStore();
@@ -147,9 +155,10 @@ describe('route guard', () => {
 });
 
 describe('canAccess', () => {
-  const matched = (...roles: (Role[] | undefined)[]) => ({
-    matched: roles.map((r) => ({ meta: r ? { roles: r } : {} })),
-  }) as unknown as Parameters<typeof canAccess>[0];
+  const matched = (...roles: (Role[] | undefined)[]) =>
+    ({
+      matched: roles.map((r) => ({ meta: r ? { roles: r } : {} })),
+    }) as unknown as Parameters<typeof canAccess>[0];
 
   it('requires every matched record to admit the role', () => {
     expect(canAccess(matched(undefined, ['admin']), 'admin')).toBe(true);
@@ -188,7 +197,10 @@ describe('buildMenu', () => {
       },
     ];
     expect(buildMenu(records, 'operator')).toEqual([]);
-    expect(buildMenu(records, 'auditor')[0].children?.[0]).toMatchObject({ key: '/system/audit', title: 'Audit' });
+    expect(buildMenu(records, 'auditor')[0].children?.[0]).toMatchObject({
+      key: '/system/audit',
+      title: 'Audit',
+    });
   });
 });
 

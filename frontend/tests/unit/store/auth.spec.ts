@@ -52,7 +52,11 @@ afterEach(() => {
 describe('auth store: login / loadMe / hasRole', () => {
   it('logs in, persists the tokens and loads the current user with the new access token', async () => {
     mock.on('POST', '/auth/login', { status: 200, data: tokenPair(1) });
-    mock.on('GET', '/auth/me', meAccepting(() => 'access-1'));
+    mock.on(
+      'GET',
+      '/auth/me',
+      meAccepting(() => 'access-1'),
+    );
     const auth = useAuthStore();
 
     const user = await auth.login('alice', 's3cret');
@@ -71,7 +75,10 @@ describe('auth store: login / loadMe / hasRole', () => {
   });
 
   it('stays logged out and rethrows the backend error on wrong credentials', async () => {
-    mock.on('POST', '/auth/login', { status: 401, data: envelope('invalid_credentials', '用户名或密码错误') });
+    mock.on('POST', '/auth/login', {
+      status: 401,
+      data: envelope('invalid_credentials', '用户名或密码错误'),
+    });
     const auth = useAuthStore();
     const err = await auth.login('alice', 'bad').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
@@ -152,7 +159,11 @@ describe('auth store + http client: refresh', () => {
         ? { status: 200, data: tokenPair(2) }
         : { status: 401, data: envelope('invalid_refresh_token', 'invalid') };
     });
-    mock.on('GET', '/auth/me', meAccepting(() => 'access-2'));
+    mock.on(
+      'GET',
+      '/auth/me',
+      meAccepting(() => 'access-2'),
+    );
 
     const users = await Promise.all([me(), me(), me()]);
 
@@ -177,7 +188,11 @@ describe('auth store + http client: refresh', () => {
     await router.push('/customers?page=2');
     connectHttpSession(pinia, router);
     mock.on('POST', '/auth/refresh', { status: 401, data: envelope('invalid_refresh_token', 'reused') });
-    mock.on('GET', '/auth/me', meAccepting(() => 'never'));
+    mock.on(
+      'GET',
+      '/auth/me',
+      meAccepting(() => 'never'),
+    );
 
     const err = await me().catch((e: unknown) => e);
     await router.isReady();

@@ -4,7 +4,9 @@ import { sameJson } from '@/utils/json';
 
 describe('sameJson', () => {
   it('ignores the order of object keys, at any depth', () => {
-    expect(sameJson({ a: 1, b: { c: [1, { d: 2, e: 3 }] } }, { b: { c: [1, { e: 3, d: 2 }] }, a: 1 })).toBe(true);
+    expect(sameJson({ a: 1, b: { c: [1, { d: 2, e: 3 }] } }, { b: { c: [1, { e: 3, d: 2 }] }, a: 1 })).toBe(
+      true,
+    );
   });
 
   it('sees a changed value, a missing key and the order of a list', () => {

@@ -1,9 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { CUSTOMER_STATUSES } from '@/api/customers';
-import { auditChanges, canMove, commonTargets, legalTargets, sortParam, statusLabel, STATUS_TRANSITIONS } from '@/views/customers/data';
-import { checkContractDates, checkCreditCode, checkCreditLimit, checkCustomerCode, checkEmail, checkPaymentTerms, checkPhone, creditCodeCheckChar, normalizePhone } from '@/views/customers/rules';
+import {
+  auditChanges,
+  canMove,
+  commonTargets,
+  legalTargets,
+  sortParam,
+  statusLabel,
+  STATUS_TRANSITIONS,
+} from '@/views/customers/data';
+import {
+  checkContractDates,
+  checkCreditCode,
+  checkCreditLimit,
+  checkCustomerCode,
+  checkEmail,
+  checkPaymentTerms,
+  checkPhone,
+  creditCodeCheckChar,
+  normalizePhone,
+} from '@/views/customers/rules';
 import { formatMoney, isValidMoney } from '@/utils/money';
-import { emptyModel, modelFromCustomer, sameAmount, toCreateBody, toUpdateBody } from '@/views/customers/form-model';
+import {
+  emptyModel,
+  modelFromCustomer,
+  sameAmount,
+  toCreateBody,
+  toUpdateBody,
+} from '@/views/customers/form-model';
 import { customer } from '../helpers/fixtures';
 
 describe('status machine (DESIGN §3: prospect → trial → active ⇄ suspended; any → closed except closed)', () => {
@@ -112,7 +136,14 @@ describe('client-side rules mirror the backend', () => {
 
 describe('form model → API bodies', () => {
   it('create: required fields, money as the typed string, blank optional fields left out', () => {
-    const model = { ...emptyModel(), customer_code: ' C1 ', company_name: '甲公司', credit_limit: '1,000.5', contact_phone: '  ', city: '上海' };
+    const model = {
+      ...emptyModel(),
+      customer_code: ' C1 ',
+      company_name: '甲公司',
+      credit_limit: '1,000.5',
+      contact_phone: '  ',
+      city: '上海',
+    };
     expect(toCreateBody(model)).toEqual({
       customer_code: 'C1',
       company_name: '甲公司',
@@ -127,7 +158,9 @@ describe('form model → API bodies', () => {
     const original = customer({ city: '上海', credit_limit: '50000.00', level: 'A' });
     const model = { ...modelFromCustomer(original), city: '', credit_limit: '50000', level: 'S' };
     expect(toUpdateBody(model, original)).toEqual({ city: null, level: 'S' });
-    expect(toUpdateBody({ ...model, credit_limit: '50000.01' }, original)).toMatchObject({ credit_limit: '50000.01' });
+    expect(toUpdateBody({ ...model, credit_limit: '50000.01' }, original)).toMatchObject({
+      credit_limit: '50000.01',
+    });
     expect(sameAmount('0050.10', '50.1')).toBe(true);
   });
 });

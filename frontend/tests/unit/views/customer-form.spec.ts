@@ -21,8 +21,14 @@ describe('mapApiError: backend details → form fields', () => {
       code: 'validation_failed',
       message: 'credit_code: Value error, must be 18 characters',
       details: [
-        { field: 'credit_code', message: 'Value error, must be 18 characters of 0-9 and A-Y (no I, O, S, V, Z)' },
-        { field: 'contact_phone', message: 'Value error, not a mainland mobile (11 digits) or landline with area code' },
+        {
+          field: 'credit_code',
+          message: 'Value error, must be 18 characters of 0-9 and A-Y (no I, O, S, V, Z)',
+        },
+        {
+          field: 'contact_phone',
+          message: 'Value error, not a mainland mobile (11 digits) or landline with area code',
+        },
         { field: 'credit_code', message: 'a second problem of the same field is not shown twice' },
         { field: 'credit_limit', message: 'Input should be greater than or equal to 0' },
       ],
@@ -43,7 +49,9 @@ describe('mapApiError: backend details → form fields', () => {
       message: 'Value error, contract_end_at must not be before signed_at',
       details: [{ field: null, message: 'Value error, contract_end_at must not be before signed_at' }],
     });
-    expect(mapApiError(error, CUSTOMER_FIELDS).fields).toEqual({ contract_end_at: 'contract_end_at must not be before signed_at' });
+    expect(mapApiError(error, CUSTOMER_FIELDS).fields).toEqual({
+      contract_end_at: 'contract_end_at must not be before signed_at',
+    });
   });
 
   it('shows 409 duplicates on customer_code / company_name in the UI language', () => {
@@ -63,7 +71,12 @@ describe('mapApiError: backend details → form fields', () => {
   });
 
   it('keeps unknown fields and detail-less errors for the alert above the form', () => {
-    const unknownField = new ApiError({ status: 422, code: 'validation_failed', message: 'x', details: [{ field: 'foo', message: 'bad' }] });
+    const unknownField = new ApiError({
+      status: 422,
+      code: 'validation_failed',
+      message: 'x',
+      details: [{ field: 'foo', message: 'bad' }],
+    });
     expect(mapApiError(unknownField, CUSTOMER_FIELDS)).toEqual({ fields: {}, general: ['foo: bad'] });
     const plain = new ApiError({ status: 409, code: 'conflict', message: 'Value error, it clashed' });
     expect(mapApiError(plain, CUSTOMER_FIELDS)).toEqual({ fields: {}, general: ['it clashed'] });
@@ -71,7 +84,12 @@ describe('mapApiError: backend details → form fields', () => {
   });
 
   it('maps owner_name onto the owner field', () => {
-    const error = new ApiError({ status: 422, code: 'validation_failed', message: 'x', details: [{ field: 'owner_name', message: 'no active user with id 9' }] });
+    const error = new ApiError({
+      status: 422,
+      code: 'validation_failed',
+      message: 'x',
+      details: [{ field: 'owner_name', message: 'no active user with id 9' }],
+    });
     expect(mapApiError(error, CUSTOMER_FIELDS).fields).toEqual({ owner_id: 'no active user with id 9' });
   });
 });
@@ -90,7 +108,10 @@ describe('customer form drawer', () => {
     bindSession({ getAccessToken: () => 'acc-1', refresh: async () => {}, onSessionExpired: () => {} });
     mock.on('GET', '/dictionaries/level', { status: 200, data: { items: [] } });
     mock.on('GET', '/dictionaries/industry', { status: 200, data: { items: [] } });
-    mock.on('GET', '/users/owners', { status: 200, data: { items: [{ id: 3, username: 'op', display_name: '运营小李', role: 'operator' }] } });
+    mock.on('GET', '/users/owners', {
+      status: 200,
+      data: { items: [{ id: 3, username: 'op', display_name: '运营小李', role: 'operator' }] },
+    });
     pinia = createPinia();
     setActivePinia(pinia);
     useAuthStore().user = userWithRole('operator', { permissions: ['customers:read', 'customers:write'] });
@@ -137,7 +158,11 @@ describe('customer form drawer', () => {
     await type('input-contact_email', 'a@example.invalid');
     byTestId('customer-form-submit')!.click();
     await vi.waitFor(() => expect(mock.callsTo('POST', '/customers')).toHaveLength(1));
-    await vi.waitFor(() => expect(byTestId('field-contact_email')!.textContent).toContain('The domain name example.invalid does not exist.'));
+    await vi.waitFor(() =>
+      expect(byTestId('field-contact_email')!.textContent).toContain(
+        'The domain name example.invalid does not exist.',
+      ),
+    );
 
     expect(mock.callsTo('POST', '/customers')[0].body).toEqual({
       customer_code: 'C100',
@@ -156,12 +181,16 @@ describe('customer form drawer', () => {
   it('shows a 409 duplicate on the customer code field', async () => {
     mock.on('PATCH', '/customers/7', {
       status: 409,
-      data: envelope('customer_duplicate', "customer code 'C001' is taken", [{ field: 'customer_code', message: "customer code 'C001' is taken" }]),
+      data: envelope('customer_duplicate', "customer code 'C001' is taken", [
+        { field: 'customer_code', message: "customer code 'C001' is taken" },
+      ]),
     });
     await mountForm({ customer: customer({ id: 7, customer_code: 'C007' }) });
     await type('input-customer_code', 'C001');
     byTestId('customer-form-submit')!.click();
-    await vi.waitFor(() => expect(byTestId('field-customer_code')!.textContent).toContain('该客户编号已被其他客户使用'));
+    await vi.waitFor(() =>
+      expect(byTestId('field-customer_code')!.textContent).toContain('该客户编号已被其他客户使用'),
+    );
     expect(mock.callsTo('PATCH', '/customers/7')[0].body).toEqual({ customer_code: 'C001' });
   });
 
@@ -178,7 +207,10 @@ describe('customer form drawer', () => {
   });
 
   it('emits the saved customer with its money string on success', async () => {
-    mock.on('POST', '/customers', (req) => ({ status: 201, data: customer({ ...(req.body as object), credit_limit: '1000.50' }) }));
+    mock.on('POST', '/customers', (req) => ({
+      status: 201,
+      data: customer({ ...(req.body as object), credit_limit: '1000.50' }),
+    }));
     const w = await mountForm({});
     await type('input-customer_code', 'C2');
     await type('input-company_name', '丁公司');

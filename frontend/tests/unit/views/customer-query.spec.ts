@@ -4,7 +4,10 @@ import { customerFromQuery, customerQuery } from '@/views/subscriptions/customer
 describe('a customer passed in the URL', () => {
   it('round-trips id and label', () => {
     const query = customerQuery({ id: 12, customer_code: 'C001', company_name: '上海某某有限公司' });
-    expect(customerFromQuery(query as Record<string, string>)).toEqual({ id: 12, label: 'C001 · 上海某某有限公司' });
+    expect(customerFromQuery(query as Record<string, string>)).toEqual({
+      id: 12,
+      label: 'C001 · 上海某某有限公司',
+    });
   });
 
   it('ignores ids that are not positive integers', () => {

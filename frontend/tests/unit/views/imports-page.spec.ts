@@ -28,10 +28,29 @@ const report = {
 
 function job(overrides: Record<string, unknown>) {
   return {
-    id: 12, file_name: 'big.xlsx', file_size: 10, mode: 'upsert', status: 'pending', stage: 'queued', background: true,
-    total: 3000, processed: 0, written: 0, created: 0, updated: 0, unchanged: 0, skipped_blank: 0, failed: 0,
-    error_code: null, error_message: null, created_by: 'finance', created_at: '2026-01-01T00:00:00Z',
-    started_at: null, finished_at: null, report: null, ...overrides,
+    id: 12,
+    file_name: 'big.xlsx',
+    file_size: 10,
+    mode: 'upsert',
+    status: 'pending',
+    stage: 'queued',
+    background: true,
+    total: 3000,
+    processed: 0,
+    written: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped_blank: 0,
+    failed: 0,
+    error_code: null,
+    error_message: null,
+    created_by: 'finance',
+    created_at: '2026-01-01T00:00:00Z',
+    started_at: null,
+    finished_at: null,
+    report: null,
+    ...overrides,
   };
 }
 
@@ -54,20 +73,28 @@ afterEach(() => {
 });
 
 async function mountPage() {
-  wrapper = mount(ImportsPage, { global: { plugins: [pinia, ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+  wrapper = mount(ImportsPage, {
+    global: { plugins: [pinia, ArcoVue, ArcoVueIcon] },
+    attachTo: document.body,
+  });
   await flushPromises();
   return wrapper;
 }
 
 describe('imports page', () => {
   it('uploads, follows a 202 import until it succeeds and shows its report', async () => {
-    useAuthStore().user = userWithRole('finance', { permissions: ['customers:read', 'imports:read', 'imports:write'] });
+    useAuthStore().user = userWithRole('finance', {
+      permissions: ['customers:read', 'imports:read', 'imports:write'],
+    });
     mock.on('POST', '/imports/customers', { status: 202, data: job({}) });
     const states = [
       job({ status: 'running', stage: 'reading', processed: 1500 }),
       job({ status: 'succeeded', stage: 'done', processed: 3000, ...report, total: 3, report }),
     ];
-    mock.on('GET', '/imports/12', () => ({ status: 200, data: states.length > 1 ? states.shift() : states[0] }));
+    mock.on('GET', '/imports/12', () => ({
+      status: 200,
+      data: states.length > 1 ? states.shift() : states[0],
+    }));
 
     const w = await mountPage();
     const file = new File(['x'], 'big.xlsx');
@@ -80,8 +107,12 @@ describe('imports page', () => {
     await vi.waitFor(() => expect(w.find('[data-testid="import-progress"]').exists()).toBe(true));
     const form = mock.callsTo('POST', '/imports/customers')[0].body as FormData;
     expect(form.get('mode')).toBe('upsert');
-    await vi.waitFor(() => expect(w.get('[data-testid="import-progress"]').text()).toContain('1500 / 3000'), { timeout: 3000 });
-    await vi.waitFor(() => expect(w.find('[data-testid="import-report"]').exists()).toBe(true), { timeout: 3000 });
+    await vi.waitFor(() => expect(w.get('[data-testid="import-progress"]').text()).toContain('1500 / 3000'), {
+      timeout: 3000,
+    });
+    await vi.waitFor(() => expect(w.find('[data-testid="import-report"]').exists()).toBe(true), {
+      timeout: 3000,
+    });
 
     expect(w.find('[data-testid="import-progress"]').exists()).toBe(false);
     expect(w.get('[data-testid="report-created"]').text()).toContain('2');
@@ -94,7 +125,9 @@ describe('imports page', () => {
   it('refuses a file that is not .xlsx before any upload', async () => {
     useAuthStore().user = userWithRole('operator', { permissions: ['imports:read', 'imports:write'] });
     const w = await mountPage();
-    w.findComponent(Upload).vm.$emit('change', [{ uid: '1', name: 'list.csv', file: new File(['a,b'], 'list.csv') }]);
+    w.findComponent(Upload).vm.$emit('change', [
+      { uid: '1', name: 'list.csv', file: new File(['a,b'], 'list.csv') },
+    ]);
     await flushPromises();
     expect(w.get('[data-testid="import-error"]').text()).toContain('只能上传 .xlsx 文件');
     expect(w.find('[data-testid="import-file"]').exists()).toBe(false);

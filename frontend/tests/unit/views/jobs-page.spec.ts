@@ -50,7 +50,9 @@ async function click(testid: string) {
 }
 
 async function type(testid: string, value: string) {
-  const input = (el(testid)?.tagName === 'INPUT' ? el(testid) : el(testid)?.querySelector('input, textarea')) as HTMLInputElement;
+  const input = (
+    el(testid)?.tagName === 'INPUT' ? el(testid) : el(testid)?.querySelector('input, textarea')
+  ) as HTMLInputElement;
   input.value = value;
   input.dispatchEvent(new Event('input'));
   input.dispatchEvent(new Event('change'));
@@ -62,7 +64,10 @@ const AUTOMATION: JobPublic = {
   name: 'customers.account_automation',
   title: '账户状态自动化',
   description: '',
-  parameters_schema: { type: 'object', properties: { suspend_after_days: { type: 'integer' }, day: { type: 'string', format: 'date' } } },
+  parameters_schema: {
+    type: 'object',
+    properties: { suspend_after_days: { type: 'integer' }, day: { type: 'string', format: 'date' } },
+  },
 };
 const CUSTOM: JobPublic = {
   name: 'custom.job',
@@ -73,9 +78,22 @@ const CUSTOM: JobPublic = {
 
 function execution(id: number, status: TaskExecution['status']): TaskExecution {
   return {
-    id, task_name: 'customers.account_automation', trigger: 'manual', parameters: {}, status, created_at: '2026-01-01T00:00:00Z', started_at: null,
-    finished_at: null, duration_ms: null, counters: {}, log_excerpt: null, error: null, triggered_by: 'admin', retry_of_id: null,
-    heartbeat_at: null, status_reason: status === 'skipped' ? 'run #2 of the same job with the same parameters is running' : null,
+    id,
+    task_name: 'customers.account_automation',
+    trigger: 'manual',
+    parameters: {},
+    status,
+    created_at: '2026-01-01T00:00:00Z',
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    counters: {},
+    log_excerpt: null,
+    error: null,
+    triggered_by: 'admin',
+    retry_of_id: null,
+    heartbeat_at: null,
+    status_reason: status === 'skipped' ? 'run #2 of the same job with the same parameters is running' : null,
   };
 }
 
@@ -83,7 +101,11 @@ describe('run now', () => {
   function mountModal(jobs: JobPublic[]) {
     useAuthStore().user = userWithRole('admin', { permissions: ['jobs:read', 'jobs:run'] });
     mock.on('GET', '/data-sources', { status: 200, data: { items: [], total: 0, page: 1, page_size: 200 } });
-    wrapper = mount(RunJobModal, { props: { visible: true, jobs }, global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    wrapper = mount(RunJobModal, {
+      props: { visible: true, jobs },
+      global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
     return flushPromises();
   }
 
@@ -97,14 +119,22 @@ describe('run now', () => {
     await mountModal([AUTOMATION]);
     await type('job-param-input-suspend_after_days', '45');
     await click('job-run-submit');
-    expect(mock.callsTo('POST', '/task-executions')[0].body).toEqual({ job: 'customers.account_automation', parameters: { suspend_after_days: 45 } });
+    expect(mock.callsTo('POST', '/task-executions')[0].body).toEqual({
+      job: 'customers.account_automation',
+      parameters: { suspend_after_days: 45 },
+    });
     expect(el('job-run-conflict')?.textContent).toContain('#42');
     expect(el('job-run-conflict-link')?.getAttribute('href')).toBe('/jobs/41');
     expect(wrapper!.emitted('queued')).toBeUndefined();
   });
 
   it('puts a 422 under the parameter it names, and emits the queued execution on success', async () => {
-    mock.on('POST', '/task-executions', { status: 422, data: envelope('validation_failed', 'Validation failed', [{ field: 'parameters.suspend_after_days', message: 'must be at least 1' }]) });
+    mock.on('POST', '/task-executions', {
+      status: 422,
+      data: envelope('validation_failed', 'Validation failed', [
+        { field: 'parameters.suspend_after_days', message: 'must be at least 1' },
+      ]),
+    });
     await mountModal([AUTOMATION]);
     await type('job-param-input-suspend_after_days', '0');
     await click('job-run-submit');
@@ -122,7 +152,10 @@ describe('run now', () => {
     expect(JSON.parse(editor.value)).toEqual({ limit: 10 });
     await type('job-run-parameters', '{"limit": 3, "skip": null}');
     await click('job-run-submit');
-    expect(mock.callsTo('POST', '/task-executions')[0].body).toEqual({ job: 'custom.job', parameters: { limit: 3 } });
+    expect(mock.callsTo('POST', '/task-executions')[0].body).toEqual({
+      job: 'custom.job',
+      parameters: { limit: 3 },
+    });
     await type('job-run-parameters', '{oops');
     await click('job-run-submit');
     expect(mock.callsTo('POST', '/task-executions')).toHaveLength(1);
@@ -132,17 +165,32 @@ describe('run now', () => {
 describe('executions list', () => {
   async function mountList(role: Parameters<typeof userWithRole>[0], permissions: string[]) {
     mock.on('GET', '/jobs', { status: 200, data: { items: [AUTOMATION] } });
-    mock.on('GET', '/task-executions', { status: 200, data: { items: [execution(1, 'failed'), execution(2, 'pending'), execution(3, 'skipped')], total: 3, page: 1, page_size: 20 } });
+    mock.on('GET', '/task-executions', {
+      status: 200,
+      data: {
+        items: [execution(1, 'failed'), execution(2, 'pending'), execution(3, 'skipped')],
+        total: 3,
+        page: 1,
+        page_size: 20,
+      },
+    });
     useAuthStore().user = userWithRole(role, { permissions });
     const r = router();
     await r.push('/jobs');
-    wrapper = mount(JobsPage, { global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    wrapper = mount(JobsPage, {
+      global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
     await flushPromises();
   }
 
   it('hides run, cancel and retry from a read-only role', async () => {
     await mountList('auditor', ['jobs:read']);
-    expect(mock.callsTo('GET', '/task-executions')[0].params).toEqual({ page: 1, page_size: 20, sort: '-id' });
+    expect(mock.callsTo('GET', '/task-executions')[0].params).toEqual({
+      page: 1,
+      page_size: 20,
+      sort: '-id',
+    });
     expect(el('job-status-3')?.getAttribute('data-status')).toBe('skipped');
     expect(el('job-run-open')).toBeNull();
     expect(el('job-retry-1')).toBeNull();
@@ -161,14 +209,34 @@ describe('executions list', () => {
 });
 
 describe('schedules', () => {
-  const row = { id: 3, name: 'account-automation', task_name: 'customers.account_automation', cron: '0 3 * * *', timezone: 'Asia/Shanghai', is_enabled: true, parameters: {}, description: '', next_run_at: '2026-01-02T19:00:00Z', last_run_at: null, last_execution_id: null, updated_at: '2026-01-01T00:00:00Z', updated_by: null };
+  const row = {
+    id: 3,
+    name: 'account-automation',
+    task_name: 'customers.account_automation',
+    cron: '0 3 * * *',
+    timezone: 'Asia/Shanghai',
+    is_enabled: true,
+    parameters: {},
+    description: '',
+    next_run_at: '2026-01-02T19:00:00Z',
+    last_run_at: null,
+    last_execution_id: null,
+    updated_at: '2026-01-01T00:00:00Z',
+    updated_by: null,
+  };
 
   it('switches a schedule off with a PATCH of is_enabled only, and shows it saved', async () => {
     mock.on('GET', '/jobs', { status: 200, data: { items: [AUTOMATION] } });
     mock.on('GET', '/job-schedules', { status: 200, data: { items: [row] } });
-    mock.on('PATCH', '/job-schedules/3', { status: 200, data: { ...row, is_enabled: false, next_run_at: null } });
+    mock.on('PATCH', '/job-schedules/3', {
+      status: 200,
+      data: { ...row, is_enabled: false, next_run_at: null },
+    });
     useAuthStore().user = userWithRole('admin', { permissions: ['jobs:read', 'jobs:schedule'] });
-    wrapper = mount(SchedulesPage, { global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    wrapper = mount(SchedulesPage, {
+      global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
     await flushPromises();
     await click('schedule-enabled-account-automation');
     expect(mock.callsTo('PATCH', '/job-schedules/3')[0].body).toEqual({ is_enabled: false });
@@ -178,7 +246,10 @@ describe('schedules', () => {
   it('cannot be switched by a read-only role', async () => {
     mock.on('GET', '/job-schedules', { status: 200, data: { items: [row] } });
     useAuthStore().user = userWithRole('finance', { permissions: ['jobs:read'] });
-    wrapper = mount(SchedulesPage, { global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    wrapper = mount(SchedulesPage, {
+      global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
     await flushPromises();
     await click('schedule-enabled-account-automation');
     expect(mock.callsTo('PATCH', '/job-schedules/3')).toHaveLength(0);
@@ -189,12 +260,28 @@ describe('schedules', () => {
 describe('channel form', () => {
   it('an edit shows which secrets are set and sends only a typed one', async () => {
     const channel = {
-      id: 4, name: 'bot', kind: 'wecom_bot' as const, settings: {}, secret_names: ['webhook_url'], secrets_readable: true, is_enabled: true, rate_per_minute: 20,
-      max_attempts: 5, remark: null, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', created_by: 'admin', updated_by: 'admin',
+      id: 4,
+      name: 'bot',
+      kind: 'wecom_bot' as const,
+      settings: {},
+      secret_names: ['webhook_url'],
+      secrets_readable: true,
+      is_enabled: true,
+      rate_per_minute: 20,
+      max_attempts: 5,
+      remark: null,
+      created_at: '2026-01-01T00:00:00Z',
+      updated_at: '2026-01-01T00:00:00Z',
+      created_by: 'admin',
+      updated_by: 'admin',
     };
     mock.on('PATCH', '/notification-channels/4', { status: 200, data: channel });
     useAuthStore().user = userWithRole('admin', { permissions: ['notifications:write'] });
-    wrapper = mount(ChannelForm, { props: { visible: true, channel }, global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    wrapper = mount(ChannelForm, {
+      props: { visible: true, channel },
+      global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
     await flushPromises();
     expect(el('channel-secret-set-webhook_url')).not.toBeNull();
     const secret = el('input-channel-secret-webhook_url') as HTMLInputElement;
@@ -203,6 +290,8 @@ describe('channel form', () => {
     expect(mock.callsTo('PATCH', '/notification-channels/4')).toHaveLength(0); // nothing changed, nothing sent
     await type('input-channel-secret-webhook_url', 'https://hook.example/new');
     await click('channel-submit');
-    expect(mock.callsTo('PATCH', '/notification-channels/4')[0].body).toEqual({ secrets: { webhook_url: 'https://hook.example/new' } });
+    expect(mock.callsTo('PATCH', '/notification-channels/4')[0].body).toEqual({
+      secrets: { webhook_url: 'https://hook.example/new' },
+    });
   });
 });

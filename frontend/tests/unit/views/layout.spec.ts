@@ -25,14 +25,20 @@ async function mountApp(path: string) {
   connectHttpSession(pinia, router);
   await router.push(path);
   await router.isReady();
-  wrapper = mount(RouterView, { global: { plugins: [pinia, router, ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+  wrapper = mount(RouterView, {
+    global: { plugins: [pinia, router, ArcoVue, ArcoVueIcon] },
+    attachTo: document.body,
+  });
   for (let i = 0; i < 3; i += 1) await flushPromises();
   return wrapper;
 }
 
 beforeEach(() => {
   localStorage.clear();
-  localStorage.setItem(AUTH_STORAGE_KEY, JSON.stringify({ accessToken: 'acc-1', refreshToken: 'ref-1', expiresAt: null }));
+  localStorage.setItem(
+    AUTH_STORAGE_KEY,
+    JSON.stringify({ accessToken: 'acc-1', refreshToken: 'ref-1', expiresAt: null }),
+  );
   mock = createMockAdapter();
   http.defaults.adapter = mock.adapter as AxiosAdapter;
   mock.on('GET', '/auth/me', { status: 200, data: userWithRole('finance', { display_name: '财务小王' }) });

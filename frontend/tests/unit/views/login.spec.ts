@@ -33,7 +33,10 @@ async function mountLogin(path = '/login?redirect=/target') {
   connectHttpSession(pinia, router);
   await router.push(path);
   await router.isReady();
-  wrapper = mount(RouterView, { global: { plugins: [pinia, router, ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+  wrapper = mount(RouterView, {
+    global: { plugins: [pinia, router, ArcoVue, ArcoVueIcon] },
+    attachTo: document.body,
+  });
   await flushPromises();
   return wrapper;
 }
@@ -79,7 +82,10 @@ describe('login page', () => {
   });
 
   it('shows the backend message on wrong credentials and stays on the login page', async () => {
-    mock.on('POST', '/auth/login', { status: 401, data: envelope('invalid_credentials', '用户名或密码错误') });
+    mock.on('POST', '/auth/login', {
+      status: 401,
+      data: envelope('invalid_credentials', '用户名或密码错误'),
+    });
     await mountLogin();
     await submit('alice', 'wrong');
 

@@ -28,7 +28,13 @@ function channel(overrides: Partial<ChannelPublic> = {}): ChannelPublic {
     id: 4,
     name: 'mail',
     kind: 'email',
-    settings: { host: 'smtp.example.com', port: 25, security: 'none', from_address: 'billing@example.com', helo: 'opcms' },
+    settings: {
+      host: 'smtp.example.com',
+      port: 25,
+      security: 'none',
+      from_address: 'billing@example.com',
+      helo: 'opcms',
+    },
     secret_names: ['username', 'password'],
     secrets_readable: true,
     is_enabled: true,
@@ -45,17 +51,49 @@ function channel(overrides: Partial<ChannelPublic> = {}): ChannelPublic {
 
 function template(overrides: Partial<TemplatePublic> = {}): TemplatePublic {
   return {
-    id: 2, code: 'invoice.overdue', name: '逾期提醒', channel_id: 4, channel_name: 'mail', title: '账单 {{ number }} 已逾期', body: '您好 {{ customer_name }}',
-    variables: ['number', 'customer_name'], created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', created_by: null, updated_by: null, ...overrides,
+    id: 2,
+    code: 'invoice.overdue',
+    name: '逾期提醒',
+    channel_id: 4,
+    channel_name: 'mail',
+    title: '账单 {{ number }} 已逾期',
+    body: '您好 {{ customer_name }}',
+    variables: ['number', 'customer_name'],
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    created_by: null,
+    updated_by: null,
+    ...overrides,
   };
 }
 
 describe('notifications list', () => {
   it('sends only the known, non-blank filters; a subject id that is not a number is left out', () => {
-    const params = notificationFilterParams({ ...emptyNotificationFilters(), status: 'dead', target: ' a@b.c ', subject_type: 'invoice', subject_id: '12' });
-    expect(params).toMatchObject({ status: 'dead', target: 'a@b.c', subject_type: 'invoice', subject_id: 12, created_from: null });
-    expect(notificationFilterParams({ ...emptyNotificationFilters(), subject_id: '12a' }).subject_id).toBeNull();
-    expect(notificationQuery({ ...params, page: 1, page_size: 20 })).toEqual({ status: 'dead', target: 'a@b.c', subject_type: 'invoice', subject_id: 12, page: 1, page_size: 20 });
+    const params = notificationFilterParams({
+      ...emptyNotificationFilters(),
+      status: 'dead',
+      target: ' a@b.c ',
+      subject_type: 'invoice',
+      subject_id: '12',
+    });
+    expect(params).toMatchObject({
+      status: 'dead',
+      target: 'a@b.c',
+      subject_type: 'invoice',
+      subject_id: 12,
+      created_from: null,
+    });
+    expect(
+      notificationFilterParams({ ...emptyNotificationFilters(), subject_id: '12a' }).subject_id,
+    ).toBeNull();
+    expect(notificationQuery({ ...params, page: 1, page_size: 20 })).toEqual({
+      status: 'dead',
+      target: 'a@b.c',
+      subject_type: 'invoice',
+      subject_id: 12,
+      page: 1,
+      page_size: 20,
+    });
   });
 
   it('resends only failed or dead messages and links what a message is about', () => {
@@ -63,8 +101,14 @@ describe('notifications list', () => {
     expect(canResend({ status: 'failed' })).toBe(true);
     expect(canResend({ status: 'sent' })).toBe(false);
     expect(canResend({ status: 'pending' })).toBe(false);
-    expect(subjectRoute({ subject_type: 'invoice', subject_id: 12 })).toEqual({ name: 'invoice-detail', params: { id: 12 } });
-    expect(subjectRoute({ subject_type: 'customer', subject_id: 3 })).toEqual({ name: 'customer-detail', params: { id: 3 } });
+    expect(subjectRoute({ subject_type: 'invoice', subject_id: 12 })).toEqual({
+      name: 'invoice-detail',
+      params: { id: 12 },
+    });
+    expect(subjectRoute({ subject_type: 'customer', subject_id: 3 })).toEqual({
+      name: 'customer-detail',
+      params: { id: 3 },
+    });
     expect(subjectRoute({ subject_type: 'thing', subject_id: 3 })).toBeNull();
     expect(subjectRoute({ subject_type: null, subject_id: null })).toBeNull();
   });
@@ -75,13 +119,24 @@ describe('channel form', () => {
     const model = emptyChannelModel('sms');
     model.name = ' sms-log ';
     expect(channelProblems(model, true)).toEqual({});
-    expect(toChannelCreate(model)).toEqual({ name: 'sms-log', kind: 'sms', settings: { provider: 'logging' }, secrets: {}, is_enabled: true, rate_per_minute: 60, max_attempts: 5 });
+    expect(toChannelCreate(model)).toEqual({
+      name: 'sms-log',
+      kind: 'sms',
+      settings: { provider: 'logging' },
+      secrets: {},
+      is_enabled: true,
+      rate_per_minute: 60,
+      max_attempts: 5,
+    });
     model.settings.sign_name = ' OPCMS ';
     model.rate_per_minute = null;
-    expect(toChannelCreate(model)).toMatchObject({ settings: { provider: 'logging', sign_name: 'OPCMS' }, rate_per_minute: null });
+    expect(toChannelCreate(model)).toMatchObject({
+      settings: { provider: 'logging', sign_name: 'OPCMS' },
+      rate_per_minute: null,
+    });
   });
 
-  it('a new channel needs its kind\'s required settings and secrets; the group bot starts at 20 a minute', () => {
+  it("a new channel needs its kind's required settings and secrets; the group bot starts at 20 a minute", () => {
     const model = emptyChannelModel('sms');
     switchKind(model, 'wecom_bot');
     expect(model.rate_per_minute).toBe(20);
@@ -90,10 +145,17 @@ describe('channel form', () => {
     expect(Object.keys(channelProblems(model, true))).toEqual(['secret.webhook_url']);
     switchKind(model, 'email');
     // an SMTP server may need no login: username and password are optional
-    expect(Object.keys(channelProblems(model, true)).sort()).toEqual(['setting.from_address', 'setting.host']);
+    expect(Object.keys(channelProblems(model, true)).sort()).toEqual([
+      'setting.from_address',
+      'setting.host',
+    ]);
     switchKind(model, 'wecom_app');
     model.settings.agent_id = '1.5';
-    expect(Object.keys(channelProblems(model, true)).sort()).toEqual(['secret.corp_secret', 'setting.agent_id', 'setting.corp_id']);
+    expect(Object.keys(channelProblems(model, true)).sort()).toEqual([
+      'secret.corp_secret',
+      'setting.agent_id',
+      'setting.corp_id',
+    ]);
     model.rate_per_minute = null; // no limit
     expect(channelProblems(model, true).rate_per_minute).toBeUndefined();
   });
@@ -115,7 +177,14 @@ describe('channel form', () => {
     model.is_enabled = false;
     model.rate_per_minute = null;
     expect(toChannelUpdate(model, original)).toEqual({
-      settings: { host: 'smtp.example.com', port: 587, security: 'starttls', from_address: 'billing@example.com', timeout_seconds: 2.5, helo: 'opcms' },
+      settings: {
+        host: 'smtp.example.com',
+        port: 587,
+        security: 'starttls',
+        from_address: 'billing@example.com',
+        timeout_seconds: 2.5,
+        helo: 'opcms',
+      },
       secrets: { password: 'new-password', username: null },
       is_enabled: false,
       rate_per_minute: null,
@@ -133,25 +202,37 @@ describe('channel form', () => {
 
 describe('template form', () => {
   it('finds the variables a Jinja2 text reads, not the loop variables', () => {
-    expect(usedVariables('{{ number }} {{- customer.name | upper }}', '{% if overdue %}{% for line in lines %}{{ line.amount }}{{ loop.index }}{% endfor %}{% endif %}')).toEqual([
-      'customer',
-      'lines',
-      'number',
-      'overdue',
-    ]);
-    expect(undeclaredVariables({ title: '{{ a }}', body: '{{ b }} {{ c }}', variables: ['a', 'c'] })).toEqual(['b']);
+    expect(
+      usedVariables(
+        '{{ number }} {{- customer.name | upper }}',
+        '{% if overdue %}{% for line in lines %}{{ line.amount }}{{ loop.index }}{% endfor %}{% endif %}',
+      ),
+    ).toEqual(['customer', 'lines', 'number', 'overdue']);
+    expect(undeclaredVariables({ title: '{{ a }}', body: '{{ b }} {{ c }}', variables: ['a', 'c'] })).toEqual(
+      ['b'],
+    );
   });
 
   it('refuses a blank code or name, a bad variable name and an undeclared variable', () => {
     const model = emptyTemplateModel();
     expect(Object.keys(templateProblems(model, true)).sort()).toEqual(['body', 'code', 'name']);
     Object.assign(model, { code: 'invoice.overdue', name: '逾期', body: '{{ amount }}', variables: [] });
-    expect(templateProblems(model, true).variables).toEqual({ key: 'notification.rule.undeclared', params: { names: 'amount' } });
+    expect(templateProblems(model, true).variables).toEqual({
+      key: 'notification.rule.undeclared',
+      params: { names: 'amount' },
+    });
     model.variables = ['amount', '1bad'];
     expect(templateProblems(model, true).variables?.key).toBe('notification.rule.variableName');
     model.variables = ['amount'];
     expect(templateProblems(model, true)).toEqual({});
-    expect(toTemplateCreate(model)).toEqual({ code: 'invoice.overdue', name: '逾期', channel_id: null, title: '', body: '{{ amount }}', variables: ['amount'] });
+    expect(toTemplateCreate(model)).toEqual({
+      code: 'invoice.overdue',
+      name: '逾期',
+      channel_id: null,
+      title: '',
+      body: '{{ amount }}',
+      variables: ['amount'],
+    });
   });
 
   it('sends only what changed on an edit', () => {
@@ -161,10 +242,18 @@ describe('template form', () => {
     model.body = '您好 {{ customer_name }}，请尽快付款';
     model.channel_id = undefined;
     model.variables = ['number', 'customer_name', 'number'];
-    expect(toTemplateUpdate(model, original)).toEqual({ body: '您好 {{ customer_name }}，请尽快付款', channel_id: null });
+    expect(toTemplateUpdate(model, original)).toEqual({
+      body: '您好 {{ customer_name }}，请尽快付款',
+      channel_id: null,
+    });
   });
 
   it('reads sample values as text, or JSON when they look like it', () => {
-    expect(sampleValues({ a: '12', b: '[1, 2]', c: '{"x": 1}', d: '[not json' })).toEqual({ a: '12', b: [1, 2], c: { x: 1 }, d: '[not json' });
+    expect(sampleValues({ a: '12', b: '[1, 2]', c: '{"x": 1}', d: '[not json' })).toEqual({
+      a: '12',
+      b: [1, 2],
+      c: { x: 1 },
+      d: '[not json',
+    });
   });
 });

@@ -30,10 +30,15 @@ afterEach(() => {
 });
 
 function router() {
-  return createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', name: 'any', component: { template: '<div />' } },
-    { path: '/invoices/:id', name: 'invoice-detail', component: { template: '<div />' } },
-    { path: '/payments/:id', name: 'payment-detail', component: { template: '<div />' } },
-    { path: '/customers/:id', name: 'customer-detail', component: { template: '<div />' } }] });
+  return createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/:p(.*)*', name: 'any', component: { template: '<div />' } },
+      { path: '/invoices/:id', name: 'invoice-detail', component: { template: '<div />' } },
+      { path: '/payments/:id', name: 'payment-detail', component: { template: '<div />' } },
+      { path: '/customers/:id', name: 'customer-detail', component: { template: '<div />' } },
+    ],
+  });
 }
 
 function input(testid: string): HTMLInputElement {
@@ -55,8 +60,17 @@ async function click(testid: string) {
 describe('record payment form', () => {
   it('sends one Idempotency-Key for every submit of an opened form, a new one when reopened, and shows a 409 duplicate reference', async () => {
     useAuthStore().user = userWithRole('finance', { permissions: ['payments:write'] });
-    mock.on('POST', '/payments', { status: 409, data: envelope('payment_duplicate', 'bank_transfer reference B-1 is already recorded (payment #3)', [{ field: 'bank_reference', message: 'already recorded' }]) });
-    wrapper = mount(PaymentForm, { props: { visible: true }, global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    mock.on('POST', '/payments', {
+      status: 409,
+      data: envelope('payment_duplicate', 'bank_transfer reference B-1 is already recorded (payment #3)', [
+        { field: 'bank_reference', message: 'already recorded' },
+      ]),
+    });
+    wrapper = mount(PaymentForm, {
+      props: { visible: true },
+      global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
     await flushPromises();
     await type('input-payment-amount', '1,234.50');
     await type('input-payment-reference', 'B-1');
@@ -67,8 +81,14 @@ describe('record payment form', () => {
     const key = calls[0].headers.get('Idempotency-Key');
     expect(key).toMatch(/^[0-9a-f-]{36}$/);
     expect(calls[1].headers.get('Idempotency-Key')).toBe(key);
-    expect(calls[0].body).toMatchObject({ amount: '1234.50', method: 'bank_transfer', bank_reference: 'B-1' });
-    expect(document.body.querySelector('[data-testid="payment-conflict"]')?.textContent).toContain('B-1 is already recorded');
+    expect(calls[0].body).toMatchObject({
+      amount: '1234.50',
+      method: 'bank_transfer',
+      bank_reference: 'B-1',
+    });
+    expect(document.body.querySelector('[data-testid="payment-conflict"]')?.textContent).toContain(
+      'B-1 is already recorded',
+    );
 
     await wrapper.setProps({ visible: false });
     await wrapper.setProps({ visible: true });
@@ -80,7 +100,11 @@ describe('record payment form', () => {
 
   it('does not send an amount that is not > 0 with two decimals', async () => {
     useAuthStore().user = userWithRole('finance', { permissions: ['payments:write'] });
-    wrapper = mount(PaymentForm, { props: { visible: true }, global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    wrapper = mount(PaymentForm, {
+      props: { visible: true },
+      global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
     await flushPromises();
     await type('input-payment-amount', '10.001');
     await click('payment-submit');
@@ -92,24 +116,44 @@ describe('allocation table', () => {
   function mountEditor(drafts: AllocationDraft[], unallocated: string) {
     useAuthStore().user = userWithRole('finance', { permissions: ['payments:allocate'] });
     wrapper = mount(AllocationEditor, {
-      props: { paymentId: 5, unallocated, openInvoices: [], drafts, 'onUpdate:drafts': (value: AllocationDraft[]) => wrapper?.setProps({ drafts: value }) },
+      props: {
+        paymentId: 5,
+        unallocated,
+        openInvoices: [],
+        drafts,
+        'onUpdate:drafts': (value: AllocationDraft[]) => wrapper?.setProps({ drafts: value }),
+      },
       global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] },
       attachTo: document.body,
     });
     return flushPromises();
   }
-  const line = (id: number, outstanding: string, amount: string): AllocationDraft => ({ invoice_id: id, number: `INV-${id}`, period: '2026-01', due_date: '2026-02-28', outstanding, amount });
+  const line = (id: number, outstanding: string, amount: string): AllocationDraft => ({
+    invoice_id: id,
+    number: `INV-${id}`,
+    period: '2026-01',
+    due_date: '2026-02-28',
+    outstanding,
+    amount,
+  });
 
   it('never posts a line over its outstanding or lines over the unallocated amount', async () => {
     await mountEditor([line(1, '100.00', '100.01')], '500.00');
     await click('allocation-confirm');
     expect(mock.callsTo('POST', '/allocations')).toHaveLength(0);
-    expect(document.body.querySelector('[data-testid="allocation-line-error-1"]')?.textContent).toContain('100.00');
+    expect(document.body.querySelector('[data-testid="allocation-line-error-1"]')?.textContent).toContain(
+      '100.00',
+    );
 
-    await wrapper!.setProps({ drafts: [line(1, '100.00', '60.00'), line(2, '100.00', '40.01')], unallocated: '100.00' });
+    await wrapper!.setProps({
+      drafts: [line(1, '100.00', '60.00'), line(2, '100.00', '40.01')],
+      unallocated: '100.00',
+    });
     await click('allocation-confirm');
     expect(mock.callsTo('POST', '/allocations')).toHaveLength(0);
-    expect(document.body.querySelector('[data-testid="allocation-total-error"]')?.textContent).toContain('100.00');
+    expect(document.body.querySelector('[data-testid="allocation-total-error"]')?.textContent).toContain(
+      '100.00',
+    );
     expect(document.body.querySelector('[data-testid="allocation-remaining"]')?.textContent).toBe('-0.01');
   });
 
@@ -118,7 +162,13 @@ describe('allocation table', () => {
     await mountEditor([line(1, '1500.00', '1,000.10'), line(2, '100.00', '0.20')], '1000.30');
     expect(document.body.querySelector('[data-testid="allocation-sum"]')?.textContent).toBe('1,000.30');
     await click('allocation-confirm');
-    expect(mock.callsTo('POST', '/allocations')[0].body).toEqual({ payment_id: 5, lines: [{ invoice_id: 1, amount: '1000.10' }, { invoice_id: 2, amount: '0.20' }] });
+    expect(mock.callsTo('POST', '/allocations')[0].body).toEqual({
+      payment_id: 5,
+      lines: [
+        { invoice_id: 1, amount: '1000.10' },
+        { invoice_id: 2, amount: '0.20' },
+      ],
+    });
     expect(wrapper!.emitted('allocated')).toHaveLength(1);
     expect((wrapper!.props() as { drafts: unknown }).drafts).toEqual([]);
   });
@@ -146,19 +196,31 @@ describe('payments page', () => {
     useAuthStore().user = userWithRole('auditor', { permissions: ['payments:read', 'billing:read'] });
     const r = router();
     await r.push('/payments');
-    wrapper = mount(PaymentsPage, { global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    wrapper = mount(PaymentsPage, {
+      global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
     await flushPromises();
-    expect(mock.callsTo('GET', '/payments')[0].params).toEqual({ page: 1, page_size: 20, sort: '-received_on' });
+    expect(mock.callsTo('GET', '/payments')[0].params).toEqual({
+      page: 1,
+      page_size: 20,
+      sort: '-received_on',
+    });
     expect(wrapper.find('[data-testid="payment-create"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="payment-auto-open"]').exists()).toBe(false);
   });
 
   it('shows them to finance', async () => {
     mock.on('GET', '/payments', { status: 200, data: { items: [], total: 0, page: 1, page_size: 20 } });
-    useAuthStore().user = userWithRole('finance', { permissions: ['payments:read', 'payments:write', 'payments:allocate'] });
+    useAuthStore().user = userWithRole('finance', {
+      permissions: ['payments:read', 'payments:write', 'payments:allocate'],
+    });
     const r = router();
     await r.push('/payments?customer_id=7&customer=C007');
-    wrapper = mount(PaymentsPage, { global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    wrapper = mount(PaymentsPage, {
+      global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
     await flushPromises();
     expect(mock.callsTo('GET', '/payments')[0].params).toMatchObject({ customer_id: 7 });
     expect(wrapper.find('[data-testid="payment-create"]').exists()).toBe(true);
@@ -168,39 +230,83 @@ describe('payments page', () => {
 
 describe('payment detail: void', () => {
   const payment = (fields: Record<string, unknown>) => ({
-    id: 5, customer_id: 7, customer_code: 'C7', company_name: '示例', amount: '100.00', currency: 'CNY', received_on: '2026-02-03',
-    method: 'bank_transfer', payer_name: null, bank_reference: 'B-1', remark: null, allocated_amount: '0.00', unallocated_amount: '100.00',
-    status: 'unallocated', created_at: '2026-02-03T00:00:00Z', created_by: 'finance', allocations: [], ...fields,
+    id: 5,
+    customer_id: 7,
+    customer_code: 'C7',
+    company_name: '示例',
+    amount: '100.00',
+    currency: 'CNY',
+    received_on: '2026-02-03',
+    method: 'bank_transfer',
+    payer_name: null,
+    bank_reference: 'B-1',
+    remark: null,
+    allocated_amount: '0.00',
+    unallocated_amount: '100.00',
+    status: 'unallocated',
+    created_at: '2026-02-03T00:00:00Z',
+    created_by: 'finance',
+    allocations: [],
+    ...fields,
   });
   async function mountDetail(role: Parameters<typeof userWithRole>[0], permissions: string[]) {
     useAuthStore().user = userWithRole(role, { permissions });
     const r = router();
     await r.push('/payments/5');
-    wrapper = mount(PaymentDetailPage, { global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    wrapper = mount(PaymentDetailPage, {
+      global: { plugins: [pinia, r, ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
     await flushPromises();
   }
 
   it('voids an unallocated payment with a reason, and shows who voided it', async () => {
     mock.on('GET', '/payments/5', { status: 200, data: payment({}) });
-    mock.on('GET', '/payments/5/suggestions', { status: 200, data: { payment_id: 5, unallocated_amount: '100.00', suggestions: [], customer_candidates: [] } });
+    mock.on('GET', '/payments/5/suggestions', {
+      status: 200,
+      data: { payment_id: 5, unallocated_amount: '100.00', suggestions: [], customer_candidates: [] },
+    });
     mock.on('GET', '/invoices', { status: 200, data: { items: [], total: 0, page: 1, page_size: 200 } });
     mock.on('POST', '/payments/5/void', { status: 200, data: payment({ status: 'void' }) });
     await mountDetail('finance', ['payments:read', 'payments:write', 'payments:allocate', 'billing:read']);
     await click('payment-void');
-    const reason = document.body.querySelector('[data-testid="payment-void-dialog-reason"] textarea') as HTMLTextAreaElement;
+    const reason = document.body.querySelector(
+      '[data-testid="payment-void-dialog-reason"] textarea',
+    ) as HTMLTextAreaElement;
     reason.value = ' 金额录错 ';
     reason.dispatchEvent(new Event('input'));
     await flushPromises();
-    mock.on('GET', '/payments/5', { status: 200, data: payment({ status: 'void', unallocated_amount: '0.00', voided_by: 'finance', voided_at: '2026-02-04T01:00:00Z', void_reason: '金额录错' }) });
+    mock.on('GET', '/payments/5', {
+      status: 200,
+      data: payment({
+        status: 'void',
+        unallocated_amount: '0.00',
+        voided_by: 'finance',
+        voided_at: '2026-02-04T01:00:00Z',
+        void_reason: '金额录错',
+      }),
+    });
     await click('payment-void-dialog-submit');
     expect(mock.callsTo('POST', '/payments/5/void')[0].body).toEqual({ reason: '金额录错' });
-    expect(document.body.querySelector('[data-testid="payment-void-info"]')?.textContent).toContain('金额录错');
+    expect(document.body.querySelector('[data-testid="payment-void-info"]')?.textContent).toContain(
+      '金额录错',
+    );
     expect(document.body.querySelector('[data-testid="payment-void"]')).toBeNull();
   });
 
   it('offers no void for a payment with allocations, nor to a read-only role', async () => {
-    mock.on('GET', '/payments/5', { status: 200, data: payment({ allocated_amount: '40.00', unallocated_amount: '60.00', status: 'partially_allocated' }) });
-    mock.on('GET', '/payments/5/suggestions', { status: 200, data: { payment_id: 5, unallocated_amount: '60.00', suggestions: [], customer_candidates: [] } });
+    mock.on('GET', '/payments/5', {
+      status: 200,
+      data: payment({
+        allocated_amount: '40.00',
+        unallocated_amount: '60.00',
+        status: 'partially_allocated',
+      }),
+    });
+    mock.on('GET', '/payments/5/suggestions', {
+      status: 200,
+      data: { payment_id: 5, unallocated_amount: '60.00', suggestions: [], customer_candidates: [] },
+    });
     mock.on('GET', '/invoices', { status: 200, data: { items: [], total: 0, page: 1, page_size: 200 } });
     await mountDetail('finance', ['payments:read', 'payments:write', 'payments:allocate', 'billing:read']);
     expect(document.body.querySelector('[data-testid="payment-void"]')).toBeNull();

@@ -13,7 +13,13 @@ import {
   QUANTITY_RULE,
   UNIT_PRICE_RULE,
 } from '@/views/pricing/decimal';
-import { problemsOfTier, tierFrom, tierProblemsText, validateTiers, type TierInput } from '@/views/pricing/tiers';
+import {
+  problemsOfTier,
+  tierFrom,
+  tierProblemsText,
+  validateTiers,
+  type TierInput,
+} from '@/views/pricing/tiers';
 import {
   addTier,
   emptyPlanModel,
@@ -96,12 +102,15 @@ describe('decimal strings (never JS numbers)', () => {
   });
 });
 
-describe('tier rules: the backend\'s messages, naming the tier', () => {
+describe("tier rules: the backend's messages, naming the tier", () => {
   it('reports every bound problem at once, word for word like the backend (English)', () => {
     setLocale('en-US');
-    const problems = validateTiers(tiers([null, '0.01'], ['0', '0.01'], ['10.00', '0.01'], ['010.0', '1'], ['5', '1']), 'graduated');
+    const problems = validateTiers(
+      tiers([null, '0.01'], ['0', '0.01'], ['10.00', '0.01'], ['010.0', '1'], ['5', '1']),
+      'graduated',
+    );
     expect(tierProblemsText(problems)).toBe(
-      "tier 1: up_to is empty (open-ended), but only the last tier may be open-ended; " +
+      'tier 1: up_to is empty (open-ended), but only the last tier may be open-ended; ' +
         'tier 2: up_to must be greater than 0; ' +
         "tier 4: up_to 10 must be greater than tier 3's up_to 10; " +
         "tier 5: up_to 5 must be greater than tier 4's up_to 10; " +
@@ -111,7 +120,11 @@ describe('tier rules: the backend\'s messages, naming the tier', () => {
 
   it('checks the values of each tier first, like the backend (bounds only when every value reads)', () => {
     setLocale('en-US');
-    expect(tierProblemsText(validateTiers(tiers(['1000', '0.01'], ['500', '-1'], [null, 'abc', '1.234']), 'graduated'))).toBe(
+    expect(
+      tierProblemsText(
+        validateTiers(tiers(['1000', '0.01'], ['500', '-1'], [null, 'abc', '1.234']), 'graduated'),
+      ),
+    ).toBe(
       'tier 2 unit_price: must not be negative; tier 3 unit_price: Input should be a valid decimal; ' +
         'tier 3 flat_fee: Decimal input should have no more than 2 decimal places',
     );
@@ -121,12 +134,18 @@ describe('tier rules: the backend\'s messages, naming the tier', () => {
     expect(tierProblemsText(validateTiers(tiers(['100', '1']), 'volume'))).toBe(
       'tier 1: the last tier must be open-ended (up_to null) so that every quantity has a price, but it has up_to 100',
     );
-    expect(tierProblemsText(validateTiers([], 'graduated'))).toBe('graduated pricing needs at least one tier (the last one with up_to null)');
-    expect(tierProblemsText(validateTiers(tiers([null, '']), 'graduated'))).toBe('tier 1 unit_price: Field required');
+    expect(tierProblemsText(validateTiers([], 'graduated'))).toBe(
+      'graduated pricing needs at least one tier (the last one with up_to null)',
+    );
+    expect(tierProblemsText(validateTiers(tiers([null, '']), 'graduated'))).toBe(
+      'tier 1 unit_price: Field required',
+    );
   });
 
   it('accepts strictly ascending bounds with an open-ended last tier (compared as decimals, not text)', () => {
-    expect(validateTiers(tiers(['9', '0.02'], ['10', '0.015'], ['100.5', '0.01'], [null, '0.008']), 'graduated')).toEqual([]);
+    expect(
+      validateTiers(tiers(['9', '0.02'], ['10', '0.015'], ['100.5', '0.01'], [null, '0.008']), 'graduated'),
+    ).toEqual([]);
     expect(validateTiers(tiers([null, '0.01']), 'volume')).toEqual([]);
     expect(validateTiers(tiers([' 1,000 ', '1'], ['', '1']), 'volume')).toEqual([]); // blank up_to = open-ended
   });
@@ -137,7 +156,9 @@ describe('tier rules: the backend\'s messages, naming the tier', () => {
     expect(problemsOfTier(problems, 2)).toHaveLength(1);
     expect(problemsOfTier(problems, 1)).toEqual([]);
     expect(problems[0]).toMatchObject({ tier: 2, field: 'up_to' });
-    expect(tierProblemsText(validateTiers(tiers(['1', '-1'], [null, '1']), 'graduated'))).toBe('第 1 层单价：不能为负数');
+    expect(tierProblemsText(validateTiers(tiers(['1', '-1'], [null, '1']), 'graduated'))).toBe(
+      '第 1 层单价：不能为负数',
+    );
   });
 
   it('takes no tiers outside the tiered modes, and at most 20', () => {
@@ -145,8 +166,13 @@ describe('tier rules: the backend\'s messages, naming the tier', () => {
     expect(tierProblemsText(validateTiers(tiers([null, '1']), 'per_unit'))).toBe(
       'per_unit pricing takes no tiers (tiers are for graduated and volume pricing)',
     );
-    const many = Array.from({ length: 21 }, (_, i) => ({ up_to: i === 20 ? null : String(i + 1), unit_price: '1' }));
-    expect(tierProblemsText(validateTiers(many, 'graduated'))).toBe('at most 20 tiers are allowed; this plan has 21');
+    const many = Array.from({ length: 21 }, (_, i) => ({
+      up_to: i === 20 ? null : String(i + 1),
+      unit_price: '1',
+    }));
+    expect(tierProblemsText(validateTiers(many, 'graduated'))).toBe(
+      'at most 20 tiers are allowed; this plan has 21',
+    );
   });
 
   it('shows where each tier starts', () => {
@@ -164,7 +190,10 @@ function graduatedModel(): PlanFormModel {
     mode: 'graduated',
     unit_price: '0.5', // typed before switching modes: must not be sent
     package_size: '100',
-    tiers: [tierRow({ up_to: '10,000', unit_price: '0.010000', flat_fee: '' }), tierRow({ up_to: '999', unit_price: '0.008', flat_fee: '5' })],
+    tiers: [
+      tierRow({ up_to: '10,000', unit_price: '0.010000', flat_fee: '' }),
+      tierRow({ up_to: '999', unit_price: '0.008', flat_fee: '5' }),
+    ],
     monthly_fee: '100',
     included_quantity: '',
     minimum_amount: '0',
@@ -218,7 +247,10 @@ describe('plan form → request bodies', () => {
   it('renames only what changed, and versions carry the terms from their date', () => {
     const original = { name: 'API 标准价', description: '旧说明' };
     expect(toPlanUpdateBody({ name: 'API 标准价 ', description: '旧说明' }, original)).toEqual({});
-    expect(toPlanUpdateBody({ name: '新名字', description: '' }, original)).toEqual({ name: '新名字', description: null });
+    expect(toPlanUpdateBody({ name: '新名字', description: '' }, original)).toEqual({
+      name: '新名字',
+      description: null,
+    });
     const version = toVersionBody(graduatedModel(), '2026-03-01');
     expect(version.effective_from).toBe('2026-03-01');
     expect(version).not.toHaveProperty('metric');
@@ -229,7 +261,10 @@ describe('plan form → request bodies', () => {
     const stored = {
       mode: 'volume',
       unit_price: null,
-      tiers: [{ up_to: '100', unit_price: '1.000000', flat_fee: '0.00' }, { up_to: null, unit_price: '0.500000', flat_fee: '2.00' }],
+      tiers: [
+        { up_to: '100', unit_price: '1.000000', flat_fee: '0.00' },
+        { up_to: null, unit_price: '0.500000', flat_fee: '2.00' },
+      ],
       package_size: null,
       package_price: null,
       monthly_fee: '0.00',
@@ -237,12 +272,18 @@ describe('plan form → request bodies', () => {
       minimum_amount: '10.00',
     } as unknown as VersionPublic;
     const terms = termsFromVersion(stored);
-    expect(terms.tiers.map((r) => [r.up_to, r.unit_price, r.flat_fee])).toEqual([['100', '1.000000', '0.00'], ['', '0.500000', '2.00']]);
+    expect(terms.tiers.map((r) => [r.up_to, r.unit_price, r.flat_fee])).toEqual([
+      ['100', '1.000000', '0.00'],
+      ['', '0.500000', '2.00'],
+    ]);
     const added = addTier(terms.tiers);
     expect(added).toHaveLength(3);
     expect(added[1].up_to).toBe(''); // the former last tier now needs a bound
     expect(added[2]).toMatchObject({ up_to: '', unit_price: '' });
-    expect(validateTerms({ ...terms, tiers: added }).tiers[0]).toMatchObject({ tier: 3, field: 'unit_price' });
+    expect(validateTerms({ ...terms, tiers: added }).tiers[0]).toMatchObject({
+      tier: 3,
+      field: 'unit_price',
+    });
     added[2].unit_price = '0.1';
     expect(validateTerms({ ...terms, tiers: added }).tiers).toEqual([
       expect.objectContaining({ tier: 2, field: 'up_to', key: 'pricing.tier.openNotLast' }),
@@ -252,7 +293,7 @@ describe('plan form → request bodies', () => {
     expect(termsSummary(stored, '次')).toBe('2 层，首层 1.00');
   });
 
-  it('checks the mode\'s own fields', () => {
+  it("checks the mode's own fields", () => {
     const model = graduatedModel();
     model.mode = 'per_unit';
     model.unit_price = '';
@@ -272,15 +313,44 @@ describe('preview inputs → request body', () => {
     const inputs = { ...emptyPreviewInputs(), quantity: '1,234,567.5' };
     const document = toPlanDocument(graduatedModel(), 'api_calls');
     expect(toPreviewBody(inputs, { document })).toEqual({ quantity: '1234567.5', plan: document });
-    const stored = toPreviewBody({ ...inputs, discount_percent: '12.5', prorate: true, days_active: 10, days_in_period: 31, on: '2026-01-15' }, { planId: 7 });
-    expect(stored).toEqual({ quantity: '1234567.5', plan_id: 7, on: '2026-01-15', discount_percent: '12.5', days_active: 10, days_in_period: 31 });
+    const stored = toPreviewBody(
+      {
+        ...inputs,
+        discount_percent: '12.5',
+        prorate: true,
+        days_active: 10,
+        days_in_period: 31,
+        on: '2026-01-15',
+      },
+      { planId: 7 },
+    );
+    expect(stored).toEqual({
+      quantity: '1234567.5',
+      plan_id: 7,
+      on: '2026-01-15',
+      discount_percent: '12.5',
+      days_active: 10,
+      days_in_period: 31,
+    });
   });
 
   it('names what blocks a preview', () => {
     expect(previewInputProblem({ ...emptyPreviewInputs(), quantity: '' })?.field).toBe('quantity');
-    expect(previewInputProblem({ ...emptyPreviewInputs(), quantity: '1.23456' })?.message.key).toBe('pricing.decimal.fraction');
-    expect(previewInputProblem({ ...emptyPreviewInputs(), quantity: '1', discount_percent: '101' })?.field).toBe('discount_percent');
-    expect(previewInputProblem({ ...emptyPreviewInputs(), quantity: '1', prorate: true, days_active: 31, days_in_period: 30 })?.message).toEqual({
+    expect(previewInputProblem({ ...emptyPreviewInputs(), quantity: '1.23456' })?.message.key).toBe(
+      'pricing.decimal.fraction',
+    );
+    expect(
+      previewInputProblem({ ...emptyPreviewInputs(), quantity: '1', discount_percent: '101' })?.field,
+    ).toBe('discount_percent');
+    expect(
+      previewInputProblem({
+        ...emptyPreviewInputs(),
+        quantity: '1',
+        prorate: true,
+        days_active: 31,
+        days_in_period: 30,
+      })?.message,
+    ).toEqual({
       key: 'pricing.preview.daysOrder',
       params: { days: 30 },
     });

@@ -19,7 +19,11 @@ import {
 import { sumDecimals } from '@/views/pricing/decimal';
 import { mockTheApi } from '../helpers/mock-adapter';
 
-const row = (usage_day: string, metric: string, quantity: string): DailyUsage => ({ usage_day, metric, quantity });
+const row = (usage_day: string, metric: string, quantity: string): DailyUsage => ({
+  usage_day,
+  metric,
+  quantity,
+});
 
 describe('exact decimal sums', () => {
   it('adds decimal strings without binary floats', () => {
@@ -63,7 +67,12 @@ describe('days', () => {
     expect(spanDays({ from: '2026-03-01', to: '2026-03-01' })).toBe(1);
     expect(spanDays({ from: '2026-01-01', to: '2026-12-31' })).toBe(365);
     expect(spanDays({ from: '2026-03-05', to: '2026-03-01' })).toBe(0);
-    expect(daysOf({ from: '2026-02-27', to: '2026-03-02' })).toEqual(['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
+    expect(daysOf({ from: '2026-02-27', to: '2026-03-02' })).toEqual([
+      '2026-02-27',
+      '2026-02-28',
+      '2026-03-01',
+      '2026-03-02',
+    ]);
   });
 
   it('makes the presets and the month to date', () => {
@@ -92,8 +101,12 @@ describe('days', () => {
 
   it('asks once when the chart and the month to date fit together, else twice', () => {
     const month = monthToDate('2026-03-15');
-    expect(usageRequests(lastDays(30, '2026-03-15'), month)).toEqual([{ from: '2026-02-14', to: '2026-03-15' }]);
-    expect(usageRequests(lastDays(7, '2026-03-15'), month)).toEqual([{ from: '2026-03-01', to: '2026-03-15' }]);
+    expect(usageRequests(lastDays(30, '2026-03-15'), month)).toEqual([
+      { from: '2026-02-14', to: '2026-03-15' },
+    ]);
+    expect(usageRequests(lastDays(7, '2026-03-15'), month)).toEqual([
+      { from: '2026-03-01', to: '2026-03-15' },
+    ]);
     const old = { from: '2024-01-01', to: '2024-01-31' };
     expect(usageRequests(old, month)).toEqual([old, month]);
   });
@@ -104,7 +117,11 @@ describe('chart data', () => {
 
   it('makes a series per metric with every day of the range, missing days 0', () => {
     const data = usageChartData(
-      [row('2026-03-02', 'sms', '12.5000'), row('2026-03-01', 'api_calls', '1000'), row('2026-03-04', 'api_calls', '0.1000')],
+      [
+        row('2026-03-02', 'sms', '12.5000'),
+        row('2026-03-01', 'api_calls', '1000'),
+        row('2026-03-04', 'api_calls', '0.1000'),
+      ],
       range,
     );
     expect(data.days).toEqual(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04']);
@@ -116,7 +133,12 @@ describe('chart data', () => {
 
   it('sums rows of the same day and metric, and leaves days outside the range out', () => {
     const data = usageChartData(
-      [row('2026-03-01', 'sms', '0.1'), row('2026-03-01', 'sms', '0.2'), row('2026-02-28', 'sms', '99'), row('2026-03-05', 'api_calls', '7')],
+      [
+        row('2026-03-01', 'sms', '0.1'),
+        row('2026-03-01', 'sms', '0.2'),
+        row('2026-02-28', 'sms', '99'),
+        row('2026-03-05', 'api_calls', '7'),
+      ],
       range,
     );
     expect(data.series).toEqual([{ metric: 'sms', values: ['0.3', '0', '0', '0'] }]);
@@ -185,7 +207,9 @@ describe('subscribed metrics', () => {
 describe('tooltip', () => {
   it('escapes the metric names (typed by users) and shows exact values', () => {
     expect(escapeHtml('<b>"A" & \'B\'</b>')).toBe('&lt;b&gt;&quot;A&quot; &amp; &#39;B&#39;&lt;/b&gt;');
-    const html = tooltipHtml('2026-03-01', [{ marker: '<span class="dot"></span>', name: '<img src=x onerror=alert(1)>', value: '1,234.5' }]);
+    const html = tooltipHtml('2026-03-01', [
+      { marker: '<span class="dot"></span>', name: '<img src=x onerror=alert(1)>', value: '1,234.5' },
+    ]);
     expect(html).toContain('2026-03-01');
     expect(html).toContain('<span class="dot"></span>&lt;img src=x onerror=alert(1)&gt;');
     expect(html).toContain('<b>1,234.5</b>');
@@ -197,9 +221,16 @@ describe('GET /usage-records/daily', () => {
   const mock = mockTheApi();
 
   it('asks for a customer and a range and keeps the quantities strings', async () => {
-    mock.on('GET', '/usage-records/daily', { status: 200, data: { customer_id: 7, items: [row('2026-03-01', 'sms', '12.5000')] } });
+    mock.on('GET', '/usage-records/daily', {
+      status: 200,
+      data: { customer_id: 7, items: [row('2026-03-01', 'sms', '12.5000')] },
+    });
     const answer = await getDailyUsage({ customer_id: 7, day_from: '2026-03-01', day_to: '2026-03-31' });
-    expect(mock.callsTo('GET', '/usage-records/daily')[0].params).toEqual({ customer_id: 7, day_from: '2026-03-01', day_to: '2026-03-31' });
+    expect(mock.callsTo('GET', '/usage-records/daily')[0].params).toEqual({
+      customer_id: 7,
+      day_from: '2026-03-01',
+      day_to: '2026-03-31',
+    });
     expect(answer.items[0].quantity).toBe('12.5000');
   });
 });
