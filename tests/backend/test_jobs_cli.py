@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from opcms.cli.jobs import parse_params
 from opcms.customers.models import Customer, CustomerStatus, CustomerStatusHistory
-from opcms.jobs.cli import parse_params
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 from tests.backend.factories import make_customer, make_invoice
 from tests.backend.test_usage_cli import run_opcms

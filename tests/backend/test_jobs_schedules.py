@@ -202,11 +202,11 @@ async def test_two_beat_processes_fire_a_due_schedule_once(db, settings):
 def test_the_worker_and_beat_commands_use_the_database_scheduler():
     import argparse
 
-    from opcms.cli import _celery_argv
+    from opcms.cli.processes import celery_argv
     from opcms.core.celery_app import BEAT_SCHEDULER
 
-    assert f"--scheduler={BEAT_SCHEDULER}" in _celery_argv("beat", argparse.Namespace())
-    embedded = _celery_argv("worker", argparse.Namespace(beat=True, concurrency=1))
+    assert f"--scheduler={BEAT_SCHEDULER}" in celery_argv("beat", argparse.Namespace())
+    embedded = celery_argv("worker", argparse.Namespace(beat=True, concurrency=1))
     assert "--beat" in embedded and f"--scheduler={BEAT_SCHEDULER}" in embedded
     assert schedules.BEAT_LEASE == "beat"
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from opcms.pricing.cli import price_command
+from opcms.cli.pricing import price_command
 from opcms.pricing.engine import CompiledPlan, Price, TierCharge, compile_plan, price
 from opcms.pricing.plan import PlanDocument, PlanTerms, PricingMode
 
@@ -554,7 +554,7 @@ def test_amount_has_two_decimals_and_is_the_charge_rounded_once(plan, quantity, 
         assert result.monthly_fee == plan.monthly_fee and result.minimum_amount == plan.minimum_amount
 
 
-# --- opcms price (pricing/cli.py) ------------------------------------------------------------------
+# --- opcms price (cli/pricing.py) ------------------------------------------------------------------
 @pytest.fixture
 def plan_file(tmp_path):
     path = tmp_path / "plan.json"
@@ -632,7 +632,7 @@ def test_cli_refuses_with_exit_2_and_names_the_problem(
 
 
 def test_cli_in_a_fresh_interpreter(plan_file):
-    code = f"import sys; from opcms.pricing.cli import price_command; sys.exit(price_command({plan_file!r}, '12000', True))"
+    code = f"import sys; from opcms.cli.pricing import price_command; sys.exit(price_command({plan_file!r}, '12000', True))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["amount"] == "116.00"  # 100 + 2000 × 0.008

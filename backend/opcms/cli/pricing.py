@@ -7,6 +7,7 @@ discount and proration are checked as the preview endpoint checks them, so the c
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from decimal import Decimal
@@ -129,3 +130,30 @@ def _table(breakdown: list[dict[str, Any]]) -> str:
         rows.append(["∞" if line[name] is None and name == "up_to" else str(line[name]) for name in columns])
     widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=False)) for row in rows)
+
+
+def cmd_price(args: argparse.Namespace) -> int:
+    """Price preview of a plan document (same JSON as the API's plan body); no database."""
+    return price_command(
+        args.plan,
+        args.quantity,
+        args.json,
+        days_active=args.days_active,
+        days_in_period=args.days_in_period,
+        discount=args.discount,
+    )
+
+
+def add_commands(sub: Any) -> None:
+    price = sub.add_parser(
+        "price", help="price a quantity on a plan document (JSON file), with the tier breakdown"
+    )
+    price.add_argument("--plan", required=True, help="plan document JSON file (the API's plan body)")
+    price.add_argument("--quantity", required=True)
+    price.add_argument("--json", action="store_true")
+    price.add_argument(
+        "--days-active", type=int, default=None, help="days the plan was active in the period (proration)"
+    )
+    price.add_argument("--days-in-period", type=int, default=None)
+    price.add_argument("--discount", default=None, help="discount percent, e.g. 10")
+    price.set_defaults(fn=cmd_price)

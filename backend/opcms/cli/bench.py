@@ -1,0 +1,80 @@
+"""Benchmarks: ``opcms bench NAME`` (DESIGN §15); the last line printed is one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from typing import Any
+
+from opcms.cli.common import settings_or_exit
+from opcms.core.settings import reset_settings
+
+BENCHES = ["import", "api", "price", "usage", "billing", "suggestions", "reminders"]
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Benchmarks (DESIGN §15); the last line printed is one JSON object."""
+    with tempfile.TemporaryDirectory(prefix="opcms-bench-var-") as var_dir:
+        # uploads the bench stores are thrown away with it
+        os.environ["OPCMS_VAR_DIR"] = var_dir
+        reset_settings()
+        settings_or_exit()
+        # each bench module is imported when it runs: each pulls in the domains it measures
+        if args.name == "import":
+            from opcms.bench import imports
+
+            return imports.main(args.rows or 50_000)
+        if args.name == "api":
+            from opcms.bench import customers
+
+            return customers.main(args.customers, args.concurrency, args.requests)
+        if args.name == "price":
+            from opcms.bench import pricing
+
+            return pricing.main(args.evaluations)
+        if args.name == "usage":
+            from opcms.bench import usage
+
+            return usage.main(args.rows or 1_000_000)
+        if args.name == "billing":
+            from opcms.bench import billing
+
+            return billing.main(args.customers, args.workers)
+        if args.name == "suggestions":
+            from opcms.bench import payments
+
+            return payments.main(args.invoices, args.repeat)
+        if args.name == "reminders":
+            from opcms.bench import reminders
+
+            return reminders.main(args.invoices)
+    raise SystemExit(f"unknown bench {args.name!r}")
+
+
+def add_commands(sub: Any) -> None:
+    bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
+    bench.add_argument("name", choices=BENCHES)
+    bench.add_argument(
+        "--rows",
+        type=int,
+        default=None,
+        help="rows of the generated customer list (import, default 50,000) or usage records (usage, default 1,000,000)",
+    )
+    bench.add_argument("--evaluations", type=int, default=200_000, help="price evaluations (price)")
+    bench.add_argument(
+        "--customers", type=int, default=10_000, help="customers in the database (api, billing)"
+    )
+    bench.add_argument(
+        "--workers", type=int, default=2, help="Celery worker processes sharing the invoice run (billing)"
+    )
+    bench.add_argument(
+        "--invoices",
+        type=int,
+        default=10_000,
+        help="open invoices of the one customer (suggestions); customers with one overdue invoice each (reminders)",
+    )
+    bench.add_argument("--repeat", type=int, default=50, help="requests per payment (suggestions)")
+    bench.add_argument("--concurrency", type=int, default=50, help="concurrent connections (api)")
+    bench.add_argument("--requests", type=int, default=2_000, help="requests per endpoint (api)")
+    bench.set_defaults(fn=cmd_bench)
