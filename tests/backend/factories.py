@@ -7,8 +7,7 @@ import itertools
 from opcms.auth import tokens
 from opcms.auth.models import TokenFamily, User
 from opcms.auth.schemas import UserCreate
-from opcms.auth.services.sessions import IssuedTokens, _issue
-from opcms.auth.services.users import create_user
+from opcms.auth.service import IssuedTokens, _issue, create_user
 from opcms.core.context import acting_as, system_actor
 
 PASSWORD = "Correct-Horse-9"
@@ -166,7 +165,7 @@ def invoice_values(
     import datetime as dt
     from decimal import Decimal
 
-    from opcms.billing.settlement import status_for
+    from opcms.settlement.rules import status_for
 
     period = period or next_period()
     year, month = int(period[:4]), int(period[5:])
@@ -199,8 +198,9 @@ async def make_invoice(customer=None, total="1000.00", **fields):
     INV-YYYYMM-NNNNNN, a period of its own unless given, due 30 days after issue unless given."""
     import datetime as dt
 
-    from opcms.billing.models import Invoice, InvoiceLine
+    from opcms.billing.models import InvoiceLine
     from opcms.pricing.models import PricingPlan, PricingPlanVersion
+    from opcms.settlement.models import Invoice
 
     customer = customer or await make_customer()
     plan = await PricingPlan.get_or_none(code="INVOICE-TEST") or await make_plan(
@@ -240,7 +240,7 @@ async def make_invoices_bulk(customer, totals: list, *, first_due=None) -> int:
     volume tests of reads); due dates one day apart from ``first_due``. Returns how many."""
     import datetime as dt
 
-    from opcms.billing.models import Invoice
+    from opcms.settlement.models import Invoice
 
     first_due = first_due or dt.date(2001, 1, 1)
     rows = [

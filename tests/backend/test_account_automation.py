@@ -13,7 +13,7 @@ from opcms.customers.models import Customer, CustomerStatusHistory
 from opcms.customers.service import change_status
 from opcms.jobs.models import ExecutionStatus, TaskExecution
 from opcms.jobs.recorder import run_execution
-from opcms.payments.allocations import Line, allocate
+from opcms.settlement.allocations import Line, allocate
 from tests.backend.factories import make_customer, make_invoice, make_payment
 
 DUE = dt.date(2026, 9, 1)

@@ -8,10 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from opcms.billing.models import CreditNote, Invoice, InvoiceStatus
 from opcms.core.audit import AuditLog
 from opcms.core.settings import business_today
-from opcms.payments.models import Allocation, AllocationSource, Payment
+from opcms.settlement.models import Allocation, AllocationSource, CreditNote, Invoice, InvoiceStatus, Payment
 from tests.backend.factories import make_customer, make_invoice, make_payment, token_for
 
 API = "/api/v1"

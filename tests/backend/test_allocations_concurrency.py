@@ -10,9 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from opcms.billing.models import Invoice
-from opcms.billing.settlement import status_for
-from opcms.payments.models import Allocation, Payment, PaymentStatus
+from opcms.settlement.models import Allocation, Invoice, Payment, PaymentStatus
+from opcms.settlement.rules import status_for
 from tests.backend.conftest import TEST_DATABASE_URL, is_mysql_url
 from tests.backend.factories import make_customer, make_invoice, make_payment, token_for
 

@@ -6,9 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from opcms.billing import run
-from opcms.billing.models import CreditNote, Invoice, InvoiceStatus
 from opcms.core.context import acting_as, system_actor
-from opcms.payments.models import Allocation, Payment, PaymentMethod
+from opcms.settlement.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, PaymentMethod
 from opcms.usage.models import UsageRecord
 from opcms.usage.store import CleanUsage, upsert_usage
 from tests.backend.factories import token_for
@@ -192,7 +191,7 @@ async def test_a_credit_note_on_a_settled_invoice_becomes_customer_credit(client
     token = await token_for("finance")
     c = book["invoice"][book["c"].id]
     # given the invoice paid in full (settlement as the payments module applies it)
-    from opcms.billing.settlement import SETTLEMENT_FIELDS, resettle
+    from opcms.settlement.rules import SETTLEMENT_FIELDS, resettle
 
     await allocate(c, "125.00")
     resettle(c, paid_delta=Decimal("125.00"))

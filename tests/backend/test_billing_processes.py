@@ -14,8 +14,9 @@ import time
 import pytest
 import redis
 
-from opcms.billing.models import Invoice, InvoiceRunChunk
+from opcms.billing.models import InvoiceRunChunk
 from opcms.jobs.models import TaskExecution, Trigger
+from opcms.settlement.models import Invoice
 from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories import token_for
 from tests.backend.processes import celery_sends_to, opcms, stop
@@ -95,12 +96,11 @@ async def test_opcms_bill_refuses_a_bad_period_and_an_unknown_customer(db):
 
 
 async def test_demo_invoices_and_payments_are_seeded_once_in_every_state(db):
-    from opcms.billing.models import Invoice
     from opcms.core.context import acting_as, system_actor
     from opcms.demo.billing import seed_invoices_and_payments
     from opcms.demo.customers import seed_customers
     from opcms.demo.usage import seed_pricing_and_usage
-    from opcms.payments.models import Payment
+    from opcms.settlement.models import Invoice, Payment
 
     # given demo customers with plans and 35 days of usage (last month included)
     with acting_as(system_actor("seed-demo")):

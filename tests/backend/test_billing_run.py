@@ -10,18 +10,12 @@ import pytest
 
 from opcms.billing import run
 from opcms.billing.invoicing import period_bounds, previous_period
-from opcms.billing.models import (
-    ChunkStatus,
-    DocumentSequence,
-    Invoice,
-    InvoiceLine,
-    InvoiceRunChunk,
-    InvoiceStatus,
-)
+from opcms.billing.models import ChunkStatus, DocumentSequence, InvoiceLine, InvoiceRunChunk
 from opcms.billing.numbering import ensure_sequence, next_number
 from opcms.core.context import acting_as, system_actor
 from opcms.jobs.models import ExecutionStatus, Trigger
 from opcms.pricing.models import PricingPlanVersion
+from opcms.settlement.models import Invoice, InvoiceStatus
 from tests.backend.conftest import TEST_DATABASE_URL, is_mysql_url
 from tests.backend.factories import make_metric, make_plan
 from tests.backend.test_billing_support import GRADUATED, PERIOD, add_usage, customer_on, golden_book

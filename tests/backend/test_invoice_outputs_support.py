@@ -1,6 +1,6 @@
 """A small invoice factory for the output tests: invoices, lines and credit notes written
 directly with real numbers (the invoice run has its own tests), settlement fields consistent
-with ``billing.settlement`` (total = credited + paid + outstanding, status derived)."""
+with ``settlement.rules`` (total = credited + paid + outstanding, status derived)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
-from opcms.billing.models import CreditNote, Invoice, InvoiceLine, InvoiceStatus
-from opcms.billing.settlement import status_for
+from opcms.billing.models import InvoiceLine
 from opcms.core.context import acting_as, system_actor
 from opcms.pricing.models import PricingPlanVersion
+from opcms.settlement.models import CreditNote, Invoice, InvoiceStatus
+from opcms.settlement.rules import status_for
 from tests.backend.factories import make_plan
 
 _numbers = itertools.count(1)

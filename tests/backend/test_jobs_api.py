@@ -131,7 +131,7 @@ async def test_a_pending_execution_is_cancelled_and_the_worker_then_skips_it(cli
         and execution.active_key is None
         and execution.started_at is None
     )
-    from opcms.billing.models import Invoice
+    from opcms.settlement.models import Invoice
 
     assert await Invoice.all().count() == 0
     assert (await queue(client, admin)).status_code == 202

@@ -14,11 +14,11 @@ import sys
 import pytest
 
 from opcms.billing import run
-from opcms.billing.models import Invoice
 from opcms.core.context import acting_as, system_actor
 from opcms.core.models import utcnow
 from opcms.jobs import service as jobs
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
+from opcms.settlement.models import Invoice
 from tests.backend.factories import token_for
 from tests.backend.test_billing_support import PERIOD, golden_book
 

@@ -15,10 +15,10 @@ import pytest
 import redis
 from tortoise import connections
 
-from opcms.billing.models import Invoice
 from opcms.billing.numbering import INVOICE, ensure_sequence
 from opcms.jobs.models import ExecutionStatus, TaskExecution
 from opcms.jobs.service import reap_stale
+from opcms.settlement.models import Invoice
 from tests.backend.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, is_mysql_url
 from tests.backend.factories import token_for
 from tests.backend.processes import celery_sends_to, opcms, stop

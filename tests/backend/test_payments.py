@@ -9,11 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from opcms.billing.models import CreditNote
 from opcms.core.audit import AuditLog
 from opcms.core.idempotency import IdempotencyRecord
 from opcms.core.settings import business_today
-from opcms.payments.models import Payment
+from opcms.settlement.models import CreditNote, Payment
 from tests.backend.factories import make_customer, make_invoice, make_payment, token_for
 
 API = "/api/v1"

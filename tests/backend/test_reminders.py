@@ -11,12 +11,12 @@ import pytest
 from pydantic import ValidationError
 
 from opcms.auth.models import User
-from opcms.billing.models import InvoiceStatus
 from opcms.jobs.models import ExecutionStatus, TaskExecution
 from opcms.jobs.recorder import run_execution
 from opcms.notifications.models import InvoiceReminder, Notification, NotificationStatus
 from opcms.reminders.schemas import ReminderParameters
 from opcms.reminders.service import JOB_NAME, send_overdue, stage_due
+from opcms.settlement.models import InvoiceStatus
 from tests.backend.factories import make_customer, make_invoice, make_user
 from tests.backend.factories_reminders import (
     bind,

@@ -31,7 +31,6 @@ from tortoise import Tortoise, connections
 
 from opcms.bench.common import fresh_database
 from opcms.billing import run
-from opcms.billing.models import Invoice
 from opcms.core.celery_app import configure_celery
 from opcms.core.context import acting_as, system_actor
 from opcms.core.models import utcnow
@@ -39,6 +38,7 @@ from opcms.core.settings import get_settings
 from opcms.jobs.models import TaskExecution
 from opcms.pricing.schemas import PlanCreate, UsageMetricCreate
 from opcms.pricing.service import create_metric, create_plan
+from opcms.settlement.models import Invoice
 from opcms.usage.models import DataSource
 
 TARGET_SECONDS = 60.0

@@ -25,15 +25,14 @@ from typing import Any
 from tortoise import Tortoise
 
 from opcms.bench.common import fresh_database
-from opcms.billing.models import Invoice, InvoiceStatus
-from opcms.billing.settlement import OPEN_STATUSES
 from opcms.core.context import acting_as, system_actor
 from opcms.core.settings import business_today, get_settings
 from opcms.customers.models import Customer
-from opcms.payments.models import PaymentMethod
 from opcms.payments.schemas import PaymentCreate
 from opcms.payments.service import create_payment
 from opcms.payments.suggestions import suggestions_for
+from opcms.settlement.models import Invoice, InvoiceStatus, PaymentMethod
+from opcms.settlement.rules import OPEN_STATUSES
 
 TARGET_MS = 200.0
 

@@ -34,7 +34,6 @@ from tortoise.transactions import in_transaction
 
 from opcms.auth.models import User
 from opcms.bench.common import fresh_database
-from opcms.billing.models import Invoice, InvoiceStatus
 from opcms.core.context import acting_as, system_actor
 from opcms.core.models import utcnow
 from opcms.core.money import CENT
@@ -51,6 +50,7 @@ from opcms.notifications.models import (
 )
 from opcms.notifications.templates import render
 from opcms.reminders.service import recipients, reminder_variables, send_overdue
+from opcms.settlement.models import Invoice, InvoiceStatus
 
 STAGES = [-3, 1, 7, 15, 30]
 STAGE = 7  # due date = bench day − 7: the stage every seeded invoice is due for

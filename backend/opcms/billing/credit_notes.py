@@ -20,15 +20,16 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from opcms.billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus
+from opcms.billing.models import CreditNoteLine, InvoiceLine
 from opcms.billing.numbering import CREDIT_NOTE, ensure_sequence, next_number
 from opcms.billing.schemas import CreditNoteCreate, CreditNoteQuery
 from opcms.billing.service import credit_note_answers
-from opcms.billing.settlement import SETTLEMENT_FIELDS, resettle
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
 from opcms.core.pagination import paginate
 from opcms.core.settings import business_today
+from opcms.settlement.models import CreditNote, Invoice, InvoiceStatus
+from opcms.settlement.rules import SETTLEMENT_FIELDS, resettle
 
 ZERO = Decimal("0.00")
 

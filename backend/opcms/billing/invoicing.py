@@ -32,9 +32,8 @@ from typing import Any
 from tortoise import connections
 from tortoise.expressions import Q
 
-from opcms.billing.models import Invoice, InvoiceLine, InvoiceStatus
+from opcms.billing.models import InvoiceLine
 from opcms.billing.numbering import INVOICE, next_numbers
-from opcms.billing.settlement import status_for
 from opcms.core.audit import AuditAction, AuditLog
 from opcms.core.context import current_actor, current_client_ip, current_request_id
 from opcms.core.models import utcnow
@@ -42,6 +41,8 @@ from opcms.customers.models import Customer
 from opcms.pricing import engine
 from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
 from opcms.pricing.service import mark_billed, terms_of
+from opcms.settlement.models import Invoice, InvoiceStatus
+from opcms.settlement.rules import status_for
 
 CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")

@@ -8,7 +8,7 @@ lookup is in place in every process that writes usage.
 
 from __future__ import annotations
 
-from opcms.billing.models import Invoice
+from opcms.settlement.models import Invoice
 from opcms.usage.late import register_invoiced_lookup
 
 

@@ -1,31 +1,17 @@
-"""Invoices, their lines, credit notes, document numbers and the chunks of an invoice run
-(DESIGN §7).
+"""The documents billing writes: invoice lines, credit-note lines, document numbers and the
+chunks of an invoice run (DESIGN §7).
 
-Money rows are never deleted and never edited once issued: an invoice is voided (a status),
-a credit note reduces it as its own document. The settlement columns of an invoice
-(``credited_amount``, ``paid_amount``, ``outstanding``, ``status``) are the only ones that
-change after issue, and only under a row lock in the transaction that changes their cause
-(a credit note, an allocation, a reversal).
+The invoice and credit-note headers with their amounts and status belong to the ledger
+(``opcms.settlement.models``); the lines here are written with their document and never
+changed.
 """
 
 from __future__ import annotations
 
 import enum
-from decimal import Decimal
 
 from tortoise import fields
 from tortoise.models import Model
-
-from opcms.core.models import AuditedModel
-
-ZERO = Decimal("0.00")
-
-
-class InvoiceStatus(str, enum.Enum):
-    UNSETTLED = "unsettled"
-    PARTIALLY_SETTLED = "partially_settled"
-    SETTLED = "settled"
-    VOID = "void"
 
 
 class DocumentSequence(Model):
@@ -43,58 +29,6 @@ class DocumentSequence(Model):
     class Meta:
         table = "document_sequence"
         unique_together = (("kind", "period"),)
-
-
-class Invoice(AuditedModel):
-    """What one customer owes for one month."""
-
-    number = fields.CharField(max_length=20, unique=True)
-    customer = fields.ForeignKeyField("opcms.Customer", related_name="invoices", on_delete=fields.RESTRICT)
-    period = fields.CharField(max_length=7)  # YYYY-MM, business time zone
-    # the period while the invoice is not void, NULL once voided: unique with the customer, so
-    # the database itself allows one non-void invoice per (customer, period) (NULLs never collide)
-    live_period = fields.CharField(max_length=7, null=True)
-    issue_date = fields.DateField()
-    due_date = fields.DateField()
-    currency = fields.CharField(max_length=3, default="CNY")
-    # the customer as it was when invoiced (the profile may change later, the invoice may not)
-    customer_code = fields.CharField(max_length=32)
-    company_name = fields.CharField(max_length=200)
-    subtotal = fields.DecimalField(max_digits=18, decimal_places=2)
-    discount_amount = fields.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
-    total = fields.DecimalField(max_digits=18, decimal_places=2)
-    # settlement: total = credited + paid + outstanding, always
-    credited_amount = fields.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
-    paid_amount = fields.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
-    outstanding = fields.DecimalField(max_digits=18, decimal_places=2)
-    status = fields.CharEnumField(InvoiceStatus, max_length=20, default=InvoiceStatus.UNSETTLED)
-    settled_at = fields.DatetimeField(null=True)
-    voided_at = fields.DatetimeField(null=True)
-    voided_by = fields.CharField(max_length=64, null=True)
-    void_reason = fields.CharField(max_length=255, null=True)
-    # the voided invoice this one was regenerated from
-    # (a plain id, not a foreign key: a self-reference would make bulk clean-ups order-dependent)
-    replaces_id = fields.BigIntField(null=True)
-    # the task execution (invoice run) that issued it
-    execution_id = fields.BigIntField(null=True, db_index=True)
-
-    audit_entity = "invoice"
-    audit_ignored = frozenset({"live_period"})
-
-    class Meta:
-        table = "invoice"
-        unique_together = (("customer", "live_period"),)
-        # (customer, due date): a customer's open invoices oldest first, read page by page
-        # (reconciliation suggestions, FIFO) without sorting all of them; (customer,
-        # outstanding): the invoice whose outstanding is exactly a payment's amount
-        indexes = (
-            ("period", "status"),
-            ("status", "due_date"),
-            ("customer_id", "status"),
-            ("customer_id", "due_date"),
-            ("customer_id", "outstanding"),
-        )
-        ordering = ("-id",)
 
 
 class InvoiceLine(Model):
@@ -142,35 +76,6 @@ class InvoiceLine(Model):
         table = "invoice_line"
         unique_together = (("invoice", "position"),)
         ordering = ("invoice_id", "position")
-
-
-class CreditNote(AuditedModel):
-    """A reduction of an issued invoice, as its own numbered document.
-
-    ``applied_amount`` lowered the invoice's outstanding; the rest (``credit_amount``, when the
-    invoice was already paid) became customer credit, which allocations can spend like an
-    unallocated payment (``unallocated_amount``).
-    """
-
-    number = fields.CharField(max_length=20, unique=True)
-    invoice = fields.ForeignKeyField("opcms.Invoice", related_name="credit_notes", on_delete=fields.RESTRICT)
-    customer = fields.ForeignKeyField(
-        "opcms.Customer", related_name="credit_notes", on_delete=fields.RESTRICT
-    )
-    issue_date = fields.DateField()
-    currency = fields.CharField(max_length=3, default="CNY")
-    amount = fields.DecimalField(max_digits=18, decimal_places=2)
-    applied_amount = fields.DecimalField(max_digits=18, decimal_places=2)
-    credit_amount = fields.DecimalField(max_digits=18, decimal_places=2)
-    allocated_amount = fields.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
-    unallocated_amount = fields.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
-    reason = fields.CharField(max_length=255)
-
-    audit_entity = "credit_note"
-
-    class Meta:
-        table = "credit_note"
-        ordering = ("-id",)
 
 
 class CreditNoteLine(Model):

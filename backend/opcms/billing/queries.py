@@ -6,7 +6,7 @@ through a ``CAST(… AS NUMERIC)`` annotation there (sorting the text would put 
 "20.00"; ``core.db.as_numbers``), and the aging sums whole cents as integers (SQLite would sum
 the text as floats). "Outstanding > 0 on a
 non-void invoice" is read from the status, which the settlement rules derive from the amounts
-(``billing.settlement.status_for``): it needs no decimal comparison and the (status, due_date)
+(``settlement.rules.status_for``): it needs no decimal comparison and the (status, due_date)
 index serves it.
 """
 
@@ -20,13 +20,13 @@ from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from opcms.billing.models import Invoice
 from opcms.billing.reports.schemas import BUCKET_FIELDS, BUCKETS, SORTABLE, InvoiceQuery
-from opcms.billing.settlement import OPEN_STATUSES
 from opcms.core.db import as_numbers, is_sqlite
 from opcms.core.money import CENT
 from opcms.core.pagination import order_by, paginate
 from opcms.core.settings import business_today
+from opcms.settlement.models import Invoice
+from opcms.settlement.rules import OPEN_STATUSES
 
 #: money columns that SQLite must compare and sort as numbers: column -> annotation (core.db.as_numbers)
 _NUMERIC = {"total": "total_number", "outstanding": "outstanding_number"}

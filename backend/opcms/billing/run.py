@@ -51,7 +51,7 @@ from opcms.billing.invoicing import (
     write_invoice,
     write_invoices,
 )
-from opcms.billing.models import ChunkStatus, Invoice, InvoiceRunChunk
+from opcms.billing.models import ChunkStatus, InvoiceRunChunk
 from opcms.billing.numbering import INVOICE, ensure_sequence
 from opcms.core.errors import NotFound, ValidationFailed
 from opcms.core.models import utcnow
@@ -61,6 +61,7 @@ from opcms.customers.models import Customer
 from opcms.jobs.locks import keep_alive
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 from opcms.jobs.recorder import FINISHED, LOG_EXCERPT_CHARS, create_execution
+from opcms.settlement.models import Invoice
 
 log = logging.getLogger("opcms.billing")
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from opcms.billing.models import InvoiceStatus
 from opcms.core.money import ExactAmount, NonNegativeAmount, Quantity
 from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
-from opcms.payments.schemas import AllocationPublic
 from opcms.pricing.schemas import Percent
+from opcms.settlement.models import InvoiceStatus
+from opcms.settlement.schemas import AllocationPublic
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 Reason = Field(min_length=1, max_length=255, description="why (kept on the invoice and in the audit log)")

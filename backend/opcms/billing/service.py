@@ -9,24 +9,24 @@ actor and time, ``live_period`` goes NULL (freeing the customer's period for a n
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from opcms.billing import late_usage  # noqa: F401  (registers the late-usage lookup)
 from opcms.billing.invoicing import DraftError, draft_invoices, write_invoice
-from opcms.billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus
+from opcms.billing.models import CreditNoteLine, InvoiceLine
 from opcms.billing.numbering import INVOICE, ensure_sequence
-from opcms.billing.settlement import is_overdue
 from opcms.core.audit import AuditAction
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict
 from opcms.core.models import field_values, get_or_404, utcnow
+from opcms.core.money import ZERO
 from opcms.core.settings import business_today
-from opcms.payments.models import Allocation
-from opcms.payments.queries import allocation_publics
 from opcms.pricing.models import PricingPlan, PricingPlanVersion, UsageMetric
+from opcms.settlement.models import Allocation, CreditNote, Invoice, InvoiceStatus
+from opcms.settlement.queries import allocation_publics
+from opcms.settlement.rules import is_overdue
 
 ZERO_FIELDS = ("status", "live_period", "outstanding", "voided_at", "voided_by", "void_reason", "settled_at")
 
@@ -59,7 +59,7 @@ async def _check_voidable(invoice: Invoice, action: str) -> None:
 async def _void(invoice: Invoice, reason: str) -> None:
     invoice.status = InvoiceStatus.VOID
     invoice.live_period = None
-    invoice.outstanding = Decimal("0.00")  # a void invoice owes nothing
+    invoice.outstanding = ZERO  # a void invoice owes nothing
     invoice.settled_at = None
     invoice.voided_at = utcnow()
     invoice.voided_by = current_actor.get().name[:64]

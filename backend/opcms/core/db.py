@@ -4,10 +4,13 @@ connection, Tortoise's own migrations in ``opcms/migrations``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.functions import Coalesce, Sum
 
+from opcms.core.money import ZERO
 from opcms.core.settings import Settings, get_settings
 
 APP_LABEL = "opcms"
@@ -23,8 +26,8 @@ MODEL_MODULES = [
     "opcms.jobs.models",
     "opcms.pricing.models",
     "opcms.usage.models",
+    "opcms.settlement.models",
     "opcms.billing.models",
-    "opcms.payments.models",
     "opcms.notifications.models",
 ]
 
@@ -81,8 +84,32 @@ async def ping_db() -> None:
     await connections.get("default").execute_query("SELECT 1")
 
 
+def dialect() -> str:
+    """``"mysql"`` (MySQL and MariaDB) or ``"sqlite"``: the database behind the connection."""
+    return connections.get("default").capabilities.dialect
+
+
 def is_sqlite() -> bool:
-    return connections.get("default").capabilities.dialect == "sqlite"
+    return dialect() == "sqlite"
+
+
+def is_mysql() -> bool:
+    return dialect() == "mysql"
+
+
+async def sum_of(queryset: Any, column: str) -> Decimal:
+    """Σ of a DECIMAL column over the rows of ``queryset``, exact on every database; 0.00 when
+    there are none.
+
+    MySQL sums in SQL. SQLite keeps DECIMAL as text and would sum it as floats, so there the
+    values are read and summed in Decimal (the embedded default holds little data)."""
+    if is_sqlite():
+        values = await queryset.values_list(column, flat=True)
+        return sum((Decimal(str(v)) for v in values), ZERO)
+    [total] = await queryset.annotate(total_of_column=Coalesce(Sum(column), 0)).values_list(
+        "total_of_column", flat=True
+    )
+    return ZERO + Decimal(str(total))
 
 
 def as_numbers(queryset: Any, *columns: str) -> tuple[Any, dict[str, str]]:

@@ -11,6 +11,8 @@ from typing import Annotated
 from pydantic import Field, WithJsonSchema
 
 CENT = Decimal("0.01")
+#: no money, with its cents (a sum of nothing answers "0.00", as the columns do)
+ZERO = Decimal("0.00")
 AMOUNT_PATTERN = r"^-?\d{1,16}(\.\d{1,2})?$"
 
 

@@ -27,12 +27,11 @@ from collections.abc import Iterable
 
 from tortoise.transactions import in_transaction
 
-from opcms.billing.models import Invoice
-from opcms.billing.settlement import OPEN_STATUSES
 from opcms.core.context import acting_as, system_actor
 from opcms.core.settings import business_today, get_settings
 from opcms.customers.models import Customer, CustomerStatus, CustomerStatusHistory
 from opcms.customers.service import move_status
+from opcms.settlement.queries import overdue_invoices
 
 log = logging.getLogger("opcms.customers.automation")
 
@@ -106,9 +105,8 @@ async def _attempt(run, counters: dict[str, int], name: str, customer_id: int, m
 # --- suspension ---------------------------------------------------------------------------------
 async def _suspension_candidates(day: dt.date, threshold: int) -> list[int]:
     rows = (
-        await Invoice.filter(
-            status__in=OPEN_STATUSES,
-            due_date__lt=suspension_cutoff(day, threshold),
+        await overdue_invoices(
+            suspension_cutoff(day, threshold),
             customer__status=CustomerStatus.ACTIVE,
             customer__is_deleted=False,
         )
@@ -124,11 +122,7 @@ async def _suspend(customer_id: int, day: dt.date, threshold: int) -> bool:
         if customer is None or customer.status != CustomerStatus.ACTIVE:
             return False  # moved meanwhile (a person, or another run)
         overdue = (
-            await Invoice.filter(
-                customer_id=customer_id,
-                status__in=OPEN_STATUSES,
-                due_date__lt=suspension_cutoff(day, threshold),
-            )
+            await overdue_invoices(suspension_cutoff(day, threshold), customer_id=customer_id)
             .order_by("due_date", "id")
             .values_list("number", "due_date")
         )
@@ -179,11 +173,7 @@ async def _reactivation_candidates(day: dt.date) -> list[int]:
         if not for_overdue:
             continue
         still_overdue = set(
-            await Invoice.filter(
-                customer_id__in=for_overdue,
-                status__in=OPEN_STATUSES,
-                due_date__lt=day,
-            )
+            await overdue_invoices(day, customer_id__in=for_overdue)
             .distinct()
             .values_list("customer_id", flat=True)
         )
@@ -198,7 +188,7 @@ async def _reactivate(customer_id: int, day: dt.date) -> bool:
             return False
         if (await _latest_causes([customer_id])).get(customer_id) != OVERDUE:
             return False  # a person suspended it (again) meanwhile
-        if await Invoice.filter(customer_id=customer_id, status__in=OPEN_STATUSES, due_date__lt=day).exists():
+        if await overdue_invoices(day, customer_id=customer_id).exists():
             return False
         await move_status(customer, CustomerStatus.ACTIVE, REACTIVATION_REASON, cause=SETTLED)
         return True

@@ -12,15 +12,14 @@ import datetime as dt
 from decimal import Decimal
 
 from opcms.billing.invoicing import previous_period
-from opcms.billing.models import Invoice
 from opcms.billing.run import run_period
 from opcms.core.money import CENT
 from opcms.core.settings import business_today
 from opcms.jobs.models import Trigger
-from opcms.payments.allocations import Line, allocate
-from opcms.payments.models import PaymentMethod
 from opcms.payments.schemas import PaymentCreate
 from opcms.payments.service import create_payment
+from opcms.settlement.allocations import Line, allocate
+from opcms.settlement.models import Invoice, PaymentMethod
 
 
 async def seed_invoices_and_payments() -> bool:

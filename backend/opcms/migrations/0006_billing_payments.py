@@ -7,8 +7,8 @@ from tortoise.fields.base import OnDelete
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
-from opcms.billing.models import ChunkStatus, InvoiceStatus
-from opcms.payments.models import AllocationSource, PaymentMethod, PaymentStatus
+from opcms.billing.models import ChunkStatus
+from opcms.settlement.models import AllocationSource, InvoiceStatus, PaymentMethod, PaymentStatus
 
 
 class Migration(migrations.Migration):

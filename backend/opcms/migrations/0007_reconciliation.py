@@ -3,7 +3,7 @@ from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 from opcms.core.migration_ops import AlterFieldStateOnly
-from opcms.payments.models import PaymentStatus
+from opcms.settlement.models import PaymentStatus
 
 
 class Migration(migrations.Migration):

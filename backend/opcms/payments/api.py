@@ -9,16 +9,14 @@ from sanic.response import HTTPResponse
 from opcms.core import idempotency
 from opcms.core.http import endpoint
 from opcms.core.schemas import ReasonRequest, dump
-from opcms.payments import allocations, queries, service
+from opcms.payments import queries, service
 from opcms.payments.schemas import (
     AllocationCreate,
     AllocationList,
     AllocationListQuery,
     AllocationPage,
-    AllocationPublic,
     AutoReconcileRequest,
     AutoReconcileResult,
-    CustomerCredit,
     PaymentCreate,
     PaymentDetail,
     PaymentListQuery,
@@ -29,6 +27,9 @@ from opcms.payments.schemas import (
     SuggestionsPublic,
 )
 from opcms.payments.suggestions import suggestions_for
+from opcms.settlement import allocations
+from opcms.settlement.queries import load_allocations
+from opcms.settlement.schemas import AllocationPublic, CustomerCredit
 
 bp = Blueprint("payments", url_prefix="/api/v1")
 TAG = "payments"
@@ -105,7 +106,7 @@ async def create_allocations(request: Request, body: AllocationCreate) -> HTTPRe
             credit_note_id=body.credit_note_id,
             lines=[allocations.Line(line.invoice_id, line.amount) for line in body.lines],
         )
-        return 201, dump(AllocationList(allocations=await queries.load_allocations(ids)))
+        return 201, dump(AllocationList(allocations=await load_allocations(ids)))
 
     return await idempotency.respond_once(request, "allocations.create", dump(body), create)
 
@@ -123,7 +124,7 @@ async def reverse_allocation(request: Request, allocation_id: int, body: ReasonR
     """Reverse an allocation (kept, marked reversed); the invoice and the payment get the money
     back. 409 when it was reversed already."""
     allocation = await allocations.reverse(allocation_id, body.reason)
-    return (await queries.load_allocations([allocation.id]))[0]
+    return (await load_allocations([allocation.id]))[0]
 
 
 @bp.post("/allocations/auto")
@@ -133,7 +134,7 @@ async def auto_reconcile(request: Request, body: AutoReconcileRequest) -> AutoRe
     amount outstanding; the others wait for a person."""
     outcome = await allocations.auto_reconcile(customer_id=body.customer_id, dry_run=body.dry_run)
     return AutoReconcileResult(
-        allocations=await queries.load_allocations(outcome.allocation_ids),
+        allocations=await load_allocations(outcome.allocation_ids),
         planned=[PlannedAllocation(**p) for p in outcome.planned],
         considered=outcome.considered,
         allocated=len(outcome.planned),

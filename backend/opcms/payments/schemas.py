@@ -1,5 +1,6 @@
 """Payments request and response shapes: payments, allocations and reversals, suggestions,
-auto-reconcile, customer credit (shared contract, issue 6)."""
+auto-reconcile (shared contract, issue 6). An allocation and customer credit as answered are
+the ledger's (``opcms.settlement.schemas``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    AliasPath,
+    BeforeValidator,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from opcms.core.money import CENT, NonNegativeAmount
 from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
 from opcms.core.text import blank_to_none
-from opcms.payments.models import AllocationSource, PaymentMethod, PaymentStatus
+from opcms.settlement.models import PaymentMethod, PaymentStatus
+from opcms.settlement.schemas import AllocationPublic
 
 # money that must be more than zero (a payment, an allocation line)
 PositiveAmount = Annotated[
@@ -54,28 +64,18 @@ class PaymentUpdate(Schema):
     )
 
 
-class AllocationPublic(PublicSchema):
-    id: int
-    payment_id: int | None
-    credit_note_id: int | None
-    invoice_id: int
-    invoice_number: str
-    customer_id: int
-    amount: NonNegativeAmount
-    source: AllocationSource
-    is_reversed: bool
-    reversed_at: dt.datetime | None
-    reversed_by: str | None
-    reverse_reason: str | None
-    created_at: dt.datetime
-    created_by: str | None
+def _of_customer(name: str) -> AliasChoices:
+    # from the payment's ``customer`` when built from a row (None while it has no customer)
+    return AliasChoices(name, AliasPath("customer", name))
 
 
 class PaymentPublic(PublicSchema):
+    """Built from a payment with its ``customer`` loaded (select_related)."""
+
     id: int
     customer_id: int | None
-    customer_code: str | None
-    company_name: str | None
+    customer_code: str | None = Field(default=None, validation_alias=_of_customer("customer_code"))
+    company_name: str | None = Field(default=None, validation_alias=_of_customer("company_name"))
     amount: NonNegativeAmount
     currency: str
     received_on: dt.date
@@ -184,15 +184,6 @@ class AutoReconcileResult(Schema):
     )
     allocated: int
     waiting: int = Field(description="payments left for a person: no single exact match")
-
-
-# --- credit -------------------------------------------------------------------------------------
-class CustomerCredit(Schema):
-    customer_id: int
-    currency: str
-    payments_unallocated: NonNegativeAmount
-    credit_notes_unallocated: NonNegativeAmount
-    total: NonNegativeAmount
 
 
 # --- suggestions --------------------------------------------------------------------------------

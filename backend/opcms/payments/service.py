@@ -1,7 +1,7 @@
 """Payment use cases: record a payment (once per method and bank reference), assign the
 customer of a payment received without one, void a payment entered by mistake.
 
-Allocations and reversals live in ``payments.allocations``; suggestions in
+Allocations and reversals live in ``settlement.allocations``; suggestions in
 ``payments.suggestions``.
 """
 
@@ -17,8 +17,8 @@ from opcms.core.models import get_or_404, utcnow
 from opcms.core.settings import business_today
 from opcms.core.text import fold
 from opcms.customers.models import Customer
-from opcms.payments.models import Payment, PaymentMethod, PaymentStatus
 from opcms.payments.schemas import PaymentCreate, PaymentUpdate
+from opcms.settlement.models import Payment, PaymentMethod, PaymentStatus
 
 
 def reference_key(bank_reference: str | None) -> str | None:

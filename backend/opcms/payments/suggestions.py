@@ -25,14 +25,13 @@ from decimal import Decimal
 
 from rapidfuzz import fuzz, process
 
-from opcms.billing.models import Invoice
-from opcms.billing.settlement import OPEN_STATUSES
+from opcms.core.money import ZERO
 from opcms.core.text import fold_key
 from opcms.customers.models import Customer
-from opcms.payments.models import Payment
 from opcms.payments.schemas import CustomerCandidate, SuggestedInvoice, Suggestion, SuggestionsPublic
+from opcms.settlement.models import Payment
+from opcms.settlement.queries import open_invoices
 
-ZERO = Decimal("0.00")
 MAX_EXACT = 3
 COMBINATION_CANDIDATES = 40
 MIN_COMBINATION, MAX_COMBINATION = 2, 5
@@ -145,8 +144,7 @@ def find_combinations(
 
 # --- suggestions --------------------------------------------------------------------------------
 def _open_invoices(customer_id: int, currency: str):
-    # an open status means something is outstanding (billing.settlement derives it from the amounts)
-    return Invoice.filter(customer_id=customer_id, status__in=OPEN_STATUSES, currency=currency)
+    return open_invoices(customer_id=customer_id, currency=currency)
 
 
 async def _rows(queryset, limit: int) -> list[OpenInvoice]:

@@ -34,8 +34,6 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from opcms.billing.models import Invoice
-from opcms.billing.settlement import OPEN_STATUSES
 from opcms.core.context import acting_as, system_actor
 from opcms.core.errors import NotFound, ValidationFailed
 from opcms.core.money import CENT
@@ -43,6 +41,9 @@ from opcms.core.settings import business_today
 from opcms.notifications.delivery import queue_delivery
 from opcms.notifications.errors import ChannelUnavailable, TemplateRenderError
 from opcms.notifications.models import InvoiceReminder, Notification, Priority
+from opcms.notifications.service import lookups_once, send
+from opcms.settlement.models import Invoice
+from opcms.settlement.queries import open_invoices
 
 log = logging.getLogger("opcms.reminders")
 
@@ -162,9 +163,8 @@ class ReminderRun:
         latest_due = self.day - dt.timedelta(days=min(self.stages))
         while True:
             batch = await (
-                Invoice.filter(
+                open_invoices(
                     id__gt=after,
-                    status__in=OPEN_STATUSES,
                     due_date__lte=latest_due,
                     customer__is_deleted=False,
                 )
@@ -190,8 +190,6 @@ class ReminderRun:
 
     async def remind(self, invoice: Invoice, stage: int) -> None:
         """Send one stage of one invoice: recorded and its notifications created, or neither."""
-        from opcms.notifications.service import send
-
         self.count("processed")
         targets = recipients(invoice)
         if not targets:
@@ -245,8 +243,6 @@ async def send_overdue(
     run: Any = None, *, stages: Sequence[int], day: dt.date | None = None
 ) -> dict[str, int]:
     """Send the reminders due on ``day`` (business today); returns the counters."""
-    from opcms.notifications.service import lookups_once
-
     # thousands of messages, three templates: each template and channel is read once per run
     with acting_as(system_actor(JOB_NAME)), lookups_once():
         return await ReminderRun(run, day or business_today(), stages).send_all()

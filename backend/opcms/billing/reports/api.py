@@ -11,7 +11,6 @@ from sanic import Blueprint, Request
 from sanic.response import html
 
 from opcms.billing import queries
-from opcms.billing.models import Invoice
 from opcms.billing.reports.printable import CONTENT_SECURITY_POLICY, render_invoice_html
 from opcms.billing.reports.schemas import AgingQuery, AgingReport, InvoiceQuery
 from opcms.billing.reports.workbooks import write_aging_xlsx, write_invoices_xlsx
@@ -19,6 +18,7 @@ from opcms.core.excel import XLSX_MEDIA_TYPE, new_export_path
 from opcms.core.http import endpoint
 from opcms.core.models import get_or_404
 from opcms.core.settings import business_today
+from opcms.settlement.models import Invoice
 
 bp = Blueprint("billing_reports", url_prefix="/api/v1")
 

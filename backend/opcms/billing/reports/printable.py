@@ -13,9 +13,10 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from opcms.billing.models import CreditNote, Invoice, InvoiceLine, InvoiceStatus
+from opcms.billing.models import InvoiceLine
 from opcms.billing.reports.workbooks import STATUS_LABELS
-from opcms.billing.settlement import OPEN_STATUSES
+from opcms.settlement.models import CreditNote, Invoice, InvoiceStatus
+from opcms.settlement.rules import OPEN_STATUSES
 
 #: what the route sends with the page: inline styles only, no script, no outside resource
 CONTENT_SECURITY_POLICY = (

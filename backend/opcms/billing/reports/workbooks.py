@@ -20,11 +20,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from opcms.billing.models import InvoiceStatus
 from opcms.billing.queries import invoice_rows
 from opcms.billing.reports.schemas import BUCKET_FIELDS, BUCKETS, InvoiceQuery
-from opcms.billing.settlement import OPEN_STATUSES
 from opcms.core.excel import clean_text_for_cell, escape_cell
+from opcms.settlement.models import InvoiceStatus
+from opcms.settlement.rules import OPEN_STATUSES
 
 CHUNK = 2000
 MONEY_FORMAT = "#,##0.00"

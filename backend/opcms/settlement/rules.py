@@ -19,10 +19,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from opcms.billing.models import Invoice, InvoiceStatus
 from opcms.core.models import utcnow
+from opcms.core.money import ZERO
+from opcms.settlement.models import Invoice, InvoiceStatus
 
-ZERO = Decimal("0.00")
 #: statuses of an invoice with something outstanding (derived from the amounts, so a status
 #: filter stands in for "outstanding > 0" without comparing decimals in SQL)
 OPEN_STATUSES = (InvoiceStatus.UNSETTLED, InvoiceStatus.PARTIALLY_SETTLED)

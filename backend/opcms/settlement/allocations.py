@@ -26,16 +26,23 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from opcms.billing.models import CreditNote, Invoice, InvoiceStatus
-from opcms.billing.settlement import OPEN_STATUSES, SETTLEMENT_FIELDS, resettle
 from opcms.core.audit import AuditAction
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, NotFound, ValidationFailed
 from opcms.core.models import get_or_404, utcnow
+from opcms.core.money import ZERO
 from opcms.core.retries import retry_on_deadlock
-from opcms.payments.models import WITH_MONEY_LEFT, Allocation, AllocationSource, Payment, PaymentStatus
-
-ZERO = Decimal("0.00")
+from opcms.settlement.models import (
+    WITH_MONEY_LEFT,
+    Allocation,
+    AllocationSource,
+    CreditNote,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
+)
+from opcms.settlement.rules import OPEN_STATUSES, SETTLEMENT_FIELDS, resettle
 
 
 # --- sources of money: a payment or a credit note -----------------------------------------------
