@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sanic import Request
 
-from opcms.auth.services.sessions import authenticate
+from opcms.auth.service import authenticate
 from opcms.core.context import current_actor
 from opcms.core.errors import Unauthorized
 from opcms.core.http import route_spec

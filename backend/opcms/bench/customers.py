@@ -31,7 +31,7 @@ from pathlib import Path
 
 import httpx
 
-from opcms.auth.services.users import ensure_user
+from opcms.auth.service import ensure_user
 from opcms.bench.common import fresh_database
 from opcms.bench.imports import OWNERS, generate
 from opcms.core.context import acting_as, system_actor

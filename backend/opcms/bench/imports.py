@@ -34,7 +34,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl import load_workbook
 
-from opcms.auth.services.users import ensure_user
+from opcms.auth.service import ensure_user
 from opcms.bench.common import fresh_database
 from opcms.core.context import acting_as, system_actor
 from opcms.core.db import close_db

@@ -16,7 +16,7 @@ DEMO_NAMES = {"admin": "系统管理员", "finance": "财务·演示", "operator
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     """Demo data for the embedded default: one user per role sharing a generated password."""
     settings = settings_or_exit()
-    from opcms.auth.services.users import ensure_user
+    from opcms.auth.service import ensure_user
     from opcms.demo.billing import seed_invoices_and_payments
     from opcms.demo.customers import seed_customers
     from opcms.demo.notifications import seed_demo_channel

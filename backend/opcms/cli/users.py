@@ -26,7 +26,7 @@ def _read_password(args: argparse.Namespace) -> str:
 def cmd_createuser(args: argparse.Namespace) -> int:
     settings_or_exit()
     from opcms.auth.schemas import UserCreate
-    from opcms.auth.services.users import create_user
+    from opcms.auth.service import create_user
     from opcms.core.http import validate_model
 
     password = _read_password(args)

@@ -1,8 +1,11 @@
-"""Login, refresh-token rotation with reuse detection, logout, and resolving a bearer token.
+"""Auth use cases: sessions (login, refresh-token rotation with reuse detection, logout,
+resolving a bearer token) and user administration (create, change role or name, disable, reset
+password, delete, restore).
 
 One login creates a token family; refresh rotates the single-use refresh token inside the
 family; presenting an already-used refresh token revokes the whole family (someone else holds
-a copy), and so does logout.
+a copy), and so does logout. Disabling, deleting a user or resetting a password revokes every
+family of that user in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ from tortoise.transactions import in_transaction
 from opcms.auth import throttle, tokens
 from opcms.auth.models import RefreshToken, TokenFamily, User
 from opcms.auth.passwords import hash_password, needs_rehash, verify_password
+from opcms.auth.schemas import UserCreate, UserUpdate
 from opcms.core.audit import AuditAction, record_audit
-from opcms.core.context import Actor, acting_as
-from opcms.core.errors import Unauthorized
-from opcms.core.models import utcnow
+from opcms.core.context import Actor, acting_as, current_actor
+from opcms.core.errors import Conflict, Unauthorized
+from opcms.core.models import get_or_404, utcnow
+from opcms.core.schemas import patch_changes
 from opcms.core.settings import get_settings
 
 
+# --- sessions ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class IssuedTokens:
     access_token: str
@@ -135,3 +141,82 @@ async def authenticate(access_token: str) -> Session:
     if not user.is_active or user.is_deleted:
         raise Unauthorized("The account is disabled", code="account_disabled")
     return Session(user=user, family_id=family.id)
+
+
+# --- user administration -----------------------------------------------------------------------
+async def get_user(user_id: int, *, include_deleted: bool = False) -> User:
+    return await get_or_404(User.with_deleted() if include_deleted else User, user_id, "user")
+
+
+async def create_user(data: UserCreate) -> User:
+    if await User.with_deleted().filter(username=data.username).exists():
+        raise Conflict(f"username {data.username!r} is taken", code="username_taken")
+    return await User.create(
+        username=data.username,
+        display_name=data.display_name or data.username,
+        role=data.role,
+        password_hash=hash_password(data.password),
+        email=data.email,
+        wecom_userid=data.wecom_userid,
+    )
+
+
+def _guard_self(user: User, what: str) -> None:
+    if current_actor.get().user_id == user.id:
+        raise Conflict(f"You cannot {what} your own account", code="self_change_forbidden")
+
+
+async def update_user(user_id: int, data: UserUpdate) -> User:
+    user = await get_user(user_id)
+    changes = patch_changes(data, drop_none=True)
+    for contact in ("email", "wecom_userid"):  # "" clears the address
+        if changes.get(contact) == "":
+            changes[contact] = None
+    if ("role" in changes and changes["role"] != user.role) or changes.get("is_active") is False:
+        _guard_self(user, "change the role of or disable")
+    async with in_transaction():
+        user.update_from_dict(changes)
+        await user.save()
+        if changes.get("is_active") is False:
+            await revoke_all_sessions(user.id, "disabled")
+    return user
+
+
+async def reset_password(user_id: int, password: str) -> User:
+    user = await get_user(user_id)
+    async with in_transaction():
+        user.password_hash = hash_password(password)
+        await user.save(update_fields=["password_hash"])
+        await revoke_all_sessions(user.id, "password_reset")
+    return user
+
+
+async def delete_user(user_id: int) -> User:
+    user = await get_user(user_id)
+    _guard_self(user, "delete")
+    async with in_transaction():
+        await user.soft_delete()
+        await revoke_all_sessions(user.id, "deleted")
+    return user
+
+
+async def restore_user(user_id: int) -> User:
+    user = await get_user(user_id, include_deleted=True)
+    if not user.is_deleted:
+        raise Conflict(f"user {user_id} is not deleted", code="not_deleted")
+    await user.restore()
+    return user
+
+
+async def ensure_user(username: str, role: str, password: str, display_name: str = "") -> tuple[User, bool]:
+    """Create the user unless it exists (used by seeding); returns (user, created)."""
+    existing = await User.with_deleted().get_or_none(username=username)
+    if existing is not None:
+        return existing, False
+    user = await User.create(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=hash_password(password),
+    )
+    return user, True

@@ -1,1 +1,0 @@
-"""Auth use cases: sessions (login, refresh, logout) and user administration."""
