@@ -1,1 +1,0 @@
-"""Dashboard and customer analytics (DESIGN §11)."""
