@@ -57,6 +57,10 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'common.yes': 'Yes',
   'common.no': 'No',
 
+  'list.columns': 'Columns',
+  'list.columnsShowAll': 'Show all columns',
+  'list.reload': 'Reload',
+
   'customer.field.customer_code': 'Customer code',
   'customer.field.company_name': 'Company name',
   'customer.field.short_name': 'Short name',

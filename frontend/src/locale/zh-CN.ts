@@ -56,6 +56,10 @@ export default {
   'common.yes': '是',
   'common.no': '否',
 
+  'list.columns': '列设置',
+  'list.columnsShowAll': '显示全部列',
+  'list.reload': '刷新',
+
   'customer.field.customer_code': '客户编号',
   'customer.field.company_name': '公司名称',
   'customer.field.short_name': '简称',
