@@ -6,15 +6,12 @@
  * ever turned into a JS number (sums go through `src/utils/money.ts`, on BigInt cents).
  */
 import http, { idempotent } from './http';
-import type { IsoDate, IsoDateTime, Money, Page } from './customers';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import { cleanParams, type PageParams } from './params';
-import type { Decimal, PricingMode, TierChargePublic } from './pricing';
+import type { PricingMode, TierChargePublic } from './pricing';
 import type { ExecutionPublic } from './usage';
-import type { AllocationPublic } from './payments';
-
-/** `YYYY-MM`, an Asia/Shanghai month. */
-export type Period = string;
+import type { AllocationPublic } from './settlement';
+import type { Decimal, IsoDate, IsoDateTime, Money, Page, Period } from './types';
 
 export type InvoiceStatus = 'unsettled' | 'partially_settled' | 'settled' | 'void';
 export const INVOICE_STATUSES: readonly InvoiceStatus[] = [

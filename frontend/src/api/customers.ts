@@ -8,6 +8,7 @@
 import http from './http';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import { cleanParams, reasonParams } from './params';
+import type { IsoDate, IsoDateTime, Money, Page } from './types';
 
 export type CustomerStatus = 'prospect' | 'trial' | 'active' | 'suspended' | 'closed';
 export const CUSTOMER_STATUSES: readonly CustomerStatus[] = [
@@ -17,13 +18,6 @@ export const CUSTOMER_STATUSES: readonly CustomerStatus[] = [
   'suspended',
   'closed',
 ];
-
-/** A decimal amount as the API sends it, e.g. "50000.00". */
-export type Money = string;
-/** `YYYY-MM-DD`. */
-export type IsoDate = string;
-/** ISO 8601 date-time in UTC, e.g. "2026-01-02T03:04:05.123456Z". */
-export type IsoDateTime = string;
 
 /** Schema `CustomerPublic`. */
 export interface CustomerPublic {
@@ -81,14 +75,6 @@ export interface AuditEntry {
 export interface CustomerDetail extends CustomerPublic {
   status_history: StatusHistoryPublic[];
   audit_trail: AuditEntry[];
-}
-
-/** The list envelope of every list endpoint. */
-export interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  page_size: number;
 }
 
 /** Schema `CustomerPage`. */

@@ -7,7 +7,7 @@
  * answer carries them (`secret_names` lists the keys that are set, never a value).
  */
 import http from './http';
-import type { IsoDateTime, Page } from './customers';
+import type { IsoDateTime, Page } from './types';
 import { cleanParams, reasonParams, uploadProgress, type PageParams } from './params';
 import type { ExecutionPublic } from './usage';
 

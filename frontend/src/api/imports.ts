@@ -15,7 +15,7 @@
  */
 import http from './http';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
-import type { Page } from './customers';
+import type { Page } from './types';
 import { uploadProgress } from './params';
 
 export type ImportMode = 'validate' | 'create' | 'upsert';

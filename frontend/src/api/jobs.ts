@@ -8,7 +8,7 @@
  * and the retries made of it.
  */
 import http from './http';
-import type { IsoDateTime, Page } from './customers';
+import type { IsoDateTime, Page } from './types';
 import { cleanParams, type PageParams } from './params';
 import type { ExecutionPublic, ExecutionStatus, Trigger } from './usage';
 

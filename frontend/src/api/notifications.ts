@@ -7,7 +7,7 @@
  * (patch: a null value removes one, a name left out keeps it).
  */
 import http from './http';
-import type { IsoDateTime, Page } from './customers';
+import type { IsoDateTime, Page } from './types';
 import { cleanParams, reasonParams, type PageParams } from './params';
 
 export type ChannelKind = 'wecom_bot' | 'wecom_app' | 'email' | 'sms';

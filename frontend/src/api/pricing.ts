@@ -7,11 +7,8 @@
  * of them is ever turned into a JS number.
  */
 import http from './http';
-import type { IsoDate, IsoDateTime, Page } from './customers';
+import type { Decimal, IsoDate, IsoDateTime, Page } from './types';
 import { cleanParams, reasonParams, type PageParams } from './params';
-
-/** A decimal as the API sends it: an amount ("118.76"), a unit price ("0.010000") or a quantity ("10000"). */
-export type Decimal = string;
 
 export type PricingMode = 'per_unit' | 'graduated' | 'volume' | 'package';
 export const PRICING_MODES: readonly PricingMode[] = ['per_unit', 'graduated', 'volume', 'package'];

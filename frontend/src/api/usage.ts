@@ -6,9 +6,8 @@
  * (`raw_quantity`, `raw_day`) are the text it sent.
  */
 import http from './http';
-import type { IsoDate, IsoDateTime, Page } from './customers';
+import type { Decimal, IsoDate, IsoDateTime, Page } from './types';
 import { cleanParams, type PageParams } from './params';
-import type { Decimal } from './pricing';
 
 // --- usage records ---------------------------------------------------------------------------------
 /** Schema `UsageRecordPublic`. */

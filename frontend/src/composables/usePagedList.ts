@@ -1,5 +1,5 @@
 import { reactive, ref, type Ref } from 'vue';
-import type { Page } from '@/api/customers';
+import type { Page } from '@/api/types';
 import { toApiError } from '@/api/errors';
 import { useLoading } from './useLoading';
 

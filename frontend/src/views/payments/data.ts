@@ -8,13 +8,13 @@ import type { TableColumnData } from '@arco-design/web-vue';
 import {
   PAYMENT_METHODS,
   PAYMENT_STATUSES,
-  type AllocationLine,
   type PaymentCreate,
   type PaymentListParams,
   type PaymentMethod,
   type PaymentStatus,
   type Suggestion,
 } from '@/api/payments';
+import type { AllocationLine } from '@/api/settlement';
 import { t } from '@/locale';
 import {
   compareMoney,

@@ -11,16 +11,8 @@ import {
   requestInvoiceRun,
   voidInvoice,
 } from '@/api/billing';
-import {
-  assignPaymentCustomer,
-  autoReconcile,
-  createAllocations,
-  createPayment,
-  getCustomerCredit,
-  getPaymentSuggestions,
-  listPayments,
-  reverseAllocation,
-} from '@/api/payments';
+import { assignPaymentCustomer, createPayment, getPaymentSuggestions, listPayments } from '@/api/payments';
+import { autoReconcile, createAllocations, getCustomerCredit, reverseAllocation } from '@/api/settlement';
 import { envelope, mockTheApi } from '../helpers/mock-adapter';
 
 const mock = mockTheApi();
