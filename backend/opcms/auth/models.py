@@ -33,7 +33,9 @@ class TokenFamily(Model):
     """
 
     id = fields.CharField(max_length=32, primary_key=True)
-    user = fields.ForeignKeyField("opcms.User", related_name="token_families", on_delete=fields.RESTRICT)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "opcms.User", related_name="token_families", on_delete=fields.RESTRICT
+    )
     user_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
@@ -47,7 +49,7 @@ class RefreshToken(Model):
     """A refresh token is single use: using it marks it used and issues its successor."""
 
     jti = fields.CharField(max_length=32, primary_key=True)
-    family = fields.ForeignKeyField(
+    family: fields.ForeignKeyRelation[TokenFamily] = fields.ForeignKeyField(
         "opcms.TokenFamily", related_name="refresh_tokens", on_delete=fields.CASCADE
     )
     family_id: int

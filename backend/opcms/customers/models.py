@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 from opcms.core.models import AuditedModel
 from opcms.core.text import fold_key
+
+if TYPE_CHECKING:
+    from opcms.auth.models import User
 
 
 class CustomerStatus(str, enum.Enum):
@@ -39,7 +44,7 @@ class Customer(AuditedModel):
     status = fields.CharEnumField(
         CustomerStatus, max_length=16, default=CustomerStatus.PROSPECT, db_index=True
     )
-    owner = fields.ForeignKeyField(
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "opcms.User", related_name="customers", null=True, on_delete=fields.RESTRICT
     )
     owner_id: int | None
@@ -76,11 +81,17 @@ class Customer(AuditedModel):
         self.code_key = None if self.is_deleted else code_key(self.customer_code)
         self.name_key = None if self.is_deleted else name_key(self.company_name)
 
-    async def save(self, *args: Any, update_fields: Any = None, **kwargs: Any) -> None:  # type: ignore[override]
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Iterable[str] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         self.refresh_keys()
         if update_fields is not None:
             update_fields = [*update_fields, "code_key", "name_key"]
-        await super().save(*args, update_fields=update_fields, **kwargs)
+        await super().save(using_db, update_fields, *args, **kwargs)
 
 
 def code_key(customer_code: str) -> str:
@@ -97,7 +108,7 @@ class CustomerStatusHistory(Model):
     """Every status transition: append-only."""
 
     id = fields.BigIntField(primary_key=True)
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "opcms.Customer", related_name="status_history", on_delete=fields.RESTRICT
     )
     customer_id: int
@@ -126,7 +137,7 @@ class DictionaryEntry(AuditedModel):
     kind = fields.CharEnumField(DictionaryKind, max_length=16)
     code = fields.CharField(max_length=32)
     label = fields.CharField(max_length=64)
-    synonyms = fields.JSONField(default=list)
+    synonyms: fields.JSONField[list[str]] = fields.JSONField(default=list)
     sort_order = fields.IntField(default=0)
     is_active = fields.BooleanField(default=True)
 

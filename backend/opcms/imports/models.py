@@ -66,7 +66,7 @@ class ImportJob(Model):
     skipped_blank = fields.IntField(default=0)
     failed = fields.IntField(default=0)
     header_row = fields.IntField(null=True)
-    ignored_columns = fields.JSONField(default=list)
+    ignored_columns: fields.JSONField[list[str]] = fields.JSONField(default=list)
     error_code = fields.CharField(max_length=64, null=True)
     error_message = fields.TextField(null=True)
 
@@ -79,7 +79,9 @@ class ImportRowError(Model):
     """One problem of one row: the Excel row number, the column as headed in the file, why."""
 
     id = fields.BigIntField(primary_key=True)
-    job = fields.ForeignKeyField("opcms.ImportJob", related_name="row_errors", on_delete=fields.CASCADE)
+    job: fields.ForeignKeyRelation[ImportJob] = fields.ForeignKeyField(
+        "opcms.ImportJob", related_name="row_errors", on_delete=fields.CASCADE
+    )
     job_id: int
     row = fields.IntField()
     column_name = fields.CharField(max_length=255)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -32,7 +33,7 @@ class TaskExecution(Model):
     id = fields.BigIntField(primary_key=True)
     task_name = fields.CharField(max_length=64, db_index=True)
     trigger = fields.CharEnumField(Trigger, max_length=16)
-    parameters = fields.JSONField(default=dict)
+    parameters: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     status = fields.CharEnumField(
         ExecutionStatus, max_length=16, default=ExecutionStatus.PENDING, db_index=True
     )
@@ -41,13 +42,13 @@ class TaskExecution(Model):
     finished_at = fields.DatetimeField(null=True)
     duration_ms = fields.IntField(null=True)
     # processed, succeeded, failed, alerts, notifications, plus the job's own (retries, …)
-    counters = fields.JSONField(default=dict)
+    counters: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # what the job produced, e.g. the invoice run's summary (count, receivable, by level…)
-    result = fields.JSONField(null=True)
+    result: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     log_excerpt = fields.TextField(null=True)
     error = fields.TextField(null=True)
     triggered_by = fields.CharField(max_length=64)
-    retry_of = fields.ForeignKeyField(
+    retry_of: fields.ForeignKeyNullableRelation[TaskExecution] = fields.ForeignKeyField(
         "opcms.TaskExecution", related_name="retries", null=True, on_delete=fields.RESTRICT
     )
     retry_of_id: int | None
@@ -74,7 +75,7 @@ class JobSchedule(AuditedModel):
     timezone = fields.CharField(max_length=64, default="Asia/Shanghai")
     is_enabled = fields.BooleanField(default=True)
     # keyword arguments of the job, e.g. the reminder stages
-    parameters = fields.JSONField(default=dict)
+    parameters: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     description = fields.CharField(max_length=255, default="")
     # the next time it is due (UTC). Beat moves it forward with a conditional UPDATE before it
     # sends the job, so a due time fires once even if two Beats look at it together.

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
 
 from opcms.core.models import AuditedModel
+
+if TYPE_CHECKING:
+    from opcms.settlement.models import Invoice
 
 
 class ChannelKind(str, enum.Enum):
@@ -36,7 +40,7 @@ class NotificationChannel(AuditedModel):
 
     name = fields.CharField(max_length=64, unique=True)
     kind = fields.CharEnumField(ChannelKind, max_length=16)
-    settings = fields.JSONField(default=dict)
+    settings: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # Fernet token of the JSON secrets (core/secrets.py)
     secrets_encrypted = fields.TextField(null=True)
     is_enabled = fields.BooleanField(default=True)
@@ -58,14 +62,14 @@ class NotificationTemplate(AuditedModel):
 
     code = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=128, default="")
-    channel = fields.ForeignKeyField(
+    channel: fields.ForeignKeyNullableRelation[NotificationChannel] = fields.ForeignKeyField(
         "opcms.NotificationChannel", related_name="templates", null=True, on_delete=fields.RESTRICT
     )
     channel_id: int | None
     title = fields.CharField(max_length=255, default="")
     body = fields.TextField()
     # the variables the body and title may use; rendering with one missing is refused
-    variables = fields.JSONField(default=list)
+    variables: fields.JSONField[list[str]] = fields.JSONField(default=list)
 
     audit_entity = "notification_template"
 
@@ -79,7 +83,7 @@ class Notification(Model):
 
     id = fields.BigIntField(primary_key=True)
     template_code = fields.CharField(max_length=64, null=True, db_index=True)
-    channel = fields.ForeignKeyField(
+    channel: fields.ForeignKeyRelation[NotificationChannel] = fields.ForeignKeyField(
         "opcms.NotificationChannel", related_name="notifications", on_delete=fields.RESTRICT
     )
     channel_id: int
@@ -115,7 +119,9 @@ class InvoiceReminder(Model):
     """An overdue-reminder stage sent for an invoice: at most one per (invoice, stage)."""
 
     id = fields.BigIntField(primary_key=True)
-    invoice = fields.ForeignKeyField("opcms.Invoice", related_name="reminders", on_delete=fields.RESTRICT)
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "opcms.Invoice", related_name="reminders", on_delete=fields.RESTRICT
+    )
     invoice_id: int
     # days relative to the due date: -3 is three days before, +7 a week after
     stage = fields.IntField()

@@ -7,9 +7,14 @@ frozen: editing the plan then writes a new version instead (an issued invoice ke
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 
 from opcms.core.models import AuditedModel
+
+if TYPE_CHECKING:
+    from opcms.customers.models import Customer
 
 
 class UsageMetric(AuditedModel):
@@ -32,7 +37,9 @@ class PricingPlan(AuditedModel):
 
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=100)
-    metric = fields.ForeignKeyField("opcms.UsageMetric", related_name="plans", on_delete=fields.RESTRICT)
+    metric: fields.ForeignKeyRelation[UsageMetric] = fields.ForeignKeyField(
+        "opcms.UsageMetric", related_name="plans", on_delete=fields.RESTRICT
+    )
     metric_id: int
     currency = fields.CharField(max_length=3, default="CNY")
     description = fields.CharField(max_length=255, null=True)
@@ -47,14 +54,16 @@ class PricingPlan(AuditedModel):
 class PricingPlanVersion(AuditedModel):
     """The terms of a plan from ``effective_from`` until the next version starts."""
 
-    plan = fields.ForeignKeyField("opcms.PricingPlan", related_name="versions", on_delete=fields.RESTRICT)
+    plan: fields.ForeignKeyRelation[PricingPlan] = fields.ForeignKeyField(
+        "opcms.PricingPlan", related_name="versions", on_delete=fields.RESTRICT
+    )
     plan_id: int
     version = fields.IntField()
     effective_from = fields.DateField()
     mode = fields.CharField(max_length=16)  # a PricingMode value (pricing/plan.py)
     unit_price = fields.DecimalField(max_digits=18, decimal_places=6, null=True)
     # [{"up_to": "10000" | null, "unit_price": "0.010000", "flat_fee": "0.00"}, ...]: strings, exact
-    tiers = fields.JSONField(default=list)
+    tiers: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     package_size = fields.DecimalField(max_digits=20, decimal_places=4, null=True)
     package_price = fields.DecimalField(max_digits=18, decimal_places=6, null=True)
     monthly_fee = fields.DecimalField(max_digits=18, decimal_places=2, default=0)
@@ -74,15 +83,15 @@ class PricingPlanVersion(AuditedModel):
 class Subscription(AuditedModel):
     """A customer buys one metric on one plan between two dates (both inclusive)."""
 
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "opcms.Customer", related_name="subscriptions", on_delete=fields.RESTRICT
     )
     customer_id: int
-    metric = fields.ForeignKeyField(
+    metric: fields.ForeignKeyRelation[UsageMetric] = fields.ForeignKeyField(
         "opcms.UsageMetric", related_name="subscriptions", on_delete=fields.RESTRICT
     )
     metric_id: int
-    plan = fields.ForeignKeyField(
+    plan: fields.ForeignKeyRelation[PricingPlan] = fields.ForeignKeyField(
         "opcms.PricingPlan", related_name="subscriptions", on_delete=fields.RESTRICT
     )
     plan_id: int

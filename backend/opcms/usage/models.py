@@ -5,11 +5,18 @@ and what needs a person's eye before it is billed (usage anomalies). DESIGN §6.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 from opcms.core.models import AuditedModel
+
+if TYPE_CHECKING:
+    from opcms.customers.models import Customer
+    from opcms.pricing.models import UsageMetric
 
 
 class DataSource(AuditedModel):
@@ -17,7 +24,7 @@ class DataSource(AuditedModel):
 
     name = fields.CharField(max_length=64, unique=True)
     adapter = fields.CharField(max_length=32)
-    settings = fields.JSONField(default=dict)
+    settings: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # Fernet token of the JSON secrets (core/secrets.py); never answered by the API
     secrets_encrypted = fields.TextField(null=True)
     is_enabled = fields.BooleanField(default=True)
@@ -35,11 +42,13 @@ class DataSource(AuditedModel):
 class CustomerSourceAccount(AuditedModel):
     """The account id a vendor uses for one of our customers."""
 
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "opcms.Customer", related_name="source_accounts", on_delete=fields.RESTRICT
     )
     customer_id: int
-    source = fields.ForeignKeyField("opcms.DataSource", related_name="accounts", on_delete=fields.RESTRICT)
+    source: fields.ForeignKeyRelation[DataSource] = fields.ForeignKeyField(
+        "opcms.DataSource", related_name="accounts", on_delete=fields.RESTRICT
+    )
     source_id: int
     external_account = fields.CharField(max_length=64)
     # unique among live mappings: NULL once soft-deleted (NULLs never collide). Case-free, as
@@ -54,11 +63,17 @@ class CustomerSourceAccount(AuditedModel):
         table = "customer_source_account"
         unique_together = (("source", "account_key"),)
 
-    async def save(self, *args, update_fields=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Iterable[str] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         self.account_key = None if self.is_deleted else account_key_of(self.external_account)
         if update_fields is not None:
             update_fields = [*update_fields, "account_key"]
-        await super().save(*args, update_fields=update_fields, **kwargs)
+        await super().save(using_db, update_fields, *args, **kwargs)
 
 
 def account_key_of(external_account: str) -> str:
@@ -74,16 +89,16 @@ class UsageRecord(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "opcms.Customer", related_name="usage_records", on_delete=fields.RESTRICT
     )
     customer_id: int
-    metric = fields.ForeignKeyField(
+    metric: fields.ForeignKeyRelation[UsageMetric] = fields.ForeignKeyField(
         "opcms.UsageMetric", related_name="usage_records", on_delete=fields.RESTRICT
     )
     metric_id: int
     usage_day = fields.DateField()
-    source = fields.ForeignKeyField(
+    source: fields.ForeignKeyRelation[DataSource] = fields.ForeignKeyField(
         "opcms.DataSource", related_name="usage_records", on_delete=fields.RESTRICT
     )
     source_id: int
@@ -122,7 +137,9 @@ class AnomalyStatus(str, enum.Enum):
 class UsageAnomaly(AuditedModel):
     """A vendor row held back from billing until an operator accepts, corrects or rejects it."""
 
-    source = fields.ForeignKeyField("opcms.DataSource", related_name="anomalies", on_delete=fields.RESTRICT)
+    source: fields.ForeignKeyRelation[DataSource] = fields.ForeignKeyField(
+        "opcms.DataSource", related_name="anomalies", on_delete=fields.RESTRICT
+    )
     source_id: int
     kind = fields.CharEnumField(AnomalyKind, max_length=24)
     status = fields.CharEnumField(AnomalyStatus, max_length=16, default=AnomalyStatus.OPEN)
@@ -132,11 +149,11 @@ class UsageAnomaly(AuditedModel):
     raw_day = fields.CharField(max_length=32)
     raw_quantity = fields.CharField(max_length=64)
     # what we could make of it
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
         "opcms.Customer", related_name="usage_anomalies", null=True, on_delete=fields.RESTRICT
     )
     customer_id: int | None
-    metric = fields.ForeignKeyField(
+    metric: fields.ForeignKeyNullableRelation[UsageMetric] = fields.ForeignKeyField(
         "opcms.UsageMetric", related_name="anomalies", null=True, on_delete=fields.RESTRICT
     )
     metric_id: int | None
