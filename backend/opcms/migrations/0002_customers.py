@@ -1,3 +1,4 @@
+import enum
 import functools
 from json import dumps, loads
 
@@ -5,7 +6,20 @@ from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
 
-from opcms.customers.models import CustomerStatus, DictionaryKind
+
+# The choices as this migration wrote them, frozen here: a later change to the live enum
+# in the models must not rewrite what this migration did.
+class CustomerStatus(str, enum.Enum):
+    PROSPECT = "prospect"
+    TRIAL = "trial"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class DictionaryKind(str, enum.Enum):
+    INDUSTRY = "industry"
+    LEVEL = "level"
 
 
 class Migration(migrations.Migration):

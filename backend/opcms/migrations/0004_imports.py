@@ -1,3 +1,4 @@
+import enum
 import functools
 from json import dumps, loads
 
@@ -5,7 +6,27 @@ from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
 from tortoise.migrations import operations as ops
 
-from opcms.imports.models import ImportMode, ImportStage, ImportStatus
+
+# The choices as this migration wrote them, frozen here: a later change to the live enum
+# in the models must not rewrite what this migration did.
+class ImportMode(str, enum.Enum):
+    VALIDATE = "validate"
+    CREATE = "create"
+    UPSERT = "upsert"
+
+
+class ImportStage(str, enum.Enum):
+    QUEUED = "queued"
+    READING = "reading"
+    WRITING = "writing"
+    DONE = "done"
+
+
+class ImportStatus(str, enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 class Migration(migrations.Migration):

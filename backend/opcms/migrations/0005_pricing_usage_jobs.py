@@ -1,3 +1,4 @@
+import enum
 import functools
 from json import dumps, loads
 
@@ -6,8 +7,39 @@ from tortoise.fields.base import OnDelete
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
-from opcms.jobs.models import ExecutionStatus, Trigger
-from opcms.usage.models import AnomalyKind, AnomalyStatus
+
+# The choices as this migration wrote them, frozen here: a later change to the live enum
+# in the models must not rewrite what this migration did.
+class ExecutionStatus(str, enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCESS = "success"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Trigger(str, enum.Enum):
+    SCHEDULE = "schedule"
+    MANUAL = "manual"
+    CLI = "cli"
+    RETRY = "retry"
+
+
+class AnomalyKind(str, enum.Enum):
+    UNKNOWN_ACCOUNT = "unknown_account"
+    UNKNOWN_METRIC = "unknown_metric"
+    INVALID_QUANTITY = "invalid_quantity"
+    NEGATIVE_QUANTITY = "negative_quantity"
+    DAY_OUTSIDE_REQUEST = "day_outside_request"
+    SPIKE = "spike"
+
+
+class AnomalyStatus(str, enum.Enum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    CORRECTED = "corrected"
+    REJECTED = "rejected"
 
 
 class Migration(migrations.Migration):

@@ -1,3 +1,4 @@
+import enum
 import functools
 from decimal import Decimal
 from json import dumps, loads
@@ -7,8 +8,37 @@ from tortoise.fields.base import OnDelete
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
-from opcms.billing.models import ChunkStatus
-from opcms.settlement.models import AllocationSource, InvoiceStatus, PaymentMethod, PaymentStatus
+
+# The choices as this migration wrote them, frozen here: a later change to the live enum
+# in the models must not rewrite what this migration did.
+class ChunkStatus(str, enum.Enum):
+    PENDING = "pending"
+    DONE = "done"
+
+
+class AllocationSource(str, enum.Enum):
+    MANUAL = "manual"
+    AUTO = "auto"
+
+
+class InvoiceStatus(str, enum.Enum):
+    UNSETTLED = "unsettled"
+    PARTIALLY_SETTLED = "partially_settled"
+    SETTLED = "settled"
+    VOID = "void"
+
+
+class PaymentMethod(str, enum.Enum):
+    BANK_TRANSFER = "bank_transfer"
+    CASH = "cash"
+    CHEQUE = "cheque"
+    ONLINE = "online"
+
+
+class PaymentStatus(str, enum.Enum):
+    UNALLOCATED = "unallocated"
+    PARTIALLY_ALLOCATED = "partially_allocated"
+    ALLOCATED = "allocated"
 
 
 class Migration(migrations.Migration):

@@ -1,9 +1,19 @@
+import enum
+
 from tortoise import fields, migrations
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 from opcms.core.migration_ops import AlterFieldStateOnly
-from opcms.settlement.models import PaymentStatus
+
+
+# The choices as this migration wrote them, frozen here: a later change to the live enum
+# in the models must not rewrite what this migration did.
+class PaymentStatus(str, enum.Enum):
+    UNALLOCATED = "unallocated"
+    PARTIALLY_ALLOCATED = "partially_allocated"
+    ALLOCATED = "allocated"
+    VOID = "void"
 
 
 class Migration(migrations.Migration):

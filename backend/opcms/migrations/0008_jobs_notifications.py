@@ -1,3 +1,4 @@
+import enum
 import functools
 from json import dumps, loads
 
@@ -7,8 +8,39 @@ from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 from opcms.core.migration_ops import AlterFieldStateOnly
-from opcms.jobs.models import ExecutionStatus
-from opcms.notifications.models import ChannelKind, NotificationStatus, Priority
+
+
+# The choices as this migration wrote them, frozen here: a later change to the live enum
+# in the models must not rewrite what this migration did.
+class ExecutionStatus(str, enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCESS = "success"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+class ChannelKind(str, enum.Enum):
+    WECOM_BOT = "wecom_bot"
+    WECOM_APP = "wecom_app"
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class NotificationStatus(str, enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
+class Priority(str, enum.Enum):
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
 
 
 class Migration(migrations.Migration):
