@@ -40,3 +40,10 @@ async def paginate(
         .limit(query.page_size)
     )
     return {"items": rows, "total": total, "page": query.page, "page_size": query.page_size}
+
+
+def where_given(queryset: QuerySet, **lookups: Any) -> QuerySet:
+    """``queryset`` narrowed by each lookup whose filter the query gave: one left out (None) or
+    sent blank ("") narrows nothing; ``False`` and ``0`` do narrow."""
+    given = {lookup: value for lookup, value in lookups.items() if value is not None and value != ""}
+    return queryset.filter(**given) if given else queryset

@@ -84,34 +84,6 @@ Remark = Annotated[
     BeforeValidator(blank_to_none),
 ]
 
-# --- credentials (data sources, notification channels) -----------------------------------------
-# They travel in one direction only: a request may set them, no response carries them
-# (``secret_names`` lists the keys that are set, never a value).
-MAX_SECRETS = 32
-SecretName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-SecretValue = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-#: the secrets of a new source or channel
-SecretsIn = Annotated[
-    dict[SecretName, SecretValue],
-    Field(
-        default_factory=dict,
-        max_length=MAX_SECRETS,
-        description="credentials, encrypted at rest, never answered",
-    ),
-]
-#: a PATCH's secrets, merged key by key (:func:`opcms.core.secrets.patch_secrets`)
-SecretsPatch = Annotated[
-    dict[SecretName, SecretValue | None] | None,
-    Field(max_length=MAX_SECRETS, description="per key: a value replaces, null removes, absent keeps"),
-]
-SecretNames = Annotated[
-    list[str], Field(description="the names of the secrets that are set (values are never answered)")
-]
-SecretsReadable = Annotated[
-    bool, Field(description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY")
-]
-
-
 ItemT = TypeVar("ItemT")
 
 
@@ -140,3 +112,26 @@ def patch_changes(
 
 def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
+
+
+class _RowWith:
+    """A row seen with extra attributes (joined names, counts, derived values) laid over it."""
+
+    __slots__ = ("_extra", "_row")
+
+    def __init__(self, row: Any, extra: dict[str, Any]) -> None:
+        self._row, self._extra = row, extra
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._extra:
+            return self._extra[name]
+        return getattr(self._row, name)
+
+
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
+
+
+def answer(schema: type[AnswerT], row: Any, **extra: Any) -> AnswerT:
+    """The one way an answer is built: ``schema`` read from the row's attributes
+    (``from_attributes``), with the values the row does not hold itself given by name."""
+    return schema.model_validate(_RowWith(row, extra) if extra else row, from_attributes=True)

@@ -1,4 +1,5 @@
-"""Secrets at rest (data source and channel credentials): Fernet, keyed from the settings.
+"""Secrets at rest (data source and channel credentials): Fernet, keyed from the settings;
+and the request and answer shapes every API that takes credentials shares.
 
 The Fernet key is derived (HKDF-SHA256) from the signing secret, so there is no second key to
 lose; a token written under another key is refused with :class:`SecretUnreadable` rather than
@@ -10,11 +11,12 @@ from __future__ import annotations
 import base64
 import json
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import Field, StringConstraints
 
 from opcms.core.settings import get_settings
 
@@ -81,3 +83,37 @@ def secret_names(token: str | None) -> tuple[list[str], bool]:
         return sorted(decrypt_json(token)), True
     except SecretUnreadable:
         return [], False
+
+
+def secret_fields(token: str | None) -> dict[str, Any]:
+    """The ``secret_names`` and ``secrets_readable`` of an answer (:data:`SecretNames`)."""
+    names, readable = secret_names(token)
+    return {"secret_names": names, "secrets_readable": readable}
+
+
+# --- request and answer shapes ----------------------------------------------------------------
+# They travel in one direction only: a request may set them, no response carries them
+# (``secret_names`` lists the keys that are set, never a value).
+MAX_SECRETS = 32
+SecretName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+SecretValue = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+#: the secrets of a new source or channel
+SecretsIn = Annotated[
+    dict[SecretName, SecretValue],
+    Field(
+        default_factory=dict,
+        max_length=MAX_SECRETS,
+        description="credentials, encrypted at rest, never answered",
+    ),
+]
+#: a PATCH's secrets, merged key by key (:func:`patch_secrets`)
+SecretsPatch = Annotated[
+    dict[SecretName, SecretValue | None] | None,
+    Field(max_length=MAX_SECRETS, description="per key: a value replaces, null removes, absent keeps"),
+]
+SecretNames = Annotated[
+    list[str], Field(description="the names of the secrets that are set (values are never answered)")
+]
+SecretsReadable = Annotated[
+    bool, Field(description="false when the stored secrets were encrypted under another OPCMS_SECRET_KEY")
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from opcms.core.pagination import paginate
+from opcms.core.pagination import paginate, where_given
 from opcms.jobs.models import TaskExecution
 from opcms.jobs.schemas import ExecutionQuery, TaskExecutionQuery
 
@@ -14,27 +14,21 @@ SORTABLE = ("id", "created_at", "status")
 
 async def list_executions(task_names: Iterable[str], query: ExecutionQuery) -> dict[str, Any]:
     """Executions of the given tasks, newest first by default."""
-    qs = TaskExecution.filter(task_name__in=list(task_names))
-    if query.status is not None:
-        qs = qs.filter(status=query.status)
+    qs = where_given(TaskExecution.filter(task_name__in=list(task_names)), status=query.status)
     return await paginate(qs, query, sortable=SORTABLE, default_sort="-id")
 
 
 async def search_executions(query: TaskExecutionQuery) -> dict[str, Any]:
     """Every job's executions, by task, status, trigger, who triggered it and creation time."""
-    qs = TaskExecution.all()
-    if query.task_name:
-        qs = qs.filter(task_name=query.task_name)
-    if query.status is not None:
-        qs = qs.filter(status=query.status)
-    if query.trigger is not None:
-        qs = qs.filter(trigger=query.trigger)
-    if query.triggered_by:
-        qs = qs.filter(triggered_by=query.triggered_by)
-    if query.created_from is not None:
-        qs = qs.filter(created_at__gte=query.created_from)
-    if query.created_to is not None:
-        qs = qs.filter(created_at__lt=query.created_to)
+    qs = where_given(
+        TaskExecution.all(),
+        task_name=query.task_name,
+        status=query.status,
+        trigger=query.trigger,
+        triggered_by=query.triggered_by,
+        created_at__gte=query.created_from,
+        created_at__lt=query.created_to,
+    )
     return await paginate(qs, query, sortable=SORTABLE, default_sort="-id")
 
 

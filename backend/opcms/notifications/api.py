@@ -35,10 +35,6 @@ TAG = "notifications"
 READ, WRITE = "notifications:read", "notifications:write"
 
 
-async def _notification(notification: Notification) -> NotificationPublic:
-    return NotificationPublic.model_validate(await queries.describe(notification))
-
-
 # --- messages ----------------------------------------------------------------------------------
 @bp.get("/notifications")
 @endpoint(permission=READ, query=NotificationQuery, response=NotificationPage, tag=TAG)
@@ -51,7 +47,7 @@ async def list_notifications(request: Request, query: NotificationQuery) -> Noti
 @endpoint(permission=READ, response=NotificationPublic, tag=TAG)
 async def get_notification(request: Request, notification_id: int) -> NotificationPublic:
     """One message: its content, status, attempts, next attempt time and last error."""
-    return await _notification(await get_or_404(Notification, notification_id, "notification"))
+    return await queries.describe(await get_or_404(Notification, notification_id, "notification"))
 
 
 @bp.post("/notifications")
@@ -62,14 +58,14 @@ async def send_notification(request: Request, body: NotificationSend) -> Notific
     notification = await service.send(
         body.template_code, body.target, body.variables, body.priority, channel=body.channel
     )
-    return await _notification(notification)
+    return await queries.describe(notification)
 
 
 @bp.post("/notifications/<notification_id:int>/resend")
 @endpoint(permission=WRITE, response=NotificationPublic, status=202, tag=TAG)
 async def resend_notification(request: Request, notification_id: int) -> NotificationPublic:
     """Send a dead or failed message again with a fresh round of attempts (409 otherwise)."""
-    return await _notification(await service.resend(notification_id))
+    return await queries.describe(await service.resend(notification_id))
 
 
 # --- channels ----------------------------------------------------------------------------------
@@ -84,18 +80,14 @@ async def list_channels(request: Request, query: ChannelQuery) -> ChannelPage:
 @endpoint(permission=WRITE, body=ChannelCreate, response=ChannelPublic, status=201, tag=TAG)
 async def create_channel(request: Request, body: ChannelCreate) -> ChannelPublic:
     """Create a channel: its kind checks the settings and secrets (422 naming the field)."""
-    return ChannelPublic.model_validate(
-        channels_config.public_fields(await channels_config.create_channel(body))
-    )
+    return channels_config.channel_public(await channels_config.create_channel(body))
 
 
 @bp.get("/notification-channels/<channel_id:int>")
 @endpoint(permission=READ, response=ChannelPublic, tag=TAG)
 async def get_channel(request: Request, channel_id: int) -> ChannelPublic:
     """One channel (secret names only)."""
-    return ChannelPublic.model_validate(
-        channels_config.public_fields(await channels_config.get_channel(channel_id))
-    )
+    return channels_config.channel_public(await channels_config.get_channel(channel_id))
 
 
 @bp.patch("/notification-channels/<channel_id:int>")
@@ -103,18 +95,14 @@ async def get_channel(request: Request, channel_id: int) -> ChannelPublic:
 async def update_channel(request: Request, channel_id: int, body: ChannelUpdate) -> ChannelPublic:
     """Change name, settings (replaced whole), secrets (per key: value sets, null removes,
     absent keeps), enabled, rate limit, max attempts or remark; the config is checked again."""
-    return ChannelPublic.model_validate(
-        channels_config.public_fields(await channels_config.update_channel(channel_id, body))
-    )
+    return channels_config.channel_public(await channels_config.update_channel(channel_id, body))
 
 
 @bp.delete("/notification-channels/<channel_id:int>")
 @endpoint(permission=WRITE, query=DeleteQuery, response=ChannelPublic, tag=TAG)
 async def delete_channel(request: Request, channel_id: int, query: DeleteQuery) -> ChannelPublic:
     """Soft-delete a channel (409 while a template has it as its default)."""
-    return ChannelPublic.model_validate(
-        channels_config.public_fields(await channels_config.delete_channel(channel_id, query.reason))
-    )
+    return channels_config.channel_public(await channels_config.delete_channel(channel_id, query.reason))
 
 
 @bp.post("/notification-channels/<channel_id:int>/health")
@@ -126,10 +114,6 @@ async def channel_health(request: Request, channel_id: int) -> HealthPublic:
 
 
 # --- templates ---------------------------------------------------------------------------------
-async def _template(template) -> TemplatePublic:
-    return TemplatePublic.model_validate(await templates_config.describe(template))
-
-
 @bp.get("/notification-templates")
 @endpoint(permission=READ, query=TemplateQuery, response=TemplatePage, tag=TAG)
 async def list_templates(request: Request, query: TemplateQuery) -> TemplatePage:
@@ -141,28 +125,28 @@ async def list_templates(request: Request, query: TemplateQuery) -> TemplatePage
 @endpoint(permission=WRITE, body=TemplateCreate, response=TemplatePublic, status=201, tag=TAG)
 async def create_template(request: Request, body: TemplateCreate) -> TemplatePublic:
     """Create a template: valid Jinja2, and every variable it uses declared (422 otherwise)."""
-    return await _template(await templates_config.create_template(body))
+    return await templates_config.describe(await templates_config.create_template(body))
 
 
 @bp.get("/notification-templates/<template_id:int>")
 @endpoint(permission=READ, response=TemplatePublic, tag=TAG)
 async def get_template(request: Request, template_id: int) -> TemplatePublic:
     """One template."""
-    return await _template(await templates_config.get_template(template_id))
+    return await templates_config.describe(await templates_config.get_template(template_id))
 
 
 @bp.patch("/notification-templates/<template_id:int>")
 @endpoint(permission=WRITE, body=TemplateUpdate, response=TemplatePublic, tag=TAG)
 async def update_template(request: Request, template_id: int, body: TemplateUpdate) -> TemplatePublic:
     """Change a template; checked again as a whole."""
-    return await _template(await templates_config.update_template(template_id, body))
+    return await templates_config.describe(await templates_config.update_template(template_id, body))
 
 
 @bp.delete("/notification-templates/<template_id:int>")
 @endpoint(permission=WRITE, query=DeleteQuery, response=TemplatePublic, tag=TAG)
 async def delete_template(request: Request, template_id: int, query: DeleteQuery) -> TemplatePublic:
     """Soft-delete a template (senders naming it get a 404; sent messages keep their text)."""
-    return await _template(await templates_config.delete_template(template_id, query.reason))
+    return await templates_config.describe(await templates_config.delete_template(template_id, query.reason))
 
 
 @bp.post("/notification-templates/<template_id:int>/preview")

@@ -5,42 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from opcms.core.pagination import paginate
+from opcms.core.schemas import answer
 from opcms.notifications.models import Notification
-from opcms.notifications.schemas import NotificationQuery
+from opcms.notifications.schemas import NotificationPublic, NotificationQuery
 from opcms.notifications.templates_config import channel_names
 
 SORTABLE = ("id", "created_at", "updated_at", "status", "priority", "next_attempt_at", "sent_at", "attempts")
-FIELDS = (
-    "id",
-    "template_code",
-    "channel_id",
-    "target",
-    "title",
-    "content",
-    "priority",
-    "status",
-    "attempts",
-    "max_attempts",
-    "next_attempt_at",
-    "last_error",
-    "sent_at",
-    "provider_reference",
-    "subject_type",
-    "subject_id",
-    "created_at",
-    "updated_at",
-    "created_by",
-)
 
 
-def public_fields(notification: Notification, names: dict[int, str]) -> dict[str, Any]:
-    values = {name: getattr(notification, name) for name in FIELDS}
-    values["channel_name"] = names.get(notification.channel_id)
-    return values
+def notification_public(notification: Notification, names: dict[int, str]) -> NotificationPublic:
+    return answer(NotificationPublic, notification, channel_name=names.get(notification.channel_id))
 
 
-async def describe(notification: Notification) -> dict[str, Any]:
-    return public_fields(notification, await channel_names({notification.channel_id}))
+async def describe(notification: Notification) -> NotificationPublic:
+    return notification_public(notification, await channel_names({notification.channel_id}))
 
 
 async def list_notifications(query: NotificationQuery) -> dict[str, Any]:
@@ -63,5 +41,5 @@ async def list_notifications(query: NotificationQuery) -> dict[str, Any]:
         filters["created_at__lt"] = query.created_to
     page = await paginate(Notification.filter(**filters), query, sortable=SORTABLE, default_sort="-id")
     names = await channel_names({n.channel_id for n in page["items"]})
-    page["items"] = [public_fields(n, names) for n in page["items"]]
+    page["items"] = [notification_public(n, names) for n in page["items"]]
     return page

@@ -11,20 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from opcms.core.schemas import (
-    Id,
-    Page,
-    PageQuery,
-    Printable,
-    PublicSchema,
-    Remark,
-    Schema,
-    SecretNames,
-    SecretsIn,
-    SecretsPatch,
-    SecretsReadable,
-    UtcDateTime,
-)
+from opcms.core.schemas import Id, Page, PageQuery, Printable, PublicSchema, Remark, Schema, UtcDateTime
+from opcms.core.secrets import SecretNames, SecretsIn, SecretsPatch, SecretsReadable
 from opcms.notifications.models import ChannelKind, NotificationStatus, Priority
 
 ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]

@@ -15,9 +15,9 @@ from tortoise.expressions import Q
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
 from opcms.core.pagination import paginate
-from opcms.core.schemas import patch_changes
+from opcms.core.schemas import answer, patch_changes
 from opcms.notifications.models import NotificationChannel, NotificationTemplate
-from opcms.notifications.schemas import TemplateCreate, TemplateQuery, TemplateUpdate
+from opcms.notifications.schemas import TemplateCreate, TemplatePublic, TemplateQuery, TemplateUpdate
 from opcms.notifications.templates import check_template, render
 
 
@@ -32,25 +32,17 @@ async def channel_names(channel_ids: set[int]) -> dict[int, str]:
     return dict(rows)
 
 
-def public_fields(template: NotificationTemplate, names: dict[int, str]) -> dict[str, Any]:
-    return {
-        "id": template.id,
-        "code": template.code,
-        "name": template.name,
-        "channel_id": template.channel_id,
-        "channel_name": names.get(template.channel_id) if template.channel_id else None,
-        "title": template.title,
-        "body": template.body,
-        "variables": list(template.variables or []),
-        "created_at": template.created_at,
-        "updated_at": template.updated_at,
-        "created_by": template.created_by,
-        "updated_by": template.updated_by,
-    }
+def template_public(template: NotificationTemplate, names: dict[int, str]) -> TemplatePublic:
+    return answer(
+        TemplatePublic,
+        template,
+        channel_name=names.get(template.channel_id) if template.channel_id else None,
+        variables=list(template.variables or []),
+    )
 
 
-async def describe(template: NotificationTemplate) -> dict[str, Any]:
-    return public_fields(
+async def describe(template: NotificationTemplate) -> TemplatePublic:
+    return template_public(
         template, await channel_names({template.channel_id} if template.channel_id else set())
     )
 
@@ -66,7 +58,7 @@ async def list_templates(query: TemplateQuery) -> dict[str, Any]:
         qs, query, sortable=("code", "name", "created_at", "updated_at"), default_sort="code"
     )
     names = await channel_names({t.channel_id for t in page["items"] if t.channel_id})
-    page["items"] = [public_fields(t, names) for t in page["items"]]
+    page["items"] = [template_public(t, names) for t in page["items"]]
     return page
 
 

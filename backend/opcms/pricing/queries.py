@@ -8,7 +8,8 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from opcms.core.pagination import paginate
+from opcms.core.pagination import paginate, where_given
+from opcms.core.schemas import answer
 from opcms.core.settings import business_today
 from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
 from opcms.pricing.schemas import (
@@ -21,16 +22,13 @@ from opcms.pricing.schemas import (
     SubscriptionListQuery,
     SubscriptionPublic,
     UsageMetricListQuery,
-    VersionPublic,
 )
 
 
 async def list_metrics(query: UsageMetricListQuery) -> dict[str, Any]:
-    qs = UsageMetric.all()
-    if query.q:
-        qs = qs.filter(Q(code__icontains=query.q.strip()) | Q(name__icontains=query.q.strip()))
-    if query.is_active is not None:
-        qs = qs.filter(is_active=query.is_active)
+    qs = where_given(UsageMetric.all(), is_active=query.is_active)
+    if query.q:  # trimmed by the query schema
+        qs = qs.filter(Q(code__icontains=query.q) | Q(name__icontains=query.q))
     return await paginate(qs, query, sortable=METRIC_SORTABLE, default_sort="code")
 
 
@@ -45,26 +43,17 @@ def plan_public(
     plan: PricingPlan, versions: list[PricingPlanVersion], today: dt.date, *, detail: bool = False
 ) -> PlanPublic:
     current, latest = current_and_latest(versions, today)
-    values = {
-        "id": plan.id,
-        "code": plan.code,
-        "name": plan.name,
-        "metric": plan.metric.code,
-        "metric_id": plan.metric_id,
-        "metric_name": plan.metric.name,
-        "unit": plan.metric.unit,
-        "currency": plan.currency,
-        "description": plan.description,
-        "current_version": current and VersionPublic.model_validate(current),
-        "latest_version": latest and VersionPublic.model_validate(latest),
-        "created_at": plan.created_at,
-        "updated_at": plan.updated_at,
-        "created_by": plan.created_by,
-        "updated_by": plan.updated_by,
-    }
-    if detail:
-        return PlanDetail(**values, versions=[VersionPublic.model_validate(v) for v in versions])
-    return PlanPublic(**values)
+    schema, extra = (PlanDetail, {"versions": versions}) if detail else (PlanPublic, {})
+    return answer(
+        schema,
+        plan,
+        metric=plan.metric.code,
+        metric_name=plan.metric.name,
+        unit=plan.metric.unit,
+        current_version=current,
+        latest_version=latest,
+        **extra,
+    )
 
 
 async def versions_by_plan(plan_ids: list[int]) -> dict[int, list[PricingPlanVersion]]:
@@ -78,12 +67,9 @@ async def versions_by_plan(plan_ids: list[int]) -> dict[int, list[PricingPlanVer
 
 
 async def list_plans(query: PlanListQuery) -> dict[str, Any]:
-    qs = PricingPlan.all().select_related("metric")
-    if query.metric:
-        qs = qs.filter(metric__code=query.metric.strip())
-    if query.q:
-        word = query.q.strip()
-        qs = qs.filter(Q(code__icontains=word) | Q(name__icontains=word))
+    qs = where_given(PricingPlan.all().select_related("metric"), metric__code=query.metric)
+    if query.q:  # trimmed by the query schema
+        qs = qs.filter(Q(code__icontains=query.q) | Q(name__icontains=query.q))
     page = await paginate(qs, query, sortable=PLAN_SORTABLE, default_sort="code")
     versions = await versions_by_plan([p.id for p in page["items"]])
     today = business_today()
@@ -103,24 +89,14 @@ async def list_versions(plan_id: int) -> list[PricingPlanVersion]:
 # --- subscriptions ------------------------------------------------------------------------------
 def subscription_public(subscription: Subscription) -> SubscriptionPublic:
     """Needs customer, metric and plan loaded (a deleted plan or customer still shows)."""
-    return SubscriptionPublic(
-        id=subscription.id,
-        customer_id=subscription.customer_id,
+    return answer(
+        SubscriptionPublic,
+        subscription,
         customer_code=subscription.customer.customer_code,
         company_name=subscription.customer.company_name,
         metric=subscription.metric.code,
-        metric_id=subscription.metric_id,
-        plan_id=subscription.plan_id,
         plan_code=subscription.plan.code,
         plan_name=subscription.plan.name,
-        effective_from=subscription.effective_from,
-        effective_to=subscription.effective_to,
-        discount_percent=subscription.discount_percent,
-        remark=subscription.remark,
-        created_at=subscription.created_at,
-        updated_at=subscription.updated_at,
-        created_by=subscription.created_by,
-        updated_by=subscription.updated_by,
     )
 
 
@@ -132,13 +108,12 @@ async def load_subscription(subscription_id: int) -> SubscriptionPublic:
 
 
 async def list_subscriptions(query: SubscriptionListQuery) -> dict[str, Any]:
-    qs = Subscription.all().select_related("customer", "metric", "plan")
-    if query.customer_id is not None:
-        qs = qs.filter(customer_id=query.customer_id)
-    if query.plan_id is not None:
-        qs = qs.filter(plan_id=query.plan_id)
-    if query.metric:
-        qs = qs.filter(metric__code=query.metric.strip())
+    qs = where_given(
+        Subscription.all().select_related("customer", "metric", "plan"),
+        customer_id=query.customer_id,
+        plan_id=query.plan_id,
+        metric__code=query.metric,
+    )
     if query.active_on is not None:
         qs = qs.filter(
             Q(effective_to=None) | Q(effective_to__gte=query.active_on), effective_from__lte=query.active_on

@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from opcms.core.pagination import paginate
+from opcms.core.pagination import paginate, where_given
 from opcms.jobs.queries import list_executions
 from opcms.jobs.schemas import ExecutionQuery
 from opcms.usage.models import UsageAnomaly, UsageRecord
@@ -18,19 +18,15 @@ PULL_TASKS = (TASK_NAME, UPLOAD_TASK)
 
 
 async def list_records(query: UsageRecordQuery) -> dict[str, Any]:
-    qs = UsageRecord.all().select_related("metric", "customer")
-    if query.customer_id is not None:
-        qs = qs.filter(customer_id=query.customer_id)
-    if query.metric:
-        qs = qs.filter(metric__code=query.metric)
-    if query.source_id is not None:
-        qs = qs.filter(source_id=query.source_id)
-    if query.day_from:
-        qs = qs.filter(usage_day__gte=query.day_from)
-    if query.day_to:
-        qs = qs.filter(usage_day__lte=query.day_to)
-    if query.late is not None:
-        qs = qs.filter(is_late=query.late)
+    qs = where_given(
+        UsageRecord.all().select_related("metric", "customer"),
+        customer_id=query.customer_id,
+        metric__code=query.metric,
+        source_id=query.source_id,
+        usage_day__gte=query.day_from,
+        usage_day__lte=query.day_to,
+        is_late=query.late,
+    )
     page = await paginate(
         qs,
         query,
@@ -71,17 +67,15 @@ async def daily_usage(query: DailyUsageQuery) -> list[dict[str, Any]]:
 
 
 async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:
-    qs = UsageAnomaly.all().select_related("customer")
-    if query.status != "all":
-        qs = qs.filter(status=query.status)
-    for name in ("kind", "source_id", "customer_id"):
-        value = getattr(query, name)
-        if value is not None:
-            qs = qs.filter(**{name: value})
-    if query.day_from:
-        qs = qs.filter(usage_day__gte=query.day_from)
-    if query.day_to:
-        qs = qs.filter(usage_day__lte=query.day_to)
+    qs = where_given(
+        UsageAnomaly.all().select_related("customer"),
+        status=None if query.status == "all" else query.status,
+        kind=query.kind,
+        source_id=query.source_id,
+        customer_id=query.customer_id,
+        usage_day__gte=query.day_from,
+        usage_day__lte=query.day_to,
+    )
     page = await paginate(
         qs, query, sortable=("id", "usage_day", "kind", "created_at", "customer_id"), default_sort="-id"
     )

@@ -32,10 +32,6 @@ bp = Blueprint("data_sources", url_prefix="/api/v1")
 TAG = "data sources"
 
 
-async def _public(source) -> DataSourcePublic:
-    return DataSourcePublic.model_validate(await queries.describe(source))
-
-
 # --- data sources ------------------------------------------------------------------------------
 @bp.get("/data-sources")
 @endpoint(permission="usage:read", query=DataSourceQuery, response=DataSourcePage, tag=TAG)
@@ -50,14 +46,14 @@ async def list_data_sources(request: Request, query: DataSourceQuery) -> DataSou
 )
 async def create_data_source(request: Request, body: DataSourceCreate) -> DataSourcePublic:
     """Create a data source: the adapter checks the settings and secrets (422 naming the field)."""
-    return await _public(await service.create_source(body))
+    return await queries.describe(await service.create_source(body))
 
 
 @bp.get("/data-sources/<source_id:int>")
 @endpoint(permission="usage:read", response=DataSourcePublic, tag=TAG)
 async def get_data_source(request: Request, source_id: int) -> DataSourcePublic:
     """One data source (secret names only)."""
-    return await _public(await queries.get_source(source_id))
+    return await queries.describe(await queries.get_source(source_id))
 
 
 @bp.patch("/data-sources/<source_id:int>")
@@ -65,14 +61,14 @@ async def get_data_source(request: Request, source_id: int) -> DataSourcePublic:
 async def update_data_source(request: Request, source_id: int, body: DataSourceUpdate) -> DataSourcePublic:
     """Change settings (replaced whole), secrets (per key: value sets, null removes, absent keeps),
     enabled, timeout or remark; the config is checked again."""
-    return await _public(await service.update_source(source_id, body))
+    return await queries.describe(await service.update_source(source_id, body))
 
 
 @bp.delete("/data-sources/<source_id:int>")
 @endpoint(permission="data_sources:write", query=DeleteQuery, response=DataSourcePublic, tag=TAG)
 async def delete_data_source(request: Request, source_id: int, query: DeleteQuery) -> DataSourcePublic:
     """Soft-delete a data source (409 while customer accounts are mapped to it)."""
-    return await _public(await service.delete_source(source_id, query.reason))
+    return await queries.describe(await service.delete_source(source_id, query.reason))
 
 
 @bp.get("/data-sources/<source_id:int>/health")
@@ -101,9 +97,7 @@ async def add_source_account(
     request: Request, source_id: int, body: AccountMappingCreate
 ) -> AccountMappingPublic:
     """Map a vendor account to a live customer (409 naming the customer that already has it)."""
-    return AccountMappingPublic.model_validate(
-        queries.mapping_fields(await service.add_account(source_id, body))
-    )
+    return queries.mapping_public(await service.add_account(source_id, body))
 
 
 @bp.delete("/data-sources/<source_id:int>/accounts/<mapping_id:int>")
@@ -112,8 +106,7 @@ async def remove_source_account(
     request: Request, source_id: int, mapping_id: int, query: DeleteQuery
 ) -> AccountMappingPublic:
     """Remove a mapping (soft delete): the account can be mapped again."""
-    mapping = await service.remove_account(source_id, mapping_id, query.reason)
-    return AccountMappingPublic.model_validate(queries.mapping_fields(mapping))
+    return queries.mapping_public(await service.remove_account(source_id, mapping_id, query.reason))
 
 
 # --- uploads -----------------------------------------------------------------------------------

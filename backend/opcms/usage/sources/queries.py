@@ -9,10 +9,16 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from opcms.core.models import get_or_404
-from opcms.core.pagination import paginate
-from opcms.core.secrets import secret_names
+from opcms.core.pagination import paginate, where_given
+from opcms.core.schemas import answer
+from opcms.core.secrets import secret_fields
 from opcms.usage.models import CustomerSourceAccount, DataSource
-from opcms.usage.sources.schemas import AccountMappingQuery, DataSourceQuery
+from opcms.usage.sources.schemas import (
+    AccountMappingPublic,
+    AccountMappingQuery,
+    DataSourcePublic,
+    DataSourceQuery,
+)
 
 
 async def get_source(source_id: int) -> DataSource:
@@ -31,75 +37,58 @@ async def account_counts(source_ids: list[int]) -> dict[int, int]:
     return {source_id: n for source_id, n in rows}
 
 
-def public_fields(source: DataSource, accounts: int) -> dict[str, Any]:
-    names, readable = secret_names(source.secrets_encrypted)
-    return {
-        "id": source.id,
-        "name": source.name,
-        "adapter": source.adapter,
-        "settings": dict(source.settings or {}),
-        "secret_names": names,
-        "secrets_readable": readable,
-        "is_enabled": source.is_enabled,
-        "timeout_seconds": source.timeout_seconds,
-        "remark": source.remark,
-        "accounts": accounts,
-        "created_at": source.created_at,
-        "updated_at": source.updated_at,
-        "created_by": source.created_by,
-        "updated_by": source.updated_by,
-    }
+def source_public(source: DataSource, accounts: int) -> DataSourcePublic:
+    return answer(
+        DataSourcePublic,
+        source,
+        settings=dict(source.settings or {}),
+        accounts=accounts,
+        **secret_fields(source.secrets_encrypted),
+    )
 
 
-async def describe(source: DataSource) -> dict[str, Any]:
-    return public_fields(source, (await account_counts([source.id])).get(source.id, 0))
+async def describe(source: DataSource) -> DataSourcePublic:
+    return source_public(source, (await account_counts([source.id])).get(source.id, 0))
 
 
 async def list_sources(query: DataSourceQuery) -> dict[str, Any]:
-    qs = DataSource.all()
-    if query.q and query.q.strip():
-        qs = qs.filter(name__icontains=query.q.strip())
-    if query.adapter:
-        qs = qs.filter(adapter=query.adapter)
-    if query.is_enabled is not None:
-        qs = qs.filter(is_enabled=query.is_enabled)
+    qs = where_given(
+        DataSource.all(), name__icontains=query.q, adapter=query.adapter, is_enabled=query.is_enabled
+    )
     page = await paginate(
         qs, query, sortable=("name", "adapter", "created_at", "updated_at"), default_sort="name"
     )
     counts = await account_counts([source.id for source in page["items"]])
-    page["items"] = [public_fields(source, counts.get(source.id, 0)) for source in page["items"]]
+    page["items"] = [source_public(source, counts.get(source.id, 0)) for source in page["items"]]
     return page
 
 
 async def list_accounts(source_id: int, query: AccountMappingQuery) -> dict[str, Any]:
     source = await get_source(source_id)
-    qs = CustomerSourceAccount.filter(source_id=source.id).select_related("customer")
-    if query.customer_id is not None:
-        qs = qs.filter(customer_id=query.customer_id)
-    if query.q and query.q.strip():
-        word = query.q.strip()
+    qs = where_given(
+        CustomerSourceAccount.filter(source_id=source.id).select_related("customer"),
+        customer_id=query.customer_id,
+    )
+    if query.q:  # trimmed by the query schema
         qs = qs.filter(
-            Q(external_account__icontains=word)
-            | Q(customer__customer_code__icontains=word)
-            | Q(customer__company_name__icontains=word)
+            Q(external_account__icontains=query.q)
+            | Q(customer__customer_code__icontains=query.q)
+            | Q(customer__company_name__icontains=query.q)
         )
     page = await paginate(
         qs, query, sortable=("external_account", "customer_id", "created_at"), default_sort="external_account"
     )
-    page["items"] = [mapping_fields(m) for m in page["items"]]
+    page["items"] = [mapping_public(m) for m in page["items"]]
     return page
 
 
-def mapping_fields(mapping: CustomerSourceAccount) -> dict[str, Any]:
+def mapping_public(mapping: CustomerSourceAccount) -> AccountMappingPublic:
+    """Needs the customer loaded: people read its code, name and status, not its id."""
     customer = mapping.customer
-    return {
-        "id": mapping.id,
-        "source_id": mapping.source_id,
-        "customer_id": mapping.customer_id,
-        "customer_code": customer.customer_code,
-        "company_name": customer.company_name,
-        "customer_status": getattr(customer.status, "value", customer.status),
-        "external_account": mapping.external_account,
-        "created_at": mapping.created_at,
-        "created_by": mapping.created_by,
-    }
+    return answer(
+        AccountMappingPublic,
+        mapping,
+        customer_code=customer.customer_code,
+        company_name=customer.company_name,
+        customer_status=getattr(customer.status, "value", customer.status),
+    )

@@ -11,19 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from opcms.core.schemas import (
-    Id,
-    Page,
-    PageQuery,
-    Printable,
-    PublicSchema,
-    Remark,
-    Schema,
-    SecretNames,
-    SecretsIn,
-    SecretsPatch,
-    SecretsReadable,
-)
+from opcms.core.schemas import Id, Page, PageQuery, Printable, PublicSchema, Remark, Schema
+from opcms.core.secrets import SecretNames, SecretsIn, SecretsPatch, SecretsReadable
 
 SourceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
 Timeout = Annotated[int, Field(ge=1, le=600, description="seconds one vendor call may take")]
