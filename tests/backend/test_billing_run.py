@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 
 from opcms.billing import run
-from opcms.billing.invoicing import period_bounds, previous_period
 from opcms.billing.models import ChunkStatus, DocumentSequence, InvoiceLine, InvoiceRunChunk
 from opcms.billing.numbering import ensure_sequence, next_number
 from opcms.core.context import acting_as, system_actor
+from opcms.core.periods import period_bounds, previous_period
 from opcms.jobs.models import ExecutionStatus, Trigger
 from opcms.pricing.models import PricingPlanVersion
 from opcms.settlement.models import Invoice, InvoiceStatus

@@ -41,7 +41,7 @@ async def test_an_admin_triggers_a_job_and_bad_parameters_or_jobs_are_refused(cl
     # then it is queued for last month (the lock and the execution hold the concrete period)
     assert queued.status_code == 202, queued.text
     shown = queued.json()
-    from opcms.billing.invoicing import previous_period
+    from opcms.core.periods import previous_period
     from opcms.core.settings import business_today
 
     assert shown["status"] == "pending" and shown["trigger"] == "manual"

@@ -24,19 +24,14 @@ from opcms.billing.models import CreditNoteLine, InvoiceLine
 from opcms.billing.numbering import CREDIT_NOTE, ensure_sequence, next_number
 from opcms.billing.schemas import CreditNoteCreate, CreditNoteQuery
 from opcms.billing.service import credit_note_answers
+from opcms.core.db import sum_of
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
+from opcms.core.money import ZERO
 from opcms.core.pagination import paginate
 from opcms.core.settings import business_today
 from opcms.settlement.models import CreditNote, Invoice, InvoiceStatus
 from opcms.settlement.rules import SETTLEMENT_FIELDS, resettle
-
-ZERO = Decimal("0.00")
-
-
-def _sum(values: list[Any]) -> Decimal:
-    # summed in Decimal here: SQLite would sum DECIMAL text as floats
-    return sum((Decimal(str(v)) for v in values), ZERO)
 
 
 async def prepare_numbering() -> None:
@@ -56,7 +51,7 @@ async def create_credit_note(data: CreditNoteCreate) -> CreditNote:
             )
         lines = data.lines or []
         await _check_lines(invoice, lines)
-        earlier = _sum(await CreditNote.filter(invoice_id=invoice.id).values_list("amount", flat=True))
+        earlier = await sum_of(CreditNote.filter(invoice_id=invoice.id), "amount")
         room = invoice.total - earlier
         if data.amount > room:
             raise Conflict(

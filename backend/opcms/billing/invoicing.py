@@ -20,23 +20,22 @@ Rules (docs/billing.md says the same for finance):
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from tortoise import connections
 from tortoise.expressions import Q
 
 from opcms.billing.models import InvoiceLine
 from opcms.billing.numbering import INVOICE, next_numbers
 from opcms.core.audit import AuditAction, AuditLog
 from opcms.core.context import current_actor, current_client_ip, current_request_id
+from opcms.core.db import insert_rows, param_mark, sql_date, straight_join, sums_by
 from opcms.core.models import utcnow
+from opcms.core.money import CENT, ZERO
+from opcms.core.periods import period_bounds
 from opcms.customers.models import Customer
 from opcms.pricing import engine
 from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
@@ -44,28 +43,8 @@ from opcms.pricing.service import mark_billed, terms_of
 from opcms.settlement.models import Invoice, InvoiceStatus
 from opcms.settlement.rules import status_for
 
-CENT = Decimal("0.01")
 MICRO = Decimal("0.000001")
 QUANTUM = Decimal("0.0001")
-ZERO = Decimal("0.00")
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a period ``YYYY-MM`` (ValueError when malformed)."""
-    match = PERIOD_RE.match(period or "")
-    if not match:
-        raise ValueError(f"period must be YYYY-MM, not {period!r}")
-    year, month = int(match.group(1)), int(match.group(2))
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def period_of(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def previous_period(day: dt.date) -> str:
-    return period_of(day.replace(day=1) - dt.timedelta(days=1))
 
 
 @dataclass(slots=True)
@@ -158,36 +137,20 @@ async def billable_customer_ids(period: str, customer_id: int | None = None) -> 
 async def usage_by_subscription(
     subscriptions: list[dict[str, Any]], first: dt.date, last: dt.date
 ) -> dict[int, Decimal]:
-    """Σ usage per subscription over the days it covers in [first, last]: one GROUP BY.
-
-    SQLite keeps DECIMAL as text and would sum it as floats: there (the embedded default, small
-    data) the same join returns the rows and they are summed in Decimal."""
+    """Σ usage per subscription over the days it covers in [first, last]: one GROUP BY."""
     if not subscriptions:
         return {}
-    conn = connections.get("default")
-    mysql = conn.capabilities.dialect == "mysql"
     ids = [s["id"] for s in subscriptions]
-    mark = "%s" if mysql else "?"
+    mark = param_mark()
     marks = ", ".join([mark] * len(ids))
-    # the subscriptions drive the join (STRAIGHT_JOIN on MySQL): each finds its days through
-    # usage_record's (customer, metric, day, source) key, whatever the optimizer's statistics say
-    join = (
-        f"FROM subscription s {'STRAIGHT_JOIN' if mysql else 'JOIN'} usage_record u ON u.customer_id = s.customer_id AND u.metric_id = s.metric_id "
+    # the subscriptions drive the join: each finds its days through usage_record's (customer,
+    # metric, day, source) key
+    from_where = (
+        f"FROM subscription s {straight_join()} usage_record u ON u.customer_id = s.customer_id AND u.metric_id = s.metric_id "
         f"WHERE s.id IN ({marks}) AND u.usage_day >= {mark} AND u.usage_day <= {mark} "
         f"AND u.usage_day >= s.effective_from AND (s.effective_to IS NULL OR u.usage_day <= s.effective_to)"
     )
-    if mysql:
-        rows = await conn.execute_query_dict(
-            f"SELECT s.id AS sid, SUM(u.quantity) AS quantity {join} GROUP BY s.id", [*ids, first, last]
-        )
-        return {row["sid"]: Decimal(row["quantity"]) for row in rows}
-    rows = await conn.execute_query_dict(
-        f"SELECT s.id AS sid, u.quantity AS quantity {join}", [*ids, first.isoformat(), last.isoformat()]
-    )
-    totals: dict[int, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        totals[row["sid"]] += Decimal(str(row["quantity"]))
-    return dict(totals)
+    return await sums_by("s.id", "u.quantity", from_where, [*ids, sql_date(first), sql_date(last)])
 
 
 class DraftError(Exception):
@@ -380,36 +343,12 @@ async def write_invoices(
         }
         for invoice in rows
     ]
-    conn = connections.get("default")
-    if conn.capabilities.dialect == "mysql":
-        # the hot path of the monthly run: plain multi-row INSERTs (ORM objects cost more than the SQL)
-        await _insert_many("invoice_line", lines, json_columns=("breakdown",))
-        await _insert_many(
-            "audit_log",
-            [{**a, "occurred_at": now, "before": None} for a in audits],
-            json_columns=("before", "after"),
-        )
-    else:
-        await InvoiceLine.bulk_create([InvoiceLine(**line) for line in lines])
-        # one audit row per invoice, as a save would write it
-        await AuditLog.bulk_create([AuditLog(**a) for a in audits])
-    return rows
-
-
-async def _insert_many(table: str, rows: list[dict[str, Any]], *, json_columns: tuple[str, ...] = ()) -> None:
-    if not rows:
-        return
-    columns = list(rows[0])
-    sql = (
-        f"INSERT INTO `{table}` ({', '.join(f'`{c}`' for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    # the hot path of the monthly run: multi-row INSERTs; one audit row per invoice, as a save
+    # would write it
+    await insert_rows(InvoiceLine, lines, json_columns=("breakdown",))
+    await insert_rows(
+        AuditLog,
+        [{**a, "occurred_at": now, "before": None} for a in audits],
+        json_columns=("before", "after"),
     )
-    values = [
-        [
-            json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None else row[c]
-            for c in columns
-        ]
-        for row in rows
-    ]
-    # inside in_transaction() the context's "default" connection is the transaction's
-    await connections.get("default").execute_many(sql, values)
+    return rows

@@ -13,7 +13,6 @@ index serves it.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from tortoise import connections
@@ -21,8 +20,8 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from opcms.billing.reports.schemas import BUCKET_FIELDS, BUCKETS, SORTABLE, InvoiceQuery
-from opcms.core.db import as_numbers, is_sqlite
-from opcms.core.money import CENT
+from opcms.core.db import as_numbers, is_sqlite, money_of_sum, money_sum_sql, number_sql, param_mark, sql_date
+from opcms.core.money import ZERO
 from opcms.core.pagination import order_by, paginate
 from opcms.core.settings import business_today
 from opcms.settlement.models import Invoice
@@ -30,7 +29,6 @@ from opcms.settlement.rules import OPEN_STATUSES
 
 #: money columns that SQLite must compare and sort as numbers: column -> annotation (core.db.as_numbers)
 _NUMERIC = {"total": "total_number", "outstanding": "outstanding_number"}
-ZERO = Decimal("0.00")
 
 
 def overdue_condition(today: dt.date) -> Q:
@@ -107,25 +105,19 @@ def bucket_of(days_past_due: int) -> str:
     return "90+"
 
 
-def _aging_sql(mysql: bool, *, customer: bool, owner: str | None) -> str:
-    mark = "%s" if mysql else "?"
+def _aging_sql(*, customer: bool, owner: str | None) -> str:
+    mark = param_mark()
     # buckets by due date against as_of, as_of-30, as_of-60, as_of-90: plain date comparisons
     # (no date arithmetic, which the two dialects spell differently)
     bucket = (
         f"CASE WHEN i.due_date >= {mark} THEN 0 WHEN i.due_date >= {mark} THEN 1 "
         f"WHEN i.due_date >= {mark} THEN 2 WHEN i.due_date >= {mark} THEN 3 ELSE 4 END"
     )
-    if mysql:
-        amount, positive = "SUM(i.outstanding)", "i.outstanding > 0"
-    else:  # whole cents as integers: exact, where a SUM of the text would be a float
-        amount, positive = (
-            "SUM(CAST(ROUND(i.outstanding * 100) AS INTEGER))",
-            "CAST(i.outstanding AS NUMERIC) > 0",
-        )
+    amount = money_sum_sql("i.outstanding")
     where = [
         "i.is_deleted = 0",
         f"i.status IN ({mark}, {mark})",
-        positive,
+        f"{number_sql('i.outstanding')} > 0",
         f"i.issue_date <= {mark}",
     ]
     if customer:
@@ -156,26 +148,22 @@ async def aging(
     One GROUP BY (customer, bucket) in SQL; the totals per bucket add those rows up in Decimal.
     Answers ``{as_of, buckets: [...], customers: [...]}`` (customers by total, largest first).
     """
-    conn = connections.get("default")
-    mysql = conn.capabilities.dialect == "mysql"
     owner = None if owner_id is None else ("none" if owner_id == 0 else "one")
-    sql = _aging_sql(mysql, customer=customer_id is not None, owner=owner)
-    day = (lambda d: d) if mysql else (lambda d: d.isoformat())
-    params: list[Any] = [day(as_of - dt.timedelta(days=n)) for n in (0, 30, 60, 90)]
-    params += [*(status.value for status in OPEN_STATUSES), day(as_of)]
+    sql = _aging_sql(customer=customer_id is not None, owner=owner)
+    params: list[Any] = [sql_date(as_of - dt.timedelta(days=n)) for n in (0, 30, 60, 90)]
+    params += [*(status.value for status in OPEN_STATUSES), sql_date(as_of)]
     if customer_id is not None:
         params.append(customer_id)
     if owner == "one":
         params.append(owner_id)
-    rows = await conn.execute_query_dict(sql, params)
+    rows = await connections.get("default").execute_query_dict(sql, params)
 
     counts = [0] * len(BUCKETS)
     sums = [ZERO] * len(BUCKETS)
     customers: dict[int, dict[str, Any]] = {}
     for row in rows:
         index = int(row["bucket"])
-        amount = Decimal(row["amount"]) if mysql else Decimal(int(row["amount"])) / 100
-        amount = amount.quantize(CENT)
+        amount = money_of_sum(row["amount"])
         counts[index] += int(row["invoices"])
         sums[index] += amount
         entry = customers.get(row["customer_id"])

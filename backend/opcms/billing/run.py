@@ -47,7 +47,6 @@ from opcms.billing.invoicing import (
     InvoiceDraft,
     billable_customer_ids,
     draft_invoices,
-    period_bounds,
     write_invoice,
     write_invoices,
 )
@@ -55,9 +54,12 @@ from opcms.billing.models import ChunkStatus, InvoiceRunChunk
 from opcms.billing.numbering import INVOICE, ensure_sequence
 from opcms.core.errors import NotFound, ValidationFailed
 from opcms.core.models import utcnow
+from opcms.core.money import ZERO
+from opcms.core.periods import period_bounds
 from opcms.core.retries import retry_on_deadlock
 from opcms.core.settings import business_today
 from opcms.customers.models import Customer
+from opcms.jobs import service as jobs
 from opcms.jobs.locks import keep_alive
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 from opcms.jobs.recorder import FINISHED, LOG_EXCERPT_CHARS, create_execution
@@ -69,7 +71,6 @@ TASK_NAME = "billing.run_period"
 CHUNK_TASK = "billing.run_chunk"
 CHUNK_SIZE = 200
 COUNTERS = ("processed", "succeeded", "skipped", "failed", "no_charge")
-ZERO = Decimal("0.00")
 
 RunCallback = Callable[[TaskExecution], Awaitable[None] | None]
 _finished: list[RunCallback] = []
@@ -120,8 +121,6 @@ async def request_run(
 ) -> TaskExecution:
     """Queue a run for the workers; the pending execution is answered at once (409: this period's
     run is live, 503: no broker)."""
-    from opcms.jobs import service as jobs
-
     return await jobs.trigger(
         TASK_NAME, run_parameters(period, customer_id, issue_date, chunk_size), Trigger.MANUAL
     )

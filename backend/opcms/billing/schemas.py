@@ -10,20 +10,18 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from opcms.core.money import ExactAmount, NonNegativeAmount, Quantity
+from opcms.core.periods import Period
 from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
 from opcms.pricing.schemas import Percent
 from opcms.settlement.models import InvoiceStatus
 from opcms.settlement.schemas import AllocationPublic
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 Reason = Field(min_length=1, max_length=255, description="why (kept on the invoice and in the audit log)")
 
 
 # --- invoice runs -------------------------------------------------------------------------------
 class InvoiceRunRequest(Schema):
-    period: str = Field(
-        pattern=PERIOD_PATTERN, description="YYYY-MM (Asia/Shanghai month); not after the current month"
-    )
+    period: Period = Field(description="YYYY-MM (Asia/Shanghai month); not after the current month")
     customer_id: Id | None = Field(default=None, description="bill one customer only")
     issue_date: dt.date | None = Field(default=None, description="default: today (business time zone)")
 

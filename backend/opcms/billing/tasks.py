@@ -14,8 +14,7 @@ from opcms.billing import (
     run,
     summary_notice,  # noqa: F401  (sends each finished run's summary to finance)
 )
-from opcms.billing.invoicing import previous_period
-from opcms.billing.schemas import PERIOD_PATTERN
+from opcms.core.periods import Period, previous_period
 from opcms.core.schemas import Id, Schema
 from opcms.core.settings import business_today
 from opcms.core.tasks import async_task
@@ -23,9 +22,7 @@ from opcms.jobs.registry import JobSpec, register_job, register_runner
 
 
 class RunParameters(Schema):
-    period: str | None = Field(
-        default=None, pattern=PERIOD_PATTERN, description="YYYY-MM; default: last month"
-    )
+    period: Period | None = Field(default=None, description="YYYY-MM; default: last month")
     customer_id: Id | None = Field(default=None, description="bill one customer only")
     issue_date: dt.date | None = Field(default=None, description="default: today (business time zone)")
     chunk_size: int = Field(default=run.CHUNK_SIZE, ge=1, le=10_000, description="customers per chunk")

@@ -4,13 +4,17 @@ connection, Tortoise's own migrations in ``opcms/migrations``.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from tortoise import Tortoise, connections
 from tortoise.functions import Coalesce, Sum
+from tortoise.models import Model
 
-from opcms.core.money import ZERO
+from opcms.core.money import CENT, ZERO
 from opcms.core.settings import Settings, get_settings
 
 APP_LABEL = "opcms"
@@ -97,6 +101,39 @@ def is_mysql() -> bool:
     return dialect() == "mysql"
 
 
+def param_mark() -> str:
+    """The placeholder of a parameter in raw SQL."""
+    return "%s" if is_mysql() else "?"
+
+
+def sql_date(day: dt.date) -> dt.date | str:
+    """A date as a raw-SQL parameter: SQLite keeps dates as ISO text and compares them as text."""
+    return day if is_mysql() else day.isoformat()
+
+
+def straight_join() -> str:
+    """The join keyword that makes the left table drive the join on MySQL (``STRAIGHT_JOIN``),
+    whatever the optimizer's statistics say; a plain ``JOIN`` elsewhere."""
+    return "STRAIGHT_JOIN" if is_mysql() else "JOIN"
+
+
+def money_sum_sql(column: str) -> str:
+    """SQL for an exact Σ of a DECIMAL(…, 2) column; read the result with :func:`money_of_sum`.
+
+    SQLite would sum DECIMAL text as floats: there the sum is of whole cents, as integers."""
+    return f"SUM({column})" if is_mysql() else f"SUM(CAST(ROUND({column} * 100) AS INTEGER))"
+
+
+def money_of_sum(value: Any) -> Decimal:
+    """The amount a :func:`money_sum_sql` column holds, in cents."""
+    return (Decimal(value) if is_mysql() else Decimal(int(value)) / 100).quantize(CENT)
+
+
+def number_sql(column: str) -> str:
+    """SQL comparing a DECIMAL column as a number (SQLite keeps it as text)."""
+    return column if is_mysql() else f"CAST({column} AS NUMERIC)"
+
+
 async def sum_of(queryset: Any, column: str) -> Decimal:
     """Σ of a DECIMAL column over the rows of ``queryset``, exact on every database; 0.00 when
     there are none.
@@ -110,6 +147,55 @@ async def sum_of(queryset: Any, column: str) -> Decimal:
         "total_of_column", flat=True
     )
     return ZERO + Decimal(str(total))
+
+
+async def sums_by(key: str, value: str, from_where: str, params: list[Any]) -> dict[Any, Decimal]:
+    """Σ ``value`` per ``key`` (SQL expressions) over the rows of ``from_where`` (``FROM …
+    WHERE …`` with :func:`param_mark` placeholders), exact on every database.
+
+    One GROUP BY on MySQL. SQLite would sum DECIMAL text as floats: there the rows are read
+    and summed in Decimal (the embedded default holds little data)."""
+    conn = connections.get("default")
+    if is_mysql():
+        rows = await conn.execute_query_dict(
+            f"SELECT {key} AS sum_key, SUM({value}) AS sum_value {from_where} GROUP BY {key}", params
+        )
+        return {row["sum_key"]: Decimal(row["sum_value"]) for row in rows}
+    totals: dict[Any, Decimal] = defaultdict(Decimal)
+    for row in await conn.execute_query_dict(
+        f"SELECT {key} AS sum_key, {value} AS sum_value {from_where}", params
+    ):
+        totals[row["sum_key"]] += Decimal(str(row["sum_value"]))
+    return dict(totals)
+
+
+async def insert_rows(
+    model: type[Model], rows: list[dict[str, Any]], *, json_columns: tuple[str, ...] = ()
+) -> None:
+    """Write plain rows of ``model`` in bulk, inside the caller's transaction (no audit, no
+    signals: for hot paths that write their own audit rows).
+
+    On MySQL one multi-row INSERT statement (ORM objects cost more than the SQL there); on
+    SQLite the ORM's bulk create."""
+    if not rows:
+        return
+    if not is_mysql():
+        await model.bulk_create([model(**row) for row in rows])
+        return
+    columns = list(rows[0])
+    sql = (
+        f"INSERT INTO `{model._meta.db_table}` ({', '.join(f'`{c}`' for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    values = [
+        [
+            json.dumps(row[c], ensure_ascii=False) if c in json_columns and row[c] is not None else row[c]
+            for c in columns
+        ]
+        for row in rows
+    ]
+    # inside in_transaction() the context's "default" connection is the transaction's
+    await connections.get("default").execute_many(sql, values)
 
 
 def as_numbers(queryset: Any, *columns: str) -> tuple[Any, dict[str, str]]:

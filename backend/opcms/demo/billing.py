@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from opcms.billing.invoicing import previous_period
 from opcms.billing.run import run_period
 from opcms.core.money import CENT
+from opcms.core.periods import previous_period
 from opcms.core.settings import business_today
 from opcms.jobs.models import Trigger
 from opcms.payments.schemas import PaymentCreate

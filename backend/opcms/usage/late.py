@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
 
+from opcms.core.periods import period_of
+
 # {(customer_id, "YYYY-MM")} → the subset that has a non-void invoice
 InvoicedLookup = Callable[[set[tuple[int, str]]], Awaitable[set[tuple[int, str]]]]
 
@@ -21,10 +23,6 @@ def register_invoiced_lookup(lookup: InvoicedLookup | None) -> InvoicedLookup | 
     global _lookup
     previous, _lookup = _lookup, lookup
     return previous
-
-
-def period_of(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 async def invoiced_pairs(pairs: Iterable[tuple[int, dt.date]]) -> set[tuple[int, str]]:

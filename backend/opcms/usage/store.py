@@ -15,7 +15,8 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from opcms.core.models import utcnow
-from opcms.usage.late import invoiced_pairs, period_of
+from opcms.core.periods import period_of
+from opcms.usage.late import invoiced_pairs
 
 QUANTUM = Decimal("0.0001")
 COLUMNS = (

@@ -12,10 +12,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from opcms.core.money import Amount
+from opcms.core.periods import PERIOD_PATTERN
 from opcms.core.schemas import MAX_ID, Id, PageQuery, PublicSchema, Schema
 
 InvoiceStatusName = Literal["unsettled", "partially_settled", "settled", "void"]
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 SORTABLE = (
     "id",

@@ -1,0 +1,33 @@
+"""Billing periods: a calendar month of the business time zone, written ``YYYY-MM``
+(DESIGN §1, §7)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from typing import Annotated
+
+from pydantic import Field
+
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+_PERIOD = re.compile(PERIOD_PATTERN)
+
+#: a period in a request: ``YYYY-MM``, month 01 to 12
+Period = Annotated[str, Field(pattern=PERIOD_PATTERN)]
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period ``YYYY-MM`` (ValueError when malformed)."""
+    if not _PERIOD.match(period or ""):
+        raise ValueError(f"period must be YYYY-MM, not {period!r}")
+    year, month = int(period[:4]), int(period[5:])
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def previous_period(day: dt.date) -> str:
+    return period_of(day.replace(day=1) - dt.timedelta(days=1))
