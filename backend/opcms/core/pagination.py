@@ -42,8 +42,14 @@ async def paginate(
     return {"items": rows, "total": total, "page": query.page, "page_size": query.page_size}
 
 
-def where_given(queryset: QuerySet, **lookups: Any) -> QuerySet:
-    """``queryset`` narrowed by each lookup whose filter the query gave: one left out (None) or
-    sent blank ("") narrows nothing; ``False`` and ``0`` do narrow."""
-    given = {lookup: value for lookup, value in lookups.items() if value is not None and value != ""}
+def where_given(queryset: QuerySet, query: PageQuery, *names: str, **lookups: str) -> QuerySet:
+    """``queryset`` narrowed by the filters ``query`` gave: each of ``names`` is a field of the
+    query and a lookup alike; ``lookups`` maps a lookup to the query field that feeds it
+    (``usage_day__gte="day_from"``). A filter left out (None) or sent blank ("") narrows
+    nothing; ``False`` and ``0`` do narrow."""
+    given = {}
+    for lookup, field in ({name: name for name in names} | lookups).items():
+        value = getattr(query, field)
+        if value is not None and value != "":
+            given[lookup] = value
     return queryset.filter(**given) if given else queryset

@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from opcms.core.errors import Conflict, ValidationFailed
-from opcms.core.models import column_values, get_or_404
+from opcms.core.models import get_or_404
 from opcms.core.pagination import paginate, where_given
 from opcms.core.schemas import answer, patch_changes
 from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json, patch_secrets, secret_fields
@@ -47,9 +47,7 @@ def channel_public(channel: NotificationChannel) -> ChannelPublic:
 
 
 async def list_channels(query: ChannelQuery) -> dict[str, Any]:
-    qs = where_given(
-        NotificationChannel.all(), name__icontains=query.q, kind=query.kind, is_enabled=query.is_enabled
-    )
+    qs = where_given(NotificationChannel.all(), query, "kind", "is_enabled", name__icontains="q")
     page = await paginate(
         qs, query, sortable=("name", "kind", "created_at", "updated_at"), default_sort="name"
     )
@@ -122,7 +120,7 @@ async def update_channel(channel_id: int, data: ChannelUpdate) -> NotificationCh
 
 async def delete_channel(channel_id: int, reason: str = "") -> NotificationChannel:
     channel = await get_channel(channel_id)
-    used_by = await column_values(NotificationTemplate.filter(channel_id=channel.id), "code")
+    used_by = await NotificationTemplate.filter(channel_id=channel.id).values_list("code", flat=True)
     if used_by:
         raise Conflict(
             f"notification channel {channel.name!r} is the default of template(s) {', '.join(sorted(used_by))}: change them first",

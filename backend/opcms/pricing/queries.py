@@ -26,7 +26,7 @@ from opcms.pricing.schemas import (
 
 
 async def list_metrics(query: UsageMetricListQuery) -> dict[str, Any]:
-    qs = where_given(UsageMetric.all(), is_active=query.is_active)
+    qs = where_given(UsageMetric.all(), query, "is_active")
     if query.q:  # trimmed by the query schema
         qs = qs.filter(Q(code__icontains=query.q) | Q(name__icontains=query.q))
     return await paginate(qs, query, sortable=METRIC_SORTABLE, default_sort="code")
@@ -67,7 +67,7 @@ async def versions_by_plan(plan_ids: list[int]) -> dict[int, list[PricingPlanVer
 
 
 async def list_plans(query: PlanListQuery) -> dict[str, Any]:
-    qs = where_given(PricingPlan.all().select_related("metric"), metric__code=query.metric)
+    qs = where_given(PricingPlan.all().select_related("metric"), query, metric__code="metric")
     if query.q:  # trimmed by the query schema
         qs = qs.filter(Q(code__icontains=query.q) | Q(name__icontains=query.q))
     page = await paginate(qs, query, sortable=PLAN_SORTABLE, default_sort="code")
@@ -108,12 +108,8 @@ async def load_subscription(subscription_id: int) -> SubscriptionPublic:
 
 
 async def list_subscriptions(query: SubscriptionListQuery) -> dict[str, Any]:
-    qs = where_given(
-        Subscription.all().select_related("customer", "metric", "plan"),
-        customer_id=query.customer_id,
-        plan_id=query.plan_id,
-        metric__code=query.metric,
-    )
+    subscriptions = Subscription.all().select_related("customer", "metric", "plan")
+    qs = where_given(subscriptions, query, "customer_id", "plan_id", metric__code="metric")
     if query.active_on is not None:
         qs = qs.filter(
             Q(effective_to=None) | Q(effective_to__gte=query.active_on), effective_from__lte=query.active_on

@@ -15,17 +15,14 @@ from opcms.usage.schemas import AnomalyQuery, DailyUsageQuery, UsageRecordPublic
 from opcms.usage.uploads import UPLOAD_TASK
 
 PULL_TASKS = (TASK_NAME, UPLOAD_TASK)
+#: the usage days a query's day_from and day_to bound (both inclusive)
+_DAYS = {"usage_day__gte": "day_from", "usage_day__lte": "day_to"}
 
 
 async def list_records(query: UsageRecordQuery) -> dict[str, Any]:
+    records = UsageRecord.all().select_related("metric", "customer")
     qs = where_given(
-        UsageRecord.all().select_related("metric", "customer"),
-        customer_id=query.customer_id,
-        metric__code=query.metric,
-        source_id=query.source_id,
-        usage_day__gte=query.day_from,
-        usage_day__lte=query.day_to,
-        is_late=query.late,
+        records, query, "customer_id", "source_id", metric__code="metric", is_late="late", **_DAYS
     )
     page = await paginate(
         qs,
@@ -67,15 +64,10 @@ async def daily_usage(query: DailyUsageQuery) -> list[dict[str, Any]]:
 
 
 async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:
-    qs = where_given(
-        UsageAnomaly.all().select_related("customer"),
-        status=None if query.status == "all" else query.status,
-        kind=query.kind,
-        source_id=query.source_id,
-        customer_id=query.customer_id,
-        usage_day__gte=query.day_from,
-        usage_day__lte=query.day_to,
-    )
+    qs = UsageAnomaly.all().select_related("customer")
+    if query.status != "all":
+        qs = qs.filter(status=query.status)
+    qs = where_given(qs, query, "kind", "source_id", "customer_id", **_DAYS)
     page = await paginate(
         qs, query, sortable=("id", "usage_day", "kind", "created_at", "customer_id"), default_sort="-id"
     )

@@ -52,9 +52,7 @@ async def describe(source: DataSource) -> DataSourcePublic:
 
 
 async def list_sources(query: DataSourceQuery) -> dict[str, Any]:
-    qs = where_given(
-        DataSource.all(), name__icontains=query.q, adapter=query.adapter, is_enabled=query.is_enabled
-    )
+    qs = where_given(DataSource.all(), query, "adapter", "is_enabled", name__icontains="q")
     page = await paginate(
         qs, query, sortable=("name", "adapter", "created_at", "updated_at"), default_sort="name"
     )
@@ -65,10 +63,8 @@ async def list_sources(query: DataSourceQuery) -> dict[str, Any]:
 
 async def list_accounts(source_id: int, query: AccountMappingQuery) -> dict[str, Any]:
     source = await get_source(source_id)
-    qs = where_given(
-        CustomerSourceAccount.filter(source_id=source.id).select_related("customer"),
-        customer_id=query.customer_id,
-    )
+    mappings = CustomerSourceAccount.filter(source_id=source.id).select_related("customer")
+    qs = where_given(mappings, query, "customer_id")
     if query.q:  # trimmed by the query schema
         qs = qs.filter(
             Q(external_account__icontains=query.q)
