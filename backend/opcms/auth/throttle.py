@@ -29,7 +29,7 @@ async def ensure_not_locked(username: str, ip: str | None) -> None:
     now = utcnow()
     keys = [key for key, _ in throttle_keys(username, ip)]
     locked = await LoginThrottle.filter(key__in=keys, locked_until__gt=now).order_by("-locked_until").first()
-    if locked is not None:
+    if locked is not None and locked.locked_until is not None:
         wait = math.ceil((locked.locked_until - now).total_seconds())
         raise TooManyRequests(
             "Too many failed logins; try again later", code="too_many_attempts", retry_after=wait

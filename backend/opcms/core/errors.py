@@ -76,3 +76,5 @@ class QueueUnavailable(AppError):
     """The broker refused a job: nothing was queued (the caller records the failure)."""
 
     status, code, message = 503, "queue_unavailable", "The job queue is unavailable; try again later"
+    #: the execution recorded as failed because it could not be queued (Beat notes it on the schedule)
+    execution_id: int | None = None

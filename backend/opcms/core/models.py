@@ -9,7 +9,7 @@ transaction) as the change.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -41,6 +41,14 @@ async def get_or_404(source: type[Model] | QuerySet[Any], pk: int, entity: str) 
     if row is None:
         raise NotFound.entity(entity, pk)
     return row
+
+
+async def column_values(queryset: QuerySet[Any], field: str) -> list[Any]:
+    """One field of every row of ``queryset``, as a flat list: ``values_list(field, flat=True)``.
+
+    Tortoise's hints type any ``values_list`` as a list of tuples; a flat one is a list of
+    values, and this says so in one place."""
+    return cast(list[Any], await queryset.values_list(field, flat=True))
 
 
 def field_values(instance: Model) -> dict[str, Any]:

@@ -30,25 +30,31 @@ CompanyName = Annotated[str, AfterValidator(rules.clean_company_name)]
 CreditCode = Annotated[str | None, Blank, AfterValidator(lambda v: v and rules.clean_credit_code(v))]
 Phone = Annotated[str | None, Blank, AfterValidator(lambda v: v and rules.clean_phone(v))]
 Email = Annotated[str | None, Blank, AfterValidator(lambda v: v and _email(v))]
-Text = lambda n: Annotated[Annotated[str, Field(max_length=n)] | None, Blank]  # noqa: E731
+# optional text of at most N characters (the column's length), blank meaning none
+Text16 = Annotated[Annotated[str, Field(max_length=16)] | None, Blank]
+Text32 = Annotated[Annotated[str, Field(max_length=32)] | None, Blank]
+Text64 = Annotated[Annotated[str, Field(max_length=64)] | None, Blank]
+Text100 = Annotated[Annotated[str, Field(max_length=100)] | None, Blank]
+Text255 = Annotated[Annotated[str, Field(max_length=255)] | None, Blank]
+Text2000 = Annotated[Annotated[str, Field(max_length=2000)] | None, Blank]
 Status = Literal["prospect", "trial", "active", "suspended", "closed"]
 
 
 class CustomerFields(Schema):
-    short_name: Text(100) = None
+    short_name: Text100 = None
     credit_code: CreditCode = None
-    industry: Text(32) = Field(default=None, description="code, Chinese label or synonym")
-    level: Text(16) = Field(default=None, description="code, Chinese label or synonym")
+    industry: Text32 = Field(default=None, description="code, Chinese label or synonym")
+    level: Text16 = Field(default=None, description="code, Chinese label or synonym")
     owner_id: Id | None = None
-    contact_name: Text(64) = None
+    contact_name: Text64 = None
     contact_phone: Phone = None
     contact_email: Email = None
-    province: Text(32) = None
-    city: Text(32) = None
-    address: Text(255) = None
+    province: Text32 = None
+    city: Text32 = None
+    address: Text255 = None
     signed_at: dt.date | None = None
     contract_end_at: dt.date | None = None
-    remark: Text(2000) = None
+    remark: Text2000 = None
 
     @field_validator("contract_end_at")
     @classmethod

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from opcms.auth.models import User
 from opcms.core.audit import AuditAction, AuditLog, record_audit
 from opcms.core.context import current_actor
-from opcms.core.errors import Conflict, ValidationFailed
+from opcms.core.errors import Conflict, NotFound, ValidationFailed
 from opcms.core.models import get_or_404
 from opcms.core.schemas import patch_changes
 from opcms.customers import dictionaries
@@ -164,7 +164,7 @@ async def change_status(customer_id: int, target: str, reason: str) -> Customer:
             await Customer.filter(id=customer_id).select_for_update().first() if customer_id > 0 else None
         )
         if customer is None:
-            await get_customer(customer_id)  # raises the typed 404
+            raise NotFound.entity("customer", customer_id)
         await move_status(customer, CustomerStatus(target), reason)
     return await _fresh(customer)
 

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from openpyxl.utils.datetime import from_excel
@@ -234,6 +235,10 @@ class Owners:
 Converter = Callable[[Any], Any]
 
 
+def _dictionary_value(dictionary: Dictionary, value: Any) -> Any:
+    return dictionary.resolve(to_text(value))
+
+
 class Cleaner:
     """Turns rows of one sheet into validated customer data or row errors."""
 
@@ -257,8 +262,7 @@ class Cleaner:
             field = column.column.field
             kind = column.column.kind
             if kind == "dictionary":
-                dictionary = dictionaries[DictionaryKind(field)]
-                converter: Converter = lambda v, d=dictionary: d.resolve(to_text(v))  # noqa: E731
+                converter: Converter = partial(_dictionary_value, dictionaries[DictionaryKind(field)])
             else:
                 converter = converters[kind]
             target = "owner_id" if field == "owner" else field

@@ -154,7 +154,8 @@ def peek_layout(data: bytes, sheet_part: str) -> Layout:
             if shared and "xl/sharedStrings.xml" in archive.namelist():
                 wanted = max(shared)
                 with archive.open("xl/sharedStrings.xml") as handle:
-                    index, text, phonetic = -1, [], 0
+                    index, phonetic = -1, 0
+                    text: list[str] = []
                     for event, element in iterparse(handle, events=("start", "end")):
                         name = _local(element.tag)
                         if event == "start":

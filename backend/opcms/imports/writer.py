@@ -15,9 +15,10 @@ import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields import JSONField
 
 from opcms.core.audit import AuditAction, AuditLog, to_json_value
 from opcms.core.context import current_actor, current_client_ip, current_request_id
@@ -46,7 +47,8 @@ PROFILE_FIELDS = (
     "credit_limit",
     "remark",
 )
-_encode_json = AuditLog._meta.fields_map["after"].encoder
+# the audit row's JSON column encodes its values this way (fields_map is typed by the base Field)
+_encode_json = cast(JSONField[Any], AuditLog._meta.fields_map["after"]).encoder
 
 
 # Read from the model once Tortoise is initialised (foreign-key columns such as owner_id are
@@ -71,7 +73,7 @@ def insert_fields() -> tuple[str, ...]:
 def uniqueness_keys(customer_code: str, company_name: str) -> dict[str, str | None]:
     """code_key and name_key of a live customer, by ``Customer.refresh_keys`` itself."""
     live = SimpleNamespace(is_deleted=False, customer_code=customer_code, company_name=company_name)
-    Customer.refresh_keys(live)  # type: ignore[arg-type]
+    Customer.refresh_keys(live)  # type: ignore[arg-type]  # a stand-in with just the fields it reads
     return {"code_key": live.code_key, "name_key": live.name_key}
 
 

@@ -24,6 +24,8 @@ from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 log = logging.getLogger("opcms.jobs")
 
 LOG_EXCERPT_CHARS = 8000
+#: what a finished run writes on its execution (active_key None frees the run lock)
+OUTCOME_FIELDS = ("status", "finished_at", "duration_ms", "counters", "log_excerpt", "error", "active_key")
 FINISHED = frozenset(
     {
         ExecutionStatus.SUCCESS,
@@ -136,19 +138,14 @@ async def run_execution(
         execution.finished_at = utcnow()
         execution.duration_ms = int((time.monotonic() - started) * 1000)
         execution.counters = dict(run.counters)
-        execution.log_excerpt = run.log_excerpt or None
+        # Tortoise types a TextField str even when the column is nullable
+        execution.log_excerpt = run.log_excerpt or None  # type: ignore[assignment]
         execution.active_key = None
         # only a running execution is finished here: one the reaper already failed (its worker
         # looked dead) stays failed, and its lock may already belong to a retry
-        finished = await TaskExecution.filter(id=execution.id, status=ExecutionStatus.RUNNING).update(
-            status=execution.status,
-            finished_at=execution.finished_at,
-            duration_ms=execution.duration_ms,
-            counters=execution.counters,
-            log_excerpt=execution.log_excerpt,
-            error=execution.error,
-            active_key=None,
-        )
+        outcome = {name: getattr(execution, name) for name in OUTCOME_FIELDS}
+        running = TaskExecution.filter(id=execution.id, status=ExecutionStatus.RUNNING)
+        finished = await running.update(**outcome)
         if not finished:
             log.warning(
                 "execution %s ended after it was marked finished; its outcome was not recorded", execution.id

@@ -22,7 +22,8 @@ from pydantic import BaseModel
 
 from opcms.core.tasks import async_task
 
-Resolver = Callable[[BaseModel], dict[str, Any]]
+# takes the job's own parameters model (an instance of JobSpec.parameters, a BaseModel subclass)
+Resolver = Callable[[Any], dict[str, Any]]
 # refusals that need the database (an unknown customer → 404), before anything is recorded
 Check = Callable[[dict[str, Any]], Awaitable[None]]
 # runs an execution (already created, pending, holding the lock) in this process

@@ -15,10 +15,16 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from opcms.core.errors import Conflict, ValidationFailed
-from opcms.core.models import get_or_404
-from opcms.core.pagination import paginate, where_given
-from opcms.core.schemas import answer, patch_changes
-from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json, patch_secrets, secret_fields
+from opcms.core.models import column_values, get_or_404
+from opcms.core.pagination import paginate
+from opcms.core.schemas import patch_changes
+from opcms.core.secrets import (
+    SecretUnreadable,
+    decrypt_json,
+    encrypt_json,
+    patch_secrets,
+    secret_names,
+)
 from opcms.notifications.channels import (
     ChannelConfigError,
     Health,
@@ -26,7 +32,7 @@ from opcms.notifications.channels import (
     get_channel_class,
 )
 from opcms.notifications.models import NotificationChannel, NotificationTemplate
-from opcms.notifications.schemas import ChannelCreate, ChannelPublic, ChannelQuery, ChannelUpdate
+from opcms.notifications.schemas import ChannelCreate, ChannelQuery, ChannelUpdate
 
 log = logging.getLogger("opcms.notifications")
 
@@ -37,21 +43,38 @@ async def get_channel(channel_id: int) -> NotificationChannel:
     return await get_or_404(NotificationChannel, channel_id, "notification_channel")
 
 
-def channel_public(channel: NotificationChannel) -> ChannelPublic:
-    return answer(
-        ChannelPublic,
-        channel,
-        settings=dict(channel.settings or {}),
-        **secret_fields(channel.secrets_encrypted),
-    )
+def public_fields(channel: NotificationChannel) -> dict[str, Any]:
+    names, readable = secret_names(channel.secrets_encrypted)
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "kind": channel.kind,
+        "settings": dict(channel.settings or {}),
+        "secret_names": names,
+        "secrets_readable": readable,
+        "is_enabled": channel.is_enabled,
+        "rate_per_minute": channel.rate_per_minute,
+        "max_attempts": channel.max_attempts,
+        "remark": channel.remark,
+        "created_at": channel.created_at,
+        "updated_at": channel.updated_at,
+        "created_by": channel.created_by,
+        "updated_by": channel.updated_by,
+    }
 
 
 async def list_channels(query: ChannelQuery) -> dict[str, Any]:
-    qs = where_given(NotificationChannel.all(), query, "kind", "is_enabled", name__icontains="q")
+    qs = NotificationChannel.all()
+    if query.q and query.q.strip():
+        qs = qs.filter(name__icontains=query.q.strip())
+    if query.kind is not None:
+        qs = qs.filter(kind=query.kind)
+    if query.is_enabled is not None:
+        qs = qs.filter(is_enabled=query.is_enabled)
     page = await paginate(
         qs, query, sortable=("name", "kind", "created_at", "updated_at"), default_sort="name"
     )
-    page["items"] = [channel_public(channel) for channel in page["items"]]
+    page["items"] = [public_fields(channel) for channel in page["items"]]
     return page
 
 
@@ -120,7 +143,7 @@ async def update_channel(channel_id: int, data: ChannelUpdate) -> NotificationCh
 
 async def delete_channel(channel_id: int, reason: str = "") -> NotificationChannel:
     channel = await get_channel(channel_id)
-    used_by = await NotificationTemplate.filter(channel_id=channel.id).values_list("code", flat=True)
+    used_by = await column_values(NotificationTemplate.filter(channel_id=channel.id), "code")
     if used_by:
         raise Conflict(
             f"notification channel {channel.name!r} is the default of template(s) {', '.join(sorted(used_by))}: change them first",

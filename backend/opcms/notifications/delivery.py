@@ -28,7 +28,7 @@ from typing import Any
 
 from tortoise.expressions import F, Q
 
-from opcms.core.models import utcnow
+from opcms.core.models import column_values, utcnow
 from opcms.core.secrets import SecretUnreadable, decrypt_json
 from opcms.notifications import ratelimit
 from opcms.notifications.channels import (
@@ -220,12 +220,12 @@ async def due_ids(now: dt.datetime, limit: int = SWEEP_BATCH) -> list[int]:
     due_before = now - SWEEP_GRACE
     ids: list[int] = []
     for priority in (Priority.HIGH, Priority.NORMAL, Priority.LOW):
-        ids += await (
+        ids += await column_values(
             Notification.filter(status__in=RETRYABLE, priority=priority)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=due_before))
             .order_by("next_attempt_at", "id")
-            .limit(limit - len(ids))
-            .values_list("id", flat=True)
+            .limit(limit - len(ids)),
+            "id",
         )
         if len(ids) >= limit:
             break

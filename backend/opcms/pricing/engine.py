@@ -272,6 +272,7 @@ def price(
         else:
             usage, breakdown = ZERO, ()
     else:  # package
+        # validated terms: a package plan always has its package_size
         packages, rest = _EXACT.divmod(billed, plan.package_size)  # type: ignore[arg-type]
         if rest:
             packages = _add(packages, 1)
@@ -354,9 +355,10 @@ def money(value: Decimal) -> str:
     beyond them dropped. Exact figures have at most 10 decimals (4 of a quantity + 6 of a unit
     price); only prorated fees, top-ups and discounts can have more, and show 10 (rounded half
     up, display only: the amount was computed from the exact value)."""
+    # as_tuple().exponent is a str only for NaN and infinities, which no amount is
     if value.as_tuple().exponent < -10:  # type: ignore[operator]
         value = value.quantize(_DISPLAY_STEP, rounding=ROUND_HALF_UP, context=_APPROX)
     normal = value.normalize(_APPROX)
-    if normal.as_tuple().exponent >= -2:  # type: ignore[operator]
+    if normal.as_tuple().exponent >= -2:  # type: ignore[operator]  # finite, as above
         return format(value.quantize(CENT, context=_APPROX), "f")
     return format(normal, "f")

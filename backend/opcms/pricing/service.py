@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from opcms.core.errors import Conflict, ValidationFailed
-from opcms.core.models import get_or_404, utcnow
+from opcms.core.models import column_values, get_or_404, utcnow
 from opcms.core.schemas import patch_changes
 from opcms.core.settings import business_today
 from opcms.customers.models import Customer
@@ -152,9 +152,7 @@ async def add_version(plan_id: int, data: VersionCreate) -> tuple[PricingPlanVer
         async with in_transaction():
             # the plan row is locked first: versions of one plan are numbered one writer at a time
             plan = await _locked_plan(plan_id)
-            metric_code = (
-                await UsageMetric.with_deleted().filter(id=plan.metric_id).values_list("code", flat=True)
-            )
+            metric_code = await column_values(UsageMetric.with_deleted().filter(id=plan.metric_id), "code")
             if data.metric is not None and data.metric != metric_code[0]:
                 raise ValidationFailed.field(
                     "metric", f"plan {plan.code} prices {metric_code[0]!r}; a plan's metric cannot change"
@@ -279,15 +277,8 @@ async def create_subscription(data: SubscriptionCreate) -> Subscription:
         # the lock comes first: every read after it sees what earlier writers committed
         await _locked_customer(data.customer_id)
         await _check_no_overlap(data.customer_id, plan.metric_id, data.effective_from, data.effective_to)
-        subscription = await Subscription.create(
-            customer_id=data.customer_id,
-            metric_id=plan.metric_id,
-            plan_id=plan.id,
-            effective_from=data.effective_from,
-            effective_to=data.effective_to,
-            discount_percent=data.discount_percent,
-            remark=data.remark,
-        )
+        # the metric is the plan's: a subscription prices one metric with one plan
+        subscription = await Subscription.create(**data.model_dump(), metric_id=plan.metric_id)
     return subscription
 
 
@@ -340,6 +331,7 @@ async def preview(data: PreviewRequest) -> tuple[engine.Price, PricingPlanVersio
     if data.plan is not None:
         terms: PlanTerms = data.plan
     else:
+        assert data.plan_id is not None  # PreviewRequest holds exactly one of plan and plan_id
         plan = await get_plan(data.plan_id)
         day = data.on or business_today()
         version = await version_in_force(plan.id, day)

@@ -36,7 +36,9 @@ async def list_usage_records(request: Request, query: UsageRecordQuery) -> Usage
 @endpoint(permission="usage:read", query=DailyUsageQuery, response=DailyUsageList, tag="usage")
 async def daily_usage(request: Request, query: DailyUsageQuery) -> DailyUsageList:
     """A customer's billable usage per day and metric (sources summed), for charts."""
-    return DailyUsageList(customer_id=query.customer_id, items=await queries.daily_usage(query))
+    return DailyUsageList.model_validate(
+        {"customer_id": query.customer_id, "items": await queries.daily_usage(query)}
+    )
 
 
 @bp.get("/usage-anomalies")

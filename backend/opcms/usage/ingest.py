@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from opcms.core.context import current_actor
@@ -214,8 +215,8 @@ async def ingest_rows(
     if ctx.has_anomalies:
         keys = [row_key(ctx.source_id, r) for r in unique]
         for start in range(0, len(keys), 500):
-            for anomaly in await UsageAnomaly.filter(row_key__in=keys[start : start + 500]):
-                existing[anomaly.row_key] = anomaly
+            for held_before in await UsageAnomaly.filter(row_key__in=keys[start : start + 500]):
+                existing[held_before.row_key] = held_before
 
     async with in_transaction() as conn:
         to_store = [item for _, item in clean]
@@ -296,7 +297,9 @@ def _classify(ctx: IngestContext, row: VendorUsage, requested: tuple[dt.date, dt
     return CleanUsage(customer_id, metric_id, day, quantity)
 
 
-async def _hold(ctx: IngestContext, key: str, item: _Held, anomaly: UsageAnomaly | None, conn) -> None:  # type: ignore[no-untyped-def]
+async def _hold(
+    ctx: IngestContext, key: str, item: _Held, anomaly: UsageAnomaly | None, conn: BaseDBAsyncClient
+) -> None:
     values = dict(
         source_id=ctx.source_id,
         kind=item.kind,

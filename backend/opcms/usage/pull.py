@@ -17,7 +17,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 from tortoise.exceptions import IntegrityError, OperationalError
 
 from opcms.core.audit import AuditAction, record_audit
@@ -163,9 +169,11 @@ async def fetch_with_retries(
     settings = get_settings()
     base = settings.usage_retry_base_seconds
 
-    def before_sleep(state) -> None:  # type: ignore[no-untyped-def]
+    def before_sleep(state: RetryCallState) -> None:
         run.count("retries")
-        run.log(f"{source_name} {day}: retry {state.attempt_number}: {state.outcome.exception()}")
+        # tenacity sets the outcome before it sleeps
+        error = state.outcome.exception() if state.outcome is not None else None
+        run.log(f"{source_name} {day}: retry {state.attempt_number}: {error}")
 
     retrying = AsyncRetrying(
         stop=stop_after_attempt(settings.usage_retries + 1),

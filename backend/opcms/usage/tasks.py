@@ -27,7 +27,7 @@ class PullParameters(Schema):
     )
 
 
-def resolve(parameters: PullParameters) -> dict[str, Any]:  # type: ignore[override]
+def resolve(parameters: PullParameters) -> dict[str, Any]:
     """The concrete days: 'yesterday' becomes a date, so the run lock holds the day pulled."""
     if parameters.day is not None and (parameters.first_day or parameters.last_day):
         raise ValueError("give either day or first_day and last_day, not both")
@@ -44,7 +44,7 @@ PULL_JOB = register_job(
         name=TASK_NAME,
         title="Usage pull",
         parameters=PullParameters,
-        resolve=resolve,  # type: ignore[arg-type]
+        resolve=resolve,
         description="pull the usage of a day (default: yesterday, business time zone) or a back-fill from the data "
         "sources (all enabled, or one)",
     )
