@@ -6,36 +6,25 @@ from collections.abc import Iterable
 from typing import Any
 
 from opcms.core.models import column_values
-from opcms.core.pagination import paginate
+from opcms.core.pagination import paginate, where_given
 from opcms.jobs.models import TaskExecution
 from opcms.jobs.schemas import ExecutionQuery, TaskExecutionQuery
 
 SORTABLE = ("id", "created_at", "status")
+#: creation times a query's created_from (inclusive) and created_to (exclusive) bound
+CREATED = {"created_at__gte": "created_from", "created_at__lt": "created_to"}
 
 
 async def list_executions(task_names: Iterable[str], query: ExecutionQuery) -> dict[str, Any]:
     """Executions of the given tasks, newest first by default."""
-    qs = TaskExecution.filter(task_name__in=list(task_names))
-    if query.status is not None:
-        qs = qs.filter(status=query.status)
+    qs = where_given(TaskExecution.filter(task_name__in=list(task_names)), query, "status")
     return await paginate(qs, query, sortable=SORTABLE, default_sort="-id")
 
 
 async def search_executions(query: TaskExecutionQuery) -> dict[str, Any]:
     """Every job's executions, by task, status, trigger, who triggered it and creation time."""
-    qs = TaskExecution.all()
-    if query.task_name:
-        qs = qs.filter(task_name=query.task_name)
-    if query.status is not None:
-        qs = qs.filter(status=query.status)
-    if query.trigger is not None:
-        qs = qs.filter(trigger=query.trigger)
-    if query.triggered_by:
-        qs = qs.filter(triggered_by=query.triggered_by)
-    if query.created_from is not None:
-        qs = qs.filter(created_at__gte=query.created_from)
-    if query.created_to is not None:
-        qs = qs.filter(created_at__lt=query.created_to)
+    names = ("task_name", "status", "trigger", "triggered_by")
+    qs = where_given(TaskExecution.all(), query, *names, **CREATED)
     return await paginate(qs, query, sortable=SORTABLE, default_sort="-id")
 
 

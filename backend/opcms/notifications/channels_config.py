@@ -16,15 +16,9 @@ from tortoise.exceptions import IntegrityError
 
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import column_values, get_or_404
-from opcms.core.pagination import paginate
-from opcms.core.schemas import patch_changes
-from opcms.core.secrets import (
-    SecretUnreadable,
-    decrypt_json,
-    encrypt_json,
-    patch_secrets,
-    secret_names,
-)
+from opcms.core.pagination import paginate, where_given
+from opcms.core.schemas import answer, patch_changes
+from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json, patch_secrets, secret_fields
 from opcms.notifications.channels import (
     ChannelConfigError,
     Health,
@@ -32,7 +26,7 @@ from opcms.notifications.channels import (
     get_channel_class,
 )
 from opcms.notifications.models import NotificationChannel, NotificationTemplate
-from opcms.notifications.schemas import ChannelCreate, ChannelQuery, ChannelUpdate
+from opcms.notifications.schemas import ChannelCreate, ChannelPublic, ChannelQuery, ChannelUpdate
 
 log = logging.getLogger("opcms.notifications")
 
@@ -43,38 +37,21 @@ async def get_channel(channel_id: int) -> NotificationChannel:
     return await get_or_404(NotificationChannel, channel_id, "notification_channel")
 
 
-def public_fields(channel: NotificationChannel) -> dict[str, Any]:
-    names, readable = secret_names(channel.secrets_encrypted)
-    return {
-        "id": channel.id,
-        "name": channel.name,
-        "kind": channel.kind,
-        "settings": dict(channel.settings or {}),
-        "secret_names": names,
-        "secrets_readable": readable,
-        "is_enabled": channel.is_enabled,
-        "rate_per_minute": channel.rate_per_minute,
-        "max_attempts": channel.max_attempts,
-        "remark": channel.remark,
-        "created_at": channel.created_at,
-        "updated_at": channel.updated_at,
-        "created_by": channel.created_by,
-        "updated_by": channel.updated_by,
-    }
+def channel_public(channel: NotificationChannel) -> ChannelPublic:
+    return answer(
+        ChannelPublic,
+        channel,
+        settings=dict(channel.settings or {}),
+        **secret_fields(channel.secrets_encrypted),
+    )
 
 
 async def list_channels(query: ChannelQuery) -> dict[str, Any]:
-    qs = NotificationChannel.all()
-    if query.q and query.q.strip():
-        qs = qs.filter(name__icontains=query.q.strip())
-    if query.kind is not None:
-        qs = qs.filter(kind=query.kind)
-    if query.is_enabled is not None:
-        qs = qs.filter(is_enabled=query.is_enabled)
+    qs = where_given(NotificationChannel.all(), query, "kind", "is_enabled", name__icontains="q")
     page = await paginate(
         qs, query, sortable=("name", "kind", "created_at", "updated_at"), default_sort="name"
     )
-    page["items"] = [public_fields(channel) for channel in page["items"]]
+    page["items"] = [channel_public(channel) for channel in page["items"]]
     return page
 
 
