@@ -9,9 +9,15 @@ changed.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from opcms.jobs.models import TaskExecution
+    from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
+    from opcms.settlement.models import CreditNote, Invoice
 
 
 class DocumentSequence(Model):
@@ -39,20 +45,27 @@ class InvoiceLine(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    invoice = fields.ForeignKeyField("opcms.Invoice", related_name="lines", on_delete=fields.RESTRICT)
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "opcms.Invoice", related_name="lines", on_delete=fields.RESTRICT
+    )
+    invoice_id: int
     position = fields.IntField()
-    subscription = fields.ForeignKeyField(
+    subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField(
         "opcms.Subscription", related_name="invoice_lines", null=True, on_delete=fields.RESTRICT
     )
-    plan = fields.ForeignKeyField(
+    subscription_id: int | None
+    plan: fields.ForeignKeyRelation[PricingPlan] = fields.ForeignKeyField(
         "opcms.PricingPlan", related_name="invoice_lines", on_delete=fields.RESTRICT
     )
-    plan_version = fields.ForeignKeyField(
+    plan_id: int
+    plan_version: fields.ForeignKeyRelation[PricingPlanVersion] = fields.ForeignKeyField(
         "opcms.PricingPlanVersion", related_name="invoice_lines", on_delete=fields.RESTRICT
     )
-    metric = fields.ForeignKeyField(
+    plan_version_id: int
+    metric: fields.ForeignKeyRelation[UsageMetric] = fields.ForeignKeyField(
         "opcms.UsageMetric", related_name="invoice_lines", on_delete=fields.RESTRICT
     )
+    metric_id: int
     description = fields.CharField(max_length=255)
     mode = fields.CharField(max_length=16)
     # the days of the period the subscription covered (both inclusive)
@@ -70,7 +83,7 @@ class InvoiceLine(Model):
     discount = fields.DecimalField(max_digits=24, decimal_places=6)
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
     # [{"tier", "from", "up_to", "quantity", "unit_price", "flat_fee", "amount"}]: strings, exact
-    breakdown = fields.JSONField(default=list)
+    breakdown: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
 
     class Meta:
         table = "invoice_line"
@@ -82,11 +95,15 @@ class CreditNoteLine(Model):
     """What a credit note takes off: a line of the invoice (or the invoice as a whole)."""
 
     id = fields.BigIntField(primary_key=True)
-    credit_note = fields.ForeignKeyField("opcms.CreditNote", related_name="lines", on_delete=fields.RESTRICT)
+    credit_note: fields.ForeignKeyRelation[CreditNote] = fields.ForeignKeyField(
+        "opcms.CreditNote", related_name="lines", on_delete=fields.RESTRICT
+    )
+    credit_note_id: int
     position = fields.IntField()
-    invoice_line = fields.ForeignKeyField(
+    invoice_line: fields.ForeignKeyNullableRelation[InvoiceLine] = fields.ForeignKeyField(
         "opcms.InvoiceLine", related_name="credit_note_lines", null=True, on_delete=fields.RESTRICT
     )
+    invoice_line_id: int | None
     description = fields.CharField(max_length=255)
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
 
@@ -109,14 +126,15 @@ class InvoiceRunChunk(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    execution = fields.ForeignKeyField(
+    execution: fields.ForeignKeyRelation[TaskExecution] = fields.ForeignKeyField(
         "opcms.TaskExecution", related_name="invoice_chunks", on_delete=fields.RESTRICT
     )
+    execution_id: int
     seq = fields.IntField()
-    customer_ids = fields.JSONField(default=list)
+    customer_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)
     status = fields.CharEnumField(ChunkStatus, max_length=16, default=ChunkStatus.PENDING)
     # created, skipped, failed, no_charge, receivable ("123.45")
-    counters = fields.JSONField(default=dict)
+    counters: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     log_excerpt = fields.TextField(null=True)
     finished_at = fields.DatetimeField(null=True)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 
 from tortoise import fields
+from tortoise.models import Model
 
 from opcms.core.models import AuditedModel
 from opcms.core.money import ZERO
@@ -35,7 +36,12 @@ class Invoice(AuditedModel):
     """What one customer owes for one month."""
 
     number = fields.CharField(max_length=20, unique=True)
-    customer = fields.ForeignKeyField("opcms.Customer", related_name="invoices", on_delete=fields.RESTRICT)
+    # customers' Customer, typed as a plain row: settlement imports no other domain (not even
+    # for the type checker), and reads nothing of a customer but its id
+    customer: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
+        "opcms.Customer", related_name="invoices", on_delete=fields.RESTRICT
+    )
+    customer_id: int
     period = fields.CharField(max_length=7)  # YYYY-MM, business time zone
     # the period while the invoice is not void, NULL once voided: unique with the customer, so
     # the database itself allows one non-void invoice per (customer, period) (NULLs never collide)
@@ -92,10 +98,14 @@ class CreditNote(AuditedModel):
     """
 
     number = fields.CharField(max_length=20, unique=True)
-    invoice = fields.ForeignKeyField("opcms.Invoice", related_name="credit_notes", on_delete=fields.RESTRICT)
-    customer = fields.ForeignKeyField(
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "opcms.Invoice", related_name="credit_notes", on_delete=fields.RESTRICT
+    )
+    invoice_id: int
+    customer: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
         "opcms.Customer", related_name="credit_notes", on_delete=fields.RESTRICT
     )
+    customer_id: int
     issue_date = fields.DateField()
     currency = fields.CharField(max_length=3, default="CNY")
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
@@ -134,9 +144,10 @@ WITH_MONEY_LEFT = (PaymentStatus.UNALLOCATED, PaymentStatus.PARTIALLY_ALLOCATED)
 class Payment(AuditedModel):
     """Money received. Its unallocated remainder is the customer's credit."""
 
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyNullableRelation[Model] = fields.ForeignKeyField(
         "opcms.Customer", related_name="payments", null=True, on_delete=fields.RESTRICT
     )
+    customer_id: int | None
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
     currency = fields.CharField(max_length=3, default="CNY")
     received_on = fields.DateField()
@@ -172,14 +183,22 @@ class AllocationSource(str, enum.Enum):
 class Allocation(AuditedModel):
     """Part of a payment (or of a credit note's credit) applied to one invoice."""
 
-    payment = fields.ForeignKeyField(
+    payment: fields.ForeignKeyNullableRelation[Payment] = fields.ForeignKeyField(
         "opcms.Payment", related_name="allocations", null=True, on_delete=fields.RESTRICT
     )
-    credit_note = fields.ForeignKeyField(
+    payment_id: int | None
+    credit_note: fields.ForeignKeyNullableRelation[CreditNote] = fields.ForeignKeyField(
         "opcms.CreditNote", related_name="allocations", null=True, on_delete=fields.RESTRICT
     )
-    invoice = fields.ForeignKeyField("opcms.Invoice", related_name="allocations", on_delete=fields.RESTRICT)
-    customer = fields.ForeignKeyField("opcms.Customer", related_name="allocations", on_delete=fields.RESTRICT)
+    credit_note_id: int | None
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "opcms.Invoice", related_name="allocations", on_delete=fields.RESTRICT
+    )
+    invoice_id: int
+    customer: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
+        "opcms.Customer", related_name="allocations", on_delete=fields.RESTRICT
+    )
+    customer_id: int
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
     source = fields.CharEnumField(AllocationSource, max_length=8, default=AllocationSource.MANUAL)
     is_reversed = fields.BooleanField(default=False)
