@@ -1,6 +1,6 @@
 import { ref } from 'vue';
 import { toApiError, type ApiError } from '@/api/errors';
-import type { FormErrors } from '@/views/customers/form-errors';
+import type { FormErrors } from '@/utils/form-errors';
 import { useLoading } from './useLoading';
 
 /**

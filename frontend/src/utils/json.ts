@@ -1,3 +1,5 @@
+import type { MessageKey } from '@/locale';
+
 /** Whether two JSON values are equal whatever the order of their object keys (a PATCH sends a
  * settings or parameters object only when it really changed). */
 export function sameJson(a: unknown, b: unknown): boolean {
@@ -13,4 +15,42 @@ export function sameJson(a: unknown, b: unknown): boolean {
     return value;
   };
   return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}
+
+export function settingsText(settings: Record<string, unknown>): string {
+  return JSON.stringify(settings, null, 2);
+}
+
+export type SettingsResult =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; key: MessageKey; params: Record<string, string | number> };
+
+/** The settings text as a JSON object (blank = `{}`); otherwise why not. */
+export function parseSettings(text: string): SettingsResult {
+  if (!text.trim()) return { ok: true, value: {} };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return {
+      ok: false,
+      key: 'dataSource.settings.invalidJson',
+      params: { error: error instanceof Error ? error.message : String(error) },
+    };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, key: 'dataSource.settings.notObject', params: {} };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** The parameters as one line ("period=2026-10, customer_id=7"), '-' when none. */
+export function parametersText(parameters: Record<string, unknown> | null | undefined): string {
+  const entries = Object.entries(parameters ?? {}).filter(
+    ([, value]) => value !== null && value !== undefined && value !== '',
+  );
+  if (!entries.length) return '-';
+  return entries
+    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(', ');
 }

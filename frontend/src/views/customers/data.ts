@@ -3,9 +3,15 @@
  * Labels are i18n keys (Chinese by default: 潜在/试用/正常/暂停/注销).
  */
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { CustomerPublic, CustomerStatus, DictionaryEntryPublic, DictionaryKind } from '@/api/customers';
-import { CUSTOMER_STATUSES } from '@/api/customers';
+import {
+  type CustomerPublic,
+  type CustomerStatus,
+  type DictionaryKind,
+  CUSTOMER_STATUSES,
+} from '@/api/customers';
+import { DEFAULT_INDUSTRIES, DEFAULT_LEVELS } from '@/composables/useCustomerOptions';
 import { t } from '@/locale';
+import { customerStatusLabel } from '@/utils/status';
 
 export type { Option } from '@/types/option';
 import type { Option } from '@/types/option';
@@ -20,13 +26,8 @@ export const STATUS_COLORS: Record<CustomerStatus, string> = {
   closed: 'red',
 };
 
-export function statusLabel(status: string | null | undefined): string {
-  if (!status) return '-';
-  return t(`customer.status.${status}`);
-}
-
 export function statusOptions(): Option<CustomerStatus>[] {
-  return CUSTOMER_STATUSES.map((value) => ({ value, label: statusLabel(value) }));
+  return CUSTOMER_STATUSES.map((value) => ({ value, label: customerStatusLabel(value) }));
 }
 
 /**
@@ -58,36 +59,9 @@ export function commonTargets(statuses: readonly (CustomerStatus | string)[]): C
 }
 
 // --- dictionaries --------------------------------------------------------------------------------
-/** The seeded dictionaries (backend migration 0003), used until `/dictionaries/{kind}` answers. */
-export const DEFAULT_LEVELS: Option[] = [
-  { value: 'S', label: 'S级' },
-  { value: 'A', label: 'A级' },
-  { value: 'B', label: 'B级' },
-  { value: 'C', label: 'C级' },
-];
-
-export const DEFAULT_INDUSTRIES: Option[] = [
-  { value: 'internet', label: '互联网' },
-  { value: 'finance', label: '金融' },
-  { value: 'education', label: '教育' },
-  { value: 'healthcare', label: '医疗' },
-  { value: 'retail', label: '零售' },
-  { value: 'manufacturing', label: '制造' },
-  { value: 'logistics', label: '物流' },
-  { value: 'government', label: '政府' },
-  { value: 'other', label: '其他' },
-];
-
+/** The seeded list of a dictionary (`useCustomerOptions` shows it until the backend answers). */
 export function defaultOptions(kind: DictionaryKind): Option[] {
   return kind === 'level' ? DEFAULT_LEVELS : DEFAULT_INDUSTRIES;
-}
-
-/** Active entries in the backend's order, as select options (value = code). */
-export function dictionaryOptions(entries: readonly DictionaryEntryPublic[]): Option[] {
-  return [...entries]
-    .filter((e) => e.is_active)
-    .sort((a, b) => a.sort_order - b.sort_order || a.id - b.id)
-    .map((e) => ({ value: e.code, label: e.label }));
 }
 
 /** The label of a dictionary code (the code itself when unknown, '-' when empty). */
@@ -213,15 +187,6 @@ export function sortParam(dataIndex: string, direction: string | undefined | nul
   return null;
 }
 
-/** "2026-01-02T03:04:05Z" -> "2026-01-02 11:04:05" in the browser's timezone. */
-export function formatDateTime(value: string | null | undefined): string {
-  if (!value) return '-';
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return value;
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
-
 // --- audit trail --------------------------------------------------------------------------------------
 export interface AuditChange {
   field: string;
@@ -279,7 +244,7 @@ export function auditValue(
   dictionaries: { levels: readonly Option[]; industries: readonly Option[] },
 ): string {
   if (value === null || value === undefined || value === '') return '∅';
-  if (field === 'status') return statusLabel(String(value));
+  if (field === 'status') return customerStatusLabel(String(value));
   if (field === 'level') return optionLabel(dictionaries.levels, String(value));
   if (field === 'industry') return optionLabel(dictionaries.industries, String(value));
   if (typeof value === 'boolean') return t(value ? 'common.yes' : 'common.no');

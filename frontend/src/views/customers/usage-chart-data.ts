@@ -7,7 +7,7 @@
  * Days are `YYYY-MM-DD` strings, stepped in UTC so no time zone or DST shift can skip one.
  */
 import { MAX_DAILY_USAGE_DAYS, type DailyUsage } from '@/api/usage';
-import { sumDecimals } from '@/views/pricing/decimal';
+import { sumDecimals } from '@/utils/decimal';
 
 // --- days -------------------------------------------------------------------------------------------------
 /** An inclusive range of days. */

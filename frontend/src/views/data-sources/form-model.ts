@@ -3,12 +3,16 @@
  * secrets as name/value rows that are write-only: a stored secret shows its name only; leaving its
  * value blank keeps it, typing a value replaces it, removing the row deletes it (null).
  */
-import type { DataSourceCreate, DataSourcePublic, DataSourceUpdate } from '@/api/data-sources';
-import { MAX_SECRETS } from '@/api/data-sources';
+import {
+  type DataSourceCreate,
+  type DataSourcePublic,
+  type DataSourceUpdate,
+  MAX_SECRETS,
+} from '@/api/data-sources';
 import type { ApiError } from '@/api/errors';
-import { cleanMessage, type FormErrors } from '@/views/customers/form-errors';
+import { cleanMessage, type FormErrors } from '@/utils/form-errors';
 import type { MessageKey } from '@/locale';
-import { sameJson } from '@/utils/json';
+import { sameJson, settingsText } from '@/utils/json';
 import { textOrNull } from '@/utils/text';
 
 export interface SecretRow {
@@ -60,10 +64,6 @@ export function secretRow(values: Partial<Omit<SecretRow, 'key'>> = {}): SecretR
   return { key: nextKey, name: values.name ?? '', value: values.value ?? '', stored: values.stored ?? false };
 }
 
-export function settingsText(settings: Record<string, unknown>): string {
-  return JSON.stringify(settings, null, 2);
-}
-
 export function emptySourceModel(adapter = 'demo'): SourceFormModel {
   return {
     name: '',
@@ -88,29 +88,6 @@ export function modelFromSource(source: DataSourcePublic): SourceFormModel {
     timeout_seconds: source.timeout_seconds,
     remark: source.remark ?? '',
   };
-}
-
-export type SettingsResult =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; key: MessageKey; params: Record<string, string | number> };
-
-/** The settings text as a JSON object (blank = `{}`); otherwise why not. */
-export function parseSettings(text: string): SettingsResult {
-  if (!text.trim()) return { ok: true, value: {} };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return {
-      ok: false,
-      key: 'dataSource.settings.invalidJson',
-      params: { error: error instanceof Error ? error.message : String(error) },
-    };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, key: 'dataSource.settings.notObject', params: {} };
-  }
-  return { ok: true, value: value as Record<string, unknown> };
 }
 
 export interface SecretProblem {

@@ -13,27 +13,12 @@ import {
 } from '@/api/billing';
 import { t } from '@/locale';
 import { compareMoney, isAmount, normalizeMoneyInput, subtractMoney, toCents } from '@/utils/money';
-import type { FieldMessage } from '@/views/pricing/tiers';
+import type { FieldMessage } from '@/utils/form-errors';
+import { invoiceStatusLabel } from '@/utils/status';
 import type { Option } from '@/types/option';
-
-export const INVOICE_STATUS_COLORS: Record<InvoiceStatus, string> = {
-  unsettled: 'orange',
-  partially_settled: 'arcoblue',
-  settled: 'green',
-  void: 'gray',
-};
-
-export function invoiceStatusLabel(status: InvoiceStatus | string | null | undefined): string {
-  return status ? t(`invoice.status.${status}`) : '-';
-}
 
 export function invoiceStatusOptions(): Option<InvoiceStatus>[] {
   return INVOICE_STATUSES.map((value) => ({ value, label: invoiceStatusLabel(value) }));
-}
-
-/** "逾期 12 天", or '' when the invoice is not overdue. */
-export function overdueText(invoice: Pick<InvoicePublic, 'overdue' | 'days_overdue'>): string {
-  return invoice.overdue ? t('invoice.overdueDays', { days: invoice.days_overdue }) : '';
 }
 
 // --- list filters -----------------------------------------------------------------------------------------

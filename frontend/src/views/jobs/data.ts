@@ -5,7 +5,6 @@
  * errors put under a form's fields.
  */
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { ApiError } from '@/api/errors';
 import {
   KNOWN_JOBS,
   TRIGGERS,
@@ -20,18 +19,9 @@ import {
 import { FINISHED_EXECUTION_STATUSES, type ExecutionStatus } from '@/api/usage';
 import { t } from '@/locale';
 import type { Option } from '@/types/option';
-import { sameJson } from '@/utils/json';
-import { cleanMessage, type FormErrors } from '@/views/customers/form-errors';
-import { parseSettings, settingsText } from '@/views/data-sources/form-model';
-import type { FieldMessage } from '@/views/pricing/tiers';
-
-export {
-  EXECUTION_STATUS_COLORS,
-  executionStatusLabel,
-  executionStatusOptions,
-  counterEntries,
-  formatDuration,
-} from '@/views/usage/data';
+import { dayEnd, dayStart } from '@/utils/date';
+import type { FieldMessage } from '@/utils/form-errors';
+import { parseSettings, sameJson, settingsText } from '@/utils/json';
 
 /** A job's name in the UI's language: ours for the jobs we know, else the backend's title, else its name. */
 export function jobLabel(
@@ -73,17 +63,6 @@ export function canRetry(execution: Pick<TaskExecution, 'status'>): boolean {
   return execution.status === 'failed' || execution.status === 'partial';
 }
 
-/** The parameters as one line ("period=2026-10, customer_id=7"), '-' when none. */
-export function parametersText(parameters: Record<string, unknown> | null | undefined): string {
-  const entries = Object.entries(parameters ?? {}).filter(
-    ([, value]) => value !== null && value !== undefined && value !== '',
-  );
-  if (!entries.length) return '-';
-  return entries
-    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
-    .join(', ');
-}
-
 /** Pretty JSON of parameters / result for the detail page. */
 export function prettyJson(value: unknown): string {
   return JSON.stringify(value ?? {}, null, 2);
@@ -101,16 +80,6 @@ export interface ExecutionFilterModel {
 
 export function emptyExecutionFilters(): ExecutionFilterModel {
   return { task_name: undefined, status: undefined, trigger: undefined, triggered_by: '', created: [] };
-}
-
-/** The start of a local day as an ISO instant ("2026-01-02" in Asia/Shanghai → "2026-01-01T16:00:00.000Z"). */
-export function dayStart(day: string): string {
-  return new Date(`${day}T00:00:00`).toISOString();
-}
-
-/** The last millisecond of a local day as an ISO instant. */
-export function dayEnd(day: string): string {
-  return new Date(new Date(`${day}T00:00:00`).getTime() + 86_400_000 - 1).toISOString();
 }
 
 /** The filter form as `GET /task-executions` parameters (the days as instants of the browser's time zone). */
@@ -382,28 +351,3 @@ export function scheduleColumns(): TableColumnData[] {
 }
 
 // --- backend errors on a form -------------------------------------------------------------------------------
-/**
- * A 422/409 on a form's fields: "cron" or "body.cron" goes under cron, "parameters.stages" under
- * the parameters as "stages: …", "settings.host" under the settings; the rest (or the message
- * alone) above the form.
- */
-export function mapFieldErrors(
-  error: Pick<ApiError, 'message' | 'details'>,
-  formFields: readonly string[],
-): FormErrors {
-  const fields: Record<string, string> = {};
-  const general: string[] = [];
-  for (const detail of error.details) {
-    const path = (detail.field ?? '').replace(/^body\./, '');
-    const [head, ...rest] = path.split('.');
-    const message = cleanMessage(detail.message);
-    if (head && formFields.includes(head)) {
-      const text = rest.length ? `${rest.join('.')}: ${message}` : message;
-      fields[head] = fields[head] ? `${fields[head]}; ${text}` : text;
-    } else {
-      general.push(path ? `${path}: ${message}` : message);
-    }
-  }
-  if (!Object.keys(fields).length && !general.length) general.push(cleanMessage(error.message));
-  return { fields, general };
-}

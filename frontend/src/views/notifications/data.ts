@@ -26,8 +26,8 @@ import { t } from '@/locale';
 import type { Option } from '@/types/option';
 import { sameJson } from '@/utils/json';
 import { textOrNull } from '@/utils/text';
-import { dayEnd, dayStart } from '@/views/jobs/data';
-import type { FieldMessage } from '@/views/pricing/tiers';
+import { dayEnd, dayStart } from '@/utils/date';
+import type { FieldMessage } from '@/utils/form-errors';
 
 export const NOTIFICATION_STATUS_COLORS: Record<NotificationStatus, string> = {
   pending: 'gray',

@@ -25,23 +25,9 @@ import {
   sumMoney,
   toCents,
 } from '@/utils/money';
-import type { FieldMessage } from '@/views/pricing/tiers';
+import type { FieldMessage } from '@/utils/form-errors';
+import { paymentMethodLabel, paymentStatusLabel } from '@/utils/status';
 import type { Option } from '@/types/option';
-
-export const PAYMENT_STATUS_COLORS: Record<PaymentStatus, string> = {
-  unallocated: 'orange',
-  partially_allocated: 'arcoblue',
-  allocated: 'green',
-  void: 'gray',
-};
-
-export function paymentStatusLabel(status: PaymentStatus | string | null | undefined): string {
-  return status ? t(`payment.status.${status}`) : '-';
-}
-
-export function paymentMethodLabel(method: PaymentMethod | string | null | undefined): string {
-  return method ? t(`payment.method.${method}`) : '-';
-}
 
 export function paymentStatusOptions(): Option<PaymentStatus>[] {
   return PAYMENT_STATUSES.map((value) => ({ value, label: paymentStatusLabel(value) }));

@@ -3,10 +3,9 @@
  * a one-line summary of a version's terms, and the columns of the pricing tables.
  */
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { PricingMode, UsageMetricPublic, VersionPublic } from '@/api/pricing';
-import { PRICING_MODES, TIERED_MODES } from '@/api/pricing';
+import { type PricingMode, type VersionPublic, PRICING_MODES, TIERED_MODES } from '@/api/pricing';
 import { t } from '@/locale';
-import { formatPrice, formatQuantity } from './decimal';
+import { formatPrice, formatQuantity } from '@/utils/decimal';
 
 export type { Option } from '@/types/option';
 import type { Option } from '@/types/option';
@@ -28,16 +27,6 @@ export function modeOptions(): Option<PricingMode>[] {
 
 export function isTiered(mode: PricingMode | string | null | undefined): boolean {
   return TIERED_MODES.includes(mode as PricingMode);
-}
-
-/** "api_calls — API 调用 (次)" style option labels; retired metrics are marked. */
-export function metricOptions(metrics: readonly UsageMetricPublic[], { activeOnly = false } = {}): Option[] {
-  return metrics
-    .filter((m) => !activeOnly || m.is_active)
-    .map((m) => ({
-      value: m.code,
-      label: `${m.name} (${m.code})${m.is_active ? '' : ` · ${t('pricing.metric.retired')}`}`,
-    }));
 }
 
 /** The prices of a version in one line, e.g. "0.01 /次", "3 档：0.01 起", "每 1,000 次 5.00". */

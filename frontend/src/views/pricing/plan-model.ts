@@ -4,19 +4,19 @@
  * (`PreviewRequest`). Every figure stays the string that was typed, normalised (spaces and
  * thousands separators dropped), never a number.
  */
-import type {
-  PlanCreate,
-  PlanDocument,
-  PlanPublic,
-  PlanTerms,
-  PlanUpdate,
-  PreviewRequest,
-  PricingMode,
-  Tier,
-  VersionCreate,
-  VersionPublic,
+import {
+  type PlanCreate,
+  type PlanDocument,
+  type PlanPublic,
+  type PlanTerms,
+  type PlanUpdate,
+  type PreviewRequest,
+  type PricingMode,
+  type Tier,
+  type VersionCreate,
+  type VersionPublic,
+  TIERED_MODES,
 } from '@/api/pricing';
-import { TIERED_MODES } from '@/api/pricing';
 import {
   AMOUNT_RULE,
   decimalProblem,
@@ -25,8 +25,11 @@ import {
   QUANTITY_RULE,
   UNIT_PRICE_RULE,
   type DecimalRule,
-} from './decimal';
-import { decimalMessage, percentMessage, validateTiers, type FieldMessage, type TierProblem } from './tiers';
+  decimalMessage,
+  percentMessage,
+} from '@/utils/decimal';
+import { validateTiers, type TierProblem } from './tiers';
+import type { FieldMessage } from '@/utils/form-errors';
 import { textOrNull } from '@/utils/text';
 
 /** One row of the tiers editor; the last row is open-ended whatever its `up_to` says. */

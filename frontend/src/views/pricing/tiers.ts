@@ -9,21 +9,18 @@
  * every value is readable. All problems are reported at once, so a plan is fixed in one go.
  */
 import { t, type MessageKey } from '@/locale';
-import type { PricingMode } from '@/api/pricing';
-import { MAX_TIERS, TIERED_MODES } from '@/api/pricing';
+import { type PricingMode, MAX_TIERS, TIERED_MODES } from '@/api/pricing';
 import {
   AMOUNT_RULE,
   compareDecimal,
+  decimalMessage,
   decimalProblem,
   normalizeDecimalInput,
-  PERCENT_RULE,
-  percentProblem,
   plainDecimal,
   QUANTITY_RULE,
   UNIT_PRICE_RULE,
-  type DecimalProblem,
   type DecimalRule,
-} from './decimal';
+} from '@/utils/decimal';
 
 /** A tier as typed: strings; `up_to` null (or blank) = open-ended, `flat_fee` blank = 0. */
 export interface TierInput {
@@ -48,35 +45,6 @@ const FIELD_RULES: Record<TierField, DecimalRule> = {
   unit_price: UNIT_PRICE_RULE,
   flat_fee: AMOUNT_RULE,
 };
-
-/** A message to show under a field: a locale key and its parameters. */
-export interface FieldMessage {
-  key: MessageKey;
-  params: Record<string, string | number>;
-}
-
-/** The message of a value that pydantic refuses, as the backend words it. */
-export function decimalMessage(problem: DecimalProblem, rule: DecimalRule): FieldMessage {
-  switch (problem) {
-    case 'negative':
-      return { key: 'pricing.decimal.negative', params: {} };
-    case 'fraction':
-      return { key: 'pricing.decimal.fraction', params: { n: rule.fractionDigits } };
-    case 'integer':
-      return { key: 'pricing.decimal.integer', params: { n: rule.integerDigits } };
-    case 'range':
-      return { key: 'pricing.decimal.percentRange', params: {} };
-    default:
-      return { key: 'pricing.decimal.invalid', params: {} };
-  }
-}
-
-/** The message of a percentage the backend's `Percent` refuses (blank: no discount, fine), or null. */
-export function percentMessage(raw: string | null | undefined): FieldMessage | null {
-  if (normalizeDecimalInput(raw) === '') return null;
-  const problem = percentProblem(raw);
-  return problem ? decimalMessage(problem, PERCENT_RULE) : null;
-}
 
 function blank(value: string | null | undefined): boolean {
   return normalizeDecimalInput(value) === '';

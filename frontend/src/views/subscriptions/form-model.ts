@@ -4,8 +4,8 @@
  * string ("12.50"), never a number.
  */
 import type { SubscriptionCreate, SubscriptionPublic, SubscriptionUpdate } from '@/api/pricing';
-import { compareDecimal, normalizeDecimalInput } from '@/views/pricing/decimal';
-import { percentMessage, type FieldMessage } from '@/views/pricing/tiers';
+import { compareDecimal, normalizeDecimalInput, percentMessage } from '@/utils/decimal';
+import type { FieldMessage } from '@/utils/form-errors';
 import { textOrNull } from '@/utils/text';
 
 export interface SubscriptionFormModel {
@@ -92,23 +92,4 @@ export function checkSubscription(
   if (model.remark.trim().length > 255)
     problems.remark = { key: 'pricing.rule.maxLength', params: { max: 255 } };
   return problems;
-}
-
-/** Tag colours of the states of `subscriptionState`. */
-export const SUBSCRIPTION_STATE_COLORS = { active: 'green', ended: 'gray', upcoming: 'arcoblue' } as const;
-
-/** in force / ended / not started on `today` (an ISO date). */
-export function subscriptionState(
-  subscription: Pick<SubscriptionPublic, 'effective_from' | 'effective_to'>,
-  today: string,
-): 'active' | 'ended' | 'upcoming' {
-  if (subscription.effective_from > today) return 'upcoming';
-  if (subscription.effective_to && subscription.effective_to < today) return 'ended';
-  return 'active';
-}
-
-/** Today in the browser as `YYYY-MM-DD`. */
-export function todayIso(now: Date = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }

@@ -3,11 +3,17 @@
  * review checks, and the columns of the usage tables.
  */
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { AnomalyKind, AnomalyStatus, ExecutionPublic, ExecutionStatus, ReviewAction } from '@/api/usage';
-import { ANOMALY_KINDS, ANOMALY_STATUSES, EXECUTION_STATUSES } from '@/api/usage';
+import {
+  type AnomalyKind,
+  type AnomalyStatus,
+  type ExecutionPublic,
+  type ReviewAction,
+  ANOMALY_KINDS,
+  ANOMALY_STATUSES,
+} from '@/api/usage';
 import { t } from '@/locale';
-import { decimalProblem, normalizeDecimalInput, QUANTITY_RULE } from '@/views/pricing/decimal';
-import { decimalMessage, type FieldMessage } from '@/views/pricing/tiers';
+import { decimalMessage, decimalProblem, normalizeDecimalInput, QUANTITY_RULE } from '@/utils/decimal';
+import type { FieldMessage } from '@/utils/form-errors';
 
 export type { Option } from '@/types/option';
 import type { Option } from '@/types/option';
@@ -87,74 +93,6 @@ export function reviewProblem(
 }
 
 // --- pulls ------------------------------------------------------------------------------------------------------
-export const EXECUTION_STATUS_COLORS: Record<ExecutionStatus, string> = {
-  pending: 'gray',
-  running: 'arcoblue',
-  success: 'green',
-  partial: 'orange',
-  failed: 'red',
-  cancelled: 'gray',
-  skipped: 'gray',
-};
-
-export function executionStatusLabel(status: ExecutionStatus | string | null | undefined): string {
-  return status ? t(`usage.pull.status.${status}`) : '-';
-}
-
-export function executionStatusOptions(): Option<ExecutionStatus>[] {
-  return EXECUTION_STATUSES.map((value) => ({ value, label: executionStatusLabel(value) }));
-}
-
-/** Counters in a useful order; unknown ones follow by name. */
-const COUNTER_ORDER = [
-  'sources',
-  'sources_failed',
-  'processed',
-  'succeeded',
-  'failed',
-  'records',
-  'received',
-  'written',
-  'anomalies',
-  'alerts',
-  'retries',
-  'honoured_reviews',
-];
-
-export function counterLabel(name: string): string {
-  const key = `usage.pull.counter.${name}`;
-  const label = t(key);
-  return label === key ? name : label;
-}
-
-/** `[label, value]` pairs of an execution's counters. */
-export function counterEntries(
-  counters: Record<string, number> | null | undefined,
-): [string, string, number][] {
-  const entries = Object.entries(counters ?? {});
-  const rank = (name: string) => {
-    const index = COUNTER_ORDER.indexOf(name);
-    return index < 0 ? COUNTER_ORDER.length : index;
-  };
-  return entries
-    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
-    .map(([name, value]) => [name, counterLabel(name), value]);
-}
-
-/** The days a pull covers, from its parameters ("2026-01-01" or "2026-01-01 ~ 2026-01-07"). */
-export function pullDays(execution: Pick<ExecutionPublic, 'parameters'>): string {
-  const params = execution.parameters ?? {};
-  const first =
-    typeof params.first_day === 'string'
-      ? params.first_day
-      : typeof params.day === 'string'
-        ? params.day
-        : '';
-  const last = typeof params.last_day === 'string' ? params.last_day : first;
-  if (!first) return '-';
-  return first === last ? first : `${first} ~ ${last}`;
-}
-
 /** The source a pull was limited to, or "all" (an upload names its file too). */
 export function pullScope(execution: Pick<ExecutionPublic, 'parameters' | 'task_name'>): string {
   const params = execution.parameters ?? {};
@@ -168,15 +106,6 @@ export function taskLabel(task: string): string {
   const key = `usage.pull.task.${task}`;
   const label = t(key);
   return label === key ? task : label;
-}
-
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '-';
-  if (ms < 1000) return `${ms} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
 }
 
 export function pullColumns(): TableColumnData[] {

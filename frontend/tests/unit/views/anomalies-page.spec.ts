@@ -6,7 +6,7 @@ import ArcoVue from '@arco-design/web-vue';
 import ArcoVueIcon from '@arco-design/web-vue/es/icon';
 import { useAuthStore } from '@/store/auth';
 import AnomaliesPage from '@/views/usage/anomalies.vue';
-import { resetSources } from '@/views/usage/use-sources';
+import { resetSources } from '@/composables/useSources';
 import { envelope, mockTheApi } from '../helpers/mock-adapter';
 import { userWithRole } from '../helpers/fixtures';
 

@@ -5,10 +5,10 @@ import {
   creditNoteProblems,
   emptyInvoiceFilters,
   invoiceFilterParams,
-  overdueText,
   previousPeriod,
   runPeriod,
 } from '@/views/invoices/data';
+import { overdueText } from '@/utils/status';
 import {
   activeAllocated,
   allocationIsValid,

@@ -6,9 +6,9 @@ import {
   commonTargets,
   legalTargets,
   sortParam,
-  statusLabel,
   STATUS_TRANSITIONS,
 } from '@/views/customers/data';
+import { customerStatusLabel } from '@/utils/status';
 import {
   checkContractDates,
   checkCreditCode,
@@ -63,7 +63,7 @@ describe('status machine (DESIGN §3: prospect → trial → active ⇄ suspende
 
   it('labels statuses in Chinese by default', () => {
     expect(Object.keys(STATUS_TRANSITIONS)).toEqual([...CUSTOMER_STATUSES]);
-    expect(CUSTOMER_STATUSES.map(statusLabel)).toEqual(['潜在', '试用', '正常', '暂停', '注销']);
+    expect(CUSTOMER_STATUSES.map(customerStatusLabel)).toEqual(['潜在', '试用', '正常', '暂停', '注销']);
   });
 });
 

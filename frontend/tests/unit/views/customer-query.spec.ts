@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customerFromQuery, customerQuery } from '@/views/subscriptions/customer-query';
+import { customerFromQuery, customerQuery } from '@/utils/customer-query';
 
 describe('a customer passed in the URL', () => {
   it('round-trips id and label', () => {

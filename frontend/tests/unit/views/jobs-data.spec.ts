@@ -5,16 +5,12 @@ import { FINISHED_EXECUTION_STATUSES } from '@/api/usage';
 import {
   canCancel,
   canRetry,
-  dayEnd,
-  dayStart,
   emptyExecutionFilters,
   executionFilterParams,
   initialValues,
   isLive,
   jobFields,
   jobLabel,
-  mapFieldErrors,
-  parametersText,
   parseIntegers,
   parseParametersJson,
   scheduleModel,
@@ -24,6 +20,9 @@ import {
   schemaTemplate,
   toParameters,
 } from '@/views/jobs/data';
+import { dayEnd, dayStart } from '@/utils/date';
+import { mapFieldErrors } from '@/utils/form-errors';
+import { parametersText } from '@/utils/json';
 
 function job(
   name: string,

@@ -12,7 +12,7 @@ import {
   plainDecimal,
   QUANTITY_RULE,
   UNIT_PRICE_RULE,
-} from '@/views/pricing/decimal';
+} from '@/utils/decimal';
 import {
   problemsOfTier,
   tierFrom,

@@ -16,7 +16,7 @@ import {
   usageRequests,
   usageTotals,
 } from '@/views/customers/usage-chart-data';
-import { sumDecimals } from '@/views/pricing/decimal';
+import { sumDecimals } from '@/utils/decimal';
 import { mockTheApi } from '../helpers/mock-adapter';
 
 const row = (usage_day: string, metric: string, quantity: string): DailyUsage => ({

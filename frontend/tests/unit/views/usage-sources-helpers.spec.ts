@@ -3,26 +3,27 @@ import { ApiError } from '@/api/errors';
 import { setLocale } from '@/locale';
 import type { DataSourcePublic } from '@/api/data-sources';
 import type { SubscriptionPublic } from '@/api/pricing';
-import { counterEntries, pullDays, pullScope, reviewProblem } from '@/views/usage/data';
+import { pullScope, reviewProblem } from '@/views/usage/data';
+import { counterEntries, pullDays } from '@/utils/executions';
 import {
   checkSubscription,
   emptySubscriptionModel,
   modelFromSubscription,
-  subscriptionState,
   toSubscriptionCreateBody,
   toSubscriptionUpdateBody,
 } from '@/views/subscriptions/form-model';
+import { subscriptionState } from '@/utils/status';
 import {
   emptySourceModel,
   mapSourceError,
   modelFromSource,
   neededSecret,
-  parseSettings,
   secretProblems,
   secretRow,
   toSourceCreateBody,
   toSourceUpdateBody,
 } from '@/views/data-sources/form-model';
+import { parseSettings } from '@/utils/json';
 
 afterEach(() => setLocale('zh-CN'));
 

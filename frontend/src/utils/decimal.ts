@@ -5,6 +5,7 @@
  * so "0.1" + nothing stays "0.1" and "12345678901234.5678" keeps all of its digits.
  */
 import { formatMoney } from '@/utils/money';
+import type { FieldMessage } from './form-errors';
 
 /** The digits a kind of decimal may have (the backend's `max_digits - decimal_places` and `decimal_places`). */
 export interface DecimalRule {
@@ -140,4 +141,27 @@ export function percentProblem(raw: string | null | undefined): DecimalProblem |
   const problem = decimalProblem(raw, PERCENT_RULE);
   if (problem) return problem;
   return compareDecimal(normalizeDecimalInput(raw), '100') > 0 ? 'range' : null;
+}
+
+/** The message of a value that pydantic refuses, as the backend words it. */
+export function decimalMessage(problem: DecimalProblem, rule: DecimalRule): FieldMessage {
+  switch (problem) {
+    case 'negative':
+      return { key: 'pricing.decimal.negative', params: {} };
+    case 'fraction':
+      return { key: 'pricing.decimal.fraction', params: { n: rule.fractionDigits } };
+    case 'integer':
+      return { key: 'pricing.decimal.integer', params: { n: rule.integerDigits } };
+    case 'range':
+      return { key: 'pricing.decimal.percentRange', params: {} };
+    default:
+      return { key: 'pricing.decimal.invalid', params: {} };
+  }
+}
+
+/** The message of a percentage the backend's `Percent` refuses (blank: no discount, fine), or null. */
+export function percentMessage(raw: string | null | undefined): FieldMessage | null {
+  if (normalizeDecimalInput(raw) === '') return null;
+  const problem = percentProblem(raw);
+  return problem ? decimalMessage(problem, PERCENT_RULE) : null;
 }

@@ -4,7 +4,18 @@
  */
 import { computed, ref } from 'vue';
 import { listMetrics, type UsageMetricPublic } from '@/api/pricing';
-import { metricOptions } from './data';
+import { t } from '@/locale';
+import type { Option } from '@/types/option';
+
+/** "api_calls — API 调用 (次)" style option labels; retired metrics are marked. */
+export function metricOptions(metrics: readonly UsageMetricPublic[], { activeOnly = false } = {}): Option[] {
+  return metrics
+    .filter((m) => !activeOnly || m.is_active)
+    .map((m) => ({
+      value: m.code,
+      label: `${m.name} (${m.code})${m.is_active ? '' : ` · ${t('pricing.metric.retired')}`}`,
+    }));
+}
 
 const metrics = ref<UsageMetricPublic[]>([]);
 let load: Promise<void> | null = null;

@@ -6,7 +6,7 @@
  * error message when there are no details) is shown above the form.
  */
 import type { ApiError, ApiErrorDetail } from '@/api/errors';
-import { t } from '@/locale';
+import { t, type MessageKey } from '@/locale';
 
 export interface FormErrors {
   /** field → message, first detail per field wins */
@@ -61,4 +61,36 @@ export function mapApiError(error: ApiError, knownFields: Iterable<string>): For
     result.general.push(cleanMessage(error.message));
   }
   return result;
+}
+
+/** A message to show under a field: a locale key and its parameters. */
+export interface FieldMessage {
+  key: MessageKey;
+  params: Record<string, string | number>;
+}
+
+/**
+ * A 422/409 on a form's fields: "cron" or "body.cron" goes under cron, "parameters.stages" under
+ * the parameters as "stages: …", "settings.host" under the settings; the rest (or the message
+ * alone) above the form.
+ */
+export function mapFieldErrors(
+  error: Pick<ApiError, 'message' | 'details'>,
+  formFields: readonly string[],
+): FormErrors {
+  const fields: Record<string, string> = {};
+  const general: string[] = [];
+  for (const detail of error.details) {
+    const path = (detail.field ?? '').replace(/^body\./, '');
+    const [head, ...rest] = path.split('.');
+    const message = cleanMessage(detail.message);
+    if (head && formFields.includes(head)) {
+      const text = rest.length ? `${rest.join('.')}: ${message}` : message;
+      fields[head] = fields[head] ? `${fields[head]}; ${text}` : text;
+    } else {
+      general.push(path ? `${path}: ${message}` : message);
+    }
+  }
+  if (!Object.keys(fields).length && !general.length) general.push(cleanMessage(error.message));
+  return { fields, general };
 }

@@ -5,9 +5,37 @@
  * Loaded once per page load and shared by the list, the form and the detail page.
  */
 import { computed, ref, type Ref } from 'vue';
-import { listDictionary, type DictionaryKind } from '@/api/customers';
+import { listDictionary, type DictionaryEntryPublic, type DictionaryKind } from '@/api/customers';
 import { listOwnerOptions } from '@/api/users';
-import { DEFAULT_INDUSTRIES, DEFAULT_LEVELS, dictionaryOptions, type Option } from './data';
+import type { Option } from '@/types/option';
+
+/** The seeded dictionaries (backend migration 0003), used until `/dictionaries/{kind}` answers. */
+export const DEFAULT_LEVELS: Option[] = [
+  { value: 'S', label: 'S级' },
+  { value: 'A', label: 'A级' },
+  { value: 'B', label: 'B级' },
+  { value: 'C', label: 'C级' },
+];
+
+export const DEFAULT_INDUSTRIES: Option[] = [
+  { value: 'internet', label: '互联网' },
+  { value: 'finance', label: '金融' },
+  { value: 'education', label: '教育' },
+  { value: 'healthcare', label: '医疗' },
+  { value: 'retail', label: '零售' },
+  { value: 'manufacturing', label: '制造' },
+  { value: 'logistics', label: '物流' },
+  { value: 'government', label: '政府' },
+  { value: 'other', label: '其他' },
+];
+
+/** Active entries in the backend's order, as select options (value = code). */
+export function dictionaryOptions(entries: readonly DictionaryEntryPublic[]): Option[] {
+  return [...entries]
+    .filter((e) => e.is_active)
+    .sort((a, b) => a.sort_order - b.sort_order || a.id - b.id)
+    .map((e) => ({ value: e.code, label: e.label }));
+}
 
 const levels = ref<Option[]>(DEFAULT_LEVELS);
 const industries = ref<Option[]>(DEFAULT_INDUSTRIES);
