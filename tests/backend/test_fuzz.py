@@ -16,6 +16,8 @@ from tests.backend.processes import free_port, opcms, stop, wait_http
 pytestmark = pytest.mark.slow
 
 
+# schemathesis alone may take up to its 600 s below, after the migrate and seed-demo commands
+@pytest.mark.timeout(900)
 def test_fuzzing_the_openapi_document_finds_no_server_error(tmp_path):
     # given a server on its own database with demo data, as the admin (throttling off)
     port = free_port()
