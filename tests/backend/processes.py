@@ -52,6 +52,28 @@ def wait_http(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
+class Output:
+    """What a process started with :func:`opcms` writes, read as it comes: a thread drains the
+    pipe (so a chatty process never blocks on it) and a test can wait for a line."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._drain, args=(process.stdout,), daemon=True)
+        self._reader.start()
+
+    def _drain(self, stream) -> None:
+        for line in stream:
+            self.lines.append(line)
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in list(self.lines))
+
+    def text(self) -> str:
+        """All of it, once the process has ended."""
+        self._reader.join(timeout=10)
+        return "".join(self.lines)
+
+
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
     if process.poll() is None:
         os.killpg(process.pid, sig)
@@ -68,9 +90,7 @@ def celery_client(var_dir: Path, broker_url: str) -> Celery:
     """A separate Celery client speaking to the same broker and result store as a worker."""
     settings = Settings(_env_file=None, var_dir=var_dir, broker_url=broker_url, secret_key="x" * 40)
     client = Celery("opcms-test-client")
-    config = celery_config(settings)
-    config.pop("include")
-    client.conf.update(config)
+    client.conf.update(celery_config(settings))
     return client
 
 

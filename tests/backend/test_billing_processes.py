@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import redis
@@ -21,6 +19,7 @@ from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories import token_for
 from tests.backend.processes import celery_sends_to, opcms, stop
 from tests.backend.test_billing_support import PERIOD, golden_book
+from tests.backend.waiting import finished, wait_until
 
 
 def test_beat_bills_last_month_on_day_one_at_four():
@@ -47,12 +46,11 @@ async def test_a_queued_run_is_shared_out_in_chunks_on_a_worker(client, settings
         with celery_sends_to(TEST_REDIS_URL):
             execution = await run.request_run(PERIOD, issue_date=None, chunk_size=1)
         assert execution.status.value == "pending"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            shown = (await client.get(f"/api/v1/invoice-runs/{execution.id}", token=token)).json()
-            if shown["status"] not in ("pending", "running"):
-                break
-            await asyncio.sleep(0.2)
+
+        async def shown_run():
+            return (await client.get(f"/api/v1/invoice-runs/{execution.id}", token=token)).json()
+
+        shown = await wait_until(shown_run, timeout=90, what="the run to finish", done=finished)
     finally:
         stop(worker)
     # then the chunks ran on the worker and the last one finished the run with its summary

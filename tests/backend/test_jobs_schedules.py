@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import time
 
 import pytest
 import redis
@@ -24,8 +23,9 @@ from opcms.jobs.models import (
 )
 from opcms.jobs.schedules import BeatState, fire_due, hold_lease, next_run, tick
 from tests.backend.conftest import TEST_REDIS_URL
-from tests.backend.processes import opcms, stop
+from tests.backend.processes import Output, opcms, stop
 from tests.backend.test_billing_support import PERIOD
+from tests.backend.waiting import wait_until
 
 UTC = dt.UTC
 
@@ -175,20 +175,29 @@ async def test_two_beat_processes_fire_a_due_schedule_once(db, settings):
         **os.environ,
         "OPCMS_BROKER_URL": TEST_REDIS_URL,
         "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
-        "OPCMS_LOG_LEVEL": "INFO",
+        # at DEBUG, Celery's Beat logs the end of every tick ("beat: Waking up in …")
+        "OPCMS_LOG_LEVEL": "DEBUG",
     }
     beats = [opcms("beat", env=env), opcms("beat", env=env)]
+    readers = [Output(beat) for beat in beats]
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (await JobSchedule.get(id=row.id)).last_execution_id:
-            await asyncio.sleep(0.3)
-        await asyncio.sleep(3)  # time for the other one to fire too, if it wrongly did
+        await wait_until(
+            lambda: JobSchedule.filter(id=row.id, last_execution_id__isnull=False).exists(),
+            timeout=60,
+            what="a Beat to fire the due schedule",
+        )
+        # and each Beat has finished a tick since it started (the schedule was due all along):
+        # the other one had its chance to fire too, if it wrongly did
+        await wait_until(
+            lambda: all(reader.count("beat: Waking up") for reader in readers),
+            timeout=60,
+            what="a finished tick of each Beat",
+        )
         holder = (await Lease.get(name="beat")).holder
     finally:
-        outputs = []
         for beat in beats:
             stop(beat)
-            outputs.append(beat.stdout.read())
+        outputs = [reader.text() for reader in readers]
     # then one execution was queued, by the Beat holding the lease, and it is on the broker
     executions = await TaskExecution.filter(trigger=Trigger.SCHEDULE)
     assert len(executions) == 1, outputs
@@ -215,8 +224,10 @@ async def test_the_lease_holder_runs_the_registered_housekeeping_once_a_minute_a
     db,
 ):
     # given a chore that fails and one that counts its calls, registered for every minute
-    import opcms.notifications.tasks  # noqa: F401  (registers the notification sweeper)
     from opcms.notifications import delivery
+    from opcms.wiring import wire
+
+    wire()  # registers the notification sweeper (among the rest)
 
     calls: list[dt.datetime] = []
 

@@ -5,7 +5,6 @@ before), and its retry on a new worker bills every customer exactly once with ga
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import time
@@ -23,6 +22,7 @@ from tests.backend.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, is_mysql_u
 from tests.backend.factories import token_for
 from tests.backend.processes import celery_sends_to, opcms, stop
 from tests.backend.test_billing_support import PERIOD, golden_book
+from tests.backend.waiting import finished, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -64,16 +64,6 @@ async def lock_waits() -> int:
     return int(rows[0]["n"])
 
 
-async def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = await predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and_the_retry_bills_once(
     client, settings, monkeypatch
 ):
@@ -107,13 +97,16 @@ async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and
         assert queued.status_code == 202, queued.text
         execution_id = queued.json()["id"]
         # and its first chunk is waiting for invoice numbers on the worker
-        await wait_for(lock_waits, 60, "a chunk waiting on the sequence lock")
+        await wait_until(lock_waits, timeout=60, what="a chunk waiting on the sequence lock")
         running = await TaskExecution.get(id=execution_id)
         assert running.status == ExecutionStatus.RUNNING and running.heartbeat_at is not None
         # the worker keeps beating while the chunk waits
         first_beat = running.heartbeat_at
-        await asyncio.sleep(HEARTBEAT * 2.5)
-        assert (await TaskExecution.get(id=execution_id)).heartbeat_at > first_beat
+
+        async def beat_after_the_first():
+            return (await TaskExecution.get(id=execution_id)).heartbeat_at > first_beat
+
+        await wait_until(beat_after_the_first, timeout=HEARTBEAT * 5, what="a heartbeat after the first")
 
         # when the worker is killed
         os.killpg(worker.pid, signal.SIGKILL)
@@ -126,7 +119,7 @@ async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and
         lock.close()
         lock = None
         # and once the heartbeat is older than the timeout, the reaper fails it and frees the lock
-        assert await wait_for(reap_stale, 20, "the reaper") == [execution_id]
+        assert await wait_until(reap_stale, timeout=20, what="the reaper") == [execution_id]
         assert time.monotonic() - killed_at >= STALE_AFTER - HEARTBEAT - 0.5
         lost = await TaskExecution.get(id=execution_id)
         assert lost.status == ExecutionStatus.FAILED and lost.active_key is None
@@ -142,11 +135,10 @@ async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and
         assert retried.status_code == 202, retried.text
         retry_id = retried.json()["id"]
 
-        async def finished():
-            shown = (await client.get(f"/api/v1/task-executions/{retry_id}", token=admin)).json()
-            return shown if shown["status"] not in ("pending", "running") else None
+        async def shown_retry():
+            return (await client.get(f"/api/v1/task-executions/{retry_id}", token=admin)).json()
 
-        shown = await wait_for(finished, 90, "the retry to finish")
+        shown = await wait_until(shown_retry, timeout=90, what="the retry to finish", done=finished)
     finally:
         if lock is not None:
             lock.close()

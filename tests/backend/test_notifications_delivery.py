@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import time
 
 import pytest
 import redis
@@ -39,6 +38,7 @@ from tests.backend.factories_notifications import (
 )
 from tests.backend.fake_wecom import FakeSmtp, FakeWeCom
 from tests.backend.processes import celery_sends_to, free_port, opcms, stop
+from tests.backend.waiting import wait_until
 
 S = NotificationStatus
 
@@ -366,12 +366,18 @@ async def test_a_celery_worker_delivers_what_is_sent(db, wecom, settings):
         # when a module sends
         with celery_sends_to(TEST_REDIS_URL):
             rows = [await service.send("t", "", VARIABLES, priority) for priority in Priority]
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        async def statuses():
+            nonlocal rows
             rows = [await reload(row) for row in rows]
-            if all(row.status == S.SENT for row in rows):
-                break
-            await asyncio.sleep(0.2)
+            return [(row.status, row.last_error) for row in rows]
+
+        await wait_until(
+            statuses,
+            timeout=60,
+            what="the three messages to be sent",
+            done=lambda seen: all(status == S.SENT for status, _ in seen),
+        )
     finally:
         stop(worker)
     # then the worker sent each through the channel, whatever its queue priority

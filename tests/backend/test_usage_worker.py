@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import os
-import time
 
 import pytest
 import redis
@@ -17,6 +15,7 @@ from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories import make_customer, token_for
 from tests.backend.fake_vendor import FakeVendor
 from tests.backend.processes import celery_sends_to, opcms, stop
+from tests.backend.waiting import finished, wait_until
 
 
 def test_beat_pulls_yesterday_at_two_in_the_business_time_zone(settings):
@@ -60,12 +59,13 @@ async def test_a_queued_pull_runs_on_a_worker(client, settings):
                 queued = await client.post("/api/v1/usage/pulls", token=token, json={"day": "2026-11-01"})
             assert queued.status_code == 202, queued.text
             # then the worker runs it and records the outcome on the same execution
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                shown = (await client.get(f"/api/v1/usage/pulls/{queued.json()['id']}", token=token)).json()
-                if shown["status"] not in ("pending", "running"):
-                    break
-                await asyncio.sleep(0.1)
+
+            async def shown_pull():
+                return (await client.get(f"/api/v1/usage/pulls/{queued.json()['id']}", token=token)).json()
+
+            shown = await wait_until(
+                shown_pull, timeout=60, what="the pull to finish", done=finished, interval=0.1
+            )
         finally:
             stop(worker)
     assert shown["status"] == "success", shown
