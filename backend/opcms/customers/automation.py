@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from tortoise.transactions import in_transaction
 
 from opcms.core.context import acting_as, system_actor
+from opcms.core.models import column_values
 from opcms.core.settings import business_today, get_settings
 from opcms.customers.models import Customer, CustomerStatus, CustomerStatusHistory
 from opcms.customers.service import move_status
@@ -104,14 +105,13 @@ async def _attempt(run, counters: dict[str, int], name: str, customer_id: int, m
 
 # --- suspension ---------------------------------------------------------------------------------
 async def _suspension_candidates(day: dt.date, threshold: int) -> list[int]:
-    rows = (
-        await overdue_invoices(
+    rows = await column_values(
+        overdue_invoices(
             suspension_cutoff(day, threshold),
             customer__status=CustomerStatus.ACTIVE,
             customer__is_deleted=False,
-        )
-        .distinct()
-        .values_list("customer_id", flat=True)
+        ).distinct(),
+        "customer_id",
     )
     return sorted(set(rows))
 
@@ -163,9 +163,7 @@ async def _latest_causes(customer_ids: list[int]) -> dict[int, str | None]:
 
 
 async def _reactivation_candidates(day: dt.date) -> list[int]:
-    suspended = (
-        await Customer.filter(status=CustomerStatus.SUSPENDED).order_by("id").values_list("id", flat=True)
-    )
+    suspended = await column_values(Customer.filter(status=CustomerStatus.SUSPENDED).order_by("id"), "id")
     found: list[int] = []
     for ids in _chunks(list(suspended)):
         causes = await _latest_causes(ids)
@@ -173,9 +171,7 @@ async def _reactivation_candidates(day: dt.date) -> list[int]:
         if not for_overdue:
             continue
         still_overdue = set(
-            await overdue_invoices(day, customer_id__in=for_overdue)
-            .distinct()
-            .values_list("customer_id", flat=True)
+            await column_values(overdue_invoices(day, customer_id__in=for_overdue).distinct(), "customer_id")
         )
         found += [cid for cid in for_overdue if cid not in still_overdue]
     return found

@@ -29,7 +29,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -44,6 +44,9 @@ from opcms.notifications.models import InvoiceReminder, Notification, Priority
 from opcms.notifications.service import lookups_once, send
 from opcms.settlement.models import Invoice
 from opcms.settlement.queries import open_invoices
+
+if TYPE_CHECKING:
+    from opcms.customers.models import Customer
 
 log = logging.getLogger("opcms.reminders")
 
@@ -71,9 +74,15 @@ def money(amount: Decimal) -> str:
     return str(Decimal(amount).quantize(CENT))
 
 
+def customer_of(invoice: Invoice) -> Customer:
+    """The invoice's customer, loaded with it (settlement types it as a plain row: it imports no
+    other domain)."""
+    return cast("Customer", invoice.customer)
+
+
 def reminder_variables(invoice: Invoice, stage: int, day: dt.date) -> dict[str, Any]:
     """What the reminder templates may use (money as strings with 2 places)."""
-    customer = invoice.customer
+    customer = customer_of(invoice)
     owner = customer.owner
     return {
         "customer_name": invoice.company_name,
@@ -100,7 +109,7 @@ class Recipient:
 
 def recipients(invoice: Invoice) -> list[Recipient]:
     """The customer's contact (e-mail, SMS) and the owner (WeCom), those that are known."""
-    customer = invoice.customer
+    customer = customer_of(invoice)
     found = []
     if customer.contact_email:
         found.append(Recipient(CUSTOMER_EMAIL, customer.contact_email))
