@@ -37,6 +37,11 @@ def encrypt_json(values: dict[str, Any]) -> str:
     return _fernet(get_settings().signing_key).encrypt(json.dumps(values, sort_keys=True).encode()).decode()
 
 
+def encrypted(secrets: dict[str, Any]) -> str | None:
+    """The stored token of a set of secrets; none stored for none."""
+    return encrypt_json(secrets) if secrets else None
+
+
 def decrypt_json(token: str | None) -> dict[str, Any]:
     if not token:
         return {}
@@ -73,7 +78,21 @@ def patch_secrets(token: str | None, patch: dict[str, Any] | None) -> tuple[dict
         else:
             secrets[name] = value
     changed = secrets != current or bool(token and not current)  # unreadable ones are re-encrypted
-    return secrets, (encrypt_json(secrets) if secrets else None), changed
+    return secrets, encrypted(secrets), changed
+
+
+def take_secrets(changes: dict[str, Any], token: str | None) -> dict[str, Any] | None:
+    """Move a PATCH's ``secrets`` out of its ``changes`` onto the stored ``token``: a new token
+    goes into ``changes`` as ``secrets_encrypted`` when they change. Returns the secrets after
+    the patch when the settings or the secrets change (the config must be checked again with
+    them), None when neither does."""
+    patch = changes.pop("secrets", None)
+    if "settings" not in changes and patch is None:
+        return None
+    secrets, new_token, changed = patch_secrets(token, patch)
+    if changed:
+        changes["secrets_encrypted"] = new_token
+    return secrets
 
 
 def secret_names(token: str | None) -> tuple[list[str], bool]:

@@ -18,7 +18,7 @@ from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import column_values, get_or_404
 from opcms.core.pagination import paginate, where_given
 from opcms.core.schemas import answer, patch_changes
-from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json, patch_secrets, secret_fields
+from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypted, secret_fields, take_secrets
 from opcms.notifications.channels import (
     ChannelConfigError,
     Health,
@@ -86,14 +86,7 @@ async def create_channel(data: ChannelCreate) -> NotificationChannel:
     await _check_name_free(data.name)
     try:
         return await NotificationChannel.create(
-            name=data.name,
-            kind=data.kind,
-            settings=settings,
-            secrets_encrypted=encrypt_json(secrets) if secrets else None,
-            is_enabled=data.is_enabled,
-            rate_per_minute=data.rate_per_minute,
-            max_attempts=data.max_attempts,
-            remark=data.remark,
+            **data.model_dump(exclude={"secrets"}), secrets_encrypted=encrypted(secrets)
         )
     except IntegrityError:
         raise _name_taken(data.name) from None
@@ -102,14 +95,11 @@ async def create_channel(data: ChannelCreate) -> NotificationChannel:
 async def update_channel(channel_id: int, data: ChannelUpdate) -> NotificationChannel:
     channel = await get_channel(channel_id)
     changes = patch_changes(data, required=("name", "settings", "is_enabled", "max_attempts"))
-    secrets_patch = changes.pop("secrets", None)
     if "name" in changes and changes["name"] != channel.name:
         await _check_name_free(changes["name"], other_than=channel.id)
-    if "settings" in changes or secrets_patch is not None:
-        secrets, token, secrets_changed = patch_secrets(channel.secrets_encrypted, secrets_patch)
+    secrets = take_secrets(changes, channel.secrets_encrypted)
+    if secrets is not None:
         check_config(channel.kind, changes.get("settings", channel.settings or {}), secrets)
-        if secrets_changed:
-            changes["secrets_encrypted"] = token
     channel.update_from_dict(changes)
     try:
         await channel.save()

@@ -91,14 +91,7 @@ async def create_template(data: TemplateCreate) -> NotificationTemplate:
     await _check_channel(data.channel_id)
     await _check_code_free(data.code)
     try:
-        return await NotificationTemplate.create(
-            code=data.code,
-            name=data.name,
-            channel_id=data.channel_id,
-            title=data.title,
-            body=data.body,
-            variables=variables,
-        )
+        return await NotificationTemplate.create(**{**data.model_dump(), "variables": variables})
     except IntegrityError:
         raise _code_taken(data.code) from None
 

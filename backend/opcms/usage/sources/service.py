@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404
 from opcms.core.schemas import patch_changes
-from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypt_json, patch_secrets
+from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypted, take_secrets
 from opcms.customers.models import Customer
 from opcms.usage.adapters import (
     AdapterConfigError,
@@ -100,13 +100,7 @@ async def create_source(data: DataSourceCreate) -> DataSource:
     try:
         async with in_transaction():
             source = await DataSource.create(
-                name=data.name,
-                adapter=data.adapter,
-                settings=settings,
-                secrets_encrypted=encrypt_json(secrets) if secrets else None,
-                is_enabled=data.is_enabled,
-                timeout_seconds=data.timeout_seconds,
-                remark=data.remark,
+                **data.model_dump(exclude={"secrets"}), secrets_encrypted=encrypted(secrets)
             )
             completed = with_defaults(source.adapter, settings, source.id)
             if completed != settings:
@@ -121,15 +115,12 @@ async def create_source(data: DataSourceCreate) -> DataSource:
 async def update_source(source_id: int, data: DataSourceUpdate) -> DataSource:
     source = await get_source(source_id)
     changes = patch_changes(data, required=("settings", "is_enabled", "timeout_seconds"))
-    secrets_patch = changes.pop("secrets", None)
-    if "settings" in changes or secrets_patch is not None:
-        secrets, token, secrets_changed = patch_secrets(source.secrets_encrypted, secrets_patch)
+    secrets = take_secrets(changes, source.secrets_encrypted)
+    if secrets is not None:
         settings = with_defaults(source.adapter, changes.get("settings", source.settings or {}), source.id)
         check_config(source.adapter, settings, secrets)
         if "settings" in changes:
             changes["settings"] = settings
-        if secrets_changed:
-            changes["secrets_encrypted"] = token
     source.update_from_dict(changes)
     await source.save()
     if "settings" in changes:
