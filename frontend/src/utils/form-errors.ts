@@ -94,3 +94,11 @@ export function mapFieldErrors(
   if (!Object.keys(fields).length && !general.length) general.push(cleanMessage(error.message));
   return { fields, general };
 }
+
+/** A required reason of at most 255 characters. */
+export function reasonProblem(reason: string): FieldMessage | null {
+  const text = reason.trim();
+  if (!text) return { key: 'invoice.rule.reasonRequired', params: {} };
+  if (text.length > 255) return { key: 'pricing.rule.maxLength', params: { max: 255 } };
+  return null;
+}

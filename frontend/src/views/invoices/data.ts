@@ -13,7 +13,7 @@ import {
 } from '@/api/billing';
 import { t } from '@/locale';
 import { compareMoney, isAmount, normalizeMoneyInput, subtractMoney, toCents } from '@/utils/money';
-import type { FieldMessage } from '@/utils/form-errors';
+import { reasonProblem, type FieldMessage } from '@/utils/form-errors';
 import { invoiceStatusLabel } from '@/utils/status';
 import type { Option } from '@/types/option';
 
@@ -161,14 +161,6 @@ export function creditNoteProblems(
   problems.reason = reasonProblem(inputs.reason) ?? undefined;
   if (!problems.reason) delete problems.reason;
   return problems;
-}
-
-/** A required reason of at most 255 characters. */
-export function reasonProblem(reason: string): FieldMessage | null {
-  const text = reason.trim();
-  if (!text) return { key: 'invoice.rule.reasonRequired', params: {} };
-  if (text.length > 255) return { key: 'pricing.rule.maxLength', params: { max: 255 } };
-  return null;
 }
 
 // --- runs --------------------------------------------------------------------------------------------------
