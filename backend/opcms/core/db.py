@@ -90,7 +90,8 @@ async def ping_db() -> None:
 
 def dialect() -> str:
     """``"mysql"`` (MySQL and MariaDB) or ``"sqlite"``: the database behind the connection."""
-    return connections.get("default").capabilities.dialect
+    name: str = connections.get("default").capabilities.dialect
+    return name
 
 
 def is_sqlite() -> bool:

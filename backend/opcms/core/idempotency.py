@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.exceptions import IntegrityError
@@ -23,6 +23,9 @@ from tortoise.transactions import in_transaction
 
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, ValidationFailed
+
+if TYPE_CHECKING:
+    from sanic.response import HTTPResponse
 
 
 class IdempotencyRecord(Model):
@@ -154,7 +157,7 @@ async def respond_once(
     create: Callable[[], Awaitable[tuple[int, Any]]],
     *,
     check: Callable[[], Awaitable[None]] | None = None,
-) -> Any:
+) -> HTTPResponse:
     """The HTTP answer of a create route that honours ``Idempotency-Key``: the stored answer
     again (with ``Idempotent-Replayed: true``) or the new one."""
     from sanic.response import json as json_response

@@ -9,7 +9,7 @@ transaction) as the change.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Self, cast
+from typing import Any, ClassVar, Self, TypeVar, cast
 
 from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -25,6 +25,8 @@ from opcms.core.schemas import MAX_ID
 BOOKKEEPING_FIELDS = frozenset({"updated_at", "updated_by", "created_at", "created_by"})
 MASK = "***"
 
+ModelT = TypeVar("ModelT", bound=Model)
+
 
 class LiveRowsManager(Manager):
     """Default manager: soft-deleted rows are invisible unless asked for."""
@@ -33,7 +35,7 @@ class LiveRowsManager(Manager):
         return super().get_queryset().filter(is_deleted=False)
 
 
-async def get_or_404(source: type[Model] | QuerySet[Any], pk: int, entity: str) -> Any:
+async def get_or_404(source: type[ModelT] | QuerySet[ModelT], pk: int, entity: str) -> ModelT:
     """One row by id, or a typed 404 (ids outside BIGINT never reach the database)."""
     from opcms.core.errors import NotFound
 

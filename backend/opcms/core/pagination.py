@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from opcms.core.errors import ValidationFailed
 from opcms.core.schemas import PageQuery
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 
 def order_by(sort: str | None, allowed: Iterable[str], default: str = "-id") -> list[str]:
@@ -42,7 +45,9 @@ async def paginate(
     return {"items": rows, "total": total, "page": query.page, "page_size": query.page_size}
 
 
-def where_given(queryset: QuerySet, query: PageQuery, *names: str, **lookups: str) -> QuerySet:
+def where_given(
+    queryset: QuerySet[ModelT], query: PageQuery, *names: str, **lookups: str
+) -> QuerySet[ModelT]:
     """``queryset`` narrowed by the filters ``query`` gave: each of ``names`` is a field of the
     query and a lookup alike; ``lookups`` maps a lookup to the query field that feeds it
     (``usage_day__gte="day_from"``). A filter left out (None) or sent blank ("") narrows

@@ -3,6 +3,8 @@ credit (thin handlers)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
@@ -46,7 +48,7 @@ async def create_payment(request: Request, body: PaymentCreate) -> HTTPResponse:
     async def check() -> None:
         await service.check_new_payment(body)
 
-    async def create() -> tuple[int, dict]:
+    async def create() -> tuple[int, dict[str, Any]]:
         payment = await service.insert_payment(body)
         return 201, dump(await queries.payment_public(payment.id))
 
@@ -100,7 +102,7 @@ async def create_allocations(request: Request, body: AllocationCreate) -> HTTPRe
     a line is more than the invoice's outstanding or the lines more than what is left). With an
     Idempotency-Key header a repeated request allocates nothing twice."""
 
-    async def create() -> tuple[int, dict]:
+    async def create() -> tuple[int, dict[str, Any]]:
         ids = await allocations.allocate_once(
             payment_id=body.payment_id,
             credit_note_id=body.credit_note_id,

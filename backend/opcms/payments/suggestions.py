@@ -17,6 +17,7 @@ is like the payer name (rapidfuzz), best first.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -24,12 +25,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rapidfuzz import fuzz, process
+from tortoise.queryset import QuerySet
 
 from opcms.core.money import ZERO
 from opcms.core.text import fold_key
 from opcms.customers.models import Customer
 from opcms.payments.schemas import CustomerCandidate, SuggestedInvoice, Suggestion, SuggestionsPublic
-from opcms.settlement.models import Payment
+from opcms.settlement.models import Invoice, Payment
 from opcms.settlement.queries import open_invoices
 
 MAX_EXACT = 3
@@ -47,7 +49,7 @@ class OpenInvoice:
     id: int
     number: str
     period: str
-    due_date: object
+    due_date: dt.date
     outstanding: Decimal
 
     def take(self, amount: Decimal) -> SuggestedInvoice:
@@ -143,11 +145,11 @@ def find_combinations(
 
 
 # --- suggestions --------------------------------------------------------------------------------
-def _open_invoices(customer_id: int, currency: str):
+def _open_invoices(customer_id: int, currency: str) -> QuerySet[Invoice]:
     return open_invoices(customer_id=customer_id, currency=currency)
 
 
-async def _rows(queryset, limit: int) -> list[OpenInvoice]:
+async def _rows(queryset: QuerySet[Invoice], limit: int) -> list[OpenInvoice]:
     rows = (
         await queryset.order_by("due_date", "id")
         .limit(limit)
@@ -159,7 +161,7 @@ async def _rows(queryset, limit: int) -> list[OpenInvoice]:
     ]
 
 
-def _signature(suggestion: Suggestion) -> tuple:
+def _signature(suggestion: Suggestion) -> tuple[tuple[int, Decimal], ...]:
     return tuple((i.invoice_id, i.amount) for i in suggestion.invoices)
 
 
