@@ -3,6 +3,8 @@ Exports, the aging report and the printable invoice are in reports/api.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
@@ -102,7 +104,7 @@ async def create_credit_note(request: Request, body: CreditNoteCreate) -> HTTPRe
     """Reduce an issued invoice by an amount, as a numbered credit note. With an
     Idempotency-Key header a repeated request issues nothing twice."""
 
-    async def create() -> tuple[int, dict]:
+    async def create() -> tuple[int, dict[str, Any]]:
         note = await credit_notes.create_credit_note(body)
         return 201, dump(CreditNotePublic.model_validate(await credit_notes.get_credit_note(note.id)))
 

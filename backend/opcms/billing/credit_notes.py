@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from opcms.billing.models import CreditNoteLine, InvoiceLine
 from opcms.billing.numbering import CREDIT_NOTE, ensure_sequence, next_number
-from opcms.billing.schemas import CreditNoteCreate, CreditNoteQuery
+from opcms.billing.schemas import CreditNoteCreate, CreditNoteLineCreate, CreditNoteQuery
 from opcms.billing.service import credit_note_answers
 from opcms.core.db import sum_of
 from opcms.core.errors import Conflict, ValidationFailed
@@ -104,7 +104,7 @@ async def create_credit_note(data: CreditNoteCreate) -> CreditNote:
     return note
 
 
-async def _check_lines(invoice: Invoice, lines: list) -> None:
+async def _check_lines(invoice: Invoice, lines: list[CreditNoteLineCreate]) -> None:
     named = [line for line in lines if line.invoice_line_id is not None]
     if not named:
         return
@@ -121,8 +121,9 @@ async def _check_lines(invoice: Invoice, lines: list) -> None:
     ):
         credited[line_id] += Decimal(str(amount))
     asked: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for line in named:
-        asked[line.invoice_line_id] += line.amount
+    for line in lines:
+        if line.invoice_line_id is not None:
+            asked[line.invoice_line_id] += line.amount
     for line_id, amount in asked.items():
         room = Decimal(str(own[line_id])) - credited[line_id]
         if amount > room:

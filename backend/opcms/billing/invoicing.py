@@ -33,7 +33,7 @@ from opcms.billing.numbering import INVOICE, next_numbers
 from opcms.core.audit import AuditAction, AuditLog
 from opcms.core.context import current_actor, current_client_ip, current_request_id
 from opcms.core.db import insert_rows, param_mark, sql_date, straight_join, sums_by
-from opcms.core.models import utcnow
+from opcms.core.models import column_values, utcnow
 from opcms.core.money import CENT, ZERO
 from opcms.core.periods import period_bounds
 from opcms.customers.models import Customer
@@ -96,7 +96,8 @@ class InvoiceDraft:
 
     @property
     def customer_id(self) -> int:
-        return self.customer["id"]
+        customer_id: int = self.customer["id"]
+        return customer_id
 
     @property
     def total(self) -> Decimal:
@@ -130,7 +131,7 @@ async def billable_customer_ids(period: str, customer_id: int | None = None) -> 
     qs = Subscription.filter(_live_in(first, last))
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
-    ids = await qs.distinct().values_list("customer_id", flat=True)
+    ids = await column_values(qs.distinct(), "customer_id")
     return sorted(set(ids))
 
 
@@ -187,10 +188,10 @@ async def draft_invoices(customer_ids: list[int], period: str) -> dict[int, Invo
         .values("id", "code", "name")
     }
     versions: dict[int, list[PricingPlanVersion]] = defaultdict(list)
-    for version in await PricingPlanVersion.filter(plan_id__in=plan_ids, effective_from__lte=last).order_by(
+    for loaded in await PricingPlanVersion.filter(plan_id__in=plan_ids, effective_from__lte=last).order_by(
         "effective_from"
     ):
-        versions[version.plan_id].append(version)
+        versions[loaded.plan_id].append(loaded)
     usage = await usage_by_subscription(subscriptions, first, last)
 
     compiled: dict[int, engine.CompiledPlan] = {}

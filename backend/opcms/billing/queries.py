@@ -36,7 +36,7 @@ def overdue_condition(today: dt.date) -> Q:
     return Q(status__in=OPEN_STATUSES, due_date__lt=today)
 
 
-def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet:
+def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet[Invoice]:
     """The invoices matching the list filters (no order, no page)."""
     qs, _ = as_numbers(Invoice.all(), *_NUMERIC)  # the sort's annotations (see _numeric_sort)
     if query.status is not None:

@@ -8,14 +8,17 @@ import datetime as dt
 import json
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import Tortoise, connections
 from tortoise.functions import Coalesce, Sum
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from opcms.core.money import CENT, ZERO
 from opcms.core.settings import Settings, get_settings
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 APP_LABEL = "opcms"
 
@@ -199,7 +202,7 @@ async def insert_rows(
     await connections.get("default").execute_many(sql, values)
 
 
-def as_numbers(queryset: Any, *columns: str) -> tuple[Any, dict[str, str]]:
+def as_numbers(queryset: QuerySet[ModelT], *columns: str) -> tuple[QuerySet[ModelT], dict[str, str]]:
     """Money columns made sortable as numbers on every database.
 
     Tortoise keeps DECIMAL columns as text on SQLite. Its filters cast them (``CAST(… AS

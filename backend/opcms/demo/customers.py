@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 from opcms.auth.models import User
 from opcms.customers.models import Customer, CustomerStatus
@@ -96,7 +97,7 @@ async def seed_customers(count: int, seed: int = 20261123) -> int:
                 signed_at=signed,
                 contract_end_at=signed + dt.timedelta(days=rng.choice([365, 730, 1095])),
                 payment_terms_days=rng.choice([15, 30, 30, 45, 60]),
-                credit_limit=f"{rng.randint(1, 200) * 1000}.00",
+                credit_limit=Decimal(f"{rng.randint(1, 200) * 1000}.00"),
             )
         )
         target = rng.choices(list(PATHS), weights=[2, 2, 12, 1, 1])[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from opcms.customers.models import Customer
 from opcms.jobs.models import Trigger
@@ -21,7 +22,7 @@ from opcms.usage.models import CustomerSourceAccount, DataSource
 from opcms.usage.service import run_pull, yesterday
 
 DEMO_SOURCE = "demo"
-PLANS = [
+PLANS: list[dict[str, Any]] = [
     {
         "code": "API-STD",
         "name": "API 调用标准阶梯",

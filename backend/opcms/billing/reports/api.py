@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from sanic import Blueprint, Request
-from sanic.response import html
+from sanic.response import HTTPResponse, html
 
 from opcms.billing import queries
 from opcms.billing.reports.printable import CONTENT_SECURITY_POLICY, render_invoice_html
@@ -50,7 +51,7 @@ async def export_invoices(request: Request, query: InvoiceQuery) -> None:
         path.unlink(missing_ok=True)
 
 
-async def _aging(query: AgingQuery) -> dict:
+async def _aging(query: AgingQuery) -> dict[str, Any]:
     return await queries.aging(
         query.as_of or business_today(), owner_id=query.owner_id, customer_id=query.customer_id
     )
@@ -78,7 +79,7 @@ async def aging_workbook(request: Request, query: AgingQuery) -> None:
 
 @bp.get("/invoices/<invoice_id:int>/print")
 @endpoint(permission="billing:read", produces="text/html", tag="billing")
-async def print_invoice(request: Request, invoice_id: int):
+async def print_invoice(request: Request, invoice_id: int) -> HTTPResponse:
     """The invoice as a printable HTML page (lines with tier breakdown, amounts, credit notes)."""
     invoice = await get_or_404(Invoice, invoice_id, "invoice")
     page = await render_invoice_html(invoice, business_today())
