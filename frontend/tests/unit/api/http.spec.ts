@@ -143,8 +143,12 @@ describe('http client: 401 refresh and retry', () => {
   });
 
   it('retries without another refresh when the token was already rotated meanwhile', async () => {
+    // /slow (sent with the old token) answers only once /fast has refreshed and been retried,
+    // so its 401 finds the token already rotated
+    let fastDone!: () => void;
+    const fastFinished = new Promise<void>((resolve) => (fastDone = resolve));
     mock.on('GET', '/slow', async (req) => {
-      await delay(30); // answers after another request has already refreshed
+      await fastFinished;
       return protectedResource(() => 'new-access')(req);
     });
     mock.on(
@@ -155,6 +159,7 @@ describe('http client: 401 refresh and retry', () => {
 
     const slow = http.get('/slow');
     await http.get('/fast'); // 401 -> refresh -> retry OK
+    fastDone();
     await slow;
 
     expect(session.refresh).toHaveBeenCalledTimes(1);

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { createMemoryHistory, createRouter } from 'vue-router';
 import { defineComponent } from 'vue';
@@ -196,7 +196,8 @@ describe('auth store + http client: refresh', () => {
 
     const err = await me().catch((e: unknown) => e);
     await router.isReady();
-    await delay(0);
+    // the redirect to the login page is a navigation started by the expiry: wait for it to land
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('login'));
 
     expect((err as ApiError).status).toBe(401);
     expect(useAuthStore().isAuthenticated).toBe(false);
