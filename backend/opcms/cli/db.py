@@ -60,6 +60,7 @@ async def _pending_model_changes() -> int:
 
     config = config_from_settings()
     async with tortoise_cli_context(config) as ctx:
+        assert ctx.apps is not None, "the context has initialised the apps"
         writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
     for writer in writers:
         print(f"pending: {writer.app_label}.{writer.name} — run `opcms makemigrations --name ...`")

@@ -39,10 +39,12 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
         )
     data = path.read_bytes()
 
-    async def run() -> tuple[Any, dict]:
+    async def run() -> tuple[Any, dict[str, Any]]:
         with acting_as(system_actor("import-customers")):
             job = await service.submit(data, path.name, args.mode, background=False)
-        return job, await queries.report(job)
+        report = await queries.report(job)
+        assert report is not None, "an import run in the foreground has finished"
+        return job, report
 
     try:
         job, report = with_db(run)
@@ -57,8 +59,10 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
             f"{report['failed']:,} failed"
             + (" (validate: nothing written)" if args.mode == "validate" else "")
         )
-        for error in report["errors"]:
-            print(f"  row {error['row']}  {error['column']}  {error['value']!r}: {error['reason']}")
+        for row_error in report["errors"]:
+            print(
+                f"  row {row_error['row']}  {row_error['column']}  {row_error['value']!r}: {row_error['reason']}"
+            )
         if report["ignored_columns"]:
             print(f"ignored columns: {', '.join(report['ignored_columns'])}")
     return 0 if report["failed"] == 0 else 1
