@@ -31,6 +31,7 @@ from opcms.payments.api import bp as payments_bp
 from opcms.pricing.api import bp as pricing_bp
 from opcms.usage.api import bp as usage_bp
 from opcms.usage.sources.api import bp as data_sources_bp
+from opcms.wiring import wire
 
 BLUEPRINTS = (
     auth_bp,
@@ -52,6 +53,8 @@ BLUEPRINTS = (
 def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_db: bool = True) -> Sanic:
     """Build the app. ``manage_db=False`` leaves opening the database to the caller (tests)."""
     settings = settings or get_settings()
+    # the callbacks, lookups, jobs and channel kinds the routes rely on
+    wire()
     app = Sanic(
         name,
         log_config=logging_config(settings.log_level, settings.log_format),

@@ -39,9 +39,12 @@ TEST_ENV = {
 os.environ.update(TEST_ENV)
 
 from opcms.core.settings import get_settings, reset_settings  # noqa: E402
+from opcms.wiring import wire  # noqa: E402
 from tests.backend.fake_vendor import FakeVendor  # noqa: E402
 
 reset_settings()
+# the suite runs the domains in this process as the app and the workers do: wired
+wire()
 
 
 SEED_STATEMENTS = importlib.import_module("opcms.migrations.0003_seed_dictionaries").SEED

@@ -1,15 +1,13 @@
 """Late usage (DESIGN §6): billing tells the usage store which (customer, period) pairs already
 have a non-void invoice, so usage written into them is flagged late (regenerate picks it up).
 
-Registered at import. This module is imported by ``billing.run`` which ``billing.api`` (the app
-factory), ``billing.tasks`` (every worker: Celery's TASK_MODULES) and the CLI import, so the
-lookup is in place in every process that writes usage.
+Registered with :func:`opcms.usage.late.register_invoiced_lookup` by :func:`opcms.wiring.wire`,
+which every process that writes usage calls first (the app factory, the worker and Beat, the CLI).
 """
 
 from __future__ import annotations
 
 from opcms.settlement.models import Invoice
-from opcms.usage.late import register_invoiced_lookup
 
 
 async def invoiced_pairs(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
@@ -22,6 +20,3 @@ async def invoiced_pairs(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
         "customer_id", "live_period"
     )
     return {(customer_id, period) for customer_id, period in found} & pairs
-
-
-register_invoiced_lookup(invoiced_pairs)

@@ -41,7 +41,6 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from opcms.billing import late_usage  # noqa: F401  (registers the late-usage lookup)
 from opcms.billing.invoicing import (
     DraftError,
     InvoiceDraft,

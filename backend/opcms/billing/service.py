@@ -13,7 +13,6 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from opcms.billing import late_usage  # noqa: F401  (registers the late-usage lookup)
 from opcms.billing.invoicing import DraftError, draft_invoices, write_invoice
 from opcms.billing.models import CreditNoteLine, InvoiceLine
 from opcms.billing.numbering import INVOICE, ensure_sequence

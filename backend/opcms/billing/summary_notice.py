@@ -1,6 +1,6 @@
 """The invoice run's summary to finance (issue 7 item 9).
 
-Registered with :func:`opcms.billing.run.on_run_finished`: when a run is finalized (once per
+Registered with :func:`opcms.billing.run.on_run_finished` (by opcms.wiring): when a run is finalized (once per
 run — the finalizing UPDATE is conditional), its ``result`` — period, invoices, receivable
 total, skipped, failed, no charge, by level — is sent with the template ``billing.run_summary``
 on the template's channel (the finance channel an admin bound to it), priority high, about
@@ -21,7 +21,6 @@ import logging
 from typing import Any
 
 from opcms.auth.models import User
-from opcms.billing.run import on_run_finished
 from opcms.core.context import acting_as, system_actor
 from opcms.core.errors import NotFound
 from opcms.jobs.models import TaskExecution
@@ -110,6 +109,3 @@ async def send_run_summary(execution: TaskExecution) -> int:
     except Exception:  # a notification problem must never undo or fail a finished run
         log.exception("run summary of execution %s not sent", execution.id)
     return 0
-
-
-on_run_finished(send_run_summary)

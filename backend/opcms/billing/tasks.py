@@ -10,10 +10,7 @@ from typing import Any
 from celery import group
 from pydantic import Field
 
-from opcms.billing import (
-    run,
-    summary_notice,  # noqa: F401  (sends each finished run's summary to finance)
-)
+from opcms.billing import run
 from opcms.core.periods import Period, previous_period
 from opcms.core.schemas import Id, Schema
 from opcms.core.settings import business_today

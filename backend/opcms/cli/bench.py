@@ -20,6 +20,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         os.environ["OPCMS_VAR_DIR"] = var_dir
         reset_settings()
         settings_or_exit()
+        from opcms.wiring import wire
+
+        wire()  # the benches run the domains' code in this process
         # each bench module is imported when it runs: each pulls in the domains it measures
         if args.name == "import":
             from opcms.bench import imports

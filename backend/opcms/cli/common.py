@@ -24,12 +24,14 @@ def settings_or_exit() -> Settings:
 
 def with_db(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
     from opcms.core.db import close_db, init_db
+    from opcms.wiring import wire
+
+    # the domain code run here finds its callbacks, lookups and jobs (usage written from here
+    # is flagged late when its period is invoiced: billing says which)
+    wire()
 
     async def runner() -> Any:
         await init_db()
-        # usage written from here is flagged late when its period is invoiced (billing says which)
-        import opcms.billing.late_usage  # noqa: F401
-
         try:
             return await fn(*args)
         finally:

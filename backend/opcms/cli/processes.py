@@ -60,7 +60,9 @@ def celery_argv(kind: str, args: argparse.Namespace) -> list[str]:
 def cmd_worker(args: argparse.Namespace) -> int:
     settings_or_exit()
     from opcms.core.celery_app import configure_celery
+    from opcms.wiring import wire
 
+    wire()  # every task and job, the callbacks they call (and Beat's chores, with --beat)
     configure_celery().worker_main(celery_argv("worker", args))
     return 0
 
@@ -68,7 +70,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_beat(args: argparse.Namespace) -> int:
     settings_or_exit()
     from opcms.core.celery_app import configure_celery
+    from opcms.wiring import wire
 
+    wire()  # the jobs the schedules name and the every-minute chores
     configure_celery().start(celery_argv("beat", args))
     return 0
 

@@ -1,8 +1,9 @@
 """The one Celery app. Broker from settings: Redis in production, kombu's filesystem
 transport (no server) for the embedded default.
 
-Tasks are async services run by :func:`opcms.core.tasks.async_task`; task modules are listed
-in ``TASK_MODULES``.
+Tasks are async services run by :func:`opcms.core.tasks.async_task`. Core names no task module:
+:func:`opcms.wiring.wire` imports them (a visible list), and the processes that run tasks call it
+before they start (``opcms worker``, ``opcms beat``, the API's app factory).
 """
 
 from __future__ import annotations
@@ -13,16 +14,6 @@ from celery import Celery
 from celery.signals import setup_logging
 
 from opcms.core.settings import Settings, get_settings
-
-TASK_MODULES = [
-    "opcms.jobs.tasks",
-    "opcms.imports.tasks",
-    "opcms.usage.tasks",
-    "opcms.billing.tasks",
-    "opcms.notifications.tasks",
-    "opcms.reminders.tasks",
-    "opcms.customers.tasks",
-]
 
 celery_app = Celery("opcms")
 
@@ -35,7 +26,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     config: dict[str, Any] = {
         "broker_url": settings.broker_url,
         "result_backend": settings.celery_result_backend,
-        "include": TASK_MODULES,
         "timezone": settings.timezone,
         "enable_utc": True,
         "task_serializer": "json",

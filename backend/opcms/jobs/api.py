@@ -9,6 +9,7 @@ from opcms.core.http import endpoint
 from opcms.core.schemas import patch_changes
 from opcms.jobs import queries, schedules, service
 from opcms.jobs.models import JobSchedule, Trigger
+from opcms.jobs.registry import all_jobs
 from opcms.jobs.schemas import (
     CancelRequest,
     ExecutionDetail,
@@ -46,7 +47,7 @@ async def list_jobs(request: Request) -> JobList:
                 description=spec.description,
                 parameters_schema=spec.parameters.model_json_schema(),
             )
-            for spec in service.load_jobs()
+            for spec in all_jobs()
         ]
     )
 

@@ -5,7 +5,8 @@
 each tick runs :func:`opcms.jobs.schedules.tick` — lease, reaper, due schedules — on this
 process's own event loop, with Tortoise initialised on it (like a worker, core/tasks.py).
 Exactly one Beat fires: the one holding the lease; others keep trying to take it over, and do
-within ``LEASE_TICKS`` ticks of the active one going away.
+within ``LEASE_TICKS`` ticks of the active one going away. The jobs and the every-minute chores
+it knows are those :func:`opcms.wiring.wire` registered (``opcms beat`` calls it first).
 """
 
 from __future__ import annotations
@@ -38,11 +39,9 @@ class DatabaseScheduler(Scheduler):
     def setup_schedule(self) -> None:
         from opcms.core.db import init_db
         from opcms.jobs.schedules import BeatState
-        from opcms.jobs.service import load_jobs
 
         self._loop = asyncio.new_event_loop()
         self._loop.run_until_complete(init_db())
-        load_jobs()
         holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._state = BeatState(holder=holder, lease_seconds=self.tick_seconds * LEASE_TICKS)
         log.info("beat %s reads the job schedules from the database", holder)

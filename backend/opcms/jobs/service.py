@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
 import logging
 from typing import Any
 
@@ -27,7 +26,7 @@ from opcms.core.settings import get_settings
 from opcms.jobs.locks import LIVE, lock_key
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 from opcms.jobs.recorder import create_execution
-from opcms.jobs.registry import JobSpec, all_jobs, get_job, get_runner
+from opcms.jobs.registry import JobSpec, get_job, get_runner
 
 log = logging.getLogger("opcms.jobs")
 
@@ -52,23 +51,7 @@ class JobAlreadyRunning(Conflict):
         self.running, self.skipped = running, skipped
 
 
-_loaded = False
-
-
-def load_jobs() -> list[JobSpec]:
-    """Import every task module once, so the registry knows every job (API and Beat processes)."""
-    global _loaded
-    if not _loaded:
-        from opcms.core.celery_app import TASK_MODULES
-
-        for module in TASK_MODULES:
-            importlib.import_module(module)
-        _loaded = True
-    return all_jobs()
-
-
 def job_or_404(job_name: str) -> JobSpec:
-    load_jobs()
     spec = get_job(job_name)
     if spec is None:
         raise NotFound(f"no job named {job_name!r}", code="job_not_found")

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from opcms.core.tasks import async_task
-from opcms.jobs.schedules import every_minute
 from opcms.notifications import delivery
-
-# the active Beat re-queues due messages whose queue entry was lost, once a minute
-every_minute(delivery.sweep_due)
 
 
 @async_task("notifications.deliver")

@@ -1,6 +1,6 @@
 """Notification channels behind one contract (:mod:`.contract`), registered by kind
-(:mod:`.registry`). Importing this package registers the built-in kinds: ``wecom_bot``,
-``wecom_app``, ``email`` and ``sms``."""
+(:mod:`.registry`). The built-in kinds — ``wecom_bot``, ``wecom_app``, ``email`` and ``sms`` — are
+registered by :func:`opcms.wiring.wire`."""
 
 from opcms.notifications.channels.contract import (
     Channel,
@@ -17,9 +17,6 @@ from opcms.notifications.channels.registry import (
     get_channel_class,
     register_channel,
 )
-
-# the built-ins register themselves on import
-from opcms.notifications.channels import email, sms, wecom_app, wecom_bot  # noqa: F401  isort: skip
 
 __all__ = [
     "Channel",

@@ -26,7 +26,6 @@ from opcms.notifications.channels.contract import (
     OutgoingMessage,
     SendResult,
 )
-from opcms.notifications.channels.registry import register_channel
 
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
@@ -56,7 +55,6 @@ class EmailSecrets(ChannelSecrets):
     password: str | None = Field(default=None, max_length=1000)
 
 
-@register_channel
 class EmailChannel(Channel):
     kind = "email"
     Settings = EmailSettings

@@ -23,7 +23,6 @@ from opcms.notifications.channels.contract import (
     OutgoingMessage,
     SendResult,
 )
-from opcms.notifications.channels.registry import register_channel
 
 log = logging.getLogger("opcms.notifications.sms")
 
@@ -84,7 +83,6 @@ class SmsSecrets(ChannelSecrets):
     model_config = ChannelSecrets.model_config | {"extra": "allow"}  # the provider's credentials
 
 
-@register_channel
 class SmsChannel(Channel):
     kind = "sms"
     Settings = SmsSettings

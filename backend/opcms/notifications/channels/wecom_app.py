@@ -28,7 +28,6 @@ from opcms.notifications.channels.contract import (
     OutgoingMessage,
     SendResult,
 )
-from opcms.notifications.channels.registry import register_channel
 from opcms.notifications.channels.wecom import (
     TOKEN_ERRCODES,
     WeComCallFailed,
@@ -75,7 +74,6 @@ def split_users(target: str) -> list[str]:
     return [part.strip() for part in re.split(r"[|,]", target or "") if part.strip()]
 
 
-@register_channel
 class WeComAppChannel(Channel):
     kind = "wecom_app"
     Settings = AppSettings

@@ -21,7 +21,6 @@ from opcms.notifications.channels.contract import (
     OutgoingMessage,
     SendResult,
 )
-from opcms.notifications.channels.registry import register_channel
 from opcms.notifications.channels.wecom import WeComCallFailed, call, markdown_text
 
 # WeCom refuses markdown content over 4096 bytes
@@ -51,7 +50,6 @@ def _clip(text: str) -> str:
     return data[: MAX_CONTENT_BYTES - 3].decode(errors="ignore") + "…"
 
 
-@register_channel
 class WeComBotChannel(Channel):
     kind = "wecom_bot"
     Settings = BotSettings

@@ -3,10 +3,10 @@
 Import from here: the contract (:class:`UsageAdapter`, :class:`VendorUsage`,
 :class:`SourceConfig`, :class:`HealthResult`, the :class:`AdapterError` family) and the
 registry (:func:`build_adapter`, :func:`get_adapter_class`, :func:`adapter_names`,
-:func:`register_adapter`). Importing this package registers the built-in adapters:
-``http_json`` (a generic JSON-over-HTTP vendor), ``file`` (CSV/Excel uploads) and ``demo``
-(deterministic made-up usage). See :mod:`opcms.usage.adapters.contract` for why records are
-raw text and why adapters never retry.
+:func:`register_adapter`). The built-in adapters — ``http_json`` (a generic JSON-over-HTTP
+vendor), ``file`` (CSV/Excel uploads) and ``demo`` (deterministic made-up usage) — are
+registered by :func:`opcms.wiring.wire`. See :mod:`opcms.usage.adapters.contract` for why
+records are raw text and why adapters never retry.
 """
 
 from opcms.usage.adapters.contract import (
@@ -20,6 +20,7 @@ from opcms.usage.adapters.contract import (
     VendorUnavailable,
     VendorUsage,
 )
+from opcms.usage.adapters.file import parse_usage_file
 from opcms.usage.adapters.registry import (
     UnknownAdapter,
     adapter_names,
@@ -27,10 +28,6 @@ from opcms.usage.adapters.registry import (
     get_adapter_class,
     register_adapter,
 )
-
-# the built-ins register themselves on import
-from opcms.usage.adapters import demo, file, http_json  # noqa: E402,F401  isort: skip
-from opcms.usage.adapters.file import parse_usage_file  # noqa: E402  isort: skip
 
 __all__ = [
     "AdapterConfigError",

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from opcms.usage.adapters.contract import HealthResult, UsageAdapter, VendorUsage
-from opcms.usage.adapters.registry import register_adapter
 
 __all__ = ["DemoAdapter", "demo_quantity"]
 
@@ -74,7 +73,6 @@ def demo_quantity(account: str, metric: str, day: dt.date, *, base: int = 1000, 
     return (base * account_scale * metric_weight * weekday * wobble + scale // 2) // scale
 
 
-@register_adapter
 class DemoAdapter(UsageAdapter):
     name = "demo"
     description = "Deterministic made-up usage (embedded default, demos)"

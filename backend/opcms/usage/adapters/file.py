@@ -80,7 +80,6 @@ from opcms.usage.adapters.contract import (
     VendorUnavailable,
     VendorUsage,
 )
-from opcms.usage.adapters.registry import register_adapter
 
 __all__ = ["COLUMN_ALIASES", "FileUsageAdapter", "parse_usage_file"]
 
@@ -329,7 +328,6 @@ class _Parsed:
     rows: list[VendorUsage]
 
 
-@register_adapter
 class FileUsageAdapter(UsageAdapter):
     name = "file"
     description = "Usage uploaded as CSV or Excel files"

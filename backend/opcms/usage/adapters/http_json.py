@@ -90,7 +90,6 @@ from opcms.usage.adapters.contract import (
     VendorUnavailable,
     VendorUsage,
 )
-from opcms.usage.adapters.registry import register_adapter
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +235,6 @@ def _canonical(items: list[Any]) -> bytes:
     return json.dumps(items, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-@register_adapter
 class HttpJsonAdapter(UsageAdapter):
     name = "http_json"
     description = "A vendor answering usage as JSON over HTTP (bearer or HMAC auth, page or cursor paging)"

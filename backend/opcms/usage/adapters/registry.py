@@ -1,7 +1,6 @@
-"""Adapters by name. A new vendor is one class decorated with :func:`register_adapter`; its
+"""Adapters by name. A new vendor is one class registered with :func:`register_adapter`; its
 ``name`` is what ``data_source.adapter`` stores. The built-ins (``http_json``, ``file``,
-``demo``) register when :mod:`opcms.usage.adapters` is imported, which importing this module
-already does (it lives in that package).
+``demo``) are registered by :func:`opcms.wiring.wire`, one line each.
 """
 
 from __future__ import annotations
