@@ -9,7 +9,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from opcms.core.pagination import paginate, where_given
-from opcms.core.schemas import answer
+from opcms.core.schemas import AnswerT, answer
 from opcms.core.settings import business_today
 from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
 from opcms.pricing.schemas import (
@@ -39,11 +39,20 @@ def current_and_latest(versions: list[PricingPlanVersion], today: dt.date) -> tu
     return (in_force[-1] if in_force else None), (versions[-1] if versions else None)
 
 
-def plan_public(
-    plan: PricingPlan, versions: list[PricingPlanVersion], today: dt.date, *, detail: bool = False
-) -> PlanPublic:
-    current, latest = current_and_latest(versions, today)
-    schema, extra = (PlanDetail, {"versions": versions}) if detail else (PlanPublic, {})
+def plan_public(plan: PricingPlan, versions: list[PricingPlanVersion], today: dt.date) -> PlanPublic:
+    return _plan_answer(PlanPublic, plan, versions, today)
+
+
+def _plan_answer(
+    schema: type[AnswerT],
+    plan: PricingPlan,
+    plan_versions: list[PricingPlanVersion],
+    today: dt.date,
+    **extra: Any,
+) -> AnswerT:
+    """``schema`` (PlanPublic or PlanDetail) of a plan; ``extra``: what the schema has beyond
+    PlanPublic (a detail's versions)."""
+    current, latest = current_and_latest(plan_versions, today)
     return answer(
         schema,
         plan,
@@ -79,7 +88,7 @@ async def list_plans(query: PlanListQuery) -> dict[str, Any]:
 
 async def plan_detail(plan: PricingPlan) -> PlanDetail:
     versions = await versions_by_plan([plan.id])
-    return plan_public(plan, versions[plan.id], business_today(), detail=True)  # type: ignore[return-value]
+    return _plan_answer(PlanDetail, plan, versions[plan.id], business_today(), versions=versions[plan.id])
 
 
 async def list_versions(plan_id: int) -> list[PricingPlanVersion]:
