@@ -71,7 +71,8 @@ CHUNK_TASK = "billing.run_chunk"
 CHUNK_SIZE = 200
 COUNTERS = ("processed", "succeeded", "skipped", "failed", "no_charge")
 
-RunCallback = Callable[[TaskExecution], Awaitable[None] | None]
+# what a callback answers is not used (the summary notice answers how many it sent)
+RunCallback = Callable[[TaskExecution], Awaitable[object] | None]
 _finished: list[RunCallback] = []
 
 

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import Any, cast
 
 from opcms.cli.common import settings_or_exit
 from opcms.core.settings import get_settings
@@ -105,7 +105,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         for child in children:
             if child.poll() is not None:
                 print(
-                    f"opcms run: {child.args[-2:]} exited with {child.returncode}; stopping", file=sys.stderr
+                    f"opcms run: {cast(list[str], child.args)[-2:]} exited with {child.returncode}; stopping",
+                    file=sys.stderr,
                 )
                 exit_code = child.returncode or 1
                 stopping = True
