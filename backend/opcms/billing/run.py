@@ -52,7 +52,7 @@ from opcms.billing.invoicing import (
 from opcms.billing.models import ChunkStatus, InvoiceRunChunk
 from opcms.billing.numbering import INVOICE, ensure_sequence
 from opcms.core.errors import NotFound, ValidationFailed
-from opcms.core.models import utcnow
+from opcms.core.models import column_values, utcnow
 from opcms.core.money import ZERO
 from opcms.core.periods import period_bounds
 from opcms.core.retries import retry_on_deadlock
@@ -193,10 +193,8 @@ async def plan_run(execution_id: int) -> list[int]:
         except Exception as error:
             await _fail(execution_id, error)
             raise
-    pending = (
-        await InvoiceRunChunk.filter(execution_id=execution_id, status=ChunkStatus.PENDING)
-        .order_by("seq")
-        .values_list("id", flat=True)
+    pending = await column_values(
+        InvoiceRunChunk.filter(execution_id=execution_id, status=ChunkStatus.PENDING).order_by("seq"), "id"
     )
     if not pending:
         await finalize(execution_id)
@@ -301,9 +299,7 @@ async def bill_customers(
             await _write_alone(draft, period, issue_date, execution_id, frozen)
         except IntegrityError:
             # a live invoice appeared meanwhile (a concurrent run, or another attempt of this chunk)
-            owner = await Invoice.filter(customer_id=cid, live_period=period).values_list(
-                "execution_id", flat=True
-            )
+            owner = await column_values(Invoice.filter(customer_id=cid, live_period=period), "execution_id")
             mine = execution_id is not None and owner and owner[0] == execution_id
             counters["succeeded" if mine else "skipped"] += 1
             continue
@@ -334,8 +330,9 @@ async def summary_of(execution_id: int, period: str, counters: dict[str, int]) -
         "total", "customer__level", "customer__industry"
     )
     receivable = ZERO
-    by_level: dict[str | None, list] = defaultdict(lambda: [0, ZERO])
-    by_industry: dict[str | None, list] = defaultdict(lambda: [0, ZERO])
+    # [invoices, total] per group
+    by_level: dict[str | None, list[Any]] = defaultdict(lambda: [0, ZERO])
+    by_industry: dict[str | None, list[Any]] = defaultdict(lambda: [0, ZERO])
     for total, level, industry in rows:
         total = Decimal(str(total))
         receivable += total
@@ -343,7 +340,7 @@ async def summary_of(execution_id: int, period: str, counters: dict[str, int]) -
             bucket[0] += 1
             bucket[1] += total
 
-    def listed(groups: dict, name: str) -> list[dict[str, Any]]:
+    def listed(groups: dict[str | None, list[Any]], name: str) -> list[dict[str, Any]]:
         ordered = sorted(groups.items(), key=lambda item: (item[0] is None, item[0] or ""))
         return [{name: key, "invoices": n, "total": str(total)} for key, (n, total) in ordered]
 

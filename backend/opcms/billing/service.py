@@ -19,7 +19,7 @@ from opcms.billing.numbering import INVOICE, ensure_sequence
 from opcms.core.audit import AuditAction
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict
-from opcms.core.models import field_values, get_or_404, utcnow
+from opcms.core.models import column_values, field_values, get_or_404, utcnow
 from opcms.core.money import ZERO
 from opcms.core.settings import business_today
 from opcms.pricing.models import PricingPlan, PricingPlanVersion, UsageMetric
@@ -47,7 +47,7 @@ async def _check_voidable(invoice: Invoice, action: str) -> None:
             f"invoice {invoice.number} has {allocations} active allocation(s): reverse the allocations first, then {action} it",
             code="invoice_has_allocations",
         )
-    notes = await CreditNote.filter(invoice_id=invoice.id).values_list("number", flat=True)
+    notes = await column_values(CreditNote.filter(invoice_id=invoice.id), "number")
     if notes:
         raise Conflict(
             f"invoice {invoice.number} has credit note(s) {', '.join(notes[:5])}: it cannot be {action}ed; issue a further credit note instead",
@@ -113,7 +113,7 @@ async def credit_note_answers(notes: list[CreditNote]) -> list[dict[str, Any]]:
     if not notes:
         return []
     numbers = dict(await Invoice.filter(id__in={n.invoice_id for n in notes}).values_list("id", "number"))
-    lines: dict[int, list] = {n.id: [] for n in notes}
+    lines: dict[int, list[CreditNoteLine]] = {n.id: [] for n in notes}
     for line in await CreditNoteLine.filter(credit_note_id__in=list(lines)).order_by(
         "credit_note_id", "position"
     ):

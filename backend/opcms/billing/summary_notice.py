@@ -23,6 +23,7 @@ from typing import Any
 from opcms.auth.models import User
 from opcms.core.context import acting_as, system_actor
 from opcms.core.errors import NotFound
+from opcms.core.models import column_values
 from opcms.jobs.models import TaskExecution
 from opcms.notifications.errors import ChannelUnavailable
 from opcms.notifications.models import (
@@ -68,18 +69,18 @@ async def finance_targets(template_code: str = TEMPLATE) -> list[str]:
         return [""]  # send() says why there is no channel
     kind = ChannelKind(channel.kind)
     if kind == ChannelKind.EMAIL:
-        return list(
-            await User.filter(role=FINANCE_ROLE, is_active=True, email__isnull=False)
+        return await column_values(
+            User.filter(role=FINANCE_ROLE, is_active=True, email__isnull=False)
             .exclude(email="")
-            .order_by("id")
-            .values_list("email", flat=True)
+            .order_by("id"),
+            "email",
         )
     if kind == ChannelKind.WECOM_APP:
-        ids = (
-            await User.filter(role=FINANCE_ROLE, is_active=True, wecom_userid__isnull=False)
+        ids = await column_values(
+            User.filter(role=FINANCE_ROLE, is_active=True, wecom_userid__isnull=False)
             .exclude(wecom_userid="")
-            .order_by("id")
-            .values_list("wecom_userid", flat=True)
+            .order_by("id"),
+            "wecom_userid",
         )
         return ["|".join(ids)] if ids else []
     return [""]

@@ -25,7 +25,7 @@ class RunParameters(Schema):
     chunk_size: int = Field(default=run.CHUNK_SIZE, ge=1, le=10_000, description="customers per chunk")
 
 
-def resolve(parameters: RunParameters) -> dict[str, Any]:  # type: ignore[override]
+def resolve(parameters: RunParameters) -> dict[str, Any]:
     """The concrete period ('last month' becomes 2026-10) and issue date."""
     period = parameters.period or previous_period(business_today())
     return run.run_parameters(period, parameters.customer_id, parameters.issue_date, parameters.chunk_size)
@@ -40,7 +40,7 @@ RUN_JOB = register_job(
         name=run.TASK_NAME,
         title="Invoice run",
         parameters=RunParameters,
-        resolve=resolve,  # type: ignore[arg-type]
+        resolve=resolve,
         check=check,
         # one run per period (and customer) at a time, whatever its chunk size or issue date
         lock_parameters=("period", "customer_id"),
@@ -51,7 +51,7 @@ register_runner(run.TASK_NAME, run.run_execution_here)
 
 
 @async_task(run.CHUNK_TASK)
-async def run_chunk_task(chunk_id: int) -> dict:
+async def run_chunk_task(chunk_id: int) -> dict[str, Any]:
     """Bill one chunk; the last chunk to finish finalizes the run."""
     return await run.bill_chunk(chunk_id)
 
