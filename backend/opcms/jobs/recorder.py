@@ -24,6 +24,8 @@ from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 log = logging.getLogger("opcms.jobs")
 
 LOG_EXCERPT_CHARS = 8000
+#: what a finished run writes on its execution (active_key None frees the run lock)
+OUTCOME_FIELDS = ("status", "finished_at", "duration_ms", "counters", "log_excerpt", "error", "active_key")
 FINISHED = frozenset(
     {
         ExecutionStatus.SUCCESS,
@@ -141,15 +143,9 @@ async def run_execution(
         execution.active_key = None
         # only a running execution is finished here: one the reaper already failed (its worker
         # looked dead) stays failed, and its lock may already belong to a retry
-        finished = await TaskExecution.filter(id=execution.id, status=ExecutionStatus.RUNNING).update(
-            status=execution.status,
-            finished_at=execution.finished_at,
-            duration_ms=execution.duration_ms,
-            counters=execution.counters,
-            log_excerpt=execution.log_excerpt,
-            error=execution.error,
-            active_key=None,
-        )
+        outcome = {name: getattr(execution, name) for name in OUTCOME_FIELDS}
+        running = TaskExecution.filter(id=execution.id, status=ExecutionStatus.RUNNING)
+        finished = await running.update(**outcome)
         if not finished:
             log.warning(
                 "execution %s ended after it was marked finished; its outcome was not recorded", execution.id

@@ -277,15 +277,8 @@ async def create_subscription(data: SubscriptionCreate) -> Subscription:
         # the lock comes first: every read after it sees what earlier writers committed
         await _locked_customer(data.customer_id)
         await _check_no_overlap(data.customer_id, plan.metric_id, data.effective_from, data.effective_to)
-        subscription = await Subscription.create(
-            customer_id=data.customer_id,
-            metric_id=plan.metric_id,
-            plan_id=plan.id,
-            effective_from=data.effective_from,
-            effective_to=data.effective_to,
-            discount_percent=data.discount_percent,
-            remark=data.remark,
-        )
+        # the metric is the plan's: a subscription prices one metric with one plan
+        subscription = await Subscription.create(**data.model_dump(), metric_id=plan.metric_id)
     return subscription
 
 
