@@ -13,7 +13,6 @@ import redis
 
 from opcms.core.audit import AuditLog
 from opcms.core.models import utcnow
-from opcms.core.settings import reset_settings
 from opcms.notifications import delivery, ratelimit, service
 from opcms.notifications.channels.wecom_app import forget_tokens
 from opcms.notifications.errors import (
@@ -52,15 +51,15 @@ def wecom():
 
 
 @pytest.fixture
-def redis_rate_limit():
-    """Rate limits kept in Redis (db of this test run) instead of counted in the database."""
+def redis_rate_limit(settings, monkeypatch):
+    """Rate limits kept in Redis (db of this test run) instead of counted in the database.
+
+    The session's settings object is changed in place (not re-read from the environment), so
+    later tests that patch it still patch the object the code reads."""
     client = redis.Redis.from_url(TEST_REDIS_URL)
     client.flushdb()
-    os.environ["OPCMS_REDIS_URL"] = TEST_REDIS_URL
-    reset_settings()
+    monkeypatch.setattr(settings, "redis_url", TEST_REDIS_URL)
     yield client
-    del os.environ["OPCMS_REDIS_URL"]
-    reset_settings()
     client.flushdb()
 
 
@@ -318,14 +317,9 @@ async def test_the_redis_bucket_gives_each_token_back_a_minute_after_it_was_take
     assert await ratelimit.take_redis_token(TEST_REDIS_URL, 100, 3, t0 + 3) == 0
 
 
-async def test_redis_down_falls_back_to_counting_in_the_database(db, wecom):
-    os.environ["OPCMS_REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
-    reset_settings()
-    try:
-        rows = await _burst(wecom, 21, utcnow())
-    finally:
-        del os.environ["OPCMS_REDIS_URL"]
-        reset_settings()
+async def test_redis_down_falls_back_to_counting_in_the_database(db, wecom, settings, monkeypatch):
+    monkeypatch.setattr(settings, "redis_url", f"redis://127.0.0.1:{free_port()}/0")
+    rows = await _burst(wecom, 21, utcnow())
     assert [r.status for r in rows].count(S.SENT) == 20 and rows[20].status == S.PENDING
 
 
