@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from opcms.core.models import AuditedModel
+from opcms.core.models import AuditedModel, foreign_key
 
 
 class User(AuditedModel):
@@ -33,9 +33,7 @@ class TokenFamily(Model):
     """
 
     id = fields.CharField(max_length=32, primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "opcms.User", related_name="token_families", on_delete=fields.RESTRICT
-    )
+    user: fields.ForeignKeyRelation[User] = foreign_key("opcms.User", "token_families")
     user_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
@@ -49,8 +47,8 @@ class RefreshToken(Model):
     """A refresh token is single use: using it marks it used and issues its successor."""
 
     jti = fields.CharField(max_length=32, primary_key=True)
-    family: fields.ForeignKeyRelation[TokenFamily] = fields.ForeignKeyField(
-        "opcms.TokenFamily", related_name="refresh_tokens", on_delete=fields.CASCADE
+    family: fields.ForeignKeyRelation[TokenFamily] = foreign_key(
+        "opcms.TokenFamily", "refresh_tokens", on_delete=fields.CASCADE
     )
     family_id: int
     issued_at = fields.DatetimeField(auto_now_add=True)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
+from opcms.core.models import foreign_key
+
 if TYPE_CHECKING:
     from opcms.jobs.models import TaskExecution
     from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription, UsageMetric
@@ -45,26 +47,20 @@ class InvoiceLine(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
-        "opcms.Invoice", related_name="lines", on_delete=fields.RESTRICT
-    )
+    invoice: fields.ForeignKeyRelation[Invoice] = foreign_key("opcms.Invoice", "lines")
     invoice_id: int
     position = fields.IntField()
-    subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField(
-        "opcms.Subscription", related_name="invoice_lines", null=True, on_delete=fields.RESTRICT
+    subscription: fields.ForeignKeyNullableRelation[Subscription] = foreign_key(
+        "opcms.Subscription", "invoice_lines", null=True
     )
     subscription_id: int | None
-    plan: fields.ForeignKeyRelation[PricingPlan] = fields.ForeignKeyField(
-        "opcms.PricingPlan", related_name="invoice_lines", on_delete=fields.RESTRICT
-    )
+    plan: fields.ForeignKeyRelation[PricingPlan] = foreign_key("opcms.PricingPlan", "invoice_lines")
     plan_id: int
-    plan_version: fields.ForeignKeyRelation[PricingPlanVersion] = fields.ForeignKeyField(
-        "opcms.PricingPlanVersion", related_name="invoice_lines", on_delete=fields.RESTRICT
+    plan_version: fields.ForeignKeyRelation[PricingPlanVersion] = foreign_key(
+        "opcms.PricingPlanVersion", "invoice_lines"
     )
     plan_version_id: int
-    metric: fields.ForeignKeyRelation[UsageMetric] = fields.ForeignKeyField(
-        "opcms.UsageMetric", related_name="invoice_lines", on_delete=fields.RESTRICT
-    )
+    metric: fields.ForeignKeyRelation[UsageMetric] = foreign_key("opcms.UsageMetric", "invoice_lines")
     metric_id: int
     description = fields.CharField(max_length=255)
     mode = fields.CharField(max_length=16)
@@ -95,13 +91,11 @@ class CreditNoteLine(Model):
     """What a credit note takes off: a line of the invoice (or the invoice as a whole)."""
 
     id = fields.BigIntField(primary_key=True)
-    credit_note: fields.ForeignKeyRelation[CreditNote] = fields.ForeignKeyField(
-        "opcms.CreditNote", related_name="lines", on_delete=fields.RESTRICT
-    )
+    credit_note: fields.ForeignKeyRelation[CreditNote] = foreign_key("opcms.CreditNote", "lines")
     credit_note_id: int
     position = fields.IntField()
-    invoice_line: fields.ForeignKeyNullableRelation[InvoiceLine] = fields.ForeignKeyField(
-        "opcms.InvoiceLine", related_name="credit_note_lines", null=True, on_delete=fields.RESTRICT
+    invoice_line: fields.ForeignKeyNullableRelation[InvoiceLine] = foreign_key(
+        "opcms.InvoiceLine", "credit_note_lines", null=True
     )
     invoice_line_id: int | None
     description = fields.CharField(max_length=255)
@@ -126,9 +120,7 @@ class InvoiceRunChunk(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    execution: fields.ForeignKeyRelation[TaskExecution] = fields.ForeignKeyField(
-        "opcms.TaskExecution", related_name="invoice_chunks", on_delete=fields.RESTRICT
-    )
+    execution: fields.ForeignKeyRelation[TaskExecution] = foreign_key("opcms.TaskExecution", "invoice_chunks")
     execution_id: int
     seq = fields.IntField()
     customer_ids: fields.JSONField[list[int]] = fields.JSONField(default=list)

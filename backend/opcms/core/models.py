@@ -9,10 +9,11 @@ transaction) as the change.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Self, TypeVar, cast
+from typing import Any, ClassVar, Literal, Self, TypeVar, cast, overload
 
 from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields.relational import OnDelete
 from tortoise.manager import Manager
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -62,6 +63,35 @@ def field_values(instance: Model) -> dict[str, Any]:
         for k, v in instance.__dict__.items()
         if not k.startswith("_")
     }
+
+
+@overload
+def foreign_key(
+    to: str, related_name: str, *, null: Literal[False] = False, on_delete: OnDelete = fields.RESTRICT
+) -> fields.ForeignKeyRelation[ModelT]: ...
+
+
+@overload
+def foreign_key(
+    to: str, related_name: str, *, null: Literal[True], on_delete: OnDelete = fields.RESTRICT
+) -> fields.ForeignKeyNullableRelation[ModelT]: ...
+
+
+def foreign_key(
+    to: str, related_name: str, *, null: bool = False, on_delete: OnDelete = fields.RESTRICT
+) -> fields.ForeignKeyRelation[ModelT] | fields.ForeignKeyNullableRelation[ModelT]:
+    """A reference to a row of ``to`` (``"opcms.Customer"``), reached back from it as
+    ``related_name``. The database refuses to delete a row something still refers to
+    (RESTRICT) unless ``on_delete`` says otherwise: business rows are soft-deleted, never removed.
+
+    Declared with the relation's type and the column behind it, which the type checker needs::
+
+        customer: fields.ForeignKeyRelation[Customer] = foreign_key("opcms.Customer", "invoices")
+        customer_id: int
+    """
+    if null:  # (Tortoise's overloads take the literal)
+        return fields.ForeignKeyField(to, related_name=related_name, null=True, on_delete=on_delete)
+    return fields.ForeignKeyField(to, related_name=related_name, on_delete=on_delete)
 
 
 def utcnow() -> dt.datetime:

@@ -10,7 +10,7 @@ from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-from opcms.core.models import AuditedModel
+from opcms.core.models import AuditedModel, foreign_key
 from opcms.core.text import fold_key
 
 if TYPE_CHECKING:
@@ -44,9 +44,7 @@ class Customer(AuditedModel):
     status = fields.CharEnumField(
         CustomerStatus, max_length=16, default=CustomerStatus.PROSPECT, db_index=True
     )
-    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "opcms.User", related_name="customers", null=True, on_delete=fields.RESTRICT
-    )
+    owner: fields.ForeignKeyNullableRelation[User] = foreign_key("opcms.User", "customers", null=True)
     owner_id: int | None
     contact_name = fields.CharField(max_length=64, null=True)
     contact_phone = fields.CharField(max_length=20, null=True)
@@ -108,9 +106,7 @@ class CustomerStatusHistory(Model):
     """Every status transition: append-only."""
 
     id = fields.BigIntField(primary_key=True)
-    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
-        "opcms.Customer", related_name="status_history", on_delete=fields.RESTRICT
-    )
+    customer: fields.ForeignKeyRelation[Customer] = foreign_key("opcms.Customer", "status_history")
     customer_id: int
     from_status = fields.CharField(max_length=16, null=True)
     to_status = fields.CharField(max_length=16)

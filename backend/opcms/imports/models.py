@@ -12,6 +12,8 @@ import enum
 from tortoise import fields
 from tortoise.models import Model
 
+from opcms.core.models import foreign_key
+
 
 class ImportMode(str, enum.Enum):
     VALIDATE = "validate"  # dry run: checks every row, writes nothing
@@ -79,8 +81,8 @@ class ImportRowError(Model):
     """One problem of one row: the Excel row number, the column as headed in the file, why."""
 
     id = fields.BigIntField(primary_key=True)
-    job: fields.ForeignKeyRelation[ImportJob] = fields.ForeignKeyField(
-        "opcms.ImportJob", related_name="row_errors", on_delete=fields.CASCADE
+    job: fields.ForeignKeyRelation[ImportJob] = foreign_key(
+        "opcms.ImportJob", "row_errors", on_delete=fields.CASCADE
     )
     job_id: int
     row = fields.IntField()

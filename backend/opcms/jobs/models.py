@@ -8,7 +8,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-from opcms.core.models import AuditedModel
+from opcms.core.models import AuditedModel, foreign_key
 
 
 class ExecutionStatus(str, enum.Enum):
@@ -48,8 +48,8 @@ class TaskExecution(Model):
     log_excerpt = fields.TextField(null=True)
     error = fields.TextField(null=True)
     triggered_by = fields.CharField(max_length=64)
-    retry_of: fields.ForeignKeyNullableRelation[TaskExecution] = fields.ForeignKeyField(
-        "opcms.TaskExecution", related_name="retries", null=True, on_delete=fields.RESTRICT
+    retry_of: fields.ForeignKeyNullableRelation[TaskExecution] = foreign_key(
+        "opcms.TaskExecution", "retries", null=True
     )
     retry_of_id: int | None
     # The run lock: the job's lock key (task + parameters) while the execution is pending or

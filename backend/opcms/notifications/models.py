@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
-from opcms.core.models import AuditedModel
+from opcms.core.models import AuditedModel, foreign_key
 
 if TYPE_CHECKING:
     from opcms.settlement.models import Invoice
@@ -62,8 +62,8 @@ class NotificationTemplate(AuditedModel):
 
     code = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=128, default="")
-    channel: fields.ForeignKeyNullableRelation[NotificationChannel] = fields.ForeignKeyField(
-        "opcms.NotificationChannel", related_name="templates", null=True, on_delete=fields.RESTRICT
+    channel: fields.ForeignKeyNullableRelation[NotificationChannel] = foreign_key(
+        "opcms.NotificationChannel", "templates", null=True
     )
     channel_id: int | None
     title = fields.CharField(max_length=255, default="")
@@ -83,8 +83,8 @@ class Notification(Model):
 
     id = fields.BigIntField(primary_key=True)
     template_code = fields.CharField(max_length=64, null=True, db_index=True)
-    channel: fields.ForeignKeyRelation[NotificationChannel] = fields.ForeignKeyField(
-        "opcms.NotificationChannel", related_name="notifications", on_delete=fields.RESTRICT
+    channel: fields.ForeignKeyRelation[NotificationChannel] = foreign_key(
+        "opcms.NotificationChannel", "notifications"
     )
     channel_id: int
     # an e-mail address, a phone number, a WeCom user id; empty for a group bot
@@ -119,9 +119,7 @@ class InvoiceReminder(Model):
     """An overdue-reminder stage sent for an invoice: at most one per (invoice, stage)."""
 
     id = fields.BigIntField(primary_key=True)
-    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
-        "opcms.Invoice", related_name="reminders", on_delete=fields.RESTRICT
-    )
+    invoice: fields.ForeignKeyRelation[Invoice] = foreign_key("opcms.Invoice", "reminders")
     invoice_id: int
     # days relative to the due date: -3 is three days before, +7 a week after
     stage = fields.IntField()

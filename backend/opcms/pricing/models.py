@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 
-from opcms.core.models import AuditedModel
+from opcms.core.models import AuditedModel, foreign_key
 
 if TYPE_CHECKING:
     from opcms.customers.models import Customer
@@ -37,9 +37,7 @@ class PricingPlan(AuditedModel):
 
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=100)
-    metric: fields.ForeignKeyRelation[UsageMetric] = fields.ForeignKeyField(
-        "opcms.UsageMetric", related_name="plans", on_delete=fields.RESTRICT
-    )
+    metric: fields.ForeignKeyRelation[UsageMetric] = foreign_key("opcms.UsageMetric", "plans")
     metric_id: int
     currency = fields.CharField(max_length=3, default="CNY")
     description = fields.CharField(max_length=255, null=True)
@@ -54,9 +52,7 @@ class PricingPlan(AuditedModel):
 class PricingPlanVersion(AuditedModel):
     """The terms of a plan from ``effective_from`` until the next version starts."""
 
-    plan: fields.ForeignKeyRelation[PricingPlan] = fields.ForeignKeyField(
-        "opcms.PricingPlan", related_name="versions", on_delete=fields.RESTRICT
-    )
+    plan: fields.ForeignKeyRelation[PricingPlan] = foreign_key("opcms.PricingPlan", "versions")
     plan_id: int
     version = fields.IntField()
     effective_from = fields.DateField()
@@ -83,17 +79,11 @@ class PricingPlanVersion(AuditedModel):
 class Subscription(AuditedModel):
     """A customer buys one metric on one plan between two dates (both inclusive)."""
 
-    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
-        "opcms.Customer", related_name="subscriptions", on_delete=fields.RESTRICT
-    )
+    customer: fields.ForeignKeyRelation[Customer] = foreign_key("opcms.Customer", "subscriptions")
     customer_id: int
-    metric: fields.ForeignKeyRelation[UsageMetric] = fields.ForeignKeyField(
-        "opcms.UsageMetric", related_name="subscriptions", on_delete=fields.RESTRICT
-    )
+    metric: fields.ForeignKeyRelation[UsageMetric] = foreign_key("opcms.UsageMetric", "subscriptions")
     metric_id: int
-    plan: fields.ForeignKeyRelation[PricingPlan] = fields.ForeignKeyField(
-        "opcms.PricingPlan", related_name="subscriptions", on_delete=fields.RESTRICT
-    )
+    plan: fields.ForeignKeyRelation[PricingPlan] = foreign_key("opcms.PricingPlan", "subscriptions")
     plan_id: int
     effective_from = fields.DateField()
     effective_to = fields.DateField(null=True)

@@ -20,7 +20,7 @@ import enum
 from tortoise import fields
 from tortoise.models import Model
 
-from opcms.core.models import AuditedModel
+from opcms.core.models import AuditedModel, foreign_key
 from opcms.core.money import ZERO
 
 
@@ -38,9 +38,7 @@ class Invoice(AuditedModel):
     number = fields.CharField(max_length=20, unique=True)
     # customers' Customer, typed as a plain row: settlement imports no other domain (not even
     # for the type checker), and reads nothing of a customer but its id
-    customer: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
-        "opcms.Customer", related_name="invoices", on_delete=fields.RESTRICT
-    )
+    customer: fields.ForeignKeyRelation[Model] = foreign_key("opcms.Customer", "invoices")
     customer_id: int
     period = fields.CharField(max_length=7)  # YYYY-MM, business time zone
     # the period while the invoice is not void, NULL once voided: unique with the customer, so
@@ -98,13 +96,9 @@ class CreditNote(AuditedModel):
     """
 
     number = fields.CharField(max_length=20, unique=True)
-    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
-        "opcms.Invoice", related_name="credit_notes", on_delete=fields.RESTRICT
-    )
+    invoice: fields.ForeignKeyRelation[Invoice] = foreign_key("opcms.Invoice", "credit_notes")
     invoice_id: int
-    customer: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
-        "opcms.Customer", related_name="credit_notes", on_delete=fields.RESTRICT
-    )
+    customer: fields.ForeignKeyRelation[Model] = foreign_key("opcms.Customer", "credit_notes")
     customer_id: int
     issue_date = fields.DateField()
     currency = fields.CharField(max_length=3, default="CNY")
@@ -144,9 +138,7 @@ WITH_MONEY_LEFT = (PaymentStatus.UNALLOCATED, PaymentStatus.PARTIALLY_ALLOCATED)
 class Payment(AuditedModel):
     """Money received. Its unallocated remainder is the customer's credit."""
 
-    customer: fields.ForeignKeyNullableRelation[Model] = fields.ForeignKeyField(
-        "opcms.Customer", related_name="payments", null=True, on_delete=fields.RESTRICT
-    )
+    customer: fields.ForeignKeyNullableRelation[Model] = foreign_key("opcms.Customer", "payments", null=True)
     customer_id: int | None
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
     currency = fields.CharField(max_length=3, default="CNY")
@@ -183,21 +175,17 @@ class AllocationSource(str, enum.Enum):
 class Allocation(AuditedModel):
     """Part of a payment (or of a credit note's credit) applied to one invoice."""
 
-    payment: fields.ForeignKeyNullableRelation[Payment] = fields.ForeignKeyField(
-        "opcms.Payment", related_name="allocations", null=True, on_delete=fields.RESTRICT
+    payment: fields.ForeignKeyNullableRelation[Payment] = foreign_key(
+        "opcms.Payment", "allocations", null=True
     )
     payment_id: int | None
-    credit_note: fields.ForeignKeyNullableRelation[CreditNote] = fields.ForeignKeyField(
-        "opcms.CreditNote", related_name="allocations", null=True, on_delete=fields.RESTRICT
+    credit_note: fields.ForeignKeyNullableRelation[CreditNote] = foreign_key(
+        "opcms.CreditNote", "allocations", null=True
     )
     credit_note_id: int | None
-    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
-        "opcms.Invoice", related_name="allocations", on_delete=fields.RESTRICT
-    )
+    invoice: fields.ForeignKeyRelation[Invoice] = foreign_key("opcms.Invoice", "allocations")
     invoice_id: int
-    customer: fields.ForeignKeyRelation[Model] = fields.ForeignKeyField(
-        "opcms.Customer", related_name="allocations", on_delete=fields.RESTRICT
-    )
+    customer: fields.ForeignKeyRelation[Model] = foreign_key("opcms.Customer", "allocations")
     customer_id: int
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
     source = fields.CharEnumField(AllocationSource, max_length=8, default=AllocationSource.MANUAL)

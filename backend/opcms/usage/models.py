@@ -12,7 +12,7 @@ from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-from opcms.core.models import AuditedModel
+from opcms.core.models import AuditedModel, foreign_key
 
 if TYPE_CHECKING:
     from opcms.customers.models import Customer
@@ -42,13 +42,9 @@ class DataSource(AuditedModel):
 class CustomerSourceAccount(AuditedModel):
     """The account id a vendor uses for one of our customers."""
 
-    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
-        "opcms.Customer", related_name="source_accounts", on_delete=fields.RESTRICT
-    )
+    customer: fields.ForeignKeyRelation[Customer] = foreign_key("opcms.Customer", "source_accounts")
     customer_id: int
-    source: fields.ForeignKeyRelation[DataSource] = fields.ForeignKeyField(
-        "opcms.DataSource", related_name="accounts", on_delete=fields.RESTRICT
-    )
+    source: fields.ForeignKeyRelation[DataSource] = foreign_key("opcms.DataSource", "accounts")
     source_id: int
     external_account = fields.CharField(max_length=64)
     # unique among live mappings: NULL once soft-deleted (NULLs never collide). Case-free, as
@@ -89,18 +85,12 @@ class UsageRecord(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
-        "opcms.Customer", related_name="usage_records", on_delete=fields.RESTRICT
-    )
+    customer: fields.ForeignKeyRelation[Customer] = foreign_key("opcms.Customer", "usage_records")
     customer_id: int
-    metric: fields.ForeignKeyRelation[UsageMetric] = fields.ForeignKeyField(
-        "opcms.UsageMetric", related_name="usage_records", on_delete=fields.RESTRICT
-    )
+    metric: fields.ForeignKeyRelation[UsageMetric] = foreign_key("opcms.UsageMetric", "usage_records")
     metric_id: int
     usage_day = fields.DateField()
-    source: fields.ForeignKeyRelation[DataSource] = fields.ForeignKeyField(
-        "opcms.DataSource", related_name="usage_records", on_delete=fields.RESTRICT
-    )
+    source: fields.ForeignKeyRelation[DataSource] = foreign_key("opcms.DataSource", "usage_records")
     source_id: int
     quantity = fields.DecimalField(max_digits=20, decimal_places=4)
     # written for a period that already had a non-void invoice: regenerate picks it up
@@ -137,9 +127,7 @@ class AnomalyStatus(str, enum.Enum):
 class UsageAnomaly(AuditedModel):
     """A vendor row held back from billing until an operator accepts, corrects or rejects it."""
 
-    source: fields.ForeignKeyRelation[DataSource] = fields.ForeignKeyField(
-        "opcms.DataSource", related_name="anomalies", on_delete=fields.RESTRICT
-    )
+    source: fields.ForeignKeyRelation[DataSource] = foreign_key("opcms.DataSource", "anomalies")
     source_id: int
     kind = fields.CharEnumField(AnomalyKind, max_length=24)
     status = fields.CharEnumField(AnomalyStatus, max_length=16, default=AnomalyStatus.OPEN)
@@ -149,12 +137,12 @@ class UsageAnomaly(AuditedModel):
     raw_day = fields.CharField(max_length=32)
     raw_quantity = fields.CharField(max_length=64)
     # what we could make of it
-    customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
-        "opcms.Customer", related_name="usage_anomalies", null=True, on_delete=fields.RESTRICT
+    customer: fields.ForeignKeyNullableRelation[Customer] = foreign_key(
+        "opcms.Customer", "usage_anomalies", null=True
     )
     customer_id: int | None
-    metric: fields.ForeignKeyNullableRelation[UsageMetric] = fields.ForeignKeyField(
-        "opcms.UsageMetric", related_name="anomalies", null=True, on_delete=fields.RESTRICT
+    metric: fields.ForeignKeyNullableRelation[UsageMetric] = foreign_key(
+        "opcms.UsageMetric", "anomalies", null=True
     )
     metric_id: int | None
     usage_day = fields.DateField(null=True)
