@@ -22,7 +22,7 @@ from tortoise.queryset import QuerySet
 from opcms.billing.reports.schemas import BUCKET_FIELDS, BUCKETS, SORTABLE, InvoiceQuery
 from opcms.core.db import as_numbers, is_sqlite, money_of_sum, money_sum_sql, number_sql, param_mark, sql_date
 from opcms.core.money import ZERO
-from opcms.core.pagination import order_by, paginate
+from opcms.core.pagination import matching_any, order_by, paginate, where_given
 from opcms.core.settings import business_today
 from opcms.settlement.models import Invoice
 from opcms.settlement.rules import OPEN_STATUSES
@@ -39,34 +39,29 @@ def overdue_condition(today: dt.date) -> Q:
 def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet[Invoice]:
     """The invoices matching the list filters (no order, no page)."""
     qs, _ = as_numbers(Invoice.all(), *_NUMERIC)  # the sort's annotations (see _numeric_sort)
-    if query.status is not None:
-        qs = qs.filter(status=query.status)
+    qs = where_given(
+        qs,
+        query,
+        "status",
+        "period",
+        "customer_id",
+        total__gte="amount_min",
+        total__lte="amount_max",
+        due_date__gte="due_from",
+        due_date__lte="due_to",
+    )
     if query.overdue is not None:
         condition = overdue_condition(today)
         qs = qs.filter(condition if query.overdue else ~condition)
-    if query.period is not None:
-        qs = qs.filter(period=query.period)
-    if query.customer_id is not None:
-        qs = qs.filter(customer_id=query.customer_id)
     if query.owner_id is not None:
         qs = (
             qs.filter(customer__owner_id=None)
             if query.owner_id == 0
             else qs.filter(customer__owner_id=query.owner_id)
         )
-    if query.amount_min is not None:
-        qs = qs.filter(total__gte=query.amount_min)
-    if query.amount_max is not None:
-        qs = qs.filter(total__lte=query.amount_max)
-    if query.due_from is not None:
-        qs = qs.filter(due_date__gte=query.due_from)
-    if query.due_to is not None:
-        qs = qs.filter(due_date__lte=query.due_to)
-    if query.q:
-        word = query.q.strip()
-        qs = qs.filter(
-            Q(number__icontains=word) | Q(customer_code__icontains=word) | Q(company_name__icontains=word)
-        )
+    return matching_any(
+        qs, query.q, "number__icontains", "customer_code__icontains", "company_name__icontains"
+    )
     return qs
 
 

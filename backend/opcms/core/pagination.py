@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
+from functools import reduce
 from typing import Any, TypeVar
 
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -58,3 +61,12 @@ def where_given(
         if value is not None and value != "":
             given[lookup] = value
     return queryset.filter(**given) if given else queryset
+
+
+def matching_any(queryset: QuerySet[ModelT], text: str | None, *lookups: str) -> QuerySet[ModelT]:
+    """``queryset`` narrowed to the rows where any of ``lookups`` (``"remark__icontains"``)
+    matches ``text``, trimmed: a list's search box. A missing or blank text narrows nothing."""
+    word = (text or "").strip()
+    if not word:
+        return queryset
+    return queryset.filter(reduce(operator.or_, (Q(**{lookup: word}) for lookup in lookups)))

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from opcms.core.pagination import paginate
+from opcms.core.pagination import matching_any, paginate
 from opcms.core.settings import business_today
 from opcms.customers.models import Customer
 from opcms.customers.schemas import SORTABLE, CustomerListQuery
@@ -17,15 +16,15 @@ from opcms.customers.schemas import SORTABLE, CustomerListQuery
 def filtered(query: CustomerListQuery, *, deleted: bool = False) -> QuerySet:
     qs = Customer.with_deleted().filter(is_deleted=True) if deleted else Customer.all()
     qs = qs.select_related("owner")
-    if query.keyword:
-        word = query.keyword.strip()
-        qs = qs.filter(
-            Q(customer_code__icontains=word)
-            | Q(company_name__icontains=word)
-            | Q(short_name__icontains=word)
-            | Q(contact_name__icontains=word)
-            | Q(contact_phone__contains=word)
-        )
+    qs = matching_any(
+        qs,
+        query.keyword,
+        "customer_code__icontains",
+        "company_name__icontains",
+        "short_name__icontains",
+        "contact_name__icontains",
+        "contact_phone__contains",
+    )
     for name in ("status", "level", "industry", "province", "city"):
         value = getattr(query, name)
         if value is not None:

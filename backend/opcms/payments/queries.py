@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise.expressions import Q
-
 from opcms.core.models import get_or_404
-from opcms.core.pagination import paginate
+from opcms.core.pagination import matching_any, paginate, where_given
 from opcms.customers.models import Customer
 from opcms.payments.schemas import (
     ALLOCATION_SORTABLE,
@@ -40,28 +38,25 @@ async def payment_detail(payment_id: int) -> PaymentDetail:
 
 
 async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
-    qs = Payment.all().select_related("customer")
-    if query.customer_id is not None:
-        qs = qs.filter(customer_id=query.customer_id)
-    if query.unassigned is not None:
-        qs = qs.filter(customer_id__isnull=query.unassigned)
-    if query.status is not None:
-        qs = qs.filter(status=query.status)
-    if query.method is not None:
-        qs = qs.filter(method=query.method)
-    if query.received_from is not None:
-        qs = qs.filter(received_on__gte=query.received_from)
-    if query.received_to is not None:
-        qs = qs.filter(received_on__lte=query.received_to)
-    if query.q and query.q.strip():
-        word = query.q.strip()
-        qs = qs.filter(
-            Q(payer_name__icontains=word)
-            | Q(bank_reference__icontains=word)
-            | Q(remark__icontains=word)
-            | Q(customer__customer_code__icontains=word)
-            | Q(customer__company_name__icontains=word)
-        )
+    qs = where_given(
+        Payment.all().select_related("customer"),
+        query,
+        "customer_id",
+        "status",
+        "method",
+        customer_id__isnull="unassigned",
+        received_on__gte="received_from",
+        received_on__lte="received_to",
+    )
+    qs = matching_any(
+        qs,
+        query.q,
+        "payer_name__icontains",
+        "bank_reference__icontains",
+        "remark__icontains",
+        "customer__customer_code__icontains",
+        "customer__company_name__icontains",
+    )
     page = await paginate(qs, query, sortable=PAYMENT_SORTABLE, default_sort="-id")
     page["items"] = [PaymentPublic.model_validate(p) for p in page["items"]]
     return page
@@ -69,11 +64,14 @@ async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
 
 # --- allocations --------------------------------------------------------------------------------
 async def list_allocations(query: AllocationListQuery) -> dict[str, Any]:
-    qs = Allocation.all().select_related("invoice")
-    for name in ("payment_id", "credit_note_id", "invoice_id", "customer_id"):
-        value = getattr(query, name)
-        if value is not None:
-            qs = qs.filter(**{name: value})
+    qs = where_given(
+        Allocation.all().select_related("invoice"),
+        query,
+        "payment_id",
+        "credit_note_id",
+        "invoice_id",
+        "customer_id",
+    )
     if not query.include_reversed:
         qs = qs.filter(is_reversed=False)
     page = await paginate(qs, query, sortable=ALLOCATION_SORTABLE, default_sort="-id")
