@@ -41,27 +41,14 @@ from opcms.customers.models import STATUS_LABELS, DictionaryKind, name_key
 from opcms.customers.schemas import CustomerCreate
 from opcms.imports.reader import Layout
 
-#: optional columns: a blank cell means "no value" (null)
+#: optional columns, where a blank cell means "no value" (null): CustomerCreate's fields that
+#: default to None. A blank cell in a column with another default means "the default" (a new
+#: customer) or "keep" (an existing one); in a required column, CustomerCreate refuses it.
 NULLABLE = frozenset(
-    {
-        "short_name",
-        "credit_code",
-        "industry",
-        "level",
-        "owner",
-        "contact_name",
-        "contact_phone",
-        "contact_email",
-        "province",
-        "city",
-        "address",
-        "signed_at",
-        "contract_end_at",
-        "remark",
-    }
+    name
+    for name, field in CustomerCreate.model_fields.items()
+    if not field.is_required() and field.default is None
 )
-#: columns with a default: a blank cell means "the default" (new) or "keep" (existing)
-DEFAULTED = frozenset({"status", "payment_terms_days", "credit_limit"})
 MAX_VALUE_CHARS = 1000
 
 
@@ -311,14 +298,14 @@ class Cleaner:
         failed_fields: set[str] = set()
         given: list[str] = []
         width = len(values)
-        for position, field, target, header, converter in self.plan:
+        for position, _field, target, header, converter in self.plan:
             value = values[position] if position < width else None
             if isinstance(value, str):
                 value = unescape_cell(value)
                 if not value.strip():
                     value = None
             if value is None:
-                if field in NULLABLE:
+                if target in NULLABLE:
                     data[target] = None
                     given.append(target)
                 continue  # required: CustomerCreate says so; defaulted: default / keep

@@ -24,29 +24,10 @@ from opcms.core.audit import AuditAction, AuditLog, to_json_value
 from opcms.core.context import current_actor, current_client_ip, current_request_id
 from opcms.core.models import BOOKKEEPING_FIELDS
 from opcms.customers.models import Customer, CustomerStatusHistory, code_key
+from opcms.customers.schemas import CustomerCreate
 
-#: the profile fields an import sets (CustomerCreate's fields)
-PROFILE_FIELDS = (
-    "customer_code",
-    "company_name",
-    "short_name",
-    "credit_code",
-    "industry",
-    "level",
-    "status",
-    "owner_id",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "province",
-    "city",
-    "address",
-    "signed_at",
-    "contract_end_at",
-    "payment_terms_days",
-    "credit_limit",
-    "remark",
-)
+#: the profile fields an import sets
+PROFILE_FIELDS = tuple(CustomerCreate.model_fields)
 # the audit row's JSON column encodes its values this way (fields_map is typed by the base Field)
 _encode_json = cast(JSONField[Any], AuditLog._meta.fields_map["after"]).encoder
 
