@@ -9,6 +9,7 @@ transaction) as the change.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self, TypeVar, cast, overload
 
 from tortoise import fields
@@ -20,6 +21,7 @@ from tortoise.queryset import QuerySet
 
 from opcms.core.audit import AuditAction, record_audit, to_json_value
 from opcms.core.context import current_actor
+from opcms.core.errors import Conflict, NotFound
 from opcms.core.schemas import MAX_ID
 
 # Bookkeeping columns: changing them alone is not worth an audit row.
@@ -38,8 +40,6 @@ class LiveRowsManager(Manager):
 
 async def get_or_404(source: type[ModelT] | QuerySet[ModelT], pk: int, entity: str) -> ModelT:
     """One row by id, or a typed 404 (ids outside BIGINT never reach the database)."""
-    from opcms.core.errors import NotFound
-
     row = await source.get_or_none(id=pk) if 0 < pk <= MAX_ID else None
     if row is None:
         raise NotFound.entity(entity, pk)
@@ -233,3 +233,31 @@ class AuditedModel(Model):
         raise PermissionError(
             f"{type(self).__name__} rows are soft-deleted through soft_delete(), never removed"
         )
+
+
+@dataclass(frozen=True)
+class ChosenName:
+    """A unique column whose values people choose (a data source's or channel's name, a
+    template's code). Soft-deleted rows keep their value (a plain unique column) and so block
+    it too: the conflict says so, naming the deleted row to restore or rename."""
+
+    model: type[AuditedModel]
+    field: str  # "name"
+    entity: str  # "notification channel", as the message names the row
+    short_entity: str  # "channel", in "taken by deleted channel 3"
+    code: str  # the conflict's error code
+    lookup: str = ""  # "__iexact": compared without regard to letter case
+
+    def taken(self, value: str, where: str = "") -> Conflict:
+        return Conflict(
+            f"{self.entity} {self.field} {value!r} is taken{where}",
+            code=self.code,
+            details=[{"field": self.field, "message": f"taken{where}"}],
+        )
+
+    async def check_free(self, value: str, *, other_than: int | None = None) -> None:
+        """Refuse ``value`` when a row other than ``other_than`` holds it, deleted or not."""
+        rows = self.model.with_deleted().filter(**{self.field + self.lookup: value})
+        taken = await rows.exclude(id=other_than or 0).first()
+        if taken is not None:
+            raise self.taken(value, f" by deleted {self.short_entity} {taken.id}" if taken.is_deleted else "")

@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from opcms.core.errors import Conflict, ValidationFailed
-from opcms.core.models import column_values, get_or_404
+from opcms.core.models import ChosenName, column_values, get_or_404
 from opcms.core.pagination import paginate, where_given
 from opcms.core.schemas import answer, patch_changes
 from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypted, secret_fields, take_secrets
@@ -65,38 +65,29 @@ def check_config(kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -
         ) from None
 
 
-def _name_taken(name: str, where: str = "") -> Conflict:
-    return Conflict(
-        f"notification channel name {name!r} is taken{where}",
-        code="notification_channel_duplicate",
-        details=[{"field": "name", "message": f"taken{where}"}],
-    )
-
-
-async def _check_name_free(name: str, *, other_than: int | None = None) -> None:
-    # deleted channels keep their name (a plain unique column): they block it too
-    taken = await NotificationChannel.with_deleted().filter(name=name).exclude(id=other_than or 0).first()
-    if taken is not None:
-        raise _name_taken(name, f" by deleted channel {taken.id}" if taken.is_deleted else "")
+# deleted channels keep their name (a plain unique column): they block it too
+CHANNEL_NAME = ChosenName(
+    NotificationChannel, "name", "notification channel", "channel", "notification_channel_duplicate"
+)
 
 
 async def create_channel(data: ChannelCreate) -> NotificationChannel:
     settings, secrets = dict(data.settings), dict(data.secrets)
     check_config(data.kind.value, settings, secrets)
-    await _check_name_free(data.name)
+    await CHANNEL_NAME.check_free(data.name)
     try:
         return await NotificationChannel.create(
             **data.model_dump(exclude={"secrets"}), secrets_encrypted=encrypted(secrets)
         )
     except IntegrityError:
-        raise _name_taken(data.name) from None
+        raise CHANNEL_NAME.taken(data.name) from None
 
 
 async def update_channel(channel_id: int, data: ChannelUpdate) -> NotificationChannel:
     channel = await get_channel(channel_id)
     changes = patch_changes(data, required=("name", "settings", "is_enabled", "max_attempts"))
     if "name" in changes and changes["name"] != channel.name:
-        await _check_name_free(changes["name"], other_than=channel.id)
+        await CHANNEL_NAME.check_free(changes["name"], other_than=channel.id)
     secrets = take_secrets(changes, channel.secrets_encrypted)
     if secrets is not None:
         check_config(channel.kind, changes.get("settings", channel.settings or {}), secrets)
@@ -104,7 +95,7 @@ async def update_channel(channel_id: int, data: ChannelUpdate) -> NotificationCh
     try:
         await channel.save()
     except IntegrityError:
-        raise _name_taken(channel.name) from None
+        raise CHANNEL_NAME.taken(channel.name) from None
     return channel
 
 

@@ -12,8 +12,8 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from opcms.core.errors import Conflict, ValidationFailed
-from opcms.core.models import get_or_404
+from opcms.core.errors import ValidationFailed
+from opcms.core.models import ChosenName, get_or_404
 from opcms.core.pagination import paginate
 from opcms.core.schemas import answer, patch_changes
 from opcms.notifications.models import NotificationChannel, NotificationTemplate
@@ -67,18 +67,9 @@ async def _check_channel(channel_id: int | None) -> None:
         raise ValidationFailed.field("channel_id", f"no notification channel {channel_id}")
 
 
-def _code_taken(code: str, where: str = "") -> Conflict:
-    return Conflict(
-        f"notification template code {code!r} is taken{where}",
-        code="notification_template_duplicate",
-        details=[{"field": "code", "message": f"taken{where}"}],
-    )
-
-
-async def _check_code_free(code: str, *, other_than: int | None = None) -> None:
-    taken = await NotificationTemplate.with_deleted().filter(code=code).exclude(id=other_than or 0).first()
-    if taken is not None:
-        raise _code_taken(code, f" by deleted template {taken.id}" if taken.is_deleted else "")
+TEMPLATE_CODE = ChosenName(
+    NotificationTemplate, "code", "notification template", "template", "notification_template_duplicate"
+)
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -89,11 +80,11 @@ async def create_template(data: TemplateCreate) -> NotificationTemplate:
     variables = _unique(data.variables)
     check_template(data.title, data.body, variables)
     await _check_channel(data.channel_id)
-    await _check_code_free(data.code)
+    await TEMPLATE_CODE.check_free(data.code)
     try:
         return await NotificationTemplate.create(**{**data.model_dump(), "variables": variables})
     except IntegrityError:
-        raise _code_taken(data.code) from None
+        raise TEMPLATE_CODE.taken(data.code) from None
 
 
 async def update_template(template_id: int, data: TemplateUpdate) -> NotificationTemplate:
@@ -109,12 +100,12 @@ async def update_template(template_id: int, data: TemplateUpdate) -> Notificatio
     if "channel_id" in changes:
         await _check_channel(changes["channel_id"])
     if "code" in changes and changes["code"] != template.code:
-        await _check_code_free(changes["code"], other_than=template.id)
+        await TEMPLATE_CODE.check_free(changes["code"], other_than=template.id)
     template.update_from_dict(changes)
     try:
         await template.save()
     except IntegrityError:
-        raise _code_taken(template.code) from None
+        raise TEMPLATE_CODE.taken(template.code) from None
     return template
 
 

@@ -20,7 +20,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from opcms.core.errors import Conflict, ValidationFailed
-from opcms.core.models import get_or_404
+from opcms.core.models import ChosenName, get_or_404
 from opcms.core.schemas import patch_changes
 from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypted, take_secrets
 from opcms.customers.models import Customer
@@ -78,25 +78,16 @@ def with_defaults(adapter: str, settings: dict[str, Any], source_id: int | None)
     return settings
 
 
-async def _check_name_free(name: str) -> None:
-    # deleted sources keep their name (a plain unique column): they block it too
-    taken = await DataSource.with_deleted().filter(name__iexact=name).first()
-    if taken is not None:
-        raise _name_taken(name, f" by deleted data source {taken.id}" if taken.is_deleted else "")
-
-
-def _name_taken(name: str, where: str = "") -> Conflict:
-    return Conflict(
-        f"data source name {name!r} is taken{where}",
-        code="data_source_duplicate",
-        details=[{"field": "name", "message": f"taken{where}"}],
-    )
+# deleted sources keep their name (a plain unique column): they block it too
+SOURCE_NAME = ChosenName(
+    DataSource, "name", "data source", "data source", "data_source_duplicate", "__iexact"
+)
 
 
 async def create_source(data: DataSourceCreate) -> DataSource:
     settings, secrets = dict(data.settings), dict(data.secrets)
     check_config(data.adapter, with_defaults(data.adapter, settings, None), secrets)
-    await _check_name_free(data.name)
+    await SOURCE_NAME.check_free(data.name)
     try:
         async with in_transaction():
             source = await DataSource.create(
@@ -107,7 +98,7 @@ async def create_source(data: DataSourceCreate) -> DataSource:
                 source.settings = completed
                 await source.save(update_fields=["settings"])
     except IntegrityError:
-        raise _name_taken(data.name) from None
+        raise SOURCE_NAME.taken(data.name) from None
     await _prepare_directory(source)
     return source
 
