@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
+import pytest
 from tortoise import connections
 
 from opcms.billing import run
@@ -32,21 +33,26 @@ async def bill():
 
 
 @contextlib.asynccontextmanager
-async def invoices_refused_for(customer_id: int):
+async def invoices_refused_for(customer_id: int, as_constraint: bool):
     """While inside, the database refuses to insert an invoice row of this customer.
 
-    Not a constraint error on SQLite: RAISE() there reports a constraint violation, which the run
-    reads as "invoiced meanwhile"; a runtime error in the trigger body (json() of a non-JSON
-    text) fails the statement as a plain error, like SIGNAL does on MariaDB."""
+    As a plain error (SIGNAL '45000' on MariaDB; on SQLite a runtime error in the trigger body,
+    json() of a non-JSON text), or as a constraint violation (SQLSTATE 23000 / errno 1062 on
+    MariaDB, RAISE(ABORT) on SQLite) — which the run must not mistake for "invoiced meanwhile"
+    when the customer has no live invoice."""
     conn = connections.get("default")
     table = Invoice._meta.db_table
+    cid = int(customer_id)
     if conn.capabilities.dialect == "mysql":
+        signal = "SQLSTATE '23000' SET MYSQL_ERRNO = 1062," if as_constraint else "SQLSTATE '45000' SET"
         body = (
-            f"FOR EACH ROW IF NEW.customer_id = {int(customer_id)} THEN "
-            "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'invoice refused for this customer'; END IF"
+            f"FOR EACH ROW IF NEW.customer_id = {cid} THEN "
+            f"SIGNAL {signal} MESSAGE_TEXT = 'invoice refused for this customer'; END IF"
         )
+    elif as_constraint:
+        body = f"WHEN NEW.customer_id = {cid} BEGIN SELECT RAISE(ABORT, 'invoice refused'); END"
     else:
-        body = f"WHEN NEW.customer_id = {int(customer_id)} BEGIN SELECT json('invoice refused'); END"
+        body = f"WHEN NEW.customer_id = {cid} BEGIN SELECT json('invoice refused'); END"
     await conn.execute_script(f"CREATE TRIGGER {TRIGGER} BEFORE INSERT ON {table} {body}")
     try:
         yield
@@ -58,12 +64,19 @@ def numbers(*ns: int) -> list[str]:
     return [f"INV-202603-{n:06d}" for n in ns]
 
 
-async def test_a_customer_refused_after_a_failed_batch_is_reported_and_the_numbers_stay_gap_free(db):
+@pytest.mark.parametrize(
+    "as_constraint, error",
+    [(False, "OperationalError"), (True, "IntegrityError")],
+    ids=["plain", "constraint"],
+)
+async def test_a_customer_refused_after_a_failed_batch_is_reported_and_the_numbers_stay_gap_free(
+    db, as_constraint, error
+):
     # given the golden book (a, b, c billable, d no charge: one chunk), and b's invoice refused
     book = await golden_book()
     a, b, c = book["a"], book["b"], book["c"]
     assert a.id < b.id < c.id  # written in this order: b's number is taken and given back before c's
-    async with invoices_refused_for(b.id):
+    async with invoices_refused_for(b.id, as_constraint):
         # when March is billed
         first = await bill()
         # then the batch failed as a whole, and one by one a and c have their invoices with
@@ -76,7 +89,7 @@ async def test_a_customer_refused_after_a_failed_batch_is_reported_and_the_numbe
         assert first.counters == {"processed": 4, "succeeded": 2, "skipped": 0, "failed": 1, "no_charge": 1}
         assert (first.result["invoices"], first.result["failed"]) == (2, 1)
         [reported] = first.log_excerpt.splitlines()
-        assert reported.startswith(f"customer {b.customer_code}: OperationalError"), reported
+        assert reported.startswith(f"customer {b.customer_code}: {error}"), reported
         assert {i.execution_id for i in invoices} == {first.id}
 
     # when the refusal is lifted and March is billed again

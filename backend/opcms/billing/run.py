@@ -297,13 +297,17 @@ async def bill_customers(
         cid = draft.customer_id
         try:
             await _write_alone(draft, period, issue_date, execution_id, frozen)
-        except IntegrityError:
-            # a live invoice appeared meanwhile (a concurrent run, or another attempt of this chunk)
-            owner = await column_values(Invoice.filter(customer_id=cid, live_period=period), "execution_id")
-            mine = execution_id is not None and owner and owner[0] == execution_id
-            counters["succeeded" if mine else "skipped"] += 1
-            continue
         except Exception as error:  # one customer's failure must not stop the run
+            if isinstance(error, IntegrityError):
+                # a live invoice appeared meanwhile (a concurrent run, or another attempt of this
+                # chunk); without one, the refused row is this customer's failure like any other
+                owner = await column_values(
+                    Invoice.filter(customer_id=cid, live_period=period), "execution_id"
+                )
+                if owner:
+                    mine = execution_id is not None and owner[0] == execution_id
+                    counters["succeeded" if mine else "skipped"] += 1
+                    continue
             log.exception("invoice of customer %s for %s failed", cid, period)
             counters["failed"] += 1
             lines.append(f"customer {draft.customer['customer_code']}: {type(error).__name__}: {error}")
