@@ -26,7 +26,7 @@ from opcms.customers.status import can_move
 from opcms.imports.cleaning import Cleaner, CleanRow, Owners, RowError, display
 from opcms.imports.models import ImportJob, ImportMode, ImportRowError, ImportStage, ImportStatus
 from opcms.imports.queries import counts
-from opcms.imports.reader import Sheet
+from opcms.imports.reader import Sheet, SheetColumn
 from opcms.imports.writer import BulkWriter, created_audit, updated_audit
 
 log = logging.getLogger("opcms.imports")
@@ -106,32 +106,12 @@ async def _read(job: ImportJob, sheet: Sheet) -> Outcome:
                 code="too_many_rows",
                 status=413,
             )
-        duplicates: list[RowError] = []
         code, key = cleaner.keys(values)
-        if code is not None:
-            first = first_code.setdefault(code.casefold(), number)
-            if first != number:
-                duplicates.append(
-                    RowError(
-                        number,
-                        code_column.header,
-                        display(_cell(values, code_column.position)),
-                        f"same customer code as row {first}",
-                        code_column.position,
-                    )
-                )
-        if key is not None:
-            first = first_name.setdefault(key, number)
-            if first != number:
-                duplicates.append(
-                    RowError(
-                        number,
-                        name_column.header,
-                        display(_cell(values, name_column.position)),
-                        f"same company name as row {first}",
-                        name_column.position,
-                    )
-                )
+        repeats = (
+            _repeat(first_code, code and code.casefold(), number, values, code_column, "customer code"),
+            _repeat(first_name, key, number, values, name_column, "company name"),
+        )
+        duplicates = [error for error in repeats if error is not None]
         result = cleaner.clean(number, values)
         if isinstance(result, list) or duplicates:
             problems = (result if isinstance(result, list) else []) + duplicates
@@ -149,6 +129,30 @@ async def _read(job: ImportJob, sheet: Sheet) -> Outcome:
 
 def _cell(values: tuple[Any, ...], position: int) -> Any:
     return values[position] if position < len(values) else None
+
+
+def _repeat(
+    first_row: dict[str, int],
+    key: str | None,
+    number: int,
+    values: tuple[Any, ...],
+    column: SheetColumn,
+    what: str,
+) -> RowError | None:
+    """The error of row ``number`` when an earlier row of the file has the same ``key`` (its
+    code or name key); ``first_row`` remembers the first row of each key."""
+    if key is None:
+        return None
+    first = first_row.setdefault(key, number)
+    if first == number:
+        return None
+    return RowError(
+        number,
+        column.header,
+        display(_cell(values, column.position)),
+        f"same {what} as row {first}",
+        column.position,
+    )
 
 
 async def _lookup(
