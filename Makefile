@@ -26,11 +26,11 @@ BENCH_BILLING_CUSTOMERS ?= 10000
 # the billing bench runs real Celery workers on this Redis database (its queue is purged)
 OPCMS_BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: help run test install frontend migrate seed test-backend test-sqlite test-frontend test-e2e bench permissions-doc clean
+.PHONY: help run test install frontend migrate seed lint lint-python lint-types lint-frontend test-backend test-sqlite test-frontend test-e2e bench permissions-doc clean
 
 help:
 	@echo "make run   - install, build the UI, migrate, seed demo data and start API + worker + beat"
-	@echo "make test  - every test: backend on MariaDB + Redis and on SQLite, frontend unit, browser"
+	@echo "make test  - every check and test: lint and types, backend on MariaDB + Redis and on SQLite, frontend unit, browser"
 
 # --- install ------------------------------------------------------------------------------------
 $(VENV)/.installed: backend/pyproject.toml backend/constraints.txt
@@ -61,8 +61,21 @@ run: install frontend seed
 	@$(OPCMS) print-login
 	exec $(OPCMS) run
 
+# --- lint (part of make test; any finding fails) ------------------------------------------------
+lint: lint-python lint-types lint-frontend
+
+lint-python: install
+	$(VENV)/bin/ruff check backend tests
+	$(VENV)/bin/ruff format --check backend tests
+
+lint-types: install
+	$(VENV)/bin/mypy
+
+lint-frontend: frontend/node_modules/.installed
+	cd frontend && npm run lint --silent && npm run typecheck --silent
+
 # --- test ---------------------------------------------------------------------------------------
-test: install frontend test-backend test-sqlite test-frontend test-e2e
+test: install frontend lint test-backend test-sqlite test-frontend test-e2e
 
 test-backend: install frontend
 	OPCMS_TEST_DATABASE_URL=$(OPCMS_TEST_DATABASE_URL) $(PYTEST) tests/backend -q
