@@ -24,6 +24,14 @@ from opcms.core.models import AuditedModel, foreign_key
 from opcms.core.money import ZERO
 
 
+class Voidable:
+    """Who voided a document, when and why: a voided invoice or payment is kept, with these."""
+
+    voided_at = fields.DatetimeField(null=True)
+    voided_by = fields.CharField(max_length=64, null=True)
+    void_reason = fields.CharField(max_length=255, null=True)
+
+
 # --- invoices and credit notes ------------------------------------------------------------------
 class InvoiceStatus(str, enum.Enum):
     UNSETTLED = "unsettled"
@@ -32,7 +40,7 @@ class InvoiceStatus(str, enum.Enum):
     VOID = "void"
 
 
-class Invoice(AuditedModel):
+class Invoice(Voidable, AuditedModel):
     """What one customer owes for one month."""
 
     number = fields.CharField(max_length=20, unique=True)
@@ -59,9 +67,6 @@ class Invoice(AuditedModel):
     outstanding = fields.DecimalField(max_digits=18, decimal_places=2)
     status = fields.CharEnumField(InvoiceStatus, max_length=20, default=InvoiceStatus.UNSETTLED)
     settled_at = fields.DatetimeField(null=True)
-    voided_at = fields.DatetimeField(null=True)
-    voided_by = fields.CharField(max_length=64, null=True)
-    void_reason = fields.CharField(max_length=255, null=True)
     # the voided invoice this one was regenerated from
     # (a plain id, not a foreign key: a self-reference would make bulk clean-ups order-dependent)
     replaces_id = fields.BigIntField(null=True)
@@ -135,7 +140,7 @@ class PaymentStatus(str, enum.Enum):
 WITH_MONEY_LEFT = (PaymentStatus.UNALLOCATED, PaymentStatus.PARTIALLY_ALLOCATED)
 
 
-class Payment(AuditedModel):
+class Payment(Voidable, AuditedModel):
     """Money received. Its unallocated remainder is the customer's credit."""
 
     customer: fields.ForeignKeyNullableRelation[Model] = foreign_key("opcms.Customer", "payments", null=True)
@@ -153,9 +158,6 @@ class Payment(AuditedModel):
     allocated_amount = fields.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
     unallocated_amount = fields.DecimalField(max_digits=18, decimal_places=2)
     status = fields.CharEnumField(PaymentStatus, max_length=20, default=PaymentStatus.UNALLOCATED)
-    voided_at = fields.DatetimeField(null=True)
-    voided_by = fields.CharField(max_length=64, null=True)
-    void_reason = fields.CharField(max_length=255, null=True)
 
     audit_entity = "payment"
     audit_ignored = frozenset({"reference_key"})
