@@ -29,7 +29,7 @@ from typing import Any
 
 from tortoise import Tortoise, connections
 
-from opcms.bench.common import fresh_database
+from opcms.bench.common import fresh_database, insert_customers
 from opcms.billing import run
 from opcms.core.celery_app import configure_celery
 from opcms.core.context import acting_as, system_actor
@@ -100,30 +100,7 @@ async def _seed(customers: int) -> int:
             )
         source = await DataSource.create(name="bench-feed", adapter="demo", settings={})
     batch = 2000
-    for first in range(0, customers, batch):
-        await conn.execute_many(
-            "INSERT INTO `customer` (customer_code, company_name, status, payment_terms_days, credit_limit, code_key,"
-            " name_key, level, industry, created_at, updated_at, is_deleted)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                [
-                    f"B{i:07d}",
-                    f"bench customer {i}",
-                    "active",
-                    30,
-                    0,
-                    f"b{i:07d}",
-                    f"bench customer {i}",
-                    LEVELS[i % len(LEVELS)],
-                    INDUSTRIES[i % len(INDUSTRIES)],
-                    now,
-                    now,
-                    False,
-                ]
-                for i in range(first, min(customers, first + batch))
-            ],
-        )
-    ids = [row["id"] for row in await conn.execute_query_dict("SELECT id FROM `customer` ORDER BY id")]
+    ids = await insert_customers(conn, customers, now, levels=LEVELS, industries=INDUSTRIES, batch=batch)
     for first in range(0, len(ids), batch):
         await conn.execute_many(
             "INSERT INTO `subscription` (customer_id, metric_id, plan_id, effective_from, discount_percent,"

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import asyncmy
 from tortoise import Tortoise, connections
 
-from opcms.bench.common import fresh_database
+from opcms.bench.common import fresh_database, insert_customers
 from opcms.core.context import acting_as, system_actor
 from opcms.core.models import utcnow
 from opcms.core.settings import get_settings
@@ -49,28 +49,7 @@ async def _setup(customers: int) -> tuple[int, list[int]]:
     conn = connections.get("default")
     now = utcnow()
     batch = 2000
-    for start in range(0, customers, batch):
-        values = [
-            [
-                f"B{i:07d}",
-                f"bench customer {i}",
-                "active",
-                30,
-                0,
-                f"b{i:07d}",
-                f"bench customer {i}",
-                now,
-                now,
-                False,
-            ]
-            for i in range(start, min(customers, start + batch))
-        ]
-        await conn.execute_many(
-            "INSERT INTO `customer` (customer_code, company_name, status, payment_terms_days, credit_limit, code_key,"
-            " name_key, created_at, updated_at, is_deleted) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            values,
-        )
-    ids = [row["id"] for row in await conn.execute_query_dict("SELECT id FROM `customer` ORDER BY id")]
+    ids = await insert_customers(conn, customers, now, batch=batch)
     for start in range(0, len(ids), batch):
         values = [
             [cid, source.id, f"acct-{cid}", f"acct-{cid}", now, now, False]
