@@ -9,6 +9,7 @@ transaction) as the change.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self, TypeVar, cast, overload
 
@@ -52,6 +53,22 @@ async def column_values(queryset: QuerySet[Any], field: str) -> list[Any]:
     Tortoise's hints type any ``values_list`` as a list of tuples; a flat one is a list of
     values, and this says so in one place."""
     return cast(list[Any], await queryset.values_list(field, flat=True))
+
+
+async def records_by_id(
+    queryset: QuerySet[Any], fields: Sequence[str], chunk: int
+) -> AsyncIterator[dict[str, Any]]:
+    """Every row of ``queryset`` as a dict of ``fields``, in id order, read ``chunk`` rows at a
+    time by keyset (``id > last``): an export of any size holds one chunk in memory, and no
+    page is skipped or read twice while rows are added."""
+    last_id = 0
+    while True:
+        rows = await queryset.filter(id__gt=last_id).order_by("id").limit(chunk).values_list("id", *fields)
+        if not rows:
+            return
+        for _id, *values in rows:
+            yield dict(zip(fields, values, strict=True))
+        last_id = rows[-1][0]
 
 
 def field_values(instance: Model) -> dict[str, Any]:

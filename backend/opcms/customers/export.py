@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 
 from opcms.auth.models import User
 from opcms.core.excel import escape_cell
+from opcms.core.models import records_by_id
 from opcms.customers.columns import COLUMNS
 from opcms.customers.models import STATUS_LABELS, CustomerStatus, DictionaryEntry, DictionaryKind
 from opcms.customers.queries import filtered
@@ -54,21 +55,14 @@ async def write_customers_xlsx(query: CustomerListQuery, path: Path) -> int:
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
-    count, last_id = 0, 0
-    base = filtered(query)
-    while True:
-        rows = await base.filter(id__gt=last_id).order_by("id").limit(CHUNK).values_list("id", *DB_FIELDS)
-        if not rows:
-            break
-        for _id, *values in rows:
-            record = dict(zip(DB_FIELDS, values, strict=True))
-            out = []
-            for column in COLUMNS:
-                value = _export_value(column.field, record, labels, owners)
-                out.append(_cell(sheet, value, column.kind))
-            sheet.append(out)
-            count += 1
-        last_id = rows[-1][0]
+    count = 0
+    async for record in records_by_id(filtered(query), DB_FIELDS, CHUNK):
+        out = []
+        for column in COLUMNS:
+            value = _export_value(column.field, record, labels, owners)
+            out.append(_cell(sheet, value, column.kind))
+        sheet.append(out)
+        count += 1
     workbook.save(path)
     return count
 

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from opcms.billing.queries import invoice_rows
 from opcms.billing.reports.schemas import BUCKET_FIELDS, BUCKETS, InvoiceQuery
 from opcms.core.excel import clean_text_for_cell, escape_cell
+from opcms.core.models import records_by_id
 from opcms.settlement.models import InvoiceStatus
 from opcms.settlement.rules import OPEN_STATUSES
 
@@ -131,18 +132,10 @@ async def write_invoices_xlsx(query: InvoiceQuery, path: Path, today: dt.date) -
     sheet.freeze_panes = "A2"
     _header(sheet, [c.header for c in INVOICE_COLUMNS], [c.width for c in INVOICE_COLUMNS])
     base = invoice_rows(query, today)
-    count, last_id = 0, 0
-    while True:
-        rows = await base.filter(id__gt=last_id).order_by("id").limit(CHUNK).values_list("id", *_DB_FIELDS)
-        if not rows:
-            break
-        for _id, *values in rows:
-            record = dict(zip(_DB_FIELDS, values, strict=True))
-            sheet.append(
-                [_cell(sheet, _invoice_value(c.field, record, today), c.kind) for c in INVOICE_COLUMNS]
-            )
-            count += 1
-        last_id = rows[-1][0]
+    count = 0
+    async for record in records_by_id(base, _DB_FIELDS, CHUNK):
+        sheet.append([_cell(sheet, _invoice_value(c.field, record, today), c.kind) for c in INVOICE_COLUMNS])
+        count += 1
     workbook.save(path)
     return count
 
