@@ -9,7 +9,7 @@ import http, { idempotent } from './http';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import { cleanParams, type PageParams } from './params';
 import type { PricingMode, TierChargePublic } from './pricing';
-import type { ExecutionPublic } from './usage';
+import type { ExecutionPublic } from './jobs';
 import type { AllocationPublic } from './settlement';
 import type { Decimal, IsoDate, IsoDateTime, Money, Page, Period } from './types';
 

@@ -9,7 +9,7 @@
 import http from './http';
 import type { IsoDateTime, Page } from './types';
 import { cleanParams, reasonParams, uploadProgress, type PageParams } from './params';
-import type { ExecutionPublic } from './usage';
+import type { ExecutionPublic } from './jobs';
 
 /** The built-in adapters (backend `usage/adapters`); others may be registered there. */
 export const BUILTIN_ADAPTERS = ['demo', 'file', 'http_json'] as const;

@@ -3,16 +3,35 @@
  * executions) and when Beat starts them.
  *
  * The types mirror the backend's schemas of the issue 7 contract (backend/opcms/jobs/schemas.py).
- * An execution is the usage pulls' and invoice runs' `ExecutionPublic` (one shape for every job)
- * plus what only this area shows: the heartbeat, why it was skipped/cancelled/failed by the reaper,
- * and the retries made of it.
+ * An execution (`ExecutionPublic`) is one shape for every job, defined here and read by the usage
+ * pulls and invoice runs too; `TaskExecution` adds what only this area shows: the heartbeat, why it
+ * was skipped/cancelled/failed by the reaper, and the retries made of it.
  */
 import http from './http';
 import type { IsoDateTime, Page } from './types';
 import { cleanParams, type PageParams } from './params';
-import type { ExecutionPublic, ExecutionStatus, Trigger } from './usage';
 
-export type { ExecutionStatus, Trigger } from './usage';
+// --- task executions -------------------------------------------------------------------------------------
+/** `skipped`: another run of the same job with the same parameters held the lock (recorded, never run). */
+export type ExecutionStatus =
+  'pending' | 'running' | 'success' | 'partial' | 'failed' | 'cancelled' | 'skipped';
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'pending',
+  'running',
+  'success',
+  'partial',
+  'failed',
+  'cancelled',
+  'skipped',
+];
+export const FINISHED_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'success',
+  'partial',
+  'failed',
+  'cancelled',
+  'skipped',
+];
+export type Trigger = 'schedule' | 'manual' | 'cli' | 'retry';
 export const TRIGGERS: readonly Trigger[] = ['schedule', 'manual', 'cli', 'retry'];
 
 /** The jobs that can be run (names = Celery task names = schedules' `task_name`). */
@@ -50,6 +69,24 @@ export interface JobPublic {
 
 export interface JobList {
   items: JobPublic[];
+}
+
+/** Schema `ExecutionPublic` (DESIGN §10). */
+export interface ExecutionPublic {
+  id: number;
+  task_name: string;
+  trigger: Trigger;
+  parameters: Record<string, unknown>;
+  status: ExecutionStatus;
+  created_at: IsoDateTime;
+  started_at: IsoDateTime | null;
+  finished_at: IsoDateTime | null;
+  duration_ms: number | null;
+  counters: Record<string, number>;
+  log_excerpt: string | null;
+  error: string | null;
+  triggered_by: string;
+  retry_of_id: number | null;
 }
 
 /** Schema `ExecutionPublic` with what this area reads besides the usage and invoice-run pages. */

@@ -8,6 +8,7 @@
 import http from './http';
 import type { Decimal, IsoDate, IsoDateTime, Page } from './types';
 import { cleanParams, type PageParams } from './params';
+import type { ExecutionPublic, ExecutionStatus } from './jobs';
 
 // --- usage records ---------------------------------------------------------------------------------
 /** Schema `UsageRecordPublic`. */
@@ -153,27 +154,6 @@ export interface AnomalyReviewResult {
 }
 
 // --- pulls (task executions) ----------------------------------------------------------------------------
-/** `skipped`: another run of the same job with the same parameters held the lock (recorded, never run). */
-export type ExecutionStatus =
-  'pending' | 'running' | 'success' | 'partial' | 'failed' | 'cancelled' | 'skipped';
-export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
-  'pending',
-  'running',
-  'success',
-  'partial',
-  'failed',
-  'cancelled',
-  'skipped',
-];
-export const FINISHED_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
-  'success',
-  'partial',
-  'failed',
-  'cancelled',
-  'skipped',
-];
-export type Trigger = 'schedule' | 'manual' | 'cli' | 'retry';
-
 /** Schema `PullRequest`: one day, or a back-fill from `first_day` to `last_day` (inclusive). */
 export interface PullRequest {
   day?: IsoDate | null;
@@ -181,24 +161,6 @@ export interface PullRequest {
   last_day?: IsoDate | null;
   /** one data source by name; all enabled sources when empty */
   source?: string | null;
-}
-
-/** Schema `ExecutionPublic` (DESIGN §10). */
-export interface ExecutionPublic {
-  id: number;
-  task_name: string;
-  trigger: Trigger;
-  parameters: Record<string, unknown>;
-  status: ExecutionStatus;
-  created_at: IsoDateTime;
-  started_at: IsoDateTime | null;
-  finished_at: IsoDateTime | null;
-  duration_ms: number | null;
-  counters: Record<string, number>;
-  log_excerpt: string | null;
-  error: string | null;
-  triggered_by: string;
-  retry_of_id: number | null;
 }
 
 /** Schema `ExecutionPage`. */

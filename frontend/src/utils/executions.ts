@@ -2,7 +2,7 @@
  * How a task execution (a usage pull, an invoice run, any job) is shown: its status as a tag and
  * an option, its counters in a useful order, and the days a pull covers.
  */
-import { EXECUTION_STATUSES, type ExecutionPublic, type ExecutionStatus } from '@/api/usage';
+import { EXECUTION_STATUSES, type ExecutionPublic, type ExecutionStatus } from '@/api/jobs';
 import { t } from '@/locale';
 import type { Option } from '@/types/option';
 

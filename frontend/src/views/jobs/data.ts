@@ -6,8 +6,10 @@
  */
 import type { TableColumnData } from '@arco-design/web-vue';
 import {
+  FINISHED_EXECUTION_STATUSES,
   KNOWN_JOBS,
   TRIGGERS,
+  type ExecutionStatus,
   type JobPublic,
   type JobSchedule,
   type JobScheduleUpdate,
@@ -16,7 +18,6 @@ import {
   type TaskExecutionFilters,
   type Trigger,
 } from '@/api/jobs';
-import { FINISHED_EXECUTION_STATUSES, type ExecutionStatus } from '@/api/usage';
 import { t } from '@/locale';
 import type { Option } from '@/types/option';
 import { dayEnd, dayStart } from '@/utils/date';

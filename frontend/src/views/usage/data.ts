@@ -3,10 +3,10 @@
  * review checks, and the columns of the usage tables.
  */
 import type { TableColumnData } from '@arco-design/web-vue';
+import type { ExecutionPublic } from '@/api/jobs';
 import {
   type AnomalyKind,
   type AnomalyStatus,
-  type ExecutionPublic,
   type ReviewAction,
   ANOMALY_KINDS,
   ANOMALY_STATUSES,

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { alreadyRunning, executionQuery, type JobPublic, type JobSchedule } from '@/api/jobs';
+import {
+  alreadyRunning,
+  executionQuery,
+  FINISHED_EXECUTION_STATUSES,
+  type JobPublic,
+  type JobSchedule,
+} from '@/api/jobs';
 import { ApiError } from '@/api/errors';
-import { FINISHED_EXECUTION_STATUSES } from '@/api/usage';
 import {
   canCancel,
   canRetry,
