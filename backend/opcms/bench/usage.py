@@ -35,9 +35,13 @@ from opcms.jobs.recorder import run_execution
 from opcms.pricing.models import UsageMetric
 from opcms.usage.models import DataSource, UsageRecord
 from opcms.usage.pull import pull_usage
+from opcms.usage.store import COLUMNS
 
 TARGET_RATIO = 0.5
 METRICS = ("api_calls", "sms")
+#: what the floor writes: the columns the pipeline writes (usage.store), less those it leaves
+#: empty for these rows (no late usage, anomaly or execution reference)
+FLOOR_COLUMNS = tuple(c for c in COLUMNS if c not in ("late_at", "anomaly_id", "execution_id"))
 
 
 async def _setup(customers: int) -> tuple[int, list[int]]:
@@ -76,9 +80,8 @@ async def _floor(rows: list[tuple], batch_rows: int, settings: Any) -> float:
         autocommit=True,
     )
     sql = (
-        "INSERT INTO `usage_record` (customer_id, metric_id, usage_day, source_id, quantity, is_late, created_at,"
-        " updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE quantity = VALUES(quantity),"
-        " updated_at = VALUES(updated_at)"
+        f"INSERT INTO `usage_record` ({', '.join(FLOOR_COLUMNS)}) VALUES ({', '.join(['%s'] * len(FLOOR_COLUMNS))})"
+        " ON DUPLICATE KEY UPDATE quantity = VALUES(quantity), updated_at = VALUES(updated_at)"
     )
     async with conn.cursor() as cursor:
         await cursor.execute("DELETE FROM `usage_record`")
@@ -115,20 +118,7 @@ async def run_bench(rows: int) -> dict[str, Any]:
             pipeline_s = time.perf_counter() - started
         written = await UsageRecord.all().count()
         counters = dict(run.counters)
-        stored = (
-            await UsageRecord.all()
-            .order_by("id")
-            .values_list(
-                "customer_id",
-                "metric_id",
-                "usage_day",
-                "source_id",
-                "quantity",
-                "is_late",
-                "created_at",
-                "updated_at",
-            )
-        )
+        stored = await UsageRecord.all().order_by("id").values_list(*FLOOR_COLUMNS)
     finally:
         await Tortoise.close_connections()
     floor_s = await _floor([tuple(r) for r in stored], settings.usage_batch_rows, settings)
