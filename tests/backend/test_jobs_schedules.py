@@ -220,6 +220,21 @@ def test_the_worker_and_beat_commands_use_the_database_scheduler():
     assert schedules.BEAT_LEASE == "beat"
 
 
+def test_options_after_a_double_dash_reach_the_celery_worker_as_they_are():
+    # given `opcms worker --concurrency=1 -- --hostname=bench1@%h --without-gossip` (the billing
+    # bench starts its workers so: wired like every worker, named for the bench)
+    from opcms.cli import build_parser
+    from opcms.cli.processes import celery_argv
+
+    args = build_parser().parse_args(
+        ["worker", "--concurrency=1", "--", "--hostname=bench1@%h", "--without-gossip"]
+    )
+    # then Celery gets them after the worker's own options, the double dash dropped
+    argv = celery_argv("worker", args)
+    assert argv[-2:] == ["--hostname=bench1@%h", "--without-gossip"] and "--" not in argv
+    assert "--concurrency=1" in argv or "--pool=solo" in argv
+
+
 async def test_the_lease_holder_runs_the_registered_housekeeping_once_a_minute_and_a_failing_chore_stops_nothing(
     db,
 ):

@@ -156,16 +156,15 @@ def _start_workers(count: int) -> list[subprocess.Popen]:
     log_dir = os.environ.get("OPCMS_BENCH_WORKER_LOG_DIR")
     return [
         subprocess.Popen(
+            # `opcms worker`, wired like every worker (tasks, jobs, callbacks), not bare celery
             [
                 sys.executable,
                 "-m",
-                "celery",
-                "-A",
-                "opcms.core.celery_app:celery_app",
+                "opcms",
                 "worker",
                 "--concurrency=1",
+                "--",
                 f"--hostname=bench{n}@%h",
-                f"--loglevel={env['OPCMS_LOG_LEVEL']}",
                 "--without-gossip",
                 "--without-mingle",
             ],

@@ -51,6 +51,7 @@ def celery_argv(kind: str, args: argparse.Namespace) -> list[str]:
             argv += [f"--concurrency={args.concurrency}"]
         if args.beat:
             argv += ["--beat", f"--scheduler={BEAT_SCHEDULER}"]
+        argv += [option for option in getattr(args, "celery_options", None) or [] if option != "--"]
     if kind == "beat":
         # the schedules are in the database; the Beat holding the lease fires them (docs/jobs.md)
         argv += [f"--scheduler={BEAT_SCHEDULER}"]
@@ -131,6 +132,11 @@ def add_commands(sub: Any) -> None:
     worker = sub.add_parser("worker", help="a Celery worker")
     worker.add_argument("--beat", action="store_true", help="run beat inside this worker (embedded shape)")
     worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
+    worker.add_argument(
+        "celery_options",
+        nargs=argparse.REMAINDER,
+        help="after --: options passed to Celery's worker as they are (e.g. --hostname=w1@%%h)",
+    )
     worker.set_defaults(fn=cmd_worker)
     sub.add_parser(
         "beat", help="the Celery beat scheduler (schedules from the database; one fires at a time)"
