@@ -13,8 +13,6 @@ import type { ExecutionPublic } from './jobs';
 
 /** The built-in adapters (backend `usage/adapters`); others may be registered there. */
 export const BUILTIN_ADAPTERS = ['demo', 'file', 'http_json'] as const;
-/** `MAX_SECRETS` of the backend. */
-export const MAX_SECRETS = 32;
 
 /** Schema `DataSourcePublic`. */
 export interface DataSourcePublic {

@@ -87,7 +87,6 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'notification.channel.healthOk': 'Channel {name} is healthy',
   'notification.channel.healthBad': 'Channel {name} is not healthy',
   'notification.channel.noSettings': 'This kind has no settings',
-  'notification.channel.removeSecret': 'Remove',
   'notification.channel.noLimit': 'No limit',
   'notification.channel.botRateHint': 'A WeCom group bot takes at most 20 messages a minute',
 

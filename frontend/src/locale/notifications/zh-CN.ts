@@ -84,7 +84,6 @@ export default {
   'notification.channel.healthOk': '渠道 {name} 正常',
   'notification.channel.healthBad': '渠道 {name} 异常',
   'notification.channel.noSettings': '该类型没有配置项',
-  'notification.channel.removeSecret': '删除',
   'notification.channel.noLimit': '不限',
   'notification.channel.botRateHint': '企业微信群机器人每分钟最多 20 条',
 

@@ -1,38 +1,21 @@
 /**
  * The data source form: settings typed as JSON text (checked to be a JSON object before sending),
- * secrets as name/value rows that are write-only: a stored secret shows its name only; leaving its
- * value blank keeps it, typing a value replaces it, removing the row deletes it (null).
+ * secrets as write-only name/value rows (`@/utils/secrets`): a stored secret shows its name only;
+ * leaving its value blank keeps it, typing a value replaces it, removing it deletes it (null).
  */
-import {
-  type DataSourceCreate,
-  type DataSourcePublic,
-  type DataSourceUpdate,
-  MAX_SECRETS,
-} from '@/api/data-sources';
+import type { DataSourceCreate, DataSourcePublic, DataSourceUpdate } from '@/api/data-sources';
 import type { ApiError } from '@/api/errors';
 import { cleanMessage, type FormErrors } from '@/utils/form-errors';
-import type { MessageKey } from '@/locale';
 import { sameJson, settingsText } from '@/utils/json';
+import { secretEntries, secretsToCreate, secretsToPatch, type SecretEntry } from '@/utils/secrets';
 import { textOrNull } from '@/utils/text';
-
-export interface SecretRow {
-  /** stable row key for the editor */
-  key: number;
-  name: string;
-  /** blank on a stored secret = keep it */
-  value: string;
-  /** the secret is stored on the server (its name cannot change, its value is never shown) */
-  stored: boolean;
-}
 
 export interface SourceFormModel {
   name: string;
   adapter: string;
   /** the adapter's settings as JSON text */
   settingsText: string;
-  secrets: SecretRow[];
-  /** stored secrets the user removed (sent as null) */
-  removedSecrets: string[];
+  secrets: SecretEntry[];
   is_enabled: boolean;
   timeout_seconds: number | undefined;
   remark: string;
@@ -58,19 +41,12 @@ export function neededSecret(adapter: string, settings: Record<string, unknown> 
   return ({ bearer: 'token', hmac: 'hmac_secret' } as Record<string, string>)[String(settings.auth)] ?? null;
 }
 
-let nextKey = 1;
-export function secretRow(values: Partial<Omit<SecretRow, 'key'>> = {}): SecretRow {
-  nextKey += 1;
-  return { key: nextKey, name: values.name ?? '', value: values.value ?? '', stored: values.stored ?? false };
-}
-
 export function emptySourceModel(adapter = 'demo'): SourceFormModel {
   return {
     name: '',
     adapter,
     settingsText: settingsText(SETTINGS_TEMPLATES[adapter] ?? {}),
     secrets: [],
-    removedSecrets: [],
     is_enabled: true,
     timeout_seconds: 30,
     remark: '',
@@ -82,42 +58,11 @@ export function modelFromSource(source: DataSourcePublic): SourceFormModel {
     name: source.name,
     adapter: source.adapter,
     settingsText: settingsText(source.settings ?? {}),
-    secrets: source.secret_names.map((name) => secretRow({ name, stored: true })),
-    removedSecrets: [],
+    secrets: secretEntries(source.secret_names),
     is_enabled: source.is_enabled,
     timeout_seconds: source.timeout_seconds,
     remark: source.remark ?? '',
   };
-}
-
-export interface SecretProblem {
-  /** the row key, or null for the whole list */
-  row: number | null;
-  key: MessageKey;
-  params: Record<string, string | number>;
-}
-
-/** Rows the backend would refuse: a new secret needs a name and a value, names are unique and short. */
-export function secretProblems(rows: readonly SecretRow[]): SecretProblem[] {
-  const problems: SecretProblem[] = [];
-  const seen = new Map<string, number>();
-  for (const row of rows) {
-    const name = row.name.trim();
-    if (!row.stored && !name && !row.value) continue; // an empty new row is ignored
-    if (!name) problems.push({ row: row.key, key: 'dataSource.secrets.needName', params: {} });
-    else if (name.length > 64)
-      problems.push({ row: row.key, key: 'pricing.rule.maxLength', params: { max: 64 } });
-    else if (seen.has(name))
-      problems.push({ row: row.key, key: 'dataSource.secrets.duplicate', params: { name } });
-    if (name) seen.set(name, row.key);
-    if (!row.stored && name && !row.value)
-      problems.push({ row: row.key, key: 'dataSource.secrets.needValue', params: { name } });
-    if (row.value.length > 4000)
-      problems.push({ row: row.key, key: 'pricing.rule.maxLength', params: { max: 4000 } });
-  }
-  if (seen.size > MAX_SECRETS)
-    problems.push({ row: null, key: 'dataSource.secrets.tooMany', params: { max: MAX_SECRETS } });
-  return problems;
 }
 
 /** `POST /data-sources` (the settings already parsed). */
@@ -125,16 +70,11 @@ export function toSourceCreateBody(
   model: SourceFormModel,
   settings: Record<string, unknown>,
 ): DataSourceCreate {
-  const secrets: Record<string, string> = {};
-  for (const row of model.secrets) {
-    const name = row.name.trim();
-    if (name && row.value) secrets[name] = row.value;
-  }
   const body: DataSourceCreate = {
     name: model.name.trim(),
     adapter: model.adapter.trim(),
     settings,
-    secrets,
+    secrets: secretsToCreate(model.secrets),
     is_enabled: model.is_enabled,
     timeout_seconds: model.timeout_seconds ?? 30,
   };
@@ -144,8 +84,7 @@ export function toSourceCreateBody(
 }
 
 /**
- * `PATCH /data-sources/{id}`: only what changed. Secrets per key: a typed value sets it, a
- * removed stored secret is null, a stored secret left blank is not sent (kept).
+ * `PATCH /data-sources/{id}`: only what changed; secrets per key (`secretsToPatch`).
  */
 export function toSourceUpdateBody(
   model: SourceFormModel,
@@ -154,13 +93,8 @@ export function toSourceUpdateBody(
 ): DataSourceUpdate {
   const body: DataSourceUpdate = {};
   if (!sameJson(settings, original.settings ?? {})) body.settings = settings;
-  const secrets: Record<string, string | null> = {};
-  for (const name of model.removedSecrets) secrets[name] = null;
-  for (const row of model.secrets) {
-    const name = row.name.trim();
-    if (name && row.value) secrets[name] = row.value;
-  }
-  if (Object.keys(secrets).length) body.secrets = secrets;
+  const secrets = secretsToPatch(model.secrets);
+  if (secrets) body.secrets = secrets;
   if (model.is_enabled !== original.is_enabled) body.is_enabled = model.is_enabled;
   if (model.timeout_seconds !== undefined && model.timeout_seconds !== original.timeout_seconds)
     body.timeout_seconds = model.timeout_seconds;

@@ -25,6 +25,7 @@ import {
 import { t } from '@/locale';
 import type { Option } from '@/types/option';
 import { sameJson } from '@/utils/json';
+import { secretEntries, secretsToCreate, secretsToPatch, type SecretEntry } from '@/utils/secrets';
 import { textOrNull } from '@/utils/text';
 import { dayEnd, dayStart } from '@/utils/date';
 import type { FieldMessage } from '@/utils/form-errors';
@@ -204,8 +205,9 @@ export const KIND_SECRETS: Record<ChannelKind, { name: string; required: boolean
   sms: [],
 };
 
-export function secretRequired(kind: ChannelKind, name: string): boolean {
-  return (KIND_SECRETS[kind] ?? []).some((secret) => secret.name === name && secret.required);
+/** The secrets a new channel of this kind must be given. */
+export function requiredSecrets(kind: ChannelKind): string[] {
+  return (KIND_SECRETS[kind] ?? []).filter((secret) => secret.required).map((secret) => secret.name);
 }
 
 export function settingLabel(name: string): string {
@@ -214,21 +216,12 @@ export function settingLabel(name: string): string {
   return label === key ? name : label;
 }
 
-export interface SecretInput {
-  name: string;
-  /** blank: keep the stored one (or none) */
-  value: string;
-  /** stored on the server (its value is never shown) */
-  stored: boolean;
-  /** remove the stored one (sent as null) */
-  remove: boolean;
-}
-
 export interface ChannelFormModel {
   name: string;
   kind: ChannelKind;
   settings: Record<string, string | number | boolean | undefined>;
-  secrets: SecretInput[];
+  /** the kind's secrets, then any other stored one */
+  secrets: SecretEntry[];
   is_enabled: boolean;
   /** blank: no limit */
   rate_per_minute: number | null | undefined;
@@ -236,9 +229,11 @@ export interface ChannelFormModel {
   remark: string;
 }
 
-function secretInputs(kind: ChannelKind, stored: readonly string[]): SecretInput[] {
-  const names = [...new Set([...KIND_SECRETS[kind].map((secret) => secret.name), ...stored])];
-  return names.map((name) => ({ name, value: '', stored: stored.includes(name), remove: false }));
+function secretInputs(kind: ChannelKind, stored: readonly string[]): SecretEntry[] {
+  return secretEntries(
+    stored,
+    KIND_SECRETS[kind].map((secret) => secret.name),
+  );
 }
 
 function kindDefaults(kind: ChannelKind): Record<string, string | number | boolean | undefined> {
@@ -349,8 +344,9 @@ export function channelProblems(
     }
   }
   if (isNew) {
+    const required = requiredSecrets(model.kind);
     for (const secret of model.secrets) {
-      if (secretRequired(model.kind, secret.name) && !secret.value)
+      if (required.includes(secret.name) && !secret.value)
         problems[`secret.${secret.name}`] = { key: 'pricing.rule.required', params: {} };
     }
   }
@@ -365,13 +361,11 @@ export function channelProblems(
 }
 
 export function toChannelCreate(model: ChannelFormModel): ChannelCreate {
-  const secrets: Record<string, string> = {};
-  for (const secret of model.secrets) if (secret.value) secrets[secret.name] = secret.value;
   const body: ChannelCreate = {
     name: model.name.trim(),
     kind: model.kind,
     settings: channelSettings(model),
-    secrets,
+    secrets: secretsToCreate(model.secrets),
     is_enabled: model.is_enabled,
     rate_per_minute: model.rate_per_minute ?? null,
     max_attempts: model.max_attempts ?? 5,
@@ -388,12 +382,8 @@ export function toChannelUpdate(model: ChannelFormModel, original: ChannelPublic
   if (name !== original.name) body.name = name;
   const settings = channelSettings(model, original);
   if (!sameJson(settings, original.settings ?? {})) body.settings = settings;
-  const secrets: Record<string, string | null> = {};
-  for (const secret of model.secrets) {
-    if (secret.value) secrets[secret.name] = secret.value;
-    else if (secret.stored && secret.remove) secrets[secret.name] = null;
-  }
-  if (Object.keys(secrets).length) body.secrets = secrets;
+  const secrets = secretsToPatch(model.secrets);
+  if (secrets) body.secrets = secrets;
   if (model.is_enabled !== original.is_enabled) body.is_enabled = model.is_enabled;
   const rate = model.rate_per_minute ?? null;
   if (rate !== (original.rate_per_minute ?? null)) body.rate_per_minute = rate;

@@ -49,9 +49,15 @@ async function click(testid: string) {
   await flushPromises();
 }
 
-async function type(testid: string, value: string) {
+/** An element inside the row of one secret of the secrets editor. */
+function inSecretRow(name: string, testid: string): HTMLElement | null {
+  return document.body.querySelector(`[data-testid="secret-row-${name}"] [data-testid="${testid}"]`);
+}
+
+async function type(target: string | HTMLElement, value: string) {
+  const found = typeof target === 'string' ? el(target) : target;
   const input = (
-    el(testid)?.tagName === 'INPUT' ? el(testid) : el(testid)?.querySelector('input, textarea')
+    found?.tagName === 'INPUT' ? found : found?.querySelector('input, textarea')
   ) as HTMLInputElement;
   input.value = value;
   input.dispatchEvent(new Event('input'));
@@ -283,12 +289,12 @@ describe('channel form', () => {
       attachTo: document.body,
     });
     await flushPromises();
-    expect(el('channel-secret-set-webhook_url')).not.toBeNull();
-    const secret = el('input-channel-secret-webhook_url') as HTMLInputElement;
+    expect(inSecretRow('webhook_url', 'secret-set')).not.toBeNull();
+    const secret = inSecretRow('webhook_url', 'secret-value') as HTMLInputElement;
     expect(secret.value).toBe('');
     await click('channel-submit');
     expect(mock.callsTo('PATCH', '/notification-channels/4')).toHaveLength(0); // nothing changed, nothing sent
-    await type('input-channel-secret-webhook_url', 'https://hook.example/new');
+    await type(secret, 'https://hook.example/new');
     await click('channel-submit');
     expect(mock.callsTo('PATCH', '/notification-channels/4')[0].body).toEqual({
       secrets: { webhook_url: 'https://hook.example/new' },

@@ -164,8 +164,8 @@ describe('channel form', () => {
     const original = channel();
     const model = channelModel(original);
     expect(model.secrets).toEqual([
-      { name: 'username', value: '', stored: true, remove: false },
-      { name: 'password', value: '', stored: true, remove: false },
+      { key: expect.any(Number), name: 'username', value: '', stored: true, remove: false },
+      { key: expect.any(Number), name: 'password', value: '', stored: true, remove: false },
     ]);
     expect(channelProblems(model, false)).toEqual({});
     expect(toChannelUpdate(model, original)).toEqual({});

@@ -18,12 +18,11 @@ import {
   mapSourceError,
   modelFromSource,
   neededSecret,
-  secretProblems,
-  secretRow,
   toSourceCreateBody,
   toSourceUpdateBody,
 } from '@/views/data-sources/form-model';
 import { parseSettings } from '@/utils/json';
+import { secretEntry } from '@/utils/secrets';
 
 afterEach(() => setLocale('zh-CN'));
 
@@ -204,7 +203,7 @@ describe('data source form → request bodies', () => {
     Object.assign(model, {
       name: ' vendor-b ',
       remark: '',
-      secrets: [secretRow({ name: 'token', value: 's3cret' }), secretRow()],
+      secrets: [secretEntry({ name: 'token', value: 's3cret' }), secretEntry()],
     });
     const settings = { base_url: 'https://v.example.com', auth: 'bearer' };
     expect(toSourceCreateBody(model, settings)).toEqual({
@@ -230,8 +229,9 @@ describe('data source form → request bodies', () => {
     expect(
       toSourceUpdateBody(model, original, { auth: 'bearer', base_url: 'https://v.example.com' }),
     ).toEqual({}); // key order is no change
-    model.secrets = [{ ...model.secrets[0], value: 'rotated' }, secretRow({ name: 'extra', value: 'x' })];
-    model.removedSecrets = ['old'];
+    model.secrets[0].value = 'rotated';
+    model.secrets[1].remove = true;
+    model.secrets.push(secretEntry({ name: 'extra', value: 'x' }));
     model.timeout_seconds = 60;
     model.remark = '主供应商';
     expect(toSourceUpdateBody(model, original, { ...original.settings, page_size: 100 })).toEqual({
@@ -240,21 +240,6 @@ describe('data source form → request bodies', () => {
       timeout_seconds: 60,
       remark: '主供应商',
     });
-  });
-
-  it('checks the secret rows', () => {
-    const rows = [
-      secretRow({ name: 'token', stored: true }),
-      secretRow({ name: 'token', value: 'x' }),
-      secretRow({ name: 'key' }),
-      secretRow({ value: 'v' }),
-      secretRow(),
-    ];
-    expect(secretProblems(rows).map((p) => p.key)).toEqual([
-      'dataSource.secrets.duplicate',
-      'dataSource.secrets.needValue',
-      'dataSource.secrets.needName',
-    ]);
   });
 
   it("puts an adapter's 422 under the settings, naming the setting", () => {
