@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal, Self, TypeVar, cast, overload
 
 from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.fields.relational import OnDelete
 from tortoise.manager import Manager
 from tortoise.models import Model
@@ -278,3 +279,12 @@ class ChosenName:
         taken = await rows.exclude(id=other_than or 0).first()
         if taken is not None:
             raise self.taken(value, f" by deleted {self.short_entity} {taken.id}" if taken.is_deleted else "")
+
+    async def save_changes(self, row: AuditedModel, changes: dict[str, Any]) -> None:
+        """Write ``changes`` to ``row`` (its new value checked free beforehand): a race lost to
+        another row taking the value between the check and the write is the same 409."""
+        row.update_from_dict(changes)
+        try:
+            await row.save()
+        except IntegrityError:
+            raise self.taken(getattr(row, self.field)) from None

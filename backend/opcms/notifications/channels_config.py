@@ -91,11 +91,7 @@ async def update_channel(channel_id: int, data: ChannelUpdate) -> NotificationCh
     secrets = take_secrets(changes, channel.secrets_encrypted)
     if secrets is not None:
         check_config(channel.kind, changes.get("settings", channel.settings or {}), secrets)
-    channel.update_from_dict(changes)
-    try:
-        await channel.save()
-    except IntegrityError:
-        raise CHANNEL_NAME.taken(channel.name) from None
+    await CHANNEL_NAME.save_changes(channel, changes)
     return channel
 
 

@@ -101,11 +101,7 @@ async def update_template(template_id: int, data: TemplateUpdate) -> Notificatio
         await _check_channel(changes["channel_id"])
     if "code" in changes and changes["code"] != template.code:
         await TEMPLATE_CODE.check_free(changes["code"], other_than=template.id)
-    template.update_from_dict(changes)
-    try:
-        await template.save()
-    except IntegrityError:
-        raise TEMPLATE_CODE.taken(template.code) from None
+    await TEMPLATE_CODE.save_changes(template, changes)
     return template
 
 

@@ -118,27 +118,30 @@ async def _resolvable(anomalies: list[UsageAnomaly]) -> _Known:
     return _Known(customers, metrics)
 
 
+def _known_by_now(found_id: int | None, refusal: str, code: str) -> int:
+    """The id an anomaly lacked, found since the pull; else a 409 saying what to do first."""
+    if found_id is None:
+        raise Conflict(refusal, code=code)
+    return found_id
+
+
 def _billable(
     anomaly: UsageAnomaly, action: ReviewAction, quantity: Decimal | None, known: _Known
 ) -> CleanUsage:
     """What the reviewed row bills: its customer, metric and day must be known by now."""
     if anomaly.customer_id is None:
         # the operator may have mapped the account since the pull
-        customer_id = known.customers.get((anomaly.source_id, account_key_of(anomaly.external_account)))
-        if customer_id is None:
-            raise Conflict(
-                f"anomaly {anomaly.id}: account {anomaly.external_account!r} is not mapped to a customer; map it first",
-                code="usage_account_unmapped",
-            )
-        anomaly.customer_id = customer_id
+        anomaly.customer_id = _known_by_now(
+            known.customers.get((anomaly.source_id, account_key_of(anomaly.external_account))),
+            f"anomaly {anomaly.id}: account {anomaly.external_account!r} is not mapped to a customer; map it first",
+            "usage_account_unmapped",
+        )
     if anomaly.metric_id is None:
-        metric_id = known.metrics.get(anomaly.metric_code)
-        if metric_id is None:
-            raise Conflict(
-                f"anomaly {anomaly.id}: no active metric {anomaly.metric_code!r}; create it first",
-                code="usage_metric_unknown",
-            )
-        anomaly.metric_id = metric_id
+        anomaly.metric_id = _known_by_now(
+            known.metrics.get(anomaly.metric_code),
+            f"anomaly {anomaly.id}: no active metric {anomaly.metric_code!r}; create it first",
+            "usage_metric_unknown",
+        )
     if anomaly.usage_day is None:
         raise ValidationFailed.field(
             "ids", f"anomaly {anomaly.id}: day {anomaly.raw_day!r} is not a date; reject it"
