@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -171,6 +173,44 @@ async def sums_by(key: str, value: str, from_where: str, params: list[Any]) -> d
     ):
         totals[row["sum_key"]] += Decimal(str(row["sum_value"]))
     return dict(totals)
+
+
+@dataclass(frozen=True)
+class UpsertSpelling:
+    """How a dialect (``"mysql"`` or ``"sqlite"``) spells an INSERT that updates the row already
+    holding its unique key: MySQL's ``ON DUPLICATE KEY UPDATE`` or SQLite's ``ON CONFLICT``."""
+
+    dialect: str
+
+    @property
+    def mysql(self) -> bool:
+        return self.dialect == "mysql"
+
+    def name(self, column: str) -> str:
+        """The column as quoted; in an assignment, the row's current value."""
+        return f"`{column}`" if self.mysql else f'"{column}"'
+
+    def incoming(self, column: str) -> str:
+        """The value the INSERT brought for ``column``."""
+        return f"VALUES({self.name(column)})" if self.mysql else f"excluded.{self.name(column)}"
+
+    def choose(self, condition: str, then: str, otherwise: str) -> str:
+        if self.mysql:
+            return f"IF({condition}, {then}, {otherwise})"
+        return f"CASE WHEN {condition} THEN {then} ELSE {otherwise} END"
+
+    def statement(
+        self, table: str, columns: Sequence[str], key: Sequence[str], assignments: dict[str, str]
+    ) -> str:
+        """INSERT of ``columns``, one row of parameters; on a row holding ``key`` already, the
+        ``assignments`` (column → SQL) in their order (MySQL applies them left to right)."""
+        names = ", ".join(self.name(c) for c in columns)
+        marks = ", ".join(["%s" if self.mysql else "?"] * len(columns))
+        updates = ", ".join(f"{self.name(c)} = {sql}" for c, sql in assignments.items())
+        if self.mysql:
+            return f"INSERT INTO `{table}` ({names}) VALUES ({marks}) ON DUPLICATE KEY UPDATE {updates}"
+        conflict = ", ".join(self.name(c) for c in key)
+        return f'INSERT INTO "{table}" ({names}) VALUES ({marks}) ON CONFLICT ({conflict}) DO UPDATE SET {updates}'
 
 
 async def insert_rows(

@@ -14,6 +14,7 @@ from decimal import Decimal
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from opcms.core.db import UpsertSpelling
 from opcms.core.models import utcnow
 from opcms.core.periods import period_of
 from opcms.usage.late import invoiced_pairs
@@ -32,6 +33,7 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
+KEY = ("customer_id", "metric_id", "usage_day", "source_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,35 +50,22 @@ class CleanUsage:
 
 
 def upsert_sql(dialect: str) -> str:
-    if dialect == "mysql":
-        names = ", ".join(f"`{c}`" for c in COLUMNS)
-        marks = ", ".join(["%s"] * len(COLUMNS))
-        changed = "`quantity` <> VALUES(`quantity`)"
-        # MySQL applies the assignments left to right: quantity must be the last one
-        return (
-            f"INSERT INTO `usage_record` ({names}) VALUES ({marks}) ON DUPLICATE KEY UPDATE "
-            f"`is_late` = IF({changed} AND VALUES(`is_late`), 1, `is_late`), "
-            f"`late_at` = IF({changed} AND VALUES(`is_late`), VALUES(`late_at`), `late_at`), "
-            f"`execution_id` = IF({changed}, VALUES(`execution_id`), `execution_id`), "
-            f"`updated_at` = IF({changed}, VALUES(`updated_at`), `updated_at`), "
-            f"`anomaly_id` = VALUES(`anomaly_id`), "
-            f"`quantity` = VALUES(`quantity`)"
-        )
-    names = ", ".join(f'"{c}"' for c in COLUMNS)
-    marks = ", ".join(["?"] * len(COLUMNS))
+    sql = UpsertSpelling(dialect)
+    quantity = sql.name("quantity")
     # SQLite keeps DECIMAL as text: every quantity is written with exactly 4 decimals, so equal
     # numbers are equal strings (a float comparison would lose digits)
-    changed = '"quantity" <> excluded."quantity"'
-    return (
-        f'INSERT INTO "usage_record" ({names}) VALUES ({marks}) '
-        f'ON CONFLICT ("customer_id", "metric_id", "usage_day", "source_id") DO UPDATE SET '
-        f'"is_late" = CASE WHEN ({changed}) AND excluded."is_late" THEN 1 ELSE "is_late" END, '
-        f'"late_at" = CASE WHEN ({changed}) AND excluded."is_late" THEN excluded."late_at" ELSE "late_at" END, '
-        f'"execution_id" = CASE WHEN ({changed}) THEN excluded."execution_id" ELSE "execution_id" END, '
-        f'"updated_at" = CASE WHEN ({changed}) THEN excluded."updated_at" ELSE "updated_at" END, '
-        f'"anomaly_id" = excluded."anomaly_id", '
-        f'"quantity" = excluded."quantity"'
-    )
+    changed = f"{quantity} <> {sql.incoming('quantity')}"
+    late = f"{changed} AND {sql.incoming('is_late')}"
+    # MySQL applies the assignments left to right: quantity must be the last one
+    assignments = {
+        "is_late": sql.choose(late, "1", sql.name("is_late")),
+        "late_at": sql.choose(late, sql.incoming("late_at"), sql.name("late_at")),
+        "execution_id": sql.choose(changed, sql.incoming("execution_id"), sql.name("execution_id")),
+        "updated_at": sql.choose(changed, sql.incoming("updated_at"), sql.name("updated_at")),
+        "anomaly_id": sql.incoming("anomaly_id"),
+        "quantity": sql.incoming("quantity"),
+    }
+    return sql.statement("usage_record", COLUMNS, KEY, assignments)
 
 
 async def upsert_usage(
