@@ -5,7 +5,9 @@ import ArcoVue, { Table, type TableColumnData } from '@arco-design/web-vue';
 import ArcoVueIcon from '@arco-design/web-vue/es/icon';
 import FilterField from '@/components/filter-field.vue';
 import ListPage from '@/components/list-page.vue';
+import { useFilteredList } from '@/composables/useFilteredList';
 import { usePagedList, type Paging } from '@/composables/usePagedList';
+import { filter } from '@/utils/filters';
 
 interface Row {
   id: number;
@@ -155,5 +157,67 @@ describe('list page', () => {
     (el('thing-column-name')?.querySelector('input') as HTMLInputElement).click();
     await flushPromises();
     expect(headers()).toEqual(['Name']);
+  });
+});
+
+describe('list page with described filters', () => {
+  async function mountFiltered() {
+    const fetch = vi.fn(async (params: { q: string | null; city: string | null }, paging: Paging) => {
+      void params;
+      return { items: ROWS.slice(0, paging.page_size), total: ROWS.length };
+    });
+    const Page = defineComponent({
+      setup() {
+        const list = useFilteredList({
+          blank: () => ({ q: '', city: undefined as string | undefined, owner_id: null }),
+          params: (model) => ({ q: model.q.trim() || null, city: model.city ?? null }),
+          fetch,
+          fields: () => [
+            filter.text('q', 'Text'),
+            filter.select('city', 'City', [
+              { value: 'a', label: 'City A' },
+              { value: 'b', label: 'City B' },
+            ]),
+            filter.slot('owner_id', 'Owner'),
+          ],
+        });
+        list.search();
+        return () =>
+          h(
+            ListPage,
+            { list, columns: COLUMNS, testid: 'thing' },
+            { 'filter-owner_id': () => h('input', { 'data-testid': 'thing-owner-custom' }) },
+          );
+      },
+    });
+    wrapper = mount(Page, { global: { plugins: [ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    await flushPromises();
+    return fetch;
+  }
+
+  it('draws each described filter with its test id, the custom one from its slot, and Reset', async () => {
+    await mountFiltered();
+    expect(el('thing-filter-q')?.tagName).toBe('INPUT');
+    expect(el('thing-filter-city')).not.toBeNull();
+    expect(el('thing-owner-custom')).not.toBeNull();
+    expect(el('thing-filter-reset')).not.toBeNull();
+    expect(el('things-page')).not.toBeNull();
+    expect(document.body.textContent).toContain('City');
+  });
+
+  it('sends the filters typed in when searched, and the blank ones after Reset', async () => {
+    const fetch = await mountFiltered();
+    expect(fetch).toHaveBeenLastCalledWith({ q: null, city: null }, { page: 1, page_size: 20 });
+    const input = el('thing-filter-q') as HTMLInputElement;
+    input.value = '  acme ';
+    input.dispatchEvent(new Event('input'));
+    await flushPromises();
+    (el('thing-filter-search') as HTMLButtonElement).click();
+    await flushPromises();
+    expect(fetch).toHaveBeenLastCalledWith({ q: 'acme', city: null }, { page: 1, page_size: 20 });
+    (el('thing-filter-reset') as HTMLButtonElement).click();
+    await flushPromises();
+    expect(fetch).toHaveBeenLastCalledWith({ q: null, city: null }, { page: 1, page_size: 20 });
+    expect((el('thing-filter-q') as HTMLInputElement).value).toBe('');
   });
 });
