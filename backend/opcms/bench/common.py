@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import urlsplit
 
 import asyncmy
@@ -98,29 +97,3 @@ async def insert_customers(
             ],
         )
     return [row["id"] for row in await conn.execute_query_dict("SELECT id FROM `customer` ORDER BY id")]
-
-
-def bench_result(
-    bench: str,
-    value: float,
-    floor: float,
-    *,
-    unit: str,
-    better: str,
-    places: tuple[int, int, int],
-    **figures: Any,
-) -> dict[str, Any]:
-    """The head of the JSON object a bench prints last: its measure ``value`` against the
-    ``floor`` (the same work done the plainest way), their ratio, the unit and which way is
-    ``better`` ("lower" or "higher"); then the bench's own ``figures``. ``places``: the decimals
-    kept of the value, the floor and the ratio."""
-    value_places, floor_places, ratio_places = places
-    return {
-        "bench": bench,
-        "value": round(value, value_places),
-        "floor": round(floor, floor_places),
-        "ratio": round(value / floor, ratio_places),
-        "unit": unit,
-        "better": better,
-        **figures,
-    }
