@@ -20,15 +20,15 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from opcms.billing.reports.schemas import BUCKET_FIELDS, BUCKETS, SORTABLE, InvoiceQuery
-from opcms.core.db import as_numbers, is_sqlite, money_of_sum, money_sum_sql, number_sql, param_mark, sql_date
+from opcms.core.db import as_numbers, money_of_sum, money_sum_sql, number_sql, param_mark, sql_date
 from opcms.core.money import ZERO
-from opcms.core.pagination import matching_any, order_by, paginate, where_given
+from opcms.core.pagination import matching_any, paginate, where_given
 from opcms.core.settings import business_today
 from opcms.settlement.models import Invoice
 from opcms.settlement.rules import OPEN_STATUSES
 
-#: money columns that SQLite must compare and sort as numbers: column -> annotation (core.db.as_numbers)
-_NUMERIC = {"total": "total_number", "outstanding": "outstanding_number"}
+#: money columns the list sorts as numbers on every database (core.db.as_numbers)
+NUMERIC_SORTS = ("total", "outstanding")
 
 
 def overdue_condition(today: dt.date) -> Q:
@@ -38,9 +38,8 @@ def overdue_condition(today: dt.date) -> Q:
 
 def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet[Invoice]:
     """The invoices matching the list filters (no order, no page)."""
-    qs, _ = as_numbers(Invoice.all(), *_NUMERIC)  # the sort's annotations (see _numeric_sort)
     qs = where_given(
-        qs,
+        Invoice.all(),
         query,
         "status",
         "period",
@@ -65,25 +64,10 @@ def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet[Invoice]:
     return qs
 
 
-def _numeric_sort(query: InvoiceQuery) -> tuple[InvoiceQuery, tuple[str, ...]]:
-    """On SQLite, sort money columns by their numeric annotation instead of their text."""
-    if not is_sqlite() or not query.sort:
-        return query, SORTABLE
-    parts = []
-    for part in query.sort.split(","):
-        part = part.strip()
-        sign, name = ("-", part[1:]) if part.startswith("-") else ("", part)
-        parts.append(sign + _NUMERIC.get(name, name))
-    return query.model_copy(update={"sort": ",".join(parts)}), (*SORTABLE, *_NUMERIC.values())
-
-
 async def list_invoices(query: InvoiceQuery, today: dt.date | None = None) -> dict[str, Any]:
     """A page of invoices: ``{items: [Invoice], total, page, page_size}``, newest first by default."""
-    order_by(query.sort, SORTABLE)  # a 422 naming the allowed fields, before any mapping
-    paged_query, sortable = _numeric_sort(query)
-    return await paginate(
-        invoice_rows(query, today or business_today()), paged_query, sortable=sortable, default_sort="-id"
-    )
+    rows, sort_as = as_numbers(invoice_rows(query, today or business_today()), *NUMERIC_SORTS)
+    return await paginate(rows, query, sortable=SORTABLE, default_sort="-id", sort_as=sort_as)
 
 
 # --- aging --------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import reduce
 from typing import Any, TypeVar
 
@@ -17,18 +17,25 @@ from opcms.core.schemas import PageQuery
 ModelT = TypeVar("ModelT", bound=Model)
 
 
-def order_by(sort: str | None, allowed: Iterable[str], default: str = "-id") -> list[str]:
+def order_by(
+    sort: str | None, allowed: Iterable[str], default: str = "-id", sort_as: Mapping[str, str] | None = None
+) -> list[str]:
+    """The ORDER BY of a ``sort`` parameter ("-total,due_date"); a field not ``allowed`` is a 422.
+    ``sort_as`` names what a field is sorted on when that is not the field itself (the numeric
+    annotation of a money column on SQLite: ``core.db.as_numbers``)."""
     if not sort:
         return [default]
     allowed = set(allowed)
+    sort_as = sort_as or {}
     orders = []
     for part in sort.split(","):
         part = part.strip()
-        if part.lstrip("-") not in allowed:
+        sign, name = ("-", part[1:]) if part.startswith("-") else ("", part)
+        if name not in allowed:
             raise ValidationFailed.field(
                 "sort", f"cannot sort by {part!r}; allowed: {', '.join(sorted(allowed))}"
             )
-        orders.append(part)
+        orders.append(sign + sort_as.get(name, name))
     # a stable tie-breaker so pages never overlap, in the direction of the last sort key, so an
     # index on (…, key) — which ends with the primary key in InnoDB — can serve the whole order
     if "id" not in {o.lstrip("-") for o in orders}:
@@ -37,11 +44,16 @@ def order_by(sort: str | None, allowed: Iterable[str], default: str = "-id") -> 
 
 
 async def paginate(
-    queryset: QuerySet[Any], query: PageQuery, *, sortable: Iterable[str], default_sort: str = "-id"
+    queryset: QuerySet[Any],
+    query: PageQuery,
+    *,
+    sortable: Iterable[str],
+    default_sort: str = "-id",
+    sort_as: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     total = await queryset.count()
     rows = (
-        await queryset.order_by(*order_by(query.sort, sortable, default_sort))
+        await queryset.order_by(*order_by(query.sort, sortable, default_sort, sort_as))
         .offset((query.page - 1) * query.page_size)
         .limit(query.page_size)
     )
