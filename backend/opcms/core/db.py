@@ -4,6 +4,8 @@ connection, Tortoise's own migrations in ``opcms/migrations``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import json
 from collections import defaultdict
@@ -105,6 +107,12 @@ def is_sqlite() -> bool:
 
 def is_mysql() -> bool:
     return dialect() == "mysql"
+
+
+def writer_turns() -> contextlib.AbstractAsyncContextManager[object]:
+    """What concurrent writers of one process take in turns: on SQLite (one connection) a lock,
+    so their transactions stay apart; elsewhere nothing, each has a connection of its own."""
+    return asyncio.Lock() if is_sqlite() else contextlib.nullcontext()
 
 
 def param_mark() -> str:

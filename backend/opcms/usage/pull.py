@@ -27,6 +27,7 @@ from tenacity import (
 from tortoise.exceptions import IntegrityError, OperationalError
 
 from opcms.core.audit import AuditAction, record_audit
+from opcms.core.db import writer_turns
 from opcms.core.errors import NotFound
 from opcms.core.settings import get_settings
 from opcms.jobs.recorder import ExecutionRun
@@ -59,8 +60,7 @@ async def pull_usage(
         last_day,
         run,
         calls=asyncio.Semaphore(settings.usage_pull_concurrency),
-        # SQLite has one connection: one writer at a time keeps its transactions apart
-        writes=asyncio.Lock() if settings.is_sqlite else contextlib.nullcontext(),
+        writes=writer_turns(),
     )
     await asyncio.gather(*(pull.source(source) for source in sources))
     run.count("sources", len(sources))
@@ -85,7 +85,7 @@ class _Pull:
     last_day: dt.date
     run: ExecutionRun
     calls: asyncio.Semaphore
-    writes: asyncio.Lock | contextlib.nullcontext
+    writes: contextlib.AbstractAsyncContextManager[object]
 
     async def source(self, source: DataSource) -> None:
         run = self.run
