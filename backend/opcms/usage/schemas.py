@@ -138,8 +138,8 @@ class AnomalyReviewResult(Schema):
 
 
 # --- pulls -----------------------------------------------------------------------------------------
-class PullRequest(Schema):
-    """One day (``day``) or a back-fill (``first_day``…``last_day``, inclusive)."""
+class PullDays(Schema):
+    """The days and source of a pull, as the API request and the job's parameters name them."""
 
     day: dt.date | None = None
     first_day: dt.date | None = None
@@ -147,6 +147,10 @@ class PullRequest(Schema):
     source: str | None = Field(
         default=None, max_length=64, description="one data source by name; all enabled when empty"
     )
+
+
+class PullRequest(PullDays):
+    """One day (``day``) or a back-fill (``first_day``…``last_day``, inclusive)."""
 
     @model_validator(mode="after")
     def _one_shape(self) -> PullRequest:

@@ -6,25 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import Field
-
-from opcms.core.schemas import Schema
 from opcms.core.tasks import async_task
 from opcms.jobs.models import TaskExecution
 from opcms.jobs.registry import JobSpec, register_job, register_runner
 from opcms.usage import service
 from opcms.usage.pull import TASK_NAME
+from opcms.usage.schemas import PullDays
 
 
-class PullParameters(Schema):
+class PullParameters(PullDays):
     """One day (``day``), a back-fill (``first_day``…``last_day``), or nothing: yesterday."""
-
-    day: dt.date | None = None
-    first_day: dt.date | None = None
-    last_day: dt.date | None = None
-    source: str | None = Field(
-        default=None, max_length=64, description="one data source by name; all enabled when empty"
-    )
 
 
 def resolve(parameters: PullParameters) -> dict[str, Any]:
