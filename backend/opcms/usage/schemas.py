@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -18,6 +18,20 @@ def _ordered(first: dt.date | None, last: dt.date | None, names: tuple[str, str]
         raise ValueError(f"{names[1]} must not be before {names[0]}")
 
 
+class _DayRange(Protocol):
+    day_from: dt.date | None
+    day_to: dt.date | None
+
+
+DayRangeT = TypeVar("DayRangeT", bound=_DayRange)
+
+
+def _days_in_order(query: DayRangeT) -> DayRangeT:
+    """The after-validator of a query filtering by ``day_from``…``day_to`` (either optional)."""
+    _ordered(query.day_from, query.day_to, ("day_from", "day_to"))
+    return query
+
+
 # --- usage records ---------------------------------------------------------------------------------
 class UsageRecordQuery(PageQuery):
     customer_id: Id | None = None
@@ -27,10 +41,7 @@ class UsageRecordQuery(PageQuery):
     day_to: dt.date | None = None
     late: bool | None = Field(default=None, description="only late usage (written into an invoiced period)")
 
-    @model_validator(mode="after")
-    def _range(self) -> UsageRecordQuery:
-        _ordered(self.day_from, self.day_to, ("day_from", "day_to"))
-        return self
+    _range = model_validator(mode="after")(_days_in_order)
 
 
 class UsageRecordPublic(PublicSchema):
@@ -89,10 +100,7 @@ class AnomalyQuery(PageQuery):
     day_from: dt.date | None = None
     day_to: dt.date | None = None
 
-    @model_validator(mode="after")
-    def _range(self) -> AnomalyQuery:
-        _ordered(self.day_from, self.day_to, ("day_from", "day_to"))
-        return self
+    _range = model_validator(mode="after")(_days_in_order)
 
 
 class AnomalyPublic(PublicSchema):
