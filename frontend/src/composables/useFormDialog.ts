@@ -1,0 +1,86 @@
+import { computed, reactive, watch } from 'vue';
+import type { ApiError } from '@/api/errors';
+import { t } from '@/locale';
+import type { FieldMessage, FormErrors } from '@/utils/form-errors';
+import { useFormSubmit } from './useFormSubmit';
+
+/** A field's problem found in the browser: a locale message, a text already translated, or none. */
+export type FieldProblem = FieldMessage | string | null | undefined;
+
+export interface FormDialogOptions<M extends object, R> {
+  /** whether the dialog is open: the form starts afresh each time it opens */
+  visible: () => boolean;
+  /** the record being edited, null (or left out) for a new one; another record while open starts afresh too */
+  record?: () => R | null;
+  /** the form's values for the record, or a new record's defaults when it is null */
+  model: (record: R | null) => M;
+  /** the backend's refusal put under the form's fields and above the form (`mapApiError`, `mapFieldErrors`) */
+  mapError: (error: ApiError) => FormErrors;
+  /** the browser's problems by field; the form is saved only when there is none */
+  problems?: (model: M) => Partial<Record<string, FieldProblem>>;
+  /** what else starts afresh when the form opens (an Idempotency-Key, a conflict shown) */
+  onOpen?: () => void;
+  /** closes the dialog once saved (`emit('update:visible', false)`) */
+  close: () => void;
+}
+
+/**
+ * The life of a form in a dialog: its model, filled from `model(record)` each time the dialog opens
+ * (or the record changes while open), the browser's problems translated, the message under each
+ * field (the browser's once submitted, else the backend's), and `submit(save)`: one at a time, only
+ * without problems, the backend's errors on the fields, the dialog closed once saved.
+ */
+export function useFormDialog<M extends object, R = never>(options: FormDialogOptions<M, R>) {
+  const model = reactive(options.model(null)) as M;
+  const form = useFormSubmit(options.mapError);
+  const record = (): R | null => options.record?.() ?? null;
+  const isEdit = computed(() => record() !== null);
+
+  watch(
+    () => [options.visible(), record()] as const,
+    ([open, current]) => {
+      if (!open) return;
+      Object.assign(model, options.model(current));
+      options.onOpen?.();
+      form.reset();
+    },
+    { immediate: true },
+  );
+
+  /** field → the problem's text, only the fields that have one */
+  const problems = computed<Record<string, string>>(() =>
+    Object.fromEntries(
+      Object.entries(options.problems?.(model) ?? {}).flatMap(([field, problem]) =>
+        problem ? [[field, typeof problem === 'string' ? problem : t(problem.key, problem.params)]] : [],
+      ),
+    ),
+  );
+
+  /** The message under `field`: the browser's problem once the form was submitted, else the backend's. */
+  function fieldError(field: string): string | undefined {
+    return form.fieldError(field, problems.value);
+  }
+
+  /** Saves when `ready()` (by default: no problem left) and closes the dialog; a refusal lands on the form. */
+  function submit(
+    save: () => Promise<void>,
+    ready: () => boolean = () => Object.keys(problems.value).length === 0,
+  ): Promise<void> {
+    return form.submit(ready, async () => {
+      await save();
+      options.close();
+    });
+  }
+
+  return {
+    model,
+    isEdit,
+    problems,
+    fieldError,
+    submit,
+    attempted: form.attempted,
+    submitting: form.submitting,
+    serverErrors: form.serverErrors,
+    generalErrors: form.generalErrors,
+  };
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it, vi } from 'vitest';
+import { effectScope, nextTick, ref } from 'vue';
+import { ApiError } from '@/api/errors';
+import { useFormDialog } from '@/composables/useFormDialog';
+import { mapFieldErrors } from '@/utils/form-errors';
+
+interface Metric {
+  code: string;
+  name: string;
+}
+
+function setup(record: Metric | null = null) {
+  const visible = ref(false);
+  const current = ref<Metric | null>(record);
+  const close = vi.fn(() => {
+    visible.value = false;
+  });
+  const onOpen = vi.fn();
+  const scope = effectScope();
+  const form = scope.run(() =>
+    useFormDialog<Metric, Metric>({
+      visible: () => visible.value,
+      record: () => current.value,
+      model: (metric) => ({ code: metric?.code ?? '', name: metric?.name ?? '' }),
+      mapError: (error) => mapFieldErrors(error, ['code', 'name']),
+      problems: (model) => ({
+        code: model.code ? null : { key: 'pricing.rule.required', params: {} },
+        name: model.name.length > 4 ? 'too long' : undefined,
+      }),
+      onOpen,
+      close,
+    }),
+  )!;
+  return { visible, current, close, onOpen, form, scope };
+}
+
+describe('useFormDialog', () => {
+  it('fills the model from the record each time the dialog opens', async () => {
+    const { visible, current, onOpen, form } = setup({ code: 'api', name: 'API' });
+    expect(form.model).toEqual({ code: '', name: '' }); // closed: the defaults
+    visible.value = true;
+    await nextTick();
+    expect(form.model).toEqual({ code: 'api', name: 'API' });
+    expect(form.isEdit.value).toBe(true);
+    expect(onOpen).toHaveBeenCalledTimes(1);
+    form.model.name = 'changed';
+    current.value = null; // another record while open: a new one
+    await nextTick();
+    expect(form.model).toEqual({ code: '', name: '' });
+    expect(form.isEdit.value).toBe(false);
+  });
+
+  it('translates the problems, shows them once submitted and saves nothing while they last', async () => {
+    const { visible, form, close } = setup();
+    visible.value = true;
+    await nextTick();
+    form.model.name = 'longer';
+    expect(Object.keys(form.problems.value).sort()).toEqual(['code', 'name']);
+    expect(form.problems.value.name).toBe('too long');
+    expect(form.problems.value.code).not.toBe('pricing.rule.required'); // a text, not the key
+    expect(form.fieldError('name')).toBeUndefined();
+    const save = vi.fn(async () => {});
+    await form.submit(save);
+    expect(save).not.toHaveBeenCalled();
+    expect(close).not.toHaveBeenCalled();
+    expect(form.fieldError('name')).toBe('too long');
+    visible.value = false;
+    await nextTick();
+    visible.value = true; // opened again: nothing shown until the next submit
+    await nextTick();
+    form.model.name = 'longer';
+    expect(form.fieldError('name')).toBeUndefined();
+  });
+
+  it('saves and closes; a refusal stays on the fields and keeps the dialog open', async () => {
+    const { visible, form, close } = setup();
+    visible.value = true;
+    await nextTick();
+    Object.assign(form.model, { code: 'api', name: 'API' });
+    const refuse = vi.fn(async () => {
+      throw new ApiError({
+        status: 422,
+        code: 'validation_failed',
+        message: 'invalid',
+        details: [
+          { field: 'body.code', message: 'taken' },
+          { field: 'other', message: 'odd' },
+        ],
+      });
+    });
+    await form.submit(refuse);
+    expect(close).not.toHaveBeenCalled();
+    expect(form.fieldError('code')).toBe('taken');
+    expect(form.generalErrors.value).toEqual(['other: odd']);
+    const save = vi.fn(async () => {});
+    await form.submit(save);
+    expect(save).toHaveBeenCalledTimes(1);
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(form.fieldError('code')).toBeUndefined();
+    expect(visible.value).toBe(false);
+  });
+
+  it('takes its own readiness check', async () => {
+    const { visible, form, close } = setup();
+    visible.value = true;
+    await nextTick();
+    const save = vi.fn(async () => {});
+    await form.submit(save, () => true); // problems left, but the caller says ready
+    expect(save).toHaveBeenCalledTimes(1);
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+});
