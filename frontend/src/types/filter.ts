@@ -23,7 +23,8 @@ interface FilterBase {
 export type FilterDescriptor = FilterBase &
   (
     | { kind: 'text' }
-    | { kind: 'select'; options: Option<string | number>[]; search?: boolean }
+    /** `required`: always a value (no clear button) */
+    | { kind: 'select'; options: Option<string | number>[]; search?: boolean; required?: boolean }
     | { kind: 'switch' }
     /** YYYY-MM-DD */
     | { kind: 'date' }
