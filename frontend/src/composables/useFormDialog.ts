@@ -12,6 +12,8 @@ export interface FormDialogOptions<M extends object, R> {
   visible: () => boolean;
   /** the record being edited, null (or left out) for a new one; another record while open starts afresh too */
   record?: () => R | null;
+  /** what else starts the form afresh when it changes while open (a mode, the version to start from) */
+  also?: () => unknown;
   /** the form's values for the record, or a new record's defaults when it is null */
   model: (record: R | null) => M;
   /** the backend's refusal put under the form's fields and above the form (`mapApiError`, `mapFieldErrors`) */
@@ -37,7 +39,7 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
   const isEdit = computed(() => record() !== null);
 
   watch(
-    () => [options.visible(), record()] as const,
+    () => [options.visible(), record(), options.also?.()] as const,
     ([open, current]) => {
       if (!open) return;
       Object.assign(model, options.model(current));

@@ -100,6 +100,26 @@ describe('useFormDialog', () => {
     expect(visible.value).toBe(false);
   });
 
+  it('starts afresh when what it also watches changes while open', async () => {
+    const visible = ref(true);
+    const mode = ref('edit');
+    const scope = effectScope();
+    const form = scope.run(() =>
+      useFormDialog({
+        visible: () => visible.value,
+        also: () => mode.value,
+        model: () => ({ mode: mode.value }),
+        mapError: (error) => mapFieldErrors(error, []),
+        close: () => {},
+      }),
+    )!;
+    expect(form.model.mode).toBe('edit');
+    mode.value = 'version';
+    await nextTick();
+    expect(form.model.mode).toBe('version');
+    scope.stop();
+  });
+
   it('takes its own readiness check', async () => {
     const { visible, form, close } = setup();
     visible.value = true;
