@@ -86,3 +86,18 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
     generalErrors: form.generalErrors,
   };
 }
+
+/**
+ * Creates the record, or sends only what changed of the one being edited (nothing when nothing
+ * did): the record as the backend saved it, or null when there was nothing to send.
+ */
+export async function createOrPatch<R extends { id: number }, B extends object>(
+  original: R | null,
+  create: () => Promise<R>,
+  changes: (original: R) => B,
+  patch: (id: number, body: B) => Promise<R>,
+): Promise<R | null> {
+  if (!original) return create();
+  const body = changes(original);
+  return Object.keys(body).length ? patch(original.id, body) : null;
+}

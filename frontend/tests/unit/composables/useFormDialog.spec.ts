@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { effectScope, nextTick, ref } from 'vue';
 import { ApiError } from '@/api/errors';
-import { useFormDialog } from '@/composables/useFormDialog';
+import { createOrPatch, useFormDialog } from '@/composables/useFormDialog';
 import { mapFieldErrors } from '@/utils/form-errors';
 
 interface Metric {
@@ -128,5 +128,29 @@ describe('useFormDialog', () => {
     await form.submit(save, () => true); // problems left, but the caller says ready
     expect(save).toHaveBeenCalledTimes(1);
     expect(close).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('createOrPatch', () => {
+  const stored = { id: 7, name: 'old' };
+
+  it('creates when there is no record', async () => {
+    const create = vi.fn(async () => ({ id: 8, name: 'new' }));
+    const patch = vi.fn();
+    expect(await createOrPatch(null, create, () => ({}), patch)).toEqual({ id: 8, name: 'new' });
+    expect(patch).not.toHaveBeenCalled();
+  });
+
+  it('sends only what changed, and nothing when nothing did', async () => {
+    const create = vi.fn();
+    const patch = vi.fn(async (id: number, body: { name?: string }) => ({ id, name: body.name ?? '' }));
+    expect(await createOrPatch(stored, create, () => ({ name: 'new' }), patch)).toEqual({
+      id: 7,
+      name: 'new',
+    });
+    expect(patch).toHaveBeenCalledWith(7, { name: 'new' });
+    expect(await createOrPatch(stored, create, () => ({}), patch)).toBeNull();
+    expect(patch).toHaveBeenCalledTimes(1);
+    expect(create).not.toHaveBeenCalled();
   });
 });
