@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { defineComponent, h } from 'vue';
+import { mount, type VueWrapper } from '@vue/test-utils';
+import ArcoVue, { Form } from '@arco-design/web-vue';
+import FormField from '@/components/form-field.vue';
+
+let wrapper: VueWrapper | undefined;
+
+afterEach(() => {
+  wrapper?.unmount();
+  wrapper = undefined;
+});
+
+/** A form field in a form, as the forms use it, with a text as its control. */
+function mountField(props: Record<string, unknown>) {
+  wrapper = mount(
+    defineComponent({
+      setup: () => () =>
+        h(Form, { model: {}, layout: 'vertical' }, () =>
+          h(FormField, { label: 'Name', 'data-testid': 'field-name', ...props }, () => h('span', 'control')),
+        ),
+    }),
+    { global: { plugins: [ArcoVue] } },
+  );
+  return wrapper;
+}
+
+describe('form-field', () => {
+  it('shows the error under the control in red, instead of the hint', () => {
+    const item = mountField({ error: 'too long', hint: 'at most 64' }).find('[data-testid="field-name"]');
+    expect(item.classes()).toContain('arco-form-item-error');
+    expect(item.text()).toContain('Name');
+    expect(item.text()).toContain('control');
+    expect(item.text()).toContain('too long');
+    expect(item.text()).not.toContain('at most 64');
+  });
+
+  it('shows the hint while there is no error', () => {
+    const item = mountField({ error: undefined, hint: 'at most 64' }).find('[data-testid="field-name"]');
+    expect(item.classes()).not.toContain('arco-form-item-error');
+    expect(item.text()).toContain('at most 64');
+  });
+
+  it('sits in a grid cell of its span, its attributes on the form item', () => {
+    const view = mountField({ span: 12 });
+    const cell = view.find('.arco-col-12');
+    expect(cell.exists()).toBe(true);
+    expect(cell.find('[data-testid="field-name"]').classes()).toContain('arco-form-item');
+    view.unmount();
+    expect(mountField({}).find('.arco-col').exists()).toBe(false);
+  });
+});
