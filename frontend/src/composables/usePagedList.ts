@@ -85,10 +85,11 @@ export function usePagedList<T>(
   return { rows, loading, error, pagination, load, refresh, search, onPageChange, onPageSizeChange };
 }
 
-/** A list the endpoint answers whole (no paging): the same state, every row on one page. */
+/** A list the endpoint answers whole (no paging): the same state, every row on one page (`whole`: no pager). */
 export function useWholeList<T>(fetchAll: () => Promise<{ items: T[] }>, options: PagedListOptions<T> = {}) {
-  return usePagedList<T>(async () => {
+  const list = usePagedList<T>(async () => {
     const { items } = await fetchAll();
     return { items, total: items.length };
   }, options);
+  return { ...list, whole: true };
 }
