@@ -19,7 +19,7 @@ function mountInput(props: Record<string, unknown>) {
         h(DecimalInput, {
           ...props,
           modelValue: value.value,
-          'onUpdate:modelValue': (next: string) => (value.value = next),
+          'onUpdate:modelValue': (next?: string) => (value.value = next ?? ''),
         }),
     }),
     { global: { plugins: [ArcoVue] } },
