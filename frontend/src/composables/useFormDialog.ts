@@ -74,7 +74,18 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
     });
   }
 
+  /** what form-dialog takes from the form (`v-bind="dialog"`): open or not, submitting, the messages above the form, and closing */
+  const dialog = computed(() => ({
+    visible: options.visible(),
+    submitting: form.submitting.value,
+    errors: form.generalErrors.value,
+    'onUpdate:visible': (open: boolean) => {
+      if (!open) options.close();
+    },
+  }));
+
   return {
+    dialog,
     model,
     isEdit,
     problems,

@@ -120,6 +120,21 @@ describe('useFormDialog', () => {
     scope.stop();
   });
 
+  it('gives form-dialog its visible, submitting, errors and closing', async () => {
+    const { visible, form, close } = setup();
+    visible.value = true;
+    await nextTick();
+    expect(form.dialog.value).toMatchObject({ visible: true, submitting: false, errors: [] });
+    Object.assign(form.model, { code: 'api', name: 'API' });
+    await form.submit(async () => {
+      throw new ApiError({ status: 409, code: 'conflict', message: 'taken', details: [] });
+    });
+    expect(form.dialog.value.errors).toEqual(['taken']);
+    form.dialog.value['onUpdate:visible'](false); // Cancel or the mask
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(form.dialog.value.visible).toBe(false);
+  });
+
   it('takes its own readiness check', async () => {
     const { visible, form, close } = setup();
     visible.value = true;
