@@ -1,4 +1,4 @@
-import { computed, reactive, watch } from 'vue';
+import { computed, reactive, ref, watch } from 'vue';
 import type { ApiError } from '@/api/errors';
 import { t } from '@/locale';
 import type { FieldMessage, FormErrors } from '@/utils/form-errors';
@@ -18,6 +18,11 @@ export interface FormDialogOptions<M extends object, R> {
   model: (record: R | null) => M;
   /** the backend's refusal put under the form's fields and above the form (`mapApiError`, `mapFieldErrors`) */
   mapError: (error: ApiError) => FormErrors;
+  /**
+   * A refusal shown in an alert of its own above the form (its message, e.g. a duplicate or an
+   * overlap): the messages it puts under fields, or null when the error is not such a refusal.
+   */
+  conflict?: (error: ApiError) => Record<string, string> | null;
   /** the browser's problems by field; the form is saved only when there is none */
   problems?: (model: M) => Partial<Record<string, FieldProblem>>;
   /** what else starts afresh when the form opens (an Idempotency-Key, a conflict shown) */
@@ -34,7 +39,14 @@ export interface FormDialogOptions<M extends object, R> {
  */
 export function useFormDialog<M extends object, R = never>(options: FormDialogOptions<M, R>) {
   const model = reactive(options.model(null)) as M;
-  const form = useFormSubmit(options.mapError);
+  /** the message of the last refusal `conflict` recognised; cleared when the form opens or is submitted */
+  const conflict = ref('');
+  const form = useFormSubmit((error) => {
+    const fields = options.conflict?.(error);
+    if (!fields) return options.mapError(error);
+    conflict.value = error.message;
+    return { fields, general: [] };
+  });
   const record = (): R | null => options.record?.() ?? null;
   const isEdit = computed(() => record() !== null);
 
@@ -43,6 +55,7 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
     ([open, current]) => {
       if (!open) return;
       Object.assign(model, options.model(current));
+      conflict.value = '';
       options.onOpen?.();
       form.reset();
     },
@@ -68,17 +81,19 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
     save: () => Promise<void>,
     ready: () => boolean = () => Object.keys(problems.value).length === 0,
   ): Promise<void> {
+    if (!form.submitting.value) conflict.value = '';
     return form.submit(ready, async () => {
       await save();
       options.close();
     });
   }
 
-  /** what form-dialog takes from the form (`v-bind="dialog"`): open or not, submitting, the messages above the form, and closing */
+  /** what form-dialog takes from the form (`v-bind="dialog"`): open or not, submitting, the messages and the conflict above the form, and closing */
   const dialog = computed(() => ({
     visible: options.visible(),
     submitting: form.submitting.value,
     errors: form.generalErrors.value,
+    conflict: conflict.value,
     'onUpdate:visible': (open: boolean) => {
       if (!open) options.close();
     },
@@ -93,6 +108,7 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
     submit,
     attempted: form.attempted,
     submitting: form.submitting,
+    conflict,
     serverErrors: form.serverErrors,
     generalErrors: form.generalErrors,
   };

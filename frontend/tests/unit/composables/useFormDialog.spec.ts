@@ -135,6 +135,40 @@ describe('useFormDialog', () => {
     expect(form.dialog.value.visible).toBe(false);
   });
 
+  it('keeps a recognised refusal in its own alert until the next submit or opening', async () => {
+    const visible = ref(true);
+    const scope = effectScope();
+    const form = scope.run(() =>
+      useFormDialog({
+        visible: () => visible.value,
+        model: () => ({ reference: 'R1' }),
+        conflict: (error) => (error.status === 409 ? { reference: 'taken' } : null),
+        mapError: (error) => mapFieldErrors(error, ['reference']),
+        close: () => {},
+      }),
+    )!;
+    const duplicate = async () => {
+      throw new ApiError({ status: 409, code: 'duplicate', message: 'already recorded', details: [] });
+    };
+    await form.submit(duplicate);
+    expect(form.conflict.value).toBe('already recorded');
+    expect(form.dialog.value.conflict).toBe('already recorded');
+    expect(form.fieldError('reference')).toBe('taken');
+    expect(form.generalErrors.value).toEqual([]);
+    await form.submit(async () => {
+      throw new ApiError({ status: 422, code: 'validation_failed', message: 'invalid', details: [] });
+    });
+    expect(form.conflict.value).toBe('');
+    expect(form.generalErrors.value).toEqual(['invalid']);
+    await form.submit(duplicate);
+    visible.value = false;
+    await nextTick();
+    visible.value = true;
+    await nextTick();
+    expect(form.conflict.value).toBe('');
+    scope.stop();
+  });
+
   it('takes its own readiness check', async () => {
     const { visible, form, close } = setup();
     visible.value = true;
