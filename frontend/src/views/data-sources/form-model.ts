@@ -5,7 +5,7 @@
  */
 import type { DataSourceCreate, DataSourcePublic, DataSourceUpdate } from '@/api/data-sources';
 import type { ApiError } from '@/api/errors';
-import { cleanMessage, type FormErrors } from '@/utils/form-errors';
+import { mapFieldErrors, type FormErrors } from '@/utils/form-errors';
 import { sameJson, settingsText } from '@/utils/json';
 import { secretEntries, secretsToCreate, secretsToPatch, type SecretEntry } from '@/utils/secrets';
 import { textOrNull } from '@/utils/text';
@@ -110,19 +110,5 @@ const FORM_FIELDS = ['name', 'adapter', 'settings', 'secrets', 'is_enabled', 'ti
  * "base_url: …", "secrets.token" under the secrets; the rest (or the message alone) above the form.
  */
 export function mapSourceError(error: Pick<ApiError, 'message' | 'details'>): FormErrors {
-  const fields: Record<string, string> = {};
-  const general: string[] = [];
-  for (const detail of error.details) {
-    const path = (detail.field ?? '').replace(/^body\./, '');
-    const [head, ...rest] = path.split('.');
-    const message = cleanMessage(detail.message);
-    if (head && FORM_FIELDS.includes(head)) {
-      const text = rest.length ? `${rest.join('.')}: ${message}` : message;
-      fields[head] = fields[head] ? `${fields[head]}; ${text}` : text;
-    } else {
-      general.push(path ? `${path}: ${message}` : message);
-    }
-  }
-  if (!Object.keys(fields).length && !general.length) general.push(error.message);
-  return { fields, general };
+  return mapFieldErrors(error, FORM_FIELDS);
 }
