@@ -1,6 +1,7 @@
 import { computed, reactive, ref, watch } from 'vue';
 import type { ApiError } from '@/api/errors';
 import { t } from '@/locale';
+import { messageWithDetails } from '@/utils/error-message';
 import type { FieldMessage, FormErrors } from '@/utils/form-errors';
 import { useFormSubmit } from './useFormSubmit';
 
@@ -16,8 +17,11 @@ export interface FormDialogOptions<M extends object, R> {
   also?: () => unknown;
   /** the form's values for the record, or a new record's defaults when it is null */
   model: (record: R | null) => M;
-  /** the backend's refusal put under the form's fields and above the form (`mapApiError`, `mapFieldErrors`) */
-  mapError: (error: ApiError) => FormErrors;
+  /**
+   * the backend's refusal put under the form's fields and above the form (`mapApiError`,
+   * `mapFieldErrors`); left out, the whole message (with its details) goes above the form
+   */
+  mapError?: (error: ApiError) => FormErrors;
   /**
    * A refusal shown in an alert of its own above the form (its message, e.g. a duplicate or an
    * overlap): the messages it puts under fields, or null when the error is not such a refusal.
@@ -43,7 +47,7 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
   const conflict = ref('');
   const form = useFormSubmit((error) => {
     const fields = options.conflict?.(error);
-    if (!fields) return options.mapError(error);
+    if (!fields) return options.mapError?.(error) ?? { fields: {}, general: [messageWithDetails(error)] };
     conflict.value = error.message;
     return { fields, general: [] };
   });
