@@ -132,6 +132,7 @@ AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 
 def answer(schema: type[AnswerT], row: Any, **extra: Any) -> AnswerT:
-    """The one way an answer is built: ``schema`` read from the row's attributes
-    (``from_attributes``), with the values the row does not hold itself given by name."""
+    """``schema`` read from the row's attributes (``from_attributes``), like ``model_validate``,
+    plus the values the row does not hold itself, given by name (a channel's secret names, a
+    plan's current version): no answer copies fields by hand."""
     return schema.model_validate(_RowWith(row, extra) if extra else row, from_attributes=True)
