@@ -29,7 +29,7 @@ from typing import Any
 
 from tortoise import Tortoise, connections
 
-from opcms.bench.common import fresh_database, insert_customers
+from opcms.bench.common import figure, fresh_database, insert_customers
 from opcms.billing import run
 from opcms.core.celery_app import configure_celery
 from opcms.core.context import acting_as, system_actor
@@ -252,23 +252,22 @@ async def run_bench(customers: int, workers: int) -> dict[str, Any]:
         f"ratio {ratio:.2f} (targets ≤ {TARGET_SECONDS:.0f} s and ≤ {TARGET_RATIO}×: {'meets' if meets else 'MISSES'})",
         flush=True,
     )
-    return {
-        "bench": "billing",
-        "value": round(run_s, 2),
-        "floor": round(floor_s, 3),
-        "ratio": round(ratio, 2),
-        "unit": "s",
-        "better": "lower",
-        "target_seconds": TARGET_SECONDS,
-        "target_ratio": TARGET_RATIO,
-        "meets": meets,
-        "customers": customers,
-        "usage_rows": rows,
-        "invoices": invoices,
-        "workers": workers,
-        "worker_kind": "celery",
-        "status": execution.status.value,
-    }
+    return figure(
+        "billing",
+        run_s,
+        floor_s,
+        unit="s",
+        places=2,
+        target_seconds=TARGET_SECONDS,
+        target_ratio=TARGET_RATIO,
+        meets=meets,
+        customers=customers,
+        usage_rows=rows,
+        invoices=invoices,
+        workers=workers,
+        worker_kind="celery",
+        status=execution.status.value,
+    )
 
 
 def main(customers: int, workers: int = 2) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncmy
@@ -97,3 +98,27 @@ async def insert_customers(
             ],
         )
     return [row["id"] for row in await conn.execute_query_dict("SELECT id FROM `customer` ORDER BY id")]
+
+
+def figure(
+    bench: str,
+    value: float,
+    floor: float,
+    *,
+    unit: str,
+    better: str = "lower",
+    places: int = 3,
+    **details: Any,
+) -> dict[str, Any]:
+    """What a bench prints last as one JSON line: its figure, the honest floor beside it, their
+    ratio (``value / floor``; lower is better when ``better`` is "lower"), then the bench's own
+    details (targets, counts, the parts timed)."""
+    return {
+        "bench": bench,
+        "value": round(value, places),
+        "floor": round(floor, places + 1),
+        "ratio": round(value / floor, 3) if floor else None,
+        "unit": unit,
+        "better": better,
+        **details,
+    }

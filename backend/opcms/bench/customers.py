@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from opcms.auth.service import ensure_user
-from opcms.bench.common import fresh_database
+from opcms.bench.common import figure, fresh_database
 from opcms.bench.imports import OWNERS, generate
 from opcms.core.context import acting_as, system_actor
 from opcms.core.db import close_db
@@ -189,22 +189,18 @@ def main(customers: int, concurrency: int, requests: int) -> int:
     value, floor = figures["customers"]["p99"], figures["healthz"]["p99"]
     verdict = "meets" if value < TARGET_P99_MS else "MISSES"
     print(f"  {LIST_PATH}: p99 {value:.1f} ms (target < {TARGET_P99_MS:g} ms): {verdict} the target")
-    print(
-        json.dumps(
-            {
-                "bench": "api",
-                "value": round(value, 2),
-                "floor": round(floor, 2),
-                "ratio": round(value / floor, 2),
-                "unit": "ms",
-                "p50": round(figures["customers"]["p50"], 2),
-                "rps": figures["customers"]["rps"],
-                "customers": customers,
-                "concurrency": concurrency,
-                "api_workers": settings.api_workers,
-                "loader": loader.split()[0],
-            }
-        ),
-        flush=True,
+    result = figure(
+        "api",
+        value,
+        floor,
+        unit="ms",
+        places=2,
+        p50=round(figures["customers"]["p50"], 2),
+        rps=figures["customers"]["rps"],
+        customers=customers,
+        concurrency=concurrency,
+        api_workers=settings.api_workers,
+        loader=loader.split()[0],
     )
+    print(json.dumps(result), flush=True)
     return 0

@@ -35,7 +35,7 @@ from xml.sax.saxutils import escape
 from openpyxl import load_workbook
 
 from opcms.auth.service import ensure_user
-from opcms.bench.common import fresh_database
+from opcms.bench.common import figure, fresh_database
 from opcms.core.context import acting_as, system_actor
 from opcms.core.db import close_db
 from opcms.core.settings import get_settings
@@ -341,18 +341,17 @@ async def run_bench(rows: int) -> dict[str, Any]:
         f"{verdict} the target",
         file=out,
     )
-    return {
-        "bench": "import",
-        "value": round(value, 3),
-        "floor": round(floor, 3),
-        "ratio": round(ratio, 3),
-        "unit": "s",
-        "rows": rows,
-        "peak_mb": round(peak, 1),
-        "validate_s": round(figures["validate"], 3),
-        "upsert_unchanged_s": round(figures["upsert_unchanged"], 3),
-        "database": urlsplit(url).scheme,
-    }
+    return figure(
+        "import",
+        value,
+        floor,
+        unit="s",
+        rows=rows,
+        peak_mb=round(peak, 1),
+        validate_s=round(figures["validate"], 3),
+        upsert_unchanged_s=round(figures["upsert_unchanged"], 3),
+        database=urlsplit(url).scheme,
+    )
 
 
 def main(rows: int) -> int:

@@ -24,7 +24,7 @@ from typing import Any
 
 from tortoise import Tortoise
 
-from opcms.bench.common import fresh_database
+from opcms.bench.common import figure, fresh_database
 from opcms.core.context import acting_as, system_actor
 from opcms.core.settings import business_today, get_settings
 from opcms.customers.models import Customer
@@ -151,19 +151,18 @@ async def run_bench(count: int, repeat: int) -> dict[str, Any]:
         f"{worst / floor:.1f}× the floor",
         flush=True,
     )
-    return {
-        "bench": "suggestions",
-        "value": round(worst, 1),
-        "floor": round(floor, 2),
-        "ratio": round(worst / floor, 2),
-        "unit": "ms",
-        "better": "lower",
-        "target_ms": TARGET_MS,
-        "meets": meets,
-        "open_invoices": count,
-        "requests_per_payment": repeat,
-        "p50_ms": {name: round(p50, 1) for name, (p50, _) in figures.items()},
-    }
+    return figure(
+        "suggestions",
+        worst,
+        floor,
+        unit="ms",
+        places=1,
+        target_ms=TARGET_MS,
+        meets=meets,
+        open_invoices=count,
+        requests_per_payment=repeat,
+        p50_ms={name: round(p50, 1) for name, (p50, _) in figures.items()},
+    )
 
 
 def main(count: int, repeat: int = 50) -> int:

@@ -33,7 +33,7 @@ from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
 from opcms.auth.models import User
-from opcms.bench.common import fresh_database
+from opcms.bench.common import figure, fresh_database
 from opcms.core.context import acting_as, system_actor
 from opcms.core.models import utcnow
 from opcms.core.money import CENT
@@ -235,23 +235,21 @@ async def measure(count: int, day: dt.date) -> dict[str, Any]:
     floor_s = await _floor(day)
     _check("the floor", count, *(await _counts()))
     rows = reminders + notifications
-    return {
-        "bench": "reminders",
-        "value": round(job_s, 3),
-        "floor": round(floor_s, 4),
-        "ratio": round(job_s / floor_s, 2) if floor_s else None,
-        "unit": "s",
-        "better": "lower",
-        "invoices": count,
-        "reminders": reminders,
-        "notifications": notifications,
-        "pending": pending,
-        "rows_per_s": round(rows / job_s),
-        "floor_rows_per_s": round(rows / floor_s) if floor_s else None,
-        "rerun_s": round(rerun_s, 3),
-        "counters": counters,
-        "rerun_counters": rerun_counters,
-    }
+    return figure(
+        "reminders",
+        job_s,
+        floor_s,
+        unit="s",
+        invoices=count,
+        reminders=reminders,
+        notifications=notifications,
+        pending=pending,
+        rows_per_s=round(rows / job_s),
+        floor_rows_per_s=round(rows / floor_s) if floor_s else None,
+        rerun_s=round(rerun_s, 3),
+        counters=counters,
+        rerun_counters=rerun_counters,
+    )
 
 
 async def run_bench(count: int) -> dict[str, Any]:

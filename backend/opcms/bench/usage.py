@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import asyncmy
 from tortoise import Tortoise, connections
 
-from opcms.bench.common import fresh_database, insert_customers
+from opcms.bench.common import figure, fresh_database, insert_customers
 from opcms.core.context import acting_as, system_actor
 from opcms.core.models import utcnow
 from opcms.core.settings import get_settings
@@ -139,19 +139,19 @@ async def run_bench(rows: int) -> dict[str, Any]:
         f"ratio {ratio:.2f} (target ≥ {TARGET_RATIO}: {'meets' if ratio >= TARGET_RATIO else 'MISSES'})",
         flush=True,
     )
-    return {
-        "bench": "usage",
-        "value": round(value),
-        "floor": round(floor),
-        "ratio": round(ratio, 3),
-        "unit": "rows/s",
-        "better": "higher",
-        "target_ratio": TARGET_RATIO,
-        "meets": ratio >= TARGET_RATIO,
-        "rows": written,
-        "pipeline_s": round(pipeline_s, 2),
-        "floor_s": round(floor_s, 2),
-    }
+    return figure(
+        "usage",
+        value,
+        floor,
+        unit="rows/s",
+        better="higher",
+        places=0,
+        target_ratio=TARGET_RATIO,
+        meets=ratio >= TARGET_RATIO,
+        rows=written,
+        pipeline_s=round(pipeline_s, 2),
+        floor_s=round(floor_s, 2),
+    )
 
 
 def main(rows: int) -> int:

@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from opcms.cli.common import settings_or_exit, with_db
@@ -40,35 +41,37 @@ async def run_job(name: str, parameters: dict[str, Any]) -> Any:
         return await jobs.run_now(name, parameters, Trigger.CLI)
 
 
-def print_execution(execution: Any, as_json: bool) -> int:
+def report(execution: Any, as_json: bool, headline: str, *, lines: Iterable[str] = (), **extra: Any) -> int:
+    """How every job command ends: one JSON object (the execution's id, status, parameters,
+    counters, result and duration, plus ``extra``), or ``headline`` and ``lines`` for a person
+    with the log excerpt and error on stderr. Exit 0 when the execution succeeded, else 1."""
     from opcms.jobs.models import ExecutionStatus
 
     if as_json:
-        print(
-            json.dumps(
-                {
-                    "execution_id": execution.id,
-                    "task_name": execution.task_name,
-                    "status": execution.status.value,
-                    "parameters": execution.parameters,
-                    "counters": execution.counters,
-                    "result": execution.result,
-                    "duration_ms": execution.duration_ms,
-                },
-                ensure_ascii=False,
-                default=str,
-            )
-        )
+        summary = {
+            "execution_id": execution.id,
+            "task_name": execution.task_name,
+            "status": execution.status.value,
+            "parameters": execution.parameters,
+            "counters": execution.counters,
+            "result": execution.result,
+            "duration_ms": execution.duration_ms,
+            **extra,
+        }
+        print(json.dumps(summary, ensure_ascii=False, default=str))
     else:
-        counters = ", ".join(f"{k} {v:,}" for k, v in sorted((execution.counters or {}).items()))
-        print(
-            f"{execution.task_name} #{execution.id}: {execution.status.value} ({counters or 'nothing counted'})"
-        )
-        if execution.log_excerpt:
-            print(execution.log_excerpt, file=sys.stderr)
-        if execution.error:
-            print(execution.error, file=sys.stderr)
+        print(headline)
+        for line in lines:
+            print(line)
+        for text in (execution.log_excerpt, execution.error):
+            if text:
+                print(text, file=sys.stderr)
     return 0 if execution.status == ExecutionStatus.SUCCESS else 1
+
+
+def counted(execution: Any) -> str:
+    """The execution's counters as "name n, …", for a headline."""
+    return ", ".join(f"{k} {v:,}" for k, v in sorted((execution.counters or {}).items()))
 
 
 def cmd_run_job(args: argparse.Namespace) -> int:
@@ -86,7 +89,8 @@ def cmd_run_job(args: argparse.Namespace) -> int:
         )
         print(f"opcms run-job: {error.message}" + (f" ({details})" if details else ""), file=sys.stderr)
         return 2
-    return print_execution(execution, args.json)
+    headline = f"{execution.task_name} #{execution.id}: {execution.status.value}"
+    return report(execution, args.json, f"{headline} ({counted(execution) or 'nothing counted'})")
 
 
 # --- opcms pull-usage [--day D] [--to D] [--source NAME] [--json] -----------------------------------
@@ -94,7 +98,7 @@ def cmd_pull_usage(args: argparse.Namespace) -> int:
     """Pull usage now in this process, recorded as a task execution; exit 0 success, 1 otherwise."""
     settings_or_exit()
     from opcms.jobs import service as jobs
-    from opcms.jobs.models import ExecutionStatus, Trigger
+    from opcms.jobs.models import Trigger
     from opcms.usage import service
     from opcms.usage.pull import TASK_NAME
 
@@ -116,23 +120,8 @@ def cmd_pull_usage(args: argparse.Namespace) -> int:
     except AppError as error:
         print(f"opcms pull-usage: {error.message}", file=sys.stderr)
         return 2
-    summary = {
-        "execution_id": execution.id,
-        "status": execution.status.value,
-        "days": [str(first_day), str(last_day)],
-        "counters": execution.counters,
-        "duration_ms": execution.duration_ms,
-    }
-    if args.json:
-        print(json.dumps(summary, ensure_ascii=False))
-    else:
-        print(
-            f"usage pull #{execution.id} {first_day}…{last_day}: {execution.status.value} "
-            + ", ".join(f"{k} {v:,}" for k, v in sorted(execution.counters.items()))
-        )
-        if execution.log_excerpt:
-            print(execution.log_excerpt)
-    return 0 if execution.status == ExecutionStatus.SUCCESS else 1
+    headline = f"usage pull #{execution.id} {first_day}…{last_day}: {execution.status.value} "
+    return report(execution, args.json, headline + counted(execution), days=[str(first_day), str(last_day)])
 
 
 # --- opcms bill --period YYYY-MM [--customer CODE] [--issue-date D] [--json] ----------------------
@@ -161,31 +150,17 @@ async def bill(period: str, customer_code: str | None, issue_date: dt.date | Non
 
 
 def print_outcome(execution: Any, as_json: bool) -> int:
-    from opcms.jobs.models import ExecutionStatus
-
-    summary = {
-        "execution_id": execution.id,
-        "status": execution.status.value,
-        "counters": execution.counters,
-        "result": execution.result,
-        "duration_ms": execution.duration_ms,
-    }
-    if as_json:
-        print(json.dumps(summary, ensure_ascii=False))
-    else:
-        result = execution.result or {}
-        print(
-            f"invoice run #{execution.id} {result.get('period')}: {execution.status.value} — "
-            f"{result.get('invoices', 0):,} invoices, receivable {result.get('receivable_total', '0.00')}, "
-            + ", ".join(f"{k} {v:,}" for k, v in sorted(execution.counters.items()))
-        )
-        for group in ("by_level", "by_industry"):
-            for row in result.get(group, []):
-                key = group.removeprefix("by_")
-                print(f"  {key} {row[key] or '-'}: {row['invoices']:,} invoices, {row['total']}")
-        if execution.log_excerpt:
-            print(execution.log_excerpt, file=sys.stderr)
-    return 0 if execution.status == ExecutionStatus.SUCCESS else 1
+    result = execution.result or {}
+    headline = (
+        f"invoice run #{execution.id} {result.get('period')}: {execution.status.value} — "
+        f"{result.get('invoices', 0):,} invoices, receivable {result.get('receivable_total', '0.00')}, "
+    )
+    by_group = [
+        f"  {key} {row[key] or '-'}: {row['invoices']:,} invoices, {row['total']}"
+        for key in ("level", "industry")
+        for row in result.get(f"by_{key}", [])
+    ]
+    return report(execution, as_json, headline + counted(execution), lines=by_group)
 
 
 def cmd_bill(args: argparse.Namespace) -> int:

@@ -63,7 +63,6 @@ class Customer(AuditedModel):
     code_key = fields.CharField(max_length=32, null=True, unique=True)
     name_key = fields.CharField(max_length=200, null=True, unique=True)
 
-    audit_entity = "customer"
     audit_ignored = frozenset({"code_key", "name_key"})
 
     class Meta:
@@ -136,8 +135,6 @@ class DictionaryEntry(AuditedModel):
     synonyms: fields.JSONField[list[str]] = fields.JSONField(default=list)
     sort_order = fields.IntField(default=0)
     is_active = fields.BooleanField(default=True)
-
-    audit_entity = "dictionary_entry"
 
     class Meta:
         table = "dictionary_entry"

@@ -83,7 +83,6 @@ class JobSchedule(AuditedModel):
     last_run_at = fields.DatetimeField(null=True)
     last_execution_id = fields.BigIntField(null=True)
 
-    audit_entity = "job_schedule"
     audit_ignored = frozenset({"next_run_at", "last_run_at", "last_execution_id"})
 
     class Meta:

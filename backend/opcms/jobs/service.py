@@ -140,8 +140,7 @@ async def trigger(
     """Queue a job for the workers; answers the pending execution (409 when the same run is live,
     503 when the broker refused it: the execution then says "could not be queued")."""
     spec = job_or_404(job_name)
-    resolved = await prepare(spec, parameters)
-    execution = await acquire(spec, resolved, trigger, retry_of=retry_of)
+    execution = await acquire(spec, await prepare(spec, parameters), trigger, retry_of=retry_of)
     from opcms.core.celery_app import celery_app
 
     try:
@@ -156,19 +155,14 @@ async def trigger(
 
 
 async def run_now(
-    job_name: str,
-    parameters: dict[str, Any] | None = None,
-    trigger: Trigger = Trigger.CLI,
-    *,
-    retry_of: int | None = None,
+    job_name: str, parameters: dict[str, Any] | None = None, trigger: Trigger = Trigger.CLI
 ) -> TaskExecution:
     """Run a job in this process under the same lock (CLI, tests); answers the finished execution."""
     spec = job_or_404(job_name)
     runner = get_runner(spec.name)
     if runner is None:
         raise NotFound(f"{job_name} cannot be run in this process", code="job_not_runnable")
-    resolved = await prepare(spec, parameters)
-    execution = await acquire(spec, resolved, trigger, retry_of=retry_of)
+    execution = await acquire(spec, await prepare(spec, parameters), trigger)
     try:
         await runner(execution.id)
     except BaseException as error:

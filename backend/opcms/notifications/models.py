@@ -49,7 +49,6 @@ class NotificationChannel(AuditedModel):
     max_attempts = fields.IntField(default=5)
     remark = fields.CharField(max_length=255, null=True)
 
-    audit_entity = "notification_channel"
     audit_masked = frozenset({"secrets_encrypted"})
 
     class Meta:
@@ -70,8 +69,6 @@ class NotificationTemplate(AuditedModel):
     body = fields.TextField()
     # the variables the body and title may use; rendering with one missing is refused
     variables: fields.JSONField[list[str]] = fields.JSONField(default=list)
-
-    audit_entity = "notification_template"
 
     class Meta:
         table = "notification_template"

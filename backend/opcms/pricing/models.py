@@ -25,8 +25,6 @@ class UsageMetric(AuditedModel):
     unit = fields.CharField(max_length=16)
     is_active = fields.BooleanField(default=True)
 
-    audit_entity = "usage_metric"
-
     class Meta:
         table = "usage_metric"
         ordering = ("code",)
@@ -41,8 +39,6 @@ class PricingPlan(AuditedModel):
     metric_id: int
     currency = fields.CharField(max_length=3, default="CNY")
     description = fields.CharField(max_length=255, null=True)
-
-    audit_entity = "pricing_plan"
 
     class Meta:
         table = "pricing_plan"
@@ -68,8 +64,6 @@ class PricingPlanVersion(AuditedModel):
     # set by billing when an invoice line first uses this version; a billed version is frozen
     billed_at = fields.DatetimeField(null=True)
 
-    audit_entity = "pricing_plan_version"
-
     class Meta:
         table = "pricing_plan_version"
         unique_together = (("plan", "version"), ("plan", "effective_from"))
@@ -89,8 +83,6 @@ class Subscription(AuditedModel):
     effective_to = fields.DateField(null=True)
     discount_percent = fields.DecimalField(max_digits=5, decimal_places=2, default=0)
     remark = fields.CharField(max_length=255, null=True)
-
-    audit_entity = "subscription"
 
     class Meta:
         table = "subscription"

@@ -114,8 +114,6 @@ class CreditNote(AuditedModel):
     unallocated_amount = fields.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
     reason = fields.CharField(max_length=255)
 
-    audit_entity = "credit_note"
-
     class Meta:
         table = "credit_note"
         ordering = ("-id",)
@@ -195,8 +193,6 @@ class Allocation(AuditedModel):
     reversed_at = fields.DatetimeField(null=True)
     reversed_by = fields.CharField(max_length=64, null=True)
     reverse_reason = fields.CharField(max_length=255, null=True)
-
-    audit_entity = "allocation"
 
     class Meta:
         table = "allocation"

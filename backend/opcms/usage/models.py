@@ -31,7 +31,6 @@ class DataSource(AuditedModel):
     timeout_seconds = fields.IntField(default=30)
     remark = fields.CharField(max_length=255, null=True)
 
-    audit_entity = "data_source"
     audit_masked = frozenset({"secrets_encrypted"})
 
     class Meta:
@@ -52,7 +51,6 @@ class CustomerSourceAccount(AuditedModel):
     # database, whatever its collation
     account_key = fields.CharField(max_length=64, null=True)
 
-    audit_entity = "customer_source_account"
     audit_ignored = frozenset({"account_key"})
 
     class Meta:
@@ -157,7 +155,6 @@ class UsageAnomaly(AuditedModel):
     # one anomaly per vendor row: (source, account, metric, day) — a re-pull updates it
     row_key = fields.CharField(max_length=191, unique=True)
 
-    audit_entity = "usage_anomaly"
     audit_ignored = frozenset({"row_key"})
 
     class Meta:

@@ -15,14 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from opcms.notifications.channels.contract import (
-    Channel,
-    ChannelSecrets,
-    ChannelSettings,
-    Health,
-    OutgoingMessage,
-    SendResult,
-)
+from .contract import Channel, ChannelSecrets, ChannelSettings, Health, OutgoingMessage, SendResult
 
 log = logging.getLogger("opcms.notifications.sms")
 

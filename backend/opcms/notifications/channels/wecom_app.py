@@ -20,20 +20,8 @@ from typing import Any
 import httpx
 from pydantic import Field, field_validator
 
-from opcms.notifications.channels.contract import (
-    Channel,
-    ChannelSecrets,
-    ChannelSettings,
-    Health,
-    OutgoingMessage,
-    SendResult,
-)
-from opcms.notifications.channels.wecom import (
-    TOKEN_ERRCODES,
-    WeComCallFailed,
-    call,
-    markdown_text,
-)
+from .contract import Channel, ChannelSecrets, ChannelSettings, Health, OutgoingMessage, SendResult
+from .wecom import TOKEN_ERRCODES, WeComCallFailed, call, markdown_text
 
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 # a token is used until this many seconds before WeCom says it expires

@@ -13,15 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import Field, field_validator
 
-from opcms.notifications.channels.contract import (
-    Channel,
-    ChannelSecrets,
-    ChannelSettings,
-    Health,
-    OutgoingMessage,
-    SendResult,
-)
-from opcms.notifications.channels.wecom import WeComCallFailed, call, markdown_text
+from .contract import Channel, ChannelSecrets, ChannelSettings, Health, OutgoingMessage, SendResult
+from .wecom import WeComCallFailed, call, markdown_text
 
 # WeCom refuses markdown content over 4096 bytes
 MAX_CONTENT_BYTES = 4096
