@@ -11,6 +11,7 @@ import {
 } from '@/api/customers';
 import { DEFAULT_INDUSTRIES, DEFAULT_LEVELS } from '@/composables/useCustomerOptions';
 import { t } from '@/locale';
+import { actionsColumn, fieldColumn, moneyColumn, slotColumn, textColumn, timeColumn } from '@/utils/columns';
 import { customerStatusLabel } from '@/utils/status';
 
 export type { Option } from '@/types/option';
@@ -110,73 +111,39 @@ export function ownerText(
 // --- table columns -----------------------------------------------------------------------------------
 const SORT = { sortDirections: ['ascend', 'descend'] as ('ascend' | 'descend')[], sorter: true };
 
+/** A column the list can be sorted by (the API sorts by its data field). */
+function sorted(column: TableColumnData, dataIndex = column.dataIndex): TableColumnData {
+  return { ...column, dataIndex, sortable: SORT };
+}
+
 /** Columns of the customer list (titles follow the current language). */
 export function customerColumns(): TableColumnData[] {
   return [
-    {
-      title: fieldLabel('customer_code'),
-      dataIndex: 'customer_code',
-      slotName: 'code',
-      width: 150,
-      sortable: SORT,
-      fixed: 'left',
-    },
-    {
-      title: fieldLabel('company_name'),
-      dataIndex: 'company_name',
-      width: 220,
-      sortable: SORT,
-      ellipsis: true,
-      tooltip: true,
-    },
-    { title: fieldLabel('status'), dataIndex: 'status', slotName: 'status', width: 110, sortable: SORT },
-    { title: fieldLabel('level'), dataIndex: 'level', slotName: 'level', width: 110, sortable: SORT },
-    {
-      title: fieldLabel('industry'),
-      dataIndex: 'industry',
-      slotName: 'industry',
-      width: 120,
-      sortable: SORT,
-    },
-    { title: fieldLabel('owner_id'), dataIndex: 'owner_id', slotName: 'owner', width: 110 },
-    {
-      title: fieldLabel('contact_name'),
-      dataIndex: 'contact_name',
-      width: 100,
-      ellipsis: true,
-      tooltip: true,
-    },
-    { title: fieldLabel('contact_phone'), dataIndex: 'contact_phone', width: 130 },
-    {
-      title: t('customer.column.region'),
-      dataIndex: 'province',
-      slotName: 'region',
-      width: 140,
-      sortable: SORT,
-    },
-    { title: fieldLabel('signed_at'), dataIndex: 'signed_at', width: 130, sortable: SORT },
-    { title: fieldLabel('contract_end_at'), dataIndex: 'contract_end_at', width: 140, sortable: SORT },
-    {
-      title: fieldLabel('credit_limit'),
-      dataIndex: 'credit_limit',
-      slotName: 'money',
-      width: 150,
-      align: 'right',
-      sortable: SORT,
-    },
-    { title: t('common.actions'), slotName: 'actions', width: 130, fixed: 'right' },
+    sorted(slotColumn('customer.field.customer_code', 'code', 150, { fixed: 'left' }), 'customer_code'),
+    sorted(textColumn('customer.field.company_name', 'company_name', 220)),
+    sorted(slotColumn('customer.field.status', 'status', 110), 'status'),
+    sorted(slotColumn('customer.field.level', 'level', 110), 'level'),
+    sorted(slotColumn('customer.field.industry', 'industry', 120), 'industry'),
+    slotColumn('customer.field.owner_id', 'owner', 110, { dataIndex: 'owner_id' }),
+    textColumn('customer.field.contact_name', 'contact_name', 100),
+    fieldColumn('customer.field.contact_phone', 'contact_phone', 130),
+    sorted(slotColumn('customer.column.region', 'region', 140), 'province'),
+    sorted(fieldColumn('customer.field.signed_at', 'signed_at', 130)),
+    sorted(fieldColumn('customer.field.contract_end_at', 'contract_end_at', 140)),
+    sorted(moneyColumn('customer.field.credit_limit', 'money', 'credit_limit', 150), 'credit_limit'),
+    actionsColumn(130),
   ];
 }
 
 /** Columns of the deleted-customers table. */
 export function deletedColumns(): TableColumnData[] {
   return [
-    { title: fieldLabel('customer_code'), dataIndex: 'customer_code', slotName: 'code', width: 140 },
-    { title: fieldLabel('company_name'), dataIndex: 'company_name', ellipsis: true, tooltip: true },
-    { title: fieldLabel('status'), dataIndex: 'status', slotName: 'status', width: 100 },
-    { title: t('customer.deleted.deletedAt'), dataIndex: 'deleted_at', slotName: 'deletedAt', width: 180 },
-    { title: t('customer.deleted.deletedBy'), dataIndex: 'deleted_by', width: 140 },
-    { title: t('common.actions'), slotName: 'actions', width: 150, fixed: 'right' },
+    slotColumn('customer.field.customer_code', 'code', 140, { dataIndex: 'customer_code' }),
+    textColumn('customer.field.company_name', 'company_name'),
+    slotColumn('customer.field.status', 'status', 100, { dataIndex: 'status' }),
+    timeColumn('customer.deleted.deletedAt', 'deletedAt', 'deleted_at', 180, { dataIndex: 'deleted_at' }),
+    fieldColumn('customer.deleted.deletedBy', 'deleted_by', 140),
+    actionsColumn(150),
   ];
 }
 

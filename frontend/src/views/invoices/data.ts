@@ -11,7 +11,17 @@ import {
   type InvoiceStatus,
   type InvoiceRun,
 } from '@/api/billing';
-import { t } from '@/locale';
+import {
+  actionsColumn,
+  customerColumn,
+  executionTailColumns,
+  fieldColumn,
+  idColumn,
+  moneyColumn,
+  numberColumn,
+  slotColumn,
+  textColumn,
+} from '@/utils/columns';
 import { compareMoney, isAmount, normalizeMoneyInput, subtractMoney, toCents } from '@/utils/money';
 import { reasonProblem, type FieldMessage } from '@/utils/form-errors';
 import { invoiceStatusLabel } from '@/utils/status';
@@ -86,54 +96,54 @@ export function previousPeriod(today: string): string {
 
 export function invoiceColumns(): TableColumnData[] {
   return [
-    { title: t('invoice.field.number'), slotName: 'number', width: 190, fixed: 'left' },
-    { title: t('invoice.field.customer'), slotName: 'customer', width: 220 },
-    { title: t('invoice.field.period'), dataIndex: 'period', width: 100 },
-    { title: t('invoice.field.issueDate'), dataIndex: 'issue_date', width: 120 },
-    { title: t('invoice.field.dueDate'), dataIndex: 'due_date', width: 120 },
-    { title: t('invoice.field.total'), slotName: 'total', width: 140, align: 'right' },
-    { title: t('invoice.field.outstanding'), slotName: 'outstanding', width: 140, align: 'right' },
-    { title: t('invoice.field.status'), slotName: 'status', width: 180 },
-    { title: t('common.actions'), slotName: 'actions', width: 90, fixed: 'right' },
+    slotColumn('invoice.field.number', 'number', 190, { fixed: 'left' }),
+    customerColumn('invoice.field.customer'),
+    fieldColumn('invoice.field.period', 'period', 100),
+    fieldColumn('invoice.field.issueDate', 'issue_date', 120),
+    fieldColumn('invoice.field.dueDate', 'due_date', 120),
+    moneyColumn('invoice.field.total', 'total', 'total'),
+    moneyColumn('invoice.field.outstanding', 'outstanding', 'outstanding'),
+    slotColumn('invoice.field.status', 'status', 180),
+    actionsColumn(90),
   ];
 }
 
 // --- detail ------------------------------------------------------------------------------------------------
 export function lineColumns(): TableColumnData[] {
   return [
-    { title: '#', dataIndex: 'position', width: 50 },
-    { title: t('invoice.line.item'), slotName: 'item', width: 240 },
-    { title: t('invoice.line.plan'), slotName: 'plan', width: 150 },
-    { title: t('invoice.line.service'), slotName: 'service', width: 200 },
-    { title: t('invoice.line.quantity'), slotName: 'quantity', width: 150, align: 'right' },
-    { title: t('invoice.line.billed'), slotName: 'billed', width: 150, align: 'right' },
-    { title: t('invoice.line.usageAmount'), slotName: 'usageAmount', width: 120, align: 'right' },
-    { title: t('invoice.line.monthlyFee'), slotName: 'monthlyFee', width: 110, align: 'right' },
-    { title: t('invoice.line.minimumTopUp'), slotName: 'minimumTopUp', width: 110, align: 'right' },
-    { title: t('invoice.line.discount'), slotName: 'discount', width: 120, align: 'right' },
-    { title: t('invoice.line.amount'), slotName: 'amount', width: 130, align: 'right', fixed: 'right' },
+    fieldColumn('#', 'position', 50),
+    slotColumn('invoice.line.item', 'item', 240),
+    slotColumn('invoice.line.plan', 'plan', 150),
+    slotColumn('invoice.line.service', 'service', 200),
+    numberColumn('invoice.line.quantity', 'quantity', 150),
+    numberColumn('invoice.line.billed', 'billed', 150),
+    numberColumn('invoice.line.usageAmount', 'usageAmount', 120),
+    numberColumn('invoice.line.monthlyFee', 'monthlyFee', 110),
+    numberColumn('invoice.line.minimumTopUp', 'minimumTopUp', 110),
+    numberColumn('invoice.line.discount', 'discount', 120),
+    numberColumn('invoice.line.amount', 'amount', 130, { fixed: 'right' }),
   ];
 }
 
 export function breakdownColumns(): TableColumnData[] {
   return [
-    { title: t('invoice.tier.tier'), dataIndex: 'tier', width: 70 },
-    { title: t('invoice.tier.range'), slotName: 'range', width: 200 },
-    { title: t('invoice.tier.quantity'), slotName: 'quantity', width: 150, align: 'right' },
-    { title: t('invoice.tier.unitPrice'), slotName: 'unitPrice', width: 120, align: 'right' },
-    { title: t('invoice.tier.flatFee'), slotName: 'flatFee', width: 100, align: 'right' },
-    { title: t('invoice.tier.amount'), slotName: 'amount', width: 130, align: 'right' },
+    fieldColumn('invoice.tier.tier', 'tier', 70),
+    slotColumn('invoice.tier.range', 'range', 200),
+    numberColumn('invoice.tier.quantity', 'quantity', 150),
+    numberColumn('invoice.tier.unitPrice', 'unitPrice', 120),
+    numberColumn('invoice.tier.flatFee', 'flatFee', 100),
+    numberColumn('invoice.tier.amount', 'amount', 130),
   ];
 }
 
 export function creditNoteColumns(): TableColumnData[] {
   return [
-    { title: t('invoice.credit.number'), dataIndex: 'number', width: 180 },
-    { title: t('invoice.credit.issueDate'), dataIndex: 'issue_date', width: 120 },
-    { title: t('invoice.credit.amount'), slotName: 'amount', width: 130, align: 'right' },
-    { title: t('invoice.credit.toCredit'), slotName: 'creditAmount', width: 130, align: 'right' },
-    { title: t('invoice.credit.reason'), dataIndex: 'reason', ellipsis: true, tooltip: true, width: 220 },
-    { title: t('invoice.field.createdBy'), dataIndex: 'created_by', width: 110 },
+    fieldColumn('invoice.credit.number', 'number', 180),
+    fieldColumn('invoice.credit.issueDate', 'issue_date', 120),
+    numberColumn('invoice.credit.amount', 'amount', 130),
+    numberColumn('invoice.credit.toCredit', 'creditAmount', 130),
+    textColumn('invoice.credit.reason', 'reason', 220),
+    fieldColumn('invoice.field.createdBy', 'created_by', 110),
   ];
 }
 
@@ -173,16 +183,11 @@ export function runPeriod(run: Pick<InvoiceRun, 'parameters' | 'result'>): strin
 
 export function runColumns(): TableColumnData[] {
   return [
-    { title: 'ID', dataIndex: 'id', width: 80 },
-    { title: t('invoice.field.period'), slotName: 'period', width: 100 },
-    { title: t('invoice.run.status'), slotName: 'status', width: 100 },
-    { title: t('invoice.run.invoices'), slotName: 'invoices', width: 100, align: 'right' },
-    { title: t('invoice.run.receivable'), slotName: 'receivable', width: 150, align: 'right' },
-    { title: t('invoice.run.counters'), slotName: 'counters', width: 300 },
-    { title: t('usage.pull.trigger'), slotName: 'trigger', width: 100 },
-    { title: t('usage.pull.by'), dataIndex: 'triggered_by', width: 120 },
-    { title: t('usage.pull.createdAt'), slotName: 'createdAt', width: 170 },
-    { title: t('usage.pull.duration'), slotName: 'duration', width: 100 },
-    { title: t('common.actions'), slotName: 'actions', width: 90, fixed: 'right' },
+    idColumn(80, {}),
+    slotColumn('invoice.field.period', 'period', 100),
+    slotColumn('invoice.run.status', 'status', 100),
+    numberColumn('invoice.run.invoices', 'invoices', 100),
+    moneyColumn('invoice.run.receivable', 'receivable', (run) => run.result?.receivable_total, 150),
+    ...executionTailColumns('invoice.run.counters'),
   ];
 }

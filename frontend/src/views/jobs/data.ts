@@ -19,6 +19,15 @@ import {
   type Trigger,
 } from '@/api/jobs';
 import { t } from '@/locale';
+import {
+  actionsColumn,
+  countersColumn,
+  fieldColumn,
+  parametersColumn,
+  slotColumn,
+  startedColumns,
+  triggerColumn,
+} from '@/utils/columns';
 import type { Option } from '@/types/option';
 import { dayEnd, dayStart } from '@/utils/date';
 import type { FieldMessage } from '@/utils/form-errors';
@@ -98,16 +107,14 @@ export function executionFilterParams(model: ExecutionFilterModel): TaskExecutio
 
 export function executionColumns(): TableColumnData[] {
   return [
-    { title: 'ID', slotName: 'id', width: 80, fixed: 'left' },
-    { title: t('job.field.job'), slotName: 'job', width: 180 },
-    { title: t('usage.pull.statusTitle'), slotName: 'status', width: 110 },
-    { title: t('job.field.parameters'), slotName: 'parameters', width: 220, ellipsis: true, tooltip: true },
-    { title: t('usage.pull.counters'), slotName: 'counters', width: 260 },
-    { title: t('usage.pull.trigger'), slotName: 'trigger', width: 90 },
-    { title: t('usage.pull.by'), dataIndex: 'triggered_by', width: 120, ellipsis: true, tooltip: true },
-    { title: t('usage.pull.createdAt'), slotName: 'createdAt', width: 170 },
-    { title: t('usage.pull.duration'), slotName: 'duration', width: 100 },
-    { title: t('common.actions'), slotName: 'actions', width: 150, fixed: 'right' },
+    slotColumn('ID', 'id', 80, { fixed: 'left' }),
+    slotColumn('job.field.job', 'job', 180),
+    slotColumn('usage.pull.statusTitle', 'status', 110),
+    parametersColumn('job.field.parameters', 220),
+    countersColumn(260),
+    triggerColumn(90),
+    ...startedColumns({ ellipsis: true, tooltip: true }),
+    actionsColumn(150),
   ];
 }
 
@@ -338,16 +345,16 @@ export function timezoneOptions(): string[] {
 
 export function scheduleColumns(): TableColumnData[] {
   return [
-    { title: t('job.schedule.name'), slotName: 'name', width: 220, fixed: 'left' },
-    { title: t('job.field.job'), slotName: 'job', width: 170 },
-    { title: t('job.schedule.cron'), slotName: 'cron', width: 140 },
-    { title: t('job.schedule.timezone'), dataIndex: 'timezone', width: 140 },
-    { title: t('job.schedule.enabled'), slotName: 'enabled', width: 90 },
-    { title: t('job.field.parameters'), slotName: 'parameters', width: 200, ellipsis: true, tooltip: true },
-    { title: t('job.schedule.nextRun'), slotName: 'nextRun', width: 170 },
-    { title: t('job.schedule.lastRun'), slotName: 'lastRun', width: 200 },
-    { title: t('job.schedule.updated'), slotName: 'updated', width: 170 },
-    { title: t('common.actions'), slotName: 'actions', width: 90, fixed: 'right' },
+    slotColumn('job.schedule.name', 'name', 220, { fixed: 'left' }),
+    slotColumn('job.field.job', 'job', 170),
+    slotColumn('job.schedule.cron', 'cron', 140),
+    fieldColumn('job.schedule.timezone', 'timezone', 140),
+    slotColumn('job.schedule.enabled', 'enabled', 90),
+    parametersColumn('job.field.parameters', 200),
+    slotColumn('job.schedule.nextRun', 'nextRun', 170),
+    slotColumn('job.schedule.lastRun', 'lastRun', 200),
+    slotColumn('job.schedule.updated', 'updated', 170),
+    actionsColumn(90),
   ];
 }
 

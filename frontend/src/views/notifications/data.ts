@@ -23,6 +23,7 @@ import {
   type TemplateUpdate,
 } from '@/api/notifications';
 import { t } from '@/locale';
+import { actionsColumn, idColumn, slotColumn, textColumn, timeColumn } from '@/utils/columns';
 import type { Option } from '@/types/option';
 import { sameJson } from '@/utils/json';
 import { secretEntries, secretsToCreate, secretsToPatch, type SecretEntry } from '@/utils/secrets';
@@ -134,23 +135,17 @@ export function notificationFilterParams(model: NotificationFilterModel): Notifi
 
 export function notificationColumns(): TableColumnData[] {
   return [
-    { title: 'ID', dataIndex: 'id', width: 80, fixed: 'left' },
-    { title: t('notification.field.title'), slotName: 'title', width: 260, ellipsis: true, tooltip: true },
-    { title: t('notification.field.status'), slotName: 'status', width: 100 },
-    { title: t('notification.field.priority'), slotName: 'priority', width: 80 },
-    { title: t('notification.field.channel'), slotName: 'channel', width: 150 },
-    { title: t('notification.field.target'), dataIndex: 'target', width: 180, ellipsis: true, tooltip: true },
-    {
-      title: t('notification.field.template'),
-      dataIndex: 'template_code',
-      width: 160,
-      ellipsis: true,
-      tooltip: true,
-    },
-    { title: t('notification.field.attempts'), slotName: 'attempts', width: 90 },
-    { title: t('notification.field.subject'), slotName: 'subject', width: 130 },
-    { title: t('notification.field.createdAt'), slotName: 'createdAt', width: 170 },
-    { title: t('common.actions'), slotName: 'actions', width: 130, fixed: 'right' },
+    idColumn(80, { fixed: 'left' }),
+    slotColumn('notification.field.title', 'title', 260, { ellipsis: true, tooltip: true }),
+    slotColumn('notification.field.status', 'status', 100),
+    slotColumn('notification.field.priority', 'priority', 80),
+    slotColumn('notification.field.channel', 'channel', 150),
+    textColumn('notification.field.target', 'target', 180),
+    textColumn('notification.field.template', 'template_code', 160),
+    slotColumn('notification.field.attempts', 'attempts', 90),
+    slotColumn('notification.field.subject', 'subject', 130),
+    timeColumn('notification.field.createdAt', 'createdAt', 'created_at'),
+    actionsColumn(130),
   ];
 }
 

@@ -17,6 +17,15 @@ import {
 import type { AllocationLine } from '@/api/settlement';
 import { t } from '@/locale';
 import {
+  actionsColumn,
+  customerColumn,
+  fieldColumn,
+  idColumn,
+  moneyColumn,
+  slotColumn,
+  textColumn,
+} from '@/utils/columns';
+import {
   compareMoney,
   fromCents,
   isAmount,
@@ -75,28 +84,18 @@ export function paymentFilterParams(model: PaymentFilterModel): PaymentListParam
 
 export function paymentColumns(): TableColumnData[] {
   return [
-    { title: 'ID', dataIndex: 'id', width: 70, fixed: 'left' },
-    { title: t('payment.field.receivedOn'), dataIndex: 'received_on', width: 120 },
-    { title: t('payment.field.customer'), slotName: 'customer', width: 220 },
-    {
-      title: t('payment.field.payerName'),
-      dataIndex: 'payer_name',
-      width: 180,
-      ellipsis: true,
-      tooltip: true,
-    },
-    { title: t('payment.field.method'), slotName: 'method', width: 100 },
-    {
-      title: t('payment.field.bankReference'),
-      dataIndex: 'bank_reference',
-      width: 170,
-      ellipsis: true,
-      tooltip: true,
-    },
-    { title: t('payment.field.amount'), slotName: 'amount', width: 140, align: 'right' },
-    { title: t('payment.field.unallocated'), slotName: 'unallocated', width: 140, align: 'right' },
-    { title: t('payment.field.status'), slotName: 'status', width: 110 },
-    { title: t('common.actions'), slotName: 'actions', width: 100, fixed: 'right' },
+    idColumn(70, { fixed: 'left' }),
+    fieldColumn('payment.field.receivedOn', 'received_on', 120),
+    customerColumn('payment.field.customer', 220, { unassigned: t('payment.unassigned') }),
+    textColumn('payment.field.payerName', 'payer_name', 180),
+    slotColumn('payment.field.method', 'method', 100, {
+      render: ({ record }) => paymentMethodLabel(record.method),
+    }),
+    textColumn('payment.field.bankReference', 'bank_reference', 170),
+    moneyColumn('payment.field.amount', 'amount', 'amount'),
+    moneyColumn('payment.field.unallocated', 'unallocated', 'unallocated_amount'),
+    slotColumn('payment.field.status', 'status', 110),
+    actionsColumn(100),
   ];
 }
 

@@ -5,6 +5,7 @@
 import type { TableColumnData } from '@arco-design/web-vue';
 import { type PricingMode, type VersionPublic, PRICING_MODES, TIERED_MODES } from '@/api/pricing';
 import { t } from '@/locale';
+import { actionsColumn, fieldColumn, slotColumn, textColumn } from '@/utils/columns';
 import { formatPrice, formatQuantity } from '@/utils/decimal';
 
 export type { Option } from '@/types/option';
@@ -59,39 +60,39 @@ export function termsSummary(
 /** Columns of the plan list. */
 export function planColumns(): TableColumnData[] {
   return [
-    { title: t('pricing.field.code'), dataIndex: 'code', slotName: 'code', width: 150, fixed: 'left' },
-    { title: t('pricing.field.name'), dataIndex: 'name', width: 180, ellipsis: true, tooltip: true },
-    { title: t('pricing.field.metric'), dataIndex: 'metric', slotName: 'metric', width: 170 },
-    { title: t('pricing.field.mode'), slotName: 'mode', width: 170 },
-    { title: t('pricing.field.terms'), slotName: 'terms', width: 170 },
-    { title: t('pricing.field.currentVersion'), slotName: 'version', width: 130 },
-    { title: t('pricing.field.effectiveFrom'), slotName: 'effectiveFrom', width: 130 },
-    { title: t('common.actions'), slotName: 'actions', width: 250, fixed: 'right' },
+    slotColumn('pricing.field.code', 'code', 150, { dataIndex: 'code', fixed: 'left' }),
+    textColumn('pricing.field.name', 'name', 180),
+    slotColumn('pricing.field.metric', 'metric', 170, { dataIndex: 'metric' }),
+    slotColumn('pricing.field.mode', 'mode', 170),
+    slotColumn('pricing.field.terms', 'terms', 170),
+    slotColumn('pricing.field.currentVersion', 'version', 130),
+    slotColumn('pricing.field.effectiveFrom', 'effectiveFrom', 130),
+    actionsColumn(250),
   ];
 }
 
 /** Columns of the metric list. */
 export function metricColumns(): TableColumnData[] {
   return [
-    { title: t('pricing.metric.code'), dataIndex: 'code', width: 160 },
-    { title: t('pricing.metric.name'), dataIndex: 'name', width: 180 },
-    { title: t('pricing.metric.unit'), dataIndex: 'unit', width: 100 },
-    { title: t('pricing.metric.status'), slotName: 'status', width: 110 },
-    { title: t('pricing.metric.updatedAt'), slotName: 'updatedAt', width: 180 },
-    { title: t('common.actions'), slotName: 'actions', width: 160 },
+    fieldColumn('pricing.metric.code', 'code', 160),
+    fieldColumn('pricing.metric.name', 'name', 180),
+    fieldColumn('pricing.metric.unit', 'unit', 100),
+    slotColumn('pricing.metric.status', 'status', 110),
+    slotColumn('pricing.metric.updatedAt', 'updatedAt', 180),
+    slotColumn('common.actions', 'actions', 160),
   ];
 }
 
 /** Columns of the version list. */
 export function versionColumns(): TableColumnData[] {
   return [
-    { title: t('pricing.version.number'), slotName: 'number', width: 110 },
-    { title: t('pricing.field.effectiveFrom'), dataIndex: 'effective_from', width: 120 },
-    { title: t('pricing.field.mode'), slotName: 'mode', width: 160 },
-    { title: t('pricing.field.terms'), slotName: 'terms' },
-    { title: t('pricing.version.fees'), slotName: 'fees', width: 200 },
-    { title: t('pricing.version.billed'), slotName: 'billed', width: 120 },
-    { title: t('common.actions'), slotName: 'actions', width: 110 },
+    slotColumn('pricing.version.number', 'number', 110),
+    fieldColumn('pricing.field.effectiveFrom', 'effective_from', 120),
+    slotColumn('pricing.field.mode', 'mode', 160),
+    slotColumn('pricing.field.terms', 'terms'),
+    slotColumn('pricing.version.fees', 'fees', 200),
+    slotColumn('pricing.version.billed', 'billed', 120),
+    slotColumn('common.actions', 'actions', 110),
   ];
 }
 

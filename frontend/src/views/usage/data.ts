@@ -12,6 +12,15 @@ import {
   ANOMALY_STATUSES,
 } from '@/api/usage';
 import { t } from '@/locale';
+import {
+  executionTailColumns,
+  fieldColumn,
+  idColumn,
+  numberColumn,
+  slotColumn,
+  textColumn,
+  timeColumn,
+} from '@/utils/columns';
 import { decimalMessage, decimalProblem, normalizeDecimalInput, QUANTITY_RULE } from '@/utils/decimal';
 import type { FieldMessage } from '@/utils/form-errors';
 
@@ -47,24 +56,18 @@ export function anomalyStatusOptions(): Option<AnomalyStatus | 'all'>[] {
 
 export function anomalyColumns(): TableColumnData[] {
   return [
-    { title: 'ID', dataIndex: 'id', width: 80, fixed: 'left' },
-    { title: t('usage.anomaly.kind'), slotName: 'kind', width: 150 },
-    { title: t('usage.anomaly.status'), slotName: 'status', width: 100 },
-    { title: t('usage.field.source'), slotName: 'source', width: 130 },
-    {
-      title: t('usage.anomaly.account'),
-      dataIndex: 'external_account',
-      width: 140,
-      ellipsis: true,
-      tooltip: true,
-    },
-    { title: t('usage.field.customer'), slotName: 'customer', width: 110 },
-    { title: t('usage.field.metric'), dataIndex: 'metric_code', width: 120 },
-    { title: t('usage.anomaly.day'), slotName: 'day', width: 120 },
-    { title: t('usage.anomaly.quantity'), slotName: 'quantity', width: 140, align: 'right' },
-    { title: t('usage.anomaly.detail'), dataIndex: 'detail', width: 260, ellipsis: true, tooltip: true },
-    { title: t('usage.anomaly.resolution'), slotName: 'resolution', width: 220 },
-    { title: t('usage.field.createdAt'), slotName: 'createdAt', width: 170 },
+    idColumn(80, { fixed: 'left' }),
+    slotColumn('usage.anomaly.kind', 'kind', 150),
+    slotColumn('usage.anomaly.status', 'status', 100),
+    slotColumn('usage.field.source', 'source', 130),
+    textColumn('usage.anomaly.account', 'external_account', 140),
+    slotColumn('usage.field.customer', 'customer', 110),
+    fieldColumn('usage.field.metric', 'metric_code', 120),
+    slotColumn('usage.anomaly.day', 'day', 120),
+    numberColumn('usage.anomaly.quantity', 'quantity', 140),
+    textColumn('usage.anomaly.detail', 'detail', 260),
+    slotColumn('usage.anomaly.resolution', 'resolution', 220),
+    timeColumn('usage.field.createdAt', 'createdAt', 'created_at'),
   ];
 }
 
@@ -110,30 +113,25 @@ export function taskLabel(task: string): string {
 
 export function pullColumns(): TableColumnData[] {
   return [
-    { title: 'ID', dataIndex: 'id', width: 80 },
-    { title: t('usage.pull.task'), slotName: 'task', width: 120 },
-    { title: t('usage.pull.statusTitle'), slotName: 'status', width: 100 },
-    { title: t('usage.pull.days'), slotName: 'days', width: 200 },
-    { title: t('usage.pull.scope'), slotName: 'scope', width: 180, ellipsis: true, tooltip: true },
-    { title: t('usage.pull.counters'), slotName: 'counters', width: 300 },
-    { title: t('usage.pull.trigger'), slotName: 'trigger', width: 100 },
-    { title: t('usage.pull.by'), dataIndex: 'triggered_by', width: 120 },
-    { title: t('usage.pull.createdAt'), slotName: 'createdAt', width: 170 },
-    { title: t('usage.pull.duration'), slotName: 'duration', width: 100 },
-    { title: t('common.actions'), slotName: 'actions', width: 90, fixed: 'right' },
+    idColumn(),
+    slotColumn('usage.pull.task', 'task', 120),
+    slotColumn('usage.pull.statusTitle', 'status', 100),
+    slotColumn('usage.pull.days', 'days', 200),
+    slotColumn('usage.pull.scope', 'scope', 180, { ellipsis: true, tooltip: true }),
+    ...executionTailColumns(),
   ];
 }
 
 // --- records --------------------------------------------------------------------------------------------------------
 export function recordColumns(): TableColumnData[] {
   return [
-    { title: t('usage.field.customer'), slotName: 'customer', width: 110 },
-    { title: t('usage.field.metric'), slotName: 'metric', width: 200 },
-    { title: t('usage.field.day'), dataIndex: 'usage_day', width: 120 },
-    { title: t('usage.field.quantity'), slotName: 'quantity', width: 160, align: 'right' },
-    { title: t('usage.field.source'), slotName: 'source', width: 140 },
-    { title: t('usage.field.late'), slotName: 'late', width: 150 },
-    { title: t('usage.field.origin'), slotName: 'origin', width: 140 },
-    { title: t('usage.field.updatedAt'), slotName: 'updatedAt', width: 170 },
+    slotColumn('usage.field.customer', 'customer', 110),
+    slotColumn('usage.field.metric', 'metric', 200),
+    fieldColumn('usage.field.day', 'usage_day', 120),
+    numberColumn('usage.field.quantity', 'quantity', 160),
+    slotColumn('usage.field.source', 'source', 140),
+    slotColumn('usage.field.late', 'late', 150),
+    slotColumn('usage.field.origin', 'origin', 140),
+    timeColumn('usage.field.updatedAt', 'updatedAt', 'updated_at'),
   ];
 }
