@@ -1,16 +1,20 @@
-import { computed, reactive, ref, watch } from 'vue';
+import { computed, isRef, reactive, ref, watch, type Ref } from 'vue';
 import type { ApiError } from '@/api/errors';
 import { t } from '@/locale';
 import { messageWithDetails } from '@/utils/error-message';
 import type { FieldMessage, FormErrors } from '@/utils/form-errors';
+import { provideFieldErrors } from './useFieldErrors';
 import { useFormSubmit } from './useFormSubmit';
 
 /** A field's problem found in the browser: a locale message, a text already translated, or none. */
 export type FieldProblem = FieldMessage | string | null | undefined;
 
 export interface FormDialogOptions<M extends object, R> {
-  /** whether the dialog is open: the form starts afresh each time it opens */
-  visible: () => boolean;
+  /**
+   * whether the dialog is open (the form starts afresh each time it opens): the dialog's
+   * `defineModel('visible')`, closed once saved, or a getter (then `close` closes it)
+   */
+  visible: Ref<boolean> | (() => boolean);
   /** the record being edited, null (or left out) for a new one; another record while open starts afresh too */
   record?: () => R | null;
   /** what else starts the form afresh when it changes while open (a mode, the version to start from) */
@@ -31,8 +35,17 @@ export interface FormDialogOptions<M extends object, R> {
   problems?: (model: M) => Partial<Record<string, FieldProblem>>;
   /** what else starts afresh when the form opens (an Idempotency-Key, a conflict shown) */
   onOpen?: () => void;
-  /** closes the dialog once saved (`emit('update:visible', false)`) */
-  close: () => void;
+  /** closes the dialog once saved (`emit('update:visible', false)`); by default `visible` is set to false */
+  close?: () => void;
+  /**
+   * what the dialog's submit button saves (`dialog`'s `onSubmit`): the form's model, given the
+   * record being edited; the record as saved, for `saved`, or null when there is nothing to tell
+   */
+  save?: (model: M, record: R | null) => Promise<R | null | void>;
+  /** told what was saved and whether it was created (`emit('saved', record, created)`) */
+  saved?: (record: R, created: boolean) => void;
+  /** what else must hold, besides no problem left, for the form to be saved */
+  ready?: () => boolean;
 }
 
 /**
@@ -42,6 +55,12 @@ export interface FormDialogOptions<M extends object, R> {
  * without problems, the backend's errors on the fields, the dialog closed once saved.
  */
 export function useFormDialog<M extends object, R = never>(options: FormDialogOptions<M, R>) {
+  const visible = options.visible;
+  const isOpen = (): boolean => (isRef(visible) ? visible.value : visible());
+  const close = (): void => {
+    if (options.close) options.close();
+    else if (isRef(visible)) visible.value = false;
+  };
   const model = reactive(options.model(null)) as M;
   /** the message of the last refusal `conflict` recognised; cleared when the form opens or is submitted */
   const conflict = ref('');
@@ -55,7 +74,7 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
   const isEdit = computed(() => record() !== null);
 
   watch(
-    () => [options.visible(), record(), options.also?.()] as const,
+    () => [isOpen(), record(), options.also?.()] as const,
     ([open, current]) => {
       if (!open) return;
       Object.assign(model, options.model(current));
@@ -79,28 +98,42 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
   function fieldError(field: string): string | undefined {
     return form.fieldError(field, problems.value);
   }
+  provideFieldErrors(fieldError);
 
   /** Saves when `ready()` (by default: no problem left) and closes the dialog; a refusal lands on the form. */
   function submit(
     save: () => Promise<void>,
-    ready: () => boolean = () => Object.keys(problems.value).length === 0,
+    ready: () => boolean = () => Object.keys(problems.value).length === 0 && (options.ready?.() ?? true),
   ): Promise<void> {
     if (!form.submitting.value) conflict.value = '';
     return form.submit(ready, async () => {
       await save();
-      options.close();
+      close();
     });
   }
 
-  /** what form-dialog takes from the form (`v-bind="dialog"`): open or not, submitting, the messages and the conflict above the form, and closing */
+  /** `save` the record being edited, then tell `saved` of the result */
+  function onSubmit(): Promise<void> {
+    return submit(async () => {
+      const current = record();
+      const result = await options.save?.(model, current);
+      if (result) options.saved?.(result, current === null);
+    });
+  }
+
+  /**
+   * what form-dialog takes from the form (`v-bind="dialog"`): open or not, submitting, the
+   * messages and the conflict above the form, closing, and (with `save`) the submit
+   */
   const dialog = computed(() => ({
-    visible: options.visible(),
+    visible: isOpen(),
     submitting: form.submitting.value,
     errors: form.generalErrors.value,
     conflict: conflict.value,
     'onUpdate:visible': (open: boolean) => {
-      if (!open) options.close();
+      if (!open) close();
     },
+    ...(options.save ? { onSubmit } : {}),
   }));
 
   return {
@@ -131,4 +164,22 @@ export async function createOrPatch<R extends { id: number }, B extends object>(
   if (!original) return create();
   const body = changes(original);
   return Object.keys(body).length ? patch(original.id, body) : null;
+}
+
+/**
+ * A create-or-edit form's `save`: creates the record from the form's model, or sends only what
+ * `changes(model, record)` finds changed (see `createOrPatch`).
+ */
+export function saveRecord<M, R extends { id: number }, B extends object>(
+  create: (model: M) => Promise<R>,
+  changes: (model: M, original: R) => B,
+  patch: (id: number, body: B) => Promise<R>,
+): (model: M, record: R | null) => Promise<R | null> {
+  return (model, record) =>
+    createOrPatch(
+      record,
+      () => create(model),
+      (original) => changes(model, original),
+      patch,
+    );
 }
