@@ -1,4 +1,4 @@
-import http from './http';
+import http, { getData, postData } from './http';
 
 export type Role = 'admin' | 'finance' | 'operator' | 'auditor';
 export const ROLES: readonly Role[] = ['admin', 'finance', 'operator', 'auditor'];
@@ -21,21 +21,18 @@ export interface CurrentUser {
   is_active: boolean;
 }
 
-export async function login(username: string, password: string): Promise<TokenPair> {
-  const { data } = await http.post<TokenPair>('/auth/login', { username, password });
-  return data;
+export function login(username: string, password: string): Promise<TokenPair> {
+  return postData('/auth/login', { username, password });
 }
 
-export async function refresh(refresh_token: string): Promise<TokenPair> {
-  const { data } = await http.post<TokenPair>('/auth/refresh', { refresh_token });
-  return data;
+export function refresh(refresh_token: string): Promise<TokenPair> {
+  return postData('/auth/refresh', { refresh_token });
 }
 
 export async function logout(refresh_token?: string | null): Promise<void> {
   await http.post('/auth/logout', refresh_token ? { refresh_token } : {});
 }
 
-export async function me(): Promise<CurrentUser> {
-  const { data } = await http.get<CurrentUser>('/auth/me');
-  return data;
+export function me(): Promise<CurrentUser> {
+  return getData('/auth/me');
 }

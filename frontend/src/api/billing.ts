@@ -5,7 +5,7 @@
  * and quantities travel as decimal strings ("1234.50") and stay strings here: none of them is
  * ever turned into a JS number (sums go through `src/utils/money.ts`, on BigInt cents).
  */
-import http, { idempotent } from './http';
+import http, { getData, getQuery, idempotent, postData } from './http';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import { cleanParams, type PageParams } from './params';
 import type { PricingMode, TierChargePublic } from './pricing';
@@ -272,41 +272,34 @@ export interface AgingReport {
 
 // --- requests -------------------------------------------------------------------------------------------------
 /** Queues a run (202): resolves to the pending execution; 503 when the broker is down. */
-export async function requestInvoiceRun(body: InvoiceRunRequest): Promise<InvoiceRun> {
-  const { data } = await http.post<InvoiceRun>('/invoice-runs', cleanBody(body));
-  return data;
+export function requestInvoiceRun(body: InvoiceRunRequest): Promise<InvoiceRun> {
+  return postData('/invoice-runs', cleanBody(body));
 }
 
-export async function listInvoiceRuns(params: InvoiceRunListParams = {}): Promise<InvoiceRunPage> {
-  const { data } = await http.get<InvoiceRunPage>('/invoice-runs', { params: cleanParams(params) });
-  return data;
+export function listInvoiceRuns(params: InvoiceRunListParams = {}): Promise<InvoiceRunPage> {
+  return getQuery('/invoice-runs', params);
 }
 
-export async function getInvoiceRun(id: number): Promise<InvoiceRun> {
-  const { data } = await http.get<InvoiceRun>(`/invoice-runs/${id}`);
-  return data;
+export function getInvoiceRun(id: number): Promise<InvoiceRun> {
+  return getData(`/invoice-runs/${id}`);
 }
 
-export async function listInvoices(params: InvoiceListParams = {}): Promise<InvoicePage> {
-  const { data } = await http.get<InvoicePage>('/invoices', { params: invoiceQuery(params) });
-  return data;
+export function listInvoices(params: InvoiceListParams = {}): Promise<InvoicePage> {
+  return getData('/invoices', { params: invoiceQuery(params) });
 }
 
-export async function getInvoice(id: number): Promise<InvoiceDetail> {
-  const { data } = await http.get<InvoiceDetail>(`/invoices/${id}`);
-  return data;
+export function getInvoice(id: number): Promise<InvoiceDetail> {
+  return getData(`/invoices/${id}`);
 }
 
 /** 409 while it has active allocations or credit notes. */
-export async function voidInvoice(id: number, reason: string): Promise<InvoicePublic> {
-  const { data } = await http.post<InvoicePublic>(`/invoices/${id}/void`, { reason: reason.trim() });
-  return data;
+export function voidInvoice(id: number, reason: string): Promise<InvoicePublic> {
+  return postData(`/invoices/${id}/void`, { reason: reason.trim() });
 }
 
 /** Voids it and issues a new one with current usage; 409 with active allocations ("reverse the allocations first"). */
-export async function regenerateInvoice(id: number, reason: string): Promise<RegenerateResult> {
-  const { data } = await http.post<RegenerateResult>(`/invoices/${id}/regenerate`, { reason: reason.trim() });
-  return data;
+export function regenerateInvoice(id: number, reason: string): Promise<RegenerateResult> {
+  return postData(`/invoices/${id}/regenerate`, { reason: reason.trim() });
 }
 
 /** The invoices matching the filters (all pages) as an .xlsx file. */
@@ -319,17 +312,12 @@ export async function exportInvoices(filters: InvoiceFilters = {}): Promise<Down
 }
 
 /** The printable HTML of an invoice (fetched with the session's token: a plain link cannot send it). */
-export async function fetchInvoicePrint(id: number): Promise<string> {
-  const { data } = await http.get<string>(`/invoices/${id}/print`, {
-    responseType: 'text',
-    headers: { Accept: 'text/html' },
-  });
-  return data;
+export function fetchInvoicePrint(id: number): Promise<string> {
+  return getData(`/invoices/${id}/print`, { responseType: 'text', headers: { Accept: 'text/html' } });
 }
 
-export async function getAgingReport(asOf?: IsoDate | null): Promise<AgingReport> {
-  const { data } = await http.get<AgingReport>('/reports/aging', { params: cleanParams({ as_of: asOf }) });
-  return data;
+export function getAgingReport(asOf?: IsoDate | null): Promise<AgingReport> {
+  return getData('/reports/aging', { params: cleanParams({ as_of: asOf }) });
 }
 
 export async function exportAgingReport(asOf?: IsoDate | null): Promise<DownloadedFile> {
@@ -341,26 +329,16 @@ export async function exportAgingReport(asOf?: IsoDate | null): Promise<Download
 }
 
 /** `idempotencyKey` (one per opened form) makes a repeat answer the first credit note again. */
-export async function createCreditNote(
-  body: CreditNoteCreate,
-  idempotencyKey?: string,
-): Promise<CreditNotePublic> {
-  const { data } = await http.post<CreditNotePublic>(
-    '/credit-notes',
-    { ...body, reason: body.reason.trim() },
-    idempotent(idempotencyKey),
-  );
-  return data;
+export function createCreditNote(body: CreditNoteCreate, idempotencyKey?: string): Promise<CreditNotePublic> {
+  return postData('/credit-notes', { ...body, reason: body.reason.trim() }, idempotent(idempotencyKey));
 }
 
-export async function listCreditNotes(params: CreditNoteListParams = {}): Promise<CreditNotePage> {
-  const { data } = await http.get<CreditNotePage>('/credit-notes', { params: cleanParams(params) });
-  return data;
+export function listCreditNotes(params: CreditNoteListParams = {}): Promise<CreditNotePage> {
+  return getQuery('/credit-notes', params);
 }
 
-export async function getCreditNote(id: number): Promise<CreditNotePublic> {
-  const { data } = await http.get<CreditNotePublic>(`/credit-notes/${id}`);
-  return data;
+export function getCreditNote(id: number): Promise<CreditNotePublic> {
+  return getData(`/credit-notes/${id}`);
 }
 
 /** The run body without blank optional fields. */

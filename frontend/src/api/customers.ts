@@ -5,9 +5,9 @@
  * Money (`credit_limit`) travels as a decimal string ("1234.50") and stays a string here: it is
  * never turned into a JS number (see `src/utils/money.ts` for display and input checks).
  */
-import http from './http';
+import http, { deleteData, getData, patchData, postData } from './http';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
-import { cleanParams, reasonParams } from './params';
+import { cleanParams } from './params';
 import type { IsoDate, IsoDateTime, Money, Page } from './types';
 
 export type CustomerStatus = 'prospect' | 'trial' | 'active' | 'suspended' | 'closed';
@@ -237,48 +237,40 @@ export function toQueryParams(
   return cleanParams(Object.fromEntries(keys.map((key) => [key, params[key]])));
 }
 
-export async function listCustomers(params: CustomerListParams = {}): Promise<CustomerPage> {
-  const { data } = await http.get<CustomerPage>('/customers', { params: toQueryParams(params) });
-  return data;
+export function listCustomers(params: CustomerListParams = {}): Promise<CustomerPage> {
+  return getData('/customers', { params: toQueryParams(params) });
 }
 
 /** Soft-deleted customers with who deleted them and when (`customers_deleted:read`). */
-export async function listDeletedCustomers(params: CustomerListParams = {}): Promise<CustomerPage> {
-  const { data } = await http.get<CustomerPage>('/customers/deleted', { params: toQueryParams(params) });
-  return data;
+export function listDeletedCustomers(params: CustomerListParams = {}): Promise<CustomerPage> {
+  return getData('/customers/deleted', { params: toQueryParams(params) });
 }
 
-export async function getCustomer(id: number): Promise<CustomerDetail> {
-  const { data } = await http.get<CustomerDetail>(`/customers/${id}`);
-  return data;
+export function getCustomer(id: number): Promise<CustomerDetail> {
+  return getData(`/customers/${id}`);
 }
 
-export async function createCustomer(body: CustomerCreate): Promise<CustomerPublic> {
-  const { data } = await http.post<CustomerPublic>('/customers', body);
-  return data;
+export function createCustomer(body: CustomerCreate): Promise<CustomerPublic> {
+  return postData('/customers', body);
 }
 
-export async function updateCustomer(id: number, body: CustomerUpdate): Promise<CustomerPublic> {
-  const { data } = await http.patch<CustomerPublic>(`/customers/${id}`, body);
-  return data;
+export function updateCustomer(id: number, body: CustomerUpdate): Promise<CustomerPublic> {
+  return patchData(`/customers/${id}`, body);
 }
 
 /** Soft delete; the optional reason goes to the audit log. */
-export async function deleteCustomer(id: number, reason?: string): Promise<CustomerPublic> {
-  const { data } = await http.delete<CustomerPublic>(`/customers/${id}`, { params: reasonParams(reason) });
-  return data;
+export function deleteCustomer(id: number, reason?: string): Promise<CustomerPublic> {
+  return deleteData(`/customers/${id}`, reason);
 }
 
 /** `customers:restore`; 409 when its code or name is live again. */
-export async function restoreCustomer(id: number): Promise<CustomerPublic> {
-  const { data } = await http.post<CustomerPublic>(`/customers/${id}/restore`);
-  return data;
+export function restoreCustomer(id: number): Promise<CustomerPublic> {
+  return postData(`/customers/${id}/restore`);
 }
 
 /** 409 `illegal_status_transition` when the status machine forbids the move. */
-export async function changeCustomerStatus(id: number, body: StatusChange): Promise<CustomerPublic> {
-  const { data } = await http.post<CustomerPublic>(`/customers/${id}/status`, body);
-  return data;
+export function changeCustomerStatus(id: number, body: StatusChange): Promise<CustomerPublic> {
+  return postData(`/customers/${id}/status`, body);
 }
 
 /** Sends only the argument the action needs (the backend forbids unknown fields, not extra nulls, but keep it tidy). */
@@ -292,14 +284,12 @@ export function batchBody(action: BatchAction): BatchAction {
   return body;
 }
 
-export async function runBatch(action: BatchAction): Promise<BatchResult> {
-  const { data } = await http.post<BatchResult>('/customers/batch', batchBody(action));
-  return data;
+export function runBatch(action: BatchAction): Promise<BatchResult> {
+  return postData('/customers/batch', batchBody(action));
 }
 
-export async function listDictionary(kind: DictionaryKind): Promise<DictionaryList> {
-  const { data } = await http.get<DictionaryList>(`/dictionaries/${kind}`);
-  return data;
+export function listDictionary(kind: DictionaryKind): Promise<DictionaryList> {
+  return getData(`/dictionaries/${kind}`);
 }
 
 /** The customers matching the filters (all pages) as an .xlsx file. */

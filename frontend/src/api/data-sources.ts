@@ -6,9 +6,9 @@
  * (backend/opcms/usage/sources_schemas.py). Secrets go one way only: a request may set them, no
  * answer carries them (`secret_names` lists the keys that are set, never a value).
  */
-import http from './http';
+import http, { deleteData, getData, getQuery, patchData, postData } from './http';
 import type { IsoDateTime, Page } from './types';
-import { cleanParams, reasonParams, uploadProgress, type PageParams } from './params';
+import { uploadProgress, type PageParams } from './params';
 import type { ExecutionPublic } from './jobs';
 
 /** The built-in adapters (backend `usage/adapters`); others may be registered there. */
@@ -108,75 +108,57 @@ export interface AccountMappingListParams extends PageParams {
   q?: string | null;
 }
 
-export async function listDataSources(params: DataSourceListParams = {}): Promise<DataSourcePage> {
-  const { data } = await http.get<DataSourcePage>('/data-sources', { params: cleanParams(params) });
-  return data;
+export function listDataSources(params: DataSourceListParams = {}): Promise<DataSourcePage> {
+  return getQuery('/data-sources', params);
 }
 
-export async function getDataSource(id: number): Promise<DataSourcePublic> {
-  const { data } = await http.get<DataSourcePublic>(`/data-sources/${id}`);
-  return data;
+export function getDataSource(id: number): Promise<DataSourcePublic> {
+  return getData(`/data-sources/${id}`);
 }
 
 /** 422 naming the field when the adapter refuses the settings or secrets. */
-export async function createDataSource(body: DataSourceCreate): Promise<DataSourcePublic> {
-  const { data } = await http.post<DataSourcePublic>('/data-sources', body);
-  return data;
+export function createDataSource(body: DataSourceCreate): Promise<DataSourcePublic> {
+  return postData('/data-sources', body);
 }
 
-export async function updateDataSource(id: number, body: DataSourceUpdate): Promise<DataSourcePublic> {
-  const { data } = await http.patch<DataSourcePublic>(`/data-sources/${id}`, body);
-  return data;
+export function updateDataSource(id: number, body: DataSourceUpdate): Promise<DataSourcePublic> {
+  return patchData(`/data-sources/${id}`, body);
 }
 
 /** Soft delete; 409 while customer accounts are mapped to it. */
-export async function deleteDataSource(id: number, reason?: string): Promise<DataSourcePublic> {
-  const { data } = await http.delete<DataSourcePublic>(`/data-sources/${id}`, {
-    params: reasonParams(reason),
-  });
-  return data;
+export function deleteDataSource(id: number, reason?: string): Promise<DataSourcePublic> {
+  return deleteData(`/data-sources/${id}`, reason);
 }
 
 /** Asks the vendor whether it answers (a broken config is `ok: false`, not an error). */
-export async function checkDataSourceHealth(id: number): Promise<HealthPublic> {
-  const { data } = await http.get<HealthPublic>(`/data-sources/${id}/health`, { timeout: 660_000 });
-  return data;
+export function checkDataSourceHealth(id: number): Promise<HealthPublic> {
+  return getData(`/data-sources/${id}/health`, { timeout: 660_000 });
 }
 
-export async function listSourceAccounts(
+export function listSourceAccounts(
   sourceId: number,
   params: AccountMappingListParams = {},
 ): Promise<AccountMappingPage> {
-  const { data } = await http.get<AccountMappingPage>(`/data-sources/${sourceId}/accounts`, {
-    params: cleanParams(params),
-  });
-  return data;
+  return getQuery(`/data-sources/${sourceId}/accounts`, params);
 }
 
 /** 409 naming the customer that already has the account. */
-export async function addSourceAccount(
+export function addSourceAccount(
   sourceId: number,
   body: AccountMappingCreate,
 ): Promise<AccountMappingPublic> {
-  const { data } = await http.post<AccountMappingPublic>(`/data-sources/${sourceId}/accounts`, {
+  return postData(`/data-sources/${sourceId}/accounts`, {
     customer_id: body.customer_id,
     external_account: body.external_account.trim(),
   });
-  return data;
 }
 
-export async function removeSourceAccount(
+export function removeSourceAccount(
   sourceId: number,
   mappingId: number,
   reason?: string,
 ): Promise<AccountMappingPublic> {
-  const { data } = await http.delete<AccountMappingPublic>(
-    `/data-sources/${sourceId}/accounts/${mappingId}`,
-    {
-      params: reasonParams(reason),
-    },
-  );
-  return data;
+  return deleteData(`/data-sources/${sourceId}/accounts/${mappingId}`, reason);
 }
 
 /**

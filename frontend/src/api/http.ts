@@ -12,8 +12,15 @@
  * The session is bound at start-up (see `src/store/session.ts`) instead of importing the store
  * here, which keeps this module free of import cycles and easy to unit test.
  */
-import axios, { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import axios, {
+  AxiosError,
+  AxiosHeaders,
+  type AxiosRequestConfig,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import { toApiError } from './errors';
+import { cleanParams, reasonParams } from './params';
 import { newRequestId } from '@/utils/request-id';
 
 declare module 'axios' {
@@ -168,6 +175,29 @@ http.interceptors.response.use(undefined, async (error: unknown) =>
  */
 export function idempotent(key?: string): { headers?: Record<string, string> } {
   return key ? { headers: { 'Idempotency-Key': key } } : {};
+}
+
+// --- the requests of the API modules: each answers the response's body ---------------------------------------
+export async function getData<T>(url: string, config?: AxiosRequestConfig): Promise<T> {
+  return (await http.get<T>(url, config)).data;
+}
+
+/** A GET with query parameters, blanks left out (see `cleanParams`). */
+export function getQuery<T>(url: string, params: object): Promise<T> {
+  return getData<T>(url, { params: cleanParams(params) });
+}
+
+export async function postData<T>(url: string, body?: unknown, config?: AxiosRequestConfig): Promise<T> {
+  return (await http.post<T>(url, body, config)).data;
+}
+
+export async function patchData<T>(url: string, body: unknown): Promise<T> {
+  return (await http.patch<T>(url, body)).data;
+}
+
+/** A DELETE; `reason` (for the audit log) goes in the query, left out when blank. */
+export async function deleteData<T>(url: string, reason?: string): Promise<T> {
+  return (await http.delete<T>(url, { params: reasonParams(reason) })).data;
 }
 
 export default http;

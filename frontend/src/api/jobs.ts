@@ -7,7 +7,7 @@
  * pulls and invoice runs too; `TaskExecution` adds what only this area shows: the heartbeat, why it
  * was skipped/cancelled/failed by the reaper, and the retries made of it.
  */
-import http from './http';
+import { getData, patchData, postData } from './http';
 import type { IsoDateTime, Page } from './types';
 import { cleanParams, type PageParams } from './params';
 
@@ -178,19 +178,16 @@ export function executionQuery(params: TaskExecutionListParams): Record<string, 
 }
 
 // --- requests -----------------------------------------------------------------------------------------------
-export async function listJobs(): Promise<JobList> {
-  const { data } = await http.get<JobList>('/jobs');
-  return data;
+export function listJobs(): Promise<JobList> {
+  return getData('/jobs');
 }
 
-export async function listTaskExecutions(params: TaskExecutionListParams = {}): Promise<TaskExecutionPage> {
-  const { data } = await http.get<TaskExecutionPage>('/task-executions', { params: executionQuery(params) });
-  return data;
+export function listTaskExecutions(params: TaskExecutionListParams = {}): Promise<TaskExecutionPage> {
+  return getData('/task-executions', { params: executionQuery(params) });
 }
 
-export async function getTaskExecution(id: number): Promise<TaskExecutionDetail> {
-  const { data } = await http.get<TaskExecutionDetail>(`/task-executions/${id}`);
-  return data;
+export function getTaskExecution(id: number): Promise<TaskExecutionDetail> {
+  return getData(`/task-executions/${id}`);
 }
 
 /**
@@ -198,33 +195,26 @@ export async function getTaskExecution(id: number): Promise<TaskExecutionDetail>
  * job with the same parameters holds the lock (see `alreadyRunning`), 422 for bad parameters,
  * 503 when the broker is down.
  */
-export async function runJob(body: JobRunRequest): Promise<TaskExecution> {
-  const { data } = await http.post<TaskExecution>('/task-executions', body);
-  return data;
+export function runJob(body: JobRunRequest): Promise<TaskExecution> {
+  return postData('/task-executions', body);
 }
 
 /** Cancels a pending execution (the worker then skips it); 409 once it has started. */
-export async function cancelTaskExecution(id: number, reason: string): Promise<TaskExecutionDetail> {
-  const { data } = await http.post<TaskExecutionDetail>(`/task-executions/${id}/cancel`, {
-    reason: reason.trim(),
-  });
-  return data;
+export function cancelTaskExecution(id: number, reason: string): Promise<TaskExecutionDetail> {
+  return postData(`/task-executions/${id}/cancel`, { reason: reason.trim() });
 }
 
 /** A new execution (trigger `retry`, `retry_of_id` = this one) of a failed or partial one; 409 otherwise. */
-export async function retryTaskExecution(id: number): Promise<TaskExecution> {
-  const { data } = await http.post<TaskExecution>(`/task-executions/${id}/retry`);
-  return data;
+export function retryTaskExecution(id: number): Promise<TaskExecution> {
+  return postData(`/task-executions/${id}/retry`);
 }
 
-export async function listJobSchedules(): Promise<JobScheduleList> {
-  const { data } = await http.get<JobScheduleList>('/job-schedules');
-  return data;
+export function listJobSchedules(): Promise<JobScheduleList> {
+  return getData('/job-schedules');
 }
 
-export async function updateJobSchedule(id: number, body: JobScheduleUpdate): Promise<JobSchedule> {
-  const { data } = await http.patch<JobSchedule>(`/job-schedules/${id}`, body);
-  return data;
+export function updateJobSchedule(id: number, body: JobScheduleUpdate): Promise<JobSchedule> {
+  return patchData(`/job-schedules/${id}`, body);
 }
 
 /**

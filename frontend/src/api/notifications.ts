@@ -6,9 +6,9 @@
  * them (`secret_names`), never show them; a create or patch sends `secrets` {name: value}
  * (patch: a null value removes one, a name left out keeps it).
  */
-import http from './http';
+import { deleteData, getData, getQuery, patchData, postData } from './http';
 import type { IsoDateTime, Page } from './types';
-import { cleanParams, reasonParams, type PageParams } from './params';
+import { cleanParams, type PageParams } from './params';
 
 export type ChannelKind = 'wecom_bot' | 'wecom_app' | 'email' | 'sms';
 export const CHANNEL_KINDS: readonly ChannelKind[] = ['wecom_bot', 'wecom_app', 'email', 'sms'];
@@ -203,100 +203,77 @@ export function notificationQuery(params: NotificationListParams): Record<string
 }
 
 // --- requests -----------------------------------------------------------------------------------------------
-export async function listNotifications(params: NotificationListParams = {}): Promise<NotificationPage> {
-  const { data } = await http.get<NotificationPage>('/notifications', { params: notificationQuery(params) });
-  return data;
+export function listNotifications(params: NotificationListParams = {}): Promise<NotificationPage> {
+  return getData('/notifications', { params: notificationQuery(params) });
 }
 
-export async function getNotification(id: number): Promise<NotificationPublic> {
-  const { data } = await http.get<NotificationPublic>(`/notifications/${id}`);
-  return data;
+export function getNotification(id: number): Promise<NotificationPublic> {
+  return getData(`/notifications/${id}`);
 }
 
 /** A failed or dead message back to pending and queued; 409 for any other status. */
-export async function resendNotification(id: number): Promise<NotificationPublic> {
-  const { data } = await http.post<NotificationPublic>(`/notifications/${id}/resend`);
-  return data;
+export function resendNotification(id: number): Promise<NotificationPublic> {
+  return postData(`/notifications/${id}/resend`);
 }
 
 /** 202: the pending message; 422 for a missing variable, 409 when the channel is missing or disabled. */
-export async function sendNotification(body: NotificationSend): Promise<NotificationPublic> {
-  const { data } = await http.post<NotificationPublic>('/notifications', body);
-  return data;
+export function sendNotification(body: NotificationSend): Promise<NotificationPublic> {
+  return postData('/notifications', body);
 }
 
 /** One page of channels (pickers ask for the largest page, 200: there are few channels). */
-export async function listChannels(
+export function listChannels(
   params: ChannelListParams = { page_size: 200, sort: 'name' },
 ): Promise<ChannelPage> {
-  const { data } = await http.get<ChannelPage>('/notification-channels', { params: cleanParams(params) });
-  return data;
+  return getQuery('/notification-channels', params);
 }
 
-export async function getChannel(id: number): Promise<ChannelPublic> {
-  const { data } = await http.get<ChannelPublic>(`/notification-channels/${id}`);
-  return data;
+export function getChannel(id: number): Promise<ChannelPublic> {
+  return getData(`/notification-channels/${id}`);
 }
 
-export async function createChannel(body: ChannelCreate): Promise<ChannelPublic> {
-  const { data } = await http.post<ChannelPublic>('/notification-channels', body);
-  return data;
+export function createChannel(body: ChannelCreate): Promise<ChannelPublic> {
+  return postData('/notification-channels', body);
 }
 
-export async function updateChannel(id: number, body: ChannelUpdate): Promise<ChannelPublic> {
-  const { data } = await http.patch<ChannelPublic>(`/notification-channels/${id}`, body);
-  return data;
+export function updateChannel(id: number, body: ChannelUpdate): Promise<ChannelPublic> {
+  return patchData(`/notification-channels/${id}`, body);
 }
 
 /** 409 while templates use it; `reason` goes to the audit log. */
-export async function deleteChannel(id: number, reason?: string): Promise<ChannelPublic> {
-  const { data } = await http.delete<ChannelPublic>(`/notification-channels/${id}`, {
-    params: reasonParams(reason),
-  });
-  return data;
+export function deleteChannel(id: number, reason?: string): Promise<ChannelPublic> {
+  return deleteData(`/notification-channels/${id}`, reason);
 }
 
 /** The channel's own check (a real call to its service); needs `notifications:write`. */
-export async function checkChannelHealth(id: number): Promise<ChannelHealth> {
-  const { data } = await http.post<ChannelHealth>(`/notification-channels/${id}/health`);
-  return data;
+export function checkChannelHealth(id: number): Promise<ChannelHealth> {
+  return postData(`/notification-channels/${id}/health`);
 }
 
-export async function listTemplates(
+export function listTemplates(
   params: TemplateListParams = { page_size: 200, sort: 'code' },
 ): Promise<TemplatePage> {
-  const { data } = await http.get<TemplatePage>('/notification-templates', { params: cleanParams(params) });
-  return data;
+  return getQuery('/notification-templates', params);
 }
 
-export async function getTemplate(id: number): Promise<TemplatePublic> {
-  const { data } = await http.get<TemplatePublic>(`/notification-templates/${id}`);
-  return data;
+export function getTemplate(id: number): Promise<TemplatePublic> {
+  return getData(`/notification-templates/${id}`);
 }
 
 /** 422 for a syntax error or a variable the body uses but does not declare. */
-export async function createTemplate(body: TemplateCreate): Promise<TemplatePublic> {
-  const { data } = await http.post<TemplatePublic>('/notification-templates', body);
-  return data;
+export function createTemplate(body: TemplateCreate): Promise<TemplatePublic> {
+  return postData('/notification-templates', body);
 }
 
-export async function updateTemplate(id: number, body: TemplateUpdate): Promise<TemplatePublic> {
-  const { data } = await http.patch<TemplatePublic>(`/notification-templates/${id}`, body);
-  return data;
+export function updateTemplate(id: number, body: TemplateUpdate): Promise<TemplatePublic> {
+  return patchData(`/notification-templates/${id}`, body);
 }
 
-export async function deleteTemplate(id: number, reason?: string): Promise<TemplatePublic> {
-  const { data } = await http.delete<TemplatePublic>(`/notification-templates/${id}`, {
-    params: reasonParams(reason),
-  });
-  return data;
+export function deleteTemplate(id: number, reason?: string): Promise<TemplatePublic> {
+  return deleteData(`/notification-templates/${id}`, reason);
 }
 
 /** The title and content rendered with these values; 422 naming a missing variable (needs `notifications:write`). */
-export async function previewTemplate(
-  id: number,
-  variables: Record<string, unknown>,
-): Promise<TemplatePreview> {
-  const { data } = await http.post<TemplatePreview>(`/notification-templates/${id}/preview`, { variables });
-  return data;
+export function previewTemplate(id: number, variables: Record<string, unknown>): Promise<TemplatePreview> {
+  return postData(`/notification-templates/${id}/preview`, { variables });
 }

@@ -6,8 +6,8 @@
  * Amounts are decimal strings and stay strings. A payment is recorded with an `Idempotency-Key`
  * made once per opened form, so a double click or a retried request records it once.
  */
-import http, { idempotent } from './http';
-import { cleanParams, type PageParams } from './params';
+import { getData, getQuery, idempotent, patchData, postData } from './http';
+import { type PageParams } from './params';
 import type { AllocationPublic } from './settlement';
 import type { IsoDate, IsoDateTime, Money, Page, Period } from './types';
 
@@ -121,36 +121,30 @@ export interface PaymentSuggestions {
  * Records a payment. `idempotencyKey` (one per opened form) makes a repeat of the same request
  * answer the first payment again; 409 for a (method, bank reference) already recorded.
  */
-export async function createPayment(body: PaymentCreate, idempotencyKey?: string): Promise<PaymentPublic> {
-  const { data } = await http.post<PaymentPublic>('/payments', paymentBody(body), idempotent(idempotencyKey));
-  return data;
+export function createPayment(body: PaymentCreate, idempotencyKey?: string): Promise<PaymentPublic> {
+  return postData('/payments', paymentBody(body), idempotent(idempotencyKey));
 }
 
 /** Voids a payment entered by mistake (kept, marked void); 409 while any of it is allocated. */
-export async function voidPayment(id: number, reason: string): Promise<PaymentPublic> {
-  const { data } = await http.post<PaymentPublic>(`/payments/${id}/void`, { reason: reason.trim() });
-  return data;
+export function voidPayment(id: number, reason: string): Promise<PaymentPublic> {
+  return postData(`/payments/${id}/void`, { reason: reason.trim() });
 }
 
 /** Assigns the customer of a payment received without one; 409 once any of it is allocated. */
-export async function assignPaymentCustomer(id: number, customerId: number): Promise<PaymentPublic> {
-  const { data } = await http.patch<PaymentPublic>(`/payments/${id}`, { customer_id: customerId });
-  return data;
+export function assignPaymentCustomer(id: number, customerId: number): Promise<PaymentPublic> {
+  return patchData(`/payments/${id}`, { customer_id: customerId });
 }
 
-export async function listPayments(params: PaymentListParams = {}): Promise<PaymentPage> {
-  const { data } = await http.get<PaymentPage>('/payments', { params: cleanParams(params) });
-  return data;
+export function listPayments(params: PaymentListParams = {}): Promise<PaymentPage> {
+  return getQuery('/payments', params);
 }
 
-export async function getPayment(id: number): Promise<PaymentDetail> {
-  const { data } = await http.get<PaymentDetail>(`/payments/${id}`);
-  return data;
+export function getPayment(id: number): Promise<PaymentDetail> {
+  return getData(`/payments/${id}`);
 }
 
-export async function getPaymentSuggestions(id: number): Promise<PaymentSuggestions> {
-  const { data } = await http.get<PaymentSuggestions>(`/payments/${id}/suggestions`);
-  return data;
+export function getPaymentSuggestions(id: number): Promise<PaymentSuggestions> {
+  return getData(`/payments/${id}/suggestions`);
 }
 
 /** The body without blank optional fields (texts trimmed). */

@@ -6,9 +6,9 @@
  * percentages travel as decimal strings ("0.010000", "10000", "12.50") and stay strings here: none
  * of them is ever turned into a JS number.
  */
-import http from './http';
+import http, { deleteData, getData, getQuery, patchData, postData } from './http';
 import type { Decimal, IsoDate, IsoDateTime, Page } from './types';
-import { cleanParams, reasonParams, type PageParams } from './params';
+import { type PageParams } from './params';
 
 export type PricingMode = 'per_unit' | 'graduated' | 'volume' | 'package';
 export const PRICING_MODES: readonly PricingMode[] = ['per_unit', 'graduated', 'volume', 'package'];
@@ -275,52 +275,43 @@ export interface PreviewResponse {
 }
 
 // --- requests -------------------------------------------------------------------------------------------
-export async function listMetrics(params: UsageMetricListParams = {}): Promise<UsageMetricPage> {
-  const { data } = await http.get<UsageMetricPage>('/usage-metrics', { params: cleanParams(params) });
-  return data;
+export function listMetrics(params: UsageMetricListParams = {}): Promise<UsageMetricPage> {
+  return getQuery('/usage-metrics', params);
 }
 
 /** 409 `usage_metric_duplicate` when the code is taken. */
-export async function createMetric(body: UsageMetricCreate): Promise<UsageMetricPublic> {
-  const { data } = await http.post<UsageMetricPublic>('/usage-metrics', body);
-  return data;
+export function createMetric(body: UsageMetricCreate): Promise<UsageMetricPublic> {
+  return postData('/usage-metrics', body);
 }
 
-export async function updateMetric(id: number, body: UsageMetricUpdate): Promise<UsageMetricPublic> {
-  const { data } = await http.patch<UsageMetricPublic>(`/usage-metrics/${id}`, body);
-  return data;
+export function updateMetric(id: number, body: UsageMetricUpdate): Promise<UsageMetricPublic> {
+  return patchData(`/usage-metrics/${id}`, body);
 }
 
-export async function listPlans(params: PlanListParams = {}): Promise<PlanPage> {
-  const { data } = await http.get<PlanPage>('/pricing-plans', { params: cleanParams(params) });
-  return data;
+export function listPlans(params: PlanListParams = {}): Promise<PlanPage> {
+  return getQuery('/pricing-plans', params);
 }
 
 /** The plan and its version 1; 422 naming the tier when the tiers break a rule. */
-export async function createPlan(body: PlanCreate): Promise<PlanDetail> {
-  const { data } = await http.post<PlanDetail>('/pricing-plans', body);
-  return data;
+export function createPlan(body: PlanCreate): Promise<PlanDetail> {
+  return postData('/pricing-plans', body);
 }
 
-export async function getPlan(id: number): Promise<PlanDetail> {
-  const { data } = await http.get<PlanDetail>(`/pricing-plans/${id}`);
-  return data;
+export function getPlan(id: number): Promise<PlanDetail> {
+  return getData(`/pricing-plans/${id}`);
 }
 
-export async function updatePlan(id: number, body: PlanUpdate): Promise<PlanDetail> {
-  const { data } = await http.patch<PlanDetail>(`/pricing-plans/${id}`, body);
-  return data;
+export function updatePlan(id: number, body: PlanUpdate): Promise<PlanDetail> {
+  return patchData(`/pricing-plans/${id}`, body);
 }
 
 /** Soft delete; 409 `pricing_plan_in_use` while a current or future subscription uses it. */
-export async function deletePlan(id: number, reason?: string): Promise<PlanDetail> {
-  const { data } = await http.delete<PlanDetail>(`/pricing-plans/${id}`, { params: reasonParams(reason) });
-  return data;
+export function deletePlan(id: number, reason?: string): Promise<PlanDetail> {
+  return deleteData(`/pricing-plans/${id}`, reason);
 }
 
-export async function listVersions(planId: number): Promise<VersionList> {
-  const { data } = await http.get<VersionList>(`/pricing-plans/${planId}/versions`);
-  return data;
+export function listVersions(planId: number): Promise<VersionList> {
+  return getData(`/pricing-plans/${planId}/versions`);
 }
 
 /**
@@ -335,31 +326,24 @@ export async function addVersion(
   return { version: response.data, created: response.status === 201 };
 }
 
-export async function listSubscriptions(params: SubscriptionListParams = {}): Promise<SubscriptionPage> {
-  const { data } = await http.get<SubscriptionPage>('/subscriptions', { params: cleanParams(params) });
-  return data;
+export function listSubscriptions(params: SubscriptionListParams = {}): Promise<SubscriptionPage> {
+  return getQuery('/subscriptions', params);
 }
 
 /** 409 `subscription_overlap` when its dates meet another subscription of the customer for the metric. */
-export async function createSubscription(body: SubscriptionCreate): Promise<SubscriptionPublic> {
-  const { data } = await http.post<SubscriptionPublic>('/subscriptions', body);
-  return data;
+export function createSubscription(body: SubscriptionCreate): Promise<SubscriptionPublic> {
+  return postData('/subscriptions', body);
 }
 
-export async function updateSubscription(id: number, body: SubscriptionUpdate): Promise<SubscriptionPublic> {
-  const { data } = await http.patch<SubscriptionPublic>(`/subscriptions/${id}`, body);
-  return data;
+export function updateSubscription(id: number, body: SubscriptionUpdate): Promise<SubscriptionPublic> {
+  return patchData(`/subscriptions/${id}`, body);
 }
 
-export async function deleteSubscription(id: number, reason?: string): Promise<SubscriptionPublic> {
-  const { data } = await http.delete<SubscriptionPublic>(`/subscriptions/${id}`, {
-    params: reasonParams(reason),
-  });
-  return data;
+export function deleteSubscription(id: number, reason?: string): Promise<SubscriptionPublic> {
+  return deleteData(`/subscriptions/${id}`, reason);
 }
 
 /** Prices a quantity; changes nothing (`pricing:preview`). */
-export async function previewPrice(body: PreviewRequest): Promise<PreviewResponse> {
-  const { data } = await http.post<PreviewResponse>('/pricing/preview', body);
-  return data;
+export function previewPrice(body: PreviewRequest): Promise<PreviewResponse> {
+  return postData('/pricing/preview', body);
 }

@@ -7,8 +7,8 @@
  * module imports neither of them, so the arrows run one way: billing -> settlement <- payments.
  * Amounts are decimal strings and stay strings.
  */
-import http, { idempotent } from './http';
-import { cleanParams, type PageParams } from './params';
+import http, { getData, getQuery, idempotent, postData } from './http';
+import { type PageParams } from './params';
 import type { IsoDateTime, Money, Page } from './types';
 
 export type AllocationSource = 'manual' | 'auto';
@@ -97,23 +97,20 @@ export interface CustomerCredit {
  * All lines or none; 409 when a line is more than the invoice's outstanding or the money left.
  * `idempotencyKey` (one per set of lines) makes a repeat answer the first allocations again.
  */
-export async function createAllocations(
+export function createAllocations(
   body: AllocationCreate,
   idempotencyKey?: string,
 ): Promise<AllocationResult> {
-  const { data } = await http.post<AllocationResult>('/allocations', body, idempotent(idempotencyKey));
-  return data;
+  return postData('/allocations', body, idempotent(idempotencyKey));
 }
 
-export async function listAllocations(params: AllocationListParams = {}): Promise<AllocationPage> {
-  const { data } = await http.get<AllocationPage>('/allocations', { params: cleanParams(params) });
-  return data;
+export function listAllocations(params: AllocationListParams = {}): Promise<AllocationPage> {
+  return getQuery('/allocations', params);
 }
 
 /** The allocation stays, marked reversed; the invoice's outstanding and the payment's money come back. */
-export async function reverseAllocation(id: number, reason: string): Promise<AllocationPublic> {
-  const { data } = await http.post<AllocationPublic>(`/allocations/${id}/reverse`, { reason: reason.trim() });
-  return data;
+export function reverseAllocation(id: number, reason: string): Promise<AllocationPublic> {
+  return postData(`/allocations/${id}/reverse`, { reason: reason.trim() });
 }
 
 /** Allocates the payments with one exact match (or, with `dry_run`, says which it would). */
@@ -125,7 +122,6 @@ export async function autoReconcile(body: AutoReconcileRequest = {}): Promise<Au
   return data;
 }
 
-export async function getCustomerCredit(customerId: number): Promise<CustomerCredit> {
-  const { data } = await http.get<CustomerCredit>(`/customers/${customerId}/credit`);
-  return data;
+export function getCustomerCredit(customerId: number): Promise<CustomerCredit> {
+  return getData(`/customers/${customerId}/credit`);
 }

@@ -5,9 +5,9 @@
  * Quantities are decimal strings ("1234.5000") and stay strings; a vendor's raw values
  * (`raw_quantity`, `raw_day`) are the text it sent.
  */
-import http from './http';
+import { getData, getQuery, postData } from './http';
 import type { Decimal, IsoDate, IsoDateTime, Page } from './types';
-import { cleanParams, type PageParams } from './params';
+import { type PageParams } from './params';
 import type { ExecutionPublic, ExecutionStatus } from './jobs';
 
 // --- usage records ---------------------------------------------------------------------------------
@@ -192,40 +192,33 @@ export function reviewBody(review: AnomalyReview): AnomalyReview {
 }
 
 // --- requests ---------------------------------------------------------------------------------------------
-export async function listUsageRecords(params: UsageRecordListParams = {}): Promise<UsageRecordPage> {
-  const { data } = await http.get<UsageRecordPage>('/usage-records', { params: cleanParams(params) });
-  return data;
+export function listUsageRecords(params: UsageRecordListParams = {}): Promise<UsageRecordPage> {
+  return getQuery('/usage-records', params);
 }
 
 /** A customer's usage per day and metric (for charts); 422 for a reversed or too long range. */
-export async function getDailyUsage(params: DailyUsageParams): Promise<DailyUsageList> {
-  const { data } = await http.get<DailyUsageList>('/usage-records/daily', { params: cleanParams(params) });
-  return data;
+export function getDailyUsage(params: DailyUsageParams): Promise<DailyUsageList> {
+  return getQuery('/usage-records/daily', params);
 }
 
-export async function listAnomalies(params: AnomalyListParams = {}): Promise<AnomalyPage> {
-  const { data } = await http.get<AnomalyPage>('/usage-anomalies', { params: cleanParams(params) });
-  return data;
+export function listAnomalies(params: AnomalyListParams = {}): Promise<AnomalyPage> {
+  return getQuery('/usage-anomalies', params);
 }
 
 /** 404 for an unknown id, 409 `usage_anomaly_reviewed` when one is no longer open, 422 for a missing reason/quantity. */
-export async function reviewAnomalies(review: AnomalyReview): Promise<AnomalyReviewResult> {
-  const { data } = await http.post<AnomalyReviewResult>('/usage-anomalies/actions', reviewBody(review));
-  return data;
+export function reviewAnomalies(review: AnomalyReview): Promise<AnomalyReviewResult> {
+  return postData('/usage-anomalies/actions', reviewBody(review));
 }
 
 /** Queues a pull (202): resolves to the pending execution. */
-export async function requestPull(body: PullRequest): Promise<ExecutionPublic> {
-  const { data } = await http.post<ExecutionPublic>('/usage/pulls', body);
-  return data;
+export function requestPull(body: PullRequest): Promise<ExecutionPublic> {
+  return postData('/usage/pulls', body);
 }
 
-export async function listPulls(params: PullListParams = {}): Promise<ExecutionPage> {
-  const { data } = await http.get<ExecutionPage>('/usage/pulls', { params: cleanParams(params) });
-  return data;
+export function listPulls(params: PullListParams = {}): Promise<ExecutionPage> {
+  return getQuery('/usage/pulls', params);
 }
 
-export async function getPull(id: number): Promise<ExecutionPublic> {
-  const { data } = await http.get<ExecutionPublic>(`/usage/pulls/${id}`);
-  return data;
+export function getPull(id: number): Promise<ExecutionPublic> {
+  return getData(`/usage/pulls/${id}`);
 }

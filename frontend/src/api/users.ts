@@ -1,4 +1,4 @@
-import http from './http';
+import { getData } from './http';
 import type { Role } from './auth';
 
 /** Schema `OwnerOption`: who can own a customer (enough to pick one). */
@@ -15,7 +15,6 @@ export interface OwnerOptions {
 }
 
 /** Active users a customer can be assigned to (`customers:read`: every role). */
-export async function listOwnerOptions(): Promise<OwnerOptions> {
-  const { data } = await http.get<OwnerOptions>('/users/owners');
-  return data;
+export function listOwnerOptions(): Promise<OwnerOptions> {
+  return getData('/users/owners');
 }
