@@ -1,7 +1,7 @@
 import http, { getData, postData } from './http';
 
-export type Role = 'admin' | 'finance' | 'operator' | 'auditor';
-export const ROLES: readonly Role[] = ['admin', 'finance', 'operator', 'auditor'];
+export const ROLES = ['admin', 'finance', 'operator', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Body of `POST /auth/login` and `POST /auth/refresh`. */
 export interface TokenPair {

@@ -13,13 +13,8 @@ import type { ExecutionPublic } from './jobs';
 import type { AllocationPublic } from './settlement';
 import type { Decimal, IsoDate, IsoDateTime, Money, Page, Period } from './types';
 
-export type InvoiceStatus = 'unsettled' | 'partially_settled' | 'settled' | 'void';
-export const INVOICE_STATUSES: readonly InvoiceStatus[] = [
-  'unsettled',
-  'partially_settled',
-  'settled',
-  'void',
-];
+export const INVOICE_STATUSES = ['unsettled', 'partially_settled', 'settled', 'void'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
 // --- invoice runs ---------------------------------------------------------------------------------------
 /** Body of `POST /invoice-runs`: one period, for every customer or one. */

@@ -5,19 +5,13 @@
  * Money (`credit_limit`) travels as a decimal string ("1234.50") and stays a string here: it is
  * never turned into a JS number (see `src/utils/money.ts` for display and input checks).
  */
-import http, { deleteData, getData, patchData, postData } from './http';
+import http, { collection, getData, postData } from './http';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import { cleanParams } from './params';
 import type { IsoDate, IsoDateTime, Money, Page } from './types';
 
-export type CustomerStatus = 'prospect' | 'trial' | 'active' | 'suspended' | 'closed';
-export const CUSTOMER_STATUSES: readonly CustomerStatus[] = [
-  'prospect',
-  'trial',
-  'active',
-  'suspended',
-  'closed',
-];
+export const CUSTOMER_STATUSES = ['prospect', 'trial', 'active', 'suspended', 'closed'] as const;
+export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 
 /** Schema `CustomerPublic`. */
 export interface CustomerPublic {
@@ -124,13 +118,8 @@ export interface StatusChange {
   reason: string;
 }
 
-export type BatchActionName = 'assign_owner' | 'change_level' | 'change_status' | 'soft_delete';
-export const BATCH_ACTIONS: readonly BatchActionName[] = [
-  'assign_owner',
-  'change_level',
-  'change_status',
-  'soft_delete',
-];
+export const BATCH_ACTIONS = ['assign_owner', 'change_level', 'change_status', 'soft_delete'] as const;
+export type BatchActionName = (typeof BATCH_ACTIONS)[number];
 
 /** Schema `BatchAction`: all or nothing. */
 export interface BatchAction {
@@ -250,18 +239,11 @@ export function getCustomer(id: number): Promise<CustomerDetail> {
   return getData(`/customers/${id}`);
 }
 
-export function createCustomer(body: CustomerCreate): Promise<CustomerPublic> {
-  return postData('/customers', body);
-}
-
-export function updateCustomer(id: number, body: CustomerUpdate): Promise<CustomerPublic> {
-  return patchData(`/customers/${id}`, body);
-}
-
+const customers = collection<CustomerPublic, CustomerCreate, CustomerUpdate>('/customers');
+export const createCustomer = customers.create;
+export const updateCustomer = customers.update;
 /** Soft delete; the optional reason goes to the audit log. */
-export function deleteCustomer(id: number, reason?: string): Promise<CustomerPublic> {
-  return deleteData(`/customers/${id}`, reason);
-}
+export const deleteCustomer = customers.remove;
 
 /** `customers:restore`; 409 when its code or name is live again. */
 export function restoreCustomer(id: number): Promise<CustomerPublic> {

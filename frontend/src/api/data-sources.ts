@@ -6,7 +6,7 @@
  * (backend/opcms/usage/sources_schemas.py). Secrets go one way only: a request may set them, no
  * answer carries them (`secret_names` lists the keys that are set, never a value).
  */
-import http, { deleteData, getData, getQuery, patchData, postData } from './http';
+import http, { collection, deleteData, getData, getQuery, postData } from './http';
 import type { IsoDateTime, Page } from './types';
 import { uploadProgress, type PageParams } from './params';
 import type { ExecutionPublic } from './jobs';
@@ -112,23 +112,13 @@ export function listDataSources(params: DataSourceListParams = {}): Promise<Data
   return getQuery('/data-sources', params);
 }
 
-export function getDataSource(id: number): Promise<DataSourcePublic> {
-  return getData(`/data-sources/${id}`);
-}
-
+const dataSources = collection<DataSourcePublic, DataSourceCreate, DataSourceUpdate>('/data-sources');
+export const getDataSource = dataSources.get;
 /** 422 naming the field when the adapter refuses the settings or secrets. */
-export function createDataSource(body: DataSourceCreate): Promise<DataSourcePublic> {
-  return postData('/data-sources', body);
-}
-
-export function updateDataSource(id: number, body: DataSourceUpdate): Promise<DataSourcePublic> {
-  return patchData(`/data-sources/${id}`, body);
-}
-
+export const createDataSource = dataSources.create;
+export const updateDataSource = dataSources.update;
 /** Soft delete; 409 while customer accounts are mapped to it. */
-export function deleteDataSource(id: number, reason?: string): Promise<DataSourcePublic> {
-  return deleteData(`/data-sources/${id}`, reason);
-}
+export const deleteDataSource = dataSources.remove;
 
 /** Asks the vendor whether it answers (a broken config is `ok: false`, not an error). */
 export function checkDataSourceHealth(id: number): Promise<HealthPublic> {

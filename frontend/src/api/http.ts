@@ -200,4 +200,17 @@ export async function deleteData<T>(url: string, reason?: string): Promise<T> {
   return (await http.delete<T>(url, { params: reasonParams(reason) })).data;
 }
 
+/**
+ * The usual endpoints of a collection of records at `path`: `get(id)`, `create(body)` (POST),
+ * `update(id, body)` (PATCH) and `remove(id, reason?)` (DELETE; the reason goes to the audit log).
+ */
+export function collection<R, C, U>(path: string) {
+  return {
+    get: (id: number): Promise<R> => getData(`${path}/${id}`),
+    create: (body: C): Promise<R> => postData(path, body),
+    update: (id: number, body: U): Promise<R> => patchData(`${path}/${id}`, body),
+    remove: (id: number, reason?: string): Promise<R> => deleteData(`${path}/${id}`, reason),
+  };
+}
+
 export default http;

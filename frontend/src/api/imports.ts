@@ -18,8 +18,8 @@ import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import type { Page } from './types';
 import { uploadProgress } from './params';
 
-export type ImportMode = 'validate' | 'create' | 'upsert';
-export const IMPORT_MODES: readonly ImportMode[] = ['validate', 'create', 'upsert'];
+export const IMPORT_MODES = ['validate', 'create', 'upsert'] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
 
 export type ImportStatus = 'pending' | 'running' | 'succeeded' | 'failed';
 export const FINISHED_STATUSES: readonly ImportStatus[] = ['succeeded', 'failed'];

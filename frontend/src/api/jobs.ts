@@ -13,9 +13,7 @@ import { cleanParams, type PageParams } from './params';
 
 // --- task executions -------------------------------------------------------------------------------------
 /** `skipped`: another run of the same job with the same parameters held the lock (recorded, never run). */
-export type ExecutionStatus =
-  'pending' | 'running' | 'success' | 'partial' | 'failed' | 'cancelled' | 'skipped';
-export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+export const EXECUTION_STATUSES = [
   'pending',
   'running',
   'success',
@@ -23,7 +21,8 @@ export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'failed',
   'cancelled',
   'skipped',
-];
+] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 export const FINISHED_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'success',
   'partial',
@@ -31,8 +30,8 @@ export const FINISHED_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'cancelled',
   'skipped',
 ];
-export type Trigger = 'schedule' | 'manual' | 'cli' | 'retry';
-export const TRIGGERS: readonly Trigger[] = ['schedule', 'manual', 'cli', 'retry'];
+export const TRIGGERS = ['schedule', 'manual', 'cli', 'retry'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
 
 /** The jobs that can be run (names = Celery task names = schedules' `task_name`). */
 export const KNOWN_JOBS = [

@@ -6,22 +6,16 @@
  * them (`secret_names`), never show them; a create or patch sends `secrets` {name: value}
  * (patch: a null value removes one, a name left out keeps it).
  */
-import { deleteData, getData, getQuery, patchData, postData } from './http';
+import { collection, getData, getQuery, postData } from './http';
 import type { IsoDateTime, Page } from './types';
 import { cleanParams, type PageParams } from './params';
 
-export type ChannelKind = 'wecom_bot' | 'wecom_app' | 'email' | 'sms';
-export const CHANNEL_KINDS: readonly ChannelKind[] = ['wecom_bot', 'wecom_app', 'email', 'sms'];
-export type NotificationPriority = 'high' | 'normal' | 'low';
-export const PRIORITIES: readonly NotificationPriority[] = ['high', 'normal', 'low'];
-export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'dead';
-export const NOTIFICATION_STATUSES: readonly NotificationStatus[] = [
-  'pending',
-  'sending',
-  'sent',
-  'failed',
-  'dead',
-];
+export const CHANNEL_KINDS = ['wecom_bot', 'wecom_app', 'email', 'sms'] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+export const PRIORITIES = ['high', 'normal', 'low'] as const;
+export type NotificationPriority = (typeof PRIORITIES)[number];
+export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'dead'] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 /** What a person may send again by hand. */
 export const RESENDABLE_STATUSES: readonly NotificationStatus[] = ['failed', 'dead'];
 
@@ -228,22 +222,12 @@ export function listChannels(
   return getQuery('/notification-channels', params);
 }
 
-export function getChannel(id: number): Promise<ChannelPublic> {
-  return getData(`/notification-channels/${id}`);
-}
-
-export function createChannel(body: ChannelCreate): Promise<ChannelPublic> {
-  return postData('/notification-channels', body);
-}
-
-export function updateChannel(id: number, body: ChannelUpdate): Promise<ChannelPublic> {
-  return patchData(`/notification-channels/${id}`, body);
-}
-
+const channels = collection<ChannelPublic, ChannelCreate, ChannelUpdate>('/notification-channels');
+export const getChannel = channels.get;
+export const createChannel = channels.create;
+export const updateChannel = channels.update;
 /** 409 while templates use it; `reason` goes to the audit log. */
-export function deleteChannel(id: number, reason?: string): Promise<ChannelPublic> {
-  return deleteData(`/notification-channels/${id}`, reason);
-}
+export const deleteChannel = channels.remove;
 
 /** The channel's own check (a real call to its service); needs `notifications:write`. */
 export function checkChannelHealth(id: number): Promise<ChannelHealth> {
@@ -256,22 +240,12 @@ export function listTemplates(
   return getQuery('/notification-templates', params);
 }
 
-export function getTemplate(id: number): Promise<TemplatePublic> {
-  return getData(`/notification-templates/${id}`);
-}
-
+const templates = collection<TemplatePublic, TemplateCreate, TemplateUpdate>('/notification-templates');
+export const getTemplate = templates.get;
 /** 422 for a syntax error or a variable the body uses but does not declare. */
-export function createTemplate(body: TemplateCreate): Promise<TemplatePublic> {
-  return postData('/notification-templates', body);
-}
-
-export function updateTemplate(id: number, body: TemplateUpdate): Promise<TemplatePublic> {
-  return patchData(`/notification-templates/${id}`, body);
-}
-
-export function deleteTemplate(id: number, reason?: string): Promise<TemplatePublic> {
-  return deleteData(`/notification-templates/${id}`, reason);
-}
+export const createTemplate = templates.create;
+export const updateTemplate = templates.update;
+export const deleteTemplate = templates.remove;
 
 /** The title and content rendered with these values; 422 naming a missing variable (needs `notifications:write`). */
 export function previewTemplate(id: number, variables: Record<string, unknown>): Promise<TemplatePreview> {

@@ -11,15 +11,10 @@ import { type PageParams } from './params';
 import type { AllocationPublic } from './settlement';
 import type { IsoDate, IsoDateTime, Money, Page, Period } from './types';
 
-export type PaymentMethod = 'bank_transfer' | 'cash' | 'cheque' | 'online';
-export const PAYMENT_METHODS: readonly PaymentMethod[] = ['bank_transfer', 'cash', 'cheque', 'online'];
-export type PaymentStatus = 'unallocated' | 'partially_allocated' | 'allocated' | 'void';
-export const PAYMENT_STATUSES: readonly PaymentStatus[] = [
-  'unallocated',
-  'partially_allocated',
-  'allocated',
-  'void',
-];
+export const PAYMENT_METHODS = ['bank_transfer', 'cash', 'cheque', 'online'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export const PAYMENT_STATUSES = ['unallocated', 'partially_allocated', 'allocated', 'void'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 /** Schema `PaymentPublic`. */
 export interface PaymentPublic {
   id: number;
@@ -88,8 +83,8 @@ export interface CustomerCandidate {
   reason: string;
 }
 
-export type SuggestionKind = 'exact' | 'combination' | 'fifo';
-export const SUGGESTION_KINDS: readonly SuggestionKind[] = ['exact', 'combination', 'fifo'];
+export const SUGGESTION_KINDS = ['exact', 'combination', 'fifo'] as const;
+export type SuggestionKind = (typeof SUGGESTION_KINDS)[number];
 
 export interface SuggestedInvoice {
   invoice_id: number;

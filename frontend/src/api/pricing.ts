@@ -6,12 +6,12 @@
  * percentages travel as decimal strings ("0.010000", "10000", "12.50") and stay strings here: none
  * of them is ever turned into a JS number.
  */
-import http, { deleteData, getData, getQuery, patchData, postData } from './http';
+import http, { collection, getData, getQuery, patchData, postData } from './http';
 import type { Decimal, IsoDate, IsoDateTime, Page } from './types';
 import { type PageParams } from './params';
 
-export type PricingMode = 'per_unit' | 'graduated' | 'volume' | 'package';
-export const PRICING_MODES: readonly PricingMode[] = ['per_unit', 'graduated', 'volume', 'package'];
+export const PRICING_MODES = ['per_unit', 'graduated', 'volume', 'package'] as const;
+export type PricingMode = (typeof PRICING_MODES)[number];
 /** The modes priced by tiers. */
 export const TIERED_MODES: readonly PricingMode[] = ['graduated', 'volume'];
 /** `MAX_TIERS` of the backend's plan document. */
@@ -292,23 +292,13 @@ export function listPlans(params: PlanListParams = {}): Promise<PlanPage> {
   return getQuery('/pricing-plans', params);
 }
 
+const plans = collection<PlanDetail, PlanCreate, PlanUpdate>('/pricing-plans');
 /** The plan and its version 1; 422 naming the tier when the tiers break a rule. */
-export function createPlan(body: PlanCreate): Promise<PlanDetail> {
-  return postData('/pricing-plans', body);
-}
-
-export function getPlan(id: number): Promise<PlanDetail> {
-  return getData(`/pricing-plans/${id}`);
-}
-
-export function updatePlan(id: number, body: PlanUpdate): Promise<PlanDetail> {
-  return patchData(`/pricing-plans/${id}`, body);
-}
-
+export const createPlan = plans.create;
+export const getPlan = plans.get;
+export const updatePlan = plans.update;
 /** Soft delete; 409 `pricing_plan_in_use` while a current or future subscription uses it. */
-export function deletePlan(id: number, reason?: string): Promise<PlanDetail> {
-  return deleteData(`/pricing-plans/${id}`, reason);
-}
+export const deletePlan = plans.remove;
 
 export function listVersions(planId: number): Promise<VersionList> {
   return getData(`/pricing-plans/${planId}/versions`);
@@ -330,18 +320,13 @@ export function listSubscriptions(params: SubscriptionListParams = {}): Promise<
   return getQuery('/subscriptions', params);
 }
 
+const subscriptions = collection<SubscriptionPublic, SubscriptionCreate, SubscriptionUpdate>(
+  '/subscriptions',
+);
 /** 409 `subscription_overlap` when its dates meet another subscription of the customer for the metric. */
-export function createSubscription(body: SubscriptionCreate): Promise<SubscriptionPublic> {
-  return postData('/subscriptions', body);
-}
-
-export function updateSubscription(id: number, body: SubscriptionUpdate): Promise<SubscriptionPublic> {
-  return patchData(`/subscriptions/${id}`, body);
-}
-
-export function deleteSubscription(id: number, reason?: string): Promise<SubscriptionPublic> {
-  return deleteData(`/subscriptions/${id}`, reason);
-}
+export const createSubscription = subscriptions.create;
+export const updateSubscription = subscriptions.update;
+export const deleteSubscription = subscriptions.remove;
 
 /** Prices a quantity; changes nothing (`pricing:preview`). */
 export function previewPrice(body: PreviewRequest): Promise<PreviewResponse> {

@@ -70,25 +70,19 @@ export interface DailyUsageParams {
 }
 
 // --- anomalies -------------------------------------------------------------------------------------------
-export type AnomalyKind =
-  | 'unknown_account'
-  | 'unknown_metric'
-  | 'invalid_quantity'
-  | 'negative_quantity'
-  | 'day_outside_request'
-  | 'spike';
-export const ANOMALY_KINDS: readonly AnomalyKind[] = [
+export const ANOMALY_KINDS = [
   'unknown_account',
   'unknown_metric',
   'invalid_quantity',
   'negative_quantity',
   'day_outside_request',
   'spike',
-];
-export type AnomalyStatus = 'open' | 'accepted' | 'corrected' | 'rejected';
-export const ANOMALY_STATUSES: readonly AnomalyStatus[] = ['open', 'accepted', 'corrected', 'rejected'];
-export type ReviewAction = 'accept' | 'correct' | 'reject';
-export const REVIEW_ACTIONS: readonly ReviewAction[] = ['accept', 'correct', 'reject'];
+] as const;
+export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
+export const ANOMALY_STATUSES = ['open', 'accepted', 'corrected', 'rejected'] as const;
+export type AnomalyStatus = (typeof ANOMALY_STATUSES)[number];
+export const REVIEW_ACTIONS = ['accept', 'correct', 'reject'] as const;
+export type ReviewAction = (typeof REVIEW_ACTIONS)[number];
 /** `MAX_BATCH` of the backend's review. */
 export const MAX_REVIEW_BATCH = 500;
 
