@@ -31,8 +31,12 @@ export interface FormDialogOptions<M extends object, R> {
    * overlap): the messages it puts under fields, or null when the error is not such a refusal.
    */
   conflict?: (error: ApiError) => Record<string, string> | null;
+  /** the text of the conflict's alert (default: the error's message) */
+  conflictText?: (error: ApiError) => string;
   /** the browser's problems by field; the form is saved only when there is none */
   problems?: (model: M) => Partial<Record<string, FieldProblem>>;
+  /** problems shown under their fields as soon as they are typed (e.g. text that is not JSON), not once submitted */
+  live?: (model: M) => Partial<Record<string, FieldProblem>>;
   /** what else starts afresh when the form opens (an Idempotency-Key, a conflict shown) */
   onOpen?: () => void;
   /** closes the dialog once saved (`emit('update:visible', false)`); by default `visible` is set to false */
@@ -44,6 +48,8 @@ export interface FormDialogOptions<M extends object, R> {
   save?: (model: M, record: R | null) => Promise<R | null | void>;
   /** told what was saved and whether it was created (`emit('saved', record, created)`) */
   saved?: (record: R, created: boolean) => void;
+  /** the dialog stays open once saved, to show what came of it (a run, an upload) */
+  stayOpen?: boolean;
   /** what else must hold, besides no problem left, for the form to be saved */
   ready?: () => boolean;
 }
@@ -67,7 +73,7 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
   const form = useFormSubmit((error) => {
     const fields = options.conflict?.(error);
     if (!fields) return options.mapError?.(error) ?? { fields: {}, general: [messageWithDetails(error)] };
-    conflict.value = error.message;
+    conflict.value = options.conflictText?.(error) ?? error.message;
     return { fields, general: [] };
   });
   const record = (): R | null => options.record?.() ?? null;
@@ -86,17 +92,21 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
   );
 
   /** field → the problem's text, only the fields that have one */
-  const problems = computed<Record<string, string>>(() =>
+  const texts = (found: Partial<Record<string, FieldProblem>> = {}): Record<string, string> =>
     Object.fromEntries(
-      Object.entries(options.problems?.(model) ?? {}).flatMap(([field, problem]) =>
+      Object.entries(found).flatMap(([field, problem]) =>
         problem ? [[field, typeof problem === 'string' ? problem : t(problem.key, problem.params)]] : [],
       ),
-    ),
-  );
+    );
+  const liveProblems = computed(() => texts(options.live?.(model)));
+  const problems = computed(() => ({ ...texts(options.problems?.(model)), ...liveProblems.value }));
 
-  /** The message under `field`: the browser's problem once the form was submitted, else the backend's. */
+  /**
+   * The message under `field`: a live problem at once, the browser's other problems once the form
+   * was submitted, else the backend's.
+   */
   function fieldError(field: string): string | undefined {
-    return form.fieldError(field, problems.value);
+    return liveProblems.value[field] ?? form.fieldError(field, problems.value);
   }
   provideFieldErrors(fieldError);
 
@@ -108,7 +118,7 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
     if (!form.submitting.value) conflict.value = '';
     return form.submit(ready, async () => {
       await save();
-      close();
+      if (!options.stayOpen) close();
     });
   }
 
@@ -122,11 +132,13 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
   }
 
   /**
-   * what form-dialog takes from the form (`v-bind="dialog"`): open or not, submitting, the
-   * messages and the conflict above the form, closing, and (with `save`) the submit
+   * what form-dialog takes from the form (`v-bind="dialog"`): open or not, the model of the form
+   * it holds, submitting, the messages and the conflict above the form, closing, and (with
+   * `save`) the submit
    */
   const dialog = computed(() => ({
     visible: isOpen(),
+    model,
     submitting: form.submitting.value,
     errors: form.generalErrors.value,
     conflict: conflict.value,
