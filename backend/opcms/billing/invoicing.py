@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -62,18 +62,12 @@ class LineDraft:
     price: engine.Price
 
     def values(self) -> dict[str, Any]:
+        """The invoice line's columns: the draft's own fields as they are, then its price."""
         p = self.price
+        own = {name: getattr(self, name) for name in LINE_FIELDS}
         return {
-            "subscription_id": self.subscription_id,
-            "plan_id": self.plan_id,
-            "plan_version_id": self.plan_version_id,
-            "metric_id": self.metric_id,
+            **own,
             "description": self.description[:255],
-            "mode": self.mode,
-            "service_from": self.service_from,
-            "service_to": self.service_to,
-            "days_active": self.days_active,
-            "days_in_period": self.days_in_period,
             "quantity": p.quantity,
             "included_quantity": p.included_quantity,
             "billed_quantity": p.billed_quantity,
@@ -86,6 +80,9 @@ class LineDraft:
             "amount": p.amount,
             "breakdown": [line.to_dict() for line in p.breakdown],
         }
+
+
+LINE_FIELDS = tuple(f.name for f in fields(LineDraft) if f.name != "price")
 
 
 @dataclass(slots=True)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from opcms.core.text import blank_to_none
 
@@ -23,6 +32,13 @@ class Schema(BaseModel):
     """Request bodies: unknown fields are an error, strings are trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def of_related(relation: str, attribute: str, name: str) -> AliasChoices:
+    """Where an answer's field ``name`` is read from: the related row's attribute when the answer
+    is built from a row with that relation loaded (``subscription.plan.code``), else the field's
+    own name (a dict, a row without the relation)."""
+    return AliasChoices(AliasPath(relation, attribute), name)
 
 
 class PublicSchema(BaseModel):

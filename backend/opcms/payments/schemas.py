@@ -9,8 +9,6 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    AliasChoices,
-    AliasPath,
     BeforeValidator,
     Field,
     WithJsonSchema,
@@ -19,7 +17,7 @@ from pydantic import (
 )
 
 from opcms.core.money import CENT, NonNegativeAmount
-from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema, of_related
 from opcms.core.text import blank_to_none
 from opcms.settlement.models import PaymentMethod, PaymentStatus
 from opcms.settlement.schemas import AllocationPublic
@@ -64,18 +62,17 @@ class PaymentUpdate(Schema):
     )
 
 
-def _of_customer(name: str) -> AliasChoices:
-    # from the payment's ``customer`` when built from a row (None while it has no customer)
-    return AliasChoices(name, AliasPath("customer", name))
-
-
 class PaymentPublic(PublicSchema):
     """Built from a payment with its ``customer`` loaded (select_related)."""
 
     id: int
     customer_id: int | None
-    customer_code: str | None = Field(default=None, validation_alias=_of_customer("customer_code"))
-    company_name: str | None = Field(default=None, validation_alias=_of_customer("company_name"))
+    customer_code: str | None = Field(
+        default=None, validation_alias=of_related("customer", "customer_code", "customer_code")
+    )
+    company_name: str | None = Field(
+        default=None, validation_alias=of_related("customer", "company_name", "company_name")
+    )
     amount: NonNegativeAmount
     currency: str
     received_on: dt.date

@@ -82,15 +82,10 @@ async def insert_payment(data: PaymentCreate) -> Payment:
     key = reference_key(data.bank_reference)
     try:
         async with in_transaction():
+            # every field of the request is a column of the payment, as the request has it
             return await Payment.create(
-                customer_id=data.customer_id,
-                amount=data.amount,
-                received_on=data.received_on,
-                method=data.method,
-                payer_name=data.payer_name,
-                bank_reference=data.bank_reference,
+                **dict(data),
                 reference_key=key,
-                remark=data.remark,
                 allocated_amount=0,
                 unallocated_amount=data.amount,
                 status=PaymentStatus.UNALLOCATED,

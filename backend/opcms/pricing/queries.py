@@ -53,16 +53,7 @@ def _plan_answer(
     """``schema`` (PlanPublic or PlanDetail) of a plan; ``extra``: what the schema has beyond
     PlanPublic (a detail's versions)."""
     current, latest = current_and_latest(plan_versions, today)
-    return answer(
-        schema,
-        plan,
-        metric=plan.metric.code,
-        metric_name=plan.metric.name,
-        unit=plan.metric.unit,
-        current_version=current,
-        latest_version=latest,
-        **extra,
-    )
+    return answer(schema, plan, current_version=current, latest_version=latest, **extra)
 
 
 async def versions_by_plan(plan_ids: list[int]) -> dict[int, list[PricingPlanVersion]]:
@@ -98,15 +89,7 @@ async def list_versions(plan_id: int) -> list[PricingPlanVersion]:
 # --- subscriptions ------------------------------------------------------------------------------
 def subscription_public(subscription: Subscription) -> SubscriptionPublic:
     """Needs customer, metric and plan loaded (a deleted plan or customer still shows)."""
-    return answer(
-        SubscriptionPublic,
-        subscription,
-        customer_code=subscription.customer.customer_code,
-        company_name=subscription.customer.company_name,
-        metric=subscription.metric.code,
-        plan_code=subscription.plan.code,
-        plan_name=subscription.plan.name,
-    )
+    return SubscriptionPublic.model_validate(subscription)
 
 
 async def load_subscription(subscription_id: int) -> SubscriptionPublic:

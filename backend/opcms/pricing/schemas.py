@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from opcms.core.money import CENT, NonNegativeAmount, Quantity, UnitPrice
-from opcms.core.schemas import MAX_ID, Id, Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import MAX_ID, Id, Page, PageQuery, PublicSchema, Schema, of_related
 from opcms.core.text import blank_to_none
 from opcms.pricing.plan import PlanDocument, PlanTerms, PricingMode, Tier, plain
 
@@ -134,10 +134,12 @@ class PlanPublic(PublicSchema):
     id: int
     code: str
     name: str
-    metric: str = Field(description="the metric's code")
+    metric: str = Field(
+        description="the metric's code", validation_alias=of_related("metric", "code", "metric")
+    )
     metric_id: int
-    metric_name: str
-    unit: str
+    metric_name: str = Field(validation_alias=of_related("metric", "name", "metric_name"))
+    unit: str = Field(validation_alias=of_related("metric", "unit", "unit"))
     currency: str
     description: str | None
     current_version: VersionPublic | None = Field(description="the version in force today (Asia/Shanghai)")
@@ -192,13 +194,15 @@ class SubscriptionUpdate(Schema):
 class SubscriptionPublic(PublicSchema):
     id: int
     customer_id: int
-    customer_code: str
-    company_name: str
-    metric: str = Field(description="the metric's code")
+    customer_code: str = Field(validation_alias=of_related("customer", "customer_code", "customer_code"))
+    company_name: str = Field(validation_alias=of_related("customer", "company_name", "company_name"))
+    metric: str = Field(
+        description="the metric's code", validation_alias=of_related("metric", "code", "metric")
+    )
     metric_id: int
     plan_id: int
-    plan_code: str
-    plan_name: str
+    plan_code: str = Field(validation_alias=of_related("plan", "code", "plan_code"))
+    plan_name: str = Field(validation_alias=of_related("plan", "name", "plan_name"))
     effective_from: dt.date
     effective_to: dt.date | None
     discount_percent: Percent
