@@ -64,14 +64,8 @@ async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
 
 # --- allocations --------------------------------------------------------------------------------
 async def list_allocations(query: AllocationListQuery) -> dict[str, Any]:
-    qs = where_given(
-        Allocation.all().select_related("invoice"),
-        query,
-        "payment_id",
-        "credit_note_id",
-        "invoice_id",
-        "customer_id",
-    )
+    allocations = Allocation.all().select_related("invoice")
+    qs = where_given(allocations, query, "payment_id", "credit_note_id", "invoice_id", "customer_id")
     if not query.include_reversed:
         qs = qs.filter(is_reversed=False)
     page = await paginate(qs, query, sortable=ALLOCATION_SORTABLE, default_sort="-id")
