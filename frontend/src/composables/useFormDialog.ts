@@ -3,7 +3,7 @@ import type { ApiError } from '@/api/errors';
 import { t } from '@/locale';
 import { messageWithDetails } from '@/utils/error-message';
 import type { FieldMessage, FormErrors } from '@/utils/form-errors';
-import { provideFieldErrors } from './useFieldErrors';
+import { provideFormFields } from './useFormFields';
 import { useFormSubmit } from './useFormSubmit';
 
 /** A field's problem found in the browser: a locale message, a text already translated, or none. */
@@ -39,6 +39,8 @@ export interface FormDialogOptions<M extends object, R> {
   live?: (model: M) => Partial<Record<string, FieldProblem>>;
   /** what else starts afresh when the form opens (an Idempotency-Key, a conflict shown) */
   onOpen?: () => void;
+  /** the `data-testid` of each named field's form item (e.g. `field-${name}`) */
+  fieldTestid?: (field: string) => string;
   /** closes the dialog once saved (`emit('update:visible', false)`); by default `visible` is set to false */
   close?: () => void;
   /**
@@ -108,7 +110,7 @@ export function useFormDialog<M extends object, R = never>(options: FormDialogOp
   function fieldError(field: string): string | undefined {
     return liveProblems.value[field] ?? form.fieldError(field, problems.value);
   }
-  provideFieldErrors(fieldError);
+  provideFormFields({ error: fieldError, testid: options.fieldTestid });
 
   /** Saves when `ready()` (by default: no problem left) and closes the dialog; a refusal lands on the form. */
   function submit(

@@ -3,6 +3,7 @@ import { defineComponent, h } from 'vue';
 import { mount, type VueWrapper } from '@vue/test-utils';
 import ArcoVue, { Form } from '@arco-design/web-vue';
 import FormField from '@/components/form-field.vue';
+import { provideFormFields } from '@/composables/useFormFields';
 
 let wrapper: VueWrapper | undefined;
 
@@ -39,6 +40,29 @@ describe('form-field', () => {
     const item = mountField({ error: undefined, hint: 'at most 64' }).find('[data-testid="field-name"]');
     expect(item.classes()).not.toContain('arco-form-item-error');
     expect(item.text()).toContain('at most 64');
+  });
+
+  it('takes the message and the test id its form gives its name, unless told its own', () => {
+    const messages: Record<string, string> = { code: 'taken' };
+    wrapper = mount(
+      defineComponent({
+        setup() {
+          provideFormFields({ error: (name) => messages[name], testid: (name) => `field-x-${name}` });
+          return () =>
+            h(Form, { model: {}, layout: 'vertical' }, () => [
+              h(FormField, { label: 'Code', name: 'code' }, () => h('span', 'control')),
+              h(FormField, { label: 'Name', name: 'name', error: 'mine', 'data-testid': 'own' }, () => 'x'),
+            ]);
+        },
+      }),
+      { global: { plugins: [ArcoVue] } },
+    );
+    const code = wrapper.find('[data-testid="field-x-code"]');
+    expect(code.classes()).toContain('arco-form-item-error');
+    expect(code.text()).toContain('taken');
+    const name = wrapper.find('[data-testid="own"]');
+    expect(name.text()).toContain('mine');
+    expect(wrapper.find('[data-testid="field-x-name"]').exists()).toBe(false);
   });
 
   it('sits in a grid cell of its span, its attributes on the form item', () => {
