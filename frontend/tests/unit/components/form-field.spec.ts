@@ -3,7 +3,7 @@ import { defineComponent, h } from 'vue';
 import { mount, type VueWrapper } from '@vue/test-utils';
 import ArcoVue, { Form } from '@arco-design/web-vue';
 import FormField from '@/components/form-field.vue';
-import { provideFormFields } from '@/composables/useFormFields';
+import { provideFormFields, type FormFields } from '@/composables/useFormFields';
 
 let wrapper: VueWrapper | undefined;
 
@@ -12,14 +12,20 @@ afterEach(() => {
   wrapper = undefined;
 });
 
-/** A form field in a form, as the forms use it, with a text as its control. */
-function mountField(props: Record<string, unknown>) {
+/** A form field in a form, as the forms use it, with a text as its control; `fields`: what the form tells it. */
+function mountField(props: Record<string, unknown>, fields?: FormFields) {
+  wrapper?.unmount();
   wrapper = mount(
     defineComponent({
-      setup: () => () =>
-        h(Form, { model: {}, layout: 'vertical' }, () =>
-          h(FormField, { label: 'Name', 'data-testid': 'field-name', ...props }, () => h('span', 'control')),
-        ),
+      setup: () => {
+        if (fields) provideFormFields(fields);
+        return () =>
+          h(Form, { model: {}, layout: 'vertical' }, () =>
+            h(FormField, { label: 'Name', 'data-testid': 'field-name', ...props }, () =>
+              h('span', 'control'),
+            ),
+          );
+      },
     }),
     { global: { plugins: [ArcoVue] } },
   );
@@ -44,25 +50,15 @@ describe('form-field', () => {
 
   it('takes the message and the test id its form gives its name, unless told its own', () => {
     const messages: Record<string, string> = { code: 'taken' };
-    wrapper = mount(
-      defineComponent({
-        setup() {
-          provideFormFields({ error: (name) => messages[name], testid: (name) => `field-x-${name}` });
-          return () =>
-            h(Form, { model: {}, layout: 'vertical' }, () => [
-              h(FormField, { label: 'Code', name: 'code' }, () => h('span', 'control')),
-              h(FormField, { label: 'Name', name: 'name', error: 'mine', 'data-testid': 'own' }, () => 'x'),
-            ]);
-        },
-      }),
-      { global: { plugins: [ArcoVue] } },
+    const fields = { error: (name: string) => messages[name], testid: (name: string) => `field-x-${name}` };
+    const code = mountField({ name: 'code', 'data-testid': undefined }, fields).find(
+      '[data-testid="field-x-code"]',
     );
-    const code = wrapper.find('[data-testid="field-x-code"]');
     expect(code.classes()).toContain('arco-form-item-error');
     expect(code.text()).toContain('taken');
-    const name = wrapper.find('[data-testid="own"]');
-    expect(name.text()).toContain('mine');
-    expect(wrapper.find('[data-testid="field-x-name"]').exists()).toBe(false);
+    const own = mountField({ name: 'name', error: 'mine' }, fields);
+    expect(own.find('[data-testid="field-name"]').text()).toContain('mine');
+    expect(own.find('[data-testid="field-x-name"]').exists()).toBe(false);
   });
 
   it('sits in a grid cell of its span, its attributes on the form item', () => {
