@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory } from 'vue-router';
 import type { Pinia } from 'pinia';
-import { routes } from './routes/base';
+import { routes } from './routes';
 import { setupRouterGuard } from './guard';
 
 export function createAppRouter(pinia?: Pinia) {
@@ -13,5 +13,4 @@ export function createAppRouter(pinia?: Pinia) {
   return router;
 }
 
-export { routes } from './routes/base';
-export { appRoutes } from './routes';
+export { appRoutes, routes } from './routes';

@@ -1,4 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router';
+import { DEFAULT_LAYOUT, FORBIDDEN_ROUTE, LOGIN_ROUTE, NOT_FOUND_ROUTE } from './base';
 
 /**
  * Business route modules: every `./modules/*.ts` default-exports one route record (or an array).
@@ -21,3 +22,14 @@ export function collectRoutes(
 export const appRoutes: RouteRecordRaw[] = collectRoutes(modules);
 
 export const HOME_PATH = '/dashboard';
+
+/** The layout route whose children form the sider menu. */
+export const ROOT_ROUTE: RouteRecordRaw = {
+  path: '/',
+  name: 'root',
+  component: DEFAULT_LAYOUT,
+  redirect: HOME_PATH,
+  children: [...appRoutes, FORBIDDEN_ROUTE],
+};
+
+export const routes: RouteRecordRaw[] = [LOGIN_ROUTE, ROOT_ROUTE, NOT_FOUND_ROUTE];

@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router';
-import { ROLES } from '@/api/auth';
+import { menuRoute, recordRoute } from '../base';
 
 /**
  * Invoices, invoice runs and payments. `billing:read` and `payments:read` are held by every role
@@ -8,36 +8,11 @@ import { ROLES } from '@/api/auth';
  * allocating (`payments:allocate`) are admin and finance only, checked in the pages with `useCan`.
  */
 const billing: RouteRecordRaw[] = [
-  {
-    path: 'invoices',
-    name: 'invoices',
-    component: () => import('@/views/invoices/list.vue'),
-    meta: { title: 'menu.invoices', icon: 'icon-file', roles: [...ROLES], order: 50 },
-  },
-  {
-    path: 'invoices/:id(\\d+)',
-    name: 'invoice-detail',
-    component: () => import('@/views/invoices/detail.vue'),
-    meta: { title: 'invoice.detail.title', roles: [...ROLES], hideInMenu: true, activeMenu: '/invoices' },
-  },
-  {
-    path: 'invoice-runs',
-    name: 'invoice-runs',
-    component: () => import('@/views/invoices/runs.vue'),
-    meta: { title: 'menu.invoiceRuns', icon: 'icon-schedule', roles: [...ROLES], order: 51 },
-  },
-  {
-    path: 'payments',
-    name: 'payments',
-    component: () => import('@/views/payments/list.vue'),
-    meta: { title: 'menu.payments', icon: 'icon-safe', roles: [...ROLES], order: 52 },
-  },
-  {
-    path: 'payments/:id(\\d+)',
-    name: 'payment-detail',
-    component: () => import('@/views/payments/detail.vue'),
-    meta: { title: 'payment.detail.title', roles: [...ROLES], hideInMenu: true, activeMenu: '/payments' },
-  },
+  menuRoute('invoices', () => import('@/views/invoices/list.vue'), 'icon-file', 50),
+  recordRoute('invoice', 'invoices', () => import('@/views/invoices/detail.vue')),
+  menuRoute('invoice-runs', () => import('@/views/invoices/runs.vue'), 'icon-schedule', 51),
+  menuRoute('payments', () => import('@/views/payments/list.vue'), 'icon-safe', 52),
+  recordRoute('payment', 'payments', () => import('@/views/payments/detail.vue')),
 ];
 
 export default billing;

@@ -1,19 +1,16 @@
 import type { RouteRecordRaw } from 'vue-router';
+import { menuRoute } from '../base';
 
 /**
  * Data sources: configuring vendor adapters, their settings and secrets needs
  * `data_sources:write`, which only administrators hold.
  */
-const dataSources: RouteRecordRaw = {
-  path: 'data-sources',
-  name: 'data-sources',
-  component: () => import('@/views/data-sources/index.vue'),
-  meta: {
-    title: 'menu.dataSources',
-    icon: 'icon-storage',
-    roles: ['admin'],
-    order: 45,
-  },
-};
+const dataSources: RouteRecordRaw = menuRoute(
+  'data-sources',
+  () => import('@/views/data-sources/index.vue'),
+  'icon-storage',
+  45,
+  ['admin'],
+);
 
 export default dataSources;

@@ -1,20 +1,15 @@
 import type { RouteRecordRaw } from 'vue-router';
-import { ROLES } from '@/api/auth';
+import { menuRoute } from '../base';
 
 /**
  * Excel import of customers. `imports:read` is held by every role; uploading needs
  * `imports:write` (admin, finance, operator), checked in the page with `useCan`.
  */
-const imports: RouteRecordRaw = {
-  path: 'imports',
-  name: 'imports',
-  component: () => import('@/views/imports/index.vue'),
-  meta: {
-    title: 'menu.imports',
-    icon: 'icon-import',
-    roles: [...ROLES],
-    order: 20,
-  },
-};
+const imports: RouteRecordRaw = menuRoute(
+  'imports',
+  () => import('@/views/imports/index.vue'),
+  'icon-import',
+  20,
+);
 
 export default imports;

@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router';
-import { ROLES } from '@/api/auth';
+import { menuRoute, recordRoute } from '../base';
 
 /**
  * Task executions and schedules. `jobs:read` is held by every role (admin, finance, operator,
@@ -7,24 +7,9 @@ import { ROLES } from '@/api/auth';
  * editing schedules (`jobs:schedule`) are admin only, checked in the pages with `useCan`.
  */
 const jobs: RouteRecordRaw[] = [
-  {
-    path: 'jobs',
-    name: 'jobs',
-    component: () => import('@/views/jobs/list.vue'),
-    meta: { title: 'menu.jobs', icon: 'icon-history', roles: [...ROLES], order: 60 },
-  },
-  {
-    path: 'jobs/:id(\\d+)',
-    name: 'job-execution',
-    component: () => import('@/views/jobs/detail.vue'),
-    meta: { title: 'job.detail.title', roles: [...ROLES], hideInMenu: true, activeMenu: '/jobs' },
-  },
-  {
-    path: 'job-schedules',
-    name: 'job-schedules',
-    component: () => import('@/views/jobs/schedules.vue'),
-    meta: { title: 'menu.jobSchedules', icon: 'icon-clock-circle', roles: [...ROLES], order: 61 },
-  },
+  menuRoute('jobs', () => import('@/views/jobs/list.vue'), 'icon-history', 60),
+  recordRoute('job', 'jobs', () => import('@/views/jobs/detail.vue'), 'job-execution'),
+  menuRoute('job-schedules', () => import('@/views/jobs/schedules.vue'), 'icon-clock-circle', 61),
 ];
 
 export default jobs;

@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router';
-import { ROLES } from '@/api/auth';
+import { menuRoute } from '../base';
 
 /**
  * Notifications, their channels and templates. `notifications:read` is held by every role, so
@@ -7,24 +7,9 @@ import { ROLES } from '@/api/auth';
  * and templates (`notifications:write`) are admin only, checked in the pages with `useCan`.
  */
 const notifications: RouteRecordRaw[] = [
-  {
-    path: 'notifications',
-    name: 'notifications',
-    component: () => import('@/views/notifications/list.vue'),
-    meta: { title: 'menu.notifications', icon: 'icon-notification', roles: [...ROLES], order: 70 },
-  },
-  {
-    path: 'notification-channels',
-    name: 'notification-channels',
-    component: () => import('@/views/notifications/channels.vue'),
-    meta: { title: 'menu.notificationChannels', icon: 'icon-send', roles: [...ROLES], order: 71 },
-  },
-  {
-    path: 'notification-templates',
-    name: 'notification-templates',
-    component: () => import('@/views/notifications/templates.vue'),
-    meta: { title: 'menu.notificationTemplates', icon: 'icon-code', roles: [...ROLES], order: 72 },
-  },
+  menuRoute('notifications', () => import('@/views/notifications/list.vue'), 'icon-notification', 70),
+  menuRoute('notification-channels', () => import('@/views/notifications/channels.vue'), 'icon-send', 71),
+  menuRoute('notification-templates', () => import('@/views/notifications/templates.vue'), 'icon-code', 72),
 ];
 
 export default notifications;

@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router';
-import { ROLES } from '@/api/auth';
+import { menuRoute } from '../base';
 
 /**
  * Pricing plans and subscriptions. `pricing:read` is held by every role (backend permission
@@ -7,28 +7,8 @@ import { ROLES } from '@/api/auth';
  * a price preview `pricing:preview` (not auditors), checked in the pages with `useCan`.
  */
 const pricing: RouteRecordRaw[] = [
-  {
-    path: 'pricing-plans',
-    name: 'pricing-plans',
-    component: () => import('@/views/pricing/index.vue'),
-    meta: {
-      title: 'menu.pricingPlans',
-      icon: 'icon-tags',
-      roles: [...ROLES],
-      order: 30,
-    },
-  },
-  {
-    path: 'subscriptions',
-    name: 'subscriptions',
-    component: () => import('@/views/subscriptions/index.vue'),
-    meta: {
-      title: 'menu.subscriptions',
-      icon: 'icon-calendar',
-      roles: [...ROLES],
-      order: 31,
-    },
-  },
+  menuRoute('pricing-plans', () => import('@/views/pricing/index.vue'), 'icon-tags', 30),
+  menuRoute('subscriptions', () => import('@/views/subscriptions/index.vue'), 'icon-calendar', 31),
 ];
 
 export default pricing;

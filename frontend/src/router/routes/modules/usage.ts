@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router';
-import { ROLES } from '@/api/auth';
+import { menuRoute } from '../base';
 
 /**
  * Usage records, pulls and anomalies. `usage:read` is held by every role; running a pull needs
@@ -7,28 +7,8 @@ import { ROLES } from '@/api/auth';
  * operator), checked in the pages with `useCan`.
  */
 const usage: RouteRecordRaw[] = [
-  {
-    path: 'usage',
-    name: 'usage',
-    component: () => import('@/views/usage/index.vue'),
-    meta: {
-      title: 'menu.usage',
-      icon: 'icon-bar-chart',
-      roles: [...ROLES],
-      order: 40,
-    },
-  },
-  {
-    path: 'usage-anomalies',
-    name: 'usage-anomalies',
-    component: () => import('@/views/usage/anomalies.vue'),
-    meta: {
-      title: 'menu.usageAnomalies',
-      icon: 'icon-exclamation-circle',
-      roles: [...ROLES],
-      order: 41,
-    },
-  },
+  menuRoute('usage', () => import('@/views/usage/index.vue'), 'icon-bar-chart', 40),
+  menuRoute('usage-anomalies', () => import('@/views/usage/anomalies.vue'), 'icon-exclamation-circle', 41),
 ];
 
 export default usage;
