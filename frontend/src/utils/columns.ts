@@ -116,8 +116,20 @@ export function customerColumn(
 }
 
 /** The row's buttons and links (slot `actions`), on the right. */
-export function actionsColumn(width: number): TableColumnData {
-  return { title: t('common.actions'), slotName: 'actions', width, fixed: 'right' };
+export function actionsColumn(width: number, options: ColumnOptions = {}): TableColumnData {
+  return { title: t('common.actions'), slotName: 'actions', width, fixed: 'right', ...options };
+}
+
+/** A cell linking to the row's own page (the route `name` with the row's id), with its test id and text. */
+export function recordLink(
+  name: string,
+  testid: (record: TableData) => string,
+  text: (record: TableData) => string,
+): TableColumnData['render'] {
+  return ({ record }) => {
+    const to = { name, params: { id: record.id } };
+    return h(RouterLink, { to, class: 'link', 'data-testid': testid(record) }, () => text(record));
+  };
 }
 
 /** A JSON object (a job's parameters, a channel's settings) on one line, cut, the whole in a tooltip. */

@@ -11,6 +11,7 @@ import {
   type InvoiceStatus,
   type InvoiceRun,
 } from '@/api/billing';
+import { t } from '@/locale';
 import {
   actionsColumn,
   customerColumn,
@@ -19,6 +20,7 @@ import {
   idColumn,
   moneyColumn,
   numberColumn,
+  recordLink,
   slotColumn,
   textColumn,
 } from '@/utils/columns';
@@ -96,7 +98,14 @@ export function previousPeriod(today: string): string {
 
 export function invoiceColumns(): TableColumnData[] {
   return [
-    slotColumn('invoice.field.number', 'number', 190, { fixed: 'left' }),
+    slotColumn('invoice.field.number', 'number', 190, {
+      fixed: 'left',
+      render: recordLink(
+        'invoice-detail',
+        (invoice) => `invoice-row-${invoice.number}`,
+        (invoice) => invoice.number,
+      ),
+    }),
     customerColumn('invoice.field.customer'),
     fieldColumn('invoice.field.period', 'period', 100),
     fieldColumn('invoice.field.issueDate', 'issue_date', 120),
@@ -104,7 +113,13 @@ export function invoiceColumns(): TableColumnData[] {
     moneyColumn('invoice.field.total', 'total', 'total'),
     moneyColumn('invoice.field.outstanding', 'outstanding', 'outstanding'),
     slotColumn('invoice.field.status', 'status', 180),
-    actionsColumn(90),
+    actionsColumn(90, {
+      render: recordLink(
+        'invoice-detail',
+        (invoice) => `invoice-view-${invoice.id}`,
+        () => t('common.view'),
+      ),
+    }),
   ];
 }
 

@@ -24,6 +24,7 @@ import {
   countersColumn,
   fieldColumn,
   parametersColumn,
+  recordLink,
   slotColumn,
   startedColumns,
   triggerColumn,
@@ -107,7 +108,14 @@ export function executionFilterParams(model: ExecutionFilterModel): TaskExecutio
 
 export function executionColumns(): TableColumnData[] {
   return [
-    slotColumn('ID', 'id', 80, { fixed: 'left' }),
+    slotColumn('ID', 'id', 80, {
+      fixed: 'left',
+      render: recordLink(
+        'job-execution',
+        (execution) => `job-row-${execution.id}`,
+        (execution) => `#${execution.id}`,
+      ),
+    }),
     slotColumn('job.field.job', 'job', 180),
     slotColumn('usage.pull.statusTitle', 'status', 110),
     parametersColumn('job.field.parameters', 220),
