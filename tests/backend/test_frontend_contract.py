@@ -6,20 +6,37 @@ import re
 from pathlib import Path
 
 FRONTEND_API = Path(__file__).resolve().parents[2] / "frontend" / "src" / "api"
-CALL = re.compile(r"http\.(get|post|put|patch|delete)\s*(?:<[^>]*>)?\(\s*[`'\"]([^`'\"]+)[`'\"]")
+# a request of an API module: axios itself (`http.get(...)`) or the helpers of api/http.ts that
+# answer the body (`getData`, `getQuery`, `postData`, `patchData`, `deleteData`)
+CALL = re.compile(
+    r"(?:http\.(get|post|put|patch|delete)|\b(get|post|patch|delete)(?:Data|Query))\s*(?:<[^(]*?>)?\(\s*[`'\"](/[^`'\"]*)[`'\"]"
+)
+# `collection('/path')` of api/http.ts: a record's GET, PATCH and DELETE at /path/{id} and its POST at /path
+COLLECTION = re.compile(r"\bcollection\s*(?:<[^(]*?>)?\(\s*[`'\"](/[^`'\"]*)[`'\"]")
+
+
+def _route(path: str) -> str:
+    return re.sub(r"\$\{[^}]+\}", "{id}", path)
 
 
 def frontend_calls() -> list[tuple[str, str]]:
     calls = []
     for module in FRONTEND_API.glob("*.ts"):
-        for method, path in CALL.findall(module.read_text()):
-            calls.append((method.upper(), re.sub(r"\$\{[^}]+\}", "{id}", path)))
+        text = module.read_text()
+        for axios_method, helper_method, path in CALL.findall(text):
+            calls.append(((axios_method or helper_method).upper(), _route(path)))
+        for path in COLLECTION.findall(text):
+            record = _route(path) + "/{id}"
+            calls += [("GET", record), ("PATCH", record), ("DELETE", record), ("POST", _route(path))]
     return calls
 
 
 def test_the_frontend_api_modules_are_parsed():
     calls = frontend_calls()
     assert ("POST", "/auth/login") in calls, "the API modules were not found or not parsed"
+    # every way a module sends a request is read: a GET with a query, a PATCH, a DELETE
+    assert ("GET", "/customers") in calls and ("PATCH", "/customers/{id}") in calls
+    assert ("DELETE", "/customers/{id}") in calls
 
 
 async def test_every_frontend_call_exists_in_the_openapi_document(client):
