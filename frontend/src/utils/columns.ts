@@ -8,6 +8,7 @@
 import { h } from 'vue';
 import { RouterLink } from 'vue-router';
 import { Tag, type TableColumnData, type TableData } from '@arco-design/web-vue';
+import StatusTag from '@/components/status-tag.vue';
 import { t } from '@/locale';
 import { formatDateTime, formatDuration } from './date';
 import { counterEntries } from './executions';
@@ -118,6 +119,19 @@ export function customerColumn(
 /** The row's buttons and links (slot `actions`), on the right. */
 export function actionsColumn(width: number, options: ColumnOptions = {}): TableColumnData {
   return { title: t('common.actions'), slotName: 'actions', width, fixed: 'right', ...options };
+}
+
+/** A row's status (`status`) as the coloured tag of its `kind`; test id `<testid>-<row id>`. */
+export function statusColumn(
+  title: string,
+  kind: 'invoice' | 'payment' | 'execution',
+  testid: string,
+  width: number,
+): TableColumnData {
+  return slotColumn(title, 'status', width, {
+    render: ({ record }) =>
+      h(StatusTag, { kind, status: record.status, small: true, testid: `${testid}-${record.id}` }),
+  });
 }
 
 /** A cell linking to the row's own page (the route `name` with the row's id), with its test id and text. */

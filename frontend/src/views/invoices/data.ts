@@ -21,6 +21,7 @@ import {
   moneyColumn,
   numberColumn,
   recordLink,
+  statusColumn,
   slotColumn,
   textColumn,
 } from '@/utils/columns';
@@ -200,7 +201,7 @@ export function runColumns(): TableColumnData[] {
   return [
     idColumn(80, {}),
     slotColumn('invoice.field.period', 'period', 100),
-    slotColumn('invoice.run.status', 'status', 100),
+    statusColumn('invoice.run.status', 'execution', 'run-status', 100),
     numberColumn('invoice.run.invoices', 'invoices', 100),
     moneyColumn('invoice.run.receivable', 'receivable', (run) => run.result?.receivable_total, 150),
     ...executionTailColumns('invoice.run.counters'),

@@ -22,7 +22,9 @@ import {
   fieldColumn,
   idColumn,
   moneyColumn,
+  recordLink,
   slotColumn,
+  statusColumn,
   textColumn,
 } from '@/utils/columns';
 import {
@@ -82,7 +84,8 @@ export function paymentFilterParams(model: PaymentFilterModel): PaymentListParam
   };
 }
 
-export function paymentColumns(): TableColumnData[] {
+/** The payment list's columns; `canAllocate`: a payment not yet allocated is opened to reconcile it. */
+export function paymentColumns(canAllocate = false): TableColumnData[] {
   return [
     idColumn(70, { fixed: 'left' }),
     fieldColumn('payment.field.receivedOn', 'received_on', 120),
@@ -94,8 +97,15 @@ export function paymentColumns(): TableColumnData[] {
     textColumn('payment.field.bankReference', 'bank_reference', 170),
     moneyColumn('payment.field.amount', 'amount', 'amount'),
     moneyColumn('payment.field.unallocated', 'unallocated', 'unallocated_amount'),
-    slotColumn('payment.field.status', 'status', 110),
-    actionsColumn(100),
+    statusColumn('payment.field.status', 'payment', 'payment-status', 110),
+    actionsColumn(100, {
+      render: recordLink(
+        'payment-detail',
+        (payment) => `payment-view-${payment.id}`,
+        (payment) =>
+          canAllocate && payment.status !== 'allocated' ? t('payment.action.reconcile') : t('common.view'),
+      ),
+    }),
   ];
 }
 

@@ -18,6 +18,7 @@ import {
   idColumn,
   numberColumn,
   slotColumn,
+  statusColumn,
   textColumn,
   timeColumn,
 } from '@/utils/columns';
@@ -115,7 +116,7 @@ export function pullColumns(): TableColumnData[] {
   return [
     idColumn(),
     slotColumn('usage.pull.task', 'task', 120),
-    slotColumn('usage.pull.statusTitle', 'status', 100),
+    statusColumn('usage.pull.statusTitle', 'execution', 'pull-status', 100),
     slotColumn('usage.pull.days', 'days', 200),
     slotColumn('usage.pull.scope', 'scope', 180, { ellipsis: true, tooltip: true }),
     ...executionTailColumns(),
