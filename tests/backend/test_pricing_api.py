@@ -454,6 +454,29 @@ async def test_overlaps_only_count_the_same_customer_and_metric_and_live_subscri
     assert await audit_actions("subscription", first.json()["id"]) == ["create", "delete"]
 
 
+async def test_one_subscription_is_read_by_id_deleted_or_not(client, finance):
+    # given a subscription, and the same one once deleted
+    customer = await make_customer()
+    plan = await make_plan("api_calls", effective_from=dt.date(2024, 1, 1))
+    created = (
+        await post_subscription(client, finance, customer, plan, "2024-01-01", discount_percent="5")
+    ).json()
+    url = f"{API}/subscriptions/{created['id']}"
+    # when it is read by id, then it answers as the list does: its customer, metric and plan named
+    read = await client.get(url, token=finance)
+    assert read.status_code == 200 and read.json() == created
+    assert (read.json()["customer_code"], read.json()["metric"], read.json()["plan_name"]) == (
+        customer.customer_code,
+        "api_calls",
+        plan.name,
+    )
+    assert (await client.delete(url, token=finance)).status_code == 200
+    assert (await client.get(url, token=finance)).json()["id"] == created["id"]
+    # and an id that was never given is a 404 naming the subscription
+    missing = await client.get(f"{API}/subscriptions/{created['id'] + 1000}", token=finance)
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "subscription_not_found")
+
+
 async def test_extending_a_subscription_into_another_is_409(client, finance):
     customer = await make_customer()
     plan = await make_plan("api_calls", effective_from=dt.date(2024, 1, 1))

@@ -118,6 +118,13 @@ async def list_subscriptions(request: Request, query: SubscriptionListQuery) -> 
     return SubscriptionPage.model_validate(await queries.list_subscriptions(query))
 
 
+@bp.get("/subscriptions/<subscription_id:int>")
+@endpoint(permission="pricing:read", response=SubscriptionPublic, tag=TAG)
+async def get_subscription(request: Request, subscription_id: int) -> SubscriptionPublic:
+    """One subscription (a deleted one too, so that history can name it)."""
+    return await queries.load_subscription(subscription_id)
+
+
 @bp.post("/subscriptions")
 @endpoint(
     permission="pricing:write", body=SubscriptionCreate, response=SubscriptionPublic, status=201, tag=TAG

@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from opcms.core.models import get_or_404
 from opcms.core.pagination import paginate, where_given
 from opcms.core.schemas import AnswerT, answer
 from opcms.core.settings import business_today
@@ -93,10 +94,8 @@ def subscription_public(subscription: Subscription) -> SubscriptionPublic:
 
 
 async def load_subscription(subscription_id: int) -> SubscriptionPublic:
-    subscription = (
-        await Subscription.with_deleted().select_related("customer", "metric", "plan").get(id=subscription_id)
-    )
-    return subscription_public(subscription)
+    subscriptions = Subscription.with_deleted().select_related("customer", "metric", "plan")
+    return subscription_public(await get_or_404(subscriptions, subscription_id, "subscription"))
 
 
 async def list_subscriptions(query: SubscriptionListQuery) -> dict[str, Any]:
