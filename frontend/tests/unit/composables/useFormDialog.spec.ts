@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { effectScope, nextTick, ref } from 'vue';
 import { ApiError } from '@/api/errors';
-import { createOrPatch, useFormDialog } from '@/composables/useFormDialog';
+import { createOrPatch, saveRecord, useFormDialog } from '@/composables/useFormDialog';
 import { mapFieldErrors } from '@/utils/form-errors';
 
 interface Metric {
@@ -177,6 +177,89 @@ describe('useFormDialog', () => {
     await form.submit(save, () => true); // problems left, but the caller says ready
     expect(save).toHaveBeenCalledTimes(1);
     expect(close).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('useFormDialog with a save', () => {
+  function setupSaving(options: { stayOpen?: boolean; ready?: () => boolean } = {}) {
+    const visible = ref(true);
+    const record = ref<{ id: number; name: string } | null>(null);
+    const save = vi.fn(async (model: { name: string; json: string }, current: { id: number } | null) => ({
+      id: current?.id ?? 9,
+      name: model.name,
+    }));
+    const saved = vi.fn();
+    const scope = effectScope();
+    const form = scope.run(() =>
+      useFormDialog({
+        visible, // the dialog's v-model: closed by setting it
+        record: () => record.value,
+        model: (current) => ({ name: current?.name ?? '', json: '{}' }),
+        problems: (model) => ({ name: model.name ? null : 'required' }),
+        live: (model) => ({ json: model.json.startsWith('{') ? null : 'not JSON' }),
+        save,
+        saved,
+        ...options,
+      }),
+    )!;
+    return { visible, record, save, saved, form, scope };
+  }
+
+  it('submits from the dialog: saves the model, tells what was saved and closes the visible model', async () => {
+    const { visible, record, save, saved, form, scope } = setupSaving();
+    form.model.name = 'new';
+    await form.dialog.value.onSubmit?.();
+    expect(save).toHaveBeenCalledWith(form.model, null);
+    expect(saved).toHaveBeenCalledWith({ id: 9, name: 'new' }, true);
+    expect(visible.value).toBe(false);
+    record.value = { id: 4, name: 'old' };
+    visible.value = true;
+    await nextTick();
+    expect(form.model.name).toBe('old');
+    expect(form.dialog.value.model).toBe(form.model);
+    await form.dialog.value.onSubmit?.();
+    expect(saved).toHaveBeenLastCalledWith({ id: 4, name: 'old' }, false);
+    scope.stop();
+  });
+
+  it('shows a live problem at once and saves nothing while it lasts', async () => {
+    const { save, form, scope } = setupSaving();
+    form.model.name = 'x';
+    form.model.json = 'oops';
+    expect(form.fieldError('json')).toBe('not JSON'); // before any submit
+    expect(form.fieldError('name')).toBeUndefined();
+    await form.dialog.value.onSubmit?.();
+    expect(save).not.toHaveBeenCalled();
+    scope.stop();
+  });
+
+  it('keeps the dialog open with stayOpen, and saves only when ready', async () => {
+    let ready = false;
+    const { visible, save, form, scope } = setupSaving({ stayOpen: true, ready: () => ready });
+    form.model.name = 'x';
+    await form.dialog.value.onSubmit?.();
+    expect(save).not.toHaveBeenCalled();
+    ready = true;
+    await form.dialog.value.onSubmit?.();
+    expect(save).toHaveBeenCalledTimes(1);
+    expect(visible.value).toBe(true);
+    scope.stop();
+  });
+});
+
+describe('saveRecord', () => {
+  it('creates from the model, or patches what changed', async () => {
+    const create = vi.fn(async (model: { name: string }) => ({ id: 1, name: model.name }));
+    const patch = vi.fn(async (id: number, body: { name?: string }) => ({ id, name: body.name ?? '' }));
+    const save = saveRecord(
+      create,
+      (model, original) => (model.name === original.name ? {} : { name: model.name }),
+      patch,
+    );
+    expect(await save({ name: 'a' }, null)).toEqual({ id: 1, name: 'a' });
+    expect(await save({ name: 'a' }, { id: 2, name: 'a' })).toBeNull();
+    expect(await save({ name: 'b' }, { id: 2, name: 'a' })).toEqual({ id: 2, name: 'b' });
+    expect(patch).toHaveBeenCalledTimes(1);
   });
 });
 
