@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { reactive } from 'vue';
+import { reactive, ref } from 'vue';
 import { flushPromises, mount } from '@vue/test-utils';
 import ArcoVue from '@arco-design/web-vue';
 import DetailDescriptions from '@/components/detail-descriptions.vue';
@@ -10,15 +10,23 @@ const columns = [{ title: 'Name', dataIndex: 'name', slotName: 'name' }];
 
 describe('detail-table', () => {
   it('hands the cell slots to the table and shows the empty text without rows', async () => {
-    const wrapper = mount(DetailTable, {
-      props: { columns, data: [{ id: 1, name: 'x' }], empty: 'none yet' },
-      slots: { name: '<template #name="{ record }"><b class="cell">{{ record.name }}!</b></template>' },
-      global,
-    });
+    // the rows and columns go to a-table as they are (attributes, not props of detail-table)
+    const rows = ref([{ id: 1, name: 'x' }]);
+    const wrapper = mount(
+      {
+        components: { DetailTable },
+        setup: () => ({ rows, columns }),
+        template: `<detail-table :columns="columns" :data="rows" empty="none yet">
+          <template #name="{ record }"><b class="cell">{{ record.name }}!</b></template>
+        </detail-table>`,
+      },
+      { global },
+    );
     await flushPromises();
     expect(wrapper.find('.cell').text()).toBe('x!');
     expect(wrapper.find('.arco-pagination').exists()).toBe(false);
-    await wrapper.setProps({ data: [] });
+    rows.value = [];
+    await flushPromises();
     expect(wrapper.text()).toContain('none yet');
   });
 
