@@ -24,7 +24,7 @@ function el(testid: string): HTMLElement | null {
   return document.body.querySelector(`[data-testid="${testid}"]`);
 }
 
-async function mountActions(actions: RowAction<Row>[], record: Row = { id: 7, name: 'acme' }) {
+async function mountActions(actions: RowAction<{ id: number }>[], record: Row = { id: 7, name: 'acme' }) {
   const router = createRouter({
     history: createMemoryHistory(),
     routes: [{ path: '/x/:id', name: 'thing', component: { render: () => null } }],
