@@ -1,9 +1,10 @@
 /**
  * Table columns in one line each: `title` is a locale key (a literal such as 'ID' passes through
  * `t` unchanged), translated when the list is built, so a `computed` list follows the locale.
- * Columns whose cells look the same on every page (amounts, times, an execution's counters,
- * trigger and duration) draw their own cells; the others are drawn by the page's cell slot of the
- * same name. A column is remembered by its data field, else its slot (see `useColumnSettings`).
+ * Columns whose cells look the same on every page (amounts, times, statuses, a link to the row's
+ * page, its customer, parameters, an execution's counters, trigger and duration) draw their own
+ * cells; the others are drawn by the page's cell slot of the same name. A column is remembered by
+ * its data field, else its slot (see `useColumnSettings`).
  */
 import { h } from 'vue';
 import { RouterLink } from 'vue-router';
