@@ -67,5 +67,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // a unit test mounts small harness components of its own beside the one under test
+    files: ['tests/**/*.ts'],
+    rules: { 'vue/one-component-per-file': 'off' },
+  },
   prettier,
 );
