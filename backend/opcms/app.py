@@ -12,6 +12,7 @@ from sanic_ext import Extend
 from sanic_ext.extensions.openapi import openapi
 
 from opcms import __version__
+from opcms.analytics.api import bp as analytics_bp
 from opcms.audit.api import bp as audit_bp
 from opcms.auth.api import bp as auth_bp
 from opcms.auth.middleware import jwt_middleware
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     payments_bp,
     jobs_bp,
     notifications_bp,
+    analytics_bp,
     health,
 )
 

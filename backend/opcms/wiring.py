@@ -10,6 +10,7 @@ from here to them.
 
 from __future__ import annotations
 
+from opcms.analytics import tasks as analytics_tasks
 from opcms.billing import late_usage, summary_notice
 from opcms.billing import run as billing_run
 from opcms.billing import tasks as billing_tasks
@@ -43,6 +44,7 @@ TASK_MODULES = (
     notifications_tasks,
     reminders_tasks,
     customers_tasks,
+    analytics_tasks,
 )
 
 _wired = False

@@ -19,7 +19,7 @@ from tortoise.functions import Coalesce, Sum
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from opcms.core.money import CENT, ZERO
+from opcms.core.money import ZERO
 from opcms.core.settings import Settings, get_settings
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -40,6 +40,7 @@ MODEL_MODULES = [
     "opcms.settlement.models",
     "opcms.billing.models",
     "opcms.notifications.models",
+    "opcms.analytics.models",
 ]
 
 
@@ -125,6 +126,13 @@ def sql_date(day: dt.date) -> dt.date | str:
     return day if is_mysql() else day.isoformat()
 
 
+def sql_timestamp(moment: dt.datetime) -> dt.datetime:
+    """An aware time as a raw-SQL parameter compared with a DATETIME column (stored in UTC):
+    naive UTC on MySQL; on SQLite the aware UTC time, which is written as the columns are."""
+    utc = moment.astimezone(dt.UTC)
+    return utc.replace(tzinfo=None) if is_mysql() else utc
+
+
 def straight_join() -> str:
     """The join keyword that makes the left table drive the join on MySQL (``STRAIGHT_JOIN``),
     whatever the optimizer's statistics say; a plain ``JOIN`` elsewhere."""
@@ -135,12 +143,51 @@ def money_sum_sql(column: str) -> str:
     """SQL for an exact Σ of a DECIMAL(…, 2) column; read the result with :func:`money_of_sum`.
 
     SQLite would sum DECIMAL text as floats: there the sum is of whole cents, as integers."""
-    return f"SUM({column})" if is_mysql() else f"SUM(CAST(ROUND({column} * 100) AS INTEGER))"
+    return decimal_sum_sql(column, 2)
 
 
 def money_of_sum(value: Any) -> Decimal:
-    """The amount a :func:`money_sum_sql` column holds, in cents."""
-    return (Decimal(value) if is_mysql() else Decimal(int(value)) / 100).quantize(CENT)
+    """The amount a :func:`money_sum_sql` column holds (0.00 for the NULL of no rows)."""
+    return decimal_of_sum(value, 2)
+
+
+def decimal_sum_sql(column: str, places: int) -> str:
+    """SQL for an exact Σ of a DECIMAL(…, ``places``) column (quantities have 4); read it with
+    :func:`decimal_of_sum`. On SQLite the sum is of whole units of the last place, as integers."""
+    if is_mysql():
+        return f"SUM({column})"
+    return f"SUM(CAST(ROUND({column} * {10**places}) AS INTEGER))"
+
+
+def decimal_of_sum(value: Any, places: int) -> Decimal:
+    """The value a :func:`decimal_sum_sql` column holds, with ``places`` decimals (0 for NULL)."""
+    unit = Decimal(1).scaleb(-places)
+    if value is None:
+        return Decimal(0).quantize(unit)
+    return (Decimal(str(value)) if is_mysql() else Decimal(int(value)) * unit).quantize(unit)
+
+
+def month_sql(column: str) -> str:
+    """The ``YYYY-MM`` of a DATE column, in SQL: both dialects take the first seven characters of
+    its ISO text (MySQL converts the date to text for SUBSTR)."""
+    return f"SUBSTR({column}, 1, 7)"
+
+
+def days_between_sql(later: str, earlier: str) -> str:
+    """Whole days from the date ``earlier`` to the date ``later`` (SQL expressions)."""
+    if is_mysql():
+        return f"DATEDIFF({later}, {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def local_date_sql(timestamp: str, tz: dt.tzinfo) -> str:
+    """The business-time-zone date of a UTC timestamp column. The zone's offset now is used:
+    the business zone (Asia/Shanghai) keeps one offset all year."""
+    offset = dt.datetime.now(tz).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    if is_mysql():
+        return f"DATE(DATE_ADD({timestamp}, INTERVAL {minutes} MINUTE))"
+    return f"date({timestamp}, '{minutes:+d} minutes')"
 
 
 def number_sql(column: str) -> str:

@@ -93,12 +93,14 @@ def _is_list(annotation: Any) -> bool:
 
 def parse_query(request: Request, model: type[BaseModel]) -> Any:
     data: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
+    # a parameter is read by its alias when it has one (``from``, which Python cannot name)
+    names = {field.alias or name: field for name, field in model.model_fields.items()}
+    for name, field in names.items():
         values = request.args.getlist(name)
         if not values:
             continue
         data[name] = values if _is_list(field.annotation) else values[-1]
-    unknown = set(request.args) - set(model.model_fields)
+    unknown = set(request.args) - set(names)
     if unknown and model.model_config.get("extra") == "forbid":
         raise ValidationFailed(
             f"unknown query parameter: {', '.join(sorted(unknown))}",

@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, str] = {
     "jobs:schedule": "edit job schedules (cron, time zone, enabled, parameters)",
     "notifications:read": "list notifications, channels (without secrets) and templates",
     "notifications:write": "configure channels and templates, send a test message, re-send dead notifications",
+    "analytics:read": "the dashboard, the aging report on screen, customer analytics and scores "
+    "(operators see the customers they own by default)",
 }
 
 _READS = {p for p in PERMISSIONS if p.endswith(":read")}
@@ -73,6 +75,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "payments:allocate",
             "jobs:read",
             "notifications:read",
+            "analytics:read",
         }
     ),
     Role.OPERATOR: frozenset(
@@ -91,6 +94,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "payments:read",
             "jobs:read",
             "notifications:read",
+            "analytics:read",
         }
     ),
     Role.AUDITOR: frozenset({"session:self", *_READS}),

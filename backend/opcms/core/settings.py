@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # Account automation (DESIGN §3): active → suspended when an invoice is overdue more days
     suspend_after_days: int = Field(default=30, ge=1, le=3650)
+    # Customer value tiers (DESIGN §11): trailing-12-month invoiced at least this much (CNY)
+    tier_s_min: Decimal = Field(default=Decimal(200_000), gt=0)
+    tier_a_min: Decimal = Field(default=Decimal(50_000), gt=0)
+    tier_b_min: Decimal = Field(default=Decimal(10_000), gt=0)
+    # each block of the dashboard answers within this many seconds or is reported unavailable
+    analytics_block_timeout_seconds: float = Field(default=10, gt=0, le=300)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
@@ -128,6 +134,14 @@ class Settings(BaseSettings):
                 raise ValueError("OPCMS_SECRET_KEY must be set to at least 32 characters in production")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("OPCMS_DATABASE_URL must point at MySQL in production")
+        return self
+
+    @model_validator(mode="after")
+    def _tiers_descend(self) -> Settings:
+        if not self.tier_s_min > self.tier_a_min > self.tier_b_min:
+            raise ValueError(
+                "value tier thresholds must descend: OPCMS_TIER_S_MIN > OPCMS_TIER_A_MIN > OPCMS_TIER_B_MIN"
+            )
         return self
 
     # --- derived values -------------------------------------------------------------------

@@ -57,13 +57,24 @@ class Customer(AuditedModel):
     payment_terms_days = fields.IntField(default=30)
     credit_limit = fields.DecimalField(max_digits=18, decimal_places=2, default=0)
     remark = fields.TextField(null=True)
+    # The latest nightly scores (written by the analytics scoring job, history in customer_score),
+    # kept on the row so that the list filters and sorts by them through its own indexes.
+    value_tier = fields.CharField(max_length=1, null=True, db_index=True)
+    lifecycle = fields.CharField(max_length=16, null=True, db_index=True)
+    churn_score = fields.IntField(null=True, db_index=True)
+    churn_level = fields.CharField(max_length=8, null=True, db_index=True)
+    credit_score = fields.IntField(null=True, db_index=True)
+    scored_on = fields.DateField(null=True)
     # Uniqueness among live rows, enforced by the database: the keys are NULL once a row is
     # soft-deleted (NULLs never collide); code_key is the case-free code, name_key the folded,
     # case-free name.
     code_key = fields.CharField(max_length=32, null=True, unique=True)
     name_key = fields.CharField(max_length=200, null=True, unique=True)
 
-    audit_ignored = frozenset({"code_key", "name_key"})
+    # derived columns: the keys, and the scores (the scoring job's execution records their runs)
+    audit_ignored = frozenset(
+        {"code_key", "name_key", "value_tier", "lifecycle", "churn_score", "churn_level", "credit_score", "scored_on"}
+    )
 
     class Meta:
         table = "customer"

@@ -88,6 +88,8 @@ class Invoice(Voidable, AuditedModel):
             ("customer_id", "status"),
             ("customer_id", "due_date"),
             ("customer_id", "outstanding"),
+            # (issue date): what was invoiced in a date range (the analytics dashboard)
+            ("issue_date", "customer_id"),
         )
         ordering = ("-id",)
 

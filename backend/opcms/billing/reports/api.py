@@ -68,7 +68,12 @@ async def aging_report(request: Request, query: AgingQuery) -> AgingReport:
 @endpoint(permission="billing:read", query=AgingQuery, produces=XLSX_MEDIA_TYPE, tag="billing")
 async def aging_workbook(request: Request, query: AgingQuery) -> None:
     """The aging report as an .xlsx file: a bucket summary sheet and a per-customer sheet."""
-    report = await _aging(query)
+    await send_aging_workbook(request, await _aging(query))
+
+
+async def send_aging_workbook(request: Request, report: dict[str, Any]) -> None:
+    """Write an aging report (``queries.aging``'s answer) as a workbook and stream it (the
+    analytics aging page downloads the same file)."""
     path = new_export_path(request.app.ctx.settings.var_dir, "aging")
     try:
         await write_aging_xlsx(report, path)

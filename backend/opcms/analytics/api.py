@@ -1,0 +1,111 @@
+"""Analytics routes: the dashboard, the aging report on screen (and as a workbook), its
+drill-down, and one customer's analytics. Operators see the customers they own by default."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sanic import Blueprint, Request
+
+from opcms.analytics import service
+from opcms.analytics.schemas import (
+    AgingInvoices,
+    AgingPage,
+    AgingPageQuery,
+    AgingWorkbookQuery,
+    AsOfQuery,
+    CustomerAnalytics,
+    Dashboard,
+    DashboardQuery,
+)
+from opcms.auth.models import User
+from opcms.billing import queries as billing_queries
+from opcms.billing.reports.api import send_aging_workbook
+from opcms.core.errors import Forbidden, ValidationFailed
+from opcms.core.excel import XLSX_MEDIA_TYPE
+from opcms.core.http import endpoint
+from opcms.core.schemas import dump
+from opcms.core.settings import business_today
+
+bp = Blueprint("analytics", url_prefix="/api/v1")
+
+
+async def board_owner(request: Request, owner: str | None) -> int | None:
+    """Whose customers a board shows: operators their own unless the matrix lets them see
+    another's (it does not); finance, admins and auditors everyone's unless they pick an owner."""
+    user: User = request.ctx.user
+    if owner is None:
+        owner = "me" if user.role == "operator" else "all"
+    if owner == "all":
+        if user.role == "operator":
+            raise Forbidden("operators see the boards of the customers they own")
+        return None
+    owner_id = user.id if owner == "me" else int(owner)
+    if user.role == "operator" and owner_id != user.id:
+        raise Forbidden("operators see the boards of the customers they own")
+    if owner_id != user.id and not await User.filter(id=owner_id).exists():
+        raise ValidationFailed.field("owner", f"no user {owner_id}")
+    return owner_id
+
+
+@bp.get("/analytics/dashboard")
+@endpoint(permission="analytics:read", query=DashboardQuery, response=Dashboard, tag="analytics")
+async def dashboard(request: Request, query: DashboardQuery) -> dict[str, Any]:
+    """The finance board: figures against the previous range, aging, 12-month trend, revenue
+    movements, usage by metric, top customers and customer counts. A block that fails answers
+    null and is named in ``errors``; the rest still answer."""
+    today = business_today()
+    end = query.end or today
+    start = query.start or min(today, end).replace(day=1)
+    if start > end:
+        raise ValidationFailed.field("from", "must not be after to")
+    owner_id = await board_owner(request, query.owner)
+    answer = await service.dashboard(service.Board(start=start, end=end, as_of=today, owner_id=owner_id))
+    return Dashboard.model_validate(answer).model_dump(mode="json", by_alias=True)
+
+
+@bp.get("/analytics/aging")
+@endpoint(permission="analytics:read", query=AgingPageQuery, response=AgingPage, tag="analytics")
+async def aging(request: Request, query: AgingPageQuery) -> AgingPage:
+    """Outstanding per customer by days past due, sortable and paged, with the bucket summary
+    and a total row (the same numbers as ``/analytics/aging.xlsx``)."""
+    owner_id = await board_owner(request, query.owner)
+    report = await service.aging_report(
+        query.as_of or business_today(),
+        owner_id=owner_id,
+        customer_id=query.customer_id,
+        sort=query.sort,
+        page=query.page,
+        page_size=query.page_size,
+    )
+    return AgingPage.model_validate(report)
+
+
+@bp.get("/analytics/aging.xlsx")
+@endpoint(permission="analytics:read", query=AgingWorkbookQuery, produces=XLSX_MEDIA_TYPE, tag="analytics")
+async def aging_workbook(request: Request, query: AgingWorkbookQuery) -> None:
+    """The aging report with the same filters as an .xlsx file."""
+    owner_id = await board_owner(request, query.owner)
+    report = await billing_queries.aging(
+        query.as_of or business_today(), owner_id=owner_id, customer_id=query.customer_id
+    )
+    await send_aging_workbook(request, report)
+
+
+@bp.get("/analytics/aging/customers/<customer_id:int>/invoices")
+@endpoint(permission="analytics:read", query=AsOfQuery, response=AgingInvoices, tag="analytics")
+async def aging_invoices(request: Request, customer_id: int, query: AsOfQuery) -> AgingInvoices:
+    """One customer's open invoices with their days past due and bucket."""
+    return AgingInvoices.model_validate(
+        await service.aging_invoices(customer_id, query.as_of or business_today())
+    )
+
+
+@bp.get("/customers/<customer_id:int>/analytics")
+@endpoint(permission="analytics:read", query=AsOfQuery, response=CustomerAnalytics, tag="analytics")
+async def customer_analytics(request: Request, customer_id: int, query: AsOfQuery) -> dict[str, Any]:
+    """Usage per metric per day (90 days) and month (13), invoiced and paid per month, payment
+    behaviour, and the latest scores with their reasons and factors."""
+    as_of: dt.date = query.as_of or business_today()
+    return dump(CustomerAnalytics.model_validate(await service.customer_analytics(customer_id, as_of)))
