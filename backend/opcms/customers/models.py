@@ -73,7 +73,16 @@ class Customer(AuditedModel):
 
     # derived columns: the keys, and the scores (the scoring job's execution records their runs)
     audit_ignored = frozenset(
-        {"code_key", "name_key", "value_tier", "lifecycle", "churn_score", "churn_level", "credit_score", "scored_on"}
+        {
+            "code_key",
+            "name_key",
+            "value_tier",
+            "lifecycle",
+            "churn_score",
+            "churn_level",
+            "credit_score",
+            "scored_on",
+        }
     )
 
     class Meta:

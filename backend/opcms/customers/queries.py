@@ -25,12 +25,16 @@ def filtered(query: CustomerListQuery, *, deleted: bool = False) -> QuerySet:
         "contact_name__icontains",
         "contact_phone__contains",
     )
-    for name in ("status", "level", "industry", "province", "city"):
+    for name in ("status", "level", "industry", "province", "city", "value_tier", "lifecycle", "churn_level"):
         value = getattr(query, name)
         if value is not None:
             qs = qs.filter(**{name: value})
     if query.owner_id is not None:
         qs = qs.filter(owner_id=None) if query.owner_id == 0 else qs.filter(owner_id=query.owner_id)
+    if query.credit_score_min is not None:
+        qs = qs.filter(credit_score__gte=query.credit_score_min)
+    if query.credit_score_max is not None:
+        qs = qs.filter(credit_score__lte=query.credit_score_max)
     if query.signed_from:
         qs = qs.filter(signed_at__gte=query.signed_from)
     if query.signed_to:

@@ -38,6 +38,9 @@ Text100 = Annotated[Annotated[str, Field(max_length=100)] | None, Blank]
 Text255 = Annotated[Annotated[str, Field(max_length=255)] | None, Blank]
 Text2000 = Annotated[Annotated[str, Field(max_length=2000)] | None, Blank]
 Status = Literal["prospect", "trial", "active", "suspended", "closed"]
+# the customer's latest scores, written by the nightly scoring (DESIGN §11)
+Lifecycle = Literal["new", "growing", "stable", "declining", "dormant", "closed"]
+ChurnLevel = Literal["none", "watch", "high"]
 
 
 class CustomerFields(Schema):
@@ -113,6 +116,14 @@ class CustomerPublic(PublicSchema):
     payment_terms_days: int
     credit_limit: NonNegativeAmount
     remark: str | None
+    value_tier: Literal["S", "A", "B", "C"] | None = Field(
+        default=None, description="value tier from trailing-12-month invoiced (latest nightly scores)"
+    )
+    lifecycle: Lifecycle | None = None
+    churn_score: int | None = None
+    churn_level: ChurnLevel | None = None
+    credit_score: int | None = None
+    scored_on: dt.date | None = Field(default=None, description="the day the scores above were computed for")
     created_at: dt.datetime
     updated_at: dt.datetime
     created_by: str | None
@@ -151,6 +162,8 @@ SORTABLE = (
     "signed_at",
     "contract_end_at",
     "credit_limit",
+    "churn_score",
+    "credit_score",
     "created_at",
     "updated_at",
 )
@@ -169,6 +182,11 @@ class CustomerListQuery(PageQuery):
     signed_from: dt.date | None = None
     signed_to: dt.date | None = None
     contract_ending_within_days: int | None = Field(default=None, ge=0, le=3650)
+    value_tier: Literal["S", "A", "B", "C"] | None = None
+    lifecycle: Lifecycle | None = None
+    churn_level: ChurnLevel | None = None
+    credit_score_min: int | None = Field(default=None, ge=0, le=100)
+    credit_score_max: int | None = Field(default=None, ge=0, le=100)
 
 
 class StatusChange(Schema):
