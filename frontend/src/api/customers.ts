@@ -9,12 +9,13 @@ import http, { collection, getData, postData } from './http';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import { cleanParams } from './params';
 import type { IsoDate, IsoDateTime, Money, Page } from './types';
+import type { ChurnLevel, CustomerScoreFields, Lifecycle, ValueTier } from '@/types/analytics';
 
 export const CUSTOMER_STATUSES = ['prospect', 'trial', 'active', 'suspended', 'closed'] as const;
 export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 
-/** Schema `CustomerPublic`. */
-export interface CustomerPublic {
+/** Schema `CustomerPublic`, with the latest scores of the nightly scoring (`@/types/analytics`). */
+export interface CustomerPublic extends CustomerScoreFields {
   id: number;
   customer_code: string;
   company_name: string;
@@ -174,6 +175,12 @@ export interface CustomerFilters {
   signed_from?: IsoDate | null;
   signed_to?: IsoDate | null;
   contract_ending_within_days?: number | null;
+  value_tier?: ValueTier | null;
+  lifecycle?: Lifecycle | null;
+  churn_level?: ChurnLevel | null;
+  /** 0..100, both ends included */
+  credit_score_min?: number | null;
+  credit_score_max?: number | null;
 }
 
 export interface CustomerListParams extends CustomerFilters {
@@ -198,6 +205,8 @@ export const SORTABLE_FIELDS = [
   'credit_limit',
   'created_at',
   'updated_at',
+  'churn_score',
+  'credit_score',
 ] as const;
 
 const FILTER_KEYS: readonly (keyof CustomerFilters)[] = [
@@ -211,6 +220,11 @@ const FILTER_KEYS: readonly (keyof CustomerFilters)[] = [
   'signed_from',
   'signed_to',
   'contract_ending_within_days',
+  'value_tier',
+  'lifecycle',
+  'churn_level',
+  'credit_score_min',
+  'credit_score_max',
 ];
 const PAGE_KEYS: readonly (keyof CustomerListParams)[] = ['page', 'page_size', 'sort'];
 

@@ -1,9 +1,11 @@
 import type zhCN from './zh-CN';
+import analyticsEnUS from './analytics/en-US';
 import billingEnUS from './billing/en-US';
 import jobsEnUS from './jobs/en-US';
 import notificationsEnUS from './notifications/en-US';
 
 const enUS: Record<keyof typeof zhCN, string> = {
+  ...analyticsEnUS,
   ...billingEnUS,
   ...jobsEnUS,
   ...notificationsEnUS,
@@ -29,11 +31,6 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'login.password.required': 'Please enter your password',
   'login.submit': 'Sign in',
   'login.retryAfter': 'Try again in {seconds} s',
-
-  'dashboard.welcome': 'Welcome to OP-CMS',
-  'dashboard.greeting': 'Hello, {name}',
-  'dashboard.role': 'Role',
-  'dashboard.permissions': 'Permissions',
 
   'menu.customers': 'Customers',
   'menu.imports': 'Customer import',

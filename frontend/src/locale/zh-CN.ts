@@ -1,8 +1,10 @@
+import analyticsZhCN from './analytics/zh-CN';
 import billingZhCN from './billing/zh-CN';
 import jobsZhCN from './jobs/zh-CN';
 import notificationsZhCN from './notifications/zh-CN';
 
 export default {
+  ...analyticsZhCN,
   ...billingZhCN,
   ...jobsZhCN,
   ...notificationsZhCN,
@@ -28,11 +30,6 @@ export default {
   'login.password.required': '请输入密码',
   'login.submit': '登录',
   'login.retryAfter': '请在 {seconds} 秒后重试',
-
-  'dashboard.welcome': '欢迎使用 OP-CMS',
-  'dashboard.greeting': '你好，{name}',
-  'dashboard.role': '当前角色',
-  'dashboard.permissions': '权限数量',
 
   'menu.customers': '客户管理',
   'menu.imports': '客户导入',

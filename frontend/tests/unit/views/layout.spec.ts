@@ -54,13 +54,13 @@ afterEach(() => {
 });
 
 describe('default layout', () => {
-  it('shows the current user, role, menu and the dashboard card', async () => {
+  it('shows the current user, role, menu and the dashboard', async () => {
     const w = await mountApp('/');
     expect(router.currentRoute.value.path).toBe('/dashboard');
     expect(w.get('[data-testid="current-user"]').text()).toBe('财务小王');
     expect(w.get('[data-testid="current-role"]').text()).toBe('财务');
     expect(w.get('[data-testid="side-menu"]').text()).toContain('工作台');
-    expect(w.get('[data-testid="dashboard-welcome"]').text()).toContain('欢迎使用 OP-CMS');
+    expect(w.get('[data-testid="dashboard-title"]').text()).toBe('财务看板');
     expect(mock.callsTo('GET', '/auth/me')[0].headers.get('Authorization')).toBe('Bearer acc-1');
   });
 
