@@ -49,6 +49,7 @@ jobs:run                   x      -       -        -
 jobs:schedule              x      -       -        -
 notifications:read         x      x       x        x
 notifications:write        x      -       -        -
+analytics:read             x      x       x        x
 """
 
 

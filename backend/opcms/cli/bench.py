@@ -10,7 +10,7 @@ from typing import Any
 from opcms.cli.common import settings_or_exit
 from opcms.core.settings import reset_settings
 
-BENCHES = ["import", "api", "price", "usage", "billing", "suggestions", "reminders"]
+BENCHES = ["import", "api", "price", "usage", "billing", "suggestions", "reminders", "analytics"]
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -52,6 +52,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             from opcms.bench import reminders
 
             return reminders.main(args.invoices)
+        if args.name == "analytics":
+            from opcms.bench import analytics
+
+            return analytics.main(args.customers, args.repeat)
     raise SystemExit(f"unknown bench {args.name!r}")
 
 
@@ -66,7 +70,7 @@ def add_commands(sub: Any) -> None:
     )
     bench.add_argument("--evaluations", type=int, default=200_000, help="price evaluations (price)")
     bench.add_argument(
-        "--customers", type=int, default=10_000, help="customers in the database (api, billing)"
+        "--customers", type=int, default=10_000, help="customers in the database (api, billing, analytics)"
     )
     bench.add_argument(
         "--workers", type=int, default=2, help="Celery worker processes sharing the invoice run (billing)"
@@ -77,7 +81,7 @@ def add_commands(sub: Any) -> None:
         default=10_000,
         help="open invoices of the one customer (suggestions); customers with one overdue invoice each (reminders)",
     )
-    bench.add_argument("--repeat", type=int, default=50, help="requests per payment (suggestions)")
+    bench.add_argument("--repeat", type=int, default=50, help="requests per payment (suggestions); dashboard requests (analytics)")
     bench.add_argument("--concurrency", type=int, default=50, help="concurrent connections (api)")
     bench.add_argument("--requests", type=int, default=2_000, help="requests per endpoint (api)")
     bench.set_defaults(fn=cmd_bench)
