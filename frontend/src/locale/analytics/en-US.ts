@@ -126,6 +126,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'customer.filter.creditScore': 'Credit score',
   'customer.filter.creditScoreMin': 'Min',
   'customer.filter.creditScoreMax': 'Max',
+  'customer.filter.creditScoreRange': 'A credit score is a whole number from 0 to 100',
+  'customer.filter.creditScoreOrder': 'The minimum cannot be above the maximum',
   'customer.analytics.title': 'Analytics',
   'customer.analytics.usage': 'Usage trend',
   'customer.analytics.daily': 'Daily (90 days)',

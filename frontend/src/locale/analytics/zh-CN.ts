@@ -124,6 +124,8 @@ export default {
   'customer.filter.creditScore': '信用评分',
   'customer.filter.creditScoreMin': '最低',
   'customer.filter.creditScoreMax': '最高',
+  'customer.filter.creditScoreRange': '信用评分为 0–100 的整数',
+  'customer.filter.creditScoreOrder': '最低分不能高于最高分',
   'customer.analytics.title': '客户分析',
   'customer.analytics.usage': '用量趋势',
   'customer.analytics.daily': '按日（近 90 天）',

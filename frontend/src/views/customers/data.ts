@@ -2,7 +2,9 @@
  * Customers: option lists, the status machine as the UI knows it, and table columns.
  * Labels are i18n keys (Chinese by default: 潜在/试用/正常/暂停/注销).
  */
-import type { TableColumnData } from '@arco-design/web-vue';
+import { h } from 'vue';
+import type { LocationQuery } from 'vue-router';
+import { Tag, type TableColumnData } from '@arco-design/web-vue';
 import {
   type CustomerPublic,
   type CustomerStatus,
@@ -11,8 +13,31 @@ import {
 } from '@/api/customers';
 import { DEFAULT_INDUSTRIES, DEFAULT_LEVELS } from '@/composables/useCustomerOptions';
 import { t } from '@/locale';
-import { actionsColumn, fieldColumn, moneyColumn, slotColumn, textColumn, timeColumn } from '@/utils/columns';
+import {
+  actionsColumn,
+  fieldColumn,
+  moneyColumn,
+  numberColumn,
+  slotColumn,
+  textColumn,
+  timeColumn,
+} from '@/utils/columns';
 import { customerStatusLabel } from '@/utils/status';
+import {
+  CHURN_LEVELS,
+  LIFECYCLES,
+  VALUE_TIERS,
+  type ChurnLevel,
+  type Lifecycle,
+  type ValueTier,
+} from '@/types/analytics';
+import {
+  CHURN_LEVEL_COLORS,
+  TIER_COLORS,
+  churnLevelLabel,
+  lifecycleLabel,
+  tierLabel,
+} from '@/utils/analytics';
 
 export type { Option } from '@/types/option';
 import type { Option } from '@/types/option';
@@ -131,8 +156,93 @@ export function customerColumns(): TableColumnData[] {
     sorted(fieldColumn('customer.field.signed_at', 'signed_at', 130)),
     sorted(fieldColumn('customer.field.contract_end_at', 'contract_end_at', 140)),
     sorted(moneyColumn('customer.field.credit_limit', 'money', 'credit_limit', 150), 'credit_limit'),
+    ...scoreColumns(),
     actionsColumn(130),
   ];
+}
+
+// --- scores (the nightly scoring's latest) -------------------------------------------------------------
+/** '-' until the customer is scored. */
+function scoreText(value: number | null | undefined): string {
+  return value === null || value === undefined ? '-' : String(value);
+}
+
+/** Value tier, lifecycle, churn risk (its level as a coloured tag, sorted by its score) and credit score. */
+export function scoreColumns(): TableColumnData[] {
+  return [
+    slotColumn('customer.field.value_tier', 'tier', 110, {
+      dataIndex: 'value_tier',
+      render: ({ record }) =>
+        record.value_tier
+          ? h(Tag, { color: TIER_COLORS[record.value_tier as ValueTier] ?? 'gray', size: 'small' }, () =>
+              tierLabel(record.value_tier),
+            )
+          : '-',
+    }),
+    slotColumn('customer.field.lifecycle', 'lifecycle', 110, {
+      dataIndex: 'lifecycle',
+      render: ({ record }) => lifecycleLabel(record.lifecycle),
+    }),
+    sorted(
+      slotColumn('customer.field.churn_level', 'churn', 130, {
+        render: ({ record }) =>
+          record.churn_level
+            ? h(
+                Tag,
+                {
+                  color: CHURN_LEVEL_COLORS[record.churn_level as ChurnLevel] ?? 'gray',
+                  size: 'small',
+                  'data-testid': `customer-churn-${record.customer_code}`,
+                  'data-level': record.churn_level,
+                },
+                () => `${churnLevelLabel(record.churn_level)} · ${scoreText(record.churn_score)}`,
+              )
+            : '-',
+      }),
+      'churn_score',
+    ),
+    sorted(
+      numberColumn('customer.field.credit_score', 'credit', 110, {
+        render: ({ record }) => scoreText(record.credit_score),
+      }),
+      'credit_score',
+    ),
+  ];
+}
+
+/** The filters a link may give in the URL (`/customers?churn_level=high&owner_id=3`), unknown values left out. */
+export interface ScoreFiltersFromQuery {
+  churn_level?: ChurnLevel;
+  value_tier?: ValueTier;
+  lifecycle?: Lifecycle;
+  owner_id?: number;
+}
+
+export function filtersFromQuery(query: LocationQuery): ScoreFiltersFromQuery {
+  const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : '');
+  const one = <V extends string>(name: string, values: readonly V[]) =>
+    (values as readonly string[]).includes(text(name)) ? (text(name) as V) : undefined;
+  const found: ScoreFiltersFromQuery = {
+    churn_level: one('churn_level', CHURN_LEVELS),
+    value_tier: one('value_tier', VALUE_TIERS),
+    lifecycle: one('lifecycle', LIFECYCLES),
+  };
+  const owner = Number(text('owner_id'));
+  if (text('owner_id') && Number.isInteger(owner) && owner >= 0) found.owner_id = owner;
+  return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
+}
+
+/** What is wrong with a credit score range (0..100, min ≤ max), or null. */
+export function creditScoreRangeProblem(
+  min: number | null | undefined,
+  max: number | null | undefined,
+): 'range' | 'order' | null {
+  for (const value of [min, max]) {
+    if (value !== null && value !== undefined && (!Number.isInteger(value) || value < 0 || value > 100))
+      return 'range';
+  }
+  if (min !== null && min !== undefined && max !== null && max !== undefined && min > max) return 'order';
+  return null;
 }
 
 /** Columns of the deleted-customers table. */
