@@ -10,6 +10,7 @@ from sanic import Blueprint, Request
 
 from opcms.analytics import service
 from opcms.analytics.schemas import (
+    MAX_RANGE_DAYS,
     AgingInvoices,
     AgingPage,
     AgingPageQuery,
@@ -60,6 +61,10 @@ async def dashboard(request: Request, query: DashboardQuery) -> dict[str, Any]:
     start = query.start or min(today, end).replace(day=1)
     if start > end:
         raise ValidationFailed.field("from", "must not be after to")
+    # the query checks the length only when both ends are sent; with `to` left to today a
+    # `from` years back would still be a range past the limit (docs/analytics.md: 422)
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ValidationFailed.field("from", "the range must not be longer than 3 years")
     owner_id = await board_owner(request, query.owner)
     answer = await service.dashboard(service.Board(start=start, end=end, as_of=today, owner_id=owner_id))
     return Dashboard.model_validate(answer).model_dump(mode="json", by_alias=True)

@@ -284,7 +284,12 @@ async def customer_analytics(customer_id: int, as_of: dt.date) -> dict[str, Any]
         f"{decimal_sum_sql('u.quantity', 4)} AS quantity FROM usage_record u "
         f"WHERE u.customer_id = {mark} AND u.usage_day >= {mark} AND u.usage_day <= {mark} "
         f"GROUP BY u.metric_id, {month_sql('u.usage_day')}",
-        [customer_id, sql_date(dt.date.fromisoformat(months[0] + "-01")), sql_date(as_of)],
+        # from the month before the first shown: the first month's change is against it too
+        [
+            customer_id,
+            sql_date(dt.date.fromisoformat(queries.previous_month(months[0]) + "-01")),
+            sql_date(as_of),
+        ],
     )
     daily: dict[int, dict[dt.date, Decimal]] = {}
     for row in daily_rows:
@@ -312,7 +317,9 @@ async def customer_analytics(customer_id: int, as_of: dt.date) -> dict[str, Any]
     ]
     usage_monthly = []
     for m in sorted(monthly):
-        points, before = [], None
+        if not any(month in monthly[m] for month in months):
+            continue  # used in the month before the 13 only: not a series of its own
+        points, before = [], monthly[m].get(queries.previous_month(months[0]))
         for month in months:
             quantity = monthly[m].get(month, zero)
             points.append({"month": month, "quantity": quantity, "change": change(quantity, before)})
