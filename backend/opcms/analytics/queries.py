@@ -530,9 +530,11 @@ async def usage_windows(
 async def last_usage_days(day: dt.date, customer_id: int | None = None) -> dict[int, dt.date]:
     """The last day before ``day`` each customer had any usage."""
     only, only_params = _customer_filter("u.customer_id", customer_id)
+    # a day reported with 0 is a day without usage: compared as a number, since SQLite keeps
+    # the DECIMAL as text ('0.0000' <> 0 would hold there and count zeros as usage)
     rows = await fetch(
         f"SELECT u.customer_id AS cid, MAX(u.usage_day) AS last_day FROM usage_record u "
-        f"WHERE u.usage_day < {param_mark()} AND u.quantity <> 0{only} GROUP BY u.customer_id",
+        f"WHERE u.usage_day < {param_mark()} AND {number('u.quantity')} <> 0{only} GROUP BY u.customer_id",
         [sql_date(day), *only_params],
     )
     return {row["cid"]: _as_date(row["last_day"]) for row in rows if row["last_day"] is not None}
