@@ -106,11 +106,11 @@ export function agingTotalRow(report: Pick<AgingReportPage, 'totals'> | null): T
 // --- columns ------------------------------------------------------------------------------------------
 const SORT = { sortDirections: ['ascend', 'descend'] as ('ascend' | 'descend')[], sorter: true };
 
-function amountColumn(field: AgingAmountField, width = 140): TableColumnData {
+function amountColumn(field: AgingAmountField, width = 125): TableColumnData {
   return {
     ...moneyColumn(`aging.column.${field}`, field, field, width),
     dataIndex: field,
-    sortable: field === 'total' ? { ...SORT, defaultSortOrder: 'descend' } : SORT,
+    sortable: SORT,
   };
 }
 
@@ -129,7 +129,7 @@ function customerCell({ record }: { record: TableData }) {
 /** Columns of the per-customer table (sortable by the server); the row's actions in the slot `actions`. */
 export function agingColumns(): TableColumnData[] {
   return [
-    slotColumn('analytics.customer', 'customer', 240, {
+    slotColumn('analytics.customer', 'customer', 220, {
       dataIndex: 'customer_code',
       fixed: 'left',
       sortable: SORT,
@@ -140,8 +140,8 @@ export function agingColumns(): TableColumnData[] {
     amountColumn('d31_60'),
     amountColumn('d61_90'),
     amountColumn('d90_plus'),
-    amountColumn('total', 150),
-    actionsColumn(110),
+    amountColumn('total', 145),
+    actionsColumn(100),
   ];
 }
 

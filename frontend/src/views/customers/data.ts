@@ -149,6 +149,7 @@ export function customerColumns(): TableColumnData[] {
     sorted(slotColumn('customer.field.status', 'status', 110), 'status'),
     sorted(slotColumn('customer.field.level', 'level', 110), 'level'),
     sorted(slotColumn('customer.field.industry', 'industry', 120), 'industry'),
+    ...scoreColumns(),
     slotColumn('customer.field.owner_id', 'owner', 110, { dataIndex: 'owner_id' }),
     textColumn('customer.field.contact_name', 'contact_name', 100),
     fieldColumn('customer.field.contact_phone', 'contact_phone', 130),
@@ -156,7 +157,6 @@ export function customerColumns(): TableColumnData[] {
     sorted(fieldColumn('customer.field.signed_at', 'signed_at', 130)),
     sorted(fieldColumn('customer.field.contract_end_at', 'contract_end_at', 140)),
     sorted(moneyColumn('customer.field.credit_limit', 'money', 'credit_limit', 150), 'credit_limit'),
-    ...scoreColumns(),
     actionsColumn(130),
   ];
 }
