@@ -304,59 +304,55 @@ async def movements(months: Sequence[str], owner_id: int | None) -> list[dict[st
     """Per service month, each customer's invoiced amount against its previous month, as SaaS
     tools show MRR movements: new (first month ever invoiced), reactivated (invoiced again after
     at least one month without), expansion, contraction, churned (nothing this month after
-    something last month). A month equal to the one before moves nothing."""
+    something last month). A month equal to the one before moves nothing.
+
+    One pass over the invoices gives each customer's amount in each of the 13 months (the 12
+    shown and the one before) and its first month ever invoiced; crossed with the 12 months,
+    each (customer, month) pair is classified and summed in the same statement. (Joining the
+    per-month amounts to themselves, the textbook way, made MariaDB sort for minutes.)"""
     mark = param_mark()
-    first = previous_month(months[0])
+    periods = [previous_month(months[0]), *months]
     scope, scope_params = owned("i.customer_id", owner_id)
-    amount = money_sum_sql("i.total")
-    month_rows = " UNION ALL ".join(f"SELECT {mark} AS period, {mark} AS prev" for _ in months)
+    positive = f"{number('i.total')} > 0"
+    per_month = ", ".join(
+        f"{money_sum_sql(f'(CASE WHEN i.period = {mark} THEN i.total ELSE 0 END)')} AS a{k}"
+        for k in range(len(periods))
+    )
+    month_rows = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, len(periods)))
+
+    def pick(offset: int) -> str:
+        cases = " ".join(f"WHEN {k} THEN g.a{k - offset}" for k in range(1, len(periods)))
+        return f"CASE mo.k {cases} END"
+
+    period_of_k = " ".join(f"WHEN {k} THEN {mark}" for k in range(1, len(periods)))
     sql = f"""
-        WITH m AS (
-            SELECT i.customer_id AS cid, i.period AS period, {amount} AS amount
-            FROM invoice i
-            WHERE i.is_deleted = 0 AND i.status <> '{VOID}' AND i.period BETWEEN {mark} AND {mark}{scope}
-            GROUP BY i.customer_id, i.period
-            HAVING {amount} > 0
-        ),
-        months AS ({month_rows}),
-        firsts AS (
-            SELECT i.customer_id AS cid, MIN(i.period) AS first_period
-            FROM invoice i
-            WHERE i.is_deleted = 0 AND i.status <> '{VOID}' AND {number("i.total")} > 0
-              AND i.customer_id IN (SELECT cid FROM m)
-            GROUP BY i.customer_id
-        ),
-        pairs AS (
-            SELECT mo.period AS month, cur.amount AS cur_amount, prv.amount AS prev_amount,
-                   f.first_period AS first_period
-            FROM months mo
-            JOIN m cur ON cur.period = mo.period
-            LEFT JOIN m prv ON prv.cid = cur.cid AND prv.period = mo.prev
-            LEFT JOIN firsts f ON f.cid = cur.cid
-            UNION ALL
-            SELECT mo.period AS month, NULL AS cur_amount, prv.amount AS prev_amount, NULL AS first_period
-            FROM months mo
-            JOIN m prv ON prv.period = mo.prev
-            LEFT JOIN m cur ON cur.cid = prv.cid AND cur.period = mo.period
-            WHERE cur.cid IS NULL
-        ),
-        classified AS (
-            SELECT month,
-                   CASE WHEN cur_amount IS NULL THEN 'churned'
-                        WHEN prev_amount IS NULL AND first_period = month THEN 'new'
-                        WHEN prev_amount IS NULL THEN 'reactivated'
-                        WHEN cur_amount > prev_amount THEN 'expansion'
-                        WHEN cur_amount < prev_amount THEN 'contraction'
+        SELECT x.k AS k, x.category AS category, COUNT(*) AS customers, SUM(x.delta) AS amount FROM (
+            SELECT y.k AS k,
+                   CASE WHEN y.cur = 0 THEN 'churned'
+                        WHEN y.prev = 0 AND y.first_period = y.period THEN 'new'
+                        WHEN y.prev = 0 THEN 'reactivated'
+                        WHEN y.cur > y.prev THEN 'expansion'
+                        WHEN y.cur < y.prev THEN 'contraction'
                         ELSE 'flat' END AS category,
-                   COALESCE(cur_amount, 0) - COALESCE(prev_amount, 0) AS delta
-            FROM pairs
-        )
-        SELECT month, category, COUNT(*) AS customers, SUM(delta) AS amount
-        FROM classified WHERE category <> 'flat' GROUP BY month, category
+                   y.cur - y.prev AS delta
+            FROM (
+                SELECT mo.k AS k, {pick(0)} AS cur, {pick(1)} AS prev, g.first_period AS first_period,
+                       CASE mo.k {period_of_k} END AS period
+                FROM (
+                    SELECT i.customer_id AS cid, MIN(CASE WHEN {positive} THEN i.period END) AS first_period,
+                           {per_month}
+                    FROM invoice i
+                    WHERE i.is_deleted = 0 AND i.status <> '{VOID}' AND i.period <= {mark}{scope}
+                    GROUP BY i.customer_id
+                ) g
+                CROSS JOIN ({month_rows}) mo
+            ) y
+            WHERE y.cur > 0 OR y.prev > 0
+        ) x
+        WHERE x.category <> 'flat'
+        GROUP BY x.k, x.category
     """
-    params: list[Any] = [first, months[-1], *scope_params]
-    for month in months:
-        params += [month, previous_month(month)]
+    params: list[Any] = [*months, *periods, periods[-1], *scope_params]
     result: dict[str, dict[str, Any]] = {
         month: {
             "month": month,
@@ -367,7 +363,7 @@ async def movements(months: Sequence[str], owner_id: int | None) -> list[dict[st
         for month in months
     }
     for row in await fetch(sql, params):
-        entry = result[row["month"]]
+        entry = result[months[int(row["k"]) - 1]]
         value = decimal_of_sum(row["amount"], 2)
         entry[row["category"]] = value
         entry["net"] += value
