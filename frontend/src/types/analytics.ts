@@ -58,7 +58,8 @@ export interface DashboardFigure {
 export interface OverdueFigure extends DashboardFigure {
   /** overdue invoices */
   count: number;
-  previous_count: number | null;
+  /** the overdue invoices of the previous range, when the answer gives them */
+  previous_count?: number | null;
 }
 
 export interface DashboardFigures {
@@ -301,15 +302,26 @@ export interface PaymentBehaviour {
 export interface ChurnReason {
   code: ChurnReasonCode;
   points: number;
-  /** English; the page words its own text from `code` and `value` */
+  /** English; the page words its own text from `code` and `value` (and the reason's other numbers) */
   message: string;
+  /** usage_drop: change in percent ("-62.0"); no_usage: days; overdue: the oldest's days past due;
+   * cheaper_plan: the price change in percent at recent usage ("-20.0"); suspended: null */
   value: Decimal | null;
+  /** overdue: how many invoices */
+  count?: number;
+  /** overdue: how much */
+  amount?: Money;
+  /** cheaper_plan: the plans moved between */
+  from_plan?: string;
+  to_plan?: string;
 }
 
 export interface CreditFactor {
   code: CreditFactorCode;
   points: number;
   max_points: number;
+  /** on_time, limit_use: percent; days_late: average days; overdue: the oldest's days past due;
+   * tenure: days as a customer; null when not measured (half marks) */
   value: Decimal | null;
   message: string;
 }

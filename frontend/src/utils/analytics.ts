@@ -93,22 +93,29 @@ function amountOf(value: string | null | undefined): string | null {
   return isDecimal(text) ? plainDecimal(text).replace(/^-/, '') : null;
 }
 
-/** How many invoices the English message counts ("2 invoices 35 days overdue" → 2), when it says. */
-function invoiceCount(message: string | undefined): number | null {
-  const match = /^\s*(\d+)\s+invoices?\b/i.exec(message ?? '');
+/** How many invoices an overdue reason counts: its `count`, else the English message's ("2 invoices …"). */
+function invoiceCount(reason: { count?: number; message?: string }): number | null {
+  if (typeof reason.count === 'number') return reason.count;
+  const match = /^\s*(\d+)\s+invoices?\b/i.exec(reason.message ?? '');
   return match ? Number(match[1]) : null;
 }
 
-/**
- * A churn reason in the chosen language from its code and value: `usage_drop` "-62.0" →
- * "用量较近 3 个月均值下降 62%" / "usage −62% vs 3-month average"; `no_usage` "14" → "近 14 天无用量";
- * `overdue` "35" → "1 张发票逾期 35 天". A code this page does not know keeps the API's message.
- */
-export function churnReasonText(reason: {
+/** The fields of a churn reason the page words (the API's reason may carry more). */
+export interface ReasonWords {
   code: ChurnReason['code'] | string;
   value: string | null;
   message?: string;
-}): string {
+  count?: number;
+  from_plan?: string;
+  to_plan?: string;
+}
+
+/**
+ * A churn reason in the chosen language from its code and numbers: `usage_drop` "-62.0" →
+ * "用量较近 3 个月均值下降 62%" / "usage −62% vs 3-month average"; `no_usage` "14" → "近 14 天无用量";
+ * `overdue` "35" (count 1) → "1 张发票逾期 35 天". A code this page does not know keeps the API's message.
+ */
+export function churnReasonText(reason: ReasonWords): string {
   const value = amountOf(reason.value);
   switch (reason.code) {
     case 'usage_drop':
@@ -116,7 +123,7 @@ export function churnReasonText(reason: {
     case 'no_usage':
       return t('analytics.reason.no_usage', { days: value ?? '?' });
     case 'overdue': {
-      const count = invoiceCount(reason.message);
+      const count = invoiceCount(reason);
       const days = value ?? '?';
       if (count === null) return t('analytics.reason.overdue', { days });
       return t(count === 1 ? 'analytics.reason.overdueOne' : 'analytics.reason.overdueMany', { count, days });
@@ -124,9 +131,10 @@ export function churnReasonText(reason: {
     case 'suspended':
       return t('analytics.reason.suspended');
     case 'cheaper_plan':
-      return value === null
-        ? t('analytics.reason.cheaper_plan')
-        : t('analytics.reason.cheaperPlanBy', { value });
+      if (value === null) return t('analytics.reason.cheaper_plan');
+      if (reason.from_plan && reason.to_plan)
+        return t('analytics.reason.cheaperPlanMove', { from: reason.from_plan, to: reason.to_plan, value });
+      return t('analytics.reason.cheaperPlanBy', { value });
     default:
       return reason.message || reason.code;
   }
@@ -145,6 +153,8 @@ export function creditFactorValue(factor: {
     case 'limit_use':
       return `${value}%`;
     case 'days_late':
+    case 'overdue':
+    case 'tenure':
       return t('analytics.unit.days', { days: value });
     default:
       return value;

@@ -41,6 +41,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'analytics.reason.suspended': 'account suspended',
   'analytics.reason.cheaper_plan': 'moved to a cheaper plan',
   'analytics.reason.cheaperPlanBy': 'moved to a cheaper plan ({value}% lower)',
+  'analytics.reason.cheaperPlanMove': 'moved from {from} to {to} ({value}% cheaper at recent usage)',
   'analytics.unit.days': '{days} days',
   'analytics.unavailable': 'Unavailable',
   'analytics.view.chart': 'Chart',

@@ -39,6 +39,7 @@ export default {
   'analytics.reason.suspended': '账号已暂停',
   'analytics.reason.cheaper_plan': '改用了更便宜的计费方案',
   'analytics.reason.cheaperPlanBy': '改用了更便宜的计费方案（降价 {value}%）',
+  'analytics.reason.cheaperPlanMove': '由 {from} 改用更便宜的 {to}（按近期用量便宜 {value}%）',
   'analytics.unit.days': '{days} 天',
   'analytics.unavailable': '暂不可用',
   'analytics.view.chart': '图表',

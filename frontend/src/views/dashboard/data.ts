@@ -213,8 +213,8 @@ export function trendChart(trend: readonly TrendMonth[]): ChartData {
     xAxis: { type: 'category', data: months },
     yAxis: Y_AXIS,
     series: [
-      { type: 'line', name: fields[0].title, smooth: true, data: trend.map((m) => chartValue(m.invoiced)) },
-      { type: 'line', name: fields[1].title, smooth: true, data: trend.map((m) => chartValue(m.collected)) },
+      { type: 'line', name: fields[0].title, data: trend.map((m) => chartValue(m.invoiced)) },
+      { type: 'line', name: fields[1].title, data: trend.map((m) => chartValue(m.collected)) },
       {
         type: 'bar',
         name: fields[2].title,

@@ -30,7 +30,7 @@ export function dashboardAnswer(overrides: Partial<Dashboard> = {}): Dashboard {
       collected: { value: '600.00', previous: '800.00', change: '-25.0' },
       receivable: { value: '5400.00', previous: '5000.00', change: '8.0' },
       credit: { value: '12.50', previous: '0.00', change: null },
-      overdue: { value: '120.00', previous: '0.00', change: null, count: 3, previous_count: 0 },
+      overdue: { value: '120.00', previous: '0.00', change: null, count: 3 },
       dso: { value: '34.5', previous: '30.0', change: '15.0' },
       collection_rate: { value: '87.5', previous: null, change: null },
     },
@@ -163,7 +163,14 @@ export function customerAnalyticsAnswer(overrides: Partial<CustomerAnalytics> = 
         reasons: [
           { code: 'usage_drop', points: 31, message: 'usage −62% vs 3-month average', value: '-62.0' },
           { code: 'no_usage', points: 14, message: 'no usage for 14 days', value: '14' },
-          { code: 'overdue', points: 20, message: '1 invoice 35 days overdue', value: '35' },
+          {
+            code: 'overdue',
+            points: 20,
+            message: '1 invoice overdue, the oldest 35 days',
+            value: '35',
+            count: 1,
+            amount: '1125.00',
+          },
         ],
       },
       credit: {
@@ -171,9 +178,15 @@ export function customerAnalyticsAnswer(overrides: Partial<CustomerAnalytics> = 
         factors: [
           { code: 'on_time', points: 30, max_points: 35, value: '83.3', message: 'on time 83.3%' },
           { code: 'days_late', points: 15, max_points: 20, value: '3.5', message: '3.5 days late' },
-          { code: 'overdue', points: 10, max_points: 20, value: '1125.00', message: 'overdue' },
+          {
+            code: 'overdue',
+            points: 12,
+            max_points: 20,
+            value: '35',
+            message: 'oldest overdue invoice 35 days past due',
+          },
           { code: 'limit_use', points: 9, max_points: 15, value: '40.0', message: 'limit 40%' },
-          { code: 'tenure', points: 8, max_points: 10, value: '26', message: 'tenure' },
+          { code: 'tenure', points: 6, max_points: 10, value: '420', message: 'customer for 420 days' },
         ],
       },
     },

@@ -84,10 +84,16 @@ describe('churn reasons from code and value', () => {
   const reasons = [
     { code: 'usage_drop', value: '-62.0', message: 'usage −62% vs 3-month average' },
     { code: 'no_usage', value: '14', message: 'no usage for 14 days' },
-    { code: 'overdue', value: '35', message: '1 invoice 35 days overdue' },
-    { code: 'overdue', value: '40', message: '3 invoices overdue, up to 40 days' },
+    { code: 'overdue', value: '35', count: 1, message: '1 invoice overdue, the oldest 35 days' },
+    { code: 'overdue', value: '40', count: 3, message: '3 invoices overdue, the oldest 40 days' },
     { code: 'suspended', value: null, message: 'account suspended' },
-    { code: 'cheaper_plan', value: null, message: 'moved to a cheaper plan' },
+    {
+      code: 'cheaper_plan',
+      value: '-20.0',
+      from_plan: 'PRO',
+      to_plan: 'BASIC',
+      message: 'moved from PRO to BASIC (−20.0% at recent usage)',
+    },
   ];
 
   it('words them in Chinese', () => {
@@ -98,8 +104,9 @@ describe('churn reasons from code and value', () => {
       '1 张发票逾期 35 天',
       '3 张发票逾期，最长 40 天',
       '账号已暂停',
-      '改用了更便宜的计费方案',
+      '由 PRO 改用更便宜的 BASIC（按近期用量便宜 20%）',
     ]);
+    expect(churnReasonText({ code: 'cheaper_plan', value: null })).toBe('改用了更便宜的计费方案');
   });
 
   it('words them in English, keeping decimals that matter', () => {
@@ -108,7 +115,13 @@ describe('churn reasons from code and value', () => {
     expect(churnReasonText({ code: 'usage_drop', value: '-37.5' })).toBe('usage −37.5% vs 3-month average');
     expect(churnReasonText(reasons[1])).toBe('no usage for 14 days');
     expect(churnReasonText(reasons[2])).toBe('1 invoice 35 days overdue');
+    expect(churnReasonText(reasons[3])).toBe('3 invoices overdue, up to 40 days');
+    // an answer without `count` still counts the invoices its English message names
+    expect(
+      churnReasonText({ code: 'overdue', value: '35', message: '2 invoices overdue, the oldest 35 days' }),
+    ).toBe('2 invoices overdue, up to 35 days');
     expect(churnReasonText({ code: 'overdue', value: '9' })).toBe('an invoice 9 days overdue');
+    expect(churnReasonText(reasons[5])).toBe('moved from PRO to BASIC (20% cheaper at recent usage)');
   });
 
   it("keeps the API's message for a reason this page does not know", () => {
@@ -124,6 +137,8 @@ describe('credit factors', () => {
     expect(creditFactorValue({ code: 'on_time', value: '83.3' })).toBe('83.3%');
     expect(creditFactorValue({ code: 'days_late', value: '3.50' })).toBe('3.5 天');
     expect(creditFactorValue({ code: 'limit_use', value: '40.0' })).toBe('40%');
+    expect(creditFactorValue({ code: 'overdue', value: '35' })).toBe('35 天');
+    expect(creditFactorValue({ code: 'tenure', value: '420' })).toBe('420 天');
     expect(creditFactorValue({ code: 'tenure', value: null })).toBe('-');
     expect(factorPercent({ points: 30, max_points: 35 })).toBe(86);
     expect(factorPercent({ points: 0, max_points: 0 })).toBe(0);

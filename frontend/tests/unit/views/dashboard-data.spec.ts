@@ -68,7 +68,7 @@ describe('headline figures', () => {
     expect(byName.overdue).toMatchObject({
       value: '¥ 120.00',
       count: '3 张发票',
-      previous: '上期 ¥ 0.00 · 0 张发票',
+      previous: '上期 ¥ 0.00',
       change: '-',
       tone: null,
     });
@@ -78,6 +78,13 @@ describe('headline figures', () => {
       value: '87.5%',
       previous: '上期 -',
     });
+  });
+
+  it('adds the previous range overdue invoices when the answer gives them', () => {
+    const figures = dashboardAnswer().figures!;
+    figures.overdue = { ...figures.overdue, previous: '40.00', previous_count: 1, change: '200.0' };
+    const overdue = figureCards(figures).find((c) => c.name === 'overdue')!;
+    expect(overdue).toMatchObject({ previous: '上期 ¥ 40.00 · 1 张发票', change: '↑ 200.0%', tone: 'bad' });
   });
 
   it('words the cards in English', () => {
