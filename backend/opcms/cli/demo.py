@@ -14,10 +14,12 @@ DEMO_NAMES = {"admin": "系统管理员", "finance": "财务·演示", "operator
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    """Demo data for the embedded default: one user per role sharing a generated password."""
+    """Demo data for the embedded default: one user per role sharing a generated password, and
+    customers with 13 months of history (usage, invoices, payments)."""
     settings = settings_or_exit()
     from opcms.auth.service import ensure_user
     from opcms.demo.billing import seed_invoices_and_payments
+    from opcms.demo.cast import HISTORY_MONTHS
     from opcms.demo.customers import seed_customers
     from opcms.demo.notifications import seed_demo_channel
     from opcms.demo.usage import seed_pricing_and_usage
@@ -37,10 +39,10 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
                     created.append(role)
             if await seed_customers(args.customers):
                 created.append(f"{args.customers} customers")
-            if await seed_pricing_and_usage():
-                created.append("pricing plans, subscriptions and demo usage")
+            if await seed_pricing_and_usage(history_months=HISTORY_MONTHS):
+                created.append(f"pricing plans, subscriptions and {HISTORY_MONTHS} months of usage")
             if await seed_invoices_and_payments():
-                created.append("last month's invoices and payments")
+                created.append(f"{HISTORY_MONTHS} monthly invoice runs and their payments")
             if await seed_demo_channel():
                 created.append("an SMS channel that writes to the log, for the reminders")
         return created
