@@ -22,15 +22,18 @@ from typing import Any
 from tortoise import connections
 
 from opcms.core.db import (
+    days_between_sql,
     decimal_of_sum,
     decimal_sum_sql,
     is_mysql,
+    local_date_sql,
     money_of_sum,
     money_sum_sql,
     month_sql,
     param_mark,
     sql_date,
     sql_timestamp,
+    straight_join,
 )
 from opcms.core.money import ZERO
 from opcms.core.settings import get_settings
@@ -206,64 +209,94 @@ def _alive_at(mark: str) -> str:
     return f"i.issue_date <= {mark} AND (i.status <> '{VOID}' OR i.voided_at >= {mark})"
 
 
-async def balances_at(days: Sequence[dt.date], owner_id: int | None) -> list[dict[str, Decimal]]:
-    """``{"receivable", "overdue"}`` at the end of each day: outstanding of the invoices alive
-    then (overdue: those due before that day), rebuilt in three scans (invoices, credit notes,
-    allocations) with one pair of conditional sums per day."""
+FIGURE_PREFIX = {"receivable": "r", "overdue": "o"}
+
+
+async def balances_at(
+    days: Sequence[dt.date], owner_id: int | None, figures: Sequence[str] = ("receivable", "overdue")
+) -> list[dict[str, Decimal]]:
+    """``{"receivable", "overdue"}`` (or those of ``figures``) at the end of each day:
+    outstanding of the invoices alive then (overdue: those due before that day), rebuilt in three
+    scans (invoices, credit notes, allocations) with one conditional sum per figure and day.
+
+    Invoices that owe nothing on every one of the days are left out of all three scans, which
+    is most of them: settled or voided before the earliest day ends, and, when only overdue is
+    asked for, settled by the end of their due date (paid on time is never overdue)."""
     if not days:
         return []
     mark = param_mark()
     alive = _alive_at(mark)
+    tz = get_settings().tz
 
     def alive_params(day: dt.date) -> list[Any]:
         return [sql_date(day), sql_timestamp(end_of_day(day))]
 
-    latest = max(days)
+    latest, earliest = max(days), min(days)
     scope, scope_params = owned("i.customer_id", owner_id)
+    keep = (
+        f"(i.status NOT IN ('{InvoiceStatus.SETTLED.value}', '{VOID}') "
+        f"OR (i.status = '{InvoiceStatus.SETTLED.value}' AND i.settled_at >= {mark}) "
+        f"OR (i.status = '{VOID}' AND i.voided_at >= {mark}))"
+    )
+    keep_params: list[Any] = [sql_timestamp(end_of_day(earliest))] * 2
+    if "receivable" not in figures:
+        keep += f" AND NOT (i.status = '{InvoiceStatus.SETTLED.value}' AND {local_date_sql('i.settled_at', tz)} <= i.due_date)"
+
+    def sums(condition: str, amount: str, extra: list[Any], params_of: Any) -> tuple[str, list[Any]]:
+        columns, params = [], []
+        for n, day in enumerate(days):
+            if "receivable" in figures:
+                columns.append(f"{_sum_case(condition, amount)} AS r{n}")
+                params += [*params_of(day), *extra]
+            if "overdue" in figures:
+                columns.append(f"{_sum_case(f'{condition} AND i.due_date < {mark}', amount)} AS o{n}")
+                params += [*params_of(day), *extra, sql_date(day)]
+        return ", ".join(columns), params
 
     # invoices: Σ total
-    columns, params = [], []
-    for n, day in enumerate(days):
-        columns.append(f"{_sum_case(alive, 'i.total')} AS r{n}")
-        columns.append(f"{_sum_case(f'{alive} AND i.due_date < {mark}', 'i.total')} AS o{n}")
-        params += [*alive_params(day), *alive_params(day), sql_date(day)]
+    columns, params = sums(alive, "i.total", [], alive_params)
     [totals] = await fetch(
-        f"SELECT {', '.join(columns)} FROM invoice i WHERE i.is_deleted = 0 AND i.issue_date <= {mark}{scope}",
-        [*params, sql_date(latest), *scope_params],
+        f"SELECT {columns} FROM invoice i WHERE i.is_deleted = 0 AND i.issue_date <= {mark} AND {keep}{scope}",
+        [*params, sql_date(latest), *keep_params, *scope_params],
     )
 
     # credit notes applied to them by then
-    columns, params = [], []
-    for n, day in enumerate(days):
-        applied = f"{alive} AND c.issue_date <= {mark}"
-        columns.append(f"{_sum_case(applied, 'c.applied_amount')} AS r{n}")
-        columns.append(f"{_sum_case(f'{applied} AND i.due_date < {mark}', 'c.applied_amount')} AS o{n}")
-        params += [*alive_params(day), sql_date(day), *alive_params(day), sql_date(day), sql_date(day)]
+    columns, params = sums(
+        f"{alive} AND c.issue_date <= {mark}",
+        "c.applied_amount",
+        [],
+        lambda day: [*alive_params(day), sql_date(day)],
+    )
     [credited] = await fetch(
-        f"SELECT {', '.join(columns)} FROM credit_note c JOIN invoice i ON i.id = c.invoice_id "
-        f"WHERE c.is_deleted = 0 AND i.is_deleted = 0 AND c.issue_date <= {mark}{scope}",
-        [*params, sql_date(latest), *scope_params],
+        f"SELECT {columns} FROM credit_note c JOIN invoice i ON i.id = c.invoice_id "
+        f"WHERE c.is_deleted = 0 AND i.is_deleted = 0 AND c.issue_date <= {mark} AND {keep}{scope}",
+        [*params, sql_date(latest), *keep_params, *scope_params],
     )
 
     # allocations made by then and not reversed by then
-    columns, params = [], []
-    for n, day in enumerate(days):
-        standing = f"{alive} AND a.created_at < {mark} AND (a.is_reversed = 0 OR a.reversed_at >= {mark})"
-        columns.append(f"{_sum_case(standing, 'a.amount')} AS r{n}")
-        columns.append(f"{_sum_case(f'{standing} AND i.due_date < {mark}', 'a.amount')} AS o{n}")
+    def standing_params(day: dt.date) -> list[Any]:
         end = sql_timestamp(end_of_day(day))
-        params += [*alive_params(day), end, end, *alive_params(day), end, end, sql_date(day)]
+        return [*alive_params(day), end, end]
+
+    columns, params = sums(
+        f"{alive} AND a.created_at < {mark} AND (a.is_reversed = 0 OR a.reversed_at >= {mark})",
+        "a.amount",
+        [],
+        standing_params,
+    )
     [allocated] = await fetch(
-        f"SELECT {', '.join(columns)} FROM allocation a JOIN invoice i ON i.id = a.invoice_id "
-        f"WHERE a.is_deleted = 0 AND i.is_deleted = 0 AND a.created_at < {mark}{scope}",
-        [*params, sql_timestamp(end_of_day(latest)), *scope_params],
+        # the few invoices kept drive the join (MySQL would read every allocation first)
+        f"SELECT {columns} FROM invoice i {straight_join()} allocation a ON a.invoice_id = i.id "
+        f"WHERE a.is_deleted = 0 AND i.is_deleted = 0 AND a.created_at < {mark} AND {keep}{scope}",
+        [*params, sql_timestamp(end_of_day(latest)), *keep_params, *scope_params],
     )
     return [
         {
             key: money_of_sum(totals[f"{prefix}{n}"])
             - money_of_sum(credited[f"{prefix}{n}"])
             - money_of_sum(allocated[f"{prefix}{n}"])
-            for key, prefix in (("receivable", "r"), ("overdue", "o"))
+            for key, prefix in FIGURE_PREFIX.items()
+            if key in figures
         }
         for n in range(len(days))
     ]
@@ -380,12 +413,17 @@ async def usage_by_metric(months: Sequence[str], owner_id: int | None) -> list[d
     """Invoiced quantity and amount per metric per service month (the lines of non-void invoices)."""
     mark = param_mark()
     scope, scope_params = owned("i.customer_id", owner_id)
+    # grouped on the lines alone, then joined to the few metrics (grouping the three-way join
+    # carried the metric's names through every row)
     rows = await fetch(
-        f"SELECT i.period AS month, l.metric_id AS metric_id, um.code AS metric_code, um.name AS metric_name, "
-        f"um.unit AS unit, {decimal_sum_sql('l.quantity', 4)} AS quantity, {money_sum_sql('l.amount')} AS amount "
-        f"FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id JOIN usage_metric um ON um.id = l.metric_id "
+        f"SELECT g.month AS month, g.metric_id AS metric_id, um.code AS metric_code, um.name AS metric_name, "
+        f"um.unit AS unit, g.quantity AS quantity, g.amount AS amount FROM ("
+        f"SELECT i.period AS month, l.metric_id AS metric_id, {decimal_sum_sql('l.quantity', 4)} AS quantity, "
+        f"{money_sum_sql('l.amount')} AS amount "
+        f"FROM invoice i {straight_join()} invoice_line l ON l.invoice_id = i.id "
         f"WHERE i.is_deleted = 0 AND i.status <> '{VOID}' AND i.period BETWEEN {mark} AND {mark}{scope} "
-        f"GROUP BY i.period, l.metric_id, um.code, um.name, um.unit ORDER BY i.period, um.code",
+        f"GROUP BY i.period, l.metric_id) g JOIN usage_metric um ON um.id = g.metric_id "
+        f"ORDER BY g.month, um.code",
         [months[0], months[-1], *scope_params],
     )
     return [
@@ -573,8 +611,6 @@ async def payment_behaviour(day: dt.date, customer_id: int | None = None) -> dic
     """Per customer, over the non-void invoices (total > 0) due in the 365 days before ``day``:
     how many were due, how many were settled by their due date, and the days late summed (a
     settled invoice: settled date − due date, if positive; one still open: ``day`` − due date)."""
-    from opcms.core.db import days_between_sql, local_date_sql
-
     mark = param_mark()
     only, only_params = _customer_filter("i.customer_id", customer_id)
     settled = f"i.status = '{InvoiceStatus.SETTLED.value}' AND i.settled_at < {mark}"

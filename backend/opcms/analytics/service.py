@@ -111,7 +111,7 @@ async def trend_block(board: Board) -> list[dict[str, Any]]:
     months = queries.months_ending(board.end, 12)
     sums = await queries.monthly_sums(months, board.owner_id)
     ends = [min(queries.month_end(month), board.as_of) for month in months]
-    balances = await queries.balances_at(ends, board.owner_id)
+    balances = await queries.balances_at(ends, board.owner_id, figures=("overdue",))
     return [
         {"month": month, **sums[month], "overdue_at_month_end": balance["overdue"]}
         for month, balance in zip(months, balances, strict=True)
