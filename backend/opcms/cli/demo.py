@@ -17,12 +17,17 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     """Demo data for the embedded default: one user per role sharing a generated password, and
     customers with 13 months of history (usage, invoices, payments)."""
     settings = settings_or_exit()
+    from opcms.analytics.models import CustomerScore
+    from opcms.analytics.tasks import JOB_NAME as SCORING_JOB
     from opcms.auth.service import ensure_user
+    from opcms.core.settings import business_today
     from opcms.demo.billing import seed_invoices_and_payments
     from opcms.demo.cast import HISTORY_MONTHS
     from opcms.demo.customers import seed_customers
     from opcms.demo.notifications import seed_demo_channel
     from opcms.demo.usage import seed_pricing_and_usage
+    from opcms.jobs.models import Trigger
+    from opcms.jobs.service import run_now
 
     credentials = settings.var_dir / "demo-login.txt"
     if credentials.exists():
@@ -45,6 +50,11 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
                 created.append(f"{HISTORY_MONTHS} monthly invoice runs and their payments")
             if await seed_demo_channel():
                 created.append("an SMS channel that writes to the log, for the reminders")
+            # today's customer scores, as the nightly job would have left them, so that the
+            # churn warnings, credit scores and segments show on the first visit
+            if not await CustomerScore.filter(score_day=business_today()).exists():
+                await run_now(SCORING_JOB, {}, trigger=Trigger.CLI)
+                created.append("today's customer scores")
         return created
 
     created = with_db(run)
