@@ -81,7 +81,12 @@ def add_commands(sub: Any) -> None:
         default=10_000,
         help="open invoices of the one customer (suggestions); customers with one overdue invoice each (reminders)",
     )
-    bench.add_argument("--repeat", type=int, default=50, help="requests per payment (suggestions); dashboard requests (analytics)")
+    bench.add_argument(
+        "--repeat",
+        type=int,
+        default=50,
+        help="requests per payment (suggestions); dashboard requests (analytics)",
+    )
     bench.add_argument("--concurrency", type=int, default=50, help="concurrent connections (api)")
     bench.add_argument("--requests", type=int, default=2_000, help="requests per endpoint (api)")
     bench.set_defaults(fn=cmd_bench)
