@@ -191,6 +191,9 @@ class Dashboard(PublicSchema):
     previous_from: dt.date
     previous_to: dt.date
     owner_id: int | None
+    computed_at: dt.datetime = Field(
+        description="when these figures were computed (the same until something is written)"
+    )
     scores_computed_at: dt.datetime | None
     figures: Figures | None
     aging: list[BucketAmount] | None

@@ -9,8 +9,10 @@ with bulk inserts.
 
 - the figure: ``GET /api/v1/analytics/dashboard`` (default range: this month to date, every
   customer, as finance sees it) from one client, one request at a time, against ``opcms api``
-  started as production runs it: p50 and p99 over R requests after a warm-up. Each block's time
-  in this process is printed too, to say where the time goes.
+  started as production runs it: p50 and p99 over R requests after a warm-up, each after an
+  audited write (a customer's remark edited, not timed) so that every board is computed. Then
+  R more with nothing written in between, which the API hands out again (``unchanged_p99``).
+  Each block's time in this process is printed too, to say where the time goes.
 - the floor: one ``SELECT SUM(outstanding)`` over the same open invoices on the same database
   (the smallest aggregate a dashboard can show), p50/p99 over R runs.
 - ``scoring_s``: ``analytics.service.score_customers`` for N customers, and ``rescore_s`` the same
@@ -309,6 +311,7 @@ def main(count: int, requests: int = 50) -> int:
     server = subprocess.Popen([sys.executable, "-m", "opcms", "api"], env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     samples: list[float] = []
+    warm: list[float] = []
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -325,7 +328,9 @@ def main(count: int, requests: int = 50) -> int:
                 "/api/v1/auth/login", json={"username": "bench-admin", "password": PASSWORD}
             ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
-            for n in range(requests + 5):
+            someone = client.get("/api/v1/customers?page_size=1", headers=headers).json()["items"][0]["id"]
+
+            def board() -> float:
                 started = time.perf_counter()
                 reply = client.get("/api/v1/analytics/dashboard", headers=headers)
                 elapsed = (time.perf_counter() - started) * 1000
@@ -333,8 +338,24 @@ def main(count: int, requests: int = 50) -> int:
                     raise SystemExit(
                         f"bench analytics: the dashboard answered {reply.status_code}: {reply.text[:300]}"
                     )
+                return elapsed
+
+            for n in range(requests + 5):
+                # computed: someone wrote something since the last board (an audited customer
+                # edit, not timed), so the board is computed again
+                reply = client.patch(
+                    f"/api/v1/customers/{someone}", headers=headers, json={"remark": f"bench {n}"}
+                )
+                if reply.status_code != 200:
+                    raise SystemExit(
+                        f"bench analytics: editing a customer answered {reply.status_code}: {reply.text[:300]}"
+                    )
+                elapsed = board()
                 if n >= 5:  # the first five warm the caches and the pool
                     samples.append(elapsed)
+            for _ in range(requests):
+                # nothing written in between: the board computed last is handed out again
+                warm.append(board())
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -347,13 +368,16 @@ def main(count: int, requests: int = 50) -> int:
         f"{prepared['usage_rows']:,} usage rows (seeded in {prepared['seed_s']} s), database "
         f"{settings.database_url.split(':', 1)[0]}, {settings.api_workers} API process(es)"
     )
+    warm50, warm99 = _percentile(warm, 50), _percentile(warm, 99)
     print(
-        f"  dashboard over HTTP  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  ({requests} requests, one at a time)"
+        f"  dashboard over HTTP, computed (a write before each)  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms"
+        f"  ({requests} requests, one at a time)"
     )
+    print(f"  dashboard over HTTP, nothing written since          p50 {warm50:7.1f} ms  p99 {warm99:7.1f} ms")
     print(f"  floor SUM(outstanding) p50 {floor50:5.1f} ms  p99 {floor99:7.1f} ms")
     print("  blocks in process (ms): " + ", ".join(f"{k} {v}" for k, v in prepared["blocks_ms"].items()))
     verdict = "meets" if p99 <= TARGET_P99_MS else "MISSES"
-    print(f"  dashboard p99 {p99:.1f} ms (target ≤ {TARGET_P99_MS:g} ms): {verdict} the target")
+    print(f"  dashboard p99 computed {p99:.1f} ms (target ≤ {TARGET_P99_MS:g} ms): {verdict} the target")
     verdict = "meets" if prepared["scoring_s"] <= TARGET_SCORING_S else "MISSES"
     print(
         f"  scoring {count:,} customers: {prepared['scoring_s']} s, again the same day {prepared['rescore_s']} s "
@@ -367,6 +391,8 @@ def main(count: int, requests: int = 50) -> int:
         places=2,
         p50=round(p50, 2),
         floor_p50=round(floor50, 3),
+        unchanged_p50=round(warm50, 2),
+        unchanged_p99=round(warm99, 2),
         scoring_s=prepared["scoring_s"],
         rescore_s=prepared["rescore_s"],
         blocks_ms=prepared["blocks_ms"],
