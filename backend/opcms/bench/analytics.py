@@ -27,9 +27,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from typing import Any
@@ -40,8 +37,7 @@ from tortoise import connections
 from opcms.analytics import service
 from opcms.auth.models import User
 from opcms.auth.service import ensure_user
-from opcms.bench.common import figure, fresh_database, insert_customers
-from opcms.bench.customers import _free_port, _percentile
+from opcms.bench.common import figure, fresh_database, insert_customers, percentile, running_api
 from opcms.billing.models import InvoiceLine
 from opcms.core.context import acting_as, system_actor
 from opcms.core.db import close_db
@@ -237,7 +233,7 @@ async def seed(count: int, today: dt.date) -> dict[str, int]:
     for start in range(0, len(allocations), BATCH):
         await Allocation.bulk_create(allocations[start : start + BATCH])
 
-    days = max(1, USAGE_ROWS // len(ids))
+    days = max(1, min(400, USAGE_ROWS // len(ids)))
     first_day = today - dt.timedelta(days=days)
     rows = []
     written = 0
@@ -306,69 +302,51 @@ async def _prepare(count: int) -> dict[str, Any]:
 
 def main(count: int, requests: int = 50) -> int:
     prepared = asyncio.run(_prepare(count))
-    port = _free_port()
-    env = {**os.environ, "OPCMS_PORT": str(port), "OPCMS_HOST": "127.0.0.1", "OPCMS_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "opcms", "api"], env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
     samples: list[float] = []
     warm: list[float] = []
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("bench analytics: the API did not start")
-            time.sleep(0.2)
-        with httpx.Client(base_url=base, timeout=60) as client:
-            token = client.post(
-                "/api/v1/auth/login", json={"username": "bench-admin", "password": PASSWORD}
-            ).json()["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
-            someone = client.get("/api/v1/customers?page_size=1", headers=headers).json()["items"][0]["id"]
+    with running_api("analytics") as base, httpx.Client(base_url=base, timeout=60) as client:
+        token = client.post(
+            "/api/v1/auth/login", json={"username": "bench-admin", "password": PASSWORD}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        someone = client.get("/api/v1/customers?page_size=1", headers=headers).json()["items"][0]["id"]
 
-            def board() -> float:
-                started = time.perf_counter()
-                reply = client.get("/api/v1/analytics/dashboard", headers=headers)
-                elapsed = (time.perf_counter() - started) * 1000
-                if reply.status_code != 200 or reply.json()["errors"]:
-                    raise SystemExit(
-                        f"bench analytics: the dashboard answered {reply.status_code}: {reply.text[:300]}"
-                    )
-                return elapsed
-
-            for n in range(requests + 5):
-                # computed: someone wrote something since the last board (an audited customer
-                # edit, not timed), so the board is computed again
-                reply = client.patch(
-                    f"/api/v1/customers/{someone}", headers=headers, json={"remark": f"bench {n}"}
+        def board() -> float:
+            started = time.perf_counter()
+            reply = client.get("/api/v1/analytics/dashboard", headers=headers)
+            elapsed = (time.perf_counter() - started) * 1000
+            if reply.status_code != 200 or reply.json()["errors"]:
+                raise SystemExit(
+                    f"bench analytics: the dashboard answered {reply.status_code}: {reply.text[:300]}"
                 )
-                if reply.status_code != 200:
-                    raise SystemExit(
-                        f"bench analytics: editing a customer answered {reply.status_code}: {reply.text[:300]}"
-                    )
-                elapsed = board()
-                if n >= 5:  # the first five warm the caches and the pool
-                    samples.append(elapsed)
-            for _ in range(requests):
-                # nothing written in between: the board computed last is handed out again
-                warm.append(board())
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    p50, p99 = _percentile(samples, 50), _percentile(samples, 99)
+            return elapsed
+
+        for n in range(requests + 5):
+            # computed: someone wrote something since the last board (an audited customer
+            # edit, not timed), so the board is computed again
+            reply = client.patch(
+                f"/api/v1/customers/{someone}", headers=headers, json={"remark": f"bench {n}"}
+            )
+            if reply.status_code != 200:
+                raise SystemExit(
+                    f"bench analytics: editing a customer answered {reply.status_code}: {reply.text[:300]}"
+                )
+            elapsed = board()
+            if n >= 5:  # the first five warm the caches and the pool
+                samples.append(elapsed)
+        for _ in range(requests):
+            # nothing written in between: the board computed last is handed out again
+            warm.append(board())
+    p50, p99 = percentile(samples, 50), percentile(samples, 99)
     floor = prepared.pop("floor")
-    floor50, floor99 = _percentile(floor, 50), _percentile(floor, 99)
+    floor50, floor99 = percentile(floor, 50), percentile(floor, 99)
     settings = get_settings()
     print(
         f"analytics bench: {count:,} customers, {prepared['invoices']:,} invoices, {prepared['payments']:,} payments, "
         f"{prepared['usage_rows']:,} usage rows (seeded in {prepared['seed_s']} s), database "
         f"{settings.database_url.split(':', 1)[0]}, {settings.api_workers} API process(es)"
     )
-    warm50, warm99 = _percentile(warm, 50), _percentile(warm, 99)
+    warm50, warm99 = percentile(warm, 50), percentile(warm, 99)
     print(
         f"  dashboard over HTTP, computed (a write before each)  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms"
         f"  ({requests} requests, one at a time)"

@@ -3,13 +3,20 @@ the bench customers."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import asyncmy
+import httpx
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api.migrate import migrate
@@ -122,3 +129,40 @@ def figure(
         "better": better,
         **details,
     }
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile of ``samples`` (nearest rank)."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_api(bench: str) -> Iterator[str]:
+    """``opcms api`` started as production runs it, on a free port of this machine, with this
+    process's settings; yields its base URL once ``/healthz`` answers, stops it afterwards."""
+    port = free_port()
+    env = {**os.environ, "OPCMS_PORT": str(port), "OPCMS_HOST": "127.0.0.1", "OPCMS_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen([sys.executable, "-m", "opcms", "api"], env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit(f"bench {bench}: the API did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from opcms.auth.service import ensure_user
-from opcms.bench.common import figure, fresh_database
+from opcms.bench.common import figure, fresh_database, percentile, running_api
 from opcms.bench.imports import OWNERS, generate
 from opcms.core.context import acting_as, system_actor
 from opcms.core.db import close_db
@@ -41,11 +38,6 @@ from opcms.imports import service
 
 TARGET_P99_MS = 50.0
 LIST_PATH = "/api/v1/customers?status=active&sort=customer_code&page=50&page_size=20"
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 async def _load(
@@ -90,12 +82,6 @@ async def _seed(customers: int) -> str:
     return password
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def _measure_httpx(
     base: str, token: str, concurrency: int, requests: int
 ) -> dict[str, dict[str, float]]:
@@ -106,7 +92,7 @@ async def _measure_httpx(
         for label, path in (("healthz", "/healthz"), ("customers", LIST_PATH)):
             await _load(client, path, headers, concurrency, min(requests, 200))  # warm-up
             samples = await _load(client, path, headers, concurrency, requests)
-            figures[label] = {f"p{q}": _percentile(samples, q) for q in (50, 90, 99)}
+            figures[label] = {f"p{q}": percentile(samples, q) for q in (50, 90, 99)}
             figures[label]["rps"] = 0.0
         return figures
 
@@ -147,21 +133,7 @@ def _wrk(base: str, token: str, path: str, concurrency: int, seconds: int) -> di
 def main(customers: int, concurrency: int, requests: int) -> int:
     password = asyncio.run(_seed(customers))
     settings = get_settings()
-    port = _free_port()
-    env = {**os.environ, "OPCMS_PORT": str(port), "OPCMS_HOST": "127.0.0.1", "OPCMS_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "opcms", "api"], env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("bench api: the API did not start")
-            time.sleep(0.2)
+    with running_api("api") as base:
         token = httpx.post(
             f"{base}/api/v1/auth/login", json={"username": "bench-admin", "password": password}
         ).json()["access_token"]
@@ -174,9 +146,6 @@ def main(customers: int, concurrency: int, requests: int) -> int:
         else:
             loader = "httpx (install wrk for server-only figures)"
             figures = asyncio.run(_measure_httpx(base, token, concurrency, requests))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     print(
         f"api bench: {customers:,} customers, {concurrency} connections, load from {loader}, "
         f"{settings.api_workers} API process(es), database {settings.database_url.split(':', 1)[0]}"

@@ -34,6 +34,11 @@ STATUS_LABELS = {
 }
 
 
+#: the latest nightly scores kept on the customer row: written by the scoring job alone, never
+#: by a profile's create, edit or import (NULL until the first scoring)
+SCORE_FIELDS = ("value_tier", "lifecycle", "churn_score", "churn_level", "credit_score", "scored_on")
+
+
 class Customer(AuditedModel):
     customer_code = fields.CharField(max_length=32, db_index=True)
     company_name = fields.CharField(max_length=200)
@@ -72,18 +77,7 @@ class Customer(AuditedModel):
     name_key = fields.CharField(max_length=200, null=True, unique=True)
 
     # derived columns: the keys, and the scores (the scoring job's execution records their runs)
-    audit_ignored = frozenset(
-        {
-            "code_key",
-            "name_key",
-            "value_tier",
-            "lifecycle",
-            "churn_score",
-            "churn_level",
-            "credit_score",
-            "scored_on",
-        }
-    )
+    audit_ignored = frozenset({"code_key", "name_key", *SCORE_FIELDS})
 
     class Meta:
         table = "customer"

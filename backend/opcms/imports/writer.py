@@ -23,7 +23,7 @@ from tortoise.fields import JSONField
 from opcms.core.audit import AuditAction, AuditLog, to_json_value
 from opcms.core.context import current_actor, current_client_ip, current_request_id
 from opcms.core.models import BOOKKEEPING_FIELDS
-from opcms.customers.models import Customer, CustomerStatusHistory, code_key
+from opcms.customers.models import SCORE_FIELDS, Customer, CustomerStatusHistory, code_key
 from opcms.customers.schemas import CustomerCreate
 
 #: the profile fields an import sets
@@ -46,7 +46,8 @@ def audit_fields() -> tuple[str, ...]:
 
 @functools.cache
 def insert_fields() -> tuple[str, ...]:
-    fields = tuple(name for name in Customer._meta.fields_db_projection if name != "id")
+    # the scores are the scoring job's: an imported profile starts without them
+    fields = tuple(name for name in Customer._meta.fields_db_projection if name not in ("id", *SCORE_FIELDS))
     assert "owner_id" in fields, "Tortoise is not initialised"
     return fields
 
