@@ -9,6 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from opcms.billing.queries import bucket_of
 from opcms.core.context import acting_as, system_actor
 from opcms.core.periods import period_bounds
 from opcms.core.settings import business_today, get_settings
@@ -29,18 +30,6 @@ CUSTOMERS = 24
 def months_before(day: dt.date, months: int) -> str:
     index = day.year * 12 + day.month - 1 - months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def aging_bucket(days_past_due: int) -> str:
-    if days_past_due <= 0:
-        return "current"
-    if days_past_due <= 30:
-        return "1-30"
-    if days_past_due <= 60:
-        return "31-60"
-    if days_past_due <= 90:
-        return "61-90"
-    return "90+"
 
 
 async def seed() -> list[bool]:
@@ -77,7 +66,7 @@ async def test_the_demo_has_thirteen_months_of_history_in_every_state(db):
     assert len(live) == len(set(live)), "one non-void invoice per customer and period"
 
     # and today there are invoices not due yet and overdue ones in every aging bucket
-    open_buckets = {aging_bucket((today - i.due_date).days) for i in invoices if i.outstanding > 0}
+    open_buckets = {bucket_of((today - i.due_date).days) for i in invoices if i.outstanding > 0}
     assert open_buckets == {"current", "1-30", "31-60", "61-90", "90+"}
 
     # and money came in on time, late and in part, never after today

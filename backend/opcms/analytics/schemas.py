@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, WithJsonSchema, field_validator, model_validator
 
+from opcms.billing.reports.schemas import AgingBucket, AgingCustomer
 from opcms.core.money import Amount
 from opcms.core.schemas import MAX_ID, Id, PublicSchema, Schema
 
@@ -205,36 +206,23 @@ class Dashboard(PublicSchema):
     errors: list[BlockError]
 
 
-class AgingBucket(PublicSchema):
-    bucket: Literal["current", "1-30", "31-60", "61-90", "90+"]
-    invoices: int
-    outstanding: Amount
+class AgingTotals(PublicSchema):
+    """The total row over every matching customer (not just the page)."""
 
-
-class AgingColumns(PublicSchema):
     current: Amount
     d1_30: Amount
     d31_60: Amount
     d61_90: Amount
     d90_plus: Amount
     total: Amount
-
-
-class AgingTotals(AgingColumns):
     customers: int
-
-
-class AgingRow(AgingColumns):
-    customer_id: int
-    customer_code: str
-    company_name: str
 
 
 class AgingPage(PublicSchema):
     as_of: dt.date
     buckets: list[AgingBucket]
     totals: AgingTotals
-    items: list[AgingRow]
+    items: list[AgingCustomer]
     total: int
     page: int
     page_size: int
