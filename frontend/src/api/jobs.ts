@@ -39,6 +39,7 @@ export const KNOWN_JOBS = [
   'billing.run_period',
   'reminders.send_overdue',
   'customers.account_automation',
+  'analytics.score_customers',
 ] as const;
 export type KnownJob = (typeof KNOWN_JOBS)[number];
 

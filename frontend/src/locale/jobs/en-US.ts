@@ -9,6 +9,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'job.name.billing.run_period': 'Invoice run',
   'job.name.reminders.send_overdue': 'Overdue reminders',
   'job.name.customers.account_automation': 'Account automation',
+  'job.name.analytics.score_customers': 'Customer scores',
 
   'job.field.job': 'Job',
   'job.field.parameters': 'Parameters',

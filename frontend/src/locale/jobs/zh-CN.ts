@@ -7,6 +7,7 @@ export default {
   'job.name.billing.run_period': '生成账单',
   'job.name.reminders.send_overdue': '逾期提醒',
   'job.name.customers.account_automation': '账户状态自动化',
+  'job.name.analytics.score_customers': '客户评分',
 
   'job.field.job': '任务',
   'job.field.parameters': '参数',

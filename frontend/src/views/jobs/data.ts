@@ -154,6 +154,7 @@ export const JOB_FIELDS: Record<string, JobField[]> = {
     { name: 'suspend_after_days', kind: 'integer' },
     { name: 'day', kind: 'date' },
   ],
+  'analytics.score_customers': [{ name: 'day', kind: 'date' }],
 };
 
 /** The values of a parameter form, as typed (numbers and lists as text). */
