@@ -1,7 +1,8 @@
 /**
- * What the analytics charts share: a decimal string as a y value (drawing only: every figure
- * shown as text stays exact), an axis tooltip showing the exact texts of each series, and a
- * chart's table as CSV (opened by Excel as UTF-8, no cell read as a formula).
+ * What the charts share (the analytics charts and a customer's usage chart): a decimal string as
+ * a y value (drawing only: every figure shown as text stays exact), a tooltip showing the exact
+ * texts of each series, and a chart's table as CSV (opened by Excel as UTF-8, no cell read as a
+ * formula).
  */
 import type { DownloadedFile } from '@/api/download';
 import type { ChartTable } from '@/types/chart';
@@ -26,6 +27,23 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 
+export interface TooltipRow {
+  /** ECharts' coloured dot (its own markup) */
+  marker: string;
+  name: string;
+  /** the exact text of the value */
+  value: string;
+}
+
+/** A tooltip: the category (a day, a month), then a line per series with its exact text. */
+export function tooltipHtml(category: string, rows: readonly TooltipRow[]): string {
+  const lines = rows.map(
+    (row) =>
+      `<div style="display:flex;gap:16px;justify-content:space-between"><span>${row.marker}${escapeHtml(row.name)}</span><b>${escapeHtml(row.value)}</b></div>`,
+  );
+  return `<div>${escapeHtml(category)}</div>${lines.join('')}`;
+}
+
 interface AxisParam {
   marker?: unknown;
   seriesName?: string;
@@ -41,12 +59,14 @@ export function axisTooltip(categories: readonly string[], texts: readonly (read
   return (params: unknown): string => {
     const list = (Array.isArray(params) ? params : [params]) as AxisParam[];
     const index = list[0]?.dataIndex ?? 0;
-    const lines = list.map((p) => {
-      const marker = typeof p.marker === 'string' ? p.marker : '';
-      const text = texts[p.seriesIndex ?? 0]?.[p.dataIndex ?? 0] ?? '-';
-      return `<div style="display:flex;gap:16px;justify-content:space-between"><span>${marker}${escapeHtml(p.seriesName ?? '')}</span><b>${escapeHtml(text)}</b></div>`;
-    });
-    return `<div>${escapeHtml(categories[index] ?? '')}</div>${lines.join('')}`;
+    return tooltipHtml(
+      categories[index] ?? '',
+      list.map((p) => ({
+        marker: typeof p.marker === 'string' ? p.marker : '',
+        name: p.seriesName ?? '',
+        value: texts[p.seriesIndex ?? 0]?.[p.dataIndex ?? 0] ?? '-',
+      })),
+    );
   };
 }
 

@@ -151,43 +151,6 @@ export function usageTotals(
   }));
 }
 
-/** The chart's y value of an exact quantity (a float is fine for drawing, never for totals). */
-export function chartNumber(quantity: string): number {
-  const value = Number(quantity);
-  return Number.isFinite(value) ? value : 0;
-}
-
-// --- tooltip ------------------------------------------------------------------------------------------
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text made safe for the tooltip's HTML (metric names are typed by users). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
-}
-
-export interface TooltipRow {
-  /** ECharts' coloured dot (its own markup) */
-  marker: string;
-  name: string;
-  /** the exact quantity, formatted */
-  value: string;
-}
-
-/** The tooltip of a day: the day, then a line per metric with its exact quantity. */
-export function tooltipHtml(day: string, rows: readonly TooltipRow[]): string {
-  const lines = rows.map(
-    (row) =>
-      `<div style="display:flex;gap:16px;justify-content:space-between"><span>${row.marker}${escapeHtml(row.name)}</span><b>${escapeHtml(row.value)}</b></div>`,
-  );
-  return `<div>${escapeHtml(day)}</div>${lines.join('')}`;
-}
-
 // --- subscriptions ----------------------------------------------------------------------------------
 interface SubscriptionDates {
   metric: string;

@@ -2,20 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { getDailyUsage, type DailyUsage } from '@/api/usage';
 import {
   addDays,
-  chartNumber,
   daysOf,
-  escapeHtml,
   lastDays,
   monthToDate,
   presetOf,
   rangeProblem,
   spanDays,
   subscribedMetrics,
-  tooltipHtml,
   usageChartData,
   usageRequests,
   usageTotals,
 } from '@/views/customers/usage-chart-data';
+import { chartValue, escapeHtml, tooltipHtml } from '@/utils/chart';
 import { sumDecimals } from '@/utils/decimal';
 import { mockTheApi } from '../helpers/mock-adapter';
 
@@ -157,9 +155,9 @@ describe('chart data', () => {
   });
 
   it('gives the chart numbers, and 0 for anything unreadable', () => {
-    expect(chartNumber('1234.5000')).toBe(1234.5);
-    expect(chartNumber('0')).toBe(0);
-    expect(chartNumber('x')).toBe(0);
+    expect(chartValue('1234.5000')).toBe(1234.5);
+    expect(chartValue('0')).toBe(0);
+    expect(chartValue('x')).toBe(0);
   });
 });
 
