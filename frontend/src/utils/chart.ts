@@ -5,7 +5,7 @@
  * formula).
  */
 import type { DownloadedFile } from '@/api/download';
-import type { ChartTable } from '@/types/chart';
+import type { ChartOption, ChartTable } from '@/types/chart';
 
 /** The chart's y value of an exact decimal ("1234.50" → 1234.5; not a number → 0). */
 export function chartValue(value: string | null | undefined): number {
@@ -67,6 +67,36 @@ export function axisTooltip(categories: readonly string[], texts: readonly (read
         value: texts[p.seriesIndex ?? 0]?.[p.dataIndex ?? 0] ?? '-',
       })),
     );
+  };
+}
+
+const GRID = { left: 8, right: 16, top: 40, bottom: 8, containLabel: true };
+const Y_AXIS = { type: 'value' as const, axisLabel: { formatter: (v: number) => v.toLocaleString() } };
+
+export interface AxisFrame {
+  /** a legend above the chart, scrolling when the series may be many; none when not given */
+  legend?: 'plain' | 'scroll';
+  /** the grid's margins where they differ (room for a zoom slider, no legend above) */
+  grid?: { top?: number; bottom?: number };
+  /** the line starts on the first category instead of half a step in (days drawn as a line) */
+  edgeToEdge?: boolean;
+}
+
+/**
+ * What every analytics chart over categories (days, months, buckets) draws around its series:
+ * the grid, the legend, the category and value axes, and the axis tooltip with the exact texts.
+ */
+export function axisFrame(
+  categories: string[],
+  texts: readonly (readonly string[])[],
+  frame: AxisFrame = {},
+): ChartOption {
+  return {
+    grid: { ...GRID, ...frame.grid },
+    ...(frame.legend && { legend: frame.legend === 'scroll' ? { top: 0, type: 'scroll' } : { top: 0 } }),
+    tooltip: { trigger: 'axis', confine: true, formatter: axisTooltip(categories, texts) },
+    xAxis: { type: 'category', ...(frame.edgeToEdge && { boundaryGap: false }), data: categories },
+    yAxis: Y_AXIS,
   };
 }
 

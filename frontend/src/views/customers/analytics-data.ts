@@ -25,14 +25,11 @@ import {
   factorPercent,
   type ChangeDirection,
 } from '@/utils/analytics';
-import { axisTooltip, chartValue } from '@/utils/chart';
+import { axisFrame, chartValue } from '@/utils/chart';
 import { formatQuantity } from '@/utils/decimal';
 import { formatMoney } from '@/utils/money';
 
 export type UsageMode = 'daily' | 'monthly';
-
-const GRID = { left: 8, right: 16, top: 40, bottom: 8, containLabel: true };
-const Y_AXIS = { type: 'value' as const, axisLabel: { formatter: (v: number) => v.toLocaleString() } };
 
 function quantityText(quantity: string, unit: string | null): string {
   return `${formatQuantity(quantity)}${unit ? ` ${unit}` : ''}`;
@@ -48,18 +45,11 @@ export function dailyUsageChart(series: readonly MetricSeries<DailyPoint>[]): Ch
   const days = categories(series, (p) => p.day);
   const at = (s: MetricSeries<DailyPoint>, day: string) => s.points.find((p) => p.day === day);
   const option: ChartOption = {
-    grid: { ...GRID, bottom: 40 },
-    legend: { top: 0, type: 'scroll' },
-    tooltip: {
-      trigger: 'axis',
-      confine: true,
-      formatter: axisTooltip(
-        days,
-        series.map((s) => days.map((day) => quantityText(at(s, day)?.quantity ?? '0', s.unit))),
-      ),
-    },
-    xAxis: { type: 'category', boundaryGap: false, data: days },
-    yAxis: Y_AXIS,
+    ...axisFrame(
+      days,
+      series.map((s) => days.map((day) => quantityText(at(s, day)?.quantity ?? '0', s.unit))),
+      { legend: 'scroll', grid: { bottom: 40 }, edgeToEdge: true },
+    ),
     dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18, bottom: 4 }],
     series: series.map((s) => ({
       type: 'line' as const,
@@ -100,18 +90,11 @@ export function monthlyUsageChart(series: readonly MetricSeries<MonthlyPoint>[])
       : `${quantityText(point.quantity, s.unit)} (${change})`;
   };
   const option: ChartOption = {
-    grid: GRID,
-    legend: { top: 0, type: 'scroll' },
-    tooltip: {
-      trigger: 'axis',
-      confine: true,
-      formatter: axisTooltip(
-        months,
-        series.map((s) => months.map((month) => text(s, month))),
-      ),
-    },
-    xAxis: { type: 'category', data: months },
-    yAxis: Y_AXIS,
+    ...axisFrame(
+      months,
+      series.map((s) => months.map((month) => text(s, month))),
+      { legend: 'scroll' },
+    ),
     series: series.map((s) => ({
       type: 'bar' as const,
       name: s.metric_name,
@@ -148,18 +131,9 @@ export function billingChart(months: readonly BillingMonth[]): ChartData {
   const labels = months.map((m) => m.month);
   const money = (value: string) => `¥ ${formatMoney(value)}`;
   const option: ChartOption = {
-    grid: GRID,
-    legend: { top: 0 },
-    tooltip: {
-      trigger: 'axis',
-      confine: true,
-      formatter: axisTooltip(labels, [
-        months.map((m) => money(m.invoiced)),
-        months.map((m) => money(m.paid)),
-      ]),
-    },
-    xAxis: { type: 'category', data: labels },
-    yAxis: Y_AXIS,
+    ...axisFrame(labels, [months.map((m) => money(m.invoiced)), months.map((m) => money(m.paid))], {
+      legend: 'plain',
+    }),
     series: [
       {
         type: 'bar',

@@ -32,7 +32,7 @@ import {
   tierLabel,
   type ChangeDirection,
 } from '@/utils/analytics';
-import { axisTooltip, chartValue, escapeHtml } from '@/utils/chart';
+import { axisFrame, chartValue, escapeHtml } from '@/utils/chart';
 import { formatQuantity } from '@/utils/decimal';
 import { formatMoney } from '@/utils/money';
 import { customerStatusLabel } from '@/utils/status';
@@ -155,8 +155,6 @@ export function figureCards(figures: DashboardFigures): FigureCard[] {
 
 // --- charts -------------------------------------------------------------------------------------------
 const money = (value: string | null | undefined) => `¥ ${formatMoney(value)}`;
-const GRID = { left: 8, right: 16, top: 40, bottom: 8, containLabel: true };
-const Y_AXIS = { type: 'value' as const, axisLabel: { formatter: (v: number) => v.toLocaleString() } };
 const BUCKET_COLORS = ['#00b42a', '#f7ba1e', '#ff7d00', '#f53f3f', '#a1151e'];
 
 /** The five buckets of days past due, each with its amount and invoices (a missing one as 0). */
@@ -167,10 +165,7 @@ export function agingChart(aging: readonly AgingSlice[]): ChartData {
   const labels = slices.map((s) => bucketLabel(s.bucket));
   const texts = slices.map((s) => `${money(s.amount)} · ${t('aging.invoices', { count: s.count })}`);
   const option: ChartOption = {
-    grid: { ...GRID, top: 16 },
-    tooltip: { trigger: 'axis', confine: true, formatter: axisTooltip(labels, [texts]) },
-    xAxis: { type: 'category', data: labels },
-    yAxis: Y_AXIS,
+    ...axisFrame(labels, [texts], { grid: { top: 16 } }),
     series: [
       {
         type: 'bar',
@@ -200,18 +195,11 @@ export function trendChart(trend: readonly TrendMonth[]): ChartData {
     { key: 'overdue_at_month_end', title: t('dashboard.trend.overdue') },
   ] as const;
   const option: ChartOption = {
-    grid: GRID,
-    legend: { top: 0 },
-    tooltip: {
-      trigger: 'axis',
-      confine: true,
-      formatter: axisTooltip(
-        months,
-        fields.map((f) => trend.map((m) => money(m[f.key]))),
-      ),
-    },
-    xAxis: { type: 'category', data: months },
-    yAxis: Y_AXIS,
+    ...axisFrame(
+      months,
+      fields.map((f) => trend.map((m) => money(m[f.key]))),
+      { legend: 'plain' },
+    ),
     series: [
       { type: 'line', name: fields[0].title, data: trend.map((m) => chartValue(m.invoiced)) },
       { type: 'line', name: fields[1].title, data: trend.map((m) => chartValue(m.collected)) },
@@ -264,11 +252,7 @@ export function movementsChart(movements: readonly MovementMonth[]): ChartData {
     movements.map((m) => money(m.net)),
   ];
   const option: ChartOption = {
-    grid: GRID,
-    legend: { top: 0, type: 'scroll' },
-    tooltip: { trigger: 'axis', confine: true, formatter: axisTooltip(months, texts) },
-    xAxis: { type: 'category', data: months },
-    yAxis: Y_AXIS,
+    ...axisFrame(months, texts, { legend: 'scroll' }),
     series: [
       ...MOVEMENT_ORDER.map((c) => ({
         type: 'bar' as const,
@@ -319,11 +303,7 @@ export function usageChart(usage: readonly UsageMonth[]): ChartData {
     }),
   );
   const option: ChartOption = {
-    grid: GRID,
-    legend: { top: 0, type: 'scroll' },
-    tooltip: { trigger: 'axis', confine: true, formatter: axisTooltip(months, texts) },
-    xAxis: { type: 'category', data: months },
-    yAxis: Y_AXIS,
+    ...axisFrame(months, texts, { legend: 'scroll' }),
     series: metrics.map((metric) => ({
       type: 'bar' as const,
       name: metric.metric_name,
