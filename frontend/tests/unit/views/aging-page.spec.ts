@@ -1,20 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia, type Pinia } from 'pinia';
-import { createMemoryHistory, createRouter } from 'vue-router';
-import ArcoVue from '@arco-design/web-vue';
-import ArcoVueIcon from '@arco-design/web-vue/es/icon';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushPromises } from '@vue/test-utils';
 import { useAuthStore } from '@/store/auth';
-import { setLocale } from '@/locale';
 import AgingPage from '@/views/analytics/aging.vue';
 import { agingSort, agingTotalRow, bucketSummary, agingFilterParams } from '@/views/analytics/data';
 import type { AgingReportPage } from '@/types/analytics';
 import { mockTheApi } from '../helpers/mock-adapter';
 import { userWithRole } from '../helpers/fixtures';
+import { mountedViews } from '../helpers/mount-view';
 
 const mock = mockTheApi();
-let pinia: Pinia;
-let wrapper: VueWrapper | undefined;
+const { mountView } = mountedViews();
 
 function report(overrides: Partial<AgingReportPage> = {}): AgingReportPage {
   return {
@@ -56,39 +51,22 @@ function report(overrides: Partial<AgingReportPage> = {}): AgingReportPage {
 }
 
 beforeEach(() => {
-  localStorage.clear();
-  setLocale('zh-CN');
-  pinia = createPinia();
-  setActivePinia(pinia);
   mock.on('GET', '/users/owners', { status: 200, data: { items: [] } });
   mock.on('GET', '/dictionaries/level', { status: 200, data: { items: [] } });
   mock.on('GET', '/dictionaries/industry', { status: 200, data: { items: [] } });
   mock.on('GET', '/analytics/aging', { status: 200, data: report() });
 });
 
-afterEach(() => {
-  wrapper?.unmount();
-  wrapper = undefined;
-  document.body.innerHTML = '';
-});
-
 async function mountPage(role: 'finance' | 'operator' = 'finance') {
   useAuthStore().user = userWithRole(role, { permissions: ['analytics:read'] });
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: '/analytics/aging', name: 'analytics-aging', component: { template: '<div />' } },
-      { path: '/customers/:id', name: 'customer-detail', component: { template: '<div />' } },
-      { path: '/invoices/:id', name: 'invoice-detail', component: { template: '<div />' } },
-    ],
+  return mountView(AgingPage, {
+    routes: {
+      'analytics-aging': '/analytics/aging',
+      'customer-detail': '/customers/:id',
+      'invoice-detail': '/invoices/:id',
+    },
+    at: '/analytics/aging',
   });
-  await router.push('/analytics/aging');
-  wrapper = mount(AgingPage, {
-    global: { plugins: [pinia, router, ArcoVue, ArcoVueIcon] },
-    attachTo: document.body,
-  });
-  for (let i = 0; i < 3; i += 1) await flushPromises();
-  return wrapper;
 }
 
 const byTestid = (testid: string) => document.body.querySelector(`[data-testid="${testid}"]`) as HTMLElement;

@@ -1,9 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia, type Pinia } from 'pinia';
-import { createMemoryHistory, createRouter } from 'vue-router';
-import ArcoVue from '@arco-design/web-vue';
-import ArcoVueIcon from '@arco-design/web-vue/es/icon';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { flushPromises } from '@vue/test-utils';
 import { resetCustomerOptions } from '@/composables/useCustomerOptions';
 import { setLocale } from '@/locale';
 import { useAuthStore } from '@/store/auth';
@@ -22,24 +18,13 @@ import { creditScoreRangeProblem, filtersFromQuery, scoreColumns } from '@/views
 import { mockTheApi } from '../helpers/mock-adapter';
 import { customer, userWithRole } from '../helpers/fixtures';
 import { customerAnalyticsAnswer } from '../helpers/analytics-fixtures';
+import { CHART_STUB, mountedViews } from '../helpers/mount-view';
 
 const mock = mockTheApi();
-let pinia: Pinia;
-let wrapper: VueWrapper | undefined;
+const { mountView } = mountedViews();
 
 beforeEach(() => {
-  localStorage.clear();
-  setLocale('zh-CN');
   resetCustomerOptions();
-  pinia = createPinia();
-  setActivePinia(pinia);
-});
-
-afterEach(() => {
-  wrapper?.unmount();
-  wrapper = undefined;
-  setLocale('zh-CN');
-  document.body.innerHTML = '';
 });
 
 type Series = { type: string; name: string; data: unknown[] };
@@ -107,16 +92,7 @@ describe('customer analytics helpers', () => {
 describe('customer analytics section', () => {
   async function mountSection() {
     useAuthStore().user = userWithRole('finance', { permissions: ['analytics:read'] });
-    wrapper = mount(AnalyticsSection, {
-      props: { customerId: 7 },
-      global: {
-        plugins: [pinia, ArcoVue, ArcoVueIcon],
-        stubs: { AnalyticsChart: { props: ['option'], template: '<div class="chart-stub" />' } },
-      },
-      attachTo: document.body,
-    });
-    for (let i = 0; i < 3; i += 1) await flushPromises();
-    return wrapper;
+    return mountView(AnalyticsSection, { props: { customerId: 7 }, stubs: CHART_STUB });
   }
 
   it('shows the churn warning, credit factors and segment of a scored customer', async () => {
@@ -200,19 +176,10 @@ describe('customer list scores', () => {
       },
     });
     useAuthStore().user = userWithRole('finance', { permissions: ['customers:read'] });
-    const router = createRouter({
-      history: createMemoryHistory(),
-      routes: [
-        { path: '/customers', name: 'customers', component: { template: '<div />' } },
-        { path: '/customers/:id', name: 'customer-detail', component: { template: '<div />' } },
-      ],
+    const wrapper = await mountView(CustomerList, {
+      routes: { customers: '/customers', 'customer-detail': '/customers/:id' },
+      at: '/customers?churn_level=high',
     });
-    await router.push('/customers?churn_level=high');
-    wrapper = mount(CustomerList, {
-      global: { plugins: [pinia, router, ArcoVue, ArcoVueIcon] },
-      attachTo: document.body,
-    });
-    for (let i = 0; i < 3; i += 1) await flushPromises();
     expect(mock.callsTo('GET', '/customers')[0].params).toMatchObject({ churn_level: 'high' });
     const tag = wrapper.get('[data-testid="customer-churn-C007"]');
     expect(tag.text()).toBe('高风险 · 66');

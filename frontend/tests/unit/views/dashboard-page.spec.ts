@@ -1,59 +1,28 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
-import { createPinia, setActivePinia, type Pinia } from 'pinia';
-import { createMemoryHistory, createRouter } from 'vue-router';
-import ArcoVue from '@arco-design/web-vue';
-import ArcoVueIcon from '@arco-design/web-vue/es/icon';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { flushPromises } from '@vue/test-utils';
 import { useAuthStore } from '@/store/auth';
 import { setLocale } from '@/locale';
 import DashboardPage from '@/views/dashboard/index.vue';
 import { envelope, mockTheApi } from '../helpers/mock-adapter';
 import { userWithRole } from '../helpers/fixtures';
 import { dashboardAnswer } from '../helpers/analytics-fixtures';
+import { CHART_STUB, mountedViews } from '../helpers/mount-view';
 
 const mock = mockTheApi();
-let pinia: Pinia;
-let wrapper: VueWrapper | undefined;
+const { mountView } = mountedViews();
 
 beforeEach(() => {
-  localStorage.clear();
-  setLocale('zh-CN');
-  pinia = createPinia();
-  setActivePinia(pinia);
   mock.on('GET', '/users/owners', { status: 200, data: { items: [] } });
   mock.on('GET', '/dictionaries/level', { status: 200, data: { items: [] } });
   mock.on('GET', '/dictionaries/industry', { status: 200, data: { items: [] } });
 });
 
-afterEach(() => {
-  wrapper?.unmount();
-  wrapper = undefined;
-  setLocale('zh-CN');
-});
-
-function router() {
-  return createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: '/:p(.*)*', name: 'any', component: { template: '<div />' } },
-      { path: '/customers', name: 'customers', component: { template: '<div />' } },
-      { path: '/customers/:id', name: 'customer-detail', component: { template: '<div />' } },
-    ],
-  });
-}
-
 async function mountBoard(role: 'finance' | 'operator' = 'finance') {
   useAuthStore().user = userWithRole(role, { id: 5, permissions: ['analytics:read'] });
-  wrapper = mount(DashboardPage, {
-    global: {
-      plugins: [pinia, router(), ArcoVue, ArcoVueIcon],
-      // the canvas is not drawn in happy-dom: the chart stands in as its option
-      stubs: { AnalyticsChart: { props: ['option'], template: '<div class="chart-stub" />' } },
-    },
-    attachTo: document.body,
+  return mountView(DashboardPage, {
+    routes: { any: '/:p(.*)*', customers: '/customers', 'customer-detail': '/customers/:id' },
+    stubs: CHART_STUB,
   });
-  for (let i = 0; i < 3; i += 1) await flushPromises();
-  return wrapper;
 }
 
 describe('dashboard', () => {
