@@ -50,6 +50,7 @@ jobs:schedule              x      -       -        -
 notifications:read         x      x       x        x
 notifications:write        x      -       -        -
 analytics:read             x      x       x        x
+analytics:all_owners       x      x       -        x
 """
 
 

@@ -26,6 +26,7 @@ from opcms.billing.reports.api import send_aging_workbook
 from opcms.core.errors import Forbidden, ValidationFailed
 from opcms.core.excel import XLSX_MEDIA_TYPE
 from opcms.core.http import endpoint
+from opcms.core.permissions import allows
 from opcms.core.schemas import dump
 from opcms.core.settings import business_today
 
@@ -33,19 +34,19 @@ bp = Blueprint("analytics", url_prefix="/api/v1")
 
 
 async def board_owner(request: Request, owner: str | None) -> int | None:
-    """Whose customers a board shows: operators their own unless the matrix lets them see
-    another's (it does not); finance, admins and auditors everyone's unless they pick an owner."""
+    """Whose customers a board shows. With ``analytics:all_owners`` (finance, admins, auditors):
+    everyone's unless an owner is picked. Without it (operators): the customers one owns, and
+    asking for anyone else's is a 403."""
     user: User = request.ctx.user
+    all_owners = allows(user.role, "analytics:all_owners")
     if owner is None:
-        owner = "me" if user.role == "operator" else "all"
-    if owner == "all":
-        if user.role == "operator":
-            raise Forbidden("operators see the boards of the customers they own")
-        return None
-    owner_id = user.id if owner == "me" else int(owner)
-    if user.role == "operator" and owner_id != user.id:
-        raise Forbidden("operators see the boards of the customers they own")
-    if owner_id != user.id and not await User.filter(id=owner_id).exists():
+        owner = "all" if all_owners else "me"
+    owner_id = None if owner == "all" else user.id if owner == "me" else int(owner)
+    if not all_owners and owner_id != user.id:
+        raise Forbidden(
+            "you see the boards of the customers you own (analytics:all_owners is needed for others)"
+        )
+    if owner_id is not None and owner_id != user.id and not await User.filter(id=owner_id).exists():
         raise ValidationFailed.field("owner", f"no user {owner_id}")
     return owner_id
 

@@ -49,7 +49,9 @@ PERMISSIONS: dict[str, str] = {
     "notifications:read": "list notifications, channels (without secrets) and templates",
     "notifications:write": "configure channels and templates, send a test message, re-send dead notifications",
     "analytics:read": "the dashboard, the aging report on screen, customer analytics and scores "
-    "(operators see the customers they own by default)",
+    "(of the customers one owns, without analytics:all_owners)",
+    "analytics:all_owners": "boards of every owner's customers (all, or any one owner's); without it, "
+    "only of the customers one owns",
 }
 
 _READS = {p for p in PERMISSIONS if p.endswith(":read")}
@@ -76,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "jobs:read",
             "notifications:read",
             "analytics:read",
+            "analytics:all_owners",
         }
     ),
     Role.OPERATOR: frozenset(
@@ -97,11 +100,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "analytics:read",
         }
     ),
-    Role.AUDITOR: frozenset({"session:self", *_READS}),
+    Role.AUDITOR: frozenset({"session:self", *_READS, "analytics:all_owners"}),
 }
 
 # Permissions that do not change business data: an auditor may hold them.
-NON_WRITE = frozenset({"session:self", *_READS})
+NON_WRITE = frozenset({"session:self", *_READS, "analytics:all_owners"})
 
 
 def permissions_of(role: str) -> frozenset[str]:

@@ -5,7 +5,6 @@
  * from its `code` and `value` in the chosen language (the API's `message` is English only).
  * Values stay strings: signs and digits are read from the text, never through a float.
  */
-import type { Role } from '@/api/auth';
 import { t } from '@/locale';
 import type {
   AgingBucket,
@@ -168,11 +167,14 @@ export function factorPercent(factor: Pick<CreditFactor, 'points' | 'max_points'
 }
 
 // --- owner scope --------------------------------------------------------------------------------------
+/** The permission to see every owner's customers on the boards (finance, admins, auditors). */
+export const ALL_OWNERS_PERMISSION = 'analytics:all_owners';
+
 /**
- * Whether a role's boards are held to its own customers: operators see the customers they own
- * (DESIGN §11 role boards); the backend refuses them any other owner (403), so their owner picker
- * offers only "my customers".
+ * Whether a user's boards are held to the customers they own (DESIGN §11 role boards): without
+ * `analytics:all_owners` the backend refuses any other owner (403), so the owner picker offers
+ * only "my customers".
  */
-export function ownCustomersOnly(role: Role | null | undefined): boolean {
-  return role === 'operator';
+export function ownCustomersOnly(permissions: readonly string[] | null | undefined): boolean {
+  return !(permissions ?? []).includes(ALL_OWNERS_PERMISSION);
 }

@@ -145,10 +145,10 @@ describe('credit factors', () => {
     expect(factorPercent({ points: 12, max_points: 10 })).toBe(100);
   });
 
-  it('holds operators to their own customers only', () => {
-    expect(ownCustomersOnly('operator')).toBe(true);
-    expect(ownCustomersOnly('finance')).toBe(false);
-    expect(ownCustomersOnly(null)).toBe(false);
+  it('holds a user without analytics:all_owners to their own customers', () => {
+    expect(ownCustomersOnly(['analytics:read', 'customers:read'])).toBe(true);
+    expect(ownCustomersOnly(['analytics:read', 'analytics:all_owners'])).toBe(false);
+    expect(ownCustomersOnly(null)).toBe(true);
   });
 });
 

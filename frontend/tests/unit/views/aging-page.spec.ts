@@ -8,6 +8,12 @@ import { mockTheApi } from '../helpers/mock-adapter';
 import { userWithRole } from '../helpers/fixtures';
 import { mountedViews } from '../helpers/mount-view';
 
+// as the matrix gives them: finance sees every owner's customers, an operator only their own
+const ANALYTICS_PERMISSIONS = {
+  finance: ['analytics:read', 'analytics:all_owners'],
+  operator: ['analytics:read'],
+};
+
 const mock = mockTheApi();
 const { mountView } = mountedViews();
 
@@ -58,7 +64,7 @@ beforeEach(() => {
 });
 
 async function mountPage(role: 'finance' | 'operator' = 'finance') {
-  useAuthStore().user = userWithRole(role, { permissions: ['analytics:read'] });
+  useAuthStore().user = userWithRole(role, { permissions: ANALYTICS_PERMISSIONS[role] });
   return mountView(AgingPage, {
     routes: {
       'analytics-aging': '/analytics/aging',

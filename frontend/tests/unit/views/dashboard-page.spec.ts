@@ -8,6 +8,12 @@ import { userWithRole } from '../helpers/fixtures';
 import { dashboardAnswer } from '../helpers/analytics-fixtures';
 import { CHART_STUB, mountedViews } from '../helpers/mount-view';
 
+// as the matrix gives them: finance sees every owner's customers, an operator only their own
+const ANALYTICS_PERMISSIONS = {
+  finance: ['analytics:read', 'analytics:all_owners'],
+  operator: ['analytics:read'],
+};
+
 const mock = mockTheApi();
 const { mountView } = mountedViews();
 
@@ -18,7 +24,7 @@ beforeEach(() => {
 });
 
 async function mountBoard(role: 'finance' | 'operator' = 'finance') {
-  useAuthStore().user = userWithRole(role, { id: 5, permissions: ['analytics:read'] });
+  useAuthStore().user = userWithRole(role, { id: 5, permissions: ANALYTICS_PERMISSIONS[role] });
   return mountView(DashboardPage, {
     routes: { any: '/:p(.*)*', customers: '/customers', 'customer-detail': '/customers/:id' },
     stubs: CHART_STUB,
