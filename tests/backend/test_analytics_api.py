@@ -386,6 +386,14 @@ async def test_the_aging_page_sorts_pages_and_totals_every_matching_customer(cli
         c1.id,
         c4.id,
     ]
+    # descending too: the three without a current amount follow in customer-code order
+    assert [r["customer_id"] for r in (await page("sort=-current"))["items"]] == [
+        c4.id,
+        c1.id,
+        c2.id,
+        c3.id,
+        c5.id,
+    ]
     assert [r["customer_id"] for r in (await page("sort=total"))["items"]] == [
         c5.id,
         c3.id,

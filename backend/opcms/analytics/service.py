@@ -270,7 +270,9 @@ async def aging_report(
     report = await billing_queries.aging(as_of, owner_id=owner_id, customer_id=customer_id)
     customers: list[dict[str, Any]] = report["customers"]
     key = sort.lstrip("-")
-    customers.sort(key=lambda c: (c[key], c["customer_code"], c["customer_id"]), reverse=sort.startswith("-"))
+    # ties in customer-code order whichever way the column runs, as the workbook lists them
+    customers.sort(key=lambda c: (c["customer_code"], c["customer_id"]))
+    customers.sort(key=lambda c: c[key], reverse=sort.startswith("-"))
     totals: dict[str, Any] = {name: sum((c[name] for c in customers), ZERO) for name in AGING_COLUMNS}
     totals["customers"] = len(customers)
     start = (page - 1) * page_size
