@@ -1,6 +1,11 @@
-"""Password hashing with argon2id (argon2-cffi defaults, RFC 9106 low-memory profile)."""
+"""Password hashing with argon2id (argon2-cffi defaults, RFC 9106 low-memory profile), and the
+rule every new password meets."""
 
 from __future__ import annotations
+
+import functools
+import gzip
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -9,7 +14,36 @@ _hasher = PasswordHasher()
 # Verified when the username is unknown, so both paths cost one argon2 verification.
 _DUMMY_HASH = _hasher.hash("opcms-timing-equaliser")
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
+# The 20,000 most common passwords (lower-cased, one a line) as compiled by Royce Williams, taken
+# unchanged from Django 5.2 (django/contrib/auth/common-passwords.txt.gz, BSD licence, kept in
+# common-passwords.LICENSE beside it). Length rules alone let "password12" through; this list
+# is what stops the passwords tried first by anyone guessing.
+_COMMON_PASSWORDS_FILE = "common-passwords.txt.gz"
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    # read on first use (about 20 ms), not at import: the CLI and the worker rarely need it
+    with resources.files(__package__).joinpath(_COMMON_PASSWORDS_FILE).open("rb") as raw:
+        text = gzip.decompress(raw.read()).decode()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def is_common_password(password: str) -> bool:
+    """Case does not make a common password less common: "Password12" is "password12"."""
+    return password.strip().lower() in _common_passwords()
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` may not be set, or None when it may (the same words on API and CLI)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must be at least {MIN_PASSWORD_LENGTH} characters"
+    if password.isdigit() or password.isalpha():
+        return "must mix letters with digits or symbols"
+    if is_common_password(password):
+        return "is one of the most common passwords; choose another"
+    return None
 
 
 def hash_password(password: str) -> str:

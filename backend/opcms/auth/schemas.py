@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import EmailStr, Field, field_validator
 from pydantic.networks import validate_email
 
-from opcms.auth.passwords import MIN_PASSWORD_LENGTH
+from opcms.auth.passwords import password_problem
 from opcms.core.permissions import permissions_of
 from opcms.core.schemas import Page, PageQuery, PublicSchema, Schema
 
@@ -58,10 +58,9 @@ class Me(UserPublic):
 
 
 def _password_rule(value: str) -> str:
-    if len(value) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    if value.isdigit() or value.isalpha():
-        raise ValueError("must mix letters with digits or symbols")
+    problem = password_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 

@@ -16,11 +16,11 @@ from tortoise.transactions import in_transaction
 
 from opcms.auth import throttle, tokens
 from opcms.auth.models import RefreshToken, TokenFamily, User
-from opcms.auth.passwords import hash_password, needs_rehash, verify_password
+from opcms.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from opcms.auth.schemas import UserCreate, UserUpdate
 from opcms.core.audit import AuditAction, record_audit
 from opcms.core.context import Actor, acting_as, current_actor
-from opcms.core.errors import Conflict, Unauthorized
+from opcms.core.errors import Conflict, Unauthorized, ValidationFailed
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.schemas import patch_changes
 from opcms.core.settings import get_settings
@@ -213,6 +213,10 @@ async def ensure_user(username: str, role: str, password: str, display_name: str
     existing = await User.with_deleted().get_or_none(username=username)
     if existing is not None:
         return existing, False
+    # seeding skips the request schemas, not the password rule: no weak account from a demo or bench
+    problem = password_problem(password)
+    if problem:
+        raise ValidationFailed.field("password", problem)
     user = await User.create(
         username=username,
         display_name=display_name or username,
