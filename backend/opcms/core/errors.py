@@ -78,3 +78,12 @@ class QueueUnavailable(AppError):
     status, code, message = 503, "queue_unavailable", "The job queue is unavailable; try again later"
     #: the execution recorded as failed because it could not be queued (Beat notes it on the schedule)
     execution_id: int | None = None
+
+
+class DatabaseUnavailable(AppError):
+    """The database cannot be reached (see :mod:`opcms.core.outages`): the client waits and retries."""
+
+    status, code, message = 503, "database_unavailable", "The database is unavailable; try again shortly"
+
+    def __init__(self, message: str | None = None, *, retry_after: int):
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})

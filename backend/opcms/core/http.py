@@ -33,7 +33,15 @@ from tortoise.exceptions import DoesNotExist, IntegrityError
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from opcms.core.context import current_request_id
-from opcms.core.errors import AppError, BadRequest, Forbidden, Unauthorized, ValidationFailed
+from opcms.core.errors import (
+    AppError,
+    BadRequest,
+    DatabaseUnavailable,
+    Forbidden,
+    Unauthorized,
+    ValidationFailed,
+)
+from opcms.core.outages import RETRY_AFTER_SECONDS, is_database_outage
 from opcms.core.permissions import allows
 from opcms.core.schemas import ErrorResponse, dump
 
@@ -301,6 +309,16 @@ class JSONErrorHandler(ErrorHandler):
             message = str(exception) or _SANIC_CODES.get(status, "error").replace("_", " ")
             headers = dict(getattr(exception, "headers", None) or {})
             return error_json(status, _SANIC_CODES.get(status, "error"), message, headers=headers)
+        if is_database_outage(exception):
+            # an outage, not a bug: no trace, and the client is told when to come back
+            log.warning(
+                "database unavailable on %s %s: %s",
+                request.method if request else "-",
+                request.path if request else "-",
+                exception,
+            )
+            outage = DatabaseUnavailable(retry_after=RETRY_AFTER_SECONDS)
+            return error_json(outage.status, outage.code, outage.message, headers=outage.headers)
         log.exception(
             "unhandled error on %s %s", request.method if request else "-", request.path if request else "-"
         )
