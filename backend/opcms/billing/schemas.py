@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
 from opcms.core.money import ExactAmount, NonNegativeAmount, Quantity
 from opcms.core.periods import Period
-from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema
 from opcms.pricing.schemas import Percent
 from opcms.settlement.models import InvoiceStatus
 from opcms.settlement.schemas import AllocationPublic
@@ -138,7 +138,7 @@ class CreditNoteLineCreate(Schema):
 class CreditNoteCreate(Schema):
     invoice_id: Id
     amount: NonNegativeAmount = Field(gt=0)
-    reason: str = Reason
+    reason: Annotated[str, MultiLine] = Reason
     lines: list[CreditNoteLineCreate] | None = Field(
         default=None, max_length=200, description="default: one line for the whole amount"
     )

@@ -4,6 +4,11 @@ uploaded workbooks.
 Formula injection: a text cell that starts with ``= + - @``, a tab or a carriage return is
 written with a leading apostrophe, so a spreadsheet shows it as text and never runs it; the
 import strips that apostrophe again (``unescape_cell``), so an export imports back unchanged.
+
+Unstorable text: a workbook cannot carry the control characters XML 1.0 forbids (openpyxl
+raises for them), and bidi controls would make a name read differently; ``escape_cell``, which
+every text cell of an export goes through, drops both, so a row stored before the API refused
+them (or written by hand) cannot break an export.
 """
 
 from __future__ import annotations
@@ -19,15 +24,21 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from opcms.core.errors import AppError
+from opcms.core.text import BIDI_CONTROLS
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+    """A value as an export writes it: text cleaned (``clean_text_for_cell``), then kept from
+    running as a formula."""
+    if isinstance(value, str):
+        value = clean_text_for_cell(value)
+        if value.startswith(FORMULA_TRIGGERS):
+            return "'" + value
     return value
 
 
@@ -291,12 +302,14 @@ def as_refusal(error: Exception) -> FileRefused:
     )
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# what openpyxl refuses to write (XML 1.0 cannot carry it), and the bidi controls
+_UNSTORABLE = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[{BIDI_CONTROLS}]")
 
 
 def clean_text_for_cell(value: str) -> str:
-    """Characters XML 1.0 cannot carry (openpyxl refuses them) are dropped."""
-    return _CONTROL.sub("", value)
+    """``value`` without the characters a cell cannot (or must not) hold: the control
+    characters openpyxl refuses, and bidi controls."""
+    return _UNSTORABLE.sub("", value)
 
 
 def new_export_path(var_dir: Path, prefix: str) -> Path:

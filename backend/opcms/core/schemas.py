@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Generic, TypeVar
+from functools import lru_cache
+from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -14,9 +15,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
 )
 
-from opcms.core.text import blank_to_none
+from opcms.core.text import blank_to_none, refused_character
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -28,10 +31,72 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 UtcDateTime = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 
+class _MultiLine:
+    """Marks a text field whose value may span lines (see :data:`MultiLine`)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MultiLine"
+
+
+#: ``Annotated[str, MultiLine]``: a text that may hold tab and line breaks (a remark, an
+#: address, a reason, a template body); every other text field of a request is one line
+MultiLine = _MultiLine()
+
+
+def _refused_text(value: Any, *, multiline: bool) -> str | None:
+    """Why a validated field value holds text that cannot be stored, or None. Texts inside
+    lists and JSON objects (settings, variables, parameters) are read too, as multi-line text
+    in an object; a nested request model has checked its own fields."""
+    if isinstance(value, str):
+        return refused_character(value, multiline=multiline)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _refused_text(key, multiline=False) or _refused_text(item, multiline=True)
+            if problem:
+                return f"{key}: {problem}"
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            problem = _refused_text(item, multiline=multiline)
+            if problem:
+                return problem
+    return None
+
+
+def _marked_multiline(annotation: Any) -> bool:
+    # the mark may sit inside ``X | None`` or a list, where pydantic keeps the Annotated
+    if get_origin(annotation) is Annotated:
+        if any(item is MultiLine for item in get_args(annotation)[1:]):
+            return True
+        return _marked_multiline(get_args(annotation)[0])
+    return any(_marked_multiline(arg) for arg in get_args(annotation))
+
+
+@lru_cache(maxsize=4096)
+def _is_multiline(model: type[BaseModel], name: str) -> bool:
+    field = model.model_fields.get(name)
+    if field is None:
+        return False
+    return any(item is MultiLine for item in field.metadata) or _marked_multiline(field.annotation)
+
+
 class Schema(BaseModel):
-    """Request bodies: unknown fields are an error, strings are trimmed."""
+    """Request bodies and queries: unknown fields are an error, strings are trimmed, and no
+    text holds a control character or a bidi control (tab and line breaks only in a field
+    marked :data:`MultiLine`): what is stored can always be shown, exported and read back."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable_text(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or isinstance(value, (int, float, bool, BaseModel)):
+            return value
+        problem = _refused_text(value, multiline=_is_multiline(cls, info.field_name or ""))
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 def of_related(relation: str, attribute: str, name: str) -> AliasChoices:
@@ -77,27 +142,22 @@ class PageQuery(Schema):
 class ReasonRequest(Schema):
     """The body of an action that must say why (void, regenerate, reverse)."""
 
-    reason: str = Field(
+    reason: Annotated[str, MultiLine] = Field(
         min_length=1, max_length=255, description="why (kept on the record and in the audit log)"
     )
 
 
 class DeleteQuery(Schema):
-    reason: str = Field(default="", max_length=255, description="why (kept in the audit log)")
+    reason: Annotated[str, MultiLine] = Field(
+        default="", max_length=255, description="why (kept in the audit log)"
+    )
 
 
-def _no_control_characters(value: str) -> str:
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-#: a name or account people type and read back: no control characters
-Printable = AfterValidator(_no_control_characters)
 #: a free remark; blank is no remark
 Remark = Annotated[
     Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None,
     BeforeValidator(blank_to_none),
+    MultiLine,
 ]
 
 ItemT = TypeVar("ItemT")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -108,6 +110,50 @@ def secret_fields(token: str | None) -> dict[str, Any]:
     """The ``secret_names`` and ``secrets_readable`` of an answer (:data:`SecretNames`)."""
     names, readable = secret_names(token)
     return {"secret_names": names, "secrets_readable": readable}
+
+
+# --- credentials in URLs -------------------------------------------------------------------------
+# Settings are stored in clear, answered to every reader and written to the audit log; a URL's
+# userinfo (``https://user:password@host/``) is a credential in that clear text, like an
+# Authorization header, and is refused there: it belongs in the secrets.
+_URL_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s@]*@")
+
+
+def _texts(value: Any, path: str) -> Iterable[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, f"{path}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _texts(item, f"{path}.{index}")
+
+
+def url_credentials(
+    settings: Any, secret_fields: Iterable[str] = (), *, prefix: str = "settings"
+) -> list[dict[str, str]]:
+    """One error detail per setting that holds a URL with a user name or password, naming the
+    secrets the credential belongs in; empty when there is none."""
+    names = ", ".join(f"secrets.{name}" for name in secret_fields) or "secrets"
+    message = f"must not carry a user name or password (user:password@): give credentials in {names}"
+    return [
+        {"field": field, "message": message}
+        for field, text in _texts(settings, prefix)
+        if _URL_USERINFO.search(text)
+    ]
+
+
+def without_url_credentials(value: Any) -> Any:
+    """``value`` with the userinfo of every URL in it replaced by ``***``: what an answer shows
+    of settings stored before such URLs were refused."""
+    if isinstance(value, str):
+        return _URL_USERINFO.sub(r"\1***@", value)
+    if isinstance(value, dict):
+        return {key: without_url_credentials(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_url_credentials(item) for item in value]
+    return value
 
 
 # --- request and answer shapes ----------------------------------------------------------------

@@ -25,3 +25,26 @@ def blank_to_none(value: object) -> object:
     if isinstance(value, str) and not value.strip():
         return None
     return value
+
+
+# --- characters no stored text may hold ------------------------------------------------------------
+#: bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they make a name
+#: read differently from what it is ("Trojan Source"); no business text needs them
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+# C0 controls, DEL and C1 controls; a multi-line text (a remark, an address, a template body)
+# may hold tab, line feed and carriage return
+_REFUSED_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+_REFUSED_IN_LINES = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+
+
+def refused_character(value: str, *, multiline: bool = False) -> str | None:
+    """Why ``value`` cannot be stored as text, or None: a control character (tab and line
+    breaks only where the text is multi-line) or a bidi control."""
+    found = (_REFUSED_IN_LINES if multiline else _REFUSED_IN_LINE).search(value)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if _BIDI.match(found.group()):
+        return f"must not contain bidirectional control characters (U+{code:04X})"
+    return f"must not contain control characters (U+{code:04X})"

@@ -11,7 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from opcms.core.money import NonNegativeAmount
-from opcms.core.schemas import MAX_ID, Id, Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import MAX_ID, Id, MultiLine, Page, PageQuery, PublicSchema, Schema
 from opcms.core.text import blank_to_none, fold
 from opcms.customers import rules
 from opcms.customers.models import DictionaryKind
@@ -54,10 +54,10 @@ class CustomerFields(Schema):
     contact_email: Email = None
     province: Text32 = None
     city: Text32 = None
-    address: Text255 = None
+    address: Annotated[Text255, MultiLine] = None
     signed_at: dt.date | None = None
     contract_end_at: dt.date | None = None
-    remark: Text2000 = None
+    remark: Annotated[Text2000, MultiLine] = None
 
     @field_validator("contract_end_at")
     @classmethod
@@ -191,7 +191,7 @@ class CustomerListQuery(PageQuery):
 
 class StatusChange(Schema):
     status: Status
-    reason: str = Field(min_length=1, max_length=255)
+    reason: Annotated[str, MultiLine] = Field(min_length=1, max_length=255)
 
 
 class BatchAction(Schema):
@@ -200,7 +200,7 @@ class BatchAction(Schema):
     owner_id: Id | None = Field(default=None, description="assign_owner")
     level: str | None = Field(default=None, max_length=32, description="change_level")
     status: Status | None = Field(default=None, description="change_status")
-    reason: str = Field(default="", max_length=255)
+    reason: Annotated[str, MultiLine] = Field(default="", max_length=255)
 
     @model_validator(mode="after")
     def _argument_for_action(self) -> BatchAction:

@@ -74,7 +74,8 @@ def template_workbook(choices: dict[str, list[str]]) -> bytes:
         letter = get_column_letter(index)
         lists.cell(row=1, column=index, value=field)
         for offset, value in enumerate(values, start=2):
-            lists.cell(row=offset, column=index, value=value)
+            # dictionary labels are stored text: cleaned and escaped like any exported cell
+            lists.cell(row=offset, column=index, value=_value(value))
         list_columns[field] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${max(2, len(values) + 1)}"
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
@@ -149,7 +150,7 @@ def _trim(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _value(value: Any) -> Any:
     if isinstance(value, str):
-        return escape_cell(clean_text_for_cell(value))
+        return escape_cell(value)
     return value
 
 

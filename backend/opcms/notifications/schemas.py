@@ -9,13 +9,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
-from opcms.core.schemas import Id, Page, PageQuery, Printable, PublicSchema, Remark, Schema, UtcDateTime
-from opcms.core.secrets import SecretNames, SecretsIn, SecretsPatch, SecretsReadable
+from opcms.core.schemas import (
+    Id,
+    MultiLine,
+    Page,
+    PageQuery,
+    PublicSchema,
+    Remark,
+    Schema,
+    UtcDateTime,
+)
+from opcms.core.secrets import (
+    SecretNames,
+    SecretsIn,
+    SecretsPatch,
+    SecretsReadable,
+    without_url_credentials,
+)
 from opcms.notifications.models import ChannelKind, NotificationStatus, Priority
 
-ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
+ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 RatePerMinute = Annotated[
     int, Field(ge=1, le=100_000, description="messages a minute the channel accepts (a WeCom bot: 20)")
 ]
@@ -29,10 +44,12 @@ VariableName = Annotated[
         strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"
     ),
 ]
-Target = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255), Printable]
+Target = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
 
 MAX_VARIABLES = 100
 BODY_MAX = 20_000
+#: a template's text: lines and tabs allowed, no other control character
+Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX), MultiLine]
 
 
 # --- channels ----------------------------------------------------------------------------------
@@ -84,12 +101,19 @@ class ChannelPublic(PublicSchema):
     created_by: str | None
     updated_by: str | None
 
+    @field_validator("settings")
+    @classmethod
+    def _no_url_credentials(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # settings stored before such URLs were refused are answered without their password
+        result: dict[str, Any] = without_url_credentials(value)
+        return result
+
 
 class ChannelPage(Page[ChannelPublic]):
     pass
 
 
-class HealthPublic(Schema):
+class HealthPublic(PublicSchema):
     ok: bool
     detail: str
 
@@ -100,7 +124,7 @@ class TemplateCreate(Schema):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] = ""
     channel_id: Id | None = Field(default=None, description="the default channel (a sender may name another)")
     title: Annotated[str, StringConstraints(max_length=255)] = ""
-    body: Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)]
+    body: Body
     variables: list[VariableName] = Field(
         default_factory=list, max_length=MAX_VARIABLES, description="every variable title and body use"
     )
@@ -111,7 +135,7 @@ class TemplateUpdate(Schema):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = None
     channel_id: Id | None = Field(default=None, description="null: no default channel")
     title: Annotated[str, StringConstraints(max_length=255)] | None = None
-    body: Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX)] | None = None
+    body: Body | None = None
     variables: list[VariableName] | None = Field(default=None, max_length=MAX_VARIABLES)
 
 
@@ -143,7 +167,7 @@ class PreviewRequest(Schema):
     variables: dict[str, Any] = Field(default_factory=dict)
 
 
-class PreviewPublic(Schema):
+class PreviewPublic(PublicSchema):
     title: str
     content: str
 

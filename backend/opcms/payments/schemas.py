@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from opcms.core.money import CENT, NonNegativeAmount
-from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema, of_related
+from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema, of_related
 from opcms.core.text import blank_to_none
 from opcms.settlement.models import PaymentMethod, PaymentStatus
 from opcms.settlement.schemas import AllocationPublic
@@ -34,7 +34,7 @@ MAX_LINES = 200
 
 PayerName = Annotated[Annotated[str, Field(max_length=200)] | None, Blank]
 BankReference = Annotated[Annotated[str, Field(max_length=64)] | None, Blank]
-Remark = Annotated[Annotated[str, Field(max_length=255)] | None, Blank]
+Remark = Annotated[Annotated[str, Field(max_length=255)] | None, Blank, MultiLine]
 
 
 # --- payments -----------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ class AllocationCreate(Schema):
         return self
 
 
-class AllocationList(Schema):
+class AllocationList(PublicSchema):
     allocations: list[AllocationPublic]
 
 
@@ -164,14 +164,14 @@ class AutoReconcileRequest(Schema):
     dry_run: bool = Field(default=False, description="true: say what would be allocated, change nothing")
 
 
-class PlannedAllocation(Schema):
+class PlannedAllocation(PublicSchema):
     payment_id: int
     invoice_id: int
     invoice_number: str
     amount: NonNegativeAmount
 
 
-class AutoReconcileResult(Schema):
+class AutoReconcileResult(PublicSchema):
     allocations: list[AllocationPublic] = Field(description="made (empty on a dry run)")
     planned: list[PlannedAllocation] = Field(
         description="the single exact matches found (made, or would be on a dry run)"
@@ -184,7 +184,7 @@ class AutoReconcileResult(Schema):
 
 
 # --- suggestions --------------------------------------------------------------------------------
-class SuggestedInvoice(Schema):
+class SuggestedInvoice(PublicSchema):
     invoice_id: int
     number: str
     period: str
@@ -193,14 +193,14 @@ class SuggestedInvoice(Schema):
     amount: NonNegativeAmount = Field(description="what to allocate to it")
 
 
-class Suggestion(Schema):
+class Suggestion(PublicSchema):
     kind: Literal["exact", "combination", "fifo"]
     invoices: list[SuggestedInvoice]
     total: NonNegativeAmount
     reason: str
 
 
-class CustomerCandidate(Schema):
+class CustomerCandidate(PublicSchema):
     customer_id: int
     customer_code: str
     company_name: str
@@ -211,7 +211,7 @@ class CustomerCandidate(Schema):
     reason: str
 
 
-class SuggestionsPublic(Schema):
+class SuggestionsPublic(PublicSchema):
     payment_id: int
     unallocated_amount: NonNegativeAmount
     customer_candidates: list[CustomerCandidate]

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from opcms.core.money import CENT, NonNegativeAmount, Quantity, UnitPrice
-from opcms.core.schemas import MAX_ID, Id, Page, PageQuery, PublicSchema, Schema, of_related
+from opcms.core.schemas import MAX_ID, Id, MultiLine, Page, PageQuery, PublicSchema, Schema, of_related
 from opcms.core.text import blank_to_none
 from opcms.pricing.plan import PlanDocument, PlanTerms, PricingMode, Tier, plain
 
@@ -30,7 +30,7 @@ PLAN_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
 MetricCode = Annotated[str, Field(pattern=METRIC_CODE_PATTERN, description="e.g. api_calls")]
 PlanCode = Annotated[str, Field(pattern=PLAN_CODE_PATTERN, description="e.g. API-STD-2024")]
 Blank = BeforeValidator(blank_to_none)
-Description = Annotated[Annotated[str, Field(max_length=255)] | None, Blank]
+Description = Annotated[Annotated[str, Field(max_length=255)] | None, Blank, MultiLine]
 # discount_percent is DECIMAL(5,2) between 0 and 100, a string in JSON like money
 Percent = Annotated[
     Decimal,

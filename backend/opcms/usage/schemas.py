@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, Protocol, TypeVar
+from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import Field, model_validator
 
 from opcms.core.money import Quantity, SignedQuantity
-from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema
 from opcms.usage.models import AnomalyKind, AnomalyStatus
 from opcms.usage.review import MAX_BATCH, ReviewAction
 
@@ -136,7 +136,9 @@ class AnomalyReview(Schema):
     ids: list[Id] = Field(min_length=1, max_length=MAX_BATCH)
     action: ReviewAction
     quantity: Quantity | None = Field(default=None, description="the corrected quantity (correct only)")
-    reason: str | None = Field(default=None, max_length=255, description="required to correct or reject")
+    reason: Annotated[str, MultiLine] | None = Field(
+        default=None, max_length=255, description="required to correct or reject"
+    )
 
 
 class AnomalyReviewResult(Schema):

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from opcms.billing.queries import invoice_rows
 from opcms.billing.reports.schemas import BUCKET_FIELDS, BUCKETS, InvoiceQuery
-from opcms.core.excel import clean_text_for_cell, escape_cell
+from opcms.core.excel import escape_cell
 from opcms.core.models import records_by_id
 from opcms.settlement.models import InvoiceStatus
 from opcms.settlement.rules import OPEN_STATUSES
@@ -93,7 +93,7 @@ _DB_FIELDS = (
 
 
 def _text(value: str | None) -> str | None:
-    return None if value is None else escape_cell(clean_text_for_cell(value))
+    return None if value is None else escape_cell(value)
 
 
 def _cell(sheet: Any, value: Any, kind: str = "text", *, bold: bool = False) -> WriteOnlyCell:

@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from opcms.core.secrets import url_credentials
+
 
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
@@ -89,6 +91,9 @@ class Channel:
     def parse_config(cls, settings: dict[str, Any], secrets: dict[str, Any]) -> tuple[Any, Any]:
         """The typed settings and secrets, or :class:`ChannelConfigError` naming the field
         (``settings.port``, ``secrets.corp_secret``)."""
+        in_urls = url_credentials(settings or {}, cls.Secrets.model_fields)
+        if in_urls:
+            raise ChannelConfigError(f"{in_urls[0]['field']}: {in_urls[0]['message']}", in_urls)
         try:
             parsed_settings = cls.Settings.model_validate(settings or {})
         except ValidationError as error:

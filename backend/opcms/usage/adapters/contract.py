@@ -50,6 +50,8 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from opcms.core.secrets import url_credentials
+
 __all__ = [
     "AdapterConfigError",
     "AdapterError",
@@ -171,6 +173,8 @@ class UsageAdapter(abc.ABC):
     settings_model: ClassVar[type[BaseModel] | None] = None
     #: a one-line description (for the API's list of adapters)
     description: ClassVar[str] = ""
+    #: the secrets the adapter reads (named when a credential is found in the settings)
+    secret_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: SourceConfig, *, http: httpx.AsyncClient | None = None) -> None:
         self.config = config
@@ -185,6 +189,11 @@ class UsageAdapter(abc.ABC):
         """The validated settings (the model instance); :class:`AdapterConfigError` if invalid."""
         settings = dict(settings or {})
         secrets = dict(secrets or {})
+        # before the model: a URL with a password is refused whatever else is wrong
+        in_urls = url_credentials(settings, cls.secret_names)
+        if in_urls:
+            text = "; ".join(f"{d['field']}: {d['message']}" for d in in_urls)
+            raise AdapterConfigError(f"invalid settings: {text}", details=in_urls)
         if cls.settings_model is None:
             parsed: Any = settings
         else:

@@ -237,6 +237,7 @@ def _canonical(items: list[Any]) -> bytes:
 
 class HttpJsonAdapter(UsageAdapter):
     name = "http_json"
+    secret_names = ("token", "hmac_secret")
     description = "A vendor answering usage as JSON over HTTP (bearer or HMAC auth, page or cursor paging)"
     settings_model = HttpJsonSettings
 

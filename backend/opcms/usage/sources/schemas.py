@@ -9,16 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
-from opcms.core.schemas import Id, Page, PageQuery, Printable, PublicSchema, Remark, Schema
-from opcms.core.secrets import SecretNames, SecretsIn, SecretsPatch, SecretsReadable
+from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Remark, Schema
+from opcms.core.secrets import (
+    SecretNames,
+    SecretsIn,
+    SecretsPatch,
+    SecretsReadable,
+    without_url_credentials,
+)
 
-SourceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable]
+SourceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Timeout = Annotated[int, Field(ge=1, le=600, description="seconds one vendor call may take")]
-ExternalAccount = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Printable
-]
+ExternalAccount = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 # --- data sources ------------------------------------------------------------------------------
@@ -72,12 +76,19 @@ class DataSourcePublic(PublicSchema):
     created_by: str | None
     updated_by: str | None
 
+    @field_validator("settings")
+    @classmethod
+    def _no_url_credentials(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # settings stored before such URLs were refused are answered without their password
+        result: dict[str, Any] = without_url_credentials(value)
+        return result
+
 
 class DataSourcePage(Page[DataSourcePublic]):
     pass
 
 
-class HealthPublic(Schema):
+class HealthPublic(PublicSchema):
     ok: bool
     detail: str
     latency_ms: float | None
