@@ -25,11 +25,11 @@ from opcms.core.db import (
     days_between_sql,
     decimal_of_sum,
     decimal_sum_sql,
-    is_mysql,
     local_date_sql,
     money_of_sum,
     money_sum_sql,
     month_sql,
+    number_sql,
     param_mark,
     sql_date,
     sql_timestamp,
@@ -242,19 +242,19 @@ async def balances_at(
     if "receivable" not in figures:
         keep += f" AND NOT (i.status = '{InvoiceStatus.SETTLED.value}' AND {local_date_sql('i.settled_at', tz)} <= i.due_date)"
 
-    def sums(condition: str, amount: str, extra: list[Any], params_of: Any) -> tuple[str, list[Any]]:
+    def sums(condition: str, amount: str, params_of: Any) -> tuple[str, list[Any]]:
         columns, params = [], []
         for n, day in enumerate(days):
             if "receivable" in figures:
                 columns.append(f"{_sum_case(condition, amount)} AS r{n}")
-                params += [*params_of(day), *extra]
+                params += params_of(day)
             if "overdue" in figures:
                 columns.append(f"{_sum_case(f'{condition} AND i.due_date < {mark}', amount)} AS o{n}")
-                params += [*params_of(day), *extra, sql_date(day)]
+                params += [*params_of(day), sql_date(day)]
         return ", ".join(columns), params
 
     # invoices: Σ total
-    columns, params = sums(alive, "i.total", [], alive_params)
+    columns, params = sums(alive, "i.total", alive_params)
     [totals] = await fetch(
         f"SELECT {columns} FROM invoice i WHERE i.is_deleted = 0 AND i.issue_date <= {mark} AND {keep}{scope}",
         [*params, sql_date(latest), *keep_params, *scope_params],
@@ -264,7 +264,6 @@ async def balances_at(
     columns, params = sums(
         f"{alive} AND c.issue_date <= {mark}",
         "c.applied_amount",
-        [],
         lambda day: [*alive_params(day), sql_date(day)],
     )
     [credited] = await fetch(
@@ -281,7 +280,6 @@ async def balances_at(
     columns, params = sums(
         f"{alive} AND a.created_at < {mark} AND (a.is_reversed = 0 OR a.reversed_at >= {mark})",
         "a.amount",
-        [],
         standing_params,
     )
     [allocated] = await fetch(
@@ -346,7 +344,7 @@ async def movements(months: Sequence[str], owner_id: int | None) -> list[dict[st
     mark = param_mark()
     periods = [previous_month(months[0]), *months]
     scope, scope_params = owned("i.customer_id", owner_id)
-    positive = f"{number('i.total')} > 0"
+    positive = f"{number_sql('i.total')} > 0"
     per_month = ", ".join(
         f"{money_sum_sql(f'(CASE WHEN i.period = {mark} THEN i.total ELSE 0 END)')} AS a{k}"
         for k in range(len(periods))
@@ -402,11 +400,6 @@ async def movements(months: Sequence[str], owner_id: int | None) -> list[dict[st
         entry["net"] += value
         entry["counts"][row["category"]] = int(row["customers"])
     return list(result.values())
-
-
-def number(column: str) -> str:
-    """A DECIMAL column compared as a number (SQLite keeps it as text)."""
-    return column if is_mysql() else f"CAST({column} AS NUMERIC)"
 
 
 async def usage_by_metric(months: Sequence[str], owner_id: int | None) -> list[dict[str, Any]]:
@@ -568,13 +561,13 @@ async def last_usage_days(day: dt.date, customer_id: int | None = None) -> dict[
     # the DECIMAL as text ('0.0000' <> 0 would hold there and count zeros as usage)
     rows = await fetch(
         f"SELECT u.customer_id AS cid, MAX(u.usage_day) AS last_day FROM usage_record u "
-        f"WHERE u.usage_day < {param_mark()} AND {number('u.quantity')} <> 0{only} GROUP BY u.customer_id",
+        f"WHERE u.usage_day < {param_mark()} AND {number_sql('u.quantity')} <> 0{only} GROUP BY u.customer_id",
         [sql_date(day), *only_params],
     )
-    return {row["cid"]: _as_date(row["last_day"]) for row in rows if row["last_day"] is not None}
+    return {row["cid"]: as_date(row["last_day"]) for row in rows if row["last_day"] is not None}
 
 
-def _as_date(value: Any) -> dt.date:
+def as_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -600,7 +593,7 @@ async def open_invoices(day: dt.date, customer_id: int | None = None) -> dict[in
         row["cid"]: {
             "overdue_count": int(row["overdue_count"] or 0),
             "overdue_amount": money_of_sum(row["overdue_amount"]),
-            "longest_overdue_days": (day - _as_date(row["oldest_due"])).days if row["oldest_due"] else 0,
+            "longest_overdue_days": (day - as_date(row["oldest_due"])).days if row["oldest_due"] else 0,
             "outstanding": money_of_sum(row["outstanding"]),
         }
         for row in rows
@@ -621,7 +614,7 @@ async def payment_behaviour(day: dt.date, customer_id: int | None = None) -> dic
         f"SUM(CASE WHEN {settled} AND {settled_day} <= i.due_date THEN 1 ELSE 0 END) AS on_time, "
         f"SUM(CASE WHEN {settled} THEN (CASE WHEN {late_if_settled} > 0 THEN {late_if_settled} ELSE 0 END) "
         f"ELSE {days_between_sql(mark, 'i.due_date')} END) AS days_late "
-        f"FROM invoice i WHERE i.is_deleted = 0 AND i.status <> '{VOID}' AND {number('i.total')} > 0 "
+        f"FROM invoice i WHERE i.is_deleted = 0 AND i.status <> '{VOID}' AND {number_sql('i.total')} > 0 "
         f"AND i.due_date < {mark} AND i.due_date >= {mark}{only} GROUP BY i.customer_id",
         [
             sql_timestamp(end_of_day(day)),

@@ -27,9 +27,10 @@ from opcms.core.db import (
     sql_date,
 )
 from opcms.core.errors import NotFound
-from opcms.core.models import utcnow
+from opcms.core.models import get_or_404, utcnow
 from opcms.core.money import ZERO
 from opcms.core.settings import get_settings
+from opcms.customers.models import Customer
 from opcms.pricing import engine
 from opcms.pricing.models import PricingPlan, PricingPlanVersion, Subscription
 from opcms.pricing.service import terms_of
@@ -38,7 +39,6 @@ from opcms.settlement.models import Invoice, PaymentStatus
 log = logging.getLogger(__name__)
 
 ONE_PLACE = Decimal("0.1")
-BLOCKS = ("figures", "aging", "trend", "movements", "usage", "top_customers", "customers")
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,8 @@ BLOCK_BUILDERS: dict[str, Callable[[Board], Awaitable[Any]]] = {
     "top_customers": top_customers_block,
     "customers": customers_block,
 }
+#: the blocks of a board, in the order they are answered
+BLOCKS = tuple(BLOCK_BUILDERS)
 
 
 async def _guarded(name: str, board: Board, timeout: float) -> tuple[Any, dict[str, str] | None]:
@@ -289,12 +291,7 @@ async def aging_report(
 
 async def aging_invoices(customer_id: int, as_of: dt.date) -> dict[str, Any]:
     """One customer's open invoices with their days past due and bucket (the report's drill-down)."""
-    rows = await queries.fetch(
-        f"SELECT id, customer_code, company_name FROM customer WHERE id = {param_mark()} AND is_deleted = 0",
-        [customer_id],
-    )
-    if not rows:
-        raise NotFound.entity("customer", customer_id)
+    customer = await get_or_404(Customer, customer_id, "customer")
     invoices = (
         await Invoice.filter(customer_id=customer_id, status__in=queries.OPEN_STATUSES, issue_date__lte=as_of)
         .order_by("due_date", "id")
@@ -320,7 +317,8 @@ async def aging_invoices(customer_id: int, as_of: dt.date) -> dict[str, Any]:
     return {
         "as_of": as_of,
         "customer_id": customer_id,
-        **{k: rows[0][k] for k in ("customer_code", "company_name")},
+        "customer_code": customer.customer_code,
+        "company_name": customer.company_name,
         "items": items,
     }
 
@@ -358,7 +356,7 @@ async def customer_analytics(customer_id: int, as_of: dt.date) -> dict[str, Any]
     )
     daily: dict[int, dict[dt.date, Decimal]] = {}
     for row in daily_rows:
-        daily.setdefault(row["metric_id"], {})[queries._as_date(row["day"])] = decimal_of_sum(
+        daily.setdefault(row["metric_id"], {})[queries.as_date(row["day"])] = decimal_of_sum(
             row["quantity"], 4
         )
     monthly: dict[int, dict[str, Decimal]] = {}
@@ -462,7 +460,7 @@ async def gather_facts(day: dt.date, customer_id: int | None = None) -> list[sco
     for row in customers:
         cid = row["id"]
         began = row["signed_at"] or row["created_at"]
-        began_day = queries._as_date(began)
+        began_day = queries.as_date(began)
         facts.append(
             scoring.CustomerFacts(
                 customer_id=cid,
@@ -472,7 +470,7 @@ async def gather_facts(day: dt.date, customer_id: int | None = None) -> list[sco
                 trailing_invoiced=trailing.get(cid, ZERO),
                 usage=usage.get(cid, {}),
                 last_usage_day=last_days.get(cid),
-                **{k: v for k, v in open_now.get(cid, {}).items()},
+                **open_now.get(cid, {}),
                 invoices_due=behaviour.get(cid, {}).get("due", 0),
                 on_time=behaviour.get(cid, {}).get("on_time", 0),
                 days_late=behaviour.get(cid, {}).get("days_late", 0),
@@ -490,38 +488,55 @@ async def plan_moves(
     recent = Subscription.filter(effective_from__gt=day - dt.timedelta(days=90), effective_from__lte=day)
     if customer_id is not None:
         recent = recent.filter(customer_id=customer_id)
+    started = await recent
+    if not started:
+        return {}
+    # four reads whatever the number of moves: the earlier subscriptions of these customers, the
+    # versions of every plan involved, and the plans' codes
+    earlier = await Subscription.filter(
+        customer_id__in={s.customer_id for s in started}, effective_from__lt=day
+    ).order_by("-effective_from", "-id")
+    plan_ids = {s.plan_id for s in started} | {s.plan_id for s in earlier}
+    versions = await PricingPlanVersion.filter(plan_id__in=plan_ids, effective_from__lte=day).order_by(
+        "-effective_from"
+    )
+    codes = dict(await PricingPlan.filter(id__in=plan_ids).values_list("id", "code"))
+
+    def in_force(plan_id: int, on: dt.date) -> PricingPlanVersion | None:
+        return next((v for v in versions if v.plan_id == plan_id and v.effective_from <= on), None)
+
     moves: dict[int, list[scoring.PlanMove]] = {}
-    for new in await recent:
-        old = (
-            await Subscription.filter(
-                customer_id=new.customer_id, metric_id=new.metric_id, effective_from__lt=new.effective_from
-            )
-            .exclude(plan_id=new.plan_id)
-            .order_by("-effective_from")
-            .first()
+    for new in started:
+        old = next(
+            (
+                s
+                for s in earlier
+                if s.customer_id == new.customer_id
+                and s.metric_id == new.metric_id
+                and s.effective_from < new.effective_from
+                and s.plan_id != new.plan_id
+            ),
+            None,
         )
         if old is None:
             continue
         recent_usage, base = usage.get(new.customer_id, {}).get(new.metric_id, (Decimal(0), Decimal(0)))
         quantity = base / 3 if base > 0 else recent_usage
-        charges = []
-        for plan_id, since in ((old.plan_id, new.effective_from - dt.timedelta(days=1)), (new.plan_id, day)):
-            version = (
-                await PricingPlanVersion.filter(plan_id=plan_id, effective_from__lte=since)
-                .order_by("-effective_from")
-                .first()
-            )
-            charges.append(None if version is None else engine.price(terms_of(version), quantity).amount)
-        if charges[0] is None or charges[1] is None or charges[0] == 0:
+        before = in_force(old.plan_id, new.effective_from - dt.timedelta(days=1))
+        after = in_force(new.plan_id, day)
+        if before is None or after is None:
             continue
-        codes = dict(await PricingPlan.filter(id__in=[old.plan_id, new.plan_id]).values_list("id", "code"))
+        was, now = (
+            engine.price(terms_of(before), quantity).amount,
+            engine.price(terms_of(after), quantity).amount,
+        )
+        if was == 0:
+            continue
         moves.setdefault(new.customer_id, []).append(
             scoring.PlanMove(
                 from_plan=codes.get(old.plan_id, str(old.plan_id)),
                 to_plan=codes.get(new.plan_id, str(new.plan_id)),
-                change_percent=((charges[1] - charges[0]) / charges[0] * 100).quantize(
-                    ONE_PLACE, rounding=ROUND_HALF_UP
-                ),
+                change_percent=((now - was) / was * 100).quantize(ONE_PLACE, rounding=ROUND_HALF_UP),
             )
         )
     return moves
