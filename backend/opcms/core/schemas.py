@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -19,7 +19,7 @@ from pydantic import (
     field_validator,
 )
 
-from opcms.core.text import blank_to_none, refused_character
+from opcms.core.text import REFUSED_IN_LINE_CLASS, REFUSED_IN_LINES_CLASS, blank_to_none, refused_character
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -81,12 +81,38 @@ def _is_multiline(model: type[BaseModel], name: str) -> bool:
     return any(item is MultiLine for item in field.metadata) or _marked_multiline(field.annotation)
 
 
+def _text_pattern(prop: dict[str, Any], *, multiline: bool) -> None:
+    """Document the text rules of :class:`Schema` on a string property: no refused character
+    and, where the text may not be empty, something besides white space (it is trimmed)."""
+    if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+        _text_pattern(prop["items"], multiline=multiline)
+    for variant in prop.get("anyOf", ()):
+        _text_pattern(variant, multiline=multiline)
+    if prop.get("type") != "string" or {"pattern", "enum", "const", "format"} & prop.keys():
+        return
+    refused = REFUSED_IN_LINES_CLASS if multiline else REFUSED_IN_LINE_CLASS
+    if prop.get("minLength", 0) >= 1:
+        prop["pattern"] = f"^[^{refused}]*[^\\s{refused}][^{refused}]*$"
+    else:
+        prop["pattern"] = f"^[^{refused}]*$"
+
+
+def _request_json_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    names = {field.alias or name: name for name, field in model.model_fields.items()}
+    for key, prop in schema.get("properties", {}).items():
+        if isinstance(prop, dict):
+            _text_pattern(prop, multiline=_is_multiline(model, names.get(key, key)))  # type: ignore[arg-type]
+
+
 class Schema(BaseModel):
     """Request bodies and queries: unknown fields are an error, strings are trimmed, and no
     text holds a control character or a bidi control (tab and line breaks only in a field
-    marked :data:`MultiLine`): what is stored can always be shown, exported and read back."""
+    marked :data:`MultiLine`): what is stored can always be shown, exported and read back.
+    The document says so too, as a pattern on each text field."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_request_json_schema
+    )
 
     @field_validator("*", mode="after")
     @classmethod
@@ -139,6 +165,19 @@ class PageQuery(Schema):
     sort: str | None = Field(default=None, max_length=64, description="field, or -field for descending")
 
 
+def sort_by(*fields: str) -> Any:
+    """The ``sort`` field of a list's query over ``fields``: "field" or "-field" (descending),
+    comma-separated. The document names the fields, so a client (or a fuzzer) knows which sorts
+    are refused before sending one; ``core.pagination.order_by`` still checks."""
+    names = "|".join(sorted(fields))
+    return Field(
+        default=None,
+        max_length=200,
+        pattern=f"^-?({names})(,-?({names}))*$",
+        description=f"field, or -field for descending, comma-separated; fields: {', '.join(sorted(fields))}",
+    )
+
+
 class ReasonRequest(Schema):
     """The body of an action that must say why (void, regenerate, reverse)."""
 
@@ -170,6 +209,28 @@ class Page(BaseModel, Generic[ItemT]):
     page_size: int
 
 
+def _patch_json_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    # an empty body changes nothing (a 422); a field in ``not_null`` may be left out, not nulled
+    _request_json_schema(schema, model)
+    schema["minProperties"] = 1
+    for name in getattr(model, "not_null", ()):
+        prop = schema.get("properties", {}).get(name)
+        if prop and "anyOf" in prop:
+            variants = [v for v in prop.pop("anyOf") if v != {"type": "null"}]
+            if len(variants) == 1:
+                prop.update(variants[0])
+            else:
+                prop["anyOf"] = variants
+
+
+class PatchSchema(Schema):
+    """A PATCH body: only the fields given change. At least one must be given; those named in
+    ``not_null`` may be left out but not set to null (the document says both)."""
+
+    model_config = ConfigDict(json_schema_extra=_patch_json_schema)
+    not_null: ClassVar[tuple[str, ...]] = ()
+
+
 def patch_changes(
     data: BaseModel, *, required: tuple[str, ...] = (), drop_none: bool = False
 ) -> dict[str, Any]:
@@ -178,7 +239,7 @@ def patch_changes(
     from opcms.core.errors import ValidationFailed
 
     changes = data.model_dump(exclude_unset=True, exclude_none=drop_none)
-    for name in required:
+    for name in required or getattr(data, "not_null", ()):
         if name in changes and changes[name] is None:
             raise ValidationFailed.field(name, "must not be empty")
     if not changes:

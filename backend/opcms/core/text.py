@@ -35,6 +35,10 @@ BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 # may hold tab, line feed and carriage return
 _REFUSED_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 _REFUSED_IN_LINES = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+#: the same sets as the inside of a regex class in the API document, written with escapes that
+#: ECMAScript and Python read alike (a JSON Schema pattern is an ECMAScript regex)
+REFUSED_IN_LINE_CLASS = r"\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
+REFUSED_IN_LINES_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
 _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 
 
