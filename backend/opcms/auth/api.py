@@ -32,14 +32,14 @@ def _pair(issued: service.IssuedTokens) -> TokenPair:
 
 
 @bp.post("/auth/login")
-@endpoint(public=True, body=LoginRequest, response=TokenPair, tag="auth")
+@endpoint(public=True, body=LoginRequest, response=TokenPair, tag="auth", errors=(401, 429))
 async def login(request: Request, body: LoginRequest) -> TokenPair:
     """Sign in with username and password."""
     return _pair(await service.login(body.username, body.password, current_client_ip.get()))
 
 
 @bp.post("/auth/refresh")
-@endpoint(public=True, body=RefreshRequest, response=TokenPair, tag="auth")
+@endpoint(public=True, body=RefreshRequest, response=TokenPair, tag="auth", errors=(401,))
 async def refresh(request: Request, body: RefreshRequest) -> TokenPair:
     """Exchange a refresh token for a new pair (the old one is used up)."""
     return _pair(await service.refresh(body.refresh_token))
