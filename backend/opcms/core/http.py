@@ -74,8 +74,12 @@ def validation_details(error: ValidationError) -> list[dict[str, Any]]:
     return details
 
 
-def validate_model(model: type[BaseModel], data: Any) -> Any:
+def validate_model(model: type[BaseModel], data: Any, *, json_text: bytes | None = None) -> Any:
+    """``data`` (a query's strings) read into ``model``, or the JSON text of a body, read strictly:
+    a body says what its document says, so 0 is no boolean and "7" no id (JSON has both)."""
     try:
+        if json_text is not None:
+            return model.model_validate_json(json_text, strict=True)
         return model.model_validate(data)
     except ValidationError as error:
         details = validation_details(error)
@@ -131,8 +135,10 @@ def load_json(body: bytes) -> Any:
 
 def parse_body(request: Request, model: type[BaseModel]) -> Any:
     # the size and the media type were checked before the body was read (core/limits.py)
-    data: Any = load_json(request.body) if request.body else {}
-    return validate_model(model, data)
+    if not request.body:
+        return validate_model(model, {})
+    load_json(request.body)  # well-formed and bounded before pydantic reads it
+    return validate_model(model, None, json_text=request.body)
 
 
 def _is_list(annotation: Any) -> bool:
@@ -146,12 +152,15 @@ def parse_query(request: Request, model: type[BaseModel]) -> Any:
     data: dict[str, Any] = {}
     # a parameter is read by its alias when it has one (``from``, which Python cannot name)
     names = {field.alias or name: field for name, field in model.model_fields.items()}
+    # a parameter sent blank ("?period=") is a value, checked like any other: Sanic's
+    # ``request.args`` would drop it, and the route would answer as if it had not been sent
+    args = request.get_args(keep_blank_values=True)
     for name, field in names.items():
-        values = request.args.getlist(name)
+        values = args.getlist(name)
         if not values:
             continue
         data[name] = values if _is_list(field.annotation) else values[-1]
-    unknown = set(request.args) - set(names)
+    unknown = set(args) - set(names)
     if unknown and model.model_config.get("extra") == "forbid":
         raise ValidationFailed(
             f"unknown query parameter: {', '.join(sorted(unknown))}",
@@ -200,12 +209,15 @@ class RawSchema(OpenAPISchema):
         return fields
 
 
-def schema_ref(model: type[BaseModel]) -> RawSchema:
-    """Register a pydantic model (and the models it uses) as components; return a $ref."""
+def schema_ref(model: type[BaseModel], *, answer: bool = False) -> RawSchema:
+    """Register a pydantic model (and the models it uses) as components; return a $ref. An
+    ``answer`` is documented as it is written (its serialization aliases, computed fields)."""
     spec = SpecificationBuilder()
     name = model.__name__
     if not spec.has_component("schemas", name):
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schema = model.model_json_schema(
+            ref_template="#/components/schemas/{model}", mode="serialization" if answer else "validation"
+        )
         for sub_name, sub_schema in schema.pop("$defs", {}).items():
             spec.add_component("schemas", sub_name, openapi30(sub_schema))
         spec.add_component("schemas", name, openapi30(schema))
@@ -237,6 +249,7 @@ def endpoint(
     summary: str | None = None,
     tag: str | None = None,
     produces: str | None = None,
+    errors: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Awaitable[Any]]], RouteHandler]:
     if public == (permission is not None):
         raise ValueError("an endpoint is either public or names exactly one permission")
@@ -267,12 +280,16 @@ def endpoint(
         if produces is not None:  # a file download
             responses.append(Response({produces: RawSchema(type="string", format="binary")}, status=status))
         elif response is not None:
-            responses.append(Response({"application/json": schema_ref(response)}, status=status))
+            responses.append(Response({"application/json": schema_ref(response, answer=True)}, status=status))
         else:
             responses.append(Response({}, status=204, description="No content"))
+        # what the parsing and the permission check can answer, and what the route says it
+        # answers besides (a login's 401 and 429); core.openapi adds what follows from the
+        # method and the path (404, 409, 413, 415, 503)
         error_statuses = [400, 422] if (body or query) else []
         if not public:
             error_statuses += [401, 403]
+        error_statuses += [code for code in errors if code not in error_statuses]
         for code in error_statuses:
             responses.append(
                 Response({"application/json": schema_ref(ErrorResponse)}, status=code, description="Error")
@@ -281,7 +298,13 @@ def endpoint(
         doc = openapi.definition(
             summary=summary or (handler.__doc__ or "").strip().split("\n")[0] or None,
             tag=tag,
-            body=RequestBody({"application/json": schema_ref(body)}, required=True) if body else None,
+            # a body whose every field has a default may be left out (it is read as {})
+            body=RequestBody(
+                {"application/json": schema_ref(body)},
+                required=any(field.is_required() for field in body.model_fields.values()),
+            )
+            if body
+            else None,
             parameter=_query_parameters(query) if query else None,
             response=responses,
             secured={"bearerAuth": []} if not public else None,
@@ -323,6 +346,27 @@ def error_json(
     )
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the router takes on this path. Sanic names them on a 405 for a fixed path but
+    not for one with parameters (``/customers/<id>``), and a 405 must say them (RFC 9110). On an
+    API path the UI's catch-all (GET any path) does not count: ``/api/v1/customers/abc`` names
+    no customer route at all, whatever the method."""
+    api = request.path.startswith("/api/")
+    allowed = []
+    for method in _METHODS:
+        try:
+            route, _, _ = request.app.router.get(request.path, method, request.headers.get("host"))
+        except SanicException:
+            continue
+        if api and route.name.endswith((".spa_fallback", ".spa_root")):
+            continue
+        allowed.append(method)
+    return allowed
+
+
 class JSONErrorHandler(ErrorHandler):
     """Every error, ours or the framework's, in the one shape; a 500 never shows a trace."""
 
@@ -351,6 +395,11 @@ class JSONErrorHandler(ErrorHandler):
             status = exception.status_code
             message = str(exception) or _SANIC_CODES.get(status, "error").replace("_", " ")
             headers = dict(getattr(exception, "headers", None) or {})
+            if status == 405 and request is not None:
+                allowed = allowed_methods(request)
+                if not set(allowed) - {"HEAD", "OPTIONS"}:  # those two every path answers
+                    return error_json(404, "route_not_found", f"No route for {request.path}")
+                headers.setdefault("Allow", ", ".join(allowed))
             return error_json(status, _SANIC_CODES.get(status, "error"), message, headers=headers)
         if is_database_outage(exception):
             # an outage, not a bug: no trace, and the client is told when to come back

@@ -11,12 +11,14 @@ import uuid
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pydantic import BaseModel
 from sanic import Blueprint, Request, Sanic
 from sanic.response import BaseHTTPResponse, HTTPResponse, json, raw
+from sanic_ext.extensions.openapi import openapi
 
 from opcms.core.context import ANONYMOUS, current_actor, current_client_ip, current_request_id
 from opcms.core.db import ping_db
-from opcms.core.http import endpoint
+from opcms.core.http import endpoint, schema_ref
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -77,15 +79,25 @@ def _metrics_registry() -> CollectorRegistry | None:
 health = Blueprint("health")
 
 
+class Liveness(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str  # "ok", or "unavailable" with a 503
+    checks: dict[str, str]  # "database", "broker": "ok" or "error: <kind>"
+
+
 @health.get("/healthz")
-@endpoint(public=True, tag="operations")
+@endpoint(public=True, tag="operations", response=Liveness)
 async def healthz(request: Request) -> HTTPResponse:
     """The process is up."""
     return json({"status": "ok"})
 
 
 @health.get("/readyz")
-@endpoint(public=True, tag="operations")
+@openapi.response(503, {"application/json": schema_ref(Readiness)}, "Something it needs does not answer")
+@endpoint(public=True, tag="operations", response=Readiness)
 async def readyz(request: Request) -> HTTPResponse:
     """The database and the Celery broker answer."""
     checks: dict[str, str] = {}
@@ -111,7 +123,7 @@ def _ping_broker() -> None:
 
 
 @health.get("/metrics")
-@endpoint(public=True, tag="operations")
+@endpoint(public=True, tag="operations", produces="text/plain")
 async def metrics(request: Request) -> HTTPResponse:
     """Prometheus metrics."""
     registry = _metrics_registry()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
@@ -81,6 +82,32 @@ def _is_multiline(model: type[BaseModel], name: str) -> bool:
     return any(item is MultiLine for item in field.metadata) or _marked_multiline(field.annotation)
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?"
+)
+_EXAMPLES = {"date": "2026-12-01", "date-time": "2026-12-01T08:00:00Z"}
+
+
+def _temporal(annotation: Any) -> str | None:
+    if annotation is dt.datetime:
+        return "date-time"
+    if annotation is dt.date:
+        return "date"
+    for arg in get_args(annotation):
+        kind = _temporal(arg)
+        if kind:
+            return kind
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _temporal_kind(model: type[BaseModel], name: str) -> str | None:
+    """Whether a field holds a day ("date") or a time ("date-time"), also inside ``X | None``."""
+    field = model.model_fields.get(name)
+    return None if field is None else _temporal(field.annotation)
+
+
 def _text_pattern(prop: dict[str, Any], *, multiline: bool) -> None:
     """Document the text rules of :class:`Schema` on a string property: no refused character
     and, where the text may not be empty, something besides white space (it is trimmed)."""
@@ -113,6 +140,26 @@ class Schema(BaseModel):
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, json_schema_extra=_request_json_schema
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _iso_dates(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic also reads 0 or "0" as 1970-01-01 and "20260101" as a date: a day or a time
+        # is taken only as the document says, ISO 8601 text ("2026-12-01", "2026-12-01T08:00Z")
+        kind = _temporal_kind(cls, info.field_name or "")
+        if kind is None or value is None or isinstance(value, (dt.date, dt.datetime)):
+            return value
+        shape = _ISO_DATETIME if kind == "date-time" else _ISO_DATE
+        if not isinstance(value, str) or not shape.fullmatch(value):
+            raise ValueError(f"must be a {kind} in ISO 8601 form, such as {_EXAMPLES[kind]}")
+        # read here, so that the field's own check meets a day or a time, which a strict
+        # reading of a body (core.http) requires once a validator has run before it
+        try:
+            return dt.datetime.fromisoformat(value) if kind == "date-time" else dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a {'time' if kind == 'date-time' else 'day'} that exists"
+            ) from None
 
     @field_validator("*", mode="after")
     @classmethod
