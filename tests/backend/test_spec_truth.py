@@ -129,3 +129,15 @@ async def test_a_body_value_of_another_json_type_is_refused(client):
     assert wrong_id.json()["error"]["details"][0]["field"].startswith("customer_ids")
     channels = (await client.get("/api/v1/notification-channels", token=token)).json()["items"]
     assert "sms-typed" not in {row["name"] for row in channels}
+
+
+async def test_a_day_with_an_earliest_value_documents_it(client):
+    spec = (await client.get("/docs/openapi.json")).json()
+    # given the aging report, which takes days from 2000-01-01 on
+    parameters = spec["paths"]["/api/v1/analytics/aging"]["get"]["parameters"]
+    [as_of] = [p for p in parameters if p["name"] == "as_of"]
+    schema = as_of["schema"]
+    pattern = schema.get("pattern") or next(v["pattern"] for v in schema.get("anyOf", []) if "pattern" in v)
+    # then its document refuses the day before and takes the first day and later ones
+    assert not re.fullmatch(pattern, "1999-12-31")
+    assert all(re.fullmatch(pattern, day) for day in ("2000-01-01", "2026-12-01", "9999-12-31"))

@@ -124,11 +124,38 @@ def _text_pattern(prop: dict[str, Any], *, multiline: bool) -> None:
         prop["pattern"] = f"^[^{refused}]*$"
 
 
+def years_from(year: int) -> str:
+    """A regex of the four-digit years from ``year`` on, place by place: 1999 →
+    ``1999|[2-9][0-9][0-9][0-9]``."""
+    digits = f"{year:04d}"
+    parts = []
+    for place in range(3, -1, -1):
+        low = int(digits[place]) + (0 if place == 3 else 1)
+        if low > 9:
+            continue
+        rest = 3 - place
+        parts.append(digits[:place] + (f"[{low}-9]" if low < 9 else "9") + ("[0-9]" * rest if rest else ""))
+    return "|".join(parts)
+
+
+def _earliest_day_pattern(prop: dict[str, Any], field: Any) -> None:
+    # JSON Schema has no minimum for a day; a day bounded from a 1 January is documented by
+    # a pattern on its year, so that the document refuses what the field refuses
+    earliest = next((getattr(item, "ge", None) for item in getattr(field, "metadata", ())), None)
+    if not isinstance(earliest, dt.date) or (earliest.month, earliest.day) != (1, 1):
+        return
+    for variant in [prop, *prop.get("anyOf", ())]:
+        if variant.get("format") == "date":
+            variant["pattern"] = f"^({years_from(earliest.year)})-[0-9]{{2}}-[0-9]{{2}}$"
+
+
 def _request_json_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
     names = {field.alias or name: name for name, field in model.model_fields.items()}
     for key, prop in schema.get("properties", {}).items():
         if isinstance(prop, dict):
-            _text_pattern(prop, multiline=_is_multiline(model, names.get(key, key)))  # type: ignore[arg-type]
+            name = names.get(key, key)
+            _text_pattern(prop, multiline=_is_multiline(model, name))  # type: ignore[arg-type]
+            _earliest_day_pattern(prop, model.model_fields.get(name))  # type: ignore[arg-type]
 
 
 class Schema(BaseModel):
