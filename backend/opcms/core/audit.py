@@ -3,6 +3,10 @@
 Models built on :class:`opcms.core.models.AuditedModel` write their rows automatically; other
 events (login, logout, token reuse) call :func:`record_audit`. Rows are written on the same
 connection as the change they describe, so a rolled-back change leaves no audit row behind.
+
+A URL's user name and password (``https://user:password@host/``) never reach the log: settings
+stored before such URLs were refused still hold them, and their before/after is written with
+``***@`` in their place; rows written before that are read back the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
 from opcms.core.context import current_actor, current_client_ip, current_request_id
+from opcms.core.secrets import without_url_credentials
 
 
 class AuditAction(str, enum.Enum):
@@ -56,6 +61,14 @@ class AuditLog(Model):
         indexes = (("entity_type", "entity_id"),)
         ordering = ("-id",)
 
+    @classmethod
+    def _init_from_db(cls, **kwargs: Any) -> Any:
+        row = super()._init_from_db(**kwargs)
+        # a row written before credentials in URLs were masked on the way in is answered masked
+        object.__setattr__(row, "before", without_url_credentials(row.before))
+        object.__setattr__(row, "after", without_url_credentials(row.after))
+        return row
+
     async def save(self, *args: Any, **kwargs: Any) -> None:
         if self._saved_in_db:
             raise PermissionError("audit_log is append-only")
@@ -94,8 +107,8 @@ async def record_audit(
         action=action.value if isinstance(action, AuditAction) else action,
         entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),
-        before=before,
-        after=after,
+        before=without_url_credentials(before),
+        after=without_url_credentials(after),
         message=message[:255],
         request_id=current_request_id.get(),
         client_ip=current_client_ip.get(),

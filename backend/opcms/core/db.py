@@ -44,16 +44,22 @@ MODEL_MODULES = [
 ]
 
 
-def tortoise_config(database_url: str, *, pool_max: int = 10) -> dict[str, Any]:
-    credentials_extra: dict[str, Any] = {}
-    if database_url.startswith("mysql"):
-        credentials_extra = {"charset": "utf8mb4", "maxsize": pool_max}
-    connection: Any = database_url
-    if credentials_extra:
-        from tortoise.backends.base.config_generator import expand_db_url
+def tortoise_config(
+    database_url: str, *, pool_max: int = 10, busy_timeout_seconds: float = 5.0
+) -> dict[str, Any]:
+    """Tortoise's config for ``database_url``. ``busy_timeout_seconds`` bounds how long a query
+    waits for a busy database: for a connection of the MySQL pool (:mod:`opcms.core.db_mysql`),
+    for SQLite's write lock (its busy timeout); then it fails as an outage (a 503)."""
+    from tortoise.backends.base.config_generator import expand_db_url
 
-        connection = expand_db_url(database_url)
-        connection["credentials"].update(credentials_extra)
+    connection: dict[str, Any] = expand_db_url(database_url)
+    if database_url.startswith("mysql"):
+        connection["engine"] = "opcms.core.db_mysql"
+        connection["credentials"].update(
+            charset="utf8mb4", maxsize=pool_max, pool_wait_seconds=busy_timeout_seconds
+        )
+    else:  # a PRAGMA of the connection, in milliseconds
+        connection["credentials"]["busy_timeout"] = max(1, round(busy_timeout_seconds * 1000))
     return {
         "connections": {"default": connection},
         "apps": {
@@ -71,7 +77,11 @@ def tortoise_config(database_url: str, *, pool_max: int = 10) -> dict[str, Any]:
 def config_from_settings(settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or get_settings()
     settings.ensure_dirs()
-    return tortoise_config(settings.database_url, pool_max=settings.db_pool_max)
+    return tortoise_config(
+        settings.database_url,
+        pool_max=settings.db_pool_max,
+        busy_timeout_seconds=settings.db_busy_timeout_seconds,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -2,13 +2,17 @@
 
 An unreachable database (refused or reset connections, a server gone away or shutting down, too
 many connections) is a condition the client can wait out, so it answers 503
-``database_unavailable`` with ``Retry-After``; a bad statement, a constraint or a data error
-stays what it is (a 500 to fix, or a 409). Recovery needs nothing from us: Tortoise keeps no pool
-when the first connection fails and asyncmy drops a dead connection instead of returning it to the
-pool, so the next request simply connects again.
+``database_unavailable`` with ``Retry-After``; so is a database too busy to serve in time: every
+pooled connection taken for longer than ``OPCMS_DB_BUSY_TIMEOUT_SECONDS`` (:class:`DatabaseBusy`),
+or SQLite's write lock held by another connection that long ("database is locked"). A bad
+statement, a constraint or a data error stays what it is (a 500 to fix, or a 409). Recovery needs
+nothing from us: Tortoise keeps no pool when the first connection fails and asyncmy drops a dead
+connection instead of returning it to the pool, so the next request simply connects again.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 from asyncmy.errors import MySQLError as DriverError  # the MySQL driver Tortoise uses (a dependency)
 from tortoise.exceptions import DBConnectionError
@@ -39,18 +43,34 @@ CONNECTION_ERROR_NUMBERS = frozenset(
 RETRY_AFTER_SECONDS = 5
 
 
+class DatabaseBusy(DBConnectionError):
+    """No pooled connection came free within the wait the settings allow: every connection is
+    held by other work (long statements, locks), and this request gives up instead of queueing
+    for as long as they last."""
+
+
+def _sqlite_busy(error: sqlite3.Error) -> bool:
+    # SQLITE_BUSY and its extended codes (the low byte): another connection held the write lock
+    # past the busy timeout, or took it first while this one read (BUSY_SNAPSHOT); either is over
+    # once that writer commits
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
 def _error_number(error: BaseException) -> int | None:
     number = error.args[0] if error.args else None
     return number if isinstance(number, int) else None
 
 
 def is_database_outage(error: BaseException) -> bool:
-    """Whether ``error`` says the database cannot be reached (not that a statement is wrong).
+    """Whether ``error`` says the database cannot be reached or is too busy to serve in time (not
+    that a statement is wrong).
 
     Tortoise turns a failed first connection into ``DBConnectionError`` and wraps driver errors in
     its ``OperationalError`` (the driver's error as the first argument); a connection taken for a
-    transaction is acquired outside that wrapping, so the driver's own error arrives bare. Only
-    database errors are followed, so a broker or HTTP failure is never taken for a database outage.
+    transaction is acquired outside that wrapping, so the driver's own error arrives bare. SQLite's
+    errors come wrapped the same way. Only database errors are followed, so a broker or HTTP failure
+    is never taken for a database outage.
     """
     seen: set[int] = set()
     pending: list[BaseException] = [error]
@@ -63,6 +83,9 @@ def is_database_outage(error: BaseException) -> bool:
             return True
         if isinstance(current, DriverError):
             if _error_number(current) in CONNECTION_ERROR_NUMBERS:
+                return True
+        elif isinstance(current, sqlite3.OperationalError):
+            if _sqlite_busy(current):
                 return True
         elif not isinstance(current, ORMOperationalError):
             continue

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     database_url: str = "sqlite://var/opcms.sqlite3"
     db_pool_max: int = Field(default=10, ge=1, le=200)
+    # how long a request waits for a busy database (a free connection of the MySQL pool,
+    # SQLite's write lock) before it answers 503 database_unavailable instead of queueing
+    db_busy_timeout_seconds: float = Field(default=5, gt=0, le=300)
     broker_url: str = "filesystem://"
     # Empty means: derived from the broker (file results for the embedded broker).
     result_backend: str = ""
