@@ -21,17 +21,20 @@ from opcms.billing.reports.api import bp as billing_reports_bp
 from opcms.core.db import close_db, init_db
 from opcms.core.errors import NotFound
 from opcms.core.http import JSONErrorHandler, endpoint
+from opcms.core.limits import install_body_limits
 from opcms.core.logging import logging_config
 from opcms.core.observability import health, install_request_tracking
 from opcms.core.settings import Settings, get_settings
 from opcms.customers.api import bp as customers_bp
 from opcms.imports.api import bp as imports_bp
+from opcms.imports.api import upload_customers
 from opcms.jobs.api import bp as jobs_bp
 from opcms.notifications.api import bp as notifications_bp
 from opcms.payments.api import bp as payments_bp
 from opcms.pricing.api import bp as pricing_bp
 from opcms.usage.api import bp as usage_bp
 from opcms.usage.sources.api import bp as data_sources_bp
+from opcms.usage.sources.api import upload_usage_file
 from opcms.wiring import wire
 
 BLUEPRINTS = (
@@ -50,6 +53,10 @@ BLUEPRINTS = (
     analytics_bp,
     health,
 )
+
+# the routes that take a file (multipart, up to OPCMS_IMPORT_MAX_BYTES); every other route takes
+# JSON bodies of a few KB (the session routes) or OPCMS_JSON_BODY_MAX_BYTES (core/limits.py)
+UPLOAD_ROUTES = (upload_customers, upload_usage_file)
 
 
 def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_db: bool = True) -> Sanic:
@@ -71,7 +78,6 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
         # Swagger UI from the built frontend, not a CDN: /docs works on a closed intranet
         OAS_UI_SWAGGER_CDN_URL="",
         OAS_UI_SWAGGER_VERSION="docs-assets",
-        REQUEST_MAX_SIZE=50 * 1024 * 1024,
         FALLBACK_ERROR_FORMAT="json",
         CORS=False,
         HEALTH=False,
@@ -87,6 +93,8 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
     app.ext.openapi.add_security_scheme("bearerAuth", "http", scheme="bearer", bearer_format="JWT")
 
     install_request_tracking(app)
+    # bodies are capped per route before they are read (also sets REQUEST_MAX_SIZE, the largest cap)
+    install_body_limits(app, settings, UPLOAD_ROUTES, authenticate=jwt_middleware)
     app.register_middleware(jwt_middleware, "request", priority=50)
     for blueprint in BLUEPRINTS:
         app.blueprint(blueprint)

@@ -22,8 +22,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ENV_PREFIX = "OPCMS_"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DATABASE_SCHEMES = ("sqlite", "mysql")
-# the largest request body the API accepts (app.py REQUEST_MAX_SIZE): an upload cap above it
-# could never be reached
+# the most a request body cap may be set to: the largest cap is Sanic's REQUEST_MAX_SIZE, the
+# bound of any body (core/limits.py)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     login_max_failures_per_user: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    # the body of a JSON route (every write but an upload) is refused over this size (413)
+    # before it is read; login, refresh and logout take 8 KB, uploads the import size
+    json_body_max_bytes: int = Field(default=1024 * 1024, ge=8 * 1024, le=MAX_UPLOAD_BYTES)
 
     # Excel import (DESIGN §4): files over `import_sync_rows` data rows run as a Celery task;
     # bigger files or more rows than the caps are refused with a 4xx before any parsing.
