@@ -55,11 +55,13 @@ async def _issue(user: User, family_id: str) -> IssuedTokens:
 
 
 async def login(username: str, password: str, client_ip: str | None) -> IssuedTokens:
-    await throttle.ensure_not_locked(username, client_ip)
+    # the attempt is counted before the password is checked, so concurrent guesses cannot all
+    # pass the throttle first; one that ends otherwise (an error) stays counted for its window
+    attempt = await throttle.admit(username, client_ip)
     user = await User.get_or_none(username=username)
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
-        await throttle.record_failure(username, client_ip)
+        await throttle.record_failure(attempt)
         reason = "unknown user" if user is None else ("disabled" if valid else "wrong password")
         await record_audit(
             AuditAction.LOGIN_FAILED,
@@ -70,7 +72,7 @@ async def login(username: str, password: str, client_ip: str | None) -> IssuedTo
         )
         raise Unauthorized("Wrong username or password", code="invalid_credentials")
 
-    await throttle.clear_user_failures(username)
+    await throttle.record_success(attempt)
     with acting_as(Actor(name=user.username, user_id=user.id, role=user.role)):
         async with in_transaction():
             user.last_login_at = utcnow()
