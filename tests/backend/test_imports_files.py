@@ -14,7 +14,7 @@ import pytest
 
 from opcms.bench.imports import write_excel_like
 from opcms.core.context import acting_as, system_actor
-from opcms.core.excel import FileRefused, inspect_xlsx, iter_values, open_workbook
+from opcms.core.excel import UNCACHED_FORMULA_HINT, FileRefused, inspect_xlsx, iter_values, open_workbook
 from opcms.customers.columns import COLUMNS
 from opcms.customers.models import Customer
 from opcms.imports import service
@@ -297,7 +297,8 @@ async def test_the_template_imports_its_example_row(client, finance_token):
 
 
 async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_reasons(client, finance_token):
-    # given an import with two failed rows (one with two problems)
+    # given an import with three failed rows (one with two problems, one with a formula that
+    # openpyxl wrote without a result)
     data = workbook_bytes(
         [
             ["客户清单"],
@@ -314,7 +315,7 @@ async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_r
         data={"mode": "create"},
     )
     job = response.json()
-    assert job["report"]["failed"] == 2
+    assert job["report"]["failed"] == 3
     # when its error workbook is downloaded
     download = await client.get(f"/api/v1/imports/{job['id']}/errors.xlsx", token=finance_token)
     assert download.status_code == 200
@@ -325,6 +326,16 @@ async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_r
     # then it has the original header, and each failed row as it was, with its reasons and row number
     assert rows == [
         ("错误原因", "原行号", "客户编号", "公司名称", "联系电话", "签约日期", "备注", "内部编号"),
+        (
+            f"备注: {UNCACHED_FORMULA_HINT}",
+            3,
+            "G1",
+            "好公司",
+            "13800138000",
+            "2024-03-05",
+            '\'=HYPERLINK("x")',
+            7,
+        ),
         (
             "公司名称: required；联系电话: not a mainland mobile (11 digits) or landline with area code",
             4,
@@ -339,9 +350,10 @@ async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_r
     ]
     # and fixed and uploaded again as it is, it imports (the two extra columns are ignored)
     fixed = openpyxl.load_workbook(io.BytesIO(download.content))
-    fixed.worksheets[0]["D2"] = "坏公司"
-    fixed.worksheets[0]["E2"] = "13800138002"
-    fixed.worksheets[0]["D3"] = "另一家公司"
+    fixed.worksheets[0]["G2"] = "链接"
+    fixed.worksheets[0]["D3"] = "坏公司"
+    fixed.worksheets[0]["E3"] = "13800138002"
+    fixed.worksheets[0]["D4"] = "另一家公司"
     buffer = io.BytesIO()
     fixed.save(buffer)
     again = await client.post(
@@ -352,7 +364,7 @@ async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_r
     )
     report = again.json()["report"]
     assert (report["created"], report["failed"], report["ignored_columns"]) == (
-        2,
+        3,
         0,
         ["错误原因", "原行号", "内部编号"],
     )

@@ -9,6 +9,12 @@ Unstorable text: a workbook cannot carry the control characters XML 1.0 forbids 
 raises for them), and bidi controls would make a name read differently; ``escape_cell``, which
 every text cell of an export goes through, drops both, so a row stored before the API refused
 them (or written by hand) cannot break an export.
+
+Reading: an upload is inspected from its bytes before any parser runs (``inspect_xlsx``), then
+read by openpyxl in read-only mode with two parts of the reading done here instead, so that no
+cell costs more memory than Excel's own limit allows (``MAX_CELL_CHARS``): the shared strings
+(``open_workbook``) and the rows of the sheet (``iter_values``). A formula cell is read as the
+result saved with it; one saved without a result is never read as empty.
 """
 
 from __future__ import annotations
@@ -21,10 +27,16 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.text import Text
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from opcms.core.errors import AppError
 from opcms.core.text import BIDI_CONTROLS
@@ -59,6 +71,12 @@ def unescape_cell(value: Any) -> Any:
 # size caps, encryption, zip bombs (declared sizes and ratios; CPython never inflates a member
 # past its declared size) and XML tricks (no part may carry a DOCTYPE or an ENTITY). openpyxl
 # then parses with defusedxml as a second line (it uses it whenever it is installed).
+#
+# Cell text: a parser builds a whole text node as one string before anyone sees it (one 173 MB
+# cell in a 2 MB upload took 635 MB to read), so text is bounded before parsing too. The
+# inspection follows every part as it inflates and refuses a stretch of bytes without a '<' (one
+# text node, or one tag) longer than any cell Excel can write; reading then counts each cell's
+# text exactly, run by run as it streams, and refuses a file with a cell over Excel's limit.
 
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - an install problem, loud on purpose
     raise RuntimeError("defusedxml must be installed (and OPENPYXL_DEFUSEDXML not False) to read uploads")
@@ -76,11 +94,25 @@ MAX_UNZIPPED_FACTOR = 10
 MAX_MEMBERS = 2000
 #: <row> elements tolerated over the row cap before parsing (title, header, blank rows)
 HEADER_ALLOWANCE = 10
+#: Excel's own limit for the text of one cell, in characters: a longer cell cannot come from Excel
+MAX_CELL_CHARS = 32_767
+#: the most bytes a stretch of XML without a '<' may take: a cell of MAX_CELL_CHARS characters,
+#: each written as a 10-byte character reference (``&#1114111;``), and its tag
+MAX_STRETCH_BYTES = 10 * MAX_CELL_CHARS + 1024
 _CHUNK = 1024 * 1024
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY")
 _ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+#: parts openpyxl never reads (Power Query keeps a long base64 text there): not measured
+_UNREAD_PARTS = ("customxml/",)
+#: bytes kept before a stretch, to name the cell it belongs to
+_CONTEXT_BYTES = 4096
+_CELL_TAG = re.compile(rb"""<(?:\w+:)?c\s[^>]*?\br=["']([A-Z]{1,3}[0-9]{1,7})["'][^>]*>""")
+_SHARED_TYPE = re.compile(rb"""\st=["']s["']""")
+_STRING_STARTS = (b"<si>", b"<si ", b":si>", b":si ")
+_MAIN = f"{{{SHEET_MAIN_NS}}}"
+_SI, _T, _V, _C, _ROW, _RPH = (f"{_MAIN}{tag}" for tag in ("si", "t", "v", "c", "row", "rPh"))
 
 
 class FileRefused(AppError):
@@ -101,10 +133,26 @@ class XlsxInfo:
     unzipped_size: int
     sheet_part: str  # the first worksheet, e.g. "xl/worksheets/sheet1.xml"
     row_elements: int  # <row> elements in that sheet: an upper bound of its rows
+    xml_size: int = 0  # the XML parts inflated: what reading the workbook parses
+    sheet_name: str = ""  # the first worksheet's name, as its tab shows it
 
 
 def _not_xlsx(detail: str) -> FileRefused:
     return FileRefused(f"Not an Excel .xlsx workbook ({detail})", code="not_xlsx", status=415)
+
+
+def cell_too_long(sheet: str, cell: str | None) -> FileRefused:
+    """The refusal of a file with a cell over Excel's limit, naming the sheet (its name; empty:
+    the first one) and the cell (its reference, when known)."""
+    where = f'sheet "{sheet}"' if sheet else "the first sheet"
+    what = f"Cell {cell}" if cell else "A cell"
+    field = f"{sheet or 'sheet 1'}!{cell or ''}".rstrip("!")
+    reason = f"more than {MAX_CELL_CHARS:,} characters"
+    return FileRefused(
+        f"{what} of {where} holds {reason}, Excel's limit for a cell; shorten it and upload the file again",
+        code="cell_too_long",
+        details=[{"field": field, "message": reason}],
+    )
 
 
 def inspect_xlsx(data: bytes, *, max_bytes: int, max_rows: int | None = None) -> XlsxInfo:
@@ -136,11 +184,16 @@ def inspect_xlsx(data: bytes, *, max_bytes: int, max_rows: int | None = None) ->
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
             raise _not_xlsx("a zip file without the parts of a workbook")
         _check_sizes(members, max_bytes)
-        sheet_part = _first_sheet_part(archive, names)
-        rows = 0
+        sheets, strings_part = _workbook_parts(archive, names)
+        sheet_part, sheet_name = sheets[0]
+        rows = xml_size = 0
         for member in members:
             if member.filename.lower().endswith(_XML_SUFFIXES):
-                counted = _scan_part(archive, member, count_rows=member.filename == sheet_part)
+                xml_size += member.file_size
+                try:
+                    counted = _scan_part(archive, member, count_rows=member.filename == sheet_part)
+                except _LongStretch as stretch:
+                    raise _long_text(archive, member.filename, stretch, sheets, strings_part) from None
                 if member.filename == sheet_part:
                     rows = counted
         # an upper bound (title, header and blank rows count too): some slack, the reader
@@ -151,7 +204,7 @@ def inspect_xlsx(data: bytes, *, max_bytes: int, max_rows: int | None = None) ->
                 code="too_many_rows",
                 status=413,
             )
-        return XlsxInfo(len(data), sum(m.file_size for m in members), sheet_part, rows)
+        return XlsxInfo(len(data), sum(m.file_size for m in members), sheet_part, rows, xml_size, sheet_name)
 
 
 def _check_sizes(members: list[zipfile.ZipInfo], max_bytes: int) -> None:
@@ -192,8 +245,9 @@ def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
     return data
 
 
-def _first_sheet_part(archive: zipfile.ZipFile, names: set[str]) -> str:
-    """The part of the first worksheet, as openpyxl's ``workbook.worksheets[0]`` sees it."""
+def _workbook_parts(archive: zipfile.ZipFile, names: set[str]) -> tuple[list[tuple[str, str]], str | None]:
+    """The worksheets as openpyxl sees them, first one first, as (part, name), e.g.
+    ``("xl/worksheets/sheet1.xml", "客户")``; and the shared strings' part, if the workbook names one."""
     from defusedxml import ElementTree
     from defusedxml.common import DefusedXmlException
 
@@ -208,18 +262,25 @@ def _first_sheet_part(archive: zipfile.ZipFile, names: set[str]) -> str:
     except ElementTree.ParseError as error:
         raise FileRefused(f"The file is damaged (workbook XML: {error})", code="corrupt_file") from None
     targets = {}
+    strings_part = None
     for rel in rels:
+        target = rel.get("Target", "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         if rel.get("Type", "").endswith("/worksheet"):
-            target = rel.get("Target", "")
-            targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[rel.get("Id")] = part
+        elif rel.get("Type", "").endswith("/sharedStrings"):
+            strings_part = part
+    sheets = []
     for sheet in workbook.iter():
         if sheet.tag.endswith("}sheet") or sheet.tag == "sheet":
             part = targets.get(sheet.get(f"{_REL_NS}id"))
             if part is not None:
                 if part not in names:
                     raise FileRefused(f"The file is damaged (missing {part})", code="corrupt_file")
-                return part
-    raise FileRefused("The workbook has no worksheet", code="no_worksheet")
+                sheets.append((part, sheet.get("name") or part.rsplit("/", 1)[-1]))
+    if not sheets:
+        raise FileRefused("The workbook has no worksheet", code="no_worksheet")
+    return sheets, strings_part
 
 
 def _unsafe_xml(name: str) -> FileRefused:
@@ -235,10 +296,12 @@ def _check_xml_prolog(name: str, head: bytes) -> None:
 
 
 def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, count_rows: bool) -> int:
-    """Inflate one XML part in chunks: refuse DOCTYPE/ENTITY, count <row> elements."""
+    """Inflate one XML part in chunks: refuse DOCTYPE/ENTITY, count <row> elements, and measure
+    stretches without a '<' (raises :class:`_LongStretch`)."""
     rows = 0
     tail = b""
     first = True
+    guard = None if member.filename.lower().startswith(_UNREAD_PARTS) else _TextGuard()
     try:
         with archive.open(member) as handle:
             while chunk := handle.read(_CHUNK):
@@ -251,6 +314,8 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, count_rows:
                 if count_rows:
                     # matches wholly inside the tail were counted with the previous chunk
                     rows += sum(window.count(tag) - tail.count(tag) for tag in _ROW_TAGS)
+                if guard is not None:
+                    guard.feed(chunk)
                 tail = window[-16:]
     except FileRefused:
         raise
@@ -259,30 +324,351 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, count_rows:
     return rows
 
 
+# --- long text ----------------------------------------------------------------------------------
+class _LongStretch(Exception):  # noqa: N818 - internal signal, turned into a FileRefused naming the cell
+    """A stretch of XML without a '<' over MAX_STRETCH_BYTES, starting at byte ``offset`` of its
+    part; ``context``: the bytes just before it (the cell's tag, usually)."""
+
+    def __init__(self, offset: int, context: bytes) -> None:
+        super().__init__(offset)
+        self.offset = offset
+        self.context = context
+
+
+class _TextGuard:
+    """Follows the bytes of one XML part, chunk by chunk, and raises :class:`_LongStretch` as
+    soon as a stretch without a '<' passes MAX_STRETCH_BYTES, before any parser builds it.
+
+    Stretches that cross chunks are measured exactly. Inside one chunk, windows of
+    MAX_STRETCH_BYTES are probed from its first '<' (a stretch twice that long always covers a
+    whole window, and a window without a '<' is itself too long): a few searches per megabyte.
+    """
+
+    def __init__(self) -> None:
+        self.offset = 0  # bytes of the part fed so far
+        self.stretch = 0  # length of the stretch open at the end of what was fed
+        self.context = b""  # the bytes before the open stretch
+        self.tail = b""  # the last bytes fed
+
+    def feed(self, chunk: bytes) -> None:
+        first = chunk.find(b"<")
+        if first < 0:
+            self.stretch += len(chunk)
+            if self.stretch > MAX_STRETCH_BYTES:
+                raise _LongStretch(self.offset + len(chunk) - self.stretch, self.context)
+        else:
+            if self.stretch + first > MAX_STRETCH_BYTES:
+                raise _LongStretch(self.offset - self.stretch, self.context)
+            last = chunk.rfind(b"<")
+            for start in range(first, last - MAX_STRETCH_BYTES, MAX_STRETCH_BYTES):
+                if chunk.find(b"<", start + 1, start + 1 + MAX_STRETCH_BYTES) < 0:
+                    opening = chunk.rfind(b"<", 0, start + 1) + 1  # where the stretch begins
+                    raise _LongStretch(self.offset + opening, self._before(chunk, opening))
+            self.stretch = len(chunk) - last - 1
+            self.context = self._before(chunk, last + 1)
+        self.tail = self._before(chunk, len(chunk))
+        self.offset += len(chunk)
+
+    def _before(self, chunk: bytes, end: int) -> bytes:
+        """The bytes fed before position ``end`` of ``chunk`` (at most _CONTEXT_BYTES)."""
+        if end >= _CONTEXT_BYTES:
+            return chunk[end - _CONTEXT_BYTES : end]
+        return (self.tail + chunk[:end])[-_CONTEXT_BYTES:]
+
+
+class _GuardedSource:
+    """A part's stream as a parser reads it, measured by a :class:`_TextGuard` on the way."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.guard = _TextGuard()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk: bytes = self.raw.read(size)
+        self.guard.feed(chunk)
+        return chunk
+
+
+def _cell_before(context: bytes) -> str | None:
+    """The reference of the last cell tag in ``context`` (the bytes before a long text)."""
+    tag = _last_cell_tag(context)
+    return tag[1].decode() if tag is not None else None
+
+
+def _long_text(
+    archive: zipfile.ZipFile,
+    part: str,
+    stretch: _LongStretch,
+    sheets: list[tuple[str, str]],
+    strings_part: str | None,
+) -> FileRefused:
+    """The refusal of a part with a long stretch, naming the cell when the part holds cells."""
+    titles = dict(sheets)
+    if part in titles:
+        return cell_too_long(titles[part], _cell_before(stretch.context))
+    if part == strings_part:
+        index = _string_index(archive, part, stretch.offset)
+        found = _cell_showing(archive, sheets, index)
+        if found is not None:
+            return cell_too_long(*found)
+        return FileRefused(
+            f"Text #{index + 1} of the workbook's shared strings holds more than {MAX_CELL_CHARS:,} "
+            "characters, Excel's limit for a cell; shorten it and upload the file again",
+            code="cell_too_long",
+        )
+    return FileRefused(
+        f"Part {part} holds a text or a tag of more than {MAX_STRETCH_BYTES:,} bytes; no workbook has one",
+        code="text_too_long",
+    )
+
+
+def _string_index(archive: zipfile.ZipFile, part: str, offset: int) -> int:
+    """Which shared string the byte ``offset`` of ``part`` lies in (0-based): the strings that
+    start before it, less one. Only read again once a long text was found."""
+    count, done, tail = 0, 0, b""
+    with archive.open(part) as handle:
+        while done < offset and (chunk := handle.read(min(_CHUNK, offset - done))):
+            window = tail + chunk
+            count += sum(window.count(tag) - tail.count(tag) for tag in _STRING_STARTS)
+            tail = window[-4:]
+            done += len(chunk)
+    return max(count - 1, 0)
+
+
+def _cell_showing(
+    archive: zipfile.ZipFile, sheets: list[tuple[str, str]], index: int
+) -> tuple[str, str] | None:
+    """(sheet name, cell) of the first cell that shows shared string ``index``: read again only
+    once a long text was found, to name the cell finance has to fix."""
+    needle = b"<v>%d</v>" % index
+    for part, title in sheets:
+        tail = b""
+        with archive.open(part) as handle:
+            while chunk := handle.read(_CHUNK):
+                window = tail + chunk
+                at = window.find(needle)
+                while at >= 0:
+                    tag = _last_cell_tag(window[max(0, at - _CONTEXT_BYTES) : at])
+                    if tag is not None and _SHARED_TYPE.search(tag[0]):
+                        return title, tag[1].decode()
+                    at = window.find(needle, at + 1)
+                tail = window[-_CONTEXT_BYTES:]
+    return None
+
+
+def _last_cell_tag(context: bytes) -> re.Match[bytes] | None:
+    found = None
+    for found in _CELL_TAG.finditer(context):  # noqa: B007 - the last one is wanted
+        pass
+    return found
+
+
+# --- reading ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UncachedFormula:
+    """A formula cell saved without its result (written by a program, never calculated): its
+    value is unknown, so it is reported, never read as empty."""
+
+    formula: str  # as the file writes it, without '='; empty for a shared formula's other cells
+
+    def __str__(self) -> str:
+        return f"={self.formula}" if self.formula else "(formula)"
+
+
+#: what finance does about a formula saved without its result
+UNCACHED_FORMULA_HINT = (
+    "a formula saved without its result; open the file in Excel or WPS, let it calculate, "
+    "save it and upload it again"
+)
+
+
+@dataclass(frozen=True)
+class _LongText:
+    """Stands in the shared strings for a text over MAX_CELL_CHARS: a cell showing it refuses
+    the file (a text no cell shows costs nothing)."""
+
+    index: int
+
+
+class _BoundedReader(ExcelReader):  # type: ignore[misc]
+    """openpyxl's workbook reader with the shared strings read by :func:`_read_shared_strings`."""
+
+    def read_strings(self) -> None:
+        found = self.package.find(SHARED_STRINGS)
+        if found is not None:
+            with self.archive.open(found.PartName[1:]) as raw:
+                self.shared_strings = _read_shared_strings(_GuardedSource(raw))
+
+
 def open_workbook(source: Any) -> Any:
     """openpyxl's read-only, values-only workbook over a path or file object (already inspected)."""
+    reader = None
     try:
-        return openpyxl.load_workbook(source, read_only=True, data_only=True, keep_links=False)
+        reader = _BoundedReader(source, read_only=True, keep_vba=False, data_only=True, keep_links=False)
+        reader.read()
+        return reader.wb
     except Exception as error:  # openpyxl reports damage with many exception types
+        if reader is not None:
+            reader.archive.close()
+        if isinstance(error, _LongStretch):
+            raise FileRefused(
+                f"A text of the workbook's shared strings holds more than {MAX_CELL_CHARS:,} characters, "
+                "Excel's limit for a cell; shorten it and upload the file again",
+                code="cell_too_long",
+            ) from None
         raise as_refusal(error) from None
 
 
-def iter_values(worksheet: Any) -> Iterator[tuple[Any, ...]]:
+def _read_shared_strings(source: _GuardedSource) -> list[Any]:
+    """openpyxl's ``read_string_table``, with each string's text counted as its runs arrive: a
+    string over MAX_CELL_CHARS keeps none of its text past the limit (a :class:`_LongText`
+    stands in for it), and phonetic runs, never part of a value, are dropped as they come."""
+    strings: list[Any] = []
+    root = None
+    chars = phonetic = 0
+    for event, element in iterparse(source, events=("start", "end")):
+        tag = element.tag
+        if event == "start":
+            if root is None:
+                root = element
+            elif tag == _SI:
+                chars = 0
+            elif tag == _RPH:
+                phonetic += 1
+            continue
+        if tag == _T:
+            if phonetic:
+                element.text = None
+            else:
+                chars += len(element.text or "")
+                if chars > MAX_CELL_CHARS:
+                    element.text = None
+        elif tag == _RPH:
+            phonetic -= 1
+        elif tag == _SI:
+            if chars > MAX_CELL_CHARS:
+                strings.append(_LongText(len(strings)))
+            else:
+                for run in element.findall(_RPH):
+                    element.remove(run)
+                strings.append(Text.from_tree(element).content.replace("x005F_", ""))
+            element.clear()
+            if root is not None:
+                root.clear()  # the strings read so far are kept once, in ``strings``
+    return strings
+
+
+def iter_values(
+    worksheet: Any, *, formulas: Literal["refuse", "mark"] = "refuse"
+) -> Iterator[tuple[Any, ...]]:
     """Every row of a read-only sheet as a tuple of values, row 1 first (missing rows empty).
 
-    The sheet's own ``<dimension>`` is ignored: some writers get it wrong, and openpyxl would
-    then cut rows or columns off. Parse errors surface as :class:`FileRefused`.
+    Read here rather than by openpyxl's ``iter_rows``, with openpyxl's own cell conversion:
+    each cell's text is counted as it streams, and a cell over MAX_CELL_CHARS refuses the file,
+    naming the cell. A formula cell reads as the result saved with it; one saved without a
+    result refuses the file, or with ``formulas="mark"`` reads as an :class:`UncachedFormula`
+    for the caller to report. The sheet's own ``<dimension>`` is ignored: some writers get it
+    wrong, and openpyxl would then cut rows or columns off. Parse errors surface as
+    :class:`FileRefused`.
     """
-    worksheet.reset_dimensions()
-    rows = worksheet.iter_rows(values_only=True)
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except Exception as error:
-            raise as_refusal(error) from None
-        yield row
+    parser = _RowParser(worksheet, formulas)
+    title = worksheet.title
+    expected = 1
+    try:
+        with worksheet.parent._archive.open(worksheet._worksheet_path) as raw:
+            for number, cells in _parsed_rows(parser, _GuardedSource(raw), title):
+                while expected < number:  # rows the file leaves out are empty
+                    expected += 1
+                    yield ()
+                if expected == number:  # a row out of order or repeated is skipped, as openpyxl does
+                    expected += 1
+                    yield _row_values(cells)
+    except FileRefused:
+        raise
+    except _LongStretch as stretch:
+        raise cell_too_long(title, _cell_before(stretch.context)) from None
+    except Exception as error:
+        raise as_refusal(error) from None
+
+
+def _parsed_rows(
+    parser: _RowParser, source: _GuardedSource, title: str
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """openpyxl's rows of cells, each cell's text counted as its runs end: text past the limit
+    is dropped at once, and the cell refused at its end. All runs of an inline string count,
+    phonetic ones too (Excel writes inline strings without them)."""
+    chars = 0
+    for _event, element in iterparse(source):
+        tag = element.tag
+        if tag in (_T, _V):
+            chars += len(element.text or "")
+            if chars > MAX_CELL_CHARS:
+                element.text = None
+        elif tag == _C:
+            if chars > MAX_CELL_CHARS:
+                raise cell_too_long(title, element.get("r"))
+            chars = 0
+        elif tag == _ROW:
+            yield parser.parse_row(element)
+            element.clear()
+
+
+def _row_values(cells: list[dict[str, Any]]) -> tuple[Any, ...]:
+    """A row's values by column, as wide as its last cell (openpyxl's ``_get_row``)."""
+    if not cells:
+        return ()
+    width = cells[-1]["column"]
+    values: list[Any] = [None] * width
+    for cell in cells:
+        if 1 <= cell["column"] <= width:
+            values[cell["column"] - 1] = cell["value"]
+    return tuple(values)
+
+
+class _RowParser(WorkSheetParser):  # type: ignore[misc]
+    """openpyxl's reading of a row, and what it does not see: a shared string over the limit,
+    and a formula saved without its result (openpyxl reads it as empty)."""
+
+    def __init__(self, worksheet: Any, formulas: str) -> None:
+        workbook = worksheet.parent
+        super().__init__(
+            None,
+            worksheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        self.title = worksheet.title
+        self.formulas = formulas
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell: dict[str, Any] = super().parse_cell(element)
+        value = cell["value"]
+        if isinstance(value, _LongText):
+            raise cell_too_long(self.title, _reference(cell))
+        if value is None and element.find(FORMULA_TAG) is not None and not _has_result(element):
+            formula = UncachedFormula(element.findtext(FORMULA_TAG) or "")
+            if self.formulas == "refuse":
+                ref = _reference(cell)
+                raise FileRefused(
+                    f'Cell {ref} of sheet "{self.title}" is {formula}, {UNCACHED_FORMULA_HINT}',
+                    code="formula_without_value",
+                    details=[{"field": f"{self.title}!{ref}", "message": UNCACHED_FORMULA_HINT}],
+                )
+            cell["value"] = formula
+        return cell
+
+
+def _reference(cell: dict[str, Any]) -> str:
+    return f"{get_column_letter(cell['column'])}{cell['row']}"
+
+
+def _has_result(element: Any) -> bool:
+    # a number, a date or a boolean is never empty; an empty <v> of a text result (t="str") is
+    # the empty text. openpyxl writes a formula with an empty <v/> and no type: no result.
+    value = element.find(VALUE_TAG)
+    return value is not None and (bool(value.text) or element.get("t") == "str")
 
 
 def as_refusal(error: Exception) -> FileRefused:

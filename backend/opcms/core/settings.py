@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     import_sync_rows: int = Field(default=2000, ge=1, le=1_000_000)
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=64 * 1024, le=MAX_UPLOAD_BYTES)
     import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
+    # uploads one API process reads at once (checks and inline runs): each holds its workbook in
+    # memory; one more is answered 429 too_many_imports with Retry-After
+    max_concurrent_imports: int = Field(default=2, ge=1, le=64)
 
     # Usage pull (DESIGN §6): vendor calls in flight at once (each source has its own per-call
     # timeout), how many times a failed call is retried (exponential backoff with jitter from

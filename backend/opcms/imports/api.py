@@ -50,14 +50,20 @@ _ERROR = {"application/json": schema_ref(ErrorResponse)}
 )
 @openapi.response(415, _ERROR, "Not an .xlsx workbook (checked by content)")
 @openapi.response(
-    422, _ERROR, "Refused file (damaged, encrypted, unsafe XML, zip bomb, missing columns) or bad mode"
+    422,
+    _ERROR,
+    "Refused file (damaged, encrypted, unsafe XML, zip bomb, missing columns, a cell over Excel's "
+    "32,767 characters) or bad mode",
+)
+@openapi.response(
+    429, _ERROR, "This process reads OPCMS_MAX_CONCURRENT_IMPORTS uploads already: retry after Retry-After"
 )
 @endpoint(permission="imports:write", response=ImportDetail, tag="imports")
 async def upload_customers(request: Request) -> HTTPResponse:
     """Import a customer list (.xlsx): multipart `file` and `mode` (validate, create or upsert).
 
-    Small files run at once (200, with the report); files over OPCMS_IMPORT_SYNC_ROWS rows are
-    queued for a worker (202): follow GET /imports/{id}.
+    Small files run at once (200, with the report); files over OPCMS_IMPORT_SYNC_ROWS rows (or
+    the XML of that many rows) are queued for a worker (202): follow GET /imports/{id}.
     """
     upload = request.files.get("file") if request.files else None
     if upload is None:

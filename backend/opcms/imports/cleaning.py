@@ -12,6 +12,8 @@ turns its cell into the value ``CustomerCreate`` expects, or a reason finance un
 - status: code or Chinese label; owner: a username or a display name;
 - blank optional cells are null; blank status, payment terms or credit limit take the default
   for a new customer and leave an existing one unchanged.
+- a formula cell is its saved result; one saved without a result (a program wrote the
+  formula, nothing calculated it) fails its row, never reads as blank.
 
 Then the row goes through ``CustomerCreate`` (the API's schema), whose errors are reported
 against the file's own column headers.
@@ -32,7 +34,7 @@ from typing import Any
 from openpyxl.utils.datetime import from_excel
 from pydantic import ValidationError
 
-from opcms.core.excel import unescape_cell
+from opcms.core.excel import UNCACHED_FORMULA_HINT, UncachedFormula, unescape_cell
 from opcms.core.money import CENT
 from opcms.core.text import fold, fold_key
 from opcms.customers import rules
@@ -286,6 +288,8 @@ class Cleaner:
     @staticmethod
     def _cell(values: tuple[Any, ...], position: int) -> Any:
         value = values[position] if position < len(values) else None
+        if isinstance(value, UncachedFormula):
+            return None  # unknown: no key to compare, and its row fails anyway
         if isinstance(value, str):
             value = unescape_cell(value)
             if not value.strip():
@@ -300,6 +304,10 @@ class Cleaner:
         width = len(values)
         for position, _field, target, header, converter in self.plan:
             value = values[position] if position < width else None
+            if isinstance(value, UncachedFormula):
+                errors.append(RowError(row, header, str(value), UNCACHED_FORMULA_HINT, position))
+                failed_fields.add(target)
+                continue
             if isinstance(value, str):
                 value = unescape_cell(value)
                 if not value.strip():

@@ -12,7 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from opcms.core.excel import FileRefused, as_refusal, iter_values, open_workbook
+from opcms.core.excel import (
+    MAX_CELL_CHARS,
+    FileRefused,
+    as_refusal,
+    cell_too_long,
+    iter_values,
+    open_workbook,
+)
 from opcms.core.text import fold_key
 from opcms.customers.columns import COLUMNS, Column, header_index
 
@@ -112,10 +119,12 @@ def _column_index(ref: str) -> int:
     return index - 1
 
 
-def peek_layout(data: bytes, sheet_part: str) -> Layout:
+def peek_layout(data: bytes, sheet_part: str, sheet_name: str = "") -> Layout:
     """The header of an inspected upload without loading the workbook: the first rows of the
     sheet and only the shared strings they use, streamed. (openpyxl reads every shared string
-    up front: seconds for a big file, which the API need not spend before queueing it.)"""
+    up front: seconds for a big file, which the API need not spend before queueing it.) Their
+    text is counted as it comes, like the full reading does: a cell over Excel's limit refuses
+    the file."""
     import io
     import zipfile
 
@@ -123,6 +132,7 @@ def peek_layout(data: bytes, sheet_part: str) -> Layout:
 
     rows: dict[int, dict[int, Any]] = {}
     shared: dict[int, list[int]] = {}  # shared-string index → (row, position) pairs, flattened
+    refs: dict[tuple[int, int], str] = {}  # (row, position) → the cell's reference, to name it
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             with archive.open(sheet_part) as handle:
@@ -145,29 +155,40 @@ def peek_layout(data: bytes, sheet_part: str) -> Layout:
                         value = element.text
                     elif name == "t" and cell_type == "inlineStr":
                         value = (value or "") + (element.text or "")
-                    elif name == "c":
-                        if cell_type == "s" and value is not None and value.strip().isdigit():
-                            shared.setdefault(int(value), []).extend((row_number, position))
-                        elif value is not None:
-                            rows.setdefault(row_number, {})[position] = value
-                        element.clear()
+                    else:
+                        if name == "c":
+                            if cell_type == "s" and value is not None and value.strip().isdigit():
+                                shared.setdefault(int(value), []).extend((row_number, position))
+                                refs[row_number, position] = ref or f"R{row_number}C{position + 1}"
+                            elif value is not None:
+                                rows.setdefault(row_number, {})[position] = value
+                            element.clear()
+                        continue
+                    if value is not None and len(value) > MAX_CELL_CHARS:
+                        raise cell_too_long(sheet_name, ref)
             if shared and "xl/sharedStrings.xml" in archive.namelist():
                 wanted = max(shared)
                 with archive.open("xl/sharedStrings.xml") as handle:
-                    index, phonetic = -1, 0
+                    index, phonetic, chars = -1, 0, 0
                     text: list[str] = []
                     for event, element in iterparse(handle, events=("start", "end")):
                         name = _local(element.tag)
                         if event == "start":
                             if name == "si":
-                                index, text = index + 1, []
+                                index, text, chars = index + 1, [], 0
                             elif name == "rPh":
                                 phonetic += 1
                             continue
                         if name == "rPh":
                             phonetic -= 1
                         elif name == "t" and not phonetic:
-                            text.append(element.text or "")
+                            if index in shared:  # only the strings of the first rows are kept
+                                chars += len(element.text or "")
+                                if chars > MAX_CELL_CHARS:
+                                    places = shared[index]
+                                    raise cell_too_long(sheet_name, refs[places[0], places[1]])
+                                text.append(element.text or "")
+                            element.clear()
                         elif name == "si":
                             places = shared.get(index, [])
                             for at in range(0, len(places), 2):
@@ -200,7 +221,8 @@ class Sheet:
             if not worksheets:
                 raise FileRefused("The workbook has no worksheet", code="no_worksheet")
             self.epoch = self.workbook.epoch
-            self._rows = iter_values(worksheets[0])
+            # a formula saved without its result reaches the cleaning, which fails its row
+            self._rows = iter_values(worksheets[0], formulas="mark")
             self._buffer: list[tuple[int, tuple[Any, ...]]] = []
             for number, values in enumerate(self._rows, start=1):
                 self._buffer.append((number, values))

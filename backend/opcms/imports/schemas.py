@@ -45,7 +45,9 @@ class ImportSummary(PublicSchema):
     mode: Mode
     status: Status
     stage: Literal["queued", "reading", "writing", "done"]
-    background: bool = Field(description="run by a worker (files over OPCMS_IMPORT_SYNC_ROWS rows)")
+    background: bool = Field(
+        description="run by a worker (files over OPCMS_IMPORT_SYNC_ROWS rows, or the XML of that many)"
+    )
     total: int
     processed: int = Field(description="rows read and checked so far (of total)")
     written: int = Field(description="rows written so far (of created + updated)")

@@ -3,7 +3,9 @@ worker and the benchmark.
 
 ``submit`` refuses an unsafe or unreadable upload before anything is written (no import row,
 no customers), stores the file under ``var_dir/imports``, records the import and runs it:
-inline for small files, on a Celery worker above ``OPCMS_IMPORT_SYNC_ROWS`` rows.
+inline for small files, on a Celery worker above ``OPCMS_IMPORT_SYNC_ROWS`` rows or the XML
+such rows take (a validation as much as a write). A process reads at most
+``OPCMS_MAX_CONCURRENT_IMPORTS`` uploads at once; one more is a 429 ``too_many_imports``.
 
 ``run`` reads and checks every row (progress ``processed/total`` is committed as it goes),
 checks the survivors against the database, and — in ``create``/``upsert`` mode — writes all
@@ -22,13 +24,14 @@ import hashlib
 import io
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from opcms.core.context import Actor, acting_as, current_actor, current_client_ip, current_request_id
-from opcms.core.errors import AppError, QueueUnavailable, ValidationFailed
+from opcms.core.errors import AppError, QueueUnavailable, TooManyRequests, ValidationFailed
 from opcms.core.excel import FileRefused, inspect_xlsx
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.settings import get_settings
@@ -40,6 +43,12 @@ log = logging.getLogger("opcms.imports")
 
 #: a running import whose progress has not moved for this long lost its worker
 STALE_AFTER = dt.timedelta(minutes=30)
+#: the XML a data row may take and still run inline (real rows: about 1 KB): a file whose XML
+#: passes ``OPCMS_IMPORT_SYNC_ROWS`` such rows goes to a worker whatever its row count, so a
+#: few rows of long cells are not read inside the API
+SYNC_XML_BYTES_PER_ROW = 4 * 1024
+#: what a refused client is told to wait: an inline import takes seconds
+BUSY_RETRY_AFTER_SECONDS = 5
 
 
 def uploads_dir() -> Path:
@@ -66,23 +75,69 @@ def clean_file_name(name: str | None) -> str:
 
 
 # --- submit ---------------------------------------------------------------------------------------
+class ImportSlots:
+    """How many uploads this process reads at once (checks, and runs inline): each holds the
+    workbook and its parse in memory, so beyond ``OPCMS_MAX_CONCURRENT_IMPORTS`` one more is
+    refused at once (429 with Retry-After) rather than queued in memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # reads run in threads; a count checked and taken at once
+        self.busy = 0
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        limit = get_settings().max_concurrent_imports
+        with self._lock:
+            if self.busy >= limit:
+                raise TooManyRequests(
+                    f"{limit} imports are being read already (OPCMS_MAX_CONCURRENT_IMPORTS); "
+                    "try again in a few seconds",
+                    code="too_many_imports",
+                    retry_after=BUSY_RETRY_AFTER_SECONDS,
+                )
+            self.busy += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.busy -= 1
+
+
+slots = ImportSlots()
+
+
+def runs_inline(row_estimate: int, xml_size: int) -> bool:
+    """Whether an import of this size runs in the request (else on a worker): by its rows, and
+    by the XML it parses (long cells make a few rows as costly as thousands)."""
+    sync_rows = get_settings().import_sync_rows
+    return row_estimate <= sync_rows and xml_size <= sync_rows * SYNC_XML_BYTES_PER_ROW
+
+
 async def submit(
     data: bytes, file_name: str | None, mode: Any, *, background: bool | None = None
 ) -> ImportJob:
-    """Check, store, record and run (or queue) one import. ``background=None``: by row count.
+    """Check, store, record and run (or queue) one import. ``background=None``: by size
+    (:func:`runs_inline`).
 
-    Raises :class:`FileRefused` (4xx, nothing written) for a file that must not be read, and
-    :class:`ValidationFailed` for a bad mode.
+    Raises :class:`FileRefused` (4xx, nothing written) for a file that must not be read,
+    :class:`ValidationFailed` for a bad mode and :class:`TooManyRequests` (429) when this
+    process is reading as many uploads as it may.
     """
-    settings = get_settings()
     mode = parse_mode(mode)
+    with slots.hold():
+        return await _submit(data, file_name, mode, background)
+
+
+async def _submit(data: bytes, file_name: str | None, mode: ImportMode, background: bool | None) -> ImportJob:
+    settings = get_settings()
     info = await asyncio.to_thread(
         inspect_xlsx, data, max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows
     )
-    layout = await asyncio.to_thread(peek_layout, data, info.sheet_part)  # refuses missing columns
+    # refuses missing columns
+    layout = await asyncio.to_thread(peek_layout, data, info.sheet_part, info.sheet_name)
     estimate = max(0, info.row_elements - layout.header_row)
     if background is None:
-        background = estimate > settings.import_sync_rows
+        background = not runs_inline(estimate, info.xml_size)
     # a file run here is opened now (openpyxl reads all shared strings); a worker opens its own
     sheet = None if background else await asyncio.to_thread(Sheet, io.BytesIO(data))
     try:

@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from opcms.core.excel import clean_text_for_cell, escape_cell
+from opcms.core.excel import UncachedFormula, clean_text_for_cell, escape_cell
 from opcms.customers.columns import COLUMNS
 from opcms.customers.models import STATUS_LABELS, DictionaryEntry, DictionaryKind
 from opcms.imports.reader import Sheet
@@ -149,6 +149,8 @@ def _trim(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _value(value: Any) -> Any:
+    if isinstance(value, UncachedFormula):
+        value = str(value)  # shown as the formula it was, as text: its result is what is missing
     if isinstance(value, str):
         return escape_cell(value)
     return value
