@@ -483,18 +483,27 @@ def _upload(mode: str | None):
 @pytest.mark.parametrize(
     "request_kwargs, field",
     [
-        ({"json": {}}, "file"),
         ({"data": {"mode": "create"}}, "file"),
         (_upload(None), "mode"),
         (_upload("replace"), "mode"),
     ],
-    ids=["json-body", "no-file", "no-mode", "bad-mode"],
+    ids=["no-file", "no-mode", "bad-mode"],
 )
 async def test_a_malformed_upload_request_is_a_422_naming_the_field(client, request_kwargs, field):
     token = (await session_for(await make_user("finance"))).access_token
     response = await client.post("/api/v1/imports/customers", token=token, **request_kwargs)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["details"][0]["field"] == field
+    assert await ImportJob.all().count() == 0
+
+
+async def test_a_json_body_to_the_upload_route_is_a_415(client):
+    # given a finance user who sends JSON where a form with a file is expected
+    token = (await session_for(await make_user("finance"))).access_token
+    response = await client.post("/api/v1/imports/customers", token=token, json={})
+    # then the media type is refused before anything is read, and no import exists
+    assert response.status_code == 415, response.text
+    assert response.json()["error"]["code"] == "unsupported_media_type"
     assert await ImportJob.all().count() == 0
 
 
