@@ -23,7 +23,9 @@ from opcms.core.errors import NotFound
 from opcms.core.http import JSONErrorHandler, endpoint
 from opcms.core.limits import install_body_limits
 from opcms.core.logging import logging_config
+from opcms.core.openapi import install_error_documentation
 from opcms.core.observability import health, install_request_tracking
+from opcms.core.security_headers import install_security_headers
 from opcms.core.settings import Settings, get_settings
 from opcms.customers.api import bp as customers_bp
 from opcms.imports.api import bp as imports_bp
@@ -78,6 +80,14 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
         # Swagger UI from the built frontend, not a CDN: /docs works on a closed intranet
         OAS_UI_SWAGGER_CDN_URL="",
         OAS_UI_SWAGGER_VERSION="docs-assets",
+        # sanic-ext's defaults, and no badge from validator.swagger.io: it would send the spec's
+        # URL to a third party, and the docs page's CSP refuses images from another origin
+        SWAGGER_UI_CONFIGURATION={
+            "apisSorter": "alpha",
+            "operationsSorter": "alpha",
+            "docExpansion": "full",
+            "validatorUrl": None,
+        },
         FALLBACK_ERROR_FORMAT="json",
         CORS=False,
         HEALTH=False,
@@ -95,9 +105,11 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
     install_request_tracking(app)
     # bodies are capped per route before they are read (also sets REQUEST_MAX_SIZE, the largest cap)
     install_body_limits(app, settings, UPLOAD_ROUTES, authenticate=jwt_middleware)
+    install_security_headers(app, settings)
     app.register_middleware(jwt_middleware, "request", priority=50)
     for blueprint in BLUEPRINTS:
         app.blueprint(blueprint)
+    install_error_documentation(app)
     _serve_frontend(app, settings.frontend_dist)
 
     async def _open_db(app: Sanic) -> None:
