@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from opcms.core.money import ExactAmount, NonNegativeAmount, Quantity
+from opcms.core.money import ExactAmount, NonNegativeAmount, PositiveAmount, Quantity
 from opcms.core.periods import Period
 from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema
 from opcms.pricing.schemas import Percent
@@ -132,12 +132,12 @@ class RegenerateResult(Schema):
 class CreditNoteLineCreate(Schema):
     invoice_line_id: Id | None = Field(default=None, description="the invoice line it reduces, if any")
     description: str = Field(min_length=1, max_length=255)
-    amount: NonNegativeAmount = Field(gt=0)
+    amount: PositiveAmount
 
 
 class CreditNoteCreate(Schema):
     invoice_id: Id
-    amount: NonNegativeAmount = Field(gt=0)
+    amount: PositiveAmount
     reason: Annotated[str, MultiLine] = Reason
     lines: list[CreditNoteLineCreate] | None = Field(
         default=None, max_length=200, description="default: one line for the whole amount"

@@ -10,17 +10,20 @@ from typing import Annotated
 
 from pydantic import Field
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: ``YYYY-MM``, years 1900 to 2999 and months 01 to 12: every period the parser below takes
+#: (a year 0 is no date at all) and no other; ASCII digits only ([0-9], not \d, which matches
+#: any script's digits)
+PERIOD_PATTERN = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
 _PERIOD = re.compile(PERIOD_PATTERN)
 
 #: a period in a request: ``YYYY-MM``, month 01 to 12
-Period = Annotated[str, Field(pattern=PERIOD_PATTERN)]
+Period = Annotated[str, Field(pattern=PERIOD_PATTERN, description="YYYY-MM, years 1900 to 2999")]
 
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     """First and last day of a period ``YYYY-MM`` (ValueError when malformed)."""
-    if not _PERIOD.match(period or ""):
-        raise ValueError(f"period must be YYYY-MM, not {period!r}")
+    if not _PERIOD.fullmatch(period or ""):
+        raise ValueError(f"period must be YYYY-MM (years 1900 to 2999), not {period!r}")
     year, month = int(period[:4]), int(period[5:])
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 

@@ -8,26 +8,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    WithJsonSchema,
-    field_validator,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from opcms.core.money import CENT, NonNegativeAmount
+from opcms.core.money import CENT, NonNegativeAmount, PositiveAmount
 from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema, of_related
 from opcms.core.text import blank_to_none
 from opcms.settlement.models import PaymentMethod, PaymentStatus
 from opcms.settlement.schemas import AllocationPublic
 
-# money that must be more than zero (a payment, an allocation line)
-PositiveAmount = Annotated[
-    Decimal,
-    Field(gt=0, max_digits=18, decimal_places=2),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{1,16}(\.\d{1,2})?$", "example": "1200.00"}),
-]
 Blank = BeforeValidator(blank_to_none)
 MAX_LINES = 200
 

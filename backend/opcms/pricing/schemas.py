@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from opcms.core.money import CENT, NonNegativeAmount, Quantity, UnitPrice
+from opcms.core.money import CENT, NonNegativeAmount, Quantity, UnitPrice, written_as
 from opcms.core.schemas import MAX_ID, Id, MultiLine, Page, PageQuery, PublicSchema, Schema, of_related
 from opcms.core.text import blank_to_none
 from opcms.pricing.plan import PlanDocument, PlanTerms, PricingMode, Tier, plain
@@ -31,11 +31,14 @@ MetricCode = Annotated[str, Field(pattern=METRIC_CODE_PATTERN, description="e.g.
 PlanCode = Annotated[str, Field(pattern=PLAN_CODE_PATTERN, description="e.g. API-STD-2024")]
 Blank = BeforeValidator(blank_to_none)
 Description = Annotated[Annotated[str, Field(max_length=255)] | None, Blank, MultiLine]
-# discount_percent is DECIMAL(5,2) between 0 and 100, a string in JSON like money
+# discount_percent is DECIMAL(5,2) between 0 and 100, a string in JSON like money; the pattern
+# says the bounds too (up to 99.99, or 100 itself)
+PERCENT_PATTERN = r"^([0-9]{1,2}(\.[0-9]{1,2})?|100(\.0{1,2})?)$"
 Percent = Annotated[
     Decimal,
     Field(ge=0, le=100, max_digits=5, decimal_places=2),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{1,3}(\.\d{1,2})?$", "example": "10.00"}),
+    written_as(PERCENT_PATTERN, "10.00"),
+    WithJsonSchema({"type": "string", "pattern": PERCENT_PATTERN, "example": "10.00"}),
 ]
 
 
