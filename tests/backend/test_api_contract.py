@@ -1,6 +1,7 @@
 """The spec is the truth (issue 15): what the OpenAPI document says a request may hold is what
-the API takes, and what it refuses the document refuses too. Money is written as plain
-decimals, the analytics owner and a billing period have their patterns."""
+the API takes, and what it refuses the document refuses too. Sorts name their fields, a PATCH
+needs a field, money is written as plain decimals, the analytics owner and a billing period
+have their patterns."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ import re
 
 import pytest
 
+from opcms.core.audit import AuditLog
 from opcms.core.money import AMOUNT_PATTERN, POSITIVE_AMOUNT_PATTERN
 from opcms.core.periods import PERIOD_PATTERN
+from opcms.customers.schemas import SORTABLE as CUSTOMER_SORTABLE
 from opcms.settlement.models import CreditNote, Payment
-from tests.backend.factories import make_invoice, token_for
+from tests.backend.factories import (
+    make_customer,
+    make_invoice,
+    make_payment,
+    make_user,
+    token_for,
+)
 
 API = "/api/v1"
+#: the fields a sort pattern made by core.schemas.sort_by names: ^-?(a|b|c)(,-?(a|b|c))*$
+SORT_FIELDS = re.compile(r"^\^-\?\(([^)]*)\)")
 
 
 async def spec_of(client) -> dict:
@@ -38,6 +49,116 @@ def fields_of(error: dict) -> list[str | None]:
 @pytest.fixture
 async def admin(db):
     return await token_for("admin")
+
+
+# --- 1. sort: each list names its sort fields, takes every one and refuses the rest ---------------
+async def test_every_list_documents_the_fields_it_sorts_by_and_takes_exactly_those(client, admin):
+    # given the document and a data source (a list below is one source's accounts)
+    spec = await spec_of(client)
+    source = await client.post(
+        f"{API}/data-sources",
+        token=admin,
+        json={"name": "contract-source", "adapter": "demo", "settings": {}, "secrets": {}},
+    )
+    assert source.status_code == 201, source.text
+    lists = {
+        path.removeprefix(API).replace("{source_id}", str(source.json()["id"])): parameter(spec, path, "sort")
+        for path, operations in spec["paths"].items()
+        if "get" in operations and any(p["name"] == "sort" for p in operations["get"].get("parameters", []))
+    }
+    assert {"/customers", "/invoices", "/payments", "/task-executions", "/audit-log"} <= set(lists)
+    for path, sort in lists.items():
+        # then every list's sort is documented with the fields it takes
+        assert "pattern" in sort, (path, sort)
+        fields = SORT_FIELDS.match(sort["pattern"])
+        assert fields, (path, sort["pattern"])
+        for field in fields.group(1).split("|"):
+            # when the list is sorted by each documented field, both ways: it answers (every
+            # documented name is one the query sorts by, or the database would refuse it)
+            for direction in (field, f"-{field}"):
+                answer = await client.get(f"{API}{path}", token=admin, params={"sort": direction})
+                assert answer.status_code == 200, (path, direction, answer.text)
+        # and a field the document does not name is a 422 on the sort parameter
+        refused = await client.get(f"{API}{path}", token=admin, params={"sort": "password_hash"})
+        assert refused.status_code == 422 and "sort" in fields_of(refused.json()), (path, refused.text)
+
+
+async def test_the_customer_list_documents_the_very_set_it_sorts_by(client, admin):
+    # given the document's sort of the customer list
+    sort = parameter(await spec_of(client), f"{API}/customers", "sort")
+    # then its fields are the customer schemas' SORTABLE, the one set the query sorts by
+    assert set(SORT_FIELDS.match(sort["pattern"]).group(1).split("|")) == set(CUSTOMER_SORTABLE)
+    # and several keys, comma-separated, are taken; a space or an empty key is refused
+    assert (
+        await client.get(f"{API}/customers", token=admin, params={"sort": "-company_name,id"})
+    ).status_code == 200
+    for bad in ("company_name, id", "company_name,", "--id"):
+        refused = await client.get(f"{API}/customers", token=admin, params={"sort": bad})
+        assert refused.status_code == 422 and fields_of(refused.json()) == ["sort"], bad
+
+
+# --- 2. PATCH: a field must be given; the not-null ones are not nullable in the document ----------
+async def test_every_patch_body_is_documented_as_needing_a_field(client):
+    spec = await spec_of(client)
+    patches = [
+        (path, operations["patch"]["requestBody"]["content"]["application/json"]["schema"]["$ref"])
+        for path, operations in spec["paths"].items()
+        if "patch" in operations
+    ]
+    assert len(patches) >= 10
+    for path, ref in patches:
+        assert component(spec, ref.rsplit("/", 1)[1]).get("minProperties") == 1, path
+
+
+async def test_an_empty_patch_is_a_422_and_a_not_null_field_set_to_null_names_itself(client, admin):
+    # given a customer, a payment without a customer, a user and a dictionary entry
+    customer = await make_customer()
+    payment = await make_payment()
+    user = await make_user("operator")
+    entry = await client.post(f"{API}/dictionaries/level", token=admin, json={"code": "Z9", "label": "九级"})
+    assert entry.status_code == 201, entry.text
+    records = [
+        f"{API}/customers/{customer.id}",
+        f"{API}/payments/{payment.id}",
+        f"{API}/users/{user.id}",
+        f"{API}/dictionaries/level/{entry.json()['id']}",
+    ]
+    # when each is patched with nothing, then each answers 422 and nothing changed
+    for url in records:
+        response = await client.patch(url, token=admin, json={})
+        assert response.status_code == 422, (url, response.text)
+    assert (
+        await AuditLog.filter(entity_type="customer", entity_id=str(customer.id), action="update").count()
+        == 0
+    )
+    # when a field that may be left out but not emptied is set to null, the 422 names it
+    for url, field in [
+        (records[0], "company_name"),
+        (records[1], "customer_id"),
+        (records[3], "label"),
+    ]:
+        response = await client.patch(url, token=admin, json={field: None})
+        assert response.status_code == 422 and fields_of(response.json()) == [field], response.text
+    # and the document says the same: not nullable there, nullable where null clears
+    spec = await spec_of(client)
+    update = component(spec, "CustomerUpdate")["properties"]
+    assert "nullable" not in update["company_name"] and update["remark"].get("nullable") is True
+    assert "nullable" not in component(spec, "PaymentUpdate")["properties"]["customer_id"]
+
+
+async def test_a_user_patch_keeps_a_field_sent_as_null(client, admin):
+    # given an operator with a display name
+    user = await make_user("operator", display_name="小王")
+    # when a PATCH sends the role and a null display name
+    response = await client.patch(
+        f"{API}/users/{user.id}", token=admin, json={"role": "finance", "display_name": None}
+    )
+    # then the role changes and the null keeps the name (null means keep, for users)
+    assert response.status_code == 200, response.text
+    assert (response.json()["role"], response.json()["display_name"]) == ("finance", "小王")
+    # and the document lists null among the roles, as OpenAPI 3.0 needs for a nullable enum
+    role = component(await spec_of(client), "UserUpdate")["properties"]["role"]
+    assert role["nullable"] is True and None in role["enum"]
 
 
 # --- 5. money: plain decimals only --------------------------------------------------------------

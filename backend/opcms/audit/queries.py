@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from opcms.audit.schemas import AuditLogQuery
+from opcms.audit.schemas import AUDIT_SORTABLE, AuditLogQuery
 from opcms.core.audit import AuditLog
 from opcms.core.pagination import paginate
-
-SORTABLE = ("id", "occurred_at", "actor", "action", "entity_type")
 
 
 async def list_audit_log(query: AuditLogQuery) -> dict[str, Any]:
@@ -21,4 +19,4 @@ async def list_audit_log(query: AuditLogQuery) -> dict[str, Any]:
         filters["occurred_at__gte"] = query.since
     if query.until:
         filters["occurred_at__lt"] = query.until
-    return await paginate(AuditLog.filter(**filters), query, sortable=SORTABLE, default_sort="-id")
+    return await paginate(AuditLog.filter(**filters), query, sortable=AUDIT_SORTABLE, default_sort="-id")

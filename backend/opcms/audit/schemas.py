@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from opcms.core.schemas import Page, PageQuery, PublicSchema, UtcDateTime
+from opcms.core.schemas import Page, PageQuery, PublicSchema, UtcDateTime, sort_by
 
 
 class AuditLogPublic(PublicSchema):
@@ -25,6 +25,9 @@ class AuditLogPublic(PublicSchema):
     client_ip: str | None
 
 
+AUDIT_SORTABLE = ("id", "occurred_at", "actor", "action", "entity_type")
+
+
 class AuditLogQuery(PageQuery):
     entity_type: str | None = Field(default=None, max_length=64)
     entity_id: str | None = Field(default=None, max_length=64)
@@ -33,6 +36,7 @@ class AuditLogQuery(PageQuery):
     request_id: str | None = Field(default=None, max_length=64)
     since: UtcDateTime | None = Field(default=None, description="occurred at or after (ISO 8601)")
     until: UtcDateTime | None = Field(default=None, description="occurred before (ISO 8601)")
+    sort: str | None = sort_by(*AUDIT_SORTABLE)
 
     @model_validator(mode="after")
     def _range(self) -> AuditLogQuery:

@@ -7,10 +7,8 @@ from typing import Any
 from tortoise.expressions import Q
 
 from opcms.auth.models import User
-from opcms.auth.schemas import UserListQuery
+from opcms.auth.schemas import USER_SORTABLE, UserListQuery
 from opcms.core.pagination import paginate
-
-SORTABLE = ("id", "username", "display_name", "role", "created_at", "last_login_at")
 
 
 async def list_users(query: UserListQuery) -> dict[str, Any]:
@@ -21,7 +19,7 @@ async def list_users(query: UserListQuery) -> dict[str, Any]:
         qs = qs.filter(role=query.role)
     if query.is_active is not None:
         qs = qs.filter(is_active=query.is_active)
-    return await paginate(qs, query, sortable=SORTABLE, default_sort="id")
+    return await paginate(qs, query, sortable=USER_SORTABLE, default_sort="id")
 
 
 async def owner_options() -> list[User]:

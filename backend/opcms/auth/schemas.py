@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import EmailStr, Field, field_validator
 from pydantic.networks import validate_email
 
 from opcms.auth.passwords import password_problem
 from opcms.core.permissions import permissions_of
-from opcms.core.schemas import Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import Page, PageQuery, PatchSchema, PublicSchema, Schema, sort_by
 
 RoleName = Literal["admin", "finance", "operator", "auditor"]
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$"
@@ -76,9 +76,18 @@ class UserCreate(Schema):
     _check_password = field_validator("password")(lambda cls, v: _password_rule(v))
 
 
-class UserUpdate(Schema):
+def _null_among_roles(schema: dict[str, Any]) -> None:
+    # OpenAPI 3.0 takes a nullable enum's null only when the enum lists it: here null keeps the role
+    for variant in schema.get("anyOf", ()):
+        if "enum" in variant and None not in variant["enum"]:
+            variant["enum"] = [*variant["enum"], None]
+
+
+class UserUpdate(PatchSchema):
+    """Partial update: only the fields sent change; null keeps a field as it is."""
+
     display_name: str | None = Field(default=None, max_length=128)
-    role: RoleName | None = None
+    role: RoleName | None = Field(default=None, json_schema_extra=_null_among_roles)
     is_active: bool | None = None
     # "" clears it
     email: str | None = Field(default=None, max_length=254)
@@ -96,11 +105,15 @@ class PasswordReset(Schema):
     _check_password = field_validator("password")(lambda cls, v: _password_rule(v))
 
 
+USER_SORTABLE = ("id", "username", "display_name", "role", "created_at", "last_login_at")
+
+
 class UserListQuery(PageQuery):
     keyword: str | None = Field(default=None, max_length=64)
     role: RoleName | None = None
     is_active: bool | None = None
     include_deleted: bool = False
+    sort: str | None = sort_by(*USER_SORTABLE)
 
 
 class UserPage(Page[UserPublic]):

@@ -22,7 +22,12 @@ from tortoise.transactions import in_transaction
 
 from opcms.billing.models import CreditNoteLine, InvoiceLine
 from opcms.billing.numbering import CREDIT_NOTE, ensure_sequence, next_number
-from opcms.billing.schemas import CreditNoteCreate, CreditNoteLineCreate, CreditNoteQuery
+from opcms.billing.schemas import (
+    CREDIT_NOTE_SORTABLE,
+    CreditNoteCreate,
+    CreditNoteLineCreate,
+    CreditNoteQuery,
+)
 from opcms.billing.service import credit_note_answers
 from opcms.core.db import sum_of
 from opcms.core.errors import Conflict, ValidationFailed
@@ -145,8 +150,6 @@ async def list_credit_notes(query: CreditNoteQuery) -> dict[str, Any]:
         qs = qs.filter(customer_id=query.customer_id)
     if query.invoice_id is not None:
         qs = qs.filter(invoice_id=query.invoice_id)
-    page = await paginate(
-        qs, query, sortable=("id", "issue_date", "amount", "created_at"), default_sort="-id"
-    )
+    page = await paginate(qs, query, sortable=CREDIT_NOTE_SORTABLE, default_sort="-id")
     page["items"] = await credit_note_answers(page["items"])
     return page

@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from opcms.core.money import ExactAmount, NonNegativeAmount, PositiveAmount, Quantity
 from opcms.core.periods import Period
-from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema, sort_by
 from opcms.pricing.schemas import Percent
 from opcms.settlement.models import InvoiceStatus
 from opcms.settlement.schemas import AllocationPublic
@@ -152,9 +152,13 @@ class CreditNoteCreate(Schema):
         return self
 
 
+CREDIT_NOTE_SORTABLE = ("id", "issue_date", "amount", "created_at")
+
+
 class CreditNoteQuery(PageQuery):
     customer_id: Id | None = None
     invoice_id: Id | None = None
+    sort: str | None = sort_by(*CREDIT_NOTE_SORTABLE)
 
 
 class CreditNotePage(Page[CreditNotePublic]):

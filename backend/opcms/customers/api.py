@@ -9,7 +9,7 @@ from sanic import Blueprint, Request
 from opcms.core.errors import NotFound
 from opcms.core.excel import new_export_path
 from opcms.core.http import endpoint
-from opcms.core.schemas import DeleteQuery
+from opcms.core.schemas import DeleteQuery, patch_changes
 from opcms.customers import dictionaries, export, queries, service
 from opcms.customers.models import DictionaryKind
 from opcms.customers.schemas import (
@@ -178,7 +178,5 @@ async def update_dictionary_entry(
     request: Request, kind: str, entry_id: int, body: DictionaryEntryUpdate
 ) -> DictionaryEntryPublic:
     """Change a label, synonyms, order, or retire an entry (is_active=false)."""
-    entry = await dictionaries.update_entry(
-        _kind(kind), entry_id, body.model_dump(exclude_unset=True, exclude_none=True)
-    )
+    entry = await dictionaries.update_entry(_kind(kind), entry_id, patch_changes(body))
     return DictionaryEntryPublic.model_validate(entry)

@@ -11,7 +11,17 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from opcms.core.money import NonNegativeAmount
-from opcms.core.schemas import MAX_ID, Id, MultiLine, Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import (
+    MAX_ID,
+    Id,
+    MultiLine,
+    Page,
+    PageQuery,
+    PatchSchema,
+    PublicSchema,
+    Schema,
+    sort_by,
+)
 from opcms.core.text import blank_to_none, fold
 from opcms.customers import rules
 from opcms.customers.models import DictionaryKind
@@ -77,8 +87,11 @@ class CustomerCreate(CustomerFields):
     credit_limit: NonNegativeAmount = Decimal("0")
 
 
-class CustomerUpdate(CustomerFields):
-    """Partial update: only the fields sent change. Status moves through /status."""
+class CustomerUpdate(CustomerFields, PatchSchema):
+    """Partial update: only the fields sent change (null clears an optional one). Status moves
+    through /status."""
+
+    not_null = ("customer_code", "company_name", "payment_terms_days", "credit_limit")
 
     customer_code: Code | None = None
     company_name: CompanyName | None = None
@@ -187,6 +200,7 @@ class CustomerListQuery(PageQuery):
     churn_level: ChurnLevel | None = None
     credit_score_min: int | None = Field(default=None, ge=0, le=100)
     credit_score_max: int | None = Field(default=None, ge=0, le=100)
+    sort: str | None = sort_by(*SORTABLE)
 
 
 class StatusChange(Schema):
@@ -246,7 +260,9 @@ class DictionaryEntryCreate(Schema):
     sort_order: int = Field(default=0, ge=0, le=10000)
 
 
-class DictionaryEntryUpdate(Schema):
+class DictionaryEntryUpdate(PatchSchema):
+    not_null = ("label", "synonyms", "sort_order", "is_active")
+
     label: str | None = Field(default=None, min_length=1, max_length=64)
     synonyms: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
         default=None, max_length=50

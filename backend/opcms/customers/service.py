@@ -139,9 +139,7 @@ async def create_customer(data: CustomerCreate) -> Customer:
 
 async def update_customer(customer_id: int, data: CustomerUpdate) -> Customer:
     customer = await get_customer(customer_id)
-    changes = patch_changes(
-        data, required=("customer_code", "company_name", "payment_terms_days", "credit_limit")
-    )
+    changes = patch_changes(data)
     await resolve_dictionary_fields(changes)
     if "owner_id" in changes:
         await check_owner(changes["owner_id"])

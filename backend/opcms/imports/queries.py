@@ -7,9 +7,7 @@ from typing import Any
 
 from opcms.core.pagination import paginate
 from opcms.imports.models import ImportJob, ImportRowError, ImportStatus
-from opcms.imports.schemas import ImportListQuery
-
-SORTABLE = ("id", "created_at", "finished_at", "file_name", "status", "mode", "total", "failed")
+from opcms.imports.schemas import IMPORT_SORTABLE, ImportListQuery
 
 
 async def list_imports(query: ImportListQuery) -> dict[str, Any]:
@@ -18,7 +16,7 @@ async def list_imports(query: ImportListQuery) -> dict[str, Any]:
         value = getattr(query, name)
         if value is not None:
             qs = qs.filter(**{name: value})
-    return await paginate(qs, query, sortable=SORTABLE, default_sort="-id")
+    return await paginate(qs, query, sortable=IMPORT_SORTABLE, default_sort="-id")
 
 
 def counts(job: ImportJob) -> dict[str, int]:

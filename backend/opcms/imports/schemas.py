@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from opcms.core.schemas import Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import Page, PageQuery, PublicSchema, Schema, sort_by
 
 Mode = Literal["validate", "create", "upsert"]
 Status = Literal["pending", "running", "succeeded", "failed"]
@@ -72,10 +72,14 @@ class ImportPage(Page[ImportSummary]):
     pass
 
 
+IMPORT_SORTABLE = ("id", "created_at", "finished_at", "file_name", "status", "mode", "total", "failed")
+
+
 class ImportListQuery(PageQuery):
     status: Status | None = None
     mode: Mode | None = None
     created_by: str | None = Field(default=None, max_length=64)
+    sort: str | None = sort_by(*IMPORT_SORTABLE)
 
 
 class UploadForm(Schema):

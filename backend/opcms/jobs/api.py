@@ -111,5 +111,5 @@ async def get_job_schedule(request: Request, schedule_id: int) -> SchedulePublic
 async def update_job_schedule(request: Request, schedule_id: int, body: ScheduleUpdate) -> SchedulePublic:
     """Change a schedule's cron, time zone, enabled or parameters (422 for a bad one: nothing
     changes); its next run is worked out again."""
-    changes = patch_changes(body, required=("cron", "timezone", "is_enabled", "parameters"))
+    changes = patch_changes(body)
     return SchedulePublic.model_validate(await schedules.update_schedule(schedule_id, changes))

@@ -11,10 +11,12 @@ from pydantic import BaseModel, Field
 from opcms.core.schemas import (
     Page,
     PageQuery,
+    PatchSchema,
     PublicSchema,
     ReasonRequest,
     Schema,
     UtcDateTime,
+    sort_by,
 )
 from opcms.jobs.models import ExecutionStatus, Trigger
 
@@ -58,8 +60,13 @@ class ExecutionPage(Page[ExecutionPublic]):
     pass
 
 
+#: what an execution list (any job's, usage pulls, invoice runs) sorts by
+EXECUTION_SORTABLE = ("id", "created_at", "status")
+
+
 class ExecutionQuery(PageQuery):
     status: ExecutionStatus | None = None
+    sort: str | None = sort_by(*EXECUTION_SORTABLE)
 
 
 class TaskExecutionQuery(ExecutionQuery):
@@ -114,7 +121,9 @@ class ScheduleList(BaseModel):
     items: list[SchedulePublic]
 
 
-class ScheduleUpdate(Schema):
+class ScheduleUpdate(PatchSchema):
+    not_null = ("cron", "timezone", "is_enabled", "parameters")
+
     cron: str | None = Field(
         default=None, min_length=1, max_length=64, description="minute hour day month weekday"
     )

@@ -26,7 +26,13 @@ from opcms.notifications.channels import (
     get_channel_class,
 )
 from opcms.notifications.models import NotificationChannel, NotificationTemplate
-from opcms.notifications.schemas import ChannelCreate, ChannelPublic, ChannelQuery, ChannelUpdate
+from opcms.notifications.schemas import (
+    CHANNEL_SORTABLE,
+    ChannelCreate,
+    ChannelPublic,
+    ChannelQuery,
+    ChannelUpdate,
+)
 
 log = logging.getLogger("opcms.notifications")
 
@@ -48,9 +54,7 @@ def channel_public(channel: NotificationChannel) -> ChannelPublic:
 
 async def list_channels(query: ChannelQuery) -> dict[str, Any]:
     qs = where_given(NotificationChannel.all(), query, "kind", "is_enabled", name__icontains="q")
-    page = await paginate(
-        qs, query, sortable=("name", "kind", "created_at", "updated_at"), default_sort="name"
-    )
+    page = await paginate(qs, query, sortable=CHANNEL_SORTABLE, default_sort="name")
     page["items"] = [channel_public(channel) for channel in page["items"]]
     return page
 
@@ -85,7 +89,7 @@ async def create_channel(data: ChannelCreate) -> NotificationChannel:
 
 async def update_channel(channel_id: int, data: ChannelUpdate) -> NotificationChannel:
     channel = await get_channel(channel_id)
-    changes = patch_changes(data, required=("name", "settings", "is_enabled", "max_attempts"))
+    changes = patch_changes(data)
     if "name" in changes and changes["name"] != channel.name:
         await CHANNEL_NAME.check_free(changes["name"], other_than=channel.id)
     secrets = take_secrets(changes, channel.secrets_encrypted)

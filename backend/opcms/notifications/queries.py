@@ -7,10 +7,8 @@ from typing import Any
 from opcms.core.pagination import paginate
 from opcms.core.schemas import answer
 from opcms.notifications.models import Notification
-from opcms.notifications.schemas import NotificationPublic, NotificationQuery
+from opcms.notifications.schemas import NOTIFICATION_SORTABLE, NotificationPublic, NotificationQuery
 from opcms.notifications.templates_config import channel_names
-
-SORTABLE = ("id", "created_at", "updated_at", "status", "priority", "next_attempt_at", "sent_at", "attempts")
 
 
 def notification_public(notification: Notification, names: dict[int, str]) -> NotificationPublic:
@@ -39,7 +37,9 @@ async def list_notifications(query: NotificationQuery) -> dict[str, Any]:
         filters["created_at__gte"] = query.created_from
     if query.created_to:
         filters["created_at__lt"] = query.created_to
-    page = await paginate(Notification.filter(**filters), query, sortable=SORTABLE, default_sort="-id")
+    page = await paginate(
+        Notification.filter(**filters), query, sortable=NOTIFICATION_SORTABLE, default_sort="-id"
+    )
     names = await channel_names({n.channel_id for n in page["items"]})
     page["items"] = [notification_public(n, names) for n in page["items"]]
     return page

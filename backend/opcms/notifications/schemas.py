@@ -16,10 +16,12 @@ from opcms.core.schemas import (
     MultiLine,
     Page,
     PageQuery,
+    PatchSchema,
     PublicSchema,
     Remark,
     Schema,
     UtcDateTime,
+    sort_by,
 )
 from opcms.core.secrets import (
     SecretNames,
@@ -66,9 +68,11 @@ class ChannelCreate(Schema):
     remark: Remark = None
 
 
-class ChannelUpdate(Schema):
+class ChannelUpdate(PatchSchema):
     """Partial update: only the fields sent change. ``settings`` replaces the settings as a
     whole; ``secrets`` is merged key by key (a value sets, null removes, absent keeps)."""
+
+    not_null = ("name", "settings", "is_enabled", "max_attempts")
 
     name: ChannelName | None = None
     settings: dict[str, Any] | None = Field(default=None, description="the complete new settings")
@@ -79,10 +83,14 @@ class ChannelUpdate(Schema):
     remark: Remark = None
 
 
+CHANNEL_SORTABLE = ("name", "kind", "created_at", "updated_at")
+
+
 class ChannelQuery(PageQuery):
     q: str | None = Field(default=None, max_length=64, description="part of the name")
     kind: ChannelKind | None = None
     is_enabled: bool | None = None
+    sort: str | None = sort_by(*CHANNEL_SORTABLE)
 
 
 class ChannelPublic(PublicSchema):
@@ -130,7 +138,9 @@ class TemplateCreate(Schema):
     )
 
 
-class TemplateUpdate(Schema):
+class TemplateUpdate(PatchSchema):
+    not_null = ("code", "name", "title", "body", "variables")
+
     code: TemplateCode | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = None
     channel_id: Id | None = Field(default=None, description="null: no default channel")
@@ -139,9 +149,13 @@ class TemplateUpdate(Schema):
     variables: list[VariableName] | None = Field(default=None, max_length=MAX_VARIABLES)
 
 
+TEMPLATE_SORTABLE = ("code", "name", "created_at", "updated_at")
+
+
 class TemplateQuery(PageQuery):
     q: str | None = Field(default=None, max_length=64, description="part of the code or name")
     channel_id: Id | None = None
+    sort: str | None = sort_by(*TEMPLATE_SORTABLE)
 
 
 class TemplatePublic(PublicSchema):
@@ -185,6 +199,18 @@ class NotificationSend(Schema):
     )
 
 
+NOTIFICATION_SORTABLE = (
+    "id",
+    "created_at",
+    "updated_at",
+    "status",
+    "priority",
+    "next_attempt_at",
+    "sent_at",
+    "attempts",
+)
+
+
 class NotificationQuery(PageQuery):
     status: NotificationStatus | None = None
     channel_id: Id | None = None
@@ -195,6 +221,7 @@ class NotificationQuery(PageQuery):
     priority: Priority | None = None
     created_from: UtcDateTime | None = Field(default=None, description="created at or after (ISO 8601)")
     created_to: UtcDateTime | None = Field(default=None, description="created before (ISO 8601)")
+    sort: str | None = sort_by(*NOTIFICATION_SORTABLE)
 
 
 class NotificationPublic(PublicSchema):

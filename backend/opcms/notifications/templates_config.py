@@ -17,7 +17,13 @@ from opcms.core.models import ChosenName, get_or_404
 from opcms.core.pagination import paginate
 from opcms.core.schemas import answer, patch_changes
 from opcms.notifications.models import NotificationChannel, NotificationTemplate
-from opcms.notifications.schemas import TemplateCreate, TemplatePublic, TemplateQuery, TemplateUpdate
+from opcms.notifications.schemas import (
+    TEMPLATE_SORTABLE,
+    TemplateCreate,
+    TemplatePublic,
+    TemplateQuery,
+    TemplateUpdate,
+)
 from opcms.notifications.templates import check_template, render
 
 
@@ -54,9 +60,7 @@ async def list_templates(query: TemplateQuery) -> dict[str, Any]:
         qs = qs.filter(Q(code__icontains=word) | Q(name__icontains=word))
     if query.channel_id is not None:
         qs = qs.filter(channel_id=query.channel_id)
-    page = await paginate(
-        qs, query, sortable=("code", "name", "created_at", "updated_at"), default_sort="code"
-    )
+    page = await paginate(qs, query, sortable=TEMPLATE_SORTABLE, default_sort="code")
     names = await channel_names({t.channel_id for t in page["items"] if t.channel_id})
     page["items"] = [template_public(t, names) for t in page["items"]]
     return page
@@ -89,7 +93,7 @@ async def create_template(data: TemplateCreate) -> NotificationTemplate:
 
 async def update_template(template_id: int, data: TemplateUpdate) -> NotificationTemplate:
     template = await get_template(template_id)
-    changes = patch_changes(data, required=("code", "name", "title", "body", "variables"))
+    changes = patch_changes(data)
     if "variables" in changes:
         changes["variables"] = _unique(changes["variables"])
     check_template(

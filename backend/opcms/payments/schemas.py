@@ -11,7 +11,17 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from opcms.core.money import CENT, NonNegativeAmount, PositiveAmount
-from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema, of_related
+from opcms.core.schemas import (
+    Id,
+    MultiLine,
+    Page,
+    PageQuery,
+    PatchSchema,
+    PublicSchema,
+    Schema,
+    of_related,
+    sort_by,
+)
 from opcms.core.text import blank_to_none
 from opcms.settlement.models import PaymentMethod, PaymentStatus
 from opcms.settlement.schemas import AllocationPublic
@@ -44,7 +54,9 @@ class PaymentCreate(Schema):
         return value.quantize(CENT)
 
 
-class PaymentUpdate(Schema):
+class PaymentUpdate(PatchSchema):
+    not_null = ("customer_id",)
+
     customer_id: Id | None = Field(
         default=None, description="the customer of a payment nothing is allocated from yet"
     )
@@ -103,6 +115,7 @@ class PaymentListQuery(PageQuery):
         description="part of the payer name, bank reference, remark or customer code/name",
     )
     unassigned: bool | None = Field(default=None, description="true: only payments without a customer")
+    sort: str | None = sort_by(*PAYMENT_SORTABLE)
 
 
 # --- allocations --------------------------------------------------------------------------------
@@ -145,6 +158,7 @@ class AllocationListQuery(PageQuery):
     invoice_id: Id | None = None
     customer_id: Id | None = None
     include_reversed: bool = False
+    sort: str | None = sort_by(*ALLOCATION_SORTABLE)
 
 
 class AutoReconcileRequest(Schema):

@@ -14,6 +14,7 @@ from opcms.core.audit import AuditAction
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, ValidationFailed
 from opcms.core.models import get_or_404, utcnow
+from opcms.core.schemas import patch_changes
 from opcms.core.settings import business_today
 from opcms.core.text import fold
 from opcms.customers.models import Customer
@@ -155,9 +156,8 @@ async def void_payment(payment_id: int, reason: str) -> Payment:
 async def assign_customer(payment_id: int, data: PaymentUpdate) -> Payment:
     """Say whose a payment is. Allowed while nothing of it is allocated (reversed allocations
     keep their own customer, so a wrongly assigned payment can be reversed and reassigned)."""
-    if data.customer_id is None:
-        raise ValidationFailed.field("customer_id", "must not be empty")
-    customer = await _live_customer(data.customer_id)
+    # customer_id is the body's one field and may not be null: given, it is set
+    customer = await _live_customer(patch_changes(data)["customer_id"])
     async with in_transaction():
         payment = await _locked_payment(payment_id)
         _refuse_if_void(payment, "assigned")

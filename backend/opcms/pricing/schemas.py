@@ -20,7 +20,18 @@ from pydantic import (
 )
 
 from opcms.core.money import CENT, NonNegativeAmount, Quantity, UnitPrice, written_as
-from opcms.core.schemas import MAX_ID, Id, MultiLine, Page, PageQuery, PublicSchema, Schema, of_related
+from opcms.core.schemas import (
+    MAX_ID,
+    Id,
+    MultiLine,
+    Page,
+    PageQuery,
+    PatchSchema,
+    PublicSchema,
+    Schema,
+    of_related,
+    sort_by,
+)
 from opcms.core.text import blank_to_none
 from opcms.pricing.plan import PlanDocument, PlanTerms, PricingMode, Tier, plain
 
@@ -49,7 +60,9 @@ class UsageMetricCreate(Schema):
     unit: str = Field(min_length=1, max_length=16, description="e.g. 次, GB, 条")
 
 
-class UsageMetricUpdate(Schema):
+class UsageMetricUpdate(PatchSchema):
+    not_null = ("name", "unit", "is_active")
+
     name: str | None = Field(default=None, min_length=1, max_length=64)
     unit: str | None = Field(default=None, min_length=1, max_length=16)
     is_active: bool | None = Field(
@@ -79,6 +92,7 @@ METRIC_SORTABLE = ("id", "code", "name", "created_at", "updated_at")
 class UsageMetricListQuery(PageQuery):
     q: str | None = Field(default=None, max_length=64, description="part of the code or name")
     is_active: bool | None = None
+    sort: str | None = sort_by(*METRIC_SORTABLE)
 
 
 # --- plans and versions -------------------------------------------------------------------------
@@ -93,8 +107,10 @@ class PlanCreate(PlanDocument):
     )
 
 
-class PlanUpdate(Schema):
+class PlanUpdate(PatchSchema):
     """Names only: the terms change through a new version (POST /pricing-plans/{id}/versions)."""
+
+    not_null = ("name",)
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: Description = None
@@ -167,6 +183,7 @@ PLAN_SORTABLE = ("id", "code", "name", "created_at", "updated_at")
 class PlanListQuery(PageQuery):
     metric: str | None = Field(default=None, max_length=32, description="metric code")
     q: str | None = Field(default=None, max_length=100, description="part of the code or name")
+    sort: str | None = sort_by(*PLAN_SORTABLE)
 
 
 # --- subscriptions ------------------------------------------------------------------------------
@@ -188,7 +205,9 @@ class SubscriptionCreate(Schema):
     _dates = field_validator("effective_to")(_not_before_from)
 
 
-class SubscriptionUpdate(Schema):
+class SubscriptionUpdate(PatchSchema):
+    not_null = ("discount_percent",)
+
     effective_to: dt.date | None = Field(default=None, description="last day, inclusive; null = open-ended")
     discount_percent: Percent | None = None
     remark: Description = None
@@ -236,6 +255,7 @@ class SubscriptionListQuery(PageQuery):
     metric: str | None = Field(default=None, max_length=32, description="metric code")
     plan_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     active_on: dt.date | None = Field(default=None, description="subscriptions in force on this day")
+    sort: str | None = sort_by(*SUBSCRIPTION_SORTABLE)
 
 
 # --- preview ------------------------------------------------------------------------------------

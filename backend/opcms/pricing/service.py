@@ -63,7 +63,7 @@ def _metric_taken(code: str) -> Conflict:
 
 async def update_metric(metric_id: int, data: UsageMetricUpdate) -> UsageMetric:
     metric = await get_metric(metric_id)
-    changes = patch_changes(data, required=tuple(UsageMetricUpdate.model_fields))
+    changes = patch_changes(data)
     metric.update_from_dict(changes)
     await metric.save()
     return metric
@@ -115,7 +115,7 @@ async def create_plan(data: PlanCreate) -> PricingPlan:
 
 async def update_plan(plan_id: int, data: PlanUpdate) -> PricingPlan:
     plan = await get_plan(plan_id)
-    changes = patch_changes(data, required=("name",))
+    changes = patch_changes(data)
     plan.update_from_dict(changes)
     await plan.save()
     return plan
@@ -283,7 +283,7 @@ async def create_subscription(data: SubscriptionCreate) -> Subscription:
 
 
 async def update_subscription(subscription_id: int, data: SubscriptionUpdate) -> Subscription:
-    changes = patch_changes(data, required=("discount_percent",))
+    changes = patch_changes(data)
     current = await get_subscription(subscription_id)
     async with in_transaction():
         # a deleted customer's subscription can still be ended (it can take no new one)

@@ -11,7 +11,14 @@ from opcms.jobs.queries import list_executions
 from opcms.jobs.schemas import ExecutionQuery
 from opcms.usage.models import UsageAnomaly, UsageRecord
 from opcms.usage.pull import TASK_NAME
-from opcms.usage.schemas import AnomalyQuery, DailyUsageQuery, UsageRecordPublic, UsageRecordQuery
+from opcms.usage.schemas import (
+    ANOMALY_SORTABLE,
+    RECORD_SORTABLE,
+    AnomalyQuery,
+    DailyUsageQuery,
+    UsageRecordPublic,
+    UsageRecordQuery,
+)
 from opcms.usage.uploads import UPLOAD_TASK
 
 PULL_TASKS = (TASK_NAME, UPLOAD_TASK)
@@ -24,12 +31,7 @@ async def list_records(query: UsageRecordQuery) -> dict[str, Any]:
     qs = where_given(
         records, query, "customer_id", "source_id", metric__code="metric", is_late="late", **_DAYS
     )
-    page = await paginate(
-        qs,
-        query,
-        sortable=("id", "usage_day", "quantity", "customer_id", "updated_at"),
-        default_sort="-usage_day",
-    )
+    page = await paginate(qs, query, sortable=RECORD_SORTABLE, default_sort="-usage_day")
     # the metric travels as its code (the row's `metric` is the related object), the customer
     # with its code and name (people read those, not ids)
     own = [
@@ -68,9 +70,7 @@ async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:
     if query.status != "all":
         qs = qs.filter(status=query.status)
     qs = where_given(qs, query, "kind", "source_id", "customer_id", **_DAYS)
-    page = await paginate(
-        qs, query, sortable=("id", "usage_day", "kind", "created_at", "customer_id"), default_sort="-id"
-    )
+    page = await paginate(qs, query, sortable=ANOMALY_SORTABLE, default_sort="-id")
     for anomaly in page["items"]:
         customer = anomaly.customer  # an unknown account has none
         anomaly.customer_code = customer.customer_code if customer else None

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Protocol, TypeVar
 from pydantic import Field, model_validator
 
 from opcms.core.money import Quantity, SignedQuantity
-from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema, sort_by
 from opcms.usage.models import AnomalyKind, AnomalyStatus
 from opcms.usage.review import MAX_BATCH, ReviewAction
 
@@ -33,6 +33,9 @@ def _days_in_order(query: DayRangeT) -> DayRangeT:
 
 
 # --- usage records ---------------------------------------------------------------------------------
+RECORD_SORTABLE = ("id", "usage_day", "quantity", "customer_id", "updated_at")
+
+
 class UsageRecordQuery(PageQuery):
     customer_id: Id | None = None
     metric: str | None = Field(default=None, max_length=32, description="metric code")
@@ -40,6 +43,7 @@ class UsageRecordQuery(PageQuery):
     day_from: dt.date | None = None
     day_to: dt.date | None = None
     late: bool | None = Field(default=None, description="only late usage (written into an invoiced period)")
+    sort: str | None = sort_by(*RECORD_SORTABLE)
 
     _range = model_validator(mode="after")(_days_in_order)
 
@@ -90,6 +94,9 @@ class DailyUsageList(Schema):
 
 
 # --- anomalies -------------------------------------------------------------------------------------
+ANOMALY_SORTABLE = ("id", "usage_day", "kind", "created_at", "customer_id")
+
+
 class AnomalyQuery(PageQuery):
     status: AnomalyStatus | Literal["all"] = Field(
         default=AnomalyStatus.OPEN, description="open by default; all for every status"
@@ -99,6 +106,7 @@ class AnomalyQuery(PageQuery):
     customer_id: Id | None = None
     day_from: dt.date | None = None
     day_to: dt.date | None = None
+    sort: str | None = sort_by(*ANOMALY_SORTABLE)
 
     _range = model_validator(mode="after")(_days_in_order)
 

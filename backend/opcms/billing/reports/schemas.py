@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from opcms.core.money import Amount
 from opcms.core.periods import PERIOD_PATTERN
-from opcms.core.schemas import MAX_ID, Id, PageQuery, PublicSchema, Schema
+from opcms.core.schemas import MAX_ID, Id, PageQuery, PublicSchema, Schema, sort_by
 
 InvoiceStatusName = Literal["unsettled", "partially_settled", "settled", "void"]
 
@@ -50,11 +50,7 @@ class InvoiceQuery(PageQuery):
     q: str | None = Field(
         default=None, max_length=100, description="invoice number, customer code or company name"
     )
-    sort: str | None = Field(
-        default=None,
-        max_length=64,
-        description=f"field or -field, comma-separated; one of: {', '.join(SORTABLE)}",
-    )
+    sort: str | None = sort_by(*SORTABLE)
 
     @model_validator(mode="after")
     def _ranges(self) -> InvoiceQuery:

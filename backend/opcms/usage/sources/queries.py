@@ -14,6 +14,8 @@ from opcms.core.schemas import answer
 from opcms.core.secrets import secret_fields
 from opcms.usage.models import CustomerSourceAccount, DataSource
 from opcms.usage.sources.schemas import (
+    MAPPING_SORTABLE,
+    SOURCE_SORTABLE,
     AccountMappingPublic,
     AccountMappingQuery,
     DataSourcePublic,
@@ -53,9 +55,7 @@ async def describe(source: DataSource) -> DataSourcePublic:
 
 async def list_sources(query: DataSourceQuery) -> dict[str, Any]:
     qs = where_given(DataSource.all(), query, "adapter", "is_enabled", name__icontains="q")
-    page = await paginate(
-        qs, query, sortable=("name", "adapter", "created_at", "updated_at"), default_sort="name"
-    )
+    page = await paginate(qs, query, sortable=SOURCE_SORTABLE, default_sort="name")
     counts = await account_counts([source.id for source in page["items"]])
     page["items"] = [source_public(source, counts.get(source.id, 0)) for source in page["items"]]
     return page
@@ -71,9 +71,7 @@ async def list_accounts(source_id: int, query: AccountMappingQuery) -> dict[str,
             | Q(customer__customer_code__icontains=query.q)
             | Q(customer__company_name__icontains=query.q)
         )
-    page = await paginate(
-        qs, query, sortable=("external_account", "customer_id", "created_at"), default_sort="external_account"
-    )
+    page = await paginate(qs, query, sortable=MAPPING_SORTABLE, default_sort="external_account")
     page["items"] = [mapping_public(m) for m in page["items"]]
     return page
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator
 
-from opcms.core.schemas import Id, Page, PageQuery, PublicSchema, Remark, Schema
+from opcms.core.schemas import Id, Page, PageQuery, PatchSchema, PublicSchema, Remark, Schema, sort_by
 from opcms.core.secrets import (
     SecretNames,
     SecretsIn,
@@ -40,12 +40,14 @@ class DataSourceCreate(Schema):
     remark: Remark = None
 
 
-class DataSourceUpdate(Schema):
+class DataSourceUpdate(PatchSchema):
     """Partial update: only the fields sent change.
 
     ``settings`` replaces the settings as a whole; ``secrets`` is merged key by key: a key
     with a value sets it, a key with ``null`` removes it, a key not sent is kept.
     """
+
+    not_null = ("settings", "is_enabled", "timeout_seconds")
 
     settings: dict[str, Any] | None = Field(default=None, description="the complete new settings")
     secrets: SecretsPatch = None
@@ -54,10 +56,14 @@ class DataSourceUpdate(Schema):
     remark: Remark = None
 
 
+SOURCE_SORTABLE = ("name", "adapter", "created_at", "updated_at")
+
+
 class DataSourceQuery(PageQuery):
     q: str | None = Field(default=None, max_length=64, description="part of the name")
     adapter: str | None = Field(default=None, max_length=32)
     is_enabled: bool | None = None
+    sort: str | None = sort_by(*SOURCE_SORTABLE)
 
 
 class DataSourcePublic(PublicSchema):
@@ -100,11 +106,15 @@ class AccountMappingCreate(Schema):
     external_account: ExternalAccount = Field(description="the account id the vendor uses for this customer")
 
 
+MAPPING_SORTABLE = ("external_account", "customer_id", "created_at")
+
+
 class AccountMappingQuery(PageQuery):
     customer_id: Id | None = None
     q: str | None = Field(
         default=None, max_length=64, description="part of the external account, customer code or name"
     )
+    sort: str | None = sort_by(*MAPPING_SORTABLE)
 
 
 class AccountMappingPublic(PublicSchema):

@@ -105,7 +105,7 @@ async def create_source(data: DataSourceCreate) -> DataSource:
 
 async def update_source(source_id: int, data: DataSourceUpdate) -> DataSource:
     source = await get_source(source_id)
-    changes = patch_changes(data, required=("settings", "is_enabled", "timeout_seconds"))
+    changes = patch_changes(data)
     secrets = take_secrets(changes, source.secrets_encrypted)
     if secrets is not None:
         settings = with_defaults(source.adapter, changes.get("settings", source.settings or {}), source.id)
