@@ -109,7 +109,9 @@ async def test_a_day_is_taken_only_as_iso_text(client):
         # then it is a 422 naming the field (pydantic alone reads "0" as 1970-01-01)
         assert response.status_code == 422, value
         assert response.json()["error"]["details"][0]["field"] == "as_of"
-    assert (await client.get("/api/v1/reports/aging", token=token, params={"as_of": "2026-12-01"})).status_code == 200
+    assert (
+        await client.get("/api/v1/reports/aging", token=token, params={"as_of": "2026-12-01"})
+    ).status_code == 200
 
 
 async def test_a_body_value_of_another_json_type_is_refused(client):
@@ -141,3 +143,29 @@ async def test_a_day_with_an_earliest_value_documents_it(client):
     # then its document refuses the day before and takes the first day and later ones
     assert not re.fullmatch(pattern, "1999-12-31")
     assert all(re.fullmatch(pattern, day) for day in ("2000-01-01", "2026-12-01", "9999-12-31"))
+
+
+async def test_a_whole_number_in_a_query_is_taken_only_in_digits(client):
+    token = await token_for("finance")
+    # when an id is written as a decimal ("7.0"), which pydantic alone reads as 7
+    response = await client.get("/api/v1/invoices", token=token, params={"customer_id": "7.0"})
+    # then it is a 422 naming the field; in digits it is taken
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "customer_id"
+    assert (await client.get("/api/v1/invoices", token=token, params={"customer_id": "7"})).status_code == 200
+
+
+async def test_a_text_longer_than_its_maximum_as_sent_is_refused_before_trimming(client):
+    token = await token_for("admin")
+    customer = await make_customer()
+    # when a remark of 2,001 characters is sent, its first a space (2,000 once trimmed)
+    response = await client.patch(
+        f"{CUSTOMERS}/{customer.id}", token=token, json={"remark": " " + "备" * 2000}
+    )
+    # then it is refused as the document's maxLength counts it, and nothing changed
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"][0]["field"] == "remark"
+    assert (await client.get(f"{CUSTOMERS}/{customer.id}", token=token)).json()["remark"] == customer.remark
+    # and 2,000 as sent are taken
+    taken = await client.patch(f"{CUSTOMERS}/{customer.id}", token=token, json={"remark": "备" * 2000})
+    assert taken.status_code == 200 and taken.json()["remark"] == "备" * 2000

@@ -89,23 +89,61 @@ _ISO_DATETIME = re.compile(
 _EXAMPLES = {"date": "2026-12-01", "date-time": "2026-12-01T08:00:00Z"}
 
 
-def _temporal(annotation: Any) -> str | None:
-    if annotation is dt.datetime:
-        return "date-time"
-    if annotation is dt.date:
-        return "date"
+_INTEGER = re.compile(r"-?[0-9]+")
+_KINDS = {dt.datetime: "date-time", dt.date: "date", int: "integer"}
+
+
+def _kind_of(annotation: Any) -> str | None:
+    kind = _KINDS.get(annotation)
+    if kind:
+        return kind
     for arg in get_args(annotation):
-        kind = _temporal(arg)
+        kind = _kind_of(arg)
         if kind:
             return kind
     return None
 
 
 @lru_cache(maxsize=4096)
-def _temporal_kind(model: type[BaseModel], name: str) -> str | None:
-    """Whether a field holds a day ("date") or a time ("date-time"), also inside ``X | None``."""
+def _value_kind(model: type[BaseModel], name: str) -> str | None:
+    """Whether a field holds a day ("date"), a time ("date-time") or whole numbers ("integer"),
+    also inside ``X | None`` or a list."""
     field = model.model_fields.get(name)
-    return None if field is None else _temporal(field.annotation)
+    return None if field is None else _kind_of(field.annotation)
+
+
+def _max_length_in(annotation: Any) -> int | None:
+    if get_origin(annotation) is Annotated:
+        for item in get_args(annotation)[1:]:
+            # a constraint itself (StringConstraints, MaxLen), or a Field() holding one
+            for constraint in (item, *getattr(item, "metadata", ())):
+                if isinstance(getattr(constraint, "max_length", None), int):
+                    return int(constraint.max_length)
+    for arg in get_args(annotation):
+        length = _max_length_in(arg)
+        if length is not None:
+            return length
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _max_length(model: type[BaseModel], name: str) -> int | None:
+    """The most characters a text field takes (``Field(max_length=…)``, or a length constraint
+    on its type, also inside ``X | None``)."""
+    field = model.model_fields.get(name)
+    if field is None:
+        return None
+    for item in field.metadata:
+        if isinstance(getattr(item, "max_length", None), int):
+            return int(item.max_length)
+    return _max_length_in(field.annotation)
+
+
+def _whole_number(value: Any) -> Any:
+    # a query's "7" is 7; pydantic would also read "7.0" and "3923427131077766.0" as whole numbers
+    if isinstance(value, str) and not _INTEGER.fullmatch(value):
+        raise ValueError(f"must be a whole number written in digits, not {value[:40]!r}")
+    return value
 
 
 def _text_pattern(prop: dict[str, Any], *, multiline: bool) -> None:
@@ -170,10 +208,20 @@ class Schema(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _iso_dates(cls, value: Any, info: ValidationInfo) -> Any:
-        # pydantic also reads 0 or "0" as 1970-01-01 and "20260101" as a date: a day or a time
-        # is taken only as the document says, ISO 8601 text ("2026-12-01", "2026-12-01T08:00Z")
-        kind = _temporal_kind(cls, info.field_name or "")
+    def _as_documented(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic also reads 0 or "0" as 1970-01-01, "20260101" as a date and "7.0" as 7: a
+        # day or a time is taken only as ISO 8601 text ("2026-12-01", "2026-12-01T08:00Z") and
+        # a whole number only in digits, as the document says
+        name = info.field_name or ""
+        limit = _max_length(cls, name) if isinstance(value, str) else None
+        if limit is not None and len(value) > limit:
+            # counted as sent, as the document's maxLength counts, not after the trimming
+            raise ValueError(f"must be at most {limit} characters")
+        kind = _value_kind(cls, name)
+        if kind == "integer":
+            return (
+                [_whole_number(item) for item in value] if isinstance(value, list) else _whole_number(value)
+            )
         if kind is None or value is None or isinstance(value, (dt.date, dt.datetime)):
             return value
         shape = _ISO_DATETIME if kind == "date-time" else _ISO_DATE
