@@ -1,7 +1,7 @@
 """The spec is the truth (issue 15): what the OpenAPI document says a request may hold is what
 the API takes, and what it refuses the document refuses too. Sorts name their fields, a PATCH
-needs a field, money is written as plain decimals, the analytics owner and a billing period
-have their patterns."""
+needs a field, a deleted record is gone from reads by id, money is written as plain decimals,
+the analytics owner and a billing period have their patterns."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tests.backend.factories import (
     make_customer,
     make_invoice,
     make_payment,
+    make_plan,
     make_user,
     token_for,
 )
@@ -159,6 +160,65 @@ async def test_a_user_patch_keeps_a_field_sent_as_null(client, admin):
     # and the document lists null among the roles, as OpenAPI 3.0 needs for a nullable enum
     role = component(await spec_of(client), "UserUpdate")["properties"]["role"]
     assert role["nullable"] is True and None in role["enum"]
+
+
+# --- 3. a deleted record is gone from reads by id; include_deleted for who reads deleted history --
+async def test_a_deleted_user_is_a_404_unless_asked_for_with_include_deleted(client, admin):
+    # given a deleted user
+    user = await make_user("operator")
+    assert (await client.delete(f"{API}/users/{user.id}", token=admin)).status_code == 200
+    # when it is read by id, then it is gone (as an id never given)
+    gone = await client.get(f"{API}/users/{user.id}", token=admin)
+    assert (gone.status_code, gone.json()["error"]["code"]) == (404, "user_not_found")
+    # and an auditor, or an admin, reads it when asking for deleted history
+    for token in (admin, await token_for("auditor")):
+        shown = await client.get(f"{API}/users/{user.id}", token=token, params={"include_deleted": "true"})
+        assert shown.status_code == 200 and shown.json()["is_deleted"] is True
+    # and the document says so; a restore still finds the deleted row
+    include = parameter(await spec_of(client), f"{API}/users/{{user_id}}", "include_deleted")
+    assert include["type"] == "boolean"
+    restored = await client.post(f"{API}/users/{user.id}/restore", token=admin)
+    assert restored.status_code == 200 and restored.json()["is_deleted"] is False
+    assert (await client.get(f"{API}/users/{user.id}", token=admin)).status_code == 200
+
+
+async def test_a_deleted_customer_and_its_credit_are_404_but_for_who_reads_deleted_customers(client, admin):
+    # given a customer deleted by an operator
+    operator = await token_for("operator")
+    customer = await make_customer()
+    deleted = await client.delete(f"{API}/customers/{customer.id}", token=operator)
+    assert deleted.status_code == 200 and deleted.json()["is_deleted"] is True
+    auditor = await token_for("auditor")
+    record, credit = f"{API}/customers/{customer.id}", f"{API}/customers/{customer.id}/credit"
+    # when it is read by id (or its credit), then it is a 404, for the auditor too
+    for token in (operator, auditor):
+        for url in (record, credit):
+            gone = await client.get(url, token=token)
+            assert (gone.status_code, gone.json()["error"]["code"]) == (404, "customer_not_found"), url
+    # and with include_deleted the auditor sees it, with who deleted it, and its credit
+    shown = await client.get(record, token=auditor, params={"include_deleted": "true"})
+    assert shown.status_code == 200 and shown.json()["is_deleted"] is True
+    assert shown.json()["deleted_by"].startswith("operator")
+    assert (await client.get(credit, token=auditor, params={"include_deleted": "true"})).status_code == 200
+    # but an operator, who does not read deleted customers, may not ask for it
+    for url in (record, credit):
+        refused = await client.get(url, token=operator, params={"include_deleted": "true"})
+        assert refused.status_code == 403, url
+    # and an admin's restore still finds it; then it reads again
+    assert (await client.post(f"{record}/restore", token=admin)).status_code == 200
+    assert (await client.get(record, token=operator)).status_code == 200
+
+
+async def test_a_deleted_plan_is_a_404_with_its_versions(client, admin):
+    # given a deleted plan
+    plan = await make_plan()
+    url = f"{API}/pricing-plans/{plan.id}"
+    assert (await client.get(url, token=admin)).status_code == 200
+    assert (await client.delete(url, token=admin)).status_code == 200
+    # then neither the plan nor its versions are read by id any more
+    for gone in (url, f"{url}/versions"):
+        answer = await client.get(gone, token=admin)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (404, "pricing_plan_not_found")
 
 
 # --- 5. money: plain decimals only --------------------------------------------------------------

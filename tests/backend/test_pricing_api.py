@@ -454,7 +454,7 @@ async def test_overlaps_only_count_the_same_customer_and_metric_and_live_subscri
     assert await audit_actions("subscription", first.json()["id"]) == ["create", "delete"]
 
 
-async def test_one_subscription_is_read_by_id_deleted_or_not(client, finance):
+async def test_one_subscription_is_read_by_id_until_it_is_deleted(client, finance):
     # given a subscription, and the same one once deleted
     customer = await make_customer()
     plan = await make_plan("api_calls", effective_from=dt.date(2024, 1, 1))
@@ -470,8 +470,11 @@ async def test_one_subscription_is_read_by_id_deleted_or_not(client, finance):
         "api_calls",
         plan.name,
     )
-    assert (await client.delete(url, token=finance)).status_code == 200
-    assert (await client.get(url, token=finance)).json()["id"] == created["id"]
+    deleted = await client.delete(url, token=finance)
+    assert deleted.status_code == 200 and deleted.json()["id"] == created["id"]
+    # and once deleted it is read no more: a 404, like an id never given (the spec's use after free)
+    gone = await client.get(url, token=finance)
+    assert (gone.status_code, gone.json()["error"]["code"]) == (404, "subscription_not_found")
     # and an id that was never given is a 404 naming the subscription
     missing = await client.get(f"{API}/subscriptions/{created['id'] + 1000}", token=finance)
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "subscription_not_found")

@@ -17,6 +17,7 @@ from opcms.auth.schemas import (
     UserListQuery,
     UserPage,
     UserPublic,
+    UserRecordQuery,
     UserUpdate,
 )
 from opcms.core.context import current_client_ip
@@ -81,10 +82,11 @@ async def create_user(request: Request, body: UserCreate) -> UserPublic:
 
 
 @bp.get("/users/<user_id:int>")
-@endpoint(permission="users:read", response=UserPublic, tag="users")
-async def get_user(request: Request, user_id: int) -> UserPublic:
-    """One user (deleted ones included, for auditors)."""
-    return UserPublic.model_validate(await service.get_user(user_id, include_deleted=True))
+@endpoint(permission="users:read", query=UserRecordQuery, response=UserPublic, tag="users")
+async def get_user(request: Request, user_id: int, query: UserRecordQuery) -> UserPublic:
+    """One user; a soft-deleted one only with include_deleted=true (users:read, which only
+    admins and auditors hold, reads deleted history), a 404 otherwise."""
+    return UserPublic.model_validate(await service.get_user(user_id, include_deleted=query.include_deleted))
 
 
 @bp.patch("/users/<user_id:int>")

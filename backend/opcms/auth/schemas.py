@@ -116,6 +116,12 @@ class UserListQuery(PageQuery):
     sort: str | None = sort_by(*USER_SORTABLE)
 
 
+class UserRecordQuery(Schema):
+    include_deleted: bool = Field(
+        default=False, description="true: answer a soft-deleted user too; without it, a 404"
+    )
+
+
 class UserPage(Page[UserPublic]):
     pass
 

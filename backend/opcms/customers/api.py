@@ -8,11 +8,12 @@ from sanic import Blueprint, Request
 
 from opcms.core.errors import NotFound
 from opcms.core.excel import new_export_path
-from opcms.core.http import endpoint
+from opcms.core.http import endpoint, require_permission
 from opcms.core.schemas import DeleteQuery, patch_changes
 from opcms.customers import dictionaries, export, queries, service
 from opcms.customers.models import DictionaryKind
 from opcms.customers.schemas import (
+    SEES_DELETED,
     AuditEntry,
     BatchAction,
     BatchResult,
@@ -21,6 +22,7 @@ from opcms.customers.schemas import (
     CustomerListQuery,
     CustomerPage,
     CustomerPublic,
+    CustomerRecordQuery,
     CustomerUpdate,
     DictionaryEntryCreate,
     DictionaryEntryPublic,
@@ -68,9 +70,7 @@ async def export_customers(request: Request, query: CustomerListQuery) -> None:
 
 
 @bp.get("/customers/deleted")
-@endpoint(
-    permission="customers_deleted:read", query=CustomerListQuery, response=CustomerPage, tag="customers"
-)
+@endpoint(permission=SEES_DELETED, query=CustomerListQuery, response=CustomerPage, tag="customers")
 async def list_deleted_customers(request: Request, query: CustomerListQuery) -> CustomerPage:
     """Soft-deleted customers with who deleted them and when."""
     return CustomerPage.model_validate(await queries.list_customers(query, deleted=True))
@@ -86,10 +86,13 @@ async def create_customer(request: Request, body: CustomerCreate) -> CustomerPub
 
 
 @bp.get("/customers/<customer_id:int>")
-@endpoint(permission="customers:read", response=CustomerDetail, tag="customers")
-async def get_customer(request: Request, customer_id: int) -> CustomerDetail:
-    """A customer with status history and audit trail (deleted ones too)."""
-    record = await service.get_detail(customer_id)
+@endpoint(permission="customers:read", query=CustomerRecordQuery, response=CustomerDetail, tag="customers")
+async def get_customer(request: Request, customer_id: int, query: CustomerRecordQuery) -> CustomerDetail:
+    """A customer with status history and audit trail; a soft-deleted one is a 404 unless
+    include_deleted=true is asked by a role that reads deleted customers."""
+    if query.include_deleted:
+        require_permission(request, SEES_DELETED)
+    record = await service.get_detail(customer_id, include_deleted=query.include_deleted)
     return CustomerDetail(
         **_public(record.customer).model_dump(),
         status_history=[StatusHistoryPublic.model_validate(h) for h in record.status_history],

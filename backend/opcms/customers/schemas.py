@@ -164,6 +164,18 @@ class CustomerPage(Page[CustomerPublic]):
     pass
 
 
+#: who may read soft-deleted customers (their list, a record, its credit): admins and auditors
+SEES_DELETED = "customers_deleted:read"
+
+
+class CustomerRecordQuery(Schema):
+    include_deleted: bool = Field(
+        default=False,
+        description="true: answer a soft-deleted customer too (needs customers_deleted:read); "
+        "without it a deleted customer is a 404",
+    )
+
+
 SORTABLE = (
     "id",
     "customer_code",

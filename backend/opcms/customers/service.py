@@ -43,8 +43,8 @@ class CustomerRecord:
     audit_trail: list[AuditLog]
 
 
-async def get_detail(customer_id: int) -> CustomerRecord:
-    customer = await get_customer(customer_id, include_deleted=True)
+async def get_detail(customer_id: int, *, include_deleted: bool = False) -> CustomerRecord:
+    customer = await get_customer(customer_id, include_deleted=include_deleted)
     history = await CustomerStatusHistory.filter(customer_id=customer.id).order_by("id")
     trail = (
         await AuditLog.filter(entity_type="customer", entity_id=str(customer.id))

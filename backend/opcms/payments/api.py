@@ -9,8 +9,9 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from opcms.core import idempotency
-from opcms.core.http import endpoint
+from opcms.core.http import endpoint, require_permission
 from opcms.core.schemas import ReasonRequest, dump
+from opcms.customers.schemas import SEES_DELETED, CustomerRecordQuery
 from opcms.payments import queries, service
 from opcms.payments.schemas import (
     AllocationCreate,
@@ -146,7 +147,10 @@ async def auto_reconcile(request: Request, body: AutoReconcileRequest) -> AutoRe
 
 # --- credit -------------------------------------------------------------------------------------
 @bp.get("/customers/<customer_id:int>/credit")
-@endpoint(permission="payments:read", response=CustomerCredit, tag=TAG)
-async def customer_credit(request: Request, customer_id: int) -> CustomerCredit:
-    """The customer's money not allocated yet: payments' remainders and credit notes' credit."""
-    return await queries.customer_credit(customer_id)
+@endpoint(permission="payments:read", query=CustomerRecordQuery, response=CustomerCredit, tag=TAG)
+async def customer_credit(request: Request, customer_id: int, query: CustomerRecordQuery) -> CustomerCredit:
+    """The customer's money not allocated yet: payments' remainders and credit notes' credit (a
+    deleted customer's with include_deleted=true, by a role that reads deleted customers)."""
+    if query.include_deleted:
+        require_permission(request, SEES_DELETED)
+    return await queries.customer_credit(customer_id, include_deleted=query.include_deleted)

@@ -74,8 +74,9 @@ async def list_allocations(query: AllocationListQuery) -> dict[str, Any]:
 
 
 # --- credit -------------------------------------------------------------------------------------
-async def customer_credit(customer_id: int) -> CustomerCredit:
-    """The customer's money not allocated yet; 404 for a customer that never existed (a deleted
-    one still has its credit)."""
-    customer = await get_or_404(Customer.with_deleted(), customer_id, "customer")
+async def customer_credit(customer_id: int, *, include_deleted: bool = False) -> CustomerCredit:
+    """The customer's money not allocated yet; 404 for a customer that never existed, and for a
+    deleted one unless ``include_deleted`` (a deleted customer keeps its credit)."""
+    source = Customer.with_deleted() if include_deleted else Customer.all()
+    customer = await get_or_404(source, customer_id, "customer")
     return await ledger.customer_credit(customer.id)

@@ -75,8 +75,8 @@ async def create_plan(request: Request, body: PlanCreate) -> PlanDetail:
 @bp.get("/pricing-plans/<plan_id:int>")
 @endpoint(permission="pricing:read", response=PlanDetail, tag=TAG)
 async def get_plan(request: Request, plan_id: int) -> PlanDetail:
-    """A plan with all its versions (a deleted one too)."""
-    return await queries.plan_detail(await service.get_plan(plan_id, include_deleted=True))
+    """A plan with all its versions (a deleted plan is a 404)."""
+    return await queries.plan_detail(await service.get_plan(plan_id))
 
 
 @bp.patch("/pricing-plans/<plan_id:int>")
@@ -96,8 +96,8 @@ async def delete_plan(request: Request, plan_id: int, query: DeleteQuery) -> Pla
 @bp.get("/pricing-plans/<plan_id:int>/versions")
 @endpoint(permission="pricing:read", response=VersionList, tag=TAG)
 async def list_versions(request: Request, plan_id: int) -> VersionList:
-    """The versions of a plan, by effective_from."""
-    plan = await service.get_plan(plan_id, include_deleted=True)
+    """The versions of a plan, by effective_from (a deleted plan is a 404)."""
+    plan = await service.get_plan(plan_id)
     return VersionList(items=[VersionPublic.model_validate(v) for v in await queries.list_versions(plan.id)])
 
 
@@ -121,7 +121,7 @@ async def list_subscriptions(request: Request, query: SubscriptionListQuery) -> 
 @bp.get("/subscriptions/<subscription_id:int>")
 @endpoint(permission="pricing:read", response=SubscriptionPublic, tag=TAG)
 async def get_subscription(request: Request, subscription_id: int) -> SubscriptionPublic:
-    """One subscription (a deleted one too, so that history can name it)."""
+    """One subscription (a deleted one is a 404; invoice lines keep what they priced)."""
     return await queries.load_subscription(subscription_id)
 
 
@@ -153,7 +153,7 @@ async def delete_subscription(
 ) -> SubscriptionPublic:
     """Soft-delete a subscription."""
     subscription = await service.delete_subscription(subscription_id, query.reason)
-    return await queries.load_subscription(subscription.id)
+    return await queries.load_subscription(subscription.id, include_deleted=True)
 
 
 # --- preview ------------------------------------------------------------------------------------

@@ -93,8 +93,10 @@ def subscription_public(subscription: Subscription) -> SubscriptionPublic:
     return SubscriptionPublic.model_validate(subscription)
 
 
-async def load_subscription(subscription_id: int) -> SubscriptionPublic:
-    subscriptions = Subscription.with_deleted().select_related("customer", "metric", "plan")
+async def load_subscription(subscription_id: int, *, include_deleted: bool = False) -> SubscriptionPublic:
+    """One subscription as answered; ``include_deleted``: the one just deleted, for the DELETE's answer."""
+    source = Subscription.with_deleted() if include_deleted else Subscription.all()
+    subscriptions = source.select_related("customer", "metric", "plan")
     return subscription_public(await get_or_404(subscriptions, subscription_id, "subscription"))
 
 

@@ -79,9 +79,9 @@ async def active_metric(code: str, field: str = "metric") -> UsageMetric:
 
 
 # --- plans --------------------------------------------------------------------------------------
-async def get_plan(plan_id: int, *, include_deleted: bool = False) -> PricingPlan:
-    source = PricingPlan.with_deleted() if include_deleted else PricingPlan.all()
-    return await get_or_404(source.select_related("metric"), plan_id, "pricing_plan")
+async def get_plan(plan_id: int) -> PricingPlan:
+    """A live plan with its metric (a deleted plan is a 404: nothing reads it by id)."""
+    return await get_or_404(PricingPlan.all().select_related("metric"), plan_id, "pricing_plan")
 
 
 def _plan_taken(code: str) -> Conflict:

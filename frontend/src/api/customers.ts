@@ -249,8 +249,12 @@ export function listDeletedCustomers(params: CustomerListParams = {}): Promise<C
   return getData('/customers/deleted', { params: toQueryParams(params) });
 }
 
-export function getCustomer(id: number): Promise<CustomerDetail> {
-  return getData(`/customers/${id}`);
+/**
+ * One customer with its history. A soft-deleted one answers 404 unless `includeDeleted`, which
+ * needs `customers_deleted:read` (a 403 without it): pass it only for a user who holds it.
+ */
+export function getCustomer(id: number, includeDeleted = false): Promise<CustomerDetail> {
+  return getData(`/customers/${id}`, includeDeleted ? { params: { include_deleted: true } } : undefined);
 }
 
 const customers = collection<CustomerPublic, CustomerCreate, CustomerUpdate>('/customers');

@@ -122,6 +122,10 @@ export async function autoReconcile(body: AutoReconcileRequest = {}): Promise<Au
   return data;
 }
 
-export function getCustomerCredit(customerId: number): Promise<CustomerCredit> {
-  return getData(`/customers/${customerId}/credit`);
+/** A soft-deleted customer's credit only with `includeDeleted` (`customers_deleted:read`), else 404. */
+export function getCustomerCredit(customerId: number, includeDeleted = false): Promise<CustomerCredit> {
+  return getData(
+    `/customers/${customerId}/credit`,
+    includeDeleted ? { params: { include_deleted: true } } : undefined,
+  );
 }

@@ -187,5 +187,8 @@ describe('payment requests', () => {
     expect(mock.callsTo('POST', '/allocations/auto')[0].body).toEqual({ dry_run: true });
     mock.on('GET', '/customers/7/credit', { status: 200, data: { customer_id: 7, total: '0.30' } });
     expect((await getCustomerCredit(7)).total).toBe('0.30');
+    expect(mock.callsTo('GET', '/customers/7/credit')[0].params).toBeUndefined();
+    await getCustomerCredit(7, true);
+    expect(mock.callsTo('GET', '/customers/7/credit')[1].params).toEqual({ include_deleted: true });
   });
 });

@@ -123,6 +123,10 @@ describe('customer requests', () => {
     await updateCustomer(7, { level: 'S', credit_limit: '1.50' });
     expect(mock.callsTo('PATCH', '/customers/7')[0].body).toEqual({ level: 'S', credit_limit: '1.50' });
     expect((await getCustomer(7)).status_history).toEqual([]);
+    expect(mock.callsTo('GET', '/customers/7')[0].params).toBeUndefined();
+    // a deleted customer is read only when asked for (the backend answers 404 otherwise)
+    await getCustomer(7, true);
+    expect(mock.callsTo('GET', '/customers/7')[1].params).toEqual({ include_deleted: true });
     await deleteCustomer(7, '  重复录入 ');
     expect(mock.callsTo('DELETE', '/customers/7')[0].params).toEqual({ reason: '重复录入' });
     await deleteCustomer(7);
