@@ -1,7 +1,7 @@
 """The spec is the truth (issue 15): what the OpenAPI document says a request may hold is what
 the API takes, and what it refuses the document refuses too. Sorts name their fields, a PATCH
-needs a field, a deleted record is gone from reads by id, money is written as plain decimals,
-the analytics owner and a billing period have their patterns."""
+needs a field, a deleted record is gone from reads by id, a batch soft delete says why, money
+is written as plain decimals, the analytics owner and a billing period have their patterns."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from opcms.core.audit import AuditLog
 from opcms.core.money import AMOUNT_PATTERN, POSITIVE_AMOUNT_PATTERN
 from opcms.core.periods import PERIOD_PATTERN
+from opcms.customers.models import Customer
 from opcms.customers.schemas import SORTABLE as CUSTOMER_SORTABLE
 from opcms.settlement.models import CreditNote, Payment
 from tests.backend.factories import (
@@ -219,6 +220,34 @@ async def test_a_deleted_plan_is_a_404_with_its_versions(client, admin):
     for gone in (url, f"{url}/versions"):
         answer = await client.get(gone, token=admin)
         assert (answer.status_code, answer.json()["error"]["code"]) == (404, "pricing_plan_not_found")
+
+
+# --- 4. the batch: a soft delete says why; status may be null, and the document says so -----------
+async def test_a_batch_soft_delete_needs_a_reason_and_a_null_status_is_documented(client):
+    operator = await token_for("operator")
+    customer = await make_customer()
+    body = {
+        "action": "soft_delete",
+        "customer_ids": [customer.id],
+        "level": "",
+        "owner_id": 1,
+        "reason": "",
+        "status": None,
+    }
+    # when the soft delete gives no reason, or a blank one, then it is a 422 naming reason
+    for reason in ("", "   "):
+        refused = await client.post(f"{API}/customers/batch", token=operator, json={**body, "reason": reason})
+        assert refused.status_code == 422 and fields_of(refused.json()) == ["reason"], refused.text
+    without = {k: v for k, v in body.items() if k != "reason"}
+    assert (await client.post(f"{API}/customers/batch", token=operator, json=without)).status_code == 422
+    assert (await Customer.get(id=customer.id)).is_deleted is False
+    # when it says why (the other actions' arguments null or not), then the customers are deleted
+    done = await client.post(f"{API}/customers/batch", token=operator, json={**body, "reason": "合并"})
+    assert done.status_code == 200 and done.json()["affected"] == 1, done.text
+    assert await Customer.filter(id=customer.id).count() == 0
+    # and the document takes that null status: nullable, null among the statuses
+    status = component(await spec_of(client), "BatchAction")["properties"]["status"]
+    assert status["nullable"] is True and None in status["enum"]
 
 
 # --- 5. money: plain decimals only --------------------------------------------------------------

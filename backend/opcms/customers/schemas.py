@@ -220,13 +220,44 @@ class StatusChange(Schema):
     reason: Annotated[str, MultiLine] = Field(min_length=1, max_length=255)
 
 
+def _null_among_statuses(schema: dict[str, Any]) -> None:
+    # OpenAPI 3.0 takes a nullable enum's null only when the enum lists it (an argument another
+    # action needs may be sent as null, like owner_id and level)
+    for variant in schema.get("anyOf", ()):
+        if "enum" in variant and None not in variant["enum"]:
+            variant["enum"] = [*variant["enum"], None]
+
+
+#: the batch actions that must say why (kept in the status history and the audit log)
+REASON_NEEDED = ("change_status", "soft_delete")
+
+
 class BatchAction(Schema):
+    """One action over many customers. Each action reads its own argument (owner_id, level or
+    status); the others may be left out or null."""
+
     action: Literal["assign_owner", "change_level", "change_status", "soft_delete"]
     customer_ids: list[Id] = Field(min_length=1, max_length=1000)
     owner_id: Id | None = Field(default=None, description="assign_owner")
     level: str | None = Field(default=None, max_length=32, description="change_level")
-    status: Status | None = Field(default=None, description="change_status")
-    reason: Annotated[str, MultiLine] = Field(default="", max_length=255)
+    status: Status | None = Field(
+        default=None, description="change_status", json_schema_extra=_null_among_statuses
+    )
+    # validate_default: a reason left out is checked against the action too
+    reason: Annotated[str, MultiLine] = Field(
+        default="",
+        max_length=255,
+        validate_default=True,
+        description=f"why; required (not blank) for {' and '.join(REASON_NEEDED)}",
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_for_action(cls, value: str, info: ValidationInfo) -> str:
+        action = info.data.get("action")
+        if action in REASON_NEEDED and not value:  # trimmed: a blank reason is empty
+            raise ValueError(f"{action} needs a reason")
+        return value
 
     @model_validator(mode="after")
     def _argument_for_action(self) -> BatchAction:
@@ -235,8 +266,6 @@ class BatchAction(Schema):
         )
         if needed and getattr(self, needed) is None:
             raise ValueError(f"{self.action} needs {needed}")
-        if self.action == "change_status" and not self.reason:
-            raise ValueError("change_status needs a reason")
         return self
 
 

@@ -119,6 +119,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'customer.batch.noCommonTarget':
     'The selected customers have no status they may all move to; handle them separately',
   'customer.batch.reasonOptional': 'Reason (optional)',
+  'customer.batch.deleteReason': 'Why they are deleted',
+  'customer.batch.deleteReasonRequired': 'Please say why these customers are deleted',
   'customer.owner.none': '(no owner)',
   'customer.owner.placeholder': 'Choose an owner',
   'customer.owner.idPlaceholder': 'Owner user id',

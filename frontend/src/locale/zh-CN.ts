@@ -116,6 +116,8 @@ export default {
   'customer.batch.needStatus': '请选择目标状态',
   'customer.batch.noCommonTarget': '选中客户的当前状态没有共同的可变更目标，请分开处理',
   'customer.batch.reasonOptional': '原因（选填）',
+  'customer.batch.deleteReason': '删除原因',
+  'customer.batch.deleteReasonRequired': '请填写删除原因',
   'customer.owner.none': '（无负责人）',
   'customer.owner.placeholder': '请选择负责人',
   'customer.owner.idPlaceholder': '负责人用户 ID',
