@@ -161,6 +161,11 @@ async def test_a_user_patch_keeps_a_field_sent_as_null(client, admin):
     # and the document lists null among the roles, as OpenAPI 3.0 needs for a nullable enum
     role = component(await spec_of(client), "UserUpdate")["properties"]["role"]
     assert role["nullable"] is True and None in role["enum"]
+    # when a PATCH sends only nulls (a body the document admits), then nothing changes: a 200
+    kept = await client.patch(f"{API}/users/{user.id}", token=admin, json={"role": None, "is_active": None})
+    assert kept.status_code == 200, kept.text
+    assert (kept.json()["role"], kept.json()["is_active"]) == ("finance", True)
+    assert await AuditLog.filter(entity_type="user", entity_id=str(user.id), action="update").count() == 1
 
 
 # --- 3. a deleted record is gone from reads by id; include_deleted for who reads deleted history --

@@ -170,7 +170,11 @@ def _guard_self(user: User, what: str) -> None:
 
 async def update_user(user_id: int, data: UserUpdate) -> User:
     user = await get_user(user_id)
-    changes = patch_changes(data, drop_none=True)
+    # null keeps a field: a body of nulls only changes nothing, as the document admits it (an
+    # empty body is still a 422)
+    changes = {name: value for name, value in patch_changes(data).items() if value is not None}
+    if not changes:
+        return user
     for contact in ("email", "wecom_userid"):  # "" clears the address
         if changes.get(contact) == "":
             changes[contact] = None
