@@ -169,3 +169,28 @@ async def test_a_text_longer_than_its_maximum_as_sent_is_refused_before_trimming
     # and 2,000 as sent are taken
     taken = await client.patch(f"{CUSTOMERS}/{customer.id}", token=token, json={"remark": "备" * 2000})
     assert taken.status_code == 200 and taken.json()["remark"] == "备" * 2000
+
+
+async def test_who_may_not_write_hears_403_whatever_the_body_type(client):
+    # given an auditor (no write permission) and an operator (who writes customers)
+    auditor, operator = await token_for("auditor"), await token_for("operator")
+    body = {"content": b"plain text", "headers": {"Content-Type": "text/plain"}}
+    # when each sends a body of the wrong type to a write route
+    refused = await client.post(CUSTOMERS, token=auditor, **body)
+    wrong_type = await client.post(CUSTOMERS, token=operator, **body)
+    # then the auditor is told 403 (the permission comes first), the operator 415
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    assert wrong_type.status_code == 415 and wrong_type.json()["error"]["code"] == "unsupported_media_type"
+
+
+async def test_every_reference_of_the_document_resolves(client):
+    spec = (await client.get("/docs/openapi.json")).json()
+    text = (await client.get("/docs/openapi.json")).text
+    # then no reference points inside one schema's own definitions (a query's enums did)
+    assert "#/$defs/" not in text
+    # and every component a reference names exists; a nullable enum lists null among its values
+    for name in set(re.findall(r'"#/components/schemas/([^"]+)"', text)):
+        assert name in spec["components"]["schemas"], name
+    [status] = [p for p in spec["paths"]["/api/v1/payments"]["get"]["parameters"] if p["name"] == "status"]
+    assert status["schema"].get("$ref") or status["schema"].get("anyOf") or status["schema"].get("enum")
+    assert None in spec["components"]["schemas"]["BatchAction"]["properties"]["status"]["enum"]

@@ -50,6 +50,8 @@ from opcms.core.schemas import ErrorResponse, dump
 log = logging.getLogger("opcms.http")
 
 ROUTE_SPEC_ATTR = "__opcms_route__"
+#: where a body's refused media type waits for the route's permission check (core.limits)
+REFUSED_MEDIA_TYPE = "refused_media_type"
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,9 @@ def openapi30(schema: Any) -> Any:
         else:
             schema["anyOf"] = rest
         schema["nullable"] = True
+        if "enum" in schema and None not in schema["enum"]:
+            # OpenAPI 3.0: nullable does not add null to an enum's values; the enum must list it
+            schema["enum"] = [*schema["enum"], None]
     if schema.get("const") is not None:
         schema["enum"] = [schema.pop("const")]
     return schema
@@ -233,8 +238,14 @@ def schema_ref(model: type[BaseModel], *, answer: bool = False) -> RawSchema:
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any] | Parameter | str]:
-    # typed as the list openapi.definition(parameter=...) takes (a list is invariant)
-    schema = openapi30(model.model_json_schema())
+    # typed as the list openapi.definition(parameter=...) takes (a list is invariant); the
+    # enums a parameter names become components, as a body's do, so its $ref resolves
+    spec = SpecificationBuilder()
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for sub_name, sub_schema in schema.pop("$defs", {}).items():
+        if not spec.has_component("schemas", sub_name):
+            spec.add_component("schemas", sub_name, openapi30(sub_schema))
+    schema = openapi30(schema)
     required = set(schema.get("required", []))
     return [
         Parameter(name, RawSchema(**prop), location="query", required=name in required)
@@ -267,6 +278,9 @@ def endpoint(
         async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse | None:
             if permission is not None:
                 require_permission(request, permission)
+            refused = getattr(request.ctx, REFUSED_MEDIA_TYPE, None)
+            if refused is not None:  # found before the body was read (core.limits)
+                raise refused
             if body is not None:
                 kwargs["body"] = parse_body(request, body)
             if query is not None:

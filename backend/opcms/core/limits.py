@@ -30,7 +30,7 @@ from typing import Any
 from sanic import Request, Sanic
 
 from opcms.core.errors import AppError, BadRequest
-from opcms.core.http import route_spec
+from opcms.core.http import REFUSED_MEDIA_TYPE, route_spec
 from opcms.core.settings import Settings
 
 KB = 1024
@@ -121,6 +121,15 @@ def check_media_type(request: Request, rule: BodyRule) -> None:
                 )
 
 
+def defer_media_type(request: Request, rule: BodyRule) -> None:
+    """A body of the wrong type is refused (415) once the caller is known to be allowed on the
+    route: who may not write hears 403 whatever they sent. The body is capped all the same."""
+    try:
+        check_media_type(request, rule)
+    except UnsupportedMediaType as refused:
+        setattr(request.ctx, REFUSED_MEDIA_TYPE, refused)
+
+
 def too_large(rule: BodyRule) -> PayloadTooLarge:
     return PayloadTooLarge(f"The request body is over the {rule.max_bytes:,} bytes this route accepts")
 
@@ -165,7 +174,7 @@ class BodyLimits:
         if route is not None and route.extra.ignore_body:
             return  # a GET or HEAD: Sanic never reads the body, and the cap above still holds
         if length:
-            check_media_type(request, rule)
+            defer_media_type(request, rule)
         if request.stream is None or not request.stream.request_body:
             return
         if self.authenticate is not None and (length is None or length > SESSION_BODY_MAX_BYTES):
@@ -174,7 +183,7 @@ class BodyLimits:
             await self.authenticate(request)
         await read_body(request, rule)
         if length is None and request.body:
-            check_media_type(request, rule)
+            defer_media_type(request, rule)
 
     def install(self, app: Sanic[Any, Any]) -> None:
         app.config.REQUEST_MAX_SIZE = self.largest

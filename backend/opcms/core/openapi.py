@@ -52,11 +52,10 @@ def document_error_answers(app: Sanic[Any, Any]) -> None:
         for method, operation in operations.items():
             if not hasattr(operation, "responses"):
                 continue
+            responses: dict[Any, Response] = operation.responses  # keyed by status, int or str
             for status in error_statuses(method, path, operation):
-                if status not in operation.responses:
-                    operation.responses[status] = Response.make(
-                        {"application/json": error}, DESCRIPTIONS[status]
-                    )
+                if status not in responses and str(status) not in responses:
+                    responses[status] = Response.make({"application/json": error}, DESCRIPTIONS[status])
 
 
 def install_error_documentation(app: Sanic[Any, Any]) -> None:

@@ -192,8 +192,8 @@ def _request_json_schema(schema: dict[str, Any], model: type[BaseModel]) -> None
     for key, prop in schema.get("properties", {}).items():
         if isinstance(prop, dict):
             name = names.get(key, key)
-            _text_pattern(prop, multiline=_is_multiline(model, name))  # type: ignore[arg-type]
-            _earliest_day_pattern(prop, model.model_fields.get(name))  # type: ignore[arg-type]
+            _text_pattern(prop, multiline=_is_multiline(model, name))
+            _earliest_day_pattern(prop, model.model_fields.get(name))
 
 
 class Schema(BaseModel):
