@@ -23,8 +23,8 @@ from opcms.core.errors import NotFound
 from opcms.core.http import JSONErrorHandler, endpoint
 from opcms.core.limits import install_body_limits
 from opcms.core.logging import logging_config
-from opcms.core.openapi import install_error_documentation
 from opcms.core.observability import health, install_request_tracking
+from opcms.core.openapi import install_error_documentation
 from opcms.core.security_headers import install_security_headers
 from opcms.core.settings import Settings, get_settings
 from opcms.customers.api import bp as customers_bp

@@ -26,6 +26,7 @@ from opcms.imports import pipeline, service
 from opcms.imports.models import ImportJob, ImportStatus
 from opcms.imports.reader import Sheet
 from tests.backend.factories import make_user, session_for, workbook_bytes
+from tests.backend.test_imports_files import replace_part
 
 MB = 1024 * 1024
 SHEET = "xl/worksheets/sheet1.xml"
@@ -35,22 +36,6 @@ MARK = "PLACEHOLDER"
 
 
 # --- crafting workbooks -----------------------------------------------------------------------------
-def replace_part(data: bytes, name: str, stream: list[bytes] | Iterator[bytes]) -> bytes:
-    """A copy of the workbook with one part replaced, written chunk by chunk."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for item in source.infolist():
-            if item.filename != name:
-                target.writestr(item, source.read(item.filename))
-        with target.open(name, "w", force_zip64=True) as handle:
-            for chunk in stream:
-                handle.write(chunk)
-    return out.getvalue()
-
-
 def rows_with(text: str, before: int) -> list[list]:
     """A header, ``before`` plain rows, and a row whose ignored column holds ``text``."""
     rows: list[list] = [HEADER]
@@ -75,7 +60,7 @@ def with_text(data: bytes, part: str, chunks: Iterator[bytes] | list[bytes]) -> 
     """The workbook with the text MARK of ``part`` replaced by ``chunks``, streamed."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         head, tail = archive.read(part).split(MARK.encode())
-    return replace_part(data, part, [head, *chunks, tail])
+    return replace_part(data, part, stream=[head, *chunks, tail])
 
 
 def noise(chars: int) -> Iterator[bytes]:
@@ -110,7 +95,7 @@ def rich_cell(kind: str, text_runs: list[str], before: int = 1) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = archive.read(part).decode()
     assert old in xml
-    return replace_part(data, part, [xml.replace(old, runs(text_runs)).encode()])
+    return replace_part(data, part, xml.replace(old, runs(text_runs)).encode())
 
 
 @pytest.fixture
@@ -363,7 +348,7 @@ def formula_list() -> bytes:
         '<c r="D2"><f>13900000000+1</f><v>13900000001</v></c>',
     )
     assert '<c r="B3"><f>A3&amp;"公司"</f><v' in xml and "甲公司" in xml
-    return replace_part(data, SHEET, [xml.encode()])
+    return replace_part(data, SHEET, xml.encode())
 
 
 async def test_a_formula_cell_is_its_saved_result_and_one_saved_without_fails_its_row(client, finance_token):

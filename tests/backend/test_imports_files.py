@@ -8,6 +8,7 @@ import os
 import struct
 import tracemalloc
 import zipfile
+from collections.abc import Iterable
 
 import openpyxl
 import pytest
@@ -29,7 +30,7 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 # --- crafting hostile files ------------------------------------------------------------------------
 def replace_part(
-    data: bytes, name: str, content: bytes | None = None, *, stream: list[bytes] | None = None
+    data: bytes, name: str, content: bytes | None = None, *, stream: Iterable[bytes] | None = None
 ) -> bytes:
     """A copy of the workbook with one part replaced (``stream``: written chunk by chunk)."""
     out = io.BytesIO()
