@@ -14,7 +14,6 @@ documents all of it in OpenAPI, and turns the returned pydantic model into JSON.
 from __future__ import annotations
 
 import asyncio
-import json as json_module
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -83,6 +82,8 @@ def validate_model(model: type[BaseModel], data: Any, *, json_text: bytes | None
             return model.model_validate_json(json_text, strict=True)
         return model.model_validate(data)
     except ValidationError as error:
+        if json_text is not None and any(item["type"] == "json_invalid" for item in error.errors()):
+            raise invalid_json() from None  # not JSON at all (or not UTF-8): a 400, not a 422
         details = validation_details(error)
         first = details[0]
         summary = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
@@ -133,21 +134,12 @@ def check_json_structure(body: bytes) -> None:
         raise too_complex(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
 
 
-def load_json(body: bytes) -> Any:
-    check_json_structure(body)
-    try:
-        return json_module.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise invalid_json("it is not UTF-8") from None
-    except ValueError:  # JSONDecodeError, and numbers too long to convert
-        raise invalid_json() from None
-
-
 def parse_body(request: Request, model: type[BaseModel]) -> Any:
-    # the size and the media type were checked before the body was read (core/limits.py)
+    # the size and the media type were checked before the body was read (core/limits.py); the
+    # structure is bounded before pydantic parses it, once, straight into the model
     if not request.body:
         return validate_model(model, {})
-    load_json(request.body)  # well-formed and bounded before pydantic reads it
+    check_json_structure(request.body)
     return validate_model(model, None, json_text=request.body)
 
 
