@@ -1,11 +1,17 @@
 import type zhCN from './zh-CN';
 import analyticsEnUS from './analytics/en-US';
+import auditEnUS from './audit/en-US';
+import deletedEnUS from './deleted/en-US';
+import usersEnUS from './users/en-US';
 import billingEnUS from './billing/en-US';
 import jobsEnUS from './jobs/en-US';
 import notificationsEnUS from './notifications/en-US';
 
 const enUS: Record<keyof typeof zhCN, string> = {
   ...analyticsEnUS,
+  ...auditEnUS,
+  ...deletedEnUS,
+  ...usersEnUS,
   ...billingEnUS,
   ...jobsEnUS,
   ...notificationsEnUS,

@@ -1,10 +1,16 @@
 import analyticsZhCN from './analytics/zh-CN';
+import auditZhCN from './audit/zh-CN';
+import deletedZhCN from './deleted/zh-CN';
+import usersZhCN from './users/zh-CN';
 import billingZhCN from './billing/zh-CN';
 import jobsZhCN from './jobs/zh-CN';
 import notificationsZhCN from './notifications/zh-CN';
 
 export default {
   ...analyticsZhCN,
+  ...auditZhCN,
+  ...deletedZhCN,
+  ...usersZhCN,
   ...billingZhCN,
   ...jobsZhCN,
   ...notificationsZhCN,

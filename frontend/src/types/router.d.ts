@@ -1,6 +1,9 @@
 import 'vue-router';
 import type { Role } from '@/api/auth';
 
+/** The sider's groups, by work: customers, pricing and usage, invoices and payments, system and audit. */
+export type MenuGroup = 'customers' | 'pricing-usage' | 'invoices-payments' | 'system-audit';
+
 declare module 'vue-router' {
   interface RouteMeta {
     /** i18n key (or literal text) used for the menu entry and the document title. */
@@ -13,6 +16,8 @@ declare module 'vue-router' {
     public?: boolean;
     /** Not shown in the sider menu. */
     hideInMenu?: boolean;
+    /** The menu group the page is listed under (pages without one stand alone, e.g. the dashboard). */
+    group?: MenuGroup;
     /** Menu ordering, ascending. */
     order?: number;
     /** Menu key to highlight for a page that is not in the menu itself (e.g. a detail page). */

@@ -1,4 +1,5 @@
 import type { RouteRecordRaw, RouteRecordSingleView } from 'vue-router';
+import type { MenuGroup } from '@/types/router';
 import { ROLES, type Role } from '@/api/auth';
 
 /** A page's component, imported when the page is first opened: `() => import('@/views/…')`. */
@@ -8,7 +9,8 @@ export const DEFAULT_LAYOUT = () => import('@/layout/default-layout.vue');
 
 /**
  * A page of the sider menu: its path is its name, its title `menu.<name in camelCase>`
- * (`usage-anomalies` → `menu.usageAnomalies`); open to every role unless `roles` says otherwise.
+ * (`usage-anomalies` → `menu.usageAnomalies`); open to every role unless `roles` says otherwise;
+ * listed under `group` in the menu.
  */
 export function menuRoute(
   name: string,
@@ -16,9 +18,10 @@ export function menuRoute(
   icon: string,
   order: number,
   roles: Role[] = [...ROLES],
+  group?: MenuGroup,
 ): RouteRecordRaw {
   const title = `menu.${name.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase())}`;
-  return { path: name, name, component, meta: { title, icon, roles, order } };
+  return { path: name, name, component, meta: { title, icon, roles, order, group } };
 }
 
 /**

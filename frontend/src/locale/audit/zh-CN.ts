@@ -1,0 +1,2 @@
+/** Messages of the audit log page (merged into `../zh-CN.ts`). */
+export default {} satisfies Record<string, string>;
