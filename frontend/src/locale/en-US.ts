@@ -19,6 +19,10 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'app.subtitle': 'Customer operations & billing',
 
   'menu.dashboard': 'Dashboard',
+  'menu.group.customers': 'Customers',
+  'menu.group.pricingUsage': 'Pricing & usage',
+  'menu.group.invoicesPayments': 'Invoices & payments',
+  'menu.group.systemAudit': 'System & audit',
 
   'role.admin': 'Administrator',
   'role.finance': 'Finance',

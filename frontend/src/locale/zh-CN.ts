@@ -18,6 +18,10 @@ export default {
   'app.subtitle': '客户运营与计费管理系统',
 
   'menu.dashboard': '工作台',
+  'menu.group.customers': '客户',
+  'menu.group.pricingUsage': '计费与用量',
+  'menu.group.invoicesPayments': '账单与收款',
+  'menu.group.systemAudit': '系统与审计',
 
   'role.admin': '管理员',
   'role.finance': '财务',

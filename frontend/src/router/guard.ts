@@ -1,6 +1,7 @@
 import type { Pinia } from 'pinia';
 import type { RouteLocationNormalized, RouteRecordRaw, Router } from 'vue-router';
 import type { Role } from '@/api/auth';
+import type { MenuGroup } from '@/types/router';
 import { isApiError } from '@/api/errors';
 import { useAuthStore } from '@/store/auth';
 import { t } from '@/locale';
@@ -23,11 +24,24 @@ export function isRecordVisibleTo(record: RouteRecordRaw, role: Role | null | un
 }
 
 export interface MenuItem {
-  key: string; // full path
+  key: string; // full path, or `group:<group>` for a menu group
   name?: string;
   title: string;
   icon?: string;
   children?: MenuItem[];
+}
+
+/** The sider's groups in their order, each with its title (a locale key) and icon. */
+export const MENU_GROUPS: readonly { group: MenuGroup; title: string; icon: string }[] = [
+  { group: 'customers', title: 'menu.group.customers', icon: 'icon-user-group' },
+  { group: 'pricing-usage', title: 'menu.group.pricingUsage', icon: 'icon-bar-chart' },
+  { group: 'invoices-payments', title: 'menu.group.invoicesPayments', icon: 'icon-file' },
+  { group: 'system-audit', title: 'menu.group.systemAudit', icon: 'icon-settings' },
+];
+
+/** The menu key of a group's sub-menu. */
+export function groupKey(group: MenuGroup): string {
+  return `group:${group}`;
 }
 
 function joinPath(parent: string, path: string): string {
@@ -36,16 +50,13 @@ function joinPath(parent: string, path: string): string {
   return `${base}${path}`;
 }
 
-/**
- * Menu entries for `role` from route records (normally the layout's children): drops
- * `hideInMenu` routes, routes whose `meta.roles` exclude the role, and groups left empty.
- */
-export function buildMenu(
+/** The entries of `records` the role may open, as they come (nested routes as nested entries). */
+function menuEntries(
   records: readonly RouteRecordRaw[],
   role: Role | null | undefined,
-  parentPath = '/',
-): MenuItem[] {
-  const items: MenuItem[] = [];
+  parentPath: string,
+): { item: MenuItem; group?: MenuGroup }[] {
+  const entries: { item: MenuItem; group?: MenuGroup }[] = [];
   for (const record of records) {
     if (record.meta?.hideInMenu || !isRecordVisibleTo(record, role)) continue;
     const key = joinPath(parentPath, record.path);
@@ -56,11 +67,32 @@ export function buildMenu(
       icon: record.meta?.icon,
     };
     if (record.children && record.children.length > 0) {
-      const children = buildMenu(record.children, role, key);
+      const children = menuEntries(record.children, role, key).map((entry) => entry.item);
       if (children.length === 0) continue;
       item.children = children;
     }
-    items.push(item);
+    entries.push({ item, group: record.meta?.group });
+  }
+  return entries;
+}
+
+/**
+ * Menu entries for `role` from route records (normally the layout's children): drops
+ * `hideInMenu` routes and routes whose `meta.roles` exclude the role. Pages without a
+ * `meta.group` stand alone first (the dashboard), in the records' order; then one sub-menu per
+ * group (`MENU_GROUPS`' order) holding its pages in the records' order. A group, or a parent
+ * route, with no page left for the role is not shown.
+ */
+export function buildMenu(
+  records: readonly RouteRecordRaw[],
+  role: Role | null | undefined,
+  parentPath = '/',
+): MenuItem[] {
+  const entries = menuEntries(records, role, parentPath);
+  const items = entries.filter((entry) => !entry.group).map((entry) => entry.item);
+  for (const { group, title, icon } of MENU_GROUPS) {
+    const children = entries.filter((entry) => entry.group === group).map((entry) => entry.item);
+    if (children.length > 0) items.push({ key: groupKey(group), name: group, title, icon, children });
   }
   return items;
 }

@@ -7,7 +7,8 @@ import http, { bindSession } from '@/api/http';
 import type { Role } from '@/api/auth';
 import { AUTH_STORAGE_KEY, useAuthStore } from '@/store/auth';
 import { connectHttpSession } from '@/store/session';
-import { buildMenu, canAccess, safeRedirect, setupRouterGuard } from '@/router/guard';
+import { buildMenu, canAccess, MENU_GROUPS, safeRedirect, setupRouterGuard } from '@/router/guard';
+import { setLocale, t } from '@/locale';
 import { appRoutes, routes as appRouteTable } from '@/router';
 import { createMockAdapter, envelope } from '../helpers/mock-adapter';
 import { userWithRole } from '../helpers/fixtures';
@@ -201,6 +202,78 @@ describe('buildMenu', () => {
       key: '/system/audit',
       title: 'Audit',
     });
+  });
+});
+
+describe('buildMenu groups', () => {
+  const grouped: RouteRecordRaw[] = [
+    { path: 'dashboard', name: 'dashboard', component: Page, meta: { title: 'Dashboard' } },
+    { path: 'customers', name: 'customers', component: Page, meta: { title: 'C', group: 'customers' } },
+    { path: 'plans', name: 'plans', component: Page, meta: { title: 'P', group: 'pricing-usage' } },
+    {
+      path: 'jobs',
+      name: 'jobs',
+      component: Page,
+      meta: { title: 'J', group: 'system-audit', roles: ['admin', 'auditor'] },
+    },
+    {
+      path: 'users',
+      name: 'users',
+      component: Page,
+      meta: { title: 'U', group: 'system-audit', roles: ['admin'] },
+    },
+    { path: 'invoices', name: 'invoices', component: Page, meta: { title: 'I', group: 'invoices-payments' } },
+    { path: 'imports', name: 'imports', component: Page, meta: { title: 'M', group: 'customers' } },
+  ];
+  const shape = (role: Role) =>
+    buildMenu(grouped, role).map((item) => [item.key, item.children?.map((c) => c.key) ?? []]);
+
+  it('puts the dashboard first on its own, then the groups in their order', () => {
+    // given pages of every group, declared in no particular order; when the admin's menu is built
+    expect(shape('admin')).toEqual([
+      ['/dashboard', []],
+      ['group:customers', ['/customers', '/imports']],
+      ['group:pricing-usage', ['/plans']],
+      ['group:invoices-payments', ['/invoices']],
+      ['group:system-audit', ['/jobs', '/users']],
+    ]);
+    const titles = buildMenu(grouped, 'admin').map((item) => item.title);
+    expect(titles.slice(1)).toEqual(MENU_GROUPS.map((group) => group.title));
+  });
+
+  it('drops a group with no page the role may open', () => {
+    expect(shape('finance').map(([key]) => key)).toEqual([
+      '/dashboard',
+      'group:customers',
+      'group:pricing-usage',
+      'group:invoices-payments',
+    ]);
+    expect(shape('auditor').at(-1)).toEqual(['group:system-audit', ['/jobs']]);
+  });
+
+  it('groups every page of the app, the dashboard alone first, titles in both languages', () => {
+    const admin = buildMenu(appRoutes, 'admin');
+    expect(admin[0].key).toBe('/dashboard');
+    expect(admin.slice(1).every((item) => item.children?.length)).toBe(true);
+    expect(admin.slice(1).map((item) => item.name)).toEqual(MENU_GROUPS.map((group) => group.group));
+    for (const record of appRoutes.filter((r) => !r.meta?.hideInMenu && r.name !== 'dashboard')) {
+      expect(record.meta?.group, `route ${String(record.name)}`).toBeTruthy();
+    }
+    setLocale('zh-CN');
+    expect(MENU_GROUPS.map((group) => t(group.title))).toEqual([
+      '客户',
+      '计费与用量',
+      '账单与收款',
+      '系统与审计',
+    ]);
+    setLocale('en-US');
+    expect(MENU_GROUPS.map((group) => t(group.title))).toEqual([
+      'Customers',
+      'Pricing & usage',
+      'Invoices & payments',
+      'System & audit',
+    ]);
+    setLocale('zh-CN');
   });
 });
 

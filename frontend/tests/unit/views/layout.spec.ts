@@ -64,6 +64,21 @@ describe('default layout', () => {
     expect(mock.callsTo('GET', '/auth/me')[0].headers.get('Authorization')).toBe('Bearer acc-1');
   });
 
+  it('groups the menu by work, every group open, the dashboard first', async () => {
+    // given a finance user; when the layout shows
+    const w = await mountApp('/dashboard');
+    const menu = w.get('[data-testid="side-menu"]');
+    // then the groups follow the dashboard in their order, and their pages are in sight
+    const groups = menu.findAll('[data-menu-group]').map((group) => group.attributes('data-menu-group'));
+    expect(groups).toEqual(['customers', 'pricing-usage', 'invoices-payments', 'system-audit']);
+    const titles = menu.findAll('.arco-menu-inline-header').map((header) => header.text());
+    expect(titles).toEqual(['客户', '计费与用量', '账单与收款', '系统与审计']);
+    expect(menu.text().indexOf('工作台')).toBeLessThan(menu.text().indexOf('客户'));
+    expect(menu.get('[data-menu-group="invoices-payments"] [data-menu="invoices"]').isVisible()).toBe(true);
+    // finance may not open the data sources (admin only): not listed
+    expect(menu.find('[data-menu="data-sources"]').exists()).toBe(false);
+  });
+
   it('logs out: revokes the refresh token, clears the session and shows the login page', async () => {
     mock.on('POST', '/auth/logout', { status: 204 });
     const w = await mountApp('/dashboard');

@@ -15,6 +15,7 @@ const analytics: RouteRecordRaw[] = [
       icon: 'icon-calendar-clock',
       order: 53,
       roles: ['admin', 'finance', 'operator', 'auditor'],
+      group: 'invoices-payments',
     },
   },
 ];

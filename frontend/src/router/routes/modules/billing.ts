@@ -8,10 +8,31 @@ import { menuRoute, recordRoute } from '../base';
  * allocating (`payments:allocate`) are admin and finance only, checked in the pages with `useCan`.
  */
 const billing: RouteRecordRaw[] = [
-  menuRoute('invoices', () => import('@/views/invoices/list.vue'), 'icon-file', 50),
+  menuRoute(
+    'invoices',
+    () => import('@/views/invoices/list.vue'),
+    'icon-file',
+    50,
+    undefined,
+    'invoices-payments',
+  ),
   recordRoute('invoice', 'invoices', () => import('@/views/invoices/detail.vue')),
-  menuRoute('invoice-runs', () => import('@/views/invoices/runs.vue'), 'icon-schedule', 51),
-  menuRoute('payments', () => import('@/views/payments/list.vue'), 'icon-safe', 52),
+  menuRoute(
+    'invoice-runs',
+    () => import('@/views/invoices/runs.vue'),
+    'icon-schedule',
+    51,
+    undefined,
+    'invoices-payments',
+  ),
+  menuRoute(
+    'payments',
+    () => import('@/views/payments/list.vue'),
+    'icon-safe',
+    52,
+    undefined,
+    'invoices-payments',
+  ),
   recordRoute('payment', 'payments', () => import('@/views/payments/detail.vue')),
 ];
 

@@ -6,7 +6,14 @@ import { menuRoute, recordRoute } from '../base';
  * may open these pages; write actions inside are shown by permission (`useCan`).
  */
 const customers: RouteRecordRaw[] = [
-  menuRoute('customers', () => import('@/views/customers/list.vue'), 'icon-user-group', 10),
+  menuRoute(
+    'customers',
+    () => import('@/views/customers/list.vue'),
+    'icon-user-group',
+    10,
+    undefined,
+    'customers',
+  ),
   recordRoute('customer', 'customers', () => import('@/views/customers/detail.vue')),
 ];
 

@@ -11,6 +11,7 @@ const dataSources: RouteRecordRaw = menuRoute(
   'icon-storage',
   45,
   ['admin'],
+  'pricing-usage',
 );
 
 export default dataSources;

@@ -10,6 +10,8 @@ const imports: RouteRecordRaw = menuRoute(
   () => import('@/views/imports/index.vue'),
   'icon-import',
   20,
+  undefined,
+  'customers',
 );
 
 export default imports;

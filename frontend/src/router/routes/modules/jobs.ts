@@ -7,9 +7,16 @@ import { menuRoute, recordRoute } from '../base';
  * editing schedules (`jobs:schedule`) are admin only, checked in the pages with `useCan`.
  */
 const jobs: RouteRecordRaw[] = [
-  menuRoute('jobs', () => import('@/views/jobs/list.vue'), 'icon-history', 60),
+  menuRoute('jobs', () => import('@/views/jobs/list.vue'), 'icon-history', 60, undefined, 'system-audit'),
   recordRoute('job', 'jobs', () => import('@/views/jobs/detail.vue'), 'job-execution'),
-  menuRoute('job-schedules', () => import('@/views/jobs/schedules.vue'), 'icon-clock-circle', 61),
+  menuRoute(
+    'job-schedules',
+    () => import('@/views/jobs/schedules.vue'),
+    'icon-clock-circle',
+    61,
+    undefined,
+    'system-audit',
+  ),
 ];
 
 export default jobs;

@@ -7,9 +7,30 @@ import { menuRoute } from '../base';
  * and templates (`notifications:write`) are admin only, checked in the pages with `useCan`.
  */
 const notifications: RouteRecordRaw[] = [
-  menuRoute('notifications', () => import('@/views/notifications/list.vue'), 'icon-notification', 70),
-  menuRoute('notification-channels', () => import('@/views/notifications/channels.vue'), 'icon-send', 71),
-  menuRoute('notification-templates', () => import('@/views/notifications/templates.vue'), 'icon-code', 72),
+  menuRoute(
+    'notifications',
+    () => import('@/views/notifications/list.vue'),
+    'icon-notification',
+    70,
+    undefined,
+    'system-audit',
+  ),
+  menuRoute(
+    'notification-channels',
+    () => import('@/views/notifications/channels.vue'),
+    'icon-send',
+    71,
+    undefined,
+    'system-audit',
+  ),
+  menuRoute(
+    'notification-templates',
+    () => import('@/views/notifications/templates.vue'),
+    'icon-code',
+    72,
+    undefined,
+    'system-audit',
+  ),
 ];
 
 export default notifications;

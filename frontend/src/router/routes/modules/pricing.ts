@@ -7,8 +7,22 @@ import { menuRoute } from '../base';
  * a price preview `pricing:preview` (not auditors), checked in the pages with `useCan`.
  */
 const pricing: RouteRecordRaw[] = [
-  menuRoute('pricing-plans', () => import('@/views/pricing/index.vue'), 'icon-tags', 30),
-  menuRoute('subscriptions', () => import('@/views/subscriptions/index.vue'), 'icon-calendar', 31),
+  menuRoute(
+    'pricing-plans',
+    () => import('@/views/pricing/index.vue'),
+    'icon-tags',
+    30,
+    undefined,
+    'pricing-usage',
+  ),
+  menuRoute(
+    'subscriptions',
+    () => import('@/views/subscriptions/index.vue'),
+    'icon-calendar',
+    31,
+    undefined,
+    'pricing-usage',
+  ),
 ];
 
 export default pricing;

@@ -7,8 +7,22 @@ import { menuRoute } from '../base';
  * operator), checked in the pages with `useCan`.
  */
 const usage: RouteRecordRaw[] = [
-  menuRoute('usage', () => import('@/views/usage/index.vue'), 'icon-bar-chart', 40),
-  menuRoute('usage-anomalies', () => import('@/views/usage/anomalies.vue'), 'icon-exclamation-circle', 41),
+  menuRoute(
+    'usage',
+    () => import('@/views/usage/index.vue'),
+    'icon-bar-chart',
+    40,
+    undefined,
+    'pricing-usage',
+  ),
+  menuRoute(
+    'usage-anomalies',
+    () => import('@/views/usage/anomalies.vue'),
+    'icon-exclamation-circle',
+    41,
+    undefined,
+    'pricing-usage',
+  ),
 ];
 
 export default usage;
