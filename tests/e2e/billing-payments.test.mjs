@@ -70,8 +70,15 @@ describe('invoices, payments and reconciliation', () => {
       }
       assert.equal((await page.getByTestId('run-summary-invoices').innerText()).trim(), '1');
       assert.equal((await page.getByTestId('run-summary-receivable').innerText()).trim(), '¥ 1,100.00');
+      // the result has one close button: the footer's, no Cancel beside it, no close in the header
+      const runModal = page.getByTestId('run-modal');
+      assert.deepEqual(
+        (await runModal.locator('.arco-modal-footer button').allInnerTexts()).map((text) => text.trim()),
+        ['关闭'],
+      );
+      assert.equal(await runModal.locator('.arco-modal-close-btn').count(), 0);
       await page.getByTestId('run-submit').click(); // close
-      await page.getByTestId('run-modal').waitFor({ state: 'hidden' });
+      await runModal.waitFor({ state: 'hidden' });
 
       // --- the invoice, its lines and the tier breakdown --------------------------------------------------------
       const { items: invoices } = await api('GET', `/invoices?customer_id=${(await api('GET', '/customers?keyword=E2E-BILL')).items[0].id}`);
