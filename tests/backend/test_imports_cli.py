@@ -51,9 +51,10 @@ async def test_a_file_with_failed_rows_exits_1_and_names_them(db, tmp_path):
     result = import_customers(path, "--mode", "validate")
     assert result.returncode == 1, result.stderr
     assert (
-        "2 created, 0 updated, 0 unchanged, 0 blank skipped, 1 failed (validate: nothing written)"
+        "would create 2, would update 0, 0 unchanged, 0 blank skipped, 1 failed (validate: nothing written)"
         in result.stdout
     )
+    assert "created" not in result.stdout
     assert "row 4  客户编号  'K00001': same customer code as row 2" in result.stdout
     assert await Customer.all().count() == 0
 

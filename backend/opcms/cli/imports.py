@@ -53,10 +53,14 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
+        # a validation writes nothing: its counts say what an import would do
+        if args.mode == "validate":
+            done = f"would create {report['created']:,}, would update {report['updated']:,}, {report['unchanged']:,} unchanged"
+        else:
+            done = f"{report['created']:,} created, {report['updated']:,} updated, {report['unchanged']:,} unchanged"
         print(
-            f"import #{job.id} ({args.mode}) of {job.file_name}: {report['total']:,} rows — {report['created']:,} created, "
-            f"{report['updated']:,} updated, {report['unchanged']:,} unchanged, {report['skipped_blank']:,} blank skipped, "
-            f"{report['failed']:,} failed"
+            f"import #{job.id} ({args.mode}) of {job.file_name}: {report['total']:,} rows — {done}, "
+            f"{report['skipped_blank']:,} blank skipped, {report['failed']:,} failed"
             + (" (validate: nothing written)" if args.mode == "validate" else "")
         )
         for row_error in report["errors"]:

@@ -224,6 +224,10 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'import.report.total': 'Rows',
   'import.report.created': 'Created',
   'import.report.updated': 'Updated',
+  'import.report.would.created': 'Would create',
+  'import.report.would.updated': 'Would update',
+  'import.report.would.summary':
+    'Validation only, nothing written: would create {created}, would update {updated}',
   'import.report.unchanged': 'Unchanged',
   'import.report.skipped_blank': 'Blank skipped',
   'import.report.failed': 'Failed',
@@ -243,6 +247,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'import.history.by': 'By',
   'import.history.at': 'At',
   'import.history.countsText': '{total} rows, {created} created, {updated} updated, {failed} failed',
+  'import.history.countsTextWould':
+    '{total} rows, would create {created}, would update {updated}, {failed} failed',
   'import.message.done': 'Import finished',
   'import.message.queued': 'Large file: it runs in the background',
   'import.error.noFile': 'Choose an .xlsx file first',

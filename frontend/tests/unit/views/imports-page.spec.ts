@@ -122,6 +122,33 @@ describe('imports page', () => {
     expect(w.find('[data-testid="import-errors-download"]').exists()).toBe(true);
   });
 
+  it('reports a validation as what an import would do, never as done', async () => {
+    // given a finance user who validates a file of 3 new and 2 known customers
+    useAuthStore().user = userWithRole('finance', {
+      permissions: ['customers:read', 'imports:read', 'imports:write'],
+    });
+    const counts = { ...report, total: 5, created: 3, updated: 2, failed: 0, errors: [] };
+    const done = job({ mode: 'validate', status: 'succeeded', stage: 'done', background: false, ...counts });
+    mock.on('POST', '/imports/customers', { status: 200, data: { ...done, report: counts } });
+    mock.on('GET', '/imports', { status: 200, data: { items: [done], total: 1, page: 1, page_size: 10 } });
+    const w = await mountPage();
+    w.findComponent(Upload).vm.$emit('change', [
+      { uid: '1', name: 'list.xlsx', file: new File(['x'], 'list.xlsx') },
+    ]);
+    await flushPromises();
+    // when it is validated (the default mode)
+    await w.get('[data-testid="import-submit"]').trigger('click');
+    await vi.waitFor(() => expect(w.find('[data-testid="import-report"]').exists()).toBe(true));
+    await flushPromises();
+    // then the report and the history say "would create 3, would update 2", and nowhere "新增 3"
+    expect((mock.callsTo('POST', '/imports/customers')[0].body as FormData).get('mode')).toBe('validate');
+    expect(w.get('[data-testid="report-validation"]').text()).toContain('将新增 3，将更新 2');
+    expect(w.get('[data-testid="report-created"]').text()).toBe('3将新增');
+    expect(w.get('[data-testid="report-updated"]').text()).toBe('2将更新');
+    expect(w.get('[data-testid="import-history"]').text()).toContain('共 5，将新增 3，将更新 2，失败 0');
+    expect(w.text()).not.toMatch(/(?<!将)新增 ?3/);
+  });
+
   it('refuses a file that is not .xlsx before any upload', async () => {
     useAuthStore().user = userWithRole('operator', { permissions: ['imports:read', 'imports:write'] });
     const w = await mountPage();
