@@ -395,6 +395,52 @@ async def test_dictionaries_are_seeded_and_admins_can_add_synonyms(client, opera
     assert (await client.get("/api/v1/dictionaries/colour", token=operator)).status_code == 404
 
 
+async def test_dictionary_entries_carry_an_english_label_that_admins_set(client, operator):
+    # given the seeded dictionaries
+    levels = (await client.get("/api/v1/dictionaries/level", token=operator)).json()["items"]
+    industries = (await client.get("/api/v1/dictionaries/industry", token=operator)).json()["items"]
+    # then every seeded entry has its English label next to the Chinese one
+    assert {e["code"]: e["label_en"] for e in levels} == {
+        "S": "Level S",
+        "A": "Level A",
+        "B": "Level B",
+        "C": "Level C",
+    }
+    assert {e["code"]: (e["label"], e["label_en"]) for e in industries}["healthcare"] == (
+        "医疗",
+        "Healthcare",
+    )
+    assert all(e["label_en"] for e in industries)
+    # and the import accepts the English label as a value
+    assert (await make_customer(industry="healthcare ", level="level b")).level == "B"
+    assert (await make_customer(industry="Healthcare")).industry == "healthcare"
+
+    # when an admin adds an entry with an English label and renames it
+    admin = await token_for("admin")
+    created = await client.post(
+        "/api/v1/dictionaries/industry",
+        token=admin,
+        json={"code": "energy", "label": "能源", "label_en": " Energy ", "synonyms": ["电力"]},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["label_en"] == "Energy"
+    renamed = await client.patch(
+        f"/api/v1/dictionaries/industry/{created.json()['id']}",
+        token=admin,
+        json={"label_en": "Energy & power"},
+    )
+    assert renamed.status_code == 200 and renamed.json()["label_en"] == "Energy & power"
+    # then an English label another entry already means is refused, and one without stays empty
+    taken = await client.patch(
+        f"/api/v1/dictionaries/industry/{created.json()['id']}", token=admin, json={"label_en": "Retail"}
+    )
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "dictionary_word_taken"
+    bare = await client.post(
+        "/api/v1/dictionaries/industry", token=admin, json={"code": "mining", "label": "矿业"}
+    )
+    assert bare.status_code == 201 and bare.json()["label_en"] == ""
+
+
 async def test_concurrent_creates_of_one_code_give_one_customer_and_a_409(client, operator):
     import asyncio
 

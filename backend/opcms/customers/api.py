@@ -165,7 +165,7 @@ async def create_dictionary_entry(
 ) -> DictionaryEntryPublic:
     """Add a dictionary entry with its synonyms."""
     entry = await dictionaries.create_entry(
-        _kind(kind), body.code, body.label, body.synonyms, body.sort_order
+        _kind(kind), body.code, body.label, body.synonyms, body.sort_order, label_en=body.label_en
     )
     return DictionaryEntryPublic.model_validate(entry)
 

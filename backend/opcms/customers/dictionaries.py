@@ -1,7 +1,7 @@
-"""Industry and level dictionaries: codes, Chinese labels and the synonyms the import meets.
+"""Industry and level dictionaries: codes, Chinese and English labels and the synonyms the import meets.
 
-A value is accepted when its folded, case-free form equals an entry's code, label or one of
-its synonyms; it is stored as the code.
+A value is accepted when its folded, case-free form equals an entry's code, one of its labels or
+one of its synonyms; it is stored as the code.
 """
 
 from __future__ import annotations
@@ -29,10 +29,14 @@ class Dictionary:
         return code
 
 
+def _english(label_en: str | None) -> list[str]:
+    return [label_en] if label_en and label_en.strip() else []
+
+
 def build(kind: DictionaryKind, entries: list[DictionaryEntry]) -> Dictionary:
     lookup: dict[str, str] = {}
     for entry in entries:
-        for word in (entry.code, entry.label, *entry.synonyms):
+        for word in (entry.code, entry.label, *_english(entry.label_en), *entry.synonyms):
             lookup.setdefault(fold_key(word), entry.code)
     return Dictionary(kind, tuple(e.code for e in entries), lookup)
 
@@ -59,21 +63,27 @@ async def _check_words_free(kind: DictionaryKind, words: list[str], exclude_id: 
 
 
 async def create_entry(
-    kind: DictionaryKind, code: str, label: str, synonyms: list[str], sort_order: int
+    kind: DictionaryKind, code: str, label: str, synonyms: list[str], sort_order: int, label_en: str = ""
 ) -> DictionaryEntry:
+    label_en = label_en.strip()
     async with in_transaction():
-        await _check_words_free(kind, [code, label, *synonyms])
+        await _check_words_free(kind, [code, label, *_english(label_en), *synonyms])
         return await DictionaryEntry.create(
-            kind=kind, code=code, label=label, synonyms=synonyms, sort_order=sort_order
+            kind=kind, code=code, label=label, label_en=label_en, synonyms=synonyms, sort_order=sort_order
         )
 
 
 async def update_entry(kind: DictionaryKind, entry_id: int, changes: dict) -> DictionaryEntry:
     entry = await get_or_404(DictionaryEntry.filter(kind=kind), entry_id, "dictionary_entry")
     async with in_transaction():
+        if "label_en" in changes:
+            changes["label_en"] = changes["label_en"].strip()
         label = changes.get("label", entry.label)
+        label_en = changes.get("label_en", entry.label_en)
         synonyms = changes.get("synonyms", entry.synonyms)
-        await _check_words_free(kind, [entry.code, label, *synonyms], exclude_id=entry.id)
+        await _check_words_free(
+            kind, [entry.code, label, *_english(label_en), *synonyms], exclude_id=entry.id
+        )
         entry.update_from_dict(changes)
         await entry.save()
     return entry

@@ -141,11 +141,15 @@ class DictionaryKind(str, enum.Enum):
 
 
 class DictionaryEntry(AuditedModel):
-    """One value of a dictionary (e.g. level ``A``), with the synonyms the import accepts."""
+    """One value of a dictionary (e.g. level ``A``), with the synonyms the import accepts.
+
+    ``label`` is the Chinese label, ``label_en`` the English one ("" when not translated yet: the
+    UI then shows ``label``)."""
 
     kind = fields.CharEnumField(DictionaryKind, max_length=16)
     code = fields.CharField(max_length=32)
     label = fields.CharField(max_length=64)
+    label_en = fields.CharField(max_length=64, default="", db_default="")
     synonyms: fields.JSONField[list[str]] = fields.JSONField(default=list)
     sort_order = fields.IntField(default=0)
     is_active = fields.BooleanField(default=True)

@@ -283,6 +283,7 @@ class DictionaryEntryPublic(PublicSchema):
     kind: DictionaryKind
     code: str
     label: str
+    label_en: str = Field(description="The English label; empty when not translated (show `label`).")
     synonyms: list[str]
     sort_order: int
     is_active: bool
@@ -295,6 +296,7 @@ class DictionaryList(Schema):
 class DictionaryEntryCreate(Schema):
     code: str = Field(pattern=r"^[A-Za-z0-9_]{1,32}$")
     label: str = Field(min_length=1, max_length=64)
+    label_en: str = Field(default="", max_length=64)
     synonyms: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=list, max_length=50
     )
@@ -302,9 +304,10 @@ class DictionaryEntryCreate(Schema):
 
 
 class DictionaryEntryUpdate(PatchSchema):
-    not_null = ("label", "synonyms", "sort_order", "is_active")
+    not_null = ("label", "label_en", "synonyms", "sort_order", "is_active")
 
     label: str | None = Field(default=None, min_length=1, max_length=64)
+    label_en: str | None = Field(default=None, max_length=64)
     synonyms: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
         default=None, max_length=50
     )
