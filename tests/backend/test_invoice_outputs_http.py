@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -246,6 +247,81 @@ async def test_a_void_invoice_prints_as_void_with_its_reason(client):
     invoice = await make_invoice(await make_customer(), total="10.00", void=True)
     page = (await client.get(f"{API}/invoices/{invoice.id}/print", token=await token_for("operator"))).text
     assert "本发票已作废" in page and "开错了" in page and "作废" in page
+
+
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+
+
+async def test_the_printable_invoice_follows_the_language_asked_for(client):
+    # given a partly paid, credited, overdue invoice with a graduated line (its data partly Chinese)
+    customer = await make_customer(customer_code="PRN-EN", company_name="英文打印测试有限公司")
+    invoice = await make_invoice(customer, total="158.00", credited="8.00", paid="50.00", period="2026-03")
+    line = await graduated_line(invoice)
+    await credit_note(invoice, "8.00", "价格调整", "CN-202604-000009")
+    metric = await line.metric
+    data = [customer.company_name, "API 调用 2026-03", "价格调整", metric.name, metric.unit]
+    token = await token_for("auditor")
+
+    # when it is printed with lang=en-US (whatever the browser's Accept-Language says)
+    answer = await client.get(
+        f"{API}/invoices/{invoice.id}/print",
+        params={"lang": "en-US"},
+        headers={"Accept-Language": "zh-CN,zh;q=0.9"},
+        token=token,
+    )
+    # then every word of ours is English, dates read the English way, data stays as entered
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-language"] == "en-US"
+    page = answer.text
+    assert '<html lang="en-US">' in page
+    for text in (
+        "INVOICE",
+        "Partially settled",
+        "Graduated tiers",
+        "Tier 1",
+        "Tier 2",
+        "1000 and above",
+        "Total",
+        "CNY 158.00",
+        "Outstanding",
+        "CNY 100.00",
+        "Credit notes",
+        "Apr 1, 2026",  # issued
+        "May 1, 2026",  # due
+        "Mar 1, 2026 – Mar 31, 2026",
+        "31/31 days",
+        "英文打印测试有限公司",
+        "价格调整",
+    ):
+        assert text in page, text
+    rest = page
+    for value in data:
+        rest = rest.replace(value, "")
+    assert not CJK.findall(rest), sorted(set(CJK.findall(rest)))
+
+    # when no lang is asked for, Accept-Language decides; without either, Chinese
+    english = await client.get(
+        f"{API}/invoices/{invoice.id}/print", headers={"Accept-Language": "en-GB,en;q=0.8"}, token=token
+    )
+    assert "Partially settled" in english.text and "部分结算" not in english.text
+    chinese = await client.get(f"{API}/invoices/{invoice.id}/print", params={"lang": "zh-CN"}, token=token)
+    assert chinese.headers["content-language"] == "zh-CN"
+    assert "部分结算" in chinese.text and "第 1 档" in chinese.text and "2026-04-01" in chinese.text
+    assert "Partially settled" not in chinese.text
+    # and a language we do not speak is refused
+    refused = await client.get(f"{API}/invoices/{invoice.id}/print", params={"lang": "fr-FR"}, token=token)
+    assert refused.status_code == 422
+
+
+async def test_a_void_invoice_prints_as_void_in_english_too(client):
+    invoice = await make_invoice(await make_customer(), total="10.00", void=True)
+    page = (
+        await client.get(
+            f"{API}/invoices/{invoice.id}/print", params={"lang": "en-US"}, token=await token_for("operator")
+        )
+    ).text
+    assert "This invoice is void: 开错了 (finance1 Apr 2, 2026 08:00 UTC)" in page
+    assert ">Void<" in page
 
 
 async def test_who_may_read_the_outputs(client):

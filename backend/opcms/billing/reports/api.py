@@ -12,8 +12,8 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html
 
 from opcms.billing import queries
-from opcms.billing.reports.printable import CONTENT_SECURITY_POLICY, render_invoice_html
-from opcms.billing.reports.schemas import AgingQuery, AgingReport, InvoiceQuery
+from opcms.billing.reports.printable import CONTENT_SECURITY_POLICY, language_of, render_invoice_html
+from opcms.billing.reports.schemas import AgingQuery, AgingReport, InvoiceQuery, PrintQuery
 from opcms.billing.reports.workbooks import write_aging_xlsx, write_invoices_xlsx
 from opcms.core.excel import XLSX_MEDIA_TYPE, new_export_path
 from opcms.core.http import endpoint
@@ -83,12 +83,19 @@ async def send_aging_workbook(request: Request, report: dict[str, Any]) -> None:
 
 
 @bp.get("/invoices/<invoice_id:int>/print")
-@endpoint(permission="billing:read", produces="text/html", tag="billing")
-async def print_invoice(request: Request, invoice_id: int) -> HTTPResponse:
-    """The invoice as a printable HTML page (lines with tier breakdown, amounts, credit notes)."""
+@endpoint(permission="billing:read", query=PrintQuery, produces="text/html", tag="billing")
+async def print_invoice(request: Request, invoice_id: int, query: PrintQuery) -> HTTPResponse:
+    """The invoice as a printable HTML page (lines with tier breakdown, amounts, credit notes) in
+    the language asked for (`lang`, else Accept-Language, else Chinese)."""
     invoice = await get_or_404(Invoice, invoice_id, "invoice")
-    page = await render_invoice_html(invoice, business_today())
+    lang = language_of(query.lang, request.headers.get("accept-language"))
+    page = await render_invoice_html(invoice, business_today(), lang)
     return html(
         page,
-        headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff"},
+        headers={
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Language": lang,
+            "Vary": "Accept-Language",
+        },
     )

@@ -106,3 +106,10 @@ class AgingReport(PublicSchema):
     as_of: dt.date
     buckets: list[AgingBucket]
     customers: list[AgingCustomer]
+
+
+class PrintQuery(Schema):
+    lang: Literal["zh-CN", "en-US"] | None = Field(
+        default=None,
+        description="the page's language; default the first of Accept-Language we speak, else zh-CN",
+    )
