@@ -38,11 +38,15 @@ TEST_ENV = {
 }
 os.environ.update(TEST_ENV)
 
+from opcms.core.i18n import EN, set_default_language  # noqa: E402
 from opcms.core.settings import get_settings, reset_settings  # noqa: E402
 from opcms.wiring import wire  # noqa: E402
 from tests.backend.fake_vendor import FakeVendor  # noqa: E402
 
 reset_settings()
+# the suite reads English: requests send Accept-Language: en-US (the ``client`` fixture) and
+# code outside a request speaks English; test_i18n.py asks for Chinese, and for no language
+set_default_language(EN)
 # the suite runs the domains in this process as the app and the workers do: wired
 wire()
 
@@ -201,7 +205,7 @@ class Api(httpx.AsyncClient):
 @pytest.fixture
 async def client(app, db) -> AsyncIterator[Api]:
     transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 40000))
-    async with Api(transport=transport, base_url="http://opcms.test") as api:
+    async with Api(transport=transport, base_url="http://opcms.test", headers={"Accept-Language": EN}) as api:
         yield api
 
 

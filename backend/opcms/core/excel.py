@@ -39,6 +39,7 @@ from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
 from opcms.core.errors import AppError
+from opcms.core.i18n import Message
 from opcms.core.text import BIDI_CONTROLS
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -121,9 +122,16 @@ class FileRefused(AppError):
     status, code, message = 422, "file_refused", "The file was refused"
 
     def __init__(
-        self, message: str, *, code: str, status: int = 422, details: list[dict[str, Any]] | None = None
+        self,
+        message: str,
+        *,
+        code: str,
+        status: int = 422,
+        details: list[dict[str, Any]] | None = None,
+        params: dict[str, Any] | None = None,
+        key: str | None = None,
     ):
-        super().__init__(message, code=code, details=details)
+        super().__init__(message, code=code, details=details, params=params, key=key)
         self.status = status
 
 
@@ -137,8 +145,19 @@ class XlsxInfo:
     sheet_name: str = ""  # the first worksheet's name, as its tab shows it
 
 
-def _not_xlsx(detail: str) -> FileRefused:
-    return FileRefused(f"Not an Excel .xlsx workbook ({detail})", code="not_xlsx", status=415)
+def _not_xlsx(why: str, detail: str) -> FileRefused:
+    """``why``: the catalog's name of the reason (``not_xlsx_<why>``), ``detail`` its English text."""
+    return FileRefused(
+        "Not an Excel .xlsx workbook ({detail})",
+        code="not_xlsx",
+        status=415,
+        params={"detail": Message(f"not_xlsx_{why}", fallback=detail)},
+    )
+
+
+def damaged(detail: str) -> FileRefused:
+    """A file that is not a readable workbook; ``detail`` is the technical cause (as read)."""
+    return FileRefused("The file is damaged ({detail})", code="corrupt_file", params={"detail": detail})
 
 
 def cell_too_long(sheet: str, cell: str | None) -> FileRefused:
@@ -148,10 +167,13 @@ def cell_too_long(sheet: str, cell: str | None) -> FileRefused:
     what = f"Cell {cell}" if cell else "A cell"
     field = f"{sheet or 'sheet 1'}!{cell or ''}".rstrip("!")
     reason = f"more than {MAX_CELL_CHARS:,} characters"
+    limit = {"limit": MAX_CELL_CHARS}
     return FileRefused(
         f"{what} of {where} holds {reason}, Excel's limit for a cell; shorten it and upload the file again",
         code="cell_too_long",
-        details=[{"field": field, "message": reason}],
+        key=("cell_too_long_at" if cell else "cell_too_long_in") + ("" if sheet else "_first_sheet"),
+        params={"cell": cell or "", "sheet": sheet, **limit},
+        details=[{"field": field, "message": reason, "code": "cell_over_limit", "params": limit}],
     )
 
 
@@ -164,6 +186,7 @@ def inspect_xlsx(data: bytes, *, max_bytes: int, max_rows: int | None = None) ->
             f"The file is {len(data):,} bytes; the limit is {max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
             code="file_too_large",
             status=413,
+            params={"size": len(data), "limit": max_bytes},
         )
     if data.startswith(OLE_MAGIC):
         if ENCRYPTED_PACKAGE in data:
@@ -171,18 +194,18 @@ def inspect_xlsx(data: bytes, *, max_bytes: int, max_rows: int | None = None) ->
                 "The workbook is password-protected; remove the password and upload it again",
                 code="password_protected",
             )
-        raise _not_xlsx("an old .xls or other Office binary file; save it as .xlsx")
+        raise _not_xlsx("ole", "an old .xls or other Office binary file; save it as .xlsx")
     if not data.startswith(ZIP_MAGIC):
-        raise _not_xlsx("the content is not a zip package")
+        raise _not_xlsx("zip", "the content is not a zip package")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError, EOFError, OSError) as error:
-        raise FileRefused(f"The file is damaged (broken zip: {error})", code="corrupt_file") from None
+        raise damaged(f"broken zip: {error}") from None
     with archive:
         names = {m.filename for m in members}
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise _not_xlsx("a zip file without the parts of a workbook")
+            raise _not_xlsx("parts", "a zip file without the parts of a workbook")
         _check_sizes(members, max_bytes)
         sheets, strings_part = _workbook_parts(archive, names)
         sheet_part, sheet_name = sheets[0]
@@ -202,32 +225,52 @@ def inspect_xlsx(data: bytes, *, max_bytes: int, max_rows: int | None = None) ->
             raise FileRefused(
                 f"The sheet has about {rows:,} rows; the limit is {max_rows:,} (OPCMS_IMPORT_MAX_ROWS)",
                 code="too_many_rows",
+                key="too_many_rows_about",
                 status=413,
+                params={"rows": rows, "limit": max_rows},
             )
         return XlsxInfo(len(data), sum(m.file_size for m in members), sheet_part, rows, xml_size, sheet_name)
 
 
 def _check_sizes(members: list[zipfile.ZipInfo], max_bytes: int) -> None:
     if len(members) > MAX_MEMBERS:
-        raise FileRefused(f"The package has {len(members)} parts; a workbook has far fewer", code="zip_bomb")
+        raise FileRefused(
+            f"The package has {len(members)} parts; a workbook has far fewer",
+            code="zip_bomb",
+            key="zip_bomb_parts",
+            params={"parts": len(members)},
+        )
     total = 0
     for member in members:
         if member.flag_bits & 0x1:
-            raise FileRefused("The workbook is password-protected (encrypted zip)", code="password_protected")
+            raise FileRefused(
+                "The workbook is password-protected (encrypted zip)",
+                code="password_protected",
+                key="password_protected_zip",
+            )
         if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise FileRefused(f"Unsupported compression in part {member.filename!r}", code="corrupt_file")
+            raise FileRefused(
+                f"Unsupported compression in part {member.filename!r}",
+                code="corrupt_file",
+                key="corrupt_compression",
+                params={"part": member.filename},
+            )
         total += member.file_size
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > RATIO_FREE_BYTES and ratio > MAX_RATIO:
             raise FileRefused(
                 f"Part {member.filename!r} would inflate {ratio:,.0f} times (at most {MAX_RATIO}); refused as a zip bomb",
                 code="zip_bomb",
+                key="zip_bomb_ratio",
+                params={"part": member.filename, "ratio": round(ratio), "limit": MAX_RATIO},
             )
     limit = MAX_UNZIPPED_FACTOR * max_bytes
     if total > limit:
         raise FileRefused(
             f"The workbook would inflate to {total:,} bytes (at most {limit:,}); refused as a zip bomb",
             code="zip_bomb",
+            key="zip_bomb_total",
+            params={"size": total, "limit": limit},
         )
 
 
@@ -236,9 +279,14 @@ def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
         with archive.open(name) as handle:
             data = handle.read(4 * _CHUNK + 1)
     except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, OSError, RuntimeError) as error:
-        raise FileRefused(f"The file is damaged ({name}: {error})", code="corrupt_file") from None
+        raise damaged(f"{name}: {error}") from None
     if len(data) > 4 * _CHUNK:
-        raise FileRefused(f"Part {name} is unreasonably large", code="corrupt_file")
+        raise FileRefused(
+            f"Part {name} is unreasonably large",
+            code="corrupt_file",
+            key="corrupt_part_size",
+            params={"part": name},
+        )
     _check_xml_prolog(name, data)
     if any(marker in data for marker in _FORBIDDEN_XML):
         raise _unsafe_xml(name)
@@ -253,14 +301,14 @@ def _workbook_parts(archive: zipfile.ZipFile, names: set[str]) -> tuple[list[tup
 
     rels_name = "xl/_rels/workbook.xml.rels"
     if rels_name not in names:
-        raise FileRefused("The file is damaged (no workbook relationships)", code="corrupt_file")
+        raise damaged("no workbook relationships")
     try:
         workbook = ElementTree.fromstring(_read_small(archive, "xl/workbook.xml"))
         rels = ElementTree.fromstring(_read_small(archive, rels_name))
     except DefusedXmlException:
         raise _unsafe_xml("xl/workbook.xml") from None
     except ElementTree.ParseError as error:
-        raise FileRefused(f"The file is damaged (workbook XML: {error})", code="corrupt_file") from None
+        raise damaged(f"workbook XML: {error}") from None
     targets = {}
     strings_part = None
     for rel in rels:
@@ -276,7 +324,7 @@ def _workbook_parts(archive: zipfile.ZipFile, names: set[str]) -> tuple[list[tup
             part = targets.get(sheet.get(f"{_REL_NS}id"))
             if part is not None:
                 if part not in names:
-                    raise FileRefused(f"The file is damaged (missing {part})", code="corrupt_file")
+                    raise damaged(f"missing {part}")
                 sheets.append((part, sheet.get("name") or part.rsplit("/", 1)[-1]))
     if not sheets:
         raise FileRefused("The workbook has no worksheet", code="no_worksheet")
@@ -285,14 +333,22 @@ def _workbook_parts(archive: zipfile.ZipFile, names: set[str]) -> tuple[list[tup
 
 def _unsafe_xml(name: str) -> FileRefused:
     return FileRefused(
-        f"Part {name} declares a DOCTYPE or XML entities; refused (XML entity expansion)", code="unsafe_xml"
+        f"Part {name} declares a DOCTYPE or XML entities; refused (XML entity expansion)",
+        code="unsafe_xml",
+        key="unsafe_xml_entities",
+        params={"part": name},
     )
 
 
 def _check_xml_prolog(name: str, head: bytes) -> None:
     # Excel writes UTF-8; another encoding could hide a DOCTYPE from the byte scan
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00", b"<\x00", b"\x4c\x6f\xa7\x94")):
-        raise FileRefused(f"Part {name} is not UTF-8 XML", code="unsafe_xml")
+        raise FileRefused(
+            f"Part {name} is not UTF-8 XML",
+            code="unsafe_xml",
+            key="unsafe_xml_encoding",
+            params={"part": name},
+        )
 
 
 def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, count_rows: bool) -> int:
@@ -320,7 +376,7 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, count_rows:
     except FileRefused:
         raise
     except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, RuntimeError) as error:
-        raise FileRefused(f"The file is damaged ({member.filename}: {error})", code="corrupt_file") from None
+        raise damaged(f"{member.filename}: {error}") from None
     return rows
 
 
@@ -415,10 +471,13 @@ def _long_text(
             f"Text #{index + 1} of the workbook's shared strings holds more than {MAX_CELL_CHARS:,} "
             "characters, Excel's limit for a cell; shorten it and upload the file again",
             code="cell_too_long",
+            key="shared_text_too_long_at",
+            params={"number": index + 1, "limit": MAX_CELL_CHARS},
         )
     return FileRefused(
         f"Part {part} holds a text or a tag of more than {MAX_STRETCH_BYTES:,} bytes; no workbook has one",
         code="text_too_long",
+        params={"part": part, "limit": MAX_STRETCH_BYTES},
     )
 
 
@@ -476,6 +535,10 @@ class UncachedFormula:
 
 
 #: what finance does about a formula saved without its result
+def uncached_formula_hint() -> Message:
+    return Message("uncached_formula", fallback=UNCACHED_FORMULA_HINT)
+
+
 UNCACHED_FORMULA_HINT = (
     "a formula saved without its result; open the file in Excel or WPS, let it calculate, "
     "save it and upload it again"
@@ -515,6 +578,8 @@ def open_workbook(source: Any) -> Any:
                 f"A text of the workbook's shared strings holds more than {MAX_CELL_CHARS:,} characters, "
                 "Excel's limit for a cell; shorten it and upload the file again",
                 code="cell_too_long",
+                key="shared_text_too_long",
+                params={"limit": MAX_CELL_CHARS},
             ) from None
         raise as_refusal(error) from None
 
@@ -654,7 +719,8 @@ class _RowParser(WorkSheetParser):  # type: ignore[misc]
                 raise FileRefused(
                     f'Cell {ref} of sheet "{self.title}" is {formula}, {UNCACHED_FORMULA_HINT}',
                     code="formula_without_value",
-                    details=[{"field": f"{self.title}!{ref}", "message": UNCACHED_FORMULA_HINT}],
+                    params={"cell": ref, "sheet": self.title, "formula": str(formula)},
+                    details=[{"field": f"{self.title}!{ref}", "message": uncached_formula_hint()}],
                 )
             cell["value"] = formula
         return cell
@@ -680,11 +746,17 @@ def as_refusal(error: Exception) -> FileRefused:
     while cause is not None:  # openpyxl wraps what the parser raised
         if isinstance(cause, DefusedXmlException):
             return FileRefused(
-                f"Refused unsafe XML in the workbook ({type(cause).__name__})", code="unsafe_xml"
+                f"Refused unsafe XML in the workbook ({type(cause).__name__})",
+                code="unsafe_xml",
+                key="unsafe_xml_refused",
+                params={"kind": type(cause).__name__},
             )
         cause = cause.__cause__ or cause.__context__
     return FileRefused(
-        f"The workbook cannot be read ({type(error).__name__}: {error})"[:300], code="corrupt_file"
+        f"The workbook cannot be read ({type(error).__name__}: {error})"[:300],
+        code="corrupt_file",
+        key="workbook_unreadable",
+        params={"detail": f"{type(error).__name__}: {error}"[:250]},
     )
 
 

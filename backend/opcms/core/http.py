@@ -42,6 +42,7 @@ from opcms.core.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from opcms.core.i18n import Message, current_language, negotiate, pydantic_message, use_language
 from opcms.core.outages import RETRY_AFTER_SECONDS, is_database_outage
 from opcms.core.permissions import allows
 from opcms.core.schemas import ErrorResponse, dump
@@ -65,12 +66,13 @@ def route_spec(handler: Any) -> RouteSpec | None:
 
 # --- parsing ---------------------------------------------------------------------------------
 def validation_details(error: ValidationError) -> list[dict[str, Any]]:
+    """Pydantic's errors as details: each message a catalog code (our rule's own, raised as
+    ``core.i18n.Invalid``, or pydantic's error type) with its parameters (pydantic's ``ctx``),
+    rendered in the request's language when the answer is written."""
     details = []
     for item in error.errors(include_url=False):
         field = ".".join(str(part) for part in item["loc"]) or None
-        # our rules raise ValueError("must ..."); pydantic prefixes "Value error, " to those
-        message = item["msg"].removeprefix("Value error, ")
-        details.append({"field": field, "message": message, "type": item["type"]})
+        details.append({"field": field, "message": pydantic_message(item), "type": item["type"]})
     return details
 
 
@@ -86,8 +88,15 @@ def validate_model(model: type[BaseModel], data: Any, *, json_text: bytes | None
             raise invalid_json() from None  # not JSON at all (or not UTF-8): a 400, not a 422
         details = validation_details(error)
         first = details[0]
-        summary = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-        raise ValidationFailed(summary, details=details) from None
+        if first["field"]:
+            problem = {"field": first["field"], "problem": first["message"]}
+            raise ValidationFailed(
+                f"{first['field']}: {first['message'].fallback or first['message'].code}",
+                key="field_problem",
+                params=problem,
+                details=details,
+            ) from None
+        raise ValidationFailed(first["message"], details=details) from None
 
 
 # JSON bodies are bounded before they are parsed: a deep nest would exhaust the parser's stack
@@ -102,12 +111,22 @@ _NESTING = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 def invalid_json(reason: str = "") -> BadRequest:
-    message = "The request body is not valid JSON" + (f": {reason}" if reason else "")
-    return BadRequest(message, code="invalid_json")
+    if reason:
+        return BadRequest(
+            "The request body is not valid JSON: {reason}",
+            code="invalid_json",
+            key="invalid_json_reason",
+            params={"reason": Message(f"json_{reason.replace(' ', '_')}", fallback=reason)},
+        )
+    return BadRequest("The request body is not valid JSON", code="invalid_json")
 
 
-def too_complex(message: str) -> BadRequest:
-    return BadRequest(message, code="json_too_complex")
+def too_complex(message: str, key: str) -> BadRequest:
+    return BadRequest(message, code="json_too_complex", key=key, params={"limit": _limit_of(key)})
+
+
+def _limit_of(key: str) -> int:
+    return MAX_JSON_DEPTH if key == "json_too_deep" else MAX_JSON_ITEMS
 
 
 def check_json_structure(body: bytes) -> None:
@@ -121,17 +140,17 @@ def check_json_structure(body: bytes) -> None:
     unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
     # a value or a member holds at most two strings (a key and its value), four quotes
     if unescaped.count(b'"') > 4 * MAX_JSON_ITEMS:
-        raise too_complex(f"The JSON body holds more than {MAX_JSON_ITEMS:,} values")
+        raise too_complex("The JSON body holds more than {limit:,} values", "json_too_many_values")
     structure = b"".join(unescaped.split(b'"')[::2])
     opened = structure.count(b"[") + structure.count(b"{")
     if structure.count(b"]") + structure.count(b"}") > opened:
         raise invalid_json("unbalanced brackets")
     # every value but the first of a container follows a comma: commas + containers bound them
     if structure.count(b",") + opened > MAX_JSON_ITEMS:
-        raise too_complex(f"The JSON body holds more than {MAX_JSON_ITEMS:,} values")
+        raise too_complex("The JSON body holds more than {limit:,} values", "json_too_many_values")
     brackets = structure.translate(None, _NOT_BRACKETS)  # at most 2 × MAX_JSON_ITEMS bytes now
     if max(accumulate(map(_NESTING.__getitem__, brackets)), default=0) > MAX_JSON_DEPTH:
-        raise too_complex(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+        raise too_complex("The JSON body is nested deeper than {limit} levels", "json_too_deep")
 
 
 def parse_body(request: Request, model: type[BaseModel]) -> Any:
@@ -165,8 +184,13 @@ def parse_query(request: Request, model: type[BaseModel]) -> Any:
     unknown = set(args) - set(names)
     if unknown and model.model_config.get("extra") == "forbid":
         raise ValidationFailed(
-            f"unknown query parameter: {', '.join(sorted(unknown))}",
-            details=[{"field": name, "message": "unknown query parameter"} for name in sorted(unknown)],
+            "unknown query parameter: {names}",
+            key="unknown_query_parameters",
+            params={"names": sorted(unknown)},
+            details=[
+                {"field": name, "message": "unknown query parameter", "code": "unknown_query_parameter"}
+                for name in sorted(unknown)
+            ],
         )
     return validate_model(model, data)
 
@@ -176,7 +200,12 @@ def require_permission(request: Request, permission: str) -> None:
     if user is None:
         raise Unauthorized()
     if not allows(user.role, permission):
-        raise Forbidden(f"Your role ({user.role}) may not do this ({permission})")
+        raise Forbidden(
+            "Your role ({role}) may not do this ({permission})",
+            code="forbidden",
+            key="role_forbidden",
+            params={"role": user.role, "permission": permission},
+        )
 
 
 # --- OpenAPI ------------------------------------------------------------------------------------
@@ -345,19 +374,27 @@ _SANIC_CODES = {
 def error_json(
     status: int,
     code: str,
-    message: str,
+    message: str | Message,
     details: list[Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> HTTPResponse:
-    headers = dict(headers or {})
+    """An error answer; ``message`` is rendered in the request's language (a plain text is sent
+    as written). An :class:`AppError` answers with its own :meth:`AppError.body`."""
+    if isinstance(message, Message):
+        error = AppError(message, code=code, details=details)
+    else:
+        error = AppError(message, code=code, details=details, key="text", params={"text": message})
+    error.status = status
+    return app_error_json(error, headers)
+
+
+def app_error_json(error: AppError, headers: dict[str, str] | None = None) -> HTTPResponse:
+    headers = {**error.headers, **(headers or {})}
     request_id = current_request_id.get()
     if request_id:
         headers["X-Request-ID"] = request_id
-    return json(
-        {"error": {"code": code, "message": message, "details": details or []}},
-        status=status,
-        headers=headers,
-    )
+    headers["Content-Language"] = current_language()
+    return json(error.body(), status=error.status, headers=headers)
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -385,18 +422,23 @@ class JSONErrorHandler(ErrorHandler):
     """Every error, ours or the framework's, in the one shape; a 500 never shows a trace."""
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        if request is not None:
+            # the language middleware may not have run (an error found before it, a 404 route)
+            use_language(negotiate(request.headers.get("accept-language")))
         if isinstance(exception, AppError):
-            return error_json(
-                exception.status, exception.code, exception.message, exception.details, exception.headers
-            )
+            return app_error_json(exception)
         if isinstance(exception, DoesNotExist):
-            return error_json(404, "not_found", "Not found")
+            return error_json(404, "not_found", Message("not_found", fallback="Not found"))
         if isinstance(exception, TortoiseValidationError):
             # a value the ORM refuses (e.g. longer than the column) that no schema caught
             return error_json(422, "validation_failed", str(exception))
         if isinstance(exception, IntegrityError):
             log.warning("integrity error surfaced to HTTP: %s", exception)
-            return error_json(409, "conflict", "The change conflicts with existing data")
+            return error_json(
+                409,
+                "conflict",
+                Message("integrity_conflict", fallback="The change conflicts with existing data"),
+            )
         if isinstance(exception, asyncio.CancelledError):
             # the client went away mid-request (Sanic cancels the handler): nothing is wrong here
             log.info(
@@ -404,17 +446,24 @@ class JSONErrorHandler(ErrorHandler):
                 request.method if request else "-",
                 request.path if request else "-",
             )
-            return error_json(503, "request_cancelled", "The request was cancelled")
+            return error_json(
+                503, "request_cancelled", Message("request_cancelled", fallback="The request was cancelled")
+            )
         if isinstance(exception, SanicException) and exception.status_code < 500:
             status = exception.status_code
-            message = str(exception) or _SANIC_CODES.get(status, "error").replace("_", " ")
+            code = _SANIC_CODES.get(status, "error")
+            # Sanic's own English text is what a code without a catalog entry shows
+            fallback = str(exception) or code.replace("_", " ")
+            where = {"method": request.method, "path": request.path} if request is not None else {}
+            message = Message(f"http_{code}", {**where, "status": status}, fallback)
             headers = dict(getattr(exception, "headers", None) or {})
             if status == 405 and request is not None:
                 allowed = allowed_methods(request)
                 if not set(allowed) - {"HEAD", "OPTIONS"}:  # those two every path answers
-                    return error_json(404, "route_not_found", f"No route for {request.path}")
+                    no_route = Message("route_not_found", {"path": request.path}, "No route for {path}")
+                    return error_json(404, "route_not_found", no_route)
                 headers.setdefault("Allow", ", ".join(allowed))
-            return error_json(status, _SANIC_CODES.get(status, "error"), message, headers=headers)
+            return error_json(status, code, message, headers=headers)
         if is_database_outage(exception):
             # an outage, not a bug: no trace, and the client is told when to come back
             log.warning(
@@ -423,9 +472,11 @@ class JSONErrorHandler(ErrorHandler):
                 request.path if request else "-",
                 exception,
             )
-            outage = DatabaseUnavailable(retry_after=RETRY_AFTER_SECONDS)
-            return error_json(outage.status, outage.code, outage.message, headers=outage.headers)
+            return app_error_json(DatabaseUnavailable(retry_after=RETRY_AFTER_SECONDS))
         log.exception(
             "unhandled error on %s %s", request.method if request else "-", request.path if request else "-"
         )
-        return error_json(500, "internal_error", "Internal server error; quote the request id to support")
+        internal = Message(
+            "internal_error", fallback="Internal server error; quote the request id to support"
+        )
+        return error_json(500, "internal_error", internal)

@@ -19,6 +19,7 @@ from sanic_ext.extensions.openapi import openapi
 from opcms.core.context import ANONYMOUS, current_actor, current_client_ip, current_request_id
 from opcms.core.db import ping_db
 from opcms.core.http import endpoint, schema_ref
+from opcms.core.i18n import current_language, negotiate, use_language
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -47,12 +48,15 @@ async def start_request(request: Request) -> None:
     current_request_id.set(request_id)
     current_client_ip.set(client_ip(request))
     current_actor.set(ANONYMOUS)
+    # the language of every message this request answers with (core.i18n)
+    use_language(negotiate(request.headers.get("accept-language")))
 
 
 async def finish_request(request: Request, response: BaseHTTPResponse) -> None:
     request_id = getattr(request.ctx, "request_id", None)
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
+    response.headers.setdefault("Content-Language", current_language())
     started = getattr(request.ctx, "started", None)
     # label by route pattern, not by raw path, so ids don't explode the series
     route = request.route.path if request.route else "unmatched"

@@ -262,14 +262,17 @@ class PublicSchema(BaseModel):
 
 class ErrorDetail(BaseModel):
     field: str | None = None
-    message: str
+    message: str = Field(description="in the request's language (Accept-Language)")
+    code: str | None = Field(default=None, description="the message's code in the catalog")
+    params: dict[str, Any] | None = Field(default=None, description="the values the message names")
     type: str | None = None
 
 
 class ErrorInfo(BaseModel):
     code: str
-    message: str
+    message: str = Field(description="in the request's language (Accept-Language: zh-CN by default, en-US)")
     details: list[ErrorDetail] = Field(default_factory=list)
+    params: dict[str, Any] | None = Field(default=None, description="the values the message names")
 
 
 class ErrorResponse(BaseModel):

@@ -1,0 +1,290 @@
+"""The message catalog: every text the API sends to be read, by code, in Chinese and English.
+
+One entry a line: ``"code": ("中文模板", "English template")``; templates take named
+parameters (``{id}``, ``{period}``, ``{limit:,}``) that the raise site gives in ``params``.
+An error's ``code`` names its entry; a raise site whose code carries several messages names
+its own entry with ``key=`` (the answer still says the code). Keep sections by area; a new
+code is one line here (``tests/backend/test_i18n.py`` lists every code raised without one).
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- plumbing: generic answers -------------------------------------------------------------
+    "text": ("{text}", "{text}"),  # a text shown as written (nothing to translate)
+    "bad_request": ("请求有误", "Bad request"),
+    "unauthorized": ("请先登录", "Authentication required"),
+    "forbidden": ("你没有执行此操作的权限", "You do not have permission to do this"),
+    "role_forbidden": (
+        "你的角色（{role}）不能执行此操作（{permission}）",
+        "Your role ({role}) may not do this ({permission})",
+    ),
+    "not_found": ("未找到", "Not found"),
+    "conflict": ("操作冲突", "Conflict"),
+    "integrity_conflict": ("此修改与现有数据冲突", "The change conflicts with existing data"),
+    "validation_failed": ("校验未通过", "Validation failed"),
+    "field_problem": ("{field}：{problem}", "{field}: {problem}"),
+    "too_many_requests": ("请求过于频繁", "Too many requests"),
+    "queue_unavailable": ("任务队列不可用，请稍后再试", "The job queue is unavailable; try again later"),
+    "database_unavailable": (
+        "数据库暂时不可用，请稍后再试",
+        "The database is unavailable; try again shortly",
+    ),
+    "internal_error": (
+        "服务器内部错误；请把请求编号告知技术支持",
+        "Internal server error; quote the request id to support",
+    ),
+    "request_cancelled": ("请求已取消", "The request was cancelled"),
+    "route_not_found": ("没有此地址：{path}", "No route for {path}"),
+    "ui_not_built": (
+        "管理界面尚未构建（运行 `make frontend`）",
+        "The admin UI is not built (run `make frontend`)",
+    ),
+    "http_bad_request": ("请求有误", "Bad request"),
+    "http_unauthorized": ("请先登录", "Authentication required"),
+    "http_forbidden": ("你没有执行此操作的权限", "You do not have permission to do this"),
+    "http_not_found": ("没有此地址：{path}", "Requested URL {path} not found"),
+    "http_method_not_allowed": (
+        "此地址不接受 {method} 请求：{path}",
+        "Method {method} not allowed for URL {path}",
+    ),
+    "http_request_timeout": ("请求超时", "Request timeout"),
+    "http_payload_too_large": ("请求体过大", "Request body exceeds the size limit"),
+    "http_range_not_satisfiable": ("请求的范围无法满足", "Range not satisfiable"),
+    "http_error": ("请求失败（HTTP {status}）", "The request failed (HTTP {status})"),
+    # request bodies, queries and headers
+    "invalid_json": ("请求体不是有效的 JSON", "The request body is not valid JSON"),
+    "invalid_json_reason": (
+        "请求体不是有效的 JSON：{reason}",
+        "The request body is not valid JSON: {reason}",
+    ),
+    "json_unbalanced_brackets": ("括号不成对", "unbalanced brackets"),
+    "json_too_many_values": (
+        "JSON 请求体的值超过 {limit:,} 个",
+        "The JSON body holds more than {limit:,} values",
+    ),
+    "json_too_deep": ("JSON 请求体嵌套超过 {limit} 层", "The JSON body is nested deeper than {limit} levels"),
+    "unknown_query_parameters": ("未知的查询参数：{names}", "unknown query parameter: {names}"),
+    "unknown_query_parameter": ("未知的查询参数", "unknown query parameter"),
+    "bad_content_length": ("Content-Length 请求头有误", "The Content-Length header is not valid"),
+    "content_length_not_number": (
+        "Content-Length 请求头不是数字",
+        "The Content-Length header is not a number",
+    ),
+    "content_length_negative": ("Content-Length 请求头为负数", "The Content-Length header is negative"),
+    "payload_too_large": ("请求体过大", "The request body is too large"),
+    "body_over_route_limit": (
+        "请求体超过此接口接受的 {limit:,} 字节",
+        "The request body is over the {limit:,} bytes this route accepts",
+    ),
+    "unsupported_media_type": ("不支持的媒体类型", "Unsupported media type"),
+    "media_type_refused": (
+        "此接口接受 {accepted}（请求为 {sent}）",
+        "This route takes {accepted} (the request was {sent})",
+    ),
+    "json_charset_refused": (
+        "JSON 按 UTF-8 读取（请求声明 charset={charset}）",
+        "JSON is read as UTF-8 (the request said charset={charset})",
+    ),
+    "idempotency_key_invalid": (
+        "须为 1 到 {limit} 个可打印字符",
+        "must be 1 to {limit} printable characters",
+    ),
+    "idempotency_key_reused": (
+        "{header} {key} 已用于另一个请求体；新请求请使用新的键",
+        "{header} '{key}' was already used with another request body; use a new key for a new request",
+    ),
+    "sort_refused": ("不能按 {field} 排序；可用：{allowed}", "cannot sort by '{field}'; allowed: {allowed}"),
+    "must_not_be_empty": ("不能为空", "must not be empty"),
+    "nothing_to_change": ("没有要修改的内容", "Nothing to change"),
+    "no_fields_given": ("未提供任何字段", "no fields given"),
+    "value_taken": ("{entity} {field} {value} 已被占用{where}", "{entity} {field} '{value}' is taken{where}"),
+    "taken": ("已被占用{where}", "taken{where}"),
+    "secrets_unreadable": (
+        "已保存的密钥无法解密（OPCMS_SECRET_KEY 已变更）：请在 secrets 中重新提供",
+        "the stored secrets cannot be decrypted (OPCMS_SECRET_KEY changed): send them again in 'secrets'",
+    ),
+    "busy_retry": (
+        "对同一批数据的并发修改反复冲突；未做任何修改，请重试",
+        "concurrent changes to the same rows kept colliding with this one; nothing was changed, try again",
+    ),
+    # --- field rules (pydantic's error types, with its ctx as parameters) ------------------------
+    "missing": ("必填", "Field required"),
+    "extra_forbidden": ("不接受此字段", "Extra inputs are not permitted"),
+    "string_type": ("须为文本", "Input should be a valid string"),
+    "string_too_short": ("至少 {min_length} 个字符", "String should have at least {min_length} characters"),
+    "string_too_long": ("最多 {max_length} 个字符", "String should have at most {max_length} characters"),
+    "string_pattern_mismatch": ("格式不符：{pattern}", "String should match pattern '{pattern}'"),
+    "int_type": ("须为整数", "Input should be a valid integer"),
+    "int_parsing": ("须为整数", "Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": ("须为整数", "Input should be a valid integer, got a number with a fractional part"),
+    "float_type": ("须为数字", "Input should be a valid number"),
+    "float_parsing": ("须为数字", "Input should be a valid number, unable to parse string as a number"),
+    "finite_number": ("须为有限的数字", "Input should be a finite number"),
+    "bool_type": ("须为布尔值", "Input should be a valid boolean"),
+    "bool_parsing": (
+        "须为布尔值（true 或 false）",
+        "Input should be a valid boolean, unable to interpret input",
+    ),
+    "decimal_type": (
+        "须为数字（文本或数值）",
+        "Decimal input should be an integer, float, string or Decimal object",
+    ),
+    "decimal_parsing": ("须为数字", "Input should be a valid decimal"),
+    "decimal_max_digits": (
+        "最多 {max_digits} 位数字",
+        "Decimal input should have no more than {max_digits} digits in total",
+    ),
+    "decimal_max_places": (
+        "最多 {decimal_places} 位小数",
+        "Decimal input should have no more than {decimal_places} decimal places",
+    ),
+    "decimal_whole_digits": (
+        "整数部分最多 {whole_digits} 位",
+        "Decimal input should have no more than {whole_digits} digits before the decimal point",
+    ),
+    "greater_than": ("须大于 {gt}", "Input should be greater than {gt}"),
+    "greater_than_equal": ("须大于或等于 {ge}", "Input should be greater than or equal to {ge}"),
+    "less_than": ("须小于 {lt}", "Input should be less than {lt}"),
+    "less_than_equal": ("须小于或等于 {le}", "Input should be less than or equal to {le}"),
+    "multiple_of": ("须为 {multiple_of} 的倍数", "Input should be a multiple of {multiple_of}"),
+    "literal_error": ("须为以下之一：{expected}", "Input should be {expected}"),
+    "enum": ("须为以下之一：{expected}", "Input should be {expected}"),
+    "date_type": ("须为日期", "Input should be a valid date"),
+    "date_parsing": ("须为日期，例如 2026-12-01", "Input should be a valid date in the format YYYY-MM-DD"),
+    "date_from_datetime_parsing": ("须为日期，例如 2026-12-01", "Input should be a valid date or datetime"),
+    "date_from_datetime_inexact": (
+        "须为整日（不带时刻）",
+        "Datetimes provided to dates should have zero time",
+    ),
+    "datetime_type": ("须为时间", "Input should be a valid datetime"),
+    "datetime_parsing": ("须为时间，例如 2026-12-01T08:00:00Z", "Input should be a valid datetime"),
+    "datetime_from_date_parsing": (
+        "须为时间，例如 2026-12-01T08:00:00Z",
+        "Input should be a valid datetime or date",
+    ),
+    "list_type": ("须为列表", "Input should be a valid list"),
+    "too_short": ("至少 {min_length} 项", "List should have at least {min_length} items"),
+    "too_long": ("最多 {max_length} 项", "List should have at most {max_length} items"),
+    "dict_type": ("须为对象", "Input should be a valid dictionary"),
+    "model_type": ("须为对象", "Input should be an object"),
+    "model_attributes_type": (
+        "须为对象",
+        "Input should be a valid dictionary or object to extract fields from",
+    ),
+    "json_invalid": ("不是有效的 JSON", "Invalid JSON"),
+    "url_parsing": ("须为网址", "Input should be a valid URL"),
+    "url_scheme": ("网址协议须为 {expected_schemes}", "URL scheme should be {expected_schemes}"),
+    "int_too_big": ("数字过大", "Input integer is too big"),
+    "union_tag_invalid": (
+        "{discriminator} 须为以下之一：{expected_tags}",
+        "Input tag '{tag}' found using {discriminator} does not match any of the expected tags: {expected_tags}",
+    ),
+    # our own field rules (core.schemas, core.text)
+    "whole_number_text": (
+        "须为用数字书写的整数，而不是 {value}",
+        "must be a whole number written in digits, not {value}",
+    ),
+    "too_many_characters": ("最多 {limit} 个字符", "must be at most {limit} characters"),
+    "iso_date": (
+        "须为 ISO 8601 格式的日期，例如 2026-12-01",
+        "must be a date in ISO 8601 form, such as 2026-12-01",
+    ),
+    "iso_datetime": (
+        "须为 ISO 8601 格式的时间，例如 2026-12-01T08:00:00Z",
+        "must be a date-time in ISO 8601 form, such as 2026-12-01T08:00:00Z",
+    ),
+    "no_such_day": ("{value} 不是存在的日期", "{value} is not a day that exists"),
+    "no_such_time": ("{value} 不是存在的时间", "{value} is not a time that exists"),
+    "in_key": ("{key}：{problem}", "{key}: {problem}"),
+    # --- Excel files (core.excel) ----------------------------------------------------------------
+    "file_refused": ("文件被拒绝", "The file was refused"),
+    "empty_file": ("文件是空的", "The file is empty"),
+    "file_missing": ("找不到文件", "The file is missing"),
+    "file_too_large": (
+        "文件大小为 {size:,} 字节，上限是 {limit:,} 字节（OPCMS_IMPORT_MAX_BYTES）",
+        "The file is {size:,} bytes; the limit is {limit:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
+    ),
+    "password_protected": (
+        "工作簿设有密码；请去掉密码后重新上传",
+        "The workbook is password-protected; remove the password and upload it again",
+    ),
+    "password_protected_zip": (
+        "工作簿设有密码（加密的 zip）",
+        "The workbook is password-protected (encrypted zip)",
+    ),
+    "not_xlsx": ("不是 Excel .xlsx 工作簿（{detail}）", "Not an Excel .xlsx workbook ({detail})"),
+    "not_xlsx_ole": (
+        "旧版 .xls 或其他 Office 二进制文件；请另存为 .xlsx",
+        "an old .xls or other Office binary file; save it as .xlsx",
+    ),
+    "not_xlsx_zip": ("内容不是 zip 包", "the content is not a zip package"),
+    "not_xlsx_parts": ("zip 文件中没有工作簿的组成部分", "a zip file without the parts of a workbook"),
+    "corrupt_file": ("文件已损坏（{detail}）", "The file is damaged ({detail})"),
+    "corrupt_compression": ("部件 {part} 使用了不支持的压缩方式", "Unsupported compression in part '{part}'"),
+    "corrupt_part_size": ("部件 {part} 大得不合理", "Part {part} is unreasonably large"),
+    "workbook_unreadable": ("无法读取工作簿（{detail}）", "The workbook cannot be read ({detail})"),
+    "too_many_rows_about": (
+        "工作表约有 {rows:,} 行；上限是 {limit:,} 行（OPCMS_IMPORT_MAX_ROWS）",
+        "The sheet has about {rows:,} rows; the limit is {limit:,} (OPCMS_IMPORT_MAX_ROWS)",
+    ),
+    "zip_bomb_parts": (
+        "文件包含 {parts} 个部件；工作簿远没有这么多",
+        "The package has {parts} parts; a workbook has far fewer",
+    ),
+    "zip_bomb_ratio": (
+        "部件 {part} 将膨胀 {ratio:,} 倍（上限 {limit}）；按 zip 炸弹拒绝",
+        "Part '{part}' would inflate {ratio:,} times (at most {limit}); refused as a zip bomb",
+    ),
+    "zip_bomb_total": (
+        "工作簿解压后将达 {size:,} 字节（上限 {limit:,}）；按 zip 炸弹拒绝",
+        "The workbook would inflate to {size:,} bytes (at most {limit:,}); refused as a zip bomb",
+    ),
+    "unsafe_xml_entities": (
+        "部件 {part} 声明了 DOCTYPE 或 XML 实体；已拒绝（XML 实体扩展）",
+        "Part {part} declares a DOCTYPE or XML entities; refused (XML entity expansion)",
+    ),
+    "unsafe_xml_encoding": ("部件 {part} 不是 UTF-8 编码的 XML", "Part {part} is not UTF-8 XML"),
+    "unsafe_xml_refused": (
+        "已拒绝工作簿中不安全的 XML（{kind}）",
+        "Refused unsafe XML in the workbook ({kind})",
+    ),
+    "no_worksheet": ("工作簿中没有工作表", "The workbook has no worksheet"),
+    "cell_too_long_at": (
+        "工作表“{sheet}”的单元格 {cell} 超过 {limit:,} 个字符（Excel 单元格上限）；请缩短后重新上传",
+        'Cell {cell} of sheet "{sheet}" holds more than {limit:,} characters, Excel\'s limit for a cell; shorten it and upload the file again',
+    ),
+    "cell_too_long_at_first_sheet": (
+        "第一个工作表的单元格 {cell} 超过 {limit:,} 个字符（Excel 单元格上限）；请缩短后重新上传",
+        "Cell {cell} of the first sheet holds more than {limit:,} characters, Excel's limit for a cell; shorten it and upload the file again",
+    ),
+    "cell_too_long_in": (
+        "工作表“{sheet}”中有单元格超过 {limit:,} 个字符（Excel 单元格上限）；请缩短后重新上传",
+        'A cell of sheet "{sheet}" holds more than {limit:,} characters, Excel\'s limit for a cell; shorten it and upload the file again',
+    ),
+    "cell_too_long_in_first_sheet": (
+        "第一个工作表中有单元格超过 {limit:,} 个字符（Excel 单元格上限）；请缩短后重新上传",
+        "A cell of the first sheet holds more than {limit:,} characters, Excel's limit for a cell; shorten it and upload the file again",
+    ),
+    "cell_over_limit": ("超过 {limit:,} 个字符", "more than {limit:,} characters"),
+    "shared_text_too_long_at": (
+        "工作簿共享文本中的第 {number} 条超过 {limit:,} 个字符（Excel 单元格上限）；请缩短后重新上传",
+        "Text #{number} of the workbook's shared strings holds more than {limit:,} characters, Excel's limit for a cell; shorten it and upload the file again",
+    ),
+    "shared_text_too_long": (
+        "工作簿共享文本中有一条超过 {limit:,} 个字符（Excel 单元格上限）；请缩短后重新上传",
+        "A text of the workbook's shared strings holds more than {limit:,} characters, Excel's limit for a cell; shorten it and upload the file again",
+    ),
+    "text_too_long": (
+        "部件 {part} 含有超过 {limit:,} 字节的文本或标签；正常工作簿不会有",
+        "Part {part} holds a text or a tag of more than {limit:,} bytes; no workbook has one",
+    ),
+    "uncached_formula": (
+        "公式没有保存计算结果；请用 Excel 或 WPS 打开文件，计算后保存并重新上传",
+        "a formula saved without its result; open the file in Excel or WPS, let it calculate, save it and upload it again",
+    ),
+    "formula_without_value": (
+        "工作表“{sheet}”的单元格 {cell} 是 {formula}，公式没有保存计算结果；请用 Excel 或 WPS 打开文件，计算后保存并重新上传",
+        'Cell {cell} of sheet "{sheet}" is {formula}, a formula saved without its result; open the file in Excel or WPS, let it calculate, save it and upload it again',
+    ),
+}
