@@ -212,7 +212,9 @@ async def test_the_printable_invoice_escapes_everything_and_shows_the_breakdown(
     )
     await graduated_line(invoice)
     await credit_note(invoice, "8.00", "<b>价格调整</b>", "CN-202604-000001")
-    answer = await client.get(f"{API}/invoices/{invoice.id}/print", token=await token_for("auditor"))
+    answer = await client.get(
+        f"{API}/invoices/{invoice.id}/print", params={"lang": "zh-CN"}, token=await token_for("auditor")
+    )
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/html")
     assert (
@@ -245,7 +247,11 @@ async def test_the_printable_invoice_escapes_everything_and_shows_the_breakdown(
 
 async def test_a_void_invoice_prints_as_void_with_its_reason(client):
     invoice = await make_invoice(await make_customer(), total="10.00", void=True)
-    page = (await client.get(f"{API}/invoices/{invoice.id}/print", token=await token_for("operator"))).text
+    page = (
+        await client.get(
+            f"{API}/invoices/{invoice.id}/print", params={"lang": "zh-CN"}, token=await token_for("operator")
+        )
+    ).text
     assert "本发票已作废" in page and "开错了" in page and "作废" in page
 
 
@@ -304,6 +310,10 @@ async def test_the_printable_invoice_follows_the_language_asked_for(client):
         f"{API}/invoices/{invoice.id}/print", headers={"Accept-Language": "en-GB,en;q=0.8"}, token=token
     )
     assert "Partially settled" in english.text and "部分结算" not in english.text
+    bare = await client.get(
+        f"{API}/invoices/{invoice.id}/print", headers={"Accept-Language": "fr-FR"}, token=token
+    )
+    assert "部分结算" in bare.text
     chinese = await client.get(f"{API}/invoices/{invoice.id}/print", params={"lang": "zh-CN"}, token=token)
     assert chinese.headers["content-language"] == "zh-CN"
     assert "部分结算" in chinese.text and "第 1 档" in chinese.text and "2026-04-01" in chinese.text
