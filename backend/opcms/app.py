@@ -28,6 +28,7 @@ from opcms.core.openapi import install_error_documentation
 from opcms.core.security_headers import install_security_headers
 from opcms.core.settings import Settings, get_settings
 from opcms.customers.api import bp as customers_bp
+from opcms.deleted.api import bp as deleted_bp
 from opcms.imports.api import bp as imports_bp
 from opcms.imports.api import upload_customers
 from opcms.jobs.api import bp as jobs_bp
@@ -53,6 +54,7 @@ BLUEPRINTS = (
     jobs_bp,
     notifications_bp,
     analytics_bp,
+    deleted_bp,
     health,
 )
 

@@ -11,10 +11,13 @@ from here to them.
 from __future__ import annotations
 
 from opcms.analytics import tasks as analytics_tasks
+from opcms.auth.models import User
 from opcms.billing import late_usage, summary_notice
 from opcms.billing import run as billing_run
 from opcms.billing import tasks as billing_tasks
+from opcms.core.deletions import DeletableKind, Parent, UniqueValue, register_deletable
 from opcms.customers import tasks as customers_tasks
+from opcms.customers.models import Customer, code_key, name_key
 from opcms.imports import tasks as imports_tasks
 from opcms.jobs import schedules
 from opcms.jobs import tasks as jobs_tasks
@@ -25,6 +28,9 @@ from opcms.notifications.channels.email import EmailChannel
 from opcms.notifications.channels.sms import SmsChannel
 from opcms.notifications.channels.wecom_app import WeComAppChannel
 from opcms.notifications.channels.wecom_bot import WeComBotChannel
+from opcms.notifications.models import NotificationChannel, NotificationTemplate
+from opcms.pricing.models import PricingPlan, Subscription, UsageMetric
+from opcms.pricing.service import check_subscription_restorable
 from opcms.reminders import tasks as reminders_tasks
 from opcms.usage import late
 from opcms.usage import tasks as usage_tasks
@@ -32,6 +38,7 @@ from opcms.usage.adapters import register_adapter
 from opcms.usage.adapters.demo import DemoAdapter
 from opcms.usage.adapters.file import FileUsageAdapter
 from opcms.usage.adapters.http_json import HttpJsonAdapter
+from opcms.usage.models import CustomerSourceAccount, DataSource, account_key_of
 
 # The modules holding the Celery tasks and the jobs. Importing one defines its tasks and
 # registers its jobs (``@job_task``, ``register_job``); being imported here, at the top of the
@@ -45,6 +52,70 @@ TASK_MODULES = (
     reminders_tasks,
     customers_tasks,
     analytics_tasks,
+)
+
+# The kinds of record the product soft-deletes, listed and restored on the deleted records page
+# (opcms.deleted). A customer's code and name and a vendor account mapping's account are freed on
+# delete (a restore checks them free); every other code or name stays taken by its deleted row
+# (docs/deleted-records.md).
+DELETABLE_KINDS = (
+    DeletableKind(
+        "customer",
+        Customer,
+        ("customer_code", "company_name"),
+        ("customer_code", "company_name", "short_name"),
+        unique=(
+            UniqueValue("customer_code", lambda c: {"code_key": code_key(c.customer_code)}),
+            UniqueValue("company_name", lambda c: {"name_key": name_key(c.company_name)}),
+        ),
+        codes_freed=True,
+    ),
+    DeletableKind("usage_metric", UsageMetric, ("code", "name"), ("code", "name")),
+    DeletableKind(
+        "pricing_plan",
+        PricingPlan,
+        ("code", "name"),
+        ("code", "name"),
+        parents=(Parent("metric_id", UsageMetric, "usage_metric"),),
+    ),
+    DeletableKind(
+        "subscription",
+        Subscription,
+        ("effective_from", "effective_to"),
+        parents=(
+            Parent("customer_id", Customer, "customer"),
+            Parent("plan_id", PricingPlan, "pricing_plan"),
+            Parent("metric_id", UsageMetric, "usage_metric"),
+        ),
+        check_restore=check_subscription_restorable,
+    ),
+    DeletableKind("data_source", DataSource, ("name", "adapter"), ("name",)),
+    DeletableKind(
+        "customer_source_account",
+        CustomerSourceAccount,
+        ("external_account",),
+        ("external_account",),
+        unique=(
+            UniqueValue(
+                "external_account",
+                lambda m: {"source_id": m.source_id, "account_key": account_key_of(m.external_account)},
+            ),
+        ),
+        codes_freed=True,
+        parents=(
+            Parent("source_id", DataSource, "data_source"),
+            Parent("customer_id", Customer, "customer"),
+        ),
+    ),
+    DeletableKind("notification_channel", NotificationChannel, ("name", "kind"), ("name",)),
+    DeletableKind(
+        "notification_template",
+        NotificationTemplate,
+        ("code", "name"),
+        ("code", "name"),
+        parents=(Parent("channel_id", NotificationChannel, "notification_channel"),),
+    ),
+    DeletableKind("user", User, ("username", "display_name"), ("username", "display_name")),
 )
 
 _wired = False
@@ -70,4 +141,7 @@ def wire() -> None:
     register_adapter(HttpJsonAdapter)
     register_adapter(FileUsageAdapter)
     register_adapter(DemoAdapter)
+    # soft-deletable kinds of record (the deleted records page)
+    for kind in DELETABLE_KINDS:
+        register_deletable(kind)
     _wired = True

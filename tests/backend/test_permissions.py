@@ -28,6 +28,8 @@ customers:read             x      x       x        x
 customers:write            x      -       x        -
 customers_deleted:read     x      -       -        x
 customers:restore          x      -       -        -
+deleted:read               x      -       -        x
+deleted:restore            x      -       -        -
 dictionaries:write         x      -       -        -
 imports:read               x      x       x        x
 imports:write              x      x       x        -

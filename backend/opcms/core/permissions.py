@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, str] = {
     "customers:write": "create, edit, soft-delete customers; owners, status moves, batch actions",
     "customers_deleted:read": "list soft-deleted customers with who deleted them and when",
     "customers:restore": "restore soft-deleted customers",
+    "deleted:read": "the deleted records page: soft-deleted records of every kind, who deleted them, when and why",
+    "deleted:restore": "restore soft-deleted records of any kind from the deleted records page",
     "dictionaries:write": "edit the industry and level dictionaries",
     "imports:read": "list imports, read their reports, download error workbooks and the template",
     "imports:write": "import customer lists from Excel",

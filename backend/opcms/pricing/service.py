@@ -44,20 +44,28 @@ async def get_metric(metric_id: int) -> UsageMetric:
 
 
 async def create_metric(data: UsageMetricCreate) -> UsageMetric:
-    # codes are unique among all rows (the column is), deleted ones included
-    if await UsageMetric.with_deleted().filter(code=data.code).exists():
-        raise _metric_taken(data.code)
+    # codes are unique among all rows (the column is), deleted ones included: a deleted
+    # metric keeps its code, and the conflict names it (restore it, docs/deleted-records.md)
+    holder = await UsageMetric.with_deleted().filter(code=data.code).first()
+    if holder is not None:
+        raise _metric_taken(data.code, holder)
     try:
         return await UsageMetric.create(**data.model_dump())
     except IntegrityError:
         raise _metric_taken(data.code) from None
 
 
-def _metric_taken(code: str) -> Conflict:
+def _held_by(holder: UsageMetric | PricingPlan | None, entity: str) -> str:
+    """The " by deleted plan 3" of a conflict: the deleted row keeping a code, to restore instead."""
+    return f" by deleted {entity} {holder.id}" if holder is not None and holder.is_deleted else ""
+
+
+def _metric_taken(code: str, holder: UsageMetric | None = None) -> Conflict:
+    where = _held_by(holder, "metric")
     return Conflict(
-        f"metric code {code!r} is taken",
+        f"metric code {code!r} is taken{where}",
         code="usage_metric_duplicate",
-        details=[{"field": "code", "message": f"{code!r} is taken"}],
+        details=[{"field": "code", "message": f"{code!r} is taken{where}"}],
     )
 
 
@@ -84,19 +92,22 @@ async def get_plan(plan_id: int) -> PricingPlan:
     return await get_or_404(PricingPlan.all().select_related("metric"), plan_id, "pricing_plan")
 
 
-def _plan_taken(code: str) -> Conflict:
+def _plan_taken(code: str, holder: PricingPlan | None = None) -> Conflict:
+    where = _held_by(holder, "plan")
     return Conflict(
-        f"plan code {code!r} is taken",
+        f"plan code {code!r} is taken{where}",
         code="pricing_plan_duplicate",
-        details=[{"field": "code", "message": f"{code!r} is taken"}],
+        details=[{"field": "code", "message": f"{code!r} is taken{where}"}],
     )
 
 
 async def create_plan(data: PlanCreate) -> PricingPlan:
     """The plan and its version 1, from ``effective_from`` (default today)."""
     metric = await active_metric(data.metric)
-    if await PricingPlan.with_deleted().filter(code=data.code).exists():
-        raise _plan_taken(data.code)
+    # a deleted plan keeps its code too (docs/deleted-records.md)
+    holder = await PricingPlan.with_deleted().filter(code=data.code).first()
+    if holder is not None:
+        raise _plan_taken(data.code, holder)
     try:
         async with in_transaction():
             plan = await PricingPlan.create(
@@ -322,6 +333,20 @@ async def delete_subscription(subscription_id: int, reason: str = "") -> Subscri
     subscription = await get_subscription(subscription_id)
     await subscription.soft_delete(reason)
     return subscription
+
+
+async def check_subscription_restorable(subscription: Subscription) -> None:
+    """Before a deleted subscription comes back (the deleted records page, in its transaction):
+    the customer's row locked as for a create, and no live subscription of the same customer
+    and metric covers its dates since (409 subscription_overlap naming that one)."""
+    await _locked_customer(subscription.customer_id, include_deleted=True)
+    await _check_no_overlap(
+        subscription.customer_id,
+        subscription.metric_id,
+        subscription.effective_from,
+        subscription.effective_to,
+        exclude_id=subscription.id,
+    )
 
 
 # --- preview ------------------------------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""Restoring a deleted record of any registered kind (admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from opcms.core.deletions import DeletableKind, deletable_kind, restore_conflict
+from opcms.core.errors import Conflict, NotFound
+from opcms.core.schemas import MAX_ID
+from opcms.deleted.queries import delete_reasons, record_public
+
+
+async def _check_free(kind: DeletableKind, row: Any) -> None:
+    """409 restore_conflict when a live row took one of the row's freed values since."""
+    for unique in kind.unique:
+        holder = await kind.model.filter(**unique.filter_for(row)).exclude(id=row.id).first()
+        if holder is not None:
+            raise restore_conflict(kind, unique.field, getattr(row, unique.field), holder.id)
+
+
+async def _check_parents(kind: DeletableKind, row: Any) -> None:
+    for parent in kind.parents:
+        parent_id = getattr(row, parent.field)
+        if parent_id is None:
+            continue
+        if not await parent.model.filter(id=parent_id).exists():
+            message = f"cannot restore: its {parent.kind} {parent_id} is deleted; restore that first"
+            raise Conflict(
+                message,
+                code="restore_parent_deleted",
+                details=[{"field": parent.field, "message": message}],
+            )
+
+
+async def restore(kind_name: str, record_id: int) -> dict[str, Any]:
+    """Bring back one deleted record: 404 for an unknown kind or id, 409 ``not_deleted`` for a
+    live one, 409 ``restore_conflict`` when its freed code or name is taken again, 409
+    ``restore_parent_deleted`` while a row it hangs on is deleted, or the domain's own 409."""
+    kind = deletable_kind(kind_name)
+    try:
+        async with in_transaction():
+            row = (
+                await kind.model.with_deleted().filter(id=record_id).select_for_update().first()
+                if 0 < record_id <= MAX_ID
+                else None
+            )
+            if row is None:
+                raise NotFound.entity(kind.kind, record_id)
+            if not row.is_deleted:
+                raise Conflict(f"{kind.kind} {record_id} is not deleted", code="not_deleted")
+            await _check_free(kind, row)
+            await _check_parents(kind, row)
+            if kind.check_restore is not None:
+                await kind.check_restore(row)
+            reason = (await delete_reasons(kind, [row.id])).get(row.id, "")
+            await row.restore()
+    except IntegrityError:
+        # a unique key caught a value taken between the check and the write (a concurrent create)
+        field = kind.unique[0].field if kind.unique else "id"
+        raise Conflict(
+            f"cannot restore: {kind.kind} {record_id}'s {field} was taken meanwhile",
+            code="restore_conflict",
+            details=[{"field": field, "message": "taken"}],
+        ) from None
+    return record_public(kind, row, reason)
