@@ -47,6 +47,9 @@ describe('pricing and usage', () => {
       await page.getByTestId('tier-unit_price-2').fill('0.0085');
       await page.getByTestId('tier-flat_fee-2').fill('5');
       await page.getByTestId('input-monthly_fee').fill('100');
+      // the ranges read as people say them
+      assert.equal((await page.getByTestId('tier-range-1').innerText()).trim(), '0 – 10,000');
+      assert.equal((await page.getByTestId('tier-range-2').innerText()).trim(), '10,001 及以上');
 
       // the live preview of the terms being typed
       const formPreview = page.getByTestId('plan-form').getByTestId('preview-panel');
@@ -57,6 +60,9 @@ describe('pricing and usage', () => {
       assert.equal(previewReply.request().postDataJSON().quantity, QUANTITY); // a string, never a float
       await formPreview.getByTestId('preview-amount').getByText(AMOUNT, { exact: true }).waitFor();
       assert.equal(await formPreview.getByTestId('preview-breakdown').locator('tbody tr').count(), 2);
+      const breakdownText = await formPreview.getByTestId('preview-breakdown').innerText();
+      assert.match(breakdownText, /0 – 10,000/);
+      assert.match(breakdownText, /10,001 及以上/);
 
       // a bound that does not ascend is caught in the browser, naming the tiers like the backend does
       const notAscending = '第 2 层：上限 5000 必须大于第 1 层的上限 10000';
