@@ -1,13 +1,14 @@
-"""Audit log read shapes."""
+"""Audit log read shapes: the keyset page, its filters, the export's cap."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from opcms.core.schemas import Page, PageQuery, PublicSchema, UtcDateTime, sort_by
+from opcms.core.audit import AuditAction
+from opcms.core.schemas import PublicSchema, Schema, UtcDateTime
 
 
 class AuditLogPublic(PublicSchema):
@@ -25,25 +26,86 @@ class AuditLogPublic(PublicSchema):
     client_ip: str | None
 
 
-AUDIT_SORTABLE = ("id", "occurred_at", "actor", "action", "entity_type")
+#: the entity types the product writes: every audited model's ``audit_entity`` and the events
+#: recorded by hand (tests/backend/test_audit_log_page.py checks the models' side)
+ENTITY_TYPES: tuple[str, ...] = (
+    "allocation",
+    "credit_note",
+    "customer",
+    "customer_source_account",
+    "data_source",
+    "dictionary_entry",
+    "invoice",
+    "job_schedule",
+    "notification",
+    "notification_channel",
+    "notification_template",
+    "payment",
+    "pricing_plan",
+    "pricing_plan_version",
+    "subscription",
+    "task_execution",
+    "usage_anomaly",
+    "usage_metric",
+    "usage_pull",
+    "usage_upload",
+    "user",
+)
+
+#: the most rows one export writes; a filter matching more is refused (narrow it)
+EXPORT_MAX_ROWS = 100_000
+
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 
 
-class AuditLogQuery(PageQuery):
+class AuditLogFilter(Schema):
+    """The filters of the log, shared by the list and the export."""
+
     entity_type: str | None = Field(default=None, max_length=64)
-    entity_id: str | None = Field(default=None, max_length=64)
-    actor: str | None = Field(default=None, max_length=64)
-    action: str | None = Field(default=None, max_length=32)
+    entity_id: str | None = Field(default=None, max_length=64, description="needs entity_type")
+    actor: str | None = Field(default=None, max_length=64, description="a user name, or system:<task>")
+    action: AuditAction | None = None
     request_id: str | None = Field(default=None, max_length=64)
     since: UtcDateTime | None = Field(default=None, description="occurred at or after (ISO 8601)")
     until: UtcDateTime | None = Field(default=None, description="occurred before (ISO 8601)")
-    sort: str | None = sort_by(*AUDIT_SORTABLE)
 
     @model_validator(mode="after")
-    def _range(self) -> AuditLogQuery:
+    def _range(self) -> AuditLogFilter:
         if self.since and self.until and self.until <= self.since:
             raise ValueError("until must be after since")
+        if self.entity_id and not self.entity_type:
+            # an id is only unique within its type, and only (type, id) has an index
+            raise ValueError("entity_id needs entity_type")
         return self
 
 
-class AuditLogPage(Page[AuditLogPublic]):
-    pass
+class AuditLogQuery(AuditLogFilter):
+    """One page of the log: newest first (or oldest first with ``sort=occurred_at``), the next
+    page after ``cursor`` (the previous answer's ``next_cursor``). No count: the log has millions
+    of rows."""
+
+    page_size: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(
+        default=None,
+        pattern=CURSOR_PATTERN,
+        description="the next_cursor of the previous page, as answered (opaque)",
+    )
+    sort: str | None = Field(
+        default=None,
+        pattern="^-?(occurred_at)$",
+        description="-occurred_at (newest first, the default) or occurred_at; ties by id",
+    )
+
+
+class AuditLogPage(BaseModel):
+    items: list[AuditLogPublic]
+    page_size: int
+    next_cursor: str | None = Field(description="the cursor of the next page; null on the last page")
+
+
+class EntityTypeList(BaseModel):
+    items: list[str]
+
+
+class ActionList(BaseModel):
+    items: list[str]
