@@ -1,2 +1,34 @@
 /** Messages of the deleted records page (merged into `../en-US.ts`). */
-export default {} satisfies Record<string, string>;
+export default {
+  'menu.deletedRecords': 'Deleted records',
+  'deleted.kind.customer': 'Customer',
+  'deleted.kind.usage_metric': 'Usage metric',
+  'deleted.kind.pricing_plan': 'Pricing plan',
+  'deleted.kind.subscription': 'Subscription',
+  'deleted.kind.data_source': 'Data source',
+  'deleted.kind.customer_source_account': 'Vendor account mapping',
+  'deleted.kind.notification_channel': 'Notification channel',
+  'deleted.kind.notification_template': 'Notification template',
+  'deleted.kind.user': 'User',
+  'deleted.picker': 'Kind of record',
+  'deleted.field.label': 'Code / name',
+  'deleted.field.deletedAt': 'Deleted at',
+  'deleted.field.deletedBy': 'Deleted by',
+  'deleted.field.reason': 'Reason',
+  'deleted.field.name': 'Field',
+  'deleted.field.value': 'Value when deleted',
+  'deleted.filter.q': 'Code or name',
+  'deleted.filter.qPlaceholder': 'Search by code or name',
+  'deleted.filter.deletedBy': 'Deleted by',
+  'deleted.noReason': 'No reason given',
+  'deleted.action.restore': 'Restore',
+  'deleted.restoreConfirm': 'Restore {kind} "{name}"?',
+  'deleted.message.restored': '{kind} "{name}" restored',
+  'deleted.drawer.title': 'Deleted {kind} #{id}',
+  'deleted.drawer.record': 'The record as it was',
+  'deleted.hint.freed':
+    'Deleting frees the code and name: a new record may take them, and restoring this one is then refused as a conflict',
+  'deleted.hint.kept':
+    'A deleted record keeps its code or name: a new record cannot take it; restore this one instead',
+  'deleted.hint.restoreAdmin': 'Only administrators can restore',
+} satisfies Record<string, string>;
