@@ -325,8 +325,9 @@ async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_r
         openpyxl.load_workbook(io.BytesIO(download.content)).worksheets[0].iter_rows(values_only=True)
     )
     # then it has the original header, and each failed row as it was, with its reasons and row number
+    # (in the language asked for: English here; test_i18n.py downloads it in Chinese)
     assert rows == [
-        ("错误原因", "原行号", "客户编号", "公司名称", "联系电话", "签约日期", "备注", "内部编号"),
+        ("Error reason", "Original row", "客户编号", "公司名称", "联系电话", "签约日期", "备注", "内部编号"),
         (
             f"备注: {UNCACHED_FORMULA_HINT}",
             3,
@@ -338,7 +339,7 @@ async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_r
             7,
         ),
         (
-            "公司名称: required；联系电话: not a mainland mobile (11 digits) or landline with area code",
+            "公司名称: required; 联系电话: not a mainland mobile (11 digits) or landline with area code",
             4,
             "G2",
             None,
@@ -367,7 +368,7 @@ async def test_the_error_workbook_holds_the_failed_rows_as_uploaded_with_their_r
     assert (report["created"], report["failed"], report["ignored_columns"]) == (
         3,
         0,
-        ["错误原因", "原行号", "内部编号"],
+        ["Error reason", "Original row", "内部编号"],
     )
     g3 = await Customer.get(customer_code="G3")
     assert g3.remark == "@SUM(A1)"  # the escape of the error workbook is undone on import

@@ -28,13 +28,18 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        return refused(FileRefused(f"{path}: no such file", code="file_missing"))
+        return refused(
+            FileRefused(
+                f"{path}: no such file", code="file_missing", key="no_such_file", params={"path": str(path)}
+            )
+        )
     if path.stat().st_size > settings.import_max_bytes:
         return refused(
             FileRefused(
                 f"The file is {path.stat().st_size:,} bytes; the limit is {settings.import_max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
                 code="file_too_large",
                 status=413,
+                params={"size": path.stat().st_size, "limit": settings.import_max_bytes},
             )
         )
     data = path.read_bytes()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import json
 import string
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
@@ -267,6 +268,37 @@ def _from_jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [_from_jsonable(item) for item in value]
     return value
+
+
+# --- kept in a text column ------------------------------------------------------------------------
+_STORED_MARK = "\n#message "
+
+
+def stored(message: Message, limit: int) -> str:
+    """A message as a text column keeps it, to be rendered in the reader's language when read
+    (:func:`loaded`): its English text, then a line with its code and parameters as JSON (the
+    JSON alone when both do not fit; a plain text, or one too long, as its English text)."""
+    english = message.render(EN)
+    if message.code != "text":
+        encoded = json.dumps(
+            {"code": message.code, "params": jsonable(message.params)}, ensure_ascii=False, sort_keys=True
+        )
+        for text in (english + _STORED_MARK + encoded, _STORED_MARK.lstrip("\n") + encoded):
+            if len(text) <= limit:
+                return text
+    return english[:limit]
+
+
+def loaded(text: str) -> Message:
+    """A message kept by :func:`stored`; a plain text is shown as written."""
+    english, mark, encoded = text.partition(_STORED_MARK.lstrip("\n"))
+    if mark:
+        try:
+            data = json.loads(encoded)
+            return Message(str(data["code"]), from_jsonable(data.get("params") or {}), english.rstrip("\n"))
+        except (ValueError, KeyError, TypeError):
+            pass
+    return Message("text", {"text": text}, text)
 
 
 # --- pydantic -----------------------------------------------------------------------------------------

@@ -201,6 +201,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file_refused": ("文件被拒绝", "The file was refused"),
     "empty_file": ("文件是空的", "The file is empty"),
     "file_missing": ("找不到文件", "The file is missing"),
+    "no_such_file": ("{path}：没有此文件", "{path}: no such file"),
     "file_too_large": (
         "文件大小为 {size:,} 字节，上限是 {limit:,} 字节（OPCMS_IMPORT_MAX_BYTES）",
         "The file is {size:,} bytes; the limit is {limit:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
@@ -286,5 +287,70 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "formula_without_value": (
         "工作表“{sheet}”的单元格 {cell} 是 {formula}，公式没有保存计算结果；请用 Excel 或 WPS 打开文件，计算后保存并重新上传",
         'Cell {cell} of sheet "{sheet}" is {formula}, a formula saved without its result; open the file in Excel or WPS, let it calculate, save it and upload it again',
+    ),
+    # --- imports: file refusals, the import's own errors, row reasons ---------------------------
+    "missing_columns": (
+        "缺少必填列：{columns}（表头在第 {row} 行）",
+        "Required columns missing: {columns} (header row {row})",
+    ),
+    "no_header_row": (
+        "前 {rows} 行中没有找到表头；缺少必填列：{columns}",
+        "No header row found in the first {rows} rows; required columns missing: {columns}",
+    ),
+    "required_column_missing": ("缺少必填列", "required column missing"),
+    "too_many_rows": (
+        "工作表超过 {limit:,} 行（OPCMS_IMPORT_MAX_ROWS）",
+        "The sheet has more than {limit:,} rows (OPCMS_IMPORT_MAX_ROWS)",
+    ),
+    "too_many_imports": (
+        "已有 {limit} 个导入正在读取（OPCMS_MAX_CONCURRENT_IMPORTS）；请几秒后再试",
+        "{limit} imports are being read already (OPCMS_MAX_CONCURRENT_IMPORTS); try again in a few seconds",
+    ),
+    "stored_upload_gone": ("保存的上传文件 {name} 已不存在", "The stored upload {name} is gone"),
+    "import_mode_invalid": ("须为 validate、create 或 upsert", "must be validate, create or upsert"),
+    "import_mode_required": ("必填：validate、create 或 upsert", "required: validate, create or upsert"),
+    "import_file_required": (
+        "请在 multipart 字段 file 中上传 .xlsx 工作簿",
+        "upload an .xlsx workbook in the multipart field 'file'",
+    ),
+    "import_not_finished": (
+        "导入 {id} 的状态是 {status}；成功完成后才有错误明细",
+        "import {id} is {status}; its errors are known once it has succeeded",
+    ),
+    "import_file_missing": (
+        "导入 {id} 的上传文件已不再保存",
+        "the upload of import {id} is no longer stored",
+    ),
+    "import_not_found": ("导入 {id} 不存在", "import {id} not found"),
+    "import_conflict": (
+        "此文件中的部分客户同时被他人创建或改名；未写入任何数据。请重新导入。",
+        "Some customers of this file were created or renamed by someone else meanwhile; nothing was written. Run the import again.",
+    ),
+    "import_not_queued": ("无法排队执行导入：{error}", "could not queue the import: {error}"),
+    "import_interrupted": ("导入被中断；未写入任何数据", "the import was interrupted; nothing was written"),
+    "required": ("必填", "required"),
+    "not_a_date": ("不是日期；请写成 2024-03-05 这样", "not a date; write it like 2024-03-05"),
+    "not_a_real_date": ("{text} 不是真实存在的日期", "{text} is not a real date"),
+    "not_a_whole_number": ("须为整数", "must be a whole number"),
+    "not_an_amount": ("不是金额", "not an amount"),
+    "unknown_status": ("未知状态；请使用以下之一：{choices}", "unknown status; use one of {choices}"),
+    "owner_ambiguous": (
+        "有多名用户叫这个名字；请填写用户名",
+        "several users have this name; write the username",
+    ),
+    "owner_unknown": ("没有此用户名或姓名的在职用户", "no active user with this username or name"),
+    "same_code_as_row": ("客户编号与第 {row} 行相同", "same customer code as row {row}"),
+    "same_name_as_row": ("公司名称与第 {row} 行相同", "same company name as row {row}"),
+    "code_exists_create_mode": (
+        "客户编号已存在（create 模式只新增客户）",
+        "customer code already exists (create mode only adds new customers)",
+    ),
+    "name_belongs_to_customer": (
+        "公司名称已属于客户 {code}",
+        "company name already belongs to customer {code}",
+    ),
+    "status_move_refused": (
+        "状态不能从{from}（{from_code}）改为{to}（{to_code}）",
+        "cannot move from {from} ({from_code}) to {to} ({to_code})",
     ),
 }

@@ -14,6 +14,7 @@ from sanic_ext.extensions.openapi.definitions import RequestBody
 from opcms.core.errors import Conflict, NotFound, ValidationFailed
 from opcms.core.excel import XLSX_MEDIA_TYPE
 from opcms.core.http import endpoint, schema_ref
+from opcms.core.i18n import loaded
 from opcms.core.schemas import ErrorResponse, dump
 from opcms.imports import queries, service, workbooks
 from opcms.imports.models import ImportJob, ImportStatus
@@ -25,6 +26,8 @@ bp = Blueprint("imports", url_prefix="/api/v1")
 def _fields(job: ImportJob) -> dict:
     data = {name: getattr(job, name) for name in ImportSummary.model_fields}
     data.update(mode=job.mode.value, status=job.status.value, stage=job.stage.value)
+    if job.error_message:  # kept as its code and parameters: in the reader's language
+        data["error_message"] = loaded(job.error_message).render()
     return data
 
 
@@ -67,10 +70,14 @@ async def upload_customers(request: Request) -> HTTPResponse:
     """
     upload = request.files.get("file") if request.files else None
     if upload is None:
-        raise ValidationFailed.field("file", "upload an .xlsx workbook in the multipart field 'file'")
+        raise ValidationFailed.field(
+            "file", "upload an .xlsx workbook in the multipart field 'file'", code="import_file_required"
+        )
     mode = request.form.get("mode") if request.form else None
     if mode is None:
-        raise ValidationFailed.field("mode", "required: validate, create or upsert")
+        raise ValidationFailed.field(
+            "mode", "required: validate, create or upsert", code="import_mode_required"
+        )
     service.parse_mode(mode)
     job = await service.submit(upload.body, upload.name, mode)
     body = dump(await detail(job))
@@ -110,10 +117,15 @@ async def error_workbook(request: Request, import_id: int) -> HTTPResponse:
         raise Conflict(
             f"import {import_id} is {job.status.value}; its errors are known once it has succeeded",
             code="import_not_finished",
+            params={"id": import_id, "status": job.status},
         )
     path = service.stored_path(job)
     if not path.is_file():
-        raise NotFound(f"the upload of import {import_id} is no longer stored", code="import_file_missing")
+        raise NotFound(
+            f"the upload of import {import_id} is no longer stored",
+            code="import_file_missing",
+            params={"id": import_id},
+        )
     errors = await queries.row_errors(job)
     content = await asyncio.to_thread(workbooks.error_workbook, path, errors)
     stem = job.file_name.rsplit(".", 1)[0]

@@ -34,7 +34,8 @@ from typing import Any
 from openpyxl.utils.datetime import from_excel
 from pydantic import ValidationError
 
-from opcms.core.excel import UNCACHED_FORMULA_HINT, UncachedFormula, unescape_cell
+from opcms.core.excel import UncachedFormula, uncached_formula_hint, unescape_cell
+from opcms.core.i18n import Invalid, Message, as_message, pydantic_message
 from opcms.core.money import CENT
 from opcms.core.text import fold, fold_key
 from opcms.customers import rules
@@ -59,7 +60,7 @@ class RowError:
     row: int
     column: str
     value: str | None
-    reason: str
+    reason: Message  # rendered in the reader's language (stored as its code and parameters)
     position: int = 0  # the column's place in the file, to order a row's errors
 
 
@@ -109,7 +110,7 @@ def to_date(value: Any, epoch: dt.datetime) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
-        raise ValueError(DATE_HINT)
+        raise Invalid("not_a_date", DATE_HINT)
     if isinstance(value, (int, float)):
         return _date_from_number(value, epoch)
     text = fold(str(value))
@@ -118,25 +119,25 @@ def to_date(value: Any, epoch: dt.datetime) -> dt.date:
         try:
             return dt.date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            raise ValueError(f"{text} is not a real date") from None
+            raise Invalid("not_a_real_date", "{text} is not a real date", text=text) from None
     if text.isdigit():
         return _date_from_number(int(text), epoch)
-    raise ValueError(DATE_HINT)
+    raise Invalid("not_a_date", DATE_HINT)
 
 
 def _date_from_number(number: float, epoch: dt.datetime) -> dt.date:
     if not math.isfinite(number):
-        raise ValueError(DATE_HINT)
+        raise Invalid("not_a_date", DATE_HINT)
     if float(number).is_integer() and 19000101 <= number <= 29991231:  # 20240305
         text = str(int(number))
         try:
             return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
-            raise ValueError(f"{text} is not a real date") from None
+            raise Invalid("not_a_real_date", "{text} is not a real date", text=text) from None
     if 1 <= number < 2958466:  # an Excel serial number (1 = 1900-01-01, the last is 9999-12-31)
         result = from_excel(number, epoch)
         return result.date() if isinstance(result, dt.datetime) else result
-    raise ValueError(DATE_HINT)
+    raise Invalid("not_a_date", DATE_HINT)
 
 
 _INT_TEXT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
@@ -144,17 +145,17 @@ _INT_TEXT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
 
 def to_int(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError("must be a whole number")
+        raise Invalid("not_a_whole_number", "must be a whole number")
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
-        raise ValueError("must be a whole number")
+        raise Invalid("not_a_whole_number", "must be a whole number")
     text = fold(to_text(value)).replace(",", "").replace(" ", "").removesuffix("天")
     if _INT_TEXT.match(text):
         return int(text.split(".", 1)[0])  # "30.00" is 30; the pattern allows only zeros after the point
-    raise ValueError("must be a whole number")
+    raise Invalid("not_a_whole_number", "must be a whole number")
 
 
 _MONEY_NOISE = re.compile(r"[,\s¥$]|元|RMB|CNY", re.IGNORECASE)
@@ -162,12 +163,12 @@ _MONEY_NOISE = re.compile(r"[,\s¥$]|元|RMB|CNY", re.IGNORECASE)
 
 def to_money(value: Any) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError("not an amount")
+        raise Invalid("not_an_amount", "not an amount")
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError("not an amount")
+            raise Invalid("not_an_amount", "not an amount")
         return Decimal(repr(value))
     if isinstance(value, Decimal):
         return value
@@ -175,9 +176,9 @@ def to_money(value: Any) -> Decimal:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError("not an amount") from None
+        raise Invalid("not_an_amount", "not an amount") from None
     if not amount.is_finite():
-        raise ValueError("not an amount")
+        raise Invalid("not_an_amount", "not an amount")
     return amount
 
 
@@ -191,7 +192,7 @@ STATUS_HINT = ", ".join(f"{label} ({status.value})" for status, label in STATUS_
 def to_status(value: Any) -> str:
     status = _STATUS_WORDS.get(fold_key(to_text(value)))
     if status is None:
-        raise ValueError(f"unknown status; use one of {STATUS_HINT}")
+        raise Invalid("unknown_status", "unknown status; use one of {choices}", choices=STATUS_HINT)
     return status
 
 
@@ -215,9 +216,9 @@ class Owners:
         if key in self.by_name:
             user_id = self.by_name[key]
             if user_id is None:
-                raise ValueError("several users have this name; write the username")
+                raise Invalid("owner_ambiguous", "several users have this name; write the username")
             return user_id
-        raise ValueError("no active user with this username or name")
+        raise Invalid("owner_unknown", "no active user with this username or name")
 
 
 # --- one row ------------------------------------------------------------------------------------
@@ -305,7 +306,7 @@ class Cleaner:
         for position, _field, target, header, converter in self.plan:
             value = values[position] if position < width else None
             if isinstance(value, UncachedFormula):
-                errors.append(RowError(row, header, str(value), UNCACHED_FORMULA_HINT, position))
+                errors.append(RowError(row, header, str(value), uncached_formula_hint(), position))
                 failed_fields.add(target)
                 continue
             if isinstance(value, str):
@@ -320,7 +321,7 @@ class Cleaner:
             try:
                 data[target] = converter(value)
             except ValueError as error:
-                errors.append(RowError(row, header, display(value), str(error), position))
+                errors.append(RowError(row, header, display(value), as_message(error), position))
                 failed_fields.add(target)
                 continue
             given.append(target)
@@ -343,16 +344,22 @@ class Cleaner:
         found = []
         for item in error.errors(include_url=False):
             field = str(item["loc"][0]) if item["loc"] else None
-            reason = item["msg"].removeprefix("Value error, ")
+            reason = pydantic_message(item)
             if field is None:  # a model-level rule: the contract dates
                 field = "contract_end_at" if "contract_end_at" in self.header_of else "signed_at"
-                reason = reason.replace("contract_end_at ", "")
             if field in skip:
                 continue
-            if field == "contract_end_at" and "signed_at" in self.header_of:
-                reason = reason.replace("signed_at", self.header_of["signed_at"])
+            if reason.code == "text" and field == "contract_end_at" and "signed_at" in self.header_of:
+                text = str(reason.params["text"]).replace("contract_end_at ", "")
+                text = text.replace("signed_at", self.header_of["signed_at"])
+                reason = Message("text", {"text": text}, text)
+            elif "other" in reason.params and reason.params["other"] in self.header_of:
+                # "must not be before signed_at": the file's own header for the other column
+                reason = Message(
+                    reason.code, {**reason.params, "other": self.header_of[reason.params["other"]]}
+                )
             if item["type"] == "missing":
-                reason = "required"
+                reason = Message("required", fallback="required")
             column = "owner" if field == "owner_id" else field
             position = self.position_of.get(column, 0)
             found.append(

@@ -18,6 +18,7 @@ from opcms.auth.models import User
 from opcms.core.audit import AuditAction
 from opcms.core.errors import Conflict
 from opcms.core.excel import FileRefused
+from opcms.core.i18n import Message, stored
 from opcms.core.models import utcnow
 from opcms.core.settings import get_settings
 from opcms.customers import dictionaries
@@ -105,11 +106,12 @@ async def _read(job: ImportJob, sheet: Sheet) -> Outcome:
                 f"The sheet has more than {settings.import_max_rows:,} rows (OPCMS_IMPORT_MAX_ROWS)",
                 code="too_many_rows",
                 status=413,
+                params={"limit": settings.import_max_rows},
             )
         code, key = cleaner.keys(values)
         repeats = (
-            _repeat(first_code, code and code.casefold(), number, values, code_column, "customer code"),
-            _repeat(first_name, key, number, values, name_column, "company name"),
+            _repeat(first_code, code and code.casefold(), number, values, code_column, "same_code_as_row"),
+            _repeat(first_name, key, number, values, name_column, "same_name_as_row"),
         )
         duplicates = [error for error in repeats if error is not None]
         result = cleaner.clean(number, values)
@@ -150,7 +152,7 @@ def _repeat(
         number,
         column.header,
         display(_cell(values, column.position)),
-        f"same {what} as row {first}",
+        Message(what, {"row": first}),
         column.position,
     )
 
@@ -181,7 +183,7 @@ async def _plan(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
     a chunk of rows at a time, so memory does not grow with the customers already there)."""
     header_of = {c.column.field: c for c in sheet.layout.columns}
 
-    def fail(row: CleanRow, field: str, reason: str) -> None:
+    def fail(row: CleanRow, field: str, reason: Message) -> None:
         column = header_of["owner" if field == "owner_id" else field]
         value = row.data[field]
         if field == "status":
@@ -196,12 +198,10 @@ async def _plan(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
             current = existing.get(data["customer_code"].casefold())
             holder = holders.get(key)
             if current is not None and job.mode == ImportMode.CREATE:
-                fail(
-                    row, "customer_code", "customer code already exists (create mode only adds new customers)"
-                )
+                fail(row, "customer_code", Message("code_exists_create_mode"))
                 continue
             if holder is not None and (current is None or holder[0] != current["id"]):
-                fail(row, "company_name", f"company name already belongs to customer {holder[1]}")
+                fail(row, "company_name", Message("name_belongs_to_customer", {"code": holder[1]}))
                 continue
             if current is None:
                 outcome.creates.append(row)
@@ -213,11 +213,13 @@ async def _plan(job: ImportJob, sheet: Sheet, outcome: Outcome) -> None:
             if "status" in changes:
                 old, new = CustomerStatus(current["status"]), CustomerStatus(changes["status"])
                 if not can_move(old, new):
-                    fail(
-                        row,
-                        "status",
-                        f"cannot move from {STATUS_LABELS[old]} ({old.value}) to {STATUS_LABELS[new]} ({new.value})",
-                    )
+                    moves = {
+                        "from": STATUS_LABELS[old],
+                        "from_code": old,
+                        "to": STATUS_LABELS[new],
+                        "to_code": new,
+                    }
+                    fail(row, "status", Message("status_move_refused", moves))
                     continue
             before = {name: current[name] for name in changes}
             if "status" in before:
@@ -340,7 +342,11 @@ async def _finish(
         await ImportRowError.bulk_create(
             [
                 ImportRowError(
-                    job_id=job.id, row=e.row, column_name=e.column[:255], value=e.value, reason=e.reason[:500]
+                    job_id=job.id,
+                    row=e.row,
+                    column_name=e.column[:255],
+                    value=e.value,
+                    reason=stored(e.reason, 500),
                 )
                 for e in batch
             ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from opcms.core.i18n import loaded
 from opcms.core.pagination import paginate
 from opcms.imports.models import ImportJob, ImportRowError, ImportStatus
 from opcms.imports.schemas import IMPORT_SORTABLE, ImportListQuery
@@ -36,7 +37,8 @@ async def row_errors(job: ImportJob) -> list[dict[str, Any]]:
         .order_by("id")
         .values_list("row", "column_name", "value", "reason")
     )
-    return [{"row": r, "column": c, "value": v, "reason": why} for r, c, v, why in rows]
+    # a reason is kept as its code and parameters: rendered here, in the reader's language
+    return [{"row": r, "column": c, "value": v, "reason": loaded(why).render()} for r, c, v, why in rows]
 
 
 async def report(job: ImportJob) -> dict[str, Any] | None:

@@ -77,7 +77,12 @@ def find_layout(first_rows: list[tuple[int, tuple[Any, ...]]]) -> Layout:
         raise FileRefused(
             f"No header row found in the first {HEADER_SCAN_ROWS} rows; required columns missing: {names}",
             code="missing_columns",
-            details=[{"field": c.header, "message": "required column missing"} for c in REQUIRED],
+            key="no_header_row",
+            params={"rows": HEADER_SCAN_ROWS, "columns": [c.header for c in REQUIRED]},
+            details=[
+                {"field": c.header, "message": "required column missing", "code": "required_column_missing"}
+                for c in REQUIRED
+            ],
         )
     number, values, found = best
     columns: list[SheetColumn] = []
@@ -101,7 +106,11 @@ def find_layout(first_rows: list[tuple[int, tuple[Any, ...]]]) -> Layout:
         raise FileRefused(
             f"Required columns missing: {', '.join(c.header for c in missing)} (header row {number})",
             code="missing_columns",
-            details=[{"field": c.header, "message": "required column missing"} for c in missing],
+            params={"columns": [c.header for c in missing], "row": number},
+            details=[
+                {"field": c.header, "message": "required column missing", "code": "required_column_missing"}
+                for c in missing
+            ],
         )
     return Layout(header_row=number, columns=columns, ignored=ignored, headers=tuple(values))
 

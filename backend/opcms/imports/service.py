@@ -33,6 +33,7 @@ from typing import Any
 from opcms.core.context import Actor, acting_as, current_actor, current_client_ip, current_request_id
 from opcms.core.errors import AppError, QueueUnavailable, TooManyRequests, ValidationFailed
 from opcms.core.excel import FileRefused, inspect_xlsx
+from opcms.core.i18n import Message, stored
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.settings import get_settings
 from opcms.imports import pipeline
@@ -63,7 +64,9 @@ def parse_mode(value: Any) -> ImportMode:
     try:
         return ImportMode(value)
     except ValueError:
-        raise ValidationFailed.field("mode", "must be validate, create or upsert") from None
+        raise ValidationFailed.field(
+            "mode", "must be validate, create or upsert", code="import_mode_invalid"
+        ) from None
 
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -93,6 +96,7 @@ class ImportSlots:
                     f"{limit} imports are being read already (OPCMS_MAX_CONCURRENT_IMPORTS); "
                     "try again in a few seconds",
                     code="too_many_imports",
+                    params={"limit": limit},
                     retry_after=BUSY_RETRY_AFTER_SECONDS,
                 )
             self.busy += 1
@@ -176,7 +180,7 @@ async def _dispatch(job: ImportJob) -> None:
         await asyncio.to_thread(run_import.delay, job.id)
     except Exception as error:  # the broker is down: say so, and keep the record honest
         log.warning("import %s could not be queued: %s", job.id, error)
-        await _fail(job, "queue_unavailable", f"could not queue the import: {error}")
+        await _fail(job, "queue_unavailable", Message("import_not_queued", {"error": str(error)}))
         raise QueueUnavailable() from None
 
 
@@ -229,14 +233,14 @@ async def run(job: ImportJob, sheet: Sheet | None = None) -> ImportJob:
                 sheet = await asyncio.to_thread(_open_stored, stored_path(job))
             await pipeline.execute(job, sheet)
         except AppError as error:  # refused file, or a conflict with a concurrent change
-            await _fail(job, error.code, error.message)
+            await _fail(job, error.code, error.text)
             raise
         except Exception as error:
             log.exception("import %s failed", job.id)
-            await _fail(job, "import_failed", f"{type(error).__name__}: {error}")
+            await _fail(job, "import_failed", Message("text", {"text": f"{type(error).__name__}: {error}"}))
             raise
         except asyncio.CancelledError:  # the client went away mid-import: the write rolled back
-            await asyncio.shield(_fail(job, "cancelled", "the import was interrupted; nothing was written"))
+            await asyncio.shield(_fail(job, "cancelled", Message("import_interrupted")))
             raise
         finally:
             if sheet is not None:
@@ -246,15 +250,21 @@ async def run(job: ImportJob, sheet: Sheet | None = None) -> ImportJob:
 
 def _open_stored(path: Path) -> Sheet:
     if not path.is_file():
-        raise FileRefused(f"The stored upload {path.name} is gone", code="file_missing", status=410)
+        raise FileRefused(
+            f"The stored upload {path.name} is gone",
+            code="file_missing",
+            key="stored_upload_gone",
+            params={"name": path.name},
+            status=410,
+        )
     return Sheet(path.open("rb"))
 
 
-async def _fail(job: ImportJob, code: str, message: str) -> None:
+async def _fail(job: ImportJob, code: str, message: Message) -> None:
     job.status = ImportStatus.FAILED
     job.stage = ImportStage.DONE
     job.error_code = code[:64]
-    job.error_message = message[:2000]
+    job.error_message = stored(message, 2000)  # rendered in the reader's language (api._fields)
     job.finished_at = utcnow()
     await job.save(
         update_fields=["status", "stage", "error_code", "error_message", "finished_at", "updated_at"]

@@ -24,12 +24,18 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from opcms.core.excel import UncachedFormula, clean_text_for_cell, escape_cell
+from opcms.core.i18n import EN, ZH, current_language
 from opcms.customers.columns import COLUMNS
 from opcms.customers.models import STATUS_LABELS, DictionaryEntry, DictionaryKind
 from opcms.imports.reader import Sheet
 
-ERROR_HEADER = "错误原因"
-ROW_HEADER = "原行号"
+#: the error workbook's own headers and sheet, in the reader's language (the import ignores both
+#: columns whatever their language: see imports.reader)
+ERROR_HEADERS = {
+    ZH: ("错误原因", "原行号", "错误行"),
+    EN: ("Error reason", "Original row", "Rows with errors"),
+}
+ERROR_HEADER, ROW_HEADER, _ = ERROR_HEADERS[ZH]
 TEMPLATE_SHEET = "客户"
 LISTS_SHEET = "选项"
 TEMPLATE_TITLE = "客户导入模板 — 第 2 行是表头（红色为必填列），第 3 行是示例，导入前请删除示例行；本行可保留"
@@ -120,20 +126,23 @@ def _example(kind: str, text: str) -> Any:
 # --- errors -------------------------------------------------------------------------------------
 def error_workbook(path: Path, errors: list[dict[str, Any]]) -> bytes:
     """The failed rows of the stored upload at ``path`` with their reasons (see module doc)."""
+    language = current_language()
+    error_header, row_header, sheet_title = ERROR_HEADERS[language]
+    colon, separator = ("：", "；") if language == ZH else (": ", "; ")
     reasons: dict[int, list[str]] = defaultdict(list)
     for error in errors:
-        reasons[error["row"]].append(f"{error['column']}: {error['reason']}")
+        reasons[error["row"]].append(f"{error['column']}{colon}{error['reason']}")
     workbook = Workbook(write_only=True)
-    out = workbook.create_sheet("错误行")
+    out = workbook.create_sheet(sheet_title)
     with path.open("rb") as handle, Sheet(handle) as sheet:
-        header = [_bold(out, ERROR_HEADER), _bold(out, ROW_HEADER)]
+        header = [_bold(out, error_header), _bold(out, row_header)]
         header += [_bold(out, _value(v)) for v in _trim(sheet.layout.headers)]
         out.append(header)
         if reasons:
             wanted = max(reasons)
             for number, values in sheet.data_rows():
                 if number in reasons:
-                    reason = WriteOnlyCell(out, value=clean_text_for_cell("；".join(reasons[number])))
+                    reason = WriteOnlyCell(out, value=clean_text_for_cell(separator.join(reasons[number])))
                     reason.font = _ERROR
                     out.append([reason, number, *(_cell(out, v) for v in _trim(values))])
                 if number >= wanted:
