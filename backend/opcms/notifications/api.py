@@ -56,7 +56,7 @@ async def send_notification(request: Request, body: NotificationSend) -> Notific
     """Send a message from a template (a test or a manual one): rendered now (422 naming a
     missing variable, nothing stored), queued for delivery; answers the pending message."""
     notification = await service.send(
-        body.template_code, body.target, body.variables, body.priority, channel=body.channel
+        body.template_code, body.target, body.variables, body.priority, channel=body.channel, typed=True
     )
     return await queries.describe(notification)
 

@@ -31,6 +31,7 @@ from opcms.core.secrets import (
     without_url_credentials,
 )
 from opcms.notifications.models import ChannelKind, NotificationStatus, Priority
+from opcms.notifications.variables import VariableKind
 
 ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 RatePerMinute = Annotated[
@@ -158,6 +159,14 @@ class TemplateQuery(PageQuery):
     sort: str | None = sort_by(*TEMPLATE_SORTABLE)
 
 
+class VariableSample(PublicSchema):
+    name: str
+    kind: VariableKind = Field(
+        description="how a value typed as text is read: text, integer, money, date, list"
+    )
+    sample: Any = Field(description="an example value of that kind (an amount and a date as text)")
+
+
 class TemplatePublic(PublicSchema):
     id: int
     code: str
@@ -167,6 +176,9 @@ class TemplatePublic(PublicSchema):
     title: str
     body: str
     variables: list[str]
+    samples: list[VariableSample] = Field(
+        default_factory=list, description="each declared variable with its kind and a sample value"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     created_by: str | None

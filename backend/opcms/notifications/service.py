@@ -39,6 +39,7 @@ from opcms.notifications.models import (
     Priority,
 )
 from opcms.notifications.templates import render
+from opcms.notifications.variables import typed_values
 
 __all__ = ["ChannelUnavailable", "TemplateRenderError", "resend", "send", "status"]
 
@@ -118,6 +119,7 @@ async def send(
     channel: str | None = None,
     subject: tuple[str, int] | None = None,
     queue: bool = True,
+    typed: bool = False,
 ) -> Notification:
     """Render ``template_code`` with ``variables`` for ``target`` and queue it; returns the
     ``pending`` row. Raises :class:`TemplateRenderError` (422), :class:`ChannelUnavailable`
@@ -125,7 +127,10 @@ async def send(
     — in every case before anything is stored."""
     template = await _template(template_code)
     target = (target or "").strip()
-    title, content = render(template.title, template.body, dict(variables or {}), template.variables or [])
+    values = dict(variables or {})
+    if typed:  # typed by hand (a test message): each value read as its variable's kind
+        values = typed_values(template.variables or [], values)
+    title, content = render(template.title, template.body, values, template.variables or [])
     chosen = await resolve_channel(template, channel)
     check_target(chosen, target)
     priority = Priority(priority)

@@ -25,6 +25,7 @@ from opcms.notifications.schemas import (
     TemplateUpdate,
 )
 from opcms.notifications.templates import check_template, render
+from opcms.notifications.variables import samples, typed_values
 
 
 async def get_template(template_id: int) -> NotificationTemplate:
@@ -44,6 +45,7 @@ def template_public(template: NotificationTemplate, names: dict[int, str]) -> Te
         template,
         channel_name=names.get(template.channel_id) if template.channel_id else None,
         variables=list(template.variables or []),
+        samples=samples(template.variables or []),
     )
 
 
@@ -116,6 +118,8 @@ async def delete_template(template_id: int, reason: str = "") -> NotificationTem
 
 
 async def preview(template_id: int, variables: dict[str, Any]) -> tuple[str, str]:
-    """What the template renders to with these variables (422 naming the missing ones)."""
+    """What the template renders to with these variables (422 naming the missing ones), each
+    read as its kind (a number typed as text is a number: see ``variables``)."""
     template = await get_template(template_id)
-    return render(template.title, template.body, variables, template.variables or [])
+    declared = template.variables or []
+    return render(template.title, template.body, typed_values(declared, variables), declared)
