@@ -4,6 +4,8 @@
  * Interceptor chain:
  *   request  1. Authorization: Bearer <access token>   (from the bound session = the auth store)
  *   request  2. X-Request-ID: <uuid>                     (unless the caller set one)
+ *   request  3. Accept-Language: <current UI locale>     (the API answers errors, import reasons
+ *               and the error workbook in that language)
  *   response 1. 401 on a non-auth route -> ONE single-flight refresh, then retry the request once;
  *               if the refresh fails the session is expired (store cleared, routed to /login)
  *   response 2. every failure is normalised into an ApiError {status, code, message, details}
@@ -22,6 +24,7 @@ import axios, {
 import { toApiError } from './errors';
 import { cleanParams, reasonParams } from './params';
 import { newRequestId } from '@/utils/request-id';
+import { currentLocale } from '@/locale';
 
 declare module 'axios' {
   interface AxiosRequestConfig {
@@ -104,6 +107,12 @@ export const http = axios.create({
 });
 
 // Request interceptors run in reverse registration order; register so the chain reads top-down.
+http.interceptors.request.use((config) => {
+  // every answer's messages in the language the UI shows, read at each request (it can switch)
+  config.headers.set('Accept-Language', currentLocale.value);
+  return config;
+});
+
 http.interceptors.request.use((config) => {
   if (!config.headers.has('X-Request-ID')) {
     config.headers.set('X-Request-ID', newRequestId());

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vite
 import type { AxiosAdapter } from 'axios';
 import http, { bindSession, isAuthRoute, type SessionBridge } from '@/api/http';
 import { ApiError } from '@/api/errors';
+import { setLocale } from '@/locale';
 import { createMockAdapter, delay, envelope } from '../helpers/mock-adapter';
 
 const originalAdapter = http.defaults.adapter;
@@ -52,6 +53,18 @@ describe('http client: request interceptors', () => {
     const id2 = second.headers.get('X-Request-ID');
     expect(id1).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(id1).not.toBe(id2);
+  });
+
+  it('asks for the UI language on every request, following a switch', async () => {
+    mock.on('GET', '/customers', { status: 200, data: [] });
+    setLocale('zh-CN');
+    await http.get('/customers');
+    setLocale('en-US');
+    await http.get('/customers');
+    setLocale('zh-CN');
+    const [first, second] = mock.callsTo('GET', '/customers');
+    expect(first.headers.get('Accept-Language')).toBe('zh-CN');
+    expect(second.headers.get('Accept-Language')).toBe('en-US');
   });
 
   it('keeps a caller-provided X-Request-ID and sends no token when logged out', async () => {
