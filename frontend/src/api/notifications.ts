@@ -135,6 +135,17 @@ export interface ChannelHealth {
 
 // --- templates ----------------------------------------------------------------------------------------------
 /** Schema `TemplatePublic`: Jinja2 (sandboxed) title and body with named variables. */
+/** How a template variable's value typed as text is read (backend `notifications/variables.py`). */
+export type VariableKind = 'text' | 'integer' | 'money' | 'date' | 'list';
+
+/** Schema `VariableSample`: a declared variable, its kind and an example value of that kind. */
+export interface VariableSample {
+  name: string;
+  kind: VariableKind;
+  /** an amount and a date as text, a list as it is */
+  sample: unknown;
+}
+
 export interface TemplatePublic {
   id: number;
   code: string;
@@ -145,6 +156,8 @@ export interface TemplatePublic {
   title: string;
   body: string;
   variables: string[];
+  /** each declared variable with its kind and a sample value */
+  samples?: VariableSample[];
   created_at: IsoDateTime;
   updated_at: IsoDateTime;
   created_by: string | null;

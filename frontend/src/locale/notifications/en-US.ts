@@ -111,6 +111,11 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'notification.template.preview': 'Preview',
   'notification.template.previewTitle': 'Preview template {code}',
   'notification.template.noVariables': 'This template has no variables',
+  'notification.variableKind.text': 'text',
+  'notification.variableKind.integer': 'whole number',
+  'notification.variableKind.money': 'amount',
+  'notification.variableKind.date': 'date',
+  'notification.variableKind.list': 'list, JSON',
 
   'notification.send.title': 'Send a test notification',
   'notification.send.action': 'Send',

@@ -107,6 +107,11 @@ export default {
   'notification.template.preview': '预览',
   'notification.template.previewTitle': '预览模板 {code}',
   'notification.template.noVariables': '该模板没有变量',
+  'notification.variableKind.text': '文本',
+  'notification.variableKind.integer': '整数',
+  'notification.variableKind.money': '金额',
+  'notification.variableKind.date': '日期',
+  'notification.variableKind.list': '列表 JSON',
 
   'notification.send.title': '发送测试通知',
   'notification.send.action': '发送',

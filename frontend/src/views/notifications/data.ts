@@ -20,6 +20,7 @@ import {
   type NotificationStatus,
   type TemplateCreate,
   type TemplatePublic,
+  type VariableKind,
   type TemplateUpdate,
 } from '@/api/notifications';
 import { t } from '@/locale';
@@ -508,11 +509,36 @@ export function toTemplateUpdate(model: TemplateFormModel, original: TemplatePub
   return body;
 }
 
-/** Sample values for a preview: the typed text, or JSON when it starts with `[` or `{` and parses (a list for a loop). */
-export function sampleValues(values: Record<string, string>): Record<string, unknown> {
+/** A sample value as its form field shows it: text, JSON for a list or an object. */
+export function sampleText(sample: unknown): string {
+  if (sample === null || sample === undefined) return '';
+  return typeof sample === 'object' ? JSON.stringify(sample) : String(sample);
+}
+
+/** The form's first values: the template's sample of each declared variable ('' when it has none). */
+export function sampleForm(template: Pick<TemplatePublic, 'variables' | 'samples'>): Record<string, string> {
+  const samples = new Map((template.samples ?? []).map((s) => [s.name, s.sample]));
+  return Object.fromEntries(template.variables.map((name) => [name, sampleText(samples.get(name))]));
+}
+
+/**
+ * Sample values for a preview or a test message, each as its variable's kind: a whole number as a
+ * number ("35" → 35, so `days_overdue > 30` compares numbers); an amount and a date stay text
+ * (the backend reads an amount as a Decimal, never a float); otherwise the typed text, or JSON
+ * when it starts with `[` or `{` and parses (a list for a loop). A value that does not fit its
+ * kind is sent as typed, and the backend names it.
+ */
+export function sampleValues(
+  values: Record<string, string>,
+  kinds: Record<string, VariableKind> = {},
+): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [name, text] of Object.entries(values)) {
     const trimmed = text.trim();
+    if (kinds[name] === 'integer' && /^-?\d+$/.test(trimmed) && Number.isSafeInteger(Number(trimmed))) {
+      result[name] = Number(trimmed);
+      continue;
+    }
     if (/^[[{]/.test(trimmed)) {
       try {
         result[name] = JSON.parse(trimmed);

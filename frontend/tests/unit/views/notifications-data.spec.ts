@@ -10,6 +10,7 @@ import {
   emptyNotificationFilters,
   emptyTemplateModel,
   notificationFilterParams,
+  sampleForm,
   sampleValues,
   subjectRoute,
   switchKind,
@@ -255,5 +256,39 @@ describe('template form', () => {
       c: { x: 1 },
       d: '[not json',
     });
+  });
+
+  it('sends each sample as its kind: a whole number as a number, an amount and a date as text', () => {
+    const kinds = { days_overdue: 'integer', total: 'money', due_date: 'date', by_level: 'list' } as const;
+    expect(
+      sampleValues(
+        { days_overdue: ' 35 ', total: '1100.10', due_date: '2026-11-15', by_level: '[]', stage: '7' },
+        kinds,
+      ),
+    ).toEqual({ days_overdue: 35, total: '1100.10', due_date: '2026-11-15', by_level: [], stage: '7' });
+    // not a whole number, or past a safe integer: sent as typed, for the backend to name
+    expect(sampleValues({ days_overdue: '3.5' }, kinds)).toEqual({ days_overdue: '3.5' });
+    expect(sampleValues({ days_overdue: '90071992547409930' }, kinds)).toEqual({
+      days_overdue: '90071992547409930',
+    });
+  });
+
+  it("fills the form with the template's samples", () => {
+    const form = sampleForm({
+      variables: ['days_overdue', 'total', 'by_level', 'custom'],
+      samples: [
+        { name: 'days_overdue', kind: 'integer', sample: 7 },
+        { name: 'total', kind: 'money', sample: '1100.00' },
+        { name: 'by_level', kind: 'list', sample: [{ level: 'A', invoices: 2, total: '2200.00' }] },
+        { name: 'custom', kind: 'text', sample: '' },
+      ],
+    });
+    expect(form).toEqual({
+      days_overdue: '7',
+      total: '1100.00',
+      by_level: '[{"level":"A","invoices":2,"total":"2200.00"}]',
+      custom: '',
+    });
+    expect(sampleForm({ variables: ['x'] })).toEqual({ x: '' });
   });
 });
