@@ -6,6 +6,7 @@ import type { TableColumnData } from '@arco-design/web-vue';
 import type { LocationQuery } from 'vue-router';
 import { DELETED_KINDS, type DeletedKind, type DeletedRecordPublic } from '@/api/deleted';
 import { t } from '@/locale';
+import { formatDateTime } from '@/utils/date';
 import { actionsColumn, fieldColumn, slotColumn, textColumn, timeColumn } from '@/utils/columns';
 
 /** A kind's name in the chosen language. */
@@ -38,9 +39,15 @@ export interface RecordField {
   value: string;
 }
 
-/** The record's fields in the order the backend sent them, each value as text. */
+/**
+ * The record's fields in the order the backend sent them (its own fields, then who made and
+ * changed it, then the delete), each value as text; an instant (`…_at`) in the browser's time zone.
+ */
 export function recordFields(row: Pick<DeletedRecordPublic, 'record'>): RecordField[] {
-  return Object.entries(row.record).map(([name, value]) => ({ name, value: valueText(value) }));
+  return Object.entries(row.record).map(([name, value]) => ({
+    name,
+    value: name.endsWith('_at') && typeof value === 'string' ? formatDateTime(value) : valueText(value),
+  }));
 }
 
 export function valueText(value: unknown): string {

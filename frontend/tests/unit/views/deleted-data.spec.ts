@@ -24,6 +24,8 @@ describe('deleted records page helpers', () => {
       { name: 'remark', value: '-' },
     ]);
     expect(valueText('***')).toBe('***');
+    const [when] = recordFields({ record: { deleted_at: '2026-01-02T03:04:05+00:00' } });
+    expect(when.value).toMatch(/^2026-01-02 \d\d:04:05$/);
   });
 
   it('names a row by its label, else by its id', () => {
