@@ -167,7 +167,8 @@ async def test_password_reset_ends_sessions_and_sets_the_new_password(client):
     )
     assert login.status_code == 200
     row = await AuditLog.get(action="update", entity_id=str(user.id))
-    assert row.before == {"password_hash": "***"} and row.after == {"password_hash": "***"}
+    assert row.before == {"password_hash": "***", "must_change_password": False}
+    assert row.after == {"password_hash": "***", "must_change_password": True}
 
 
 async def test_soft_delete_hides_include_deleted_shows_who_and_when_restore_brings_back(client):

@@ -15,6 +15,9 @@ class User(AuditedModel):
     password_hash = fields.CharField(max_length=255)
     is_active = fields.BooleanField(default=True)
     last_login_at = fields.DatetimeField(null=True)
+    # a one-time password set by an admin: until the user chooses their own, every route but
+    # /auth/me, /auth/password and /auth/logout answers 403 password_change_required
+    must_change_password = fields.BooleanField(default=False)
     # where notifications reach this user: overdue reminders go to a customer's owner on WeCom
     email = fields.CharField(max_length=254, null=True)
     wecom_userid = fields.CharField(max_length=64, null=True)

@@ -43,6 +43,7 @@ class UserPublic(PublicSchema):
     email: str | None = None
     wecom_userid: str | None = None
     last_login_at: dt.datetime | None = None
+    must_change_password: bool = False
     created_at: dt.datetime
     updated_at: dt.datetime
     is_deleted: bool = False
@@ -100,9 +101,59 @@ class UserUpdate(PatchSchema):
 
 
 class PasswordReset(Schema):
-    password: str = Field(max_length=256)
+    """An admin's reset: the password given, or (left out or null) a generated one, answered once.
+    Either way it is one-time: the user chooses their own at next sign-in."""
 
-    _check_password = field_validator("password")(lambda cls, v: _password_rule(v))
+    password: str | None = Field(default=None, max_length=256)
+
+    @field_validator("password")
+    @classmethod
+    def _check_password(cls, value: str | None) -> str | None:
+        return None if value is None else _password_rule(value)
+
+
+class PasswordResetAnswer(UserPublic):
+    one_time_password: str | None = Field(
+        default=None, description="the generated password, shown this once (null when one was given)"
+    )
+
+
+class PasswordChange(Schema):
+    """The signed-in user's own password: the current one, and a new one meeting the rule."""
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(max_length=256)
+
+    _check_password = field_validator("new_password")(lambda cls, v: _password_rule(v))
+
+
+class SessionPublic(PublicSchema):
+    id: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime = Field(
+        description="when its latest token pair was issued (sign-in or refresh)"
+    )
+    expires_at: dt.datetime
+    current: bool = Field(description="the session of this request")
+
+
+class SessionList(Schema):
+    items: list[SessionPublic]
+
+
+class SessionsRevoked(Schema):
+    revoked: int = Field(description="how many sessions ended")
+
+
+class PermissionRow(Schema):
+    permission: str
+    description: str
+    roles: list[RoleName]
+
+
+class PermissionMatrix(Schema):
+    roles: list[RoleName]
+    permissions: list[PermissionRow]
 
 
 USER_SORTABLE = ("id", "username", "display_name", "role", "created_at", "last_login_at")

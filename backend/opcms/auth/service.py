@@ -6,10 +6,20 @@ One login creates a token family; refresh rotates the single-use refresh token i
 family; presenting an already-used refresh token revokes the whole family (someone else holds
 a copy), and so does logout. Disabling, deleting a user or resetting a password revokes every
 family of that user in the same transaction.
+
+A password reset by an admin is one-time: the user may sign in with it, but until they choose
+their own (``change_own_password``) every route but /auth/me, /auth/password and /auth/logout
+answers 403 ``password_change_required`` (``jwt_middleware``). The last active admin can be
+neither disabled, demoted nor deleted (409 ``last_admin``): the check runs inside the
+transaction, under row locks on every admin row, so two admins disabling each other at once
+leave one of them active.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+import string
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
@@ -20,7 +30,7 @@ from opcms.auth.passwords import hash_password, needs_rehash, password_problem, 
 from opcms.auth.schemas import UserCreate, UserUpdate
 from opcms.core.audit import AuditAction, record_audit
 from opcms.core.context import Actor, acting_as, current_actor
-from opcms.core.errors import Conflict, Unauthorized, ValidationFailed
+from opcms.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.schemas import patch_changes
 from opcms.core.settings import get_settings
@@ -126,10 +136,114 @@ async def logout(session: Session) -> None:
     await record_audit(AuditAction.LOGOUT, "user", session.user.id, message="logout")
 
 
-async def revoke_all_sessions(user_id: int, reason: str) -> int:
-    return await TokenFamily.filter(user_id=user_id, revoked_at=None).update(
-        revoked_at=utcnow(), revoked_reason=reason
+async def revoke_all_sessions(user_id: int, reason: str, *, keep: str | None = None) -> int:
+    """End every live session of the user (but ``keep``, a family id) and say so in the audit
+    log when there was one; answers how many ended."""
+    families = TokenFamily.filter(user_id=user_id, revoked_at=None)
+    if keep is not None:
+        families = families.exclude(id=keep)
+    count = await families.update(revoked_at=utcnow(), revoked_reason=reason)
+    if count:
+        await record_audit(
+            AuditAction.SESSION_REVOKE,
+            "user",
+            user_id,
+            after={"sessions": count, "reason": reason},
+            message=f"{count} session(s) ended: {reason}",
+        )
+    return count
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One live login of a user, as its owner sees it."""
+
+    id: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime
+    expires_at: dt.datetime
+    current: bool
+
+
+async def list_own_sessions(session: Session) -> list[SessionInfo]:
+    """The caller's live logins, newest first: not revoked, and holding a refresh token that is
+    neither used nor expired (last used: when its latest token pair was issued)."""
+    # a family's one unused refresh token is its latest (each use issues the next)
+    rows = await RefreshToken.filter(
+        family__user_id=session.user.id, family__revoked_at=None, used_at=None, expires_at__gt=utcnow()
+    ).values("family_id", "issued_at", "expires_at")
+    latest = {row["family_id"]: row for row in rows}
+    families = await TokenFamily.filter(id__in=list(latest)).order_by("-created_at", "id")
+    return [
+        SessionInfo(
+            id=family.id,
+            created_at=family.created_at,
+            last_used_at=latest[family.id]["issued_at"],
+            expires_at=latest[family.id]["expires_at"],
+            current=family.id == session.family_id,
+        )
+        for family in families
+    ]
+
+
+async def revoke_own_session(session: Session, family_id: str) -> None:
+    """End one of the caller's own logins (their current one too: that is a logout)."""
+    count = await TokenFamily.filter(id=family_id, user_id=session.user.id, revoked_at=None).update(
+        revoked_at=utcnow(), revoked_reason="revoked_by_user"
     )
+    if not count:
+        raise NotFound("session {id} not found", code="session_not_found", params={"id": family_id})
+    await record_audit(
+        AuditAction.SESSION_REVOKE,
+        "user",
+        session.user.id,
+        after={"sessions": 1, "reason": "revoked_by_user"},
+        message=f"session {family_id[:8]}… ended by its user",
+    )
+
+
+async def change_own_password(
+    session: Session, current_password: str, new_password: str, client_ip: str | None
+) -> User:
+    """The caller sets their own password: the current one is checked (throttled as a login is,
+    since it is the same secret), the new one differs from it; the one-time flag clears and the
+    caller's other sessions end, this one stays."""
+    user = session.user
+    attempt = await throttle.admit(user.username, client_ip)
+    if not verify_password(user.password_hash, current_password):
+        await throttle.record_failure(attempt)
+        raise ValidationFailed(
+            "current_password: is not your current password",
+            code="current_password_wrong",
+            details=[
+                {
+                    "field": "current_password",
+                    "code": "current_password_wrong",
+                    "message": "is not your current password",
+                }
+            ],
+        )
+    await throttle.record_success(attempt)
+    if new_password == current_password:
+        raise ValidationFailed(
+            "new_password: must differ from the current password",
+            code="password_unchanged",
+            details=[
+                {
+                    "field": "new_password",
+                    "code": "password_unchanged",
+                    "message": "must differ from the current password",
+                }
+            ],
+        )
+    async with in_transaction():
+        user.password_hash = hash_password(new_password)
+        user.must_change_password = False
+        await user.save(
+            update_fields=["password_hash", "must_change_password"], audit_message="password changed"
+        )
+        await revoke_all_sessions(user.id, "password_change", keep=session.family_id)
+    return user
 
 
 async def authenticate(access_token: str) -> Session:
@@ -168,6 +282,33 @@ def _guard_self(user: User, what: str) -> None:
         raise Conflict(f"You cannot {what} your own account", code="self_change_forbidden")
 
 
+def _is_active_admin(user: User) -> bool:
+    return user.role == "admin" and user.is_active and not user.is_deleted
+
+
+async def _locked_for_admin_change(user_id: int) -> tuple[User, int]:
+    """Inside a transaction: lock every admin row (in id order, so two such transactions queue
+    instead of deadlocking), then the user; answers the user and how many other active admins
+    there are, both as committed now (a locking read sees the latest committed rows). On SQLite
+    the single connection runs one transaction at a time, and the reads happen inside it."""
+    admins = await User.filter(role="admin").order_by("id").select_for_update()
+    user = next((admin for admin in admins if admin.id == user_id), None)
+    if user is None:
+        user = await get_or_404(User.filter(id=user_id).select_for_update(), user_id, "user")
+    others = sum(1 for admin in admins if admin.is_active and admin.id != user_id)
+    return user, others
+
+
+def _guard_last_admin(user: User, other_active_admins: int, what: str) -> None:
+    """Refuse to take away the last active admin (counted under ``_locked_for_admin_change``)."""
+    if _is_active_admin(user) and other_active_admins == 0:
+        raise Conflict(
+            "{username} is the last active admin: it cannot be " + what + "; make another admin first",
+            code="last_admin",
+            params={"username": user.username},
+        )
+
+
 async def update_user(user_id: int, data: UserUpdate) -> User:
     user = await get_user(user_id)
     # null keeps a field: a body of nulls only changes nothing, as the document admits it (an
@@ -178,29 +319,63 @@ async def update_user(user_id: int, data: UserUpdate) -> User:
     for contact in ("email", "wecom_userid"):  # "" clears the address
         if changes.get(contact) == "":
             changes[contact] = None
-    if ("role" in changes and changes["role"] != user.role) or changes.get("is_active") is False:
-        _guard_self(user, "change the role of or disable")
     async with in_transaction():
+        user, other_admins = await _locked_for_admin_change(user_id)
+        disabling = changes.get("is_active") is False
+        if ("role" in changes and changes["role"] != "admin") or disabling:
+            # first: the only admin taking themself away hears why it cannot be
+            _guard_last_admin(user, other_admins, "disabled" if disabling else "demoted")
+        if ("role" in changes and changes["role"] != user.role) or disabling:
+            _guard_self(user, "change the role of or disable")
         user.update_from_dict(changes)
         await user.save()
-        if changes.get("is_active") is False:
+        if disabling:
             await revoke_all_sessions(user.id, "disabled")
     return user
 
 
-async def reset_password(user_id: int, password: str) -> User:
+# a one-time password: 16 letters and digits without look-alikes (0/O, 1/l/I), in groups of four
+_OTP_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+
+
+def one_time_password() -> str:
+    while True:
+        text = "".join(secrets.choice(_OTP_ALPHABET) for _ in range(16))
+        password = "-".join(text[i : i + 4] for i in range(0, 16, 4))
+        if any(c.isdigit() for c in text) and password_problem(password) is None:
+            return password
+
+
+async def reset_password(user_id: int, password: str | None) -> tuple[User, str | None]:
+    """Set a one-time password: the one given, or a generated one answered once (never stored
+    in clear, never in the audit log). The user must choose their own at next sign-in; every
+    session of theirs ends. Answers the user and the generated password (None when given)."""
     user = await get_user(user_id)
+    _guard_self(user, "reset the password of (change it on your account page)")
+    generated = one_time_password() if password is None else None
     async with in_transaction():
-        user.password_hash = hash_password(password)
-        await user.save(update_fields=["password_hash"])
+        user.password_hash = hash_password(password or generated or "")
+        user.must_change_password = True
+        await user.save(
+            update_fields=["password_hash", "must_change_password"], audit_message="one-time password set"
+        )
         await revoke_all_sessions(user.id, "password_reset")
-    return user
+    return user, generated
+
+
+async def revoke_user_sessions(user_id: int) -> int:
+    """An admin ends every session of a user (each refresh-token family); answers how many."""
+    user = await get_user(user_id)
+    _guard_self(user, "end every session of (use your account page)")
+    async with in_transaction():
+        return await revoke_all_sessions(user.id, "revoked_by_admin")
 
 
 async def delete_user(user_id: int) -> User:
-    user = await get_user(user_id)
-    _guard_self(user, "delete")
     async with in_transaction():
+        user, other_admins = await _locked_for_admin_change(user_id)
+        _guard_last_admin(user, other_admins, "deleted")
+        _guard_self(user, "delete")
         await user.soft_delete()
         await revoke_all_sessions(user.id, "deleted")
     return user

@@ -1,6 +1,7 @@
 """Users: a one-time password the user must change at next login."""
 
-from tortoise import migrations
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
@@ -8,4 +9,10 @@ class Migration(migrations.Migration):
 
     initial = False
 
-    operations: list = []
+    operations = [
+        ops.AddField(
+            model_name="User",
+            name="must_change_password",
+            field=fields.BooleanField(default=False),
+        ),
+    ]
