@@ -172,6 +172,7 @@ async def test_each_kind_is_listed_with_who_when_why_and_restored_by_an_admin(cl
     assert items[0]["kind"] == kind and items[0]["deleted_at"]
     assert items[0]["deleted_by"] == ("system:root-admin" if kind == "usage_metric" else "root-admin")
     assert items[0]["record"]["id"] == record_id and items[0]["record"]["is_deleted"] is True
+    assert list(items[0]["record"])[-3:] == ["is_deleted", "deleted_at", "deleted_by"]
 
     # the auditor may not restore; the admin may, and the restore is audited
     refused = await restore(client, auditor, kind, record_id)

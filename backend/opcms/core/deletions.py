@@ -28,6 +28,9 @@ from opcms.core.secrets import without_url_credentials
 #: a domain's own check before a restore (raises a Conflict), e.g. no overlapping subscription
 RestoreCheck = Callable[[Any], Awaitable[None]]
 
+#: the soft delete's own fields: at the end of a record, after its business fields
+_DELETION_FIELDS = ("is_deleted", "deleted_at", "deleted_by")
+
 
 @dataclass(frozen=True)
 class UniqueValue:
@@ -79,10 +82,13 @@ class DeletableKind:
         credentials), with its bookkeeping fields."""
         values = row.audit_values()
         masked = {k: (MASK if k in row.audit_masked and v else v) for k, v in values.items()}
-        record = {"id": row.id, **(without_url_credentials(masked) or {})}
-        record["created_at"] = row.created_at.isoformat() if row.created_at else None
+        business = {k: v for k, v in masked.items() if k not in _DELETION_FIELDS}
+        record = {"id": row.id, **(without_url_credentials(business) or {})}
+        record["created_at"] = to_json_value(row.created_at)
         record["created_by"] = row.created_by
-        return record
+        record["updated_at"] = to_json_value(row.updated_at)
+        record["updated_by"] = row.updated_by
+        return record | {name: values.get(name) for name in _DELETION_FIELDS}
 
 
 _KINDS: dict[str, DeletableKind] = {}
