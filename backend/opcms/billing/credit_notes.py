@@ -52,7 +52,10 @@ async def create_credit_note(data: CreditNoteCreate) -> CreditNote:
         invoice = await get_or_404(Invoice.all().select_for_update(), data.invoice_id, "invoice")
         if invoice.status == InvoiceStatus.VOID:
             raise Conflict(
-                f"invoice {invoice.number} is void: a void invoice cannot be credited", code="invoice_void"
+                f"invoice {invoice.number} is void: a void invoice cannot be credited",
+                code="invoice_void",
+                key="invoice_void_no_credit",
+                params={"number": invoice.number},
             )
         lines = data.lines or []
         await _check_lines(invoice, lines)
@@ -63,7 +66,21 @@ async def create_credit_note(data: CreditNoteCreate) -> CreditNote:
                 f"a credit note of {data.amount} exceeds what invoice {invoice.number} has left to credit: "
                 f"{room} (total {invoice.total} less earlier credit notes {earlier})",
                 code="credit_exceeds_invoice",
-                details=[{"field": "amount", "message": f"at most {room}"}],
+                params={
+                    "amount": data.amount,
+                    "number": invoice.number,
+                    "room": room,
+                    "total": invoice.total,
+                    "earlier": earlier,
+                },
+                details=[
+                    {
+                        "field": "amount",
+                        "message": f"at most {room}",
+                        "code": "at_most",
+                        "params": {"limit": room},
+                    }
+                ],
             )
         applied = min(data.amount, invoice.outstanding)
         credit = data.amount - applied
@@ -119,6 +136,8 @@ async def _check_lines(invoice: Invoice, lines: list[CreditNoteLineCreate]) -> N
             raise ValidationFailed.field(
                 f"lines.{index}.invoice_line_id",
                 f"line {line.invoice_line_id} is not a line of invoice {invoice.number}",
+                code="not_a_line_of_invoice",
+                params={"line": line.invoice_line_id, "number": invoice.number},
             )
     credited: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for line_id, amount in await CreditNoteLine.filter(invoice_line_id__in=list(own)).values_list(
@@ -135,7 +154,15 @@ async def _check_lines(invoice: Invoice, lines: list[CreditNoteLineCreate]) -> N
             raise Conflict(
                 f"{amount} exceeds what invoice line {line_id} has left to credit: {room}",
                 code="credit_exceeds_line",
-                details=[{"field": "lines", "message": f"line {line_id}: at most {room}"}],
+                params={"amount": amount, "line": line_id, "room": room},
+                details=[
+                    {
+                        "field": "lines",
+                        "message": f"line {line_id}: at most {room}",
+                        "code": "line_at_most",
+                        "params": {"line": line_id, "limit": room},
+                    }
+                ],
             )
 
 

@@ -94,10 +94,15 @@ async def check_request(period: str, customer_id: int | None = None) -> None:
     try:
         first, _ = period_bounds(period)
     except ValueError as error:
-        raise ValidationFailed.field("period", str(error)) from None
+        raise ValidationFailed.field("period", error) from None
     today = business_today()
     if first > today.replace(day=1):
-        raise ValidationFailed.field("period", f"{period} has not started yet (today is {today})")
+        raise ValidationFailed.field(
+            "period",
+            f"{period} has not started yet (today is {today})",
+            code="period_not_started",
+            params={"period": period, "today": today},
+        )
     if customer_id is not None and not await Customer.with_deleted().filter(id=customer_id).exists():
         raise NotFound.entity("customer", customer_id)
 

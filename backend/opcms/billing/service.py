@@ -40,18 +40,26 @@ async def _locked_invoice(invoice_id: int) -> Invoice:
 
 async def _check_voidable(invoice: Invoice, action: str) -> None:
     if invoice.status == InvoiceStatus.VOID:
-        raise Conflict(f"invoice {invoice.number} is already void", code="invoice_void")
+        raise Conflict(
+            f"invoice {invoice.number} is already void",
+            code="invoice_void",
+            params={"number": invoice.number},
+        )
     allocations = await Allocation.filter(invoice_id=invoice.id, is_reversed=False).count()
     if allocations:
         raise Conflict(
             f"invoice {invoice.number} has {allocations} active allocation(s): reverse the allocations first, then {action} it",
             code="invoice_has_allocations",
+            key=f"invoice_has_allocations_{action}",
+            params={"number": invoice.number, "count": allocations},
         )
     notes = await column_values(CreditNote.filter(invoice_id=invoice.id), "number")
     if notes:
         raise Conflict(
             f"invoice {invoice.number} has credit note(s) {', '.join(notes[:5])}: it cannot be {action}ed; issue a further credit note instead",
             code="invoice_has_credit_notes",
+            key=f"invoice_has_credit_notes_{action}",
+            params={"number": invoice.number, "notes": notes[:5]},
         )
 
 
@@ -88,7 +96,9 @@ async def regenerate_invoice(invoice_id: int, reason: str) -> tuple[Invoice, Inv
         draft = drafts.get(invoice.customer_id)
         if isinstance(draft, DraftError):
             raise Conflict(
-                f"invoice {invoice.number} cannot be priced again: {draft}", code="invoice_not_priceable"
+                f"invoice {invoice.number} cannot be priced again: {draft}",
+                code="invoice_not_priceable",
+                params={"number": invoice.number, "error": str(draft)},
             )
         if draft is None or not draft.lines or draft.no_charge:
             return invoice, None

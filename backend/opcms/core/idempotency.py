@@ -73,13 +73,24 @@ def checked_key(raw: str | None) -> str | None:
         return None
     key = raw.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ValidationFailed.field(HEADER, f"must be 1 to {MAX_KEY_LENGTH} printable characters")
+        raise ValidationFailed.field(
+            HEADER,
+            f"must be 1 to {MAX_KEY_LENGTH} printable characters",
+            code="idempotency_key_invalid",
+            params={"limit": MAX_KEY_LENGTH},
+        )
     return key
 
 
 def _reused(key: str) -> Conflict:
     message = f"{HEADER} {key!r} was already used with another request body; use a new key for a new request"
-    return Conflict(message, code="idempotency_key_reused", details=[{"field": HEADER, "message": message}])
+    params = {"header": HEADER, "key": key}
+    return Conflict(
+        message,
+        code="idempotency_key_reused",
+        params=params,
+        details=[{"field": HEADER, "message": message, "code": "idempotency_key_reused", "params": params}],
+    )
 
 
 def _stored_key(key: str) -> str:

@@ -31,6 +31,7 @@ from sanic import Request, Sanic
 
 from opcms.core.errors import AppError, BadRequest
 from opcms.core.http import REFUSED_MEDIA_TYPE, route_spec
+from opcms.core.i18n import Message
 from opcms.core.settings import Settings
 
 KB = 1024
@@ -98,9 +99,15 @@ def declared_length(request: Request) -> int | None:
     try:
         length = int(value)
     except ValueError:
-        raise BadRequest("The Content-Length header is not a number", code="bad_content_length") from None
+        raise BadRequest(
+            "The Content-Length header is not a number",
+            code="bad_content_length",
+            key="content_length_not_number",
+        ) from None
     if length < 0:
-        raise BadRequest("The Content-Length header is negative", code="bad_content_length")
+        raise BadRequest(
+            "The Content-Length header is negative", code="bad_content_length", key="content_length_negative"
+        )
     return length
 
 
@@ -111,13 +118,26 @@ def check_media_type(request: Request, rule: BodyRule) -> None:
     accepted = " or ".join(rule.media_types)
     if media_type not in rule.media_types:
         shown = media_type or "none"
-        raise UnsupportedMediaType(f"This route takes {accepted} (the request was {shown})")
+        raise UnsupportedMediaType(
+            f"This route takes {accepted} (the request was {shown})",
+            code="unsupported_media_type",
+            key="media_type_refused",
+            params={
+                "accepted": Message("either_of", {"first": rule.media_types[0], "rest": rule.media_types[1:]})
+                if len(rule.media_types) > 1
+                else rule.media_types[0],
+                "sent": shown,
+            },
+        )
     if rule.media_types == JSON_MEDIA_TYPES:
         for parameter in parameters.split(";"):
             name, _, value = parameter.partition("=")
             if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in JSON_CHARSETS:
                 raise UnsupportedMediaType(
-                    f"JSON is read as UTF-8 (the request said charset={value.strip()})"
+                    f"JSON is read as UTF-8 (the request said charset={value.strip()})",
+                    code="unsupported_media_type",
+                    key="json_charset_refused",
+                    params={"charset": value.strip()},
                 )
 
 
@@ -131,7 +151,12 @@ def defer_media_type(request: Request, rule: BodyRule) -> None:
 
 
 def too_large(rule: BodyRule) -> PayloadTooLarge:
-    return PayloadTooLarge(f"The request body is over the {rule.max_bytes:,} bytes this route accepts")
+    return PayloadTooLarge(
+        f"The request body is over the {rule.max_bytes:,} bytes this route accepts",
+        code="payload_too_large",
+        key="body_over_route_limit",
+        params={"limit": rule.max_bytes},
+    )
 
 
 async def read_body(request: Request, rule: BodyRule) -> None:

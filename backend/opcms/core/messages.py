@@ -98,8 +98,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "must_not_be_empty": ("不能为空", "must not be empty"),
     "nothing_to_change": ("没有要修改的内容", "Nothing to change"),
     "no_fields_given": ("未提供任何字段", "no fields given"),
-    "value_taken": ("{entity} {field} {value} 已被占用{where}", "{entity} {field} '{value}' is taken{where}"),
-    "taken": ("已被占用{where}", "taken{where}"),
+    "taken": ("已被占用", "taken"),
+    "taken_by_deleted": ("已被已删除的记录 {id} 占用", "taken by deleted record {id}"),
+    "either_of": ("{first} 或 {rest}", "{first} or {rest}"),
+    "control_character_refused": (
+        "不能包含控制字符（{character}）",
+        "must not contain control characters ({character})",
+    ),
+    "bidi_control_refused": (
+        "不能包含双向控制字符（{character}）",
+        "must not contain bidirectional control characters ({character})",
+    ),
     "secrets_unreadable": (
         "已保存的密钥无法解密（OPCMS_SECRET_KEY 已变更）：请在 secrets 中重新提供",
         "the stored secrets cannot be decrypted (OPCMS_SECRET_KEY changed): send them again in 'secrets'",
@@ -353,4 +362,176 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "状态不能从{from}（{from_code}）改为{to}（{to_code}）",
         "cannot move from {from} ({from_code}) to {to} ({to_code})",
     ),
+    # --- settlement: allocations and reversals -------------------------------------------------------
+    "payment_named": ("收款 {id}", "payment {id}"),
+    "credit_note_named": ("贷项通知单 {number}", "credit note {number}"),
+    "line_invoice_void": ("发票 {invoice}：已作废", "invoice {invoice}: is void"),
+    "line_other_customer": (
+        "发票 {invoice}：与{source}不属于同一客户",
+        "invoice {invoice}: belongs to another customer than {source}",
+    ),
+    "line_currency_mismatch": (
+        "发票 {invoice}：币种为 {currency}，{source}为 {source_currency}",
+        "invoice {invoice}: is in {currency}, {source} in {source_currency}",
+    ),
+    "line_over_outstanding": (
+        "发票 {invoice}：{amount} 超过其未结金额 {outstanding}",
+        "invoice {invoice}: {amount} is more than its outstanding {outstanding}",
+    ),
+    "line_outstanding_changed": (
+        "发票 {invoice}：未结金额现为 {outstanding}，而不是 {amount}",
+        "invoice {invoice}: outstanding is now {outstanding}, not {amount}",
+    ),
+    "allocation_exceeds_unallocated": (
+        "{source}剩余可核销 {left}；各行合计 {total}",
+        "{source} has {left} left to allocate; the lines add up to {total}",
+    ),
+    "allocation_lines_invalid": (
+        "每张发票一行，且每行金额大于 0",
+        "one line per invoice, each with an amount more than 0",
+    ),
+    "payment_void_no_allocation": (
+        "收款 {id} 已作废：不能从中核销",
+        "payment {id} is void: nothing can be allocated from it",
+    ),
+    "payment_unassigned": (
+        "收款 {id} 没有客户；请先指定客户",
+        "payment {id} has no customer; assign a customer first",
+    ),
+    "assign_customer_first": ("请先指定客户", "assign a customer first"),
+    "allocation_not_found": ("核销记录 {id} 不存在", "allocation {id} not found"),
+    "allocation_reversed": (
+        "核销记录 {id} 已于 {at} UTC 由 {by} 冲销",
+        "allocation {id} was reversed on {at} UTC by {by}",
+    ),
+    "invoice_void_allocations": (
+        "发票 {number} 已作废；其核销记录不能变更",
+        "invoice {number} is void; its allocations cannot change",
+    ),
+    "settlement_inconsistent": ("无法冲销核销记录 {id}：{error}", "cannot reverse allocation {id}: {error}"),
+    "payment_not_found": ("收款 {id} 不存在", "payment {id} not found"),
+    "credit_note_not_found": ("贷项通知单 {id} 不存在", "credit note {id} not found"),
+    "invoice_not_found": ("发票 {id} 不存在", "invoice {id} not found"),
+    # --- billing: invoices, credit notes, the invoice run --------------------------------------------
+    "invoice_void": ("发票 {number} 已作废", "invoice {number} is already void"),
+    "invoice_has_allocations_void": (
+        "发票 {number} 有 {count} 条有效核销记录：请先冲销核销，再作废",
+        "invoice {number} has {count} active allocation(s): reverse the allocations first, then void it",
+    ),
+    "invoice_has_allocations_regenerate": (
+        "发票 {number} 有 {count} 条有效核销记录：请先冲销核销，再重新生成",
+        "invoice {number} has {count} active allocation(s): reverse the allocations first, then regenerate it",
+    ),
+    "invoice_has_credit_notes_void": (
+        "发票 {number} 已有贷项通知单 {notes}：不能作废；请再开一张贷项通知单",
+        "invoice {number} has credit note(s) {notes}: it cannot be voided; issue a further credit note instead",
+    ),
+    "invoice_has_credit_notes_regenerate": (
+        "发票 {number} 已有贷项通知单 {notes}：不能重新生成；请再开一张贷项通知单",
+        "invoice {number} has credit note(s) {notes}: it cannot be regenerated; issue a further credit note instead",
+    ),
+    "invoice_not_priceable": (
+        "发票 {number} 无法重新计价：{error}",
+        "invoice {number} cannot be priced again: {error}",
+    ),
+    "invoice_void_no_credit": (
+        "发票 {number} 已作废：作废的发票不能开贷项通知单",
+        "invoice {number} is void: a void invoice cannot be credited",
+    ),
+    "credit_exceeds_invoice": (
+        "贷项金额 {amount} 超过发票 {number} 剩余可贷记的 {room}（合计 {total} 减去之前的贷项 {earlier}）",
+        "a credit note of {amount} exceeds what invoice {number} has left to credit: {room} (total {total} less earlier credit notes {earlier})",
+    ),
+    "at_most": ("最多 {limit}", "at most {limit}"),
+    "not_a_line_of_invoice": (
+        "明细 {line} 不属于发票 {number}",
+        "line {line} is not a line of invoice {number}",
+    ),
+    "credit_exceeds_line": (
+        "{amount} 超过发票明细 {line} 剩余可贷记的 {room}",
+        "{amount} exceeds what invoice line {line} has left to credit: {room}",
+    ),
+    "line_at_most": ("明细 {line}：最多 {limit}", "line {line}: at most {limit}"),
+    "period_format": (
+        "账期须为 YYYY-MM（1900 至 2999 年），而不是 {value}",
+        "period must be YYYY-MM (years 1900 to 2999), not {value}",
+    ),
+    "period_not_started": (
+        "{period} 尚未开始（今天是 {today}）",
+        "{period} has not started yet (today is {today})",
+    ),
+    "invoice_run_not_found": ("账单运行 {id} 不存在", "invoice_run {id} not found"),
+    "plain_decimal": (
+        "须为普通小数，例如 {example}（数字 0-9 和小数点；不能有指数、千分位、空格或其他文字的数字）",
+        "must be a plain decimal such as {example} (digits 0-9 and a point; no exponent, digit separator, space or other script's digits)",
+    ),
+    "must_not_be_negative": ("不能为负数", "must not be negative"),
+    "must_be_positive": ("须大于 0", "must be greater than 0"),
+    "decimal_out_of_range": (
+        "超出范围或位数过多（须符合 {pattern}）",
+        "is out of range or has too many digits (it must match {pattern})",
+    ),
+    # --- payments ------------------------------------------------------------------------------------
+    "payment_reference_exists": (
+        "已有银行流水号为 {reference} 的 {method} 收款",
+        "a {method} payment with bank reference '{reference}' already exists",
+    ),
+    "payment_duplicate": (
+        "收款 {id}（{amount} {currency}，{received_on} 到账）已使用 {method} 银行流水号 {reference}",
+        "payment {id} ({amount} {currency}, received {received_on}) already has {method} bank reference '{reference}'",
+    ),
+    "not_in_future": ("不能晚于今天（今天是 {today}）", "must not be in the future (today is {today})"),
+    "payment_voided_voided": (
+        "收款 {id} 已于 {on} 由 {by} 作废：不能再次作废",
+        "payment {id} was voided on {on} by {by}: it cannot be voided again",
+    ),
+    "payment_voided_assigned": (
+        "收款 {id} 已于 {on} 由 {by} 作废：不能指定客户",
+        "payment {id} was voided on {on} by {by}: it cannot be assigned",
+    ),
+    "payment_allocated_voiding": (
+        "收款 {id} 已核销 {amount}；作废前请先冲销其核销",
+        "payment {id} has {amount} allocated; reverse its allocations before voiding it",
+    ),
+    "payment_allocated_changing": (
+        "收款 {id} 已核销 {amount}；更换客户前请先冲销其核销",
+        "payment {id} has {amount} allocated; reverse its allocations before changing its customer",
+    ),
+    "payment_void": ("收款 {id} 已作废", "payment {id} is void"),
+    "payment_allocated": (
+        "收款 {id} 已核销 {amount}；请先冲销其核销",
+        "payment {id} has {amount} allocated; reverse its allocations first",
+    ),
+    # --- payments: reconciliation suggestions (their reasons) ----------------------------------------
+    "suggest_exact": (
+        "发票 {number}（{due} 到期）未结金额正好是 {amount}",
+        "invoice {number} (due {due}) has exactly {amount} outstanding",
+    ),
+    "suggest_scope": (
+        "金额以下最早的 {count} 张未结发票",
+        "the oldest {count} open invoices below the amount",
+    ),
+    "suggest_scope_partial": (
+        "金额以下最早的 {count} 张未结发票（搜索已达上限而停止）",
+        "the oldest {count} open invoices below the amount (search stopped at its budget)",
+    ),
+    "suggest_combination": (
+        "{count} 张发票（{numbers}）合计正好 {amount}；在{scope}中，发票最少者优先，其次最早者",
+        "{count} invoices ({numbers}) add up to exactly {amount}; fewest invoices first, then oldest, among {scope}",
+    ),
+    "suggest_fifo": (
+        "按到期先后：从 {first} 起 {count} 张发票",
+        "oldest due first: {count} invoice(s) from {first}",
+    ),
+    "suggest_fifo_partly": ("，最后一张（{number}）部分核销", ", the last one ({number}) partly"),
+    "suggest_fifo_credit": (
+        "；{left} 不核销，记为客户余额",
+        "; {left} stays unallocated as the customer's credit",
+    ),
+    "suggest_payer": (
+        "付款人名称 {payer} 与{column} {matched} 相似（{score} 分，满分 100）",
+        "payer name '{payer}' is like the {column} '{matched}' (score {score} of 100)",
+    ),
+    "column_company_name": ("公司名称", "company name"),
+    "column_short_name": ("简称", "short name"),
 }

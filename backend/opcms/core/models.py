@@ -266,11 +266,19 @@ class ChosenName:
     code: str  # the conflict's error code
     lookup: str = ""  # "__iexact": compared without regard to letter case
 
-    def taken(self, value: str, where: str = "") -> Conflict:
+    def taken(self, value: str, where: str = "", holder: int | None = None) -> Conflict:
+        # the catalog names the row in each language: ``<code>`` and ``<code>_deleted`` (by a
+        # deleted row, whose id is given)
+        suffix = "_deleted" if holder is not None else ""
+        held = {"id": holder} if holder is not None else {}
         return Conflict(
             f"{self.entity} {self.field} {value!r} is taken{where}",
             code=self.code,
-            details=[{"field": self.field, "message": f"taken{where}"}],
+            key=self.code + suffix,
+            params={"value": value, **held},
+            details=[
+                {"field": self.field, "message": f"taken{where}", "code": "taken" + suffix, "params": held}
+            ],
         )
 
     async def check_free(self, value: str, *, other_than: int | None = None) -> None:
@@ -278,7 +286,9 @@ class ChosenName:
         rows = self.model.with_deleted().filter(**{self.field + self.lookup: value})
         taken = await rows.exclude(id=other_than or 0).first()
         if taken is not None:
-            raise self.taken(value, f" by deleted {self.short_entity} {taken.id}" if taken.is_deleted else "")
+            raise self.taken(
+                value, f" by deleted {self.short_entity} {taken.id}" if taken.is_deleted else "", taken.id
+            )
 
     async def save_changes(self, row: AuditedModel, changes: dict[str, Any]) -> None:
         """Write ``changes`` to ``row`` (its new value checked free beforehand): a race lost to

@@ -17,6 +17,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from opcms.core.i18n import Invalid
+
 CENT = Decimal("0.01")
 #: no money, with its cents (a sum of nothing answers "0.00", as the columns do)
 ZERO = Decimal("0.00")
@@ -51,15 +53,21 @@ def written_as(pattern: str, example: str) -> Any:
         if allowed.fullmatch(value):
             return Decimal(value)
         if not _PLAIN.fullmatch(value):
-            raise ValueError(
-                f"must be a plain decimal such as {example} (digits 0-9 and a point; "
-                "no exponent, digit separator, space or other script's digits)"
+            raise Invalid(
+                "plain_decimal",
+                "must be a plain decimal such as {example} (digits 0-9 and a point; "
+                "no exponent, digit separator, space or other script's digits)",
+                example=example,
             )
         if value.startswith("-") and allowed.fullmatch(value[1:]):
-            raise ValueError("must not be negative")
+            raise Invalid("must_not_be_negative", "must not be negative")
         if Decimal(value) == 0:
-            raise ValueError("must be greater than 0")
-        raise ValueError(f"is out of range or has too many digits (it must match {pattern})")
+            raise Invalid("must_be_positive", "must be greater than 0")
+        raise Invalid(
+            "decimal_out_of_range",
+            "is out of range or has too many digits (it must match {pattern})",
+            pattern=pattern,
+        )
 
     return BeforeValidator(check)
 

@@ -33,7 +33,10 @@ def order_by(
         sign, name = ("-", part[1:]) if part.startswith("-") else ("", part)
         if name not in allowed:
             raise ValidationFailed.field(
-                "sort", f"cannot sort by {part!r}; allowed: {', '.join(sorted(allowed))}"
+                "sort",
+                f"cannot sort by {part!r}; allowed: {', '.join(sorted(allowed))}",
+                code="sort_refused",
+                params={"field": part, "allowed": sorted(allowed)},
             )
         orders.append(sign + sort_as.get(name, name))
     # a stable tie-breaker so pages never overlap, in the direction of the last sort key, so an

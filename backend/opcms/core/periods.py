@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic import Field
 
+from opcms.core.i18n import Invalid
+
 #: ``YYYY-MM``, years 1900 to 2999 and months 01 to 12: every period the parser below takes
 #: (a year 0 is no date at all) and no other; ASCII digits only ([0-9], not \d, which matches
 #: any script's digits)
@@ -23,7 +25,9 @@ Period = Annotated[str, Field(pattern=PERIOD_PATTERN, description="YYYY-MM, year
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     """First and last day of a period ``YYYY-MM`` (ValueError when malformed)."""
     if not _PERIOD.fullmatch(period or ""):
-        raise ValueError(f"period must be YYYY-MM (years 1900 to 2999), not {period!r}")
+        raise Invalid(
+            "period_format", "period must be YYYY-MM (years 1900 to 2999), not {value}", value=repr(period)
+        )
     year, month = int(period[:4]), int(period[5:])
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 

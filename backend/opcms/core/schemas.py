@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from opcms.core.i18n import Invalid, Message
 from opcms.core.text import REFUSED_IN_LINE_CLASS, REFUSED_IN_LINES_CLASS, blank_to_none, refused_character
 
 
@@ -46,7 +47,7 @@ class _MultiLine:
 MultiLine = _MultiLine()
 
 
-def _refused_text(value: Any, *, multiline: bool) -> str | None:
+def _refused_text(value: Any, *, multiline: bool) -> Message | None:
     """Why a validated field value holds text that cannot be stored, or None. Texts inside
     lists and JSON objects (settings, variables, parameters) are read too, as multi-line text
     in an object; a nested request model has checked its own fields."""
@@ -56,7 +57,7 @@ def _refused_text(value: Any, *, multiline: bool) -> str | None:
         for key, item in value.items():
             problem = _refused_text(key, multiline=False) or _refused_text(item, multiline=True)
             if problem:
-                return f"{key}: {problem}"
+                return Message("in_key", {"key": key, "problem": problem}, f"{key}: {problem.fallback}")
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             problem = _refused_text(item, multiline=multiline)
@@ -142,7 +143,11 @@ def _max_length(model: type[BaseModel], name: str) -> int | None:
 def _whole_number(value: Any) -> Any:
     # a query's "7" is 7; pydantic would also read "7.0" and "3923427131077766.0" as whole numbers
     if isinstance(value, str) and not _INTEGER.fullmatch(value):
-        raise ValueError(f"must be a whole number written in digits, not {value[:40]!r}")
+        raise Invalid(
+            "whole_number_text",
+            "must be a whole number written in digits, not {value}",
+            value=repr(value[:40]),
+        )
     return value
 
 
@@ -216,7 +221,7 @@ class Schema(BaseModel):
         limit = _max_length(cls, name) if isinstance(value, str) else None
         if limit is not None and len(value) > limit:
             # counted as sent, as the document's maxLength counts, not after the trimming
-            raise ValueError(f"must be at most {limit} characters")
+            raise Invalid("too_many_characters", "must be at most {limit} characters", limit=limit)
         kind = _value_kind(cls, name)
         if kind == "integer":
             return (
@@ -226,14 +231,19 @@ class Schema(BaseModel):
             return value
         shape = _ISO_DATETIME if kind == "date-time" else _ISO_DATE
         if not isinstance(value, str) or not shape.fullmatch(value):
-            raise ValueError(f"must be a {kind} in ISO 8601 form, such as {_EXAMPLES[kind]}")
+            raise Invalid(
+                "iso_datetime" if kind == "date-time" else "iso_date",
+                f"must be a {kind} in ISO 8601 form, such as {_EXAMPLES[kind]}",
+            )
         # read here, so that the field's own check meets a day or a time, which a strict
         # reading of a body (core.http) requires once a validator has run before it
         try:
             return dt.datetime.fromisoformat(value) if kind == "date-time" else dt.date.fromisoformat(value)
         except ValueError:
-            raise ValueError(
-                f"{value!r} is not a {'time' if kind == 'date-time' else 'day'} that exists"
+            raise Invalid(
+                "no_such_time" if kind == "date-time" else "no_such_day",
+                f"{value!r} is not a {'time' if kind == 'date-time' else 'day'} that exists",
+                value=repr(value),
             ) from None
 
     @field_validator("*", mode="after")
@@ -243,7 +253,7 @@ class Schema(BaseModel):
             return value
         problem = _refused_text(value, multiline=_is_multiline(cls, info.field_name or ""))
         if problem:
-            raise ValueError(problem)
+            raise Invalid(problem.code, problem.fallback, **problem.params)
         return value
 
 
@@ -366,9 +376,14 @@ def patch_changes(
     changes = data.model_dump(exclude_unset=True, exclude_none=drop_none)
     for name in required or getattr(data, "not_null", ()):
         if name in changes and changes[name] is None:
-            raise ValidationFailed.field(name, "must not be empty")
+            raise ValidationFailed.field(name, "must not be empty", code="must_not_be_empty")
     if not changes:
-        raise ValidationFailed("Nothing to change", details=[{"field": None, "message": "no fields given"}])
+        raise ValidationFailed(
+            "Nothing to change",
+            code="validation_failed",
+            key="nothing_to_change",
+            details=[{"field": None, "message": "no fields given", "code": "no_fields_given"}],
+        )
     return changes
 
 

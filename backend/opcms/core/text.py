@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from opcms.core.i18n import Message
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -42,13 +44,21 @@ REFUSED_IN_LINES_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u
 _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 
 
-def refused_character(value: str, *, multiline: bool = False) -> str | None:
+def refused_character(value: str, *, multiline: bool = False) -> Message | None:
     """Why ``value`` cannot be stored as text, or None: a control character (tab and line
     breaks only where the text is multi-line) or a bidi control."""
     found = (_REFUSED_IN_LINES if multiline else _REFUSED_IN_LINE).search(value)
     if found is None:
         return None
-    code = ord(found.group())
+    character = f"U+{ord(found.group()):04X}"
     if _BIDI.match(found.group()):
-        return f"must not contain bidirectional control characters (U+{code:04X})"
-    return f"must not contain control characters (U+{code:04X})"
+        return Message(
+            "bidi_control_refused",
+            {"character": character},
+            f"must not contain bidirectional control characters ({character})",
+        )
+    return Message(
+        "control_character_refused",
+        {"character": character},
+        f"must not contain control characters ({character})",
+    )

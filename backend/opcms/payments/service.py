@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from opcms.core.audit import AuditAction
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, ValidationFailed
+from opcms.core.i18n import Message
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.schemas import patch_changes
 from opcms.core.settings import business_today
@@ -34,13 +35,26 @@ def reference_key(bank_reference: str | None) -> str | None:
 
 def _duplicate(existing: Payment | None, method: PaymentMethod, bank_reference: str | None) -> Conflict:
     if existing is None:  # only when the other row vanished between the error and the read
-        message = f"a {method.value} payment with bank reference {bank_reference!r} already exists"
-        return Conflict(
-            message, code="payment_duplicate", details=[{"field": "bank_reference", "message": message}]
+        text = Message(
+            "payment_reference_exists",
+            {"method": method, "reference": bank_reference},
+            f"a {method.value} payment with bank reference {bank_reference!r} already exists",
         )
-    message = (
+        return Conflict(
+            text, code="payment_duplicate", details=[{"field": "bank_reference", "message": text}]
+        )
+    message = Message(
+        "payment_duplicate",
+        {
+            "id": existing.id,
+            "amount": existing.amount,
+            "currency": existing.currency,
+            "received_on": existing.received_on,
+            "method": method,
+            "reference": existing.bank_reference,
+        },
         f"payment {existing.id} ({existing.amount} {existing.currency}, received {existing.received_on}) "
-        f"already has {method.value} bank reference {existing.bank_reference!r}"
+        f"already has {method.value} bank reference {existing.bank_reference!r}",
     )
     return Conflict(
         message,
@@ -69,7 +83,10 @@ async def check_new_payment(data: PaymentCreate) -> None:
     reference entered before (the usual case; the unique index catches the race)."""
     if data.received_on > business_today():
         raise ValidationFailed.field(
-            "received_on", f"must not be in the future (today is {business_today()})"
+            "received_on",
+            f"must not be in the future (today is {business_today()})",
+            code="not_in_future",
+            params={"today": business_today()},
         )
     if data.customer_id is not None:
         await _live_customer(data.customer_id)
@@ -114,12 +131,22 @@ def _refuse_if_void(payment: Payment, action: str) -> None:
         raise Conflict(
             f"payment {payment.id} was voided on {payment.voided_at:%Y-%m-%d} by {payment.voided_by}: it cannot be {action}",
             code="payment_void",
+            key="payment_voided_" + action.split()[0],
+            params={
+                "id": payment.id,
+                "on": payment.voided_at.date() if payment.voided_at else "",
+                "by": payment.voided_by,
+            },
         )
 
 
 def _refuse_if_allocated(payment: Payment, action: str, *, field: str | None = None) -> None:
     if payment.allocated_amount > 0:
-        message = f"payment {payment.id} has {payment.allocated_amount} allocated; reverse its allocations before {action}"
+        message = Message(
+            "payment_allocated_" + action.split()[0],
+            {"id": payment.id, "amount": payment.allocated_amount},
+            f"payment {payment.id} has {payment.allocated_amount} allocated; reverse its allocations before {action}",
+        )
         details = [{"field": field, "message": message}] if field else None
         raise Conflict(message, code="payment_allocated", details=details)
 

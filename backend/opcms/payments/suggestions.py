@@ -27,6 +27,7 @@ from decimal import Decimal
 from rapidfuzz import fuzz, process
 from tortoise.queryset import QuerySet
 
+from opcms.core.i18n import Message
 from opcms.core.money import ZERO
 from opcms.core.text import fold_key
 from opcms.customers.models import Customer
@@ -184,14 +185,16 @@ async def invoice_suggestions(payment: Payment) -> list[Suggestion]:
                 kind="exact",
                 invoices=[invoice.take(amount)],
                 total=amount,
-                reason=f"invoice {invoice.number} (due {invoice.due_date}) has exactly {amount} outstanding",
+                reason=str(
+                    Message(
+                        "suggest_exact", {"number": invoice.number, "due": invoice.due_date, "amount": amount}
+                    )
+                ),
             )
         )
 
     sets, complete = find_combinations([cents(c.outstanding) for c in candidates], cents(amount))
-    scope = f"the oldest {len(candidates)} open invoices below the amount"
-    if not complete:
-        scope += " (search stopped at its budget)"
+    scope = Message("suggest_scope" if complete else "suggest_scope_partial", {"count": len(candidates)})
     for indexes in sets:
         chosen = [candidates[i] for i in indexes]
         suggestions.append(
@@ -199,8 +202,17 @@ async def invoice_suggestions(payment: Payment) -> list[Suggestion]:
                 kind="combination",
                 invoices=[c.take(c.outstanding) for c in chosen],
                 total=amount,
-                reason=f"{len(chosen)} invoices ({', '.join(c.number for c in chosen)}) add up to exactly {amount}; "
-                f"fewest invoices first, then oldest, among {scope}",
+                reason=str(
+                    Message(
+                        "suggest_combination",
+                        {
+                            "count": len(chosen),
+                            "numbers": [c.number for c in chosen],
+                            "amount": amount,
+                            "scope": scope,
+                        },
+                    )
+                ),
             )
         )
 
@@ -214,11 +226,11 @@ async def invoice_suggestions(payment: Payment) -> list[Suggestion]:
         left -= part
     if fifo:
         total = amount - left
-        reason = f"oldest due first: {len(fifo)} invoice(s) from {fifo[0].number}"
+        reason = str(Message("suggest_fifo", {"count": len(fifo), "first": fifo[0].number}))
         if fifo[-1].amount < fifo[-1].outstanding:
-            reason += f", the last one ({fifo[-1].number}) partly"
+            reason += str(Message("suggest_fifo_partly", {"number": fifo[-1].number}))
         if left > ZERO:
-            reason += f"; {left} stays unallocated as the customer's credit"
+            reason += str(Message("suggest_fifo_credit", {"left": left}))
         suggestion = Suggestion(kind="fifo", invoices=fifo, total=total, reason=reason)
         if _signature(suggestion) not in {_signature(s) for s in suggestions}:
             suggestions.append(suggestion)
@@ -270,7 +282,17 @@ async def customer_candidates(payer_name: str | None) -> list[CustomerCandidate]
                 company_name=company,
                 short_name=short,
                 score=round(score),
-                reason=f"payer name {payer_name!r} is like the {column} {matched!r} (score {round(score)} of 100)",
+                reason=str(
+                    Message(
+                        "suggest_payer",
+                        {
+                            "payer": payer_name,
+                            "column": Message("column_" + column.replace(" ", "_")),
+                            "matched": matched,
+                            "score": round(score),
+                        },
+                    )
+                ),
             )
         )
     return candidates

@@ -29,6 +29,7 @@ from tortoise.transactions import in_transaction
 from opcms.core.audit import AuditAction
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, NotFound, ValidationFailed
+from opcms.core.i18n import Message
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.money import ZERO
 from opcms.core.retries import retry_on_deadlock
@@ -72,6 +73,13 @@ def _name(source: Payment | CreditNote) -> str:
     return f"payment {source.id}" if isinstance(source, Payment) else f"credit note {source.number}"
 
 
+def _source(source: Payment | CreditNote) -> Message:
+    """The source of an allocation as a message names it, in the reader's language."""
+    if isinstance(source, Payment):
+        return Message("payment_named", {"id": source.id}, f"payment {source.id}")
+    return Message("credit_note_named", {"number": source.number}, f"credit note {source.number}")
+
+
 async def _locked_source(
     payment_id: int | None, credit_note_id: int | None, *, include_deleted: bool = False
 ) -> Payment | CreditNote:
@@ -89,23 +97,30 @@ async def _locked_invoice(invoice_id: int) -> Invoice | None:
 # --- allocate -----------------------------------------------------------------------------------
 def _line_problem(
     line: Line, invoice: Invoice, source: Payment | CreditNote, exact: bool
-) -> tuple[str, str] | None:
-    """Why this line cannot be allocated (a code and a message), or None."""
+) -> tuple[str, Message] | None:
+    """Why this line cannot be allocated (a code and a message naming the invoice), or None."""
+    named = {"invoice": invoice.number}
     if invoice.status == InvoiceStatus.VOID:
-        return "invoice_void", "is void"
+        return "invoice_void", Message("line_invoice_void", named)
     if invoice.customer_id != source.customer_id:
-        return "invoice_other_customer", f"belongs to another customer than {_name(source)}"
+        return "invoice_other_customer", Message("line_other_customer", {**named, "source": _source(source)})
     if invoice.currency != source.currency:
-        return "currency_mismatch", f"is in {invoice.currency}, {_name(source)} in {source.currency}"
+        return "currency_mismatch", Message(
+            "line_currency_mismatch",
+            {
+                **named,
+                "currency": invoice.currency,
+                "source": _source(source),
+                "source_currency": source.currency,
+            },
+        )
     if line.amount > invoice.outstanding:
-        return (
-            "allocation_exceeds_outstanding",
-            f"{line.amount} is more than its outstanding {invoice.outstanding}",
+        return "allocation_exceeds_outstanding", Message(
+            "line_over_outstanding", {**named, "amount": line.amount, "outstanding": invoice.outstanding}
         )
     if exact and line.amount != invoice.outstanding:
-        return (
-            "allocation_exceeds_outstanding",
-            f"outstanding is now {invoice.outstanding}, not {line.amount}",
+        return "allocation_exceeds_outstanding", Message(
+            "line_outstanding_changed", {**named, "amount": line.amount, "outstanding": invoice.outstanding}
         )
     return None
 
@@ -126,25 +141,37 @@ async def allocate_once(
     order = {line.invoice_id: index for index, line in enumerate(lines)}
     if len(order) != len(lines) or not lines or any(line.amount <= ZERO for line in lines):
         # the request schema says so already; this guards callers inside the backend
-        raise ValidationFailed.field("lines", "one line per invoice, each with an amount more than 0")
+        raise ValidationFailed.field(
+            "lines", "one line per invoice, each with an amount more than 0", code="allocation_lines_invalid"
+        )
     async with in_transaction():
         source = await _locked_source(payment_id, credit_note_id)
         if isinstance(source, Payment) and source.status == PaymentStatus.VOID:
             raise Conflict(
-                f"payment {source.id} is void: nothing can be allocated from it", code="payment_void"
+                f"payment {source.id} is void: nothing can be allocated from it",
+                code="payment_void",
+                key="payment_void_no_allocation",
+                params={"id": source.id},
             )
         if source.customer_id is None:
             raise Conflict(
                 f"payment {source.id} has no customer; assign a customer first",
                 code="payment_unassigned",
-                details=[{"field": "payment_id", "message": "assign a customer first"}],
+                params={"id": source.id},
+                details=[
+                    {
+                        "field": "payment_id",
+                        "message": "assign a customer first",
+                        "code": "assign_customer_first",
+                    }
+                ],
             )
         invoices: dict[int, Invoice] = {}
         for invoice_id in sorted(order):
             invoice = await _locked_invoice(invoice_id)
             if invoice is None:
                 error = NotFound.entity("invoice", invoice_id)
-                error.details = [{"field": f"lines.{order[invoice_id]}.invoice_id", "message": error.message}]
+                error.details = [{"field": f"lines.{order[invoice_id]}.invoice_id", "message": error.text}]
                 raise error
             invoices[invoice_id] = invoice
 
@@ -159,14 +186,15 @@ async def allocate_once(
                         code,
                         {
                             "field": f"lines.{index}.amount",
-                            "message": f"invoice {invoice.number}: {message}",
+                            "message": message,
                             "invoice_id": invoice.id,
                         },
                     )
                 )
         total = sum((line.amount for line in lines), ZERO)
         if total > source.unallocated_amount or (exact and total != source.unallocated_amount):
-            message = f"{_name(source)} has {source.unallocated_amount} left to allocate; the lines add up to {total}"
+            left = {"source": _source(source), "left": source.unallocated_amount, "total": total}
+            message = Message("allocation_exceeds_unallocated", left)
             problems.append(("allocation_exceeds_unallocated", {"field": "lines", "message": message}))
         if problems:
             code, first = problems[0]
@@ -223,17 +251,23 @@ async def _reverse(found: Allocation, reason: str) -> Allocation:
             raise Conflict(
                 f"allocation {allocation.id} was reversed on {allocation.reversed_at:%Y-%m-%d %H:%M} UTC by {allocation.reversed_by}",
                 code="allocation_reversed",
+                params={"id": allocation.id, "at": allocation.reversed_at, "by": allocation.reversed_by},
             )
         if invoice.status == InvoiceStatus.VOID:
             # voiding needs no active allocation, so this means the data was changed by hand
             raise Conflict(
-                f"invoice {invoice.number} is void; its allocations cannot change", code="invoice_void"
+                f"invoice {invoice.number} is void; its allocations cannot change",
+                code="invoice_void",
+                key="invoice_void_allocations",
+                params={"number": invoice.number},
             )
         try:
             resettle(invoice, paid_delta=-allocation.amount)
         except ValueError as error:
             raise Conflict(
-                f"cannot reverse allocation {allocation.id}: {error}", code="settlement_inconsistent"
+                f"cannot reverse allocation {allocation.id}: {error}",
+                code="settlement_inconsistent",
+                params={"id": allocation.id, "error": str(error)},
             ) from None
         await invoice.save(
             update_fields=SETTLEMENT_FIELDS,
