@@ -19,6 +19,8 @@ export interface CurrentUser {
   role: Role;
   permissions: string[];
   is_active: boolean;
+  /** signed in with a one-time password: only the account page opens until it is changed */
+  must_change_password?: boolean;
 }
 
 export function login(username: string, password: string): Promise<TokenPair> {

@@ -6,6 +6,9 @@ import { isApiError } from '@/api/errors';
 import { useAuthStore } from '@/store/auth';
 import { t } from '@/locale';
 
+/** the page where one changes one's own password (route module `users.ts`) */
+export const ACCOUNT_ROUTE_NAME = 'account';
+
 type WithMatchedMeta = Pick<RouteLocationNormalized, 'matched'>;
 
 /** Roles on a record are inherited: every matched record must admit the role. */
@@ -142,6 +145,11 @@ export function setupRouterGuard(router: Router, pinia?: Pinia): void {
         if (isApiError(error) && error.status === 401) auth.clearSession();
         return { name: 'login', query: { redirect: to.fullPath } };
       }
+    }
+
+    // signed in with a one-time password: nothing but the account page until it is changed
+    if (auth.mustChangePassword && to.name !== ACCOUNT_ROUTE_NAME) {
+      return { name: ACCOUNT_ROUTE_NAME, query: { forced: '1' } };
     }
 
     if (!canAccess(to, auth.role)) {

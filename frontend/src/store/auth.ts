@@ -51,6 +51,8 @@ export const useAuthStore = defineStore('auth', () => {
   const role = computed<Role | null>(() => user.value?.role ?? null);
   const displayName = computed(() => user.value?.display_name || user.value?.username || '');
   const permissions = computed(() => user.value?.permissions ?? []);
+  /** a one-time password is in use: the router opens nothing but the account page */
+  const mustChangePassword = computed(() => Boolean(user.value?.must_change_password));
 
   function adopt(tokens: PersistedTokens | null): void {
     accessToken.value = tokens?.accessToken ?? null;
@@ -150,6 +152,7 @@ export const useAuthStore = defineStore('auth', () => {
     role,
     displayName,
     permissions,
+    mustChangePassword,
     setTokens,
     clearSession,
     loadMe,
