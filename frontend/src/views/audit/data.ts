@@ -147,7 +147,7 @@ export function auditColumns(): TableColumnData[] {
     fieldColumn('audit.field.actor', 'actor', 150, { ellipsis: true, tooltip: true }),
     slotColumn('audit.field.action', 'action', 130),
     slotColumn('audit.field.entity', 'entity', 200),
-    slotColumn('audit.field.changes', 'changes', 260),
+    slotColumn('audit.field.changes', 'changes', 260, { ellipsis: true, tooltip: true }),
     fieldColumn('audit.field.message', 'message', 200, { ellipsis: true, tooltip: true }),
     fieldColumn('audit.field.clientIp', 'client_ip', 130),
     slotColumn('common.actions', 'actions', 90, { fixed: 'right' }),
