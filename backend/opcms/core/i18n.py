@@ -119,10 +119,18 @@ class _Params(dict[str, Any]):
         return "{" + key + "}"
 
 
+class Clauses(tuple[Any, ...]):
+    """Several problems in one message: joined with "；" (Chinese) or "; " (English)."""
+
+    __slots__ = ()
+
+
 def show(value: Any, language: str) -> Any:
     """A parameter as a message shows it (numbers keep their type: a template may format them)."""
     if isinstance(value, Message):
         return value.render(language)
+    if isinstance(value, Clauses):
+        return ("；" if language == ZH else "; ").join(str(show(item, language)) for item in value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, bool):

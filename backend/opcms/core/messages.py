@@ -534,4 +534,139 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "column_company_name": ("公司名称", "company name"),
     "column_short_name": ("简称", "short name"),
+    # --- pricing: metrics, plans, versions, subscriptions, the price preview -------------------------
+    "usage_metric_duplicate": ("计量指标编码 {code} 已被占用", "metric code '{code}' is taken"),
+    "usage_metric_duplicate_deleted": (
+        "计量指标编码 {code} 已被已删除的指标 {id} 占用",
+        "metric code '{code}' is taken by deleted metric {id}",
+    ),
+    "pricing_plan_duplicate": ("价格方案编码 {code} 已被占用", "plan code '{code}' is taken"),
+    "pricing_plan_duplicate_deleted": (
+        "价格方案编码 {code} 已被已删除的方案 {id} 占用",
+        "plan code '{code}' is taken by deleted plan {id}",
+    ),
+    "code_taken": ("{code} 已被占用", "'{code}' is taken"),
+    "code_taken_deleted": ("{code} 已被已删除的记录 {id} 占用", "'{code}' is taken by deleted record {id}"),
+    "metric_unknown": ("没有计量指标 {code}", "no metric '{code}'"),
+    "metric_retired": ("计量指标 {code} 已停用", "metric '{code}' is retired (inactive)"),
+    "pricing_plan_in_use": (
+        "价格方案 {code} 正被 {count} 个当前或未来的订阅使用；请先结束这些订阅",
+        "plan {code} is used by {count} current or future subscription(s); end them first",
+    ),
+    "subscription_uses_plan": ("订阅 {id} 使用此方案", "subscription {id} uses this plan"),
+    "plan_metric_fixed": (
+        "价格方案 {code} 计价的指标是 {metric}；方案的指标不能更改",
+        "plan {code} prices '{metric}'; a plan's metric cannot change",
+    ),
+    "version_billed": (
+        "版本 {version} 已出账；请给出更晚的生效日期",
+        "version {version} was billed; give a later effective_from",
+    ),
+    "version_billed_after": (
+        "版本 {version}（自 {from} 起）已出账；新版本须在 {from} 之后生效",
+        "version {version} (from {from}) was billed; a new version must start after {from}",
+    ),
+    "version_conflict": (
+        "此方案的版本已被另一处修改抢先；请重试",
+        "another change to this plan's versions came first; retry",
+    ),
+    "subscription_overlap": (
+        "订阅 {id}（{from} 至 {to}）已覆盖该客户此期间的这个指标",
+        "subscription {id} ({from} to {to}) already covers this metric for the customer in that period",
+    ),
+    "subscription_overlap_open": (
+        "订阅 {id}（自 {from} 起，无结束日）已覆盖该客户此期间的这个指标",
+        "subscription {id} ({from} to open-ended) already covers this metric for the customer in that period",
+    ),
+    "plan_metric_retired": (
+        "方案 {code} 的计量指标 {metric} 已停用",
+        "metric '{metric}' of plan {code} is retired",
+    ),
+    "plan_not_in_force_yet": (
+        "方案 {code} 在 {day} 没有生效的版本（自 {starts} 起生效）",
+        "plan {code} has no version in force on {day} (it starts {starts})",
+    ),
+    "plan_never_in_force": (
+        "方案 {code} 在 {day} 没有生效的版本（没有任何版本）",
+        "plan {code} has no version in force on {day} (it starts never)",
+    ),
+    "plan_not_in_force": (
+        "方案 {code} 在 {day} 没有生效的版本",
+        "plan {code} has no version in force on {day}",
+    ),
+    "not_before": ("不能早于 {other}", "must not be before {other}"),
+    "subscription_customer_deleted": (
+        "客户已删除；订阅只能结束，不能延长",
+        "the customer was deleted; the subscription can be ended but not extended",
+    ),
+    "subscription_plan_deleted": (
+        "价格方案已删除；订阅只能结束，不能延长",
+        "the plan was deleted; the subscription can be ended but not extended",
+    ),
+    "customer_was_deleted": ("客户已删除", "the customer was deleted"),
+    "plan_was_deleted": ("价格方案已删除", "the plan was deleted"),
+    "cannot_price": ("无法计价：{error}", "cannot price this: {error}"),
+    "usage_metric_not_found": ("计量指标 {id} 不存在", "usage_metric {id} not found"),
+    "pricing_plan_not_found": ("价格方案 {id} 不存在", "pricing_plan {id} not found"),
+    "subscription_not_found": ("订阅 {id} 不存在", "subscription {id} not found"),
+    # --- pricing: plan documents ---------------------------------------------------------------------
+    "clauses": ("{items}", "{items}"),
+    "too_many_tiers": (
+        "最多允许 {limit} 个阶梯；此方案有 {count} 个",
+        "at most {limit} tiers are allowed; this plan has {count}",
+    ),
+    "tiers_needed": (
+        "{mode} 计价至少需要一个阶梯（最后一个的 up_to 为空）",
+        "{mode} pricing needs at least one tier (the last one with up_to null)",
+    ),
+    "tiers_refused": (
+        "{mode} 计价不接受阶梯（阶梯用于 graduated 和 volume 计价）",
+        "{mode} pricing takes no tiers (tiers are for graduated and volume pricing)",
+    ),
+    "unit_price_needed": ("per_unit 计价需要 unit_price", "per_unit pricing needs a unit_price"),
+    "unit_price_from_tiers": (
+        "{mode} 计价的价格取自阶梯：unit_price 请留空",
+        "{mode} pricing takes its prices from its tiers: leave unit_price empty",
+    ),
+    "unit_price_from_package": (
+        "{mode} 计价的价格取自 package_price：unit_price 请留空",
+        "{mode} pricing takes its prices from package_price: leave unit_price empty",
+    ),
+    "package_field_needed": ("package 计价需要 {name}", "package pricing needs a {name}"),
+    "package_size_positive": (
+        "package_size 须大于 0（每包的数量）",
+        "package_size must be greater than 0 (units in one package)",
+    ),
+    "package_field_refused": (
+        "{name} 只用于 package 计价；{mode} 计价请留空",
+        "{name} is for package pricing only; leave it empty for {mode} pricing",
+    ),
+    "tier_open_not_last": (
+        "第 {number} 档：up_to 为空（不封顶），但只有最后一档可以不封顶",
+        "tier {number}: up_to is empty (open-ended), but only the last tier may be open-ended",
+    ),
+    "tier_bound_positive": ("第 {number} 档：up_to 须大于 0", "tier {number}: up_to must be greater than 0"),
+    "tier_bound_ascending": (
+        "第 {number} 档：up_to {up_to} 须大于第 {previous} 档的 up_to {bound}",
+        "tier {number}: up_to {up_to} must be greater than tier {previous}'s up_to {bound}",
+    ),
+    "tier_last_open": (
+        "第 {number} 档：最后一档须不封顶（up_to 为空），使每个数量都有价格，但它的 up_to 是 {up_to}",
+        "tier {number}: the last tier must be open-ended (up_to null) so that every quantity has a price, but it has up_to {up_to}",
+    ),
+    "tier_field_problem": ("第 {number} 档 {field}：{problem}", "tier {number} {field}: {problem}"),
+    "tier_problem": ("第 {number} 档：{problem}", "tier {number}: {problem}"),
+    "plan_or_plan_id": (
+        "plan（方案文档）与 plan_id 须且只能给一个",
+        "give exactly one of plan (a plan document) or plan_id",
+    ),
+    "on_needs_plan_id": ("on 只适用于 plan_id", "on applies to plan_id only"),
+    "proration_needs_both": (
+        "按比例计费需要同时给出 days_active 和 days_in_period",
+        "proration needs both days_active and days_in_period",
+    ),
+    "days_active_too_many": (
+        "days_active 不能超过 days_in_period（{days}）",
+        "days_active must not exceed days_in_period ({days})",
+    ),
 }

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, ValidationInfo, ValidatorFunctionWrapHandler, field_validator
 
+from opcms.core.i18n import Clauses, Invalid, Message, pydantic_message
 from opcms.core.money import NonNegativeAmount, Quantity, UnitPrice
 from opcms.core.schemas import Schema
 
@@ -97,19 +98,32 @@ class PlanTerms(Schema):
         if value is None:  # a plan document with "tiers": null (per_unit, package) means none
             value = []
         if isinstance(value, list) and len(value) > MAX_TIERS:
-            raise ValueError(f"at most {MAX_TIERS} tiers are allowed; this plan has {len(value)}")
+            raise Invalid(
+                "too_many_tiers",
+                "at most {limit} tiers are allowed; this plan has {count}",
+                limit=MAX_TIERS,
+                count=len(value),
+            )
         try:
             tiers: list[Tier] = handler(value)
         except ValidationError as error:
             # pydantic would say "tiers.1.unit_price": name the tier the way finance counts them
-            raise ValueError("; ".join(_tier_error(item) for item in error.errors())) from None
+            raise Invalid(
+                "clauses", None, items=Clauses(_tier_error(item) for item in error.errors())
+            ) from None
         _check_bounds(tiers)
         mode = info.data.get("mode")
         if mode in TIERED_MODES and not tiers:
-            raise ValueError(f"{mode.value} pricing needs at least one tier (the last one with up_to null)")
+            raise Invalid(
+                "tiers_needed",
+                "{mode} pricing needs at least one tier (the last one with up_to null)",
+                mode=mode,
+            )
         if tiers and mode is not None and mode not in TIERED_MODES:
-            raise ValueError(
-                f"{mode.value} pricing takes no tiers (tiers are for graduated and volume pricing)"
+            raise Invalid(
+                "tiers_refused",
+                "{mode} pricing takes no tiers (tiers are for graduated and volume pricing)",
+                mode=mode,
             )
         return tiers
 
@@ -118,10 +132,19 @@ class PlanTerms(Schema):
     def _check_unit_price(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
         mode = info.data.get("mode")
         if mode is PricingMode.per_unit and value is None:
-            raise ValueError("per_unit pricing needs a unit_price")
+            raise Invalid("unit_price_needed", "per_unit pricing needs a unit_price")
         if mode is not None and mode is not PricingMode.per_unit and value is not None:
-            where = "its tiers" if mode in TIERED_MODES else "package_price"
-            raise ValueError(f"{mode.value} pricing takes its prices from {where}: leave unit_price empty")
+            if mode in TIERED_MODES:
+                raise Invalid(
+                    "unit_price_from_tiers",
+                    "{mode} pricing takes its prices from its tiers: leave unit_price empty",
+                    mode=mode,
+                )
+            raise Invalid(
+                "unit_price_from_package",
+                "{mode} pricing takes its prices from package_price: leave unit_price empty",
+                mode=mode,
+            )
         return value
 
     @field_validator("package_size", "package_price")
@@ -131,18 +154,25 @@ class PlanTerms(Schema):
         name = info.field_name
         if mode is PricingMode.package:
             if value is None:
-                raise ValueError(f"package pricing needs a {name}")
+                raise Invalid("package_field_needed", "package pricing needs a {name}", name=name)
             if name == "package_size" and value <= 0:
-                raise ValueError("package_size must be greater than 0 (units in one package)")
+                raise Invalid(
+                    "package_size_positive", "package_size must be greater than 0 (units in one package)"
+                )
         elif mode is not None and value is not None:
-            raise ValueError(f"{name} is for package pricing only; leave it empty for {mode.value} pricing")
+            raise Invalid(
+                "package_field_refused",
+                "{name} is for package pricing only; leave it empty for {mode} pricing",
+                name=name,
+                mode=mode,
+            )
         return value
 
 
 def _check_bounds(tiers: list[Tier]) -> None:
     """Stripe's tier rules: bounds > 0 and strictly ascending, only the last one open-ended.
     Every problem is reported at once, so a plan can be fixed in one go."""
-    problems: list[str] = []
+    problems: list[Message] = []
     last = len(tiers) - 1
     previous: Decimal | None = None  # the last bound seen, to compare the next one with
     previous_number = 0
@@ -150,36 +180,40 @@ def _check_bounds(tiers: list[Tier]) -> None:
         number = index + 1
         if tier.up_to is None:
             if index != last:
-                problems.append(
-                    f"tier {number}: up_to is empty (open-ended), but only the last tier may be open-ended"
-                )
+                problems.append(Message("tier_open_not_last", {"number": number}))
             continue
         if tier.up_to <= 0:
-            problems.append(f"tier {number}: up_to must be greater than 0")
+            problems.append(Message("tier_bound_positive", {"number": number}))
         elif previous is not None and tier.up_to <= previous:
             problems.append(
-                f"tier {number}: up_to {plain(tier.up_to)} must be greater than "
-                f"tier {previous_number}'s up_to {plain(previous)}"
+                Message(
+                    "tier_bound_ascending",
+                    {
+                        "number": number,
+                        "up_to": plain(tier.up_to),
+                        "previous": previous_number,
+                        "bound": plain(previous),
+                    },
+                )
             )
         if index == last:
-            problems.append(
-                f"tier {number}: the last tier must be open-ended (up_to null) so that every quantity has a price, "
-                f"but it has up_to {plain(tier.up_to)}"
-            )
+            problems.append(Message("tier_last_open", {"number": number, "up_to": plain(tier.up_to)}))
         previous, previous_number = tier.up_to, number
     if problems:
-        raise ValueError("; ".join(problems))
+        raise Invalid("clauses", None, items=Clauses(problems))
 
 
-def _tier_error(item: Any) -> str:
+def _tier_error(item: Any) -> Message:
     """One pydantic error inside the tiers list, as "tier N unit_price: <message>"."""
     loc = item["loc"]
-    message = item["msg"].removeprefix("Value error, ")
+    message = pydantic_message(item)
     if item["type"] == "greater_than_equal" and item.get("ctx", {}).get("ge") in (0, Decimal(0)):
-        message = "must not be negative"
+        message = Message("must_not_be_negative")
     if loc and isinstance(loc[0], int):
         field = ".".join(str(part) for part in loc[1:])
-        return f"tier {loc[0] + 1}{' ' + field if field else ''}: {message}"
+        if field:
+            return Message("tier_field_problem", {"number": loc[0] + 1, "field": field, "problem": message})
+        return Message("tier_problem", {"number": loc[0] + 1, "problem": message})
     return message
 
 

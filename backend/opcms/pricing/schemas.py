@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from opcms.core.i18n import Invalid
 from opcms.core.money import CENT, NonNegativeAmount, Quantity, UnitPrice, written_as
 from opcms.core.schemas import (
     MAX_ID,
@@ -190,7 +191,7 @@ class PlanListQuery(PageQuery):
 def _not_before_from(value: dt.date | None, info: ValidationInfo) -> dt.date | None:
     start = info.data.get("effective_from")
     if value is not None and start is not None and value < start:
-        raise ValueError("must not be before effective_from")
+        raise Invalid("not_before", "must not be before {other}", other="effective_from")
     return value
 
 
@@ -278,17 +279,21 @@ class PreviewRequest(Schema):
     @model_validator(mode="after")
     def _one_plan(self) -> PreviewRequest:
         if (self.plan is None) == (self.plan_id is None):
-            raise ValueError("give exactly one of plan (a plan document) or plan_id")
+            raise Invalid("plan_or_plan_id", "give exactly one of plan (a plan document) or plan_id")
         if self.on is not None and self.plan_id is None:
-            raise ValueError("on applies to plan_id only")
+            raise Invalid("on_needs_plan_id", "on applies to plan_id only")
         if (self.days_active is None) != (self.days_in_period is None):
-            raise ValueError("proration needs both days_active and days_in_period")
+            raise Invalid("proration_needs_both", "proration needs both days_active and days_in_period")
         if (
             self.days_active is not None
             and self.days_in_period is not None
             and self.days_active > self.days_in_period
         ):
-            raise ValueError(f"days_active must not exceed days_in_period ({self.days_in_period})")
+            raise Invalid(
+                "days_active_too_many",
+                "days_active must not exceed days_in_period ({days})",
+                days=self.days_in_period,
+            )
         return self
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from opcms.core.errors import Conflict, ValidationFailed
+from opcms.core.i18n import Message
 from opcms.core.models import column_values, get_or_404, utcnow
 from opcms.core.schemas import patch_changes
 from opcms.core.settings import business_today
@@ -60,12 +62,28 @@ def _held_by(holder: UsageMetric | PricingPlan | None, entity: str) -> str:
     return f" by deleted {entity} {holder.id}" if holder is not None and holder.is_deleted else ""
 
 
+def _taken(kind: str, code: str, holder: UsageMetric | PricingPlan | None) -> dict[str, Any]:
+    """The catalog's key and params of a taken code: ``<kind>_duplicate`` (``_deleted`` when a
+    deleted row holds it, to restore instead)."""
+    deleted = holder is not None and holder.is_deleted
+    params = {"code": code, **({"id": holder.id} if deleted and holder is not None else {})}
+    suffix = "_deleted" if deleted else ""
+    return {
+        "key": f"{kind}_duplicate{suffix}",
+        "params": params,
+        "detail": {"code": f"code_taken{suffix}", "params": params},
+    }
+
+
 def _metric_taken(code: str, holder: UsageMetric | None = None) -> Conflict:
     where = _held_by(holder, "metric")
+    taken = _taken("usage_metric", code, holder)
     return Conflict(
         f"metric code {code!r} is taken{where}",
         code="usage_metric_duplicate",
-        details=[{"field": "code", "message": f"{code!r} is taken{where}"}],
+        key=taken["key"],
+        params=taken["params"],
+        details=[{"field": "code", "message": f"{code!r} is taken{where}", **taken["detail"]}],
     )
 
 
@@ -80,9 +98,13 @@ async def update_metric(metric_id: int, data: UsageMetricUpdate) -> UsageMetric:
 async def active_metric(code: str, field: str = "metric") -> UsageMetric:
     metric = await UsageMetric.get_or_none(code=code)
     if metric is None:
-        raise ValidationFailed.field(field, f"no metric {code!r}")
+        raise ValidationFailed.field(
+            field, f"no metric {code!r}", code="metric_unknown", params={"code": code}
+        )
     if not metric.is_active:
-        raise ValidationFailed.field(field, f"metric {code!r} is retired (inactive)")
+        raise ValidationFailed.field(
+            field, f"metric {code!r} is retired (inactive)", code="metric_retired", params={"code": code}
+        )
     return metric
 
 
@@ -94,10 +116,13 @@ async def get_plan(plan_id: int) -> PricingPlan:
 
 def _plan_taken(code: str, holder: PricingPlan | None = None) -> Conflict:
     where = _held_by(holder, "plan")
+    taken = _taken("pricing_plan", code, holder)
     return Conflict(
         f"plan code {code!r} is taken{where}",
         code="pricing_plan_duplicate",
-        details=[{"field": "code", "message": f"{code!r} is taken{where}"}],
+        key=taken["key"],
+        params=taken["params"],
+        details=[{"field": "code", "message": f"{code!r} is taken{where}", **taken["detail"]}],
     )
 
 
@@ -145,8 +170,15 @@ async def delete_plan(plan_id: int, reason: str = "") -> PricingPlan:
         raise Conflict(
             f"plan {plan.code} is used by {len(in_use)} current or future subscription(s); end them first",
             code="pricing_plan_in_use",
+            params={"code": plan.code, "count": len(in_use)},
             details=[
-                {"field": "subscription_id", "message": f"subscription {s.id} uses this plan"} for s in in_use
+                {
+                    "field": "subscription_id",
+                    "message": f"subscription {s.id} uses this plan",
+                    "code": "subscription_uses_plan",
+                    "params": {"id": s.id},
+                }
+                for s in in_use
             ],
         )
     await plan.soft_delete(reason)
@@ -166,18 +198,31 @@ async def add_version(plan_id: int, data: VersionCreate) -> tuple[PricingPlanVer
             metric_code = await column_values(UsageMetric.with_deleted().filter(id=plan.metric_id), "code")
             if data.metric is not None and data.metric != metric_code[0]:
                 raise ValidationFailed.field(
-                    "metric", f"plan {plan.code} prices {metric_code[0]!r}; a plan's metric cannot change"
+                    "metric",
+                    f"plan {plan.code} prices {metric_code[0]!r}; a plan's metric cannot change",
+                    code="plan_metric_fixed",
+                    params={"code": plan.code, "metric": metric_code[0]},
                 )
             versions = await PricingPlanVersion.filter(plan_id=plan.id).order_by("effective_from")
             billed = [v for v in versions if v.billed_at is not None]
             same_day = next((v for v in versions if v.effective_from == day), None)
             if same_day is not None and same_day.billed_at is not None:
-                raise _billed(f"version {same_day.version} was billed; give a later effective_from")
+                raise _billed(
+                    Message(
+                        "version_billed",
+                        {"version": same_day.version},
+                        f"version {same_day.version} was billed; give a later effective_from",
+                    )
+                )
             if billed and day <= billed[-1].effective_from:
                 last = billed[-1]
                 raise _billed(
-                    f"version {last.version} (from {last.effective_from}) was billed; "
-                    f"a new version must start after {last.effective_from}"
+                    Message(
+                        "version_billed_after",
+                        {"version": last.version, "from": last.effective_from},
+                        f"version {last.version} (from {last.effective_from}) was billed; "
+                        f"a new version must start after {last.effective_from}",
+                    )
                 )
             if same_day is not None:
                 same_day.update_from_dict(values)
@@ -193,7 +238,7 @@ async def add_version(plan_id: int, data: VersionCreate) -> tuple[PricingPlanVer
         ) from None
 
 
-def _billed(message: str) -> Conflict:
+def _billed(message: Message) -> Conflict:
     return Conflict(
         message,
         code="version_billed",
@@ -262,9 +307,11 @@ async def _check_no_overlap(
     existing = await clashes.order_by("effective_from").first()
     if existing is not None:
         until = existing.effective_to.isoformat() if existing.effective_to else "open-ended"
-        message = (
+        message = Message(
+            "subscription_overlap" if existing.effective_to else "subscription_overlap_open",
+            {"id": existing.id, "from": existing.effective_from, "to": existing.effective_to or ""},
             f"subscription {existing.id} ({existing.effective_from.isoformat()} to {until}) already covers "
-            f"this metric for the customer in that period"
+            f"this metric for the customer in that period",
         )
         raise Conflict(
             message,
@@ -276,13 +323,24 @@ async def _check_no_overlap(
 async def create_subscription(data: SubscriptionCreate) -> Subscription:
     plan = await get_plan(data.plan_id)
     if not plan.metric.is_active:
-        raise ValidationFailed.field("plan_id", f"metric {plan.metric.code!r} of plan {plan.code} is retired")
+        raise ValidationFailed.field(
+            "plan_id",
+            f"metric {plan.metric.code!r} of plan {plan.code} is retired",
+            code="plan_metric_retired",
+            params={"metric": plan.metric.code, "code": plan.code},
+        )
     first = await PricingPlanVersion.filter(plan_id=plan.id).order_by("effective_from").first()
     if first is None or first.effective_from > data.effective_from:
         starts = first.effective_from.isoformat() if first else "never"
         raise ValidationFailed.field(
             "effective_from",
             f"plan {plan.code} has no version in force on {data.effective_from} (it starts {starts})",
+            code="plan_not_in_force_yet" if first else "plan_never_in_force",
+            params={
+                "code": plan.code,
+                "day": data.effective_from,
+                "starts": first.effective_from if first else "",
+            },
         )
     async with in_transaction():
         # the lock comes first: every read after it sees what earlier writers committed
@@ -303,7 +361,12 @@ async def update_subscription(subscription_id: int, data: SubscriptionUpdate) ->
         if "effective_to" in changes:
             end = changes["effective_to"]
             if end is not None and end < subscription.effective_from:
-                raise ValidationFailed.field("effective_to", "must not be before effective_from")
+                raise ValidationFailed.field(
+                    "effective_to",
+                    "must not be before effective_from",
+                    code="not_before",
+                    params={"other": "effective_from"},
+                )
             longer = end is None or (
                 subscription.effective_to is not None and end > subscription.effective_to
             )
@@ -315,7 +378,14 @@ async def update_subscription(subscription_id: int, data: SubscriptionUpdate) ->
                     raise Conflict(
                         f"the {gone} was deleted; the subscription can be ended but not extended",
                         code=f"{'pricing_plan' if gone == 'plan' else 'customer'}_deleted",
-                        details=[{"field": "effective_to", "message": f"the {gone} was deleted"}],
+                        key=f"subscription_{gone}_deleted",
+                        details=[
+                            {
+                                "field": "effective_to",
+                                "message": f"the {gone} was deleted",
+                                "code": f"{gone}_was_deleted",
+                            }
+                        ],
                     )
                 await _check_no_overlap(
                     subscription.customer_id,
@@ -361,7 +431,12 @@ async def preview(data: PreviewRequest) -> tuple[engine.Price, PricingPlanVersio
         day = data.on or business_today()
         version = await version_in_force(plan.id, day)
         if version is None:
-            raise ValidationFailed.field("on", f"plan {plan.code} has no version in force on {day}")
+            raise ValidationFailed.field(
+                "on",
+                f"plan {plan.code} has no version in force on {day}",
+                code="plan_not_in_force",
+                params={"code": plan.code, "day": day},
+            )
         terms = terms_of(version)
     try:
         price = engine.price(
@@ -372,5 +447,7 @@ async def preview(data: PreviewRequest) -> tuple[engine.Price, PricingPlanVersio
             discount_percent=data.discount_percent or Decimal(0),
         )
     except (ValueError, ArithmeticError) as error:  # the schema checks first; this is a backstop
-        raise ValidationFailed(f"cannot price this: {error}") from None
+        raise ValidationFailed(
+            f"cannot price this: {error}", key="cannot_price", params={"error": str(error)}
+        ) from None
     return price, version
