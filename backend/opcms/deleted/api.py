@@ -21,7 +21,9 @@ async def list_kinds(request: Request) -> DeletedKindList:
 
 
 @bp.get("/deleted-records")
-@endpoint(permission="deleted:read", query=DeletedRecordQuery, response=DeletedRecordPage, tag=TAG)
+@endpoint(
+    permission="deleted:read", query=DeletedRecordQuery, response=DeletedRecordPage, tag=TAG, errors=(404,)
+)
 async def list_deleted(request: Request, query: DeletedRecordQuery) -> DeletedRecordPage:
     """The deleted records of one kind, last deleted first: who deleted each, when, why, and the
     record as it was (secrets masked). An unknown kind is a 404."""
