@@ -10,6 +10,7 @@ import random
 import pytest
 
 from opcms.payments.suggestions import find_combinations
+from opcms.settlement.models import Allocation
 from tests.backend.factories import make_customer, make_invoice, make_invoices_bulk, make_payment, token_for
 
 API = "/api/v1"
@@ -180,3 +181,45 @@ async def test_10000_open_invoices_of_one_customer_get_the_right_suggestions(cli
     assert combination["kind"] == "combination"
     assert [i["outstanding"] for i in combination["invoices"]] == ["1234.56", "3000.00"]
     assert "oldest 2 open invoices below the amount" in combination["reason"]
+
+
+async def test_a_suggestion_applied_records_its_source_as_suggestion(client, finance):
+    # given a payment of 300.00 and a customer's invoices of 100.00 and 200.00 (a combination)
+    customer = await make_customer()
+    await make_invoice(customer, "100.00", due_date=due(0))
+    await make_invoice(customer, "200.00", due_date=due(1))
+    payment = await make_payment(customer, "300.00")
+    [offered] = (await suggestions(client, finance, payment))["suggestions"]
+
+    # when the suggestion is applied as offered (what the page sends)
+    lines = [{"invoice_id": i["invoice_id"], "amount": i["amount"]} for i in offered["invoices"]]
+    applied = await client.post(
+        f"{API}/allocations",
+        token=finance,
+        json={"payment_id": payment.id, "lines": lines, "source": "suggestion"},
+    )
+
+    # then each allocation says it came from a suggestion, in the answer and when read back
+    assert applied.status_code == 201, applied.text
+    assert [a["source"] for a in applied.json()["allocations"]] == ["suggestion", "suggestion"]
+    listed = await client.get(f"{API}/allocations", token=finance, params={"payment_id": payment.id})
+    assert {a["source"] for a in listed.json()["items"]} == {"suggestion"}
+    assert {a.source.value for a in await Allocation.filter(payment_id=payment.id)} == {"suggestion"}
+
+
+async def test_lines_chosen_by_hand_stay_manual_and_a_credit_note_is_no_suggestion(client, finance):
+    customer = await make_customer()
+    invoice = await make_invoice(customer, "100.00", due_date=due(0))
+    payment = await make_payment(customer, "100.00")
+    line = {"invoice_id": invoice.id, "amount": "40.00"}
+    by_hand = await client.post(
+        f"{API}/allocations", token=finance, json={"payment_id": payment.id, "lines": [line]}
+    )
+    assert by_hand.status_code == 201 and by_hand.json()["allocations"][0]["source"] == "manual"
+    # a source the request may not claim
+    for source, field_problem in (("auto", "source"), ("suggestion", None)):
+        body = {"credit_note_id": 1, "lines": [line], "source": source}
+        refused = await client.post(f"{API}/allocations", token=finance, json=body)
+        assert refused.status_code == 422, refused.text
+        if field_problem:
+            assert field_problem in refused.text

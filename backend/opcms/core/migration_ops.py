@@ -21,3 +21,24 @@ class AlterFieldStateOnly(ops.AlterField):
 
     async def database_backward(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+class AlterFieldOnMySQL(ops.AlterField):
+    """An ``AlterField`` applied to the column on MySQL/MariaDB only; the state changes everywhere.
+
+    For a choice field whose new value is longer than its ``VARCHAR``: MySQL refuses a value
+    longer than the column, SQLite does not look at the length (and would rebuild the table,
+    losing its indexes and unique keys, for any ``AlterField``).
+    """
+
+    async def database_forward(
+        self, app_label: str, old_state: Any, new_state: Any, state_editor: Any = None
+    ) -> None:
+        if state_editor is not None and state_editor.client.capabilities.dialect == "mysql":
+            await super().database_forward(app_label, old_state, new_state, state_editor)
+
+    async def database_backward(
+        self, app_label: str, old_state: Any, new_state: Any, state_editor: Any = None
+    ) -> None:
+        if state_editor is not None and state_editor.client.capabilities.dialect == "mysql":
+            await super().database_backward(app_label, old_state, new_state, state_editor)

@@ -31,6 +31,7 @@ from opcms.payments.schemas import (
 )
 from opcms.payments.suggestions import suggestions_for
 from opcms.settlement import allocations
+from opcms.settlement.models import AllocationSource
 from opcms.settlement.queries import load_allocations
 from opcms.settlement.schemas import AllocationPublic, CustomerCredit
 
@@ -108,6 +109,7 @@ async def create_allocations(request: Request, body: AllocationCreate) -> HTTPRe
             payment_id=body.payment_id,
             credit_note_id=body.credit_note_id,
             lines=[allocations.Line(line.invoice_id, line.amount) for line in body.lines],
+            source_kind=AllocationSource(body.source),
         )
         return 201, dump(AllocationList(allocations=await load_allocations(ids)))
 

@@ -128,11 +128,18 @@ class AllocationCreate(Schema):
     payment_id: Id | None = None
     credit_note_id: Id | None = None
     lines: list[AllocationLine] = Field(min_length=1, max_length=MAX_LINES)
+    source: Literal["manual", "suggestion"] = Field(
+        default="manual",
+        description="suggestion: a reconciliation suggestion of the payment applied as offered; "
+        "manual: lines chosen by hand (auto is auto-reconcile's own)",
+    )
 
     @model_validator(mode="after")
     def _one_source_distinct_invoices(self) -> AllocationCreate:
         if (self.payment_id is None) == (self.credit_note_id is None):
             raise ValueError("give exactly one of payment_id and credit_note_id")
+        if self.source == "suggestion" and self.payment_id is None:
+            raise ValueError("a suggestion allocates a payment: give payment_id")
         seen: set[int] = set()
         for line in self.lines:
             if line.invoice_id in seen:

@@ -172,6 +172,7 @@ class Payment(Voidable, AuditedModel):
 class AllocationSource(str, enum.Enum):
     MANUAL = "manual"
     AUTO = "auto"  # auto-reconcile: a payment with a single exact match
+    SUGGESTION = "suggestion"  # a reconciliation suggestion applied as it was offered
 
 
 class Allocation(AuditedModel):
@@ -190,7 +191,7 @@ class Allocation(AuditedModel):
     customer: fields.ForeignKeyRelation[Model] = foreign_key("opcms.Customer", "allocations")
     customer_id: int
     amount = fields.DecimalField(max_digits=18, decimal_places=2)
-    source = fields.CharEnumField(AllocationSource, max_length=8, default=AllocationSource.MANUAL)
+    source = fields.CharEnumField(AllocationSource, max_length=16, default=AllocationSource.MANUAL)
     is_reversed = fields.BooleanField(default=False)
     reversed_at = fields.DatetimeField(null=True)
     reversed_by = fields.CharField(max_length=64, null=True)

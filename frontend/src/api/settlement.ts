@@ -11,7 +11,8 @@ import http, { getData, getQuery, idempotent, postData } from './http';
 import { type PageParams } from './params';
 import type { IsoDateTime, Money, Page } from './types';
 
-export type AllocationSource = 'manual' | 'auto';
+/** manual: lines chosen by hand; suggestion: a reconciliation suggestion applied as offered; auto: auto-reconcile */
+export type AllocationSource = 'manual' | 'auto' | 'suggestion';
 
 /** Schema `AllocationPublic`: money of a payment or a credit note put on an invoice. */
 export interface AllocationPublic {
@@ -44,6 +45,8 @@ export interface AllocationCreate {
   payment_id?: number | null;
   credit_note_id?: number | null;
   lines: AllocationLine[];
+  /** 'suggestion' when the lines are a suggestion of the payment as offered (default manual) */
+  source?: Exclude<AllocationSource, 'auto'>;
 }
 
 export interface AllocationResult {

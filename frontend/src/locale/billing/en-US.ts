@@ -194,6 +194,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'payment.allocate.source': 'Source',
   'payment.allocate.sourceName.manual': 'Manual',
   'payment.allocate.sourceName.auto': 'Auto',
+  'payment.allocate.sourceName.suggestion': 'Suggestion',
   'payment.allocate.createdAt': 'Allocated',
   'payment.allocate.state': 'State',
   'payment.allocate.active': 'Active',

@@ -191,6 +191,7 @@ export default {
   'payment.allocate.source': '方式',
   'payment.allocate.sourceName.manual': '手工',
   'payment.allocate.sourceName.auto': '自动',
+  'payment.allocate.sourceName.suggestion': '按建议',
   'payment.allocate.createdAt': '核销时间',
   'payment.allocate.state': '状态',
   'payment.allocate.active': '有效',

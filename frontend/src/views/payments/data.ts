@@ -250,6 +250,27 @@ export function draftsFromSuggestion(suggestion: Suggestion): AllocationDraft[] 
   }));
 }
 
+/**
+ * Where the lines come from: 'suggestion' while they are exactly the applied suggestion's (the
+ * same invoices, the same amounts), 'manual' once anything was changed, added or removed.
+ */
+export function allocationSource(
+  drafts: readonly AllocationDraft[],
+  suggested: readonly AllocationDraft[] | null,
+): 'suggestion' | 'manual' {
+  if (!suggested || suggested.length === 0 || suggested.length !== drafts.length) return 'manual';
+  const offered = new Map(suggested.map((d) => [d.invoice_id, toCents(d.amount)]));
+  const same = drafts.every((d) => {
+    const amount = offered.get(d.invoice_id);
+    try {
+      return amount !== undefined && toCents(d.amount) === amount;
+    } catch {
+      return false; // an amount being typed
+    }
+  });
+  return same ? 'suggestion' : 'manual';
+}
+
 /** Suggestions by kind, in the backend's order of kinds: exact, combination, FIFO. */
 export function groupSuggestions(
   suggestions: readonly Suggestion[],

@@ -113,7 +113,11 @@ describe('record payment form', () => {
 });
 
 describe('allocation table', () => {
-  function mountEditor(drafts: AllocationDraft[], unallocated: string) {
+  function mountEditor(
+    drafts: AllocationDraft[],
+    unallocated: string,
+    suggested: AllocationDraft[] | null = null,
+  ) {
     useAuthStore().user = userWithRole('finance', { permissions: ['payments:allocate'] });
     wrapper = mount(AllocationEditor, {
       props: {
@@ -121,6 +125,7 @@ describe('allocation table', () => {
         unallocated,
         openInvoices: [],
         drafts,
+        suggested,
         'onUpdate:drafts': (value: AllocationDraft[]) => wrapper?.setProps({ drafts: value }),
       },
       global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] },
@@ -168,9 +173,24 @@ describe('allocation table', () => {
         { invoice_id: 1, amount: '1000.10' },
         { invoice_id: 2, amount: '0.20' },
       ],
+      source: 'manual',
     });
     expect(wrapper!.emitted('allocated')).toHaveLength(1);
     expect((wrapper!.props() as { drafts: unknown }).drafts).toEqual([]);
+  });
+
+  it('posts a suggestion applied as offered as a suggestion, and as manual once a line is changed', async () => {
+    mock.on('POST', '/allocations', { status: 201, data: { allocations: [{ id: 1 }] } });
+    // given a suggestion applied: its lines, unchanged
+    const offered = [line(1, '100.00', '100.00'), line(2, '200.00', '200.00')];
+    await mountEditor([...offered], '300.00', offered);
+    await click('allocation-confirm');
+    expect(mock.callsTo('POST', '/allocations')[0].body).toMatchObject({ source: 'suggestion' });
+    // given the same suggestion with one amount changed by hand
+    await wrapper!.setProps({ drafts: [line(1, '100.00', '100.00'), line(2, '200.00', '150.00')] });
+    await flushPromises();
+    await click('allocation-confirm');
+    expect(mock.callsTo('POST', '/allocations')[1].body).toMatchObject({ source: 'manual' });
   });
 
   it('sends the same lines again under the same Idempotency-Key and changed lines under a new one', async () => {
