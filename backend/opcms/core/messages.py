@@ -669,4 +669,137 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "days_active 不能超过 days_in_period（{days}）",
         "days_active must not exceed days_in_period ({days})",
     ),
+    # --- usage: pulls, uploads, data sources, anomaly review -----------------------------------------
+    "usage_column_accepts": ("{column}（可用表头：{headers}）", "{column} (headers accepted: {headers})"),
+    "usage_columns_missing": (
+        "缺少必填列：{columns}（表头在第 {row} 行）",
+        "Required columns missing: {columns} (header row {row})",
+    ),
+    "usage_columns_no_header": (
+        "缺少必填列：{columns}（前 {rows} 行中没有表头）",
+        "Required columns missing: {columns} (no header row in the first {rows} rows)",
+    ),
+    "usage_column_missing": (
+        "缺少必填列；可用表头：{headers}",
+        "required column missing; accepted headers: {headers}",
+    ),
+    "too_many_data_rows": (
+        "文件超过 {limit:,} 行数据（OPCMS_IMPORT_MAX_ROWS）",
+        "The file has more than {limit:,} data rows (OPCMS_IMPORT_MAX_ROWS)",
+    ),
+    "bad_encoding_bom": (
+        "文件以 UTF-8 标记开头，但不是 UTF-8 编码（{error}）",
+        "The file starts with a UTF-8 mark but is not UTF-8 ({error})",
+    ),
+    "bad_encoding_utf16": (
+        "不支持 UTF-16 文本；请另存为 CSV UTF-8",
+        "UTF-16 text is not supported; save the file as CSV UTF-8",
+    ),
+    "bad_encoding": ("CSV 文件既不是 UTF-8 也不是 GBK 文本", "The CSV file is neither UTF-8 nor GBK text"),
+    "not_csv": ("文件是二进制的，不是 CSV 文本", "The file is binary, not CSV text"),
+    "csv_unreadable": ("无法读取 CSV 文件（{error}）", "The CSV file cannot be read ({error})"),
+    "named_file_empty": ("{name}：文件是空的", "{name}: the file is empty"),
+    "named_file_too_large": (
+        "{name}：文件大小为 {size:,} 字节，上限是 {limit:,} 字节（OPCMS_IMPORT_MAX_BYTES）",
+        "{name}: the file is {size:,} bytes; the limit is {limit:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
+    ),
+    "named_not_xlsx": (
+        "{name}：不是 Excel .xlsx 工作簿（内容不是 zip 包）",
+        "{name}: not an Excel .xlsx workbook (the content is not a zip package)",
+    ),
+    "usage_day_in_future": (
+        "尚未到来的日期的用量不能拉取",
+        "usage of a day that has not happened cannot be pulled",
+    ),
+    "backfill_too_long": ("一次补拉最多 {limit} 天", "a back-fill covers at most {limit} days"),
+    "review_reason_required_accept": ("接受用量须填写原因", "a reason is required to accept usage"),
+    "review_reason_required_correct": ("更正用量须填写原因", "a reason is required to correct usage"),
+    "review_reason_required_reject": ("拒绝用量须填写原因", "a reason is required to reject usage"),
+    "review_quantity_required": ("须填写更正后的数量", "the corrected quantity is required"),
+    "review_quantity_refused": ("只有更正才接受数量", "only a correction takes a quantity"),
+    "usage_anomalies_not_found": ("没有用量异常 {ids}", "no usage anomaly {ids}"),
+    "usage_anomaly_not_found": ("用量异常 {id} 不存在", "usage_anomaly {id} not found"),
+    "usage_anomaly_reviewed": ("已审核：异常 {ids}", "already reviewed: anomalies {ids}"),
+    "usage_account_unmapped": (
+        "异常 {id}：账号 {account} 未对应到客户；请先建立对应",
+        "anomaly {id}: account '{account}' is not mapped to a customer; map it first",
+    ),
+    "usage_metric_unknown": (
+        "异常 {id}：没有启用的计量指标 {metric}；请先创建",
+        "anomaly {id}: no active metric '{metric}'; create it first",
+    ),
+    "anomaly_day_not_date": (
+        "异常 {id}：日期 {day} 不是日期；请拒绝",
+        "anomaly {id}: day '{day}' is not a date; reject it",
+    ),
+    "anomaly_day_in_future": (
+        "异常 {id}：{day} 尚未到来；请拒绝",
+        "anomaly {id}: {day} has not happened yet; reject it",
+    ),
+    "anomaly_quantity_unbillable": (
+        "异常 {id}：数量 {quantity} 不能按原样计费；请更正或拒绝",
+        "anomaly {id}: quantity '{quantity}' cannot be billed as it is; correct or reject it",
+    ),
+    "not_a_file_source": (
+        "数据源 {name} 读取 {adapter}，不接受上传文件：请上传到 {file} 类型的数据源",
+        "data source '{name}' reads {adapter}, not uploaded files: upload to a '{file}' source",
+    ),
+    "data_source_disabled": (
+        "数据源 {name} 已停用：上传前请先启用",
+        "data source '{name}' is disabled: enable it before uploading",
+    ),
+    "no_rows": ("{name}：文件有表头但没有用量行", "{name}: the file has a header but no usage rows"),
+    "no_usage_day": (
+        "{name}：没有一行的用量日期可以读取（YYYY-MM-DD 或 YYYY/M/D）且已经开始",
+        "{name}: no row has a usage day that can be read (YYYY-MM-DD or YYYY/M/D) and has already begun",
+    ),
+    "no_past_day": ("文件中没有可读的过去日期", "no readable past day in the file"),
+    "invalid_source_config": (
+        "数据源 {name} 配置有误：{error}",
+        "data source '{name}' is misconfigured: {error}",
+    ),
+    "upload_directory_unwritable": (
+        "数据源 {name} 的上传目录无法写入（{error}）",
+        "the upload directory of data source '{name}' cannot be written ({error})",
+    ),
+    "data_source_in_use": (
+        "数据源 {name} 仍对应着 {count} 个客户账号：请先删除对应关系",
+        "data source '{name}' still maps {count} customer account(s): remove the mappings first",
+    ),
+    "customer_named": ("客户 {code}（{name}）", "customer {code} ({name})"),
+    "another_customer": ("另一个客户", "another customer"),
+    "mapped_to": ("已对应到{holder}", "already mapped to {holder}"),
+    "account_taken": (
+        "数据源 {name} 的账号 {account} 已对应到{holder}",
+        "account '{account}' of data source '{name}' is already mapped to {holder}",
+    ),
+    "usage_file_required": (
+        "请在 multipart 字段 file 中上传 CSV 或 .xlsx 文件",
+        "upload a CSV or .xlsx file in the multipart field 'file'",
+    ),
+    "no_enabled_data_source": ("没有启用的数据源 {name}", "no enabled data source '{name}'"),
+    "data_source_not_found": ("数据源 {id} 不存在", "data_source {id} not found"),
+    "account_mapping_not_found": ("账号对应 {id} 不存在", "account_mapping {id} not found"),
+    "usage pull_not_found": ("用量拉取 {id} 不存在", "usage pull {id} not found"),
+    "data_source_duplicate": ("数据源名称 {value} 已被占用", "data source name '{value}' is taken"),
+    "data_source_duplicate_deleted": (
+        "数据源名称 {value} 已被已删除的数据源 {id} 占用",
+        "data source name '{value}' is taken by deleted data source {id}",
+    ),
+    "notification_channel_duplicate": (
+        "通知渠道名称 {value} 已被占用",
+        "notification channel name '{value}' is taken",
+    ),
+    "notification_channel_duplicate_deleted": (
+        "通知渠道名称 {value} 已被已删除的渠道 {id} 占用",
+        "notification channel name '{value}' is taken by deleted channel {id}",
+    ),
+    "notification_template_duplicate": (
+        "通知模板编码 {value} 已被占用",
+        "notification template code '{value}' is taken",
+    ),
+    "notification_template_duplicate_deleted": (
+        "通知模板编码 {value} 已被已删除的模板 {id} 占用",
+        "notification template code '{value}' is taken by deleted template {id}",
+    ),
 }

@@ -53,7 +53,12 @@ async def pull_usage(
         sources_query = sources_query.filter(name=source_name)
     sources = await sources_query.order_by("name")
     if source_name and not sources:
-        raise NotFound(f"no enabled data source {source_name!r}", code="data_source_not_found")
+        raise NotFound(
+            f"no enabled data source {source_name!r}",
+            code="data_source_not_found",
+            key="no_enabled_data_source",
+            params={"name": source_name},
+        )
     settings = get_settings()
     pull = _Pull(
         first_day,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -42,11 +43,19 @@ async def review(
 ) -> ReviewResult:
     reason = (reason or "").strip() or None
     if action in (ReviewAction.CORRECT, ReviewAction.REJECT) and not reason:
-        raise ValidationFailed.field("reason", f"a reason is required to {action.value} usage")
+        raise ValidationFailed.field(
+            "reason",
+            f"a reason is required to {action.value} usage",
+            code=f"review_reason_required_{action.value}",
+        )
     if action == ReviewAction.CORRECT and quantity is None:
-        raise ValidationFailed.field("quantity", "the corrected quantity is required")
+        raise ValidationFailed.field(
+            "quantity", "the corrected quantity is required", code="review_quantity_required"
+        )
     if action != ReviewAction.CORRECT and quantity is not None:
-        raise ValidationFailed.field("quantity", "only a correction takes a quantity")
+        raise ValidationFailed.field(
+            "quantity", "only a correction takes a quantity", code="review_quantity_refused"
+        )
     wanted = list(dict.fromkeys(ids))
     async with in_transaction() as conn:
         anomalies = {
@@ -55,13 +64,17 @@ async def review(
         missing = [i for i in wanted if i not in anomalies]
         if missing:
             raise NotFound(
-                f"no usage anomaly {', '.join(map(str, missing[:20]))}", code="usage_anomaly_not_found"
+                f"no usage anomaly {', '.join(map(str, missing[:20]))}",
+                code="usage_anomaly_not_found",
+                key="usage_anomalies_not_found",
+                params={"ids": missing[:20]},
             )
         closed = [i for i in wanted if anomalies[i].status != AnomalyStatus.OPEN]
         if closed:
             raise Conflict(
                 f"already reviewed: anomal{'y' if len(closed) == 1 else 'ies'} {', '.join(map(str, closed[:20]))}",
                 code="usage_anomaly_reviewed",
+                params={"ids": closed[:20]},
             )
         records: list[tuple[int, CleanUsage]] = []
         if action != ReviewAction.REJECT:
@@ -118,10 +131,10 @@ async def _resolvable(anomalies: list[UsageAnomaly]) -> _Known:
     return _Known(customers, metrics)
 
 
-def _known_by_now(found_id: int | None, refusal: str, code: str) -> int:
+def _known_by_now(found_id: int | None, refusal: str, code: str, params: dict[str, Any]) -> int:
     """The id an anomaly lacked, found since the pull; else a 409 saying what to do first."""
     if found_id is None:
-        raise Conflict(refusal, code=code)
+        raise Conflict(refusal, code=code, params=params)
     return found_id
 
 
@@ -135,20 +148,28 @@ def _billable(
             known.customers.get((anomaly.source_id, account_key_of(anomaly.external_account))),
             f"anomaly {anomaly.id}: account {anomaly.external_account!r} is not mapped to a customer; map it first",
             "usage_account_unmapped",
+            {"id": anomaly.id, "account": anomaly.external_account},
         )
     if anomaly.metric_id is None:
         anomaly.metric_id = _known_by_now(
             known.metrics.get(anomaly.metric_code),
             f"anomaly {anomaly.id}: no active metric {anomaly.metric_code!r}; create it first",
             "usage_metric_unknown",
+            {"id": anomaly.id, "metric": anomaly.metric_code},
         )
     if anomaly.usage_day is None:
         raise ValidationFailed.field(
-            "ids", f"anomaly {anomaly.id}: day {anomaly.raw_day!r} is not a date; reject it"
+            "ids",
+            f"anomaly {anomaly.id}: day {anomaly.raw_day!r} is not a date; reject it",
+            code="anomaly_day_not_date",
+            params={"id": anomaly.id, "day": anomaly.raw_day},
         )
     if anomaly.usage_day > business_today():
         raise ValidationFailed.field(
-            "ids", f"anomaly {anomaly.id}: {anomaly.usage_day} has not happened yet; reject it"
+            "ids",
+            f"anomaly {anomaly.id}: {anomaly.usage_day} has not happened yet; reject it",
+            code="anomaly_day_in_future",
+            params={"id": anomaly.id, "day": anomaly.usage_day},
         )
     if action == ReviewAction.CORRECT:
         assert quantity is not None
@@ -160,6 +181,8 @@ def _billable(
         raise ValidationFailed.field(
             "action",
             f"anomaly {anomaly.id}: quantity {anomaly.raw_quantity!r} cannot be billed as it is; correct or reject it",
+            code="anomaly_quantity_unbillable",
+            params={"id": anomaly.id, "quantity": anomaly.raw_quantity},
         )
     else:
         billed = anomaly.quantity

@@ -21,11 +21,20 @@ def yesterday() -> dt.date:
 
 def check_days(first_day: dt.date, last_day: dt.date) -> None:
     if last_day < first_day:
-        raise ValidationFailed.field("last_day", "must not be before first_day")
+        raise ValidationFailed.field(
+            "last_day", "must not be before first_day", code="not_before", params={"other": "first_day"}
+        )
     if last_day > business_today():
-        raise ValidationFailed.field("last_day", "usage of a day that has not happened cannot be pulled")
+        raise ValidationFailed.field(
+            "last_day", "usage of a day that has not happened cannot be pulled", code="usage_day_in_future"
+        )
     if (last_day - first_day).days + 1 > MAX_BACKFILL_DAYS:
-        raise ValidationFailed.field("last_day", f"a back-fill covers at most {MAX_BACKFILL_DAYS} days")
+        raise ValidationFailed.field(
+            "last_day",
+            f"a back-fill covers at most {MAX_BACKFILL_DAYS} days",
+            code="backfill_too_long",
+            params={"limit": MAX_BACKFILL_DAYS},
+        )
 
 
 def pull_parameters(first_day: dt.date, last_day: dt.date, source_name: str | None) -> dict:

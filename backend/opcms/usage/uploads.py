@@ -84,16 +84,20 @@ async def ingest_upload(source_id: int, content: bytes, file_name: str | None) -
         raise Conflict(
             f"data source {source.name!r} reads {source.adapter}, not uploaded files: upload to a '{FILE_ADAPTER}' source",
             code="not_a_file_source",
+            params={"name": source.name, "adapter": source.adapter, "file": FILE_ADAPTER},
         )
     if not source.is_enabled:
         raise Conflict(
             f"data source {source.name!r} is disabled: enable it before uploading",
             code="data_source_disabled",
+            params={"name": source.name},
         )
     name = display_name(file_name)
     rows = await asyncio.to_thread(parse_usage_file, content, name)
     if not rows:
-        raise FileRefused(f"{name}: the file has a header but no usage rows", code="no_rows")
+        raise FileRefused(
+            f"{name}: the file has a header but no usage rows", code="no_rows", params={"name": name}
+        )
     rows, days = normalise_days(rows)
     settings = get_settings()
     now = dt.datetime.now(settings.tz)
@@ -102,14 +106,19 @@ async def ingest_upload(source_id: int, content: bytes, file_name: str | None) -
         raise FileRefused(
             f"{name}: no row has a usage day that can be read (YYYY-MM-DD or YYYY/M/D) and has already begun",
             code="no_usage_day",
-            details=[{"field": "usage_day", "message": "no readable past day in the file"}],
+            params={"name": name},
+            details=[
+                {"field": "usage_day", "message": "no readable past day in the file", "code": "no_past_day"}
+            ],
         )
     first_day, last_day = min(days), max(days)
     try:
         directory = upload_directory(source)
     except AdapterError as error:  # settings edited by hand past the checks
         raise Conflict(
-            f"data source {source.name!r} is misconfigured: {error}", code="invalid_source_config"
+            f"data source {source.name!r} is misconfigured: {error}",
+            code="invalid_source_config",
+            params={"name": source.name, "error": str(error)},
         ) from None
     try:
         path = await asyncio.to_thread(_store, directory, stored_name(name, content, now), content)
@@ -118,6 +127,7 @@ async def ingest_upload(source_id: int, content: bytes, file_name: str | None) -
         raise Conflict(
             f"the upload directory of data source {source.name!r} cannot be written ({error.strerror or error})",
             code="upload_directory_unwritable",
+            params={"name": source.name, "error": error.strerror or str(error)},
         ) from None
     parameters = {
         "source": source.name,

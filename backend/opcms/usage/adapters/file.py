@@ -70,6 +70,7 @@ from opcms.core.excel import (
     open_workbook,
     unescape_cell,
 )
+from opcms.core.i18n import Clauses, Message
 from opcms.core.text import fold_key
 from opcms.usage.adapters.contract import (
     HealthResult,
@@ -164,15 +165,22 @@ def _find_header(first_rows: list[tuple[int, Sequence[Any]]]) -> tuple[int, dict
         where = (
             f" (header row {best[0]})" if best else f" (no header row in the first {HEADER_SCAN_ROWS} rows)"
         )
+        columns = Clauses(
+            Message("usage_column_accepts", {"column": f, "headers": COLUMN_ALIASES[f]}) for f in missing
+        )
         raise FileRefused(
             "Required columns missing: "
             + "; ".join(f"{f} (headers accepted: {', '.join(COLUMN_ALIASES[f])})" for f in missing)
             + where,
             code="missing_columns",
+            key="usage_columns_missing" if best else "usage_columns_no_header",
+            params={"columns": columns, "row": best[0] if best else "", "rows": HEADER_SCAN_ROWS},
             details=[
                 {
                     "field": f,
                     "message": f"required column missing; accepted headers: {', '.join(COLUMN_ALIASES[f])}",
+                    "code": "usage_column_missing",
+                    "params": {"headers": COLUMN_ALIASES[f]},
                 }
                 for f in missing
             ],
@@ -200,6 +208,8 @@ def _rows_to_usage(rows: Any, max_rows: int) -> list[VendorUsage]:
             raise FileRefused(
                 f"The file has more than {max_rows:,} data rows (OPCMS_IMPORT_MAX_ROWS)",
                 code="too_many_rows",
+                key="too_many_data_rows",
+                params={"limit": max_rows},
                 status=413,
             )
         out.append(VendorUsage(*cells))
@@ -218,10 +228,17 @@ def _decode_csv(content: bytes) -> str:
             return content[3:].decode("utf-8")
         except UnicodeDecodeError as error:
             raise FileRefused(
-                f"The file starts with a UTF-8 mark but is not UTF-8 ({error})", code="bad_encoding"
+                f"The file starts with a UTF-8 mark but is not UTF-8 ({error})",
+                code="bad_encoding",
+                key="bad_encoding_bom",
+                params={"error": str(error)},
             ) from None
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRefused("UTF-16 text is not supported; save the file as CSV UTF-8", code="bad_encoding")
+        raise FileRefused(
+            "UTF-16 text is not supported; save the file as CSV UTF-8",
+            code="bad_encoding",
+            key="bad_encoding_utf16",
+        )
     for encoding in ("utf-8", "gbk"):
         try:
             return content.decode(encoding)
@@ -245,7 +262,12 @@ def _parse_csv(content: bytes, max_rows: int) -> list[VendorUsage]:
     try:
         return _rows_to_usage(reader, max_rows)
     except csv.Error as error:
-        raise FileRefused(f"The CSV file cannot be read ({error})", code="corrupt_file") from None
+        raise FileRefused(
+            f"The CSV file cannot be read ({error})",
+            code="corrupt_file",
+            key="csv_unreadable",
+            params={"error": str(error)},
+        ) from None
 
 
 def _parse_xlsx(content: bytes, max_bytes: int, max_rows: int) -> list[VendorUsage]:
@@ -276,11 +298,18 @@ def parse_usage_file(
         max_bytes = settings.import_max_bytes if max_bytes is None else max_bytes
         max_rows = settings.import_max_rows if max_rows is None else max_rows
     if not content:
-        raise FileRefused(f"{filename}: the file is empty", code="empty_file")
+        raise FileRefused(
+            f"{filename}: the file is empty",
+            code="empty_file",
+            key="named_file_empty",
+            params={"name": filename},
+        )
     if len(content) > max_bytes:
         raise FileRefused(
             f"{filename}: the file is {len(content):,} bytes; the limit is {max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
             code="file_too_large",
+            key="named_file_too_large",
+            params={"name": filename, "size": len(content), "limit": max_bytes},
             status=413,
         )
     if content.startswith((ZIP_MAGIC, OLE_MAGIC)):
@@ -289,6 +318,8 @@ def parse_usage_file(
         raise FileRefused(
             f"{filename}: not an Excel .xlsx workbook (the content is not a zip package)",
             code="not_xlsx",
+            key="named_not_xlsx",
+            params={"name": filename},
             status=415,
         )
     return _parse_csv(content, max_rows)

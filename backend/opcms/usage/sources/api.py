@@ -132,6 +132,8 @@ async def upload_usage_file(request: Request, source_id: int) -> HTTPResponse:
     """
     upload = request.files.get("file") if request.files else None
     if upload is None:
-        raise ValidationFailed.field("file", "upload a CSV or .xlsx file in the multipart field 'file'")
+        raise ValidationFailed.field(
+            "file", "upload a CSV or .xlsx file in the multipart field 'file'", code="usage_file_required"
+        )
     execution = await uploads.ingest_upload(source_id, upload.body, upload.name)
     return json(dump(ExecutionPublic.model_validate(execution)), status=201)

@@ -20,6 +20,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from opcms.core.errors import Conflict, ValidationFailed
+from opcms.core.i18n import Message
 from opcms.core.models import ChosenName, get_or_404
 from opcms.core.schemas import patch_changes
 from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypted, take_secrets
@@ -126,6 +127,7 @@ async def delete_source(source_id: int, reason: str = "") -> DataSource:
         raise Conflict(
             f"data source {source.name!r} still maps {mapped} customer account(s): remove the mappings first",
             code="data_source_in_use",
+            params={"name": source.name, "count": mapped},
         )
     await source.soft_delete(reason)
     return source
@@ -162,8 +164,24 @@ def _account_taken(source: DataSource, account: str, customer: Customer | None) 
         f"customer {customer.customer_code} ({customer.company_name})" if customer else "another customer"
     )
     message = f"account {account!r} of data source {source.name!r} is already mapped to {holder}"
-    details = [{"field": "external_account", "message": f"already mapped to {holder}"}]
-    return Conflict(message, code="account_taken", details=details)
+    if customer:
+        held = Message("customer_named", {"code": customer.customer_code, "name": customer.company_name})
+    else:
+        held = Message("another_customer")
+    details = [
+        {
+            "field": "external_account",
+            "message": f"already mapped to {holder}",
+            "code": "mapped_to",
+            "params": {"holder": held},
+        }
+    ]
+    return Conflict(
+        message,
+        code="account_taken",
+        params={"account": account, "name": source.name, "holder": held},
+        details=details,
+    )
 
 
 async def add_account(source_id: int, data: AccountMappingCreate) -> CustomerSourceAccount:
