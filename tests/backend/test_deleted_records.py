@@ -264,6 +264,7 @@ async def test_a_customers_freed_code_taken_again_makes_its_restore_a_409(client
     error = response.json()["error"]
     assert error["code"] == "restore_conflict"
     assert error["details"][0]["field"] == "customer_code" and "GONE-1" in error["message"]
+    assert error["params"]["field"] == "customer_code" and error["params"]["value"] == "GONE-1"
     assert await Customer.with_deleted().filter(id=record_id, is_deleted=True).exists()
 
 

@@ -109,17 +109,26 @@ def deletable_kind(kind: str) -> DeletableKind:
     """The registered kind, or a 404 ``unknown_deleted_kind``."""
     found = _KINDS.get(kind)
     if found is None:
+        params = {"kind": kind, "known": ", ".join(sorted(_KINDS))}
+        message = "no kind of deleted record '{kind}'; known: {known}"
         raise NotFound(
-            f"no kind of deleted record {kind!r}; known: {', '.join(sorted(_KINDS))}",
+            message,
             code="unknown_deleted_kind",
-            details=[{"field": "entity", "message": f"unknown kind {kind!r}"}],
+            params=params,
+            details=[
+                {"field": "entity", "code": "unknown_deleted_kind", "params": params, "message": message}
+            ],
         )
     return found
 
 
 def restore_conflict(kind: DeletableKind, field_name: str, value: Any, holder_id: int) -> Conflict:
+    """409 ``restore_conflict``: the deleted row's freed ``field_name`` is held again by a live
+    row (``holder_id``), made since."""
+    params = {"kind": kind.kind, "field": field_name, "value": value, "holder_id": holder_id}
     message = (
-        f"cannot restore: {kind.kind} {field_name} {value!r} is taken again by {kind.kind} {holder_id} "
-        f"created since; rename or delete that one first"
+        "cannot restore: {kind} {field} '{value}' is taken again by {kind} {holder_id} created since; "
+        "rename or delete that one first"
     )
-    return Conflict(message, code="restore_conflict", details=[{"field": field_name, "message": message}])
+    detail = {"field": field_name, "code": "restore_conflict", "params": params, "message": message}
+    return Conflict(message, code="restore_conflict", params=params, details=[detail])

@@ -27,11 +27,14 @@ async def _check_parents(kind: DeletableKind, row: Any) -> None:
         if parent_id is None:
             continue
         if not await parent.model.filter(id=parent_id).exists():
-            message = f"cannot restore: its {parent.kind} {parent_id} is deleted; restore that first"
+            params = {"kind": kind.kind, "parent": parent.kind, "parent_id": parent_id, "field": parent.field}
+            message = "cannot restore: its {parent} {parent_id} is deleted; restore that first"
+            code = "restore_parent_deleted"
             raise Conflict(
                 message,
-                code="restore_parent_deleted",
-                details=[{"field": parent.field, "message": message}],
+                code=code,
+                params=params,
+                details=[{"field": parent.field, "code": code, "params": params, "message": message}],
             )
 
 
@@ -50,7 +53,12 @@ async def restore(kind_name: str, record_id: int) -> dict[str, Any]:
             if row is None:
                 raise NotFound.entity(kind.kind, record_id)
             if not row.is_deleted:
-                raise Conflict(f"{kind.kind} {record_id} is not deleted", code="not_deleted")
+                raise Conflict(
+                    "{kind} {id} is not deleted",
+                    code="not_deleted",
+                    key="record_not_deleted",
+                    params={"kind": kind.kind, "id": record_id},
+                )
             await _check_free(kind, row)
             await _check_parents(kind, row)
             if kind.check_restore is not None:
@@ -60,9 +68,13 @@ async def restore(kind_name: str, record_id: int) -> dict[str, Any]:
     except IntegrityError:
         # a unique key caught a value taken between the check and the write (a concurrent create)
         field = kind.unique[0].field if kind.unique else "id"
+        params = {"kind": kind.kind, "id": record_id, "field": field}
+        message = "cannot restore: the {field} of {kind} {id} was taken meanwhile"
         raise Conflict(
-            f"cannot restore: {kind.kind} {record_id}'s {field} was taken meanwhile",
+            message,
             code="restore_conflict",
-            details=[{"field": field, "message": "taken"}],
+            key="restore_conflict_race",
+            params=params,
+            details=[{"field": field, "code": "restore_conflict_race", "params": params, "message": message}],
         ) from None
     return record_public(kind, row, reason)
