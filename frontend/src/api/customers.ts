@@ -150,7 +150,10 @@ export interface DictionaryEntryPublic {
   id: number;
   kind: DictionaryKind;
   code: string;
+  /** the Chinese label */
   label: string;
+  /** the English label; '' when not translated (show `label`) */
+  label_en: string;
   synonyms: string[];
   sort_order: number;
   is_active: boolean;

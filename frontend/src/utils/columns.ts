@@ -147,12 +147,21 @@ export function recordLink(
   };
 }
 
-/** A JSON object (a job's parameters, a channel's settings) on one line, cut, the whole in a tooltip. */
-export function parametersColumn(title: string, width: number, slotName = 'parameters', field = slotName) {
+/**
+ * A JSON object (a job's parameters, a channel's settings) on one line, cut, the whole in a tooltip;
+ * `label` names its keys in the UI's language.
+ */
+export function parametersColumn(
+  title: string,
+  width: number,
+  slotName = 'parameters',
+  field = slotName,
+  label?: (name: string) => string,
+) {
   return slotColumn(title, slotName, width, {
     ellipsis: true,
     tooltip: true,
-    render: ({ record }) => parametersText(record[field]),
+    render: ({ record }) => parametersText(record[field], label),
   });
 }
 

@@ -44,13 +44,21 @@ export function parseSettings(text: string): SettingsResult {
   return { ok: true, value: value as Record<string, unknown> };
 }
 
-/** The parameters as one line ("period=2026-10, customer_id=7"), '-' when none. */
-export function parametersText(parameters: Record<string, unknown> | null | undefined): string {
+/**
+ * The parameters as one line ("period=2026-10, customer_id=7"), '-' when none; `label` names a
+ * parameter in the UI's language ("账期=2026-10").
+ */
+export function parametersText(
+  parameters: Record<string, unknown> | null | undefined,
+  label: (name: string) => string = (name) => name,
+): string {
   const entries = Object.entries(parameters ?? {}).filter(
     ([, value]) => value !== null && value !== undefined && value !== '',
   );
   if (!entries.length) return '-';
   return entries
-    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .map(
+      ([key, value]) => `${label(key)}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+    )
     .join(', ');
 }

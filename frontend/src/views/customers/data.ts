@@ -11,7 +11,7 @@ import {
   type DictionaryKind,
   CUSTOMER_STATUSES,
 } from '@/api/customers';
-import { DEFAULT_INDUSTRIES, DEFAULT_LEVELS } from '@/composables/useCustomerOptions';
+import { defaultIndustries, defaultLevels } from '@/composables/useCustomerOptions';
 import { t } from '@/locale';
 import {
   actionsColumn,
@@ -87,7 +87,7 @@ export function commonTargets(statuses: readonly (CustomerStatus | string)[]): C
 // --- dictionaries --------------------------------------------------------------------------------
 /** The seeded list of a dictionary (`useCustomerOptions` shows it until the backend answers). */
 export function defaultOptions(kind: DictionaryKind): Option[] {
-  return kind === 'level' ? DEFAULT_LEVELS : DEFAULT_INDUSTRIES;
+  return kind === 'level' ? defaultLevels() : defaultIndustries();
 }
 
 /** The label of a dictionary code (the code itself when unknown, '-' when empty). */

@@ -46,6 +46,27 @@ export function jobLabel(
   return jobs.find((job) => job.name === name)?.title || name;
 }
 
+/** What a job does, in the UI's language: ours for the jobs we know, else the backend's text (English). */
+export function jobDescription(name: string | null | undefined, fallback = ''): string {
+  if (!name) return fallback;
+  const key = `job.description.${name}`;
+  const label = t(key);
+  return label === key ? fallback : label;
+}
+
+/**
+ * A schedule's description in the UI's language: ours for the seeded schedules, else what the job
+ * does when the schedule has the job's own text, else the schedule's text as kept.
+ */
+export function scheduleDescription(
+  schedule: Pick<JobSchedule, 'name' | 'task_name' | 'description'>,
+): string {
+  const key = `job.schedule.description.${schedule.name}`;
+  const label = t(key);
+  if (label !== key) return label;
+  return schedule.description ?? '';
+}
+
 export function jobOptions(jobs: readonly Pick<JobPublic, 'name' | 'title'>[]): Option[] {
   const names = jobs.length ? jobs.map((job) => job.name) : [...KNOWN_JOBS];
   return names.map((value) => ({ value, label: jobLabel(value, jobs) }));
@@ -57,6 +78,21 @@ export function triggerLabel(trigger: Trigger | string | null | undefined): stri
 
 export function triggerOptions(): Option<Trigger>[] {
   return TRIGGERS.map((value) => ({ value, label: triggerLabel(value) }));
+}
+
+/**
+ * Why an execution was skipped, cancelled or failed by the reaper, in the UI's language (the
+ * backend's `status_reason` is English; its three shapes are read back, anything else is shown as is).
+ */
+export function statusReasonText(reason: string | null | undefined): string {
+  if (!reason) return '';
+  const running = /^run #(\d+) of the same job with the same parameters is running$/.exec(reason);
+  if (running) return t('job.reason.running', { id: running[1] });
+  const cancelled = /^cancelled by ([^:]*): ([\s\S]*)$/.exec(reason);
+  if (cancelled) return t('job.reason.cancelled', { who: cancelled[1], reason: cancelled[2] });
+  const lost = /^no heartbeat since (.*) \(worker lost\)$/.exec(reason);
+  if (lost) return t('job.reason.lost', { since: lost[1] });
+  return reason;
 }
 
 /** Pending or running: the list follows it (auto-refresh) and it may not be retried. */
@@ -118,7 +154,7 @@ export function executionColumns(): TableColumnData[] {
     }),
     slotColumn('job.field.job', 'job', 180),
     slotColumn('usage.pull.statusTitle', 'status', 110),
-    parametersColumn('job.field.parameters', 220),
+    parametersColumn('job.field.parameters', 220, 'parameters', 'parameters', fieldLabel),
     countersColumn(260),
     triggerColumn(90),
     ...startedColumns({ ellipsis: true, tooltip: true }),
@@ -359,7 +395,7 @@ export function scheduleColumns(): TableColumnData[] {
     slotColumn('job.schedule.cron', 'cron', 140),
     fieldColumn('job.schedule.timezone', 'timezone', 140),
     slotColumn('job.schedule.enabled', 'enabled', 90),
-    parametersColumn('job.field.parameters', 200),
+    parametersColumn('job.field.parameters', 200, 'parameters', 'parameters', fieldLabel),
     slotColumn('job.schedule.nextRun', 'nextRun', 170),
     slotColumn('job.schedule.lastRun', 'lastRun', 200),
     slotColumn('job.schedule.updated', 'updated', 170),

@@ -6,6 +6,7 @@ import type { TableColumnData } from '@arco-design/web-vue';
 import type { ExecutionPublic } from '@/api/jobs';
 import {
   type AnomalyKind,
+  type AnomalyPublic,
   type AnomalyStatus,
   type ReviewAction,
   ANOMALY_KINDS,
@@ -55,6 +56,40 @@ export function anomalyStatusOptions(): Option<AnomalyStatus | 'all'>[] {
   ];
 }
 
+/**
+ * Why a row was held, in the UI's language, from its kind and the row as sent (the backend's
+ * `detail` is English; a spike's figures and a day's requested range are read from it).
+ */
+export function anomalyDetail(
+  anomaly: Pick<
+    AnomalyPublic,
+    'kind' | 'detail' | 'external_account' | 'metric_code' | 'raw_day' | 'raw_quantity'
+  >,
+): string {
+  const detail = anomaly.detail ?? '';
+  switch (anomaly.kind) {
+    case 'unknown_account':
+      return t('usage.anomaly.why.unknown_account', { account: anomaly.external_account });
+    case 'unknown_metric':
+      return t('usage.anomaly.why.unknown_metric', { metric: anomaly.metric_code });
+    case 'invalid_quantity':
+      return t('usage.anomaly.why.invalid_quantity', { quantity: anomaly.raw_quantity });
+    case 'negative_quantity':
+      return t('usage.anomaly.why.negative_quantity', { quantity: anomaly.raw_quantity });
+    case 'day_outside_request': {
+      const asked = /outside the request \((.*)\)/.exec(detail)?.[1] ?? '';
+      return t('usage.anomaly.why.day_outside_request', { day: anomaly.raw_day, asked });
+    }
+    case 'spike': {
+      const figures = /^(\S+) > (\S+) × trailing average (\S+)/.exec(detail);
+      if (!figures) return detail;
+      return t('usage.anomaly.why.spike', { quantity: figures[1], factor: figures[2], average: figures[3] });
+    }
+    default:
+      return detail || '-';
+  }
+}
+
 export function anomalyColumns(): TableColumnData[] {
   return [
     idColumn(80, { fixed: 'left' }),
@@ -66,7 +101,11 @@ export function anomalyColumns(): TableColumnData[] {
     fieldColumn('usage.field.metric', 'metric_code', 120),
     slotColumn('usage.anomaly.day', 'day', 120),
     numberColumn('usage.anomaly.quantity', 'quantity', 140),
-    textColumn('usage.anomaly.detail', 'detail', 260),
+    slotColumn('usage.anomaly.detail', 'detail', 260, {
+      ellipsis: true,
+      tooltip: true,
+      render: ({ record }) => anomalyDetail(record as AnomalyPublic),
+    }),
     slotColumn('usage.anomaly.resolution', 'resolution', 220),
     timeColumn('usage.field.createdAt', 'createdAt', 'created_at'),
   ];
