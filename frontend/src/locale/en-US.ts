@@ -6,6 +6,7 @@ import usersEnUS from './users/en-US';
 import billingEnUS from './billing/en-US';
 import jobsEnUS from './jobs/en-US';
 import notificationsEnUS from './notifications/en-US';
+import valuesEnUS from './values/en-US';
 
 const enUS: Record<keyof typeof zhCN, string> = {
   ...analyticsEnUS,
@@ -15,6 +16,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   ...billingEnUS,
   ...jobsEnUS,
   ...notificationsEnUS,
+  ...valuesEnUS,
   'app.title': 'OP-CMS',
   'app.subtitle': 'Customer operations & billing',
 
@@ -198,7 +200,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
 
   'import.title': 'Import customers',
   'import.readonly': 'Your role may read imports and download the template, not import.',
-  'import.upload.tip': '.xlsx only; headers in Chinese (e.g. 客户编号, 公司名称) or the English field names',
+  'import.upload.tip':
+    '.xlsx only; headers as in the template (Chinese) or the English field names (e.g. customer_code)',
   'import.upload.processing': 'Processing the file…',
   'import.mode.title': 'Mode',
   'import.mode.validate': 'Validate',

@@ -5,6 +5,7 @@ import usersZhCN from './users/zh-CN';
 import billingZhCN from './billing/zh-CN';
 import jobsZhCN from './jobs/zh-CN';
 import notificationsZhCN from './notifications/zh-CN';
+import valuesZhCN from './values/zh-CN';
 
 export default {
   ...analyticsZhCN,
@@ -14,6 +15,7 @@ export default {
   ...billingZhCN,
   ...jobsZhCN,
   ...notificationsZhCN,
+  ...valuesZhCN,
   'app.title': 'OP-CMS',
   'app.subtitle': '客户运营与计费管理系统',
 
