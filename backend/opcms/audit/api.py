@@ -35,7 +35,7 @@ async def audit_log(request: Request, query: AuditLogQuery) -> AuditLogPage:
 @endpoint(permission="audit:read", query=AuditLogFilter, produces=XLSX_MEDIA_TYPE, tag="audit", errors=(422,))
 async def export_audit_log(request: Request, query: AuditLogFilter) -> None:
     """The entries matching the list's filters as an .xlsx file, newest first (Chinese headers);
-    more than 100,000 matching entries is a 422 audit_export_too_large."""
+    more than 50,000 matching entries is a 422 audit_export_too_large."""
     await check_export_size(query)
     settings = request.app.ctx.settings
     path = new_export_path(settings.var_dir, "audit-log")

@@ -81,29 +81,33 @@ def _changed_fields(row: AuditLog) -> str:
     return ", ".join(sorted({*(row.before or {}), *(row.after or {})}))
 
 
-def _values(row: AuditLog, tz: dt.tzinfo) -> list[Any]:
+def _text(value: str | None) -> str | None:
+    return None if value is None else escape_cell(value)
+
+
+def _values(sheet: Any, row: AuditLog, tz: dt.tzinfo) -> list[Any]:
+    # plain values but the time (its format): a styled cell per value costs a third of the export
+    when = WriteOnlyCell(sheet, value=row.occurred_at.astimezone(tz).replace(tzinfo=None, microsecond=0))
+    when.number_format = TIME_FORMAT
     return [
         row.id,
-        row.occurred_at.astimezone(tz).replace(tzinfo=None, microsecond=0),
-        row.actor,
+        when,
+        _text(row.actor),
         ACTION_LABELS.get(row.action, row.action),
-        row.entity_type,
-        row.entity_id,
-        _changed_fields(row),
-        _json(row.before),
-        _json(row.after),
-        row.message,
-        row.request_id,
-        row.client_ip,
+        _text(row.entity_type),
+        _text(row.entity_id),
+        _text(_changed_fields(row)),
+        _text(_json(row.before)),
+        _text(_json(row.after)),
+        _text(row.message),
+        _text(row.request_id),
+        _text(row.client_ip),
     ]
 
 
-def _cell(sheet: Any, value: Any, *, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=escape_cell(value) if isinstance(value, str) else value)
-    if isinstance(value, dt.datetime):
-        cell.number_format = TIME_FORMAT
-    if bold:
-        cell.font = Font(bold=True)
+def _header_cell(sheet: Any, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
     return cell
 
 
@@ -123,10 +127,10 @@ async def write_audit_xlsx(query: AuditLogFilter, path: Path, tz: dt.tzinfo) -> 
     sheet.freeze_panes = "A2"
     for index, (_, width) in enumerate(COLUMNS):
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    sheet.append([_cell(sheet, header, bold=True) for header, _ in COLUMNS])
+    sheet.append([_header_cell(sheet, header) for header, _ in COLUMNS])
     count = 0
     async for row in audit_rows(query, CHUNK):
-        sheet.append([_cell(sheet, value) for value in _values(row, tz)])
+        sheet.append(_values(sheet, row, tz))
         count += 1
         if count >= EXPORT_MAX_ROWS:  # rows written since the check: the cap still holds
             break

@@ -113,7 +113,7 @@ export async function listAuditEntityTypes(): Promise<string[]> {
   return (await getData<{ items: string[] }>('/audit-log/entity-types')).items;
 }
 
-/** The filtered log as .xlsx (newest first; more than 100,000 entries is a 422 `audit_export_too_large`). */
+/** The filtered log as .xlsx (newest first; more than 50,000 entries is a 422 `audit_export_too_large`). */
 export async function exportAuditLog(filters: AuditLogFilters = {}): Promise<DownloadedFile> {
   const response = await http.get<Blob>('/audit-log/export', blobRequest({ params: cleanParams(filters) }));
   return toDownloadedFile(response, 'audit-log.xlsx');
