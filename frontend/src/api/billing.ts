@@ -12,6 +12,7 @@ import type { PricingMode, TierChargePublic } from './pricing';
 import type { ExecutionPublic } from './jobs';
 import type { AllocationPublic } from './settlement';
 import type { Decimal, IsoDate, IsoDateTime, Money, Page, Period } from './types';
+import { currentLocale, type LocaleCode } from '@/locale';
 
 export const INVOICE_STATUSES = ['unsettled', 'partially_settled', 'settled', 'void'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
@@ -306,9 +307,16 @@ export async function exportInvoices(filters: InvoiceFilters = {}): Promise<Down
   return toDownloadedFile(response, 'invoices.xlsx');
 }
 
-/** The printable HTML of an invoice (fetched with the session's token: a plain link cannot send it). */
-export function fetchInvoicePrint(id: number): Promise<string> {
-  return getData(`/invoices/${id}/print`, { responseType: 'text', headers: { Accept: 'text/html' } });
+/**
+ * The printable HTML of an invoice (fetched with the session's token: a plain link cannot send it),
+ * in the UI's language (`lang`; the page opened from it is a new tab that would send the browser's).
+ */
+export function fetchInvoicePrint(id: number, lang: LocaleCode = currentLocale.value): Promise<string> {
+  return getData(`/invoices/${id}/print`, {
+    responseType: 'text',
+    headers: { Accept: 'text/html' },
+    params: { lang },
+  });
 }
 
 export function getAgingReport(asOf?: IsoDate | null): Promise<AgingReport> {

@@ -14,6 +14,7 @@ import {
 import { assignPaymentCustomer, createPayment, getPaymentSuggestions, listPayments } from '@/api/payments';
 import { autoReconcile, createAllocations, getCustomerCredit, reverseAllocation } from '@/api/settlement';
 import { envelope, mockTheApi } from '../helpers/mock-adapter';
+import { setLocale } from '@/locale';
 
 const mock = mockTheApi();
 const emptyPage = { items: [], total: 0, page: 1, page_size: 20 };
@@ -86,6 +87,15 @@ describe('billing requests', () => {
     const call = mock.callsTo('GET', '/invoices/9/print')[0];
     expect(call.headers.get('Authorization')).toBe('Bearer acc-1');
     expect(call.responseType).toBe('text');
+    // in the UI's language, whatever the browser's: the printed page follows the chosen language
+    expect(call.params).toEqual({ lang: 'zh-CN' });
+    setLocale('en-US');
+    try {
+      await fetchInvoicePrint(9);
+      expect(mock.callsTo('GET', '/invoices/9/print')[1].params).toEqual({ lang: 'en-US' });
+    } finally {
+      setLocale('zh-CN');
+    }
   });
 
   it("voids and regenerates with a trimmed reason; a 409 keeps the backend's message", async () => {
