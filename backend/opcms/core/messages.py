@@ -802,4 +802,78 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "通知模板编码 {value} 已被已删除的模板 {id} 占用",
         "notification template code '{value}' is taken by deleted template {id}",
     ),
+    # --- jobs: task executions and schedules ---------------------------------------------------------
+    "job_already_running": (
+        "带这些参数的 {job} 已经是 {status} 状态（运行 #{id}）",
+        "{job} with these parameters is already {status} (run #{id})",
+    ),
+    "job_not_found": ("没有名为 {name} 的任务", "no job named '{name}'"),
+    "job_parameters_invalid": ("{field}：不适用于 {job}", "{field}: not valid for {job}"),
+    "job_not_runnable": ("{name} 不能在此进程中运行", "{name} cannot be run in this process"),
+    "job_lock_busy": ("运行锁反复易手；请重试", "the run lock kept changing hands; try again"),
+    "execution_not_pending": (
+        "执行 {id} 的状态是 {status}；只有等待中的执行可以取消",
+        "execution {id} is {status}; only a pending one can be cancelled",
+    ),
+    "execution_not_retryable": (
+        "执行 {id} 的状态是 {status}；只有失败或部分成功的执行可以重试",
+        "execution {id} is {status}; only a failed or partial one can be retried",
+    ),
+    "task_execution_not_found": ("任务执行 {id} 不存在", "task_execution {id} not found"),
+    "job_schedule_not_found": ("任务计划 {id} 不存在", "job_schedule {id} not found"),
+    "unknown_time_zone": ("未知时区 {name}", "unknown time zone '{name}'"),
+    "cron_invalid": (
+        "{cron} 不是五段式 cron 表达式（分 时 日 月 周）",
+        "'{cron}' is not a cron expression of five fields (minute hour day month weekday)",
+    ),
+    # --- customers: profiles, dictionaries, status, batch actions ------------------------------------
+    "unknown_industry": (
+        "未知行业 {value}；请使用以下之一：{choices}",
+        "unknown industry {value}; use one of {choices}",
+    ),
+    "unknown_level": (
+        "未知等级 {value}；请使用以下之一：{choices}",
+        "unknown level {value}; use one of {choices}",
+    ),
+    "dictionary_word_taken_industry": ("{word} 已表示行业 {code}", "'{word}' already means industry {code}"),
+    "dictionary_word_taken_level": ("{word} 已表示等级 {code}", "'{word}' already means level {code}"),
+    "dictionary_not_found": (
+        "没有字典 {kind}；请使用 industry 或 level",
+        "no dictionary '{kind}'; use industry or level",
+    ),
+    "dictionary_entry_not_found": ("字典条目 {id} 不存在", "dictionary_entry {id} not found"),
+    "owner_not_active": ("没有 id 为 {id} 的在职用户", "no active user with id {id}"),
+    "customer_code_taken": ("客户编号 {value} 已被占用", "customer code '{value}' is taken"),
+    "company_name_taken": ("公司名称 {value} 已被占用", "company name '{value}' is taken"),
+    "customer_code_taken_now": ("客户编号已被占用", "customer_code is taken"),
+    "company_name_taken_now": ("公司名称已被占用", "company_name is taken"),
+    "customer_duplicate": ("客户编号或公司名称已被占用", "the customer code or company name is taken"),
+    "illegal_status_transition": (
+        "客户 {code} 的状态不能从 {from} 改为 {to}",
+        "cannot move customer {code} from {from} to {to}",
+    ),
+    "customer_not_deleted": ("客户 {id} 未被删除", "customer {id} is not deleted"),
+    "not_deleted": ("记录 {id} 未被删除", "record {id} is not deleted"),
+    "customers_missing": (
+        "{count} 个客户不存在或已删除：{ids}",
+        "{count} customer(s) not found or deleted: {ids}",
+    ),
+    "customer_not_found": ("客户 {id} 不存在", "customer {id} not found"),
+    "customer_deleted": ("客户已删除", "the customer was deleted"),
+    "pricing_plan_deleted": ("价格方案已删除", "the plan was deleted"),
+    "credit_code_format": (
+        "须为 18 位，由 0-9 和 A-Y 组成（不含 I、O、S、V、Z）",
+        "must be 18 characters of 0-9 and A-Y (no I, O, S, V, Z)",
+    ),
+    "credit_code_check_digit": ("校验位不符（GB 32100-2015）", "check digit does not match (GB 32100-2015)"),
+    "phone_format": (
+        "不是大陆手机号（11 位）或带区号的固定电话",
+        "not a mainland mobile (11 digits) or landline with area code",
+    ),
+    "customer_code_format": ("1-32 个字母、数字、“-”、“_” 或 “.”", "1-32 letters, digits, '-', '_' or '.'"),
+    "must_not_be_blank": ("不能为空白", "must not be blank"),
+    "at_most_characters": ("最多 {limit} 个字符", "at most {limit} characters"),
+    "email_invalid": ("不是有效的电子邮箱：{error}", "{error}"),
+    "action_needs_reason": ("{action} 需要填写原因", "{action} needs a reason"),
+    "action_needs_field": ("{action} 需要 {field}", "{action} needs {field}"),
 }

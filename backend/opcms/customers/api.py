@@ -140,7 +140,9 @@ def _kind(kind: str) -> DictionaryKind:
         return DictionaryKind(kind)
     except ValueError:
         raise NotFound(
-            f"no dictionary {kind!r}; use industry or level", code="dictionary_not_found"
+            f"no dictionary {kind!r}; use industry or level",
+            code="dictionary_not_found",
+            params={"kind": kind},
         ) from None
 
 

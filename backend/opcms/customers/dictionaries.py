@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from opcms.core.errors import Conflict
+from opcms.core.i18n import Invalid
 from opcms.core.models import get_or_404
 from opcms.core.text import fold_key
 from opcms.customers.models import DictionaryEntry, DictionaryKind
@@ -25,7 +26,12 @@ class Dictionary:
     def resolve(self, raw: str) -> str:
         code = self.lookup.get(fold_key(raw))
         if code is None:
-            raise ValueError(f"unknown {self.kind.value} {raw!r}; use one of {', '.join(self.codes)}")
+            raise Invalid(
+                f"unknown_{self.kind.value}",
+                f"unknown {self.kind.value} {{value}}; use one of {{choices}}",
+                value=repr(raw),
+                choices=list(self.codes),
+            )
         return code
 
 
@@ -59,7 +65,12 @@ async def _check_words_free(kind: DictionaryKind, words: list[str], exclude_id: 
     for word in words:
         owner = taken.get(fold_key(word))
         if owner is not None:
-            raise Conflict(f"{word!r} already means {kind.value} {owner}", code="dictionary_word_taken")
+            raise Conflict(
+                f"{word!r} already means {kind.value} {owner}",
+                code="dictionary_word_taken",
+                key=f"dictionary_word_taken_{kind.value}",
+                params={"word": word, "code": owner},
+            )
 
 
 async def create_entry(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from opcms.core.i18n import Invalid
 from opcms.core.text import fold
 
 # GB 32100-2015: the unified social credit code (统一社会信用代码)
@@ -24,9 +25,9 @@ def credit_code_check_char(first17: str) -> str:
 def clean_credit_code(value: str) -> str:
     code = fold(value).upper().replace(" ", "")
     if not _CREDIT_CODE.match(code):
-        raise ValueError("must be 18 characters of 0-9 and A-Y (no I, O, S, V, Z)")
+        raise Invalid("credit_code_format", "must be 18 characters of 0-9 and A-Y (no I, O, S, V, Z)")
     if credit_code_check_char(code[:17]) != code[17]:
-        raise ValueError("check digit does not match (GB 32100-2015)")
+        raise Invalid("credit_code_check_digit", "check digit does not match (GB 32100-2015)")
     return code
 
 
@@ -45,7 +46,7 @@ def clean_phone(value: str) -> str:
         digits = digits[2:]
     if _MOBILE.match(digits) or _LANDLINE.match(digits):
         return digits
-    raise ValueError("not a mainland mobile (11 digits) or landline with area code")
+    raise Invalid("phone_format", "not a mainland mobile (11 digits) or landline with area code")
 
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
@@ -54,7 +55,7 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
 def clean_customer_code(value: str) -> str:
     code = fold(value)
     if not _CODE.match(code):
-        raise ValueError("1-32 letters, digits, '-', '_' or '.'")
+        raise Invalid("customer_code_format", "1-32 letters, digits, '-', '_' or '.'")
     return code
 
 
@@ -63,7 +64,7 @@ def clean_company_name(value: str) -> str:
     # uniqueness compares the folded key, see Customer.name_key
     name = " ".join(value.split())
     if not name:
-        raise ValueError("must not be blank")
+        raise Invalid("must_not_be_blank", "must not be blank")
     if len(name) > 200:
-        raise ValueError("at most 200 characters")
+        raise Invalid("at_most_characters", "at most {limit} characters", limit=200)
     return name

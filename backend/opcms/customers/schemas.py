@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
+from opcms.core.i18n import Invalid
 from opcms.core.money import NonNegativeAmount
 from opcms.core.schemas import (
     MAX_ID,
@@ -31,7 +32,7 @@ def _email(value: str) -> str:
     try:
         return validate_email(fold(value), check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise ValueError(str(error)) from None
+        raise Invalid("email_invalid", "{error}", error=str(error)) from None
 
 
 Blank = BeforeValidator(blank_to_none)
@@ -75,7 +76,7 @@ class CustomerFields(Schema):
         # a field validator (not a model one) so the error names contract_end_at
         signed = info.data.get("signed_at")
         if value and signed and value < signed:
-            raise ValueError("must not be before signed_at")
+            raise Invalid("not_before", "must not be before {other}", other="signed_at")
         return value
 
 
@@ -256,7 +257,7 @@ class BatchAction(Schema):
     def _reason_for_action(cls, value: str, info: ValidationInfo) -> str:
         action = info.data.get("action")
         if action in REASON_NEEDED and not value:  # trimmed: a blank reason is empty
-            raise ValueError(f"{action} needs a reason")
+            raise Invalid("action_needs_reason", "{action} needs a reason", action=action)
         return value
 
     @model_validator(mode="after")
@@ -265,7 +266,7 @@ class BatchAction(Schema):
             self.action
         )
         if needed and getattr(self, needed) is None:
-            raise ValueError(f"{self.action} needs {needed}")
+            raise Invalid("action_needs_field", "{action} needs {field}", action=self.action, field=needed)
         return self
 
 

@@ -12,6 +12,7 @@ from opcms.auth.models import User
 from opcms.core.audit import AuditAction, AuditLog, record_audit
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, NotFound, ValidationFailed
+from opcms.core.i18n import Message
 from opcms.core.models import get_or_404
 from opcms.core.schemas import patch_changes
 from opcms.customers import dictionaries
@@ -66,12 +67,14 @@ async def resolve_dictionary_fields(values: dict[str, Any]) -> None:
         try:
             values[field] = loaded[fields[field]].resolve(values[field])
         except ValueError as error:
-            raise ValidationFailed.field(field, str(error)) from None
+            raise ValidationFailed.field(field, error) from None
 
 
 async def check_owner(owner_id: int | None, field: str = "owner_id") -> None:
     if owner_id is not None and not await User.filter(id=owner_id, is_active=True).exists():
-        raise ValidationFailed.field(field, f"no active user with id {owner_id}")
+        raise ValidationFailed.field(
+            field, f"no active user with id {owner_id}", code="owner_not_active", params={"id": owner_id}
+        )
 
 
 async def check_unique(code: str | None, company_name: str | None, exclude_id: int | None = None) -> None:
@@ -91,7 +94,12 @@ async def check_unique(code: str | None, company_name: str | None, exclude_id: i
             continue
         taken = Customer.filter(**key).exclude(id=exclude_id) if exclude_id else Customer.filter(**key)
         if await taken.exists():
-            clashes.append({"field": field, "message": f"{label} {value!r} is taken"})
+            clashes.append(
+                {
+                    "field": field,
+                    "message": Message(f"{field}_taken", {"value": value}, f"{label} {value!r} is taken"),
+                }
+            )
     if clashes:
         raise Conflict(clashes[0]["message"], code="customer_duplicate", details=clashes)
 
@@ -100,7 +108,10 @@ def _race_lost(error: IntegrityError) -> Conflict:
     # the unique keys caught what the pre-check could not see (a concurrent write)
     field = "company_name" if "name_key" in str(error) else "customer_code"
     return Conflict(
-        f"{field} is taken", code="customer_duplicate", details=[{"field": field, "message": "taken"}]
+        f"{field} is taken",
+        code="customer_duplicate",
+        key=f"{field}_taken_now",
+        details=[{"field": field, "message": "taken", "code": "taken"}],
     )
 
 
@@ -146,7 +157,12 @@ async def update_customer(customer_id: int, data: CustomerUpdate) -> Customer:
     signed = changes.get("signed_at", customer.signed_at)
     ends = changes.get("contract_end_at", customer.contract_end_at)
     if signed and ends and ends < signed:
-        raise ValidationFailed.field("contract_end_at", "must not be before signed_at")
+        raise ValidationFailed.field(
+            "contract_end_at",
+            "must not be before signed_at",
+            code="not_before",
+            params={"other": "signed_at"},
+        )
     await check_unique(changes.get("customer_code"), changes.get("company_name"), exclude_id=customer.id)
     customer.update_from_dict(changes)
     try:
@@ -177,6 +193,7 @@ async def move_status(
         raise Conflict(
             f"cannot move customer {customer.customer_code} from {current.value} to {target.value}",
             code="illegal_status_transition",
+            params={"code": customer.customer_code, "from": current, "to": target},
         )
     customer.status = target
     await customer.save(
@@ -194,7 +211,12 @@ async def delete_customer(customer_id: int, reason: str = "") -> Customer:
 async def restore_customer(customer_id: int) -> Customer:
     customer = await get_customer(customer_id, include_deleted=True)
     if not customer.is_deleted:
-        raise Conflict(f"customer {customer_id} is not deleted", code="not_deleted")
+        raise Conflict(
+            f"customer {customer_id} is not deleted",
+            code="not_deleted",
+            key="customer_not_deleted",
+            params={"id": customer_id},
+        )
     await check_unique(customer.customer_code, customer.company_name, exclude_id=customer.id)
     try:
         await customer.restore()
@@ -219,8 +241,16 @@ async def run_batch(action: BatchAction) -> int:
         if missing:
             raise ValidationFailed(
                 f"{len(missing)} customer(s) not found or deleted: {missing[:20]}",
+                key="customers_missing",
+                params={"count": len(missing), "ids": missing[:20]},
                 details=[
-                    {"field": "customer_ids", "message": f"customer {i} not found"} for i in missing[:100]
+                    {
+                        "field": "customer_ids",
+                        "message": f"customer {i} not found",
+                        "code": "customer_not_found",
+                        "params": {"id": i},
+                    }
+                    for i in missing[:100]
                 ],
             )
         for customer in customers:

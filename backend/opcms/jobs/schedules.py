@@ -40,7 +40,9 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed.field("timezone", f"unknown time zone {name!r}") from None
+        raise ValidationFailed.field(
+            "timezone", f"unknown time zone {name!r}", code="unknown_time_zone", params={"name": name}
+        ) from None
 
 
 def check_cron(cron: str) -> str:
@@ -48,7 +50,10 @@ def check_cron(cron: str) -> str:
     # five fields: minute hour day month weekday (no seconds, no years)
     if len(cron.split(" ")) != 5 or not croniter.is_valid(cron):
         raise ValidationFailed.field(
-            "cron", f"{cron!r} is not a cron expression of five fields (minute hour day month weekday)"
+            "cron",
+            f"{cron!r} is not a cron expression of five fields (minute hour day month weekday)",
+            code="cron_invalid",
+            params={"cron": cron},
         )
     return cron
 

@@ -21,6 +21,7 @@ from tortoise.exceptions import IntegrityError
 from opcms.core.audit import AuditAction, record_audit
 from opcms.core.context import current_actor
 from opcms.core.errors import Conflict, NotFound, QueueUnavailable, ValidationFailed
+from opcms.core.i18n import pydantic_message
 from opcms.core.models import utcnow
 from opcms.core.settings import get_settings
 from opcms.jobs.locks import LIVE, lock_key
@@ -39,6 +40,8 @@ class JobAlreadyRunning(Conflict):
     def __init__(self, running: TaskExecution, skipped: TaskExecution) -> None:
         super().__init__(
             f"{running.task_name} with these parameters is already {running.status.value} (run #{running.id})",
+            code="job_already_running",
+            params={"job": running.task_name, "status": running.status, "id": running.id},
             details=[
                 {
                     "field": None,
@@ -54,7 +57,7 @@ class JobAlreadyRunning(Conflict):
 def job_or_404(job_name: str) -> JobSpec:
     spec = get_job(job_name)
     if spec is None:
-        raise NotFound(f"no job named {job_name!r}", code="job_not_found")
+        raise NotFound(f"no job named {job_name!r}", code="job_not_found", params={"name": job_name})
     return spec
 
 
@@ -66,14 +69,23 @@ def validate_parameters(
         model = spec.parameters.model_validate(parameters or {})
     except ValidationError as error:
         details = [
-            {"field": ".".join([field, *(str(p) for p in e["loc"])]), "message": e["msg"], "type": e["type"]}
+            {
+                "field": ".".join([field, *(str(p) for p in e["loc"])]),
+                "message": pydantic_message(e),
+                "type": e["type"],
+            }
             for e in error.errors()
         ]
-        raise ValidationFailed(f"{field}: not valid for {spec.name}", details=details) from None
+        raise ValidationFailed(
+            f"{field}: not valid for {spec.name}",
+            key="job_parameters_invalid",
+            params={"field": field, "job": spec.name},
+            details=details,
+        ) from None
     try:
         return spec.resolve(model)
     except ValueError as error:
-        raise ValidationFailed.field(field, str(error)) from None
+        raise ValidationFailed.field(field, error) from None
 
 
 async def prepare(spec: JobSpec, parameters: dict[str, Any] | None) -> dict[str, Any]:
@@ -161,7 +173,9 @@ async def run_now(
     spec = job_or_404(job_name)
     runner = get_runner(spec.name)
     if runner is None:
-        raise NotFound(f"{job_name} cannot be run in this process", code="job_not_runnable")
+        raise NotFound(
+            f"{job_name} cannot be run in this process", code="job_not_runnable", params={"name": job_name}
+        )
     execution = await acquire(spec, await prepare(spec, parameters), trigger)
     try:
         await runner(execution.id)
@@ -193,6 +207,7 @@ async def cancel(execution_id: int, reason: str) -> TaskExecution:
         raise Conflict(
             f"execution {execution_id} is {execution.status.value}; only a pending one can be cancelled",
             code="execution_not_pending",
+            params={"id": execution_id, "status": execution.status},
         )
     await record_audit(
         AuditAction.STATUS_CHANGE,
@@ -213,6 +228,7 @@ async def retry(execution_id: int) -> TaskExecution:
         raise Conflict(
             f"execution {execution_id} is {execution.status.value}; only a failed or partial one can be retried",
             code="execution_not_retryable",
+            params={"id": execution_id, "status": execution.status},
         )
     new = await trigger(execution.task_name, execution.parameters, Trigger.RETRY, retry_of=execution.id)
     await record_audit(
