@@ -29,13 +29,13 @@ async def _check_parents(kind: DeletableKind, row: Any) -> None:
         if not await parent.model.filter(id=parent_id).exists():
             params = {"kind": kind.kind, "parent": parent.kind, "parent_id": parent_id, "field": parent.field}
             message = "cannot restore: its {parent} {parent_id} is deleted; restore that first"
-            code = "restore_parent_deleted"
-            raise Conflict(
-                message,
-                code=code,
-                params=params,
-                details=[{"field": parent.field, "code": code, "params": params, "message": message}],
-            )
+            detail = {
+                "field": parent.field,
+                "code": "restore_parent_deleted",
+                "params": params,
+                "message": message,
+            }
+            raise Conflict(message, code="restore_parent_deleted", params=params, details=[detail])
 
 
 async def restore(kind_name: str, record_id: int) -> dict[str, Any]:
@@ -56,7 +56,6 @@ async def restore(kind_name: str, record_id: int) -> dict[str, Any]:
                 raise Conflict(
                     "{kind} {id} is not deleted",
                     code="not_deleted",
-                    key="record_not_deleted",
                     params={"kind": kind.kind, "id": record_id},
                 )
             await _check_free(kind, row)
