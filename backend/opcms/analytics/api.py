@@ -44,10 +44,14 @@ async def board_owner(request: Request, owner: str | None) -> int | None:
     owner_id = None if owner == "all" else user.id if owner == "me" else int(owner)
     if not all_owners and owner_id != user.id:
         raise Forbidden(
-            "you see the boards of the customers you own (analytics:all_owners is needed for others)"
+            "you see the boards of the customers you own (analytics:all_owners is needed for others)",
+            code="forbidden",
+            key="analytics_own_customers_only",
         )
     if owner_id is not None and owner_id != user.id and not await User.filter(id=owner_id).exists():
-        raise ValidationFailed.field("owner", f"no user {owner_id}")
+        raise ValidationFailed.field(
+            "owner", f"no user {owner_id}", code="no_such_user", params={"id": owner_id}
+        )
     return owner_id
 
 
@@ -61,11 +65,13 @@ async def dashboard(request: Request, query: DashboardQuery) -> dict[str, Any]:
     end = query.end or today
     start = query.start or min(today, end).replace(day=1)
     if start > end:
-        raise ValidationFailed.field("from", "must not be after to")
+        raise ValidationFailed.field("from", "must not be after to", code="not_after", params={"other": "to"})
     # the query checks the length only when both ends are sent; with `to` left to today a
     # `from` years back would still be a range past the limit (docs/analytics.md: 422)
     if (end - start).days >= MAX_RANGE_DAYS:
-        raise ValidationFailed.field("from", "the range must not be longer than 3 years")
+        raise ValidationFailed.field(
+            "from", "the range must not be longer than 3 years", code="range_over_3_years"
+        )
     owner_id = await board_owner(request, query.owner)
     answer = await service.dashboard(service.Board(start=start, end=end, as_of=today, owner_id=owner_id))
     return Dashboard.model_validate(answer).model_dump(mode="json", by_alias=True)

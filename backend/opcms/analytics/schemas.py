@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, WithJsonSchema, model_validator
 
 from opcms.billing.reports.schemas import AgingBucket, AgingCustomer
+from opcms.core.i18n import Invalid
 from opcms.core.money import Amount
 from opcms.core.schemas import Id, PublicSchema, Schema
 
@@ -50,9 +51,9 @@ class DashboardQuery(OwnerQuery):
     def _range(self) -> DashboardQuery:
         if self.start and self.end:
             if self.start > self.end:
-                raise ValueError("from must not be after to")
+                raise Invalid("from_after_to", "from must not be after to")
             if (self.end - self.start).days >= MAX_RANGE_DAYS:
-                raise ValueError("the range must not be longer than 3 years")
+                raise Invalid("range_over_3_years", "the range must not be longer than 3 years")
         return self
 
 

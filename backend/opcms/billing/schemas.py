@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
+from opcms.core.i18n import Invalid
 from opcms.core.money import ExactAmount, NonNegativeAmount, PositiveAmount, Quantity
 from opcms.core.periods import Period
 from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema, sort_by
@@ -148,7 +149,12 @@ class CreditNoteCreate(Schema):
         if self.lines:
             total = sum((line.amount for line in self.lines), Decimal(0))
             if total != self.amount:
-                raise ValueError(f"the lines add up to {total}, not the amount {self.amount}")
+                raise Invalid(
+                    "lines_not_amount",
+                    "the lines add up to {total}, not the amount {amount}",
+                    total=total,
+                    amount=self.amount,
+                )
         return self
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from opcms.core.i18n import Invalid
 from opcms.core.money import CENT, NonNegativeAmount, PositiveAmount
 from opcms.core.schemas import (
     Id,
@@ -137,13 +138,17 @@ class AllocationCreate(Schema):
     @model_validator(mode="after")
     def _one_source_distinct_invoices(self) -> AllocationCreate:
         if (self.payment_id is None) == (self.credit_note_id is None):
-            raise ValueError("give exactly one of payment_id and credit_note_id")
+            raise Invalid("payment_or_credit_note", "give exactly one of payment_id and credit_note_id")
         if self.source == "suggestion" and self.payment_id is None:
-            raise ValueError("a suggestion allocates a payment: give payment_id")
+            raise Invalid("suggestion_needs_payment", "a suggestion allocates a payment: give payment_id")
         seen: set[int] = set()
         for line in self.lines:
             if line.invoice_id in seen:
-                raise ValueError(f"invoice {line.invoice_id} appears twice; give one line per invoice")
+                raise Invalid(
+                    "invoice_twice",
+                    "invoice {id} appears twice; give one line per invoice",
+                    id=line.invoice_id,
+                )
             seen.add(line.invoice_id)
         return self
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import Field, field_validator
 
+from opcms.core.i18n import Invalid
 from opcms.core.schemas import Schema
 
 DEFAULT_STAGES = [-3, 1, 7, 15, 30]
@@ -22,7 +23,7 @@ class ReminderParameters(Schema):
     @classmethod
     def _sensible_stages(cls, stages: list[int]) -> list[int]:
         if len(set(stages)) != len(stages):
-            raise ValueError("each stage at most once")
+            raise Invalid("stage_twice", "each stage at most once")
         if any(abs(stage) > MAX_STAGE_DAYS for stage in stages):
-            raise ValueError(f"stages are days between -{MAX_STAGE_DAYS} and {MAX_STAGE_DAYS}")
+            raise Invalid("stage_range", "stages are days between -{limit} and {limit}", limit=MAX_STAGE_DAYS)
         return sorted(stages)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import Field, model_validator
 
+from opcms.core.i18n import Invalid
 from opcms.core.money import Quantity, SignedQuantity
 from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema, sort_by
 from opcms.usage.models import AnomalyKind, AnomalyStatus
@@ -15,7 +16,9 @@ from opcms.usage.review import MAX_BATCH, ReviewAction
 
 def _ordered(first: dt.date | None, last: dt.date | None, names: tuple[str, str]) -> None:
     if first and last and last < first:
-        raise ValueError(f"{names[1]} must not be before {names[0]}")
+        raise Invalid(
+            "field_not_before", "{field} must not be before {other}", field=names[1], other=names[0]
+        )
 
 
 class _DayRange(Protocol):
@@ -78,7 +81,7 @@ class DailyUsageQuery(Schema):
     def _range(self) -> DailyUsageQuery:
         _ordered(self.day_from, self.day_to, ("day_from", "day_to"))
         if (self.day_to - self.day_from).days >= 366:
-            raise ValueError("at most 366 days at once")
+            raise Invalid("at_most_366_days", "at most 366 days at once")
         return self
 
 
@@ -173,9 +176,9 @@ class PullRequest(PullDays):
     @model_validator(mode="after")
     def _one_shape(self) -> PullRequest:
         if self.day is not None and (self.first_day or self.last_day):
-            raise ValueError("give either day or first_day and last_day, not both")
+            raise Invalid("day_or_range_not_both", "give either day or first_day and last_day, not both")
         if self.day is None and not (self.first_day and self.last_day):
-            raise ValueError("give day, or first_day and last_day")
+            raise Invalid("day_or_range", "give day, or first_day and last_day")
         return self
 
     @property

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from opcms.core.i18n import Invalid
 from opcms.core.money import Amount
 from opcms.core.periods import PERIOD_PATTERN
 from opcms.core.schemas import MAX_ID, Id, PageQuery, PublicSchema, Schema, sort_by
@@ -55,9 +56,9 @@ class InvoiceQuery(PageQuery):
     @model_validator(mode="after")
     def _ranges(self) -> InvoiceQuery:
         if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
-            raise ValueError("amount_min must not be greater than amount_max")
+            raise Invalid("amount_range_reversed", "amount_min must not be greater than amount_max")
         if self.due_from and self.due_to and self.due_from > self.due_to:
-            raise ValueError("due_from must not be after due_to")
+            raise Invalid("due_range_reversed", "due_from must not be after due_to")
         return self
 
 
