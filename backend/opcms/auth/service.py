@@ -299,11 +299,12 @@ async def _locked_for_admin_change(user_id: int) -> tuple[User, int]:
     return user, others
 
 
-def _guard_last_admin(user: User, other_active_admins: int, what: str) -> None:
+def _guard_last_admin(user: User, other_active_admins: int) -> None:
     """Refuse to take away the last active admin (counted under ``_locked_for_admin_change``)."""
     if _is_active_admin(user) and other_active_admins == 0:
         raise Conflict(
-            "{username} is the last active admin: it cannot be " + what + "; make another admin first",
+            "{username} is the last active admin: it cannot be disabled, demoted or deleted; "
+            "make another user an admin first",
             code="last_admin",
             params={"username": user.username},
         )
@@ -324,7 +325,7 @@ async def update_user(user_id: int, data: UserUpdate) -> User:
         disabling = changes.get("is_active") is False
         if ("role" in changes and changes["role"] != "admin") or disabling:
             # first: the only admin taking themself away hears why it cannot be
-            _guard_last_admin(user, other_admins, "disabled" if disabling else "demoted")
+            _guard_last_admin(user, other_admins)
         if ("role" in changes and changes["role"] != user.role) or disabling:
             _guard_self(user, "change the role of or disable")
         user.update_from_dict(changes)
@@ -374,7 +375,7 @@ async def revoke_user_sessions(user_id: int) -> int:
 async def delete_user(user_id: int) -> User:
     async with in_transaction():
         user, other_admins = await _locked_for_admin_change(user_id)
-        _guard_last_admin(user, other_admins, "deleted")
+        _guard_last_admin(user, other_admins)
         _guard_self(user, "delete")
         await user.soft_delete()
         await revoke_all_sessions(user.id, "deleted")
