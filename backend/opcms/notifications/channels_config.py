@@ -106,6 +106,7 @@ async def delete_channel(channel_id: int, reason: str = "") -> NotificationChann
         raise Conflict(
             f"notification channel {channel.name!r} is the default of template(s) {', '.join(sorted(used_by))}: change them first",
             code="notification_channel_in_use",
+            params={"name": channel.name, "templates": sorted(used_by)},
             details=[{"field": "templates", "message": ", ".join(sorted(used_by))}],
         )
     await channel.soft_delete(reason)

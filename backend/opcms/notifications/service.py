@@ -76,7 +76,12 @@ async def _lookup(model: Any, **key: Any) -> Any:
 async def _template(code: str) -> NotificationTemplate:
     template = await _lookup(NotificationTemplate, code=code)
     if template is None:
-        raise NotFound(f"notification template {code!r} not found", code="notification_template_not_found")
+        raise NotFound(
+            f"notification template {code!r} not found",
+            code="notification_template_not_found",
+            key="notification_template_code_not_found",
+            params={"code": code},
+        )
     return template
 
 
@@ -86,26 +91,49 @@ async def resolve_channel(template: NotificationTemplate, channel: str | None) -
         if found is None:
             raise ChannelUnavailable(
                 f"no notification channel named {channel!r}",
-                details=[{"field": "channel", "message": "not found"}],
+                key="no_channel_named",
+                params={"name": channel},
+                details=[{"field": "channel", "message": "not found", "code": "not_found"}],
             )
     elif template.channel_id is None:
-        raise ChannelUnavailable(f"template {template.code!r} has no default channel: name one")
+        raise ChannelUnavailable(
+            f"template {template.code!r} has no default channel: name one",
+            key="template_without_channel",
+            params={"code": template.code},
+        )
     else:
         found = await _lookup(NotificationChannel, id=template.channel_id)
         if found is None:
-            raise ChannelUnavailable(f"the default channel of template {template.code!r} was deleted")
+            raise ChannelUnavailable(
+                f"the default channel of template {template.code!r} was deleted",
+                key="template_channel_deleted",
+                params={"code": template.code},
+            )
     if not found.is_enabled:
-        raise ChannelUnavailable(f"notification channel {found.name!r} is disabled")
+        raise ChannelUnavailable(
+            f"notification channel {found.name!r} is disabled",
+            key="channel_disabled",
+            params={"name": found.name},
+        )
     return found
 
 
 def check_target(channel: NotificationChannel, target: str) -> None:
     if len(target) > TARGET_MAX:
-        raise ValidationFailed.field("target", f"at most {TARGET_MAX} characters")
+        raise ValidationFailed.field(
+            "target",
+            f"at most {TARGET_MAX} characters",
+            code="at_most_characters",
+            params={"limit": TARGET_MAX},
+        )
     try:
         problem = get_channel_class(channel.kind).check_target(target)
     except ChannelConfigError as error:
-        raise ChannelUnavailable(f"notification channel {channel.name!r}: {error.message}") from None
+        raise ChannelUnavailable(
+            f"notification channel {channel.name!r}: {error.message}",
+            key="channel_misconfigured",
+            params={"name": channel.name, "error": error.message},
+        ) from None
     if problem:
         raise ValidationFailed.field("target", problem)
 
@@ -175,6 +203,8 @@ def _not_resendable(notification: Notification) -> NotResendable:
     state = NotificationStatus(notification.status).value
     return NotResendable(
         f"notification {notification.id} is {state}: only dead or failed messages are re-sent",
+        key="notification_not_resendable",
+        params={"id": notification.id, "status": state},
         details=[{"field": "status", "message": state}],
     )
 
@@ -188,7 +218,10 @@ async def resend(notification_id: int) -> Notification:
         raise _not_resendable(notification)
     channel = await NotificationChannel.get_or_none(id=notification.channel_id)
     if channel is None or not channel.is_enabled:
-        raise ChannelUnavailable("the notification's channel is deleted or disabled: enable it first")
+        raise ChannelUnavailable(
+            "the notification's channel is deleted or disabled: enable it first",
+            key="notification_channel_gone",
+        )
     before = {
         "status": notification.status.value,
         "attempts": notification.attempts,

@@ -59,14 +59,25 @@ def check_template(title: str, body: str, variables: Iterable[str]) -> None:
             used |= used_variables(source)
         except TemplateSyntaxError as error:
             raise TemplateRenderError.field(
-                field, f"not a valid template (line {error.lineno}): {error.message}"
+                field,
+                f"not a valid template (line {error.lineno}): {error.message}",
+                code="template_syntax_at",
+                params={"line": error.lineno, "error": error.message},
             ) from None
     undeclared = sorted(used - set(variables))
     if undeclared:
         raise TemplateRenderError(
             f"the template uses undeclared variables: {', '.join(undeclared)}",
+            key="template_undeclared_variables",
+            params={"names": undeclared},
             details=[
-                {"field": "variables", "message": f"{name!r} is used but not declared"} for name in undeclared
+                {
+                    "field": "variables",
+                    "message": f"{name!r} is used but not declared",
+                    "code": "variable_undeclared",
+                    "params": {"name": name},
+                }
+                for name in undeclared
             ],
         )
 
@@ -76,13 +87,24 @@ def render(title: str, body: str, variables: dict[str, Any], declared: Iterable[
     try:
         used = used_variables(title) | used_variables(body)
     except TemplateSyntaxError as error:
-        raise TemplateRenderError(f"the template is not valid: {error.message}") from None
+        raise TemplateRenderError(
+            f"the template is not valid: {error.message}",
+            key="template_syntax",
+            params={"error": error.message},
+        ) from None
     missing = sorted((used | set(declared)) - set(variables))
     if missing:
         raise TemplateRenderError(
             f"missing template variables: {', '.join(missing)}",
+            key="template_variables_missing",
+            params={"names": missing},
             details=[
-                {"field": f"variables.{name}", "message": "required by the template"} for name in missing
+                {
+                    "field": f"variables.{name}",
+                    "message": "required by the template",
+                    "code": "variable_required",
+                }
+                for name in missing
             ],
         )
     try:
@@ -93,16 +115,30 @@ def render(title: str, body: str, variables: dict[str, Any], declared: Iterable[
         field = f"variables.{name.group(1)}" if name else "variables"
         raise TemplateRenderError(
             f"template variable missing: {error.message}",
+            key="template_variable_undefined",
+            params={"error": str(error.message)},
             details=[{"field": field, "message": str(error.message)}],
         ) from None
     except SecurityError as error:
-        raise TemplateRenderError(f"the template did something unsafe: {error}") from None
+        raise TemplateRenderError(
+            f"the template did something unsafe: {error}", key="template_unsafe", params={"error": str(error)}
+        ) from None
     except TemplateError as error:
-        raise TemplateRenderError(f"the template cannot be rendered: {error}") from None
+        raise TemplateRenderError(
+            f"the template cannot be rendered: {error}",
+            key="template_unrenderable",
+            params={"error": str(error)},
+        ) from None
     except Exception as error:  # noqa: BLE001 - a filter applied to the wrong type, a division by zero, …
         raise TemplateRenderError(
-            f"the template cannot be rendered: {type(error).__name__}: {error}"
+            f"the template cannot be rendered: {type(error).__name__}: {error}",
+            key="template_unrenderable",
+            params={"error": f"{type(error).__name__}: {error}"},
         ) from None
     if len(content.encode()) > CONTENT_MAX_BYTES:
-        raise TemplateRenderError(f"the rendered content is longer than {CONTENT_MAX_BYTES} bytes")
+        raise TemplateRenderError(
+            f"the rendered content is longer than {CONTENT_MAX_BYTES} bytes",
+            key="template_content_too_long",
+            params={"limit": CONTENT_MAX_BYTES},
+        )
     return rendered_title[:TITLE_MAX], content

@@ -70,7 +70,12 @@ async def list_templates(query: TemplateQuery) -> dict[str, Any]:
 
 async def _check_channel(channel_id: int | None) -> None:
     if channel_id is not None and not await NotificationChannel.exists(id=channel_id):
-        raise ValidationFailed.field("channel_id", f"no notification channel {channel_id}")
+        raise ValidationFailed.field(
+            "channel_id",
+            f"no notification channel {channel_id}",
+            code="no_channel",
+            params={"id": channel_id},
+        )
 
 
 TEMPLATE_CODE = ChosenName(
