@@ -115,8 +115,9 @@ async def check_export_size(query: AuditLogFilter) -> None:
     """Refuse (422 ``audit_export_too_large``) a filter matching more rows than one export writes."""
     if await more_rows_than(query, EXPORT_MAX_ROWS):
         raise ExportTooLarge(
-            f"more than {EXPORT_MAX_ROWS:,} audit entries match; narrow the filters (a shorter time range)",
-            details=[{"field": None, "message": f"at most {EXPORT_MAX_ROWS} rows"}],
+            "more than {limit} audit entries match; narrow the filters (a shorter time range)",
+            code="audit_export_too_large",
+            params={"limit": EXPORT_MAX_ROWS},
         )
 
 

@@ -29,6 +29,12 @@ def encode_cursor(row: AuditLog) -> str:
     return base64.urlsafe_b64encode(f"{at}|{row.id}".encode()).decode().rstrip("=")
 
 
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed.field(
+        "cursor", "not a cursor of this list; start again from the first page", code="audit_cursor_invalid"
+    )
+
+
 def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     """The position a cursor names; a cursor this API did not write is a 422 on ``cursor``."""
     try:
@@ -36,11 +42,9 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         at, _, row_id = text.partition("|")
         position = dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=dt.UTC), int(row_id)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ValidationFailed.field(
-            "cursor", "not a cursor of this list; start from the first page"
-        ) from None
+        raise _bad_cursor() from None
     if position[1] < 1:
-        raise ValidationFailed.field("cursor", "not a cursor of this list; start from the first page")
+        raise _bad_cursor()
     return position
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field, model_validator
 
 from opcms.core.audit import AuditAction
+from opcms.core.i18n import Invalid
 from opcms.core.schemas import PublicSchema, Schema, UtcDateTime
 
 
@@ -73,10 +74,10 @@ class AuditLogFilter(Schema):
     @model_validator(mode="after")
     def _range(self) -> AuditLogFilter:
         if self.since and self.until and self.until <= self.since:
-            raise ValueError("until must be after since")
+            raise Invalid("until_not_after_since", "until must be after since")
         if self.entity_id and not self.entity_type:
             # an id is only unique within its type, and only (type, id) has an index
-            raise ValueError("entity_id needs entity_type")
+            raise Invalid("entity_id_needs_entity_type", "entity_id needs entity_type")
         return self
 
 
