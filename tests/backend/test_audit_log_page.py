@@ -185,12 +185,15 @@ async def test_the_export_writes_the_filtered_log_newest_first(client, auditor):
     await entry(6, "update", "invoice", "13")
     await entry(7, "update", "user", "4", before={"password_hash": "***"}, after={"password_hash": "***"})
 
-    # when the invoice's history is exported
+    # when the invoice's history is exported by a reader of Chinese
     response = await client.get(
-        f"{AUDIT}/export", token=auditor, params={"entity_type": "invoice", "entity_id": "12"}
+        f"{AUDIT}/export",
+        token=auditor,
+        params={"entity_type": "invoice", "entity_id": "12"},
+        headers={"Accept-Language": "zh-CN"},
     )
 
-    # then the workbook holds its two entries, newest first, in the business time zone
+    # then the workbook holds its two entries, newest first, in the business time zone, in Chinese
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -213,6 +216,8 @@ async def test_the_export_writes_the_filtered_log_newest_first(client, auditor):
         ).content
     )
     assert user[1][7] == '{"password_hash": "***"}'
+    # and a reader of English gets English headers and actions
+    assert user[0][:4] == ("ID", "Time", "Actor", "Action") and user[1][3] == "Update"
 
 
 async def test_an_export_over_the_cap_is_refused_before_anything_is_written(client, auditor, monkeypatch):
