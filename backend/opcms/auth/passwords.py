@@ -10,6 +10,8 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from opcms.core.i18n import Message
+
 _hasher = PasswordHasher()
 # Verified when the username is unknown, so both paths cost one argon2 verification.
 _DUMMY_HASH = _hasher.hash("opcms-timing-equaliser")
@@ -35,14 +37,18 @@ def is_common_password(password: str) -> bool:
     return password.strip().lower() in _common_passwords()
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str) -> Message | None:
     """Why ``password`` may not be set, or None when it may (the same words on API and CLI)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"must be at least {MIN_PASSWORD_LENGTH} characters"
+        return Message(
+            "password_too_short",
+            {"limit": MIN_PASSWORD_LENGTH},
+            f"must be at least {MIN_PASSWORD_LENGTH} characters",
+        )
     if password.isdigit() or password.isalpha():
-        return "must mix letters with digits or symbols"
+        return Message("password_one_kind", fallback="must mix letters with digits or symbols")
     if is_common_password(password):
-        return "is one of the most common passwords; choose another"
+        return Message("password_common", fallback="is one of the most common passwords; choose another")
     return None
 
 

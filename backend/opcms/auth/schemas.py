@@ -9,6 +9,7 @@ from pydantic import EmailStr, Field, field_validator
 from pydantic.networks import validate_email
 
 from opcms.auth.passwords import password_problem
+from opcms.core.i18n import Invalid
 from opcms.core.permissions import permissions_of
 from opcms.core.schemas import Page, PageQuery, PatchSchema, PublicSchema, Schema, sort_by
 
@@ -61,7 +62,7 @@ class Me(UserPublic):
 def _password_rule(value: str) -> str:
     problem = password_problem(value)
     if problem:
-        raise ValueError(problem)
+        raise Invalid(problem.code, problem.fallback, **problem.params)
     return value
 
 

@@ -107,7 +107,9 @@ async def refresh(refresh_token: str) -> IssuedTokens:
         )
         family = await TokenFamily.filter(id=claims.family_id).select_related("user").first()
         if row is None or family is None or family.revoked_at is not None:
-            raise Unauthorized("The refresh token is no longer valid", code="invalid_token")
+            raise Unauthorized(
+                "The refresh token is no longer valid", code="invalid_token", key="refresh_token_invalid"
+            )
         user = family.user
         if row.used_at is not None:
             # a used refresh token came back: someone kept a copy. Kill the whole family.
@@ -266,7 +268,9 @@ async def get_user(user_id: int, *, include_deleted: bool = False) -> User:
 
 async def create_user(data: UserCreate) -> User:
     if await User.with_deleted().filter(username=data.username).exists():
-        raise Conflict(f"username {data.username!r} is taken", code="username_taken")
+        raise Conflict(
+            f"username {data.username!r} is taken", code="username_taken", params={"username": data.username}
+        )
     return await User.create(
         username=data.username,
         display_name=data.display_name or data.username,
@@ -279,7 +283,16 @@ async def create_user(data: UserCreate) -> User:
 
 def _guard_self(user: User, what: str) -> None:
     if current_actor.get().user_id == user.id:
-        raise Conflict(f"You cannot {what} your own account", code="self_change_forbidden")
+        raise Conflict(
+            f"You cannot {what} your own account",
+            code="self_change_forbidden",
+            key={
+                "change the role of or disable": "self_change_role",
+                "reset the password of (change it on your account page)": "self_reset_password",
+                "end every session of (use your account page)": "self_end_sessions",
+                "delete": "self_delete",
+            }.get(what, "self_change_forbidden"),
+        )
 
 
 def _is_active_admin(user: User) -> bool:
@@ -385,7 +398,12 @@ async def delete_user(user_id: int) -> User:
 async def restore_user(user_id: int) -> User:
     user = await get_user(user_id, include_deleted=True)
     if not user.is_deleted:
-        raise Conflict(f"user {user_id} is not deleted", code="not_deleted")
+        raise Conflict(
+            f"user {user_id} is not deleted",
+            code="not_deleted",
+            key="user_not_deleted",
+            params={"id": user_id},
+        )
     await user.restore()
     return user
 
