@@ -17,6 +17,7 @@ import type { Option } from '@/types/option';
 import { fieldColumn, idColumn, slotColumn, timeColumn } from '@/utils/columns';
 import { dayStart, formatDateTime } from '@/utils/date';
 import { formatMoney } from '@/utils/money';
+import { auditMessageText, recordFieldLabel } from '@/utils/record-labels';
 
 // --- filters ---------------------------------------------------------------------------------------------
 export interface AuditFilterModel {
@@ -122,6 +123,24 @@ export function entityTypeOptions(listed: readonly string[] = []): Option[] {
     .sort((a, b) => a.label.localeCompare(b.label));
 }
 
+/** The page of a record of each type that has one (route names), for the entity cell's link. */
+const RECORD_ROUTES: Record<string, string> = {
+  customer: 'customer-detail',
+  invoice: 'invoice-detail',
+  payment: 'payment-detail',
+  task_execution: 'job-execution',
+};
+
+/** Where an entry's record is shown, when its type has a page of its own and the entry names it. */
+export function recordLocation(
+  entry: Pick<AuditEntry, 'entity_type' | 'entity_id'>,
+): { name: string; params: { id: string } } | null {
+  const name = RECORD_ROUTES[entry.entity_type];
+  return name && entry.entity_id && /^\d+$/.test(entry.entity_id)
+    ? { name, params: { id: entry.entity_id } }
+    : null;
+}
+
 const ACTION_COLORS: Record<string, string> = {
   create: 'green',
   update: 'arcoblue',
@@ -148,7 +167,11 @@ export function auditColumns(): TableColumnData[] {
     slotColumn('audit.field.action', 'action', 130),
     slotColumn('audit.field.entity', 'entity', 200),
     slotColumn('audit.field.changes', 'changes', 260, { ellipsis: true, tooltip: true }),
-    fieldColumn('audit.field.message', 'message', 200, { ellipsis: true, tooltip: true }),
+    slotColumn('audit.field.message', 'message', 200, {
+      ellipsis: true,
+      tooltip: true,
+      render: ({ record }) => auditMessageText(record.message) || '-',
+    }),
     fieldColumn('audit.field.clientIp', 'client_ip', 130),
     slotColumn('common.actions', 'actions', 90, { fixed: 'right' }),
   ];
@@ -242,7 +265,7 @@ export function formatAuditValue(value: unknown): string {
 
 /** One line of what an entry changed, for its row in the table: "status, total" (at most `max` names). */
 export function changedFieldsSummary(entry: Pick<AuditEntry, 'before' | 'after'>, max = 4): string {
-  const fields = auditChanges(entry).map((change) => change.field);
+  const fields = auditChanges(entry).map((change) => recordFieldLabel(change.field));
   if (!fields.length) return '';
   return fields.length > max
     ? `${fields.slice(0, max).join(', ')} +${fields.length - max}`

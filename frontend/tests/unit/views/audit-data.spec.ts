@@ -11,6 +11,7 @@ import {
   filtersFromQuery,
   filtersToQuery,
   formatAuditValue,
+  recordLocation,
   valueKind,
 } from '@/views/audit/data';
 
@@ -85,6 +86,15 @@ describe('audit log page helpers', () => {
     expect(valueKind('https://***@vendor.example/api')).toBe('masked');
     expect(formatAuditValue(null)).toBe('∅');
     expect(formatAuditValue({ a: 1 })).toBe('{"a":1}');
+  });
+
+  it('links an entry to its record where the record has a page', () => {
+    expect(recordLocation({ entity_type: 'invoice', entity_id: '12' })).toEqual({
+      name: 'invoice-detail',
+      params: { id: '12' },
+    });
+    expect(recordLocation({ entity_type: 'pricing_plan', entity_id: '3' })).toBeNull();
+    expect(recordLocation({ entity_type: 'customer', entity_id: null })).toBeNull();
   });
 
   it('names every action and entity type in both languages, with the same keys', () => {
