@@ -186,7 +186,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "url_scheme": ("网址协议须为 {expected_schemes}", "URL scheme should be {expected_schemes}"),
     "int_too_big": ("数字过大", "Input integer is too big"),
     "union_tag_invalid": (
-        "{discriminator} 须为以下之一：{expected_tags}",
+        "{discriminator} 的值 {tag} 不符，须为以下之一：{expected_tags}",
         "Input tag '{tag}' found using {discriminator} does not match any of the expected tags: {expected_tags}",
     ),
     # our own field rules (core.schemas, core.text)
@@ -877,40 +877,85 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action_needs_reason": ("{action} 需要填写原因", "{action} needs a reason"),
     "action_needs_field": ("{action} 需要 {field}", "{action} needs {field}"),
     # --- query and body rules of the lists and boards ------------------------------------------------
-    "analytics_own_customers_only": ("你只能查看自己负责的客户的看板（查看他人的需要 analytics:all_owners）", "you see the boards of the customers you own (analytics:all_owners is needed for others)"),
+    "analytics_own_customers_only": (
+        "你只能查看自己负责的客户的看板（查看他人的需要 analytics:all_owners）",
+        "you see the boards of the customers you own (analytics:all_owners is needed for others)",
+    ),
     "no_such_user": ("没有用户 {id}", "no user {id}"),
     "not_after": ("不能晚于 {other}", "must not be after {other}"),
     "range_over_3_years": ("范围不能超过 3 年", "the range must not be longer than 3 years"),
     "from_after_to": ("from 不能晚于 to", "from must not be after to"),
-    "lines_not_amount": ("各行合计 {total}，不等于金额 {amount}", "the lines add up to {total}, not the amount {amount}"),
-    "amount_range_reversed": ("amount_min 不能大于 amount_max", "amount_min must not be greater than amount_max"),
+    "lines_not_amount": (
+        "各行合计 {total}，不等于金额 {amount}",
+        "the lines add up to {total}, not the amount {amount}",
+    ),
+    "amount_range_reversed": (
+        "amount_min 不能大于 amount_max",
+        "amount_min must not be greater than amount_max",
+    ),
     "due_range_reversed": ("due_from 不能晚于 due_to", "due_from must not be after due_to"),
-    "payment_or_credit_note": ("payment_id 与 credit_note_id 须且只能给一个", "give exactly one of payment_id and credit_note_id"),
-    "suggestion_needs_payment": ("建议核销的是收款：请给出 payment_id", "a suggestion allocates a payment: give payment_id"),
-    "invoice_twice": ("发票 {id} 出现了两次；每张发票一行", "invoice {id} appears twice; give one line per invoice"),
+    "payment_or_credit_note": (
+        "payment_id 与 credit_note_id 须且只能给一个",
+        "give exactly one of payment_id and credit_note_id",
+    ),
+    "suggestion_needs_payment": (
+        "建议核销的是收款：请给出 payment_id",
+        "a suggestion allocates a payment: give payment_id",
+    ),
+    "invoice_twice": (
+        "发票 {id} 出现了两次；每张发票一行",
+        "invoice {id} appears twice; give one line per invoice",
+    ),
     "field_not_before": ("{field} 不能早于 {other}", "{field} must not be before {other}"),
     "at_most_366_days": ("一次最多 366 天", "at most 366 days at once"),
-    "day_or_range_not_both": ("day 与 first_day/last_day 只能给一种，不能同时给", "give either day or first_day and last_day, not both"),
+    "day_or_range_not_both": (
+        "day 与 first_day/last_day 只能给一种，不能同时给",
+        "give either day or first_day and last_day, not both",
+    ),
     "day_or_range": ("请给出 day，或 first_day 和 last_day", "give day, or first_day and last_day"),
     "stage_twice": ("每个阶段最多出现一次", "each stage at most once"),
     "stage_range": ("阶段是 -{limit} 到 {limit} 之间的天数", "stages are days between -{limit} and {limit}"),
     # --- notifications: channels, templates, sending -------------------------------------------------
-    "notification_channel_in_use": ("通知渠道 {name} 是模板 {templates} 的默认渠道：请先修改这些模板", "notification channel '{name}' is the default of template(s) {templates}: change them first"),
-    "notification_template_code_not_found": ("通知模板 {code} 不存在", "notification template '{code}' not found"),
+    "notification_channel_in_use": (
+        "通知渠道 {name} 是模板 {templates} 的默认渠道：请先修改这些模板",
+        "notification channel '{name}' is the default of template(s) {templates}: change them first",
+    ),
+    "notification_template_code_not_found": (
+        "通知模板 {code} 不存在",
+        "notification template '{code}' not found",
+    ),
     "notification_template_not_found": ("通知模板 {id} 不存在", "notification_template {id} not found"),
     "notification_channel_not_found": ("通知渠道 {id} 不存在", "notification_channel {id} not found"),
     "notification_not_found": ("通知 {id} 不存在", "notification {id} not found"),
     "channel_unavailable": ("没有可用的通知渠道", "No channel to send on"),
     "no_channel_named": ("没有名为 {name} 的通知渠道", "no notification channel named '{name}'"),
-    "template_without_channel": ("模板 {code} 没有默认渠道：请指定一个", "template '{code}' has no default channel: name one"),
-    "template_channel_deleted": ("模板 {code} 的默认渠道已删除", "the default channel of template '{code}' was deleted"),
+    "template_without_channel": (
+        "模板 {code} 没有默认渠道：请指定一个",
+        "template '{code}' has no default channel: name one",
+    ),
+    "template_channel_deleted": (
+        "模板 {code} 的默认渠道已删除",
+        "the default channel of template '{code}' was deleted",
+    ),
     "channel_disabled": ("通知渠道 {name} 已停用", "notification channel '{name}' is disabled"),
     "channel_misconfigured": ("通知渠道 {name}：{error}", "notification channel '{name}': {error}"),
-    "notification_not_resendable": ("通知 {id} 的状态是 {status}：只有失败或已放弃的消息可以重发", "notification {id} is {status}: only dead or failed messages are re-sent"),
-    "notification_channel_gone": ("此通知的渠道已删除或停用：请先启用", "the notification's channel is deleted or disabled: enable it first"),
+    "notification_not_resendable": (
+        "通知 {id} 的状态是 {status}：只有失败或已放弃的消息可以重发",
+        "notification {id} is {status}: only dead or failed messages are re-sent",
+    ),
+    "notification_channel_gone": (
+        "此通知的渠道已删除或停用：请先启用",
+        "the notification's channel is deleted or disabled: enable it first",
+    ),
     "template_render_error": ("模板无法渲染", "The template cannot be rendered"),
-    "template_syntax_at": ("不是有效的模板（第 {line} 行）：{error}", "not a valid template (line {line}): {error}"),
-    "template_undeclared_variables": ("模板使用了未声明的变量：{names}", "the template uses undeclared variables: {names}"),
+    "template_syntax_at": (
+        "不是有效的模板（第 {line} 行）：{error}",
+        "not a valid template (line {line}): {error}",
+    ),
+    "template_undeclared_variables": (
+        "模板使用了未声明的变量：{names}",
+        "the template uses undeclared variables: {names}",
+    ),
     "variable_undeclared": ("{name} 被使用但未声明", "'{name}' is used but not declared"),
     "template_syntax": ("模板无效：{error}", "the template is not valid: {error}"),
     "template_variables_missing": ("缺少模板变量：{names}", "missing template variables: {names}"),
@@ -918,16 +963,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "template_variable_undefined": ("缺少模板变量：{error}", "template variable missing: {error}"),
     "template_unsafe": ("模板执行了不安全的操作：{error}", "the template did something unsafe: {error}"),
     "template_unrenderable": ("模板无法渲染：{error}", "the template cannot be rendered: {error}"),
-    "template_content_too_long": ("渲染后的内容超过 {limit} 字节", "the rendered content is longer than {limit} bytes"),
+    "template_content_too_long": (
+        "渲染后的内容超过 {limit} 字节",
+        "the rendered content is longer than {limit} bytes",
+    ),
     "no_channel": ("没有通知渠道 {id}", "no notification channel {id}"),
     # --- auth: sign-in, tokens, sessions, users ------------------------------------------------------
     "not_authenticated": ("请先登录：缺少 bearer 令牌", "Sign in first: missing bearer token"),
-    "password_change_required": ("请先设置新密码：你是用一次性密码登录的", "Choose a new password first: you signed in with a one-time password"),
+    "password_change_required": (
+        "请先设置新密码：你是用一次性密码登录的",
+        "Choose a new password first: you signed in with a one-time password",
+    ),
     "invalid_credentials": ("用户名或密码错误", "Wrong username or password"),
     "refresh_token_invalid": ("刷新令牌已失效", "The refresh token is no longer valid"),
     "invalid_token": ("令牌无效", "The token is invalid"),
     "token_expired": ("令牌已过期", "The token has expired"),
-    "token_reused": ("刷新令牌已被使用过；此会话已被吊销", "The refresh token was already used; the session is revoked"),
+    "token_reused": (
+        "刷新令牌已被使用过；此会话已被吊销",
+        "The refresh token was already used; the session is revoked",
+    ),
     "account_disabled": ("账号已停用", "The account is disabled"),
     "session_revoked": ("会话已结束；请重新登录", "The session has ended; sign in again"),
     "session_not_found": ("会话 {id} 不存在", "session {id} not found"),
@@ -935,15 +989,78 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "current_password_wrong": ("不是你当前的密码", "is not your current password"),
     "password_unchanged": ("须与当前密码不同", "must differ from the current password"),
     "username_taken": ("用户名 {username} 已被占用", "username '{username}' is taken"),
-    "self_change_role": ("你不能更改自己账号的角色或停用自己的账号", "You cannot change the role of or disable your own account"),
-    "self_reset_password": ("你不能重置自己账号的密码（请在账号页面修改）", "You cannot reset the password of (change it on your account page) your own account"),
-    "self_end_sessions": ("你不能结束自己账号的全部会话（请使用账号页面）", "You cannot end every session of (use your account page) your own account"),
+    "self_change_role": (
+        "你不能更改自己账号的角色或停用自己的账号",
+        "You cannot change the role of or disable your own account",
+    ),
+    "self_reset_password": (
+        "你不能重置自己账号的密码（请在账号页面修改）",
+        "You cannot reset the password of (change it on your account page) your own account",
+    ),
+    "self_end_sessions": (
+        "你不能结束自己账号的全部会话（请使用账号页面）",
+        "You cannot end every session of (use your account page) your own account",
+    ),
     "self_delete": ("你不能删除自己的账号", "You cannot delete your own account"),
     "self_change_forbidden": ("你不能对自己的账号执行此操作", "You cannot do this to your own account"),
-    "last_admin": ("{username} 是最后一个在用的管理员：不能停用、降级或删除；请先让另一名用户成为管理员", "{username} is the last active admin: it cannot be disabled, demoted or deleted; make another user an admin first"),
+    "last_admin": (
+        "{username} 是最后一个在用的管理员：不能停用、降级或删除；请先让另一名用户成为管理员",
+        "{username} is the last active admin: it cannot be disabled, demoted or deleted; make another user an admin first",
+    ),
     "user_not_deleted": ("用户 {id} 未被删除", "user {id} is not deleted"),
     "user_not_found": ("用户 {id} 不存在", "user {id} not found"),
     "password_too_short": ("至少 {limit} 个字符", "must be at least {limit} characters"),
     "password_one_kind": ("须混合字母与数字或符号", "must mix letters with digits or symbols"),
-    "password_common": ("是最常见的密码之一；请换一个", "is one of the most common passwords; choose another"),
+    "password_common": (
+        "是最常见的密码之一；请换一个",
+        "is one of the most common passwords; choose another",
+    ),
+    # --- codes whose message a raise site picks by key (their generic text) --------------------------
+    "cell_too_long": (
+        "有单元格超过 Excel 的单元格上限；请缩短后重新上传",
+        "A cell holds more than Excel's limit for a cell; shorten it and upload the file again",
+    ),
+    "dictionary_word_taken": ("{word} 已表示 {code}", "'{word}' already means {code}"),
+    "invoice_has_allocations": (
+        "发票 {number} 有 {count} 条有效核销记录：请先冲销核销",
+        "invoice {number} has {count} active allocation(s): reverse the allocations first",
+    ),
+    "invoice_has_credit_notes": (
+        "发票 {number} 已有贷项通知单 {notes}；请再开一张贷项通知单",
+        "invoice {number} has credit note(s) {notes}: issue a further credit note instead",
+    ),
+    "json_too_complex": ("JSON 请求体过于复杂", "The JSON body is too complex"),
+    # --- more generic texts of codes with several messages -------------------------------------------
+    "unsafe_xml": ("工作簿含有不安全的 XML；已拒绝", "The workbook holds unsafe XML; refused"),
+    "zip_bomb": (
+        "工作簿解压后过大；按 zip 炸弹拒绝",
+        "The workbook would inflate too much; refused as a zip bomb",
+    ),
+    # --- audit log and deleted records (their texts as their raise sites write them) -----------------
+    "audit_cursor_invalid": (
+        "不是此列表的游标；请从第一页重新开始",
+        "not a cursor of this list; start again from the first page",
+    ),
+    "audit_export_too_large": (
+        "符合条件的审计记录超过 {limit} 条；请缩小筛选范围（更短的时间段）",
+        "more than {limit} audit entries match; narrow the filters (a shorter time range)",
+    ),
+    "until_not_after_since": ("until 须晚于 since", "until must be after since"),
+    "entity_id_needs_entity_type": ("entity_id 需要同时给出 entity_type", "entity_id needs entity_type"),
+    "unknown_deleted_kind": (
+        "没有已删除记录的类型 {kind}；已知类型：{known}",
+        "no kind of deleted record '{kind}'; known: {known}",
+    ),
+    "restore_conflict": (
+        "无法恢复：{kind} 的 {field} {value} 已被之后新建的 {kind} {holder_id} 占用；请先改名或删除那一条",
+        "cannot restore: {kind} {field} '{value}' is taken again by {kind} {holder_id} created since; rename or delete that one first",
+    ),
+    "restore_conflict_race": (
+        "无法恢复：{kind} {id} 的 {field} 同时被占用",
+        "cannot restore: the {field} of {kind} {id} was taken meanwhile",
+    ),
+    "restore_parent_deleted": (
+        "无法恢复：它所属的 {parent} {parent_id} 已删除；请先恢复那一条",
+        "cannot restore: its {parent} {parent_id} is deleted; restore that first",
+    ),
 }
