@@ -148,6 +148,20 @@ describe('list page', () => {
     expect(localStorage.getItem('opcms.columns.thing')).toBeNull();
   });
 
+  it('is at least as wide as its shown columns, gives a hidden column its room back, shows its scrollbar', async () => {
+    // given columns without widths (120 px each)
+    await mountPage();
+    const scroll = () => wrapper!.findComponent(Table).props('scroll');
+    expect(scroll()).toEqual({ x: '100%', minWidth: 240 });
+    expect(wrapper!.findComponent(Table).props('scrollbar')).toMatchObject({ type: 'track' });
+    // when one is hidden: the table needs its room no more
+    el('thing-columns')!.click();
+    await flushPromises();
+    (el('thing-column-city')?.querySelector('input') as HTMLInputElement).click();
+    await flushPromises();
+    expect(scroll()).toEqual({ x: '100%', minWidth: 120 });
+  });
+
   it('never hides the last column shown', async () => {
     await mountPage();
     el('thing-columns')!.click();
