@@ -339,3 +339,24 @@ async def test_an_import_reports_its_row_reasons_and_error_workbook_in_the_reade
     assert workbooks[ZH][2][:2] == ("客户编号：客户编号与第 2 行相同", 4)
     assert workbooks[EN][2][:2] == ("客户编号: same customer code as row 2", 4)
     assert "公司名称：必填" in workbooks[ZH][1][0] and "公司名称: required" in workbooks[EN][1][0]
+
+
+def test_the_reasons_of_a_score_are_read_in_chinese_from_their_values():
+    from opcms.analytics.service import _in_language
+
+    # given the reasons the nightly scoring kept (English, with their values)
+    reasons = [
+        {"code": "usage_drop", "points": 31, "value": "-62.0", "message": "usage −62.0% vs 3-month average"},
+        {"code": "suspended", "points": 30, "value": None, "message": "account suspended"},
+        {"code": "something_new", "points": 1, "value": "1", "message": "a reason without a text yet"},
+    ]
+    # when they are read in Chinese, then each is in Chinese with its values (an unknown one as kept)
+    with speaking(ZH):
+        assert [r["message"] for r in _in_language(reasons, "churn")] == [
+            "用量较前 3 个月平均 −62.0%",
+            "账号已暂停",
+            "a reason without a text yet",
+        ]
+    # and in English they are as kept
+    with speaking(EN):
+        assert _in_language(reasons, "churn") == reasons

@@ -27,6 +27,7 @@ from opcms.core.db import (
     sql_date,
 )
 from opcms.core.errors import NotFound
+from opcms.core.i18n import EN, current_language, render, template
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.money import ZERO
 from opcms.core.settings import get_settings
@@ -434,6 +435,23 @@ async def customer_analytics(customer_id: int, as_of: dt.date) -> dict[str, Any]
     }
 
 
+def _in_language(items: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """The reasons (or factors) of a score with their message in the reader's language: kept as
+    the nightly job wrote it (English), or the catalog's ``<kind>_<code>`` text from the values
+    each one keeps (``value``, ``count``, ``from_plan``…; ``_none`` when it has no value)."""
+    if current_language() == EN:
+        return items
+    out = []
+    for item in items:
+        code = f"{kind}_{item.get('code')}" + ("_none" if item.get("value") is None else "")
+        params = {name: value for name, value in item.items() if name not in ("message", "code")}
+        if isinstance(params.get("value"), str) and params["value"].lstrip("-").replace(".", "", 1).isdigit():
+            params["percent"] = f"{Decimal(params['value']):+.1f}".replace("-", "−")
+        text = render(code, params, fallback=item.get("message")) if template(code) else item.get("message")
+        out.append({**item, "message": text})
+    return out
+
+
 def score_answer(score: CustomerScore) -> dict[str, Any]:
     return {
         "score_day": score.score_day,
@@ -441,8 +459,12 @@ def score_answer(score: CustomerScore) -> dict[str, Any]:
         "value_tier": score.value_tier,
         "trailing_invoiced": score.trailing_invoiced,
         "lifecycle": score.lifecycle,
-        "churn": {"score": score.churn_score, "level": score.churn_level, "reasons": score.churn_reasons},
-        "credit": {"score": score.credit_score, "factors": score.credit_factors},
+        "churn": {
+            "score": score.churn_score,
+            "level": score.churn_level,
+            "reasons": _in_language(score.churn_reasons, "churn"),
+        },
+        "credit": {"score": score.credit_score, "factors": _in_language(score.credit_factors, "credit")},
     }
 
 

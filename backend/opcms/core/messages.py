@@ -1063,4 +1063,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "无法恢复：它所属的 {parent} {parent_id} 已删除；请先恢复那一条",
         "cannot restore: its {parent} {parent_id} is deleted; restore that first",
     ),
+    # --- analytics: the reasons of the churn warning and the credit score's factors (shown in Chinese from their values) ---
+    "churn_usage_drop": ("用量较前 3 个月平均 {percent}%", "usage {percent}% vs 3-month average"),
+    "churn_no_usage": ("已 {value} 天没有用量", "no usage for {value} days"),
+    "churn_overdue": (
+        "{count} 张发票逾期，最久 {value} 天",
+        "{count} invoice(s) overdue, the oldest {value} days",
+    ),
+    "churn_suspended_none": ("账号已暂停", "account suspended"),
+    "churn_cheaper_plan": (
+        "从 {from_plan} 换到 {to_plan}（按近期用量 {percent}%）",
+        "moved from {from_plan} to {to_plan} ({percent}% at recent usage)",
+    ),
+    "credit_on_time": ("按时付款的发票占 {value}%", "{value}% of invoices paid on time"),
+    "credit_on_time_none": ("尚无到期发票：给一半分", "no invoice due yet: half marks"),
+    "credit_days_late": ("平均逾期 {value} 天", "{value} days late on average"),
+    "credit_days_late_none": ("尚无到期发票：给一半分", "no invoice due yet: half marks"),
+    "credit_overdue": ("最久的逾期发票已过期 {value} 天", "oldest overdue invoice {value} days past due"),
+    "credit_limit_use": ("已用信用额度的 {value}%", "{value}% of the credit limit in use"),
+    "credit_limit_use_none": ("未设信用额度：给一半分", "no credit limit set: half marks"),
+    "credit_tenure": ("成为客户已 {value} 天", "customer for {value} days"),
 }
