@@ -126,9 +126,16 @@ describe('invoices, payments and reconciliation', () => {
       await page.getByTestId('allocation-confirm').click();
       const allocatedReply = await allocated;
       assert.equal(allocatedReply.status(), 201, await allocatedReply.text());
-      assert.deepEqual(allocatedReply.request().postDataJSON(), { payment_id: payment.id, lines: [{ invoice_id: invoice.id, amount: TOTAL }] });
+      // the suggestion applied as offered is recorded as such, not as a manual allocation
+      assert.deepEqual(allocatedReply.request().postDataJSON(), {
+        payment_id: payment.id,
+        lines: [{ invoice_id: invoice.id, amount: TOTAL }],
+        source: 'suggestion',
+      });
+      assert.equal((await allocatedReply.json()).allocations[0].source, 'suggestion');
       await page.locator('[data-testid="payment-status"][data-status="allocated"]').waitFor();
       assert.equal((await page.getByTestId('payment-unallocated').innerText()).trim(), '¥ 0.00');
+      await page.getByTestId('payment-allocations').getByText('按建议', { exact: true }).waitFor();
 
       // --- the invoice is settled; reversing the allocation makes it unsettled again ---------------------------
       await page.getByTestId('payment-allocations').getByText(invoice.number).click();
