@@ -107,7 +107,7 @@ describe('audit log', () => {
       const outstanding = drawer.getByTestId('audit-diff-row-outstanding');
       assert.match(await outstanding.innerText(), /1,100\.00\s+100\.00/);
       assert.match(await drawer.getByTestId('audit-diff-row-paid_amount').innerText(), /0\.00\s+1,000\.00/);
-      assert.match(await drawer.getByTestId('audit-diff-row-status').innerText(), /unsettled\s+partially_settled/);
+      assert.match(await drawer.getByTestId('audit-diff-row-status').innerText(), /未结算\s+部分结算/);
       assert.equal(await drawer.getByTestId('audit-diff-row-total').count(), 0, 'an unchanged field is not listed');
       assert.match(await drawer.innerText(), /核销/);
       await saveScreenshot(page, 'audit-log-diff');

@@ -17,6 +17,12 @@ import type { Option } from '@/types/option';
 import { fieldColumn, idColumn, slotColumn, timeColumn } from '@/utils/columns';
 import { dayStart, formatDateTime } from '@/utils/date';
 import { formatMoney } from '@/utils/money';
+import {
+  customerStatusLabel,
+  invoiceStatusLabel,
+  paymentMethodLabel,
+  paymentStatusLabel,
+} from '@/utils/status';
 import { auditMessageText, recordFieldLabel } from '@/utils/record-labels';
 
 // --- filters ---------------------------------------------------------------------------------------------
@@ -261,6 +267,19 @@ export function formatAuditValue(value: unknown): string {
     default:
       return String(value);
   }
+}
+
+/** A changed value as the diff shows it: a status or method by its label, anything else by `formatAuditValue`. */
+export function formatChange(entityType: string, field: string, value: unknown): string {
+  if (typeof value === 'string' && value) {
+    if (field === 'status') {
+      if (entityType === 'invoice') return invoiceStatusLabel(value);
+      if (entityType === 'payment') return paymentStatusLabel(value);
+      if (entityType === 'customer') return customerStatusLabel(value);
+    }
+    if (field === 'method' && entityType === 'payment') return paymentMethodLabel(value);
+  }
+  return formatAuditValue(value);
 }
 
 /** One line of what an entry changed, for its row in the table: "status, total" (at most `max` names). */

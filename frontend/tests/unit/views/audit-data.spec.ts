@@ -11,6 +11,7 @@ import {
   filtersFromQuery,
   filtersToQuery,
   formatAuditValue,
+  formatChange,
   recordLocation,
   valueKind,
 } from '@/views/audit/data';
@@ -86,6 +87,12 @@ describe('audit log page helpers', () => {
     expect(valueKind('https://***@vendor.example/api')).toBe('masked');
     expect(formatAuditValue(null)).toBe('∅');
     expect(formatAuditValue({ a: 1 })).toBe('{"a":1}');
+  });
+
+  it('names a status and a payment method by their labels', () => {
+    expect(formatChange('invoice', 'status', 'partially_settled')).toBe('部分结算');
+    expect(formatChange('invoice', 'total', '1100.00')).toBe('1,100.00');
+    expect(formatChange('task_execution', 'status', 'pending')).toBe('pending');
   });
 
   it('links an entry to its record where the record has a page', () => {
