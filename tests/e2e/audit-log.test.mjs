@@ -110,6 +110,11 @@ describe('audit log', () => {
       assert.match(await drawer.getByTestId('audit-diff-row-status').innerText(), /未结算\s+部分结算/);
       assert.equal(await drawer.getByTestId('audit-diff-row-total').count(), 0, 'an unchanged field is not listed');
       assert.match(await drawer.innerText(), /核销/);
+      // the drawer has slid in (its transition over) before the picture
+      await page.waitForFunction(() => {
+        const panel = document.querySelector('.arco-drawer');
+        return panel !== null && panel.getAnimations({ subtree: true }).length === 0;
+      });
       await saveScreenshot(page, 'audit-log-diff');
 
       // --- the export downloads the filtered log ---------------------------------------------------------------
