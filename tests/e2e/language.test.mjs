@@ -57,6 +57,7 @@ const DATA = {
   unknownPayer: '未知付款单位',
   remark: '语言测试备注',
   reason: '语言测试原因',
+  deleted: '语言测试已删除有限公司',
   channel: 'lang-sms',
 };
 
@@ -154,6 +155,17 @@ async function seed() {
     bank_reference: 'LANG-BANK-2',
   });
 
+  // a credit note on the invoice, a fourth customer soft-deleted (the deleted records), and the
+  // other jobs run once each (their counters: scores, suspensions, reminders)
+  await api('POST', '/credit-notes', { invoice_id: invoice.id, amount: '8', reason: DATA.reason });
+  const gone = await api('POST', '/customers', { customer_code: 'LANG-4', company_name: DATA.deleted, status: 'prospect' });
+  await api('DELETE', `/customers/${gone.id}?reason=${encodeURIComponent(DATA.reason)}`);
+  for (const job of ['analytics.score_customers', 'customers.account_automation', 'reminders.send_overdue'])
+    await opcms(['run-job', job, '--json']).catch((error) => {
+      // partial or failed runs are states to show too (exit 1)
+      if (error.code !== 1) throw error;
+    });
+
   // a notification channel (its kind is an enum)
   await api(
     'POST',
@@ -194,6 +206,7 @@ function dataStrings(server) {
     DATA.unknownPayer,
     DATA.remark,
     DATA.reason,
+    DATA.deleted,
     DATA.channel,
     server.adminDisplayName,
     'lang-usage.csv',
