@@ -168,7 +168,8 @@ async def test_an_outage_answers_503_everywhere_and_the_api_recovers_without_a_r
     base = f"http://127.0.0.1:{api_port}"
     try:
         wait_http(f"{base}/healthz", process)
-        async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        # (the answers are read in English: without Accept-Language the API answers in Chinese)
+        async with httpx.AsyncClient(base_url=base, timeout=30, headers={"Accept-Language": "en-US"}) as api:
             # then login, lists and readiness all say the database is unavailable, not 500
             await assert_every_route_waits(api, token)
             if is_mysql_url(TEST_DATABASE_URL):  # recovery needs a database server to come back

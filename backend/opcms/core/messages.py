@@ -1083,4 +1083,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "credit_limit_use": ("已用信用额度的 {value}%", "{value}% of the credit limit in use"),
     "credit_limit_use_none": ("未设信用额度：给一半分", "no credit limit set: half marks"),
     "credit_tenure": ("成为客户已 {value} 天", "customer for {value} days"),
+    # --- channel and data source settings ------------------------------------------------------------
+    "invalid_settings": ("设置无效：{problems}", "invalid settings: {problems}"),
+    "invalid_secrets": ("密钥无效：{problems}", "invalid secrets: {problems}"),
+    "sms_provider_unknown": (
+        "未知的短信服务商 {value}；已知：{known}",
+        "unknown SMS provider {value}; known: {known}",
+    ),
+    "http_url_required": ("须为 http(s) 网址", "must be an http(s) URL"),
+    "webhook_url_required": (
+        "须为 http(s) 网址（机器人的 webhook 地址）",
+        "must be an http(s) URL (the bot's webhook address)",
+    ),
+    "dotted_path_required": (
+        "须为以点分隔的路径，例如 data 或 result.items（不含空格，不能有空段）",
+        "must be a dotted path such as 'data' or 'result.items' (no spaces, no empty part)",
+    ),
+    "not_a_url": ("不是网址（{error}）", "not a URL ({error})"),
+    "url_with_host_required": (
+        "须为带主机名的 http:// 或 https:// 网址",
+        "must be an http:// or https:// URL with a host",
+    ),
+    "url_without_query": ("不能带查询参数或片段", "must not carry a query or a fragment"),
+    "path_required": ("须以 / 开头且不带查询参数", "must start with '/' and carry no query"),
+    "header_name_invalid": ("不是有效的请求头名称", "not a valid header name"),
+    "named_header_invalid": ("{name} 不是有效的请求头名称", "{name} is not a valid header name"),
+    "header_set_by_adapter": (
+        "{name} 由适配器设置（凭据应放在密钥中）",
+        "{name} is set by the adapter (credentials belong in the secrets)",
+    ),
+    # --- notification targets ------------------------------------------------------------------------
+    "not_an_email_address": ("不是电子邮箱地址：{value}", "not an e-mail address: {value}"),
 }

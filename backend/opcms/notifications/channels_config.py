@@ -65,7 +65,8 @@ def check_config(kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -
         get_channel_class(kind).parse_config(settings, secrets)
     except ChannelConfigError as error:
         raise ValidationFailed(
-            error.message, details=error.details or [{"field": "settings", "message": error.message}]
+            error.text or error.message,
+            details=error.details or [{"field": "settings", "message": error.message}],
         ) from None
 
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from opcms.core.i18n import Message, pydantic_message
 from opcms.core.secrets import url_credentials
 
 
@@ -51,10 +52,14 @@ class Health:
 class ChannelConfigError(ValueError):
     """Settings or secrets a channel cannot work with; ``details`` name the fields."""
 
-    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, message: str, details: list[dict[str, Any]] | None = None, *, text: Message | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
+        #: the message by code, for an answer in the reader's language (else ``message`` as written)
+        self.text = text
 
 
 class ChannelSettings(BaseModel):
@@ -71,9 +76,10 @@ def _config_error(prefix: str, error: ValidationError) -> ChannelConfigError:
     details = []
     for item in error.errors(include_url=False):
         field = ".".join([prefix, *(str(part) for part in item["loc"])])
-        details.append({"field": field, "message": item["msg"].removeprefix("Value error, ")})
+        details.append({"field": field, "message": pydantic_message(item)})
     first = details[0]
-    return ChannelConfigError(f"{first['field']}: {first['message']}", details)
+    text = Message("field_problem", {"field": first["field"], "problem": first["message"]})
+    return ChannelConfigError(f"{first['field']}: {first['message'].fallback}", details, text=text)
 
 
 class Channel:
@@ -110,7 +116,7 @@ class Channel:
         """Rules that need both settings and secrets (override when there are some)."""
 
     @classmethod
-    def check_target(cls, target: str) -> str | None:
+    def check_target(cls, target: str) -> str | Message | None:
         """Why ``target`` cannot receive messages on this kind of channel, or None if it can."""
         return None
 

@@ -17,6 +17,7 @@ from email.utils import formatdate, make_msgid
 
 from pydantic import Field, field_validator
 
+from opcms.core.i18n import Invalid, Message
 from opcms.notifications.channels.contract import (
     Channel,
     ChannelConfigError,
@@ -30,8 +31,10 @@ from opcms.notifications.channels.contract import (
 ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
-def address_problem(value: str) -> str | None:
-    return None if ADDRESS.match(value or "") and len(value) <= 254 else f"not an e-mail address: {value!r}"
+def address_problem(value: str) -> Message | None:
+    if ADDRESS.match(value or "") and len(value) <= 254:
+        return None
+    return Message("not_an_email_address", {"value": repr(value)}, f"not an e-mail address: {value!r}")
 
 
 class EmailSettings(ChannelSettings):
@@ -46,7 +49,7 @@ class EmailSettings(ChannelSettings):
     def _address(cls, value: str) -> str:
         problem = address_problem(value)
         if problem:
-            raise ValueError(problem)
+            raise Invalid(problem.code, problem.fallback, **problem.params)
         return value
 
 
@@ -74,7 +77,7 @@ class EmailChannel(Channel):
             )
 
     @classmethod
-    def check_target(cls, target: str) -> str | None:
+    def check_target(cls, target: str) -> str | Message | None:
         return address_problem(target)
 
     def _connect(self) -> smtplib.SMTP:
@@ -108,7 +111,7 @@ class EmailChannel(Channel):
     async def send(self, message: OutgoingMessage) -> SendResult:
         problem = self.check_target(message.target)
         if problem:
-            return SendResult.failed(problem, retryable=False)
+            return SendResult.failed(str(problem), retryable=False)
         try:
             reference = await asyncio.to_thread(self._send_now, message)
         except smtplib.SMTPRecipientsRefused as error:

@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
+from opcms.core.i18n import Invalid
+
 from .contract import Channel, ChannelSecrets, ChannelSettings, Health, OutgoingMessage, SendResult
 
 log = logging.getLogger("opcms.notifications.sms")
@@ -68,7 +70,12 @@ class SmsSettings(ChannelSettings):
     @classmethod
     def _known(cls, value: str) -> str:
         if value not in _PROVIDERS:
-            raise ValueError(f"unknown SMS provider {value!r}; known: {', '.join(sorted(_PROVIDERS))}")
+            raise Invalid(
+                "sms_provider_unknown",
+                "unknown SMS provider {value}; known: {known}",
+                value=repr(value),
+                known=sorted(_PROVIDERS),
+            )
         return value
 
 

@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 from pydantic import Field, field_validator
 
+from opcms.core.i18n import Invalid
+
 from .contract import Channel, ChannelSecrets, ChannelSettings, Health, OutgoingMessage, SendResult
 from .wecom import TOKEN_ERRCODES, WeComCallFailed, call, markdown_text
 
@@ -40,7 +42,7 @@ class AppSettings(ChannelSettings):
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL")
+            raise Invalid("http_url_required", "must be an http(s) URL")
         return value.rstrip("/")
 
 

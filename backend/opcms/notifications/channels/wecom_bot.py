@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import Field, field_validator
 
+from opcms.core.i18n import Invalid
+
 from .contract import Channel, ChannelSecrets, ChannelSettings, Health, OutgoingMessage, SendResult
 from .wecom import WeComCallFailed, call, markdown_text
 
@@ -32,7 +34,7 @@ class BotSecrets(ChannelSecrets):
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL (the bot's webhook address)")
+            raise Invalid("webhook_url_required", "must be an http(s) URL (the bot's webhook address)")
         return value.strip()
 
 

@@ -50,6 +50,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from opcms.core.i18n import Clauses, Message, pydantic_message
 from opcms.core.secrets import url_credentials
 
 __all__ = [
@@ -142,19 +143,31 @@ class AdapterConfigError(AdapterError):
 
     retryable = False
 
-    def __init__(self, message: str, *, details: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self, message: str, *, details: list[dict[str, Any]] | None = None, text: Message | None = None
+    ) -> None:
         super().__init__(message)
         self.details = details or []
+        #: the message by code, for an answer in the reader's language (else the text as written)
+        self.text = text
 
     @classmethod
     def from_validation(cls, error: ValidationError, *, prefix: str = "settings") -> AdapterConfigError:
-        details = []
+        details: list[dict[str, Any]] = []
         for item in error.errors(include_url=False):
             where = ".".join(str(part) for part in item["loc"])
-            message = item["msg"].removeprefix("Value error, ")
-            details.append({"field": f"{prefix}.{where}" if where else prefix, "message": message})
-        text = "; ".join(f"{d['field']}: {d['message']}" for d in details) or str(error)
-        return cls(f"invalid {prefix}: {text}", details=details)
+            details.append(
+                {"field": f"{prefix}.{where}" if where else prefix, "message": pydantic_message(item)}
+            )
+        text = "; ".join(f"{d['field']}: {d['message'].fallback}" for d in details) or str(error)
+        problems = Clauses(
+            Message("field_problem", {"field": d["field"], "problem": d["message"]}) for d in details
+        )
+        return cls(
+            f"invalid {prefix}: {text}",
+            details=details,
+            text=Message(f"invalid_{prefix}", {"problems": problems}, f"invalid {prefix}: {text}"),
+        )
 
 
 # --- the adapter -------------------------------------------------------------------------------

@@ -82,6 +82,7 @@ from urllib.parse import quote, urlencode
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from opcms.core.i18n import Invalid
 from opcms.usage.adapters.contract import (
     HealthResult,
     UsageAdapter,
@@ -102,7 +103,10 @@ USER_AGENT = "opcms-usage/1"
 
 def _dotted(value: str) -> str:
     if not _DOTTED.match(value):
-        raise ValueError("must be a dotted path such as 'data' or 'result.items' (no spaces, no empty part)")
+        raise Invalid(
+            "dotted_path_required",
+            "must be a dotted path such as 'data' or 'result.items' (no spaces, no empty part)",
+        )
     return value
 
 
@@ -156,18 +160,18 @@ class HttpJsonSettings(BaseModel):
         try:
             url = httpx.URL(value.strip())
         except (httpx.InvalidURL, TypeError, ValueError) as error:
-            raise ValueError(f"not a URL ({error})") from None
+            raise Invalid("not_a_url", "not a URL ({error})", error=str(error)) from None
         if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError("must be an http:// or https:// URL with a host")
+            raise Invalid("url_with_host_required", "must be an http:// or https:// URL with a host")
         if url.query or url.fragment:
-            raise ValueError("must not carry a query or a fragment")
+            raise Invalid("url_without_query", "must not carry a query or a fragment")
         return str(url).rstrip("/")
 
     @field_validator("path", "health_path")
     @classmethod
     def _path(cls, value: str | None) -> str | None:
         if value is not None and (not value.startswith("/") or "?" in value or "#" in value):
-            raise ValueError("must start with '/' and carry no query")
+            raise Invalid("path_required", "must start with '/' and carry no query")
         return value
 
     @field_validator("items_path", "has_more_path", "cursor_path", "count_path")
@@ -179,7 +183,7 @@ class HttpJsonSettings(BaseModel):
     @classmethod
     def _header_name(cls, value: str) -> str:
         if not _HEADER_NAME.match(value):
-            raise ValueError("not a valid header name")
+            raise Invalid("header_name_invalid", "not a valid header name")
         return value
 
     @field_validator("headers")
@@ -187,9 +191,13 @@ class HttpJsonSettings(BaseModel):
     def _headers(cls, value: dict[str, str]) -> dict[str, str]:
         for name in value:
             if not _HEADER_NAME.match(name):
-                raise ValueError(f"{name!r} is not a valid header name")
+                raise Invalid("named_header_invalid", "{name} is not a valid header name", name=repr(name))
             if name.lower() in ("authorization", "x-timestamp", "host", "content-length"):
-                raise ValueError(f"{name!r} is set by the adapter (credentials belong in the secrets)")
+                raise Invalid(
+                    "header_set_by_adapter",
+                    "{name} is set by the adapter (credentials belong in the secrets)",
+                    name=repr(name),
+                )
         return value
 
 

@@ -67,7 +67,8 @@ def check_config(adapter: str, settings: dict[str, Any], secrets: dict[str, str]
         adapter_class.validate_settings(settings, secrets)
     except AdapterConfigError as error:
         raise ValidationFailed(
-            error.message, details=error.details or [{"field": "settings", "message": error.message}]
+            error.text or error.message,
+            details=error.details or [{"field": "settings", "message": error.message}],
         ) from None
 
 
