@@ -110,7 +110,7 @@ class ValidationFailed(AppError):
     def field(
         cls,
         field: str,
-        message: str | Message | Invalid,
+        message: str | Message | ValueError,
         *,
         code: str | None = None,
         params: dict[str, Any] | None = None,
@@ -121,8 +121,8 @@ class ValidationFailed(AppError):
             problem = Message(code, params, str(message))
         elif isinstance(message, (Message, Invalid)):
             problem = as_message(message)
-        else:
-            problem = Message("text", {"text": message}, message)
+        else:  # a text, or a rule's plain ValueError: shown as written
+            problem = Message("text", {"text": str(message)}, str(message))
         return cls(
             f"{field}: {problem.fallback or problem}",
             key="field_problem",

@@ -88,7 +88,7 @@ async def check_unique(code: str | None, company_name: str | None, exclude_id: i
             {"name_key": name_key(company_name)} if company_name is not None else None,
         ),
     ]
-    clashes = []
+    clashes: list[dict[str, Any]] = []
     for field, label, value, key in checks:
         if key is None:
             continue

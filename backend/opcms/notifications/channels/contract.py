@@ -73,13 +73,13 @@ class ChannelSecrets(BaseModel):
 
 
 def _config_error(prefix: str, error: ValidationError) -> ChannelConfigError:
-    details = []
+    details: list[dict[str, Any]] = []
     for item in error.errors(include_url=False):
         field = ".".join([prefix, *(str(part) for part in item["loc"])])
         details.append({"field": field, "message": pydantic_message(item)})
-    first = details[0]
-    text = Message("field_problem", {"field": first["field"], "problem": first["message"]})
-    return ChannelConfigError(f"{first['field']}: {first['message'].fallback}", details, text=text)
+    first_field, first_problem = details[0]["field"], details[0]["message"]
+    text = Message("field_problem", {"field": first_field, "problem": first_problem})
+    return ChannelConfigError(f"{first_field}: {first_problem.fallback}", details, text=text)
 
 
 class Channel:
