@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from opcms.billing.models import InvoiceLine
 from opcms.billing.reports.workbooks import STATUS_LABELS
+from opcms.core.i18n import EN, negotiate
 from opcms.settlement.models import CreditNote, Invoice, InvoiceStatus
 from opcms.settlement.rules import OPEN_STATUSES
 
@@ -158,16 +159,11 @@ WORDS: dict[Language, dict[str, str]] = {
 
 
 def language_of(requested: str | None, accept_language: str | None = None) -> Language:
-    """The page's language: the ``lang`` asked for, else the first of Accept-Language we speak, else Chinese."""
+    """The page's language: the ``lang`` asked for, else Accept-Language's (as every answer of the
+    API negotiates it), else Chinese."""
     if requested in LANGUAGES:
         return requested
-    for part in (accept_language or "").split(","):
-        tag = part.split(";", 1)[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh-CN"
-        if tag.startswith("en"):
-            return "en-US"
-    return DEFAULT_LANGUAGE
+    return "en-US" if negotiate(accept_language) == EN else DEFAULT_LANGUAGE
 
 
 class _Words:
