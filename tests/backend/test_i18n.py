@@ -360,3 +360,26 @@ def test_the_reasons_of_a_score_are_read_in_chinese_from_their_values():
     # and in English they are as kept
     with speaking(EN):
         assert _in_language(reasons, "churn") == reasons
+
+
+async def test_a_refused_body_and_a_refused_file_are_answered_in_chinese(client, admin_token, finance_token):
+    # given a body of the wrong media type, and a file that is no workbook, sent asking for Chinese
+    zh = {"Accept-Language": "zh-CN"}
+    wrong_type = await client.post(
+        "/api/v1/customers", token=admin_token, content=b"x", headers={**zh, "Content-Type": "text/plain"}
+    )
+    not_xlsx = await client.post(
+        "/api/v1/imports/customers",
+        token=finance_token,
+        files={"file": ("list.xlsx", b"customer_code,company_name\n")},
+        data={"mode": "validate"},
+        headers=zh,
+    )
+    # then each keeps its code and says why in Chinese, with the values it names in params
+    assert wrong_type.status_code == 415 and wrong_type.json()["error"]["code"] == "unsupported_media_type"
+    assert (
+        CJK.search(wrong_type.json()["error"]["message"])
+        and wrong_type.json()["error"]["params"]["sent"] == "text/plain"
+    )
+    assert not_xlsx.status_code == 415 and not_xlsx.json()["error"]["code"] == "not_xlsx"
+    assert not_xlsx.json()["error"]["message"] == "不是 Excel .xlsx 工作簿（内容不是 zip 包）"

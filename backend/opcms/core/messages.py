@@ -1114,4 +1114,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- notification targets ------------------------------------------------------------------------
     "not_an_email_address": ("不是电子邮箱地址：{value}", "not an e-mail address: {value}"),
+    # --- usage pull parameters -----------------------------------------------------------------------
+    "last_day_needs_first_day": ("last_day 需要同时给出 first_day", "last_day needs first_day"),
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from opcms.core.i18n import Invalid
 from opcms.core.tasks import async_task
 from opcms.jobs.models import TaskExecution
 from opcms.jobs.registry import JobSpec, register_job, register_runner
@@ -21,9 +22,9 @@ class PullParameters(PullDays):
 def resolve(parameters: PullParameters) -> dict[str, Any]:
     """The concrete days: 'yesterday' becomes a date, so the run lock holds the day pulled."""
     if parameters.day is not None and (parameters.first_day or parameters.last_day):
-        raise ValueError("give either day or first_day and last_day, not both")
+        raise Invalid("day_or_range_not_both", "give either day or first_day and last_day, not both")
     if parameters.last_day is not None and parameters.first_day is None:
-        raise ValueError("last_day needs first_day")
+        raise Invalid("last_day_needs_first_day", "last_day needs first_day")
     first = parameters.day or parameters.first_day or service.yesterday()
     last = parameters.day or parameters.last_day or first
     service.check_days(first, last)
