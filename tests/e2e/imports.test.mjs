@@ -36,10 +36,16 @@ describe('imports', () => {
       const total = Number(await page.getByTestId('report-total').locator('div').first().innerText());
       assert.equal(total, reply.report.total);
       assert.ok(total >= 1, 'the template carries an example row');
+      // a validation says what an import would do, never that it was done
+      const created = reply.report.created;
+      assert.match(await page.getByTestId('report-validation').innerText(), new RegExp(`将新增 ${created}，将更新 0`));
+      assert.match(await page.getByTestId('report-created').innerText(), /将新增/);
+      assert.doesNotMatch(await page.getByTestId('import-report').innerText(), /(?<!将)新增/);
 
       // the import is listed; validate wrote no customer
       await page.getByTestId('import-history').locator('tbody tr').first().waitFor();
       assert.match(await page.getByTestId('import-history').innerText(), /仅校验/);
+      assert.match(await page.getByTestId('import-history').innerText(), new RegExp(`将新增 ${created}，将更新 0`));
       await page.goto(`${env.server.baseURL}/customers`);
       await page.getByTestId('customer-table').locator('.arco-empty').waitFor();
     });
