@@ -3,6 +3,7 @@ import { flushPromises } from '@vue/test-utils';
 import { defineComponent, h, ref } from 'vue';
 import type { InvoiceRun } from '@/api/billing';
 import RunModal from '@/views/invoices/components/run-modal.vue';
+import AutoReconcileModal from '@/views/payments/components/auto-reconcile-modal.vue';
 import { mockTheApi } from '../helpers/mock-adapter';
 import { mountedViews } from '../helpers/mount-view';
 
@@ -68,5 +69,36 @@ describe('invoice run dialog', () => {
     (buttons[0] as HTMLElement).click();
     await flushPromises();
     expect(visible.value).toBe(false);
+  });
+});
+
+describe('auto-reconcile dialog', () => {
+  it('shows what it allocated with exactly one close button', async () => {
+    // given one payment with exactly one matching invoice
+    const planned = [
+      { payment_id: 1, invoice_id: 2, invoice_number: 'INV-202610-000001', amount: '1100.00' },
+    ];
+    const answer = { allocations: [], planned, considered: 1, allocated: 1, waiting: 0 };
+    mock.on('POST', '/allocations/auto', { status: 200, data: answer });
+    const AutoHost = defineComponent({
+      setup() {
+        visible.value = true;
+        return () =>
+          h(AutoReconcileModal, {
+            visible: visible.value,
+            'onUpdate:visible': (v: boolean) => (visible.value = v),
+          });
+      },
+    });
+    await mountView(AutoHost);
+    const dialog = () => document.body.querySelector('[data-testid="auto-modal"]') as HTMLElement;
+    expect(dialog().querySelectorAll('.arco-modal-footer button')).toHaveLength(2); // Cancel, Confirm
+    // when it is confirmed
+    (document.body.querySelector('[data-testid="auto-submit"]') as HTMLElement).click();
+    for (let i = 0; i < 3; i += 1) await flushPromises();
+    // then the result closes one way
+    const buttons = dialog().querySelectorAll('.arco-modal-footer button');
+    expect(Array.from(buttons).map((b) => b.textContent?.trim())).toEqual(['关闭']);
+    expect(dialog().querySelector('.arco-modal-close-btn')).toBeNull();
   });
 });
