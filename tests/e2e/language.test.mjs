@@ -354,6 +354,27 @@ async function walk(browser, server, lang) {
             await settle();
           }
         }
+
+        // the first row's "view" (a drawer of the record, or its page)
+        const view = page
+          .locator('.layout-content .arco-table tbody')
+          .first()
+          .locator('button:visible, a:visible', { hasText: /^\s*(查看|View)\s*$/ })
+          .first();
+        if (await view.count()) {
+          await view.click();
+          await settle();
+          const overlay = page.locator('.arco-modal:visible, .arco-drawer:visible').last();
+          if (await overlay.count()) {
+            await check(page, `${entry}-row`, '.arco-modal, .arco-drawer');
+            await page.keyboard.press('Escape');
+            await overlay.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+          } else if (page.url() !== pageUrl) {
+            await check(page, `${entry}-row`);
+            await page.goto(pageUrl);
+            await settle();
+          }
+        }
       }
 
       // the detail pages of the seeded records, and the customer detail's tabs

@@ -110,6 +110,13 @@ function loadOwners(): Promise<void> {
   return ownerLoad;
 }
 
+/** A dictionary code's label in the UI's language, from what was loaded (the seeded lists until then). */
+export function dictionaryValueLabel(kind: DictionaryKind, code: string): string | null {
+  const entries = kind === 'level' ? levelEntries.value : industryEntries.value;
+  const entry = entries.find((e) => e.code === code);
+  return entry ? dictionaryLabel(entry) : null;
+}
+
 /** For tests: forget what was loaded. */
 export function resetCustomerOptions(): void {
   levelEntries.value = DEFAULT_LEVEL_ENTRIES;

@@ -3,6 +3,7 @@
  * name of a field (`paid_amount` → 已收金额 / Paid), and the fixed messages the system writes with a
  * change ("issued by an invoice run"); a user's own words (a reason) stay as written.
  */
+import { dictionaryValueLabel } from '@/composables/useCustomerOptions';
 import { t } from '@/locale';
 
 function labelOr(key: string): string | null {
@@ -13,6 +14,36 @@ function labelOr(key: string): string | null {
 /** A field of a stored record by its label (`field.<name>`, else a run counter's), else its name. */
 export function recordFieldLabel(field: string): string {
   return labelOr(`field.${field}`) ?? labelOr(`usage.pull.counter.${field}`) ?? field;
+}
+
+/** The message key of a field's values, by the type of record (`*` any type), e.g. a payment's `method`. */
+const VALUE_KEYS: Record<string, Record<string, string>> = {
+  status: {
+    customer: 'customer.status',
+    invoice: 'invoice.status',
+    payment: 'payment.status',
+    usage_anomaly: 'usage.anomaly.status',
+    task_execution: 'usage.pull.status',
+    notification: 'notification.status',
+  },
+  method: { payment: 'payment.method' },
+  mode: { '*': 'pricing.mode' },
+  kind: { notification_channel: 'notification.kind', usage_anomaly: 'usage.anomaly.kind' },
+  role: { '*': 'role' },
+  trigger: { '*': 'usage.pull.triggerName' },
+  priority: { '*': 'notification.priority' },
+  task_name: { '*': 'job.name' },
+};
+
+/**
+ * A stored value of a field in the UI's language when it is a code we name (a customer's status,
+ * a payment's method, a level…); null otherwise (shown as stored).
+ */
+export function recordValueLabel(entityType: string, field: string, value: unknown): string | null {
+  if (typeof value !== 'string' || !value) return null;
+  if (field === 'level' || field === 'industry') return dictionaryValueLabel(field, value);
+  const prefix = VALUE_KEYS[field]?.[entityType] ?? VALUE_KEYS[field]?.['*'];
+  return prefix ? labelOr(`${prefix}.${value}`) : null;
 }
 
 /** The fixed messages of the system, and the ones it writes around a user's reason or a record's id. */

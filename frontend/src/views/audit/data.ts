@@ -23,7 +23,7 @@ import {
   paymentMethodLabel,
   paymentStatusLabel,
 } from '@/utils/status';
-import { auditMessageText, recordFieldLabel } from '@/utils/record-labels';
+import { auditMessageText, recordFieldLabel, recordValueLabel } from '@/utils/record-labels';
 
 // --- filters ---------------------------------------------------------------------------------------------
 export interface AuditFilterModel {
@@ -279,7 +279,7 @@ export function formatChange(entityType: string, field: string, value: unknown):
     }
     if (field === 'method' && entityType === 'payment') return paymentMethodLabel(value);
   }
-  return formatAuditValue(value);
+  return recordValueLabel(entityType, field, value) ?? formatAuditValue(value);
 }
 
 /** One line of what an entry changed, for its row in the table: "status, total" (at most `max` names). */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLocale, t } from '@/locale';
-import { auditMessageText, recordFieldLabel } from '@/utils/record-labels';
-import { changedFieldsSummary } from '@/views/audit/data';
+import { auditMessageText, recordFieldLabel, recordValueLabel } from '@/utils/record-labels';
+import { changedFieldsSummary, formatChange } from '@/views/audit/data';
 
 afterEach(() => setLocale('zh-CN'));
 
@@ -37,5 +37,20 @@ describe('messages the system writes with a change', () => {
     setLocale('en-US');
     expect(auditMessageText('used by an invoice: frozen')).toBe('Used by an invoice: frozen');
     expect(auditMessageText('allocation 3 from payment 12')).toBe('Allocation #3 from payment #12');
+  });
+});
+
+describe('stored values that are codes', () => {
+  it('are named by the type of record and field, dictionary values by their label', () => {
+    setLocale('zh-CN');
+    expect(recordValueLabel('customer', 'status', 'prospect')).toBe('潜在');
+    expect(recordValueLabel('usage_anomaly', 'kind', 'unknown_account')).toBe('未知账号');
+    expect(recordValueLabel('customer', 'level', 'A')).toBe('A级');
+    expect(recordValueLabel('customer', 'remark', 'prospect')).toBeNull();
+    expect(recordValueLabel('customer', 'status', null)).toBeNull();
+    setLocale('en-US');
+    expect(recordValueLabel('customer', 'industry', 'healthcare')).toBe('Healthcare');
+    expect(recordValueLabel('pricing_plan_version', 'mode', 'graduated')).toBe('Graduated tiers');
+    expect(formatChange('notification_channel', 'kind', 'sms')).toBe('SMS');
   });
 });

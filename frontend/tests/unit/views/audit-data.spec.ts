@@ -92,7 +92,8 @@ describe('audit log page helpers', () => {
   it('names a status and a payment method by their labels', () => {
     expect(formatChange('invoice', 'status', 'partially_settled')).toBe('部分结算');
     expect(formatChange('invoice', 'total', '1100.00')).toBe('1,100.00');
-    expect(formatChange('task_execution', 'status', 'pending')).toBe('pending');
+    expect(formatChange('task_execution', 'status', 'pending')).toBe('排队中');
+    expect(formatChange('customer', 'level', 'A')).toBe('A级');
   });
 
   it('links an entry to its record where the record has a page', () => {
