@@ -31,6 +31,20 @@ const CJK = /[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]/;
 const MESSAGE_KEY = /\b[a-z][a-zA-Z]*(?:\.[a-zA-Z_]+)+\b/g;
 /** a raw enum value: lowercase words joined by underscores (`no_charge`, `bank_transfer`) */
 const SNAKE_CASE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/g;
+/** codes the backend sends that the UI must name (a text that is one of them is shown raw) */
+const RAW_VALUES = new Set([
+  ...['prospect', 'trial', 'active', 'suspended', 'closed'],
+  ...['unsettled', 'partially_settled', 'settled', 'void'],
+  ...['unallocated', 'partially_allocated', 'allocated', 'bank_transfer', 'cash', 'cheque', 'online'],
+  ...['pending', 'running', 'success', 'partial', 'failed', 'cancelled', 'skipped'],
+  ...['schedule', 'manual', 'cli', 'retry'],
+  ...['open', 'accepted', 'corrected', 'rejected', 'spike', 'unknown_account', 'negative_quantity'],
+  ...['wecom_bot', 'wecom_app', 'email', 'sms', 'sending', 'sent', 'dead', 'high', 'normal', 'low'],
+  ...['validate', 'create', 'upsert', 'succeeded'],
+  ...['per_unit', 'graduated', 'volume', 'package'],
+  ...['admin', 'finance', 'operator', 'auditor'],
+  ...['exact', 'combination', 'fifo'],
+]);
 /** an English phrase: four or more words in a row, the last three lowercase ("the oldest open invoices") */
 const ENGLISH_PHRASE = /\b[A-Za-z]{2,}(?:[ ,:;()'-]+[a-z]{2,}){3,}\b/g;
 
@@ -237,6 +251,7 @@ export function offences(text, lang, strings) {
       const keys = [...line.matchAll(MESSAGE_KEY)].map((m) => m[0]).filter((key) => !/\.(csv|xlsx|json|com|cn)$/.test(key));
       const raw = [...line.matchAll(SNAKE_CASE)].map((m) => m[0]);
       const english = [...line.matchAll(ENGLISH_PHRASE)].map((m) => m[0]);
+      if (RAW_VALUES.has(line.trim())) english.push(line.trim());
       if (keys.length || raw.length || english.length)
         found.push(`${line.trim()}  ⟵ ${[...keys, ...raw, ...english].join(', ')}`);
     }
