@@ -146,7 +146,7 @@ def _serve_frontend(app: Sanic, dist: Path) -> None:
     @endpoint(public=True)
     async def spa_fallback(request: Request, path: str) -> HTTPResponse:
         if path.startswith(("api/", "assets/", "docs")) or path == "api":  # docs, docs-assets too
-            raise NotFound(f"No route for /{path}", code="route_not_found")
+            raise NotFound("No route for {path}", code="route_not_found", params={"path": f"/{path}"})
         return await _index(index)
 
 

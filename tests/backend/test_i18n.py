@@ -59,10 +59,27 @@ def _const(node: ast.AST | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
+def _given(node: ast.Call, keywords: dict[str, ast.expr]) -> set[str] | None:
+    """The parameter names a call gives its message (None: not known here, e.g. a variable)."""
+    if "params" not in keywords:
+        return set()
+    params = keywords["params"]
+    if isinstance(params, ast.Dict) and all(_const(k) for k in params.keys if k is not None):
+        if any(k is None for k in params.keys):  # {**other, ...}
+            return None
+        return {_const(k) for k in params.keys}
+    return None
+
+
+#: (message code, where, the parameter names its raise site gives)
+SUPPLIED: list[tuple[str, str, set[str]]] = []
+
+
 def scan() -> tuple[dict[str, list[str]], list[str]]:
     """(every message code the backend names → where, raise sites that send a text of their own)."""
     codes: dict[str, list[str]] = {}
     plain: list[str] = []
+    SUPPLIED.clear()
     for path in sorted(BACKEND.rglob("*.py")):
         if "migrations" in path.parts or path.name == "messages.py":
             continue
@@ -92,6 +109,18 @@ def scan() -> tuple[dict[str, list[str]], list[str]]:
             keywords = {k.arg: k.value for k in node.keywords if k.arg}
             if short in ("Message", "Invalid") and node.args and _const(node.args[0]):
                 codes.setdefault(_const(node.args[0]), []).append(line)
+                if short == "Invalid" and not any(k.arg is None for k in node.keywords):
+                    SUPPLIED.append((_const(node.args[0]), line, set(keywords)))
+                elif short == "Message":
+                    given = (
+                        set()
+                        if len(node.args) < 2
+                        else _given(node, {"params": node.args[1]})
+                        if isinstance(node.args[1], ast.Dict)
+                        else None
+                    )
+                    if given is not None:
+                        SUPPLIED.append((_const(node.args[0]), line, given))
             if called.endswith("NotFound.entity") and node.args and _const(node.args[0]):
                 codes.setdefault(f"{_const(node.args[0])}_not_found", []).append(line)
             if short == "get_or_404" and len(node.args) >= 3 and _const(node.args[2]):
@@ -100,6 +129,9 @@ def scan() -> tuple[dict[str, list[str]], list[str]]:
                 code = _const(keywords.get("code"))
                 if code:
                     codes.setdefault(code, []).append(line)
+                    given = _given(node, keywords)
+                    if given is not None:
+                        SUPPLIED.append((code, line, given))
                 elif (
                     "code" not in keywords
                     and len(node.args) >= 2
@@ -111,6 +143,13 @@ def scan() -> tuple[dict[str, list[str]], list[str]]:
                 for name in ("key", "code"):
                     if _const(keywords.get(name)):
                         codes.setdefault(_const(keywords.get(name)), []).append(line)
+                # the message's entry: ``key``, else ``code`` (when neither is computed)
+                entry = _const(keywords.get("key")) if "key" in keywords else _const(keywords.get("code"))
+                given = _given(node, keywords)
+                # a message passed as a Message names its own entry and parameters
+                texts_itself = not node.args or isinstance(node.args[0], (ast.Constant, ast.JoinedStr))
+                if entry and given is not None and texts_itself:
+                    SUPPLIED.append((entry, line, given))
                 # a key or code computed at the raise site (``f"{kind}_duplicate"``) names its
                 # message too: the entries it can take are checked by rendering every entry
                 named = "key" in keywords or "code" in keywords
@@ -131,6 +170,21 @@ def test_every_raise_site_names_its_message_by_code():
     _, plain = scan()
     assert not plain, "raise sites with a text of their own and no code= / key=:\n" + "\n".join(
         f"  {line}" for line in plain
+    )
+
+
+def test_every_raise_site_gives_the_parameters_its_message_names():
+    scan()
+    missing = []
+    for code, line, given in SUPPLIED:
+        texts = CATALOG.get(code)
+        if texts is None:
+            continue  # reported by the test above
+        needed = _placeholders(texts[1]) | _placeholders(texts[0])
+        if needed - given:
+            missing.append(f"  {line}: {code} needs {sorted(needed - given)}, gets {sorted(given)}")
+    assert not missing, "raise sites that do not give every parameter their message names:\n" + "\n".join(
+        missing
     )
 
 

@@ -85,7 +85,8 @@ def api_process(name: str, **settings: str) -> Iterator[str]:
 
 async def admin_headers() -> dict[str, str]:
     admin = await make_user("admin")
-    return {"Authorization": f"Bearer {(await session_for(admin)).access_token}"}
+    # the answers are read in English (without Accept-Language the API answers in Chinese)
+    return {"Authorization": f"Bearer {(await session_for(admin)).access_token}", "Accept-Language": "en-US"}
 
 
 async def timed(request) -> tuple[httpx.Response, float]:

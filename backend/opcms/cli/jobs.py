@@ -133,7 +133,12 @@ async def _customer_id(code: str) -> int:
     if row is None:
         row = await Customer.filter(code_key=code_key(code)).first()
     if row is None:
-        raise NotFound(f"no customer with code {code!r}", code="customer_not_found")
+        raise NotFound(
+            f"no customer with code {code!r}",
+            code="customer_not_found",
+            key="no_customer_with_code",
+            params={"code": code},
+        )
     return row.id
 
 

@@ -1116,4 +1116,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_an_email_address": ("不是电子邮箱地址：{value}", "not an e-mail address: {value}"),
     # --- usage pull parameters -----------------------------------------------------------------------
     "last_day_needs_first_day": ("last_day 需要同时给出 first_day", "last_day needs first_day"),
+    # --- the command line ----------------------------------------------------------------------------
+    "no_customer_with_code": ("没有客户编号为 {code} 的客户", "no customer with code '{code}'"),
 }
