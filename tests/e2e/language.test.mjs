@@ -399,6 +399,7 @@ async function walk(browser, server, lang) {
         ['payment', `/payments/${seeded.ids.payment}`],
         ['payment-unknown-payer', `/payments/${seeded.ids.unknownPayment}`],
         ['job-execution', `/jobs/${seeded.ids.execution}`],
+        ['account', '/account'], // one's own account: not in the menu
       ];
       for (const [name, where] of details) {
         await page.goto(`${server.baseURL}${where}`);
