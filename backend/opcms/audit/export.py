@@ -135,7 +135,9 @@ async def write_audit_xlsx(query: AuditLogFilter, path: Path, tz: dt.tzinfo) -> 
     sheet.freeze_panes = "A2"
     for index, (*_, width) in enumerate(COLUMNS):
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    sheet.append([_header_cell(sheet, column[english]) for column in COLUMNS])
+    sheet.append(
+        [_header_cell(sheet, english_title if english else title) for title, english_title, _ in COLUMNS]
+    )
     count = 0
     async for row in audit_rows(query, CHUNK):
         sheet.append(_values(sheet, row, tz, english))
