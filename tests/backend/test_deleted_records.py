@@ -264,8 +264,18 @@ async def test_a_customers_freed_code_taken_again_makes_its_restore_a_409(client
     error = response.json()["error"]
     assert error["code"] == "restore_conflict"
     assert error["details"][0]["field"] == "customer_code" and "GONE-1" in error["message"]
-    assert error["params"]["field"] == "customer_code" and error["params"]["value"] == "GONE-1"
+    # the parameters as the message says them (the field by its name in the reader's language)
+    assert error["params"]["field"] == "customer code" and error["params"]["value"] == "GONE-1"
+    assert error["params"]["kind"] == "customer"
     assert await Customer.with_deleted().filter(id=record_id, is_deleted=True).exists()
+    # and in Chinese the kind and the field are named in Chinese
+    chinese = await client.post(
+        f"/api/v1/deleted-records/customer/{record_id}/restore",
+        token=admin,
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert chinese.status_code == 409
+    assert chinese.json()["error"]["message"].startswith("无法恢复：客户的客户编号“GONE-1”"), chinese.text
 
 
 async def test_a_mappings_freed_account_taken_again_makes_its_restore_a_409(client, admin):

@@ -22,6 +22,7 @@ from typing import Any
 
 from opcms.core.audit import to_json_value
 from opcms.core.errors import Conflict, NotFound
+from opcms.core.i18n import Message
 from opcms.core.models import MASK, AuditedModel
 from opcms.core.secrets import without_url_credentials
 
@@ -122,10 +123,25 @@ def deletable_kind(kind: str) -> DeletableKind:
     return found
 
 
+def kind_label(kind: str) -> Message:
+    """A kind of record as a message names it, in the reader's language (``record_kind.<kind>``)."""
+    return Message(f"record_kind.{kind}", fallback=kind.replace("_", " "))
+
+
+def field_label(field: str) -> Message:
+    """A field a restore is refused on, in the reader's language (``record_field.<field>``)."""
+    return Message(f"record_field.{field}", fallback=field)
+
+
 def restore_conflict(kind: DeletableKind, field_name: str, value: Any, holder_id: int) -> Conflict:
     """409 ``restore_conflict``: the deleted row's freed ``field_name`` is held again by a live
     row (``holder_id``), made since."""
-    params = {"kind": kind.kind, "field": field_name, "value": value, "holder_id": holder_id}
+    params = {
+        "kind": kind_label(kind.kind),
+        "field": field_label(field_name),
+        "value": value,
+        "holder_id": holder_id,
+    }
     message = (
         "cannot restore: {kind} {field} '{value}' is taken again by {kind} {holder_id} created since; "
         "rename or delete that one first"

@@ -7,7 +7,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from opcms.core.deletions import DeletableKind, deletable_kind, restore_conflict
+from opcms.core.deletions import DeletableKind, deletable_kind, field_label, kind_label, restore_conflict
 from opcms.core.errors import Conflict, NotFound
 from opcms.core.schemas import MAX_ID
 from opcms.deleted.queries import delete_reasons, record_public
@@ -27,7 +27,12 @@ async def _check_parents(kind: DeletableKind, row: Any) -> None:
         if parent_id is None:
             continue
         if not await parent.model.filter(id=parent_id).exists():
-            params = {"kind": kind.kind, "parent": parent.kind, "parent_id": parent_id, "field": parent.field}
+            params = {
+                "kind": kind_label(kind.kind),
+                "parent": kind_label(parent.kind),
+                "parent_id": parent_id,
+                "field": field_label(parent.field),
+            }
             message = "cannot restore: its {parent} {parent_id} is deleted; restore that first"
             detail = {
                 "field": parent.field,
@@ -56,7 +61,7 @@ async def restore(kind_name: str, record_id: int) -> dict[str, Any]:
                 raise Conflict(
                     "{kind} {id} is not deleted",
                     code="not_deleted",
-                    params={"kind": kind.kind, "id": record_id},
+                    params={"kind": kind_label(kind.kind), "id": record_id},
                 )
             await _check_free(kind, row)
             await _check_parents(kind, row)
@@ -67,7 +72,7 @@ async def restore(kind_name: str, record_id: int) -> dict[str, Any]:
     except IntegrityError:
         # a unique key caught a value taken between the check and the write (a concurrent create)
         field = kind.unique[0].field if kind.unique else "id"
-        params = {"kind": kind.kind, "id": record_id, "field": field}
+        params = {"kind": kind_label(kind.kind), "id": record_id, "field": field_label(field)}
         message = "cannot restore: the {field} of {kind} {id} was taken meanwhile"
         raise Conflict(
             message,
