@@ -4,23 +4,13 @@ import { adminApi, pick } from './support/api.mjs';
 import { saveScreenshot, withPage } from './support/browser.mjs';
 import { serverAndBrowser } from './support/suite.mjs';
 import { startWorker } from './support/worker.mjs';
+import { lastMonth, today } from './support/dates.mjs';
 
 const env = serverAndBrowser();
 const api = adminApi(env);
 let worker = null;
 
 const AUDITOR = { username: 'e2e-auditor', password: 'Audit-Pa55word-2026', display_name: 'E2E 审计员' };
-
-/** Last month as `YYYY-MM` in the browser's (and the server's) calendar. */
-function lastMonth(now = new Date()) {
-  const year = now.getMonth() === 0 ? now.getFullYear() - 1 : now.getFullYear();
-  const month = now.getMonth() === 0 ? 12 : now.getMonth();
-  return `${year}-${String(month).padStart(2, '0')}`;
-}
-
-function today(now = new Date()) {
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-}
 
 const PERIOD = lastMonth();
 let invoice = null;

@@ -4,17 +4,11 @@ import { adminApi, pick } from './support/api.mjs';
 import { withPage } from './support/browser.mjs';
 import { logInAsAdmin, serverAndBrowser } from './support/suite.mjs';
 import { startWorker } from './support/worker.mjs';
+import { lastMonth } from './support/dates.mjs';
 
 const env = serverAndBrowser();
 const api = adminApi(env);
 let worker = null;
-
-/** Last month as `YYYY-MM` in the browser's (and the server's) calendar. */
-function lastMonth(now = new Date()) {
-  const year = now.getMonth() === 0 ? now.getFullYear() - 1 : now.getFullYear();
-  const month = now.getMonth() === 0 ? 12 : now.getMonth();
-  return `${year}-${String(month).padStart(2, '0')}`;
-}
 
 const PERIOD = lastMonth();
 // per unit 0.5 on 2,000 units (two days of 1,000) plus a monthly fee of 100: 1,100.00

@@ -21,6 +21,7 @@ import { adminApi } from './support/api.mjs';
 import { saveScreenshot, withPage } from './support/browser.mjs';
 import { REPO_ROOT } from './support/paths.mjs';
 import { logInAsAdmin, serverAndBrowser } from './support/suite.mjs';
+import { lastMonth, today } from './support/dates.mjs';
 
 const env = serverAndBrowser();
 const api = adminApi(env);
@@ -47,16 +48,6 @@ const RAW_VALUES = new Set([
 ]);
 /** an English phrase: four or more words in a row, the last three lowercase ("the oldest open invoices") */
 const ENGLISH_PHRASE = /\b[A-Za-z]{2,}(?:[ ,:;()'-]+[a-z]{2,}){3,}\b/g;
-
-function lastMonth(now = new Date()) {
-  const year = now.getMonth() === 0 ? now.getFullYear() - 1 : now.getFullYear();
-  const month = now.getMonth() === 0 ? 12 : now.getMonth();
-  return `${year}-${String(month).padStart(2, '0')}`;
-}
-
-function today(now = new Date()) {
-  return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-}
 
 const PERIOD = lastMonth();
 
