@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 
 from opcms.customers.columns import COLUMNS
 from tests.backend.factories import make_customer, make_user, token_for
 
 
-async def export(client, token, **params):
-    response = await client.get("/api/v1/customers/export", token=token, params=params)
+async def export(client, token, language="zh-CN", **params):
+    response = await client.get(
+        "/api/v1/customers/export", token=token, params=params, headers={"Accept-Language": language}
+    )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response.headers["content-disposition"]
@@ -44,6 +47,18 @@ async def test_export_writes_the_import_columns_with_labels_and_escapes_formulas
     assert record["备注"] == '\'=HYPERLINK("http://evil")'
 
 
+async def test_an_english_reader_gets_field_names_and_english_labels(client):
+    # given a customer with dictionary values and a status
+    await make_customer(customer_code="EN1", company_name="英文导出公司", industry="finance", level="S")
+    # when a reader in English exports
+    rows = await export(client, await token_for("auditor"), language="en-US")
+    # then the headers are the field names the import reads and the labels are English
+    assert rows[0] == [c.field for c in COLUMNS]
+    record = dict(zip(rows[0], rows[1], strict=False))
+    assert record["customer_code"] == "EN1" and record["company_name"] == "英文导出公司"
+    assert (record["industry"], record["level"], record["status"]) == ("Finance", "Level S", "Prospect")
+
+
 async def test_export_follows_the_list_filters(client):
     await make_customer(customer_code="F1", province="浙江")
     await make_customer(customer_code="F2", province="江苏")
@@ -51,7 +66,8 @@ async def test_export_follows_the_list_filters(client):
     assert [r[0] for r in rows[1:]] == ["F2"]
 
 
-async def test_an_export_imports_back_unchanged(client):
+@pytest.mark.parametrize("language", ["zh-CN", "en-US"])
+async def test_an_export_imports_back_unchanged(client, language):
     # given customers with every column filled, formula-looking text included
     owner = await make_user("operator", username="round-trip-owner")
     await make_customer(
@@ -76,7 +92,9 @@ async def test_an_export_imports_back_unchanged(client):
     )
     await make_customer(customer_code="R2", company_name="第二家公司")
     admin = await token_for("admin")
-    exported = await client.get("/api/v1/customers/export", token=admin)
+    exported = await client.get(
+        "/api/v1/customers/export", token=admin, headers={"Accept-Language": language}
+    )
     assert exported.status_code == 200
     # when the very file is imported back with upsert
     response = await client.post(

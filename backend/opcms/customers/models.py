@@ -32,6 +32,8 @@ STATUS_LABELS = {
     CustomerStatus.SUSPENDED: "暂停",
     CustomerStatus.CLOSED: "注销",
 }
+#: the same in English: each folds to its status's code, so an English export imports back
+STATUS_LABELS_EN = {status: status.value.capitalize() for status in CustomerStatus}
 
 
 #: the latest nightly scores kept on the customer row: written by the scoring job alone, never
