@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
 import os
+import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from opcms.cli.common import settings_or_exit
@@ -13,8 +18,52 @@ from opcms.core.settings import reset_settings
 BENCHES = ["import", "api", "price", "usage", "billing", "suggestions", "reminders", "analytics"]
 
 
+class _Recorder(io.TextIOBase):
+    """Stdout that passes everything through and keeps the last complete line printed."""
+
+    def __init__(self, out: Any) -> None:
+        self._out = out
+        self._pending = ""
+        self.last_line = ""
+
+    def write(self, text: str) -> int:
+        self._out.write(text)
+        self._pending += text
+        if "\n" in self._pending:
+            complete, self._pending = self._pending.rsplit("\n", 1)
+            for line in reversed(complete.split("\n")):
+                if line.strip():
+                    self.last_line = line
+                    break
+        return len(text)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Benchmarks (DESIGN §15); the last line printed is one JSON object."""
+    """Benchmarks (DESIGN §15); the last line printed is one JSON object; with ``--record DIR``
+    that object is kept as ``DIR/NAME.json`` for ``opcms bench report``."""
+    if args.name == "report":
+        from opcms.bench import report
+
+        return report.main(Path(args.record or "var/bench"), Path(args.out))
+    if not args.record:
+        return _run(args)
+    recorder = _Recorder(sys.stdout)
+    with contextlib.redirect_stdout(recorder):
+        code = _run(args)
+    try:
+        result = json.loads(recorder.last_line)
+    except ValueError as exc:
+        raise SystemExit(f"opcms bench {args.name}: the last line printed is not one JSON object") from exc
+    folder = Path(args.record)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{args.name}.json").write_text(json.dumps(result, ensure_ascii=False) + "\n", encoding="utf-8")
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="opcms-bench-var-") as var_dir:
         # uploads the bench stores are thrown away with it
         os.environ["OPCMS_VAR_DIR"] = var_dir
@@ -61,7 +110,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
-    bench.add_argument("name", choices=BENCHES)
+    bench.add_argument(
+        "name", choices=[*BENCHES, "report"], help="a bench, or report: write the recorded results"
+    )
+    bench.add_argument(
+        "--record",
+        default=None,
+        help="keep the result (the last line) as DIR/NAME.json; report: read them from DIR",
+    )
+    bench.add_argument("--out", default="docs/benchmarks.md", help="report: the page to write")
     bench.add_argument(
         "--rows",
         type=int,
