@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -83,11 +82,99 @@ def parse_quantity(text: str) -> tuple[Decimal | None, AnomalyKind | None, str]:
     return value, None, ""
 
 
-class SpikeWindow:
-    """Quantities by day of one source for some customers, to compute trailing averages."""
+class _Trail:
+    """One (customer, metric)'s recorded days and a running window over them.
+
+    ``days`` maps a day's ordinal to its quantity (the last one recorded wins) with the
+    quantity's exponent. The window covers the ordinals ``[end - WINDOW_DAYS, end)``: ``total``
+    is the exact sum of its quantities, ``count`` how many days it holds, ``exponents`` how many
+    of them have each exponent (a rescan's sum is written with the smallest one: with it the
+    average is the same Decimal digit for digit, not merely the same number).
+    """
+
+    __slots__ = ("count", "days", "end", "exponents", "total")
 
     def __init__(self) -> None:
-        self._days: dict[tuple[int, int], dict[dt.date, Decimal]] = defaultdict(dict)
+        self.days: dict[int, tuple[Decimal, int]] = {}
+        self.end: int | None = None
+        self.total = Decimal(0)
+        self.count = 0
+        self.exponents: dict[int, int] = {}
+
+    def _add(self, quantity: Decimal, exponent: int) -> None:
+        self.total += quantity
+        self.count += 1
+        self.exponents[exponent] = self.exponents.get(exponent, 0) + 1
+
+    def _remove(self, quantity: Decimal, exponent: int) -> None:
+        self.total -= quantity
+        self.count -= 1
+        left = self.exponents[exponent] - 1
+        if left:
+            self.exponents[exponent] = left
+        else:
+            del self.exponents[exponent]
+
+    def move_to(self, end: int) -> None:
+        """Make the window ``[end - WINDOW_DAYS, end)``: slide it when it moves a little (one
+        lookup per day entering or leaving), rebuild it when it jumps (one per day it covers)."""
+        days, old = self.days, self.end
+        if old == end:
+            return
+        if old is None or abs(end - old) >= WINDOW_DAYS:
+            self.total, self.count, self.exponents = Decimal(0), 0, {}
+            entering: range = range(end - WINDOW_DAYS, end)
+            leaving: range = range(0)
+        elif end > old:
+            entering, leaving = range(old, end), range(old - WINDOW_DAYS, end - WINDOW_DAYS)
+        else:
+            entering, leaving = range(end - WINDOW_DAYS, old - WINDOW_DAYS), range(end, old)
+        for ordinal in leaving:
+            if (held := days.get(ordinal)) is not None:
+                self._remove(*held)
+        for ordinal in entering:
+            if (held := days.get(ordinal)) is not None:
+                self._add(*held)
+        self.end = end
+
+    def average(self) -> Decimal | None:
+        if self.count < MIN_HISTORY_DAYS:
+            return None
+        # the sum as a rescan writes it, Decimal(0) + each quantity: exact (at most WINDOW_DAYS
+        # quantities below MAX_QUANTITY with 4 decimals, far within the context's 28 digits),
+        # so written with the smallest exponent among 0 and the quantities'
+        exponent = min(0, *self.exponents)
+        unit = _UNITS.get(exponent) or Decimal((0, (1,), exponent))
+        return self.total.quantize(unit) / self.count
+
+    def record(self, ordinal: int, quantity: Decimal) -> None:
+        exponent = quantity.as_tuple().exponent
+        assert isinstance(exponent, int), "a recorded quantity is a finite number"
+        before = self.days.get(ordinal)
+        self.days[ordinal] = (quantity, exponent)
+        end = self.end
+        if end is not None and end - WINDOW_DAYS <= ordinal < end:
+            if before is not None:
+                self._remove(*before)
+            self._add(quantity, exponent)
+
+
+# 1, 0.1, … 0.0001: the units a window's sum is written in
+_UNITS = {-places: Decimal((0, (1,), -places)) for places in range(5)}
+
+
+class SpikeWindow:
+    """Quantities by day of one source for some customers, to compute trailing averages.
+
+    Each (customer, metric) keeps a running sum over its trailing window, moved along with the
+    days asked for: a pull asking day after day pays one step per row, however many days are
+    recorded (a rescan of every recorded day per row made a back-fill quadratic in its days).
+    Days may come in any order and be recorded again (the last quantity wins); the average is
+    the Decimal a rescan of the window's days gives.
+    """
+
+    def __init__(self) -> None:
+        self._trails: dict[tuple[int, int], _Trail] = {}
 
     @classmethod
     async def load(
@@ -102,18 +189,23 @@ class SpikeWindow:
                 usage_day__lt=last_day,
             ).values_list("customer_id", "metric_id", "usage_day", "quantity")
             for customer_id, metric_id, day, quantity in rows:
-                window._days[(customer_id, metric_id)][day] = Decimal(quantity)
+                window.record((customer_id, metric_id), day, Decimal(quantity))
         return window
 
     def average(self, key: tuple[int, int], day: dt.date) -> Decimal | None:
-        start = day - dt.timedelta(days=WINDOW_DAYS)
-        values = [q for d, q in self._days.get(key, {}).items() if start <= d < day]
-        if len(values) < MIN_HISTORY_DAYS:
+        """The mean quantity of the days recorded among the WINDOW_DAYS before ``day``, when
+        there are at least MIN_HISTORY_DAYS of them."""
+        trail = self._trails.get(key)
+        if trail is None:
             return None
-        return sum(values, Decimal(0)) / len(values)
+        trail.move_to(day.toordinal())
+        return trail.average()
 
     def record(self, key: tuple[int, int], day: dt.date, quantity: Decimal) -> None:
-        self._days[key][day] = quantity
+        trail = self._trails.get(key)
+        if trail is None:
+            trail = self._trails[key] = _Trail()
+        trail.record(day.toordinal(), quantity)
 
 
 @dataclass
