@@ -17,6 +17,7 @@ leave one of them active.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 import string
@@ -28,6 +29,7 @@ from opcms.auth import throttle, tokens
 from opcms.auth.models import RefreshToken, TokenFamily, User
 from opcms.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from opcms.auth.schemas import UserCreate, UserUpdate
+from opcms.auth.session_cache import sessions as session_cache
 from opcms.core.audit import AuditAction, record_audit
 from opcms.core.context import Actor, acting_as, current_actor
 from opcms.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
@@ -127,6 +129,7 @@ async def refresh(refresh_token: str) -> IssuedTokens:
             await row.save(update_fields=["used_at"])
             issued = await _issue(user, family.id)
     if reused:  # outside the transaction, so the revocation is committed
+        session_cache.forget(family_id=claims.family_id)
         raise Unauthorized("The refresh token was already used; the session is revoked", code="token_reused")
     return issued
 
@@ -135,16 +138,20 @@ async def logout(session: Session) -> None:
     await TokenFamily.filter(id=session.family_id, revoked_at=None).update(
         revoked_at=utcnow(), revoked_reason="logout"
     )
+    session_cache.forget(family_id=session.family_id)
     await record_audit(AuditAction.LOGOUT, "user", session.user.id, message="logout")
 
 
 async def revoke_all_sessions(user_id: int, reason: str, *, keep: str | None = None) -> int:
     """End every live session of the user (but ``keep``, a family id) and say so in the audit
-    log when there was one; answers how many ended."""
+    log when there was one; answers how many ended. This process forgets the user's cached
+    sessions at once; a caller inside a transaction forgets them again after its commit
+    (:func:`_forget_user`), so no request of this process re-reads the uncommitted past."""
     families = TokenFamily.filter(user_id=user_id, revoked_at=None)
     if keep is not None:
         families = families.exclude(id=keep)
     count = await families.update(revoked_at=utcnow(), revoked_reason=reason)
+    session_cache.forget(user_id=user_id)
     if count:
         await record_audit(
             AuditAction.SESSION_REVOKE,
@@ -195,6 +202,7 @@ async def revoke_own_session(session: Session, family_id: str) -> None:
     )
     if not count:
         raise NotFound("session {id} not found", code="session_not_found", params={"id": family_id})
+    session_cache.forget(family_id=family_id)
     await record_audit(
         AuditAction.SESSION_REVOKE,
         "user",
@@ -245,11 +253,25 @@ async def change_own_password(
             update_fields=["password_hash", "must_change_password"], audit_message="password changed"
         )
         await revoke_all_sessions(user.id, "password_change", keep=session.family_id)
+    _forget_user(user.id)  # the kept session is read afresh: no longer one-time
     return user
 
 
+def _forget_user(user_id: int) -> None:
+    """After a committed change to a user or their sessions: this process's requests read them
+    afresh from now on (other processes within ``OPCMS_SESSION_CACHE_SECONDS``)."""
+    session_cache.forget(user_id=user_id)
+
+
 async def authenticate(access_token: str) -> Session:
+    """The session of a bearer access token: its signature and expiry are checked on every
+    request; that its family is live and its user active is read from the database at most once
+    per ``OPCMS_SESSION_CACHE_SECONDS`` per token and process (:mod:`opcms.auth.session_cache`)."""
     claims = tokens.decode(access_token, "access")
+    cached = session_cache.get(claims.jti)
+    if cached is not None and cached.user.id == claims.user_id and cached.family_id == claims.family_id:
+        return cached
+    generation = session_cache.generation
     family = (
         await TokenFamily.filter(id=claims.family_id, user_id=claims.user_id).select_related("user").first()
     )
@@ -258,7 +280,14 @@ async def authenticate(access_token: str) -> Session:
     user = family.user
     if not user.is_active or user.is_deleted:
         raise Unauthorized("The account is disabled", code="account_disabled")
-    return Session(user=user, family_id=family.id)
+    session = Session(user=user, family_id=family.id)
+    session_cache.put(
+        claims.jti,
+        Session(user=copy.copy(user), family_id=family.id),
+        get_settings().session_cache_seconds,
+        generation=generation,
+    )
+    return session
 
 
 # --- user administration -----------------------------------------------------------------------
@@ -345,6 +374,7 @@ async def update_user(user_id: int, data: UserUpdate) -> User:
         await user.save()
         if disabling:
             await revoke_all_sessions(user.id, "disabled")
+    _forget_user(user.id)  # a new role or name, or disabled
     return user
 
 
@@ -374,6 +404,7 @@ async def reset_password(user_id: int, password: str | None) -> tuple[User, str 
             update_fields=["password_hash", "must_change_password"], audit_message="one-time password set"
         )
         await revoke_all_sessions(user.id, "password_reset")
+    _forget_user(user.id)
     return user, generated
 
 
@@ -382,7 +413,9 @@ async def revoke_user_sessions(user_id: int) -> int:
     user = await get_user(user_id)
     _guard_self(user, "end every session of (use your account page)")
     async with in_transaction():
-        return await revoke_all_sessions(user.id, "revoked_by_admin")
+        count = await revoke_all_sessions(user.id, "revoked_by_admin")
+    _forget_user(user.id)
+    return count
 
 
 async def delete_user(user_id: int) -> User:
@@ -392,6 +425,7 @@ async def delete_user(user_id: int) -> User:
         _guard_self(user, "delete")
         await user.soft_delete()
         await revoke_all_sessions(user.id, "deleted")
+    _forget_user(user.id)
     return user
 
 
@@ -405,6 +439,7 @@ async def restore_user(user_id: int) -> User:
             params={"id": user_id},
         )
     await user.restore()
+    _forget_user(user.id)
     return user
 
 

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
 
     access_token_ttl_seconds: int = Field(default=2 * 3600, ge=60)
+    # how long an API process trusts a session it checked (live family, active user) before it
+    # reads it again: the bound on how late another process honours a revocation (logout,
+    # password change, sessions ended, user disabled); the revoking process honours it at once.
+    # 0 reads the database on every request
+    session_cache_seconds: float = Field(default=5, ge=0, le=60)
     refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
     login_max_failures_per_user: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
