@@ -9,7 +9,9 @@ transaction) as the change.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self, TypeVar, cast, overload
 
@@ -31,6 +33,21 @@ BOOKKEEPING_FIELDS = frozenset({"updated_at", "updated_by", "created_at", "creat
 MASK = "***"
 
 ModelT = TypeVar("ModelT", bound=Model)
+
+#: set while rows are read only to be answered (a list page): they get no audit before-image
+_reading_only: ContextVar[bool] = ContextVar("reading_only", default=False)
+
+
+@contextmanager
+def read_only_rows() -> Iterator[None]:
+    """Rows loaded inside this block are for reading: no audit before-image is taken (the copy
+    costs more than the rest of building a row), and saving one is refused — a row to change is
+    loaded again, outside the block, so that its change is audited against what it was."""
+    token = _reading_only.set(True)
+    try:
+        yield
+    finally:
+        _reading_only.reset(token)
 
 
 class LiveRowsManager(Manager):
@@ -154,6 +171,9 @@ class AuditedModel(Model):
     @classmethod
     def _init_from_db(cls, **kwargs: Any) -> Any:
         instance = super()._init_from_db(**kwargs)
+        if _reading_only.get():
+            object.__setattr__(instance, "_read_only", True)
+            return instance
         # Only a cheap copy of the loaded values: most rows are read, never saved, so the
         # before-image is turned into audit values only when a save needs it.
         object.__setattr__(instance, "_audit_snapshot", field_values(instance))
@@ -195,6 +215,11 @@ class AuditedModel(Model):
     ) -> None:
         actor = current_actor.get().name[:64]
         creating = force_create or not self._saved_in_db
+        if not creating and self.__dict__.get("_read_only"):
+            raise PermissionError(
+                f"{type(self).__name__} {self.pk} was read for display only (read_only_rows): "
+                "load it again to change it"
+            )
         if creating and not self.created_by:
             self.created_by = actor
         self.updated_by = actor

@@ -83,6 +83,15 @@ class Customer(AuditedModel):
 
     class Meta:
         table = "customer"
+        # the list's pages (migration 0016): each filter or sort key after is_deleted, then the
+        # id, so the ids of a page come from the index in order, neither rows read nor sorted
+        indexes = (
+            ("is_deleted", "status", "customer_code", "id"),
+            ("is_deleted", "status", "id"),
+            ("is_deleted", "owner_id", "id"),
+            ("is_deleted", "customer_code", "id"),
+            ("is_deleted", "company_name", "id"),
+        )
 
     @property
     def owner_name(self) -> str | None:

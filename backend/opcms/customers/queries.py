@@ -7,15 +7,19 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
-from opcms.core.pagination import matching_any, paginate
+from opcms.core.list_pages import deferred_page
+from opcms.core.pagination import matching_any
 from opcms.core.settings import business_today
 from opcms.customers.models import Customer
 from opcms.customers.schemas import SORTABLE, CustomerListQuery
 
 
-def filtered(query: CustomerListQuery, *, deleted: bool = False) -> QuerySet:
+def filtered(query: CustomerListQuery, *, deleted: bool = False, with_owner: bool = True) -> QuerySet:
+    """The customers matching the list's filters (no order, no page), with their owners unless
+    ``with_owner`` is false."""
     qs = Customer.with_deleted().filter(is_deleted=True) if deleted else Customer.all()
-    qs = qs.select_related("owner")
+    if with_owner:
+        qs = qs.select_related("owner")
     qs = matching_any(
         qs,
         query.keyword,
@@ -49,4 +53,12 @@ def filtered(query: CustomerListQuery, *, deleted: bool = False) -> QuerySet:
 
 
 async def list_customers(query: CustomerListQuery, *, deleted: bool = False) -> dict[str, Any]:
-    return await paginate(filtered(query, deleted=deleted), query, sortable=SORTABLE, default_sort="-id")
+    """A page of customers: the page's ids from the filters' index, then those rows with their
+    owners (``core.list_pages``)."""
+    return await deferred_page(
+        filtered(query, deleted=deleted, with_owner=False),
+        query,
+        sortable=SORTABLE,
+        default_sort="-id",
+        related=("owner",),
+    )

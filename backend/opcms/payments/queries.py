@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.queryset import QuerySet
+
+from opcms.core.list_pages import deferred_page
 from opcms.core.models import get_or_404
 from opcms.core.pagination import matching_any, paginate, where_given
 from opcms.customers.models import Customer
@@ -37,9 +40,10 @@ async def payment_detail(payment_id: int) -> PaymentDetail:
     return PaymentDetail(**dict(public), allocations=ledger.allocation_publics(allocations))
 
 
-async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
+def payment_rows(query: PaymentListQuery) -> QuerySet[Payment]:
+    """The payments matching the list filters (no order, no page)."""
     qs = where_given(
-        Payment.all().select_related("customer"),
+        Payment.all(),
         query,
         "customer_id",
         "status",
@@ -48,7 +52,7 @@ async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
         received_on__gte="received_from",
         received_on__lte="received_to",
     )
-    qs = matching_any(
+    return matching_any(
         qs,
         query.q,
         "payer_name__icontains",
@@ -57,7 +61,13 @@ async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
         "customer__customer_code__icontains",
         "customer__company_name__icontains",
     )
-    page = await paginate(qs, query, sortable=PAYMENT_SORTABLE, default_sort="-id")
+
+
+async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
+    # the page's ids from the filters' index, then those rows with their customers
+    page = await deferred_page(
+        payment_rows(query), query, sortable=PAYMENT_SORTABLE, default_sort="-id", related=("customer",)
+    )
     page["items"] = [PaymentPublic.model_validate(p) for p in page["items"]]
     return page
 

@@ -90,6 +90,10 @@ class Invoice(Voidable, AuditedModel):
             ("customer_id", "outstanding"),
             # (issue date): what was invoiced in a date range (the analytics dashboard)
             ("issue_date", "customer_id"),
+            # the list's pages by status, customer or period, newest first (migration 0016)
+            ("is_deleted", "status", "id"),
+            ("is_deleted", "customer_id", "id"),
+            ("is_deleted", "period", "id"),
         )
         ordering = ("-id",)
 
@@ -165,7 +169,13 @@ class Payment(Voidable, AuditedModel):
     class Meta:
         table = "payment"
         unique_together = (("method", "reference_key"),)
-        indexes = (("customer_id", "status"), ("received_on",))
+        indexes = (
+            ("customer_id", "status"),
+            ("received_on",),
+            # the list's pages by status or customer, newest first (migration 0016)
+            ("is_deleted", "status", "id"),
+            ("is_deleted", "customer_id", "id"),
+        )
         ordering = ("-id",)
 
 
