@@ -20,6 +20,7 @@ from opcms.billing.reports.schemas import SORTABLE as INVOICE_SORTABLE
 from opcms.billing.reports.schemas import InvoiceQuery
 from opcms.billing.schemas import InvoicePage
 from opcms.billing.service import invoice_public
+from opcms.core import list_pages
 from opcms.core.audit import AuditLog
 from opcms.core.context import acting_as, system_actor
 from opcms.core.db import as_numbers
@@ -31,7 +32,7 @@ from opcms.customers.schemas import CustomerListQuery, CustomerPage
 from opcms.payments import queries as payment_queries
 from opcms.payments.schemas import PAYMENT_SORTABLE, PaymentListQuery, PaymentPage, PaymentPublic
 from opcms.settlement.models import Invoice
-from tests.backend.factories import invoice_values, make_payment, make_user
+from tests.backend.factories import invoice_values, make_customer, make_payment, make_user
 
 PAGE_SIZE = 7
 STATUSES = ("prospect", "trial", "active", "suspended", "closed")
@@ -314,3 +315,41 @@ async def test_the_payment_list_answers_as_before_for_every_filter_sort_and_page
     # when each page is read the new way and the old way, then both answer the same
     checked = await assert_same_pages(payments_now, payments_before, PaymentListQuery, filters, payment_sorts)
     assert checked > len(filters) * len(PAYMENT_SORTABLE) * 2
+
+
+# --- the total of a long list -------------------------------------------------------------------
+@pytest.fixture
+def counts_above_five(monkeypatch):
+    """Lists count exactly up to 5 matching rows only (instead of thousands); no count kept
+    leaks into another test."""
+    monkeypatch.setattr(list_pages, "EXACT_COUNT_UP_TO", 5)
+    list_pages.forget_counts()
+    yield
+    list_pages.forget_counts()
+
+
+async def test_a_long_list_answers_a_recent_count_and_says_so_a_short_one_counts_every_time(
+    db, counts_above_five, monkeypatch
+):
+    # given 3 active customers and 6 trial ones (5 rows are counted exactly on every read)
+    for n in range(9):
+        await make_customer(status="active" if n < 3 else "trial")
+    trial, active = CustomerListQuery(status="trial"), CustomerListQuery(status="active")
+    # when each list is read, then both totals are counted for the answer
+    first = await customer_queries.list_customers(trial)
+    assert (first["total"], first["total_is_estimate"]) == (6, False)
+    assert (await customer_queries.list_customers(active))["total"] == 3
+    # when one more of each is added and the lists are read again at once
+    new_trial = await make_customer(status="trial")
+    await make_customer(status="active")
+    again = await customer_queries.list_customers(trial)
+    # then the long list answers its count of a moment ago, says so, and still shows the new row
+    assert (again["total"], again["total_is_estimate"]) == (6, True)
+    assert again["items"][0].id == new_trial.id
+    # and the short list counts the new row at once
+    short = await customer_queries.list_customers(active)
+    assert (short["total"], short["total_is_estimate"]) == (4, False)
+    # when the count kept is older than its bound, then the long list counts again
+    monkeypatch.setattr(list_pages, "COUNT_TTL", 0.0)
+    fresh = CustomerPage.model_validate(await customer_queries.list_customers(trial))
+    assert (fresh.total, fresh.total_is_estimate) == (7, False)

@@ -21,7 +21,7 @@ from tortoise.queryset import QuerySet
 
 from opcms.billing.reports.schemas import BUCKET_FIELDS, BUCKETS, SORTABLE, InvoiceQuery
 from opcms.core.db import as_numbers, money_of_sum, money_sum_sql, number_sql, param_mark, sql_date
-from opcms.core.list_pages import deferred_page
+from opcms.core.list_pages import deferred_page, filters_key
 from opcms.core.money import ZERO
 from opcms.core.pagination import matching_any, where_given
 from opcms.core.settings import business_today
@@ -68,8 +68,16 @@ def invoice_rows(query: InvoiceQuery, today: dt.date) -> QuerySet[Invoice]:
 async def list_invoices(query: InvoiceQuery, today: dt.date | None = None) -> dict[str, Any]:
     """A page of invoices: ``{items: [Invoice], total, page, page_size}``, newest first by default:
     the page's ids from the filters' index, then those rows (``core.list_pages``)."""
-    rows, sort_as = as_numbers(invoice_rows(query, today or business_today()), *NUMERIC_SORTS)
-    return await deferred_page(rows, query, sortable=SORTABLE, default_sort="-id", sort_as=sort_as)
+    today = today or business_today()
+    rows, sort_as = as_numbers(invoice_rows(query, today), *NUMERIC_SORTS)
+    return await deferred_page(
+        rows,
+        query,
+        sortable=SORTABLE,
+        default_sort="-id",
+        sort_as=sort_as,
+        count_key=filters_key(query, "invoice", today),
+    )
 
 
 # --- aging --------------------------------------------------------------------------------------

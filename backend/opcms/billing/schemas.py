@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from opcms.core.i18n import Invalid
+from opcms.core.list_pages import TOTAL_IS_ESTIMATE
 from opcms.core.money import ExactAmount, NonNegativeAmount, PositiveAmount, Quantity
 from opcms.core.periods import Period
 from opcms.core.schemas import Id, MultiLine, Page, PageQuery, PublicSchema, Schema, sort_by
@@ -58,7 +59,7 @@ class InvoicePublic(PublicSchema):
 
 
 class InvoicePage(Page[InvoicePublic]):
-    pass
+    total_is_estimate: bool = Field(default=False, description=TOTAL_IS_ESTIMATE)
 
 
 class InvoiceLinePublic(PublicSchema):

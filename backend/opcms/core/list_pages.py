@@ -4,18 +4,24 @@ The answer is the one ``core.pagination.paginate`` gives — the same rows, orde
 read in three statements that each stay on an index:
 
 - the total: ``COUNT(*)`` over the filters alone, with no ORDER BY and no join the filters do
-  not need (the filter's index is counted, nothing is sorted);
+  not need (the filter's index is counted, nothing is sorted). Counting is the dearest of the
+  three once many rows match (10,000 index entries cost more than the rest of the page), so a
+  count above ``EXACT_COUNT_UP_TO`` is kept for ``COUNT_TTL`` seconds by the process and
+  answered again meanwhile, flagged ``total_is_estimate: true``: exact as of at most that long
+  ago. Up to that many rows the total is counted on every read, and exact;
 - the page's ids: the filters, the order and the offset over the ids only, which a composite
   index on (is_deleted, filter…, sort key, id) serves without touching the rows or sorting
   (``migrations/0016_list_indexes``) — the deferred join;
 - the page's rows: those ids by primary key, with their related rows, put in the page's order.
 
 The rows are read for display only (``core.models.read_only_rows``): no audit before-image.
-A page past the last row still answers the total (and no rows), as before.
+A page past the last (exactly counted) row still answers the total, and no rows, as before.
 """
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,6 +30,54 @@ from tortoise.queryset import QuerySet
 from opcms.core.models import column_values, read_only_rows
 from opcms.core.pagination import order_by
 from opcms.core.schemas import PageQuery
+
+#: up to this many matching rows, a list counts them on every read
+EXACT_COUNT_UP_TO = 2000
+#: how long (seconds) a larger count is answered again before it is counted anew
+COUNT_TTL = 5.0
+#: what ``total_is_estimate`` of a list page means (its answer documents it)
+TOTAL_IS_ESTIMATE = (
+    f"true: more than {EXACT_COUNT_UP_TO:,} rows match and total is a count made up to {COUNT_TTL:g} "
+    "seconds ago (rows added or removed since are not in it); false: total was counted for this answer"
+)
+#: how many filter combinations' counts a process keeps (the least recently used go first)
+KEPT_COUNTS = 256
+# the count statement (parameters inlined) -> (when it was counted, the count)
+_recent_counts: OrderedDict[str, tuple[float, int]] = OrderedDict()
+
+
+def forget_counts() -> None:
+    """Drop the counts kept (a test that rebuilds its data between reads)."""
+    _recent_counts.clear()
+
+
+def filters_key(query: PageQuery, *context: object) -> str:
+    """What a list's count depends on: its filters (not its page nor its sort), with ``context``
+    the filters do not say (the list of deleted rows; the business day an "overdue" is read on)."""
+    filters = query.model_dump_json(exclude={"page", "page_size", "sort"})
+    return f"{type(query).__name__}|{'|'.join(map(str, context))}|{filters}"
+
+
+async def count_of(queryset: QuerySet[Any], key: str | None = None) -> tuple[int, bool]:
+    """How many rows match ``queryset``, and whether that is a count kept from an earlier read
+    (above ``EXACT_COUNT_UP_TO`` rows, at most ``COUNT_TTL`` seconds old). ``key`` names the
+    filters (``filters_key``); without one, the count's SQL does, which costs as much to build
+    as a small count (a query built twice loses its joins: the key and the count are two)."""
+    key = key or queryset.count().sql(params_inline=True)
+    kept = _recent_counts.get(key)
+    now = time.monotonic()
+    if kept is not None and now - kept[0] <= COUNT_TTL:
+        _recent_counts.move_to_end(key)
+        return kept[1], True
+    total = await queryset.count()
+    if total > EXACT_COUNT_UP_TO:
+        _recent_counts[key] = (now, total)
+        _recent_counts.move_to_end(key)
+        while len(_recent_counts) > KEPT_COUNTS:
+            _recent_counts.popitem(last=False)
+    else:
+        _recent_counts.pop(key, None)
+    return total, False
 
 
 async def rows_by_ids(queryset: QuerySet[Any], ids: list[int], related: Iterable[str] = ()) -> list[Any]:
@@ -47,18 +101,21 @@ async def deferred_page(
     default_sort: str = "-id",
     sort_as: Mapping[str, str] | None = None,
     related: Iterable[str] = (),
+    count_key: str | None = None,
 ) -> dict[str, Any]:
-    """``{items, total, page, page_size}`` of ``queryset`` (the filters, without select_related:
-    ``related`` names the relations the page's rows are read with)."""
+    """``{items, total, total_is_estimate, page, page_size}`` of ``queryset`` (the filters,
+    without select_related: ``related`` names the relations the page's rows are read with;
+    ``count_key`` names its filters, see ``count_of``)."""
     orders = order_by(query.sort, sortable, default_sort, sort_as)
-    total = await queryset.count()
+    total, estimate = await count_of(queryset, count_key)
     ids: list[int] = []
     offset = (query.page - 1) * query.page_size
-    if offset < total:
+    if offset < total or estimate:
         ids = await column_values(queryset.order_by(*orders).offset(offset).limit(query.page_size), "id")
     return {
         "items": await rows_by_ids(queryset, ids, related),
         "total": total,
+        "total_is_estimate": estimate,
         "page": query.page,
         "page_size": query.page_size,
     }

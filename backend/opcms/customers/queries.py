@@ -7,7 +7,7 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
-from opcms.core.list_pages import deferred_page
+from opcms.core.list_pages import deferred_page, filters_key
 from opcms.core.pagination import matching_any
 from opcms.core.settings import business_today
 from opcms.customers.models import Customer
@@ -61,4 +61,5 @@ async def list_customers(query: CustomerListQuery, *, deleted: bool = False) -> 
         sortable=SORTABLE,
         default_sort="-id",
         related=("owner",),
+        count_key=filters_key(query, "customer", "deleted" if deleted else "live"),
     )

@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from opcms.core.i18n import Invalid
+from opcms.core.list_pages import TOTAL_IS_ESTIMATE
 from opcms.core.money import NonNegativeAmount
 from opcms.core.schemas import (
     MAX_ID,
@@ -162,7 +163,7 @@ class CustomerDetail(CustomerPublic):
 
 
 class CustomerPage(Page[CustomerPublic]):
-    pass
+    total_is_estimate: bool = Field(default=False, description=TOTAL_IS_ESTIMATE)
 
 
 #: who may read soft-deleted customers (their list, a record, its credit): admins and auditors

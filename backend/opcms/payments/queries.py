@@ -6,7 +6,7 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
-from opcms.core.list_pages import deferred_page
+from opcms.core.list_pages import deferred_page, filters_key
 from opcms.core.models import get_or_404
 from opcms.core.pagination import matching_any, paginate, where_given
 from opcms.customers.models import Customer
@@ -66,7 +66,12 @@ def payment_rows(query: PaymentListQuery) -> QuerySet[Payment]:
 async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
     # the page's ids from the filters' index, then those rows with their customers
     page = await deferred_page(
-        payment_rows(query), query, sortable=PAYMENT_SORTABLE, default_sort="-id", related=("customer",)
+        payment_rows(query),
+        query,
+        sortable=PAYMENT_SORTABLE,
+        default_sort="-id",
+        related=("customer",),
+        count_key=filters_key(query, "payment"),
     )
     page["items"] = [PaymentPublic.model_validate(p) for p in page["items"]]
     return page

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from opcms.core.i18n import Invalid
+from opcms.core.list_pages import TOTAL_IS_ESTIMATE
 from opcms.core.money import CENT, NonNegativeAmount, PositiveAmount
 from opcms.core.schemas import (
     Id,
@@ -98,7 +99,7 @@ class PaymentDetail(PaymentPublic):
 
 
 class PaymentPage(Page[PaymentPublic]):
-    pass
+    total_is_estimate: bool = Field(default=False, description=TOTAL_IS_ESTIMATE)
 
 
 PAYMENT_SORTABLE = ("id", "received_on", "amount", "unallocated_amount", "created_at")

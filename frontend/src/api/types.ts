@@ -25,6 +25,8 @@ export type Period = string;
 export interface Page<T> {
   items: T[];
   total: number;
+  /** true (customer, invoice and payment lists of more than 2,000 matches): `total` was counted up to 5 seconds ago */
+  total_is_estimate?: boolean;
   page: number;
   page_size: number;
 }
