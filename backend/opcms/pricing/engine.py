@@ -49,7 +49,7 @@ quantity, ``packages`` the number of packages charged and ``unit_price`` the pac
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from decimal import (
     ROUND_HALF_UP,
     Context,
@@ -63,7 +63,7 @@ from typing import Any, NamedTuple
 
 from opcms.pricing.plan import PlanTerms, PricingMode, plain
 
-__all__ = ["CompiledPlan", "Price", "Proration", "TierCharge", "compile_plan", "price"]
+__all__ = ["CompiledPlan", "Price", "Proration", "TierCharge", "compile_plan", "price", "price_compiled"]
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -76,10 +76,17 @@ _EXACT = Context(prec=60, traps=[InvalidOperation, DivisionByZero, Overflow, Ine
 # rounding them is inexact by nature (and harmless, far below the cent), so nothing is trapped.
 _APPROX = Context(prec=60, traps=[InvalidOperation, DivisionByZero, Overflow])
 
+# The final rounding: to the cent, half up (what charge.quantize(CENT, ROUND_HALF_UP) does in
+# _APPROX, through a context that carries the rounding so the hot path passes no keywords).
+_ROUND_CENT = Context(prec=60, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow])
+
 # bound methods: the hot path calls them directly (no context switch per call)
 _mul = _EXACT.multiply
 _add = _EXACT.add
 _sub = _EXACT.subtract
+_round = _ROUND_CENT.quantize
+# a result tuple made without the named tuple's keyword-handling __new__ (all fields given)
+_new = tuple.__new__
 
 _PER_UNIT = PricingMode.per_unit
 _GRADUATED = PricingMode.graduated
@@ -87,13 +94,16 @@ _VOLUME = PricingMode.volume
 _PACKAGE = PricingMode.package
 
 
-@dataclass(frozen=True, slots=True)
-class TierCharge:
+class TierCharge(NamedTuple):
     """One line of the breakdown: the part of the billed quantity priced by one tier.
 
     ``from_`` is the tier's exclusive lower bound (0 for the first), ``up_to`` its inclusive
     upper bound (None: open-ended). ``amount`` = quantity × unit_price + flat_fee, exact
-    (for a package line: packages × unit_price, where unit_price is the package price)."""
+    (for a package line: packages × unit_price, where unit_price is the package price).
+
+    Immutable (a named tuple: made in a fraction of a frozen dataclass's time, which matters
+    at hundreds of thousands of prices a second); the lines of wholly used tiers are shared by
+    every price of a compiled plan."""
 
     tier: int
     from_: Decimal
@@ -103,6 +113,9 @@ class TierCharge:
     flat_fee: Decimal
     amount: Decimal
     packages: Decimal | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,9 +135,9 @@ class Proration(NamedTuple):
     days_in_period: int
 
 
-@dataclass(frozen=True, slots=True)
-class Price:
-    """The priced line. Every figure is exact except ``amount``, rounded once to 0.01."""
+class Price(NamedTuple):
+    """The priced line. Every figure is exact except ``amount``, rounded once to 0.01.
+    Immutable, like ``TierCharge``."""
 
     quantity: Decimal
     included_quantity: Decimal
@@ -138,6 +151,9 @@ class Price:
     amount: Decimal  # (usage + monthly fee + top-up − discount), rounded to 0.01 half up
     proration: Proration | None
     breakdown: tuple[TierCharge, ...]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: decimals as strings (``amount`` always with 2 decimals)."""
@@ -239,6 +255,17 @@ def price(
     Raises ValueError for a negative or non-finite quantity, a discount outside 0..100, or a
     proration that is not 1 ≤ days_active ≤ days_in_period (or gives only one of the two)."""
     plan = terms if type(terms) is CompiledPlan else compile_plan(terms)
+    return price_compiled(plan, quantity, days_active, days_in_period, discount_percent)
+
+
+def price_compiled(
+    plan: CompiledPlan,
+    quantity: Decimal,
+    days_active: int | None = None,
+    days_in_period: int | None = None,
+    discount_percent: Decimal = ZERO,
+) -> Price:
+    """``price()`` of a compiled plan, its arguments positional: the hot path of a preview."""
     if type(quantity) is not Decimal:
         quantity = _as_decimal(quantity, "quantity")
     if not quantity.is_finite() or quantity < ZERO:
@@ -257,18 +284,18 @@ def price(
             line_amount = _add(_mul(part, unit_price), flat_fee)
             usage = _add(plan.totals_before[index], line_amount)
             breakdown = plan.full_lines[:index] + (
-                TierCharge(number, lower, upper, part, unit_price, flat_fee, line_amount),
+                _new(TierCharge, (number, lower, upper, part, unit_price, flat_fee, line_amount, None)),
             )
         else:
             usage, breakdown = ZERO, ()
     elif mode is _PER_UNIT:
         usage = _mul(billed, plan.unit_price)
-        breakdown = (TierCharge(1, ZERO, None, billed, plan.unit_price, ZERO, usage),)
+        breakdown = (_new(TierCharge, (1, ZERO, None, billed, plan.unit_price, ZERO, usage, None)),)
     elif mode is _VOLUME:
         if billed:
             number, lower, upper, unit_price, flat_fee = plan.bands[bisect_left(plan.bounds, billed)]
             usage = _add(_mul(billed, unit_price), flat_fee)
-            breakdown = (TierCharge(number, lower, upper, billed, unit_price, flat_fee, usage),)
+            breakdown = (_new(TierCharge, (number, lower, upper, billed, unit_price, flat_fee, usage, None)),)
         else:
             usage, breakdown = ZERO, ()
     else:  # package
@@ -277,7 +304,7 @@ def price(
         if rest:
             packages = _add(packages, 1)
         usage = _mul(packages, plan.unit_price)
-        breakdown = (TierCharge(1, ZERO, None, billed, plan.unit_price, ZERO, usage, packages),)
+        breakdown = (_new(TierCharge, (1, ZERO, None, billed, plan.unit_price, ZERO, usage, packages)),)
 
     # --- fees, minimum, discount -----------------------------------------------------------------
     monthly_fee = plan.monthly_fee
@@ -309,11 +336,12 @@ def price(
         discount_percent = ZERO
         discount = ZERO
 
-    amount = charge.quantize(CENT, rounding=ROUND_HALF_UP, context=_APPROX)
-    return Price(
+    # the context's rounding is ROUND_HALF_UP: charge.quantize(CENT, ROUND_HALF_UP), positional
+    amount = _round(charge, CENT)
+    return _new(Price, (
         quantity, included, billed, usage, monthly_fee, minimum, top_up,
         discount_percent, discount, amount, proration, breakdown,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def _as_decimal(value: Any, name: str) -> Decimal:

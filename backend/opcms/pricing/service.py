@@ -419,12 +419,56 @@ async def check_subscription_restorable(subscription: Subscription) -> None:
     )
 
 
-# --- preview ------------------------------------------------------------------------------------
+# --- compiled terms and the preview ----------------------------------------------------------------
+# A version's terms compiled for the engine, by version id, with the version's updated_at: the
+# one way a version's terms change is an in-place edit of an unbilled version (add_version, on
+# its own date), which saves the row and so moves updated_at (microseconds); a billed version
+# never changes. An entry whose updated_at no longer matches the row read is compiled again and
+# replaced, so a draft edited in place is never priced with its old terms. Bounded: past the
+# limit the oldest entry goes (versions are few; the bound only guards a long-lived process).
+COMPILED_LIMIT = 4096
+_compiled: dict[int, tuple[dt.datetime, engine.CompiledPlan]] = {}
+
+
+def compiled_terms(version: PricingPlanVersion) -> engine.CompiledPlan:
+    """The version's terms compiled, once per version and edit (see above)."""
+    key = version.id
+    stamp = version.updated_at
+    entry = _compiled.get(key)
+    if entry is not None and entry[0] == stamp:
+        return entry[1]
+    compiled = engine.compile_plan(terms_of(version))
+    if key is not None and stamp is not None:  # a stored row (an unsaved one is not cached)
+        if entry is None and len(_compiled) >= COMPILED_LIMIT:
+            del _compiled[next(iter(_compiled))]
+        _compiled[key] = (stamp, compiled)
+    return compiled
+
+
+def price_preview(
+    source: PlanTerms | PricingPlanVersion,
+    quantity: Decimal,
+    *,
+    days_active: int | None = None,
+    days_in_period: int | None = None,
+    discount_percent: Decimal = Decimal(0),
+) -> engine.Price:
+    """What a preview prices: a plan document as given (compiled for this call), or a stored
+    version through its cached compiled terms. Raises as ``engine.price`` does."""
+    if isinstance(source, PricingPlanVersion):
+        entry = _compiled.get(source.id)  # compiled_terms(source), its hit inlined
+        plan = entry[1] if entry is not None and entry[0] == source.updated_at else compiled_terms(source)
+    else:
+        plan = engine.compile_plan(source)
+    return engine.price_compiled(plan, quantity, days_active, days_in_period, discount_percent)
+
+
 async def preview(data: PreviewRequest) -> tuple[engine.Price, PricingPlanVersion | None]:
     """Price a quantity; changes nothing."""
     version = None
+    source: PlanTerms | PricingPlanVersion
     if data.plan is not None:
-        terms: PlanTerms = data.plan
+        source = data.plan
     else:
         assert data.plan_id is not None  # PreviewRequest holds exactly one of plan and plan_id
         plan = await get_plan(data.plan_id)
@@ -437,10 +481,10 @@ async def preview(data: PreviewRequest) -> tuple[engine.Price, PricingPlanVersio
                 code="plan_not_in_force",
                 params={"code": plan.code, "day": day},
             )
-        terms = terms_of(version)
+        source = version
     try:
-        price = engine.price(
-            terms,
+        price = price_preview(
+            source,
             data.quantity,
             days_active=data.days_active,
             days_in_period=data.days_in_period,
