@@ -30,7 +30,7 @@ from tortoise.expressions import Q
 
 from opcms.billing.models import InvoiceLine
 from opcms.billing.numbering import INVOICE, next_numbers
-from opcms.core.audit import AuditAction, AuditLog
+from opcms.core.audit import AuditAction, AuditLog, to_json_value
 from opcms.core.context import current_actor, current_client_ip, current_request_id
 from opcms.core.db import insert_rows, param_mark, sql_date, straight_join, sums_by
 from opcms.core.models import column_values, utcnow
@@ -245,6 +245,57 @@ async def draft_invoices(customer_ids: list[int], period: str) -> dict[int, Invo
     return drafts
 
 
+# --- writing ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Column:
+    name: str  # the model's field name
+    column: str  # its column
+    field: Any  # the Tortoise field
+    default: Any  # a callable for a callable default, else the value
+
+
+def _columns() -> list[_Column]:
+    """The invoice's columns but its id, with the defaults ``Invoice(...)`` would give them."""
+    meta = Invoice._meta
+    found = []
+    for name, column in meta.fields_db_projection.items():
+        field_object = meta.fields_map[name]
+        if field_object.pk:
+            continue
+        default = field_object.default
+        if default is None and field_object.has_db_default():
+            default = field_object.get_db_default_value()
+        found.append(_Column(name, column, field_object, default))
+    return found
+
+
+_INVOICE_COLUMNS: list[_Column] = []
+
+
+def invoice_values(given: dict[str, Any]) -> dict[str, Any]:
+    """Every field of a new invoice as ``Invoice(**given)`` holds it — the given values converted
+    as the model converts them, the others at their defaults — without building the model (the
+    monthly run writes thousands at once)."""
+    if not _INVOICE_COLUMNS:
+        _INVOICE_COLUMNS.extend(_columns())
+    values: dict[str, Any] = {}
+    for column in _INVOICE_COLUMNS:
+        if column.name in given:
+            value = given[column.name]
+            values[column.name] = None if value is None else column.field.to_python_value(value)
+        elif callable(column.default):
+            values[column.name] = column.default()
+        else:
+            values[column.name] = column.default
+    return values
+
+
+def invoice_audit_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The audit log's image of a new invoice (its ``id`` among ``values``): what
+    ``Invoice.audit_values()`` answers for the same row."""
+    return {name: to_json_value(values.get(name)) for name in Invoice._audited_field_names()}
+
+
 async def write_invoice(
     draft: InvoiceDraft,
     period: str,
@@ -255,10 +306,10 @@ async def write_invoice(
     frozen: set[int] | None = None,
 ) -> Invoice:
     """Write one invoice and its lines, inside the caller's transaction (see write_invoices)."""
-    (invoice,) = await write_invoices(
+    (invoice_id,) = await write_invoices(
         [draft], period, issue_date, execution_id=execution_id, replaces_id=replaces_id, frozen=frozen
     )
-    return invoice
+    return await Invoice.get(id=invoice_id)
 
 
 async def write_invoices(
@@ -269,84 +320,93 @@ async def write_invoices(
     execution_id: int | None = None,
     replaces_id: int | None = None,
     frozen: set[int] | None = None,
-) -> list[Invoice]:
-    """Write invoices with their lines and audit rows in bulk, inside the caller's transaction.
+) -> list[int]:
+    """Write invoices with their lines and audit rows in bulk, inside the caller's transaction;
+    answers their ids in the order of ``drafts``.
 
-    Statements are multi-row and the numbers are taken under one lock of the month's sequence,
-    as late as possible, so writers queue on it only briefly. Raises IntegrityError when a
-    customer already has a live invoice for the period (the database's unique (customer,
-    live_period) key): the caller's transaction then writes nothing at all."""
+    Statements are multi-row (plain rows: no model object is built for a row only written) and
+    the numbers are taken under one lock of the month's sequence, as late as possible, so
+    writers queue on it only briefly. Raises IntegrityError when a customer already has a live
+    invoice for the period (the database's unique (customer, live_period) key): the caller's
+    transaction then writes nothing at all."""
     versions = set().union(*(d.version_ids for d in drafts)) - (frozen or set())
     if versions:  # versions first, then the number: one lock order for every writer
         await mark_billed(versions)
     actor = current_actor.get()
+    author = actor.name[:64]
     now = utcnow()
-    rows: list[Invoice] = []
+    rows: list[dict[str, Any]] = []
     for draft in drafts:
         total, discount = draft.total, draft.discount_amount
         customer = draft.customer
         status = status_for(total, ZERO, ZERO)
         rows.append(
-            Invoice(
-                customer_id=customer["id"],
-                period=period,
-                live_period=period,
-                issue_date=issue_date,
-                due_date=issue_date + dt.timedelta(days=customer["payment_terms_days"] or 0),
-                currency=draft.currency,
-                customer_code=customer["customer_code"],
-                company_name=customer["company_name"],
-                subtotal=total + discount,
-                discount_amount=discount,
-                total=total,
-                outstanding=total,
-                credited_amount=ZERO,
-                paid_amount=ZERO,
-                # a 0.00 invoice (usage all within included units) owes nothing: settled at once
-                status=status,
-                settled_at=now if status == InvoiceStatus.SETTLED else None,
-                replaces_id=replaces_id,
-                execution_id=execution_id,
-                created_by=actor.name[:64],
-                updated_by=actor.name[:64],
-                created_at=now,
-                updated_at=now,
+            invoice_values(
+                {
+                    "customer_id": customer["id"],
+                    "period": period,
+                    "live_period": period,
+                    "issue_date": issue_date,
+                    "due_date": issue_date + dt.timedelta(days=customer["payment_terms_days"] or 0),
+                    "currency": draft.currency,
+                    "customer_code": customer["customer_code"],
+                    "company_name": customer["company_name"],
+                    "subtotal": total + discount,
+                    "discount_amount": discount,
+                    "total": total,
+                    "outstanding": total,
+                    "credited_amount": ZERO,
+                    "paid_amount": ZERO,
+                    # a 0.00 invoice (usage all within included units) owes nothing: settled at once
+                    "status": status,
+                    "settled_at": now if status == InvoiceStatus.SETTLED else None,
+                    "replaces_id": replaces_id,
+                    "execution_id": execution_id,
+                    "created_by": author,
+                    "updated_by": author,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
         )
     numbers = await next_numbers(INVOICE, period, len(rows))
-    for invoice, number in zip(rows, numbers, strict=True):
-        invoice.number = number
-    await Invoice.bulk_create(rows)
+    for row, number in zip(rows, numbers, strict=True):
+        row["number"] = number
+    await insert_rows(
+        Invoice,
+        [{c.column: c.field.to_db_value(row[c.name], Invoice) for c in _INVOICE_COLUMNS} for row in rows],
+    )
     ids = dict(await Invoice.filter(number__in=numbers).values_list("number", "id"))
-    for invoice in rows:
-        invoice.id = ids[invoice.number]
-        invoice._saved_in_db = True
+    for row in rows:
+        row["id"] = ids[row["number"]]
     lines = [
-        {"invoice_id": invoice.id, "position": position, **line.values()}
-        for invoice, draft in zip(rows, drafts, strict=True)
+        {"invoice_id": row["id"], "position": position, **line.values()}
+        for row, draft in zip(rows, drafts, strict=True)
         for position, line in enumerate(draft.lines, start=1)
     ]
     message = "issued by an invoice run" if execution_id else "issued"
-    audits = [
-        {
-            "actor": actor.name[:64],
-            "actor_user_id": actor.user_id,
-            "action": AuditAction.CREATE.value,
-            "entity_type": Invoice.audit_entity,
-            "entity_id": str(invoice.id),
-            "after": invoice.audit_values(),
-            "message": message,
-            "request_id": current_request_id.get(),
-            "client_ip": current_client_ip.get(),
-        }
-        for invoice in rows
-    ]
+    request_id, client_ip = current_request_id.get(), current_client_ip.get()
     # the hot path of the monthly run: multi-row INSERTs; one audit row per invoice, as a save
     # would write it
     await insert_rows(InvoiceLine, lines, json_columns=("breakdown",))
     await insert_rows(
         AuditLog,
-        [{**a, "occurred_at": now, "before": None} for a in audits],
+        [
+            {
+                "actor": author,
+                "actor_user_id": actor.user_id,
+                "action": AuditAction.CREATE.value,
+                "entity_type": Invoice.audit_entity,
+                "entity_id": str(row["id"]),
+                "after": invoice_audit_values(row),
+                "message": message,
+                "request_id": request_id,
+                "client_ip": client_ip,
+                "occurred_at": now,
+                "before": None,
+            }
+            for row in rows
+        ],
         json_columns=("before", "after"),
     )
-    return rows
+    return [row["id"] for row in rows]
