@@ -1,14 +1,19 @@
 """``opcms bench import``: the customer import against its floor (DESIGN §15).
 
-Generates a realistic customer list (a title row, a blank row, the header with a full-width
-``账期（天）``, mixed date forms, dictionary synonyms, Chinese status labels, owners by
-username and by name, phones with separators and full-width digits, numbers stored as text,
-a blank row every thousand), then measures on the same file:
+Generates a realistic customer list as Excel writes it (shared strings, a ``<dimension>`` with
+the used range; a title row, a blank row, the header with a full-width ``账期（天）``, mixed
+date forms, dictionary synonyms, Chinese status labels, owners by username and by name, phones
+with separators and full-width digits, numbers stored as text, a blank row every thousand),
+then measures on the same file:
 
-- the floor: openpyxl's read-only parse of it (load + every row's values; best of two);
+- the parse: openpyxl's read-only parse of it (load + every row's values; best of two);
 - ``validate`` on the empty database (dry run);
 - ``upsert`` on the empty database: every row created (the figure: ``value``);
-- ``upsert`` again: every row unchanged.
+- ``upsert`` again: every row unchanged;
+- the floor: the same physical work as the creating upsert by the cheapest known means: the
+  parse, then the very rows the import wrote (customers, status history, audit rows) by
+  multi-row INSERTs in one transaction on one connection, into empty copies of the tables
+  with their indexes (best of two). Target: the import ≤ 2× the floor.
 
 The database is OPCMS_DATABASE_URL, which must name a throw-away database (its name must
 contain "bench"): it is dropped, re-created and migrated. The last line printed is one JSON
@@ -33,6 +38,9 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from openpyxl import load_workbook
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from opcms.auth.service import ensure_user
 from opcms.bench.common import figure, fresh_database
@@ -42,7 +50,7 @@ from opcms.core.settings import get_settings
 from opcms.customers.rules import credit_code_check_char
 from opcms.imports import service
 
-TARGET_RATIO = 3.0
+TARGET_RATIO = 2.0
 TARGET_PEAK_MB = 500
 OWNERS = [("zhangwei", "张伟"), ("lina", "李娜"), ("wangfang", "王芳")]
 LEVELS = ["S", "A级", "重要客户", "a", "B", "普通客户", "b级", "C级", "一般客户", "战略客户"]
@@ -174,11 +182,13 @@ def write_excel_like(path: Path, rows: Iterator[list[Any]], *, merge_title: int 
     letters = [_column_letter(i) for i in range(1, 200)]
     epoch = dt.date(1899, 12, 30)
     sheet_rows = []
+    last_row = last_column = 0
     for number, values in enumerate(rows, start=1):
         cells = []
         for position, value in enumerate(values):
             if value is None:
                 continue
+            last_row, last_column = number, max(last_column, position + 1)
             ref = f"{letters[position]}{number}"
             if isinstance(value, str):
                 index = strings.setdefault(value, len(strings))
@@ -196,9 +206,14 @@ def write_excel_like(path: Path, rows: Iterator[list[Any]], *, merge_title: int 
         if merge_title
         else ""
     )
+    # the used range, first thing in the sheet, as Excel and WPS write it: a reader learns the
+    # sheet's size from it without reading the rows first
+    dimension = (
+        f'<dimension ref="A1:{letters[last_column - 1]}{last_row}"/>' if last_row else '<dimension ref="A1"/>'
+    )
     sheet = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{main}" xmlns:r="{rel}">'
-        f"<sheetData>{''.join(sheet_rows)}</sheetData>{merge}</worksheet>"
+        f"{dimension}<sheetData>{''.join(sheet_rows)}</sheetData>{merge}</worksheet>"
     )
     shared = "".join(f'<si><t xml:space="preserve">{escape(text)}</t></si>' for text in strings)
     parts = {
@@ -262,6 +277,60 @@ def parse_floor(path: Path) -> float:
     return time.perf_counter() - started
 
 
+#: the tables an import writes, and the rows of each that it wrote (every customer row, every
+#: status-history row, the audit rows of the customers and of the import itself)
+WRITTEN = (
+    ("customer", ""),
+    ("customer_status_history", ""),
+    ("audit_log", "WHERE entity_type IN ('customer', 'import')"),
+)
+FLOOR_BATCH = 1000  # rows per multi-row INSERT, as the import writes them
+
+
+def _quote(conn: BaseDBAsyncClient, name: str) -> str:
+    return f"`{name}`" if conn.capabilities.dialect == "mysql" else f'"{name}"'
+
+
+async def written_rows(conn: BaseDBAsyncClient) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """(table, columns, rows) of what the import wrote, its ids left out (the database gives
+    them, as it did to the import); and an empty copy of each table, with its indexes, for the
+    floor to write into."""
+    written = []
+    for table, where in WRITTEN:
+        rows = await conn.execute_query_dict(f"SELECT * FROM {_quote(conn, table)} {where} ORDER BY id")
+        columns = [name for name in rows[0] if name != "id"] if rows else []
+        written.append((table, columns, [[row[name] for name in columns] for row in rows]))
+        copy = _quote(conn, f"floor_{table}")
+        await conn.execute_script(f"DROP TABLE IF EXISTS {copy}")
+        if conn.capabilities.dialect == "mysql":
+            await conn.execute_script(f"CREATE TABLE {copy} LIKE {_quote(conn, table)}")
+        else:  # SQLite has no CREATE TABLE … LIKE: the columns without the indexes
+            await conn.execute_script(f"CREATE TABLE {copy} AS SELECT * FROM {_quote(conn, table)} WHERE 0")
+    return written
+
+
+async def write_floor(path: Path, written: list[tuple[str, list[str], list[list[Any]]]]) -> float:
+    """The same physical work as an import that creates every row, by the cheapest known means:
+    openpyxl's read-only parse of the file, then the rows the import wrote (customers, status
+    history, audit) by multi-row INSERTs of FLOOR_BATCH rows in one transaction, on one
+    connection, into empty copies of the tables with the same indexes."""
+    conn = connections.get("default")
+    for table, _, _ in written:
+        await conn.execute_script(f"DELETE FROM {_quote(conn, f'floor_{table}')}")
+    started = time.perf_counter()
+    await asyncio.to_thread(parse_floor, path)  # as the import reads: off the event loop
+    mark = "%s" if conn.capabilities.dialect == "mysql" else "?"
+    async with in_transaction() as tx:
+        for table, columns, rows in written:
+            sql = (
+                f"INSERT INTO {_quote(tx, f'floor_{table}')} ({', '.join(_quote(tx, c) for c in columns)})"
+                f" VALUES ({', '.join([mark] * len(columns))})"
+            )
+            for first in range(0, len(rows), FLOOR_BATCH):
+                await tx.execute_many(sql, rows[first : first + FLOOR_BATCH])
+    return time.perf_counter() - started
+
+
 def reset_peak() -> bool:
     """Start a new peak-memory window (Linux: clear_refs 5 resets VmHWM); False if unsupported."""
     try:
@@ -304,8 +373,8 @@ async def run_bench(rows: int) -> dict[str, Any]:
                     f"(generated in {time.perf_counter() - started:.1f} s); database {urlsplit(url).scheme}",
                     file=out,
                 )
-                floor = min(parse_floor(path) for _ in range(2))
-                print(f"  floor    openpyxl read-only parse           {floor:7.2f} s", file=out, flush=True)
+                parse = min(parse_floor(path) for _ in range(2))
+                print(f"  parse    openpyxl read-only parse           {parse:7.2f} s", file=out, flush=True)
                 figures: dict[str, float] = {}
                 peaks: dict[str, float] = {}
                 for label, mode, expect in (
@@ -322,7 +391,7 @@ async def run_bench(rows: int) -> dict[str, Any]:
                     count = getattr(job, expect)
                     print(
                         f"  {label:<17} {mode:<8} {expect} {count:>7,}  failed {job.failed:>5,}  {seconds:7.2f} s"
-                        f"  ({seconds / floor:.2f}x floor)  peak {peaks[label]:.0f} MB",
+                        f"  ({seconds / parse:.2f}x the parse)  peak {peaks[label]:.0f} MB",
                         file=out,
                         flush=True,
                     )
@@ -330,15 +399,23 @@ async def run_bench(rows: int) -> dict[str, Any]:
                         raise SystemExit(
                             f"bench import: expected {rows} rows {expect}, got {count} ({job.failed} failed)"
                         )
+                written = await written_rows(connections.get("default"))
+                floor = min([await write_floor(path, written) for _ in range(2)])
+                print(
+                    f"  floor    parse + batched INSERT of the same {sum(len(r) for _, _, r in written):,} rows"
+                    f" {floor:7.2f} s",
+                    file=out,
+                    flush=True,
+                )
     finally:
         await close_db()
     value = figures["upsert_create"]
     ratio = value / floor
     peak = max(peaks.values())  # the process's peak during the imports (the file included)
-    verdict = "meets" if ratio <= TARGET_RATIO and peak < TARGET_PEAK_MB else "MISSES"
+    meets = ratio <= TARGET_RATIO and peak < TARGET_PEAK_MB
     print(
-        f"  ratio {ratio:.2f} (target ≤ {TARGET_RATIO:g}); peak memory {peak:.0f} MB (target < {TARGET_PEAK_MB}): "
-        f"{verdict} the target",
+        f"  ratio {ratio:.2f} (target ≤ {TARGET_RATIO:g}×); peak memory {peak:.0f} MB (target < {TARGET_PEAK_MB}): "
+        f"{'meets' if meets else 'MISSES'} the target",
         file=out,
     )
     return figure(
@@ -346,8 +423,11 @@ async def run_bench(rows: int) -> dict[str, Any]:
         value,
         floor,
         unit="s",
+        target=f"≤ {TARGET_RATIO:g}×",
+        meets=meets,
         rows=rows,
         peak_mb=round(peak, 1),
+        parse_s=round(parse, 3),
         validate_s=round(figures["validate"], 3),
         upsert_unchanged_s=round(figures["upsert_unchanged"], 3),
         database=urlsplit(url).scheme,
@@ -356,5 +436,5 @@ async def run_bench(rows: int) -> dict[str, Any]:
 
 def main(rows: int) -> int:
     result = asyncio.run(run_bench(rows))
-    print(json.dumps(result), flush=True)
+    print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
