@@ -23,6 +23,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from opcms.core.context import current_actor
+from opcms.core.db import is_mysql
 from opcms.core.models import utcnow
 from opcms.core.settings import get_settings
 from opcms.customers.models import CustomerStatus
@@ -120,6 +121,13 @@ class _Trail:
         lookup per day entering or leaving), rebuild it when it jumps (one per day it covers)."""
         days, old = self.days, self.end
         if old == end:
+            return
+        if old is not None and end == old + 1:  # the next day: the common step of a pull
+            if (held := days.get(old - WINDOW_DAYS)) is not None:
+                self._remove(*held)
+            if (held := days.get(old)) is not None:
+                self._add(*held)
+            self.end = end
             return
         if old is None or abs(end - old) >= WINDOW_DAYS:
             self.total, self.count, self.exponents = Decimal(0), 0, {}
@@ -310,10 +318,18 @@ async def ingest_rows(
             for held_before in await UsageAnomaly.filter(row_key__in=keys[start : start + 500]):
                 existing[held_before.row_key] = held_before
 
+    to_store = [item for _, item in clean]
+    if not held and not existing and len(to_store) <= ctx.batch_rows and is_mysql():
+        # only clean rows, nothing held before: one upsert statement, atomic by itself (the
+        # common day of a pull: no transaction to open and commit around it)
+        outcome.written = await upsert_usage(
+            to_store, source_id=ctx.source_id, execution_id=ctx.execution_id, batch_rows=ctx.batch_rows
+        )
+        return outcome
+
     async with in_transaction() as conn:
-        to_store = [item for _, item in clean]
         now, actor = utcnow(), current_actor.get().name[:64]
-        for row, _ in clean:
+        for row, _ in clean if existing else ():
             # a row that now passes closes what an earlier pull held for it
             anomaly = existing.get(row_key(ctx.source_id, row))
             if anomaly is not None and anomaly.status == AnomalyStatus.OPEN:
@@ -354,7 +370,8 @@ async def ingest_rows(
             batch_rows=ctx.batch_rows,
             conn=conn,
         )
-    for item in to_store:
+    # the rows stored because a review said so count for later days too (the clean ones are in)
+    for item in to_store[len(clean) :]:
         ctx.window.record((item.customer_id, item.metric_id), item.usage_day, item.quantity)
     return outcome
 

@@ -76,18 +76,21 @@ async def upsert_usage(
     batch_rows: int = 1000,
     conn: BaseDBAsyncClient | None = None,
 ) -> int:
-    """Write ``records`` (the last one wins for a repeated key); returns how many were sent."""
+    """Write ``records`` (the last one wins for a repeated key); returns how many were sent.
+
+    On MySQL each batch is one multi-row statement: outside a transaction (``conn`` None) a
+    batch is written, and committed, in one round trip."""
     if not records:
         return 0
-    unique = list({r.key: r for r in records}.values())
+    unique = list({(r.customer_id, r.metric_id, r.usage_day): r for r in records}.values())
     invoiced = await invoiced_pairs((r.customer_id, r.usage_day) for r in unique)
     conn = conn or connections.get("default")
+    mysql = conn.capabilities.dialect == "mysql"
     sql = upsert_sql(conn.capabilities.dialect)
     now = utcnow()
-    mysql = conn.capabilities.dialect == "mysql"
     rows = []
     for r in unique:
-        late = (r.customer_id, period_of(r.usage_day)) in invoiced
+        late = bool(invoiced) and (r.customer_id, period_of(r.usage_day)) in invoiced
         quantity = r.quantity.quantize(QUANTUM)
         rows.append(
             [
@@ -105,5 +108,17 @@ async def upsert_usage(
             ]
         )
     for start in range(0, len(rows), batch_rows):
-        await conn.execute_many(sql, rows[start : start + batch_rows])
+        batch = rows[start : start + batch_rows]
+        if mysql:
+            await conn.execute_query(_multi_row(sql, len(batch)), [value for row in batch for value in row])
+        else:
+            await conn.execute_many(sql, batch)
     return len(rows)
+
+
+_ROW_MARKS = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+
+
+def _multi_row(sql: str, rows: int) -> str:
+    """The one-row MySQL upsert ``sql`` with ``rows`` rows of parameters."""
+    return sql.replace(f"VALUES {_ROW_MARKS}", "VALUES " + ", ".join([_ROW_MARKS] * rows), 1)

@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -123,6 +124,36 @@ def _spread(value: int, low: int, high: int) -> int:
     return low + value % (high - low + 1)
 
 
+def _account_scale(account: str, seed: str, profile: DemoProfile | None) -> int:
+    """The account's size in per mille of base: its profile's, else picked by its hash."""
+    if profile is not None and profile.size is not None:
+        return profile.size
+    tier = _hash("tier", seed, account)
+    size = tier >> 8
+    if tier % 100 < 25:
+        return _spread(size, 20, 120)
+    if tier % 100 < 75:
+        return _spread(size, 300, 1500)
+    return _spread(size, 3000, 10000)
+
+
+def _metric_weight(metric: str, seed: str) -> int:
+    return _spread(_hash("metric", seed, metric), 200, 2000)
+
+
+_SCALE = 1000**5
+
+
+def _quantity(
+    base: int, account_scale: int, metric_weight: int, weekday: int, wobble: int, level: int
+) -> int:
+    return (base * account_scale * metric_weight * weekday * wobble * level + _SCALE // 2) // _SCALE
+
+
+def _wobble(seed: str, account: str, metric: str, iso_day: str) -> int:
+    return _spread(_hash("day", seed, account, metric, iso_day), 850, 1150)
+
+
 def demo_quantity(
     account: str,
     metric: str,
@@ -135,23 +166,14 @@ def demo_quantity(
     """The account's quantity of the day (0 on a day its profile has no usage)."""
     if profile is not None and not profile.has_usage(day):
         return 0
-    if profile is not None and profile.size is not None:
-        account_scale = profile.size
-    else:
-        tier = _hash("tier", seed, account)
-        size = tier >> 8
-        if tier % 100 < 25:
-            account_scale = _spread(size, 20, 120)
-        elif tier % 100 < 75:
-            account_scale = _spread(size, 300, 1500)
-        else:
-            account_scale = _spread(size, 3000, 10000)
-    metric_weight = _spread(_hash("metric", seed, metric), 200, 2000)
-    weekday = WEEKDAY_PER_MILLE[day.weekday()]
-    wobble = _spread(_hash("day", seed, account, metric, day.isoformat()), 850, 1150)
-    level = profile.level(day) if profile is not None else FULL_LEVEL
-    scale = 1000**5
-    return (base * account_scale * metric_weight * weekday * wobble * level + scale // 2) // scale
+    return _quantity(
+        base,
+        _account_scale(account, seed, profile),
+        _metric_weight(metric, seed),
+        WEEKDAY_PER_MILLE[day.weekday()],
+        _wobble(seed, account, metric, day.isoformat()),
+        profile.level(day) if profile is not None else FULL_LEVEL,
+    )
 
 
 class DemoAdapter(UsageAdapter):
@@ -161,16 +183,33 @@ class DemoAdapter(UsageAdapter):
 
     settings: DemoSettings
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # what does not depend on the day, worked out once per account and metric (a pull asks
+        # for the same accounts day after day): the same numbers as demo_quantity's
+        self._scales: dict[str, int] = {}
+        self._weights = [
+            (metric, _metric_weight(metric, self.settings.seed)) for metric in self.settings.metrics
+        ]
+
     async def fetch_usage(self, accounts: Sequence[str], day: dt.date) -> list[VendorUsage]:
         s = self.settings
+        iso_day = day.isoformat()
+        weekday = WEEKDAY_PER_MILLE[day.weekday()]
         rows = []
         for account in dict.fromkeys(accounts):
-            profile = s.profile_of(account)
+            profile = s.profile_of(account) if s.profiles else None
             if profile is not None and not profile.has_usage(day):
                 continue
-            for metric in s.metrics:
-                quantity = demo_quantity(account, metric, day, base=s.base, seed=s.seed, profile=profile)
-                rows.append(VendorUsage(account, metric, day.isoformat(), str(quantity)))
+            scale = self._scales.get(account)
+            if scale is None:
+                scale = self._scales[account] = _account_scale(account, s.seed, profile)
+            level = profile.level(day) if profile is not None else FULL_LEVEL
+            for metric, weight in self._weights:
+                quantity = _quantity(
+                    s.base, scale, weight, weekday, _wobble(s.seed, account, metric, iso_day), level
+                )
+                rows.append(VendorUsage(account, metric, iso_day, str(quantity)))
         return rows
 
     async def health_check(self) -> HealthResult:
