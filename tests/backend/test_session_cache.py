@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from opcms.auth import service
+from opcms.auth import service, tokens
 from opcms.auth.models import TokenFamily, User
 from opcms.auth.session_cache import SessionCache, sessions
 from opcms.core.models import utcnow
@@ -84,6 +84,19 @@ async def test_without_a_cache_every_request_reads_the_session(client, clock, mo
     await revoke_elsewhere(user)
     assert (await client.get(f"{AUTH}/me", token=token)).status_code == 401
     assert len(sessions) == 0
+
+
+async def test_a_session_is_trusted_no_longer_than_its_token_lives(client, clock):
+    # given a token that expires in under two seconds, checked once
+    user = await make_user("operator")
+    family = await TokenFamily.create(id=tokens.new_id(), user=user)
+    token, _ = tokens.encode(user.id, "access", family.id, 2)
+    assert (await client.get(f"{AUTH}/me", token=token)).status_code == 200
+    # when another process ends the session and two seconds pass (less than the cache's five)
+    await revoke_elsewhere(user)
+    clock.now += 2.0
+    # then the cached check died with the token's life: the session is read again, and refused
+    assert (await client.get(f"{AUTH}/me", token=token)).status_code == 401
 
 
 # --- revoked in this process: honoured at once --------------------------------------------------
