@@ -15,9 +15,11 @@ later).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from opcms.core.audit import AuditAction, record_audit
@@ -41,7 +43,7 @@ from opcms.notifications.models import (
 from opcms.notifications.templates import render
 from opcms.notifications.variables import typed_values
 
-__all__ = ["ChannelUnavailable", "TemplateRenderError", "resend", "send", "status"]
+__all__ = ["ChannelUnavailable", "Prepared", "TemplateRenderError", "prepare", "resend", "send", "status"]
 
 AUDIT_ENTITY = "notification"
 TARGET_MAX = 255
@@ -138,6 +140,69 @@ def check_target(channel: NotificationChannel, target: str) -> None:
         raise ValidationFailed.field("target", problem)
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A message rendered and checked, not stored yet: what :func:`send` stores (a job sending
+    thousands stores many at once, see the reminders)."""
+
+    template: NotificationTemplate
+    channel: NotificationChannel
+    target: str
+    title: str
+    content: str
+    priority: Priority
+
+    def values(self, subject: tuple[str, int] | None, created_by: str, now: dt.datetime) -> dict[str, Any]:
+        """The ``notification`` row's fields (a ``pending`` message due now)."""
+        return {
+            "template_code": self.template.code,
+            "channel_id": self.channel.id,
+            "target": self.target,
+            "title": self.title,
+            "content": self.content,
+            "priority": self.priority,
+            "status": NotificationStatus.PENDING,
+            "max_attempts": self.channel.max_attempts,
+            "next_attempt_at": now,
+            "subject_type": subject[0] if subject else None,
+            "subject_id": subject[1] if subject else None,
+            "created_by": created_by[:64],
+        }
+
+    def audit_after(self, subject: tuple[str, int] | None) -> dict[str, Any]:
+        """The audit log's image of the stored message."""
+        return {
+            "template_code": self.template.code,
+            "channel": self.channel.name,
+            "target": self.target,
+            "priority": self.priority.value,
+            "subject_type": subject[0] if subject else None,
+            "subject_id": subject[1] if subject else None,
+        }
+
+
+async def prepare(
+    template_code: str,
+    target: str,
+    variables: dict[str, Any],
+    priority: Priority = Priority.NORMAL,
+    *,
+    channel: str | None = None,
+    typed: bool = False,
+) -> Prepared:
+    """Render ``template_code`` with ``variables`` for ``target`` on its channel; raises as
+    :func:`send` does, and stores nothing."""
+    template = await _template(template_code)
+    target = (target or "").strip()
+    values = dict(variables or {})
+    if typed:  # typed by hand (a test message): each value read as its variable's kind
+        values = typed_values(template.variables or [], values)
+    title, content = render(template.title, template.body, values, template.variables or [])
+    chosen = await resolve_channel(template, channel)
+    check_target(chosen, target)
+    return Prepared(template, chosen, target, title, content, Priority(priority))
+
+
 async def send(
     template_code: str,
     target: str,
@@ -153,44 +218,11 @@ async def send(
     ``pending`` row. Raises :class:`TemplateRenderError` (422), :class:`ChannelUnavailable`
     (409), NotFound (no such template) or ValidationFailed (a target the channel cannot use)
     — in every case before anything is stored."""
-    template = await _template(template_code)
-    target = (target or "").strip()
-    values = dict(variables or {})
-    if typed:  # typed by hand (a test message): each value read as its variable's kind
-        values = typed_values(template.variables or [], values)
-    title, content = render(template.title, template.body, values, template.variables or [])
-    chosen = await resolve_channel(template, channel)
-    check_target(chosen, target)
-    priority = Priority(priority)
-    notification = await Notification.create(
-        template_code=template.code,
-        channel_id=chosen.id,
-        target=target,
-        title=title,
-        content=content,
-        priority=priority,
-        status=NotificationStatus.PENDING,
-        max_attempts=chosen.max_attempts,
-        next_attempt_at=utcnow(),
-        subject_type=subject[0] if subject else None,
-        subject_id=subject[1] if subject else None,
-        created_by=current_actor.get().name[:64],
-    )
-    await record_audit(
-        AuditAction.CREATE,
-        AUDIT_ENTITY,
-        notification.id,
-        after={
-            "template_code": template.code,
-            "channel": chosen.name,
-            "target": target,
-            "priority": priority.value,
-            "subject_type": notification.subject_type,
-            "subject_id": notification.subject_id,
-        },
-    )
+    prepared = await prepare(template_code, target, variables, priority, channel=channel, typed=typed)
+    notification = await Notification.create(**prepared.values(subject, current_actor.get().name, utcnow()))
+    await record_audit(AuditAction.CREATE, AUDIT_ENTITY, notification.id, after=prepared.audit_after(subject))
     if queue:
-        await queue_delivery(notification.id, priority=priority)
+        await queue_delivery(notification.id, priority=prepared.priority)
     return notification
 
 

@@ -13,13 +13,18 @@ So a job that did not run for a week (or an invoice first seen 20 days overdue) 
 stage that is current — 15, not 1, 7 and 15 at once — and the stages it jumped over stay
 unsent for good: a customer gets at most one reminder per invoice per day.
 
-Each (invoice, stage) is sent in one transaction that first inserts its ``invoice_reminder``
-row: the unique (invoice, stage) key makes a second run the same day, or a concurrent run,
-find it sent (and do nothing). In the same transaction the notifications are created — to
-the customer's contact by e-mail and by SMS, to the owner on WeCom — through
-``notifications.service.send``. A message whose template has no channel (or a disabled one)
-is skipped and counted; when *no* message could be created, the transaction is rolled back,
-so the stage is tried again on the next run instead of being marked sent with nobody told.
+The open invoices are read :data:`BATCH` at a time. Each stage due is prepared first — its
+messages rendered and checked, to the customer's contact by e-mail and by SMS, to the owner
+on WeCom (``notifications.service.prepare``, as ``send`` does) — and then the batch's stages
+are written in one transaction, in multi-row statements: first their ``invoice_reminder``
+rows, then the ``pending`` notifications and an audit row for each (what ``send`` writes).
+The unique (invoice, stage) key decides who sends a stage: when a concurrent run recorded one
+of the batch first, the statement fails, nothing of the batch is kept, and each stage is then
+written in its own transaction, where the one already recorded counts ``already_sent`` and
+the others are sent — so a second run the same day, or a concurrent one, sends nothing twice.
+The messages are queued after the commit. A message whose template has no channel (or a
+disabled one) is skipped and counted; when *no* message could be created, the stage is not
+recorded, so it is tried again on the next run instead of being marked sent with nobody told.
 """
 
 from __future__ import annotations
@@ -34,14 +39,18 @@ from typing import TYPE_CHECKING, Any, cast
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from opcms.core.context import acting_as, system_actor
+from opcms.core.audit import AuditAction, AuditLog
+from opcms.core.context import acting_as, current_actor, current_client_ip, current_request_id, system_actor
+from opcms.core.db import insert_rows
 from opcms.core.errors import NotFound, ValidationFailed
+from opcms.core.models import read_only_rows, utcnow
 from opcms.core.money import CENT
+from opcms.core.secrets import without_url_credentials
 from opcms.core.settings import business_today
-from opcms.notifications.delivery import queue_delivery
+from opcms.notifications.delivery import queue_deliveries
 from opcms.notifications.errors import ChannelUnavailable, TemplateRenderError
-from opcms.notifications.models import InvoiceReminder, Notification, Priority
-from opcms.notifications.service import lookups_once, send
+from opcms.notifications.models import InvoiceReminder, Notification, NotificationStatus, Priority
+from opcms.notifications.service import AUDIT_ENTITY, Prepared, lookups_once, prepare
 from opcms.settlement.models import Invoice
 from opcms.settlement.queries import open_invoices
 
@@ -131,12 +140,15 @@ class _Sink:
         pass
 
 
-class _AlreadySent(Exception):
-    pass
+@dataclass
+class _Stage:
+    """One (invoice, stage) ready to be written: its messages rendered and checked, and the
+    messages skipped on the way (counted once its fate is known)."""
 
-
-class _NothingSent(Exception):
-    pass
+    invoice: Invoice
+    stage: int
+    messages: list[Prepared]
+    skips: list[tuple[str, Exception]]
 
 
 class ReminderRun:
@@ -166,21 +178,27 @@ class ReminderRun:
         log.warning("reminders: %s", line)
         self.run.log(line)
 
+    def _failed(self, invoice: Invoice, stage: int, error: Exception) -> None:
+        log.error("reminder of invoice %s stage %s failed", invoice.number, stage, exc_info=error)
+        self.count("failed")
+        self.run.log(f"invoice {invoice.number} stage {stage}: {type(error).__name__}: {error}")
+
     async def send_all(self) -> dict[str, int]:
         after = 0
         # an invoice can have a stage today only if its earliest stage is reached
         latest_due = self.day - dt.timedelta(days=min(self.stages))
         while True:
-            batch = await (
-                open_invoices(
-                    id__gt=after,
-                    due_date__lte=latest_due,
-                    customer__is_deleted=False,
+            with read_only_rows():  # read to be rendered: no audit before-image
+                batch = await (
+                    open_invoices(
+                        id__gt=after,
+                        due_date__lte=latest_due,
+                        customer__is_deleted=False,
+                    )
+                    .select_related("customer", "customer__owner")
+                    .order_by("id")
+                    .limit(BATCH)
                 )
-                .select_related("customer", "customer__owner")
-                .order_by("id")
-                .limit(BATCH)
-            )
             if not batch:
                 break
             after = batch[-1].id
@@ -189,63 +207,160 @@ class ReminderRun:
                 invoice_id__in=[i.id for i in batch]
             ).values_list("invoice_id", "stage"):
                 sent.setdefault(invoice_id, []).append(stage)
+            ready: list[_Stage] = []
             for invoice in batch:
                 stage = stage_due(invoice.due_date, self.day, self.stages, sent.get(invoice.id, ()))
                 if stage is not None:
-                    await self.remind(invoice, stage)
+                    prepared = await self.prepare(invoice, stage)
+                    if prepared is not None:
+                        ready.append(prepared)
+            await self.write(ready)
         for name, value in self.counters.items():
             self.run.count(name, value)
         return dict(self.counters)
 
     async def remind(self, invoice: Invoice, stage: int) -> None:
         """Send one stage of one invoice: recorded and its notifications created, or neither."""
+        prepared = await self.prepare(invoice, stage)
+        if prepared is not None:
+            await self.write([prepared])
+
+    async def prepare(self, invoice: Invoice, stage: int) -> _Stage | None:
+        """Render and check the stage's messages (nothing is stored): None when there is
+        nothing to write — no recipient, a broken template (the stage fails, tried again
+        once it is fixed), or no message a channel takes (not recorded: tried again on the
+        next run, when a channel may be bound)."""
         self.count("processed")
         targets = recipients(invoice)
         if not targets:
             self.count("no_recipient")
-            return
+            return None
         variables = reminder_variables(invoice, stage, self.day)
-        created: list[Notification] = []
+        item = _Stage(invoice, stage, [], [])
+        for recipient in targets:
+            try:
+                item.messages.append(await prepare(recipient.template, recipient.target, variables))
+            except TemplateRenderError as error:
+                self._settle_skips(item)
+                self._failed(invoice, stage, error)
+                return None
+            except (ChannelUnavailable, NotFound, ValidationFailed) as error:
+                # no (enabled) channel, no template, or a target the channel refuses: this
+                # message is not sent, the others are
+                item.skips.append((recipient.template, error))
+        if not item.messages:
+            self._settle_skips(item)
+            return None
+        return item
+
+    def _settle_skips(self, item: _Stage) -> None:
+        for template, error in item.skips:
+            self.skip(template, error, item.invoice)
+
+    async def write(self, items: list[_Stage]) -> None:
+        """Record the stages and create their messages: all of them in one transaction, in
+        bulk; if that fails — a concurrent run recorded one of them first, or a row is refused —
+        nothing of it was written and each stage is written in its own transaction instead, so
+        the unique (invoice, stage) key settles which run sends it and one invoice's problem
+        never stops the others. Messages are queued after the commit (a worker could not see
+        the rows before it)."""
+        if not items:
+            return
         try:
             async with in_transaction():
-                try:
-                    await InvoiceReminder.create(invoice_id=invoice.id, stage=stage, sent_on=self.day)
-                except IntegrityError:
-                    raise _AlreadySent() from None
-                for recipient in targets:
-                    try:
-                        # queued after the commit: a worker could not see the row before it
-                        notification = await send(
-                            recipient.template,
-                            recipient.target,
-                            variables,
-                            Priority.NORMAL,
-                            subject=("invoice", invoice.id),
-                            queue=False,
-                        )
-                    except TemplateRenderError:
-                        raise  # the template is broken: fail the stage, tried again once fixed
-                    except (ChannelUnavailable, NotFound, ValidationFailed) as error:
-                        # no (enabled) channel, no template, or a target the channel refuses:
-                        # this message is not sent, the others are
-                        self.skip(recipient.template, error, invoice)
-                        continue
-                    created.append(notification)
-                if not created:
-                    raise _NothingSent()
-        except _AlreadySent:
-            self.count("already_sent")  # another run got there first
-        except _NothingSent:
-            pass  # not recorded: tried again on the next run, when a channel may be bound
-        except Exception as error:  # one invoice's problem must not stop the others
-            log.exception("reminder of invoice %s stage %s failed", invoice.number, stage)
-            self.count("failed")
-            self.run.log(f"invoice {invoice.number} stage {stage}: {type(error).__name__}: {error}")
+                ids = await self._insert(items)
+        except Exception as error:
+            log.info("reminders: %s stages written one by one: %s", len(items), error)
         else:
-            self.count("succeeded")
-            self.count("notifications", len(created))
-            for notification in created:
-                await queue_delivery(notification.id, priority=notification.priority)
+            for item in items:
+                self._sent(item)
+            await queue_deliveries(ids, priority=Priority.NORMAL)
+            return
+        for item in items:
+            try:
+                async with in_transaction():
+                    ids = await self._insert([item])
+            except IntegrityError:
+                self.count("already_sent")  # another run got there first
+            except Exception as error:  # one invoice's problem must not stop the others
+                self._settle_skips(item)
+                self._failed(item.invoice, item.stage, error)
+            else:
+                self._sent(item)
+                await queue_deliveries(ids, priority=Priority.NORMAL)
+
+    def _sent(self, item: _Stage) -> None:
+        self._settle_skips(item)
+        self.count("succeeded")
+        self.count("notifications", len(item.messages))
+
+    async def _insert(self, items: list[_Stage]) -> list[int]:
+        """The stages' ``invoice_reminder`` rows (the unique key first: a stage another run
+        recorded fails the statement before anything else is written), their ``pending``
+        messages and an audit row for each, as ``send`` writes them, in multi-row statements;
+        answers the messages' ids."""
+        now = utcnow()
+        actor = current_actor.get()
+        await insert_rows(
+            InvoiceReminder,
+            [
+                {"invoice_id": item.invoice.id, "stage": item.stage, "sent_on": self.day, "created_at": now}
+                for item in items
+            ],
+        )
+        rows = []
+        for item in items:
+            subject = ("invoice", item.invoice.id)
+            for message in item.messages:
+                values = message.values(subject, actor.name, now)
+                rows.append(
+                    {
+                        **values,
+                        "priority": message.priority.value,
+                        "status": NotificationStatus.PENDING.value,
+                        "attempts": 0,
+                        "last_error": None,
+                        "sent_at": None,
+                        "provider_reference": None,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+        await insert_rows(Notification, rows)
+        # the rows just written: this run's stamp on these invoices (a concurrent run cannot
+        # write messages of the same stages: their reminder rows are this transaction's)
+        written = {
+            (subject_id, code): notification_id
+            for notification_id, subject_id, code in await Notification.filter(
+                subject_type="invoice",
+                subject_id__in=[item.invoice.id for item in items],
+                created_at=now,
+            ).values_list("id", "subject_id", "template_code")
+        }
+        ids: list[int] = []
+        audits = []
+        for item in items:
+            subject = ("invoice", item.invoice.id)
+            for message in item.messages:
+                notification_id = written[(item.invoice.id, message.template.code)]
+                ids.append(notification_id)
+                audits.append(
+                    {
+                        "actor": actor.name[:64],
+                        "actor_user_id": actor.user_id,
+                        "action": AuditAction.CREATE.value,
+                        "entity_type": AUDIT_ENTITY,
+                        "entity_id": str(notification_id),
+                        "before": None,
+                        "after": without_url_credentials(message.audit_after(subject)),
+                        "message": "",
+                        "request_id": current_request_id.get(),
+                        "client_ip": current_client_ip.get(),
+                        "occurred_at": now,
+                    }
+                )
+        await insert_rows(AuditLog, audits, json_columns=("before", "after"))
+        return ids
 
 
 async def send_overdue(
