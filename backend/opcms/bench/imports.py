@@ -303,7 +303,20 @@ async def written_rows(conn: BaseDBAsyncClient) -> list[tuple[str, list[str], li
         copy = _quote(conn, f"floor_{table}")
         await conn.execute_script(f"DROP TABLE IF EXISTS {copy}")
         if conn.capabilities.dialect == "mysql":
+            # the same columns, indexes and checks; and the same foreign keys, which LIKE leaves
+            # out (each inserted row is checked against its parent, as the import's rows are)
             await conn.execute_script(f"CREATE TABLE {copy} LIKE {_quote(conn, table)}")
+            _, keys = await conn.execute_query(
+                "SELECT COLUMN_NAME AS `column`, REFERENCED_TABLE_NAME AS parent, REFERENCED_COLUMN_NAME AS `key`"
+                " FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE()"
+                " AND TABLE_NAME = %s AND REFERENCED_TABLE_NAME IS NOT NULL",
+                [table],
+            )
+            for key in keys:
+                await conn.execute_script(
+                    f"ALTER TABLE {copy} ADD FOREIGN KEY ({_quote(conn, key['column'])})"
+                    f" REFERENCES {_quote(conn, key['parent'])} ({_quote(conn, key['key'])})"
+                )
         else:  # SQLite has no CREATE TABLE … LIKE: the columns without the indexes
             await conn.execute_script(f"CREATE TABLE {copy} AS SELECT * FROM {_quote(conn, table)} WHERE 0")
     return written
