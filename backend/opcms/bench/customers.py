@@ -34,15 +34,18 @@ closed-loop p99; every line is under its ``lines`` key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +81,8 @@ PAYMENTS_PER_CUSTOMER = 2
 AUDIT_ROWS_PER_CUSTOMER = 5
 BATCH = 2000
 PASSWORD = "Bench-Password-1"
+# how long the API's processes may take to start on a machine busy with other work
+STARTUP_SECONDS = 120.0
 
 
 # --- the processes production runs -------------------------------------------------------------
@@ -377,6 +382,7 @@ class OpenLoop:
     errors: int = 0
     non_2xx: int = 0
     connections: int = 0
+    late_ms: float = 0.0  # how much later than due the generator itself sent (its own lag)
     latencies: list[float] = field(default_factory=list, repr=False)
 
 
@@ -389,6 +395,7 @@ async def _open_loop(host: str, port: int, path: str, token: str, rate: float, s
     tasks = set()
 
     async def one(due: float) -> None:
+        result.late_ms = max(result.late_ms, (loop.time() - due) * 1000)
         conn = idle.pop() if idle else None
         try:
             async with asyncio.timeout_at(due + TIMEOUT_SECONDS):
@@ -521,26 +528,47 @@ def _server_mean_ms(
 def _line(
     label: str, value: float, floor: float | None, unit: str, target: str = "", meets: bool | None = None
 ) -> dict[str, Any]:
-    return {
+    """One figure: lower is better but for a rate (req/s), whose ratio to its floor is a share;
+    a figure without a target has no ``target`` nor ``meets``."""
+    line: dict[str, Any] = {
         "label": label,
         "value": round(value, 2),
         "floor": None if floor is None else round(floor, 3),
         "ratio": round(value / floor, 2) if floor else None,
         "unit": unit,
-        "target": target,
-        "meets": meets,
+        "better": "higher" if unit == "req/s" else "lower",
     }
+    if target:
+        line.update(target=target, meets=meets)
+    return line
 
 
 def _print_line(line: dict[str, Any]) -> None:
     floor = (
         "" if line["floor"] is None else f"  floor {line['floor']:>9.2f}  ratio {line['ratio'] or 0:>7.2f}"
     )
-    verdict = "" if line["meets"] is None else ("  meets" if line["meets"] else "  MISSES")
-    target = f"  target {line['target']}" if line["target"] else ""
+    verdict = "" if line.get("meets") is None else ("  meets" if line["meets"] else "  MISSES")
+    target = f"  target {line['target']}" if line.get("target") else ""
     print(
         f"  {line['label']:<44} {line['value']:>9.2f} {line['unit']:<5}{floor}{target}{verdict}", flush=True
     )
+
+
+@contextlib.contextmanager
+def _api(attempts: int = 3) -> Iterator[str]:
+    """``running_api`` (its processes given ``STARTUP_SECONDS`` to start), tried again when the
+    API does not come up."""
+    for attempt in range(1, attempts + 1):
+        with contextlib.ExitStack() as stack:
+            try:
+                base = stack.enter_context(running_api("api", startup_seconds=STARTUP_SECONDS))
+            except SystemExit:
+                if attempt == attempts:
+                    raise
+                print(f"bench api: the API did not start (attempt {attempt}); again", flush=True)
+                continue
+            yield base
+            return
 
 
 def _measure(
@@ -567,7 +595,7 @@ def main(customers: int, concurrency: int, requests: int, rate: float = 200.0, s
     metrics_dir = tempfile.TemporaryDirectory(prefix="opcms-bench-metrics-")
     os.environ.update(OPCMS_API_WORKERS=str(workers), PROMETHEUS_MULTIPROC_DIR=metrics_dir.name)
     results: dict[str, tuple[Alone, float | None, ClosedLoop, OpenLoop]] = {}
-    with metrics_dir, running_api("api") as base:
+    with metrics_dir, _api() as base:
         token = httpx.post(
             f"{base}/api/v1/auth/login", json={"username": "bench-admin", "password": PASSWORD}, timeout=30
         ).json()["access_token"]
@@ -597,12 +625,12 @@ def main(customers: int, concurrency: int, requests: int, rate: float = 200.0, s
     for label, path in LISTS.items():
         alone, server_ms, closed, opened = results[label]
         sql = floors[label]
-        sql_p50, sql_p99 = percentile(sql, 50), percentile(sql, 99)
+        sql_mean, sql_p50, sql_p99 = statistics.fmean(sql), percentile(sql, 50), percentile(sql, 99)
         lines += [
             _line(
                 f"{label} alone, server mean",
                 server_ms or 0.0,
-                sql_p50,
+                sql_mean,
                 "ms",
                 f"<= {TARGET_ALONE_MS:g} ms",
                 server_ms is not None and server_ms <= TARGET_ALONE_MS,
@@ -665,13 +693,14 @@ def main(customers: int, concurrency: int, requests: int, rate: float = 200.0, s
             f" connection; of the loops: /healthz under the same load); wrk: {closed.requests:,} requests,"
             f" socket errors connect {closed.connect_errors}, read {closed.read_errors}, write"
             f" {closed.write_errors}, timeout {closed.timeouts}; non-2xx {closed.non_2xx};"
-            f" open loop: {opened.sent:,} sent, {opened.connections} connection(s) opened",
+            f" open loop: {opened.sent:,} sent, {opened.connections} connection(s) opened, sent at most"
+            f" {opened.late_ms:.1f} ms late",
             flush=True,
         )
     for line in lines:
         _print_line(line)
     customers_closed = results["customers"][2]
-    missed = [line["label"] for line in lines if line["meets"] is False]
+    missed = [line["label"] for line in lines if line.get("meets") is False]
     print(f"  targets: {len(missed)} missed" + (f" ({'; '.join(missed)})" if missed else ""), flush=True)
     result = figure(
         "api",
@@ -680,8 +709,9 @@ def main(customers: int, concurrency: int, requests: int, rate: float = 200.0, s
         unit="ms",
         places=2,
         label=f"GET /customers p99 at {concurrency} connections",
-        target=f"< {TARGET_CLOSED_P99_MS:g} ms",
-        meets=not missed,
+        target=f"< {TARGET_CLOSED_P99_MS:g} ms, no timeout",
+        meets=customers_closed.p99 < TARGET_CLOSED_P99_MS and customers_closed.timeouts == 0,
+        targets_missed=len(missed),
         p50=round(customers_closed.p50, 2),
         rps=customers_closed.rps,
         timeouts=customers_closed.timeouts,

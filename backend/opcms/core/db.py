@@ -20,7 +20,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from opcms.core.money import ZERO
-from opcms.core.settings import Settings, get_settings
+from opcms.core.settings import DB_POOL_MAX, Settings, get_settings
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -45,7 +45,7 @@ MODEL_MODULES = [
 
 
 def tortoise_config(
-    database_url: str, *, pool_max: int = 10, busy_timeout_seconds: float = 5.0
+    database_url: str, *, pool_max: int = DB_POOL_MAX, busy_timeout_seconds: float = 5.0
 ) -> dict[str, Any]:
     """Tortoise's config for ``database_url``. ``busy_timeout_seconds`` bounds how long a query
     waits for a busy database: for a connection of the MySQL pool (:mod:`opcms.core.db_mysql`),
