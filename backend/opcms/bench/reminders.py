@@ -18,8 +18,8 @@ channel. Everything is seeded with bulk inserts.
 - the honest floor: the same physical work by the cheapest known means — the job's own rows
   (read back, every column as stored: text rendered, ids known; then deleted) written again
   with multi-row INSERTs in as many transactions as the job used, each transaction's messages
-  then handed to the broker (one ``apply_async`` each, as the job must). Its two parts are
-  reported under ``lines``.
+  then handed to the broker (one ``apply_async`` each, as the job must); timed twice, the
+  better counts. Its two parts are reported under ``lines``.
 
 Target: ≤ 5× the floor. The last line printed is one JSON object ``{"bench": "reminders", "value", "floor", "ratio",
 "unit": "s", …}``.
@@ -294,9 +294,14 @@ async def measure(count: int, day: dt.date) -> dict[str, Any]:
     audits = written.count("audit_log")
     if audits != notifications:
         raise SystemExit(f"opcms bench reminders: {audits:,} audit rows for {notifications:,} notifications")
-    # the floor writes the same rows again: make room under the unique (invoice, stage) key
-    await _delete_job_rows()
-    floor_s, floor_queue_s, transactions = await _floor(written, BATCH_PER_TRANSACTION)
+    # the floor writes the same rows again: make room under the unique (invoice, stage) key;
+    # timed twice, the better counts (the broker's part is as noisy as the job's)
+    floor_s, floor_queue_s, transactions = float("inf"), 0.0, 0
+    for _ in range(2):
+        await _delete_job_rows()
+        took, queue_s, transactions = await _floor(written, BATCH_PER_TRANSACTION)
+        if took < floor_s:
+            floor_s, floor_queue_s = took, queue_s
     _check("the floor", count, *(await _counts()))
     rows = reminders + notifications + audits
     ratio = job_s / floor_s if floor_s else float("inf")
@@ -316,6 +321,8 @@ async def measure(count: int, day: dt.date) -> dict[str, Any]:
         pending=pending,
         rows_per_s=round(rows / job_s),
         floor_rows_per_s=round(rows / floor_s) if floor_s else None,
+        # beside the ratio: the job against the database part of the floor alone
+        ratio_to_rows=round(job_s / floor_db_s, 3) if floor_db_s else None,
         rerun_s=round(rerun_s, 3),
         counters=counters,
         rerun_counters=rerun_counters,
@@ -342,14 +349,14 @@ async def run_bench(count: int) -> dict[str, Any]:
         result = await measure(count, day)
     finally:
         await Tortoise.close_connections()
-    rows = result["reminders"] + result["notifications"]
+    rows = result["reminders"] + result["notifications"] + result["audit_rows"]
     db_s, queue_s = (line["value"] for line in result["lines"])
     print(
         f"floor (multi-row INSERTs of the job's {result['reminders']:,} reminders, {result['notifications']:,} "
         f"notifications and {result['audit_rows']:,} audit rows, text rendered beforehand, in "
         f"{result['transactions']} transactions as the job; each message then handed to the broker): "
         f"{result['floor']:.2f} s ({db_s:.2f} s in the database, {queue_s:.2f} s to the broker), "
-        f"{result['floor_rows_per_s']:,} rows/s",
+        f"{result['floor_rows_per_s']:,} rows/s; the job is {result['ratio_to_rows']}× the database part alone",
         flush=True,
     )
     print(
