@@ -10,11 +10,16 @@
  *   OPCMS_BIN            opcms executable (default <repo>/.venv/bin/opcms)
  *   OPCMS_E2E_BUILD      auto (default: build frontend/dist if it is missing) | always | never
  *   OPCMS_E2E_KEEP_TMP   1 = keep the temp dir (database, var dir, server log) after stop()
+ *
+ * Every test file starts from the same database: migrated, with the admin user. Migrating and
+ * creating the user take two Python processes and most of a server's start-up, so the first file
+ * builds that database once as a template (keyed by the migrations' contents) and each file
+ * copies it; the copy is the file's own, as before.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -114,6 +119,54 @@ async function ensureFrontendBuilt() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const MIGRATIONS_DIR = path.join(REPO_ROOT, 'backend', 'opcms', 'migrations');
+
+/** What the template depends on: the executable, the migrations' contents and the admin user. */
+async function templateKey(bin) {
+  const hash = createHash('sha256').update(`${bin}\n${ADMIN_USER}\n${ADMIN_DISPLAY_NAME}\n`);
+  for (const name of (await readdir(MIGRATIONS_DIR)).filter((n) => n.endsWith('.py')).sort()) {
+    hash.update(name).update(await readFile(path.join(MIGRATIONS_DIR, name)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * A migrated database with the admin user, built once for all test files by `opcms migrate` and
+ * `opcms createuser` (built in a folder of its own, then renamed into place, so a file running
+ * beside another never reads a half-built one). Answers its path and the admin's password.
+ */
+async function migratedTemplate(bin) {
+  const folder = path.join(os.tmpdir(), `opcms-e2e-template-${await templateKey(bin)}`);
+  const database = path.join(folder, 'e2e.sqlite3');
+  const passwordFile = path.join(folder, 'admin-password');
+  if (!existsSync(passwordFile)) {
+    const building = await mkdtemp(path.join(os.tmpdir(), 'opcms-e2e-template-building-'));
+    const adminPassword = randomPassword();
+    const env = {
+      ...process.env,
+      OPCMS_DATABASE_URL: `sqlite://${path.join(building, 'e2e.sqlite3')}`,
+      OPCMS_VAR_DIR: path.join(building, 'var'),
+      OPCMS_SECRET_KEY: randomSecret(),
+    };
+    try {
+      await run(bin, ['migrate'], { env, label: 'opcms migrate' });
+      await run(
+        bin,
+        ['createuser', ADMIN_USER, '--role', 'admin', '--password-stdin', '--display-name', ADMIN_DISPLAY_NAME],
+        { env, input: `${adminPassword}\n`, label: 'opcms createuser' },
+      );
+      await rm(path.join(building, 'var'), { recursive: true, force: true });
+      await writeFile(path.join(building, 'admin-password'), adminPassword);
+      await rename(building, folder);
+    } catch (err) {
+      await rm(building, { recursive: true, force: true });
+      // another file built it meanwhile: take that one
+      if (!existsSync(passwordFile)) throw err;
+    }
+  }
+  return { database, adminPassword: (await readFile(passwordFile, 'utf8')).trim() };
+}
+
 export async function startServer() {
   const bin = opcmsBin();
   if (!existsSync(bin)) {
@@ -127,7 +180,6 @@ export async function startServer() {
   const port = await freePort();
   const host = '127.0.0.1';
   const baseURL = `http://${host}:${port}`;
-  const adminPassword = randomPassword();
 
   const env = {
     ...process.env,
@@ -143,13 +195,11 @@ export async function startServer() {
     await rm(tmp, { recursive: true, force: true });
   };
 
+  let adminPassword;
   try {
-    await run(bin, ['migrate'], { env, label: 'opcms migrate' });
-    await run(
-      bin,
-      ['createuser', ADMIN_USER, '--role', 'admin', '--password-stdin', '--display-name', ADMIN_DISPLAY_NAME],
-      { env, input: `${adminPassword}\n`, label: 'opcms createuser' },
-    );
+    const template = await migratedTemplate(bin);
+    await copyFile(template.database, path.join(tmp, 'e2e.sqlite3'));
+    adminPassword = template.adminPassword;
   } catch (err) {
     await cleanupTmp();
     throw err;
