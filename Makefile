@@ -13,6 +13,8 @@ PYTEST := $(VENV)/bin/pytest
 OPCMS_TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_test
 OPCMS_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 export OPCMS_TEST_REDIS_URL
+# the SQLite run's own Redis database: it runs beside the MariaDB run
+OPCMS_TEST_SQLITE_REDIS_URL ?= redis://127.0.0.1:6379/13
 
 FRONTEND_SOURCES := $(shell find frontend/src frontend/scripts frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
 
@@ -78,14 +80,19 @@ lint-frontend: frontend/node_modules/.installed
 	cd frontend && npm run lint --silent && npm run typecheck --silent
 
 # --- test ---------------------------------------------------------------------------------------
-test: install frontend lint test-backend test-sqlite test-frontend test-e2e
+# The MariaDB run and the SQLite run go side by side (each on its own database and Redis
+# database): one test process leaves most of the second core idle while it waits on MariaDB, a
+# server process it started or a sleep. The browser tests go after them: they time real pages.
+test: install frontend lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-backend test-sqlite
+	$(MAKE) --no-print-directory test-frontend test-e2e
 
 test-backend: install frontend
 	OPCMS_TEST_DATABASE_URL=$(OPCMS_TEST_DATABASE_URL) $(PYTEST) tests/backend -q
 
 # the database tests once more on the embedded default
 test-sqlite: install
-	OPCMS_TEST_DATABASE_URL= $(PYTEST) tests/backend -q -m db
+	OPCMS_TEST_DATABASE_URL= OPCMS_TEST_REDIS_URL=$(OPCMS_TEST_SQLITE_REDIS_URL) $(PYTEST) tests/backend -q -m db
 
 test-frontend: frontend/node_modules/.installed
 	cd frontend && npm test --silent
