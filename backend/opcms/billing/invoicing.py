@@ -369,26 +369,33 @@ async def write_invoices(
                 }
             )
         )
-    numbers = await next_numbers(INVOICE, period, len(rows))
-    for row, number in zip(rows, numbers, strict=True):
-        row["number"] = number
-    await insert_rows(
-        Invoice,
-        [{c.column: c.field.to_db_value(row[c.name], Invoice) for c in _INVOICE_COLUMNS} for row in rows],
-    )
-    ids = dict(await Invoice.filter(number__in=numbers).values_list("number", "id"))
-    for row in rows:
-        row["id"] = ids[row["number"]]
-    lines = [
-        {"invoice_id": row["id"], "position": position, **line.values()}
-        for row, draft in zip(rows, drafts, strict=True)
-        for position, line in enumerate(draft.lines, start=1)
+    # everything that needs no number is built before the sequence's lock is taken: the lock is
+    # held until the caller commits, and the other writers wait for it meanwhile
+    stored = [
+        {c.column: c.field.to_db_value(row[c.name], Invoice) for c in _INVOICE_COLUMNS if c.name != "number"}
+        for row in rows
     ]
+    lines = [
+        [
+            {"invoice_id": None, "position": position, **line.values()}
+            for position, line in enumerate(draft.lines, 1)
+        ]
+        for draft in drafts
+    ]
+    numbers = await next_numbers(INVOICE, period, len(rows))
+    for row, values, number in zip(rows, stored, numbers, strict=True):
+        row["number"] = values["number"] = number
+    await insert_rows(Invoice, stored)
+    ids = dict(await Invoice.filter(number__in=numbers).values_list("number", "id"))
+    for row, own_lines in zip(rows, lines, strict=True):
+        row["id"] = ids[row["number"]]
+        for line in own_lines:
+            line["invoice_id"] = row["id"]
     message = "issued by an invoice run" if execution_id else "issued"
     request_id, client_ip = current_request_id.get(), current_client_ip.get()
     # the hot path of the monthly run: multi-row INSERTs; one audit row per invoice, as a save
     # would write it
-    await insert_rows(InvoiceLine, lines, json_columns=("breakdown",))
+    await insert_rows(InvoiceLine, [line for own in lines for line in own], json_columns=("breakdown",))
     await insert_rows(
         AuditLog,
         [

@@ -219,12 +219,6 @@ class ReminderRun:
             self.run.count(name, value)
         return dict(self.counters)
 
-    async def remind(self, invoice: Invoice, stage: int) -> None:
-        """Send one stage of one invoice: recorded and its notifications created, or neither."""
-        prepared = await self.prepare(invoice, stage)
-        if prepared is not None:
-            await self.write([prepared])
-
     async def prepare(self, invoice: Invoice, stage: int) -> _Stage | None:
         """Render and check the stage's messages (nothing is stored): None when there is
         nothing to write — no recipient, a broken template (the stage fails, tried again
@@ -280,8 +274,12 @@ class ReminderRun:
             try:
                 async with in_transaction():
                     ids = await self._insert([item])
-            except IntegrityError:
-                self.count("already_sent")  # another run got there first
+            except IntegrityError as error:
+                if await InvoiceReminder.exists(invoice_id=item.invoice.id, stage=item.stage):
+                    self.count("already_sent")  # another run got there first
+                else:  # a row refused for another reason: this stage's failure
+                    self._settle_skips(item)
+                    self._failed(item.invoice, item.stage, error)
             except Exception as error:  # one invoice's problem must not stop the others
                 self._settle_skips(item)
                 self._failed(item.invoice, item.stage, error)
