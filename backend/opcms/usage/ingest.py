@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -30,6 +31,7 @@ from opcms.customers.models import CustomerStatus
 from opcms.jobs.recorder import ExecutionRun
 from opcms.pricing.models import UsageMetric
 from opcms.usage.adapters.contract import VendorUsage
+from opcms.usage.late import Invoiced
 from opcms.usage.models import (
     AnomalyKind,
     AnomalyStatus,
@@ -156,8 +158,15 @@ class _Trail:
         return self.total.quantize(unit) / self.count
 
     def record(self, ordinal: int, quantity: Decimal) -> None:
-        exponent = quantity.as_tuple().exponent
-        assert isinstance(exponent, int), "a recorded quantity is a finite number"
+        # the exponent: a vendor's whole number and a stored DECIMAL(20,4) are checked first
+        if quantity.same_quantum(_ONE):
+            exponent = 0
+        elif quantity.same_quantum(_UNITS[-4]):
+            exponent = -4
+        else:
+            found = quantity.as_tuple().exponent
+            assert isinstance(found, int), "a recorded quantity is a finite number"
+            exponent = found
         before = self.days.get(ordinal)
         self.days[ordinal] = (quantity, exponent)
         end = self.end
@@ -169,6 +178,7 @@ class _Trail:
 
 # 1, 0.1, … 0.0001: the units a window's sum is written in
 _UNITS = {-places: Decimal((0, (1,), -places)) for places in range(5)}
+_ONE = _UNITS[0]
 
 
 class SpikeWindow:
@@ -231,12 +241,16 @@ class IngestContext:
     has_anomalies: bool = True
     # vendor rows name accounts in any letter case
     _customers_by_key: dict[str, int] = field(init=False, repr=False)
+    # … and mostly as they were asked for: those found without working out their key
+    _customers_as_asked: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._customers_by_key = {account_key_of(a): c for a, c in self.accounts.items()}
+        by_key = self._customers_by_key = {account_key_of(a): c for a, c in self.accounts.items()}
+        self._customers_as_asked = {a: c for a, c in self.accounts.items() if by_key[account_key_of(a)] == c}
 
     def customer_of(self, account: str) -> int | None:
-        return self._customers_by_key.get(account_key_of(account))
+        customer = self._customers_as_asked.get(account)
+        return customer if customer is not None else self._customers_by_key.get(account_key_of(account))
 
     @classmethod
     async def for_source(cls, source_id: int, *, execution_id: int | None) -> IngestContext:
@@ -293,24 +307,52 @@ class _Held:
     quantity: Decimal | None
 
 
+@dataclass
+class Classified:
+    """A batch of vendor rows classified (the spike window has its clean rows), to be stored."""
+
+    outcome: IngestOutcome
+    unique: list[VendorUsage]
+    clean: list[tuple[VendorUsage, CleanUsage]]
+    held: list[_Held]
+
+
 async def ingest_rows(
     ctx: IngestContext, rows: list[VendorUsage], requested: tuple[dt.date, dt.date]
 ) -> IngestOutcome:
     """Classify vendor rows asked for the days ``requested`` (inclusive) and store them."""
+    return await store_classified(ctx, classify_rows(ctx, rows, requested))
+
+
+def classify_rows(
+    ctx: IngestContext, rows: list[VendorUsage], requested: tuple[dt.date, dt.date]
+) -> Classified:
+    """The first half of :func:`ingest_rows`: no database. Until the batch is stored, the
+    next one may be classified only when this one holds no row (a held row that an earlier
+    review lets through is recorded in the spike window when it is stored)."""
     outcome = IngestOutcome(received=len(rows))
     # the vendor may repeat a row: the last one wins
     unique = list({(r.account, r.metric, r.usage_day): r for r in rows}.values())
     clean: list[tuple[VendorUsage, CleanUsage]] = []
     held: list[_Held] = []
-    for row in sorted(unique, key=lambda r: r.usage_day):
-        item = _classify(ctx, row, requested)
+    days: dict[str, dt.date | None] = {}
+    for row in sorted(unique, key=attrgetter("usage_day")):
+        item = _classify(ctx, row, requested, days)
         if isinstance(item, _Held):
             held.append(item)
         else:
             clean.append((row, item))
             # later days of the same batch (a back-fill, an upload) compare against this one
             ctx.window.record((item.customer_id, item.metric_id), item.usage_day, item.quantity)
+    return Classified(outcome, unique, clean, held)
 
+
+async def store_classified(
+    ctx: IngestContext, batch: Classified, invoiced: Invoiced | None = None
+) -> IngestOutcome:
+    """The second half of :func:`ingest_rows`: anomalies and usage records written
+    (``invoiced``: which periods were invoiced, asked ahead)."""
+    outcome, unique, clean, held = batch.outcome, batch.unique, batch.clean, batch.held
     existing: dict[str, UsageAnomaly] = {}
     if ctx.has_anomalies:
         keys = [row_key(ctx.source_id, r) for r in unique]
@@ -323,7 +365,11 @@ async def ingest_rows(
         # only clean rows, nothing held before: one upsert statement, atomic by itself (the
         # common day of a pull: no transaction to open and commit around it)
         outcome.written = await upsert_usage(
-            to_store, source_id=ctx.source_id, execution_id=ctx.execution_id, batch_rows=ctx.batch_rows
+            to_store,
+            source_id=ctx.source_id,
+            execution_id=ctx.execution_id,
+            batch_rows=ctx.batch_rows,
+            invoiced=invoiced,
         )
         return outcome
 
@@ -369,41 +415,44 @@ async def ingest_rows(
             execution_id=ctx.execution_id,
             batch_rows=ctx.batch_rows,
             conn=conn,
+            invoiced=invoiced,
         )
     # the rows stored because a review said so count for later days too (the clean ones are in)
-    for item in to_store[len(clean) :]:
-        ctx.window.record((item.customer_id, item.metric_id), item.usage_day, item.quantity)
+    for reviewed in to_store[len(clean) :]:
+        ctx.window.record((reviewed.customer_id, reviewed.metric_id), reviewed.usage_day, reviewed.quantity)
     return outcome
 
 
-def _classify(ctx: IngestContext, row: VendorUsage, requested: tuple[dt.date, dt.date]) -> CleanUsage | _Held:
+def _classify(
+    ctx: IngestContext,
+    row: VendorUsage,
+    requested: tuple[dt.date, dt.date],
+    days: dict[str, dt.date | None],
+) -> CleanUsage | _Held:
+    """``days``: the days read so far from the batch's texts (a pull's batch has one)."""
     customer_id = ctx.customer_of(row.account)
     metric_id = ctx.metrics.get(row.metric)
-    day = parse_day(row.usage_day)
+    text = row.usage_day
+    day = days[text] if text in days else days.setdefault(text, parse_day(text))
     quantity, bad_quantity, why = parse_quantity(row.quantity)
 
-    def hold(kind: AnomalyKind, detail: str) -> _Held:
-        return _Held(row, kind, detail, customer_id, metric_id, day, quantity)
-
     if customer_id is None:
-        return hold(AnomalyKind.UNKNOWN_ACCOUNT, f"no customer is mapped to account {row.account[:64]!r}")
-    if metric_id is None:
-        return hold(AnomalyKind.UNKNOWN_METRIC, f"no active metric {row.metric[:64]!r}")
-    if bad_quantity is not None:
-        return hold(bad_quantity, why)
-    if day is None or not requested[0] <= day <= requested[1]:
+        kind, detail = AnomalyKind.UNKNOWN_ACCOUNT, f"no customer is mapped to account {row.account[:64]!r}"
+    elif metric_id is None:
+        kind, detail = AnomalyKind.UNKNOWN_METRIC, f"no active metric {row.metric[:64]!r}"
+    elif bad_quantity is not None:
+        kind, detail = bad_quantity, why
+    elif day is None or not requested[0] <= day <= requested[1]:
         asked = requested[0].isoformat() if requested[0] == requested[1] else f"{requested[0]}…{requested[1]}"
-        return hold(
-            AnomalyKind.DAY_OUTSIDE_REQUEST, f"day {row.usage_day[:32]!r} outside the request ({asked})"
-        )
-    assert quantity is not None
-    average = ctx.window.average((customer_id, metric_id), day)
-    if average is not None and quantity > ctx.spike_factor * average:
-        return hold(
-            AnomalyKind.SPIKE,
-            f"{quantity} > {ctx.spike_factor} × trailing average {average.quantize(QUANTUM)}",
-        )
-    return CleanUsage(customer_id, metric_id, day, quantity)
+        kind, detail = AnomalyKind.DAY_OUTSIDE_REQUEST, f"day {text[:32]!r} outside the request ({asked})"
+    else:
+        assert quantity is not None
+        average = ctx.window.average((customer_id, metric_id), day)
+        if average is None or quantity <= ctx.spike_factor * average:
+            return CleanUsage(customer_id, metric_id, day, quantity)
+        kind = AnomalyKind.SPIKE
+        detail = f"{quantity} > {ctx.spike_factor} × trailing average {average.quantize(QUANTUM)}"
+    return _Held(row, kind, detail, customer_id, metric_id, day, quantity)
 
 
 async def _hold(

@@ -32,7 +32,15 @@ from opcms.core.errors import NotFound
 from opcms.core.settings import get_settings
 from opcms.jobs.recorder import ExecutionRun
 from opcms.usage.adapters import AdapterError, UsageAdapter, VendorUnavailable, VendorUsage, build_adapter
-from opcms.usage.ingest import IngestContext, SpikeWindow, ingest_rows
+from opcms.usage.ingest import (
+    Classified,
+    IngestContext,
+    IngestOutcome,
+    SpikeWindow,
+    classify_rows,
+    store_classified,
+)
+from opcms.usage.late import Invoiced, look_up_invoiced
 from opcms.usage.models import DataSource
 from opcms.usage.sources.service import config_of
 
@@ -128,6 +136,9 @@ class _Pull:
         # each chunk has its own trailing window (history of its customers only)
         window = await SpikeWindow.load(source.id, customer_ids, self.first_day, self.last_day)
         context = replace(context, window=window)
+        # a day is stored while the next one is fetched and classified (its statements in
+        # flight while this process works): at most one day of the chunk stored at a time
+        storing: tuple[dt.date, asyncio.Future[IngestOutcome]] | None = None
         for day in days_between(self.first_day, self.last_day):
             run.count("processed")
             try:
@@ -141,21 +152,45 @@ class _Pull:
                     f"{source.name} {day}: {len(accounts)} accounts failed: {type(error).__name__}: {error}"
                 )
                 continue
-            try:
-                async with self.writes:
-                    outcome = await ingest_rows(context, rows, (day, day))
-            except (IntegrityError, OperationalError) as error:
-                # e.g. another pull of the same day writing the same anomaly at the same moment:
-                # this chunk's transaction rolled back whole; a re-run of the day repairs it
-                run.count("failed")
-                failed += 1
-                run.log(
-                    f"{source.name} {day}: {len(accounts)} accounts not stored: {type(error).__name__}: {error}"
-                )
-                continue
-            run.count("succeeded")
-            outcome.count_on(run)
+            # which of the day's periods are invoiced (late usage), asked while the day is classified
+            invoiced = asyncio.ensure_future(look_up_invoiced((c, day) for c in customer_ids))
+            batch = classify_rows(context, rows, (day, day))
+            if storing is not None:
+                failed += await self.stored(source, accounts, *storing)
+            storing = (day, asyncio.ensure_future(self.store(context, batch, invoiced)))
+            if batch.held:
+                # a held row may be let through by an earlier review and recorded in the spike
+                # window as it is stored: the next day is classified after that
+                failed += await self.stored(source, accounts, *storing)
+                storing = None
+        if storing is not None:
+            failed += await self.stored(source, accounts, *storing)
         return failed
+
+    async def store(
+        self, context: IngestContext, batch: Classified, invoiced: asyncio.Future[Invoiced]
+    ) -> IngestOutcome:
+        async with self.writes:
+            return await store_classified(context, batch, await invoiced)
+
+    async def stored(
+        self, source: DataSource, accounts: list[str], day: dt.date, storing: asyncio.Future[IngestOutcome]
+    ) -> int:
+        """Wait for a day being stored; 1 if it failed."""
+        run = self.run
+        try:
+            outcome = await storing
+        except (IntegrityError, OperationalError) as error:
+            # e.g. another pull of the same day writing the same anomaly at the same moment:
+            # this chunk's transaction rolled back whole; a re-run of the day repairs it
+            run.count("failed")
+            run.log(
+                f"{source.name} {day}: {len(accounts)} accounts not stored: {type(error).__name__}: {error}"
+            )
+            return 1
+        run.count("succeeded")
+        outcome.count_on(run)
+        return 0
 
 
 def _retryable(error: BaseException) -> bool:

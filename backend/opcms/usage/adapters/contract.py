@@ -45,7 +45,7 @@ import abc
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -66,9 +66,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class VendorUsage:
-    """One usage figure as the vendor gave it: every field is raw text (see the module doc)."""
+class VendorUsage(NamedTuple):
+    """One usage figure as the vendor gave it: every field is raw text (see the module doc).
+    A named tuple: adapters make one per row."""
 
     account: str
     metric: str
