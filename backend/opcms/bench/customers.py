@@ -452,14 +452,29 @@ class ClosedLoop:
     write_errors: int = 0
     timeouts: int = 0
     non_2xx: int = 0
+    per_process: list[int] = field(default_factory=list)  # connections each API process held
 
     @property
     def socket_errors(self) -> int:
         return self.connect_errors + self.read_errors + self.write_errors
 
 
-def _wrk(base: str, token: str, path: str, concurrency: int, seconds: float) -> ClosedLoop:
+def _connections_by_process(port: int) -> list[int]:
+    """How many client connections each process holds on ``port`` now, most first (``ss``); empty
+    when ``ss`` is missing."""
+    if not shutil.which("ss"):
+        return []
     out = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True
+    ).stdout
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", out):
+        counts[pid] = counts.get(pid, 0) + 1
+    return sorted(counts.values(), reverse=True)
+
+
+def _wrk(base: str, token: str, path: str, concurrency: int, seconds: float) -> ClosedLoop:
+    wrk = subprocess.Popen(
         [
             "wrk",
             "-t2",
@@ -471,11 +486,16 @@ def _wrk(base: str, token: str, path: str, concurrency: int, seconds: float) -> 
             f"Authorization: Bearer {token}",
             base + path,
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        check=True,
-    ).stdout
-    result = ClosedLoop()
+    )
+    # midway: how the API's processes share wrk's connections (each keeps the ones it accepted)
+    time.sleep(seconds / 2)
+    spread = _connections_by_process(urlsplit(base).port or 80)
+    out, _ = wrk.communicate()
+    if wrk.returncode:
+        raise SystemExit(f"bench api: wrk failed ({wrk.returncode})")
+    result = ClosedLoop(per_process=spread)
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[0] in ("50%", "99%"):
@@ -692,7 +712,8 @@ def main(customers: int, concurrency: int, requests: int, rate: float = 200.0, s
             f"  {label}: {path}  (floor of alone: its {len(statements[label])} SQL statement(s) on one"
             f" connection; of the loops: /healthz under the same load); wrk: {closed.requests:,} requests,"
             f" socket errors connect {closed.connect_errors}, read {closed.read_errors}, write"
-            f" {closed.write_errors}, timeout {closed.timeouts}; non-2xx {closed.non_2xx};"
+            f" {closed.write_errors}, timeout {closed.timeouts}; non-2xx {closed.non_2xx}; connections held"
+            f" per API process: {'/'.join(map(str, closed.per_process)) or '?'};"
             f" open loop: {opened.sent:,} sent, {opened.connections} connection(s) opened, sent at most"
             f" {opened.late_ms:.1f} ms late",
             flush=True,
@@ -715,6 +736,7 @@ def main(customers: int, concurrency: int, requests: int, rate: float = 200.0, s
         p50=round(customers_closed.p50, 2),
         rps=customers_closed.rps,
         timeouts=customers_closed.timeouts,
+        connections_per_process=customers_closed.per_process,
         customers=customers,
         concurrency=concurrency,
         rate=rate,
