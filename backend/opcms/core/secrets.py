@@ -148,7 +148,8 @@ def without_url_credentials(value: Any) -> Any:
     """``value`` with the userinfo of every URL in it replaced by ``***``: what an answer shows
     of settings stored before such URLs were refused."""
     if isinstance(value, str):
-        return _URL_USERINFO.sub(r"\1***@", value)
+        # a URL's userinfo ends with "@": a text without one (most of them) skips the regex
+        return _URL_USERINFO.sub(r"\1***@", value) if "@" in value else value
     if isinstance(value, dict):
         return {key: without_url_credentials(item) for key, item in value.items()}
     if isinstance(value, list):
