@@ -4,10 +4,13 @@ API and the Excel import judge a value the same way."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from opcms.core.i18n import Invalid
@@ -28,10 +31,53 @@ from opcms.core.text import blank_to_none, fold
 from opcms.customers import rules
 from opcms.customers.models import DictionaryKind
 
+# an address whose part before the @-sign is plain dot-atom text (RFC 5322 3.2.3, ASCII): the
+# library accepts such a part as it is, so only its domain needs the library's checks
+_ATEXT = r"[a-zA-Z0-9_!#$%&'*+\-/=?^`{|}~]+"
+# the domain in the characters a host name may hold (no quote, bracket or angle bracket that would
+# make the library read the address another way)
+_PLAIN_ADDRESS = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([a-zA-Z0-9\-.\u0080-\U0010ffff]+)")
+_LONGEST_ADDRESS, _LONGEST_LOCAL_PART = 254, 64
+
+
+@lru_cache(maxsize=1024)
+def _accepted_domain(domain: str) -> tuple[str, str] | None:
+    """The domain's normalized and IDNA ASCII forms when the library accepts it after a plain
+    part, else None (the whole address then goes through the library, for its own message)."""
+    try:
+        checked = validate_email("a@" + domain, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return checked.domain, checked.ascii_domain
+
+
+def _plain_email(value: str) -> str | None:
+    """``validate_email(value).normalized`` for a plain address with an accepted domain, the
+    domain checked once per distinct domain (an import repeats a few domains over many rows);
+    None when the address needs the library's full reading."""
+    plain = _PLAIN_ADDRESS.fullmatch(value)
+    if plain is None:
+        return None
+    local, domain = plain.groups()
+    if len(local) > _LONGEST_LOCAL_PART or local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
+        return None
+    forms = _accepted_domain(domain)
+    if forms is None:
+        return None
+    normalized = f"{local}@{forms[0]}"
+    for address in (value, normalized, f"{local}@{forms[1]}"):
+        if len(address.encode()) > _LONGEST_ADDRESS:
+            return None
+    return normalized
+
 
 def _email(value: str) -> str:
+    folded = fold(value)
+    plain = _plain_email(folded)
+    if plain is not None:
+        return plain
     try:
-        return validate_email(fold(value), check_deliverability=False).normalized
+        return validate_email(folded, check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise Invalid("email_invalid", "{error}", error=str(error)) from None
 
