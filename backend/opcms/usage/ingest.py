@@ -46,6 +46,8 @@ WINDOW_DAYS = 30
 MIN_HISTORY_DAYS = 7
 MAX_QUANTITY = Decimal("1e16")
 QUANTUM = Decimal("0.0001")
+_WHOLE_DIGITS = 16  # a whole number of at most 16 digits is below MAX_QUANTITY
+assert Decimal(10**_WHOLE_DIGITS) == MAX_QUANTITY
 RESOLVED = (AnomalyStatus.ACCEPTED, AnomalyStatus.CORRECTED, AnomalyStatus.REJECTED)
 # customers whose usage is collected: not prospects, not closed (and not deleted)
 USAGE_STATUSES = (CustomerStatus.TRIAL, CustomerStatus.ACTIVE, CustomerStatus.SUSPENDED)
@@ -66,6 +68,10 @@ def parse_day(text: str) -> dt.date | None:
 
 def parse_quantity(text: str) -> tuple[Decimal | None, AnomalyKind | None, str]:
     """The quantity, or why it cannot be billed."""
+    if text.isdigit() and text.isascii() and len(text) <= _WHOLE_DIGITS:
+        # a whole number of at most 16 digits (what most vendors send): a Decimal ≥ 0, below
+        # MAX_QUANTITY, no decimals — the checks below would all pass
+        return Decimal(text), None, ""
     try:
         value = Decimal(text.strip())
     except (InvalidOperation, AttributeError):
