@@ -18,15 +18,19 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from opcms.audit.schemas import AuditLogFilter, AuditLogQuery
+from opcms.audit.schemas import AuditLogFilter, AuditLogPublic, AuditLogQuery
 from opcms.core.audit import AuditLog
 from opcms.core.errors import ValidationFailed
+from opcms.core.secrets import without_url_credentials
+
+# the fields of a page's rows (AuditLogPublic)
+PAGE_FIELDS = tuple(AuditLogPublic.model_fields)
 
 
-def encode_cursor(row: AuditLog) -> str:
-    """The position of ``row`` as an opaque, URL-safe text."""
-    at = row.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return base64.urlsafe_b64encode(f"{at}|{row.id}".encode()).decode().rstrip("=")
+def encode_cursor(occurred_at: dt.datetime, row_id: int) -> str:
+    """The position of a row as an opaque, URL-safe text."""
+    at = occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return base64.urlsafe_b64encode(f"{at}|{row_id}".encode()).decode().rstrip("=")
 
 
 def _bad_cursor() -> ValidationFailed:
@@ -85,13 +89,18 @@ async def list_audit_log(query: AuditLogQuery) -> dict[str, Any]:
     queryset = filtered(query)
     if query.cursor:
         queryset = _after(queryset, decode_cursor(query.cursor), newest_first)
-    rows = await _ordered(queryset, newest_first).limit(query.page_size + 1)
+    # the page is only shown: its rows are read as values, not built as model objects
+    rows = await _ordered(queryset, newest_first).limit(query.page_size + 1).values(*PAGE_FIELDS)
     more = len(rows) > query.page_size
     rows = rows[: query.page_size]
+    for row in rows:
+        # as AuditLog answers its rows: URL credentials of rows written before masking, masked
+        row["before"] = without_url_credentials(row["before"])
+        row["after"] = without_url_credentials(row["after"])
     return {
         "items": rows,
         "page_size": query.page_size,
-        "next_cursor": encode_cursor(rows[-1]) if more else None,
+        "next_cursor": encode_cursor(rows[-1]["occurred_at"], rows[-1]["id"]) if more else None,
     }
 
 
