@@ -101,9 +101,12 @@ class _Trail:
     average is the same Decimal digit for digit, not merely the same number).
     """
 
-    __slots__ = ("count", "days", "end", "exponents", "total")
+    __slots__ = ("count", "days", "end", "exponents", "forward", "total")
 
-    def __init__(self) -> None:
+    def __init__(self, forward: bool = False) -> None:
+        # forward: the window only ever moves to later days (a pull), so a day that leaves it
+        # is forgotten (a year's back-fill keeps 30 days per customer and metric, not 365)
+        self.forward = forward
         self.days: dict[int, tuple[Decimal, int]] = {}
         self.end: int | None = None
         self.total = Decimal(0)
@@ -130,8 +133,12 @@ class _Trail:
         days, old = self.days, self.end
         if old == end:
             return
+        if self.forward and old is not None and end < old:
+            raise ValueError("a forward-only spike window cannot move back")
         if old is not None and end == old + 1:  # the next day: the common step of a pull
-            if (held := days.get(old - WINDOW_DAYS)) is not None:
+            leaving_day = old - WINDOW_DAYS
+            held = days.pop(leaving_day, None) if self.forward else days.get(leaving_day)
+            if held is not None:
                 self._remove(*held)
             if (held := days.get(old)) is not None:
                 self._add(*held)
@@ -139,6 +146,9 @@ class _Trail:
             return
         if old is None or abs(end - old) >= WINDOW_DAYS:
             self.total, self.count, self.exponents = Decimal(0), 0, {}
+            if self.forward:
+                for ordinal in [o for o in days if o < end - WINDOW_DAYS]:
+                    del days[ordinal]
             entering: range = range(end - WINDOW_DAYS, end)
             leaving: range = range(0)
         elif end > old:
@@ -146,7 +156,8 @@ class _Trail:
         else:
             entering, leaving = range(end - WINDOW_DAYS, old - WINDOW_DAYS), range(end, old)
         for ordinal in leaving:
-            if (held := days.get(ordinal)) is not None:
+            held = days.pop(ordinal, None) if self.forward else days.get(ordinal)
+            if held is not None:
                 self._remove(*held)
         for ordinal in entering:
             if (held := days.get(ordinal)) is not None:
@@ -197,14 +208,24 @@ class SpikeWindow:
     the Decimal a rescan of the window's days gives.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, forward: bool = False) -> None:
+        """``forward``: days are asked in ascending order only (a pull, day after day), and a
+        day that has left every window asked since is forgotten; asking an earlier day than
+        the last one asked is then an error."""
         self._trails: dict[tuple[int, int], _Trail] = {}
+        self._forward = forward
 
     @classmethod
     async def load(
-        cls, source_id: int, customer_ids: list[int], first_day: dt.date, last_day: dt.date
+        cls,
+        source_id: int,
+        customer_ids: list[int],
+        first_day: dt.date,
+        last_day: dt.date,
+        *,
+        forward: bool = False,
     ) -> SpikeWindow:
-        window = cls()
+        window = cls(forward=forward)
         if customer_ids:
             rows = await UsageRecord.filter(
                 source_id=source_id,
@@ -228,7 +249,7 @@ class SpikeWindow:
     def record(self, key: tuple[int, int], day: dt.date, quantity: Decimal) -> None:
         trail = self._trails.get(key)
         if trail is None:
-            trail = self._trails[key] = _Trail()
+            trail = self._trails[key] = _Trail(self._forward)
         trail.record(day.toordinal(), quantity)
 
 

@@ -134,7 +134,8 @@ class _Pull:
         run, failed = self.run, 0
         customer_ids = [context.accounts[a] for a in accounts]
         # each chunk has its own trailing window (history of its customers only)
-        window = await SpikeWindow.load(source.id, customer_ids, self.first_day, self.last_day)
+        # (asked day after day: a day that has left the window is forgotten)
+        window = await SpikeWindow.load(source.id, customer_ids, self.first_day, self.last_day, forward=True)
         context = replace(context, window=window)
         # a day is stored while the next one is fetched and classified (its statements in
         # flight while this process works): at most one day of the chunk stored at a time
