@@ -34,12 +34,10 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-import asyncmy
 from tortoise import Tortoise, connections
 
-from opcms.bench.common import figure, fresh_database, insert_customers
+from opcms.bench.common import driver_connection, figure, fresh_database, insert_customers
 from opcms.billing import run
 from opcms.core.celery_app import configure_celery
 from opcms.core.context import acting_as, system_actor
@@ -268,23 +266,10 @@ async def _floor(connections_: list[Any], rows: RunRows, batch: int) -> tuple[fl
     return time.perf_counter() - started, sum(groups)
 
 
-async def _connect(settings: Any) -> Any:
-    parts = urlsplit(settings.database_url)
-    return await asyncmy.connect(
-        host=parts.hostname,
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-        db=parts.path.strip("/"),
-        charset="utf8mb4",
-        autocommit=False,
-    )
-
-
 async def _measure_floor(settings: Any, workers: int, batch: int) -> tuple[float, int, RunRows]:
     """Read the run's rows, delete them, write them again by the floor (twice: the better
     counts); leaves the floor's rows in place, checked to be as many as the run's."""
-    conns = [await _connect(settings) for _ in range(workers)]
+    conns = [await driver_connection(settings.database_url) for _ in range(workers)]
     try:
         rows = await _run_rows(conns[0])
         await conns[0].commit()

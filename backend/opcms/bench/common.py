@@ -56,6 +56,21 @@ async def recreate_database(settings: Settings) -> None:
         settings.sqlite_path.unlink(missing_ok=True)
 
 
+async def driver_connection(database_url: str, *, autocommit: bool = False) -> Any:
+    """One plain driver connection to the bench's MySQL database: what the floors write and read
+    through, the cheapest known means (no pool, no ORM)."""
+    parts = urlsplit(database_url)
+    return await asyncmy.connect(
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+        db=parts.path.strip("/"),
+        charset="utf8mb4",
+        autocommit=autocommit,
+    )
+
+
 async def fresh_database(settings: Settings, bench: str) -> None:
     """Drop, re-create and migrate the bench database; Tortoise is left initialised on it."""
 

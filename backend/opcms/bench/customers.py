@@ -51,12 +51,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncmy
 import httpx
 from tortoise import connections
 
 from opcms.auth.service import ensure_user
-from opcms.bench.common import figure, fresh_database, percentile, running_api
+from opcms.bench.common import driver_connection, figure, fresh_database, percentile, running_api
 from opcms.bench.imports import OWNERS, generate
 from opcms.core.context import acting_as, system_actor
 from opcms.core.db import close_db
@@ -290,15 +289,7 @@ async def _capture_sql(token: str) -> dict[str, list[tuple[str, Any]]]:
 
 async def _replay(statements: list[tuple[str, Any]], repeat: int) -> list[float]:
     """Milliseconds of each replay of ``statements`` on one driver connection, one after another."""
-    parts = urlsplit(get_settings().database_url)
-    conn = await asyncmy.connect(
-        host=parts.hostname,
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-        db=parts.path.strip("/"),
-        charset="utf8mb4",
-    )
+    conn = await driver_connection(get_settings().database_url)
     samples = []
     try:
         for round_ in range(repeat + repeat // 10):
