@@ -41,12 +41,10 @@ import re
 import time
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
-import asyncmy
 from tortoise import Tortoise, connections
 
-from opcms.bench.common import figure, fresh_database, insert_customers
+from opcms.bench.common import driver_connection, figure, fresh_database, insert_customers
 from opcms.core.context import acting_as, system_actor
 from opcms.core.models import utcnow
 from opcms.core.settings import Settings, get_settings
@@ -92,21 +90,9 @@ async def _setup(customers: int) -> tuple[int, list[int]]:
     return source.id, ids
 
 
-async def _connect(settings: Settings) -> Any:
-    parts = urlsplit(settings.database_url)
-    return await asyncmy.connect(
-        host=parts.hostname,
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-        db=parts.path.strip("/"),
-        autocommit=True,
-    )
-
-
 async def _sql(settings: Settings, *statements: str) -> list[Any]:
     """Run statements on a connection of their own; the last one's rows."""
-    conn = await _connect(settings)
+    conn = await driver_connection(settings.database_url, autocommit=True)
     try:
         async with conn.cursor() as cursor:
             for statement in statements:
@@ -168,7 +154,7 @@ async def _floor(rows: list[tuple], settings: Settings, writers: int) -> float:
         " ON DUPLICATE KEY UPDATE quantity = VALUES(quantity), updated_at = VALUES(updated_at)"
     )
     batches = [rows[start : start + batch_rows] for start in range(0, len(rows), batch_rows)]
-    conns = [await _connect(settings) for _ in range(writers)]
+    conns = [await driver_connection(settings.database_url, autocommit=True) for _ in range(writers)]
 
     async def write(conn: Any, share: list[list[tuple]]) -> None:
         async with conn.cursor() as cursor:
