@@ -327,8 +327,12 @@ async def measure(count: int, day: dt.date) -> dict[str, Any]:
         counters=counters,
         rerun_counters=rerun_counters,
         lines=[
-            {"part": "floor: the rows in the database", "value": round(floor_db_s, 3), "unit": "s"},
-            {"part": "floor: the messages to the broker", "value": round(floor_queue_s, 3), "unit": "s"},
+            {"label": "floor part: the rows in the database", "value": round(floor_db_s, 3), "unit": "s"},
+            {
+                "label": "floor part: the messages to the broker",
+                "value": round(floor_queue_s, 3),
+                "unit": "s",
+            },
         ],
     )
 

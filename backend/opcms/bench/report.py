@@ -123,7 +123,8 @@ def render(results: Iterable[Mapping[str, Any]], *, now: dt.datetime, commit: st
         name = str(result.get("bench"))
         lines.append(_row(result, f"**{name}**" + (f": {result['label']}" if result.get("label") else "")))
         for line in result.get("lines") or []:
-            lines.append(_row(line, f"{name}: {line.get('label', '')}"))
+            label = line.get("label") or line.get("part") or line.get("mode") or "(unnamed)"
+            lines.append(_row(line, f"{name}: {label}"))
     lines += ["", "## Details", ""]
     for result in results:
         details = {k: v for k, v in result.items() if k not in HEADLINE_KEYS}
