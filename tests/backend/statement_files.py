@@ -527,27 +527,36 @@ def statement_csv(
 ) -> bytes:
     """The export as CSV bytes; ``encoding``: ``gbk``, ``gb18030``, ``utf-8`` or ``utf-8-sig``
     (with BOM). Options as :func:`statement_rows`."""
+    return rows_csv(statement_rows(bank, lines, _csv=True, **options), encoding=encoding, delimiter=delimiter)
+
+
+def rows_csv(rows: Sequence[Sequence[Any]], *, encoding: str = "utf-8", delimiter: str = ",") -> bytes:
+    """Any rows as CSV bytes (a layout's rows after a test changed a cell)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    for row in statement_rows(bank, lines, _csv=True, **options):
-        writer.writerow(row)
+    writer.writerows(rows)
     return out.getvalue().encode(encoding)
 
 
 def statement_xlsx(bank: str, lines: Sequence[Line], *, sheet: str = "账户明细", **options: Any) -> bytes:
     """The export as an ``.xlsx`` workbook (first sheet). ``typed=True``: real number and date
     cells, as some banks write them. Options as :func:`statement_rows`."""
+    return rows_xlsx(statement_rows(bank, lines, **options), sheet=sheet)
+
+
+def rows_xlsx(rows: Sequence[Sequence[Any]], *, sheet: str = "账户明细") -> bytes:
+    """Any rows as an ``.xlsx`` workbook (empty texts as empty cells)."""
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = sheet
-    for row in statement_rows(bank, lines, **options):
+    for row in rows:
         ws.append([None if cell == "" else cell for cell in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def big_csv(count: int, *, bank: str = "generic", encoding: str = "utf-8") -> bytes:
+def big_csv(count: int, *, bank: str = "generic", encoding: str = "gbk") -> bytes:
     """A statement of ``count`` incoming lines (no blank lines), for size and speed."""
     lines = incoming_lines(count)
     return statement_csv(bank, lines, encoding=encoding, blank_lines=False)

@@ -81,6 +81,7 @@ CCB = _profile(
     booked_at=("交易时间",),
     credit=("贷方发生额(收入)", "贷方发生额", "收入金额"),
     debit=("借方发生额(支取)", "借方发生额", "支出金额"),
+    signed_amount=("交易金额",),  # the personal account export: one signed amount
     direction=("借贷方向", "借贷标志"),
     balance=("余额", "账户余额"),
     payer_name=("对方户名", "对方账户名称"),
@@ -101,13 +102,14 @@ ABC = _profile(
     booked_at=("交易时间",),
     credit=("收入金额", "贷方发生额", "贷方金额"),
     debit=("支出金额", "借方发生额", "借方金额"),
+    signed_amount=("交易金额",),
     direction=("借贷标志", "收支标志"),
     balance=("本次余额", "账户余额", "余额"),
     payer_name=("对方户名", "对方账户名称"),
     payer_account=("对方账号", "对方账户"),
     payer_bank=("对方开户行", "对方行名", "对方开户行名"),
     summary=("交易摘要", "摘要"),
-    purpose=("交易附言", "附言", "用途"),
+    purpose=("交易附言", "附言", "用途", "交易用途"),
     serial=("交易流水号", "流水号", "日志号"),
     currency=("币种", "交易币种"),
 )
@@ -142,15 +144,16 @@ CMB = _profile(
     booked_at=("交易时间",),
     credit=("贷方金额", "贷方发生额", "收入金额"),
     debit=("借方金额", "借方发生额", "支出金额"),
+    signed_amount=("交易金额",),  # the personal account export: 交易金额, 联机余额, 对手信息
     direction=("借贷标记", "借贷标志"),
-    balance=("余额", "账户余额"),
-    payer_name=("收/付方名称", "对方户名", "对方名称"),
+    balance=("余额", "账户余额", "联机余额"),
+    payer_name=("收/付方名称", "对方户名", "对方名称", "对手信息"),
     payer_account=("收/付方帐号", "收/付方账号", "对方账号", "对方帐号"),
     payer_bank=("收/付方开户行名", "收/付方开户行", "对方开户行"),
-    summary=("摘要", "业务摘要"),
+    summary=("摘要", "业务摘要", "交易摘要"),
     purpose=("用途", "附言"),
     serial=("流水号", "交易流水号"),
-    currency=("币种",),
+    currency=("币种", "货币"),
 )
 
 # Any other bank (or a spreadsheet finance keeps): the names most exports use.

@@ -74,7 +74,7 @@ READING_MESSAGES: dict[str, tuple[str, str]] = {
     "statement_no_header": (
         "前 {rows} 行中没有找到流水表头（应有日期与金额列，如“交易日期”和“收入金额/贷方发生额”）",
         "No statement header found in the first {rows} rows (a row naming the date and the amount "
-        "columns, such as 交易日期 and 收入金额/贷方发生额)",
+        "columns, such as the transaction date and the credit amount)",
     ),
     "statement_columns_missing": (
         "表头（第 {row} 行）缺少{missing}列；现有列：{found}",
@@ -270,7 +270,8 @@ class _Unreadable(Exception):  # noqa: N818 - an internal signal: the line is sk
 
 _EMPTY_MARKS = {"", "-", "--", "—", "——", "/", "null", "none", "n/a"}
 _CURRENCY_WORDS = re.compile(r"(?i)rmb|cny|usd|hkd|eur|人民币|元|[¥$€£]")
-_PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_FLOAT_NOISE = Decimal("0.000001")
 
 
 def _is_empty(text: str) -> bool:
@@ -283,10 +284,14 @@ def parse_amount(value: Any) -> Decimal | None:
         return None
     if isinstance(value, int):
         return Decimal(value).quantize(CENT)
-    if isinstance(value, float):
+    if isinstance(value, float):  # through its text, never Decimal(float)
         if not math.isfinite(value):
             raise _Unreadable(repr(value))
-        return _two_places(Decimal(repr(value)), repr(value))
+        exact = Decimal(repr(value))
+        rounded = exact.quantize(CENT, rounding=ROUND_HALF_UP)
+        if abs(exact - rounded) < _FLOAT_NOISE:  # a sum a sheet computed: 0.30000000000000004
+            return rounded
+        raise _Unreadable(repr(value))
     if isinstance(value, Decimal):
         return _two_places(value, str(value))
     raw = cell_text(value)
@@ -459,9 +464,12 @@ _TOTALS = re.compile(
 )
 
 
+_TOTALS_HINT = re.compile("[计总]|total", re.IGNORECASE)  # a cheap look before folding
+
+
 def _totals_word(cells: tuple[str, ...]) -> str | None:
     for text in cells:
-        if text and len(text) <= 40 and _TOTALS.match(fold(text)):
+        if text and len(text) <= 40 and _TOTALS_HINT.search(text) and _TOTALS.match(fold(text)):
             return text
     return None
 
@@ -615,7 +623,7 @@ def _layout(
     if best is None:
         raise _refused(
             "No statement header found in the first {rows} rows (a row naming the date and the "
-            "amount columns, such as 交易日期 and 收入金额/贷方发生额)",
+            "amount columns, such as the transaction date and the credit amount)",
             code="not_a_statement",
             key="statement_no_header",
             params={"rows": HEADER_SCAN_ROWS},
@@ -764,18 +772,22 @@ class _LineReader:
         if position is None or position >= len(values):
             return None
         value = values[position]
-        return None if isinstance(value, str) and not value.strip() else value
+        return None if value == "" else value
 
     def text(self, values: tuple[Any, ...], field: str) -> str | None:
         value = self.cell(values, field)
         if value is None:
             return None
-        text = cell_text(value)
+        text = value if isinstance(value, str) else cell_text(value)
         return None if _is_empty(text) else text
 
-    def read(self, number: int, values: tuple[Any, ...]) -> StatementLine:
-        texts = tuple(cell_text(value) for value in values)
+    def read(self, number: int, cells: tuple[Any, ...]) -> StatementLine:
+        texts = tuple(cell_text(value) for value in cells)
         raw = RawCells(self.headers, texts)
+        # text cells as read (trimmed, unwrapped); numbers and dates of a workbook as they are
+        values = tuple(
+            text if isinstance(value, str) else value for value, text in zip(cells, texts, strict=True)
+        )
 
         def skip(reason: Reason, detail: str | None, **found: Any) -> StatementLine:
             return self._line(number, values, raw, "skipped", reason, detail, **found)
