@@ -10,6 +10,7 @@ import io
 import sys
 import tracemalloc
 import zipfile
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -126,13 +127,33 @@ def test_a_totals_row_without_a_word_is_told_by_sums_without_date_and_serial():
     assert (totals.reason, totals.detail) == ("totals", "no date and no serial, only sums")
 
 
-def test_a_name_holding_a_totals_word_is_no_totals_row():
-    # given a payer whose name holds 合计 (联合计算机) and one named like a totals row's word
-    lines = [with_payer(line, "联合计算机有限公司", "6222 0000 1111") for line in incoming_lines(2)]
+def test_a_name_or_a_remark_holding_a_totals_word_is_no_totals_row():
+    # given payers whose name holds 合计 (联合计算机) or is an English "Total …", and a payer
+    # who wrote 合计3张发票 in the remark
+    first, second, third = incoming_lines(3)
+    lines = [
+        with_payer(first, "联合计算机有限公司", "6222 0000 1111"),
+        with_payer(second, "Total Energies (China) Ltd", "6222 0000 2222"),
+        replace(third, purpose="合计3张发票"),
+    ]
     statement = read_statement(statement_csv("generic", lines, encoding="utf-8"), "s.csv")
 
-    # then both lines are incoming
-    assert [x.payer_name for x in statement.incoming] == ["联合计算机有限公司"] * 2
+    # then all three lines are incoming, the totals row alone is totals
+    assert found(statement) == expected(lines)
+    assert statement.incoming[2].purpose == "合计3张发票"
+    assert [x.reason for x in statement.skipped] == ["blank", "blank", "totals"]
+
+
+def test_cells_wrapped_to_keep_excel_from_rounding_them_read_as_their_text():
+    # given an export writing long numbers as ="…" (and a leading apostrophe)
+    lines = incoming_lines(2)
+    rows = statement_rows("generic", lines, blank_lines=False)
+    at = {name: GENERIC_HEADERS.index(name) for name in ("对方账号", "流水号")}
+    for row in rows[5:7]:
+        row[at["对方账号"]] = f'="{row[at["对方账号"]].strip()}"'
+        row[at["流水号"]] = f"'{row[at['流水号']]}"
+    statement = read_statement(rows_csv(rows, encoding="gbk"), "s.csv")
+    assert found(statement) == expected(lines)
 
 
 # --- cells as people and banks write them -----------------------------------------------------------
@@ -450,6 +471,12 @@ def test_the_customer_imports_upload_limits_apply():
         read_statement(b"", "s.csv")
     assert refusal(excinfo).code == "empty_file"
     assert len(read_statement(data, "s.csv", max_rows=20).incoming) == 20
+
+    # a file of blank rows is no way around the cap
+    rows = statement_rows("icbc", incoming_lines(2)) + [[""] * 13] * 30
+    with pytest.raises(FileRefused) as excinfo:
+        read_statement(rows_csv(rows), "s.csv", max_rows=10)
+    assert refusal(excinfo).code == "too_many_rows"
 
 
 def test_the_customer_imports_xml_defences_apply_to_a_workbook():

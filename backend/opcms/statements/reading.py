@@ -38,6 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from opcms.core.excel import (
+    HEADER_ALLOWANCE,
     OLE_MAGIC,
     ZIP_MAGIC,
     FileRefused,
@@ -459,7 +460,7 @@ def _direction(text: str) -> Literal["in", "out"] | None:
 #: a totals cell: 合计, 本页合计, 借方合计, 总计[ Total ], 合计笔数: 3 … (a name such as 联合计算机 is not one)
 _TOTALS = re.compile(
     r"^(?:本页|本日|本月|本期|本年|当日|当月|借方|贷方|收入|支出|发生额|交易)?(?:合计|总计|小计|累计|汇总)"
-    r"(?:笔数|金额|发生额)?(?:$|[^\u4e00-\u9fff])|^(?:sub)?totals?\b",
+    r"(?:笔数|金额|发生额)?(?:$|[^\u4e00-\u9fff])|^(?:sub|grand)?totals?(?:$|[\s:\[(\]])",
     re.IGNORECASE,
 )
 
@@ -467,9 +468,16 @@ _TOTALS = re.compile(
 _TOTALS_HINT = re.compile("[计总]|total", re.IGNORECASE)  # a cheap look before folding
 
 
-def _totals_word(cells: tuple[str, ...]) -> str | None:
-    for text in cells:
-        if text and len(text) <= 40 and _TOTALS_HINT.search(text) and _TOTALS.match(fold(text)):
+def _totals_word(cells: tuple[str, ...], ignored: frozenset[int] = frozenset()) -> str | None:
+    """The cell that says the row is a totals row (cells at ``ignored`` positions not looked at)."""
+    for position, text in enumerate(cells):
+        if (
+            text
+            and position not in ignored
+            and len(text) <= 40
+            and _TOTALS_HINT.search(text)
+            and _TOTALS.match(fold(text))
+        ):
             return text
     return None
 
@@ -766,6 +774,9 @@ class _LineReader:
         self.layout = layout
         self.headers = tuple(layout.headers)
         self.at = layout.positions
+        self.free_text = frozenset(
+            self.at[field] for field in ("payer_name", "payer_bank", "summary", "purpose") if field in self.at
+        ) - {self.at["booked_on"], self.at.get("serial")}
 
     def cell(self, values: tuple[Any, ...], field: str) -> Any:
         position = self.at.get(field)
@@ -794,7 +805,9 @@ class _LineReader:
 
         if not any(texts):
             return skip("blank", None)
-        word = _totals_word(texts)
+        # a payer may write 合计3张发票 in the purpose: free text only counts on a row without a date
+        dated = self.cell(values, "booked_on") is not None
+        word = _totals_word(texts, self.free_text if dated else frozenset())
         if word is not None:
             return skip("totals", word)
         serial = self.text(values, "serial")
@@ -1016,8 +1029,19 @@ def _read(
     lines: list[StatementLine] = []
     counted = 0
 
+    # blank and totals rows are no data rows, but are kept: a file of little else is refused too
+    most_lines = max_rows + max(HEADER_ALLOWANCE, max_rows // 20)
+
     def take(number: int, values: tuple[Any, ...]) -> None:
         nonlocal counted
+        if len(lines) >= most_lines:
+            raise FileRefused(
+                f"The file has more than {most_lines:,} rows (OPCMS_IMPORT_MAX_ROWS)",
+                code="too_many_rows",
+                key="too_many_data_rows",
+                params={"limit": most_lines},
+                status=413,
+            )
         line = reader.read(number, values)
         if line.reason not in ("blank", "totals"):
             counted += 1
