@@ -273,10 +273,11 @@ _EMPTY_MARKS = {"", "-", "--", "—", "——", "/", "null", "none", "n/a"}
 _CURRENCY_WORDS = re.compile(r"(?i)rmb|cny|usd|hkd|eur|人民币|元|[¥$€£]")
 _PLAIN_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _FLOAT_NOISE = Decimal("0.000001")
+_SIMPLE_AMOUNT = re.compile(r"[0-9]{1,3}(?:,?[0-9]{3})*(?:\.[0-9]{1,2})?")
 
 
 def _is_empty(text: str) -> bool:
-    return text.casefold() in _EMPTY_MARKS
+    return len(text) <= 4 and text.casefold() in _EMPTY_MARKS
 
 
 def parse_amount(value: Any) -> Decimal | None:
@@ -296,6 +297,8 @@ def parse_amount(value: Any) -> Decimal | None:
     if isinstance(value, Decimal):
         return _two_places(value, str(value))
     raw = cell_text(value)
+    if _SIMPLE_AMOUNT.fullmatch(raw):  # most cells: 1,234.56
+        return _two_places(Decimal(raw.replace(",", "")), raw)
     text = fold(raw).replace(" ", "")
     if _is_empty(text):
         return None
@@ -962,6 +965,7 @@ def read_statement(
         settings = get_settings()
         max_bytes = settings.import_max_bytes if max_bytes is None else max_bytes
         max_rows = settings.import_max_rows if max_rows is None else max_rows
+    profile = profile or None
     if profile is not None and profile not in PROFILES:
         raise _refused(
             "Unknown bank profile {profile} (known: {known})",
