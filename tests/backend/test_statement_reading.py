@@ -299,6 +299,25 @@ def test_a_signed_amount_column_reads_negative_amounts_as_outgoing():
     assert [(x.amount, x.serial) for x in outgoing] == [(Decimal("500.00"), "OUT000001")]
 
 
+def test_one_amount_column_with_a_c_or_d_direction():
+    # given an export with one unsigned amount and a C/D direction column (CMB's 借贷标志)
+    rows = [
+        ["交易日", "交易时间", "借贷标志", "交易金额", "收/付方名称", "收/付方帐号", "流水号"],
+        ["20261103", "09:30:00", "C", "1,000.00", "甲公司", "6222 0001", "K1"],
+        ["20261103", "09:31:00", "D", "200.00", "电力公司", "3100 0002", "K2"],
+        ["20261104", "09:32:00", "贷", "300.00", "乙公司", "6222 0003", "K3"],
+    ]
+    statement = read_statement(rows_xlsx(rows), "s.xlsx")
+
+    # then C and 贷 lines are incoming, the D line outgoing
+    assert statement.profile == "cmb"
+    assert found(statement) == [
+        (Decimal("1000.00"), dt.date(2026, 11, 3), "甲公司", "62220001", "K1"),
+        (Decimal("300.00"), dt.date(2026, 11, 4), "乙公司", "62220003", "K3"),
+    ]
+    assert [(x.reason, x.amount) for x in statement.skipped] == [("outgoing", Decimal("200.00"))]
+
+
 def test_payer_accounts_keep_digits_only_and_serials_are_trimmed():
     lines = [with_payer(incoming_lines(1)[0], "甲公司", "6222-0210 ００１２ 3456")]
     statement = read_statement(statement_csv("icbc", lines, encoding="gbk"), "s.csv")

@@ -743,7 +743,7 @@ def _custom_layout(
 
 # --- the account in the title lines ---------------------------------------------------------------
 _ACCOUNT_LABEL = re.compile(
-    r"^(?:本方)?(?:账号|帐号|账户|帐户|付款账号|查询账号|account(?:no\.?|number)?)(?:\[[^\]]*\])?[:：]?(.*)$",
+    r"^(?:本方|银行|查询)?(?:账号|帐号|账户|帐户|卡号|account(?:no\.?|number)?)(?:\[[^\]]*\])?[:：]?(.*)$",
     re.IGNORECASE,
 )
 
