@@ -35,6 +35,8 @@ from opcms.jobs.api import bp as jobs_bp
 from opcms.notifications.api import bp as notifications_bp
 from opcms.payments.api import bp as payments_bp
 from opcms.pricing.api import bp as pricing_bp
+from opcms.statements.api import bp as statements_bp
+from opcms.statements.api import preview_statement, upload_statement
 from opcms.usage.api import bp as usage_bp
 from opcms.usage.sources.api import bp as data_sources_bp
 from opcms.usage.sources.api import upload_usage_file
@@ -51,6 +53,7 @@ BLUEPRINTS = (
     billing_bp,
     billing_reports_bp,
     payments_bp,
+    statements_bp,
     jobs_bp,
     notifications_bp,
     analytics_bp,
@@ -60,7 +63,7 @@ BLUEPRINTS = (
 
 # the routes that take a file (multipart, up to OPCMS_IMPORT_MAX_BYTES); every other route takes
 # JSON bodies of a few KB (the session routes) or OPCMS_JSON_BODY_MAX_BYTES (core/limits.py)
-UPLOAD_ROUTES = (upload_customers, upload_usage_file)
+UPLOAD_ROUTES = (upload_customers, upload_usage_file, upload_statement, preview_statement)
 
 
 def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_db: bool = True) -> Sanic:

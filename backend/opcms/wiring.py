@@ -32,6 +32,7 @@ from opcms.notifications.models import NotificationChannel, NotificationTemplate
 from opcms.pricing.models import PricingPlan, Subscription, UsageMetric
 from opcms.pricing.service import check_subscription_restorable
 from opcms.reminders import tasks as reminders_tasks
+from opcms.statements.models import BankStatementProfile
 from opcms.usage import late
 from opcms.usage import tasks as usage_tasks
 from opcms.usage.adapters import register_adapter
@@ -116,6 +117,15 @@ DELETABLE_KINDS = (
         parents=(Parent("channel_id", NotificationChannel, "notification_channel"),),
     ),
     DeletableKind("user", User, ("username", "display_name"), ("username", "display_name")),
+    # a saved bank statement column mapping: its name is free again once deleted
+    DeletableKind(
+        "bank_statement_profile",
+        BankStatementProfile,
+        ("name", "base_profile"),
+        ("name",),
+        unique=(UniqueValue("name"),),
+        codes_freed=True,
+    ),
 )
 
 _wired = False

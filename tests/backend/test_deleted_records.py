@@ -11,6 +11,7 @@ from opcms.core.context import acting_as, system_actor
 from opcms.customers.models import Customer
 from opcms.notifications.models import NotificationChannel, NotificationTemplate
 from opcms.pricing.models import PricingPlan, Subscription, UsageMetric
+from opcms.statements.models import BankStatementProfile
 from opcms.usage.models import CustomerSourceAccount, DataSource
 from tests.backend.factories import (
     make_customer,
@@ -139,6 +140,20 @@ async def deleted_user(client, admin):
     return row.id, "leaver · Leaver", ""
 
 
+async def deleted_statement_profile(client, admin):
+    made = await client.post(
+        "/api/v1/bank-statement-profiles",
+        token=admin,
+        json={"name": "old-map", "base_profile": "icbc", "mapping": {"serial": "凭证号"}},
+    )
+    assert made.status_code == 201, made.text
+    response = await client.delete(
+        f"/api/v1/bank-statement-profiles/{made.json()['id']}", token=admin, params={"reason": "bank changed"}
+    )
+    assert response.status_code == 200, response.text
+    return made.json()["id"], "old-map · icbc", "bank changed"
+
+
 KINDS = {
     "customer": (deleted_customer, Customer),
     "usage_metric": (deleted_metric, UsageMetric),
@@ -149,6 +164,7 @@ KINDS = {
     "notification_channel": (deleted_channel, NotificationChannel),
     "notification_template": (deleted_template, NotificationTemplate),
     "user": (deleted_user, None),
+    "bank_statement_profile": (deleted_statement_profile, BankStatementProfile),
 }
 
 

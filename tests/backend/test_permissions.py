@@ -46,6 +46,8 @@ billing:credit             x      x       -        -
 payments:read              x      x       x        x
 payments:write             x      x       -        -
 payments:allocate          x      x       -        -
+statements:read            x      x       -        x
+statements:write           x      x       -        -
 jobs:read                  x      x       x        x
 jobs:run                   x      -       -        -
 jobs:schedule              x      -       -        -

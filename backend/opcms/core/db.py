@@ -41,6 +41,7 @@ MODEL_MODULES = [
     "opcms.billing.models",
     "opcms.notifications.models",
     "opcms.analytics.models",
+    "opcms.statements.models",
 ]
 
 

@@ -45,6 +45,10 @@ PERMISSIONS: dict[str, str] = {
     "payments:read": "list and view payments, allocations, suggestions and customer credit",
     "payments:write": "record payments",
     "payments:allocate": "allocate payments and credit to invoices, reverse allocations, auto-reconcile",
+    "statements:read": "list bank statements, their lines with proposals and their reports (xlsx too); "
+    "the bank profiles and saved mappings",
+    "statements:write": "import bank statements, accept or undo their lines (recording payments and "
+    "allocations), save column mappings",
     "jobs:read": "list task executions with their logs, the jobs and their schedules",
     "jobs:run": "run a job now, cancel a pending execution, retry a failed one",
     "jobs:schedule": "edit job schedules (cron, time zone, enabled, parameters)",
@@ -77,6 +81,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "payments:read",
             "payments:write",
             "payments:allocate",
+            "statements:read",
+            "statements:write",
             "jobs:read",
             "notifications:read",
             "analytics:read",

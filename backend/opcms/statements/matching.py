@@ -1,0 +1,222 @@
+"""Proposals for incoming statement lines (DESIGN §17): who paid, and which invoices it settles.
+
+The customer, in this order:
+
+1. ``account_learned`` — the payer's account was accepted for a customer before
+   (``bank_payer_accounts``);
+2. ``name_exact`` — the payer name folds to a live customer's company name or short name (the
+   customers' name key: full-width folded, case-free);
+3. ``name_fuzzy`` — the best customer the payer matching of the suggestions finds
+   (``payments.suggestions``: the names without their legal form, rapidfuzz WRatio, at least
+   ``MIN_NAME_SCORE``);
+4. none — left for a person.
+
+The allocation follows the suggestion engine's order (``payments.suggestions``): one invoice
+whose outstanding is the amount (``exact_amount``), else 2 to 5 invoices adding up to it among
+the oldest ``COMBINATION_CANDIDATES`` smaller ones (``combination``, the engine's
+``find_combinations``), else oldest first (``fifo``), else nothing open (``no_open_invoices``:
+the money becomes the customer's credit).
+
+A statement is matched as a whole, in memory: the learned accounts, the customers and the
+candidates' open invoices are read once (a few bounded queries, not a few per line), and an
+invoice proposed for one line is not proposed again to a later line for more than it still
+owes after the earlier ones.
+
+Confidence: ``high`` — a learned account or an exact name, with an exact amount or a
+combination; ``medium`` — a learned account or an exact name with FIFO (or nothing open), or a
+fuzzy name with an exact amount; ``low`` — everything else. The reason is
+``<customer basis>+<allocation kind>`` (``account_learned+exact_amount``), or ``no_customer``:
+codes the UI translates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from rapidfuzz import fuzz, process
+
+from opcms.core.money import ZERO
+from opcms.core.text import fold_key
+from opcms.customers.models import Customer
+from opcms.payments.suggestions import (
+    COMBINATION_CANDIDATES,
+    MAX_FIFO_INVOICES,
+    MIN_NAME_SCORE,
+    cents,
+    find_combinations,
+    name_key,
+)
+from opcms.settlement.queries import open_invoices
+from opcms.statements.models import BankPayerAccount, Confidence
+
+CHUNK = 500  # ids per IN (...) list
+
+ACCOUNT_LEARNED, NAME_EXACT, NAME_FUZZY = "account_learned", "name_exact", "name_fuzzy"
+EXACT, COMBINATION, FIFO, NOTHING_OPEN = "exact_amount", "combination", "fifo", "no_open_invoices"
+NO_CUSTOMER = "no_customer"
+
+
+class Payable(Protocol):
+    """What matching reads of a line."""
+
+    payer_name: str | None
+    payer_account: str | None
+    amount: Decimal | None
+    currency: str
+
+
+@dataclass
+class Proposal:
+    customer_id: int | None
+    allocations: list[dict[str, Any]]  # [{invoice_id, invoice_number, amount (text)}]
+    confidence: Confidence
+    reason: str
+
+
+@dataclass
+class _Open:
+    id: int
+    number: str
+    outstanding: Decimal
+
+
+@dataclass
+class Matcher:
+    """The state of one statement's matching: who is who, and what each customer still owes."""
+
+    learned: dict[str, int] = field(default_factory=dict)
+    exact_names: dict[str, int] = field(default_factory=dict)
+    fuzzy_company: dict[int, str] = field(default_factory=dict)
+    fuzzy_short: dict[int, str] = field(default_factory=dict)
+    live: set[int] = field(default_factory=set)
+    # (customer, currency) -> open invoices, oldest first (by due date, then id)
+    invoices: dict[tuple[int, str], list[_Open]] = field(default_factory=dict)
+    _fuzzy_seen: dict[str, int | None] = field(default_factory=dict)
+
+    # --- loading ------------------------------------------------------------------------------
+    @classmethod
+    async def for_lines(cls, lines: Sequence[Payable]) -> Matcher:
+        matcher = cls()
+        await matcher._load_customers()
+        accounts = sorted({line.payer_account for line in lines if line.payer_account})
+        for start in range(0, len(accounts), CHUNK):
+            rows = await BankPayerAccount.filter(
+                payer_account__in=accounts[start : start + CHUNK]
+            ).values_list("payer_account", "customer_id")
+            matcher.learned.update(
+                {account: customer for account, customer in rows if customer in matcher.live}
+            )
+        wanted = {c for c, _ in (matcher.customer_for(line) for line in lines) if c is not None}
+        await matcher._load_invoices(wanted)
+        return matcher
+
+    async def _load_customers(self) -> None:
+        rows = await Customer.all().values_list("id", "company_name", "short_name")
+        short_owners: dict[str, set[int]] = defaultdict(set)
+        for customer_id, company, short in rows:
+            self.live.add(customer_id)
+            self.exact_names[fold_key(company)] = customer_id
+            self.fuzzy_company[customer_id] = name_key(company)
+            if short:
+                short_owners[fold_key(short)].add(customer_id)
+                self.fuzzy_short[customer_id] = name_key(short)
+        for key, owners in short_owners.items():
+            # a short name two customers share names neither; a company name wins over a short one
+            if len(owners) == 1 and key not in self.exact_names:
+                self.exact_names[key] = next(iter(owners))
+
+    async def _load_invoices(self, customers: Iterable[int]) -> None:
+        ids = sorted(customers)
+        for start in range(0, len(ids), CHUNK):
+            rows = (
+                await open_invoices(customer_id__in=ids[start : start + CHUNK])
+                .order_by("due_date", "id")
+                .values_list("customer_id", "currency", "id", "number", "outstanding")
+            )
+            for customer_id, currency, invoice_id, number, outstanding in rows:
+                amount = Decimal(str(outstanding))
+                if amount > ZERO:
+                    self.invoices.setdefault((customer_id, currency), []).append(
+                        _Open(invoice_id, number, amount)
+                    )
+
+    # --- who paid ---------------------------------------------------------------------------
+    def customer_for(self, line: Payable) -> tuple[int | None, str]:
+        if line.payer_account and line.payer_account in self.learned:
+            return self.learned[line.payer_account], ACCOUNT_LEARNED
+        if not line.payer_name or not line.payer_name.strip():
+            return None, NO_CUSTOMER
+        exact = self.exact_names.get(fold_key(line.payer_name))
+        if exact is not None:
+            return exact, NAME_EXACT
+        fuzzy = self._fuzzy(line.payer_name)
+        return (fuzzy, NAME_FUZZY) if fuzzy is not None else (None, NO_CUSTOMER)
+
+    def _fuzzy(self, payer_name: str) -> int | None:
+        """The best live customer by company or short name (as ``customer_candidates`` ranks
+        them: the higher score, then the lower id), or None under ``MIN_NAME_SCORE``."""
+        if payer_name in self._fuzzy_seen:
+            return self._fuzzy_seen[payer_name]
+        payer = name_key(payer_name)
+        best: tuple[float, int] | None = None
+        for names in (self.fuzzy_company, self.fuzzy_short):
+            found = process.extractOne(payer, names, scorer=fuzz.WRatio, score_cutoff=MIN_NAME_SCORE)
+            if found is not None:
+                _, score, customer_id = found
+                if best is None or (-score, customer_id) < (-best[0], best[1]):
+                    best = (score, customer_id)
+        chosen = best[1] if best is not None else None
+        self._fuzzy_seen[payer_name] = chosen
+        return chosen
+
+    # --- which invoices ---------------------------------------------------------------------
+    def _allocation(
+        self, customer_id: int, currency: str, amount: Decimal
+    ) -> tuple[str, list[tuple[_Open, Decimal]]]:
+        invoices = self.invoices.get((customer_id, currency), [])
+        for invoice in invoices:
+            if invoice.outstanding == amount:
+                return EXACT, [(invoice, amount)]
+        smaller = [i for i in invoices if i.outstanding < amount][:COMBINATION_CANDIDATES]
+        if len(smaller) >= 2:
+            sets, _ = find_combinations([cents(i.outstanding) for i in smaller], cents(amount), limit=1)
+            if sets:
+                return COMBINATION, [(smaller[i], smaller[i].outstanding) for i in sets[0]]
+        taken: list[tuple[_Open, Decimal]] = []
+        left = amount
+        for invoice in invoices[:MAX_FIFO_INVOICES]:
+            if left <= ZERO:
+                break
+            part = min(left, invoice.outstanding)
+            taken.append((invoice, part))
+            left -= part
+        return (FIFO, taken) if taken else (NOTHING_OPEN, [])
+
+    def propose(self, line: Payable) -> Proposal:
+        """The proposal for one line; what it allocates is no longer open to later lines."""
+        customer_id, basis = self.customer_for(line)
+        amount = line.amount
+        if customer_id is None or amount is None or amount <= ZERO:
+            return Proposal(None, [], Confidence.LOW, NO_CUSTOMER)
+        kind, taken = self._allocation(customer_id, line.currency, amount)
+        allocations = []
+        for invoice, part in taken:
+            invoice.outstanding -= part
+            allocations.append(
+                {"invoice_id": invoice.id, "invoice_number": invoice.number, "amount": str(part)}
+            )
+        key = (customer_id, line.currency)
+        self.invoices[key] = [i for i in self.invoices.get(key, []) if i.outstanding > ZERO]
+        return Proposal(customer_id, allocations, confidence(basis, kind), f"{basis}+{kind}")
+
+
+def confidence(basis: str, kind: str) -> Confidence:
+    if basis in (ACCOUNT_LEARNED, NAME_EXACT):
+        return Confidence.HIGH if kind in (EXACT, COMBINATION) else Confidence.MEDIUM
+    if basis == NAME_FUZZY and kind == EXACT:
+        return Confidence.MEDIUM
+    return Confidence.LOW
