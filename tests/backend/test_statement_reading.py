@@ -213,7 +213,9 @@ def test_amounts_in_the_forms_statements_write_them(cell, amount):
         assert result.as_tuple().exponent == -2
 
 
-@pytest.mark.parametrize("cell", ["abc", "1.234,56", "12.345", "1.2.3", "١٢٣", "1e3", 1.0005])
+@pytest.mark.parametrize(
+    "cell", ["abc", "1.234,56", "12.345", "1.2.3", "١٢٣", "1e3", 1.0005, "1" * 17, 10**30, "9" * 40 + ".00"]
+)
 def test_an_amount_that_cannot_be_read_is_named(cell):
     from opcms.statements.reading import _Unreadable
 
@@ -365,6 +367,14 @@ def test_a_users_mapping_overrides_what_the_profile_says():
     assert found(statement) == expected(lines)
 
 
+def test_a_mapping_may_read_the_date_and_the_time_from_one_column():
+    lines = incoming_lines(2)
+    data = statement_xlsx("icbc", lines, typed=True)
+    statement = read_statement(data, "s.xlsx", mapping={"booked_on": "交易时间", "booked_at": "交易时间"})
+    assert found(statement) == expected(lines)
+    assert [x.booked_at for x in statement.incoming] == [x.booked_at for x in lines]
+
+
 def test_a_mapping_reads_a_file_no_profile_knows():
     # given an export whose headers no profile knows
     rows = [
@@ -400,6 +410,7 @@ def test_a_mapping_reads_a_file_no_profile_knows():
         {"serial": "没有这一列"},
         {"no_such_field": "摘要"},
         {"serial": ""},
+        {"summary": "摘要", "purpose": "摘要"},
         {"booked_on": "摘要"} | {"credit": "附言"} | {"payer_name": "不存在"},
     ],
 )

@@ -106,6 +106,10 @@ READING_MESSAGES: dict[str, tuple[str, str]] = {
         "列映射含未知字段：{fields}（可用字段：{known}）",
         "The mapping names fields that do not exist: {fields} (fields: {known})",
     ),
+    "statement_mapping_twice": (
+        "列映射把同一列给了多个字段：{fields}",
+        "The mapping gives one header to several fields: {fields}",
+    ),
     "statement_mapping_empty": ("列映射没有给出 {fields} 的表头", "The mapping gives no header for {fields}"),
     "unsupported_file": (
         "文件是二进制内容，不是 CSV 文本或 .xlsx 工作簿",
@@ -273,6 +277,7 @@ _EMPTY_MARKS = {"", "-", "--", "—", "——", "/", "null", "none", "n/a"}
 _CURRENCY_WORDS = re.compile(r"(?i)rmb|cny|usd|hkd|eur|人民币|元|[¥$€£]")
 _PLAIN_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _FLOAT_NOISE = Decimal("0.000001")
+_TOO_MUCH = Decimal(10) ** 16
 _SIMPLE_AMOUNT = re.compile(r"[0-9]{1,3}(?:,?[0-9]{3})*(?:\.[0-9]{1,2})?")
 
 
@@ -285,14 +290,14 @@ def parse_amount(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return Decimal(value).quantize(CENT)
+        return _two_places(Decimal(value), str(value))
     if isinstance(value, float):  # through its text, never Decimal(float)
         if not math.isfinite(value):
             raise _Unreadable(repr(value))
         exact = Decimal(repr(value))
         rounded = exact.quantize(CENT, rounding=ROUND_HALF_UP)
         if abs(exact - rounded) < _FLOAT_NOISE:  # a sum a sheet computed: 0.30000000000000004
-            return rounded
+            return _two_places(rounded, repr(value))
         raise _Unreadable(repr(value))
     if isinstance(value, Decimal):
         return _two_places(value, str(value))
@@ -325,7 +330,7 @@ def _two_places(value: Decimal, raw: str) -> Decimal:
         rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
     except InvalidOperation:
         raise _Unreadable(raw) from None
-    if rounded != value:  # a bank amount has cents, never less
+    if rounded != value or abs(rounded) >= _TOO_MUCH:  # cents, never less; what DECIMAL(18,2) holds
         raise _Unreadable(raw)
     return rounded
 
@@ -700,6 +705,21 @@ def _custom_layout(
             code="bad_mapping",
             key="statement_mapping_empty",
             params={"fields": ", ".join(empty)},
+        )
+    by_header: dict[str, list[str]] = {}
+    for field, key in wanted.items():
+        by_header.setdefault(key, []).append(field)
+    twice = [
+        fields
+        for fields in by_header.values()
+        if len(fields) > 1 and set(fields) != {"booked_on", "booked_at"}
+    ]
+    if twice:
+        raise _refused(
+            "The mapping gives one header to several fields: {fields}",
+            code="bad_mapping",
+            key="statement_mapping_twice",
+            params={"fields": ", ".join(twice[0])},
         )
     best: tuple[int, int, list[str], list[str]] | None = None  # (found, row, texts, keys)
     for number, texts in rows:
