@@ -9,11 +9,13 @@ with their related rows joined), on data made to have ties and NULLs in the sort
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 from decimal import Decimal
 
 import pytest
+from tortoise.queryset import QuerySet
 
 from opcms.billing import queries as invoice_queries
 from opcms.billing.reports.schemas import SORTABLE as INVOICE_SORTABLE
@@ -353,3 +355,50 @@ async def test_a_long_list_answers_a_recent_count_and_says_so_a_short_one_counts
     monkeypatch.setattr(list_pages, "COUNT_TTL", 0.0)
     fresh = CustomerPage.model_validate(await customer_queries.list_customers(trial))
     assert (fresh.total, fresh.total_is_estimate) == (7, False)
+
+
+async def test_requests_that_find_a_long_count_expired_together_wait_for_one_count(
+    db, counts_above_five, monkeypatch
+):
+    # given 8 trial customers, a long list (more than 5 rows), whose kept count has expired
+    for _ in range(8):
+        await make_customer(status="trial")
+    monkeypatch.setattr(list_pages, "COUNT_TTL", 0.0)
+    counted: list[str] = []
+    real_count = QuerySet.count
+
+    def counting(self, *args, **kwargs):
+        counted.append(self.model.__name__)
+        return real_count(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "count", counting)
+    # when ten requests read the list at the same moment
+    pages = await asyncio.gather(
+        *(customer_queries.list_customers(CustomerListQuery(status="trial")) for _ in range(10))
+    )
+    # then the rows were counted once, and every answer carries that count
+    assert counted == ["Customer"]
+    assert {page["total"] for page in pages} == {8}
+    # the one that counted says it counted; the others that they answer a count not their own
+    assert sorted(page["total_is_estimate"] for page in pages) == [False] + [True] * 9
+    # and a count that fails reaches every request waiting for it, and is not kept
+    counted.clear()
+
+    def failing(self, *args, **kwargs):
+        counted.append("failing")
+
+        async def fail() -> int:
+            await asyncio.sleep(0.01)
+            raise RuntimeError("the database went away")
+
+        return fail()
+
+    monkeypatch.setattr(QuerySet, "count", failing)
+    outcomes = await asyncio.gather(
+        *(customer_queries.list_customers(CustomerListQuery(status="trial")) for _ in range(3)),
+        return_exceptions=True,
+    )
+    assert counted == ["failing"]
+    assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
+    monkeypatch.setattr(QuerySet, "count", real_count)
+    assert (await customer_queries.list_customers(CustomerListQuery(status="trial")))["total"] == 8

@@ -12,6 +12,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -158,32 +159,38 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# ``opcms api`` with Sanic's wait for its processes to report ready raised to the given seconds
-# (its own is 30 s, which a machine loaded by other work can exceed while the processes import)
-_API_WITH_STARTUP = (
-    "import sys; from sanic.worker.manager import WorkerManager;"
-    " WorkerManager.THRESHOLD = int(float(sys.argv[1]) * 10); sys.argv[1:] = ['api'];"
-    " from opcms.cli import main; sys.exit(main())"
-)
+def listening_sockets(port: int) -> int:
+    """How many sockets of this machine listen on TCP ``port`` (each API process has its own)."""
+    found = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 3 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found += 1
+    return found
 
 
 @contextlib.contextmanager
 def running_api(bench: str, *, startup_seconds: float | None = None) -> Iterator[str]:
     """``opcms api`` started as production runs it, on a free port of this machine, with this
-    process's settings; yields its base URL once ``/healthz`` answers, stops it afterwards.
-    ``startup_seconds``: how long its processes may take to start (Sanic's 30 s when None)."""
+    process's settings; yields its base URL once each of its processes listens and ``/healthz``
+    answers, stops it afterwards.
+    ``startup_seconds``: how long its processes may take to start (60 s when None)."""
     port = free_port()
     env = {**os.environ, "OPCMS_PORT": str(port), "OPCMS_HOST": "127.0.0.1", "OPCMS_LOG_LEVEL": "WARNING"}
-    argv = [sys.executable, "-m", "opcms", "api"]
-    if startup_seconds is not None:
-        argv = [sys.executable, "-c", _API_WITH_STARTUP, str(startup_seconds)]
-    server = subprocess.Popen(argv, env=env, start_new_session=True)
+    workers = int(env.get("OPCMS_API_WORKERS") or 1)
+    server = subprocess.Popen([sys.executable, "-m", "opcms", "api"], env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + max(60, (startup_seconds or 0) + 30)
+        deadline = time.monotonic() + (startup_seconds or 60)
         while True:
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                ready = listening_sockets(port) >= workers
+                if ready and httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

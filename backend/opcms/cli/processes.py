@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,29 +14,122 @@ from typing import Any, cast
 from opcms.cli.common import settings_or_exit
 from opcms.core.settings import get_settings
 
+# connections the kernel queues for an API process before it accepts them
+LISTEN_BACKLOG = 1024
+# an API process that exits this soon after its start failed to start: the supervisor gives up
+STARTUP_GRACE_SECONDS = 20.0
+# how long the API's processes are given to answer what they have in flight once told to stop
+SHUTDOWN_SECONDS = 30.0
 
-def cmd_api(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
+
+def listening_socket(host: str, port: int, *, shared_port: bool) -> socket.socket:
+    """The API's listening socket. With ``shared_port`` each API process binds its own socket to
+    the same port (``SO_REUSEPORT``): the kernel spreads new connections evenly over the
+    processes' sockets. One socket inherited by every process (Sanic's own way) lets whichever
+    process accepts first take a connection, and clients that connect together — a proxy's
+    keep-alive pool, a load generator — were seen split 33 against 17 and kept so: one process
+    then queues twice the requests of the other."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(LISTEN_BACKLOG)
+    return sock
+
+
+def serve_api_process(*, shared_port: bool) -> int:
+    """One API process: the app on its own listening socket, until SIGTERM or SIGINT (Sanic's
+    graceful shutdown: no new connection, the requests in flight answered)."""
+    settings = get_settings()
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
     from opcms.app import create_app
 
-    loader = AppLoader(factory=create_app)
-    app = loader.load()
-    single = settings.api_workers == 1
-    app.prepare(
-        host=settings.host,
-        port=settings.port,
-        workers=settings.api_workers,
-        access_log=False,
-        single_process=single,
-    )
-    if single:
-        Sanic.serve_single(primary=app)
-    else:
-        Sanic.serve(primary=app, app_loader=loader)
+    sock = listening_socket(settings.host, settings.port, shared_port=shared_port)
+    app = AppLoader(factory=create_app).load()
+    app.prepare(sock=sock, workers=1, access_log=False, single_process=True)
+    Sanic.serve_single(primary=app)
     return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    settings = settings_or_exit()
+    if args.one_of_many:  # started by the supervisor below
+        return serve_api_process(shared_port=True)
+    if settings.api_workers == 1:
+        return serve_api_process(shared_port=False)
+    return supervise_api(settings.api_workers)
+
+
+def supervise_api(count: int) -> int:
+    """``count`` API processes on one port, each with its own socket (``listening_socket``).
+    One that dies is started again (its requests in flight are lost, as with any crash); one
+    that exits by itself within ``STARTUP_GRACE_SECONDS`` of its start stops them all: a
+    process that cannot start will not start on a second try either. SIGTERM or SIGINT reaches each process
+    once (each answers what it has in flight, then exits) and this one waits for them."""
+    me = [sys.executable, "-m", "opcms", "api", "--one-of-many"]
+    started: dict[int, float] = {}
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(slot: int) -> None:
+        # its own session: a terminal's Ctrl-C or a stop of the group reaches only this
+        # supervisor, which tells each process once (a second signal would cut its shutdown short)
+        process = subprocess.Popen(me, start_new_session=True)
+        if slot < len(processes):
+            processes[slot] = process
+        else:
+            processes.append(process)
+        started[slot] = time.monotonic()
+
+    stopping = False
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for slot in range(count):
+        start(slot)
+    exit_code = 0
+    while not stopping:
+        for slot, process in enumerate(processes):
+            if process.poll() is None:
+                continue
+            # killed (a negative code: the OOM killer, an operator) it is started again; exiting
+            # by itself this soon, it could not start, and will not on a second try either
+            killed = process.returncode < 0
+            if not killed and time.monotonic() - started[slot] < STARTUP_GRACE_SECONDS:
+                print(
+                    f"opcms api: process {process.pid} exited with {process.returncode} while starting;"
+                    " stopping the others",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                exit_code = process.returncode or 1
+                stopping = True
+                break
+            print(
+                f"opcms api: process {process.pid} exited with {process.returncode}; starting another",
+                file=sys.stderr,
+                flush=True,
+            )
+            start(slot)
+        time.sleep(0.2)
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + SHUTDOWN_SECONDS
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return exit_code
 
 
 def celery_argv(kind: str, args: argparse.Namespace) -> list[str]:
@@ -128,7 +222,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     sub.add_parser("run", help="embedded default: API + worker with embedded beat").set_defaults(fn=cmd_run)
-    sub.add_parser("api", help="the HTTP API on OPCMS_HOST:OPCMS_PORT").set_defaults(fn=cmd_api)
+    api = sub.add_parser("api", help="the HTTP API on OPCMS_HOST:OPCMS_PORT (OPCMS_API_WORKERS processes)")
+    api.add_argument("--one-of-many", action="store_true", help=argparse.SUPPRESS)
+    api.set_defaults(fn=cmd_api)
     worker = sub.add_parser("worker", help="a Celery worker")
     worker.add_argument("--beat", action="store_true", help="run beat inside this worker (embedded shape)")
     worker.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)

@@ -20,6 +20,7 @@ A page past the last (exactly counted) row still answers the total, and no rows,
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -44,6 +45,8 @@ TOTAL_IS_ESTIMATE = (
 KEPT_COUNTS = 256
 # the count statement (parameters inlined) -> (when it was counted, the count)
 _recent_counts: OrderedDict[str, tuple[float, int]] = OrderedDict()
+# the counts being made now, by key: a request finding one waits for it (``count_of``)
+_counting: dict[str, asyncio.Future[int]] = {}
 
 
 def forget_counts() -> None:
@@ -62,14 +65,44 @@ async def count_of(queryset: QuerySet[Any], key: str | None = None) -> tuple[int
     """How many rows match ``queryset``, and whether that is a count kept from an earlier read
     (above ``EXACT_COUNT_UP_TO`` rows, at most ``COUNT_TTL`` seconds old). ``key`` names the
     filters (``filters_key``); without one, the count's SQL does, which costs as much to build
-    as a small count (a query built twice loses its joins: the key and the count are two)."""
+    as a small count (a query built twice loses its joins: the key and the count are two).
+
+    One count per key at a time: the requests that find a large count expired while another is
+    counting it anew wait for that count (and call it kept), rather than each counting the same
+    rows — under load every request in flight would otherwise count at once, every ``COUNT_TTL``
+    seconds, and the list's slowest answers would be those."""
     key = key or queryset.count().sql(params_inline=True)
     kept = _recent_counts.get(key)
     now = time.monotonic()
     if kept is not None and now - kept[0] <= COUNT_TTL:
         _recent_counts.move_to_end(key)
         return kept[1], True
-    total = await queryset.count()
+    running = _counting.get(key)
+    if running is not None:
+        try:
+            total = await asyncio.shield(running)
+        except asyncio.CancelledError:
+            if not running.cancelled():
+                raise  # this request itself was cancelled
+            # the request that was counting was cancelled: count here
+        else:
+            return total, total > EXACT_COUNT_UP_TO
+    counting: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    _counting[key] = counting
+    try:
+        total = await queryset.count()
+    except asyncio.CancelledError:
+        counting.cancel()
+        raise
+    except Exception as exc:
+        counting.set_exception(exc)
+        counting.exception()  # retrieved: the waiters see it, nobody else has to
+        raise
+    else:
+        counting.set_result(total)
+    finally:
+        if _counting.get(key) is counting:
+            del _counting[key]
     if total > EXACT_COUNT_UP_TO:
         _recent_counts[key] = (now, total)
         _recent_counts.move_to_end(key)

@@ -1,0 +1,167 @@
+"""``opcms api`` as production runs it: several processes on one port, each with its own
+listening socket; one that dies is started again; SIGTERM stops them all; a keep-alive
+connection ends after ``OPCMS_KEEPALIVE_REQUESTS`` answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from opcms.bench.common import listening_sockets
+from tests.backend.processes import free_port, opcms, stop, wait_http
+
+pytestmark = pytest.mark.slow
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _connections_held(pid: int, port: int) -> int:
+    """How many established connections to ``port`` the process ``pid`` holds."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    held = 0
+    for row in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = row.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01" and fields[9] in inodes:
+            held += 1
+    return held
+
+
+def _wait_for(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("not reached in time")
+        time.sleep(0.2)
+
+
+def _env(tmp_path, port: int, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "OPCMS_DATABASE_URL": f"sqlite://{tmp_path}/api.sqlite3",
+        "OPCMS_VAR_DIR": str(tmp_path / "var"),
+        "OPCMS_BROKER_URL": "filesystem://",
+        "OPCMS_PORT": str(port),
+        "OPCMS_HOST": "127.0.0.1",
+        **extra,
+    }
+    assert opcms("migrate", env=env).wait(timeout=120) == 0
+    return env
+
+
+def _get(sock: socket.socket, path: str = "/healthz") -> bytes:
+    """One request on a kept-alive raw connection; the whole answer (head and body)."""
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "the connection closed before an answer"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head.lower()
+
+
+def test_two_api_processes_listen_each_on_its_own_socket_a_dead_one_is_replaced_and_sigterm_stops_both(
+    tmp_path,
+):
+    # given `opcms api` with two processes
+    port = free_port()
+    process = opcms("api", env=_env(tmp_path, port, OPCMS_API_WORKERS="2"))
+    try:
+        # then two processes listen on the port, each on a socket of its own, and it answers
+        wait_http(f"http://127.0.0.1:{port}/healthz", process)
+        _wait_for(lambda: listening_sockets(port) == 2)
+        workers = _children(process.pid)
+        assert len(workers) == 2
+        # and connections are spread over both sockets: the kernel balances them
+        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
+        for connection in connections:
+            assert b" 200 " in _get(connection).split(b"\r\n")[0]
+        held = [_connections_held(pid, port) for pid in workers]
+        assert sum(held) == 40
+        assert min(held) >= 8, held  # 20 each on average; fewer than 8 is a 1-in-10,000 draw
+        for connection in connections:
+            connection.close()
+        # when one of them is killed
+        os.kill(workers[0], signal.SIGKILL)
+        # then another takes its place, and the port keeps answering
+        _wait_for(lambda: len(_children(process.pid)) == 2 and workers[0] not in _children(process.pid))
+        _wait_for(lambda: listening_sockets(port) == 2)
+        wait_http(f"http://127.0.0.1:{port}/healthz", process)
+        replacement = [pid for pid in _children(process.pid) if pid != workers[1]]
+        assert len(replacement) == 1
+    finally:
+        # when SIGTERM reaches `opcms api`, then it and both processes exit
+        children = _children(process.pid)
+        code = stop(process, signal.SIGTERM)
+    assert code == 0, process.stdout.read()
+    for pid in children:
+        status = Path(f"/proc/{pid}/status")
+        assert not status.exists() or "zombie" in status.read_text().lower()
+    assert listening_sockets(port) == 0
+
+
+def test_a_keep_alive_connection_ends_after_its_number_of_answers(tmp_path):
+    # given `opcms api` whose connections end after 3 answers
+    port = free_port()
+    process = opcms("api", env=_env(tmp_path, port, OPCMS_KEEPALIVE_REQUESTS="3"))
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", process)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            # when three requests are sent on one connection
+            answers = [_get(connection) for _ in range(3)]
+            # then the first two keep it open, the third says it closes, and it is closed
+            assert [b"connection: keep-alive" in answer for answer in answers] == [True, True, False]
+            assert b"connection: close" in answers[2]
+            assert all(b" 200 " in answer.split(b"\r\n")[0] for answer in answers)
+            assert connection.recv(1) == b""
+        # and a new connection is served again from its first answer
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            assert b"connection: keep-alive" in _get(connection)
+    finally:
+        stop(process, signal.SIGTERM)
+
+
+def test_api_processes_that_cannot_start_stop_the_api_with_an_error(tmp_path):
+    # given the port taken by another program's socket (no SO_REUSEPORT: nobody can share it)
+    port = free_port()
+    env = _env(tmp_path, port, OPCMS_API_WORKERS="2")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        # when `opcms api` starts, then it exits with an error instead of starting them again
+        process = opcms("api", env=env)
+        try:
+            code = process.wait(timeout=120)
+        finally:
+            stop(process, signal.SIGKILL)
+    output = process.stdout.read()
+    assert code != 0, output
+    assert "while starting" in output
