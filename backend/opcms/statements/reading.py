@@ -962,7 +962,7 @@ class _LineReader:
         if text is None:
             return None
         cleaned = " ".join(text.split())
-        return cleaned or None
+        return (text if cleaned == text else cleaned) or None  # the cell's own text when unchanged: kept once
 
 
 # --- reading -------------------------------------------------------------------------------------
