@@ -6,6 +6,7 @@ import usersEnUS from './users/en-US';
 import billingEnUS from './billing/en-US';
 import jobsEnUS from './jobs/en-US';
 import notificationsEnUS from './notifications/en-US';
+import statementsEnUS from './statements/en-US';
 import valuesEnUS from './values/en-US';
 
 const enUS: Record<keyof typeof zhCN, string> = {
@@ -16,6 +17,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   ...billingEnUS,
   ...jobsEnUS,
   ...notificationsEnUS,
+  ...statementsEnUS,
   ...valuesEnUS,
   'app.title': 'OP-CMS',
   'app.subtitle': 'Customer operations & billing',

@@ -5,6 +5,7 @@ import usersZhCN from './users/zh-CN';
 import billingZhCN from './billing/zh-CN';
 import jobsZhCN from './jobs/zh-CN';
 import notificationsZhCN from './notifications/zh-CN';
+import statementsZhCN from './statements/zh-CN';
 import valuesZhCN from './values/zh-CN';
 
 export default {
@@ -15,6 +16,7 @@ export default {
   ...billingZhCN,
   ...jobsZhCN,
   ...notificationsZhCN,
+  ...statementsZhCN,
   ...valuesZhCN,
   'app.title': 'OP-CMS',
   'app.subtitle': '客户运营与计费管理系统',
