@@ -25,13 +25,11 @@ export default {
   'statement.field.amount': 'Amount',
   'statement.field.payer': 'Payer',
   'statement.field.serial': 'Serial number',
-  'statement.field.summary': 'Summary',
   'statement.field.customer': 'Customer',
   'statement.field.allocations': 'Invoices',
   'statement.field.confidence': 'Confidence',
   'statement.field.reason': 'Reason',
   'statement.field.status': 'Status',
-  'statement.field.payment': 'Payment',
   'statement.field.detail': 'Detail',
 
   'statement.action.import': 'Import a statement',
@@ -151,7 +149,6 @@ export default {
   'statement.hand.asCredit': 'Leave all as credit',
   'statement.hand.confirm': 'Confirm',
   'statement.hand.addPart': 'Add a customer',
-  'statement.hand.partAmount': 'Amount',
   'statement.hand.partInvoices': 'Invoices (oldest due first)',
   'statement.hand.partsLeft': 'Not yet split',
 
@@ -170,5 +167,4 @@ export default {
 
   'statement.error.noFile': 'Choose a statement file',
   'statement.error.fileType': 'Only .csv, .txt or .xlsx files',
-  'statement.error.previewFirst': 'Preview the file first',
 };

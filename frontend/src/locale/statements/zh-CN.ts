@@ -25,13 +25,11 @@ export default {
   'statement.field.amount': '金额',
   'statement.field.payer': '付款方',
   'statement.field.serial': '流水号',
-  'statement.field.summary': '摘要',
   'statement.field.customer': '客户',
   'statement.field.allocations': '核销账单',
   'statement.field.confidence': '置信度',
   'statement.field.reason': '依据',
   'statement.field.status': '状态',
-  'statement.field.payment': '收款',
   'statement.field.detail': '说明',
 
   'statement.action.import': '导入流水',
@@ -150,7 +148,6 @@ export default {
   'statement.hand.asCredit': '全部转为预收',
   'statement.hand.confirm': '确认核销',
   'statement.hand.addPart': '添加一个客户',
-  'statement.hand.partAmount': '金额',
   'statement.hand.partInvoices': '核销账单（按到期日从早到晚）',
   'statement.hand.partsLeft': '尚未分配',
 
@@ -169,5 +166,4 @@ export default {
 
   'statement.error.noFile': '请选择流水文件',
   'statement.error.fileType': '只支持 .csv、.txt 或 .xlsx 文件',
-  'statement.error.previewFirst': '请先预览识别结果',
 };

@@ -26,6 +26,7 @@ import zhCN from '@/locale/statements/zh-CN';
 import enUS from '@/locale/statements/en-US';
 import { useAuthStore } from '@/store/auth';
 import StatementForm from '@/views/bank-statements/form.vue';
+import StatementList from '@/views/bank-statements/list.vue';
 import Workbench from '@/views/bank-statements/workbench.vue';
 import statementRoutes from '@/router/routes/modules/bank-statements';
 import {
@@ -561,6 +562,68 @@ describe('workbench', () => {
     });
   });
 
+  it('splits a line across two customers, each with its invoices filled oldest first', async () => {
+    await mountWorkbench(WRITER, [high, unknown]);
+    mock.on('GET', '/invoices', (request) => {
+      const customer = request.params?.customer_id;
+      const invoice = (id: number, due: string, outstanding: string) => ({
+        id,
+        number: `INV-${id}`,
+        customer_id: customer,
+        period: '2026-10',
+        due_date: due,
+        outstanding,
+      });
+      const items =
+        request.params?.status !== 'unsettled'
+          ? []
+          : customer === 7
+            ? [invoice(71, '2026-12-31', '300.00'), invoice(70, '2026-11-30', '1100.00')]
+            : [invoice(80, '2026-11-30', '600.00')];
+      return { status: 200, data: { items, total: items.length, page: 1, page_size: 200 } };
+    });
+    mock.on('POST', '/bank-statement-lines/1/accept', { status: 200, data: { ...high, status: 'accepted' } });
+    await click('line-hand-1');
+    wrapper!
+      .findAllComponents({ name: 'RadioGroup' })
+      .find((r) => r.attributes('data-testid') === 'statement-hand-mode')!
+      .vm.$emit('update:modelValue', 'split');
+    await flushPromises();
+    const customers = () =>
+      wrapper!
+        .findAllComponents({ name: 'CustomerSelect' })
+        .filter((s) => /statement-part-customer/.test(s.props('testid')));
+    customers()[1].vm.$emit('update:modelValue', 8);
+    await flushPromises();
+    const typeIn = async (testid: string, value: string) => {
+      const input = el(testid) as HTMLInputElement;
+      input.value = value;
+      input.dispatchEvent(new Event('input'));
+      await flushPromises();
+    };
+    await typeIn('statement-part-amount-0', '700');
+    await click('statement-hand-submit');
+    // 700 + nothing is not the line's 1,100.00: nothing is sent
+    expect(el('statement-part-error-1').textContent).toContain('金额必须大于 0');
+    expect(mock.callsTo('POST', '/bank-statement-lines/1/accept')).toHaveLength(0);
+    await typeIn('statement-part-amount-1', '400');
+    const invoicesOf = (index: number) =>
+      wrapper!
+        .findAllComponents(Select)
+        .find((s) => s.vm.$attrs['data-testid'] === `statement-part-invoices-${index}`)!;
+    invoicesOf(0).vm.$emit('change', [71, 70]);
+    invoicesOf(1).vm.$emit('change', [80]);
+    await flushPromises();
+    expect(el('statement-parts-remaining').textContent).toBe('0.00');
+    await click('statement-hand-submit');
+    expect(mock.callsTo('POST', '/bank-statement-lines/1/accept')[0].body).toEqual({
+      parts: [
+        { customer_id: 7, amount: '700.00', allocations: [{ invoice_id: 70, amount: '700.00' }] },
+        { customer_id: 8, amount: '400.00', allocations: [{ invoice_id: 80, amount: '400.00' }] },
+      ],
+    });
+  });
+
   it('undoes an accepted line with its reason', async () => {
     const accepted = line({ status: 'accepted', matched_by: 'auto', payment_id: 55, payments: [] });
     await mountWorkbench(WRITER, [accepted]);
@@ -584,6 +647,56 @@ describe('workbench', () => {
     expect(document.body.querySelector('[data-testid="line-hand-2"]')).toBeNull();
     expect(el('statement-readonly').textContent).toContain('只读');
     expect(el('statement-report-download')).not.toBeNull();
+  });
+});
+
+describe('statements list', () => {
+  const item = {
+    id: 4,
+    filename: 'icbc.csv',
+    profile: 'icbc',
+    account: '3100228800005566001',
+    encoding: 'gb18030',
+    lines_total: 6,
+    incoming: 2,
+    skipped: 3,
+    duplicates: 1,
+    incoming_amount: '1700.00',
+    created_at: '2026-12-01T00:00:00Z',
+    created_by: 'finance',
+    open_lines: 1,
+    accepted_lines: 1,
+  };
+
+  async function mountList(permissions: string[]) {
+    useAuthStore().user = userWithRole('finance', { permissions });
+    mock.on('GET', '/bank-statements', {
+      status: 200,
+      data: { items: [item], total: 1, page: 1, page_size: 20 },
+    });
+    mock.on('GET', '/bank-statement-profiles', { status: 200, data: { items: [], fields: [] } });
+    wrapper = mount(StatementList, {
+      global: { plugins: [pinia, router(), ArcoVue, ArcoVueIcon] },
+      attachTo: document.body,
+    });
+    for (let i = 0; i < 3; i += 1) await flushPromises();
+  }
+
+  it('lists the statements with their counts and money in, each opening its workbench', async () => {
+    await mountList(WRITER);
+    const table = el('statement-table').textContent ?? '';
+    expect(table).toContain('icbc.csv');
+    expect(table).toContain('工商银行');
+    expect(table).toContain('1,700.00');
+    expect(el('statement-open-4').getAttribute('href')).toBe('/bank-statements/4');
+    await click('statement-create');
+    expect(el('statement-import-modal')).not.toBeNull();
+  });
+
+  it('offers a reader no import', async () => {
+    await mountList(['statements:read']);
+    expect(el('statement-table').textContent).toContain('icbc.csv');
+    expect(document.body.querySelector('[data-testid="statement-create"]')).toBeNull();
   });
 });
 
