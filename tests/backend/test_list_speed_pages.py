@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import json
 from decimal import Decimal
 
 import pytest
@@ -34,7 +35,7 @@ from opcms.customers.schemas import CustomerListQuery, CustomerPage
 from opcms.payments import queries as payment_queries
 from opcms.payments.schemas import PAYMENT_SORTABLE, PaymentListQuery, PaymentPage, PaymentPublic
 from opcms.settlement.models import Invoice
-from tests.backend.factories import invoice_values, make_customer, make_payment, make_user
+from tests.backend.factories import invoice_values, make_customer, make_payment, make_user, token_for
 
 PAGE_SIZE = 7
 STATUSES = ("prospect", "trial", "active", "suspended", "closed")
@@ -402,3 +403,18 @@ async def test_requests_that_find_a_long_count_expired_together_wait_for_one_cou
     assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
     monkeypatch.setattr(QuerySet, "count", real_count)
     assert (await customer_queries.list_customers(CustomerListQuery(status="trial")))["total"] == 8
+
+
+async def test_an_answer_is_compact_utf8_json_whose_text_is_what_its_values_dump_to(client, db):
+    # given a customer with a Chinese name and money on it, and an admin
+    await make_customer(company_name="杭州云帆科技有限公司", credit_limit=Decimal("12345.60"))
+    token = await token_for("admin")
+    # when the customer list is read
+    response = await client.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"})
+    # then the text is the compact JSON of its values: UTF-8 (not \\u escapes), money as strings
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert response.content == json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    assert "杭州云帆科技有限公司".encode() in response.content
+    assert body["items"][0]["credit_limit"] == "12345.60"

@@ -45,9 +45,10 @@ from opcms.core.errors import (
 from opcms.core.i18n import Message, current_language, negotiate, pydantic_message, use_language
 from opcms.core.outages import RETRY_AFTER_SECONDS, is_database_outage
 from opcms.core.permissions import allows
-from opcms.core.schemas import ErrorResponse, dump
+from opcms.core.schemas import ErrorResponse
 
 log = logging.getLogger("opcms.http")
+JSON_TYPE = "application/json"
 
 ROUTE_SPEC_ATTR = "__opcms_route__"
 #: where a body's refused media type waits for the route's permission check (core.limits)
@@ -314,7 +315,9 @@ def endpoint(
             if result is None:
                 return empty(status=204 if status == 200 else status)
             if isinstance(result, BaseModel):
-                return json(dump(result), status=status)
+                # serialised by pydantic straight to JSON text: the same text as json.dumps of
+                # model_dump(mode="json") (compact, UTF-8), without the dict built in between
+                return HTTPResponse(result.model_dump_json(), status=status, content_type=JSON_TYPE)
             return json(result, status=status)
 
         setattr(wrapper, ROUTE_SPEC_ATTR, RouteSpec(permission=permission, public=public))
