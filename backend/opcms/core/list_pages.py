@@ -12,7 +12,8 @@ read in three statements that each stay on an index:
 - the page's ids: the filters, the order and the offset over the ids only, which a composite
   index on (is_deleted, filter…, sort key, id) serves without touching the rows or sorting
   (``migrations/0016_list_indexes``) — the deferred join;
-- the page's rows: those ids by primary key, with their related rows, put in the page's order.
+- the page's rows: those ids by primary key, put in the page's order; then, per relation the
+  page shows, the few fields it shows of the related rows, in one statement for the page.
 
 The rows are read for display only (``core.models.read_only_rows``): no audit before-image.
 A page past the last (exactly counted) row still answers the total, and no rows, as before.
@@ -23,9 +24,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from opcms.core.models import column_values, read_only_rows
@@ -113,17 +116,43 @@ async def count_of(queryset: QuerySet[Any], key: str | None = None) -> tuple[int
     return total, False
 
 
-async def rows_by_ids(queryset: QuerySet[Any], ids: list[int], related: Iterable[str] = ()) -> list[Any]:
-    """The rows of ``ids`` (read for display only) in the order of ``ids``."""
+async def rows_by_ids(
+    queryset: QuerySet[Any], ids: list[int], related: Mapping[str, Sequence[str]] | None = None
+) -> list[Any]:
+    """The rows of ``ids`` (read for display only) in the order of ``ids``, each with the
+    fields ``related`` names of its related rows (``{"owner": ("display_name", "username")}``)."""
     if not ids:
         return []
-    source = QuerySet(queryset.model).filter(id__in=ids)
-    if related:
-        source = source.select_related(*related)
     with read_only_rows():
-        rows = await source
+        rows = await QuerySet(queryset.model).filter(id__in=ids)
     by_id = {row.id: row for row in rows}
-    return [by_id[i] for i in ids if i in by_id]
+    page = [by_id[i] for i in ids if i in by_id]
+    for name, fields in (related or {}).items():
+        await _with_related(page, queryset.model, name, fields)
+    return page
+
+
+async def _with_related(rows: list[Any], model: type[Model], name: str, fields: Sequence[str]) -> None:
+    """Lay over each row its ``name`` relation as the related row's ``fields`` (and id), read
+    in one statement for the whole page, deleted related rows included (as a join reads them).
+
+    A page shows a related row by a name or two; reading it whole through a join
+    (``select_related``) built an ORM object of every column for each row, which cost a list
+    page twice what its own rows did (1.0 of 1.6 ms of CPU for 20 customers with their owners)."""
+    relation = model._meta.fields_map[name]
+    key = relation.source_field or f"{name}_id"
+    wanted = {getattr(row, key) for row in rows} - {None}
+    found: dict[Any, SimpleNamespace] = {}
+    if wanted:
+        target: type[Model] = relation.related_model  # type: ignore[attr-defined]
+        values = await QuerySet(target).filter(id__in=wanted).values_list("id", *fields)
+        found = {
+            value[0]: SimpleNamespace(id=value[0], **dict(zip(fields, value[1:], strict=True)))
+            for value in values
+        }
+    for row in rows:
+        # where the ORM keeps a relation it read with the row: the relation's attribute answers it
+        row.__dict__[f"_{name}"] = found.get(getattr(row, key))
 
 
 async def deferred_page(
@@ -133,11 +162,12 @@ async def deferred_page(
     sortable: Iterable[str],
     default_sort: str = "-id",
     sort_as: Mapping[str, str] | None = None,
-    related: Iterable[str] = (),
+    related: Mapping[str, Sequence[str]] | None = None,
     count_key: str | None = None,
 ) -> dict[str, Any]:
     """``{items, total, total_is_estimate, page, page_size}`` of ``queryset`` (the filters,
-    without select_related: ``related`` names the relations the page's rows are read with;
+    without select_related: ``related`` names the relations the page shows, and which of their
+    fields (``rows_by_ids``);
     ``count_key`` names its filters, see ``count_of``)."""
     orders = order_by(query.sort, sortable, default_sort, sort_as)
     total, estimate = await count_of(queryset, count_key)

@@ -60,6 +60,6 @@ async def list_customers(query: CustomerListQuery, *, deleted: bool = False) -> 
         query,
         sortable=SORTABLE,
         default_sort="-id",
-        related=("owner",),
+        related={"owner": ("display_name", "username")},
         count_key=filters_key(query, "customer", "deleted" if deleted else "live"),
     )

@@ -70,7 +70,7 @@ async def list_payments(query: PaymentListQuery) -> dict[str, Any]:
         query,
         sortable=PAYMENT_SORTABLE,
         default_sort="-id",
-        related=("customer",),
+        related={"customer": ("customer_code", "company_name")},
         count_key=filters_key(query, "payment"),
     )
     page["items"] = [PaymentPublic.model_validate(p) for p in page["items"]]
