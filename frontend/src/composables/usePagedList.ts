@@ -24,29 +24,42 @@ export interface PagedListOptions<T> {
  * response cannot overwrite a newer one; a failed load empties the rows and the total.
  */
 export function usePagedList<T>(
-  fetchPage: (paging: Paging) => Promise<Pick<Page<T>, 'items' | 'total'>>,
+  fetchPage: (paging: Paging) => Promise<Pick<Page<T>, 'items' | 'total' | 'total_is_estimate'>>,
   options: PagedListOptions<T> = {},
 ) {
   const rows = ref([]) as Ref<T[]>;
   const { loading, setLoading } = useLoading(false);
   const error = ref('');
-  const pagination = reactive({ current: 1, pageSize: options.pageSize ?? 20, total: 0 });
+  // totalIsEstimate: the total is a count of a few seconds ago (the API's total_is_estimate)
+  const pagination = reactive<{
+    current: number;
+    pageSize: number;
+    total: number;
+    totalIsEstimate?: boolean;
+  }>({
+    current: 1,
+    pageSize: options.pageSize ?? 20,
+    total: 0,
+    totalIsEstimate: false,
+  });
   let latest = 0;
 
   async function fetchCurrent(quiet: boolean): Promise<void> {
     const id = ++latest;
     if (!quiet) setLoading(true);
     error.value = '';
-    let page: Pick<Page<T>, 'items' | 'total'>;
+    let page: Pick<Page<T>, 'items' | 'total' | 'total_is_estimate'>;
     try {
       page = await fetchPage({ page: pagination.current, page_size: pagination.pageSize });
       if (id !== latest) return;
       rows.value = page.items;
       pagination.total = page.total;
+      pagination.totalIsEstimate = page.total_is_estimate ?? false;
     } catch (caught) {
       if (id !== latest) return;
       rows.value = [];
       pagination.total = 0;
+      pagination.totalIsEstimate = false;
       error.value = toApiError(caught).message;
       return;
     } finally {

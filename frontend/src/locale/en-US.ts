@@ -54,6 +54,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'menu.usageAnomalies': 'Usage anomalies',
   'menu.dataSources': 'Data sources',
 
+  'common.totalAbout': 'about {total} in total',
   'common.actions': 'Actions',
   'common.all': 'All',
   'common.cancel': 'Cancel',

@@ -53,6 +53,7 @@ export default {
   'menu.usageAnomalies': '用量异常',
   'menu.dataSources': '数据源',
 
+  'common.totalAbout': '约 {total} 条',
   'common.actions': '操作',
   'common.all': '全部',
   'common.cancel': '取消',

@@ -8,6 +8,7 @@ import ListPage from '@/components/list-page.vue';
 import { useFilteredList } from '@/composables/useFilteredList';
 import { usePagedList, type Paging } from '@/composables/usePagedList';
 import { filter } from '@/utils/filters';
+import { setLocale } from '@/locale';
 
 interface Row {
   id: number;
@@ -233,5 +234,37 @@ describe('list page with described filters', () => {
     await flushPromises();
     expect(fetch).toHaveBeenLastCalledWith({ q: null, city: null }, { page: 1, page_size: 20 });
     expect((el('thing-filter-q') as HTMLInputElement).value).toBe('');
+  });
+});
+
+describe('list page total', () => {
+  it('says "about N" beside the pager when the total is a recent count, the exact total otherwise', async () => {
+    setLocale('en-US');
+    let estimate = true;
+    const Page = defineComponent({
+      setup() {
+        const list = usePagedList(async (paging: Paging) => ({
+          items: ROWS.slice(0, paging.page_size),
+          total: 12345,
+          total_is_estimate: estimate,
+        }));
+        list.search();
+        return () => h(ListPage, { list, columns: COLUMNS, testid: 'thing', title: 'Things' });
+      },
+    });
+    wrapper = mount(Page, { global: { plugins: [ArcoVue, ArcoVueIcon] }, attachTo: document.body });
+    await flushPromises();
+    expect(el('thing-total-about')?.textContent).toBe('about 12,345 in total');
+    expect(document.body.querySelector('.arco-pagination-total')).toBeNull();
+    estimate = false;
+    el('thing-reload')!.click();
+    await flushPromises();
+    expect(el('thing-total-about')).toBeNull();
+    expect(document.body.querySelector('.arco-pagination-total')?.textContent).toContain('12345');
+    setLocale('zh-CN');
+    estimate = true;
+    el('thing-reload')!.click();
+    await flushPromises();
+    expect(el('thing-total-about')?.textContent).toBe('约 12,345 条');
   });
 });

@@ -47,7 +47,7 @@ describe('usePagedList', () => {
     calls[0].resolve({ items: rows(1, 2), total: 40 });
     await first;
     expect(list.rows.value).toEqual(rows(21, 22));
-    expect(list.pagination).toEqual({ current: 2, pageSize: 20, total: 42 });
+    expect(list.pagination).toEqual({ current: 2, pageSize: 20, total: 42, totalIsEstimate: false });
     expect(list.loading.value).toBe(false);
     expect(onLoaded).toHaveBeenCalledTimes(1);
     expect(onLoaded).toHaveBeenCalledWith({ items: rows(21, 22), total: 42 });
