@@ -75,7 +75,10 @@ def test_the_page_lists_each_figure_and_each_sub_figure_beside_its_floor_in_benc
         == "| usage: back-fill, cost per day (365 ÷ 30 days) | 1.04 × | 1.00 × | 1.04 | linear | meets |"
     )
     # and the benches not in this run are named, not silently left out
-    assert "Not measured in this run: api, price, billing, suggestions, reminders, analytics." in page
+    assert (
+        "Not measured in this run: api, price, billing, suggestions, reminders, analytics, statements."
+        in page
+    )
     # and a bench's details (not its headline) are listed under it
     assert "- **usage**: rows 1,000,000" in page
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 # the order the page lists them in: the order make bench runs them
-ORDER = ["import", "api", "price", "usage", "billing", "suggestions", "reminders", "analytics"]
+ORDER = ["import", "api", "price", "usage", "billing", "suggestions", "reminders", "analytics", "statements"]
 
 # the keys of a result that are its headline, not details to list under it
 HEADLINE_KEYS = {"bench", "value", "floor", "ratio", "unit", "better", "target", "meets", "lines", "label"}

@@ -15,7 +15,17 @@ from typing import Any
 from opcms.cli.common import settings_or_exit
 from opcms.core.settings import reset_settings
 
-BENCHES = ["import", "api", "price", "usage", "billing", "suggestions", "reminders", "analytics"]
+BENCHES = [
+    "import",
+    "api",
+    "price",
+    "usage",
+    "billing",
+    "suggestions",
+    "reminders",
+    "analytics",
+    "statements",
+]
 
 
 class _Recorder(io.TextIOBase):
@@ -105,6 +115,10 @@ def _run(args: argparse.Namespace) -> int:
             from opcms.bench import analytics
 
             return analytics.main(args.customers, args.repeat)
+        if args.name == "statements":
+            from opcms.bench import statements
+
+            return statements.main(args.lines, args.invoices)
     raise SystemExit(f"unknown bench {args.name!r}")
 
 
@@ -125,6 +139,9 @@ def add_commands(sub: Any) -> None:
         default=None,
         help="rows of the generated customer list (import, default 50,000) or usage records (usage, default 1,000,000)",
     )
+    bench.add_argument(
+        "--lines", type=int, default=20_000, help="incoming lines of the bank statement (statements)"
+    )
     bench.add_argument("--evaluations", type=int, default=200_000, help="price evaluations (price)")
     bench.add_argument(
         "--customers", type=int, default=10_000, help="customers in the database (api, billing, analytics)"
@@ -136,7 +153,8 @@ def add_commands(sub: Any) -> None:
         "--invoices",
         type=int,
         default=10_000,
-        help="open invoices of the one customer (suggestions); customers with one overdue invoice each (reminders)",
+        help="open invoices of the one customer (suggestions); customers with one overdue invoice each "
+        "(reminders); open invoices, 5 per customer (statements)",
     )
     bench.add_argument(
         "--repeat",

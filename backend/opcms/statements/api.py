@@ -97,10 +97,7 @@ async def upload_statement(request: Request) -> HTTPResponse:
     summary = StatementSummary.model_validate(imported.statement)
     answer = StatementImported(
         **dict(summary),
-        skipped_lines=[
-            SkippedLine(row_number=row.row_number, reason=row.reason, detail=row.detail)
-            for row in imported.skipped
-        ],
+        skipped_lines=[SkippedLine(**row) for row in imported.skipped],
     )
     return json(dump(answer), status=201)
 

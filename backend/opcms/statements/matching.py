@@ -31,6 +31,7 @@ codes the UI translates.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,12 +62,19 @@ NO_CUSTOMER = "no_customer"
 
 
 class Payable(Protocol):
-    """What matching reads of a line."""
+    """What matching reads of a line (a stored line, or a row about to be inserted)."""
 
-    payer_name: str | None
-    payer_account: str | None
-    amount: Decimal | None
-    currency: str
+    @property
+    def payer_name(self) -> str | None: ...
+
+    @property
+    def payer_account(self) -> str | None: ...
+
+    @property
+    def amount(self) -> Decimal | None: ...
+
+    @property
+    def currency(self) -> str: ...
 
 
 @dataclass
@@ -92,24 +100,24 @@ class Matcher:
     exact_names: dict[str, int] = field(default_factory=dict)
     fuzzy_company: dict[int, str] = field(default_factory=dict)
     fuzzy_short: dict[int, str] = field(default_factory=dict)
+    # a payer name key → the lowest-id customer whose company or short name has that very key:
+    # the candidate the fuzzy matching ranks first (score 100, then the lower id), found at once
+    same_key: dict[str, int] = field(default_factory=dict)
     live: set[int] = field(default_factory=set)
     # (customer, currency) -> open invoices, oldest first (by due date, then id)
     invoices: dict[tuple[int, str], list[_Open]] = field(default_factory=dict)
     _fuzzy_seen: dict[str, int | None] = field(default_factory=dict)
+    _seen: dict[tuple[str | None, str | None], tuple[int | None, str]] = field(default_factory=dict)
 
     # --- loading ------------------------------------------------------------------------------
     @classmethod
     async def for_lines(cls, lines: Sequence[Payable]) -> Matcher:
         matcher = cls()
-        await matcher._load_customers()
         accounts = sorted({line.payer_account for line in lines if line.payer_account})
-        for start in range(0, len(accounts), CHUNK):
-            rows = await BankPayerAccount.filter(
-                payer_account__in=accounts[start : start + CHUNK]
-            ).values_list("payer_account", "customer_id")
-            matcher.learned.update(
-                {account: customer for account, customer in rows if customer in matcher.live}
-            )
+        _, learned = await asyncio.gather(matcher._load_customers(), _learned_accounts(accounts))
+        matcher.learned = {
+            account: customer for account, customer in learned.items() if customer in matcher.live
+        }
         wanted = {c for c, _ in (matcher.customer_for(line) for line in lines) if c is not None}
         await matcher._load_invoices(wanted)
         return matcher
@@ -117,13 +125,15 @@ class Matcher:
     async def _load_customers(self) -> None:
         rows = await Customer.all().values_list("id", "company_name", "short_name")
         short_owners: dict[str, set[int]] = defaultdict(set)
-        for customer_id, company, short in rows:
+        for customer_id, company, short in sorted(rows):
             self.live.add(customer_id)
             self.exact_names[fold_key(company)] = customer_id
             self.fuzzy_company[customer_id] = name_key(company)
+            self.same_key.setdefault(self.fuzzy_company[customer_id], customer_id)
             if short:
                 short_owners[fold_key(short)].add(customer_id)
                 self.fuzzy_short[customer_id] = name_key(short)
+                self.same_key.setdefault(self.fuzzy_short[customer_id], customer_id)
         for key, owners in short_owners.items():
             # a short name two customers share names neither; a company name wins over a short one
             if len(owners) == 1 and key not in self.exact_names:
@@ -146,6 +156,14 @@ class Matcher:
 
     # --- who paid ---------------------------------------------------------------------------
     def customer_for(self, line: Payable) -> tuple[int | None, str]:
+        """The customer and the basis it was found on (the same payer is worked out once)."""
+        key = (line.payer_account, line.payer_name)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._customer_for(line)
+        return found
+
+    def _customer_for(self, line: Payable) -> tuple[int | None, str]:
         if line.payer_account and line.payer_account in self.learned:
             return self.learned[line.payer_account], ACCOUNT_LEARNED
         if not line.payer_name or not line.payer_name.strip():
@@ -162,6 +180,9 @@ class Matcher:
         if payer_name in self._fuzzy_seen:
             return self._fuzzy_seen[payer_name]
         payer = name_key(payer_name)
+        if payer in self.same_key:
+            self._fuzzy_seen[payer_name] = self.same_key[payer]
+            return self.same_key[payer]
         best: tuple[float, int] | None = None
         for names in (self.fuzzy_company, self.fuzzy_short):
             found = process.extractOne(payer, names, scorer=fuzz.WRatio, score_cutoff=MIN_NAME_SCORE)
@@ -212,6 +233,16 @@ class Matcher:
         key = (customer_id, line.currency)
         self.invoices[key] = [i for i in self.invoices.get(key, []) if i.outstanding > ZERO]
         return Proposal(customer_id, allocations, confidence(basis, kind), f"{basis}+{kind}")
+
+
+async def _learned_accounts(accounts: list[str]) -> dict[str, int]:
+    learned: dict[str, int] = {}
+    for start in range(0, len(accounts), CHUNK):
+        rows = await BankPayerAccount.filter(payer_account__in=accounts[start : start + CHUNK]).values_list(
+            "payer_account", "customer_id"
+        )
+        learned.update(dict(rows))
+    return learned
 
 
 def confidence(basis: str, kind: str) -> Confidence:
