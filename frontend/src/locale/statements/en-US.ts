@@ -2,6 +2,11 @@
 export default {
   'menu.bankStatements': 'Bank statements',
 
+  'permission.statements:read':
+    'List bank statements, their lines with proposals and their reports (xlsx too); the bank formats and saved mappings',
+  'permission.statements:write':
+    'Import bank statements, accept or undo their lines (recording payments and allocations), save column mappings',
+
   'statement.detail.title': 'Statement reconciliation',
   'statement.detail.backToList': 'Back to bank statements',
   'statement.detail.notFound': 'This bank statement does not exist',

@@ -2,6 +2,10 @@
 export default {
   'menu.bankStatements': '银行流水',
 
+  'permission.statements:read':
+    '查看银行流水、流水明细与匹配建议、对账报告（含 xlsx）、银行格式与已保存的映射',
+  'permission.statements:write': '导入银行流水，确认或撤销流水行（登记收款与核销），保存列映射',
+
   'statement.detail.title': '流水核销',
   'statement.detail.backToList': '返回银行流水',
   'statement.detail.notFound': '该银行流水不存在',

@@ -90,6 +90,7 @@ describe('labels', () => {
     ['line status', LINE_STATUSES, lineStatusLabel],
     ['confidence', CONFIDENCES, confidenceLabel],
     ['reason code', REASON_CODES, proposalReasonText],
+    ['permission', ['statements:read', 'statements:write'], (p) => t(`permission.${p}`)],
   ];
 
   it.each(['zh-CN', 'en-US'] as const)('every value the backend sends as a code is said in %s', (locale) => {
@@ -97,7 +98,7 @@ describe('labels', () => {
     for (const [name, values, label] of lists) {
       for (const value of values) {
         const text = label(value);
-        expect(text, `${name} ${value}`).not.toMatch(/^statement\./);
+        expect(text, `${name} ${value}`).not.toMatch(/^(statement|permission)\./);
         if (/_/.test(value)) expect(text, `${name} ${value}`).not.toBe(value);
         if (locale === 'zh-CN') expect(text, `${name} ${value}`).toMatch(CJK);
         else expect(text, `${name} ${value}`).not.toMatch(CJK);
