@@ -25,6 +25,8 @@ const CUSTOMERS = [
   { code: 'E2E-STMT-B', name: 'E2E 流水乙有限公司', account: 'acct-e2e-stmt-b', units: 500 }, // 100 + 2 × 500 × 0.5 = 600.00
 ];
 const invoices = {};
+const AUDITOR = { username: 'e2e-stmt-auditor', password: 'Audit-Pa55word-2026', display_name: 'E2E 流水审计员' };
+let statementId = null;
 
 describe('bank statements', () => {
   // two customers with one invoice each, from a real invoice run on a worker
@@ -100,6 +102,7 @@ describe('bank statements', () => {
       const importedReply = await imported;
       assert.equal(importedReply.status(), 201, await importedReply.text());
       const statement = await importedReply.json();
+      statementId = statement.id;
       assert.equal(statement.incoming, 2);
       assert.equal(statement.duplicates, 0);
       await page.getByTestId('statement-import-done').waitFor();
@@ -175,6 +178,28 @@ describe('bank statements', () => {
       assert.equal(second.duplicates, 2);
       const { items: allPayments } = await api('GET', '/payments?q=E2E-SN-0000');
       assert.equal(allPayments.length, 2);
+    });
+  });
+
+  it('shows an auditor the statement, its lines and report, with nothing to import, accept or undo', { timeout: 90_000 }, async () => {
+    assert.ok(statementId, 'the statement of the test before');
+    await api('POST', '/users', { ...AUDITOR, role: 'auditor' });
+    await withPage(env.browser, 'bank-statements-auditor', async (page) => {
+      const workbench = `/bank-statements/${statementId}`;
+      await page.goto(`${env.server.baseURL}/login?redirect=${encodeURIComponent(workbench)}`);
+      await page.getByTestId('login-username').fill(AUDITOR.username);
+      await page.getByTestId('login-password').fill(AUDITOR.password);
+      await page.getByTestId('login-submit').click();
+      await page.waitForURL((url) => url.pathname === workbench);
+      await page.getByTestId('statement-readonly').waitFor();
+      await page.locator('[data-testid="statement-report-auto"] [data-count="1"]').waitFor();
+      await page.locator('[data-testid^="line-status-"][data-status="accepted"]').first().waitFor();
+      assert.equal(await page.getByTestId('statement-accept-high').count(), 0);
+      assert.equal(await page.locator('[data-testid^="line-undo-"], [data-testid^="line-hand-"]').count(), 0);
+      await page.getByTestId('side-menu').getByText('银行流水', { exact: true }).click();
+      await page.waitForURL((url) => url.pathname === '/bank-statements');
+      await page.getByTestId(`statement-open-${statementId}`).waitFor();
+      assert.equal(await page.getByTestId('statement-create').count(), 0);
     });
   });
 });
