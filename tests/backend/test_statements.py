@@ -409,3 +409,28 @@ async def test_a_corrected_mapping_is_saved_as_a_profile_and_used_by_name(client
         p["name"] for p in (await client.get(f"{API}/bank-statement-profiles", token=token)).json()["items"]
     }
     assert "我的工行" not in names
+
+
+async def test_a_proposal_gone_stale_is_reported_and_proposed_again(client):
+    """Given two statements whose lines both propose the same invoice (imported before either was
+    accepted), when the first is accepted and then the second, then the second line is a
+    conflict, records nothing, and is proposed again from what is open now (credit)."""
+    token = await token_for("finance")
+    acme = await make_customer(company_name=ACME)
+    await make_invoice(acme, "1200.00")
+    first = (await upload(client, token, csv_file([line("1200.00", ACME, ACME_ACCOUNT, "S1")]))).json()
+    second = (await upload(client, token, csv_file([line("1200.00", ACME, "", "S2")]))).json()
+    done = await client.post(
+        f"{API}/bank-statements/{first['id']}/accept", token=token, json={"confidence": "high"}
+    )
+    assert done.json()["accepted"] == 1
+
+    stale = await client.post(
+        f"{API}/bank-statements/{second['id']}/accept", token=token, json={"confidence": "high"}
+    )
+    assert stale.json()["accepted"] == 0
+    assert stale.json()["conflicts"][0]["code"] == "allocation_exceeds_outstanding"
+    [got] = (await by_serial(client, token, second["id"])).values()
+    assert got["status"] == "open" and got["allocations"] == []
+    assert got["proposal_reason"] == "name_exact+no_open_invoices" and got["confidence"] == "medium"
+    assert await Payment.all().count() == 1

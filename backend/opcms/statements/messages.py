@@ -44,6 +44,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "第 {row} 行没有建议的客户：请指定客户",
         "row {row} has no proposed customer: choose one",
     ),
+    "statement_line_currency": (
+        "第 {row} 行的币种是 {currency}：收款只能以人民币（CNY）记录",
+        "row {row} is in {currency}: payments are recorded in CNY only",
+    ),
     "statement_parts_sum": (
         "拆分金额合计 {total} 不等于流水金额 {amount}",
         "the parts add up to {total}, not the line's amount {amount}",

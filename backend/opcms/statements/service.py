@@ -60,6 +60,7 @@ SHARED = 6  # the first columns of LINE_COLUMNS: the same for every line of an i
 CHUNK = 500
 KEY_CHUNK = 1000
 IMPORT_ATTEMPTS = 3
+DEFAULT_CURRENCY = "CNY"
 ACCEPTED_STATUSES = (LineStatus.ACCEPTED, LineStatus.CREDIT)
 
 
@@ -605,6 +606,15 @@ async def _accept_once(line_id: int, choice: LineAccept | None) -> BankStatement
                 "row {row} was accepted already",
                 status=line.status,
             )
+        if line.currency != DEFAULT_CURRENCY:
+            # a payment is recorded in the ledger's currency only (payments take no other)
+            raise _line_error(
+                line,
+                Conflict,
+                "statement_line_currency",
+                "row {row} is in {currency}: payments are recorded in CNY only",
+                currency=line.currency,
+            )
         parts = _chosen_parts(line, choice) if choice is not None and by_hand else _proposed_parts(line)
         today = business_today()
         received_on = min(line.booked_on or today, today)
@@ -727,12 +737,32 @@ async def accept_all(statement_id: int, confidence: Confidence) -> AcceptAllOutc
                     "conflict_payment_id", flat=True
                 )
                 payment_id = held[0] if held else None
+            else:  # an invoice changed since the proposal: propose again, from what is open now
+                await repropose(line_id)
             outcome.conflicts.append(
                 {"line_id": line_id, "row_number": row_number, "code": error.code, "payment_id": payment_id}
             )
             continue
         outcome.accepted += 1
     return outcome
+
+
+def _set_proposal(line: BankStatementLine, matcher: Matcher) -> None:
+    proposal = matcher.propose(line)
+    line.customer_id = proposal.customer_id
+    line.allocations = proposal.allocations
+    line.confidence = proposal.confidence
+    line.proposal_reason = proposal.reason
+
+
+async def repropose(line_id: int) -> None:
+    """Propose an open line again from the invoices open now (its old proposal went stale)."""
+    async with in_transaction():
+        line = await BankStatementLine.filter(id=line_id).select_for_update().first()
+        if line is None or line.status != LineStatus.OPEN:
+            return
+        _set_proposal(line, await Matcher.for_lines([line]))
+        await line.save(update_fields=["customer_id", "allocations", "confidence", "proposal_reason"])
 
 
 # --- undo ---------------------------------------------------------------------------------------
@@ -769,11 +799,6 @@ async def undo_line(line_id: int, reason: str) -> BankStatementLine:
         line.matched_by = None  # type: ignore[assignment]  # a nullable column
         line.accepted_at = None
         line.accepted_by = None
-        matcher = await Matcher.for_lines([line])
-        proposal = matcher.propose(line)
-        line.customer_id = proposal.customer_id
-        line.allocations = proposal.allocations
-        line.confidence = proposal.confidence
-        line.proposal_reason = proposal.reason
+        _set_proposal(line, await Matcher.for_lines([line]))
         await line.save(audit_action=AuditAction.REVERSE, audit_message=f"undone: {reason}"[:255])
     return line
