@@ -8,7 +8,7 @@ Until a lookup is registered (the usage pull running before billing exists) noth
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from opcms.core.periods import period_of
@@ -35,13 +35,13 @@ class Invoiced:
 
 
 async def invoiced_pairs(
-    pairs: Iterable[tuple[int, dt.date]], *, known: Invoiced | None = None
+    customers_by_day: Mapping[dt.date, Iterable[int]], *, known: Invoiced | None = None
 ) -> set[tuple[int, str]]:
-    """The (customer_id, period) pairs among ``pairs`` that are already invoiced; those that
-    ``known`` (a lookup made moments before) asked about are not asked again."""
+    """The (customer_id, period) pairs of these customers and days that are already invoiced;
+    those that ``known`` (a lookup made moments before) asked about are not asked again."""
     if _lookup is None:
         return set()
-    wanted = {(customer_id, period_of(day)) for customer_id, day in pairs}
+    wanted = _with_periods(customers_by_day)
     if known is None:
         return await _lookup(wanted) if wanted else set()
     rest = wanted - known.asked
@@ -51,9 +51,18 @@ async def invoiced_pairs(
     return found
 
 
-async def look_up_invoiced(pairs: Iterable[tuple[int, dt.date]]) -> Invoiced:
-    """Ask ahead which of ``pairs`` are invoiced (a pull asks while it classifies the day)."""
-    wanted = frozenset((customer_id, period_of(day)) for customer_id, day in pairs)
+async def look_up_invoiced(customers_by_day: Mapping[dt.date, Iterable[int]]) -> Invoiced:
+    """Ask ahead which periods of these customers and days are invoiced (a pull asks just
+    before it stores the days)."""
+    wanted = frozenset(_with_periods(customers_by_day))
     if _lookup is None or not wanted:
         return Invoiced(wanted, frozenset())
     return Invoiced(wanted, frozenset(await _lookup(set(wanted))))
+
+
+def _with_periods(customers_by_day: Mapping[dt.date, Iterable[int]]) -> set[tuple[int, str]]:
+    """``{(customer_id, period of the day)}``: one pair per customer and period."""
+    by_period: dict[str, set[int]] = {}
+    for day, customers in customers_by_day.items():
+        by_period.setdefault(period_of(day), set()).update(customers)
+    return {(customer_id, period) for period, customers in by_period.items() for customer_id in customers}

@@ -38,9 +38,10 @@ from opcms.usage.ingest import (
     IngestOutcome,
     SpikeWindow,
     classify_rows,
+    join_classified,
     store_classified,
 )
-from opcms.usage.late import Invoiced, look_up_invoiced
+from opcms.usage.late import look_up_invoiced
 from opcms.usage.models import DataSource
 from opcms.usage.sources.service import config_of
 
@@ -130,16 +131,25 @@ class _Pull:
     async def chunk(
         self, adapter: UsageAdapter, source: DataSource, accounts: list[str], context: IngestContext
     ) -> int:
-        """Pull every day for these accounts; returns how many calls failed."""
+        """Pull every day for these accounts; returns how many days failed (asking or storing)."""
         run, failed = self.run, 0
         customer_ids = [context.accounts[a] for a in accounts]
         # each chunk has its own trailing window (history of its customers only)
         # (asked day after day: a day that has left the window is forgotten)
         window = await SpikeWindow.load(source.id, customer_ids, self.first_day, self.last_day, forward=True)
         context = replace(context, window=window)
-        # a day is stored while the next one is fetched and classified (its statements in
-        # flight while this process works): at most one day of the chunk stored at a time
-        storing: tuple[dt.date, asyncio.Future[IngestOutcome]] | None = None
+        # Days are stored in groups: consecutive days, classified one after the other, as long
+        # as their rows fit in one statement (OPCMS_USAGE_BATCH_ROWS): one upsert and one
+        # late-usage lookup per group, not per day (a back-fill's chunk of 200 accounts has 400
+        # rows a day). A group is stored while the next one is fetched and classified (its
+        # statement in flight while this process works): at most one group of the chunk stored
+        # at a time. A day with a held row closes its group, and the next day is classified
+        # only once that group is stored (a held row may be let through by an earlier review
+        # and recorded in the spike window as it is stored).
+        limit = context.batch_rows
+        group: list[tuple[dt.date, Classified]] = []
+        group_rows = 0
+        storing: tuple[list[dt.date], asyncio.Future[IngestOutcome]] | None = None
         for day in days_between(self.first_day, self.last_day):
             run.count("processed")
             try:
@@ -153,43 +163,66 @@ class _Pull:
                     f"{source.name} {day}: {len(accounts)} accounts failed: {type(error).__name__}: {error}"
                 )
                 continue
-            # which of the day's periods are invoiced (late usage), asked while the day is classified
-            invoiced = asyncio.ensure_future(look_up_invoiced((c, day) for c in customer_ids))
             batch = classify_rows(context, rows, (day, day))
-            if storing is not None:
-                failed += await self.stored(source, accounts, *storing)
-            storing = (day, asyncio.ensure_future(self.store(context, batch, invoiced)))
+            size = len(batch.unique)
+            if group and group_rows + size > limit:
+                if storing is not None:
+                    failed += await self.stored(source, accounts, *storing)
+                storing = self.start_storing(context, customer_ids, group)
+                group, group_rows = [], 0
+            group.append((day, batch))
+            group_rows += size
             if batch.held:
-                # a held row may be let through by an earlier review and recorded in the spike
-                # window as it is stored: the next day is classified after that
-                failed += await self.stored(source, accounts, *storing)
-                storing = None
+                if storing is not None:
+                    failed += await self.stored(source, accounts, *storing)
+                failed += await self.stored(
+                    source, accounts, *self.start_storing(context, customer_ids, group)
+                )
+                storing, group, group_rows = None, [], 0
         if storing is not None:
             failed += await self.stored(source, accounts, *storing)
+        if group:
+            failed += await self.stored(source, accounts, *self.start_storing(context, customer_ids, group))
         return failed
 
+    def start_storing(
+        self, context: IngestContext, customer_ids: list[int], group: list[tuple[dt.date, Classified]]
+    ) -> tuple[list[dt.date], asyncio.Future[IngestOutcome]]:
+        days = [day for day, _ in group]
+        return days, asyncio.ensure_future(
+            self.store(context, customer_ids, days, join_classified([batch for _, batch in group]))
+        )
+
     async def store(
-        self, context: IngestContext, batch: Classified, invoiced: asyncio.Future[Invoiced]
+        self, context: IngestContext, customer_ids: list[int], days: list[dt.date], batch: Classified
     ) -> IngestOutcome:
+        # which of the days' periods are invoiced (late usage): asked just before they are
+        # stored, for every customer of the chunk
+        invoiced = await look_up_invoiced(dict.fromkeys(days, customer_ids))
         async with self.writes:
-            return await store_classified(context, batch, await invoiced)
+            return await store_classified(context, batch, invoiced)
 
     async def stored(
-        self, source: DataSource, accounts: list[str], day: dt.date, storing: asyncio.Future[IngestOutcome]
+        self,
+        source: DataSource,
+        accounts: list[str],
+        days: list[dt.date],
+        storing: asyncio.Future[IngestOutcome],
     ) -> int:
-        """Wait for a day being stored; 1 if it failed."""
+        """Wait for a group of days being stored; how many days failed."""
         run = self.run
         try:
             outcome = await storing
         except (IntegrityError, OperationalError) as error:
             # e.g. another pull of the same day writing the same anomaly at the same moment:
-            # this chunk's transaction rolled back whole; a re-run of the day repairs it
-            run.count("failed")
+            # this chunk's transaction rolled back whole; a re-run of the days repairs it
+            run.count("failed", len(days))
+            when = f"{days[0]}" if len(days) == 1 else f"{days[0]}…{days[-1]}"
             run.log(
-                f"{source.name} {day}: {len(accounts)} accounts not stored: {type(error).__name__}: {error}"
+                f"{source.name} {when}: {len(accounts)} accounts not stored: {type(error).__name__}: {error}"
             )
-            return 1
-        run.count("succeeded")
+            return len(days)
+        run.count("succeeded", len(days))
         outcome.count_on(run)
         return 0
 

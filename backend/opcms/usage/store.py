@@ -86,26 +86,20 @@ async def upsert_usage(
     batch is written, and committed, in one round trip."""
     if not records:
         return 0
-    unique = list({(r.customer_id, r.metric_id, r.usage_day): r for r in records}.values())
-    late_pairs = await invoiced_pairs(((r.customer_id, r.usage_day) for r in unique), known=invoiced)
+    unique = list({r[:3]: r for r in records}.values())  # (customer_id, metric_id, usage_day)
+    customers_by_day: dict[dt.date, set[int]] = {}
+    for r in unique:
+        customers = customers_by_day.get(r.usage_day)
+        if customers is None:
+            customers = customers_by_day[r.usage_day] = set()
+        customers.add(r.customer_id)
+    late_pairs = await invoiced_pairs(customers_by_day, known=invoiced)
     conn = conn or connections.get("default")
     sql = upsert_sql(conn.capabilities.dialect)
     now = utcnow()
     if conn.capabilities.dialect == "mysql":
-        # the VALUES written as text here, not escaped value by value by the driver: every value
-        # is an int, a date, a Decimal, a flag, NULL or the pull's time, each with one fixed safe
-        # text (see values_text); the text the driver would have sent, without its per-value work
         head, tail = sql.split(f"VALUES {_ROW_MARKS}", 1)
-        now_text = escape_datetime(now)
-        source_text, execution_text = int_text(source_id), int_text(execution_id)
-        texts = []
-        for r in unique:
-            late = bool(late_pairs) and (r.customer_id, period_of(r.usage_day)) in late_pairs
-            texts.append(
-                f"({int_text(r.customer_id)}, {int_text(r.metric_id)}, {date_text(r.usage_day)}, {source_text}, "
-                f"{quantity_text(r.quantity)}, {1 if late else 0}, {now_text if late else 'NULL'}, "
-                f"{int_text(r.anomaly_id)}, {execution_text}, {now_text}, {now_text})"
-            )
+        texts = values_texts(unique, source_id, execution_id, now, late_pairs)
         for start in range(0, len(texts), batch_rows):
             await conn.execute_query(f"{head}VALUES {', '.join(texts[start : start + batch_rows])}{tail}")
         return len(texts)
@@ -130,6 +124,51 @@ async def upsert_usage(
     for start in range(0, len(rows), batch_rows):
         await conn.execute_many(sql, rows[start : start + batch_rows])
     return len(rows)
+
+
+def values_texts(
+    records: list[CleanUsage],
+    source_id: int,
+    execution_id: int | None,
+    now: dt.datetime,
+    late_pairs: set[tuple[int, str]],
+) -> list[str]:
+    """The rows of a multi-row ``VALUES`` as text, one per record (MySQL).
+
+    Written here, not escaped value by value by the driver: every value is an int, a date, a
+    Decimal, a flag, NULL or the pull's time, each with one fixed safe text (``int_text``,
+    ``date_text``, ``quantity_text``; anything else is refused with a TypeError) — the text the
+    driver would have sent, without its per-value work. What the rows of a day share (the day
+    and the source; the flags, the execution and the times of a row neither late nor reviewed)
+    is written once."""
+    now_text = escape_datetime(now)
+    source_text, execution_text = int_text(source_id), int_text(execution_id)
+    # after the quantity: is_late, late_at, anomaly_id, execution_id, created_at, updated_at
+    plain_tail = f", 0, NULL, NULL, {execution_text}, {now_text}, {now_text})"
+    day_texts: dict[dt.date, str] = {}  # a day → its text and the source's
+    texts = []
+    for customer_id, metric_id, usage_day, quantity, anomaly_id in records:
+        if type(customer_id) is not int or type(metric_id) is not int:
+            raise TypeError(
+                f"an id must be an int, not {type(customer_id).__name__}/{type(metric_id).__name__}"
+            )
+        day_text = day_texts.get(usage_day)
+        if day_text is None:
+            # (a datetime is never equal to a date key: it reaches date_text, which refuses it)
+            day_text = day_texts[usage_day] = f"{date_text(usage_day)}, {source_text}, "
+        if type(quantity) is not Decimal or not quantity.is_finite():
+            raise TypeError(f"a quantity must be a finite Decimal, not {quantity!r}")
+        if anomaly_id is None and not (late_pairs and (customer_id, period_of(usage_day)) in late_pairs):
+            texts.append(
+                f"({customer_id}, {metric_id}, {day_text}{format(quantity.quantize(QUANTUM), 'f')}{plain_tail}"
+            )
+            continue
+        late = bool(late_pairs) and (customer_id, period_of(usage_day)) in late_pairs
+        texts.append(
+            f"({customer_id}, {metric_id}, {day_text}{quantity_text(quantity)}, {1 if late else 0}, "
+            f"{now_text if late else 'NULL'}, {int_text(anomaly_id)}, {execution_text}, {now_text}, {now_text})"
+        )
+    return texts
 
 
 def int_text(value: int | None) -> str:
