@@ -97,10 +97,22 @@ describe('bank statements', () => {
       assert.match(detected, /gb18030/i);
       assert.match(await page.getByTestId('statement-preview-lines').innerText(), /支出，不是收款/);
 
+      // correct the mapping (the payer's bank from the 对方行号 column), read it again, save it under a name
+      await pick(page, 'statement-mapping-payer_bank', '对方行号');
+      const reread = page.waitForResponse((res) => res.url().endsWith('/api/v1/bank-statements/preview'));
+      await page.getByTestId('statement-preview-again').click();
+      assert.equal((await reread).status(), 200, await (await reread).text());
+      await page.getByTestId('statement-save-as').fill('E2E 工行带行号');
+
       const imported = page.waitForResponse((res) => res.url().endsWith('/api/v1/bank-statements') && res.request().method() === 'POST');
       await page.getByTestId('statement-import-submit').click();
       const importedReply = await imported;
       assert.equal(importedReply.status(), 201, await importedReply.text());
+      // the corrected mapping was imported with and saved under its name
+      const { items: profiles } = await api('GET', '/bank-statement-profiles');
+      const saved = profiles.find((p) => p.name === 'E2E 工行带行号');
+      assert.equal(saved?.builtin, false, JSON.stringify(profiles.map((p) => p.name)));
+      assert.equal(saved.mapping.payer_bank, '对方行号');
       const statement = await importedReply.json();
       statementId = statement.id;
       assert.equal(statement.incoming, 2);

@@ -46,6 +46,7 @@ export default {
   'statement.action.undo': 'Undo',
   'statement.action.download': 'Download report',
   'statement.action.preview': 'Preview',
+  'statement.action.previewAgain': 'Preview with this mapping',
   'statement.action.confirmImport': 'Import',
 
   'statement.profile.icbc': 'ICBC',

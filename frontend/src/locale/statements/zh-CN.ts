@@ -45,6 +45,7 @@ export default {
   'statement.action.undo': '撤销',
   'statement.action.download': '下载报告',
   'statement.action.preview': '预览识别结果',
+  'statement.action.previewAgain': '按此映射重新预览',
   'statement.action.confirmImport': '导入',
 
   'statement.profile.icbc': '工商银行',

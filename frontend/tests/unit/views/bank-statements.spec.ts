@@ -274,7 +274,14 @@ describe('import dialog', () => {
         fields: STATEMENT_FIELDS,
       },
     });
-    mock.on('POST', '/bank-statements/preview', { status: 200, data: preview });
+    // the backend reads the file with the mapping it is given
+    mock.on('POST', '/bank-statements/preview', (request) => {
+      const given = (request.body as FormData).get('mapping');
+      return {
+        status: 200,
+        data: { ...preview, mapping: given ? JSON.parse(given as string) : preview.mapping },
+      };
+    });
     mock.on('POST', '/bank-statements', {
       status: 201,
       data: {
@@ -327,6 +334,10 @@ describe('import dialog', () => {
       .find((s) => s.vm.$attrs['data-testid'] === 'statement-mapping-payer_name');
     payer!.vm.$emit('update:modelValue', '对方单位名称');
     await flushPromises();
+    // read again with the correction: it stays a correction of what was detected
+    await click('statement-preview-again');
+    const again = mock.callsTo('POST', '/bank-statements/preview')[1].body as FormData;
+    expect(JSON.parse(again.get('mapping') as string).payer_name).toBe('对方单位名称');
     const name = el('statement-save-as') as HTMLInputElement;
     name.value = '工行新版';
     name.dispatchEvent(new Event('input'));
