@@ -75,7 +75,7 @@ describe('bank statements', () => {
     await worker?.stop();
   });
 
-  it('imports a GBK statement, accepts the high-confidence match, matches one line by hand and settles both invoices', { timeout: 180_000 }, async () => {
+  it('imports a GBK statement, accepts the high-confidence match, matches one line by hand and settles both invoices, then undoes that line and splits it across both customers', { timeout: 180_000 }, async () => {
     await withPage(env.browser, 'bank-statements', async (page) => {
       await logInAsAdmin(page, env.server, '/bank-statements');
       await page.getByTestId('statement-table').waitFor();
@@ -190,6 +190,42 @@ describe('bank statements', () => {
       assert.equal(second.duplicates, 2);
       const { items: allPayments } = await api('GET', '/payments?q=E2E-SN-0000');
       assert.equal(allPayments.length, 2);
+
+      // --- undo the line matched by hand (a reason is required), then split it across both customers -----------
+      await page.goto(`${env.server.baseURL}/bank-statements/${statement.id}`);
+      await page.getByTestId(`line-undo-${stranger.id}`).click();
+      await page.getByTestId('statement-undo-dialog-reason').locator('textarea').fill('E2E 应拆分给两家客户');
+      const undone = page.waitForResponse((res) => res.url().endsWith(`/api/v1/bank-statement-lines/${stranger.id}/undo`));
+      await page.getByTestId('statement-undo-dialog-submit').click();
+      assert.equal((await undone).status(), 200, await (await undone).text());
+      await page.locator(`[data-testid="line-status-${stranger.id}"][data-status="open"]`).waitFor();
+      assert.equal((await api('GET', `/invoices/${invoices['E2E-STMT-B'].id}`)).status, 'unsettled');
+
+      await page.getByTestId(`line-hand-${stranger.id}`).click();
+      await page.getByTestId('statement-hand-split').click();
+      // the payer's account was learned for customer B when the line was accepted: B is proposed
+      await page.getByTestId('statement-part-customer-0').getByText('E2E 流水乙有限公司').waitFor();
+      await page.getByTestId('statement-part-amount-0').fill('500');
+      await pick(page, 'statement-part-invoices-0', invoices['E2E-STMT-B'].number);
+      await page.getByTestId('statement-hand-modal').locator('.arco-modal-title').click(); // closes the invoice list
+      await pick(page, 'statement-part-customer-1', 'E2E-STMT-A');
+      await page.getByTestId('statement-part-amount-1').fill('100');
+      assert.equal((await page.getByTestId('statement-parts-remaining').innerText()).trim(), '0.00');
+      const split = page.waitForResponse((res) => res.url().endsWith(`/api/v1/bank-statement-lines/${stranger.id}/accept`));
+      await page.getByTestId('statement-hand-submit').click();
+      const splitReply = await split;
+      assert.equal(splitReply.status(), 200, await splitReply.text());
+      assert.deepEqual(splitReply.request().postDataJSON(), {
+        parts: [
+          { customer_id: CUSTOMERS[1].id, amount: '500.00', allocations: [{ invoice_id: invoices['E2E-STMT-B'].id, amount: '500.00' }] },
+          { customer_id: CUSTOMERS[0].id, amount: '100.00', allocations: [] },
+        ],
+      });
+      assert.equal((await splitReply.json()).payments.length, 2);
+      await page.locator(`[data-testid="line-status-${stranger.id}"][data-status="accepted"]`).waitFor();
+      const partly = await api('GET', `/invoices/${invoices['E2E-STMT-B'].id}`);
+      assert.equal(partly.status, 'partially_settled');
+      assert.equal(partly.outstanding, '100.00');
     });
   });
 
