@@ -8,13 +8,14 @@ import io
 from decimal import Decimal
 
 import openpyxl
+import pytest
 
 from opcms.core.audit import AuditLog
 from opcms.settlement.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentStatus
 from opcms.statements.models import BankPayerAccount, BankStatement, BankStatementLine
 from tests.backend.factories import make_customer, make_invoice, make_payment, token_for
 from tests.backend.factories_statements import API, all_lines, csv_file, line, upload, xlsx_file
-from tests.backend.statement_files import outgoing_line
+from tests.backend.statement_files import BANKS, outgoing_line
 
 ACME = "上海澄明网络科技有限公司"
 ACME_ACCOUNT = "6222 0210 0001 8866"
@@ -50,6 +51,32 @@ async def test_a_gbk_csv_statement_is_imported_with_its_skipped_lines_named(clie
     assert stored["SN002"]["amount"] == "15000.50"
     assert stored["SN001"]["payer_account"] == "6222021000018866"
     assert await AuditLog.filter(entity_type="bank_statement", action="import").count() == 1
+
+
+@pytest.mark.parametrize("bank", BANKS)
+@pytest.mark.parametrize("form", ["gbk-csv", "utf8-csv", "xlsx"])
+async def test_each_banks_export_is_imported_with_its_lines_and_reasons(client, bank, form):
+    """Given a bank's export (title lines, an outgoing line, blank lines, a totals row) in GBK or
+    UTF-8 CSV or as a workbook, when it is uploaded without naming the bank, then its incoming
+    lines are stored with serial and payer, and the rest are skipped with their reasons."""
+    token = await token_for("finance")
+    lines = [
+        line("1234.56", ACME, ACME_ACCOUNT, f"{bank}-1"),
+        outgoing_line(),
+        line("98765.40", BETA, "", f"{bank}-2"),
+    ]
+    if form == "xlsx":
+        content, name = xlsx_file(lines, bank=bank), "statement.xlsx"
+    else:
+        content, name = csv_file(lines, bank=bank, encoding="gbk" if form == "gbk-csv" else "utf-8"), "s.csv"
+    answer = await upload(client, token, content, name=name)
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["profile"] == bank and body["incoming"] == 2, body
+    assert {"outgoing", "totals"} <= {s["reason"] for s in body["skipped_lines"]}
+    got = await by_serial(client, token, body["id"])
+    assert got[f"{bank}-2"]["amount"] == "98765.40" and got[f"{bank}-2"]["payer_name"] == BETA
+    assert got[f"{bank}-1"]["payer_account"] == "6222021000018866"
 
 
 async def test_a_statement_imported_again_or_overlapping_creates_nothing_twice(client):
@@ -434,3 +461,33 @@ async def test_a_proposal_gone_stale_is_reported_and_proposed_again(client):
     assert got["status"] == "open" and got["allocations"] == []
     assert got["proposal_reason"] == "name_exact+no_open_invoices" and got["confidence"] == "medium"
     assert await Payment.all().count() == 1
+
+
+def test_the_fuzzy_payer_search_finds_what_scoring_every_name_finds():
+    """The search that scores only names with a long enough common subsequence answers what
+    rapidfuzz's extractOne over every name answers (score, then the lower id), for near and far
+    names, Chinese and Latin, with and without a space."""
+    import random
+
+    from rapidfuzz import fuzz, process
+
+    from opcms.payments.suggestions import MIN_NAME_SCORE, name_key
+    from opcms.statements.matching import _Names
+
+    rng = random.Random(18)
+    alphabet = "上海北京科技网络数据服务物流贸易澄明远航星辰abcdefg0123456789"
+    names = {
+        i: name_key("".join(rng.choice(alphabet) for _ in range(rng.randint(2, 18)))) for i in range(1, 1500)
+    }
+    names = {i: n for i, n in names.items() if n}
+    queries = [name_key("".join(rng.choice(alphabet) for _ in range(rng.randint(2, 18)))) for _ in range(300)]
+    queries += [n[:-1] + "x" for n in list(names.values())[:150]] + ["星辰 数据", "a b"]
+    for spaced in (False, True):
+        choices = {**names, 99999: "远航 物流"} if spaced else names
+        search = _Names(choices)
+        for query in queries:
+            found = process.extractOne(
+                query, dict(sorted(choices.items())), scorer=fuzz.WRatio, score_cutoff=MIN_NAME_SCORE
+            )
+            expected = None if found is None else (found[1], found[2])
+            assert search.best(query) == expected, query

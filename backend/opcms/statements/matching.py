@@ -32,13 +32,15 @@ codes the UI translates.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import LCSseq
 
 from opcms.core.money import ZERO
 from opcms.core.text import fold_key
@@ -92,6 +94,53 @@ class _Open:
     outstanding: Decimal
 
 
+# WRatio ≥ MIN_NAME_SCORE needs a long enough common subsequence (see _Names.best)
+_LCS_SHARE = 0.636
+
+
+class _Names:
+    """Customers' name keys, searched for the best fuzzy match of a payer's key exactly as
+    ``process.extractOne(payer, names, scorer=fuzz.WRatio, score_cutoff=MIN_NAME_SCORE)`` finds
+    it (the higher score, then the lower id), without scoring every name.
+
+    For keys without spaces (single tokens, as ``name_key`` writes them) WRatio is at most
+    ``max(ratio, 0.9 × partial_ratio)``; with L the longest common subsequence of the two keys
+    and m the shorter length, ``ratio ≤ 2L / (l1 + l2)`` and ``partial_ratio ≤ 2L / (m + L)``
+    (a window of the longer key shares at most L characters in order with the shorter one). So
+    a score of 70 needs ``L ≥ 0.636 m``: a bit-parallel LCS pass over all names (rapidfuzz)
+    keeps those that can reach it, and only they are scored with WRatio. Names holding a space
+    are always scored."""
+
+    def __init__(self, names: Mapping[int, str]) -> None:
+        ordered = sorted(names.items())
+        self.spaced = {i: n for i, n in ordered if " " in n}
+        self.ids = [i for i, n in ordered if " " not in n]
+        self.keys = [n for i, n in ordered if " " not in n]
+        self.shortest = min((len(n) for n in self.keys), default=0)
+
+    def best(self, payer: str) -> tuple[float, int] | None:
+        best: tuple[float, int] | None = None
+        if self.spaced or " " in payer:  # a name with a space: every name is scored
+            everything = {**dict(zip(self.ids, self.keys, strict=True)), **self.spaced}
+            found = process.extractOne(
+                payer, dict(sorted(everything.items())), scorer=fuzz.WRatio, score_cutoff=MIN_NAME_SCORE
+            )
+            return None if found is None else (found[1], found[2])
+        if not payer or not self.keys:
+            return None
+        least = math.floor(_LCS_SHARE * min(len(payer), self.shortest))
+        for _, common, index in process.extract(
+            payer, self.keys, scorer=LCSseq.similarity, score_cutoff=least, limit=None
+        ):
+            key = self.keys[index]
+            if common < _LCS_SHARE * min(len(payer), len(key)):
+                continue
+            score = fuzz.WRatio(payer, key, score_cutoff=MIN_NAME_SCORE)
+            if score and (best is None or (-score, self.ids[index]) < (-best[0], best[1])):
+                best = (score, self.ids[index])
+        return best
+
+
 @dataclass
 class Matcher:
     """The state of one statement's matching: who is who, and what each customer still owes."""
@@ -108,6 +157,8 @@ class Matcher:
     invoices: dict[tuple[int, str], list[_Open]] = field(default_factory=dict)
     _fuzzy_seen: dict[str, int | None] = field(default_factory=dict)
     _seen: dict[tuple[str | None, str | None], tuple[int | None, str]] = field(default_factory=dict)
+    _company_names: _Names = field(default_factory=lambda: _Names({}))
+    _short_names: _Names = field(default_factory=lambda: _Names({}))
 
     # --- loading ------------------------------------------------------------------------------
     @classmethod
@@ -134,6 +185,7 @@ class Matcher:
                 short_owners[fold_key(short)].add(customer_id)
                 self.fuzzy_short[customer_id] = name_key(short)
                 self.same_key.setdefault(self.fuzzy_short[customer_id], customer_id)
+        self._company_names, self._short_names = _Names(self.fuzzy_company), _Names(self.fuzzy_short)
         for key, owners in short_owners.items():
             # a short name two customers share names neither; a company name wins over a short one
             if len(owners) == 1 and key not in self.exact_names:
@@ -184,12 +236,10 @@ class Matcher:
             self._fuzzy_seen[payer_name] = self.same_key[payer]
             return self.same_key[payer]
         best: tuple[float, int] | None = None
-        for names in (self.fuzzy_company, self.fuzzy_short):
-            found = process.extractOne(payer, names, scorer=fuzz.WRatio, score_cutoff=MIN_NAME_SCORE)
-            if found is not None:
-                _, score, customer_id = found
-                if best is None or (-score, customer_id) < (-best[0], best[1]):
-                    best = (score, customer_id)
+        for names in (self._company_names, self._short_names):
+            found = names.best(payer)
+            if found is not None and (best is None or (-found[0], found[1]) < (-best[0], best[1])):
+                best = found
         chosen = best[1] if best is not None else None
         self._fuzzy_seen[payer_name] = chosen
         return chosen
