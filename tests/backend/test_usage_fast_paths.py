@@ -315,3 +315,34 @@ async def test_days_stored_in_groups_store_what_a_statement_per_day_stores(db, b
     counters = {name: dict(e.counters) for name, e in executions.items()}
     assert counters["grouped"] == counters["daily"]
     assert counters["daily"]["processed"] == counters["daily"]["succeeded"] == 31
+
+
+def test_two_months_pulled_day_after_day_get_the_long_paths_answers():
+    # given two months of a pull for a few accounts: whole numbers, decimals, spikes, missing
+    # days (the window slides a day at a time, forgets the days that leave it, sometimes jumps)
+    rng = random.Random(11)
+    accounts = {f"acct-{k}": k + 1 for k in range(6)}
+    batches = []
+    for n in range(62):
+        day = DAY + dt.timedelta(days=n)
+        rows = []
+        for account in accounts:
+            for metric in ("api_calls", "sms"):
+                roll = rng.random()
+                if roll < 0.1:
+                    continue  # no row today
+                if roll < 0.15:
+                    quantity = str(rng.randrange(1000, 5000))  # a spike
+                elif roll < 0.3:
+                    quantity = f"{rng.randrange(10, 90)}.{rng.randrange(100):02d}"
+                else:
+                    quantity = str(rng.randrange(10, 90))
+                rows.append(VendorUsage(account, metric, day.isoformat(), quantity))
+        if account == "acct-5" and 20 <= n < 55:
+            rows = [row for row in rows if row.account != "acct-5"]  # a long silence: the window jumps
+        batches.append((day, rows))
+    # when both paths classify the days in order
+    fast, slow = both_paths(Decimal(10), batches, accounts)
+    # then the same answers, day for day, with spikes held after the window has slid a month
+    assert fast == slow
+    assert sum(len(day[2]) for day in fast[40:]) > 3

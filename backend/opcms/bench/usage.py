@@ -14,9 +14,10 @@ with C customers × 2 metrics × 50 days = the requested rows:
   into the fresh ``usage_record`` (the figure: rows/s);
 - the floor: the rows the pipeline stores from those answers (checked equal to what the
   pipeline stored: count, sum and a checksum of every key and quantity), in the order the
-  pipeline writes them (day by day, each day's chunks side by side: where they land in the
-  table's keys is part of the work), written by raw batched ``INSERT … ON DUPLICATE KEY
-  UPDATE`` through the same driver (asyncmy ``executemany``, ``OPCMS_USAGE_BATCH_ROWS`` rows a
+  pipeline writes them (each chunk's consecutive days grouped as the pull groups them into a
+  statement, the chunks' groups side by side: where they land in the table's keys is part of
+  the work), written by raw batched ``INSERT … ON DUPLICATE KEY UPDATE`` through the same
+  driver (asyncmy ``executemany``, ``OPCMS_USAGE_BATCH_ROWS`` rows a
   statement) on as many connections as the pipeline's pool opened, into a fresh table built
   like ``usage_record`` (same columns, keys and foreign keys), after ``usage_record`` is
   emptied and the server has had a moment to flush what the pipeline left.
@@ -157,13 +158,15 @@ async def _vendor_rows(
     answers = _ANSWERS[source_name] = {}
     generating = 0.0
     now = utcnow().replace(tzinfo=None)
-    rows: list[tuple] = []
-    # in the order the pull writes them: its chunks go through the days side by side
+    # each chunk's statements as the pull groups them: consecutive days while their rows fit
+    # in one statement (OPCMS_USAGE_BATCH_ROWS), each day's rows in the vendor's order
+    statements: list[list[list[tuple]]] = [[] for _ in chunks]
     for day in days_between(FIRST_DAY, FIRST_DAY + dt.timedelta(days=days - 1)):
-        for chunk in chunks:
+        for chunk, groups in zip(chunks, statements, strict=True):
             started = time.perf_counter()
             answer = answers[(tuple(chunk), day)] = await adapter.fetch_usage(chunk, day)
             generating += time.perf_counter() - started
+            rows = []
             for usage in answer:
                 values = {
                     "customer_id": customer_of[usage.account],
@@ -179,7 +182,17 @@ async def _vendor_rows(
                     "updated_at": now,
                 }
                 rows.append(tuple(values[c] for c in COLUMNS))
-    return rows, generating
+            if groups and len(groups[-1]) + len(rows) <= settings.usage_batch_rows:
+                groups[-1].extend(rows)
+            else:
+                groups.append(rows)
+    # in the order the pull writes them: its chunks go through their groups of days side by side
+    ordered: list[tuple] = []
+    for n in range(max(len(groups) for groups in statements)):
+        for groups in statements:
+            if n < len(groups):
+                ordered.extend(groups[n])
+    return ordered, generating
 
 
 async def _fresh_floor_table(settings: Settings) -> None:

@@ -452,8 +452,27 @@ def classify_rows(
         trail = trails.get(key)
         if trail is None:
             trail = trails[key] = _Trail(forward)
-        if trail.end != ordinal:
-            trail.move_to(ordinal)
+        end = trail.end
+        if end != ordinal:
+            if forward and end is not None and ordinal == end + 1:
+                # the next day of a pull (move_to's common step, without the call): the day
+                # that leaves the window is forgotten, the day before enters it
+                held_days = trail.days
+                if (leaving := held_days.pop(end - WINDOW_DAYS, None)) is not None:
+                    if type(leaving) is int:
+                        trail.total -= leaving
+                        trail.count -= 1
+                    else:
+                        trail._remove(leaving)
+                if (entering := held_days.get(end)) is not None:
+                    if type(entering) is int:
+                        trail.total += entering
+                        trail.count += 1
+                    else:
+                        trail._add(entering)
+                trail.end = ordinal
+            else:
+                trail.move_to(ordinal)
         units = int(quantity_text) * trail.scale
         count = trail.count
         if count >= MIN_HISTORY_DAYS:
