@@ -491,3 +491,23 @@ def test_the_fuzzy_payer_search_finds_what_scoring_every_name_finds():
             )
             expected = None if found is None else (found[1], found[2])
             assert search.best(query) == expected, query
+
+
+async def test_accept_all_takes_a_bounded_number_of_lines_per_call_and_says_how_many_remain(client):
+    from opcms.statements.models import Confidence
+    from opcms.statements.service import accept_all
+
+    token = await token_for("finance")
+    acme = await make_customer(company_name=ACME)
+    for amount in ("100.00", "200.00", "300.00"):
+        await make_invoice(acme, amount)
+    lines = [line(amount, ACME, ACME_ACCOUNT, f"B{amount}") for amount in ("100.00", "200.00", "300.00")]
+    statement = (await upload(client, token, csv_file(lines))).json()
+
+    first = await accept_all(statement["id"], Confidence.HIGH, limit=2)
+    assert (first.accepted, first.remaining) == (2, 1)
+    answer = await client.post(
+        f"{API}/bank-statements/{statement['id']}/accept", token=token, json={"confidence": "high"}
+    )
+    assert answer.json()["accepted"] == 1 and answer.json()["remaining"] == 0
+    assert await Payment.all().count() == 3

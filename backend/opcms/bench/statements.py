@@ -205,6 +205,13 @@ async def run_bench(lines: int, invoices: int) -> dict[str, Any]:
 
             started = time.perf_counter()
             outcome = await accept_all(statement_id, Confidence.HIGH)
+            calls = 1
+            while outcome.remaining:  # one call takes at most MAX_ACCEPT_PER_CALL lines
+                more = await accept_all(statement_id, Confidence.HIGH)
+                outcome.accepted += more.accepted
+                outcome.conflicts += more.conflicts
+                outcome.remaining = more.remaining if more.accepted or more.conflicts else 0
+                calls += 1
             accept_seconds = time.perf_counter() - started
     finally:
         await Tortoise.close_connections()
@@ -226,8 +233,8 @@ async def run_bench(lines: int, invoices: int) -> dict[str, Any]:
     per_line = accept_seconds / outcome.accepted * 1000 if outcome.accepted else 0.0
     print(
         f"accept-all (high): {outcome.accepted:,} lines accepted in {accept_seconds:.1f} s "
-        f"({per_line:.1f} ms a line: payment, allocation, line, learned account, each audited), "
-        f"{len(outcome.conflicts)} conflicts",
+        f"({per_line:.1f} ms a line: payment, allocation, line, learned account, each audited) "
+        f"in {calls} calls, {len(outcome.conflicts)} conflicts",
         flush=True,
     )
     return figure(
@@ -246,7 +253,8 @@ async def run_bench(lines: int, invoices: int) -> dict[str, Any]:
         accept_all_seconds=round(accept_seconds, 2),
         accepted=outcome.accepted,
         accept_ms_per_line=round(per_line, 2),
-        label="import + matching of a 20,000-line statement vs reading it",
+        accept_calls=calls,
+        label=f"import + matching of a {lines:,}-line statement vs reading it",
     )
 
 

@@ -194,6 +194,7 @@ async def accept_all(request: Request, statement_id: int, body: AcceptAllRequest
         accepted=outcome.accepted,
         conflicts=[AcceptConflict(**c) for c in outcome.conflicts],
         without_customer=outcome.without_customer,
+        remaining=outcome.remaining,
     )
 
 

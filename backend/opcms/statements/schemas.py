@@ -203,6 +203,10 @@ class AcceptAllResult(PublicSchema):
         "invoice's outstanding changed since the proposal"
     )
     without_customer: int = Field(description="open lines at that confidence with no customer: for a person")
+    remaining: int = Field(
+        description="open lines at that confidence with a customer not tried by this call (one call takes "
+        "at most 1,000 lines): call again while it is more than 0"
+    )
 
 
 class AllocationChoice(Schema):

@@ -701,16 +701,25 @@ async def accept_line(line_id: int, choice: LineAccept | None = None) -> BankSta
         raise
 
 
+#: lines one accept-all call takes (oldest rows first): it answers in seconds, well within the
+#: server's response timeout; the answer's ``remaining`` says whether to call again
+MAX_ACCEPT_PER_CALL = 1000
+
+
 @dataclass
 class AcceptAllOutcome:
     accepted: int
     conflicts: list[dict[str, Any]]
     without_customer: int
+    remaining: int = 0
 
 
-async def accept_all(statement_id: int, confidence: Confidence) -> AcceptAllOutcome:
-    """Accept every open line of the statement at ``confidence`` or above that has a proposed
-    customer, one line per transaction; lines that cannot be (a conflict) stay open, named."""
+async def accept_all(
+    statement_id: int, confidence: Confidence, *, limit: int = MAX_ACCEPT_PER_CALL
+) -> AcceptAllOutcome:
+    """Accept the open lines of the statement at ``confidence`` or above that have a proposed
+    customer (up to ``limit`` of them, in row order), one line per transaction; lines that
+    cannot be (a conflict) stay open, named. ``remaining``: such lines still open after it."""
     await get_or_404(BankStatement, statement_id, "bank_statement")
     open_lines = BankStatementLine.filter(
         statement_id=statement_id,
@@ -722,6 +731,7 @@ async def accept_all(statement_id: int, confidence: Confidence) -> AcceptAllOutc
     rows = (
         await open_lines.filter(customer_id__isnull=False)
         .order_by("row_number", "id")
+        .limit(limit)
         .values_list("id", "row_number")
     )
     outcome = AcceptAllOutcome(0, [], without)
@@ -744,6 +754,9 @@ async def accept_all(statement_id: int, confidence: Confidence) -> AcceptAllOutc
             )
             continue
         outcome.accepted += 1
+    tried = {line_id for line_id, _ in rows}
+    left = await column_values(open_lines.filter(customer_id__isnull=False), "id")
+    outcome.remaining = sum(1 for line_id in left if line_id not in tried)
     return outcome
 
 
