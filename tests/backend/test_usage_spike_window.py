@@ -253,7 +253,8 @@ async def test_a_random_year_ingested_holds_the_same_spikes_as_the_rescan(db):
     outcomes: dict[str, list] = {}
     asked: dict[str, list] = {}
     with acting_as(system_actor("test")):
-        for source, kind in zip(sources, (SpikeWindow, RescanWindow), strict=True):
+        kinds: tuple[type[SpikeWindow] | type[RescanWindow], ...] = (SpikeWindow, RescanWindow)
+        for source, kind in zip(sources, kinds, strict=True):
             context = await IngestContext.for_source(source.id, execution_id=None)
             customer_ids = sorted(set(context.accounts.values()))
             window = Asked(kind())
