@@ -31,6 +31,10 @@ class AuditLogPublic(PublicSchema):
 #: recorded by hand (tests/backend/test_audit_log_page.py checks the models' side)
 ENTITY_TYPES: tuple[str, ...] = (
     "allocation",
+    "bank_payer_account",
+    "bank_statement",
+    "bank_statement_line",
+    "bank_statement_profile",
     "credit_note",
     "customer",
     "customer_source_account",

@@ -36,6 +36,10 @@ export type AuditActionName = (typeof AUDIT_ACTIONS)[number];
 /** The entity types the log names (`ENTITY_TYPES` of the backend; also answered by `/audit-log/entity-types`). */
 export const AUDIT_ENTITY_TYPES = [
   'allocation',
+  'bank_payer_account',
+  'bank_statement',
+  'bank_statement_line',
+  'bank_statement_profile',
   'credit_note',
   'customer',
   'customer_source_account',

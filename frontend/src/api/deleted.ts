@@ -18,6 +18,7 @@ export const DELETED_KINDS = [
   'notification_channel',
   'notification_template',
   'user',
+  'bank_statement_profile',
 ] as const;
 export type DeletedKind = (typeof DELETED_KINDS)[number];
 

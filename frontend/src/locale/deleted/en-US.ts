@@ -10,6 +10,7 @@ export default {
   'deleted.kind.notification_channel': 'Notification channel',
   'deleted.kind.notification_template': 'Notification template',
   'deleted.kind.user': 'User',
+  'deleted.kind.bank_statement_profile': 'Bank statement mapping',
   'deleted.picker': 'Kind of record',
   'deleted.field.label': 'Code / name',
   'deleted.field.deletedAt': 'Deleted at',

@@ -10,6 +10,7 @@ export default {
   'deleted.kind.notification_channel': '通知渠道',
   'deleted.kind.notification_template': '通知模板',
   'deleted.kind.user': '用户',
+  'deleted.kind.bank_statement_profile': '银行流水列映射',
   'deleted.picker': '记录类型',
   'deleted.field.label': '编号 / 名称',
   'deleted.field.deletedAt': '删除时间',
