@@ -238,6 +238,8 @@ export interface AcceptAllResult {
   conflicts: { line_id: number; row_number: number; code: string; payment_id?: number | null }[];
   /** open lines at that confidence with no customer: for a person */
   without_customer: number;
+  /** open lines at that confidence with a customer this call did not try (it takes 1,000 at most): call again */
+  remaining: number;
 }
 
 /** One invoice of an accept: what to put on it. */

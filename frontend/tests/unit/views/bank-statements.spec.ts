@@ -5,11 +5,11 @@
  * skipped reasons), the workbench (accept all high, accept one, match by hand, leave as credit,
  * undo) and what a reader (auditor) is not offered.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import ArcoVue, { Select, Upload } from '@arco-design/web-vue';
+import ArcoVue, { Message, Select, Upload } from '@arco-design/web-vue';
 import ArcoVueIcon from '@arco-design/web-vue/es/icon';
 import {
   BANK_PROFILES,
@@ -501,7 +501,7 @@ describe('workbench', () => {
     await mountWorkbench(WRITER, [high, unknown]);
     mock.on('POST', '/bank-statements/4/accept', {
       status: 200,
-      data: { accepted: 1, conflicts: [], without_customer: 0 },
+      data: { accepted: 1, conflicts: [], without_customer: 0, remaining: 0 },
     });
     mock.on('POST', '/bank-statement-lines/1/accept', { status: 200, data: { ...high, status: 'accepted' } });
     const before = mock.callsTo('GET', '/bank-statements/4/lines').length;
@@ -512,6 +512,30 @@ describe('workbench', () => {
     await click('line-accept-1');
     expect(mock.callsTo('POST', '/bank-statement-lines/1/accept')[0].body).toEqual({});
     expect(mock.callsTo('GET', '/bank-statements/4/lines').length).toBeGreaterThan(before + 2);
+  });
+
+  it('calls accept-all again while lines are left (1,000 a call), and stops when a call gets no further', async () => {
+    await mountWorkbench(WRITER, [high, unknown]);
+    const answers = [
+      { accepted: 1000, conflicts: [], without_customer: 2, remaining: 1500 },
+      {
+        accepted: 999,
+        conflicts: [{ line_id: 9, row_number: 9, code: 'reference_taken' }],
+        without_customer: 2,
+        remaining: 500,
+      },
+      { accepted: 0, conflicts: [], without_customer: 2, remaining: 500 },
+    ];
+    let call = 0;
+    mock.on('POST', '/bank-statements/4/accept', () => ({ status: 200, data: answers[call++] }));
+    const success = vi.spyOn(Message, 'success');
+    const warning = vi.spyOn(Message, 'warning');
+    await click('statement-accept-high');
+    expect(mock.callsTo('POST', '/bank-statements/4/accept')).toHaveLength(3);
+    expect(success).toHaveBeenCalledWith('已接受 1999 笔');
+    expect(warning).toHaveBeenCalledWith(expect.stringContaining('1'));
+    success.mockRestore();
+    warning.mockRestore();
   });
 
   it("matches a line by hand: another customer's invoice, or all of it as credit", async () => {
