@@ -19,10 +19,10 @@ from opcms.auth.api import bp as auth_bp
 from opcms.auth.middleware import jwt_middleware
 from opcms.billing.api import bp as billing_bp
 from opcms.billing.reports.api import bp as billing_reports_bp
+from opcms.core.connection_shares import install_connection_shares
 from opcms.core.db import close_db, init_db
 from opcms.core.errors import NotFound
 from opcms.core.http import JSONErrorHandler, endpoint
-from opcms.core.keepalive import install_keepalive_limit
 from opcms.core.limits import install_body_limits
 from opcms.core.logging import logging_config
 from opcms.core.observability import health, install_request_tracking
@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
     # bodies are capped per route before they are read (also sets REQUEST_MAX_SIZE, the largest cap)
     install_body_limits(app, settings, UPLOAD_ROUTES, authenticate=jwt_middleware)
     install_security_headers(app, settings)
-    install_keepalive_limit(app, settings.keepalive_requests)
+    install_connection_shares(app)
     app.register_middleware(jwt_middleware, "request", priority=50)
     for blueprint in BLUEPRINTS:
         app.blueprint(blueprint)

@@ -1,6 +1,6 @@
 """``opcms api`` as production runs it: several processes on one port, each with its own
-listening socket; one that dies is started again; SIGTERM stops them all; a keep-alive
-connection ends after ``OPCMS_KEEPALIVE_REQUESTS`` answers."""
+listening socket; one that dies is started again; SIGTERM stops them all; a process holding more
+than its share of the keep-alive connections sheds them until the shares are even."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from opcms.bench.common import listening_sockets
+from opcms.core.connection_shares import ConnectionShares
 from tests.backend.processes import free_port, opcms, stop, wait_http
 
 pytestmark = pytest.mark.slow
@@ -72,7 +73,7 @@ def _env(tmp_path, port: int, **extra: str) -> dict[str, str]:
 
 
 def _get(sock: socket.socket, path: str = "/healthz") -> bytes:
-    """One request on a kept-alive raw connection; the whole answer (head and body)."""
+    """One request on a kept-alive raw connection, answered 200; the answer's head, lowercase."""
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
     data = b""
     while b"\r\n\r\n" not in data:
@@ -85,6 +86,7 @@ def _get(sock: socket.socket, path: str = "/healthz") -> bytes:
     )
     while len(body) < length:
         body += sock.recv(65536)
+    assert b" 200 " in head.split(b"\r\n")[0], head
     return head.lower()
 
 
@@ -102,8 +104,10 @@ def test_two_api_processes_listen_each_on_its_own_socket_a_dead_one_is_replaced_
         assert len(workers) == 2
         # and connections are spread over both sockets: the kernel balances them
         connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
-        for connection in connections:
-            assert b" 200 " in _get(connection).split(b"\r\n")[0]
+        for n, connection in enumerate(connections):
+            if b"connection: close" in _get(connection):  # one above its share: connect again
+                connection.close()
+                connections[n] = socket.create_connection(("127.0.0.1", port))
         held = [_connections_held(pid, port) for pid in workers]
         assert sum(held) == 40
         assert min(held) >= 8, held  # 20 each on average; fewer than 8 is a 1-in-10,000 draw
@@ -128,25 +132,80 @@ def test_two_api_processes_listen_each_on_its_own_socket_a_dead_one_is_replaced_
     assert listening_sockets(port) == 0
 
 
-def test_a_keep_alive_connection_ends_after_its_number_of_answers(tmp_path):
-    # given `opcms api` whose connections end after 3 answers
+def test_a_process_holding_more_than_its_share_of_the_connections_sheds_them_until_even(tmp_path):
+    # given `opcms api` with two processes, one of them killed: until its replacement listens,
+    # every new connection lands on the other
     port = free_port()
-    process = opcms("api", env=_env(tmp_path, port, OPCMS_KEEPALIVE_REQUESTS="3"))
+    process = opcms("api", env=_env(tmp_path, port, OPCMS_API_WORKERS="2"))
+    connections: list[socket.socket] = []
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", process)
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-            # when three requests are sent on one connection
-            answers = [_get(connection) for _ in range(3)]
-            # then the first two keep it open, the third says it closes, and it is closed
-            assert [b"connection: keep-alive" in answer for answer in answers] == [True, True, False]
-            assert b"connection: close" in answers[2]
-            assert all(b" 200 " in answer.split(b"\r\n")[0] for answer in answers)
-            assert connection.recv(1) == b""
-        # and a new connection is served again from its first answer
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-            assert b"connection: keep-alive" in _get(connection)
+        _wait_for(lambda: listening_sockets(port) == 2)
+        killed, survivor = _children(process.pid)
+        os.kill(killed, signal.SIGKILL)
+        _wait_for(lambda: listening_sockets(port) == 1)
+        connections = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(40)]
+        for connection in connections:
+            assert b"connection: keep-alive" in _get(connection)  # alone, it holds its share
+        assert _connections_held(survivor, port) == 40
+        # when the replacement listens and the clients go on sending requests, connecting again
+        # whenever an answer says the connection closes
+        _wait_for(lambda: listening_sockets(port) == 2)
+        replacement = next(pid for pid in _children(process.pid) if pid != survivor)
+        closed_by_server = 0
+        for _ in range(15):
+            for n, connection in enumerate(connections):
+                if b"connection: close" in _get(connection):
+                    closed_by_server += 1
+                    connection.close()
+                    connections[n] = socket.create_connection(("127.0.0.1", port), timeout=10)
+        # then the survivor shed connections until both hold about half (within the margin and
+        # the draws of the last few reconnections)
+        held = [_connections_held(survivor, port), _connections_held(replacement, port)]
+        assert sum(held) == 40
+        assert min(held) >= 15, (held, closed_by_server)
+        assert closed_by_server >= 15
+        # and no answer was refused on the way: every one was a 200 (checked by _get's status)
     finally:
+        for connection in connections:
+            connection.close()
         stop(process, signal.SIGTERM)
+
+
+def test_connection_shares_count_each_process_and_name_the_one_above_its_share(tmp_path):
+    # given a shares file of two processes
+    path = tmp_path / "shares"
+    ConnectionShares.create(path, 2)
+    first = ConnectionShares(path, 0)
+    second = None
+    try:
+        # when the first holds 3 connections and the second is not running, then it holds its share
+        for _ in range(3):
+            first.opened()
+        assert first.counts() == [3, -1]
+        assert not first.over_share()
+        # when the second runs and holds none, then the first is above its share
+        second = ConnectionShares(path, 1)
+        assert first.counts() == [3, 0]
+        assert first.over_share() and not second.over_share()
+        # when the second holds one, then neither is more than the margin above the other
+        second.opened()
+        assert not first.over_share()
+        first.closed()
+        first.closed()
+        first.closed()
+        first.closed()  # never below none
+        assert first.counts() == [0, 1]
+        # when the second is marked gone (it died), then its slot is no share to even out with
+        ConnectionShares.mark_absent(path, 1)
+        first.opened()
+        first.opened()
+        first.opened()
+        assert not first.over_share()
+    finally:
+        first.close()
+        if second is not None:
+            second.close()
 
 
 def test_api_processes_that_cannot_start_stop_the_api_with_an_error(tmp_path):

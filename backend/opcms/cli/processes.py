@@ -8,16 +8,21 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any, cast
 
 from opcms.cli.common import settings_or_exit
+from opcms.core.connection_shares import SHARES_FILE_ENV, SLOT_ENV, ConnectionShares
 from opcms.core.settings import get_settings
 
 # connections the kernel queues for an API process before it accepts them
 LISTEN_BACKLOG = 1024
 # an API process that exits this soon after its start failed to start: the supervisor gives up
 STARTUP_GRACE_SECONDS = 20.0
+# where the processes' shared counts live (memory, not disk) when the machine has it
+SHARED_MEMORY = Path("/dev/shm")
 # how long the API's processes are given to answer what they have in flight once told to stop
 SHUTDOWN_SECONDS = 30.0
 
@@ -68,8 +73,17 @@ def supervise_api(count: int) -> int:
     """``count`` API processes on one port, each with its own socket (``listening_socket``).
     One that dies is started again (its requests in flight are lost, as with any crash); one
     that exits by itself within ``STARTUP_GRACE_SECONDS`` of its start stops them all: a
-    process that cannot start will not start on a second try either. SIGTERM or SIGINT reaches each process
-    once (each answers what it has in flight, then exits) and this one waits for them."""
+    process that cannot start will not start on a second try either. SIGTERM or SIGINT reaches
+    each process once (each answers what it has in flight, then exits) and this one waits for
+    them. The processes count the connections each holds in a shared file
+    (``core.connection_shares``)."""
+    folder = SHARED_MEMORY if SHARED_MEMORY.is_dir() else None
+    with tempfile.NamedTemporaryFile(prefix="opcms-api-shares-", dir=folder) as shares:
+        ConnectionShares.create(Path(shares.name), count)
+        return _supervise(count, shares.name)
+
+
+def _supervise(count: int, shares: str) -> int:
     me = [sys.executable, "-m", "opcms", "api", "--one-of-many"]
     started: dict[int, float] = {}
     processes: list[subprocess.Popen[bytes]] = []
@@ -77,7 +91,8 @@ def supervise_api(count: int) -> int:
     def start(slot: int) -> None:
         # its own session: a terminal's Ctrl-C or a stop of the group reaches only this
         # supervisor, which tells each process once (a second signal would cut its shutdown short)
-        process = subprocess.Popen(me, start_new_session=True)
+        env = {**os.environ, SHARES_FILE_ENV: shares, SLOT_ENV: str(slot)}
+        process = subprocess.Popen(me, start_new_session=True, env=env)
         if slot < len(processes):
             processes[slot] = process
         else:
@@ -112,6 +127,7 @@ def supervise_api(count: int) -> int:
                 exit_code = process.returncode or 1
                 stopping = True
                 break
+            ConnectionShares.mark_absent(Path(shares), slot)
             print(
                 f"opcms api: process {process.pid} exited with {process.returncode}; starting another",
                 file=sys.stderr,

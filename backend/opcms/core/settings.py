@@ -77,11 +77,6 @@ class Settings(BaseSettings):
     # password change, sessions ended, user disabled); the revoking process honours it at once.
     # 0 reads the database on every request
     session_cache_seconds: float = Field(default=5, ge=0, le=60)
-    # after this many requests a keep-alive connection is closed (0: never), as nginx's
-    # keepalive_requests does: the client connects again and the API process with time to
-    # accept it first takes it, so the processes' shares of the connections follow their load
-    # (core.keepalive)
-    keepalive_requests: int = Field(default=100, ge=0)
     refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
     login_max_failures_per_user: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
