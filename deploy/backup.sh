@@ -22,6 +22,47 @@ USAGE
 
 die() { echo "backup: error: $*" >&2; exit 1; }
 
+# mysql://USER:PASSWORD@HOST:PORT/DB, percent-decoded, into an option file (mode 600) for the
+# client: the password never goes on a command line. Plain bash: runs where python does not.
+urldecode() {
+    local s=${1//\\/\\\\}
+    printf '%b' "${s//%/\\x}"
+}
+write_defaults() {  # URL FILE -> prints the database name
+    local url=$1 file=$2 rest auth hostport user password="" host port db
+    [[ "$url" == mysql*://* ]] || die "the database URL is not a mysql:// URL"
+    rest=${url#*://}
+    rest=${rest%%\?*}
+    [[ "$rest" == */* ]] || die "the database URL names no database"
+    db=$(urldecode "${rest#*/}")
+    rest=${rest%%/*}
+    if [[ "$rest" == *@* ]]; then
+        auth=${rest%@*}
+        hostport=${rest##*@}
+    else
+        auth=root
+        hostport=$rest
+    fi
+    user=$(urldecode "${auth%%:*}")
+    if [[ "$auth" == *:* ]]; then password=$(urldecode "${auth#*:}"); fi
+    host=${hostport%:*}
+    port=3306
+    if [[ "$hostport" == *:* ]]; then port=${hostport##*:}; fi
+    [[ "$db" =~ ^[A-Za-z0-9_\$-]{1,64}$ ]] || die "the database URL names no usable database (letters, digits, _ \$ -)"
+    [[ "$port" =~ ^[0-9]+$ ]] || die "the database URL has a bad port"
+    [[ "$user$password" != *$'\n'* ]] || die "the database URL holds a line break"
+    quote() { local v=${1//\\/\\\\}; printf '"%s"' "${v//\"/\\\"}"; }
+    {
+        echo "[client]"
+        echo "user=$(quote "${user:-root}")"
+        if [[ -n "$password" ]]; then echo "password=$(quote "$password")"; fi
+        echo "host=$(quote "${host:-127.0.0.1}")"
+        echo "port=$port"
+    } >"$file"
+    chmod 600 "$file"
+    printf '%s %s:%s\n' "$db" "${host:-127.0.0.1}" "$port"
+}
+
 case "${1:-}" in
     -h | --help) usage; exit 0 ;;
     "") ;;
@@ -31,8 +72,6 @@ esac
 [[ -n "${OPCMS_DATABASE_URL:-}" ]] || die "OPCMS_DATABASE_URL is not set"
 dump_bin=$(command -v mysqldump || command -v mariadb-dump || true)
 [[ -n "$dump_bin" ]] || die "mysqldump (or mariadb-dump) is not installed"
-python=$(command -v python3 || true)
-[[ -n "$python" ]] || die "python3 is needed to read OPCMS_DATABASE_URL"
 
 umask 077
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/opcms-backup.XXXXXX")
@@ -43,31 +82,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Read the URL from the environment (not argv) and write the credentials to an option file.
 defaults="$workdir/client.cnf"
-db=$(OPCMS_DEFAULTS_FILE="$defaults" "$python" - <<'PY'
-import os, sys
-from urllib.parse import unquote, urlsplit
-
-url = urlsplit(os.environ["OPCMS_DATABASE_URL"])
-if not url.scheme.startswith("mysql"):
-    sys.exit("backup: error: OPCMS_DATABASE_URL is not a mysql:// URL")
-db = unquote(url.path.lstrip("/"))
-if not db or "/" in db or "`" in db:
-    sys.exit("backup: error: OPCMS_DATABASE_URL names no usable database")
-def quote(value):
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-lines = ["[client]", "user=" + quote(unquote(url.username or "root"))]
-if url.password:
-    lines.append("password=" + quote(unquote(url.password)))
-lines.append("host=" + quote(url.hostname or "127.0.0.1"))
-lines.append("port=" + str(url.port or 3306))
-fd = os.open(os.environ["OPCMS_DEFAULTS_FILE"], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-with os.fdopen(fd, "w") as f:
-    f.write("\n".join(lines) + "\n")
-print(db)
-PY
-)
+target=$(write_defaults "$OPCMS_DATABASE_URL" "$defaults")
+db=${target% *}
 
 backup_dir=${OPCMS_BACKUP_DIR:-var/backups}
 keep=${OPCMS_BACKUP_KEEP:-14}
@@ -76,7 +93,8 @@ mkdir -p "$backup_dir"
 
 options=(--single-transaction --quick --routines --triggers --events --hex-blob
     --no-tablespaces --default-character-set=utf8mb4)
-if "$dump_bin" --help 2>/dev/null | grep -q -- '--set-gtid-purged'; then
+help_text=$("$dump_bin" --help 2>/dev/null || true)
+if [[ "$help_text" == *--set-gtid-purged* ]]; then
     options+=(--set-gtid-purged=OFF)  # MySQL's mysqldump; MariaDB's has no such option
 fi
 

@@ -25,6 +25,47 @@ USAGE
 
 die() { echo "restore: error: $*" >&2; exit 1; }
 
+# mysql://USER:PASSWORD@HOST:PORT/DB, percent-decoded, into an option file (mode 600) for the
+# client: the password never goes on a command line. Plain bash: runs where python does not.
+urldecode() {
+    local s=${1//\\/\\\\}
+    printf '%b' "${s//%/\\x}"
+}
+write_defaults() {  # URL FILE -> prints the database name
+    local url=$1 file=$2 rest auth hostport user password="" host port db
+    [[ "$url" == mysql*://* ]] || die "the database URL is not a mysql:// URL"
+    rest=${url#*://}
+    rest=${rest%%\?*}
+    [[ "$rest" == */* ]] || die "the database URL names no database"
+    db=$(urldecode "${rest#*/}")
+    rest=${rest%%/*}
+    if [[ "$rest" == *@* ]]; then
+        auth=${rest%@*}
+        hostport=${rest##*@}
+    else
+        auth=root
+        hostport=$rest
+    fi
+    user=$(urldecode "${auth%%:*}")
+    if [[ "$auth" == *:* ]]; then password=$(urldecode "${auth#*:}"); fi
+    host=${hostport%:*}
+    port=3306
+    if [[ "$hostport" == *:* ]]; then port=${hostport##*:}; fi
+    [[ "$db" =~ ^[A-Za-z0-9_\$-]{1,64}$ ]] || die "the database URL names no usable database (letters, digits, _ \$ -)"
+    [[ "$port" =~ ^[0-9]+$ ]] || die "the database URL has a bad port"
+    [[ "$user$password" != *$'\n'* ]] || die "the database URL holds a line break"
+    quote() { local v=${1//\\/\\\\}; printf '"%s"' "${v//\"/\\\"}"; }
+    {
+        echo "[client]"
+        echo "user=$(quote "${user:-root}")"
+        if [[ -n "$password" ]]; then echo "password=$(quote "$password")"; fi
+        echo "host=$(quote "${host:-127.0.0.1}")"
+        echo "port=$port"
+    } >"$file"
+    chmod 600 "$file"
+    printf '%s %s:%s\n' "$db" "${host:-127.0.0.1}" "$port"
+}
+
 force=0
 positional=()
 while (($#)); do
@@ -44,8 +85,6 @@ target_url=${positional[1]:-${OPCMS_RESTORE_URL:-${OPCMS_DATABASE_URL:-}}}
 [[ -f "$file" ]] || die "$file: no such file"
 client=$(command -v mysql || command -v mariadb || true)
 [[ -n "$client" ]] || die "the mysql (or mariadb) client is not installed"
-python=$(command -v python3 || true)
-[[ -n "$python" ]] || die "python3 is needed to read the target URL"
 
 gzip -t "$file" || die "$file is not a sound gzip file"
 [[ "$(gzip -dc "$file" | tail -n 1)" == "-- Dump completed"* ]] \
@@ -56,29 +95,7 @@ workdir=$(mktemp -d "${TMPDIR:-/tmp}/opcms-restore.XXXXXX")
 trap 'rm -rf "$workdir"' EXIT
 
 defaults="$workdir/client.cnf"
-target=$(OPCMS_TARGET_URL="$target_url" OPCMS_DEFAULTS_FILE="$defaults" "$python" - <<'PY'
-import os, re, sys
-from urllib.parse import unquote, urlsplit
-
-url = urlsplit(os.environ["OPCMS_TARGET_URL"])
-if not url.scheme.startswith("mysql"):
-    sys.exit("restore: error: the target is not a mysql:// URL")
-db = unquote(url.path.lstrip("/"))
-if not re.fullmatch(r"[A-Za-z0-9_$-]{1,64}", db):
-    sys.exit("restore: error: the target URL names no usable database (letters, digits, _ $ -)")
-def quote(value):
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-host, port = url.hostname or "127.0.0.1", url.port or 3306
-lines = ["[client]", "user=" + quote(unquote(url.username or "root"))]
-if url.password:
-    lines.append("password=" + quote(unquote(url.password)))
-lines += ["host=" + quote(host), "port=" + str(port)]
-fd = os.open(os.environ["OPCMS_DEFAULTS_FILE"], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-with os.fdopen(fd, "w") as f:
-    f.write("\n".join(lines) + "\n")
-print(db, f"{host}:{port}")
-PY
-)
+target=$(write_defaults "$target_url" "$defaults")
 db=${target% *}
 where=${target#* }
 
