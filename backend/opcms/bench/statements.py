@@ -42,7 +42,7 @@ from opcms.core.settings import get_settings
 from opcms.settlement.models import Invoice, InvoiceStatus
 from opcms.statements.models import BankPayerAccount, BankStatementLine, Confidence
 from opcms.statements.reading import read_statement
-from opcms.statements.service import accept_all, import_statement
+from opcms.statements.service import MAX_ACCEPT_PER_CALL, accept_all, import_statement
 
 TARGET_RATIO = 3.0
 PER_CUSTOMER = 5
@@ -174,7 +174,7 @@ def statement_csv(lines: int, customers: int) -> tuple[bytes, dict[str, int]]:
     return out.getvalue().encode("utf-8"), kinds
 
 
-async def run_bench(lines: int, invoices: int) -> dict[str, Any]:
+async def run_bench(lines: int, invoices: int, accept_lines: int | None = None) -> dict[str, Any]:
     settings = get_settings()
     customers = max(1, invoices // PER_CUSTOMER)
     await fresh_database(settings, "statements")
@@ -204,14 +204,16 @@ async def run_bench(lines: int, invoices: int) -> dict[str, Any]:
             ).count()
 
             started = time.perf_counter()
-            outcome = await accept_all(statement_id, Confidence.HIGH)
-            calls = 1
-            while outcome.remaining:  # one call takes at most MAX_ACCEPT_PER_CALL lines
-                more = await accept_all(statement_id, Confidence.HIGH)
-                outcome.accepted += more.accepted
-                outcome.conflicts += more.conflicts
-                outcome.remaining = more.remaining if more.accepted or more.conflicts else 0
+            accepted, conflicts, calls = 0, 0, 0
+            # one call takes at most MAX_ACCEPT_PER_CALL lines; --accept-lines N stops after N
+            while accept_lines is None or accepted < accept_lines:
+                left = MAX_ACCEPT_PER_CALL if accept_lines is None else accept_lines - accepted
+                more = await accept_all(statement_id, Confidence.HIGH, limit=min(MAX_ACCEPT_PER_CALL, left))
+                accepted += more.accepted
+                conflicts += len(more.conflicts)
                 calls += 1
+                if not more.remaining or not (more.accepted or more.conflicts):
+                    break
             accept_seconds = time.perf_counter() - started
     finally:
         await Tortoise.close_connections()
@@ -230,11 +232,11 @@ async def run_bench(lines: int, invoices: int) -> dict[str, Any]:
         + ", ".join(f"{k} {v:,}" for k, v in confidence.items()),
         flush=True,
     )
-    per_line = accept_seconds / outcome.accepted * 1000 if outcome.accepted else 0.0
+    per_line = accept_seconds / accepted * 1000 if accepted else 0.0
     print(
-        f"accept-all (high): {outcome.accepted:,} lines accepted in {accept_seconds:.1f} s "
+        f"accept-all (high): {accepted:,} lines accepted in {accept_seconds:.1f} s "
         f"({per_line:.1f} ms a line: payment, allocation, line, learned account, each audited) "
-        f"in {calls} calls, {len(outcome.conflicts)} conflicts",
+        f"in {calls} calls, {conflicts} conflicts",
         flush=True,
     )
     return figure(
@@ -251,16 +253,16 @@ async def run_bench(lines: int, invoices: int) -> dict[str, Any]:
         medium=confidence["medium"],
         low=confidence["low"],
         accept_all_seconds=round(accept_seconds, 2),
-        accepted=outcome.accepted,
+        accepted=accepted,
         accept_ms_per_line=round(per_line, 2),
         accept_calls=calls,
         label=f"import + matching of a {lines:,}-line statement vs reading it",
     )
 
 
-def main(lines: int, invoices: int) -> int:
+def main(lines: int, invoices: int, accept_lines: int | None = None) -> int:
     import json
 
-    result = asyncio.run(run_bench(lines, invoices))
+    result = asyncio.run(run_bench(lines, invoices, accept_lines))
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0

@@ -118,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.name == "statements":
             from opcms.bench import statements
 
-            return statements.main(args.lines, args.invoices)
+            return statements.main(args.lines, args.invoices, args.accept_lines)
     raise SystemExit(f"unknown bench {args.name!r}")
 
 
@@ -141,6 +141,12 @@ def add_commands(sub: Any) -> None:
     )
     bench.add_argument(
         "--lines", type=int, default=20_000, help="incoming lines of the bank statement (statements)"
+    )
+    bench.add_argument(
+        "--accept-lines",
+        type=int,
+        default=None,
+        help="statements: accept at most N high-confidence lines (default all; 0 skips the accept-all)",
     )
     bench.add_argument("--evaluations", type=int, default=200_000, help="price evaluations (price)")
     bench.add_argument(

@@ -193,14 +193,18 @@ class Matcher:
 
     async def _load_invoices(self, customers: Iterable[int]) -> None:
         ids = sorted(customers)
-        for start in range(0, len(ids), CHUNK):
-            rows = (
-                await open_invoices(customer_id__in=ids[start : start + CHUNK])
+        # the chunks read side by side on the pool's connections, taken in order
+        chunks = await asyncio.gather(
+            *(
+                open_invoices(customer_id__in=ids[start : start + CHUNK])
                 .order_by("due_date", "id")
                 .values_list("customer_id", "currency", "id", "number", "outstanding")
+                for start in range(0, len(ids), CHUNK)
             )
+        )
+        for rows in chunks:
             for customer_id, currency, invoice_id, number, outstanding in rows:
-                amount = Decimal(str(outstanding))
+                amount = outstanding if type(outstanding) is Decimal else Decimal(str(outstanding))
                 if amount > ZERO:
                     self.invoices.setdefault((customer_id, currency), []).append(
                         _Open(invoice_id, number, amount)

@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -34,6 +34,7 @@ from opcms.core.models import column_values, get_or_404, utcnow
 from opcms.core.money import ZERO
 from opcms.core.retries import retry_on_deadlock
 from opcms.core.settings import business_today
+from opcms.core.text import fold_key
 from opcms.payments.schemas import PaymentCreate
 from opcms.payments.service import check_new_payment, insert_payment, reference_key, void_payment
 from opcms.settlement.allocations import Line, allocate_once, reverse
@@ -184,6 +185,37 @@ def line_hash(account: str, line: StatementLine) -> str:
     return _sha(account, line.fingerprint())
 
 
+def _line_hasher(account: str) -> Callable[[StatementLine], str]:
+    """``line_hash`` for the lines of one statement, to the same text: the account's prefix
+    built once, one hash call over the joined text, the folded names and summaries (which repeat
+    from line to line) folded once each."""
+    folded: dict[str, str] = {}
+    prefix = account + "\x1f"
+    sha256 = hashlib.sha256
+
+    def fold_part(value: str | None) -> str:
+        text = value or ""
+        found = folded.get(text)
+        if found is None:
+            found = folded[text] = fold_key(text).replace("|", "/")
+        return found
+
+    def hashed(line: StatementLine) -> str:
+        booked_on, booked_at, amount = line.booked_on, line.booked_at, line.amount
+        text = (
+            f"{prefix}{booked_on.isoformat() if booked_on else ''}"
+            f"|{booked_at.isoformat() if booked_at else ''}"
+            f"|{f'{amount:.2f}' if amount is not None else ''}"
+            f"|{(line.payer_account or '').replace('|', '/')}"
+            f"|{fold_part(line.payer_name)}"
+            f"|{(line.serial or '').replace('|', '/')}"
+            f"|{fold_part(line.summary)}"
+        )
+        return sha256(text.encode("utf-8")).hexdigest()
+
+    return hashed
+
+
 def dedup_key(account: str, line: StatementLine, hashed: str) -> str:
     """The same bank line, whichever file it comes in: by (account, serial) when the bank gives a
     serial, else by (account, the line's hash)."""
@@ -219,8 +251,14 @@ class NewLine(dict[str, Any]):
         return cast(str, self["currency"])
 
 
-def _row(statement_account: str, line: StatementLine, actor: str, now: dt.datetime) -> NewLine:
-    hashed = line_hash(statement_account, line)
+def _row(
+    statement_account: str,
+    line: StatementLine,
+    actor: str,
+    now: dt.datetime,
+    hasher: Callable[[StatementLine], str] | None = None,
+) -> NewLine:
+    hashed = hasher(line) if hasher is not None else line_hash(statement_account, line)
     return NewLine(
         created_at=now,
         updated_at=now,
@@ -331,6 +369,76 @@ def _text(value: Any) -> str:
     raise TypeError(f"no SQL text for a {kind.__name__}")
 
 
+_ALLOCATION_KEYS = ("invoice_id", "invoice_number", "amount")
+
+
+def _json_text(value: list[Any]) -> str:
+    """A JSON column's SQL text, as ``_text`` writes it: the empty list and the proposals'
+    allocations (``{invoice_id, invoice_number, amount}``) composed directly, anything else
+    through ``_text``."""
+    if not value:
+        return "'[]'"
+    parts = []
+    for item in value:
+        if type(item) is not dict or tuple(item) != _ALLOCATION_KEYS or type(item["invoice_id"]) is not int:
+            return _text(value)
+        parts.append(
+            f'{{"invoice_id":{item["invoice_id"]},"invoice_number":'
+            f"{json.dumps(item['invoice_number'], ensure_ascii=False)},"
+            f'"amount":{json.dumps(item["amount"], ensure_ascii=False)}}}'
+        )
+    return escape_str("[" + ",".join(parts) + "]")
+
+
+def _own_text(row: NewLine) -> str:
+    """A new line's own columns (``LINE_COLUMNS[SHARED:]``) as SQL text: the same as
+    ``", ".join(_text(row[c]) for c in LINE_COLUMNS[SHARED:])``, each column written by its own
+    type (no per-value dispatch); a value of another type goes through ``_text``."""
+    g = row.get
+    values = [g(c) for c in LINE_COLUMNS[SHARED:]]
+    (
+        row_number, kind, reason, detail, booked_on, booked_at, amount, balance, currency, payer_name,
+        payer_account, payer_bank, summary, purpose, serial, hashed, key, duplicate_of, status,
+        customer, allocations, confidence, proposal_reason, payments,
+    ) = values  # fmt: skip
+    if (
+        type(row_number) is not int
+        or (booked_on is not None and type(booked_on) is not dt.date)
+        or (amount is not None and type(amount) is not Decimal)
+        or (balance is not None and type(balance) is not Decimal)
+        or (duplicate_of is not None and type(duplicate_of) is not int)
+        or (customer is not None and type(customer) is not int)
+        or type(allocations) is not list
+        or type(payments) is not list
+        or not all(
+            v is None or type(v) is str
+            for v in (
+                kind, reason, detail, booked_at, currency, payer_name, payer_account, payer_bank,
+                summary, purpose, serial, hashed, key, status, confidence, proposal_reason,
+            )
+        )
+    ):  # fmt: skip
+        return ", ".join([_text(v) for v in values])
+    e = escape_str
+    return (
+        f"{row_number}, {'NULL' if kind is None else e(kind)}, {'NULL' if reason is None else e(reason)}, "
+        f"{'NULL' if detail is None else e(detail)}, "
+        f"{'NULL' if booked_on is None else f'{chr(39)}{booked_on.isoformat()}{chr(39)}'}, "
+        f"{'NULL' if booked_at is None else e(booked_at)}, "
+        f"{'NULL' if amount is None else format(amount, 'f')}, "
+        f"{'NULL' if balance is None else format(balance, 'f')}, "
+        f"{'NULL' if currency is None else e(currency)}, {'NULL' if payer_name is None else e(payer_name)}, "
+        f"{'NULL' if payer_account is None else e(payer_account)}, "
+        f"{'NULL' if payer_bank is None else e(payer_bank)}, {'NULL' if summary is None else e(summary)}, "
+        f"{'NULL' if purpose is None else e(purpose)}, {'NULL' if serial is None else e(serial)}, "
+        f"{'NULL' if hashed is None else e(hashed)}, {'NULL' if key is None else e(key)}, "
+        f"{'NULL' if duplicate_of is None else duplicate_of}, {'NULL' if status is None else e(status)}, "
+        f"{'NULL' if customer is None else customer}, {_json_text(allocations)}, "
+        f"{'NULL' if confidence is None else e(confidence)}, "
+        f"{'NULL' if proposal_reason is None else e(proposal_reason)}, {_json_text(payments)}"
+    )
+
+
 def _propose(matcher: Matcher, row: NewLine) -> None:
     if row["kind"] != LineKind.INCOMING.value:
         return
@@ -359,7 +467,6 @@ async def _insert_lines(rows: list[NewLine], statement_id: int, matcher: Matcher
     shared = "(" + "".join(
         _text(first.get(c) if c != "statement_id" else statement_id) + ", " for c in LINE_COLUMNS[:SHARED]
     )
-    own = LINE_COLUMNS[SHARED:]
     sent: asyncio.Future[Any] | None = None
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
@@ -369,7 +476,7 @@ async def _insert_lines(rows: list[NewLine], statement_id: int, matcher: Matcher
         if not mysql:
             await insert_rows(BankStatementLine, [dict(row) for row in batch], json_columns=JSON_COLUMNS)
             continue
-        sql = head + ", ".join([shared + ", ".join([_text(row[c]) for c in own]) + ")" for row in batch])
+        sql = head + ", ".join([shared + _own_text(row) + ")" for row in batch])
         if sent is not None:
             await sent
         sent = asyncio.ensure_future(conn.execute_query(sql))
@@ -438,7 +545,8 @@ async def _store_once(
     actor = current_actor.get().name[:64]
     account = (read.account or "").strip()
     now = utcnow()
-    rows = [_row(account, line, actor, now) for line in read.lines]
+    hasher = _line_hasher(account)
+    rows = [_row(account, line, actor, now, hasher) for line in read.lines]
     # the lines imported before, and who the payers are (read side by side on the pool's
     # connections: the matcher loads for every incoming line, proposes for the new ones only)
     known, matcher = await asyncio.gather(
