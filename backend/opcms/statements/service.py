@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -535,7 +537,33 @@ async def store_statement(
     raise AssertionError("unreachable")
 
 
+@contextmanager
+def _cycles_collected_after() -> Iterator[None]:
+    """The cyclic garbage collector paused while a statement's rows are built, proposed and
+    written: tens of thousands of new dicts and texts (no reference cycles among them; freed by
+    their counts as ever) would otherwise set off collections that walk the whole heap again and
+    again. It runs again at the end (if it ran before)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 async def _store_once(
+    read: ReadStatement,
+    filename: str,
+    save_profile_as: str | None,
+    mapping: Mapping[str, str] | None,
+    base_profile: str | None,
+) -> Imported:
+    with _cycles_collected_after():
+        return await _store_rows(read, filename, save_profile_as, mapping, base_profile)
+
+
+async def _store_rows(
     read: ReadStatement,
     filename: str,
     save_profile_as: str | None,
