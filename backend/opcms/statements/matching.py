@@ -279,13 +279,16 @@ class Matcher:
             return Proposal(None, [], Confidence.LOW, NO_CUSTOMER)
         kind, taken = self._allocation(customer_id, line.currency, amount)
         allocations = []
+        settled = False
         for invoice, part in taken:
             invoice.outstanding -= part
+            settled = settled or invoice.outstanding <= ZERO
             allocations.append(
                 {"invoice_id": invoice.id, "invoice_number": invoice.number, "amount": str(part)}
             )
         key = (customer_id, line.currency)
-        self.invoices[key] = [i for i in self.invoices.get(key, []) if i.outstanding > ZERO]
+        if settled:  # only the invoices still owing stay open to later lines
+            self.invoices[key] = [i for i in self.invoices.get(key, []) if i.outstanding > ZERO]
         return Proposal(customer_id, allocations, confidence(basis, kind), f"{basis}+{kind}")
 
 
