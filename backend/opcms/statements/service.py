@@ -301,12 +301,18 @@ async def _known_keys(keys: list[str]) -> dict[str, int]:
     known: dict[str, int] = {}
     conn = connections.get("default")
     table = BankStatementLine._meta.db_table
-    for start in range(0, len(keys), KEY_CHUNK):
-        chunk = keys[start : start + KEY_CHUNK]
+
+    async def read(chunk: list[str]) -> list[Any]:
         marks = ", ".join([param_mark()] * len(chunk))
         _, rows = await conn.execute_query(
             f"SELECT dedup_key, id FROM {table} WHERE dedup_key IN ({marks})", chunk
         )
+        return list(rows)
+
+    # the chunks read side by side on the pool's connections
+    for rows in await asyncio.gather(
+        *(read(keys[start : start + KEY_CHUNK]) for start in range(0, len(keys), KEY_CHUNK))
+    ):
         known.update({row["dedup_key"]: int(row["id"]) for row in rows})
     return known
 
