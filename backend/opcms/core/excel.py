@@ -177,6 +177,26 @@ def cell_too_long(sheet: str, cell: str | None) -> FileRefused:
     )
 
 
+def check_upload_size(filename: str, data: bytes, max_bytes: int) -> None:
+    """An uploaded file named ``filename`` refused when it is empty or larger than ``max_bytes``
+    (413), with the file's name in the message: a vendor's usage file, a bank statement."""
+    if not data:
+        raise FileRefused(
+            f"{filename}: the file is empty",
+            code="empty_file",
+            key="named_file_empty",
+            params={"name": filename},
+        )
+    if len(data) > max_bytes:
+        raise FileRefused(
+            f"{filename}: the file is {len(data):,} bytes; the limit is {max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
+            code="file_too_large",
+            key="named_file_too_large",
+            params={"name": filename, "size": len(data), "limit": max_bytes},
+            status=413,
+        )
+
+
 def inspect_xlsx(data: bytes, *, max_bytes: int, max_rows: int | None = None) -> XlsxInfo:
     """Check an upload before parsing it; raise :class:`FileRefused` (4xx) if it must not be."""
     if not data:

@@ -42,6 +42,7 @@ from opcms.core.excel import (
     OLE_MAGIC,
     ZIP_MAGIC,
     FileRefused,
+    check_upload_size,
     inspect_xlsx,
     iter_values,
     open_workbook,
@@ -992,21 +993,7 @@ def read_statement(
             code="unknown_profile",
             params={"profile": profile, "known": ", ".join(PROFILES)},
         )
-    if not data:
-        raise FileRefused(
-            f"{filename}: the file is empty",
-            code="empty_file",
-            key="named_file_empty",
-            params={"name": filename},
-        )
-    if len(data) > max_bytes:
-        raise FileRefused(
-            f"{filename}: the file is {len(data):,} bytes; the limit is {max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
-            code="file_too_large",
-            key="named_file_too_large",
-            params={"name": filename, "size": len(data), "limit": max_bytes},
-            status=413,
-        )
+    check_upload_size(filename, data, max_bytes)
     if data.startswith((ZIP_MAGIC, OLE_MAGIC)):
         inspect_xlsx(data, max_bytes=max_bytes, max_rows=max_rows)
         workbook = open_workbook(io.BytesIO(data))

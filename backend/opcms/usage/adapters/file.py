@@ -65,6 +65,7 @@ from opcms.core.excel import (
     OLE_MAGIC,
     ZIP_MAGIC,
     FileRefused,
+    check_upload_size,
     inspect_xlsx,
     iter_values,
     open_workbook,
@@ -297,21 +298,7 @@ def parse_usage_file(
         settings = get_settings()
         max_bytes = settings.import_max_bytes if max_bytes is None else max_bytes
         max_rows = settings.import_max_rows if max_rows is None else max_rows
-    if not content:
-        raise FileRefused(
-            f"{filename}: the file is empty",
-            code="empty_file",
-            key="named_file_empty",
-            params={"name": filename},
-        )
-    if len(content) > max_bytes:
-        raise FileRefused(
-            f"{filename}: the file is {len(content):,} bytes; the limit is {max_bytes:,} bytes (OPCMS_IMPORT_MAX_BYTES)",
-            code="file_too_large",
-            key="named_file_too_large",
-            params={"name": filename, "size": len(content), "limit": max_bytes},
-            status=413,
-        )
+    check_upload_size(filename, content, max_bytes)
     if content.startswith((ZIP_MAGIC, OLE_MAGIC)):
         return _parse_xlsx(content, max_bytes, max_rows)
     if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
