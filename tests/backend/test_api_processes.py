@@ -208,6 +208,31 @@ def test_connection_shares_count_each_process_and_name_the_one_above_its_share(t
             second.close()
 
 
+def test_the_api_processes_stop_when_their_supervisor_is_killed(tmp_path):
+    # given `opcms api` with two processes
+    port = free_port()
+    process = opcms("api", env=_env(tmp_path, port, OPCMS_API_WORKERS="2"))
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", process)
+        _wait_for(lambda: listening_sockets(port) == 2)
+        workers = _children(process.pid)
+        # (both serving: each holds some of 20 connections that were answered)
+        connections = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(20)]
+        for connection in connections:
+            _get(connection)
+        _wait_for(lambda: all(_connections_held(pid, port) > 0 for pid in workers))
+        for connection in connections:
+            connection.close()
+        # when the supervisor is killed outright (it cannot tell them to stop)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        # then both processes stop too, and nothing listens on the port any more
+        _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), timeout=30)
+        assert listening_sockets(port) == 0
+    finally:
+        stop(process, signal.SIGKILL)
+
+
 def test_api_processes_that_cannot_start_stop_the_api_with_an_error(tmp_path):
     # given the port taken by another program's socket (no SO_REUSEPORT: nobody can share it)
     port = free_port()

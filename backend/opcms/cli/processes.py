@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import signal
 import socket
@@ -21,6 +22,8 @@ from opcms.core.settings import get_settings
 LISTEN_BACKLOG = 1024
 # an API process that exits this soon after its start failed to start: the supervisor gives up
 STARTUP_GRACE_SECONDS = 20.0
+# prctl's option: the signal a process gets when its parent dies (linux/prctl.h)
+PR_SET_PDEATHSIG = 1
 # where the processes' shared counts live (memory, not disk) when the machine has it
 SHARED_MEMORY = Path("/dev/shm")
 # how long the API's processes are given to answer what they have in flight once told to stop
@@ -83,6 +86,17 @@ def supervise_api(count: int) -> int:
         return _supervise(count, shares.name)
 
 
+def _stop_with_parent() -> None:
+    """In a process the supervisor starts, before it runs: SIGTERM when the supervisor dies (Linux's
+    parent-death signal). Killed outright, the supervisor could not stop them, and they would go on
+    serving the port (SO_REUSEPORT) beside the processes of the next ``opcms api``."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the supervisor's own stop is all there is
+        pass
+
+
 def _supervise(count: int, shares: str) -> int:
     me = [sys.executable, "-m", "opcms", "api", "--one-of-many"]
     started: dict[int, float] = {}
@@ -92,7 +106,7 @@ def _supervise(count: int, shares: str) -> int:
         # its own session: a terminal's Ctrl-C or a stop of the group reaches only this
         # supervisor, which tells each process once (a second signal would cut its shutdown short)
         env = {**os.environ, SHARES_FILE_ENV: shares, SLOT_ENV: str(slot)}
-        process = subprocess.Popen(me, start_new_session=True, env=env)
+        process = subprocess.Popen(me, start_new_session=True, env=env, preexec_fn=_stop_with_parent)
         if slot < len(processes):
             processes[slot] = process
         else:
