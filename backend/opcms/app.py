@@ -26,7 +26,7 @@ from opcms.core.http import JSONErrorHandler, endpoint
 from opcms.core.limits import install_body_limits
 from opcms.core.logging import logging_config
 from opcms.core.observability import health, install_request_tracking
-from opcms.core.openapi import install_error_documentation
+from opcms.core.openapi import install_doc_parts, install_error_documentation, swagger_parts_configuration
 from opcms.core.security_headers import install_security_headers
 from opcms.core.settings import Settings, get_settings
 from opcms.customers.api import bp as customers_bp
@@ -95,6 +95,8 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
             "operationsSorter": "alpha",
             "docExpansion": "list",
             "validatorUrl": None,
+            # the document drawn in parts: Swagger UI stops drawing one this large (core.openapi)
+            **swagger_parts_configuration(),
         },
         FALLBACK_ERROR_FORMAT="json",
         CORS=False,
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
     for blueprint in BLUEPRINTS:
         app.blueprint(blueprint)
     install_error_documentation(app)
+    install_doc_parts(app)
     _serve_frontend(app, settings.frontend_dist)
 
     async def _open_db(app: Sanic) -> None:

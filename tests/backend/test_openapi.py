@@ -67,3 +67,28 @@ async def test_no_field_of_the_api_is_a_json_number_money_and_quantities_travel_
                 )
     # measurements that are not money nor quantities may be numbers
     assert [w for w in found if w not in {"HealthPublic.latency_ms"}] == []
+
+
+async def test_the_docs_page_draws_the_document_in_parts_that_hold_every_operation_once(client):
+    # given the whole document and the docs page's configuration
+    whole = (await client.get("/docs/openapi.json")).json()
+    config = (await client.get("/docs/swagger-config")).json()
+    # when each part the page offers is read
+    seen: list[tuple[str, str]] = []
+    for definition in config["urls"]:
+        part = (await client.get(definition["url"])).json()
+        operations = [(path, method) for path, ops in part["paths"].items() for method in ops]
+        # then each stays well under the size Swagger UI stopped drawing (134 operations)
+        assert 0 < len(operations) <= 110, (definition["name"], len(operations))
+        assert part["components"] == whole["components"]
+        seen += operations
+    # and together they hold every operation of the whole document exactly once
+    every = [(path, method) for path, ops in whole["paths"].items() for method in ops]
+    assert sorted(seen) == sorted(every)
+    assert config["urls.primaryName"] == config["urls"][0]["name"]
+    first = (await client.get(config["urls"][0]["url"])).json()
+    assert "/api/v1/customers" in first["paths"]  # the part shown first holds the customers
+    # a part that does not exist is a 404 in the one error shape
+    missing = await client.get("/docs/openapi/nothing")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"]

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sanic import Sanic
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, json
+from sanic_ext.extensions.openapi import openapi
 from sanic_ext.extensions.openapi.builders import SpecificationBuilder
 from sanic_ext.extensions.openapi.definitions import Response
 
+from opcms.core.errors import NotFound
 from opcms.core.http import schema_ref
 from opcms.core.schemas import ErrorResponse
 
@@ -60,3 +63,58 @@ def document_error_answers(app: Sanic[Any, Any]) -> None:
 
 def install_error_documentation(app: Sanic[Any, Any]) -> None:
     app.before_server_start(document_error_answers, priority=AFTER_SPEC_BUILT)
+
+
+# --- the docs page in parts --------------------------------------------------------------------
+#: the parts the docs page offers (its "Select a definition" list), each by the tags of its
+#: operations; the first part takes every tag the others do not name. Swagger UI stopped drawing
+#: the operations of one document of 134 operations and more (8 drawn, no error shown; 133 drew
+#: every one): each part stays well under that. ``/docs/openapi.json`` stays the whole document.
+DOC_PARTS: dict[str, tuple[str, frozenset[str]]] = {
+    "operations": ("Customers, pricing, usage, jobs and administration", frozenset()),
+    "money": (
+        "Invoices, payments, bank statements and analytics",
+        frozenset({"billing", "payments", "bank statements", "analytics", "deleted records"}),
+    ),
+}
+DOC_PART_URL = "/docs/openapi/{part}"
+
+
+def doc_part(document: dict[str, Any], part: str) -> dict[str, Any]:
+    """The operations of ``document`` whose (first) tag belongs to ``part`` (``DOC_PARTS``)."""
+    named = set().union(*(tags for _, tags in DOC_PARTS.values()))
+    _, own = DOC_PARTS[part]
+
+    def belongs(tag: str) -> bool:
+        return tag in own if own else tag not in named
+
+    paths: dict[str, Any] = {}
+    for path, operations in document.get("paths", {}).items():
+        kept = {
+            method: operation
+            for method, operation in operations.items()
+            if not isinstance(operation, dict) or belongs((operation.get("tags") or [""])[0])
+        }
+        if any(isinstance(operation, dict) for operation in kept.values()):
+            paths[path] = kept
+    tags = [tag for tag in document.get("tags", []) if belongs(tag.get("name", ""))]
+    return {**document, "paths": paths, "tags": tags}
+
+
+def swagger_parts_configuration() -> dict[str, Any]:
+    """Swagger UI's ``urls``: one definition per part, the first shown first."""
+    urls = [{"name": title, "url": DOC_PART_URL.format(part=part)} for part, (title, _) in DOC_PARTS.items()]
+    return {"urls": urls, "urls.primaryName": urls[0]["name"]}
+
+
+def install_doc_parts(app: Sanic[Any, Any]) -> None:
+    """``/docs/openapi/<part>``: the parts of the API document the docs page draws."""
+
+    @openapi.exclude()
+    async def document_part(request: Request, part: str) -> HTTPResponse:
+        if part not in DOC_PARTS:
+            raise NotFound.entity("document part", part)
+        whole: dict[str, Any] = SpecificationBuilder().build(request.app).serialize()  # type: ignore[no-untyped-call]
+        return json(doc_part(whole, part))
+
+    app.add_route(document_part, "/docs/openapi/<part:str>", methods=["GET"], name="docs_part")
