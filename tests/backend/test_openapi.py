@@ -91,4 +91,4 @@ async def test_the_docs_page_draws_the_document_in_parts_that_hold_every_operati
     # a part that does not exist is a 404 in the one error shape
     missing = await client.get("/docs/openapi/nothing")
     assert missing.status_code == 404
-    assert missing.json()["error"]["code"]
+    assert missing.json()["error"]["code"] == "route_not_found"

@@ -113,7 +113,7 @@ def install_doc_parts(app: Sanic[Any, Any]) -> None:
     @openapi.exclude()
     async def document_part(request: Request, part: str) -> HTTPResponse:
         if part not in DOC_PARTS:
-            raise NotFound.entity("document part", part)
+            raise NotFound("No route for {path}", code="route_not_found", params={"path": request.path})
         whole: dict[str, Any] = SpecificationBuilder().build(request.app).serialize()  # type: ignore[no-untyped-call]
         return json(doc_part(whole, part))
 
