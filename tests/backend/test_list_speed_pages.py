@@ -10,9 +10,12 @@ with their related rows joined), on data made to have ties and NULLs in the sort
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
 import json
+import logging
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -356,6 +359,50 @@ async def test_a_long_list_answers_a_recent_count_and_says_so_a_short_one_counts
     monkeypatch.setattr(list_pages, "COUNT_TTL", 0.0)
     fresh = CustomerPage.model_validate(await customer_queries.list_customers(trial))
     assert (fresh.total, fresh.total_is_estimate) == (7, False)
+
+
+class SelectsRun(logging.Handler):
+    """The SELECT statements the database client runs while attached (it logs each at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if args and isinstance(args[0], str) and args[0].lstrip().upper().startswith("SELECT"):
+            self.statements.append(args[0])
+
+
+@contextlib.contextmanager
+def selects_run() -> Iterator[list[str]]:
+    logger, handler = logging.getLogger("tortoise.db_client"), SelectsRun()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler.statements
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+async def test_a_page_whose_count_is_kept_is_read_in_one_statement_with_its_owners(db, counts_above_five):
+    # given 9 trial customers, some owned, and their list read once (its count is kept: 9 > 5)
+    owners = await seed_customers()
+    query = CustomerListQuery(status="trial", sort="-customer_code", page=2, page_size=3)
+    await customer_queries.list_customers(query)
+    # when the list is read again
+    with selects_run() as statements:
+        page = CustomerPage.model_validate(await customer_queries.list_customers(query))
+    # then one statement read the page: its ids, its rows and its owners' names together
+    assert len(statements) == 1, statements
+    # and the page is the 4th to 6th trial customer by code, descending, each with its owner's name
+    trial = await Customer.filter(status="trial").order_by("-customer_code", "-id").select_related("owner")
+    assert [c.id for c in page.items] == [c.id for c in trial[3:6]]
+    names = {owners[0].id: "owner-a", owners[1].id: "owner-b"}
+    assert [c.owner_name for c in page.items] == [names.get(c.owner_id) for c in trial[3:6]]
+    assert any(c.owner_name for c in page.items) and page.total_is_estimate
 
 
 async def test_requests_that_find_a_long_count_expired_together_wait_for_one_count(

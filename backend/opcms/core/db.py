@@ -127,6 +127,16 @@ def writer_turns() -> contextlib.AbstractAsyncContextManager[object]:
     return asyncio.Lock() if is_sqlite() else contextlib.nullcontext()
 
 
+def statement_of(query: Any) -> tuple[Any, str, list[Any]]:
+    """The client a queryset (or its ``values_list``) runs on, and the parameterised SQL it
+    would run there: for a read that runs the ORM's SQL inside a larger statement, or without
+    the ORM's per-value conversion of what it reads (``core.list_pages``, a statement's matching)."""
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    return query._db, sql, list(params)
+
+
 def param_mark() -> str:
     """The placeholder of a parameter in raw SQL."""
     return "%s" if is_mysql() else "?"

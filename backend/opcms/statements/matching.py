@@ -41,7 +41,9 @@ from typing import Any, Protocol
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
+from tortoise import connections
 
+from opcms.core.db import param_mark, statement_of
 from opcms.core.money import ZERO
 from opcms.core.text import fold_key
 from opcms.customers.models import Customer
@@ -162,10 +164,25 @@ class Matcher:
 
     # --- loading ------------------------------------------------------------------------------
     @classmethod
-    async def for_lines(cls, lines: Sequence[Payable]) -> Matcher:
+    async def knowing_customers(cls) -> Matcher:
+        """A matcher that knows the live customers' names and nothing of any line yet:
+        ``for_lines(lines, knowing=…)`` completes it. The names depend on no line, so an import
+        reads them while its file is being read."""
         matcher = cls()
+        await matcher._load_customers()
+        return matcher
+
+    @classmethod
+    async def for_lines(cls, lines: Sequence[Payable], knowing: Matcher | None = None) -> Matcher:
+        """The matcher of ``lines``: the customers' names (``knowing``'s when given, read now
+        when not), the payer accounts learned for the lines' accounts, the open invoices of the
+        customers the lines point to."""
         accounts = sorted({line.payer_account for line in lines if line.payer_account})
-        _, learned = await asyncio.gather(matcher._load_customers(), _learned_accounts(accounts))
+        if knowing is None:
+            matcher = cls()
+            _, learned = await asyncio.gather(matcher._load_customers(), _learned_accounts(accounts))
+        else:
+            matcher, learned = knowing, await _learned_accounts(accounts)
         matcher.learned = {
             account: customer for account, customer in learned.items() if customer in matcher.live
         }
@@ -193,14 +210,21 @@ class Matcher:
 
     async def _load_invoices(self, customers: Iterable[int]) -> None:
         ids = sorted(customers)
-        # the chunks read side by side on the pool's connections, taken in order
-        chunks = await asyncio.gather(
-            *(
-                open_invoices(customer_id__in=ids[start : start + CHUNK])
+
+        async def read(chunk: list[int]) -> list[tuple[Any, ...]]:
+            # the rows as the driver reads them: the ORM's conversion of each of tens of thousands
+            # of values cost more than the read (only the amount needs one, below)
+            client, sql, params = statement_of(
+                open_invoices(customer_id__in=chunk)
                 .order_by("due_date", "id")
                 .values_list("customer_id", "currency", "id", "number", "outstanding")
-                for start in range(0, len(ids), CHUNK)
             )
+            _, rows = await client.execute_query(sql, params)
+            return [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in rows]
+
+        # the chunks read side by side on the pool's connections, taken in order
+        chunks = await asyncio.gather(
+            *(read(ids[start : start + CHUNK]) for start in range(0, len(ids), CHUNK))
         )
         for rows in chunks:
             for customer_id, currency, invoice_id, number, outstanding in rows:
@@ -293,12 +317,24 @@ class Matcher:
 
 
 async def _learned_accounts(accounts: list[str]) -> dict[str, int]:
-    learned: dict[str, int] = {}
-    for start in range(0, len(accounts), CHUNK):
-        rows = await BankPayerAccount.filter(payer_account__in=accounts[start : start + CHUNK]).values_list(
-            "payer_account", "customer_id"
+    """The customer each of ``accounts`` was learned for (plain SQL, the chunks read side by
+    side on the pool's connections: a statement names thousands of accounts, and the ORM's
+    building of IN lists that long cost more than reading them)."""
+    conn = connections.get("default")
+    table = BankPayerAccount._meta.db_table
+
+    async def read(chunk: list[str]) -> list[dict[str, Any]]:
+        marks = ", ".join([param_mark()] * len(chunk))
+        return await conn.execute_query_dict(
+            f"SELECT payer_account, customer_id FROM {table} WHERE is_deleted = 0 AND payer_account IN ({marks})",
+            chunk,
         )
-        learned.update(dict(rows))
+
+    learned: dict[str, int] = {}
+    for rows in await asyncio.gather(
+        *(read(accounts[start : start + CHUNK]) for start in range(0, len(accounts), CHUNK))
+    ):
+        learned.update({row["payer_account"]: int(row["customer_id"]) for row in rows})
     return learned
 
 

@@ -508,15 +508,25 @@ async def import_statement(
     save_profile_as: str | None = None,
 ) -> Imported:
     """Read a statement and store it with its lines and their proposals, in one transaction."""
-    read, mapping = await read_upload(content, filename, profile, mapping_text)
-    if save_profile_as is not None and save_profile_as.strip():
-        await check_profile_name(save_profile_as.strip())  # before anything is written
+    # the customers' names, which every line is matched against, are read from the database
+    # while the file is read (in its thread): the two waits overlap instead of adding up
+    knowing = asyncio.ensure_future(Matcher.knowing_customers())
+    try:
+        read, mapping = await read_upload(content, filename, profile, mapping_text)
+        if save_profile_as is not None and save_profile_as.strip():
+            await check_profile_name(save_profile_as.strip())  # before anything is written
+        customers = await knowing
+    finally:
+        if not knowing.done():
+            knowing.cancel()
+            await asyncio.gather(knowing, return_exceptions=True)
     return await store_statement(
         read,
         _cut(filename, 255) or "statement",
         save_profile_as=(save_profile_as or "").strip() or None,
         mapping=mapping,
         base_profile=profile if profile in PROFILES else read.profile if read.profile in PROFILES else None,
+        knowing=customers,
     )
 
 
@@ -527,13 +537,18 @@ async def store_statement(
     save_profile_as: str | None = None,
     mapping: Mapping[str, str] | None = None,
     base_profile: str | None = None,
+    knowing: Matcher | None = None,
 ) -> Imported:
     """Store what was read: lines already imported (by key, also earlier in the same file) are
     duplicates; the new incoming lines get their proposals. One transaction; a concurrent
-    import of the same lines is waited out and read again (then they are duplicates)."""
+    import of the same lines is waited out and read again (then they are duplicates).
+    ``knowing``: the customers' names already read (``Matcher.knowing_customers``), for the
+    first attempt (a matcher is spent by the proposals it makes: a second attempt reads anew)."""
     for attempt in range(IMPORT_ATTEMPTS):
         try:
-            return await _store_once(read, filename, save_profile_as, mapping, base_profile)
+            return await _store_once(
+                read, filename, save_profile_as, mapping, base_profile, knowing if attempt == 0 else None
+            )
         except IntegrityError:
             if attempt == IMPORT_ATTEMPTS - 1:
                 raise Conflict(
@@ -564,9 +579,10 @@ async def _store_once(
     save_profile_as: str | None,
     mapping: Mapping[str, str] | None,
     base_profile: str | None,
+    knowing: Matcher | None,
 ) -> Imported:
     with _cycles_collected_after():
-        return await _store_rows(read, filename, save_profile_as, mapping, base_profile)
+        return await _store_rows(read, filename, save_profile_as, mapping, base_profile, knowing)
 
 
 async def _store_rows(
@@ -575,6 +591,7 @@ async def _store_rows(
     save_profile_as: str | None,
     mapping: Mapping[str, str] | None,
     base_profile: str | None,
+    knowing: Matcher | None,
 ) -> Imported:
     actor = current_actor.get().name[:64]
     account = (read.account or "").strip()
@@ -585,7 +602,7 @@ async def _store_rows(
     # connections: the matcher loads for every incoming line, proposes for the new ones only)
     known, matcher = await asyncio.gather(
         _known_keys([row["dedup_key"] for row in rows if row["dedup_key"]]),
-        Matcher.for_lines([row for row in rows if row["dedup_key"]]),
+        Matcher.for_lines([row for row in rows if row["dedup_key"]], knowing),
     )
     seen: set[str] = set()
     fresh: list[NewLine] = []
