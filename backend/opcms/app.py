@@ -124,8 +124,11 @@ def create_app(settings: Settings | None = None, *, name: str = "opcms", manage_
     install_doc_parts(app)
     _serve_frontend(app, settings.frontend_dist)
 
+    # an API process's pool has its own size (Settings.api_db_pool_max)
+    api_database = settings.model_copy(update={"db_pool_max": settings.api_db_pool_max})
+
     async def _open_db(app: Sanic) -> None:
-        await init_db(settings)
+        await init_db(api_database)
 
     async def _close_db(app: Sanic) -> None:
         await close_db()

@@ -143,7 +143,7 @@ async def test_with_every_pooled_connection_busy_a_request_answers_503_in_time_a
     # given an API whose pool holds two connections, and a customer
     headers = await admin_headers()
     customer = await make_customer()
-    with api_process("pool", OPCMS_DB_POOL_MAX="2") as base:
+    with api_process("pool", OPCMS_API_DB_POOL_MAX="2") as base:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as api:
             assert (await api.get(CUSTOMERS)).status_code == 200
             async with row_locked("customer", customer.id):
@@ -201,3 +201,44 @@ async def test_a_write_lock_held_past_the_busy_timeout_answers_503_and_the_write
             again = await api.patch(f"{CUSTOMERS}/{customer.id}", json={"remark": "after the lock"})
             assert again.status_code == 200, again.text
             assert again.json()["remark"] == "after the lock"
+
+
+@on_mysql
+async def test_a_connection_that_comes_free_goes_to_the_request_waiting_for_it_not_to_a_newcomer(db):
+    import asyncmy
+
+    from opcms.core.db_mysql import WaitingPool
+
+    # given a pool of one connection, taken, and a request waiting for it
+    parts = urlsplit(TEST_DATABASE_URL)
+    driver_pool = await asyncmy.create_pool(
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+        db=parts.path.strip("/"),
+        minsize=1,
+        maxsize=1,
+    )
+    pool = WaitingPool(driver_pool, seconds=5)
+    served: list[str] = []
+
+    async def request(name: str) -> None:
+        connection = await pool.acquire()
+        served.append(name)
+        async with connection.cursor() as cursor:
+            await cursor.execute("SELECT 1")
+        await pool.release(connection)
+
+    try:
+        taken = await pool.acquire()
+        waiting = asyncio.create_task(request("waited"))
+        await asyncio.sleep(0.05)
+        assert not served
+        # when the connection is given back and a new request asks for one at that moment
+        await asyncio.gather(pool.release(taken), request("newcomer"), waiting)
+        # then the request that waited was served first
+        assert served == ["waited", "newcomer"]
+    finally:
+        driver_pool.close()
+        await driver_pool.wait_closed()

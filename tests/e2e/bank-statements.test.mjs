@@ -229,6 +229,38 @@ describe('bank statements', () => {
     });
   });
 
+  it('deletes the saved mapping from the import dialog, with a reason, and no longer offers it', { timeout: 90_000 }, async () => {
+    const { items: before } = await api('GET', '/bank-statement-profiles');
+    const saved = before.find((p) => p.name === 'E2E 工行带行号');
+    assert.ok(saved?.id, 'the mapping saved by the test before');
+    await withPage(env.browser, 'bank-statements-profile', async (page) => {
+      await logInAsAdmin(page, env.server, '/bank-statements');
+      await page.getByTestId('statement-create').click();
+      // a bank's own format offers no delete; the saved mapping does
+      await pick(page, 'statement-profile', '工商银行');
+      assert.equal(await page.getByTestId('statement-profile-delete').count(), 0);
+      await pick(page, 'statement-profile', 'E2E 工行带行号');
+      await page.getByTestId('statement-profile-delete').click();
+      await page.getByTestId('statement-profile-delete-dialog-reason').locator('textarea').fill('E2E 工行改版，映射作废');
+      const deleted = page.waitForResponse((res) => res.url().includes(`/api/v1/bank-statement-profiles/${saved.id}`) && res.request().method() === 'DELETE');
+      await page.getByTestId('statement-profile-delete-dialog-submit').click();
+      const deletedReply = await deleted;
+      assert.equal(deletedReply.status(), 200, await deletedReply.text());
+      assert.equal(new URL(deletedReply.url()).searchParams.get('reason'), 'E2E 工行改版，映射作废');
+      await page.getByText('已删除已保存的映射 E2E 工行带行号').waitFor();
+      // the choice is back to "detect", and the list of formats no longer has it
+      assert.equal(await page.getByTestId('statement-profile-delete').count(), 0);
+      await page.getByTestId('statement-profile').click();
+      await page.locator('.arco-select-dropdown .arco-select-option:visible', { hasText: '工商银行' }).first().waitFor();
+      assert.equal(await page.locator('.arco-select-dropdown .arco-select-option:visible', { hasText: 'E2E 工行带行号' }).count(), 0);
+    });
+    const { items: after } = await api('GET', '/bank-statement-profiles');
+    assert.equal(after.some((p) => p.name === 'E2E 工行带行号'), false, JSON.stringify(after.map((p) => p.name)));
+    // the deletion is in the audit log, with its reason
+    const { items: audit } = await api('GET', `/audit-log?entity_type=bank_statement_profile&entity_id=${saved.id}`);
+    assert.ok(audit.some((entry) => entry.action === 'delete' && JSON.stringify(entry).includes('E2E 工行改版，映射作废')), JSON.stringify(audit));
+  });
+
   it('shows an auditor the statement, its lines and report, with nothing to import, accept or undo', { timeout: 90_000 }, async () => {
     assert.ok(statementId, 'the statement of the test before');
     await api('POST', '/users', { ...AUDITOR, role: 'auditor' });

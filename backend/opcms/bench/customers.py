@@ -626,7 +626,7 @@ def main(customers: int, concurrency: int, requests: int, rate: float = 200.0, s
     print(
         f"api bench: {customers:,} customers, {customers * INVOICES_PER_CUSTOMER:,} invoices,"
         f" {customers * PAYMENTS_PER_CUSTOMER:,} payments, {customers * AUDIT_ROWS_PER_CUSTOMER:,}+ audit rows;"
-        f" {workers} API process(es) ({source}), pool of {settings.db_pool_max} connections each,"
+        f" {workers} API process(es) ({source}), pool of {settings.api_db_pool_max} connections each (taken in turns),"
         f" session cache {settings.session_cache_seconds:g} s; database {settings.database_url.split(':', 1)[0]};"
         f" closed loop: wrk, {concurrency} connections, {seconds:g} s; open loop: {rate:g} req/s for {seconds:g} s"
     )
@@ -741,7 +741,7 @@ def main(customers: int, concurrency: int, requests: int, rate: float = 200.0, s
         concurrency=concurrency,
         rate=rate,
         api_workers=workers,
-        db_pool_max=settings.db_pool_max,
+        db_pool_max=settings.api_db_pool_max,
         loader="wrk",
         lines=lines,
     )

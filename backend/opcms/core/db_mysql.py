@@ -32,17 +32,24 @@ class WaitingPool:
     def __init__(self, pool: Pool, seconds: float) -> None:
         self._pool = pool
         self._seconds = seconds
+        # Turns at the pool, first come first served. The driver hands a connection that comes
+        # free to whoever asks next, ahead of the tasks already waiting for one: under load a
+        # waiting request could be passed over again and again (seconds, at the tail) while
+        # newcomers were served at once.
+        self._turns = asyncio.Semaphore(pool.maxsize)
 
     async def acquire(self) -> Connection:
-        pool = self._pool
-        if pool.freesize and not pool.cond.locked():
-            # a free connection is handed over at once: no timer on the common path (it would
-            # cost more than the checkout itself)
-            return await pool.acquire()
+        pool, turns = self._pool, self._turns
+        if not turns.locked():
+            # a connection is free for the asking, nobody waits before this task: no timer on
+            # the common path (it would cost more than the checkout itself)
+            await turns.acquire()
+            return await self._checkout()
         deadline = asyncio.timeout(self._seconds)
         try:
             async with deadline:
-                return await pool.acquire()
+                await turns.acquire()
+                return await self._checkout()
         except TimeoutError:
             if not deadline.expired():  # the driver's own (a connect timeout): not ours to name
                 raise
@@ -50,6 +57,20 @@ class WaitingPool:
                 f"no database connection came free within {self._seconds:g}s "
                 f"(pool of {pool.maxsize}, all busy)"
             ) from None
+
+    async def _checkout(self) -> Connection:
+        """The connection of a turn taken: the turn is given back if none comes."""
+        try:
+            return await self._pool.acquire()
+        except BaseException:
+            self._turns.release()
+            raise
+
+    async def release(self, conn: Connection) -> None:
+        try:
+            await self._pool.release(conn)
+        finally:
+            self._turns.release()
 
     def __getattr__(self, name: str) -> Any:
         # the rest (release, close, wait_closed, the free list Tortoise expires) is the pool's own

@@ -27,6 +27,8 @@ DATABASE_SCHEMES = ("sqlite", "mysql")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # the default pool of database connections per process (see Settings.db_pool_max)
 DB_POOL_MAX = 32
+# the default pool of an API process (see Settings.api_db_pool_max)
+API_DB_POOL_MAX = 12
 
 
 class SettingsError(RuntimeError):
@@ -41,19 +43,19 @@ class Settings(BaseSettings):
     env: Literal["development", "production", "test"] = "development"
     var_dir: Path = Path("var")
     database_url: str = "sqlite://var/opcms.sqlite3"
-    # Connections one process may hold (opened as needed). Sized to what one API process serves
-    # at once: Sanic takes every connection it is handed (no per-process cap; nginx holds none
-    # either), and a request holds one database connection at a time — its statements run one
-    # after another (a list: count, page ids, page rows), except the dashboard's seven blocks and
-    # the payment suggestions' three reads, which run side by side. The design load is 50
-    # requests at once (DESIGN §15) over the production API processes (two on two cores): 25
-    # each, plus a dashboard, fits in 32. Under that, a statement waits inside the database,
-    # which interleaves the connections' statements; over it, a request queues in the pool once
-    # per statement, behind the requests that came after it, and after
-    # OPCMS_DB_BUSY_TIMEOUT_SECONDS answers 503 (``opcms bench api``, customer list at 50
-    # connections: some 503s with 10, none with 32). Budget: (API processes + worker processes
-    # + beat) x this ≤ MySQL's max_connections; workers open only what their tasks use at once.
+    # Connections one process may hold (opened as needed): a worker's or beat's (an API
+    # process's is api_db_pool_max). A job's steps run side by side up to their concurrency
+    # settings (the usage pull's calls, the invoice run's chunks, a statement's reads), each
+    # holding one connection at a time. Budget: (API processes x api_db_pool_max + (worker
+    # processes + beat) x this) ≤ MySQL's max_connections; a process opens only what it uses.
     db_pool_max: int = Field(default=DB_POOL_MAX, ge=1, le=200)
+    # The pool of an API process, which takes its connections in turns (first come, first served:
+    # ``core.db_mysql``). A request's statements are short; what makes its answer slow under load
+    # is how many statements the database runs at once on the same cores, each preempting the
+    # others. Twelve per process (two processes: 24 at once) kept the customer list at 50
+    # connections at p99 ~140 ms and ~750 req/s, against ~500 ms and ~500 req/s with 32
+    # (``opcms bench api``, two cores); the requests beyond wait their turn in the process.
+    api_db_pool_max: int = Field(default=API_DB_POOL_MAX, ge=1, le=200)
     # how long a request waits for a busy database (a free connection of the MySQL pool,
     # SQLite's write lock) before it answers 503 database_unavailable instead of queueing
     db_busy_timeout_seconds: float = Field(default=5, gt=0, le=300)

@@ -65,14 +65,18 @@ EXACT, COMBINATION, FIFO, NOTHING_OPEN = "exact_amount", "combination", "fifo", 
 NO_CUSTOMER = "no_customer"
 
 
-class Payable(Protocol):
-    """What matching reads of a line (a stored line, or a row about to be inserted)."""
+class Payer(Protocol):
+    """Who paid a line: what finding its customer reads of it."""
 
     @property
     def payer_name(self) -> str | None: ...
 
     @property
     def payer_account(self) -> str | None: ...
+
+
+class Payable(Payer, Protocol):
+    """What matching reads of a line (a stored line, or a row about to be inserted)."""
 
     @property
     def amount(self) -> Decimal | None: ...
@@ -173,7 +177,7 @@ class Matcher:
         return matcher
 
     @classmethod
-    async def for_lines(cls, lines: Sequence[Payable], knowing: Matcher | None = None) -> Matcher:
+    async def for_lines(cls, lines: Sequence[Payer], knowing: Matcher | None = None) -> Matcher:
         """The matcher of ``lines``: the customers' names (``knowing``'s when given, read now
         when not), the payer accounts learned for the lines' accounts, the open invoices of the
         customers the lines point to."""
@@ -235,7 +239,7 @@ class Matcher:
                     )
 
     # --- who paid ---------------------------------------------------------------------------
-    def customer_for(self, line: Payable) -> tuple[int | None, str]:
+    def customer_for(self, line: Payer) -> tuple[int | None, str]:
         """The customer and the basis it was found on (the same payer is worked out once)."""
         key = (line.payer_account, line.payer_name)
         found = self._seen.get(key)
@@ -243,7 +247,7 @@ class Matcher:
             found = self._seen[key] = self._customer_for(line)
         return found
 
-    def _customer_for(self, line: Payable) -> tuple[int | None, str]:
+    def _customer_for(self, line: Payer) -> tuple[int | None, str]:
         if line.payer_account and line.payer_account in self.learned:
             return self.learned[line.payer_account], ACCOUNT_LEARNED
         if not line.payer_name or not line.payer_name.strip():

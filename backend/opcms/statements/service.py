@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from asyncmy.converters import escape_str
 from tortoise import connections
@@ -58,6 +58,8 @@ from opcms.statements.reading import ReadStatement, StatementLine, read_statemen
 from opcms.statements.schemas import LineAccept
 
 BATCH = 1000
+#: lines turned into rows between two turns of the event loop (the matcher's reads go on meanwhile)
+ROW_CHUNK = 2000
 JSON_COLUMNS = ("allocations", "payments")
 SHARED = 6  # the first columns of LINE_COLUMNS: the same for every line of an import
 CHUNK = 500
@@ -231,6 +233,13 @@ def _cut(value: str | None, length: int) -> str | None:
         return None
     value = value.strip()
     return value[:length] or None
+
+
+class _Payer(NamedTuple):
+    """Who paid a line, as its row says it (what matching reads of it before the row is built)."""
+
+    payer_name: str | None
+    payer_account: str | None
 
 
 class NewLine(dict[str, Any]):
@@ -597,13 +606,29 @@ async def _store_rows(
     account = (read.account or "").strip()
     now = utcnow()
     hasher = _line_hasher(account)
-    rows = [_row(account, line, actor, now, hasher) for line in read.lines]
-    # the lines imported before, and who the payers are (read side by side on the pool's
-    # connections: the matcher loads for every incoming line, proposes for the new ones only)
-    known, matcher = await asyncio.gather(
-        _known_keys([row["dedup_key"] for row in rows if row["dedup_key"]]),
-        Matcher.for_lines([row for row in rows if row["dedup_key"]], knowing),
-    )
+    # who paid each incoming line, as its row will say it: the matcher loads for every incoming
+    # line (and proposes for the new ones only), reading learned accounts and open invoices
+    # while the rows are built (a chunk at a time, so that its reads are sent meanwhile)
+    payers = [
+        _Payer(_cut(line.payer_name, 200), _cut(line.payer_account, 64))
+        for line in read.lines
+        if line.kind == LineKind.INCOMING.value
+    ]
+    matching = asyncio.ensure_future(Matcher.for_lines(payers, knowing))
+    try:
+        rows: list[NewLine] = []
+        for start in range(0, len(read.lines), ROW_CHUNK):
+            rows += [
+                _row(account, line, actor, now, hasher) for line in read.lines[start : start + ROW_CHUNK]
+            ]
+            await asyncio.sleep(0)
+        # the lines imported before (on another of the pool's connections)
+        known = await _known_keys([row["dedup_key"] for row in rows if row["dedup_key"]])
+        matcher = await matching
+    finally:
+        if not matching.done():
+            matching.cancel()
+            await asyncio.gather(matching, return_exceptions=True)
     seen: set[str] = set()
     fresh: list[NewLine] = []
     for row in rows:

@@ -7,7 +7,7 @@
  * The types mirror the backend's schemas of the issue 18 contract (backend/opcms/statements/).
  * Amounts are decimal strings and stay strings.
  */
-import http, { getData, getQuery, postData } from './http';
+import http, { deleteData, getData, getQuery, postData } from './http';
 import { blobRequest, toDownloadedFile, type DownloadedFile } from './download';
 import { type PageParams, uploadProgress } from './params';
 import type { IsoDate, IsoDateTime, Money, Page } from './types';
@@ -356,4 +356,9 @@ export async function downloadStatementReport(id: number): Promise<DownloadedFil
 /** The built-in bank profiles and the saved mappings. */
 export function listProfiles(): Promise<{ items: BankProfileInfo[]; fields: string[] }> {
   return getData('/bank-statement-profiles');
+}
+
+/** Deletes a saved mapping (soft delete, audited with the reason); 404 for an unknown or deleted one. */
+export function deleteProfile(id: number, reason: string): Promise<BankProfileInfo> {
+  return deleteData(`/bank-statement-profiles/${id}`, reason);
 }

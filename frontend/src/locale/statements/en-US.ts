@@ -59,6 +59,11 @@ export default {
   'statement.profile.auto': 'Detect automatically',
   'statement.profile.builtin': 'Built-in formats',
   'statement.profile.saved': 'Saved mappings',
+  'statement.profile.delete': 'Delete this saved mapping',
+  'statement.profile.deleteTitle': 'Delete the saved mapping {name}',
+  'statement.profile.deleteHint':
+    'Statements imported with it keep what they were read as; it is no longer offered.',
+  'statement.profile.deleted': 'Saved mapping {name} deleted',
 
   'statement.column.booked_on': 'Date',
   'statement.column.booked_at': 'Time',

@@ -58,6 +58,10 @@ export default {
   'statement.profile.auto': '自动识别',
   'statement.profile.builtin': '内置格式',
   'statement.profile.saved': '已保存的映射',
+  'statement.profile.delete': '删除此已保存的映射',
+  'statement.profile.deleteTitle': '删除已保存的映射 {name}',
+  'statement.profile.deleteHint': '用它导入过的流水保持不变；此后不再可选。',
+  'statement.profile.deleted': '已删除已保存的映射 {name}',
 
   'statement.column.booked_on': '交易日期',
   'statement.column.booked_at': '交易时间',
