@@ -154,3 +154,66 @@ async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and
     assert [i.number for i in invoices] == [f"INV-202603-{n:06d}" for n in (1, 2, 3)]
     assert {i.execution_id for i in invoices} == {retry_id}
     assert (await TaskExecution.get(id=execution_id)).status == ExecutionStatus.FAILED
+
+
+async def test_a_worker_told_to_stop_finishes_its_chunk_and_a_new_worker_finishes_the_run(client, settings):
+    # given the golden customers, March's number sequence held by another transaction, and a worker
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    book = await golden_book()
+    await ensure_sequence(INVOICE, PERIOD)
+    lock = await hold_sequence_lock()
+    env = {
+        **os.environ,
+        "OPCMS_BROKER_URL": TEST_REDIS_URL,
+        "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
+        "OPCMS_JOB_HEARTBEAT_SECONDS": str(HEARTBEAT),
+    }
+    admin = await token_for("admin")
+    worker = opcms("worker", "--concurrency", "1", env=env)
+    next_worker = None
+    try:
+        # when an admin queues March in chunks of one customer, and a chunk waits for invoice numbers
+        with celery_sends_to(TEST_REDIS_URL):
+            queued = await client.post(
+                "/api/v1/task-executions",
+                token=admin,
+                json={
+                    "job": "billing.run_period",
+                    "parameters": {"period": PERIOD, "chunk_size": 1, "issue_date": "2026-04-01"},
+                },
+            )
+        assert queued.status_code == 202, queued.text
+        execution_id = queued.json()["id"]
+        await wait_until(lock_waits, timeout=60, what="a chunk waiting on the sequence lock")
+        # and the worker is told to stop (SIGTERM: Celery's warm shutdown) while the chunk waits
+        os.killpg(worker.pid, signal.SIGTERM)
+        time.sleep(2)
+        # then it does not leave its chunk: it is still running, the chunk still waiting
+        assert worker.poll() is None
+        assert await lock_waits() == 1
+        # when the lock goes, the chunk finishes and the worker exits by itself
+        await lock.rollback()
+        lock.close()
+        lock = None
+        assert worker.wait(timeout=60) == 0
+        assert await Invoice.filter(live_period=PERIOD).count() == 1
+        # and a new worker takes the chunks left on the broker and finishes the run
+        next_worker = opcms("worker", "--concurrency", "1", env=env)
+
+        async def shown_run():
+            return (await client.get(f"/api/v1/task-executions/{execution_id}", token=admin)).json()
+
+        shown = await wait_until(shown_run, timeout=90, what="the run to finish", done=finished)
+    finally:
+        if lock is not None:
+            lock.close()
+        stop(worker, signal.SIGKILL)
+        if next_worker is not None:
+            stop(next_worker)
+    # then every customer is billed once, with numbers without gaps, under the one run
+    assert shown["status"] == "success", shown
+    assert shown["counters"] == {"processed": 4, "succeeded": 3, "skipped": 0, "failed": 0, "no_charge": 1}
+    invoices = await Invoice.filter(live_period=PERIOD).order_by("number")
+    assert sorted(i.customer_id for i in invoices) == sorted(book[k].id for k in "abc")
+    assert [i.number for i in invoices] == [f"INV-202603-{n:06d}" for n in (1, 2, 3)]
+    assert {i.execution_id for i in invoices} == {execution_id}
