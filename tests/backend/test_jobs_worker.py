@@ -64,6 +64,43 @@ async def lock_waits() -> int:
     return int(rows[0]["n"])
 
 
+def worker_env(settings, **more: str) -> dict[str, str]:
+    """A worker's environment on the test broker and var folder, beating every HEARTBEAT s."""
+    return {
+        **os.environ,
+        "OPCMS_BROKER_URL": TEST_REDIS_URL,
+        "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
+        "OPCMS_JOB_HEARTBEAT_SECONDS": str(HEARTBEAT),
+        **more,
+    }
+
+
+async def queue_march_by_one_customer(client, admin: str) -> int:
+    """An admin queues March's invoice run in chunks of one customer; the execution's id."""
+    with celery_sends_to(TEST_REDIS_URL):
+        queued = await client.post(
+            "/api/v1/task-executions",
+            token=admin,
+            json={
+                "job": "billing.run_period",
+                "parameters": {"period": PERIOD, "chunk_size": 1, "issue_date": "2026-04-01"},
+            },
+        )
+    assert queued.status_code == 202, queued.text
+    return int(queued.json()["id"])
+
+
+async def assert_march_billed_once(shown: dict, book: dict, execution_id: int) -> None:
+    """The run ``shown`` succeeded and billed the golden customers a, b, c once each (d owes
+    nothing), numbered without gaps, all under ``execution_id``."""
+    assert shown["status"] == "success", shown
+    assert shown["counters"] == {"processed": 4, "succeeded": 3, "skipped": 0, "failed": 0, "no_charge": 1}
+    invoices = await Invoice.filter(live_period=PERIOD).order_by("number")
+    assert sorted(i.customer_id for i in invoices) == sorted(book[k].id for k in "abc")
+    assert [i.number for i in invoices] == [f"INV-202603-{n:06d}" for n in (1, 2, 3)]
+    assert {i.execution_id for i in invoices} == {execution_id}
+
+
 async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and_the_retry_bills_once(
     client, settings, monkeypatch
 ):
@@ -72,30 +109,14 @@ async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and
     book = await golden_book()
     await ensure_sequence(INVOICE, PERIOD)
     lock = await hold_sequence_lock()
-    env = {
-        **os.environ,
-        "OPCMS_BROKER_URL": TEST_REDIS_URL,
-        "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
-        "OPCMS_JOB_HEARTBEAT_SECONDS": str(HEARTBEAT),
-        "OPCMS_JOB_STALE_AFTER_SECONDS": str(STALE_AFTER),
-    }
+    env = worker_env(settings, OPCMS_JOB_STALE_AFTER_SECONDS=str(STALE_AFTER))
     monkeypatch.setattr(settings, "job_stale_after_seconds", STALE_AFTER)  # the reaper here, as in Beat
     admin = await token_for("admin")
     worker = opcms("worker", "--concurrency", "1", env=env)
     retry_worker = None
     try:
         # when an admin queues March in chunks of one customer
-        with celery_sends_to(TEST_REDIS_URL):
-            queued = await client.post(
-                "/api/v1/task-executions",
-                token=admin,
-                json={
-                    "job": "billing.run_period",
-                    "parameters": {"period": PERIOD, "chunk_size": 1, "issue_date": "2026-04-01"},
-                },
-            )
-        assert queued.status_code == 202, queued.text
-        execution_id = queued.json()["id"]
+        execution_id = await queue_march_by_one_customer(client, admin)
         # and its first chunk is waiting for invoice numbers on the worker
         await wait_until(lock_waits, timeout=60, what="a chunk waiting on the sequence lock")
         running = await TaskExecution.get(id=execution_id)
@@ -146,13 +167,8 @@ async def test_a_worker_killed_mid_run_is_failed_after_the_heartbeat_timeout_and
         if retry_worker is not None:
             stop(retry_worker)
     # then the retry bills every customer once, with numbers without gaps, under the retry
-    assert shown["status"] == "success", shown
     assert (shown["retry_of_id"], shown["trigger"]) == (execution_id, "retry")
-    assert shown["counters"] == {"processed": 4, "succeeded": 3, "skipped": 0, "failed": 0, "no_charge": 1}
-    invoices = await Invoice.filter(live_period=PERIOD).order_by("number")
-    assert sorted(i.customer_id for i in invoices) == sorted(book[k].id for k in "abc")
-    assert [i.number for i in invoices] == [f"INV-202603-{n:06d}" for n in (1, 2, 3)]
-    assert {i.execution_id for i in invoices} == {retry_id}
+    await assert_march_billed_once(shown, book, retry_id)
     assert (await TaskExecution.get(id=execution_id)).status == ExecutionStatus.FAILED
 
 
@@ -162,28 +178,13 @@ async def test_a_worker_told_to_stop_finishes_its_chunk_and_a_new_worker_finishe
     book = await golden_book()
     await ensure_sequence(INVOICE, PERIOD)
     lock = await hold_sequence_lock()
-    env = {
-        **os.environ,
-        "OPCMS_BROKER_URL": TEST_REDIS_URL,
-        "OPCMS_VAR_DIR": str(settings.var_dir.resolve()),
-        "OPCMS_JOB_HEARTBEAT_SECONDS": str(HEARTBEAT),
-    }
+    env = worker_env(settings)
     admin = await token_for("admin")
     worker = opcms("worker", "--concurrency", "1", env=env)
     next_worker = None
     try:
         # when an admin queues March in chunks of one customer, and a chunk waits for invoice numbers
-        with celery_sends_to(TEST_REDIS_URL):
-            queued = await client.post(
-                "/api/v1/task-executions",
-                token=admin,
-                json={
-                    "job": "billing.run_period",
-                    "parameters": {"period": PERIOD, "chunk_size": 1, "issue_date": "2026-04-01"},
-                },
-            )
-        assert queued.status_code == 202, queued.text
-        execution_id = queued.json()["id"]
+        execution_id = await queue_march_by_one_customer(client, admin)
         await wait_until(lock_waits, timeout=60, what="a chunk waiting on the sequence lock")
         # and the worker is told to stop (SIGTERM: Celery's warm shutdown) while the chunk waits
         os.killpg(worker.pid, signal.SIGTERM)
@@ -211,9 +212,4 @@ async def test_a_worker_told_to_stop_finishes_its_chunk_and_a_new_worker_finishe
         if next_worker is not None:
             stop(next_worker)
     # then every customer is billed once, with numbers without gaps, under the one run
-    assert shown["status"] == "success", shown
-    assert shown["counters"] == {"processed": 4, "succeeded": 3, "skipped": 0, "failed": 0, "no_charge": 1}
-    invoices = await Invoice.filter(live_period=PERIOD).order_by("number")
-    assert sorted(i.customer_id for i in invoices) == sorted(book[k].id for k in "abc")
-    assert [i.number for i in invoices] == [f"INV-202603-{n:06d}" for n in (1, 2, 3)]
-    assert {i.execution_id for i in invoices} == {execution_id}
+    await assert_march_billed_once(shown, book, execution_id)

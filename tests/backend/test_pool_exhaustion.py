@@ -12,6 +12,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -114,19 +115,24 @@ async def until_waiting(table: str, count: int, timeout: float = 20) -> None:
         await asyncio.sleep(0.05)
 
 
+def driver_arguments() -> dict[str, Any]:
+    """The test database as the driver's connect() takes it."""
+    parts = urlsplit(TEST_DATABASE_URL)
+    return {
+        "host": parts.hostname,
+        "port": parts.port or 3306,
+        "user": parts.username or "root",
+        "password": parts.password or "",
+        "db": parts.path.strip("/"),
+    }
+
+
 @contextlib.asynccontextmanager
 async def row_locked(table: str, row_id: int):
     """Another session of the database holds a write lock on one row until the block ends."""
     import asyncmy
 
-    parts = urlsplit(TEST_DATABASE_URL)
-    session = await asyncmy.connect(
-        host=parts.hostname,
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-        db=parts.path.strip("/"),
-    )
+    session = await asyncmy.connect(**driver_arguments())
     try:
         async with session.cursor() as cursor:
             await cursor.execute("BEGIN")
@@ -210,16 +216,7 @@ async def test_a_connection_that_comes_free_goes_to_the_request_waiting_for_it_n
     from opcms.core.db_mysql import WaitingPool
 
     # given a pool of one connection, taken, and a request waiting for it
-    parts = urlsplit(TEST_DATABASE_URL)
-    driver_pool = await asyncmy.create_pool(
-        host=parts.hostname,
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-        db=parts.path.strip("/"),
-        minsize=1,
-        maxsize=1,
-    )
+    driver_pool = await asyncmy.create_pool(**driver_arguments(), minsize=1, maxsize=1)
     pool = WaitingPool(driver_pool, seconds=5)
     served: list[str] = []
 
