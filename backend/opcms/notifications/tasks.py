@@ -1,4 +1,5 @@
-"""Celery tasks of the notification domain: deliver one message; sweep (Beat, every minute)."""
+"""Celery tasks of the notification domain: deliver one message. (The sweeper is no task: Beat
+runs it in its own process every minute, ``wiring.py``.)"""
 
 from __future__ import annotations
 
@@ -11,9 +12,3 @@ async def deliver_task(notification_id: int) -> str | None:
     """Send one notification (see :func:`opcms.notifications.delivery.deliver`)."""
     outcome = await delivery.deliver(int(notification_id))
     return outcome.value if outcome is not None else None
-
-
-@async_task("notifications.sweep")
-async def sweep_task() -> dict[str, int]:
-    """Queue again the due messages whose queue message was lost; release stuck sends."""
-    return await delivery.sweep_due()
