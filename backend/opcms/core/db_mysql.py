@@ -73,7 +73,7 @@ class WaitingPool:
             self._turns.release()
 
     def __getattr__(self, name: str) -> Any:
-        # the rest (release, close, wait_closed, the free list Tortoise expires) is the pool's own
+        # the rest (close, wait_closed, the free list Tortoise expires) is the pool's own
         return getattr(self._pool, name)
 
 

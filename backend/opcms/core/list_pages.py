@@ -31,7 +31,7 @@ from tortoise.fields import DecimalField
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from opcms.core.db import is_sqlite, statement_of
+from opcms.core.db import is_sqlite, number_sql, statement_of
 from opcms.core.models import read_only_rows
 from opcms.core.pagination import order_by
 from opcms.core.schemas import PageQuery
@@ -141,15 +141,12 @@ async def page_rows(
     q = '"' if is_sqlite() else "`"
     # values_list names its columns by position: "0" is the id, "1"… the sort keys
     position = {"id": "0", **{name: str(i) for i, name in enumerate(keys, start=1)}}
-    sqlite = is_sqlite()
 
     def sort_key(name: str) -> str:
         column = f"page.{q}{position[name]}{q}"
-        # Tortoise keeps DECIMAL as text on SQLite and sorts it as a number there (CAST): the page
-        # is sorted again the same way, or "100.00" would come before "20.00"
-        if sqlite and isinstance(model._meta.fields_map.get(name), DecimalField):
-            return f"CAST({column} AS NUMERIC)"
-        return column
+        # Tortoise sorts a DECIMAL as a number (SQLite keeps it as text): the page is sorted
+        # again the same way, or "100.00" would come before "20.00"
+        return number_sql(column) if isinstance(model._meta.fields_map.get(name), DecimalField) else column
 
     order_sql = ", ".join(
         f"{sort_key(order.lstrip('-'))} {'DESC' if order.startswith('-') else 'ASC'}" for order in orders

@@ -41,9 +41,8 @@ from typing import Any, Protocol
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
-from tortoise import connections
 
-from opcms.core.db import param_mark, statement_of
+from opcms.core.db import statement_of, values_by_key
 from opcms.core.money import ZERO
 from opcms.core.text import fold_key
 from opcms.customers.models import Customer
@@ -321,25 +320,12 @@ class Matcher:
 
 
 async def _learned_accounts(accounts: list[str]) -> dict[str, int]:
-    """The customer each of ``accounts`` was learned for (plain SQL, the chunks read side by
-    side on the pool's connections: a statement names thousands of accounts, and the ORM's
-    building of IN lists that long cost more than reading them)."""
-    conn = connections.get("default")
+    """The customer each of ``accounts`` was learned for (a statement names thousands)."""
     table = BankPayerAccount._meta.db_table
-
-    async def read(chunk: list[str]) -> list[dict[str, Any]]:
-        marks = ", ".join([param_mark()] * len(chunk))
-        return await conn.execute_query_dict(
-            f"SELECT payer_account, customer_id FROM {table} WHERE is_deleted = 0 AND payer_account IN ({marks})",
-            chunk,
-        )
-
-    learned: dict[str, int] = {}
-    for rows in await asyncio.gather(
-        *(read(accounts[start : start + CHUNK]) for start in range(0, len(accounts), CHUNK))
-    ):
-        learned.update({row["payer_account"]: int(row["customer_id"]) for row in rows})
-    return learned
+    found = await values_by_key(
+        table, "payer_account", "customer_id", accounts, chunk=CHUNK, where="is_deleted = 0"
+    )
+    return {account: int(customer) for account, customer in found.items()}
 
 
 def confidence(basis: str, kind: str) -> Confidence:

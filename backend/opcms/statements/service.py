@@ -30,7 +30,7 @@ from tortoise.transactions import in_transaction
 
 from opcms.core.audit import AuditAction
 from opcms.core.context import current_actor
-from opcms.core.db import insert_rows, is_mysql, param_mark
+from opcms.core.db import insert_rows, is_mysql, values_by_key
 from opcms.core.errors import Conflict, NotFound, ValidationFailed
 from opcms.core.models import column_values, get_or_404, utcnow
 from opcms.core.money import ZERO
@@ -305,25 +305,10 @@ def _row(
 
 
 async def _known_keys(keys: list[str]) -> dict[str, int]:
-    """The lines already stored under these keys (one indexed IN list per chunk, plain SQL: the
-    ORM's filter building costs more than the read)."""
-    known: dict[str, int] = {}
-    conn = connections.get("default")
+    """The lines already stored under these keys: their ids by key."""
     table = BankStatementLine._meta.db_table
-
-    async def read(chunk: list[str]) -> list[Any]:
-        marks = ", ".join([param_mark()] * len(chunk))
-        _, rows = await conn.execute_query(
-            f"SELECT dedup_key, id FROM {table} WHERE dedup_key IN ({marks})", chunk
-        )
-        return list(rows)
-
-    # the chunks read side by side on the pool's connections
-    for rows in await asyncio.gather(
-        *(read(keys[start : start + KEY_CHUNK]) for start in range(0, len(keys), KEY_CHUNK))
-    ):
-        known.update({row["dedup_key"]: int(row["id"]) for row in rows})
-    return known
+    found = await values_by_key(table, "dedup_key", "id", keys, chunk=KEY_CHUNK)
+    return {key: int(line_id) for key, line_id in found.items()}
 
 
 # the columns of a new line, in the order of the multi-row INSERT (MySQL)
