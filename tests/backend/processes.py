@@ -37,7 +37,7 @@ def opcms(*args: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
     )
 
 
-def wait_http(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx.Response:
+def wait_http(url: str, process: subprocess.Popen, timeout: float = 60, every: float = 0.3) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -48,7 +48,7 @@ def wait_http(url: str, process: subprocess.Popen, timeout: float = 60) -> httpx
                 return response
         except httpx.TransportError:
             pass
-        time.sleep(0.3)
+        time.sleep(every)
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 

@@ -71,3 +71,28 @@ async def test_sigterm_refuses_new_connections_answers_the_request_in_flight_and
         stop(process)
     output = process.stdout.read()
     assert "Traceback" not in output, output
+
+
+@pytest.mark.slow
+async def test_sigterm_the_moment_the_api_first_answers_still_stops_it(db):
+    # given an API process just started: its first answers go out while its last start-up step
+    # runs, and a stop asked for then was swallowed by that step's end (it served on, deaf)
+    for attempt in range(2):
+        port = free_port()
+        env = {
+            **os.environ,
+            "OPCMS_PORT": str(port),
+            "OPCMS_API_WORKERS": "1",
+            "OPCMS_VAR_DIR": str(TMP / "stop-at-start"),
+        }
+        process = opcms("api", env=env)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/healthz", process, every=0.005)
+            # when SIGTERM reaches it the moment it first answers
+            process.send_signal(signal.SIGTERM)
+            # then it exits by itself, cleanly
+            assert process.wait(timeout=30) == 0, attempt
+        finally:
+            stop(process)
+        output = process.stdout.read()
+        assert "Traceback" not in output, output

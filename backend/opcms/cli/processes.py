@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ctypes
 import os
 import signal
@@ -28,6 +29,8 @@ PR_SET_PDEATHSIG = 1
 SHARED_MEMORY = Path("/dev/shm")
 # how long the API's processes are given to answer what they have in flight once told to stop
 SHUTDOWN_SECONDS = 30.0
+# how often an API process told to stop tells its loop again until its shutdown has begun
+STOP_RETRY_SECONDS = 0.2
 
 
 def listening_socket(host: str, port: int, *, shared_port: bool) -> socket.socket:
@@ -58,9 +61,43 @@ def serve_api_process(*, shared_port: bool) -> int:
 
     sock = listening_socket(settings.host, settings.port, shared_port=shared_port)
     app = AppLoader(factory=create_app).load()
+    stop_on_signal_until_shut_down(app)
     app.prepare(sock=sock, workers=1, access_log=False, single_process=True)
     Sanic.serve_single(primary=app)
     return 0
+
+
+def stop_on_signal_until_shut_down(app: Any) -> None:
+    """SIGTERM or SIGINT stops the process whenever it arrives once it serves. Sanic's own handler
+    stops the event loop once; a signal that lands while its last start-up step still runs
+    (after_server_start, the moment the first requests are answered) had that stop swallowed by
+    the step's end, and the process then served on, deaf to the signal. Here the signal only
+    records the request; the stop is repeated until the shutdown has begun."""
+    loop_stop = {"asked": False, "shutting_down": False}
+
+    def stop_again(loop: asyncio.AbstractEventLoop) -> None:
+        if loop_stop["shutting_down"]:
+            return
+        app.stop(terminate=False)
+        loop.call_later(STOP_RETRY_SECONDS, stop_again, loop)
+
+    def asked_to_stop(loop: asyncio.AbstractEventLoop) -> None:
+        if not loop_stop["asked"]:
+            loop_stop["asked"] = True
+            # not now: now may be the last turn of a start-up step, whose end would swallow it
+            loop.call_later(STOP_RETRY_SECONDS, stop_again, loop)
+
+    async def take_the_signals(app: Any) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, asked_to_stop, loop)
+
+    async def shutdown_begun(app: Any) -> None:
+        loop_stop["shutting_down"] = True
+
+    # first among the start-up steps: Sanic's handler is in place only until this one runs
+    app.after_server_start(take_the_signals, priority=1000)
+    app.before_server_stop(shutdown_begun, priority=1000)
 
 
 def cmd_api(args: argparse.Namespace) -> int:
@@ -157,8 +194,15 @@ def _supervise(count: int, shares: str) -> int:
         try:
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
+            # its requests in flight are lost: not a clean stop, and the exit code says so
+            print(
+                f"opcms api: process {process.pid} did not stop within {SHUTDOWN_SECONDS:.0f}s; killed",
+                file=sys.stderr,
+                flush=True,
+            )
             process.kill()
             process.wait()
+            exit_code = exit_code or 1
     return exit_code
 
 
