@@ -11,17 +11,21 @@ from here to them.
 from __future__ import annotations
 
 from opcms.analytics import tasks as analytics_tasks
+from opcms.auth import queries as auth_queries
 from opcms.auth.models import User
 from opcms.billing import late_usage, summary_notice
 from opcms.billing import run as billing_run
 from opcms.billing import tasks as billing_tasks
 from opcms.core.deletions import DeletableKind, Parent, UniqueValue, register_deletable
+from opcms.core.observability import register_business_metrics
 from opcms.customers import tasks as customers_tasks
 from opcms.customers.models import Customer, code_key, name_key
 from opcms.imports import tasks as imports_tasks
+from opcms.jobs import queries as jobs_queries
 from opcms.jobs import schedules
 from opcms.jobs import tasks as jobs_tasks
 from opcms.notifications import delivery
+from opcms.notifications import queries as notifications_queries
 from opcms.notifications import tasks as notifications_tasks
 from opcms.notifications.channels import register_channel
 from opcms.notifications.channels.email import EmailChannel
@@ -32,8 +36,10 @@ from opcms.notifications.models import NotificationChannel, NotificationTemplate
 from opcms.pricing.models import PricingPlan, Subscription, UsageMetric
 from opcms.pricing.service import check_subscription_restorable
 from opcms.reminders import tasks as reminders_tasks
+from opcms.settlement import queries as settlement_queries
 from opcms.statements.models import BankStatementProfile
 from opcms.usage import late
+from opcms.usage import queries as usage_queries
 from opcms.usage import tasks as usage_tasks
 from opcms.usage.adapters import register_adapter
 from opcms.usage.adapters.demo import DemoAdapter
@@ -151,6 +157,14 @@ def wire() -> None:
     register_adapter(HttpJsonAdapter)
     register_adapter(FileUsageAdapter)
     register_adapter(DemoAdapter)
+    # the business figures /metrics reads from the database, domain by domain
+    register_business_metrics(
+        jobs_queries.metric_families,
+        usage_queries.metric_families,
+        settlement_queries.metric_families,
+        notifications_queries.metric_families,
+        auth_queries.metric_families,
+    )
     # soft-deletable kinds of record (the deleted records page)
     for kind in DELETABLE_KINDS:
         register_deletable(kind)

@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import os
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
 from pydantic import BaseModel
 from sanic import Blueprint, Request, Sanic
 from sanic.response import BaseHTTPResponse, HTTPResponse, json, raw
@@ -18,6 +22,7 @@ from sanic_ext.extensions.openapi import openapi
 
 from opcms.core.context import ANONYMOUS, current_actor, current_client_ip, current_request_id
 from opcms.core.db import ping_db
+from opcms.core.errors import Forbidden, Unauthorized
 from opcms.core.http import endpoint, schema_ref
 from opcms.core.i18n import current_language, negotiate, use_language
 
@@ -126,10 +131,74 @@ def _ping_broker() -> None:
         connection.ensure_connection(max_retries=1, timeout=3)
 
 
+# The business figures (jobs, usage, invoices, notifications, money, logins) are read from the
+# database, not counted in memory: a worker on another host, a restarted API process and the
+# process a scraper happens to reach all agree, and nothing is lost when a process dies. Each
+# domain registers its reader (opcms.wiring); this module knows none of them.
+BusinessMetricsReader = Callable[[], Awaitable[Iterable[Metric]]]
+_business_readers: list[BusinessMetricsReader] = []
+
+
+def register_business_metrics(*readers: BusinessMetricsReader) -> None:
+    for reader in readers:
+        if reader not in _business_readers:
+            _business_readers.append(reader)
+
+
+class _BusinessFigures:
+    """The families the readers last returned, reused for ``max_age`` seconds."""
+
+    families: list[Metric] = []
+    read_at: float | None = None
+
+
+class _BusinessCollector:
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families
+
+
+async def business_metric_families(max_age: float) -> list[Metric]:
+    now = time.monotonic()
+    if _BusinessFigures.read_at is not None and now - _BusinessFigures.read_at < max_age:
+        return _BusinessFigures.families
+    families: list[Metric] = []
+    for reader in _business_readers:  # one after the other: a scrape holds one connection
+        families.extend(await reader())
+    _BusinessFigures.families, _BusinessFigures.read_at = families, time.monotonic()
+    return families
+
+
+def _may_read_metrics(request: Request) -> None:
+    settings = request.app.ctx.settings
+    if settings.metrics_token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.encode(), settings.metrics_token.encode()
+        ):
+            raise Unauthorized()
+        return
+    if settings.env == "production":
+        # the socket's own peer, never a forwarded header: behind nginx every request is refused
+        peer = request.conn_info.client_ip if request.conn_info else ""
+        forwarded = any(name in request.headers for name in ("x-forwarded-for", "x-real-ip", "forwarded"))
+        if forwarded or not peer or not ipaddress.ip_address(peer).is_loopback:
+            raise Forbidden()
+
+
 @health.get("/metrics")
-@endpoint(public=True, tag="operations", produces="text/plain")
+# 401: OPCMS_METRICS_TOKEN is set and the request does not carry it; 403: in production without
+# a token, a request that is not from this host
+@endpoint(public=True, tag="operations", produces="text/plain", errors=(401, 403))
 async def metrics(request: Request) -> HTTPResponse:
-    """Prometheus metrics."""
+    """Prometheus metrics: HTTP requests of this process, and the business figures (named
+    ``opcms_…``) read from the database."""
+    _may_read_metrics(request)
     registry = _metrics_registry()
     payload = generate_latest(registry) if registry else generate_latest()
-    return raw(payload, content_type=CONTENT_TYPE_LATEST)
+    business = CollectorRegistry(auto_describe=False)
+    families = await business_metric_families(request.app.ctx.settings.metrics_cache_seconds)
+    business.register(_BusinessCollector(families))
+    return raw(payload + generate_latest(business), content_type=CONTENT_TYPE_LATEST)

@@ -83,6 +83,15 @@ class Settings(BaseSettings):
     login_max_failures_per_user: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    # /metrics: with a token, only a scraper sending "Authorization: Bearer <token>" reads it;
+    # without one it answers everyone, except in production, where it answers only this host
+    # (a Prometheus agent beside it; nginx's proxied requests are refused with the rest)
+    metrics_token: str = ""
+    # how long an API process reuses the business figures it read for /metrics (counts over the
+    # database: every process, on any host, reports the same), so a busy scraper costs little
+    metrics_cache_seconds: float = Field(default=15, ge=0, le=3600)
+    # a message still pending this long after it was queued counts as notification backlog
+    notification_backlog_minutes: int = Field(default=10, ge=1, le=24 * 60)
     # the body of a JSON route (every write but an upload) is refused over this size (413)
     # before it is read; login, refresh and logout take 8 KB, uploads the import size
     json_body_max_bytes: int = Field(default=1024 * 1024, ge=8 * 1024, le=MAX_UPLOAD_BYTES)

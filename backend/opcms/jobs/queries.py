@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
+from prometheus_client.metrics_core import Metric
+from tortoise.functions import Count, Sum
+
 from opcms.core.models import column_values
 from opcms.core.pagination import paginate, where_given
-from opcms.jobs.models import TaskExecution
+from opcms.jobs.models import ExecutionStatus, TaskExecution
 from opcms.jobs.schemas import EXECUTION_SORTABLE, ExecutionQuery, TaskExecutionQuery
 
 #: creation times a query's created_from (inclusive) and created_to (exclusive) bound
@@ -29,3 +34,69 @@ async def search_executions(query: TaskExecutionQuery) -> dict[str, Any]:
 
 async def retry_ids(execution_id: int) -> list[int]:
     return await column_values(TaskExecution.filter(retry_of_id=execution_id).order_by("id"), "id")
+
+
+#: statuses an execution ends in: its row no longer changes
+FINISHED = (
+    ExecutionStatus.SUCCESS,
+    ExecutionStatus.PARTIAL,
+    ExecutionStatus.FAILED,
+    ExecutionStatus.CANCELLED,
+    ExecutionStatus.SKIPPED,
+)
+
+
+async def metric_families() -> list[Metric]:
+    """Executions by job and status, their durations, and what they counted (a usage pull's
+    records, written and anomalies; an invoice run's succeeded and failed customers): in total,
+    and for each job's latest finished run, on which an alert can be set."""
+    finished = CounterMetricFamily(
+        "opcms_task_executions", "Finished task executions by job and status", labels=["job", "status"]
+    )
+    active = GaugeMetricFamily(
+        "opcms_task_executions_active", "Task executions queued or running", labels=["job", "status"]
+    )
+    durations = SummaryMetricFamily(
+        "opcms_task_execution_duration_seconds", "Time finished task executions took", labels=["job"]
+    )
+    counted = CounterMetricFamily(
+        "opcms_task_counted",
+        "What finished executions counted, by job and counter",
+        labels=["job", "counter"],
+    )
+    latest = GaugeMetricFamily(
+        "opcms_task_last_run_counted",
+        "What the latest finished execution of each job counted",
+        labels=["job", "counter"],
+    )
+    rows = await (
+        TaskExecution.annotate(n=Count("id"), ms=Sum("duration_ms"))
+        .group_by("task_name", "status")
+        .values_list("task_name", "status", "n", "ms")
+    )
+    seconds: dict[str, float] = defaultdict(float)
+    runs: dict[str, int] = defaultdict(int)
+    for job, status, n, ms in rows:
+        status = ExecutionStatus(status)
+        family = finished if status in FINISHED else active
+        family.add_metric([job, status.value], n)
+        if status in FINISHED:
+            seconds[job] += (ms or 0) / 1000
+            runs[job] += n
+    for job in sorted(runs):
+        durations.add_metric([job], runs[job], seconds[job])
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    last: dict[str, tuple[int, dict[str, Any]]] = {}
+    outcomes = TaskExecution.filter(status__in=FINISHED).values_list("id", "task_name", "counters")
+    for execution_id, job, counters in await outcomes:
+        numbers = {name: value for name, value in (counters or {}).items() if isinstance(value, int | float)}
+        for name, value in numbers.items():
+            totals[job, name] += value
+        if job not in last or execution_id > last[job][0]:
+            last[job] = (execution_id, numbers)
+    for (job, name), value in sorted(totals.items()):
+        counted.add_metric([job, name], value)
+    for job, (_, numbers) in sorted(last.items()):
+        for name, value in sorted(numbers.items()):
+            latest.add_metric([job, name], value)
+    return [finished, active, durations, counted, latest]

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from typing import Any
 
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from tortoise.functions import Count, Sum
+
+from opcms.core.models import utcnow
 from opcms.core.pagination import paginate
 from opcms.core.schemas import answer
-from opcms.notifications.models import Notification
+from opcms.core.settings import get_settings
+from opcms.notifications.models import Notification, NotificationChannel, NotificationStatus
 from opcms.notifications.schemas import NOTIFICATION_SORTABLE, NotificationPublic, NotificationQuery
 from opcms.notifications.templates_config import channel_names
+
+#: statuses of a message that has yet to go out
+WAITING = (NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.FAILED)
 
 
 def notification_public(notification: Notification, names: dict[int, str]) -> NotificationPublic:
@@ -43,3 +54,52 @@ async def list_notifications(query: NotificationQuery) -> dict[str, Any]:
     names = await channel_names({n.channel_id for n in page["items"]})
     page["items"] = [notification_public(n, names) for n in page["items"]]
     return page
+
+
+async def metric_families() -> list[Metric]:
+    """Messages by channel and status (``dead``: the dead letters), the attempts made, and the
+    backlog: messages still waiting to go out longer than ``notification_backlog_minutes``."""
+    by_status = GaugeMetricFamily(
+        "opcms_notifications", "Notifications by channel and status", labels=["channel", "status"]
+    )
+    attempts = CounterMetricFamily(
+        "opcms_notification_attempts", "Delivery attempts made, by channel", labels=["channel"]
+    )
+    dead = GaugeMetricFamily(
+        "opcms_notification_dead_letters",
+        "Notifications given up on (attempts used up or refused for good), by channel",
+        labels=["channel"],
+    )
+    backlog = GaugeMetricFamily(
+        "opcms_notification_backlog",
+        "Notifications not yet delivered that were queued longer ago than the backlog age",
+        labels=["channel"],
+    )
+    # every channel, deleted ones too: their messages stay counted under their names
+    names = dict(await NotificationChannel.with_deleted().values_list("id", "name"))
+    rows = await (
+        Notification.annotate(n=Count("id"), tries=Sum("attempts"))
+        .group_by("channel_id", "status")
+        .values_list("channel_id", "status", "n", "tries")
+    )
+    tried: dict[str, int] = defaultdict(int)
+    dead_letters: dict[str, int] = defaultdict(int)
+    for channel_id, status, n, tries in rows:
+        channel, status = names.get(channel_id, str(channel_id)), NotificationStatus(status)
+        by_status.add_metric([channel, status.value], n)
+        tried[channel] += int(tries or 0)
+        dead_letters[channel] += n if status is NotificationStatus.DEAD else 0
+    for channel in sorted(tried):
+        attempts.add_metric([channel], tried[channel])
+        dead.add_metric([channel], dead_letters[channel])
+    cutoff = utcnow() - dt.timedelta(minutes=get_settings().notification_backlog_minutes)
+    waiting = await (
+        Notification.filter(status__in=WAITING, created_at__lt=cutoff)
+        .annotate(n=Count("id"))
+        .group_by("channel_id")
+        .values_list("channel_id", "n")
+    )
+    late = {names.get(channel_id, str(channel_id)): n for channel_id, n in waiting}
+    for channel in sorted(set(tried) | set(late)):
+        backlog.add_metric([channel], late.get(channel, 0))
+    return [by_status, attempts, dead, backlog]

@@ -10,11 +10,22 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from opcms.core.db import sum_of
 from opcms.core.money import ZERO
-from opcms.settlement.models import WITH_MONEY_LEFT, Allocation, CreditNote, Invoice, Payment
+from opcms.settlement.models import (
+    WITH_MONEY_LEFT,
+    Allocation,
+    CreditNote,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
+)
 from opcms.settlement.rules import OPEN_STATUSES
 from opcms.settlement.schemas import AllocationPublic, CustomerCredit
 
@@ -60,3 +71,33 @@ async def customer_credit(customer_id: int) -> CustomerCredit:
         credit_notes_unallocated=from_notes,
         total=from_payments + from_notes,
     )
+
+
+async def metric_families() -> list[Metric]:
+    """Invoices issued (void ones stay counted: they were issued) and where they stand, payments
+    and allocations recorded (voided and reversed ones too, named by their own label)."""
+    issued = CounterMetricFamily("opcms_invoices_issued", "Invoices issued, void ones included")
+    invoices = GaugeMetricFamily("opcms_invoices", "Invoices by status", labels=["status"])
+    payments = CounterMetricFamily(
+        "opcms_payments_recorded", "Payments recorded, by status (void: voided since)", labels=["status"]
+    )
+    allocations = CounterMetricFamily(
+        "opcms_allocations_recorded",
+        "Allocations recorded, by whether they were reversed since",
+        labels=["reversed"],
+    )
+    invoice_rows = await Invoice.annotate(n=Count("id")).group_by("status").values_list("status", "n")
+    issued.add_metric([], sum(n for _, n in invoice_rows))
+    for status, n in sorted(invoice_rows, key=lambda row: str(row[0])):
+        invoices.add_metric([InvoiceStatus(status).value], n)
+    for status, n in sorted(
+        await Payment.annotate(n=Count("id")).group_by("status").values_list("status", "n"),
+        key=lambda row: str(row[0]),
+    ):
+        payments.add_metric([PaymentStatus(status).value], n)
+    reversed_rows = dict(
+        await Allocation.annotate(n=Count("id")).group_by("is_reversed").values_list("is_reversed", "n")
+    )
+    for is_reversed in (False, True):
+        allocations.add_metric([str(is_reversed).lower()], reversed_rows.get(is_reversed, 0))
+    return [issued, invoices, payments, allocations]

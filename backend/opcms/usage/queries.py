@@ -6,10 +6,14 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from tortoise.functions import Count
+
 from opcms.core.pagination import paginate, where_given
 from opcms.jobs.queries import list_executions
 from opcms.jobs.schemas import ExecutionQuery
-from opcms.usage.models import UsageAnomaly, UsageRecord
+from opcms.usage.models import AnomalyKind, AnomalyStatus, UsageAnomaly, UsageRecord
 from opcms.usage.pull import TASK_NAME
 from opcms.usage.schemas import (
     ANOMALY_SORTABLE,
@@ -80,3 +84,21 @@ async def list_anomalies(query: AnomalyQuery) -> dict[str, Any]:
 
 async def list_pulls(query: ExecutionQuery) -> dict[str, Any]:
     return await list_executions(PULL_TASKS, query)
+
+
+async def metric_families() -> list[Metric]:
+    """Vendor rows held as anomalies, by source, kind and status: an open one waits for review
+    and its usage is not billed."""
+    held = GaugeMetricFamily(
+        "opcms_usage_anomalies",
+        "Vendor rows held as anomalies, by source, kind and status",
+        labels=["source", "kind", "status"],
+    )
+    rows = await (
+        UsageAnomaly.annotate(n=Count("id"))
+        .group_by("source__name", "kind", "status")
+        .values_list("source__name", "kind", "status", "n")
+    )
+    for source, kind, status, n in sorted(rows, key=lambda row: tuple(str(v) for v in row[:3])):
+        held.add_metric([source, AnomalyKind(kind).value, AnomalyStatus(status).value], n)
+    return [held]
