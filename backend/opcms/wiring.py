@@ -10,19 +10,26 @@ from here to them.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+
 from opcms.analytics import tasks as analytics_tasks
 from opcms.auth import queries as auth_queries
+from opcms.auth import service as auth_service
 from opcms.auth.models import User
 from opcms.billing import late_usage, summary_notice
 from opcms.billing import run as billing_run
 from opcms.billing import tasks as billing_tasks
 from opcms.core.deletions import DeletableKind, Parent, UniqueValue, register_deletable
+from opcms.core.excel import prune_exports
 from opcms.core.observability import register_business_metrics
+from opcms.core.settings import get_settings
 from opcms.customers import tasks as customers_tasks
 from opcms.customers.models import Customer, code_key, name_key
+from opcms.imports import service as imports_service
 from opcms.imports import tasks as imports_tasks
 from opcms.jobs import queries as jobs_queries
-from opcms.jobs import schedules
+from opcms.jobs import retention, schedules
 from opcms.jobs import tasks as jobs_tasks
 from opcms.notifications import delivery
 from opcms.notifications import queries as notifications_queries
@@ -52,6 +59,7 @@ from opcms.usage.models import CustomerSourceAccount, DataSource, account_key_of
 # module every process wires with, a worker knows every task and the API and Beat every job.
 TASK_MODULES = (
     jobs_tasks,
+    retention,
     imports_tasks,
     usage_tasks,
     billing_tasks,
@@ -137,6 +145,10 @@ DELETABLE_KINDS = (
 _wired = False
 
 
+async def _prune_exports(now: dt.datetime) -> int:
+    return await asyncio.to_thread(prune_exports, get_settings().var_dir, now)
+
+
 def wire() -> None:
     """Register everything below once per process (calling it again does nothing)."""
     global _wired
@@ -165,6 +177,11 @@ def wire() -> None:
         notifications_queries.metric_families,
         auth_queries.metric_families,
     )
+    # what the daily retention job removes, in this order (a session's tokens before the session)
+    retention.register_pruner("uploads_removed", imports_service.prune_uploads)
+    retention.register_pruner("exports_removed", _prune_exports)
+    retention.register_pruner("refresh_tokens_removed", auth_service.prune_expired_refresh_tokens)
+    retention.register_pruner("sessions_removed", auth_service.prune_ended_sessions)
     # soft-deletable kinds of record (the deleted records page)
     for kind in DELETABLE_KINDS:
         register_deletable(kind)

@@ -24,6 +24,7 @@ import secrets
 import string
 from dataclasses import dataclass
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from opcms.auth import throttle, tokens
@@ -462,3 +463,18 @@ async def ensure_user(username: str, role: str, password: str, display_name: str
         password_hash=hash_password(password),
     )
     return user, True
+
+
+async def prune_expired_refresh_tokens(now: dt.datetime) -> int:
+    """Delete the refresh tokens that expired more than ``session_retention_days`` ago: none of
+    them can be used again, and a reused one is refused as unknown just as it was as expired."""
+    before = now - dt.timedelta(days=get_settings().session_retention_days)
+    return await RefreshToken.filter(expires_at__lt=before).delete()
+
+
+async def prune_ended_sessions(now: dt.datetime) -> int:
+    """Delete the sessions (token families) begun before the retention and left with no refresh
+    token: their last token expired long ago (``prune_expired_refresh_tokens`` ran first)."""
+    before = now - dt.timedelta(days=get_settings().session_retention_days)
+    with_tokens = Subquery(RefreshToken.all().values("family_id"))
+    return await TokenFamily.filter(created_at__lt=before).exclude(id__in=with_tokens).delete()

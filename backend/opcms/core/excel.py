@@ -19,6 +19,7 @@ result saved with it; one saved without a result is never read as empty.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import tempfile
@@ -790,9 +791,31 @@ def clean_text_for_cell(value: str) -> str:
     return _UNSTORABLE.sub("", value)
 
 
+# an export file older than this was left by a process that died while sending it
+EXPORT_ORPHAN_AGE = dt.timedelta(days=1)
+
+
 def new_export_path(var_dir: Path, prefix: str) -> Path:
     """A fresh, empty ``.xlsx`` path under ``var/exports`` for one export (removed after sending)."""
     folder = var_dir / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(prefix=f"{prefix}-", suffix=".xlsx", dir=folder, delete=False) as handle:
         return Path(handle.name)
+
+
+def prune_exports(var_dir: Path, now: dt.datetime) -> int:
+    """Remove the export files under ``var/exports`` older than ``EXPORT_ORPHAN_AGE``: each is
+    removed once sent, so what is left that long belongs to a process that died meanwhile."""
+    folder = var_dir / "exports"
+    if not folder.is_dir():
+        return 0
+    oldest = (now - EXPORT_ORPHAN_AGE).timestamp()
+    removed = 0
+    for path in folder.glob("*.xlsx"):
+        try:
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # sent and removed meanwhile
+            continue
+    return removed

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     metrics_cache_seconds: float = Field(default=15, ge=0, le=3600)
     # a message still pending this long after it was queued counts as notification backlog
     notification_backlog_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    # Retention, applied by the daily job jobs.prune_retention. An import's uploaded workbook is
+    # removed this long after the import was made (its record and report stay; its error
+    # workbook can no longer be made: 404 import_file_missing)
+    upload_retention_days: int = Field(default=180, ge=1, le=3650)
+    # refresh tokens expired this long ago are deleted, and the sessions (token families) left
+    # with none; the login and logout rows of the audit log stay
+    session_retention_days: int = Field(default=30, ge=1, le=3650)
     # the body of a JSON route (every write but an upload) is refused over this size (413)
     # before it is read; login, refresh and logout take 8 KB, uploads the import size
     json_body_max_bytes: int = Field(default=1024 * 1024, ge=8 * 1024, le=MAX_UPLOAD_BYTES)

@@ -273,3 +273,24 @@ async def _fail(job: ImportJob, code: str, message: Message) -> None:
 
 async def get_import(import_id: int) -> ImportJob:
     return await get_or_404(ImportJob, import_id, "import")
+
+
+async def prune_uploads(now: dt.datetime) -> int:
+    """Remove the uploaded workbooks of imports made more than ``upload_retention_days`` ago and
+    ended (succeeded or failed): the import's record, counts and row errors stay. Answers how
+    many files it removed; run again, it finds them gone."""
+    before = now - dt.timedelta(days=get_settings().upload_retention_days)
+    names = await ImportJob.filter(
+        status__in=(ImportStatus.SUCCEEDED, ImportStatus.FAILED), created_at__lt=before
+    ).values_list("stored_name", flat=True)
+    folder = uploads_dir()
+
+    def remove() -> int:
+        removed = 0
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                (folder / str(name)).unlink()
+                removed += 1
+        return removed
+
+    return await asyncio.to_thread(remove)

@@ -40,6 +40,7 @@ export const KNOWN_JOBS = [
   'reminders.send_overdue',
   'customers.account_automation',
   'analytics.score_customers',
+  'jobs.prune_retention',
 ] as const;
 export type KnownJob = (typeof KNOWN_JOBS)[number];
 

@@ -10,6 +10,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'job.name.reminders.send_overdue': 'Overdue reminders',
   'job.name.customers.account_automation': 'Account automation',
   'job.name.analytics.score_customers': 'Customer scores',
+  'job.name.jobs.prune_retention': 'Retention',
 
   'job.field.job': 'Job',
   'job.field.parameters': 'Parameters',

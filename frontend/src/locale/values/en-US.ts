@@ -19,6 +19,11 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'job.description.analytics.score_customers':
     "Value tier, lifecycle, churn warning and credit score of every customer for a day; re-running a day replaces that day's scores",
 
+  'job.description.jobs.prune_retention':
+    'Remove uploaded import workbooks past their retention, refresh tokens and sessions long expired, and export files left by a process that died',
+
+  'job.schedule.description.retention-daily':
+    'Remove uploads, export files and sessions past their retention',
   'job.schedule.description.usage-pull-nightly': "Yesterday's usage from every enabled data source",
   'job.schedule.description.account-automation-daily':
     'Suspend customers with an invoice overdue too long, reactivate those settled',
@@ -29,6 +34,10 @@ const enUS: Record<keyof typeof zhCN, string> = {
     'Customer scores: value tier, lifecycle, churn warning and credit score',
 
   'usage.pull.counter.skipped': 'skipped',
+  'usage.pull.counter.uploads_removed': 'uploads removed',
+  'usage.pull.counter.exports_removed': 'export files removed',
+  'usage.pull.counter.refresh_tokens_removed': 'refresh tokens removed',
+  'usage.pull.counter.sessions_removed': 'sessions removed',
   'usage.pull.counter.no_charge': 'no charge',
   'usage.pull.counter.suspended': 'suspended',
   'usage.pull.counter.reactivated': 'reactivated',

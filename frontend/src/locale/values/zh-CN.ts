@@ -19,6 +19,10 @@ export default {
   'job.description.analytics.score_customers':
     '计算每个客户当天的价值分层、生命周期、流失预警和信用分；重跑某天会替换当天的评分',
 
+  'job.description.jobs.prune_retention':
+    '删除超过保留期的导入文件、早已过期的刷新令牌和会话，以及中断的导出留下的文件',
+
+  'job.schedule.description.retention-daily': '删除超过保留期的上传文件、导出文件和会话',
   'job.schedule.description.usage-pull-nightly': '昨天的用量，来自全部启用的数据源',
   'job.schedule.description.account-automation-daily': '暂停逾期过久的客户，恢复已结清的客户',
   'job.schedule.description.invoice-run-monthly': '上个月的账单，在拉取完其最后一天的用量之后',
@@ -26,6 +30,10 @@ export default {
   'job.schedule.description.customer-scores-daily': '客户评分：价值分层、生命周期、流失预警和信用分',
 
   'usage.pull.counter.skipped': '已跳过',
+  'usage.pull.counter.uploads_removed': '已删除上传文件',
+  'usage.pull.counter.exports_removed': '已删除导出文件',
+  'usage.pull.counter.refresh_tokens_removed': '已删除刷新令牌',
+  'usage.pull.counter.sessions_removed': '已删除会话',
   'usage.pull.counter.no_charge': '无费用',
   'usage.pull.counter.suspended': '已暂停',
   'usage.pull.counter.reactivated': '已恢复',
