@@ -25,6 +25,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def api_env(port: int, var_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of one ``opcms api`` process on ``port`` (this test run's database)."""
+    return {
+        **os.environ,
+        "OPCMS_PORT": str(port),
+        "OPCMS_API_WORKERS": "1",
+        "OPCMS_VAR_DIR": str(var_dir),
+        **settings,
+    }
+
+
 def opcms(*args: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "opcms", *args],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -16,7 +15,7 @@ from tortoise.exceptions import OperationalError as ORMOperationalError
 from opcms.core.outages import is_database_outage
 from tests.backend.conftest import TEST_DATABASE_URL, TMP, is_mysql_url
 from tests.backend.factories import PASSWORD, make_user, session_for
-from tests.backend.processes import free_port, opcms, stop, wait_http
+from tests.backend.processes import api_env, free_port, opcms, stop, wait_http
 
 pytestmark = pytest.mark.slow
 
@@ -157,13 +156,7 @@ async def test_an_outage_answers_503_everywhere_and_the_api_recovers_without_a_r
     admin = await make_user("admin", username="admin")
     token = (await session_for(admin)).access_token
     database_port, api_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "OPCMS_DATABASE_URL": database_url_on_port(database_port),
-        "OPCMS_PORT": str(api_port),
-        "OPCMS_API_WORKERS": "1",
-        "OPCMS_VAR_DIR": str(TMP / "outage"),
-    }
+    env = api_env(api_port, TMP / "outage", OPCMS_DATABASE_URL=database_url_on_port(database_port))
     process = opcms("api", env=env)
     base = f"http://127.0.0.1:{api_port}"
     try:

@@ -4,7 +4,6 @@ is serving, then exits by itself (issue 19: a rolling restart loses no request i
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 
@@ -14,7 +13,7 @@ import pytest
 from opcms.customers.models import Customer
 from tests.backend.conftest import TMP
 from tests.backend.factories import make_customer
-from tests.backend.processes import free_port, opcms, stop, wait_http
+from tests.backend.processes import api_env, free_port, opcms, stop, wait_http
 from tests.backend.test_pool_exhaustion import CUSTOMERS, admin_headers, on_mysql, row_locked, until_waiting
 
 
@@ -38,12 +37,7 @@ async def test_sigterm_refuses_new_connections_answers_the_request_in_flight_and
     headers = await admin_headers()
     customer = await make_customer()
     port = free_port()
-    env = {
-        **os.environ,
-        "OPCMS_PORT": str(port),
-        "OPCMS_API_WORKERS": "1",
-        "OPCMS_VAR_DIR": str(TMP / "graceful-stop"),
-    }
+    env = api_env(port, TMP / "graceful-stop")
     process = opcms("api", env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -79,12 +73,7 @@ async def test_sigterm_the_moment_the_api_first_answers_still_stops_it(db):
     # runs, and a stop asked for then was swallowed by that step's end (it served on, deaf)
     for attempt in range(2):
         port = free_port()
-        env = {
-            **os.environ,
-            "OPCMS_PORT": str(port),
-            "OPCMS_API_WORKERS": "1",
-            "OPCMS_VAR_DIR": str(TMP / "stop-at-start"),
-        }
+        env = api_env(port, TMP / "stop-at-start")
         process = opcms("api", env=env)
         try:
             wait_http(f"http://127.0.0.1:{port}/healthz", process, every=0.005)

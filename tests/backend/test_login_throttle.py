@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 from collections import Counter
 
 import httpx
@@ -19,7 +18,7 @@ from opcms.core.errors import TooManyRequests
 from opcms.core.models import utcnow
 from tests.backend.conftest import TMP
 from tests.backend.factories import PASSWORD, make_user
-from tests.backend.processes import free_port, opcms, stop, wait_http
+from tests.backend.processes import api_env, free_port, opcms, stop, wait_http
 
 LOGIN = "/api/v1/auth/login"
 ATTEMPTS = 30
@@ -33,14 +32,12 @@ async def test_thirty_concurrent_wrong_passwords_get_the_limit_of_checks_and_loc
     # many per IP. One process: under load a second one may miss Sanic's start-up deadline.
     await make_user("operator", username="target")
     port = free_port()
-    env = {
-        **os.environ,
-        "OPCMS_PORT": str(port),
-        "OPCMS_API_WORKERS": "1",
-        "OPCMS_VAR_DIR": str(TMP / "login-throttle"),
-        "OPCMS_LOGIN_MAX_FAILURES_PER_USER": str(USER_LIMIT),
-        "OPCMS_LOGIN_MAX_FAILURES_PER_IP": "1000",
-    }
+    env = api_env(
+        port,
+        TMP / "login-throttle",
+        OPCMS_LOGIN_MAX_FAILURES_PER_USER=str(USER_LIMIT),
+        OPCMS_LOGIN_MAX_FAILURES_PER_IP="1000",
+    )
     process = opcms("api", env=env)
     base = f"http://127.0.0.1:{port}"
     try:

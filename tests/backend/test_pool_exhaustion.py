@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from opcms.core.outages import DatabaseBusy, is_database_outage
 from opcms.core.settings import get_settings
 from tests.backend.conftest import TEST_DATABASE_URL, TMP, is_mysql_url
 from tests.backend.factories import make_customer, make_user, session_for
-from tests.backend.processes import free_port, opcms, stop, wait_http
+from tests.backend.processes import api_env, free_port, opcms, stop, wait_http
 from tests.backend.test_database_outage import assert_database_unavailable
 
 CUSTOMERS = "/api/v1/customers"
@@ -65,14 +64,7 @@ def api_process(name: str, **settings: str) -> Iterator[str]:
     """An `opcms api` on the test database that waits WAIT seconds for a busy database; its
     base URL. Whatever it answered, it never logged a trace."""
     port = free_port()
-    env = {
-        **os.environ,
-        "OPCMS_PORT": str(port),
-        "OPCMS_API_WORKERS": "1",
-        "OPCMS_VAR_DIR": str(TMP / name),
-        "OPCMS_DB_BUSY_TIMEOUT_SECONDS": str(WAIT),
-        **settings,
-    }
+    env = api_env(port, TMP / name, OPCMS_DB_BUSY_TIMEOUT_SECONDS=str(WAIT), **settings)
     process = opcms("api", env=env)
     base = f"http://127.0.0.1:{port}"
     try:

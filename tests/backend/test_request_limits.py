@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
 import socket
 import threading
@@ -25,7 +24,7 @@ from opcms.core.limits import SESSION_BODY_MAX_BYTES
 from opcms.customers.models import Customer
 from tests.backend.conftest import TMP
 from tests.backend.factories import customer_rows, make_user, session_for, token_for, workbook_bytes
-from tests.backend.processes import free_port, opcms, stop, wait_http
+from tests.backend.processes import api_env, free_port, opcms, stop, wait_http
 
 MB = 1024 * 1024
 LOGIN = "/api/v1/auth/login"
@@ -238,12 +237,7 @@ class Api:
 @pytest.fixture(scope="module")
 def api(database) -> Iterator[Api]:
     port = free_port()
-    env = {
-        **os.environ,
-        "OPCMS_PORT": str(port),
-        "OPCMS_API_WORKERS": "1",
-        "OPCMS_VAR_DIR": str(TMP / "limits"),
-    }
+    env = api_env(port, TMP / "limits")
     process = opcms("api", env=env)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", process)

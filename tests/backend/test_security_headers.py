@@ -4,7 +4,6 @@ inline script; HSTS only on an answer that came over TLS (through a trusted prox
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 
@@ -22,7 +21,7 @@ from opcms.core.security_headers import (
 from opcms.core.settings import REPO_ROOT
 from tests.backend.conftest import TMP
 from tests.backend.factories import make_invoice, token_for
-from tests.backend.processes import free_port, opcms, stop, wait_http
+from tests.backend.processes import api_env, free_port, opcms, stop, wait_http
 
 HSTS = "Strict-Transport-Security"
 
@@ -156,14 +155,7 @@ def built_ui():
 async def test_the_ui_behind_a_tls_proxy_gets_the_page_policy_and_hsts(database, built_ui):
     # given a real `opcms api` serving that UI behind one trusted proxy (nginx in production)
     port = free_port()
-    env = {
-        **os.environ,
-        "OPCMS_PORT": str(port),
-        "OPCMS_API_WORKERS": "1",
-        "OPCMS_PROXIES_COUNT": "1",
-        "OPCMS_FRONTEND_DIST": str(built_ui),
-        "OPCMS_VAR_DIR": str(TMP / "security-headers"),
-    }
+    env = api_env(port, TMP / "security-headers", OPCMS_PROXIES_COUNT="1", OPCMS_FRONTEND_DIST=str(built_ui))
     process = opcms("api", env=env)
     base = f"http://127.0.0.1:{port}"
     try:

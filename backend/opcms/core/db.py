@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from tortoise import Tortoise, connections
-from tortoise.functions import Coalesce, Sum
+from tortoise.functions import Coalesce, Count, Sum
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -357,3 +357,10 @@ def as_numbers(queryset: QuerySet[ModelT], *columns: str) -> tuple[QuerySet[Mode
     return queryset.annotate(
         **{names[c]: RawSQL(f'CAST("{table}"."{c}" AS NUMERIC)') for c in columns}
     ), names
+
+
+async def counts_by(query: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
+    """How many rows of ``query`` each combination of ``fields`` has: ``(values…, count)`` rows,
+    one GROUP BY statement."""
+    rows = await query.annotate(row_count=Count("id")).group_by(*fields).values_list(*fields, "row_count")
+    return [tuple(row) for row in rows]

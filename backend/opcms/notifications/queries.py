@@ -10,6 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from tortoise.functions import Count, Sum
 
+from opcms.core.db import counts_by
 from opcms.core.models import utcnow
 from opcms.core.pagination import paginate
 from opcms.core.schemas import answer
@@ -93,12 +94,7 @@ async def metric_families() -> list[Metric]:
         attempts.add_metric([channel], tried[channel])
         dead.add_metric([channel], dead_letters[channel])
     cutoff = utcnow() - dt.timedelta(minutes=get_settings().notification_backlog_minutes)
-    waiting = await (
-        Notification.filter(status__in=WAITING, created_at__lt=cutoff)
-        .annotate(n=Count("id"))
-        .group_by("channel_id")
-        .values_list("channel_id", "n")
-    )
+    waiting = await counts_by(Notification.filter(status__in=WAITING, created_at__lt=cutoff), "channel_id")
     late = {names.get(channel_id, str(channel_id)): n for channel_id, n in waiting}
     for channel in sorted(set(tried) | set(late)):
         backlog.add_metric([channel], late.get(channel, 0))

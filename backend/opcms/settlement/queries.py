@@ -12,10 +12,9 @@ from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
-from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from opcms.core.db import sum_of
+from opcms.core.db import counts_by, sum_of
 from opcms.core.money import ZERO
 from opcms.settlement.models import (
     WITH_MONEY_LEFT,
@@ -86,18 +85,16 @@ async def metric_families() -> list[Metric]:
         "Allocations recorded, by whether they were reversed since",
         labels=["reversed"],
     )
-    invoice_rows = await Invoice.annotate(n=Count("id")).group_by("status").values_list("status", "n")
+    invoice_rows = await counts_by(Invoice.all(), "status")
     issued.add_metric([], sum(n for _, n in invoice_rows))
     for status, n in sorted(invoice_rows, key=lambda row: str(row[0])):
         invoices.add_metric([InvoiceStatus(status).value], n)
     for status, n in sorted(
-        await Payment.annotate(n=Count("id")).group_by("status").values_list("status", "n"),
+        await counts_by(Payment.all(), "status"),
         key=lambda row: str(row[0]),
     ):
         payments.add_metric([PaymentStatus(status).value], n)
-    reversed_rows = dict(
-        await Allocation.annotate(n=Count("id")).group_by("is_reversed").values_list("is_reversed", "n")
-    )
+    reversed_rows = dict(await counts_by(Allocation.all(), "is_reversed"))
     for is_reversed in (False, True):
         allocations.add_metric([str(is_reversed).lower()], reversed_rows.get(is_reversed, 0))
     return [issued, invoices, payments, allocations]

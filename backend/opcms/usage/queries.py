@@ -8,8 +8,8 @@ from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
-from tortoise.functions import Count
 
+from opcms.core.db import counts_by
 from opcms.core.pagination import paginate, where_given
 from opcms.jobs.queries import list_executions
 from opcms.jobs.schemas import ExecutionQuery
@@ -94,11 +94,7 @@ async def metric_families() -> list[Metric]:
         "Vendor rows held as anomalies, by source, kind and status",
         labels=["source", "kind", "status"],
     )
-    rows = await (
-        UsageAnomaly.annotate(n=Count("id"))
-        .group_by("source__name", "kind", "status")
-        .values_list("source__name", "kind", "status", "n")
-    )
+    rows = await counts_by(UsageAnomaly.all(), "source__name", "kind", "status")
     for source, kind, status, n in sorted(rows, key=lambda row: tuple(str(v) for v in row[:3])):
         held.add_metric([source, AnomalyKind(kind).value, AnomalyStatus(status).value], n)
     return [held]
