@@ -59,7 +59,8 @@ async def test_a_pull_a_run_messages_and_a_failed_login_show_on_metrics_with_the
         source = await given_source(vendor, name="vendor-m")
         await given_mapped_customer(source, "acct-m")
         vendor.records = [usage("acct-m", 10), usage("acct-m", -5, metric="sms")]
-        await pull()
+        pulled = await pull()
+    assert pulled.result == {"breakdown": {"vendor-m": {"records": 2, "written": 1, "anomalies": 1}}}
     # and on one channel: a message delivered, one given up on, one waiting for an hour
     with FakeWeCom(bot_key="metrics-bot") as wecom:
         channel = await make_bot_channel(wecom, name="ops-bot", max_attempts=1)
@@ -96,6 +97,9 @@ async def test_a_pull_a_run_messages_and_a_failed_login_show_on_metrics_with_the
     assert value(seen, "opcms_task_counted_total", job=USAGE_PULL, counter="records") == 2
     assert value(seen, "opcms_task_counted_total", job=USAGE_PULL, counter="written") == 1
     assert value(seen, "opcms_task_counted_total", job=USAGE_PULL, counter="anomalies") == 1
+    assert value(seen, "opcms_usage_records_fetched_total", source="vendor-m") == 2
+    assert value(seen, "opcms_usage_records_written_total", source="vendor-m") == 1
+    assert value(seen, "opcms_usage_records_held_total", source="vendor-m") == 1
     assert (
         value(seen, "opcms_usage_anomalies", source="vendor-m", kind="negative_quantity", status="open") == 1
     )

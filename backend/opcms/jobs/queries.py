@@ -13,6 +13,7 @@ from tortoise.functions import Count, Sum
 from opcms.core.models import column_values
 from opcms.core.pagination import paginate, where_given
 from opcms.jobs.models import ExecutionStatus, TaskExecution
+from opcms.jobs.recorder import FINISHED
 from opcms.jobs.schemas import EXECUTION_SORTABLE, ExecutionQuery, TaskExecutionQuery
 
 #: creation times a query's created_from (inclusive) and created_to (exclusive) bound
@@ -34,16 +35,6 @@ async def search_executions(query: TaskExecutionQuery) -> dict[str, Any]:
 
 async def retry_ids(execution_id: int) -> list[int]:
     return await column_values(TaskExecution.filter(retry_of_id=execution_id).order_by("id"), "id")
-
-
-#: statuses an execution ends in: its row no longer changes
-FINISHED = (
-    ExecutionStatus.SUCCESS,
-    ExecutionStatus.PARTIAL,
-    ExecutionStatus.FAILED,
-    ExecutionStatus.CANCELLED,
-    ExecutionStatus.SKIPPED,
-)
 
 
 async def metric_families() -> list[Metric]:
@@ -87,7 +78,7 @@ async def metric_families() -> list[Metric]:
         durations.add_metric([job], runs[job], seconds[job])
     totals: dict[tuple[str, str], float] = defaultdict(float)
     last: dict[str, tuple[int, dict[str, Any]]] = {}
-    outcomes = TaskExecution.filter(status__in=FINISHED).values_list("id", "task_name", "counters")
+    outcomes = TaskExecution.filter(status__in=list(FINISHED)).values_list("id", "task_name", "counters")
     for execution_id, job, counters in await outcomes:
         numbers = {name: value for name, value in (counters or {}).items() if isinstance(value, int | float)}
         for name, value in numbers.items():

@@ -44,11 +44,19 @@ class ExecutionRun:
         self.execution = execution
         self.skipped = False  # the execution had already finished: the body must not run
         self.counters: Counter[str] = Counter()
+        # the counters split by what they were counted for (a usage pull's sources): saved in the
+        # execution's result as {"breakdown": {part: {counter: n}}}, read by /metrics
+        self.breakdown: dict[str, Counter[str]] = {}
         self._log: list[str] = []
         self._log_chars = 0
 
     def count(self, name: str, n: int = 1) -> None:
         self.counters[name] += n
+
+    def count_for(self, part: str, name: str, n: int = 1) -> None:
+        """Count ``n`` as ``name`` in the run's counters and in ``part``'s own."""
+        self.counters[name] += n
+        self.breakdown.setdefault(part, Counter())[name] += n
 
     def log(self, line: str) -> None:
         # keep the first lines whole: they say what went wrong first
@@ -144,6 +152,9 @@ async def run_execution(
         # only a running execution is finished here: one the reaper already failed (its worker
         # looked dead) stays failed, and its lock may already belong to a retry
         outcome = {name: getattr(execution, name) for name in OUTCOME_FIELDS}
+        if run.breakdown:
+            parts = {part: dict(counted) for part, counted in sorted(run.breakdown.items())}
+            execution.result = outcome["result"] = {**(execution.result or {}), "breakdown": parts}
         running = TaskExecution.filter(id=execution.id, status=ExecutionStatus.RUNNING)
         finished = await running.update(**outcome)
         if not finished:

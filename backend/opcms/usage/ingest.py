@@ -341,11 +341,12 @@ class IngestOutcome:
     honoured_reviews: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
 
-    def count_on(self, run: ExecutionRun) -> None:
-        """Add this outcome to a run's counters (pull and upload count alike; DESIGN §10)."""
-        run.count("records", self.received)
-        run.count("written", self.written)
-        run.count("anomalies", self.anomalies)
+    def count_on(self, run: ExecutionRun, source_name: str) -> None:
+        """Add this outcome to a run's counters, in total and for its source (pull and upload
+        count alike; DESIGN §10)."""
+        run.count_for(source_name, "records", self.received)
+        run.count_for(source_name, "written", self.written)
+        run.count_for(source_name, "anomalies", self.anomalies)
         run.count("alerts", self.anomalies)
         if self.honoured_reviews:
             run.count("honoured_reviews", self.honoured_reviews)

@@ -223,7 +223,7 @@ class _Pull:
             )
             return len(days)
         run.count("succeeded", len(days))
-        outcome.count_on(run)
+        outcome.count_on(run, source.name)
         return 0
 
 

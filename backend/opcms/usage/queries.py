@@ -6,12 +6,14 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from opcms.core.db import counts_by
 from opcms.core.pagination import paginate, where_given
+from opcms.jobs.models import TaskExecution
 from opcms.jobs.queries import list_executions
+from opcms.jobs.recorder import FINISHED
 from opcms.jobs.schemas import ExecutionQuery
 from opcms.usage.models import AnomalyKind, AnomalyStatus, UsageAnomaly, UsageRecord
 from opcms.usage.pull import TASK_NAME
@@ -86,9 +88,38 @@ async def list_pulls(query: ExecutionQuery) -> dict[str, Any]:
     return await list_executions(PULL_TASKS, query)
 
 
+#: what a pull or an upload counted for each source, and the metric each becomes
+SOURCE_COUNTERS = {
+    "records": ("opcms_usage_records_fetched", "Vendor rows received by pulls and uploads, by source"),
+    "written": ("opcms_usage_records_written", "Usage records written by pulls and uploads, by source"),
+    "anomalies": (
+        "opcms_usage_records_held",
+        "Vendor rows held as anomalies by pulls and uploads, by source",
+    ),
+}
+
+
 async def metric_families() -> list[Metric]:
-    """Vendor rows held as anomalies, by source, kind and status: an open one waits for review
-    and its usage is not billed."""
+    """What the finished pulls and uploads fetched, wrote and held, by source (their executions'
+    breakdown); and the vendor rows held as anomalies now, by source, kind and status: an open
+    one waits for review and its usage is not billed."""
+    families = {
+        counter: CounterMetricFamily(name, help_text, labels=["source"])
+        for counter, (name, help_text) in SOURCE_COUNTERS.items()
+    }
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    results = TaskExecution.filter(
+        task_name__in=(TASK_NAME, UPLOAD_TASK), status__in=list(FINISHED), result__isnull=False
+    ).values_list("result", flat=True)
+    for result in await results:
+        breakdown: dict[str, dict[str, int]] = (
+            result.get("breakdown") if isinstance(result, dict) else None
+        ) or {}
+        for source, counted in breakdown.items():
+            for counter in SOURCE_COUNTERS:
+                totals[source, counter] += int(counted.get(counter, 0))
+    for (source, counter), n in sorted(totals.items()):
+        families[counter].add_metric([source], n)
     held = GaugeMetricFamily(
         "opcms_usage_anomalies",
         "Vendor rows held as anomalies, by source, kind and status",
@@ -97,4 +128,4 @@ async def metric_families() -> list[Metric]:
     rows = await counts_by(UsageAnomaly.all(), "source__name", "kind", "status")
     for source, kind, status, n in sorted(rows, key=lambda row: tuple(str(v) for v in row[:3])):
         held.add_metric([source, AnomalyKind(kind).value, AnomalyStatus(status).value], n)
-    return [held]
+    return [*families.values(), held]

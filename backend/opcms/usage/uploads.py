@@ -159,7 +159,7 @@ async def _ingest_file(
     customer_ids = sorted({c for row in rows if (c := context.customer_of(row.account)) is not None})
     context.window = await SpikeWindow.load(source.id, customer_ids, first_day, last_day)
     outcome = await ingest_rows(context, rows, (first_day, last_day))
-    outcome.count_on(run)
+    outcome.count_on(run, source.name)
     run.log(
         f"{source.name}: {name}: {outcome.received} rows for {first_day}…{last_day}, "
         f"{outcome.written} written, {outcome.anomalies} held for review"
