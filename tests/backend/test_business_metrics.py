@@ -112,6 +112,7 @@ async def test_a_pull_a_run_messages_and_a_failed_login_show_on_metrics_with_the
     assert value(seen, "opcms_notification_dead_letters", channel="ops-bot") == 1
     assert value(seen, "opcms_notification_backlog", channel="ops-bot") == 1
     assert value(seen, "opcms_login_failures_total") == 1
+    assert value(seen, "opcms_business_metrics_up") == 1
     assert value(seen, "opcms_allocations_recorded_total", reversed="false") == 0
 
 

@@ -121,6 +121,15 @@ def assert_database_unavailable(response: httpx.Response) -> None:
     assert int(response.headers["Retry-After"]) > 0
 
 
+def business_figures_read(response: httpx.Response) -> float:
+    """The value of ``opcms_business_metrics_up`` in a /metrics answer (which carries the HTTP
+    figures too)."""
+    assert response.status_code == 200, response.text
+    assert "opcms_http_requests_total" in response.text
+    (line,) = [line for line in response.text.splitlines() if line.startswith("opcms_business_metrics_up ")]
+    return float(line.split()[1])
+
+
 async def assert_every_route_waits(api: httpx.AsyncClient, token: str) -> None:
     assert_database_unavailable(await api.post(LOGIN, json={"username": "admin", "password": PASSWORD}))
     assert_database_unavailable(await api.get(CUSTOMERS, headers={"Authorization": f"Bearer {token}"}))
@@ -136,6 +145,7 @@ async def comes_back(api: httpx.AsyncClient, token: str, database_port: int) -> 
     try:
         login = await api.post(LOGIN, json={"username": "admin", "password": PASSWORD})
         assert login.status_code == 200, login.text
+        assert business_figures_read(await api.get("/metrics")) == 1
         listed = await api.get(USERS, headers={"Authorization": f"Bearer {token}"})
         assert listed.status_code == 200 and listed.json()["total"] >= 1
         assert (await api.get("/readyz")).status_code == 200
@@ -165,6 +175,8 @@ async def test_an_outage_answers_503_everywhere_and_the_api_recovers_without_a_r
         async with httpx.AsyncClient(base_url=base, timeout=30, headers={"Accept-Language": "en-US"}) as api:
             # then login, lists and readiness all say the database is unavailable, not 500
             await assert_every_route_waits(api, token)
+            # and /metrics answers, saying the business figures could not be read
+            assert business_figures_read(await api.get("/metrics")) == 0
             if is_mysql_url(TEST_DATABASE_URL):  # recovery needs a database server to come back
                 await comes_back(api, token, database_port)
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
+import logging
 import os
 import re
 import time
@@ -14,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from pydantic import BaseModel
 from sanic import Blueprint, Request, Sanic
@@ -25,6 +27,8 @@ from opcms.core.db import ping_db
 from opcms.core.errors import Forbidden, Unauthorized
 from opcms.core.http import endpoint, schema_ref
 from opcms.core.i18n import current_language, negotiate, use_language
+
+log = logging.getLogger("opcms.observability")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -160,13 +164,29 @@ class _BusinessCollector:
         return self._families
 
 
+def _figures_read(ok: bool) -> Metric:
+    up = GaugeMetricFamily(
+        "opcms_business_metrics_up", "1 when the business figures below were read from the database, else 0"
+    )
+    up.add_metric([], 1 if ok else 0)
+    return up
+
+
 async def business_metric_families(max_age: float) -> list[Metric]:
+    """The readers' families, read again once ``max_age`` seconds have passed. When the database
+    cannot be read (an outage) the scrape still answers, with the HTTP figures and
+    ``opcms_business_metrics_up 0``: an outage is when the HTTP figures matter most."""
     now = time.monotonic()
     if _BusinessFigures.read_at is not None and now - _BusinessFigures.read_at < max_age:
         return _BusinessFigures.families
     families: list[Metric] = []
-    for reader in _business_readers:  # one after the other: a scrape holds one connection
-        families.extend(await reader())
+    try:
+        for reader in _business_readers:  # one after the other: a scrape holds one connection
+            families.extend(await reader())
+    except Exception as error:  # a failed read is reported as a figure, never as a failed scrape
+        log.warning("business metrics not read: %s: %s", type(error).__name__, error)
+        return [_figures_read(False)]
+    families.append(_figures_read(True))
     _BusinessFigures.families, _BusinessFigures.read_at = families, time.monotonic()
     return families
 
