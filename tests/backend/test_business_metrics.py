@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from opcms.billing.run import TASK_NAME as INVOICE_RUN
 from opcms.core.i18n import EN
 from opcms.core.models import utcnow
+from opcms.core.observability import _BusinessFigures
 from opcms.notifications import delivery
 from opcms.notifications.models import Notification
 from opcms.usage.pull import TASK_NAME as USAGE_PULL
@@ -116,12 +117,18 @@ async def test_a_pull_a_run_messages_and_a_failed_login_show_on_metrics_with_the
     assert value(seen, "opcms_allocations_recorded_total", reversed="false") == 0
 
 
-async def test_figures_are_reread_once_their_age_passes(client, read_afresh):
-    # given a scrape with no failed login yet
+async def test_figures_are_kept_for_their_age_then_read_again(client, app, monkeypatch):
+    # given figures kept for an hour, read once with no failed login yet
+    settings_of(app, monkeypatch, metrics_cache_seconds=3600)
+    monkeypatch.setattr(_BusinessFigures, "read_at", None)
     before = samples((await client.get("/metrics")).text)
     assert value(before, "opcms_login_failures_total") == 0
-    # when a login fails, then the next scrape counts it
+    # when a login fails, then a scrape within the hour still shows the figures it kept
     await client.post("/api/v1/auth/login", json={"username": "nobody", "password": "Wrong-guess-1"})
+    kept = samples((await client.get("/metrics")).text)
+    assert value(kept, "opcms_login_failures_total") == 0
+    # and once the hour has passed, the next scrape reads the database again and counts it
+    monkeypatch.setattr(_BusinessFigures, "read_at", _BusinessFigures.read_at - 3601)
     after = samples((await client.get("/metrics")).text)
     assert value(after, "opcms_login_failures_total") == 1
 
