@@ -367,6 +367,24 @@ def test_a_users_mapping_overrides_what_the_profile_says():
     assert found(statement) == expected(lines)
 
 
+@pytest.mark.parametrize("corrected", [{"summary": ""}, {"summary": "  ", "purpose": "摘要"}])
+def test_a_field_the_user_clears_is_not_read_though_the_profile_finds_it(corrected):
+    # given ICBC's export, whose 摘要 column the profile reads as the summary
+    lines = incoming_lines(2)
+    data = statement_csv("icbc", lines, encoding="gbk")
+    assert read_statement(data, "s.csv").mapping["summary"] == "摘要"
+
+    # when the user clears the summary (and maybe gives its column to another field)
+    statement = read_statement(data, "s.csv", mapping=corrected)
+
+    # then no line has a summary, the mapping used says so, and the rest reads as detected
+    assert statement.profile == "custom"
+    assert "summary" not in statement.mapping
+    assert [x.summary for x in statement.incoming] == [None, None]
+    assert statement.mapping.get("purpose") == corrected.get("purpose", "用途")
+    assert found(statement) == expected(lines)
+
+
 def test_a_mapping_may_read_the_date_and_the_time_from_one_column():
     lines = incoming_lines(2)
     data = statement_xlsx("icbc", lines, typed=True)
@@ -409,7 +427,7 @@ def test_a_mapping_reads_a_file_no_profile_knows():
     [
         {"serial": "没有这一列"},
         {"no_such_field": "摘要"},
-        {"serial": ""},
+        {"booked_on": "", "booked_at": ""},  # no date column left
         {"summary": "摘要", "purpose": "摘要"},
         {"booked_on": "摘要"} | {"credit": "附言"} | {"payer_name": "不存在"},
     ],

@@ -5,6 +5,7 @@ by hand, split, credit, undo, the report and its workbook, permissions."""
 from __future__ import annotations
 
 import io
+import json
 from decimal import Decimal
 
 import openpyxl
@@ -436,6 +437,40 @@ async def test_a_corrected_mapping_is_saved_as_a_profile_and_used_by_name(client
         p["name"] for p in (await client.get(f"{API}/bank-statement-profiles", token=token)).json()["items"]
     }
     assert "我的工行" not in names
+
+
+async def test_a_column_cleared_in_the_mapping_stays_unread_also_through_the_profile_saved(client):
+    """Given an ICBC export whose 摘要 column the bank's profile reads as the summary, when the
+    user clears the summary in the mapping and saves it as a profile, then the lines are stored
+    without a summary, and a later import by the saved profile's name reads none either."""
+    token = await token_for("finance")
+    first = await upload(
+        client,
+        token,
+        csv_file([line("10.00", ACME, ACME_ACCOUNT, "C1")]),
+        mapping=json.dumps({"summary": ""}),
+        save_profile_as="工行不读摘要",
+    )
+    assert first.status_code == 201, first.text
+    [got] = (await by_serial(client, token, first.json()["id"])).values()
+    assert got["summary"] is None
+    saved = {
+        p["name"]: p
+        for p in (await client.get(f"{API}/bank-statement-profiles", token=token)).json()["items"]
+    }
+    assert saved["工行不读摘要"]["mapping"] == {"summary": ""}
+
+    again = await upload(
+        client, token, csv_file([line("20.00", ACME, ACME_ACCOUNT, "C2")]), profile="工行不读摘要"
+    )
+    assert again.status_code == 201, again.text
+    [later] = (await by_serial(client, token, again.json()["id"])).values()
+    assert later["summary"] is None
+
+    # while the bank's own profile reads it
+    plain = await upload(client, token, csv_file([line("30.00", ACME, ACME_ACCOUNT, "C3")]))
+    [read] = (await by_serial(client, token, plain.json()["id"])).values()
+    assert read["summary"] == "转账"
 
 
 async def test_a_proposal_gone_stale_is_reported_and_proposed_again(client):

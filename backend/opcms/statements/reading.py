@@ -111,7 +111,6 @@ READING_MESSAGES: dict[str, tuple[str, str]] = {
         "列映射把同一列给了多个字段：{fields}",
         "The mapping gives one header to several fields: {fields}",
     ),
-    "statement_mapping_empty": ("列映射没有给出 {fields} 的表头", "The mapping gives no header for {fields}"),
     "unsupported_file": (
         "文件是二进制内容，不是 CSV 文本或 .xlsx 工作簿",
         "The file is binary, not CSV text or an .xlsx workbook",
@@ -628,8 +627,12 @@ def _layout(
 ) -> _Layout:
     profiles = [PROFILES[profile]] if profile else list(PROFILES.values())
     rows = [(number, _row_texts(values)) for number, values in first]
-    if mapping:
-        return _custom_layout(rows, profiles, mapping)
+    # a field given a blank header is one the user cleared: the file's column for it is not read,
+    # even where the profile would have found one (a correction can take a column away)
+    named = {field: header for field, header in (mapping or {}).items() if header_key(str(header or ""))}
+    cleared = frozenset((mapping or {}).keys() - named.keys())
+    if named:
+        return _custom_layout(rows, profiles, named, cleared)
     best: tuple[tuple[int, int], int, list[str], _Match] | None = None
     for number, texts in rows:
         keys = [header_key(text) for text in texts]
@@ -646,10 +649,10 @@ def _layout(
             params={"rows": HEADER_SCAN_ROWS},
         )
     _, number, texts, found = best
-    positions = dict(found.fields)
+    positions = {field: at for field, at in found.fields.items() if field not in cleared}
     _complete(positions)
-    _require(positions, texts, number, code="not_a_statement")
-    return _Layout(number, texts, found.profile.code, positions)
+    _require(positions, texts, number, code="bad_mapping" if cleared else "not_a_statement")
+    return _Layout(number, texts, "custom" if cleared else found.profile.code, positions)
 
 
 def _complete(positions: dict[str, int]) -> None:
@@ -688,9 +691,12 @@ def _require(positions: Mapping[str, int], texts: list[str], row: int, *, code: 
 
 
 def _custom_layout(
-    rows: list[tuple[int, list[str]]], profiles: list[BankProfile], mapping: Mapping[str, str]
+    rows: list[tuple[int, list[str]]],
+    profiles: list[BankProfile],
+    mapping: Mapping[str, str],
+    cleared: frozenset[str] = frozenset(),
 ) -> _Layout:
-    unknown = [field for field in mapping if field not in FIELDS]
+    unknown = [field for field in (*mapping, *cleared) if field not in FIELDS]
     if unknown:
         raise _refused(
             "The mapping names fields that do not exist: {fields} (fields: {known})",
@@ -699,14 +705,6 @@ def _custom_layout(
             params={"fields": ", ".join(map(str, unknown)), "known": ", ".join(FIELDS)},
         )
     wanted = {field: header_key(str(header or "")) for field, header in mapping.items()}
-    empty = [field for field, key in wanted.items() if not key]
-    if empty:
-        raise _refused(
-            "The mapping gives no header for {fields}",
-            code="bad_mapping",
-            key="statement_mapping_empty",
-            params={"fields": ", ".join(empty)},
-        )
     by_header: dict[str, list[str]] = {}
     for field, key in wanted.items():
         by_header.setdefault(key, []).append(field)
@@ -750,7 +748,9 @@ def _custom_layout(
         found_match = _match_profile(candidate, keys)
         if detected is None or found_match.score() > detected.score():
             detected = found_match
-    positions = dict(detected.fields) if detected else {}
+    positions = {
+        field: at for field, at in (detected.fields if detected else {}).items() if field not in cleared
+    }
     for field, key in wanted.items():  # the user's word wins: that header means this field only
         position = keys.index(key)
         for other, at in list(positions.items()):

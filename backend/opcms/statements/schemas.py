@@ -263,8 +263,8 @@ ProfileName = Annotated[str, Field(min_length=1, max_length=64)]
 class ProfileCreate(Schema):
     name: ProfileName
     base_profile: str | None = Field(default=None, max_length=32, description="a bank profile's code")
-    mapping: dict[str, Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        description="field -> header text", max_length=20
+    mapping: dict[str, Annotated[str, Field(max_length=200)]] = Field(
+        description='field -> header text; "" for a field not read (its column ignored)', max_length=20
     )
 
 

@@ -71,7 +71,8 @@ ACCEPTED_STATUSES = (LineStatus.ACCEPTED, LineStatus.CREDIT)
 
 # --- profiles and mappings ----------------------------------------------------------------------
 def parse_mapping(text: str | None) -> dict[str, str] | None:
-    """The ``mapping`` form field: a JSON object of field -> header text (422 otherwise)."""
+    """The ``mapping`` form field: a JSON object of field -> header text, "" for a field not to
+    be read (422 otherwise)."""
     if text is None or not text.strip():
         return None
     try:
@@ -85,7 +86,8 @@ def parse_mapping(text: str | None) -> dict[str, str] | None:
             "mapping", "must be a JSON object (field -> header text)", code="statement_mapping_not_json"
         )
     check_mapping_fields(value)
-    return {k: v for k, v in value.items() if v.strip()}
+    # a blank header clears the field: its column is not read even where the profile finds one
+    return {k: v if v.strip() else "" for k, v in value.items()}
 
 
 def check_mapping_fields(mapping: Mapping[str, str]) -> None:

@@ -285,14 +285,20 @@ function statementForm(file: Blob, fileName: string, options: ImportOptions): Fo
   return form;
 }
 
-/** The mapping without blank fields, or null when nothing is mapped. */
+/**
+ * The mapping as the user left it: a header per field, and '' for a field left blank, which the
+ * backend then does not read (a correction can take away a column the bank's profile found).
+ * Null when it names no header at all.
+ */
 export function cleanMapping(mapping: StatementMapping | null | undefined): StatementMapping | null {
   if (!mapping) return null;
   const clean: StatementMapping = {};
+  let named = false;
   for (const [field, header] of Object.entries(mapping)) {
-    if (header?.trim()) clean[field] = header;
+    clean[field] = header?.trim() ? header : '';
+    named ||= !!header?.trim();
   }
-  return Object.keys(clean).length ? clean : null;
+  return named ? clean : null;
 }
 
 function fileNameOf(file: Blob, fallback: string): string {

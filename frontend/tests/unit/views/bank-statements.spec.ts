@@ -18,6 +18,7 @@ import {
   LINE_STATUSES,
   SKIP_REASONS,
   STATEMENT_FIELDS,
+  cleanMapping,
   downloadStatementReport,
   type StatementLine,
 } from '@/api/bank-statements';
@@ -144,6 +145,19 @@ describe('the checks before anything is sent', () => {
     expect(checkMapping({ booked_on: '日期', signed_amount: '发生额' })).toBeNull();
     expect(mappingChanged({ credit: 'A' }, { credit: 'A', debit: undefined })).toBe(false);
     expect(mappingChanged({ credit: 'A' }, { credit: 'B' })).toBe(true);
+  });
+
+  it('a field cleared in the mapping is sent blank, so that its column is not read', () => {
+    expect(
+      cleanMapping({ booked_on: '交易日期', credit: '贷方', summary: undefined, purpose: '  ' }),
+    ).toEqual({
+      booked_on: '交易日期',
+      credit: '贷方',
+      summary: '',
+      purpose: '',
+    });
+    expect(cleanMapping({ summary: '', purpose: undefined })).toBeNull();
+    expect(cleanMapping(null)).toBeNull();
   });
 
   it('a status filter is sent as a status, a skipped/duplicate one as a kind', () => {
@@ -346,10 +360,13 @@ describe('import dialog', () => {
 
     // then the import carries the corrected mapping and the name; the dialog shows its counts and reasons
     const imported = mock.callsTo('POST', '/bank-statements')[0].body as FormData;
-    expect(JSON.parse(imported.get('mapping') as string)).toEqual({
+    const mappingSent = JSON.parse(imported.get('mapping') as string) as Record<string, string>;
+    expect(Object.fromEntries(Object.entries(mappingSent).filter(([, header]) => header))).toEqual({
       ...preview.mapping,
       payer_name: '对方单位名称',
     });
+    // every other field is sent blank: the backend reads no column for it
+    expect(Object.keys(mappingSent).sort()).toEqual([...STATEMENT_FIELDS].sort());
     expect(imported.get('save_profile_as')).toBe('工行新版');
     expect(el('statement-import-incoming').textContent).toContain('2');
     expect(el('statement-import-duplicates').textContent).toContain('1');
