@@ -35,6 +35,11 @@ TEST_ENV = {
     "OPCMS_LOGIN_MAX_FAILURES_PER_IP": "6",
     # vendor retries back off for real, but briefly
     "OPCMS_USAGE_RETRY_BASE_SECONDS": "0.01",
+    # argon2id at its cheapest: most tests create a user, and the default cost (about 0.1 s of
+    # CPU a hash here) was minutes of every run; test_passwords.py checks the default cost
+    "OPCMS_PASSWORD_HASH_TIME_COST": "1",
+    "OPCMS_PASSWORD_HASH_MEMORY_KIB": "8",
+    "OPCMS_PASSWORD_HASH_PARALLELISM": "1",
 }
 os.environ.update(TEST_ENV)
 

@@ -11,10 +11,26 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from opcms.core.i18n import Message
+from opcms.core.settings import get_settings
 
-_hasher = PasswordHasher()
-# Verified when the username is unknown, so both paths cost one argon2 verification.
-_DUMMY_HASH = _hasher.hash("opcms-timing-equaliser")
+
+@functools.cache
+def _hasher_with(time_cost: int, memory_kib: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    # verified when the username is unknown, so both paths cost one argon2 verification
+    return hasher, hasher.hash("opcms-timing-equaliser")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    """The hasher of the configured cost (argon2-cffi's defaults unless told otherwise: the test
+    suite, which creates a user in most tests, asks for the cheapest)."""
+    settings = get_settings()
+    return _hasher_with(
+        settings.password_hash_time_cost,
+        settings.password_hash_memory_kib,
+        settings.password_hash_parallelism,
+    )
+
 
 MIN_PASSWORD_LENGTH = 10
 # The 20,000 most common passwords (lower-cased, one a line) as compiled by Royce Williams, taken
@@ -53,15 +69,16 @@ def password_problem(password: str) -> Message | None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    hasher, dummy_hash = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return hasher.verify(password_hash or dummy_hash, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher()[0].check_needs_rehash(password_hash)

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     # 0 reads the database on every request
     session_cache_seconds: float = Field(default=5, ge=0, le=60)
     refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
+    # argon2id cost of a stored password: argon2-cffi's defaults (RFC 9106 low-memory profile);
+    # a password hashed at another cost is re-hashed at this one on its next login
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=65536, ge=8)
+    password_hash_parallelism: int = Field(default=4, ge=1)
     login_max_failures_per_user: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
