@@ -4,11 +4,15 @@ error workbook downloads, exports stream from the bucket and retention prunes th
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
+import os
+import time
 
 import openpyxl
 import pytest
+import redis
 
 from opcms.core.excel import prune_exports
 from opcms.core.models import utcnow
@@ -18,7 +22,9 @@ from opcms.imports.models import ImportJob, ImportStatus
 from opcms.jobs.models import ExecutionStatus
 from opcms.jobs.retention import JOB_NAME
 from opcms.jobs.service import run_now
+from tests.backend.conftest import TEST_REDIS_URL
 from tests.backend.factories import customer_rows, make_user, session_for, workbook_bytes
+from tests.backend.processes import celery_sends_to, opcms, stop
 
 
 @pytest.fixture
@@ -79,6 +85,45 @@ async def test_an_upload_made_through_the_api_is_read_by_a_worker_on_another_hos
     rows = list(openpyxl.load_workbook(io.BytesIO(download.content)).worksheets[0].values)
     assert [row[1:3] for row in rows[1:]] == [(4, "K00003")]
     assert "12345" in rows[1]
+
+
+@pytest.mark.slow
+async def test_a_worker_process_with_a_folder_of_its_own_runs_an_upload_from_the_bucket(
+    client, settings, s3_storage, fake_s3, finance_token, monkeypatch, tmp_path
+):
+    # given a worker process (Redis broker) that shares the database and the bucket with the
+    # API, but not its folder, and lists above 2 rows run on a worker
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    monkeypatch.setattr(settings, "import_sync_rows", 2)
+    worker_var_dir = tmp_path / "worker-host-var"
+    env = {
+        **os.environ,
+        **fake_s3.env_for(s3_storage, "opcms"),
+        "OPCMS_BROKER_URL": TEST_REDIS_URL,
+        "OPCMS_VAR_DIR": str(worker_var_dir),
+    }
+    worker = opcms("worker", "--concurrency", "1", env=env)
+    try:
+        # when a list is uploaded through the API
+        with celery_sends_to(TEST_REDIS_URL):
+            response = await upload(client, finance_token, customer_list(5, bad_phone_row=4))
+            assert response.status_code == 202, response.text
+            import_id = response.json()["id"]
+            # then the worker runs it
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                done = (await client.get(f"/api/v1/imports/{import_id}", token=finance_token)).json()
+                if done["status"] in ("succeeded", "failed"):
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        stop(worker)
+    assert done["status"] == "succeeded", done
+    assert (done["report"]["created"], done["report"]["failed"]) == (4, 1)
+    assert not (worker_var_dir / "imports").exists()
+    # and the API makes its error workbook from the same upload
+    download = await client.get(f"/api/v1/imports/{import_id}/errors.xlsx", token=finance_token)
+    assert download.status_code == 200, download.text
 
 
 async def test_retention_removes_old_uploads_and_stray_exports_from_the_bucket(
