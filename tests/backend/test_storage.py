@@ -100,6 +100,10 @@ async def test_a_large_file_streams_in_chunks_and_reads_back_as_a_local_file(sto
         assert handle.read() == data
 
 
+async def test_a_usable_store_passes_its_check(store):
+    await store.check()
+
+
 async def test_delete_says_whether_there_was_a_file_and_a_second_delete_finds_none(store):
     await store.put_bytes("exports/2026/12/a.xlsx", b"a")
     await store.put_bytes("exports/2026/12/b.xlsx", b"b")
@@ -202,6 +206,8 @@ async def test_an_s3_store_that_cannot_be_used_is_unavailable_not_missing(fake_s
         await store.get_bytes("imports/a.xlsx")
     with pytest.raises(StorageUnavailable):
         await store.list("imports/")
+    with pytest.raises(StorageUnavailable):
+        await store.check()
     # and its description, what logs name, holds no secret
     assert SECRET_KEY not in repr(store) and SECRET_KEY not in store.description
 

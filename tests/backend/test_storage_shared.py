@@ -179,6 +179,21 @@ async def test_an_export_streams_from_the_bucket_and_leaves_nothing_behind(
     assert not scratch.exists() or list(scratch.iterdir()) == []
 
 
+async def test_readiness_says_when_the_bucket_cannot_be_used(client, settings, s3_storage, monkeypatch):
+    # given the bucket in use, the file store is ready
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"]["storage"] == "ok"
+    # when the bucket named is not there (removed, or named wrong), then the process is not ready
+    monkeypatch.setattr(settings, "storage_url", "s3://opcms-no-such-bucket/opcms")
+    unready = await client.get("/readyz")
+    assert unready.status_code == 503
+    assert unready.json()["checks"] == {
+        "database": "ok",
+        "broker": "ok",
+        "storage": "error: StorageUnavailable",
+    }
+
+
 async def test_an_upload_the_store_cannot_keep_is_a_503_and_nothing_is_recorded(
     client, settings, s3_storage, finance_token, monkeypatch
 ):

@@ -116,6 +116,9 @@ class FileStore(Protocol):
     async def list(self, prefix: str) -> list[StoredFile]:
         """Every file under ``prefix`` (a folder key ending with ``/``), at any depth."""
 
+    async def check(self) -> None:
+        """Raise if files cannot be kept here now (``/readyz``)."""
+
 
 async def list_older(store: FileStore, prefix: str, before: dt.datetime) -> list[str]:
     """The keys under ``prefix`` last written before ``before`` (retention)."""
@@ -213,6 +216,14 @@ class LocalFolderStore:
         except FileNotFoundError:
             return False
         return True
+
+    async def check(self) -> None:
+        def writable() -> None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.root, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, "the folder cannot be written", str(self.root))
+
+        await asyncio.to_thread(writable)
 
     async def list(self, prefix: str) -> list[StoredFile]:
         folder = self.root / _check_prefix(prefix)
@@ -385,6 +396,12 @@ class S3Store:
         name = self._name(key)
         await self._call(key, lambda: self.client.delete_object(Bucket=self.bucket, Key=name))
         return True
+
+    async def check(self) -> None:
+        try:
+            await self._call(self.bucket, lambda: self.client.head_bucket(Bucket=self.bucket))
+        except StoredFileMissing:  # no such bucket
+            raise StorageUnavailable() from None
 
     async def list(self, prefix: str) -> list[StoredFile]:
         start = self.prefix + _check_prefix(prefix)
