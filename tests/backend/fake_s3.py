@@ -5,6 +5,10 @@ the store's boto3 client talks to it over TCP, path-style, as it talks to MinIO.
 ``FakeS3.bucket()`` makes a fresh bucket (each test its own); ``settings_for(bucket, prefix)``
 are the ``Settings`` fields that point a process at it; ``objects(bucket)`` lists what the
 server holds, read with a separate client (not through the store under test).
+
+Run alone (``python -m tests.backend.fake_s3 [--port N] [--bucket NAME]``), it serves until
+stopped and prints the ``OPCMS_*`` lines that point processes at a fresh bucket: the server
+that several API and worker processes share in a scale check, no MinIO needed.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ REGION = "us-east-1"
 
 
 class FakeS3:
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._names = itertools.count(1)
         self.client: Any = None
@@ -49,8 +53,8 @@ class FakeS3:
     def stop(self) -> None:
         self._server.stop()
 
-    def bucket(self) -> str:
-        name = f"opcms-test-{next(self._names)}"
+    def bucket(self, name: str | None = None) -> str:
+        name = name or f"opcms-test-{next(self._names)}"
         self.client.create_bucket(Bucket=name)
         return name
 
@@ -77,3 +81,29 @@ class FakeS3:
         return {
             f"OPCMS_{name.upper()}": str(value) for name, value in self.settings_for(bucket, prefix).items()
         }
+
+
+def main() -> None:
+    import argparse
+    import signal
+    import threading
+
+    parser = argparse.ArgumentParser(
+        description="An S3-compatible server on 127.0.0.1 (moto's), until stopped"
+    )
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--bucket", default="opcms-files")
+    args = parser.parse_args()
+    server = FakeS3(args.port or None).start()
+    bucket = server.bucket(args.bucket)
+    for name, value in server.env_for(bucket, "opcms").items():
+        print(f"{name}={value}", flush=True)
+    stopped = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopped.set())
+    stopped.wait()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()
