@@ -44,7 +44,7 @@ from openpyxl.xml.functions import iterparse
 from opcms.core.errors import AppError
 from opcms.core.i18n import Message
 from opcms.core.settings import get_settings
-from opcms.core.storage import get_store, list_older
+from opcms.core.storage import FileStore, get_store, list_older
 from opcms.core.text import BIDI_CONTROLS
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -823,6 +823,7 @@ class Export:
         token = uuid.uuid4().hex
         self.path = _scratch_dir() / f"{prefix}-{token}.xlsx"
         self.key = f"{EXPORTS}{dt.datetime.now(dt.UTC):%Y/%m}/{prefix}-{token}.xlsx"
+        self._store: FileStore | None = None
 
     async def __aenter__(self) -> Export:
         await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
@@ -831,14 +832,15 @@ class Export:
     async def stored(self) -> AsyncIterator[bytes]:
         """Keep the written file in the store (taking it), and answer its bytes as they are
         read back; raises (before anything is sent) if the store cannot keep it."""
-        store = get_store()
+        store = self._store = get_store()
         await store.put_file(self.key, self.path)
         return await store.chunks(self.key)
 
     async def __aexit__(self, *exc: object) -> None:
         await asyncio.to_thread(self.path.unlink, missing_ok=True)
-        with contextlib.suppress(Exception):  # best effort: retention removes what stays
-            await get_store().delete(self.key)
+        if self._store is not None:
+            with contextlib.suppress(Exception):  # best effort: retention removes what stays
+                await self._store.delete(self.key)
 
 
 async def prune_exports(now: dt.datetime) -> int:
