@@ -10,9 +10,6 @@ from here to them.
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-
 from opcms.analytics import tasks as analytics_tasks
 from opcms.auth import queries as auth_queries
 from opcms.auth import service as auth_service
@@ -23,7 +20,6 @@ from opcms.billing import tasks as billing_tasks
 from opcms.core.deletions import DeletableKind, Parent, UniqueValue, register_deletable
 from opcms.core.excel import prune_exports
 from opcms.core.observability import register_business_metrics
-from opcms.core.settings import get_settings
 from opcms.customers import tasks as customers_tasks
 from opcms.customers.models import Customer, code_key, name_key
 from opcms.imports import service as imports_service
@@ -145,10 +141,6 @@ DELETABLE_KINDS = (
 _wired = False
 
 
-async def _prune_exports(now: dt.datetime) -> int:
-    return await asyncio.to_thread(prune_exports, get_settings().var_dir, now)
-
-
 def wire() -> None:
     """Register everything below once per process (calling it again does nothing)."""
     global _wired
@@ -179,7 +171,7 @@ def wire() -> None:
     )
     # what the daily retention job removes, in this order (a session's tokens before the session)
     retention.register_pruner("uploads_removed", imports_service.prune_uploads)
-    retention.register_pruner("exports_removed", _prune_exports)
+    retention.register_pruner("exports_removed", prune_exports)
     retention.register_pruner("refresh_tokens_removed", auth_service.prune_expired_refresh_tokens)
     retention.register_pruner("sessions_removed", auth_service.prune_ended_sessions)
     # soft-deletable kinds of record (the deleted records page)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 TMP = Path(tempfile.mkdtemp(prefix="opcms-test-"))
 TEST_DATABASE_URL = os.environ.get("OPCMS_TEST_DATABASE_URL") or f"sqlite://{TMP}/test.sqlite3"
@@ -219,3 +220,24 @@ def fake_vendor() -> Iterator[FakeVendor]:
     """A vendor HTTP server on loopback (tests/backend/fake_vendor.py), stopped after the test."""
     with FakeVendor() as vendor:
         yield vendor
+
+
+@pytest.fixture(scope="session")
+def fake_s3():
+    """An S3-compatible server on loopback (tests/backend/fake_s3.py, moto's), one per run;
+    each test makes its own bucket."""
+    from tests.backend.fake_s3 import FakeS3  # moto and flask load only for the tests that ask
+
+    server = FakeS3().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings, fake_s3, monkeypatch):
+    """This process keeps its files in a fresh bucket of ``fake_s3`` for one test (as
+    OPCMS_STORAGE_URL=s3://… would): answers the bucket's name."""
+    bucket = fake_s3.bucket()
+    for name, value in fake_s3.settings_for(bucket, "opcms").items():
+        monkeypatch.setattr(settings, name, SecretStr(value) if name == "s3_secret_key" else value)
+    return bucket

@@ -21,6 +21,7 @@ import pytest
 from opcms.bench.imports import write_excel_like
 from opcms.core.context import acting_as, system_actor
 from opcms.core.excel import MAX_CELL_CHARS, FileRefused, inspect_xlsx, iter_values, open_workbook
+from opcms.core.storage import get_store
 from opcms.customers.models import Customer
 from opcms.imports import pipeline, service
 from opcms.imports.models import ImportJob, ImportStatus
@@ -109,9 +110,8 @@ async def upload(client, token: str, data: bytes, mode: str = "validate"):
     )
 
 
-def stored_uploads() -> set[str]:
-    folder = service.uploads_dir()
-    return set(os.listdir(folder)) if folder.exists() else set()
+async def stored_uploads() -> set[str]:
+    return {item.key for item in await get_store().list(service.UPLOADS)}
 
 
 # --- one giant cell ---------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ async def test_a_giant_cell_under_the_zip_caps_is_refused_fast_with_bounded_memo
     # given a 1 MB upload with one cell of 40 million characters, under the ratio and size caps
     data = huge_cell(kind, 40_000_000)
     assert len(data) < 2 * MB
-    stored = stored_uploads()
+    stored = await stored_uploads()
     # when it is validated
     started = time.monotonic()
     response = await upload(client, finance_token, data)
@@ -133,7 +133,7 @@ async def test_a_giant_cell_under_the_zip_caps_is_refused_fast_with_bounded_memo
     assert error["code"] == "cell_too_long"
     assert "Cell E3 of sheet" in error["message"] and "32,767" in error["message"], error["message"]
     assert error["details"][0]["field"].endswith("!E3")
-    assert await ImportJob.all().count() == 0 and stored_uploads() == stored
+    assert await ImportJob.all().count() == 0 and await stored_uploads() == stored
     assert elapsed < 10, f"{elapsed:.1f} s"
     # and refusing it never builds the 40 MB text: the reading peaks far below the cell's size
     tracemalloc.start()

@@ -16,6 +16,7 @@ import pytest
 from opcms.bench.imports import write_excel_like
 from opcms.core.context import acting_as, system_actor
 from opcms.core.excel import UNCACHED_FORMULA_HINT, FileRefused, inspect_xlsx, iter_values, open_workbook
+from opcms.core.storage import get_store
 from opcms.customers.columns import COLUMNS
 from opcms.customers.models import Customer
 from opcms.imports import service
@@ -153,9 +154,8 @@ async def finance_token(db):
     return (await session_for(await make_user("finance"))).access_token
 
 
-def stored_uploads() -> set[str]:
-    folder = service.uploads_dir()
-    return set(os.listdir(folder)) if folder.exists() else set()
+async def stored_uploads() -> set[str]:
+    return {item.key for item in await get_store().list(service.UPLOADS)}
 
 
 @pytest.mark.parametrize("kind", list(REFUSED))
@@ -168,7 +168,7 @@ async def test_a_refused_file_is_a_4xx_with_nothing_written_and_bounded_memory(
     if kind == "inflates-too-much":
         monkeypatch.setattr(settings, "import_max_bytes", 64 * 1024)
         assert len(data) < 64 * 1024
-    stored = stored_uploads()
+    stored = await stored_uploads()
     # when it is uploaded
     response = await client.post(
         "/api/v1/imports/customers",
@@ -181,7 +181,7 @@ async def test_a_refused_file_is_a_4xx_with_nothing_written_and_bounded_memory(
     error = response.json()["error"]
     assert error["code"] == code and error["message"]
     assert await ImportJob.all().count() == 0 and await Customer.all().count() == 0
-    assert stored_uploads() == stored
+    assert await stored_uploads() == stored
     # and refusing it takes little memory (the bomb inflates to 64 MB; the laughs to 1 GB)
     tracemalloc.start()
     try:

@@ -12,10 +12,10 @@ async def test_request_id_is_echoed_or_made(client):
     assert unsafe.headers["X-Request-ID"] != "bad id\twith junk"
 
 
-async def test_readyz_checks_the_database_and_the_broker(client):
+async def test_readyz_checks_the_database_the_broker_and_the_file_store(client):
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok", "storage": "ok"}}
 
 
 async def test_metrics_count_requests_by_route_pattern_and_status(client):

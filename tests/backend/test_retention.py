@@ -11,6 +11,7 @@ from opcms.auth.models import RefreshToken, TokenFamily
 from opcms.core.audit import AuditLog
 from opcms.core.models import utcnow
 from opcms.core.settings import get_settings
+from opcms.core.storage import get_store
 from opcms.imports import service as imports_service
 from opcms.imports.models import ImportJob, ImportMode, ImportStatus
 from opcms.jobs.models import ExecutionStatus
@@ -21,12 +22,20 @@ from tests.backend.factories import make_user, session_for, token_for
 REFRESH = "/api/v1/auth/refresh"
 
 
-async def given_import(days_ago: int, status: ImportStatus = ImportStatus.SUCCEEDED) -> ImportJob:
-    """An import made ``days_ago`` days ago, its upload stored as the service stores it."""
-    folder = imports_service.uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+async def given_import(
+    days_ago: int, status: ImportStatus = ImportStatus.SUCCEEDED, *, kept_before_the_file_store: bool = False
+) -> ImportJob:
+    """An import made ``days_ago`` days ago, its upload stored as the service stores it (or, kept
+    before the file store, as ``var/imports/<id>.xlsx``)."""
+    made = utcnow() - dt.timedelta(days=days_ago)
     stored_name = f"{uuid.uuid4().hex}.xlsx"
-    (folder / stored_name).write_bytes(b"PK\x03\x04 an upload")
+    if kept_before_the_file_store:
+        folder = get_settings().var_dir / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / stored_name).write_bytes(b"PK\x03\x04 an upload")
+    else:
+        stored_name = f"{made:%Y/%m}/{stored_name}"
+        await get_store().put_bytes(imports_service.upload_key(stored_name), b"PK\x03\x04 an upload")
     job = await ImportJob.create(
         created_by="test",
         file_name="客户.xlsx",
@@ -35,7 +44,7 @@ async def given_import(days_ago: int, status: ImportStatus = ImportStatus.SUCCEE
         mode=ImportMode.UPSERT,
         status=status,
     )
-    await ImportJob.filter(id=job.id).update(created_at=utcnow() - dt.timedelta(days=days_ago))
+    await ImportJob.filter(id=job.id).update(created_at=made)
     return job
 
 
@@ -65,6 +74,7 @@ def given_export(hours_old: float) -> str:
 async def test_the_retention_job_removes_only_what_is_past_keeping_and_a_rerun_removes_nothing(client):
     # given (defaults: uploads 180 days, sessions 30 days after expiry, stray exports one day)
     old_import = await given_import(days_ago=200)
+    older_import = await given_import(days_ago=300, kept_before_the_file_store=True)
     failed_import = await given_import(days_ago=181, status=ImportStatus.FAILED)
     running_import = await given_import(days_ago=400, status=ImportStatus.RUNNING)
     recent_import = await given_import(days_ago=10)
@@ -79,11 +89,12 @@ async def test_the_retention_job_removes_only_what_is_past_keeping_and_a_rerun_r
 
     # then the old uploads of ended imports are gone; the records stay
     assert execution.status == ExecutionStatus.SUCCESS, execution.error
-    uploads = imports_service.uploads_dir()
-    assert not (uploads / old_import.stored_name).exists()
-    assert not (uploads / failed_import.stored_name).exists()
-    assert (uploads / running_import.stored_name).exists()  # not ended: its worker may read it
-    assert (uploads / recent_import.stored_name).exists()
+    store = get_store()
+    assert not await store.exists(imports_service.stored_key(old_import))
+    assert not await store.exists(imports_service.stored_key(failed_import))
+    assert not (get_settings().var_dir / "imports" / older_import.stored_name).exists()
+    assert await store.exists(imports_service.stored_key(running_import))  # not ended: its worker may read it
+    assert await store.exists(imports_service.stored_key(recent_import))
     assert await ImportJob.filter(id=old_import.id).exists()
     admin = await token_for("admin")
     gone = await client.get(f"/api/v1/imports/{old_import.id}/errors.xlsx", token=admin)
@@ -98,13 +109,13 @@ async def test_the_retention_job_removes_only_what_is_past_keeping_and_a_rerun_r
     exports = get_settings().var_dir / "exports"
     assert not (exports / stray_export).exists() and (exports / export_being_sent).exists()
     assert execution.counters == {
-        "uploads_removed": 2,
+        "uploads_removed": 3,
         "exports_removed": 1,
         "refresh_tokens_removed": 1,
         "sessions_removed": 1,
     }
     audit = await AuditLog.get(entity_type="retention", entity_id=str(execution.id))
-    assert audit.after["uploads_removed"] == 2
+    assert audit.after["uploads_removed"] == 3
 
     # when it runs again, then it removes nothing more
     again = await run_now(JOB_NAME)

@@ -17,7 +17,7 @@ from opcms.audit.schemas import (
     EntityTypeList,
 )
 from opcms.core.audit import AuditAction
-from opcms.core.excel import XLSX_MEDIA_TYPE, new_export_path
+from opcms.core.excel import XLSX_MEDIA_TYPE, Export
 from opcms.core.http import endpoint
 
 bp = Blueprint("audit", url_prefix="/api/v1")
@@ -38,20 +38,17 @@ async def export_audit_log(request: Request, query: AuditLogFilter) -> None:
     more than 50,000 matching entries is a 422 audit_export_too_large."""
     await check_export_size(query)
     settings = request.app.ctx.settings
-    path = new_export_path(settings.var_dir, "audit-log")
-    try:
-        await write_audit_xlsx(query, path, settings.tz)
+    async with Export("audit-log") as export:
+        await write_audit_xlsx(query, export.path, settings.tz)
+        chunks = await export.stored()
         stamp = dt.datetime.now(settings.tz).strftime("%Y%m%d-%H%M%S")
         response = await request.respond(
             content_type=XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="audit-log-{stamp}.xlsx"'},
         )
-        with path.open("rb") as handle:
-            while chunk := handle.read(256 * 1024):
-                await response.send(chunk)
+        async for chunk in chunks:
+            await response.send(chunk)
         await response.eof()
-    finally:
-        path.unlink(missing_ok=True)
 
 
 @bp.get("/audit-log/entity-types")

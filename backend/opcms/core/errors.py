@@ -154,6 +154,12 @@ class QueueUnavailable(AppError):
     execution_id: int | None = None
 
 
+class StorageUnavailable(AppError):
+    """The file store (an S3-compatible server) did not answer or refused: nothing was kept."""
+
+    status, code, message = 503, "storage_unavailable", "The file store is unavailable; try again later"
+
+
 class DatabaseUnavailable(AppError):
     """The database cannot be reached (see :mod:`opcms.core.outages`): the client waits and retries."""
 

@@ -19,13 +19,15 @@ result saved with it; one saved without a result is never read as empty.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import io
 import re
-import tempfile
+import uuid
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +43,8 @@ from openpyxl.xml.functions import iterparse
 
 from opcms.core.errors import AppError
 from opcms.core.i18n import Message
+from opcms.core.settings import get_settings
+from opcms.core.storage import FileStore, get_store, list_older
 from opcms.core.text import BIDI_CONTROLS
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -791,31 +795,74 @@ def clean_text_for_cell(value: str) -> str:
     return _UNSTORABLE.sub("", value)
 
 
-# an export file older than this was left by a process that died while sending it
+# an export older than this was left by a process that died while sending it
 EXPORT_ORPHAN_AGE = dt.timedelta(days=1)
+#: the folder of the file store that holds the exports being sent
+EXPORTS = "exports/"
 
 
-def new_export_path(var_dir: Path, prefix: str) -> Path:
-    """A fresh, empty ``.xlsx`` path under ``var/exports`` for one export (removed after sending)."""
-    folder = var_dir / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(prefix=f"{prefix}-", suffix=".xlsx", dir=folder, delete=False) as handle:
-        return Path(handle.name)
+def _scratch_dir() -> Path:
+    """Where an export is written before it is kept: under the var folder, so keeping it in a
+    local folder store is a rename, not a copy."""
+    return get_settings().var_dir / "tmp" / "exports"
 
 
-def prune_exports(var_dir: Path, now: dt.datetime) -> int:
-    """Remove the export files under ``var/exports`` older than ``EXPORT_ORPHAN_AGE``: each is
-    removed once sent, so what is left that long belongs to a process that died meanwhile."""
-    folder = var_dir / "exports"
-    if not folder.is_dir():
-        return 0
-    oldest = (now - EXPORT_ORPHAN_AGE).timestamp()
+class Export:
+    """One export file: written at ``path`` (a local scratch file: openpyxl writes to a file),
+    then kept in the file store under ``key`` and read back from there as it is sent
+    (:meth:`stored`), so a response never holds the workbook in memory. Leaving the ``async
+    with`` removes both; what a dead process left, :func:`prune_exports` removes a day later::
+
+        async with Export("customers") as export:
+            await write_customers_xlsx(query, export.path)
+            chunks = await export.stored()
+            ...  # respond, send each chunk
+    """
+
+    def __init__(self, prefix: str) -> None:
+        token = uuid.uuid4().hex
+        self.path = _scratch_dir() / f"{prefix}-{token}.xlsx"
+        self.key = f"{EXPORTS}{dt.datetime.now(dt.UTC):%Y/%m}/{prefix}-{token}.xlsx"
+        self._store: FileStore | None = None
+
+    async def __aenter__(self) -> Export:
+        await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+        return self
+
+    async def stored(self) -> AsyncIterator[bytes]:
+        """Keep the written file in the store (taking it), and answer its bytes as they are
+        read back; raises (before anything is sent) if the store cannot keep it."""
+        store = self._store = get_store()
+        await store.put_file(self.key, self.path)
+        return await store.chunks(self.key)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.path.unlink, missing_ok=True)
+        if self._store is not None:
+            with contextlib.suppress(Exception):  # best effort: retention removes what stays
+                await self._store.delete(self.key)
+
+
+async def prune_exports(now: dt.datetime) -> int:
+    """Remove the exports older than ``EXPORT_ORPHAN_AGE`` from the file store (and scratch
+    files from this host's var folder): each is removed once sent, so what is left that long
+    belongs to a process that died meanwhile. Answers how many exports it removed."""
+    oldest = now - EXPORT_ORPHAN_AGE
+    store = get_store()
     removed = 0
-    for path in folder.glob("*.xlsx"):
-        try:
-            if path.stat().st_mtime < oldest:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # sent and removed meanwhile
-            continue
-    return removed
+    for key in await list_older(store, EXPORTS, oldest):
+        removed += await store.delete(key)
+
+    def sweep_scratch() -> int:
+        count = 0
+        folder = _scratch_dir()
+        for path in folder.glob("*.xlsx") if folder.is_dir() else ():
+            try:
+                if path.stat().st_mtime < oldest.timestamp():
+                    path.unlink()
+                    count += 1
+            except FileNotFoundError:  # sent and removed meanwhile
+                continue
+        return count
+
+    return removed + await asyncio.to_thread(sweep_scratch)

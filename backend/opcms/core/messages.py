@@ -26,6 +26,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field_problem": ("{field}：{problem}", "{field}: {problem}"),
     "too_many_requests": ("请求过于频繁", "Too many requests"),
     "queue_unavailable": ("任务队列不可用，请稍后再试", "The job queue is unavailable; try again later"),
+    "storage_unavailable": ("文件存储不可用，请稍后再试", "The file store is unavailable; try again later"),
     "database_unavailable": (
         "数据库暂时不可用，请稍后再试",
         "The database is unavailable; try again shortly",

@@ -27,6 +27,7 @@ from opcms.core.db import ping_db
 from opcms.core.errors import Forbidden, Unauthorized
 from opcms.core.http import endpoint, schema_ref
 from opcms.core.i18n import current_language, negotiate, use_language
+from opcms.core.storage import get_store
 
 log = logging.getLogger("opcms.observability")
 
@@ -98,7 +99,7 @@ class Liveness(BaseModel):
 
 class Readiness(BaseModel):
     status: str  # "ok", or "unavailable" with a 503
-    checks: dict[str, str]  # "database", "broker": "ok" or "error: <kind>"
+    checks: dict[str, str]  # "database", "broker", "storage": "ok" or "error: <kind>"
 
 
 @health.get("/healthz")
@@ -112,7 +113,7 @@ async def healthz(request: Request) -> HTTPResponse:
 @openapi.response(503, {"application/json": schema_ref(Readiness)}, "Something it needs does not answer")
 @endpoint(public=True, tag="operations", response=Readiness)
 async def readyz(request: Request) -> HTTPResponse:
-    """The database and the Celery broker answer."""
+    """The database, the Celery broker and the file store answer."""
     checks: dict[str, str] = {}
     try:
         await asyncio.wait_for(ping_db(), timeout=3)
@@ -124,6 +125,11 @@ async def readyz(request: Request) -> HTTPResponse:
         checks["broker"] = "ok"
     except Exception as error:
         checks["broker"] = f"error: {type(error).__name__}"
+    try:
+        await asyncio.wait_for(get_store().check(), timeout=5)
+        checks["storage"] = "ok"
+    except Exception as error:
+        checks["storage"] = f"error: {type(error).__name__}"
     ok = all(v == "ok" for v in checks.values())
     return json({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
 

@@ -7,6 +7,7 @@ the variable (see :func:`get_settings`).
 
 from __future__ import annotations
 
+import re
 import secrets
 import zoneinfo
 from datetime import date
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "OPCMS_"
@@ -25,6 +26,8 @@ DATABASE_SCHEMES = ("sqlite", "mysql")
 # the most a request body cap may be set to: the largest cap is Sanic's REQUEST_MAX_SIZE, the
 # bound of any body (core/limits.py)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# an S3 bucket name (path-style addressing takes any of these)
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # the default pool of database connections per process (see Settings.db_pool_max)
 DB_POOL_MAX = 32
 # the default pool of an API process (see Settings.api_db_pool_max)
@@ -144,6 +147,17 @@ class Settings(BaseSettings):
     # each block of the dashboard answers within this many seconds or is reported unavailable
     analytics_block_timeout_seconds: float = Field(default=10, gt=0, le=300)
 
+    # Where uploaded import workbooks and exports are kept (core/storage.py): "file:" the var
+    # folder (or "file:/a/folder" every host mounts), "s3://bucket/prefix" a bucket of an
+    # S3-compatible store (MinIO, AWS…) that the API processes and the workers on every host
+    # share. The endpoint is empty for AWS itself; the keys are empty to use boto3's own chain
+    # (AWS_* variables, an instance role). The secret is never logged.
+    storage_url: str = "file:"
+    s3_endpoint_url: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_region: str = "us-east-1"
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
 
@@ -169,6 +183,32 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported broker scheme {scheme!r}: use filesystem:// or redis://")
         return value
 
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme == "file":
+            return value
+        if parts.scheme != "s3":
+            raise ValueError(f"use file: (the var folder) or s3://bucket/prefix (got {value!r})")
+        if not BUCKET_NAME.fullmatch(parts.netloc):
+            raise ValueError(
+                "an S3 bucket name is 3-63 lowercase letters, digits, dots and hyphens: s3://bucket/prefix"
+            )
+        if parts.query or parts.fragment or "//" in parts.path:
+            raise ValueError("an S3 storage URL is s3://bucket or s3://bucket/prefix, nothing more")
+        return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _s3_endpoint_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.hostname):
+            raise ValueError(f"an endpoint is http(s)://host:port (got {value!r})")
+        if parts.username or parts.password:
+            raise ValueError("put the keys in OPCMS_S3_ACCESS_KEY and OPCMS_S3_SECRET_KEY, not in the URL")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
@@ -185,6 +225,12 @@ class Settings(BaseSettings):
                 raise ValueError("OPCMS_SECRET_KEY must be set to at least 32 characters in production")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("OPCMS_DATABASE_URL must point at MySQL in production")
+        return self
+
+    @model_validator(mode="after")
+    def _s3_keys_in_pairs(self) -> Settings:
+        if bool(self.s3_access_key) != bool(self.s3_secret_key.get_secret_value()):
+            raise ValueError("set both OPCMS_S3_ACCESS_KEY and OPCMS_S3_SECRET_KEY, or neither")
         return self
 
     @model_validator(mode="after")

@@ -7,7 +7,7 @@ import datetime as dt
 from sanic import Blueprint, Request
 
 from opcms.core.errors import NotFound
-from opcms.core.excel import new_export_path
+from opcms.core.excel import Export
 from opcms.core.http import endpoint, require_permission
 from opcms.core.schemas import DeleteQuery, patch_changes
 from opcms.customers import dictionaries, export, queries, service
@@ -52,21 +52,18 @@ async def list_customers(request: Request, query: CustomerListQuery) -> Customer
 @endpoint(permission="customers:read", query=CustomerListQuery, produces=XLSX, tag="customers")
 async def export_customers(request: Request, query: CustomerListQuery) -> None:
     """The customers matching the filters as an .xlsx file (the import's columns)."""
-    path = new_export_path(request.app.ctx.settings.var_dir, "customers")
-    try:
-        await export.write_customers_xlsx(query, path)
+    async with Export("customers") as file:
+        await export.write_customers_xlsx(query, file.path)
+        chunks = await file.stored()
         stamp = dt.datetime.now(request.app.ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
         response = await request.respond(
             content_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="customers-{stamp}.xlsx"'},
         )
-        with path.open("rb") as handle:
-            while chunk := handle.read(256 * 1024):
-                await response.send(chunk)
+        async for chunk in chunks:
+            await response.send(chunk)
         await response.eof()
         return None
-    finally:
-        path.unlink(missing_ok=True)
 
 
 @bp.get("/customers/deleted")

@@ -16,6 +16,7 @@ from opcms.core.excel import XLSX_MEDIA_TYPE
 from opcms.core.http import endpoint, schema_ref
 from opcms.core.i18n import loaded
 from opcms.core.schemas import ErrorResponse, dump
+from opcms.core.storage import StoredFileMissing
 from opcms.imports import queries, service, workbooks
 from opcms.imports.models import ImportJob, ImportStatus
 from opcms.imports.schemas import ImportDetail, ImportListQuery, ImportPage, ImportSummary, UploadForm
@@ -119,14 +120,16 @@ async def error_workbook(request: Request, import_id: int) -> HTTPResponse:
             code="import_not_finished",
             params={"id": import_id, "status": job.status},
         )
-    path = service.stored_path(job)
-    if not path.is_file():
+    try:
+        upload = await service.open_upload(job)
+    except StoredFileMissing:
         raise NotFound(
             f"the upload of import {import_id} is no longer stored",
             code="import_file_missing",
             params={"id": import_id},
-        )
-    errors = await queries.row_errors(job)
-    content = await asyncio.to_thread(workbooks.error_workbook, path, errors)
+        ) from None
+    with upload:
+        errors = await queries.row_errors(job)
+        content = await asyncio.to_thread(workbooks.error_workbook, upload, errors)
     stem = job.file_name.rsplit(".", 1)[0]
     return _download(content, f"{stem}-错误行.xlsx")

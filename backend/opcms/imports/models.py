@@ -50,7 +50,8 @@ class ImportJob(Model):
     file_name = fields.CharField(max_length=255)
     file_size = fields.BigIntField(default=0)
     file_sha256 = fields.CharField(max_length=64)
-    # the upload, kept under settings.var_dir / "imports" (the error workbook re-reads it)
+    # the upload, kept in the file store under imports/<stored_name> (core/storage.py; the
+    # error workbook and a worker re-read it): "<year>/<month>/<id>.xlsx"
     stored_name = fields.CharField(max_length=100)
     mode = fields.CharEnumField(ImportMode, max_length=16)
     status = fields.CharEnumField(ImportStatus, max_length=16, default=ImportStatus.PENDING, db_index=True)

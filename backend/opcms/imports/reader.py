@@ -224,6 +224,7 @@ class Sheet:
     """
 
     def __init__(self, source: Any) -> None:
+        self._source = source
         self.workbook = open_workbook(source)
         try:
             worksheets = self.workbook.worksheets
@@ -254,6 +255,8 @@ class Sheet:
 
     def close(self) -> None:
         self.workbook.close()
+        if hasattr(self._source, "close"):  # a file handed over (openpyxl leaves it open)
+            self._source.close()
 
     def __enter__(self) -> Sheet:
         return self

@@ -2,7 +2,8 @@
 worker and the benchmark.
 
 ``submit`` refuses an unsafe or unreadable upload before anything is written (no import row,
-no customers), stores the file under ``var_dir/imports``, records the import and runs it:
+no customers), keeps the file in the file store (``imports/<year>/<month>/<id>.xlsx``,
+``core/storage.py``: a worker on another host reads it there), records the import and runs it:
 inline for small files, on a Celery worker above ``OPCMS_IMPORT_SYNC_ROWS`` rows or the XML
 such rows take (a validation as much as a write). A process reads at most
 ``OPCMS_MAX_CONCURRENT_IMPORTS`` uploads at once; one more is a 429 ``too_many_imports``.
@@ -27,8 +28,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from opcms.core.context import Actor, acting_as, current_actor, current_client_ip, current_request_id
 from opcms.core.errors import AppError, QueueUnavailable, TooManyRequests, ValidationFailed
@@ -36,6 +36,7 @@ from opcms.core.excel import FileRefused, inspect_xlsx
 from opcms.core.i18n import Message, stored
 from opcms.core.models import get_or_404, utcnow
 from opcms.core.settings import get_settings
+from opcms.core.storage import StoredFileMissing, get_store
 from opcms.imports import pipeline
 from opcms.imports.models import ImportJob, ImportMode, ImportStage, ImportStatus
 from opcms.imports.reader import Sheet, peek_layout
@@ -52,12 +53,24 @@ SYNC_XML_BYTES_PER_ROW = 4 * 1024
 BUSY_RETRY_AFTER_SECONDS = 5
 
 
-def uploads_dir() -> Path:
-    return get_settings().var_dir / "imports"
+#: the folder of the file store that keeps the uploads
+UPLOADS = "imports/"
 
 
-def stored_path(job: ImportJob) -> Path:
-    return uploads_dir() / job.stored_name
+def upload_key(stored_name: str) -> str:
+    """The file store key of an upload: ``stored_name`` is ``<year>/<month>/<id>.xlsx`` (or, for
+    an upload kept before the file store, ``<id>.xlsx``: the same place in the var folder)."""
+    return UPLOADS + stored_name
+
+
+def stored_key(job: ImportJob) -> str:
+    return upload_key(job.stored_name)
+
+
+async def open_upload(job: ImportJob) -> IO[bytes]:
+    """The stored upload of ``job`` as a local file to read (the caller closes it);
+    :class:`StoredFileMissing` once retention removed it."""
+    return await get_store().open_local(stored_key(job))
 
 
 def parse_mode(value: Any) -> ImportMode:
@@ -145,10 +158,8 @@ async def _submit(data: bytes, file_name: str | None, mode: ImportMode, backgrou
     # a file run here is opened now (openpyxl reads all shared strings); a worker opens its own
     sheet = None if background else await asyncio.to_thread(Sheet, io.BytesIO(data))
     try:
-        stored_name = f"{uuid.uuid4().hex}.xlsx"
-        folder = uploads_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread((folder / stored_name).write_bytes, data)
+        stored_name = f"{utcnow():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+        await get_store().put_bytes(upload_key(stored_name), data)
         actor = current_actor.get()
         job = await ImportJob.create(
             created_by=actor.name[:64],
@@ -230,7 +241,7 @@ async def run(job: ImportJob, sheet: Sheet | None = None) -> ImportJob:
         await job.save(update_fields=["status", "stage", "started_at", "processed", "written", "updated_at"])
         try:
             if sheet is None:
-                sheet = await asyncio.to_thread(_open_stored, stored_path(job))
+                sheet = await _open_stored(job)
             await pipeline.execute(job, sheet)
         except AppError as error:  # refused file, or a conflict with a concurrent change
             await _fail(job, error.code, error.text)
@@ -248,16 +259,23 @@ async def run(job: ImportJob, sheet: Sheet | None = None) -> ImportJob:
     return job
 
 
-def _open_stored(path: Path) -> Sheet:
-    if not path.is_file():
+async def _open_stored(job: ImportJob) -> Sheet:
+    try:
+        upload = await open_upload(job)
+    except StoredFileMissing:
+        name = job.stored_name.rsplit("/", 1)[-1]
         raise FileRefused(
-            f"The stored upload {path.name} is gone",
+            f"The stored upload {name} is gone",
             code="file_missing",
             key="stored_upload_gone",
-            params={"name": path.name},
+            params={"name": name},
             status=410,
-        )
-    return Sheet(path.open("rb"))
+        ) from None
+    try:
+        return await asyncio.to_thread(Sheet, upload)  # the sheet closes the file with itself
+    except BaseException:
+        upload.close()
+        raise
 
 
 async def _fail(job: ImportJob, code: str, message: Message) -> None:
@@ -278,19 +296,17 @@ async def get_import(import_id: int) -> ImportJob:
 async def prune_uploads(now: dt.datetime) -> int:
     """Remove the uploaded workbooks of imports made more than ``upload_retention_days`` ago and
     ended (succeeded or failed): the import's record, counts and row errors stay. Answers how
-    many files it removed; run again, it finds them gone."""
+    many files it removed; run again, it finds them gone. Only the files still stored are
+    removed (one listing of the store, not one question per import ever made)."""
     before = now - dt.timedelta(days=get_settings().upload_retention_days)
     names = await ImportJob.filter(
         status__in=(ImportStatus.SUCCEEDED, ImportStatus.FAILED), created_at__lt=before
     ).values_list("stored_name", flat=True)
-    folder = uploads_dir()
-
-    def remove() -> int:
-        removed = 0
-        for name in names:
-            with contextlib.suppress(FileNotFoundError):
-                (folder / str(name)).unlink()
-                removed += 1
-        return removed
-
-    return await asyncio.to_thread(remove)
+    if not names:
+        return 0
+    store = get_store()
+    stored = {item.key for item in await store.list(UPLOADS)}
+    removed = 0
+    for key in sorted(stored.intersection(upload_key(str(name)) for name in names)):
+        removed += await store.delete(key)
+    return removed

@@ -13,8 +13,7 @@ import datetime as dt
 import io
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -124,8 +123,9 @@ def _example(kind: str, text: str) -> Any:
 
 
 # --- errors -------------------------------------------------------------------------------------
-def error_workbook(path: Path, errors: list[dict[str, Any]]) -> bytes:
-    """The failed rows of the stored upload at ``path`` with their reasons (see module doc)."""
+def error_workbook(upload: IO[bytes], errors: list[dict[str, Any]]) -> bytes:
+    """The failed rows of the stored upload (a seekable file, closed with the sheet) with their
+    reasons (see module doc)."""
     language = current_language()
     error_header, row_header, sheet_title = ERROR_HEADERS[language]
     colon, separator = ("：", "；") if language == ZH else (": ", "; ")
@@ -134,7 +134,7 @@ def error_workbook(path: Path, errors: list[dict[str, Any]]) -> bytes:
         reasons[error["row"]].append(f"{error['column']}{colon}{error['reason']}")
     workbook = Workbook(write_only=True)
     out = workbook.create_sheet(sheet_title)
-    with path.open("rb") as handle, Sheet(handle) as sheet:
+    with Sheet(upload) as sheet:
         header = [_bold(out, error_header), _bold(out, row_header)]
         header += [_bold(out, _value(v)) for v in _trim(sheet.layout.headers)]
         out.append(header)

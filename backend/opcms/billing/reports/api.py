@@ -5,7 +5,6 @@ reads the same filters through ``billing.queries.list_invoices``."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 from sanic import Blueprint, Request
@@ -15,7 +14,7 @@ from opcms.billing import queries
 from opcms.billing.reports.printable import CONTENT_SECURITY_POLICY, language_of, render_invoice_html
 from opcms.billing.reports.schemas import AgingQuery, AgingReport, InvoiceQuery, PrintQuery
 from opcms.billing.reports.workbooks import write_aging_xlsx, write_invoices_xlsx
-from opcms.core.excel import XLSX_MEDIA_TYPE, new_export_path
+from opcms.core.excel import XLSX_MEDIA_TYPE, Export
 from opcms.core.http import endpoint
 from opcms.core.models import get_or_404
 from opcms.core.settings import business_today
@@ -24,14 +23,14 @@ from opcms.settlement.models import Invoice
 bp = Blueprint("billing_reports", url_prefix="/api/v1")
 
 
-async def _send_file(request: Request, path: Path, filename: str) -> None:
-    """Stream a written workbook to the client, then remove it (like the customer export)."""
+async def _send_file(request: Request, export: Export, filename: str) -> None:
+    """Stream a written workbook to the client from the file store (like the customer export)."""
+    chunks = await export.stored()
     response = await request.respond(
         content_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
-    with path.open("rb") as handle:
-        while chunk := handle.read(256 * 1024):
-            await response.send(chunk)
+    async for chunk in chunks:
+        await response.send(chunk)
     await response.eof()
 
 
@@ -43,12 +42,9 @@ def _stamp(request: Request) -> str:
 @endpoint(permission="billing:read", query=InvoiceQuery, produces=XLSX_MEDIA_TYPE, tag="billing")
 async def export_invoices(request: Request, query: InvoiceQuery) -> None:
     """The invoices matching the list's filters as an .xlsx file (Chinese headers; page and sort ignored)."""
-    path = new_export_path(request.app.ctx.settings.var_dir, "invoices")
-    try:
-        await write_invoices_xlsx(query, path, business_today())
-        await _send_file(request, path, f"invoices-{_stamp(request)}.xlsx")
-    finally:
-        path.unlink(missing_ok=True)
+    async with Export("invoices") as export:
+        await write_invoices_xlsx(query, export.path, business_today())
+        await _send_file(request, export, f"invoices-{_stamp(request)}.xlsx")
 
 
 async def _aging(query: AgingQuery) -> dict[str, Any]:
@@ -74,12 +70,9 @@ async def aging_workbook(request: Request, query: AgingQuery) -> None:
 async def send_aging_workbook(request: Request, report: dict[str, Any]) -> None:
     """Write an aging report (``queries.aging``'s answer) as a workbook and stream it (the
     analytics aging page downloads the same file)."""
-    path = new_export_path(request.app.ctx.settings.var_dir, "aging")
-    try:
-        await write_aging_xlsx(report, path)
-        await _send_file(request, path, f"aging-{report['as_of'].isoformat()}.xlsx")
-    finally:
-        path.unlink(missing_ok=True)
+    async with Export("aging") as export:
+        await write_aging_xlsx(report, export.path)
+        await _send_file(request, export, f"aging-{report['as_of'].isoformat()}.xlsx")
 
 
 @bp.get("/invoices/<invoice_id:int>/print")
