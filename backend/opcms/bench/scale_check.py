@@ -61,6 +61,7 @@ from tortoise.migrations.api.migrate import migrate
 from opcms.bench import scale_checks
 from opcms.bench.billing import PLANS
 from opcms.bench.common import free_port, insert_customers
+from opcms.cli.processes import stop_with_parent
 from opcms.core.context import acting_as, system_actor
 from opcms.core.db import config_from_settings, init_db
 from opcms.core.models import utcnow
@@ -240,8 +241,14 @@ class Processes:
         log_path = self.folder / f"{name}.{len([p for p in self.started if p.name == name])}.log"
         argv = [sys.executable, "-m", "opcms", *args]
         with open(log_path, "wb") as log:
+            # SIGTERM when this process dies, however it dies (Linux's parent-death signal)
             popen = subprocess.Popen(
-                argv, env={**self.env, **env}, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+                argv,
+                env={**self.env, **env},
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=stop_with_parent,
             )
         process = Process(name, argv, log_path, popen)
         self.started.append(process)
@@ -661,6 +668,8 @@ def scenario(processes: Processes, report: Report) -> None:
             problems.append("the second beat held the lease while the first one lived")
         if not any(f":{beat.popen.pid}:" in holder for holder in report.lease_holders):
             problems.append(f"the first beat was never seen holding the lease: {dict(report.lease_holders)}")
+        if "holds the lease" in idle_beat.log_path.read_text(errors="replace"):
+            problems.append("the second beat's log says it took the lease")
         if not (beat.alive and idle_beat.alive):
             problems.append("a beat exited during the check")
         if report.tally is not None and report.tally.failures:
@@ -705,6 +714,10 @@ def print_report(report: Report, wall: float) -> None:
     print("\n".join(lines), flush=True)
 
 
+def _interrupt(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
     database_url = os.environ.get("OPCMS_SCALE_DATABASE_URL") or DEFAULT_DATABASE_URL
     database_name(database_url)
@@ -732,6 +745,8 @@ def main() -> int:
         reset_settings()
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per load request otherwise
         processes = Processes(logs, env)
+        # SIGTERM (a CI timeout) ends the check as Ctrl-C does: through the clean-up below
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             scenario(processes, report)
         except (CheckFailed, KeyboardInterrupt) as error:
@@ -743,7 +758,8 @@ def main() -> int:
             processes.stop_all()
             if report.problems:
                 print(processes.logs(), flush=True)
-            LOOP.run_until_complete(Tortoise.close_connections())
-            LOOP.run_until_complete(drop_database(database_url))
+            with suppress(Exception):
+                LOOP.run_until_complete(Tortoise.close_connections())
+            asyncio.run(drop_database(database_url))  # a loop of its own: the check's may be broken
     print_report(report, time.monotonic() - started)
     return 1 if report.problems else 0

@@ -128,7 +128,7 @@ def supervise_api(count: int) -> int:
         return _supervise(count, shares.name)
 
 
-def _stop_with_parent() -> None:
+def stop_with_parent() -> None:
     """In a process the supervisor starts, before it runs: SIGTERM when the supervisor dies (Linux's
     parent-death signal). Killed outright, the supervisor could not stop them, and they would go on
     serving the port (SO_REUSEPORT) beside the processes of the next ``opcms api``."""
@@ -148,7 +148,7 @@ def _supervise(count: int, shares: str) -> int:
         # its own session: a terminal's Ctrl-C or a stop of the group reaches only this
         # supervisor, which tells each process once (a second signal would cut its shutdown short)
         env = {**os.environ, SHARES_FILE_ENV: shares, SLOT_ENV: str(slot)}
-        process = subprocess.Popen(me, start_new_session=True, env=env, preexec_fn=_stop_with_parent)
+        process = subprocess.Popen(me, start_new_session=True, env=env, preexec_fn=stop_with_parent)
         if slot < len(processes):
             processes[slot] = process
         else:
