@@ -694,7 +694,7 @@ def print_report(report: Report, wall: float) -> None:
         "",
         "scale-check report",
         f"  customers            {report.customers:,}",
-        f"  usage rows           {report.usage_rows:,} ({PULL_DAYS} days pulled, equal to the vendor's rows)",
+        f"  usage rows           {report.usage_rows:,} ({PULL_DAYS} days pulled, one execution a day)",
         f"  invoices             {report.invoices:,}",
         f"  chunks by worker     {report.chunks}  invoices by worker {report.invoices_by_worker}",
         f"  worker kill          SIGKILL {WORKERS[0]} at {report.killed_at_chunks}; chunks finished "
@@ -706,7 +706,9 @@ def print_report(report: Report, wall: float) -> None:
         f"failed {len(tally.failures)}",
         f"  API restart window   {high - low:.1f} s, from {low - EPOCH:.1f} s to {high - EPOCH:.1f} s: SIGTERM, "
         f"the process exited {report.old_api_exited - low:.1f} s later, the new one answered /healthz "
-        f"{high - report.old_api_exited:.1f} s after that",
+        f"{high - report.old_api_exited:.1f} s after that"
+        if high
+        else "  API restart window   not reached",
         f"  durations            {steps}; wall {wall:.1f} s",
         f"  result               {'PASS' if not report.problems else 'FAIL'}",
     ]
@@ -745,8 +747,9 @@ def main() -> int:
         reset_settings()
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per load request otherwise
         processes = Processes(logs, env)
-        # SIGTERM (a CI timeout) ends the check as Ctrl-C does: through the clean-up below
-        signal.signal(signal.SIGTERM, _interrupt)
+        # Ctrl-C or SIGTERM (a CI timeout) ends the check through the clean-up below
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _interrupt)
         try:
             scenario(processes, report)
         except (CheckFailed, KeyboardInterrupt) as error:
