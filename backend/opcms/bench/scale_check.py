@@ -698,7 +698,8 @@ def print_report(report: Report, wall: float) -> None:
         f"  invoices             {report.invoices:,}",
         f"  chunks by worker     {report.chunks}  invoices by worker {report.invoices_by_worker}",
         f"  worker kill          SIGKILL {WORKERS[0]} at {report.killed_at_chunks}; chunks finished "
-        f"{VISIBILITY_TIMEOUT_SECONDS // 2}+ s later (returned by the broker): {report.late_chunks}",
+        f"{VISIBILITY_TIMEOUT_SECONDS // 2}+ s later (returned by the broker after its {VISIBILITY_TIMEOUT_SECONDS} s "
+        f"visibility timeout): {report.late_chunks}",
         f"  chunks finished      {' '.join(report.timeline)} (seq:worker@seconds after the kill)",
         f"  beat lease holders   {dict(report.lease_holders)}",
         f"  HTTP requests        ok {tally.ok:,}, 503 in the restart window {in_window}, "
