@@ -346,12 +346,14 @@ class Tally:
     """What the load's requests got. ``refused``: the connection was refused (the request never
     reached a server) and was sent to the other API; ``reset``: a kept-alive connection was
     closed under it with no answer (the server gave no sign of reading it) and the GET — safe to
-    repeat — was sent again to the other API. Either retry failing is a failure."""
+    repeat — was sent again to the other API. Either retry failing is a failure. Each is kept
+    with its time: a 503, a refusal or a reset outside the API's restart window is a problem."""
 
     ok: int = 0
-    unavailable: list[float] = field(default_factory=list)  # when each 503 came
-    refused: int = 0
-    reset: int = 0
+    # when each came (time.monotonic())
+    unavailable: list[float] = field(default_factory=list)
+    refused: list[float] = field(default_factory=list)
+    reset: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -361,8 +363,10 @@ class Tally:
                 self.ok += 1
             elif outcome == "503":
                 self.unavailable.append(time.monotonic())
-            elif outcome in ("refused", "reset"):
-                setattr(self, outcome, getattr(self, outcome) + 1)
+            elif outcome == "refused":
+                self.refused.append(time.monotonic())
+            elif outcome == "reset":
+                self.reset.append(time.monotonic())
             else:
                 self.failures.append(f"{detail} (at {time.monotonic() - EPOCH:.1f} s)")
 
@@ -677,9 +681,13 @@ def scenario(processes: Processes, report: Report) -> None:
             problems.append(f"{len(report.tally.failures)} HTTP requests failed: {shown_failures}")
         if report.tally is not None:
             low, high = report.restart_window
-            outside = [t for t in report.tally.unavailable if not low <= t <= high]
-            if outside:
-                problems.append(f"{len(outside)} requests answered 503 outside the restart window")
+            for what, times in (
+                ("answered 503", report.tally.unavailable),
+                ("were refused a connection", report.tally.refused),
+                ("had their connection reset", report.tally.reset),
+            ):
+                if outside := [t for t in times if not low <= t <= high]:
+                    problems.append(f"{len(outside)} requests {what} outside the API's restart window")
 
 
 SHOWN_FAILURES = 5
@@ -688,7 +696,11 @@ SHOWN_FAILURES = 5
 def print_report(report: Report, wall: float) -> None:
     tally = report.tally or Tally()
     low, high = report.restart_window
-    in_window = sum(low <= t <= high for t in tally.unavailable)
+
+    def inside(times: list[float]) -> int:
+        return sum(low <= t <= high for t in times)
+
+    in_window = inside(tally.unavailable)
     steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.durations.items())
     lines = [
         "",
@@ -703,7 +715,8 @@ def print_report(report: Report, wall: float) -> None:
         f"  chunks finished      {' '.join(report.timeline)} (seq:worker@seconds after the kill)",
         f"  beat lease holders   {dict(report.lease_holders)}",
         f"  HTTP requests        ok {tally.ok:,}, 503 in the restart window {in_window}, "
-        f"refused and sent to the other API {tally.refused}, reset and retried {tally.reset}, "
+        f"refused and sent to the other API {len(tally.refused)} ({inside(tally.refused)} in the window), "
+        f"reset and retried {len(tally.reset)} ({inside(tally.reset)} in the window), "
         f"failed {len(tally.failures)}",
         f"  API restart window   {high - low:.1f} s, from {low - EPOCH:.1f} s to {high - EPOCH:.1f} s: SIGTERM, "
         f"the process exited {report.old_api_exited - low:.1f} s later, the new one answered /healthz "
