@@ -15,7 +15,7 @@ On a throw-away MariaDB/MySQL database (OPCMS_SCALE_DATABASE_URL, whose name mus
    here to the end;
 4. usage pull: one pull per day for 3 days of last month, through ``POST /task-executions``;
 5. invoice run of last month, through the same endpoint in chunks of 100; when both workers
-   have billed some chunks but not all are done, worker 1 is SIGKILLed (its process group:
+   have billed chunks and about a third are done, worker 1 is SIGKILLed (its process group:
    the task in its hands is never acknowledged) and API 1 is sent SIGTERM under the load, then
    started again on its port once it has stopped. The run must finish on worker 2: the broker
    returns the killed worker's task after the visibility timeout (OPCMS_BROKER_VISIBILITY_TIMEOUT_SECONDS,
@@ -629,9 +629,10 @@ def scenario(processes: Processes, report: Report) -> None:
             def both_billing_and_more_to_do() -> bool:
                 done = run(_done_chunks, run_id)
                 names = {str(worker).split("@")[0] for _, worker in done}
-                return set(WORKERS) <= names and len(done) <= chunks - 3
+                # about a third done, by both: the run is well under way, most of it still to do
+                return set(WORKERS) <= names and chunks // 3 <= len(done) <= chunks - 3
 
-            wait_for("both workers to bill chunks", both_billing_and_more_to_do, every=0.05)
+            wait_for("both workers to bill a third of the chunks", both_billing_and_more_to_do, every=0.05)
             done_at_kill = len(run(_done_chunks, run_id))
             # worker 1 dies with a chunk in its hands (never acknowledged): only the broker's
             # visibility timeout brings that chunk back, to worker 2
