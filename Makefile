@@ -31,7 +31,7 @@ BENCH_RESULTS ?= var/bench
 # the billing bench runs real Celery workers on this Redis database (its queue is purged)
 OPCMS_BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: help run test install frontend migrate seed lint lint-python lint-types lint-frontend test-backend test-sqlite test-frontend test-e2e test-beside-mariadb bench permissions-doc clean
+.PHONY: scale-check help run test install frontend migrate seed lint lint-python lint-types lint-frontend test-backend test-sqlite test-frontend test-e2e test-beside-mariadb bench permissions-doc clean
 
 help:
 	@echo "make run   - install, build the UI, migrate, seed demo data and start API + worker + beat"
@@ -120,6 +120,15 @@ bench: install
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench analytics --customers $(BENCH_ANALYTICS_CUSTOMERS) --record $(BENCH_RESULTS)
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench statements --record $(BENCH_RESULTS)
 	$(OPCMS) bench report --record $(BENCH_RESULTS) --out docs/benchmarks.md
+
+# --- scale-out with real processes (DESIGN §15; not part of make test: ~2 min) ------------------
+# its own throw-away database (created, then dropped; the name must contain "scale") and Redis
+# database (emptied first)
+OPCMS_SCALE_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_scale
+OPCMS_SCALE_REDIS_URL ?= redis://127.0.0.1:6379/14
+
+scale-check: install
+	OPCMS_SCALE_DATABASE_URL=$(OPCMS_SCALE_DATABASE_URL) OPCMS_SCALE_REDIS_URL=$(OPCMS_SCALE_REDIS_URL) $(OPCMS) scale-check
 
 permissions-doc: install
 	$(OPCMS) permissions --markdown > docs/permissions.md

@@ -37,7 +37,7 @@ async def test_a_queued_run_is_shared_out_in_chunks_on_a_worker(client, settings
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     book = await golden_book()
     env = {**os.environ, "OPCMS_BROKER_URL": TEST_REDIS_URL, "OPCMS_VAR_DIR": str(settings.var_dir.resolve())}
-    worker = opcms("worker", "--concurrency", "2", env=env)
+    worker = opcms("worker", "--concurrency", "2", "--", "--hostname=billing-w1@%h", env=env)
     token = await token_for("finance")
     try:
         # when the API queues March in chunks of one customer (the default is 200)
@@ -56,6 +56,9 @@ async def test_a_queued_run_is_shared_out_in_chunks_on_a_worker(client, settings
     # then the chunks ran on the worker and the last one finished the run with its summary
     assert shown["status"] == "success", (shown["counters"], shown["log_excerpt"], shown["error"])
     assert await InvoiceRunChunk.filter(execution_id=execution.id, status="done").count() == 4
+    # and each chunk names the worker that billed it (its node name)
+    billed_by = await InvoiceRunChunk.filter(execution_id=execution.id).values_list("worker", flat=True)
+    assert len(billed_by) == 4 and all(str(name).startswith("billing-w1@") for name in billed_by), billed_by
     assert shown["counters"] == {"processed": 4, "succeeded": 3, "skipped": 0, "failed": 0, "no_charge": 1}
     assert shown["result"]["receivable_total"] == "388.97" and shown["trigger"] == "manual"
     assert await Invoice.filter(customer_id=book["a"].id).count() == 1

@@ -159,6 +159,10 @@ async def test_a_retried_chunk_creates_nothing_twice_and_counts_its_own_invoices
     assert written == 2 and await Invoice.all().count() == 3
     assert done.counters["succeeded"] == 3 and done.counters["skipped"] == 0
     assert await InvoiceRunChunk.filter(execution_id=execution.id, status=ChunkStatus.PENDING).count() == 0
+    # billed in this process, not by a Celery worker: no worker is named
+    assert set(await InvoiceRunChunk.filter(execution_id=execution.id).values_list("worker", flat=True)) == {
+        None
+    }
 
 
 async def test_the_last_chunk_calls_the_run_finished_callbacks_once(db):

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from opcms.core.celery_app import celery_config
 from opcms.core.settings import Settings, SettingsError, get_settings, reset_settings
 
 
@@ -26,6 +27,23 @@ def test_defaults_are_the_embedded_shape(monkeypatch):
     assert settings.broker_url == "filesystem://"
     assert settings.timezone == "Asia/Shanghai"
     assert settings.celery_result_backend.startswith("file://")
+
+
+def test_a_redis_broker_returns_a_dead_workers_task_after_the_visibility_timeout():
+    # given a Redis broker with a 20 s visibility timeout (Celery's own default is an hour)
+    settings = Settings(
+        _env_file=None, broker_url="redis://127.0.0.1:6379/9", broker_visibility_timeout_seconds=20
+    )
+    # then the broker is told, and each live worker's sweep looks every 2 s, on every call
+    assert celery_config(settings)["broker_transport_options"] == {
+        "visibility_timeout": 20,
+        "unacked_restore_interval": 2,
+        "unacked_restore_throttle": 1,
+    }
+    # and by default the hour stays, swept every 10 s
+    options = celery_config(Settings(_env_file=None, broker_url="redis://127.0.0.1:6379/9"))
+    assert options["broker_transport_options"]["visibility_timeout"] == 3600
+    assert options["broker_transport_options"]["unacked_restore_interval"] == 10
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,9 @@ class InvoiceRunChunk(Model):
     counters: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     log_excerpt = fields.TextField(null=True)
     finished_at = fields.DatetimeField(null=True)
+    # the Celery worker (its node name, e.g. w1@host) whose attempt marked the chunk done; None
+    # when the run billed it in its own process (``opcms bill``)
+    worker = fields.CharField(max_length=155, null=True)
 
     class Meta:
         table = "invoice_run_chunk"

@@ -218,8 +218,10 @@ async def _fail(execution_id: int, error: BaseException) -> None:
 
 
 # --- chunks -------------------------------------------------------------------------------------
-async def bill_chunk(chunk_id: int) -> dict[str, Any]:
-    """Bill the customers of one chunk, mark it done, finalize the run when it was the last."""
+async def bill_chunk(chunk_id: int, worker: str | None = None) -> dict[str, Any]:
+    """Bill the customers of one chunk, mark it done, finalize the run when it was the last.
+
+    ``worker``: the Celery worker billing it (its node name), recorded on the chunk."""
     chunk = await InvoiceRunChunk.get(id=chunk_id)
     if chunk.status == ChunkStatus.DONE:
         await finalize(chunk.execution_id)  # the attempt that marked it may have died before this
@@ -248,6 +250,7 @@ async def bill_chunk(chunk_id: int) -> dict[str, Any]:
         counters=counters,
         log_excerpt="\n".join(lines)[:LOG_EXCERPT_CHARS] or None,
         finished_at=utcnow(),
+        worker=worker[:155] if worker else None,
     )
     if marked:
         await finalize(execution.id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from celery import group
+from celery import current_task, group
 from pydantic import Field
 
 from opcms.billing import run
@@ -52,8 +52,9 @@ register_runner(run.TASK_NAME, run.run_execution_here)
 
 @async_task(run.CHUNK_TASK)
 async def run_chunk_task(chunk_id: int) -> dict[str, Any]:
-    """Bill one chunk; the last chunk to finish finalizes the run."""
-    return await run.bill_chunk(chunk_id)
+    """Bill one chunk; the last chunk to finish finalizes the run. The worker running it (its
+    node name, ``--hostname``) is recorded on the chunk: which worker billed which share."""
+    return await run.bill_chunk(chunk_id, worker=current_task.request.hostname)
 
 
 @async_task(run.TASK_NAME)

@@ -122,7 +122,22 @@ def _run(args: argparse.Namespace) -> int:
     raise SystemExit(f"unknown bench {args.name!r}")
 
 
+def cmd_scale_check(args: argparse.Namespace) -> int:
+    """Scale-out with real processes (``make scale-check``): see opcms/bench/scale_check.py."""
+    settings_or_exit()
+    from opcms.bench import scale_check
+    from opcms.wiring import wire
+
+    wire()  # the check seeds through the domains' services in this process
+    return scale_check.main()
+
+
 def add_commands(sub: Any) -> None:
+    sub.add_parser(
+        "scale-check",
+        help="2 APIs, 2 workers and 2 beats on a throw-away database: kill a worker and restart an API "
+        "mid invoice run, then check the invoices, numbers and usage (OPCMS_SCALE_DATABASE_URL, OPCMS_SCALE_REDIS_URL)",
+    ).set_defaults(fn=cmd_scale_check)
     bench = sub.add_parser("bench", help="benchmarks against their floors (last line: one JSON object)")
     bench.add_argument(
         "name", choices=[*BENCHES, "report"], help="a bench, or report: write the recorded results"

@@ -34,19 +34,24 @@ STOP_RETRY_SECONDS = 0.2
 
 
 def listening_socket(host: str, port: int, *, shared_port: bool) -> socket.socket:
-    """The API's listening socket. With ``shared_port`` each API process binds its own socket to
-    the same port (``SO_REUSEPORT``): the kernel spreads new connections evenly over the
-    processes' sockets. One socket inherited by every process (Sanic's own way) lets whichever
-    process accepts first take a connection, and clients that connect together — a proxy's
-    keep-alive pool, a load generator — were seen split 33 against 17 and kept so: one process
-    then queues twice the requests of the other."""
+    """The API's socket, bound to its port; it listens (``LISTEN_BACKLOG``) once the server
+    serves (asyncio's ``create_server`` calls ``listen``). With ``shared_port`` each API process
+    binds its own socket to the same port (``SO_REUSEPORT``): the kernel spreads new connections
+    evenly over the processes' sockets. One socket inherited by every process (Sanic's own way)
+    lets whichever process accepts first take a connection, and clients that connect together —
+    a proxy's keep-alive pool, a load generator — were seen split 33 against 17 and kept so: one
+    process then queues twice the requests of the other.
+
+    Bound but not listening while the app loads: a connection to a process that is starting is
+    refused (the client or proxy goes to another process) instead of waiting in a backlog nobody
+    reads. Loading takes seconds, 30 s on a busy machine: a restarted process took requests then
+    and answered none of them within the clients' 10 s (``opcms scale-check``)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if shared_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(LISTEN_BACKLOG)
     return sock
 
 
@@ -62,7 +67,7 @@ def serve_api_process(*, shared_port: bool) -> int:
     sock = listening_socket(settings.host, settings.port, shared_port=shared_port)
     app = AppLoader(factory=create_app).load()
     stop_on_signal_until_shut_down(app)
-    app.prepare(sock=sock, workers=1, access_log=False, single_process=True)
+    app.prepare(sock=sock, backlog=LISTEN_BACKLOG, workers=1, access_log=False, single_process=True)
     Sanic.serve_single(primary=app)
     return 0
 
@@ -123,7 +128,7 @@ def supervise_api(count: int) -> int:
         return _supervise(count, shares.name)
 
 
-def _stop_with_parent() -> None:
+def stop_with_parent() -> None:
     """In a process the supervisor starts, before it runs: SIGTERM when the supervisor dies (Linux's
     parent-death signal). Killed outright, the supervisor could not stop them, and they would go on
     serving the port (SO_REUSEPORT) beside the processes of the next ``opcms api``."""
@@ -143,7 +148,7 @@ def _supervise(count: int, shares: str) -> int:
         # its own session: a terminal's Ctrl-C or a stop of the group reaches only this
         # supervisor, which tells each process once (a second signal would cut its shutdown short)
         env = {**os.environ, SHARES_FILE_ENV: shares, SLOT_ENV: str(slot)}
-        process = subprocess.Popen(me, start_new_session=True, env=env, preexec_fn=_stop_with_parent)
+        process = subprocess.Popen(me, start_new_session=True, env=env, preexec_fn=stop_with_parent)
         if slot < len(processes):
             processes[slot] = process
         else:

@@ -51,6 +51,15 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             },
         },
     }
+    if settings.broker_url.startswith(("redis://", "rediss://")):
+        # a dead worker's unacknowledged task comes back after the visibility timeout; the sweep
+        # that returns it runs every tenth of that (at most every 10 s) on every live worker
+        visibility = settings.broker_visibility_timeout_seconds
+        config["broker_transport_options"] = {
+            "visibility_timeout": visibility,
+            "unacked_restore_interval": max(1, min(10, visibility // 10)),
+            "unacked_restore_throttle": 1,
+        }
     if settings.broker_url.startswith("filesystem"):
         folder = (settings.var_dir / "celery" / "broker").resolve()
         processed = (settings.var_dir / "celery" / "processed").resolve()

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     # SQLite's write lock) before it answers 503 database_unavailable instead of queueing
     db_busy_timeout_seconds: float = Field(default=5, gt=0, le=300)
     broker_url: str = "filesystem://"
+    # Redis broker: a task taken by a worker that then vanished (SIGKILL, OOM kill, a lost host)
+    # is not acknowledged (acks late) and goes back to the queue once it has been out this many
+    # seconds; a live worker's sweep returns it. A task still running after this long is
+    # delivered a second time as well (every job is idempotent): keep it above the longest task.
+    # 3,600 is Celery's own default.
+    broker_visibility_timeout_seconds: int = Field(default=3600, ge=5, le=7 * 24 * 3600)
     # Empty means: derived from the broker (file results for the embedded broker).
     result_backend: str = ""
     secret_key: str = ""

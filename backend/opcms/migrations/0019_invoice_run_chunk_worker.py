@@ -1,0 +1,19 @@
+"""Invoice run chunks: the Celery worker that billed each one (which worker did which share of
+a run, e.g. after one was lost mid-run)."""
+
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
+
+
+class Migration(migrations.Migration):
+    dependencies = [("opcms", "0018_seed_retention_schedule")]
+
+    initial = False
+
+    operations = [
+        ops.AddField(
+            model_name="InvoiceRunChunk",
+            name="worker",
+            field=fields.CharField(max_length=155, null=True),
+        ),
+    ]
