@@ -37,6 +37,16 @@ class ChannelHealth(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
+# the health check of every enabled channel, every 5 minutes (read by the tests too)
+SCHEDULE = (
+    "INSERT INTO job_schedule (name, task_name, cron, timezone, is_enabled, parameters, description, "
+    "created_at, updated_at, created_by, updated_by, is_deleted) VALUES "
+    "('notification-channel-health', 'notifications.check_channels', '*/5 * * * *', 'Asia/Shanghai', "
+    "1, '{}', 'check every enabled notification channel (failover passes over unhealthy ones)', "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'system:migration', 'system:migration', 0)"
+)
+
+
 class Migration(migrations.Migration):
     dependencies = [("opcms", "0018_seed_retention_schedule")]
 
@@ -144,13 +154,6 @@ class Migration(migrations.Migration):
             ),
         ),
         ops.RunSQL(
-            [
-                "INSERT INTO job_schedule (name, task_name, cron, timezone, is_enabled, parameters, description, "
-                "created_at, updated_at, created_by, updated_by, is_deleted) VALUES "
-                "('notification-channel-health', 'notifications.check_channels', '*/5 * * * *', 'Asia/Shanghai', "
-                "1, '{}', 'check every enabled notification channel (failover skips unhealthy ones)', "
-                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'system:migration', 'system:migration', 0)"
-            ],
-            reverse_sql=["DELETE FROM job_schedule WHERE name = 'notification-channel-health'"],
+            [SCHEDULE], reverse_sql=["DELETE FROM job_schedule WHERE name = 'notification-channel-health'"]
         ),
     ]
