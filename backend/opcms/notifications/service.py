@@ -44,7 +44,16 @@ from opcms.notifications.models import (
 from opcms.notifications.templates import render
 from opcms.notifications.variables import typed_values
 
-__all__ = ["ChannelUnavailable", "Prepared", "TemplateRenderError", "prepare", "resend", "send", "status"]
+__all__ = [
+    "ChannelUnavailable",
+    "Prepared",
+    "TemplateRenderError",
+    "prepare",
+    "resend",
+    "send",
+    "status",
+    "usable_targets",
+]
 
 AUDIT_ENTITY = "notification"
 TARGET_MAX = 255
@@ -219,6 +228,22 @@ def _check_targets(targets: dict[str, str]) -> dict[str, str]:
             raise ValidationFailed.field(field, problem)
         checked[kind] = value
     return checked
+
+
+def usable_targets(targets: Mapping[str, str | None]) -> dict[str, str]:
+    """The targets (by channel kind) each kind would take, the others left out: for a sender
+    passing what a record happens to hold (a contact's phone typed any old way must not stop
+    the message from being sent on its own channel)."""
+    usable: dict[str, str] = {}
+    for kind, value in targets.items():
+        value = (value or "").strip()
+        try:
+            channel_class = get_channel_class(kind)
+        except ChannelConfigError:
+            continue
+        if value and len(value) <= TARGET_MAX and not channel_class.check_target(value):
+            usable[kind] = value
+    return usable
 
 
 def _hop_target(
