@@ -62,6 +62,7 @@ async def make_template(
     title: str = "发票 {{ invoice_no }} 已逾期",
     body: str = "{{ customer }}：应付 {{ amount }} 元，请尽快付款。",
     variables: list[str] | None = None,
+    fallback_channel_ids: list[int] | None = None,
 ) -> NotificationTemplate:
     data = TemplateCreate(
         code=code or f"tpl_{next(_seq)}",
@@ -70,6 +71,7 @@ async def make_template(
         title=title,
         body=body,
         variables=variables if variables is not None else ["invoice_no", "customer", "amount"],
+        fallback_channel_ids=fallback_channel_ids or [],
     )
     with acting_as(system_actor("test-factory")):
         return await create_template(data)

@@ -19,7 +19,7 @@ from opcms.notifications.models import Notification
 from opcms.usage.pull import TASK_NAME as USAGE_PULL
 from tests.backend.conftest import Api
 from tests.backend.factories import token_for
-from tests.backend.factories_notifications import VARIABLES, make_bot_channel, make_template
+from tests.backend.factories_notifications import VARIABLES, make_bot_channel, make_channel, make_template
 from tests.backend.fake_vendor import FakeVendor
 from tests.backend.fake_wecom import FakeWeCom
 from tests.backend.test_billing_run import bill
@@ -79,6 +79,21 @@ async def test_a_pull_a_run_messages_and_a_failed_login_show_on_metrics_with_the
         await delivery.deliver(sent[0])
         wecom.fail_next("500")
         await delivery.deliver(sent[1])
+        # and one that failed over: a failed try on the bot, then sent by SMS
+        await make_channel("sms", name="ops-sms")
+        failed_over = await client.post(
+            MESSAGES,
+            token=admin_token,
+            json={
+                "template_code": "metrics_notice",
+                "variables": VARIABLES,
+                "fallback_channels": ["ops-sms"],
+                "targets": {"sms": "13800000000"},
+            },
+        )
+        wecom.fail_next("500")
+        assert await delivery.deliver(failed_over.json()["id"]) == "pending"
+        assert await delivery.deliver(failed_over.json()["id"]) == "sent"
     await Notification.filter(id=sent[2]).update(created_at=utcnow() - dt.timedelta(hours=1))
     # and a failed login
     await client.post("/api/v1/auth/login", json={"username": "nobody", "password": "Wrong-guess-1"})
@@ -109,7 +124,10 @@ async def test_a_pull_a_run_messages_and_a_failed_login_show_on_metrics_with_the
     assert value(seen, "opcms_notifications", channel="ops-bot", status="sent") == 1
     assert value(seen, "opcms_notifications", channel="ops-bot", status="dead") == 1
     assert value(seen, "opcms_notifications", channel="ops-bot", status="pending") == 1
-    assert value(seen, "opcms_notification_attempts_total", channel="ops-bot") == 2
+    # attempts counted on the channel each was made on (the message that failed over: one on each)
+    assert value(seen, "opcms_notification_attempts_total", channel="ops-bot") == 3
+    assert value(seen, "opcms_notification_attempts_total", channel="ops-sms") == 1
+    assert value(seen, "opcms_notifications", channel="ops-sms", status="sent") == 1
     assert value(seen, "opcms_notification_dead_letters", channel="ops-bot") == 1
     assert value(seen, "opcms_notification_backlog", channel="ops-bot") == 1
     assert value(seen, "opcms_login_failures_total") == 1

@@ -11,9 +11,10 @@ import pytest
 from pydantic import ValidationError
 
 from opcms.auth.models import User
+from opcms.core.context import acting_as, system_actor
 from opcms.jobs.models import ExecutionStatus, TaskExecution
 from opcms.jobs.recorder import run_execution
-from opcms.notifications.models import InvoiceReminder, Notification, NotificationStatus
+from opcms.notifications.models import InvoiceReminder, Notification, NotificationStatus, NotificationTemplate
 from opcms.reminders.schemas import ReminderParameters
 from opcms.reminders.service import JOB_NAME, send_overdue, stage_due
 from opcms.settlement.models import InvoiceStatus
@@ -135,6 +136,35 @@ async def test_each_stage_is_sent_on_its_day_once_to_contact_and_owner(db):
     assert [r.sent_on for r in await InvoiceReminder.filter(invoice_id=invoice.id).order_by("stage")] == [
         on(s) for s in STAGES
     ]
+
+
+async def test_a_reminder_template_with_a_fallback_chain_carries_the_persons_other_addresses(db):
+    # given the owner's WeCom template falling back to e-mail, the contact's e-mail to SMS
+    channels = await bind_reminder_channels()
+    owner_mail = await make_channel("email")
+    owner_template = await NotificationTemplate.get(code="reminder.owner_wecom")
+    owner_template.fallback_channel_ids = [owner_mail.id]
+    contact_template = await NotificationTemplate.get(code="reminder.customer_email")
+    contact_template.fallback_channel_ids = [channels["reminder.customer_sms"].id]
+    with acting_as(system_actor("test")):
+        await owner_template.save(update_fields=["fallback_channel_ids"])
+        await contact_template.save(update_fields=["fallback_channel_ids"])
+    customer = await customer_with_contacts()
+    await User.filter(id=customer.owner_id).update(email="wang@opcms.test")
+    invoice = await make_invoice(customer, total="100.00", due_date=DUE)
+    # when the stage is sent
+    assert (await remind(-3))["notifications"] == 3
+    # then each message's route has the same person's address on the fallback channel
+    rows = {n.template_code: n for n in await Notification.filter(subject_id=invoice.id)}
+    assert rows["reminder.owner_wecom"].hops() == [
+        (channels["reminder.owner_wecom"].id, "wang.jl"),
+        (owner_mail.id, "wang@opcms.test"),
+    ]
+    assert rows["reminder.customer_email"].hops() == [
+        (channels["reminder.customer_email"].id, "ap@example.com"),
+        (channels["reminder.customer_sms"].id, "13912345678"),
+    ]
+    assert rows["reminder.customer_sms"].route is None  # its template names no chain
 
 
 async def test_a_missed_week_sends_the_current_stage_only(db):

@@ -95,11 +95,12 @@ describe('jobs, schedules and notification channels', () => {
         name: 'e2e-sms', kind: 'sms', settings: { provider: 'logging' }, secrets: {}, is_enabled: true, rate_per_minute: 60, max_attempts: 5,
       });
       await page.getByTestId('channel-row-e2e-sms').waitFor();
-      const checked = page.waitForResponse((res) => /\/api\/v1\/notification-channels\/\d+\/health$/.test(res.url()));
+      const checked = page.waitForResponse((res) => /\/api\/v1\/notification-channels\/\d+\/check$/.test(res.url()));
       await page.getByTestId('channel-check-e2e-sms').click();
       const checkedReply = await checked;
       assert.equal(checkedReply.status(), 200, await checkedReply.text());
-      assert.equal((await checkedReply.json()).ok, true);
+      assert.equal((await checkedReply.json()).health_status, 'healthy');
+      await page.locator('[data-testid="channel-health-status-e2e-sms"][data-status="healthy"]').waitFor();
       await page.getByText('渠道 e2e-sms 正常').waitFor();
       await page.locator('[data-testid="channel-health-e2e-sms"][data-ok="true"]').waitFor({ state: 'attached' });
     });

@@ -969,6 +969,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the rendered content is longer than {limit} bytes",
     ),
     "no_channel": ("没有通知渠道 {id}", "no notification channel {id}"),
+    "fallback_channel_repeated": ("渠道 {name} 已在备用链中", "channel {name} is already in the chain"),
+    "fallback_is_default_channel": (
+        "默认渠道不能作为自己的备用渠道",
+        "the default channel cannot be its own fallback",
+    ),
+    "fallback_too_long": ("备用链最多 {limit} 个渠道", "at most {limit} channels"),
+    "unknown_channel_kind": ("未知的渠道类型 {kind}", "unknown channel kind {kind}"),
+    "notification_channel_in_fallback": (
+        "通知渠道 {name} 在模板 {templates} 的备用链中：请先修改这些模板",
+        "notification channel '{name}' is in the fallback chain of template(s) {templates}: change them first",
+    ),
     # --- auth: sign-in, tokens, sessions, users ------------------------------------------------------
     "not_authenticated": ("请先登录：缺少 bearer 令牌", "Sign in first: missing bearer token"),
     "password_change_required": (

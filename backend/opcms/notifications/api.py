@@ -17,6 +17,7 @@ from opcms.notifications.schemas import (
     ChannelQuery,
     ChannelUpdate,
     HealthPublic,
+    NotificationDetail,
     NotificationPage,
     NotificationPublic,
     NotificationQuery,
@@ -44,19 +45,28 @@ async def list_notifications(request: Request, query: NotificationQuery) -> Noti
 
 
 @bp.get("/notifications/<notification_id:int>")
-@endpoint(permission=READ, response=NotificationPublic, tag=TAG)
-async def get_notification(request: Request, notification_id: int) -> NotificationPublic:
-    """One message: its content, status, attempts, next attempt time and last error."""
-    return await queries.describe(await get_or_404(Notification, notification_id, "notification"))
+@endpoint(permission=READ, response=NotificationDetail, tag=TAG)
+async def get_notification(request: Request, notification_id: int) -> NotificationDetail:
+    """One message: its content, status, attempts, next attempt time and last error; its route
+    (its channel and fallback chain, each with its target) and the history of every attempt."""
+    return await queries.detail(await get_or_404(Notification, notification_id, "notification"))
 
 
 @bp.post("/notifications")
 @endpoint(permission=WRITE, body=NotificationSend, response=NotificationPublic, status=202, tag=TAG)
 async def send_notification(request: Request, body: NotificationSend) -> NotificationPublic:
     """Send a message from a template (a test or a manual one): rendered now (422 naming a
-    missing variable, nothing stored), queued for delivery; answers the pending message."""
+    missing variable, nothing stored), queued for delivery; answers the pending message. A
+    fallback chain (channel names) and a target per channel kind may be given for failover."""
     notification = await service.send(
-        body.template_code, body.target, body.variables, body.priority, channel=body.channel, typed=True
+        body.template_code,
+        body.target,
+        body.variables,
+        body.priority,
+        channel=body.channel,
+        typed=True,
+        fallback=body.fallback_channels,
+        targets={kind.value: target for kind, target in body.targets.items()},
     )
     return await queries.describe(notification)
 
@@ -111,6 +121,14 @@ async def channel_health(request: Request, channel_id: int) -> HealthPublic:
     """Ask the channel's server whether it answers (and accepts the credentials); never sends a message."""
     health = await channels_config.check_health(channel_id)
     return HealthPublic(ok=health.ok, detail=health.detail)
+
+
+@bp.post("/notification-channels/<channel_id:int>/check")
+@endpoint(permission=WRITE, response=ChannelPublic, tag=TAG)
+async def check_channel(request: Request, channel_id: int) -> ChannelPublic:
+    """Check the channel's health now and keep the answer on it (status, time, error), as the
+    scheduled check does every 5 minutes: failover passes over a channel found unhealthy."""
+    return channels_config.channel_public(await channels_config.check_and_record(channel_id))
 
 
 # --- templates ---------------------------------------------------------------------------------

@@ -9,13 +9,15 @@ audit log shows a secrets change as ``***`` (``NotificationChannel.audit_masked`
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from opcms.core.audit import AuditAction, record_audit
 from opcms.core.errors import Conflict, ValidationFailed
-from opcms.core.models import ChosenName, column_values, get_or_404
+from opcms.core.models import ChosenName, column_values, get_or_404, utcnow
 from opcms.core.pagination import paginate, where_given
 from opcms.core.schemas import answer, patch_changes
 from opcms.core.secrets import SecretUnreadable, decrypt_json, encrypted, secret_fields, take_secrets
@@ -25,7 +27,7 @@ from opcms.notifications.channels import (
     build_channel,
     get_channel_class,
 )
-from opcms.notifications.models import NotificationChannel, NotificationTemplate
+from opcms.notifications.models import ChannelHealth, NotificationChannel, NotificationTemplate
 from opcms.notifications.schemas import (
     CHANNEL_SORTABLE,
     ChannelCreate,
@@ -110,13 +112,33 @@ async def delete_channel(channel_id: int, reason: str = "") -> NotificationChann
             params={"name": channel.name, "templates": sorted(used_by)},
             details=[{"field": "templates", "message": ", ".join(sorted(used_by))}],
         )
+    in_chains = sorted(
+        code
+        for code, chain in await NotificationTemplate.all().values_list("code", "fallback_channel_ids")
+        if channel.id in (chain or [])
+    )
+    if in_chains:
+        raise Conflict(
+            f"notification channel {channel.name!r} is in the fallback chain of template(s) {', '.join(in_chains)}: change them first",
+            code="notification_channel_in_use",
+            key="notification_channel_in_fallback",
+            params={"name": channel.name, "templates": in_chains},
+            details=[{"field": "templates", "message": ", ".join(in_chains)}],
+        )
     await channel.soft_delete(reason)
     return channel
 
 
 async def check_health(channel_id: int) -> Health:
     """The channel's own health check within a time limit; a broken config is ``ok=False``."""
-    channel = await get_channel(channel_id)
+    return await channel_health(await get_channel(channel_id))
+
+
+async def channel_health(channel: NotificationChannel) -> Health:
+    """Ask the channel's server (never sends a message): each kind's ``health_check`` says how —
+    WeCom app: a fresh access token; WeCom bot: an empty post its webhook refuses for what it
+    is (the key works) without posting anything; e-mail: connect, log in if configured, NOOP;
+    SMS: the provider's own check."""
     try:
         sender = build_channel(
             channel.kind, dict(channel.settings or {}), decrypt_json(channel.secrets_encrypted)
@@ -132,3 +154,45 @@ async def check_health(channel_id: int) -> Health:
     except Exception as error:  # a channel breaking its promise never to raise
         log.warning("health check of channel %s raised", channel.name, exc_info=True)
         return Health(False, f"{type(error).__name__}: {error}")
+
+
+async def record_health(channel: NotificationChannel, health: Health, now: dt.datetime | None = None) -> None:
+    """Keep what a health check said on the channel (failover passes over an unhealthy one); a
+    change of status (healthy ↔ unhealthy) is audited, an unchanged one is not (every 5 minutes)."""
+    now = now or utcnow()
+    status = ChannelHealth.HEALTHY if health.ok else ChannelHealth.UNHEALTHY
+    before = ChannelHealth(channel.health_status)
+    values = {
+        "health_status": status,
+        "health_checked_at": now,
+        "health_error": None if health.ok else health.detail[:2000],
+    }
+    await NotificationChannel.with_deleted().filter(id=channel.id).update(**values)
+    channel.update_from_dict(values)
+    if status != before:
+        await record_audit(
+            AuditAction.STATUS_CHANGE,
+            channel.audit_entity,
+            channel.id,
+            before={"health_status": before.value},
+            after={"health_status": status.value, "health_error": channel.health_error},
+            message=f"health check: {health.detail}"[:500],
+        )
+
+
+async def check_and_record(channel_id: int) -> NotificationChannel:
+    """Check one channel now (an admin's "check now") and keep the answer on it."""
+    channel = await get_channel(channel_id)
+    await record_health(channel, await channel_health(channel))
+    return channel
+
+
+async def check_enabled_channels(now: dt.datetime | None = None) -> dict[str, int]:
+    """The scheduled check: every enabled channel, one after the other; answers how many were
+    healthy and unhealthy. Running it again just checks again (the latest answer is kept)."""
+    counts = {"healthy": 0, "unhealthy": 0}
+    for channel in await NotificationChannel.filter(is_enabled=True).order_by("id"):
+        health = await channel_health(channel)
+        await record_health(channel, health, now)
+        counts["healthy" if health.ok else "unhealthy"] += 1
+    return counts

@@ -10,7 +10,21 @@ One delivery (the Celery task ``notifications.deliver``) of one row:
 3. **Send** on the channel. Success → ``sent`` with ``sent_at`` and the provider's reference.
    Failure → ``attempts + 1``; worth retrying and attempts left → ``failed`` with
    ``next_attempt_at`` after an exponential backoff with jitter (30 s × 2ⁿ, at most 1 h),
-   queued again with that countdown; otherwise → ``dead`` (re-sent only by hand).
+   queued again with that countdown; otherwise (refused for good, or out of attempts on this
+   channel) the message **moves on** to the next channel of its route, or is ``dead`` (re-sent
+   only by hand) when there is none.
+
+**Failover.** A message's route (``Notification.route``) is its channel followed by its fallback
+chain, each with the target for that channel's kind; ``hop`` says which one it is on, and
+``attempts``/``max_attempts`` count on that channel. Moving on sets the next hop's channel and
+target, ``attempts`` 0 and that channel's ``max_attempts``, ``pending`` due now, and queues it.
+A channel that is disabled, deleted, unhealthy by its latest health check, or has no target
+for its kind is *passed over* without a try, within the same claim (no queue trip). The last
+channel of a route is tried even when unhealthy (the check may be stale); disabled, deleted
+or without a target it leaves the message ``dead``. Every try and every channel passed over
+is a ``notification_attempt`` row (outcome sent | failed | refused | skipped, and why the
+message moved on after it); only the claim's holder writes them, so two workers never both
+move a message on, and a sent message is never claimed again.
 
 The sweeper (:func:`sweep_due`, Beat every minute) is the safety net for lost queue messages
 (broker down at ``send``, a worker restarted with countdowns in memory): it queues again the
@@ -24,6 +38,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
+import time
 from typing import Any
 
 from tortoise.expressions import F, Q
@@ -38,7 +53,12 @@ from opcms.notifications.channels import (
     build_channel,
 )
 from opcms.notifications.models import (
+    AttemptOutcome,
+    ChannelHealth,
+    ChannelKind,
+    MoveOnReason,
     Notification,
+    NotificationAttempt,
     NotificationChannel,
     NotificationStatus,
     Priority,
@@ -121,16 +141,72 @@ async def claim(notification_id: int, now: dt.datetime) -> bool:
     return bool(claimed)
 
 
-async def _finish(notification_id: int, **values: Any) -> None:
+async def _finish(notification_id: int, **values: Any) -> bool:
     # only the claim's holder moves a row out of `sending`
-    await Notification.filter(id=notification_id, status=NotificationStatus.SENDING).update(**values)
+    return bool(
+        await Notification.filter(id=notification_id, status=NotificationStatus.SENDING).update(**values)
+    )
 
 
-async def _attempt(notification: Notification, channel: NotificationChannel | None) -> SendResult:
+async def _record(
+    notification: Notification,
+    *,
+    outcome: AttemptOutcome,
+    started_at: dt.datetime,
+    finished_at: dt.datetime,
+    attempt: int = 0,
+    error: str | None = None,
+    reference: str | None = None,
+    moved_on: MoveOnReason | None = None,
+) -> None:
+    """One row of the message's history: a try on its current channel, or that channel passed over."""
+    await NotificationAttempt.create(
+        notification_id=notification.id,
+        channel_id=notification.channel_id,
+        target=notification.target,
+        attempt=attempt,
+        hop=notification.hop,
+        started_at=started_at,
+        finished_at=finished_at,
+        outcome=outcome,
+        error=error,
+        provider_reference=(reference or None) and reference[:128],
+        moved_on=moved_on,
+    )
+
+
+def _pass_over(
+    notification: Notification, channel: NotificationChannel | None, has_next: bool
+) -> tuple[MoveOnReason, str] | None:
+    """Why the message's current channel is not even tried, or None when it is tried. An
+    unhealthy channel is passed over only when there is a next one: the last channel of a chain
+    is tried whatever its latest health check said (the check may be stale; dead is worse)."""
     if channel is None or channel.is_deleted:
-        return SendResult.failed("the channel was deleted", retryable=False)
+        return MoveOnReason.CHANNEL_DELETED, "the channel was deleted"
     if not channel.is_enabled:
-        return SendResult.failed(f"channel {channel.name!r} is disabled", retryable=False)
+        return MoveOnReason.CHANNEL_DISABLED, f"channel {channel.name!r} is disabled"
+    if notification.hops()[notification.hop][1] is None:
+        return MoveOnReason.NO_TARGET, f"no target was given for a {ChannelKind(channel.kind).value} channel"
+    if has_next and channel.health_status == ChannelHealth.UNHEALTHY:
+        detail = f": {channel.health_error}" if channel.health_error else ""
+        return MoveOnReason.CHANNEL_UNHEALTHY, f"channel {channel.name!r} is unhealthy{detail}"
+    return None
+
+
+async def _next_hop_values(notification: Notification, hop: int) -> dict[str, Any]:
+    """The row's fields on hop ``hop`` of its route: that channel and target, no attempts yet."""
+    channel_id, target = notification.hops()[hop]
+    channel = await NotificationChannel.with_deleted().get_or_none(id=channel_id)
+    return {
+        "hop": hop,
+        "channel_id": channel_id,
+        "target": target or "",
+        "attempts": 0,
+        "max_attempts": channel.max_attempts if channel is not None else 1,
+    }
+
+
+async def _attempt(notification: Notification, channel: NotificationChannel) -> SendResult:
     try:
         sender = build_channel(
             channel.kind, dict(channel.settings or {}), decrypt_json(channel.secrets_encrypted)
@@ -152,6 +228,10 @@ async def _attempt(notification: Notification, channel: NotificationChannel | No
         return SendResult.failed(f"{type(error).__name__}: {error}", retryable=True)
 
 
+def _elapsed(now: dt.datetime, started: float) -> dt.datetime:
+    return now + dt.timedelta(seconds=time.monotonic() - started)
+
+
 async def deliver(notification_id: int, *, now: dt.datetime | None = None) -> NotificationStatus | None:
     """Try to send one notification; answers the status it was left in, or None when there
     was nothing to do (another worker has it, it is sent or dead, or its time has not come)."""
@@ -159,25 +239,59 @@ async def deliver(notification_id: int, *, now: dt.datetime | None = None) -> No
     if not await claim(notification_id, now):
         return None
     notification = await Notification.get(id=notification_id)
-    channel = await NotificationChannel.with_deleted().get_or_none(id=notification.channel_id)
+    hops = notification.hops()
 
-    if channel is not None and channel.is_enabled and not channel.is_deleted:
-        wait = await ratelimit.acquire(
-            channel.id, channel.rate_per_minute, now=now, notification_id=notification.id
+    # channels passed over (disabled, deleted, unhealthy, no target for their kind): each is
+    # recorded and the message moves on to the next within this claim, no queue trip
+    while True:
+        channel = await NotificationChannel.with_deleted().get_or_none(id=notification.channel_id)
+        has_next = notification.hop + 1 < len(hops)
+        passed_over = _pass_over(notification, channel, has_next)
+        if passed_over is None:
+            break
+        reason, text = passed_over
+        await _record(
+            notification,
+            outcome=AttemptOutcome.SKIPPED,
+            started_at=now,
+            finished_at=now,
+            error=text,
+            moved_on=reason if has_next else None,
         )
-        if wait > 0:
-            await _finish(
-                notification.id,
-                status=NotificationStatus.PENDING,
-                next_attempt_at=now + dt.timedelta(seconds=wait),
-                updated_at=now,
-            )
-            await queue_delivery(notification.id, countdown=wait, priority=notification.priority)
-            return NotificationStatus.PENDING
+        if not has_next:
+            return await _dead(notification, _last_words(hops, text), now)
+        values = await _next_hop_values(notification, notification.hop + 1)
+        if not await _finish(notification.id, **values, last_error=text, updated_at=now):
+            return None  # the sweeper took it back meanwhile
+        notification.update_from_dict(values)
+    assert channel is not None
 
+    wait = await ratelimit.acquire(
+        channel.id, channel.rate_per_minute, now=now, notification_id=notification.id
+    )
+    if wait > 0:
+        await _finish(
+            notification.id,
+            status=NotificationStatus.PENDING,
+            next_attempt_at=now + dt.timedelta(seconds=wait),
+            updated_at=now,
+        )
+        await queue_delivery(notification.id, countdown=wait, priority=notification.priority)
+        return NotificationStatus.PENDING
+
+    started = time.monotonic()
     result = await _attempt(notification, channel)
+    finished_at = _elapsed(now, started)
     attempts = notification.attempts + 1
     if result.ok:
+        await _record(
+            notification,
+            outcome=AttemptOutcome.SENT,
+            attempt=attempts,
+            started_at=now,
+            finished_at=finished_at,
+            reference=result.reference,
+        )
         await _finish(
             notification.id,
             status=NotificationStatus.SENT,
@@ -189,49 +303,110 @@ async def deliver(notification_id: int, *, now: dt.datetime | None = None) -> No
         )
         return NotificationStatus.SENT
     error = result.error or "failed"
-    if not result.retryable or attempts >= notification.max_attempts:
-        reason = error if not result.retryable else f"{error} (gave up after {attempts} attempts)"
+    outcome = AttemptOutcome.FAILED if result.retryable else AttemptOutcome.REFUSED
+    if result.retryable and attempts < notification.max_attempts:
+        await _record(
+            notification,
+            outcome=outcome,
+            attempt=attempts,
+            started_at=now,
+            finished_at=finished_at,
+            error=error,
+        )
+        delay = backoff_seconds(attempts)
         await _finish(
             notification.id,
-            status=NotificationStatus.DEAD,
+            status=NotificationStatus.FAILED,
             attempts=attempts,
-            last_error=reason,
-            next_attempt_at=None,
+            last_error=error,
+            next_attempt_at=now + dt.timedelta(seconds=delay),
             updated_at=now,
         )
-        log.warning("notification %s is dead: %s", notification.id, reason)
-        return NotificationStatus.DEAD
-    delay = backoff_seconds(attempts)
+        await queue_delivery(notification.id, countdown=delay, priority=notification.priority)
+        return NotificationStatus.FAILED
+    # refused for good, or out of attempts on this channel: the next channel, or dead
+    gave_up = error if not result.retryable else f"{error} (gave up after {attempts} attempts)"
+    has_next = notification.hop + 1 < len(hops)
+    moved_on = MoveOnReason.REFUSED if not result.retryable else MoveOnReason.ATTEMPTS_EXHAUSTED
+    await _record(
+        notification,
+        outcome=outcome,
+        attempt=attempts,
+        started_at=now,
+        finished_at=finished_at,
+        error=error,
+        moved_on=moved_on if has_next else None,
+    )
+    if not has_next:
+        notification.attempts = attempts
+        return await _dead(notification, _last_words(hops, gave_up), now)
     await _finish(
         notification.id,
-        status=NotificationStatus.FAILED,
-        attempts=attempts,
-        last_error=error,
-        next_attempt_at=now + dt.timedelta(seconds=delay),
+        **await _next_hop_values(notification, notification.hop + 1),
+        status=NotificationStatus.PENDING,
+        last_error=gave_up,
+        next_attempt_at=now,
         updated_at=now,
     )
-    await queue_delivery(notification.id, countdown=delay, priority=notification.priority)
-    return NotificationStatus.FAILED
+    log.info("notification %s moves on to the next channel of its chain: %s", notification.id, gave_up)
+    await queue_delivery(notification.id, priority=notification.priority)
+    return NotificationStatus.PENDING
+
+
+def _last_words(hops: list[tuple[int, str | None]], error: str) -> str:
+    return f"{error} (every channel of the chain tried)" if len(hops) > 1 else error
+
+
+async def _dead(notification: Notification, reason: str, now: dt.datetime) -> NotificationStatus:
+    await _finish(
+        notification.id,
+        status=NotificationStatus.DEAD,
+        attempts=notification.attempts,
+        last_error=reason,
+        next_attempt_at=None,
+        updated_at=now,
+    )
+    log.warning("notification %s is dead: %s", notification.id, reason)
+    return NotificationStatus.DEAD
 
 
 async def release_stuck(now: dt.datetime) -> int:
     """Rows a dead worker left in ``sending``: counted as a failed attempt (the message may or
-    may not have gone out), tried again now, or dead when out of attempts."""
+    may not have gone out), tried again now — on the next channel of its chain when that was
+    the last attempt on this one — or dead when out of attempts and channels."""
     stuck = await Notification.filter(
         status=NotificationStatus.SENDING, updated_at__lt=now - STUCK_AFTER
     ).limit(SWEEP_BATCH)
     error = "the worker stopped while sending (the message may have gone out)"
     for row in stuck:
         out_of_attempts = row.attempts + 1 >= row.max_attempts
-        await Notification.filter(
+        has_next = row.hop + 1 < len(row.hops())
+        values: dict[str, Any]
+        if out_of_attempts and has_next:
+            values = {**await _next_hop_values(row, row.hop + 1), "status": NotificationStatus.PENDING}
+        else:
+            values = {
+                "status": NotificationStatus.DEAD if out_of_attempts else NotificationStatus.FAILED,
+                "attempts": F("attempts") + 1,
+            }
+        released = await Notification.filter(
             id=row.id, status=NotificationStatus.SENDING, updated_at__lt=now - STUCK_AFTER
         ).update(
-            status=NotificationStatus.DEAD if out_of_attempts else NotificationStatus.FAILED,
-            attempts=F("attempts") + 1,
+            **values,
             last_error=error,
-            next_attempt_at=None if out_of_attempts else now,
+            next_attempt_at=None if out_of_attempts and not has_next else now,
             updated_at=now,
         )
+        if released:
+            await _record(
+                row,
+                outcome=AttemptOutcome.FAILED,
+                attempt=row.attempts + 1,
+                started_at=row.updated_at,
+                finished_at=now,
+                error=error,
+                moved_on=MoveOnReason.ATTEMPTS_EXHAUSTED if out_of_attempts and has_next else None,
+            )
     return len(stuck)
 
 

@@ -35,6 +35,32 @@ class NotificationStatus(str, enum.Enum):
     DEAD = "dead"  # max attempts reached (or refused for good); re-sent only by hand
 
 
+class ChannelHealth(str, enum.Enum):
+    """What the latest health check of a channel said (``unknown``: never checked yet)."""
+
+    HEALTHY = "healthy"
+    UNHEALTHY = "unhealthy"
+    UNKNOWN = "unknown"
+
+
+class AttemptOutcome(str, enum.Enum):
+    SENT = "sent"
+    FAILED = "failed"  # worth trying again (a server error, a timeout)
+    REFUSED = "refused"  # refused for good (a bad recipient, bad credentials, a broken configuration)
+    SKIPPED = "skipped"  # not tried: the channel is disabled, unhealthy or deleted, or no target for it
+
+
+class MoveOnReason(str, enum.Enum):
+    """Why a message left a channel of its chain for the next one."""
+
+    CHANNEL_DISABLED = "channel_disabled"
+    CHANNEL_DELETED = "channel_deleted"
+    CHANNEL_UNHEALTHY = "channel_unhealthy"
+    NO_TARGET = "no_target"
+    REFUSED = "refused"
+    ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+
+
 class NotificationChannel(AuditedModel):
     """Where messages go: a kind, its settings, and its secrets (encrypted, never answered)."""
 
@@ -48,8 +74,17 @@ class NotificationChannel(AuditedModel):
     rate_per_minute = fields.IntField(null=True)
     max_attempts = fields.IntField(default=5)
     remark = fields.CharField(max_length=255, null=True)
+    # what the latest health check said (the scheduled check every 5 minutes, or "check now");
+    # a message with a fallback chain skips a channel whose latest check said unhealthy
+    health_status = fields.CharEnumField(
+        ChannelHealth, max_length=16, default=ChannelHealth.UNKNOWN, db_default=ChannelHealth.UNKNOWN.value
+    )
+    health_checked_at = fields.DatetimeField(null=True)
+    health_error = fields.TextField(null=True)
 
     audit_masked = frozenset({"secrets_encrypted"})
+    # health is written by the scheduled check, not by people: a change of status is audited on its own
+    audit_ignored = frozenset({"health_status", "health_checked_at", "health_error"})
 
     class Meta:
         table = "notification_channel"
@@ -69,6 +104,9 @@ class NotificationTemplate(AuditedModel):
     body = fields.TextField()
     # the variables the body and title may use; rendering with one missing is refused
     variables: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # the channels tried in this order when the default one is disabled, unhealthy or out of
+    # attempts (NULL = none; a sender may name its own chain)
+    fallback_channel_ids: fields.JSONField[list[int] | None] = fields.JSONField(null=True)
 
     class Meta:
         table = "notification_template"
@@ -105,11 +143,53 @@ class Notification(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     created_by = fields.CharField(max_length=64, null=True)
+    # the channels this message may go out on, in order, each with its target: [[channel id,
+    # target or null]] (null: the send gave no target for that channel's kind, the hop is
+    # skipped). ``hop`` is the one it is on now (``channel``/``target`` are that hop's);
+    # ``attempts``/``max_attempts`` count on that channel. NULL route: the channel only.
+    route: fields.JSONField[list[list[Any]] | None] = fields.JSONField(null=True)
+    hop = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "notification"
         ordering = ("-id",)
         indexes = (("subject_type", "subject_id"),)
+
+    def hops(self) -> list[tuple[int, str | None]]:
+        """The route as (channel id, target or None); a message stored before routes had one hop."""
+        if not self.route:
+            return [(self.channel_id, self.target)]
+        return [(int(channel_id), target) for channel_id, target in self.route]
+
+
+class NotificationAttempt(Model):
+    """One try of a message on one channel — or one channel of its chain passed over, and why."""
+
+    id = fields.BigIntField(primary_key=True)
+    notification: fields.ForeignKeyRelation[Notification] = foreign_key(
+        "opcms.Notification", "attempt_history"
+    )
+    notification_id: int
+    channel: fields.ForeignKeyRelation[NotificationChannel] = foreign_key(
+        "opcms.NotificationChannel", "attempts"
+    )
+    channel_id: int
+    target = fields.CharField(max_length=255, default="")
+    # the attempt's number on this channel (1, 2, …); a skipped channel: 0
+    attempt = fields.IntField(default=0)
+    hop = fields.IntField(default=0)
+    started_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField()
+    outcome = fields.CharEnumField(AttemptOutcome, max_length=8)
+    error = fields.TextField(null=True)
+    provider_reference = fields.CharField(max_length=128, null=True)
+    # set when the message left this channel for the next of its chain after this attempt
+    moved_on = fields.CharEnumField(MoveOnReason, max_length=24, null=True)
+
+    class Meta:
+        table = "notification_attempt"
+        ordering = ("id",)
+        indexes = (("notification_id", "id"),)
 
 
 class InvoiceReminder(Model):

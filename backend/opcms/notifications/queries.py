@@ -8,15 +8,28 @@ from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
-from tortoise.functions import Count, Sum
+from tortoise.functions import Count
 
 from opcms.core.db import counts_by
 from opcms.core.models import utcnow
 from opcms.core.pagination import paginate
 from opcms.core.schemas import answer
 from opcms.core.settings import get_settings
-from opcms.notifications.models import Notification, NotificationChannel, NotificationStatus
-from opcms.notifications.schemas import NOTIFICATION_SORTABLE, NotificationPublic, NotificationQuery
+from opcms.notifications.models import (
+    AttemptOutcome,
+    Notification,
+    NotificationAttempt,
+    NotificationChannel,
+    NotificationStatus,
+)
+from opcms.notifications.schemas import (
+    NOTIFICATION_SORTABLE,
+    AttemptPublic,
+    NotificationDetail,
+    NotificationPublic,
+    NotificationQuery,
+    RouteHop,
+)
 from opcms.notifications.templates_config import channel_names
 
 #: statuses of a message that has yet to go out
@@ -29,6 +42,22 @@ def notification_public(notification: Notification, names: dict[int, str]) -> No
 
 async def describe(notification: Notification) -> NotificationPublic:
     return notification_public(notification, await channel_names({notification.channel_id}))
+
+
+async def detail(notification: Notification) -> NotificationDetail:
+    """One message with its route and every attempt (and every channel passed over), oldest first."""
+    history = await NotificationAttempt.filter(notification_id=notification.id).order_by("id")
+    hops = notification.hops()
+    names = await channel_names(
+        {notification.channel_id, *(c for c, _ in hops), *(a.channel_id for a in history)}
+    )
+    return answer(
+        NotificationDetail,
+        notification,
+        channel_name=names.get(notification.channel_id),
+        route=[RouteHop(channel_id=c, channel_name=names.get(c), target=t) for c, t in hops],
+        history=[answer(AttemptPublic, a, channel_name=names.get(a.channel_id)) for a in history],
+    )
 
 
 async def list_notifications(query: NotificationQuery) -> dict[str, Any]:
@@ -59,12 +88,18 @@ async def list_notifications(query: NotificationQuery) -> dict[str, Any]:
 
 async def metric_families() -> list[Metric]:
     """Messages by channel and status (``dead``: the dead letters), the attempts made, and the
-    backlog: messages still waiting to go out longer than ``notification_backlog_minutes``."""
+    backlog: messages still waiting to go out longer than ``notification_backlog_minutes``.
+
+    Attempts are counted from the attempt history, on the channel each was made on (a message
+    that failed over counts its tries on every channel of its chain; channels passed over are
+    not attempts). Messages stored before the history existed (migration 0020) are not counted."""
     by_status = GaugeMetricFamily(
         "opcms_notifications", "Notifications by channel and status", labels=["channel", "status"]
     )
     attempts = CounterMetricFamily(
-        "opcms_notification_attempts", "Delivery attempts made, by channel", labels=["channel"]
+        "opcms_notification_attempts",
+        "Delivery attempts made, by the channel each was made on",
+        labels=["channel"],
     )
     dead = GaugeMetricFamily(
         "opcms_notification_dead_letters",
@@ -79,17 +114,21 @@ async def metric_families() -> list[Metric]:
     # every channel, deleted ones too: their messages stay counted under their names
     names = dict(await NotificationChannel.with_deleted().values_list("id", "name"))
     rows = await (
-        Notification.annotate(n=Count("id"), tries=Sum("attempts"))
+        Notification.annotate(n=Count("id"))
         .group_by("channel_id", "status")
-        .values_list("channel_id", "status", "n", "tries")
+        .values_list("channel_id", "status", "n")
     )
     tried: dict[str, int] = defaultdict(int)
     dead_letters: dict[str, int] = defaultdict(int)
-    for channel_id, status, n, tries in rows:
+    for channel_id, status, n in rows:
         channel, status = names.get(channel_id, str(channel_id)), NotificationStatus(status)
         by_status.add_metric([channel, status.value], n)
-        tried[channel] += int(tries or 0)
+        tried.setdefault(channel, 0)
         dead_letters[channel] += n if status is NotificationStatus.DEAD else 0
+    for channel_id, n in await counts_by(
+        NotificationAttempt.filter(outcome__not=AttemptOutcome.SKIPPED), "channel_id"
+    ):
+        tried[names.get(channel_id, str(channel_id))] += n
     for channel in sorted(tried):
         attempts.add_metric([channel], tried[channel])
         dead.add_metric([channel], dead_letters[channel])

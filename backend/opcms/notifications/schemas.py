@@ -30,7 +30,14 @@ from opcms.core.secrets import (
     SecretsReadable,
     without_url_credentials,
 )
-from opcms.notifications.models import ChannelKind, NotificationStatus, Priority
+from opcms.notifications.models import (
+    AttemptOutcome,
+    ChannelHealth,
+    ChannelKind,
+    MoveOnReason,
+    NotificationStatus,
+    Priority,
+)
 from opcms.notifications.variables import VariableKind
 
 ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -50,6 +57,8 @@ VariableName = Annotated[
 Target = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
 
 MAX_VARIABLES = 100
+#: channels a fallback chain may name
+MAX_FALLBACK = 5
 BODY_MAX = 20_000
 #: a template's text: lines and tabs allowed, no other control character
 Body = Annotated[str, StringConstraints(min_length=1, max_length=BODY_MAX), MultiLine]
@@ -105,6 +114,9 @@ class ChannelPublic(PublicSchema):
     rate_per_minute: int | None
     max_attempts: int
     remark: str | None
+    health_status: ChannelHealth = Field(description="what the latest health check said")
+    health_checked_at: dt.datetime | None
+    health_error: str | None = Field(description="why the latest health check failed")
     created_at: dt.datetime
     updated_at: dt.datetime
     created_by: str | None
@@ -137,10 +149,16 @@ class TemplateCreate(Schema):
     variables: list[VariableName] = Field(
         default_factory=list, max_length=MAX_VARIABLES, description="every variable title and body use"
     )
+    fallback_channel_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=MAX_FALLBACK,
+        description="channels to continue on, in order, when the default one is disabled, unhealthy or out "
+        "of attempts (existing, no repeats, not the default channel)",
+    )
 
 
 class TemplateUpdate(PatchSchema):
-    not_null = ("code", "name", "title", "body", "variables")
+    not_null = ("code", "name", "title", "body", "variables", "fallback_channel_ids")
 
     code: TemplateCode | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = None
@@ -148,6 +166,9 @@ class TemplateUpdate(PatchSchema):
     title: Annotated[str, StringConstraints(max_length=255)] | None = None
     body: Body | None = None
     variables: list[VariableName] | None = Field(default=None, max_length=MAX_VARIABLES)
+    fallback_channel_ids: list[Id] | None = Field(
+        default=None, max_length=MAX_FALLBACK, description="the whole new fallback chain ([]: none)"
+    )
 
 
 TEMPLATE_SORTABLE = ("code", "name", "created_at", "updated_at")
@@ -176,6 +197,10 @@ class TemplatePublic(PublicSchema):
     title: str
     body: str
     variables: list[str]
+    fallback_channel_ids: list[int] = Field(default_factory=list)
+    fallback_channel_names: list[str | None] = Field(
+        default_factory=list, description="the names of the fallback channels, in order"
+    )
     samples: list[VariableSample] = Field(
         default_factory=list, description="each declared variable with its kind and a sample value"
     )
@@ -208,6 +233,15 @@ class NotificationSend(Schema):
     priority: Priority = Priority.NORMAL
     channel: ChannelName | None = Field(
         default=None, description="a channel name; default: the template's channel"
+    )
+    fallback_channels: list[ChannelName] | None = Field(
+        default=None,
+        max_length=MAX_FALLBACK,
+        description="channel names to continue on, in order; default: the template's fallback chain ([]: none)",
+    )
+    targets: dict[ChannelKind, Target] = Field(
+        default_factory=dict,
+        description='a target per channel kind for the fallback chain, e.g. {"email": "a@b.cn", "sms": "13800000000"}',
     )
 
 
@@ -252,6 +286,7 @@ class NotificationPublic(PublicSchema):
     last_error: str | None
     sent_at: dt.datetime | None
     provider_reference: str | None
+    hop: int = Field(default=0, description="the place of its current channel in its route")
     subject_type: str | None
     subject_id: int | None
     created_at: dt.datetime
@@ -261,3 +296,33 @@ class NotificationPublic(PublicSchema):
 
 class NotificationPage(Page[NotificationPublic]):
     pass
+
+
+class RouteHop(PublicSchema):
+    channel_id: int
+    channel_name: str | None
+    target: str | None = Field(description="null: no target was given for this channel's kind (passed over)")
+
+
+class AttemptPublic(PublicSchema):
+    id: int
+    channel_id: int
+    channel_name: str | None
+    target: str
+    attempt: int = Field(description="the attempt's number on this channel; 0: the channel was passed over")
+    hop: int = Field(description="the place of the channel in the message's route (0: its first channel)")
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    outcome: AttemptOutcome
+    error: str | None
+    provider_reference: str | None
+    moved_on: MoveOnReason | None = Field(
+        description="why the message went on to the next channel after this"
+    )
+
+
+class NotificationDetail(NotificationPublic):
+    """One message with its route and the history of every attempt, oldest first."""
+
+    route: list[RouteHop]
+    history: list[AttemptPublic]

@@ -16,7 +16,7 @@ later).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -34,6 +34,7 @@ from opcms.notifications.errors import (
     TemplateRenderError,
 )
 from opcms.notifications.models import (
+    ChannelKind,
     Notification,
     NotificationChannel,
     NotificationStatus,
@@ -43,10 +44,21 @@ from opcms.notifications.models import (
 from opcms.notifications.templates import render
 from opcms.notifications.variables import typed_values
 
-__all__ = ["ChannelUnavailable", "Prepared", "TemplateRenderError", "prepare", "resend", "send", "status"]
+__all__ = [
+    "ChannelUnavailable",
+    "Prepared",
+    "TemplateRenderError",
+    "prepare",
+    "resend",
+    "send",
+    "status",
+    "usable_targets",
+]
 
 AUDIT_ENTITY = "notification"
 TARGET_MAX = 255
+#: channels a send may name after its first one
+MAX_FALLBACK = 5
 
 
 # Within :func:`lookups_once` the templates and channels read by ``send`` are kept: None = read
@@ -87,7 +99,12 @@ async def _template(code: str) -> NotificationTemplate:
     return template
 
 
-async def resolve_channel(template: NotificationTemplate, channel: str | None) -> NotificationChannel:
+async def resolve_channel(
+    template: NotificationTemplate, channel: str | None, *, disabled_ok: bool = False
+) -> NotificationChannel:
+    """The channel a message starts on: the one named, else the template's default; refused
+    when disabled, unless ``disabled_ok`` (its fallback chain has an enabled channel: delivery
+    passes the disabled one over)."""
     if channel is not None:
         found = await _lookup(NotificationChannel, name=channel)
         if found is None:
@@ -111,7 +128,7 @@ async def resolve_channel(template: NotificationTemplate, channel: str | None) -
                 key="template_channel_deleted",
                 params={"code": template.code},
             )
-    if not found.is_enabled:
+    if not found.is_enabled and not disabled_ok:
         raise ChannelUnavailable(
             f"notification channel {found.name!r} is disabled",
             key="channel_disabled",
@@ -140,6 +157,110 @@ def check_target(channel: NotificationChannel, target: str) -> None:
         raise ValidationFailed.field("target", problem)
 
 
+async def _fallback_chain(
+    template: NotificationTemplate, primary: NotificationChannel, fallback: Sequence[str] | None
+) -> list[NotificationChannel]:
+    """The channels after ``primary``: the ones named (by name; 422 for an unknown one, a repeat
+    or the primary), else the template's chain without channels deleted since and without the
+    primary (a sender naming another channel may name one of the template's chain)."""
+    if fallback is None:
+        chain = []
+        for channel_id in template.fallback_channel_ids or []:
+            found = await _lookup(NotificationChannel, id=channel_id)
+            if found is not None and found.id != primary.id and found not in chain:
+                chain.append(found)
+        return chain
+    if len(fallback) > MAX_FALLBACK:
+        raise ValidationFailed.field(
+            "fallback_channels",
+            f"at most {MAX_FALLBACK} channels",
+            code="fallback_too_long",
+            params={"limit": MAX_FALLBACK},
+        )
+    chain, seen = [], {primary.name}
+    for index, name in enumerate(fallback):
+        field = f"fallback_channels.{index}"
+        if name in seen:
+            raise ValidationFailed.field(
+                field,
+                f"channel {name!r} is already in the chain",
+                code="fallback_channel_repeated",
+                params={"name": name},
+            )
+        found = await _lookup(NotificationChannel, name=name)
+        if found is None:
+            raise ValidationFailed.field(
+                field,
+                f"no notification channel named {name!r}",
+                code="no_channel_named",
+                params={"name": name},
+            )
+        seen.add(name)
+        chain.append(found)
+    return chain
+
+
+def _check_targets(targets: dict[str, str]) -> dict[str, str]:
+    """The targets by channel kind, each checked as its kind reads targets (422 naming
+    ``targets.<kind>``)."""
+    checked: dict[str, str] = {}
+    for kind, value in targets.items():
+        kind = getattr(kind, "value", kind)
+        value = (value or "").strip()
+        field = f"targets.{kind}"
+        try:
+            channel_class = get_channel_class(kind)
+        except ChannelConfigError:
+            raise ValidationFailed.field(
+                field, f"unknown channel kind {kind!r}", code="unknown_channel_kind", params={"kind": kind}
+            ) from None
+        if not value:
+            continue
+        if len(value) > TARGET_MAX:
+            raise ValidationFailed.field(
+                field,
+                f"at most {TARGET_MAX} characters",
+                code="at_most_characters",
+                params={"limit": TARGET_MAX},
+            )
+        problem = channel_class.check_target(value)
+        if problem:
+            raise ValidationFailed.field(field, problem)
+        checked[kind] = value
+    return checked
+
+
+def usable_targets(targets: Mapping[str, str | None]) -> dict[str, str]:
+    """The targets (by channel kind) each kind would take, the others left out: for a sender
+    passing what a record happens to hold (a contact's phone typed any old way must not stop
+    the message from being sent on its own channel)."""
+    usable: dict[str, str] = {}
+    for kind, value in targets.items():
+        value = (value or "").strip()
+        try:
+            channel_class = get_channel_class(kind)
+        except ChannelConfigError:
+            continue
+        if value and len(value) <= TARGET_MAX and not channel_class.check_target(value):
+            usable[kind] = value
+    return usable
+
+
+def _hop_target(
+    channel: NotificationChannel, primary: NotificationChannel, target: str, targets: dict[str, str]
+) -> str | None:
+    """The target of a fallback hop: the one given for its kind, else the primary's when it is
+    of the same kind; a group bot needs none; None — no target, the hop is passed over."""
+    kind = ChannelKind(channel.kind).value
+    if kind == ChannelKind.WECOM_BOT.value:
+        return ""
+    if kind in targets:
+        return targets[kind]
+    if kind == ChannelKind(primary.kind).value and target:
+        return target
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A message rendered and checked, not stored yet: what :func:`send` stores (a job sending
@@ -151,6 +272,15 @@ class Prepared:
     title: str
     content: str
     priority: Priority
+    #: the channels after ``channel``, each with its target (None: none given for its kind)
+    fallback: tuple[tuple[NotificationChannel, str | None], ...] = ()
+
+    @property
+    def route(self) -> list[list[Any]] | None:
+        """The ``notification.route`` column: None when there is no fallback chain."""
+        if not self.fallback:
+            return None
+        return [[self.channel.id, self.target], *([channel.id, target] for channel, target in self.fallback)]
 
     def values(self, subject: tuple[str, int] | None, created_by: str, now: dt.datetime) -> dict[str, Any]:
         """The ``notification`` row's fields (a ``pending`` message due now)."""
@@ -164,6 +294,8 @@ class Prepared:
             "status": NotificationStatus.PENDING,
             "max_attempts": self.channel.max_attempts,
             "next_attempt_at": now,
+            "route": self.route,
+            "hop": 0,
             "subject_type": subject[0] if subject else None,
             "subject_id": subject[1] if subject else None,
             "created_by": created_by[:64],
@@ -176,6 +308,11 @@ class Prepared:
             "channel": self.channel.name,
             "target": self.target,
             "priority": self.priority.value,
+            **(
+                {"fallback": [[channel.name, target] for channel, target in self.fallback]}
+                if self.fallback
+                else {}
+            ),
             "subject_type": subject[0] if subject else None,
             "subject_id": subject[1] if subject else None,
         }
@@ -189,18 +326,25 @@ async def prepare(
     *,
     channel: str | None = None,
     typed: bool = False,
+    fallback: Sequence[str] | None = None,
+    targets: Mapping[str, str] | None = None,
 ) -> Prepared:
     """Render ``template_code`` with ``variables`` for ``target`` on its channel; raises as
     :func:`send` does, and stores nothing."""
     template = await _template(template_code)
-    target = (target or "").strip()
+    checked_targets = _check_targets(dict(targets or {}))
     values = dict(variables or {})
     if typed:  # typed by hand (a test message): each value read as its variable's kind
         values = typed_values(template.variables or [], values)
     title, content = render(template.title, template.body, values, template.variables or [])
-    chosen = await resolve_channel(template, channel)
+    chosen = await resolve_channel(template, channel, disabled_ok=True)
+    target = (target or "").strip() or checked_targets.get(ChannelKind(chosen.kind).value, "")
+    chain = await _fallback_chain(template, chosen, fallback)
+    if not chosen.is_enabled and not any(other.is_enabled for other in chain):
+        await resolve_channel(template, channel)  # the refusal of a disabled channel, as without a chain
     check_target(chosen, target)
-    return Prepared(template, chosen, target, title, content, Priority(priority))
+    hops = tuple((other, _hop_target(other, chosen, target, checked_targets)) for other in chain)
+    return Prepared(template, chosen, target, title, content, Priority(priority), hops)
 
 
 async def send(
@@ -213,12 +357,30 @@ async def send(
     subject: tuple[str, int] | None = None,
     queue: bool = True,
     typed: bool = False,
+    fallback: Sequence[str] | None = None,
+    targets: Mapping[str, str] | None = None,
 ) -> Notification:
     """Render ``template_code`` with ``variables`` for ``target`` and queue it; returns the
     ``pending`` row. Raises :class:`TemplateRenderError` (422), :class:`ChannelUnavailable`
     (409), NotFound (no such template) or ValidationFailed (a target the channel cannot use)
-    — in every case before anything is stored."""
-    prepared = await prepare(template_code, target, variables, priority, channel=channel, typed=typed)
+    — in every case before anything is stored.
+
+    Failover: ``fallback`` names the channels to continue on, in order, when this one is
+    disabled, unhealthy or out of attempts (None: the template's chain; ``[]``: none);
+    ``targets`` gives a target per channel kind (``{"email": "a@b.cn", "sms": "138…"}``) for
+    the channels of the chain (and for the first one when ``target`` is empty). A channel of
+    the chain with no target for its kind is passed over (a group bot needs none). A disabled
+    first channel is accepted when the chain has an enabled one."""
+    prepared = await prepare(
+        template_code,
+        target,
+        variables,
+        priority,
+        channel=channel,
+        typed=typed,
+        fallback=fallback,
+        targets=targets,
+    )
     notification = await Notification.create(**prepared.values(subject, current_actor.get().name, utcnow()))
     await record_audit(AuditAction.CREATE, AUDIT_ENTITY, notification.id, after=prepared.audit_after(subject))
     if queue:
@@ -242,14 +404,19 @@ def _not_resendable(notification: Notification) -> NotResendable:
 
 
 async def resend(notification_id: int) -> Notification:
-    """Send a ``dead`` or ``failed`` message again now, with a fresh round of attempts
-    (409 for any other status: it is pending, being sent, or sent)."""
+    """Send a ``dead`` or ``failed`` message again now, with a fresh round of attempts, from
+    the first channel of its route again (409 for any other status: it is pending, being sent,
+    or sent; 409 too when no channel of its route is enabled)."""
     notification = await status(notification_id)
     resendable = (NotificationStatus.DEAD, NotificationStatus.FAILED)
     if notification.status not in resendable:
         raise _not_resendable(notification)
-    channel = await NotificationChannel.get_or_none(id=notification.channel_id)
-    if channel is None or not channel.is_enabled:
+    hops = notification.hops()
+    channels = {
+        channel.id: channel for channel in await NotificationChannel.filter(id__in=[c for c, _ in hops])
+    }
+    primary_id, primary_target = hops[0]
+    if not any(channel.is_enabled for channel in channels.values()):
         raise ChannelUnavailable(
             "the notification's channel is deleted or disabled: enable it first",
             key="notification_channel_gone",
@@ -258,11 +425,16 @@ async def resend(notification_id: int) -> Notification:
         "status": notification.status.value,
         "attempts": notification.attempts,
         "last_error": notification.last_error,
+        "channel_id": notification.channel_id,
     }
+    primary = channels.get(primary_id)
     updated = await Notification.filter(id=notification.id, status__in=resendable).update(
         status=NotificationStatus.PENDING,
+        hop=0,
+        channel_id=primary_id,
+        target=primary_target or "",
         attempts=0,
-        max_attempts=channel.max_attempts,
+        max_attempts=primary.max_attempts if primary is not None else 1,
         next_attempt_at=utcnow(),
         updated_at=utcnow(),
     )
@@ -273,7 +445,7 @@ async def resend(notification_id: int) -> Notification:
         AUDIT_ENTITY,
         notification.id,
         before=before,
-        after={"status": NotificationStatus.PENDING.value, "attempts": 0},
+        after={"status": NotificationStatus.PENDING.value, "attempts": 0, "channel_id": primary_id},
         message="resend",
     )
     await queue_delivery(notification.id, priority=notification.priority)

@@ -39,20 +39,25 @@ async def channel_names(channel_ids: set[int]) -> dict[int, str]:
     return dict(rows)
 
 
+def _channel_ids(template: NotificationTemplate) -> set[int]:
+    return {*([template.channel_id] if template.channel_id else []), *(template.fallback_channel_ids or [])}
+
+
 def template_public(template: NotificationTemplate, names: dict[int, str]) -> TemplatePublic:
+    fallback = list(template.fallback_channel_ids or [])
     return answer(
         TemplatePublic,
         template,
         channel_name=names.get(template.channel_id) if template.channel_id else None,
         variables=list(template.variables or []),
+        fallback_channel_ids=fallback,
+        fallback_channel_names=[names.get(channel_id) for channel_id in fallback],
         samples=samples(template.variables or []),
     )
 
 
 async def describe(template: NotificationTemplate) -> TemplatePublic:
-    return template_public(
-        template, await channel_names({template.channel_id} if template.channel_id else set())
-    )
+    return template_public(template, await channel_names(_channel_ids(template)))
 
 
 async def list_templates(query: TemplateQuery) -> dict[str, Any]:
@@ -63,7 +68,7 @@ async def list_templates(query: TemplateQuery) -> dict[str, Any]:
     if query.channel_id is not None:
         qs = qs.filter(channel_id=query.channel_id)
     page = await paginate(qs, query, sortable=TEMPLATE_SORTABLE, default_sort="code")
-    names = await channel_names({t.channel_id for t in page["items"] if t.channel_id})
+    names = await channel_names(set().union(*(_channel_ids(t) for t in page["items"])))
     page["items"] = [template_public(t, names) for t in page["items"]]
     return page
 
@@ -76,6 +81,32 @@ async def _check_channel(channel_id: int | None) -> None:
             code="no_channel",
             params={"id": channel_id},
         )
+
+
+async def _check_fallback(channel_id: int | None, fallback: list[int]) -> None:
+    """A fallback chain names existing channels (enabled or not), each once, never the default."""
+    seen: set[int] = set()
+    for index, fallback_id in enumerate(fallback):
+        field = f"fallback_channel_ids.{index}"
+        if fallback_id == channel_id:
+            raise ValidationFailed.field(
+                field,
+                "the default channel cannot be its own fallback",
+                code="fallback_is_default_channel",
+                params={"id": fallback_id},
+            )
+        if fallback_id in seen:
+            raise ValidationFailed.field(
+                field,
+                f"channel {fallback_id} is already in the chain",
+                code="fallback_channel_repeated",
+                params={"name": fallback_id},
+            )
+        seen.add(fallback_id)
+        if not await NotificationChannel.exists(id=fallback_id):
+            raise ValidationFailed.field(
+                field, f"no notification channel {fallback_id}", code="no_channel", params={"id": fallback_id}
+            )
 
 
 TEMPLATE_CODE = ChosenName(
@@ -91,6 +122,7 @@ async def create_template(data: TemplateCreate) -> NotificationTemplate:
     variables = _unique(data.variables)
     check_template(data.title, data.body, variables)
     await _check_channel(data.channel_id)
+    await _check_fallback(data.channel_id, data.fallback_channel_ids)
     await TEMPLATE_CODE.check_free(data.code)
     try:
         return await NotificationTemplate.create(**{**data.model_dump(), "variables": variables})
@@ -110,6 +142,11 @@ async def update_template(template_id: int, data: TemplateUpdate) -> Notificatio
     )
     if "channel_id" in changes:
         await _check_channel(changes["channel_id"])
+    if "channel_id" in changes or "fallback_channel_ids" in changes:
+        await _check_fallback(
+            changes.get("channel_id", template.channel_id),
+            changes.get("fallback_channel_ids", template.fallback_channel_ids or []),
+        )
     if "code" in changes and changes["code"] != template.code:
         await TEMPLATE_CODE.check_free(changes["code"], other_than=template.id)
     await TEMPLATE_CODE.save_changes(template, changes)

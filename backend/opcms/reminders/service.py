@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
@@ -50,7 +50,7 @@ from opcms.core.settings import business_today
 from opcms.notifications.delivery import queue_deliveries
 from opcms.notifications.errors import ChannelUnavailable, TemplateRenderError
 from opcms.notifications.models import InvoiceReminder, Notification, NotificationStatus, Priority
-from opcms.notifications.service import AUDIT_ENTITY, Prepared, lookups_once, prepare
+from opcms.notifications.service import AUDIT_ENTITY, Prepared, lookups_once, prepare, usable_targets
 from opcms.settlement.models import Invoice
 from opcms.settlement.queries import open_invoices
 
@@ -114,19 +114,23 @@ def reminder_variables(invoice: Invoice, stage: int, day: dt.date) -> dict[str, 
 class Recipient:
     template: str
     target: str
+    # the same person's targets on other kinds of channel, for a template with a fallback chain
+    targets: dict[str, str] = field(default_factory=dict)
 
 
 def recipients(invoice: Invoice) -> list[Recipient]:
-    """The customer's contact (e-mail, SMS) and the owner (WeCom), those that are known."""
+    """The customer's contact (e-mail, SMS) and the owner (WeCom), those that are known; each
+    with the person's other addresses, should the template fail over to another kind of channel."""
     customer = customer_of(invoice)
     found = []
+    contact = usable_targets({"email": customer.contact_email, "sms": customer.contact_phone})
     if customer.contact_email:
-        found.append(Recipient(CUSTOMER_EMAIL, customer.contact_email))
+        found.append(Recipient(CUSTOMER_EMAIL, customer.contact_email, contact))
     if customer.contact_phone:
-        found.append(Recipient(CUSTOMER_SMS, customer.contact_phone))
+        found.append(Recipient(CUSTOMER_SMS, customer.contact_phone, contact))
     owner = customer.owner
     if owner is not None and owner.is_active and owner.wecom_userid:
-        found.append(Recipient(OWNER_WECOM, owner.wecom_userid))
+        found.append(Recipient(OWNER_WECOM, owner.wecom_userid, usable_targets({"email": owner.email})))
     return found
 
 
@@ -233,7 +237,9 @@ class ReminderRun:
         item = _Stage(invoice, stage, [], [])
         for recipient in targets:
             try:
-                item.messages.append(await prepare(recipient.template, recipient.target, variables))
+                item.messages.append(
+                    await prepare(recipient.template, recipient.target, variables, targets=recipient.targets)
+                )
             except TemplateRenderError as error:
                 self._settle_skips(item)
                 self._failed(invoice, stage, error)
@@ -324,7 +330,7 @@ class ReminderRun:
                         "updated_at": now,
                     }
                 )
-        await insert_rows(Notification, rows)
+        await insert_rows(Notification, rows, json_columns=("route",))
         # the rows just written: this run's stamp on these invoices (a concurrent run cannot
         # write messages of the same stages: their reminder rows are this transaction's)
         written = {

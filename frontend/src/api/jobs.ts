@@ -41,6 +41,7 @@ export const KNOWN_JOBS = [
   'customers.account_automation',
   'analytics.score_customers',
   'jobs.prune_retention',
+  'notifications.check_channels',
 ] as const;
 export type KnownJob = (typeof KNOWN_JOBS)[number];
 

@@ -16,6 +16,22 @@ export const PRIORITIES = ['high', 'normal', 'low'] as const;
 export type NotificationPriority = (typeof PRIORITIES)[number];
 export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'failed', 'dead'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+/** What the latest health check of a channel said (`unknown`: never checked). */
+export const CHANNEL_HEALTH_STATUSES = ['healthy', 'unhealthy', 'unknown'] as const;
+export type ChannelHealthStatus = (typeof CHANNEL_HEALTH_STATUSES)[number];
+/** How one attempt ended: `skipped` — the channel was passed over without a try. */
+export const ATTEMPT_OUTCOMES = ['sent', 'failed', 'refused', 'skipped'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+/** Why a message went on to the next channel of its fallback chain. */
+export const MOVE_ON_REASONS = [
+  'channel_disabled',
+  'channel_deleted',
+  'channel_unhealthy',
+  'no_target',
+  'refused',
+  'attempts_exhausted',
+] as const;
+export type MoveOnReason = (typeof MOVE_ON_REASONS)[number];
 /** What a person may send again by hand. */
 export const RESENDABLE_STATUSES: readonly NotificationStatus[] = ['failed', 'dead'];
 
@@ -38,6 +54,8 @@ export interface NotificationPublic {
   last_error: string | null;
   sent_at: IsoDateTime | null;
   provider_reference: string | null;
+  /** the place of its current channel in its route (0: the first channel) */
+  hop: number;
   /** what it is about, e.g. ("invoice", 12) */
   subject_type: string | null;
   subject_id: number | null;
@@ -47,6 +65,37 @@ export interface NotificationPublic {
 }
 
 export type NotificationPage = Page<NotificationPublic>;
+
+/** Schema `RouteHop`: a channel of a message's route with its target (null: none given, passed over). */
+export interface RouteHop {
+  channel_id: number;
+  channel_name: string | null;
+  target: string | null;
+}
+
+/** Schema `AttemptPublic`: one try of a message on a channel, or a channel passed over. */
+export interface AttemptPublic {
+  id: number;
+  channel_id: number;
+  channel_name: string | null;
+  target: string;
+  /** the attempt's number on this channel; 0: passed over */
+  attempt: number;
+  hop: number;
+  started_at: IsoDateTime;
+  finished_at: IsoDateTime;
+  outcome: AttemptOutcome;
+  error: string | null;
+  provider_reference: string | null;
+  /** why the message went on to the next channel after this */
+  moved_on: MoveOnReason | null;
+}
+
+/** Schema `NotificationDetail`: a message with its route and every attempt, oldest first. */
+export interface NotificationDetail extends NotificationPublic {
+  route: RouteHop[];
+  history: AttemptPublic[];
+}
 
 export interface NotificationFilters {
   status?: NotificationStatus | null;
@@ -71,6 +120,10 @@ export interface NotificationSend {
   priority?: NotificationPriority;
   /** a channel by name; default: the template's */
   channel?: string | null;
+  /** channel names to continue on, in order; default: the template's fallback chain ([]: none) */
+  fallback_channels?: string[] | null;
+  /** a target per channel kind for the fallback chain */
+  targets?: Partial<Record<ChannelKind, string>>;
 }
 
 // --- channels ------------------------------------------------------------------------------------------------
@@ -89,6 +142,10 @@ export interface ChannelPublic {
   rate_per_minute: number | null;
   max_attempts: number;
   remark: string | null;
+  /** what the latest health check said (scheduled every 5 minutes, or "check now") */
+  health_status: ChannelHealthStatus;
+  health_checked_at: IsoDateTime | null;
+  health_error: string | null;
   created_at: IsoDateTime;
   updated_at: IsoDateTime;
   created_by: string | null;
@@ -156,6 +213,9 @@ export interface TemplatePublic {
   title: string;
   body: string;
   variables: string[];
+  /** the channels tried in this order when the default one is disabled, unhealthy or out of attempts */
+  fallback_channel_ids: number[];
+  fallback_channel_names: (string | null)[];
   /** each declared variable with its kind and a sample value */
   samples?: VariableSample[];
   created_at: IsoDateTime;
@@ -180,6 +240,8 @@ export interface TemplateCreate {
   title: string;
   body: string;
   variables: string[];
+  /** existing channels, no repeats, not the default channel */
+  fallback_channel_ids: number[];
 }
 
 export type TemplateUpdate = Partial<Omit<TemplateCreate, 'code'>>;
@@ -214,7 +276,7 @@ export function listNotifications(params: NotificationListParams = {}): Promise<
   return getData('/notifications', { params: notificationQuery(params) });
 }
 
-export function getNotification(id: number): Promise<NotificationPublic> {
+export function getNotification(id: number): Promise<NotificationDetail> {
   return getData(`/notifications/${id}`);
 }
 
@@ -245,6 +307,11 @@ export const deleteChannel = channels.remove;
 /** The channel's own check (a real call to its service); needs `notifications:write`. */
 export function checkChannelHealth(id: number): Promise<ChannelHealth> {
   return postData(`/notification-channels/${id}/health`);
+}
+
+/** Check the channel now and keep the answer on it (as the scheduled check does); the channel as it is now. */
+export function checkChannelNow(id: number): Promise<ChannelPublic> {
+  return postData(`/notification-channels/${id}/check`);
 }
 
 export function listTemplates(

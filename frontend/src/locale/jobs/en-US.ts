@@ -11,6 +11,7 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'job.name.customers.account_automation': 'Account automation',
   'job.name.analytics.score_customers': 'Customer scores',
   'job.name.jobs.prune_retention': 'Retention',
+  'job.name.notifications.check_channels': 'Notification channel health',
 
   'job.field.job': 'Job',
   'job.field.parameters': 'Parameters',

@@ -9,6 +9,7 @@ export default {
   'job.name.customers.account_automation': '账户状态自动化',
   'job.name.analytics.score_customers': '客户评分',
   'job.name.jobs.prune_retention': '过期数据清理',
+  'job.name.notifications.check_channels': '通知渠道健康检查',
 
   'job.field.job': '任务',
   'job.field.parameters': '参数',

@@ -22,6 +22,11 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'job.description.jobs.prune_retention':
     'Remove uploaded import workbooks past their retention, refresh tokens and sessions long expired, and export files left by a process that died',
 
+  'job.description.notifications.check_channels':
+    'Check every enabled notification channel (no message is sent) and keep the answer on it: failover passes over unhealthy channels',
+
+  'job.schedule.description.notification-channel-health':
+    'Check every enabled notification channel (failover passes over unhealthy ones)',
   'job.schedule.description.retention-daily':
     'Remove uploads, export files and sessions past their retention',
   'job.schedule.description.usage-pull-nightly': "Yesterday's usage from every enabled data source",
@@ -44,6 +49,8 @@ const enUS: Record<keyof typeof zhCN, string> = {
   'usage.pull.counter.notifications': 'notifications',
   'usage.pull.counter.already_sent': 'already sent',
   'usage.pull.counter.no_recipient': 'no recipient',
+  'usage.pull.counter.healthy': 'healthy',
+  'usage.pull.counter.unhealthy': 'unhealthy',
 
   'usage.anomaly.why.unknown_account': 'No customer is mapped to account {account}',
   'usage.anomaly.why.unknown_metric': 'No active metric {metric}',

@@ -22,6 +22,11 @@ export default {
   'job.description.jobs.prune_retention':
     '删除超过保留期的导入文件、早已过期的刷新令牌和会话，以及中断的导出留下的文件',
 
+  'job.description.notifications.check_channels':
+    '检查每个已启用的通知渠道（不发送消息）并记录结果：故障转移会跳过不健康的渠道',
+
+  'job.schedule.description.notification-channel-health':
+    '检查每个已启用的通知渠道（故障转移跳过不健康的渠道）',
   'job.schedule.description.retention-daily': '删除超过保留期的上传文件、导出文件和会话',
   'job.schedule.description.usage-pull-nightly': '昨天的用量，来自全部启用的数据源',
   'job.schedule.description.account-automation-daily': '暂停逾期过久的客户，恢复已结清的客户',
@@ -40,6 +45,8 @@ export default {
   'usage.pull.counter.notifications': '通知',
   'usage.pull.counter.already_sent': '已发送过',
   'usage.pull.counter.no_recipient': '无收件人',
+  'usage.pull.counter.healthy': '健康',
+  'usage.pull.counter.unhealthy': '不健康',
 
   'usage.anomaly.why.unknown_account': '没有客户映射到账号 {account}',
   'usage.anomaly.why.unknown_metric': '没有启用的计量项 {metric}',

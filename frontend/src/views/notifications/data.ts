@@ -1,11 +1,18 @@
 /**
  * Notifications: status, priority and channel kind labels, the list's filters as API parameters,
  * the link to what a message is about, the channel form (each kind's settings as fields, its
- * secrets write-only) and the template form (the variables its text uses must be declared).
+ * secrets write-only) and the template form (the variables its text uses must be declared, its
+ * fallback chain ordered, each channel once and never the default); failover: a channel's health,
+ * a message's attempts (each try, and each channel passed over with why it moved on).
  */
 import type { TableColumnData } from '@arco-design/web-vue';
 import type { RouteLocationRaw } from 'vue-router';
 import {
+  type AttemptOutcome,
+  type AttemptPublic,
+  type ChannelHealthStatus,
+  type MoveOnReason,
+  type NotificationDetail,
   CHANNEL_KINDS,
   NOTIFICATION_STATUSES,
   PRIORITIES,
@@ -71,6 +78,88 @@ export function priorityOptions(): Option<NotificationPriority>[] {
 
 export function channelKindOptions(): Option<ChannelKind>[] {
   return CHANNEL_KINDS.map((value) => ({ value, label: channelKindLabel(value) }));
+}
+
+export const CHANNEL_HEALTH_COLORS: Record<ChannelHealthStatus, string> = {
+  healthy: 'green',
+  unhealthy: 'red',
+  unknown: 'gray',
+};
+
+export const ATTEMPT_OUTCOME_COLORS: Record<AttemptOutcome, string> = {
+  sent: 'green',
+  failed: 'orange',
+  refused: 'red',
+  skipped: 'gray',
+};
+
+export function channelHealthLabel(status: ChannelHealthStatus | string | null | undefined): string {
+  return t(`notification.health.${status || 'unknown'}`);
+}
+
+export function attemptOutcomeLabel(outcome: AttemptOutcome | string | null | undefined): string {
+  return outcome ? t(`notification.outcome.${outcome}`) : '-';
+}
+
+export function moveOnLabel(reason: MoveOnReason | string | null | undefined): string {
+  return reason ? t(`notification.moveOn.${reason}`) : '';
+}
+
+/** A channel's stored health as the list's dot shows it (nothing before its first check). */
+export function channelHealthResult(
+  channel: Pick<ChannelPublic, 'health_status' | 'health_error' | 'health_checked_at'>,
+): { ok: boolean; detail: string } | undefined {
+  if (!channel.health_status || channel.health_status === 'unknown') return undefined;
+  const ok = channel.health_status === 'healthy';
+  return { ok, detail: channel.health_error || channelHealthLabel(channel.health_status) };
+}
+
+/** One line of a message's attempt history, as the detail's table shows it. */
+export interface AttemptRow {
+  id: number;
+  channel: string;
+  target: string;
+  /** "2" — the second try on that channel; "-" when the channel was passed over */
+  attempt: string;
+  startedAt: string;
+  outcome: AttemptOutcome;
+  error: string;
+  movedOn: string;
+}
+
+/** The history oldest first, each channel by name (`#id` when it is gone), what moved the message on in words. */
+export function attemptRows(
+  detail: Pick<NotificationDetail, 'history'>,
+  channels: Pick<ChannelPublic, 'id' | 'name'>[] = [],
+): AttemptRow[] {
+  const names = new Map(channels.map((c) => [c.id, c.name]));
+  return [...(detail.history ?? [])]
+    .sort((a: AttemptPublic, b: AttemptPublic) => a.id - b.id)
+    .map((a) => ({
+      id: a.id,
+      channel: a.channel_name ?? names.get(a.channel_id) ?? `#${a.channel_id}`,
+      target: a.target || '-',
+      attempt: a.outcome === 'skipped' ? '-' : String(a.attempt),
+      startedAt: a.started_at,
+      outcome: a.outcome,
+      error: a.error ?? '',
+      movedOn: moveOnLabel(a.moved_on),
+    }));
+}
+
+/** The message's route in words: "ops-bot → ops-mail (a@b.cn) → ops-sms (no target)". */
+export function routeText(
+  detail: Pick<NotificationDetail, 'route'>,
+  channels: Pick<ChannelPublic, 'id' | 'name'>[] = [],
+): string {
+  const names = new Map(channels.map((c) => [c.id, c.name]));
+  return (detail.route ?? [])
+    .map((hop) => {
+      const name = hop.channel_name ?? names.get(hop.channel_id) ?? `#${hop.channel_id}`;
+      if (hop.target === null) return `${name} ${t('notification.attempt.noTarget')}`;
+      return hop.target ? `${name} (${hop.target})` : name;
+    })
+    .join(' → ');
 }
 
 /** A failed or dead message can be sent again by hand. */
@@ -420,10 +509,42 @@ export interface TemplateFormModel {
   title: string;
   body: string;
   variables: string[];
+  /** in the order they are tried */
+  fallback_channel_ids: number[];
 }
 
+/** As the backend (`schemas.MAX_FALLBACK`). */
+export const MAX_FALLBACK = 5;
+
 export function emptyTemplateModel(): TemplateFormModel {
-  return { code: '', name: '', channel_id: undefined, title: '', body: '', variables: [] };
+  return {
+    code: '',
+    name: '',
+    channel_id: undefined,
+    title: '',
+    body: '',
+    variables: [],
+    fallback_channel_ids: [],
+  };
+}
+
+/** The channels a fallback chain may name: any but the default channel (disabled ones too: they are passed over). */
+export function fallbackOptions(
+  channels: Pick<ChannelPublic, 'id' | 'name' | 'kind' | 'is_enabled'>[],
+  defaultChannelId: number | undefined,
+): Option<number>[] {
+  return channels
+    .filter((c) => c.id !== defaultChannelId)
+    .map((c) => ({ value: c.id, label: `${c.name} (${channelKindLabel(c.kind)})` }));
+}
+
+/** The chain with the channel at `index` moved one place up (-1) or down (+1); unchanged at an end. */
+export function moveFallback(chain: readonly number[], index: number, step: -1 | 1): number[] {
+  const target = index + step;
+  if (index < 0 || index >= chain.length || target < 0 || target >= chain.length) return [...chain];
+  const moved = [...chain];
+  [moved[index], moved[target]] = [moved[target], moved[index]];
+  return moved;
 }
 
 export function templateModel(template: TemplatePublic): TemplateFormModel {
@@ -434,6 +555,7 @@ export function templateModel(template: TemplatePublic): TemplateFormModel {
     title: template.title,
     body: template.body,
     variables: [...(template.variables ?? [])],
+    fallback_channel_ids: [...(template.fallback_channel_ids ?? [])],
   };
 }
 
@@ -465,11 +587,13 @@ export function undeclaredVariables(
   return usedVariables(model.title, model.body).filter((name) => !declared.has(name));
 }
 
+export type TemplateField = 'code' | 'name' | 'title' | 'body' | 'variables' | 'fallback_channel_ids';
+
 export function templateProblems(
   model: TemplateFormModel,
   isNew: boolean,
-): Partial<Record<'code' | 'name' | 'title' | 'body' | 'variables', FieldMessage>> {
-  const problems: Partial<Record<'code' | 'name' | 'title' | 'body' | 'variables', FieldMessage>> = {};
+): Partial<Record<TemplateField, FieldMessage>> {
+  const problems: Partial<Record<TemplateField, FieldMessage>> = {};
   if (isNew) {
     const code = model.code.trim();
     if (!code) problems.code = { key: 'pricing.rule.required', params: {} };
@@ -483,6 +607,16 @@ export function templateProblems(
   if (bad) problems.variables = { key: 'notification.rule.variableName', params: { name: bad } };
   else if (missing.length)
     problems.variables = { key: 'notification.rule.undeclared', params: { names: missing.join(', ') } };
+  const chain = model.fallback_channel_ids ?? [];
+  if (chain.length > MAX_FALLBACK)
+    problems.fallback_channel_ids = {
+      key: 'notification.rule.fallbackTooLong',
+      params: { max: MAX_FALLBACK },
+    };
+  else if (model.channel_id !== undefined && chain.includes(model.channel_id))
+    problems.fallback_channel_ids = { key: 'notification.rule.fallbackIsDefault', params: {} };
+  else if (new Set(chain).size !== chain.length)
+    problems.fallback_channel_ids = { key: 'notification.rule.fallbackRepeated', params: {} };
   return problems;
 }
 
@@ -494,6 +628,7 @@ export function toTemplateCreate(model: TemplateFormModel): TemplateCreate {
     title: model.title,
     body: model.body,
     variables: [...new Set(model.variables)],
+    fallback_channel_ids: [...model.fallback_channel_ids],
   };
 }
 
@@ -506,6 +641,8 @@ export function toTemplateUpdate(model: TemplateFormModel, original: TemplatePub
   if (model.body !== original.body) body.body = model.body;
   const variables = [...new Set(model.variables)];
   if (!sameJson(variables, original.variables ?? [])) body.variables = variables;
+  if (!sameJson(model.fallback_channel_ids, original.fallback_channel_ids ?? []))
+    body.fallback_channel_ids = [...model.fallback_channel_ids];
   return body;
 }
 

@@ -1,6 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { notificationQuery, type ChannelPublic, type TemplatePublic } from '@/api/notifications';
 import {
+  ATTEMPT_OUTCOMES,
+  CHANNEL_HEALTH_STATUSES,
+  MOVE_ON_REASONS,
+  notificationQuery,
+  type AttemptPublic,
+  type ChannelPublic,
+  type TemplatePublic,
+} from '@/api/notifications';
+import { setLocale, t } from '@/locale';
+import {
+  attemptOutcomeLabel,
+  attemptRows,
+  channelHealthLabel,
+  channelHealthResult,
+  fallbackOptions,
+  moveFallback,
+  moveOnLabel,
+  routeText,
   canResend,
   channelErrorField,
   channelModel,
@@ -42,6 +59,9 @@ function channel(overrides: Partial<ChannelPublic> = {}): ChannelPublic {
     rate_per_minute: 60,
     max_attempts: 5,
     remark: null,
+    health_status: 'unknown',
+    health_checked_at: null,
+    health_error: null,
     created_at: '2026-01-01T00:00:00Z',
     updated_at: '2026-01-01T00:00:00Z',
     created_by: 'admin',
@@ -60,6 +80,8 @@ function template(overrides: Partial<TemplatePublic> = {}): TemplatePublic {
     title: '账单 {{ number }} 已逾期',
     body: '您好 {{ customer_name }}',
     variables: ['number', 'customer_name'],
+    fallback_channel_ids: [],
+    fallback_channel_names: [],
     created_at: '2026-01-01T00:00:00Z',
     updated_at: '2026-01-01T00:00:00Z',
     created_by: null,
@@ -233,6 +255,7 @@ describe('template form', () => {
       title: '',
       body: '{{ amount }}',
       variables: ['amount'],
+      fallback_channel_ids: [],
     });
   });
 
@@ -290,5 +313,153 @@ describe('template form', () => {
       custom: '',
     });
     expect(sampleForm({ variables: ['x'] })).toEqual({ x: '' });
+  });
+});
+
+describe('failover', () => {
+  function attempt(overrides: Partial<AttemptPublic>): AttemptPublic {
+    return {
+      id: 1,
+      channel_id: 1,
+      channel_name: 'ops-app',
+      target: 'zhangsan',
+      attempt: 1,
+      hop: 0,
+      started_at: '2026-12-03T01:00:00Z',
+      finished_at: '2026-12-03T01:00:01Z',
+      outcome: 'sent',
+      error: null,
+      provider_reference: null,
+      moved_on: null,
+      ...overrides,
+    };
+  }
+
+  it('offers every channel but the default for the chain, and moves one up or down in it', () => {
+    const channels = [
+      channel({ id: 1, name: 'app', kind: 'wecom_app' }),
+      channel({ id: 4 }),
+      channel({ id: 7, name: 'sms', kind: 'sms', is_enabled: false }),
+    ];
+    expect(fallbackOptions(channels, 1).map((o) => o.value)).toEqual([4, 7]);
+    expect(fallbackOptions(channels, undefined).map((o) => o.value)).toEqual([1, 4, 7]);
+    expect(moveFallback([4, 7, 9], 2, -1)).toEqual([4, 9, 7]);
+    expect(moveFallback([4, 7, 9], 0, 1)).toEqual([7, 4, 9]);
+    // at an end: unchanged
+    expect(moveFallback([4, 7], 0, -1)).toEqual([4, 7]);
+    expect(moveFallback([4, 7], 1, 1)).toEqual([4, 7]);
+  });
+
+  it('refuses a chain naming the default channel, a repeat, or too many channels', () => {
+    const base = { ...templateModel(template()), channel_id: 4 };
+    expect(
+      templateProblems({ ...base, fallback_channel_ids: [7, 9] }, false).fallback_channel_ids,
+    ).toBeUndefined();
+    expect(templateProblems({ ...base, fallback_channel_ids: [7, 4] }, false).fallback_channel_ids?.key).toBe(
+      'notification.rule.fallbackIsDefault',
+    );
+    expect(templateProblems({ ...base, fallback_channel_ids: [7, 7] }, false).fallback_channel_ids?.key).toBe(
+      'notification.rule.fallbackRepeated',
+    );
+    expect(
+      templateProblems({ ...base, fallback_channel_ids: [1, 2, 3, 5, 6, 7] }, false).fallback_channel_ids
+        ?.key,
+    ).toBe('notification.rule.fallbackTooLong');
+  });
+
+  it('sends the chain in its order on create, and on edit only when it changed', () => {
+    const original = template({ fallback_channel_ids: [7, 9], fallback_channel_names: ['sms', 'bot'] });
+    const model = templateModel(original);
+    expect(model.fallback_channel_ids).toEqual([7, 9]);
+    expect(toTemplateUpdate(model, original)).toEqual({});
+    model.fallback_channel_ids = moveFallback(model.fallback_channel_ids, 1, -1);
+    expect(toTemplateUpdate(model, original)).toEqual({ fallback_channel_ids: [9, 7] });
+    model.fallback_channel_ids = [];
+    expect(toTemplateUpdate(model, original)).toEqual({ fallback_channel_ids: [] });
+    expect(
+      toTemplateCreate({
+        ...emptyTemplateModel(),
+        code: 'x',
+        name: 'x',
+        body: 'b',
+        fallback_channel_ids: [3, 1],
+      }).fallback_channel_ids,
+    ).toEqual([3, 1]);
+  });
+
+  it('shows the attempt history oldest first, passed-over channels without a number, why it moved on in words', () => {
+    setLocale('en-US');
+    const rows = attemptRows(
+      {
+        history: [
+          attempt({ id: 12, channel_id: 4, channel_name: null, target: 'a@b.cn', outcome: 'sent' }),
+          attempt({
+            id: 10,
+            outcome: 'skipped',
+            attempt: 0,
+            error: "channel 'ops-app' is disabled",
+            moved_on: 'channel_disabled',
+          }),
+          attempt({
+            id: 11,
+            channel_id: 9,
+            channel_name: null,
+            target: '',
+            outcome: 'failed',
+            attempt: 2,
+            error: 'HTTP 500',
+            moved_on: 'attempts_exhausted',
+          }),
+        ],
+      },
+      [channel({ id: 4, name: 'mail' })],
+    );
+    expect(rows.map((r) => [r.id, r.channel, r.target, r.attempt, r.outcome, r.error, r.movedOn])).toEqual([
+      [
+        10,
+        'ops-app',
+        'zhangsan',
+        '-',
+        'skipped',
+        "channel 'ops-app' is disabled",
+        'Channel disabled: moved on to the next',
+      ],
+      [11, '#9', '-', '2', 'failed', 'HTTP 500', 'Attempts on this channel used up: moved on to the next'],
+      [12, 'mail', 'a@b.cn', '1', 'sent', '', ''],
+    ]);
+    expect(
+      routeText({
+        route: [
+          { channel_id: 1, channel_name: 'ops-app', target: 'zhangsan' },
+          { channel_id: 2, channel_name: 'ops-bot', target: '' },
+          { channel_id: 3, channel_name: 'ops-sms', target: null },
+        ],
+      }),
+    ).toBe('ops-app (zhangsan) → ops-bot → ops-sms (no target)');
+  });
+
+  it('shows stored health as a dot only once checked', () => {
+    expect(channelHealthResult(channel())).toBeUndefined();
+    expect(
+      channelHealthResult(channel({ health_status: 'unhealthy', health_error: 'SMTP: refused' })),
+    ).toEqual({
+      ok: false,
+      detail: 'SMTP: refused',
+    });
+    expect(channelHealthResult(channel({ health_status: 'healthy' }))?.ok).toBe(true);
+  });
+
+  it('has a label in both languages for every health status, outcome and reason', () => {
+    for (const locale of ['zh-CN', 'en-US'] as const) {
+      setLocale(locale);
+      const labels = [
+        ...CHANNEL_HEALTH_STATUSES.map((s) => [`notification.health.${s}`, channelHealthLabel(s)]),
+        ...ATTEMPT_OUTCOMES.map((o) => [`notification.outcome.${o}`, attemptOutcomeLabel(o)]),
+        ...MOVE_ON_REASONS.map((r) => [`notification.moveOn.${r}`, moveOnLabel(r)]),
+      ];
+      for (const [key, label] of labels) expect(label, key).not.toBe(key);
+    }
+    setLocale('zh-CN');
+    expect(t('notification.channel.checkNow')).toBe('立即检查');
   });
 });
