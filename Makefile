@@ -36,6 +36,7 @@ OPCMS_BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
 help:
 	@echo "make run   - install, build the UI, migrate, seed demo data and start API + worker + beat"
 	@echo "make test  - every check and test: lint and types, backend on MariaDB + Redis and on SQLite, frontend unit, browser"
+	@echo "make scale-check - 2 APIs, 2 workers and 2 Beats as real processes on 2,000 customers (CI runs it after make test)"
 
 # --- install ------------------------------------------------------------------------------------
 $(VENV)/.installed: backend/pyproject.toml backend/constraints.txt
@@ -121,7 +122,7 @@ bench: install
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench statements --record $(BENCH_RESULTS)
 	$(OPCMS) bench report --record $(BENCH_RESULTS) --out docs/benchmarks.md
 
-# --- scale-out with real processes (DESIGN §15; not part of make test: ~2 min) ------------------
+# --- scale-out with real processes (DESIGN §15; .ci/run runs it after make test: ~1.5 min) -------
 # its own throw-away database (created, then dropped; the name must contain "scale") and Redis
 # database (emptied first)
 OPCMS_SCALE_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_scale

@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("opcms", "0018_seed_retention_schedule")]
+    dependencies = [("opcms", "0020_notification_failover")]
 
     initial = False
 
