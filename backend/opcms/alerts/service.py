@@ -369,9 +369,9 @@ async def _fire(rule: AlertRule, observation: Observation, now: dt.datetime) -> 
             status, sent_id = FiringStatus.SENT, notification.id
         except (AppError, ValueError) as refused:  # no channel, disabled, no template, render error
             error = str(refused)[:1000]
-        firing.status, firing.error = status, error
-        firing.notification_ids = [sent_id] if sent_id else []
-        await firing.save(update_fields=["status", "error", "notification_ids"])
+        await AlertFiring.filter(id=firing.id).update(
+            status=status, error=error, notification_ids=[sent_id] if sent_id else []
+        )
         await AlertQuiet.filter(rule_id=rule.id, subject=subject).update(firing_id=firing.id)
         await record_audit(
             AuditAction.CREATE,
