@@ -5,6 +5,7 @@ from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "alert_rule_not_found": ("未找到告警规则 {id}", "alert rule {id} not found"),
+    "alert_firing_not_found": ("未找到告警记录 {id}", "alert firing {id} not found"),
     "alert_rule_duplicate": ("告警规则名称 {value} 已被使用", "alert rule name {value} is taken"),
     "alert_rule_duplicate_deleted": (
         "告警规则名称 {value} 已被已删除的规则 {id} 使用（恢复或改名）",

@@ -20,6 +20,9 @@ from opcms.core.pagination import paginate, where_given
 from opcms.core.schemas import answer
 from opcms.notifications.models import NotificationChannel
 
+#: thresholds and values are answered with the four decimals they are stored with ("50.0000")
+PLACES = Decimal("0.0001")
+
 
 async def describe_rule(rule: AlertRule, names: dict[int, str] | None = None) -> AlertRulePublic:
     if names is None:
@@ -29,6 +32,7 @@ async def describe_rule(rule: AlertRule, names: dict[int, str] | None = None) ->
         AlertRulePublic,
         rule,
         params=dict(rule.params or {}),
+        threshold=Decimal(rule.threshold).quantize(PLACES),
         channel_name=names.get(rule.channel_id) if rule.channel_id else None,
         cannot_send=problem[0] if problem else None,
     )
@@ -55,6 +59,8 @@ def firing_public(firing: AlertFiring, rule_names: dict[int, str]) -> AlertFirin
         AlertFiringPublic,
         firing,
         rule_name=rule_names.get(firing.rule_id),
+        value=Decimal(firing.value).quantize(PLACES),
+        threshold=Decimal(firing.threshold).quantize(PLACES),
         summary=summary_of(kind, Decimal(firing.value), dict(firing.detail or {})),
         notification_ids=list(firing.notification_ids or []),
         detail=dict(firing.detail or {}),
