@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 
 from opcms.alerts import service as alerts_service
-from opcms.alerts.conditions import ConditionReader, register_condition
+from opcms.alerts.conditions import register_conditions
 from opcms.alerts.models import AlertRule, ConditionKind
 from opcms.analytics import tasks as analytics_tasks
 from opcms.auth import queries as auth_queries
@@ -167,42 +167,16 @@ def wire() -> None:
     schedules.every_minute(delivery.sweep_due)
     # the alert rules are evaluated by the Beat holding the lease, every minute
     schedules.every_minute(alerts_service.evaluate_rules)
-    # what each alert condition reads, offered by the domain that owns the data
-    register_condition(
-        ConditionReader(ConditionKind.JOB_FAILED, "failed task executions", jobs_queries.failed_executions)
-    )
-    register_condition(
-        ConditionReader(
-            ConditionKind.INVOICE_RUN_FAILED, "finished invoice runs", billing_queries.finished_runs
-        )
-    )
-    register_condition(
-        ConditionReader(
-            ConditionKind.USAGE_PULL_EMPTY,
-            "rows each pull fetched per source",
-            usage_queries.pulled_rows_by_source,
-        )
-    )
-    register_condition(
-        ConditionReader(
-            ConditionKind.USAGE_VS_AVERAGE,
-            "pulled usage against its trailing average",
-            usage_queries.usage_against_trailing_average,
-        )
-    )
-    register_condition(
-        ConditionReader(
-            ConditionKind.NOTIFICATION_BACKLOG,
-            "messages waiting per channel",
-            notifications_queries.backlog_by_channel,
-        )
-    )
-    register_condition(
-        ConditionReader(
-            ConditionKind.CHANNEL_FAILING,
-            "each channel's latest tried messages",
-            notifications_queries.failing_streaks,
-        )
+    # what each alert condition reads, offered by the domain that owns the data (alerts/conditions.py)
+    register_conditions(
+        {
+            ConditionKind.JOB_FAILED: jobs_queries.failed_executions,
+            ConditionKind.USAGE_PULL_EMPTY: usage_queries.pulled_rows_by_source,
+            ConditionKind.USAGE_VS_AVERAGE: usage_queries.usage_against_trailing_average,
+            ConditionKind.NOTIFICATION_BACKLOG: notifications_queries.backlog_by_channel,
+            ConditionKind.CHANNEL_FAILING: notifications_queries.failing_streaks,
+            ConditionKind.INVOICE_RUN_FAILED: billing_queries.finished_runs,
+        }
     )
     # notification channel kinds
     register_channel(WeComBotChannel)

@@ -314,3 +314,33 @@ async def test_a_disabled_or_deleted_rule_is_not_evaluated(ops_group):
     await AlertRule.filter(id=rule.id).update(is_enabled=False)
     await AlertRule.filter(id=other.id).update(is_deleted=True)
     assert (await evaluate_rules(utcnow())).rules == 0
+
+
+async def test_a_window_whose_reader_failed_is_read_again_by_the_next_evaluation(ops_group, monkeypatch):
+    # given a job that failed, and the jobs reader failing for one evaluation (the database away)
+    from opcms.alerts import conditions
+    from opcms.alerts.models import ConditionKind
+
+    await make_rule("job_failed", 1, ops_group)
+    await finished_execution(USAGE_PULL, ExecutionStatus.FAILED)
+    working = conditions._readers[ConditionKind.JOB_FAILED]
+
+    async def broken(**_):
+        raise ConnectionError("database away")
+
+    monkeypatch.setitem(
+        conditions._readers,
+        ConditionKind.JOB_FAILED,
+        conditions.ConditionReader(ConditionKind.JOB_FAILED, broken),
+    )
+    now = utcnow()
+    assert (await evaluate_rules(now)).fired == 0
+
+    # when the reader works again a minute later
+    monkeypatch.setitem(conditions._readers, ConditionKind.JOB_FAILED, working)
+    evaluation = await evaluate_rules(now + dt.timedelta(minutes=1))
+
+    # then the failure of the unread window is sent
+    assert evaluation.sent == 1
+    [firing] = await firings()
+    assert firing.subject == f"job:{USAGE_PULL}"

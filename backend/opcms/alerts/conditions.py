@@ -46,8 +46,13 @@ class ConditionReader:
     """A condition kind's reader, offered by the domain that owns what it reads."""
 
     kind: ConditionKind
-    reads: str  # what it reads, in a few words (docs, logs)
     read: Reader
+
+    @property
+    def reads(self) -> str:
+        """What it reads: the first line of the reader's own description (logs, docs)."""
+        doc = (getattr(self.read, "__doc__", None) or "").strip()
+        return doc.splitlines()[0] if doc else getattr(self.read, "__qualname__", repr(self.read))
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,10 @@ KINDS: dict[ConditionKind, KindRule] = {
 _readers: dict[ConditionKind, ConditionReader] = {}
 
 
-def register_condition(reader: ConditionReader) -> None:
-    """Offer a kind's reader (opcms.wiring); registering the same kind again replaces it."""
-    _readers[reader.kind] = reader
+def register_conditions(readers: dict[ConditionKind, Reader]) -> None:
+    """Offer each kind's reader (opcms.wiring, one line a kind); a kind registered again is replaced."""
+    for kind, read in readers.items():
+        _readers[kind] = ConditionReader(kind, read)
 
 
 def reader_of(kind: ConditionKind) -> ConditionReader | None:

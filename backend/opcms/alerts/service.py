@@ -287,12 +287,16 @@ async def _evaluate(rule: AlertRule, since: dt.datetime, now: dt.datetime, evalu
         observations = await observe(kind, Decimal(rule.threshold), rule.params or {}, since=since, until=now)
     except Exception:  # one rule's reader failing must not keep the others from being evaluated
         log.exception("alert rule %s (%s) could not read its condition", rule.name, kind.value)
+        # the window was not read: the next evaluation reads it again (unless another moved on)
+        await AlertRule.filter(id=rule.id, last_evaluated_at=now).update(
+            last_evaluated_at=rule.last_evaluated_at
+        )
         return
     for observation in observations:
         try:
             evaluation.add(await _fire(rule, observation, now))
-        except AppError as error:  # busy_retry: another evaluation kept colliding; it took the period
-            log.warning("alert rule %s, %s: %s", rule.name, observation.subject, error.message)
+        except Exception:  # busy_retry (another evaluation kept colliding) or the database: the next one
+            log.exception("alert rule %s could not fire for %s", rule.name, observation.subject)
 
 
 def summary_of(
