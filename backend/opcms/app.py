@@ -13,6 +13,7 @@ from sanic_ext import Extend
 from sanic_ext.extensions.openapi import openapi
 
 from opcms import __version__
+from opcms.alerts.api import bp as alerts_bp
 from opcms.analytics.api import bp as analytics_bp
 from opcms.audit.api import bp as audit_bp
 from opcms.auth.api import bp as auth_bp
@@ -58,6 +59,7 @@ BLUEPRINTS = (
     statements_bp,
     jobs_bp,
     notifications_bp,
+    alerts_bp,
     analytics_bp,
     deleted_bp,
     health,

@@ -10,11 +10,15 @@ from here to them.
 
 from __future__ import annotations
 
+from opcms.alerts import service as alerts_service
+from opcms.alerts.conditions import register_conditions
+from opcms.alerts.models import AlertRule, ConditionKind
 from opcms.analytics import tasks as analytics_tasks
 from opcms.auth import queries as auth_queries
 from opcms.auth import service as auth_service
 from opcms.auth.models import User
 from opcms.billing import late_usage, summary_notice
+from opcms.billing import queries as billing_queries
 from opcms.billing import run as billing_run
 from opcms.billing import tasks as billing_tasks
 from opcms.core.deletions import DeletableKind, Parent, UniqueValue, register_deletable
@@ -126,6 +130,7 @@ DELETABLE_KINDS = (
         ("code", "name"),
         parents=(Parent("channel_id", NotificationChannel, "notification_channel"),),
     ),
+    DeletableKind("alert_rule", AlertRule, ("name", "kind"), ("name",)),
     DeletableKind("user", User, ("username", "display_name"), ("username", "display_name")),
     # a saved bank statement column mapping: its name is free again once deleted
     DeletableKind(
@@ -152,6 +157,19 @@ def wire() -> None:
     billing_run.on_run_finished(summary_notice.send_run_summary)
     # the Beat holding the lease re-queues due notifications whose queue entry was lost, every minute
     schedules.every_minute(delivery.sweep_due)
+    # the alert rules are evaluated by the Beat holding the lease, every minute
+    schedules.every_minute(alerts_service.evaluate_rules)
+    # what each alert condition reads, offered by the domain that owns the data (alerts/conditions.py)
+    register_conditions(
+        {
+            ConditionKind.JOB_FAILED: jobs_queries.failed_executions,
+            ConditionKind.USAGE_PULL_EMPTY: usage_queries.pulled_rows_by_source,
+            ConditionKind.USAGE_VS_AVERAGE: usage_queries.usage_against_trailing_average,
+            ConditionKind.NOTIFICATION_BACKLOG: notifications_queries.backlog_by_channel,
+            ConditionKind.CHANNEL_FAILING: notifications_queries.failing_streaks,
+            ConditionKind.INVOICE_RUN_FAILED: billing_queries.finished_runs,
+        }
+    )
     # notification channel kinds
     register_channel(WeComBotChannel)
     register_channel(WeComAppChannel)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from opcms.alerts.models import AlertRule
 from opcms.core.audit import AuditLog
 from opcms.core.context import acting_as, system_actor
 from opcms.customers.models import Customer
@@ -154,6 +155,18 @@ async def deleted_statement_profile(client, admin):
     return made.json()["id"], "old-map · icbc", "bank changed"
 
 
+async def deleted_alert_rule(client, admin):
+    made = await client.post(
+        "/api/v1/alert-rules", token=admin, json={"name": "old-rule", "kind": "job_failed", "threshold": "1"}
+    )
+    assert made.status_code == 201, made.text
+    response = await client.delete(
+        f"/api/v1/alert-rules/{made.json()['id']}", token=admin, params={"reason": "noisy"}
+    )
+    assert response.status_code == 200, response.text
+    return made.json()["id"], "old-rule · job_failed", "noisy"
+
+
 KINDS = {
     "customer": (deleted_customer, Customer),
     "usage_metric": (deleted_metric, UsageMetric),
@@ -163,6 +176,7 @@ KINDS = {
     "customer_source_account": (deleted_mapping, CustomerSourceAccount),
     "notification_channel": (deleted_channel, NotificationChannel),
     "notification_template": (deleted_template, NotificationTemplate),
+    "alert_rule": (deleted_alert_rule, AlertRule),
     "user": (deleted_user, None),
     "bank_statement_profile": (deleted_statement_profile, BankStatementProfile),
 }

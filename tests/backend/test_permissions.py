@@ -53,6 +53,8 @@ jobs:run                   x      -       -        -
 jobs:schedule              x      -       -        -
 notifications:read         x      x       x        x
 notifications:write        x      -       -        -
+alerts:read                x      -       -        x
+alerts:write               x      -       -        -
 analytics:read             x      x       x        x
 analytics:all_owners       x      x       -        x
 """

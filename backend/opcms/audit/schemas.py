@@ -30,6 +30,8 @@ class AuditLogPublic(PublicSchema):
 #: the entity types the product writes: every audited model's ``audit_entity`` and the events
 #: recorded by hand (tests/backend/test_audit_log_page.py checks the models' side)
 ENTITY_TYPES: tuple[str, ...] = (
+    "alert_firing",
+    "alert_rule",
     "allocation",
     "bank_payer_account",
     "bank_statement",

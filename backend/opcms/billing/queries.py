@@ -20,11 +20,14 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from opcms.billing.reports.schemas import BUCKET_FIELDS, BUCKETS, SORTABLE, InvoiceQuery
+from opcms.billing.run import TASK_NAME as RUN_TASK
 from opcms.core.db import as_numbers, money_of_sum, money_sum_sql, number_sql, param_mark, sql_date
 from opcms.core.list_pages import deferred_page, filters_key
 from opcms.core.money import ZERO
 from opcms.core.pagination import matching_any, where_given
 from opcms.core.settings import business_today
+from opcms.jobs.models import TaskExecution
+from opcms.jobs.recorder import FINISHED
 from opcms.settlement.models import Invoice
 from opcms.settlement.rules import OPEN_STATUSES
 
@@ -175,3 +178,34 @@ async def aging(
             customers.values(), key=lambda c: (-c["total"], c["customer_code"], c["customer_id"])
         ),
     }
+
+
+async def finished_runs(*, since: dt.datetime, until: dt.datetime) -> list[tuple[str, int, dict[str, Any]]]:
+    """Invoice runs that finished in [since, until) with the customers each failed to bill:
+    ``("invoice_run:<execution id>", failed, {execution_id, period, failed, succeeded, status})``
+    — what the alert condition "an invoice run with failed customers" reads."""
+    rows = await (
+        TaskExecution.filter(
+            task_name=RUN_TASK, status__in=list(FINISHED), finished_at__gte=since, finished_at__lt=until
+        )
+        .order_by("id")
+        .values_list("id", "status", "parameters", "counters")
+    )
+    runs = []
+    for execution_id, status, parameters, counters in rows:
+        counted = counters or {}
+        failed = int(counted.get("failed", 0) or 0)
+        runs.append(
+            (
+                f"invoice_run:{execution_id}",
+                failed,
+                {
+                    "execution_id": execution_id,
+                    "period": (parameters or {}).get("period", ""),
+                    "failed": failed,
+                    "succeeded": int(counted.get("succeeded", 0) or 0),
+                    "status": getattr(status, "value", status),
+                },
+            )
+        )
+    return runs

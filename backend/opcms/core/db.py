@@ -42,6 +42,7 @@ MODEL_MODULES = [
     "opcms.notifications.models",
     "opcms.analytics.models",
     "opcms.statements.models",
+    "opcms.alerts.models",
 ]
 
 

@@ -76,6 +76,7 @@ DOC_PARTS: dict[str, tuple[str, frozenset[str]]] = {
         "Invoices, payments, bank statements and analytics",
         frozenset({"billing", "payments", "bank statements", "analytics", "deleted records"}),
     ),
+    "watching": ("Notifications and alerts", frozenset({"notifications", "alerts"})),
 }
 DOC_PART_URL = "/docs/openapi/{part}"
 

@@ -54,6 +54,8 @@ PERMISSIONS: dict[str, str] = {
     "jobs:schedule": "edit job schedules (cron, time zone, enabled, parameters)",
     "notifications:read": "list notifications, channels (without secrets) and templates",
     "notifications:write": "configure channels and templates, send a test message, re-send dead notifications",
+    "alerts:read": "list alert rules (and why one could not send) and their firings",
+    "alerts:write": "create, change, enable, disable, delete and evaluate alert rules",
     "analytics:read": "the dashboard, the aging report on screen, customer analytics and scores "
     "(of the customers one owns, without analytics:all_owners)",
     "analytics:all_owners": "boards of every owner's customers (all, or any one owner's); without it, "

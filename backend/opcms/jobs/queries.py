@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -91,3 +92,36 @@ async def metric_families() -> list[Metric]:
         for name, value in sorted(numbers.items()):
             latest.add_metric([job, name], value)
     return [finished, active, durations, counted, latest]
+
+
+#: how many execution ids an alert observation names (the latest ones)
+OBSERVED_IDS = 10
+
+
+async def failed_executions(
+    *, since: dt.datetime, until: dt.datetime, job: str | None = None
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """Executions that ended failed in [since, until), by job: ``("job:<name>", how many,
+    {job, count, executions, error})`` — what the alert condition "a job failed" reads."""
+    failed = TaskExecution.filter(
+        status=ExecutionStatus.FAILED, finished_at__gte=since, finished_at__lt=until
+    )
+    if job:
+        failed = failed.filter(task_name=job)
+    rows = await failed.order_by("id").values_list("id", "task_name", "error", "status_reason")
+    by_job: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for execution_id, name, error, reason in rows:
+        by_job[name].append((execution_id, (error or reason or "").strip()))
+    return [
+        (
+            f"job:{name}",
+            len(runs),
+            {
+                "job": name,
+                "count": len(runs),
+                "executions": [execution_id for execution_id, _ in runs[-OBSERVED_IDS:]],
+                "error": runs[-1][1][:300],
+            },
+        )
+        for name, runs in sorted(by_job.items())
+    ]

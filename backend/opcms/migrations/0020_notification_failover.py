@@ -48,7 +48,7 @@ SCHEDULE = (
 
 
 class Migration(migrations.Migration):
-    dependencies = [("opcms", "0018_seed_retention_schedule")]
+    dependencies = [("opcms", "0019_alert_rules")]
 
     initial = False
 

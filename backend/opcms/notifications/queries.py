@@ -138,3 +138,56 @@ async def metric_families() -> list[Metric]:
     for channel in sorted(set(tried) | set(late)):
         backlog.add_metric([channel], late.get(channel, 0))
     return [by_status, attempts, dead, backlog]
+
+
+async def backlog_by_channel(
+    *, since: dt.datetime, until: dt.datetime, older_than_minutes: int, channel: str | None = None
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """Messages still waiting to go out that were queued more than ``older_than_minutes`` before
+    ``until``, by channel: ``("channel:<name>", how many, {channel, older_than_minutes})`` — what
+    the alert condition "notification backlog" reads (``since`` is not needed: a backlog is a
+    state, not an event)."""
+    cutoff = until - dt.timedelta(minutes=older_than_minutes)
+    names = dict(await NotificationChannel.with_deleted().values_list("id", "name"))
+    waiting = await counts_by(Notification.filter(status__in=WAITING, created_at__lt=cutoff), "channel_id")
+    found = []
+    for channel_id, n in waiting:
+        name = names.get(channel_id, str(channel_id))
+        if channel and name != channel:
+            continue
+        found.append((f"channel:{name}", n, {"channel": name, "older_than_minutes": older_than_minutes}))
+    return sorted(found)
+
+
+#: the statuses of a message whose last attempt is over: it went out, or it failed
+TRIED = (NotificationStatus.SENT, NotificationStatus.FAILED, NotificationStatus.DEAD)
+
+
+async def failing_streaks(
+    *, since: dt.datetime, until: dt.datetime, in_a_row: int, channel: str | None = None
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """For each enabled channel, how many of its latest tried messages (at most ``in_a_row``)
+    failed one after the other: ``("channel:<name>", streak, {channel, in_a_row, last_error})``
+    — what the alert condition "a channel failing K times in a row" reads (a state: ``since``
+    is not needed)."""
+    channels = NotificationChannel.filter(is_enabled=True)
+    if channel:
+        channels = channels.filter(name=channel)
+    found = []
+    for channel_id, name in await channels.order_by("name").values_list("id", "name"):
+        latest = await (
+            Notification.filter(channel_id=channel_id, attempts__gt=0, status__in=TRIED)
+            .order_by("-id")
+            .limit(in_a_row)
+            .values_list("status", "last_error")
+        )
+        streak, last_error = 0, ""
+        for status, error in latest:
+            if NotificationStatus(status) is NotificationStatus.SENT:
+                break
+            streak += 1
+            last_error = last_error or (error or "")
+        found.append(
+            (f"channel:{name}", streak, {"channel": name, "in_a_row": streak, "last_error": last_error[:300]})
+        )
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -11,11 +12,15 @@ from prometheus_client.metrics_core import Metric
 
 from opcms.core.db import counts_by
 from opcms.core.pagination import paginate, where_given
+from opcms.core.settings import business_today
+from opcms.customers.models import Customer
 from opcms.jobs.models import TaskExecution
 from opcms.jobs.queries import list_executions
 from opcms.jobs.recorder import FINISHED
 from opcms.jobs.schemas import ExecutionQuery
-from opcms.usage.models import AnomalyKind, AnomalyStatus, UsageAnomaly, UsageRecord
+from opcms.pricing.models import UsageMetric
+from opcms.usage.ingest import SpikeWindow
+from opcms.usage.models import AnomalyKind, AnomalyStatus, DataSource, UsageAnomaly, UsageRecord
 from opcms.usage.pull import TASK_NAME
 from opcms.usage.schemas import (
     ANOMALY_SORTABLE,
@@ -129,3 +134,146 @@ async def metric_families() -> list[Metric]:
     for source, kind, status, n in sorted(rows, key=lambda row: tuple(str(v) for v in row[:3])):
         held.add_metric([source, AnomalyKind(kind).value, AnomalyStatus(status).value], n)
     return [*families.values(), held]
+
+
+async def pulled_rows_by_source(
+    *, since: dt.datetime, until: dt.datetime, source: str | None = None
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """What each source's pull that finished in [since, until) fetched: ``("source:<name>",
+    vendor rows received, {source, execution_id, first_day, last_day})`` for each pull and each
+    source it asked — what the alert condition "a usage pull fetched zero rows" reads. A source
+    whose every day failed counted nothing and is not here (the pull failed: "a job failed")."""
+    pulls = await (
+        TaskExecution.filter(
+            task_name=TASK_NAME, status__in=list(FINISHED), finished_at__gte=since, finished_at__lt=until
+        )
+        .order_by("id")
+        .values_list("id", "parameters", "result")
+    )
+    found = []
+    for execution_id, parameters, result in pulls:
+        breakdown = (result.get("breakdown") if isinstance(result, dict) else None) or {}
+        for name, counted in sorted(breakdown.items()):
+            if source and name != source:
+                continue
+            found.append(
+                (
+                    f"source:{name}",
+                    int(counted.get("records", 0)),
+                    {
+                        "source": name,
+                        "execution_id": execution_id,
+                        "first_day": (parameters or {}).get("first_day"),
+                        "last_day": (parameters or {}).get("last_day"),
+                        "records": int(counted.get("records", 0)),
+                    },
+                )
+            )
+    return found
+
+
+#: the days of a pull an alert looks at: those within this many days before today (a back-fill
+#: of last year is not news)
+RECENT_DAYS = 7
+_RATIO = Decimal("0.01")
+
+
+async def usage_against_trailing_average(
+    *, since: dt.datetime, until: dt.datetime, source: str | None = None, metric: str | None = None
+) -> list[tuple[str, Decimal, dict[str, Any]]]:
+    """Each customer's daily quantity that a pull finished in [since, until) brought, against
+    its trailing average: ``("customer:<id>:<metric>", quantity ÷ average, {…})`` — what the
+    alert condition "usage above/below N× its trailing average" reads.
+
+    The average is the spike rule's own (:class:`opcms.usage.ingest.SpikeWindow`: the days with
+    records among the 30 before, once there are 7), and the quantities are the records the pull
+    wrote and the spikes it held back as anomalies (a spike is not a record until reviewed).
+    A day with no average yet is not observed; nor is a day the vendor sent nothing for."""
+    pulls = await (
+        TaskExecution.filter(
+            task_name=TASK_NAME, status__in=list(FINISHED), finished_at__gte=since, finished_at__lt=until
+        )
+        .order_by("id")
+        .values_list("id", "parameters")
+    )
+    recent = business_today() - dt.timedelta(days=RECENT_DAYS)
+    # (source, customer, metric, day) → quantity, from each pull's own days
+    quantities: dict[tuple[int, int, int, dt.date], Decimal] = {}
+    for execution_id, parameters in pulls:
+        try:
+            first = max(dt.date.fromisoformat(parameters["first_day"]), recent)
+            last = dt.date.fromisoformat(parameters["last_day"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if last < first:
+            continue
+        days = {"usage_day__gte": first, "usage_day__lte": last, "execution_id": execution_id}
+        if source:
+            days["source__name"] = source
+        if metric:
+            days["metric__code"] = metric
+        for row in await UsageRecord.filter(**days).values_list(
+            "source_id", "customer_id", "metric_id", "usage_day", "quantity"
+        ):
+            quantities[row[:4]] = Decimal(row[4])
+        spikes = UsageAnomaly.filter(
+            kind=AnomalyKind.SPIKE,
+            customer_id__isnull=False,
+            metric_id__isnull=False,
+            quantity__isnull=False,
+            **days,
+        )
+        for row in await spikes.values_list("source_id", "customer_id", "metric_id", "usage_day", "quantity"):
+            quantities.setdefault(row[:4], Decimal(row[4]))
+    if not quantities:
+        return []
+    by_source: dict[int, list[tuple[int, int, int, dt.date]]] = defaultdict(list)
+    for key in quantities:
+        by_source[key[0]].append(key)
+    customers = (
+        await Customer.with_deleted()
+        .filter(id__in=list({key[1] for key in quantities}))
+        .values_list("id", "customer_code", "company_name")
+    )
+    names = {cid: (code, name) for cid, code, name in customers}
+    metrics = (
+        await UsageMetric.with_deleted()
+        .filter(id__in=list({key[2] for key in quantities}))
+        .values_list("id", "code")
+    )
+    metric_codes: dict[int, str] = dict(metrics)
+    sources: dict[int, str] = dict(
+        await DataSource.with_deleted().filter(id__in=list(by_source)).values_list("id", "name")
+    )
+    observed = []
+    for source_id, keys in sorted(by_source.items()):
+        days_seen = [key[3] for key in keys]
+        window = await SpikeWindow.load(
+            source_id, sorted({key[1] for key in keys}), min(days_seen), max(days_seen)
+        )
+        source_name = sources.get(source_id, str(source_id))
+        for key in sorted(keys):
+            _, customer_id, metric_id, day = key
+            average = window.average((customer_id, metric_id), day)
+            if not average:
+                continue
+            quantity = quantities[key]
+            code, company = names.get(customer_id, ("", ""))
+            metric_code = metric_codes.get(metric_id, str(metric_id))
+            observed.append(
+                (
+                    f"customer:{customer_id}:{metric_code}",
+                    (quantity / average).quantize(_RATIO),
+                    {
+                        "customer_id": customer_id,
+                        "customer_code": code,
+                        "company_name": company,
+                        "metric": metric_code,
+                        "source": source_name,
+                        "day": day.isoformat(),
+                        "quantity": str(quantity),
+                        "average": str(average.quantize(Decimal("0.0001"))),
+                    },
+                )
+            )
+    return observed

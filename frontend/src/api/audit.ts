@@ -35,6 +35,8 @@ export type AuditActionName = (typeof AUDIT_ACTIONS)[number];
 
 /** The entity types the log names (`ENTITY_TYPES` of the backend; also answered by `/audit-log/entity-types`). */
 export const AUDIT_ENTITY_TYPES = [
+  'alert_firing',
+  'alert_rule',
   'allocation',
   'bank_payer_account',
   'bank_statement',

@@ -17,6 +17,7 @@ export const DELETED_KINDS = [
   'customer_source_account',
   'notification_channel',
   'notification_template',
+  'alert_rule',
   'user',
   'bank_statement_profile',
 ] as const;

@@ -1,3 +1,4 @@
+import alertsEnUS from './alerts/en-US';
 import type zhCN from './zh-CN';
 import analyticsEnUS from './analytics/en-US';
 import auditEnUS from './audit/en-US';
@@ -10,6 +11,7 @@ import statementsEnUS from './statements/en-US';
 import valuesEnUS from './values/en-US';
 
 const enUS: Record<keyof typeof zhCN, string> = {
+  ...alertsEnUS,
   ...analyticsEnUS,
   ...auditEnUS,
   ...deletedEnUS,

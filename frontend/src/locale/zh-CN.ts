@@ -1,3 +1,4 @@
+import alertsZhCN from './alerts/zh-CN';
 import analyticsZhCN from './analytics/zh-CN';
 import auditZhCN from './audit/zh-CN';
 import deletedZhCN from './deleted/zh-CN';
@@ -9,6 +10,7 @@ import statementsZhCN from './statements/zh-CN';
 import valuesZhCN from './values/zh-CN';
 
 export default {
+  ...alertsZhCN,
   ...analyticsZhCN,
   ...auditZhCN,
   ...deletedZhCN,

@@ -44,6 +44,8 @@ export default {
   'audit.action.batch_change_level': 'Batch: change level',
   'audit.action.batch_change_status': 'Batch: change status',
   'audit.action.batch_soft_delete': 'Batch: delete',
+  'audit.entity.alert_firing': 'Alert firing',
+  'audit.entity.alert_rule': 'Alert rule',
   'audit.entity.allocation': 'Allocation',
   'audit.entity.bank_payer_account': 'Payer account (bank)',
   'audit.entity.bank_statement': 'Bank statement',

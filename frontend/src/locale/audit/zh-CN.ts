@@ -44,6 +44,8 @@ export default {
   'audit.action.batch_change_level': '批量修改等级',
   'audit.action.batch_change_status': '批量修改状态',
   'audit.action.batch_soft_delete': '批量删除',
+  'audit.entity.alert_firing': '告警记录',
+  'audit.entity.alert_rule': '告警规则',
   'audit.entity.allocation': '核销记录',
   'audit.entity.bank_payer_account': '付款账户（银行流水）',
   'audit.entity.bank_statement': '银行流水',

@@ -9,6 +9,7 @@ export default {
   'deleted.kind.customer_source_account': 'Vendor account mapping',
   'deleted.kind.notification_channel': 'Notification channel',
   'deleted.kind.notification_template': 'Notification template',
+  'deleted.kind.alert_rule': 'Alert rule',
   'deleted.kind.user': 'User',
   'deleted.kind.bank_statement_profile': 'Bank statement mapping',
   'deleted.picker': 'Kind of record',

@@ -9,6 +9,7 @@ export default {
   'deleted.kind.customer_source_account': '厂商账号映射',
   'deleted.kind.notification_channel': '通知渠道',
   'deleted.kind.notification_template': '通知模板',
+  'deleted.kind.alert_rule': '告警规则',
   'deleted.kind.user': '用户',
   'deleted.kind.bank_statement_profile': '银行流水列映射',
   'deleted.picker': '记录类型',

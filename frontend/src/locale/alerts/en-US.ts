@@ -1,0 +1,92 @@
+/** Messages of the alert rules and firings pages (merged into `../en-US.ts`). */
+export default {
+  'menu.alertRules': 'Alert rules',
+
+  'alert.tab.rules': 'Rules',
+  'alert.tab.firings': 'Firings',
+
+  'alert.kind.job_failed': 'Job failed',
+  'alert.kind.usage_pull_empty': 'Usage pull fetched nothing',
+  'alert.kind.usage_vs_average': 'Usage off its trailing average',
+  'alert.kind.notification_backlog': 'Notification backlog',
+  'alert.kind.channel_failing': 'Channel failing in a row',
+  'alert.kind.invoice_run_failed': 'Invoice run with failed customers',
+
+  'alert.threshold.job_failed': 'Failed runs of one job ≥',
+  'alert.threshold.usage_pull_empty': 'Rows fetched for a source ≤',
+  'alert.threshold.usage_vs_average': 'Multiple of the trailing average',
+  'alert.threshold.notification_backlog': 'Messages waiting >',
+  'alert.threshold.channel_failing': 'Failures in a row',
+  'alert.threshold.invoice_run_failed': 'Customers failed to bill ≥',
+
+  'alert.direction.above': 'Above',
+  'alert.direction.below': 'Below',
+
+  'alert.status.sent': 'Sent',
+  'alert.status.failed': 'Failed to send',
+
+  'alert.cannotSend.no_channel':
+    'No channel (nor a default on its template): it cannot send and stays disabled',
+  'alert.cannotSend.channel_disabled': 'Its channel is disabled: it cannot send',
+  'alert.cannotSend.channel_deleted': 'Its channel was deleted: it cannot send',
+  'alert.cannotSend.template_missing': 'Its template does not exist: it cannot send',
+
+  'alert.field.name': 'Name',
+  'alert.field.kind': 'Kind',
+  'alert.field.threshold': 'Threshold',
+  'alert.field.params': 'Parameters',
+  'alert.field.channel': 'Channel',
+  'alert.field.template': 'Template',
+  'alert.field.target': 'Target',
+  'alert.field.quiet': 'Quiet period (minutes)',
+  'alert.field.enabled': 'Enabled',
+  'alert.field.description': 'Description',
+  'alert.field.lastEvaluated': 'Last evaluated',
+  'alert.field.rule': 'Rule',
+  'alert.field.subject': 'Subject',
+  'alert.field.value': 'Observed',
+  'alert.field.summary': 'Message',
+  'alert.field.firedAt': 'Fired',
+  'alert.field.repeats': 'Repeats while quiet',
+  'alert.field.status': 'Status',
+  'alert.field.error': 'Why not sent',
+
+  'alert.param.job': 'Job (blank: every job)',
+  'alert.param.source': 'Data source (blank: every source)',
+  'alert.param.metric': 'Metric code (blank: every metric)',
+  'alert.param.channel': 'Channel name (blank: every channel)',
+  'alert.param.direction': 'Direction',
+  'alert.param.older_than_minutes': 'Waiting longer than (minutes)',
+
+  'alert.paramShort.job': 'Job',
+  'alert.paramShort.source': 'Source',
+  'alert.paramShort.metric': 'Metric',
+  'alert.paramShort.channel': 'Channel',
+  'alert.paramShort.older_than_minutes': 'Waiting over (min)',
+
+  'alert.hint.channel': "Blank: the template's default channel",
+  'alert.hint.target': 'E-mail address, phone or WeCom account; blank for a group bot',
+  'alert.hint.quiet': 'One message per rule and subject in this time; repeats are counted on the firing',
+
+  'alert.action.create': 'New rule',
+  'alert.action.evaluate': 'Evaluate now',
+  'alert.action.firings': 'Firings',
+  'alert.createTitle': 'New alert rule',
+  'alert.editTitle': 'Edit alert rule: {name}',
+  'alert.created': 'Alert rule {name} created',
+  'alert.updated': 'Alert rule {name} saved',
+  'alert.deleted': 'Alert rule {name} deleted',
+  'alert.deleteConfirm': 'Delete alert rule {name}? It is no longer evaluated; its firings stay.',
+  'alert.evaluated':
+    'Evaluated: {fired} fired ({sent} sent, {failed} failed to send), {suppressed} repeats while quiet',
+  'alert.readOnly': 'Read only: only admins change alert rules',
+
+  'alert.rule.required': 'Required',
+  'alert.rule.whole': 'Must be a whole number',
+  'alert.rule.atLeast': 'Must be at least {min}',
+  'alert.rule.atMost': 'Must be at most {max}',
+  'alert.rule.decimal': 'Must be a number with at most 4 decimals',
+  'alert.rule.aboveOne': 'A multiplier above the average must be greater than 1',
+  'alert.rule.belowOne': 'A multiplier below the average must be between 0 and 1',
+  'alert.rule.maxLength': 'At most {max} characters',
+};
