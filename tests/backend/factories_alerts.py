@@ -18,7 +18,9 @@ from opcms.core.context import acting_as, system_actor
 from opcms.core.models import utcnow
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 from opcms.notifications.models import (
+    AttemptOutcome,
     Notification,
+    NotificationAttempt,
     NotificationChannel,
     NotificationStatus,
     NotificationTemplate,
@@ -88,4 +90,26 @@ async def message(
     )
     if age_minutes:
         await Notification.filter(id=row.id).update(created_at=utcnow() - dt.timedelta(minutes=age_minutes))
+    # its history: the tries it took, the last one sent when it was
+    for number in range(1, attempts + 1):
+        sent = status is NotificationStatus.SENT and number == attempts
+        await attempt(row, channel, AttemptOutcome.SENT if sent else AttemptOutcome.FAILED, error=error)
     return row
+
+
+async def attempt(
+    row: Notification, channel: NotificationChannel, outcome: AttemptOutcome, *, error=None
+) -> NotificationAttempt:
+    """One try of a message on a channel, as delivery records it."""
+    now = utcnow()
+    tries = await NotificationAttempt.filter(notification_id=row.id, channel_id=channel.id).count()
+    return await NotificationAttempt.create(
+        notification_id=row.id,
+        channel_id=channel.id,
+        target=row.target,
+        attempt=0 if outcome is AttemptOutcome.SKIPPED else tries + 1,
+        started_at=now,
+        finished_at=now,
+        outcome=outcome,
+        error=None if outcome is AttemptOutcome.SENT else error,
+    )

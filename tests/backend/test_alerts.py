@@ -19,11 +19,17 @@ from opcms.core.settings import business_today
 from opcms.jobs.models import ExecutionStatus
 from opcms.notifications import delivery
 from opcms.notifications.channels.wecom_app import forget_tokens
-from opcms.notifications.models import Notification, NotificationStatus
+from opcms.notifications.models import AttemptOutcome, Notification, NotificationStatus
 from opcms.usage.models import AnomalyKind, DataSource, UsageAnomaly, UsageRecord
 from opcms.usage.pull import TASK_NAME as USAGE_PULL
 from tests.backend.factories import make_customer, make_metric
-from tests.backend.factories_alerts import finished_execution, make_rule, message, seed_alert_template
+from tests.backend.factories_alerts import (
+    attempt,
+    finished_execution,
+    make_rule,
+    message,
+    seed_alert_template,
+)
 from tests.backend.factories_notifications import make_bot_channel, make_channel
 from tests.backend.fake_wecom import FakeWeCom
 
@@ -219,6 +225,28 @@ async def test_a_channel_failing_k_times_in_a_row_fires_and_one_with_a_success_a
     [firing] = await firings()
     assert firing.subject == "channel:broken" and firing.value == 3
     assert "gateway refused" in firing.message
+
+
+async def test_failures_count_on_the_channel_tried_though_the_message_moved_on_to_its_fallback(ops_group):
+    # given messages whose first SMS gateway failed them and which then went out on the second,
+    # their fallback
+    primary, backup = (
+        await make_channel("sms", name="sms-primary"),
+        await make_channel("sms", name="sms-backup"),
+    )
+    for _ in range(3):
+        moved = await message(backup, NotificationStatus.SENT, attempts=0)
+        await attempt(moved, primary, AttemptOutcome.FAILED, error="gateway 503")
+        await attempt(moved, primary, AttemptOutcome.SKIPPED)  # passed over once unhealthy: not a try
+        await attempt(moved, backup, AttemptOutcome.SENT)
+    await make_rule("channel_failing", 3, ops_group)
+
+    await evaluate_rules(utcnow())
+
+    # then the first gateway is failing 3 in a row, and the second, which sent them, is not
+    [firing] = await firings()
+    assert firing.subject == "channel:sms-primary" and firing.value == 3
+    assert "gateway 503" in firing.message
 
 
 async def test_an_invoice_run_with_failed_customers_fires_and_a_clean_run_does_not(ops_group):

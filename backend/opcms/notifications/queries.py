@@ -160,30 +160,32 @@ async def backlog_by_channel(
 
 
 #: the statuses of a message whose last attempt is over: it went out, or it failed
-TRIED = (NotificationStatus.SENT, NotificationStatus.FAILED, NotificationStatus.DEAD)
+# what a channel answered when it was tried; a channel passed over (skipped) was not tried
+TRIED = (AttemptOutcome.SENT, AttemptOutcome.FAILED, AttemptOutcome.REFUSED)
 
 
 async def failing_streaks(
     *, since: dt.datetime, until: dt.datetime, in_a_row: int, channel: str | None = None
 ) -> list[tuple[str, int, dict[str, Any]]]:
-    """For each enabled channel, how many of its latest tried messages (at most ``in_a_row``)
-    failed one after the other: ``("channel:<name>", streak, {channel, in_a_row, last_error})``
-    — what the alert condition "a channel failing K times in a row" reads (a state: ``since``
-    is not needed)."""
+    """For each enabled channel, how many of its latest tries (at most ``in_a_row``) failed one
+    after the other: ``("channel:<name>", streak, {channel, in_a_row, last_error})`` — what the
+    alert condition "a channel failing K times in a row" reads (a state: ``since`` is not
+    needed). Read from the attempt history, where each try stays on the channel it was made on
+    (a message that moved on to the next channel of its chain is counted where it failed)."""
     channels = NotificationChannel.filter(is_enabled=True)
     if channel:
         channels = channels.filter(name=channel)
     found = []
     for channel_id, name in await channels.order_by("name").values_list("id", "name"):
         latest = await (
-            Notification.filter(channel_id=channel_id, attempts__gt=0, status__in=TRIED)
+            NotificationAttempt.filter(channel_id=channel_id, outcome__in=TRIED)
             .order_by("-id")
             .limit(in_a_row)
-            .values_list("status", "last_error")
+            .values_list("outcome", "error")
         )
         streak, last_error = 0, ""
-        for status, error in latest:
-            if NotificationStatus(status) is NotificationStatus.SENT:
+        for outcome, error in latest:
+            if AttemptOutcome(outcome) is AttemptOutcome.SENT:
                 break
             streak += 1
             last_error = last_error or (error or "")
