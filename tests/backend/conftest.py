@@ -48,6 +48,7 @@ from opcms.core.i18n import EN, set_default_language  # noqa: E402
 from opcms.core.settings import get_settings, reset_settings  # noqa: E402
 from opcms.wiring import wire  # noqa: E402
 from tests.backend.fake_vendor import FakeVendor  # noqa: E402
+from tests.backend.fake_wecom import FakeSmtp, FakeWeCom  # noqa: E402
 
 reset_settings()
 # the suite reads English: requests send Accept-Language: en-US (the ``client`` fixture) and
@@ -213,6 +214,24 @@ async def client(app, db) -> AsyncIterator[Api]:
     transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 40000))
     async with Api(transport=transport, base_url="http://opcms.test", headers={"Accept-Language": EN}) as api:
         yield api
+
+
+@pytest.fixture
+def wecom() -> Iterator[FakeWeCom]:
+    """A WeCom on loopback (group bot webhook and application API), with no access token cached."""
+    from opcms.notifications.channels.wecom_app import forget_tokens
+
+    forget_tokens()
+    with FakeWeCom() as fake:
+        yield fake
+    forget_tokens()
+
+
+@pytest.fixture
+def smtp() -> Iterator[FakeSmtp]:
+    """An SMTP server on loopback that keeps what it is sent."""
+    with FakeSmtp() as fake:
+        yield fake
 
 
 @pytest.fixture

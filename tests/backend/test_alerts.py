@@ -18,7 +18,6 @@ from opcms.core.models import utcnow
 from opcms.core.settings import business_today
 from opcms.jobs.models import ExecutionStatus
 from opcms.notifications import delivery
-from opcms.notifications.channels.wecom_app import forget_tokens
 from opcms.notifications.models import AttemptOutcome, Notification, NotificationStatus
 from opcms.usage.models import AnomalyKind, DataSource, UsageAnomaly, UsageRecord
 from opcms.usage.pull import TASK_NAME as USAGE_PULL
@@ -31,15 +30,6 @@ from tests.backend.factories_alerts import (
     seed_alert_template,
 )
 from tests.backend.factories_notifications import make_bot_channel, make_channel
-from tests.backend.fake_wecom import FakeWeCom
-
-
-@pytest.fixture
-def wecom():
-    forget_tokens()
-    with FakeWeCom() as fake:
-        yield fake
-    forget_tokens()
 
 
 @pytest.fixture

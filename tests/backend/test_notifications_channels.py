@@ -10,23 +10,7 @@ from opcms.notifications.channels import (
     build_channel,
     channel_kinds,
 )
-from opcms.notifications.channels.wecom_app import forget_tokens
-from tests.backend.fake_wecom import FakeSmtp, FakeWeCom
 from tests.backend.processes import free_port
-
-
-@pytest.fixture
-def wecom():
-    forget_tokens()
-    with FakeWeCom() as fake:
-        yield fake
-    forget_tokens()
-
-
-@pytest.fixture
-def smtp():
-    with FakeSmtp() as fake:
-        yield fake
 
 
 def bot(wecom, **settings):

@@ -14,7 +14,6 @@ import redis
 from opcms.core.audit import AuditLog
 from opcms.core.models import utcnow
 from opcms.notifications import delivery, ratelimit, service
-from opcms.notifications.channels.wecom_app import forget_tokens
 from opcms.notifications.errors import (
     ChannelUnavailable,
     NotResendable,
@@ -35,19 +34,11 @@ from tests.backend.factories_notifications import (
     make_email_channel,
     make_template,
 )
-from tests.backend.fake_wecom import FakeSmtp, FakeWeCom
+from tests.backend.fake_wecom import FakeSmtp
 from tests.backend.processes import celery_sends_to, free_port, opcms, stop
 from tests.backend.waiting import wait_until
 
 S = NotificationStatus
-
-
-@pytest.fixture
-def wecom():
-    forget_tokens()
-    with FakeWeCom() as fake:
-        yield fake
-    forget_tokens()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from opcms.core.models import utcnow
 from opcms.jobs.models import ExecutionStatus
 from opcms.jobs.service import run_now
 from opcms.notifications import delivery, service
-from opcms.notifications.channels.wecom_app import forget_tokens
 from opcms.notifications.errors import ChannelUnavailable
 from opcms.notifications.models import (
     AttemptOutcome,
@@ -37,7 +36,7 @@ from tests.backend.factories_notifications import (
     make_email_channel,
     make_template,
 )
-from tests.backend.fake_wecom import FakeSmtp, FakeWeCom
+from tests.backend.fake_wecom import FakeSmtp
 
 S = NotificationStatus
 Out = AttemptOutcome
@@ -46,20 +45,6 @@ CHANNELS, TEMPLATES, MESSAGES = (
     "/api/v1/notification-templates",
     "/api/v1/notifications",
 )
-
-
-@pytest.fixture
-def wecom():
-    forget_tokens()
-    with FakeWeCom() as fake:
-        yield fake
-    forget_tokens()
-
-
-@pytest.fixture
-def smtp():
-    with FakeSmtp() as fake:
-        yield fake
 
 
 async def reload(notification: Notification) -> Notification:
