@@ -107,6 +107,15 @@ def settings():
     return get_settings()
 
 
+@pytest.fixture(autouse=True)
+def _settings_given_back(settings) -> Iterator[None]:
+    """After each test, the process holds the run's settings again: a test that re-reads the
+    environment (reset_settings) would otherwise leave every later test reading another object
+    than the one the ``settings`` fixture and the app hold, and their changes to it unseen."""
+    yield
+    reset_settings(to=settings)
+
+
 @pytest.fixture(scope="session")
 async def database(settings) -> AsyncIterator[str]:
     from opcms.core.db import close_db, init_db

@@ -48,3 +48,17 @@ async def test_every_frontend_call_exists_in_the_openapi_document(client):
     }
     missing = [call for call in frontend_calls() if call not in documented]
     assert missing == []
+
+
+def test_every_permission_has_its_text_in_both_languages_of_the_ui():
+    """The users page shows each permission's text in the chosen language; one without its
+    Chinese text would show the backend's English description on a Chinese page."""
+    from opcms.core.permissions import PERMISSIONS
+
+    locale = FRONTEND_API.parent / "locale"
+    for language in ("zh-CN", "en-US"):
+        texts = "\n".join(path.read_text() for path in locale.rglob(f"{language}.ts"))
+        keys = set(re.findall(r"['\"]permission\.([\w:-]+)['\"]\s*:", texts))
+        assert "customers:read" in keys, f"no permission text found in the {language} locale files"
+        missing = sorted(set(PERMISSIONS) - keys)
+        assert not missing, f"{language}: no text for {missing}"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from opcms.core.errors import StorageUnavailable
-from opcms.core.settings import Settings, SettingsError, get_settings
+from opcms.core.settings import Settings, SettingsError, get_settings, reset_settings
 from opcms.core.storage import (
     FileStore,
     LocalFolderStore,
@@ -253,14 +253,14 @@ def test_an_s3_url_gives_an_s3_store_and_its_secret_is_never_shown(fake_s3):
 def test_a_bad_storage_setting_stops_start_up_naming_it(monkeypatch, values, variable):
     for name, value in values.items():
         monkeypatch.setenv(f"OPCMS_{name.upper()}", value)
-    get_settings.cache_clear()
+    reset_settings()
     try:
         with pytest.raises(SettingsError) as stopped:
             get_settings()
     finally:
         for name in values:
             monkeypatch.delenv(f"OPCMS_{name.upper()}")
-        get_settings.cache_clear()
+        reset_settings()
     assert variable in str(stopped.value)
     assert "key:secret" not in str(stopped.value)  # the message names the variable, not its value
 

@@ -12,7 +12,7 @@ import secrets
 import zoneinfo
 from datetime import date
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -306,13 +306,19 @@ def describe_error(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-@lru_cache(maxsize=1)
+_current: Settings | None = None
+
+
 def get_settings() -> Settings:
-    """The validated settings; raises :class:`SettingsError` naming the bad variable."""
-    try:
-        return Settings()
-    except ValidationError as error:
-        raise SettingsError(describe_error(error)) from None
+    """The validated settings, read once; raises :class:`SettingsError` naming the bad
+    variable."""
+    global _current
+    if _current is None:
+        try:
+            _current = Settings()
+        except ValidationError as error:
+            raise SettingsError(describe_error(error)) from None
+    return _current
 
 
 def business_today() -> date:
@@ -323,6 +329,9 @@ def business_today() -> date:
     return dt.datetime.now(get_settings().tz).date()
 
 
-def reset_settings() -> None:
-    """Forget the cached settings (tests change the environment)."""
-    get_settings.cache_clear()
+def reset_settings(to: Settings | None = None) -> None:
+    """Forget the settings read (they are read again from the environment on next use), or
+    hold ``to`` instead: tests change the environment, then give back what the rest of the
+    run uses."""
+    global _current
+    _current = to

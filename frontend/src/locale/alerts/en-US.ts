@@ -2,6 +2,9 @@
 export default {
   'menu.alertRules': 'Alert rules',
 
+  'permission.alerts:read': 'list alert rules (and why one could not send) and their firings',
+  'permission.alerts:write': 'create, change, enable, disable, delete and evaluate alert rules',
+
   'alert.tab.rules': 'Rules',
   'alert.tab.firings': 'Firings',
 

@@ -2,6 +2,9 @@
 export default {
   'menu.alertRules': '告警规则',
 
+  'permission.alerts:read': '查看告警规则（及无法发送的原因）与告警记录',
+  'permission.alerts:write': '新建、修改、启用、停用、删除告警规则，并立即评估',
+
   'alert.tab.rules': '规则',
   'alert.tab.firings': '告警记录',
 
