@@ -200,7 +200,11 @@ def test_an_error_workbook_that_misses_a_bad_row_or_names_a_good_one_fails():
 def test_an_export_missing_a_customer_fails():
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    for row in (["客户编号", "公司名称"], ["B0000000", "bench customer 0"], ["S0000001", "扩容检查客户1有限公司"]):
+    for row in (
+        ["客户编号", "公司名称"],
+        ["B0000000", "bench customer 0"],
+        ["S0000001", "扩容检查客户1有限公司"],
+    ):
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -210,7 +214,12 @@ def test_an_export_missing_a_customer_fails():
     ]
 
 
-THROUGH_THE_STORE = {("PUT", "imports"): 1, ("GET", "imports"): 2, ("PUT", "exports"): 1, ("GET", "exports"): 1}
+THROUGH_THE_STORE = {
+    ("PUT", "imports"): 1,
+    ("GET", "imports"): 2,
+    ("PUT", "exports"): 1,
+    ("GET", "exports"): 1,
+}
 
 
 def test_files_kept_in_a_process_folder_or_left_in_the_bucket_fail(tmp_path):
