@@ -626,7 +626,7 @@ def shared_files_line(files: SharedFiles) -> list[str]:
     report = files.done.get("report") or {}
     return [
         f"  shared file store    {files.store} (moto, over HTTP): {len(files.stored)} objects, {size / 1024:.0f} KB "
-        f"({held}); {len(files.var_dirs)} var folders, one per process, hold no upload or export",
+        f"({held}); a var folder per process ({len(files.var_dirs)})",
         f"  import on a worker   import {files.queued.get('id')}: {IMPORT_ROWS} rows ({len(files.bad_rows)} bad) "
         f"uploaded to API 1, answered {'202 queued' if files.queued.get('background') else 'inline'}; "
         f"run by {ran}: {files.done.get('status')}, created {report.get('created')}, failed {report.get('failed')}",
