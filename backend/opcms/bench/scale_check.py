@@ -104,6 +104,8 @@ IMPORT_BAD_ROWS = (3, 150, IMPORT_ROWS + 1)
 # times as long to make and import for the same proof
 IMPORT_SYNC_ROWS = 100
 IMPORT_TASK = "opcms.imports.run"
+# how long after the last byte of an export the API may take to remove it from the bucket
+EXPORT_REMOVAL_SECONDS = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -607,7 +609,13 @@ def shared_files(api: Api, s3: LocalS3, processes: Processes) -> SharedFiles:
     files.export = api.download("/customers/export", via=1)
     files.customer_codes = run(_customer_codes)
     prefix = f"{STORE_PREFIX}/"
-    files.stored = {key.removeprefix(prefix): size for key, size in s3.sizes(BUCKET, prefix).items()}
+    # the API removes an export once it has sent it, after the last byte: a moment to do so
+    deadline = time.monotonic() + EXPORT_REMOVAL_SECONDS
+    while True:
+        files.stored = {key.removeprefix(prefix): size for key, size in s3.sizes(BUCKET, prefix).items()}
+        if not any(key.startswith("exports/") for key in files.stored) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     files.requests = s3.requests
     files.var_dirs = {**processes.var_dirs(), "scale-check": get_settings().var_dir}
     return files
