@@ -633,14 +633,14 @@ def shared_files_line(files: SharedFiles) -> list[str]:
     )
     report = files.done.get("report") or {}
     return [
-        f"  shared file store    {files.store} (moto, over HTTP): {len(files.stored)} objects, {size / 1024:.0f} KB "
+        f"  shared file store    {files.store} (moto, over HTTP): {len(files.stored)} object{'' if len(files.stored) == 1 else 's'}, {size / 1024:.0f} KB "
         f"({held}); a var folder per process ({len(files.var_dirs)})",
         f"  import on a worker   import {files.queued.get('id')}: {IMPORT_ROWS} rows ({len(files.bad_rows)} bad) "
         f"uploaded to API 1, answered {'202 queued' if files.queued.get('background') else 'inline'}; "
         f"run by {ran}: {files.done.get('status')}, created {report.get('created')}, failed {report.get('failed')}",
         f"  downloads from API 2 error workbook {len(files.error_workbook) / 1024:.0f} KB ({errors} rows), "
         f"customers export {len(files.export) / 1024:.0f} KB ({len(files.customer_codes):,} customers)",
-        f"  S3 requests          {asked}",
+        f"  S3 requests          {asked} (by method and folder; the bucket's own: made and listed by the check)",
     ]
 
 
