@@ -36,7 +36,7 @@ OPCMS_BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
 help:
 	@echo "make run   - install, build the UI, migrate, seed demo data and start API + worker + beat"
 	@echo "make test  - every check and test: lint and types, backend on MariaDB + Redis and on SQLite, frontend unit, browser"
-	@echo "make scale-check - 2 APIs, 2 workers and 2 Beats as real processes on 2,000 customers (CI runs it after make test)"
+	@echo "make scale-check - 2 APIs, 2 workers and 2 Beats as real processes on 2,000 customers, files in one local S3 bucket (CI runs it after make test)"
 
 # --- install ------------------------------------------------------------------------------------
 $(VENV)/.installed: backend/pyproject.toml backend/constraints.txt

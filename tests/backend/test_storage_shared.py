@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 import redis
 
-from opcms.core.excel import prune_exports
+from opcms.core.excel import Export, prune_exports
 from opcms.core.models import utcnow
 from opcms.core.storage import S3Store, get_store
 from opcms.imports import service
@@ -205,3 +205,40 @@ async def test_an_upload_the_store_cannot_keep_is_a_503_and_nothing_is_recorded(
     assert response.status_code == 503, response.text
     assert response.json()["error"]["code"] == "storage_unavailable"
     assert await ImportJob.all().count() == 0
+
+
+async def test_an_export_is_removed_from_the_bucket_when_its_request_is_cancelled_after_sending(
+    settings, s3_storage, fake_s3, monkeypatch
+):
+    # given an export being sent from the bucket, and a store that is slow to remove it
+    removing, may_remove = asyncio.Event(), asyncio.Event()
+    store = get_store()
+    delete = store.delete
+
+    async def slow_delete(key: str) -> bool:
+        removing.set()
+        await may_remove.wait()
+        return await delete(key)
+
+    monkeypatch.setattr(store, "delete", slow_delete)
+
+    async def send() -> bytes:
+        async with Export("customers") as export:
+            export.path.write_bytes(b"PK\x03\x04 an export")
+            return b"".join([chunk async for chunk in await export.stored()])
+
+    sending = asyncio.create_task(send())
+    await removing.wait()
+    assert list(fake_s3.objects(s3_storage, "opcms/exports/").values()) == [b"PK\x03\x04 an export"]
+
+    # when the client goes away as soon as it has the last byte (Sanic cancels the request)
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+
+    # then the export is still removed from the bucket
+    may_remove.set()
+    deadline = time.monotonic() + 10
+    while fake_s3.objects(s3_storage, "opcms/exports/") and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert fake_s3.objects(s3_storage, "opcms/exports/") == {}

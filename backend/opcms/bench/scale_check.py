@@ -20,9 +20,16 @@ On a throw-away MariaDB/MySQL database (OPCMS_SCALE_DATABASE_URL, whose name mus
    started again on its port once it has stopped. The run must finish on worker 2: the broker
    returns the killed worker's task after the visibility timeout (OPCMS_BROKER_VISIBILITY_TIMEOUT_SECONDS,
    set to 20 s here);
-6. checks (bench/scale_checks.py): exactly one live invoice per billable customer, gap-free
+6. shared files: every process keeps its files in one bucket of an S3-compatible server (moto's,
+   started here on 127.0.0.1 and stopped at the end, also on failure) while each has a var
+   folder of its own, as on different hosts. A customer list with bad rows is uploaded through
+   API 1 (above ``OPCMS_IMPORT_SYNC_ROWS``, set low here: the API queues it) and a worker runs
+   it from the bucket; its error workbook and a customers export are downloaded through API 2;
+7. checks (bench/scale_checks.py): exactly one live invoice per billable customer, gap-free
    numbers, usage rows exactly the vendor's (recomputed with ``demo_quantity``), both workers
-   billed chunks, the second beat never held the lease, no failed HTTP request.
+   billed chunks, the second beat never held the lease, no failed HTTP request; the import ran
+   on a worker, the error workbook names the bad rows, the export lists every customer, the
+   upload is in the bucket and no process kept an upload or an export in its own folder.
 
 Then a short report; every process started is stopped (its process group), also on failure
 or Ctrl-C, and on failure the end of each process's log is shown.
@@ -32,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import logging
 import os
 import secrets
@@ -54,6 +62,7 @@ from urllib.parse import urlsplit
 
 import asyncmy
 import httpx
+import openpyxl
 import redis
 from tortoise import Tortoise, connections
 from tortoise.migrations.api.migrate import migrate
@@ -61,6 +70,7 @@ from tortoise.migrations.api.migrate import migrate
 from opcms.bench import scale_checks
 from opcms.bench.billing import PLANS
 from opcms.bench.common import free_port, insert_customers
+from opcms.bench.s3_server import LocalS3
 from opcms.cli.processes import stop_with_parent
 from opcms.core.context import acting_as, system_actor
 from opcms.core.db import config_from_settings, init_db
@@ -83,6 +93,20 @@ LOAD_PAUSE_SECONDS = 0.05  # between one client's requests: ~20 req/s each, the 
 LOAD_PATH = "/api/v1/customers?page_size=20"
 STEP_TIMEOUT_SECONDS = 120
 LOG_TAIL_LINES = 40
+# the shared file store: a bucket of the S3-compatible server this check starts, under a prefix
+BUCKET = "opcms-scale"
+STORE_PREFIX = "opcms"
+# the customer list uploaded: IMPORT_ROWS rows, the ones on these Excel rows (the header is row
+# 1) with a phone number that is refused
+IMPORT_ROWS = 400
+IMPORT_BAD_ROWS = (3, 150, IMPORT_ROWS + 1)
+# a list above this many rows is queued for a worker: the default (2,000) would take a list five
+# times as long to make and import for the same proof
+IMPORT_SYNC_ROWS = 100
+IMPORT_TASK = "opcms.imports.run"
+# how long after the last byte of an export the API may take to remove it from the bucket
+EXPORT_REMOVAL_SECONDS = 5
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class CheckFailed(Exception):
@@ -216,6 +240,7 @@ class Process:
     argv: list[str]
     log_path: Path
     popen: subprocess.Popen[bytes]
+    var_dir: Path
 
     @property
     def alive(self) -> bool:
@@ -230,29 +255,38 @@ class Process:
 
 class Processes:
     """The OS processes the check starts: each leads its own process group (a signal to the group
-    reaches the children too: Celery's pool, the API's copies) and writes to its own log."""
+    reaches the children too: Celery's pool, the API's copies), writes to its own log and has a
+    var folder of its own under ``hosts`` (as if each ran on a host of its own: the files they
+    share go through the shared file store)."""
 
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+    def __init__(self, folder: Path, env: dict[str, str], hosts: Path) -> None:
         self.folder = folder
         self.env = env
+        self.hosts = hosts
         self.started: list[Process] = []
 
     def start(self, name: str, *args: str, **env: str) -> Process:
-        log_path = self.folder / f"{name}.{len([p for p in self.started if p.name == name])}.log"
+        instance = f"{name}.{len([p for p in self.started if p.name == name])}"
+        log_path = self.folder / f"{instance}.log"
+        var_dir = self.hosts / instance / "var"
         argv = [sys.executable, "-m", "opcms", *args]
         with open(log_path, "wb") as log:
             # SIGTERM when this process dies, however it dies (Linux's parent-death signal)
             popen = subprocess.Popen(
                 argv,
-                env={**self.env, **env},
+                env={**self.env, "OPCMS_VAR_DIR": str(var_dir), **env},
                 start_new_session=True,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 preexec_fn=stop_with_parent,
             )
-        process = Process(name, argv, log_path, popen)
+        process = Process(name, argv, log_path, popen, var_dir)
         self.started.append(process)
         return process
+
+    def var_dirs(self) -> dict[str, Path]:
+        """Each process started (``name.n``) → its own var folder."""
+        return {process.var_dir.parent.name: process.var_dir for process in self.started}
 
     def signal(self, process: Process, signum: int) -> None:
         if process.alive:
@@ -431,10 +465,21 @@ class Api:
         self.bases = bases
         self.token = token
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        # the API that is up: the other may be restarting
+    def call(self, method: str, path: str, *, via: int | None = None, **kwargs: Any) -> Any:
+        """The JSON answer of the API that is up (the other may be restarting), or of API
+        ``via`` (0 or 1) alone."""
+        return self.send(method, path, via=via, **kwargs).json()
+
+    def download(self, path: str, *, via: int) -> bytes:
+        """A file from API ``via`` (0 or 1) alone."""
+        response = self.send("GET", path, via=via)
+        if not response.headers.get("content-type", "").startswith(XLSX):
+            raise CheckFailed(f"GET {path}: {response.headers.get('content-type')}, not a workbook")
+        return response.content
+
+    def send(self, method: str, path: str, *, via: int | None = None, **kwargs: Any) -> httpx.Response:
         last: Exception | None = None
-        for base in self.bases:
+        for base in self.bases if via is None else [self.bases[via]]:
             try:
                 headers = {"Accept-Language": "en-US"}
                 if self.token:
@@ -451,7 +496,7 @@ class Api:
                 continue
             if response.status_code >= 400:
                 raise CheckFailed(f"{method} {path}: {response.status_code} {response.text[:500]}")
-            return response.json()
+            return response
         raise CheckFailed(f"{method} {path}: no API answered ({last!r})")
 
     def login(self, password: str) -> str:
@@ -472,6 +517,133 @@ class Api:
         return shown if shown.get("finished_at") else None
 
 
+# --- the shared file store ----------------------------------------------------------------------
+def import_workbook() -> tuple[bytes, dict[int, str], list[str]]:
+    """A customer list of ``IMPORT_ROWS`` new customers (codes ``S0000001``…), those on
+    ``IMPORT_BAD_ROWS`` with a phone number that is refused: the workbook, the bad rows (Excel
+    row → code) and the codes of the good ones."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["客户编号", "公司名称", "客户等级", "联系电话"])
+    bad: dict[int, str] = {}
+    good: list[str] = []
+    for n in range(1, IMPORT_ROWS + 1):
+        code, row = f"S{n:07d}", n + 1
+        phone = "12345" if row in IMPORT_BAD_ROWS else f"139{n:08d}"
+        sheet.append([code, f"扩容检查客户{n}有限公司", "A", phone])
+        if row in IMPORT_BAD_ROWS:
+            bad[row] = code
+        else:
+            good.append(code)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue(), bad, good
+
+
+def import_runs_by_worker() -> dict[str, tuple[int, int]]:
+    """Each live worker node → (how many import tasks it ran, its pid), as the workers say."""
+    from opcms.core.celery_app import configure_celery
+
+    stats = configure_celery().control.inspect(timeout=2.0).stats() or {}
+    return {
+        node: (int((shown.get("total") or {}).get(IMPORT_TASK, 0)), int(shown.get("pid") or 0))
+        for node, shown in stats.items()
+    }
+
+
+@dataclass
+class SharedFiles:
+    """What the shared-files step handed back, for the checks and the report."""
+
+    store: str = ""
+    queued: dict[str, Any] = field(default_factory=dict)
+    done: dict[str, Any] = field(default_factory=dict)
+    ran_by: dict[str, tuple[int, int]] = field(default_factory=dict)
+    bad_rows: dict[int, str] = field(default_factory=dict)
+    good: int = 0
+    upload_key: str = ""
+    upload_size: int = 0
+    error_workbook: bytes = b""
+    export: bytes = b""
+    customer_codes: list[str] = field(default_factory=list)
+    stored: dict[str, int] = field(default_factory=dict)
+    requests: dict[tuple[str, str], int] = field(default_factory=dict)
+    var_dirs: dict[str, Path] = field(default_factory=dict)
+
+
+async def _upload_key(import_id: int) -> str:
+    from opcms.imports.models import ImportJob
+    from opcms.imports.service import stored_key
+
+    return stored_key(await ImportJob.get(id=import_id))
+
+
+async def _customer_codes() -> list[str]:
+    from opcms.customers.models import Customer
+
+    return [
+        str(code) for code in await Customer.filter(is_deleted=False).values_list("customer_code", flat=True)
+    ]
+
+
+def shared_files(api: Api, s3: LocalS3, processes: Processes) -> SharedFiles:
+    """An import through API 1 that a worker runs from the bucket, its error workbook and a
+    customers export through API 2; then what the bucket and the var folders hold."""
+    files = SharedFiles(store=f"s3://{BUCKET}/{STORE_PREFIX}/ at {s3.endpoint_url}")
+    data, files.bad_rows, good = import_workbook()
+    files.good, files.upload_size = len(good), len(data)
+    upload = {"file": ("scale-customers.xlsx", data, XLSX)}
+    files.queued = api.call("POST", "/imports/customers", via=0, files=upload, data={"mode": "upsert"})
+    import_id = int(files.queued["id"])
+
+    def finished() -> dict[str, Any] | None:
+        shown: dict[str, Any] = api.call("GET", f"/imports/{import_id}")
+        return shown if shown["status"] in ("succeeded", "failed") else None
+
+    files.done = wait_for(f"import {import_id} to finish", finished, every=0.2)
+    files.ran_by = import_runs_by_worker()
+    files.upload_key = run(_upload_key, import_id)
+    if files.done["status"] == "succeeded":
+        files.error_workbook = api.download(f"/imports/{import_id}/errors.xlsx", via=1)
+    files.export = api.download("/customers/export", via=1)
+    files.customer_codes = run(_customer_codes)
+    prefix = f"{STORE_PREFIX}/"
+    # the API removes an export once it has sent it, after the last byte: a moment to do so
+    deadline = time.monotonic() + EXPORT_REMOVAL_SECONDS
+    while True:
+        files.stored = {key.removeprefix(prefix): size for key, size in s3.sizes(BUCKET, prefix).items()}
+        if not any(key.startswith("exports/") for key in files.stored) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    files.requests = s3.requests
+    files.var_dirs = {**processes.var_dirs(), "scale-check": get_settings().var_dir}
+    return files
+
+
+def shared_files_line(files: SharedFiles) -> list[str]:
+    folders = Counter(key.split("/", 1)[0] for key in files.stored)
+    held = ", ".join(f"{folder}/ {n}" for folder, n in sorted(folders.items())) or "nothing"
+    size = sum(files.stored.values())
+    runs = {node: pid for node, (times, pid) in files.ran_by.items() if times}
+    ran = ", ".join(f"{node} (pid {pid})" for node, pid in runs.items()) or "no worker"
+    errors = max(0, len(scale_checks.read_sheet(files.error_workbook, "error workbook")[0]) - 1)
+    asked = ", ".join(
+        f"{method} {folder or '(bucket)'} {n}" for (method, folder), n in sorted(files.requests.items())
+    )
+    report = files.done.get("report") or {}
+    return [
+        f"  shared file store    {files.store} (moto, over HTTP): {len(files.stored)} object{'' if len(files.stored) == 1 else 's'}, {size / 1024:.0f} KB "
+        f"({held}); a var folder per process ({len(files.var_dirs)})",
+        f"  import on a worker   import {files.queued.get('id')}: {IMPORT_ROWS} rows ({len(files.bad_rows)} bad) "
+        f"uploaded to API 1, answered {'202 queued' if files.queued.get('background') else 'inline'}; "
+        f"run by {ran}: {files.done.get('status')}, created {report.get('created')}, failed {report.get('failed')}",
+        f"  downloads from API 2 error workbook {len(files.error_workbook) / 1024:.0f} KB ({errors} rows), "
+        f"customers export {len(files.export) / 1024:.0f} KB ({len(files.customer_codes):,} customers)",
+        f"  S3 requests          {asked} (by method and folder; the bucket's own: made and listed by the check)",
+    ]
+
+
 # --- the scenario -------------------------------------------------------------------------------
 @dataclass
 class Report:
@@ -488,6 +660,7 @@ class Report:
     restart_window: tuple[float, float] = (0.0, 0.0)
     old_api_exited: float = 0.0
     tally: Tally | None = None
+    files: SharedFiles | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -572,7 +745,7 @@ async def _count(model_path: str) -> int:
     return await {"invoice": Invoice, "usage_record": UsageRecord}[model_path].all().count()
 
 
-def scenario(processes: Processes, report: Report) -> None:
+def scenario(processes: Processes, report: Report, s3: LocalS3) -> None:
     settings = get_settings()
     period = previous_period(business_today())
     first_day, _ = period_bounds(period)
@@ -659,7 +832,9 @@ def scenario(processes: Processes, report: Report) -> None:
             report.chunks = run(scale_checks.chunks_by_worker, run_id)
             report.invoices_by_worker = run(_invoices_by_worker, run_id)
             report.invoices = run(_count, "invoice")
-        time.sleep(1)  # the load goes on a moment with both APIs back
+
+        with step(report, "shared files"):
+            report.files = shared_files(api, s3, processes)
 
     with step(report, "checks"):
         report.lease_holders.update([str(run(_lease_holder))])
@@ -689,6 +864,17 @@ def scenario(processes: Processes, report: Report) -> None:
             ):
                 if outside := [t for t in times if not low <= t <= high]:
                     problems.append(f"{len(outside)} requests {what} outside the API's restart window")
+        files = report.files
+        if files is not None:
+            ran_by = {node: times for node, (times, _) in files.ran_by.items()}
+            good, bad = files.good, len(files.bad_rows)
+            problems += scale_checks.import_ran_on_a_worker(files.queued, files.done, ran_by, good, bad)
+            if files.error_workbook:
+                problems += scale_checks.error_workbook_names(files.error_workbook, files.bad_rows)
+            problems += scale_checks.export_lists(files.export, files.customer_codes)
+            problems += scale_checks.files_in_the_shared_store(
+                files.stored, files.upload_key, files.upload_size, files.var_dirs, files.requests
+            )
 
 
 SHOWN_FAILURES = 5
@@ -724,6 +910,7 @@ def print_report(report: Report, wall: float) -> None:
         f"{high - report.old_api_exited:.1f} s after that"
         if high
         else "  API restart window   not reached",
+        *(shared_files_line(report.files) if report.files else ["  shared file store    not reached"]),
         f"  durations            {steps}; wall {wall:.1f} s",
         f"  result               {'PASS' if not report.problems else 'FAIL'}",
     ]
@@ -743,6 +930,20 @@ def main() -> int:
     report = Report()
     # OPCMS_SCALE_LOG_DIR keeps the processes' logs there (else they go with the temporary folder)
     kept = os.environ.get("OPCMS_SCALE_LOG_DIR")
+    try:  # the shared file store: an S3-compatible server of this process, stopped at the end
+        s3 = LocalS3(count_requests=STORE_PREFIX).start()
+    except ImportError as error:
+        raise SystemExit(f"opcms scale-check needs moto and flask (make install): {error}") from None
+    try:
+        s3.bucket(BUCKET)
+        _run_check(s3, database_url, redis_url, kept, report)
+    finally:
+        s3.stop()
+    print_report(report, time.monotonic() - started)
+    return 1 if report.problems else 0
+
+
+def _run_check(s3: LocalS3, database_url: str, redis_url: str, kept: str | None, report: Report) -> None:
     with tempfile.TemporaryDirectory(prefix="opcms-scale-") as folder:
         logs = Path(kept) if kept else Path(folder)
         logs.mkdir(parents=True, exist_ok=True)
@@ -751,7 +952,10 @@ def main() -> int:
             "OPCMS_DATABASE_URL": database_url,
             "OPCMS_BROKER_URL": redis_url,
             "OPCMS_REDIS_URL": redis_url,
+            # this process's; each process started gets one of its own (Processes.start)
             "OPCMS_VAR_DIR": str(Path(folder) / "var"),
+            **s3.env_for(BUCKET, STORE_PREFIX),
+            "OPCMS_IMPORT_SYNC_ROWS": str(IMPORT_SYNC_ROWS),
             "OPCMS_SECRET_KEY": secrets.token_urlsafe(48),
             "OPCMS_API_WORKERS": "1",
             "OPCMS_HOST": "127.0.0.1",
@@ -761,12 +965,12 @@ def main() -> int:
         os.environ.update(env)  # this process reads the same database and broker
         reset_settings()
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per load request otherwise
-        processes = Processes(logs, env)
+        processes = Processes(logs, env, Path(folder) / "hosts")
         # Ctrl-C or SIGTERM (a CI timeout) ends the check through the clean-up below
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, _interrupt)
         try:
-            scenario(processes, report)
+            scenario(processes, report, s3)
         except (CheckFailed, KeyboardInterrupt) as error:
             report.problems.append(f"stopped: {error or type(error).__name__}")
         except Exception as error:  # a step broke: the same clean-up, and the trace
@@ -779,5 +983,3 @@ def main() -> int:
             with suppress(Exception):
                 LOOP.run_until_complete(Tortoise.close_connections())
             asyncio.run(drop_database(database_url))  # a loop of its own: the check's may be broken
-    print_report(report, time.monotonic() - started)
-    return 1 if report.problems else 0

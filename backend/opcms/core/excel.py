@@ -837,10 +837,23 @@ class Export:
         return await store.chunks(self.key)
 
     async def __aexit__(self, *exc: object) -> None:
+        # shielded: a client that closes its connection as soon as it has the last byte gets
+        # the request cancelled (Sanic cancels the handler) while this runs; the removal goes
+        # on in its own task, else every such export stayed in the store until retention
+        removal = asyncio.ensure_future(self._remove())
+        _removals.add(removal)
+        removal.add_done_callback(_removals.discard)
+        await asyncio.shield(removal)
+
+    async def _remove(self) -> None:
         await asyncio.to_thread(self.path.unlink, missing_ok=True)
         if self._store is not None:
             with contextlib.suppress(Exception):  # best effort: retention removes what stays
                 await self._store.delete(self.key)
+
+
+#: exports being removed after their request was cancelled (a task needs a reference to finish)
+_removals: set[asyncio.Future[None]] = set()
 
 
 async def prune_exports(now: dt.datetime) -> int:
