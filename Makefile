@@ -31,7 +31,7 @@ BENCH_RESULTS ?= var/bench
 # the billing bench runs real Celery workers on this Redis database (its queue is purged)
 OPCMS_BENCH_BROKER_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: scale-check help run test install frontend migrate seed lint lint-python lint-types lint-frontend test-backend test-sqlite test-frontend test-e2e test-beside-mariadb bench permissions-doc clean
+.PHONY: scale-check help run test install frontend migrate seed lint lint-python lint-types lint-frontend test-backend test-sqlite test-frontend test-e2e test-first-line test-second-line bench permissions-doc clean
 
 help:
 	@echo "make run   - install, build the UI, migrate, seed demo data and start API + worker + beat"
@@ -81,26 +81,35 @@ lint-frontend: frontend/node_modules/.installed
 	cd frontend && npm run lint --silent && npm run typecheck --silent
 
 # --- test ---------------------------------------------------------------------------------------
-# Two lines side by side: the MariaDB run (the longest: it waits on MariaDB, on the server
-# processes it starts and on sleeps, leaving most of the second core idle), and on that second
-# core the SQLite run, the frontend unit tests and the browser tests one after the other. Each
-# has its own database (the browser tests an SQLite file of their own). One after the other,
-# they took 26 min on two cores; side by side about as long as the MariaDB run and what follows
-# the SQLite run on the other line.
-test: install frontend lint
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-backend test-beside-mariadb
+# make test keeps both cores busy from the start. The Python and npm installs run side by side,
+# then the UI is built (the browser tests and the API docs test need it). Two lines follow, side
+# by side, each with its own database (the browser tests an SQLite file of their own, the scale
+# check a MariaDB database and Redis db of its own):
+#   1. the Python lint and types, the MariaDB run, then the scale check (real processes);
+#   2. the frontend lint and types, the SQLite run, the frontend unit tests, the browser tests.
+# One after the other they took over 45 min on two cores; side by side about half of that.
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target install frontend/node_modules/.installed
+	$(MAKE) --no-print-directory frontend
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-first-line test-second-line
 
-test-beside-mariadb: install frontend frontend/node_modules/.installed
+test-first-line: install frontend
+	$(MAKE) --no-print-directory lint-python lint-types
+	$(MAKE) --no-print-directory test-backend
+	$(MAKE) --no-print-directory scale-check
+
+test-second-line: install frontend frontend/node_modules/.installed
+	$(MAKE) --no-print-directory lint-frontend
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-frontend
 	$(MAKE) --no-print-directory test-e2e
 
 test-backend: install frontend
-	OPCMS_TEST_DATABASE_URL=$(OPCMS_TEST_DATABASE_URL) $(PYTEST) tests/backend -q
+	OPCMS_TEST_DATABASE_URL=$(OPCMS_TEST_DATABASE_URL) $(PYTEST) tests/backend -q --durations=15
 
 # the database tests once more on the embedded default
 test-sqlite: install
-	OPCMS_TEST_DATABASE_URL= OPCMS_TEST_REDIS_URL=$(OPCMS_TEST_SQLITE_REDIS_URL) $(PYTEST) tests/backend -q -m db
+	OPCMS_TEST_DATABASE_URL= OPCMS_TEST_REDIS_URL=$(OPCMS_TEST_SQLITE_REDIS_URL) $(PYTEST) tests/backend -q -m db --durations=15
 
 test-frontend: frontend/node_modules/.installed
 	cd frontend && npm test --silent
@@ -122,7 +131,7 @@ bench: install
 	OPCMS_DATABASE_URL=$(OPCMS_BENCH_DATABASE_URL) OPCMS_LOG_LEVEL=WARNING $(OPCMS) bench statements --record $(BENCH_RESULTS)
 	$(OPCMS) bench report --record $(BENCH_RESULTS) --out docs/benchmarks.md
 
-# --- scale-out with real processes (DESIGN §15; .ci/run runs it after make test: ~1.5 min) -------
+# --- scale-out with real processes (DESIGN §15; the last step of make test's first line: ~1.5 min)
 # its own throw-away database (created, then dropped; the name must contain "scale") and Redis
 # database (emptied first)
 OPCMS_SCALE_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_scale
