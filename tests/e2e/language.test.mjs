@@ -194,6 +194,9 @@ async function seed() {
   const templates = await api('GET', '/notification-templates?page_size=100', undefined, [200, 404]);
   for (const template of templates?.items ?? [])
     seeded.strings.push(template.code, template.name, template.title ?? '', template.body ?? '', ...(template.variables ?? []));
+  // and so are the alert rules it ships with (their names and descriptions, Chinese as seeded, an admin's to edit)
+  const rules = await api('GET', '/alert-rules?page_size=100', undefined, [200, 404]);
+  for (const rule of rules?.items ?? []) seeded.strings.push(rule.name, rule.description ?? '');
 }
 
 /** Every string the pages may show that is data, longest first (so a longer one is removed whole). */
