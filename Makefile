@@ -138,6 +138,7 @@ OPCMS_SCALE_DATABASE_URL ?= mysql://root@127.0.0.1:3306/opcms_scale
 OPCMS_SCALE_REDIS_URL ?= redis://127.0.0.1:6379/14
 
 scale-check: install
+	bash .ci/services
 	OPCMS_SCALE_DATABASE_URL=$(OPCMS_SCALE_DATABASE_URL) OPCMS_SCALE_REDIS_URL=$(OPCMS_SCALE_REDIS_URL) $(OPCMS) scale-check
 
 permissions-doc: install
