@@ -71,11 +71,11 @@ from opcms.bench import scale_checks
 from opcms.bench.billing import PLANS
 from opcms.bench.common import free_port, insert_customers
 from opcms.bench.s3_server import LocalS3
-from opcms.cli.processes import stop_with_parent
 from opcms.core.context import acting_as, system_actor
 from opcms.core.db import config_from_settings, init_db
 from opcms.core.models import utcnow
 from opcms.core.periods import period_bounds, previous_period
+from opcms.core.processes import stop_with_parent
 from opcms.core.settings import business_today, get_settings, reset_settings
 
 DEFAULT_DATABASE_URL = "mysql://root@127.0.0.1:3306/opcms_scale"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import os
 import signal
 import socket
@@ -17,14 +16,13 @@ from typing import Any, cast
 
 from opcms.cli.common import settings_or_exit
 from opcms.core.connection_shares import SHARES_FILE_ENV, SLOT_ENV, ConnectionShares
+from opcms.core.processes import stop_with_parent
 from opcms.core.settings import get_settings
 
 # connections the kernel queues for an API process before it accepts them
 LISTEN_BACKLOG = 1024
 # an API process that exits this soon after its start failed to start: the supervisor gives up
 STARTUP_GRACE_SECONDS = 20.0
-# prctl's option: the signal a process gets when its parent dies (linux/prctl.h)
-PR_SET_PDEATHSIG = 1
 # where the processes' shared counts live (memory, not disk) when the machine has it
 SHARED_MEMORY = Path("/dev/shm")
 # how long the API's processes are given to answer what they have in flight once told to stop
@@ -126,17 +124,6 @@ def supervise_api(count: int) -> int:
     with tempfile.NamedTemporaryFile(prefix="opcms-api-shares-", dir=folder) as shares:
         ConnectionShares.create(Path(shares.name), count)
         return _supervise(count, shares.name)
-
-
-def stop_with_parent() -> None:
-    """In a process the supervisor starts, before it runs: SIGTERM when the supervisor dies (Linux's
-    parent-death signal). Killed outright, the supervisor could not stop them, and they would go on
-    serving the port (SO_REUSEPORT) beside the processes of the next ``opcms api``."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the supervisor's own stop is all there is
-        pass
 
 
 def _supervise(count: int, shares: str) -> int:
