@@ -7,16 +7,19 @@ execution with its counters.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
 from opcms.core.context import acting_as, system_actor
+from opcms.core.db import is_sqlite
 from opcms.core.secrets import encrypt_json
 from opcms.jobs.models import ExecutionStatus, TaskExecution, Trigger
 from opcms.pricing.models import UsageMetric
 from opcms.usage import late, service
+from opcms.usage import pull as pull_module
 from opcms.usage.models import (
     AnomalyKind,
     AnomalyStatus,
@@ -352,6 +355,40 @@ async def test_a_back_fill_of_seven_days_asks_the_vendor_once_per_day(db, vendor
     assert await records() == {
         (customer.customer_code, "api_calls", day): Decimal(n + 1) for n, day in enumerate(days)
     }
+
+
+async def test_a_pull_stores_at_most_the_write_concurrency_of_groups_at_once(
+    db, vendor, settings, monkeypatch
+):
+    # given six customers asked for one per call (six chunks, each storing while it fetches),
+    # and at most two upserts of a pull in flight
+    await given_metrics()
+    source = await given_source(vendor)
+    customers = [await given_mapped_customer(source, f"acct-{n}") for n in range(6)]
+    vendor.records = [usage(f"acct-{n}", n + 1) for n in range(6)]
+    monkeypatch.setattr(settings, "usage_accounts_per_call", 1)
+    monkeypatch.setattr(settings, "usage_pull_concurrency", 6)
+    monkeypatch.setattr(settings, "usage_write_concurrency", 2)
+    in_flight, most = 0, 0
+    store = pull_module.store_classified
+
+    async def watched_store(*args, **kwargs):
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            await asyncio.sleep(0.05)  # a slow statement: the others have time to pile up
+            return await store(*args, **kwargs)
+        finally:
+            in_flight -= 1
+
+    monkeypatch.setattr(pull_module, "store_classified", watched_store)
+    # when
+    execution = await pull()
+    # then every row is stored, never more than two groups at once (SQLite: one at a time)
+    assert execution.status == ExecutionStatus.SUCCESS
+    assert await records() == {(c.customer_code, "api_calls", DAY): Decimal(n + 1) for n, c in enumerate(customers)}
+    assert most == (1 if is_sqlite() else 2)
 
 
 async def test_usage_written_into_an_invoiced_period_is_late(db, vendor):

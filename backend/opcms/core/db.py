@@ -122,10 +122,12 @@ def is_mysql() -> bool:
     return dialect() == "mysql"
 
 
-def writer_turns() -> contextlib.AbstractAsyncContextManager[object]:
+def writer_turns(at_once: int) -> contextlib.AbstractAsyncContextManager[object]:
     """What concurrent writers of one process take in turns: on SQLite (one connection) a lock,
-    so their transactions stay apart; elsewhere nothing, each has a connection of its own."""
-    return asyncio.Lock() if is_sqlite() else contextlib.nullcontext()
+    so their transactions stay apart; elsewhere ``at_once`` of them write at a time, each on a
+    connection of its own (more statements at once than the database has cores to run them
+    make every one of them slower, not more of them done)."""
+    return asyncio.Lock() if is_sqlite() else asyncio.Semaphore(at_once)
 
 
 def statement_of(query: Any) -> tuple[Any, str, list[Any]]:

@@ -14,6 +14,7 @@ there are at least ``MIN_HISTORY_DAYS`` such days (a brand-new account has no ba
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -302,6 +303,13 @@ class IngestContext:
     def __post_init__(self) -> None:
         by_key = self._customers_by_key = {account_key_of(a): c for a, c in self.accounts.items()}
         self._customers_as_asked = {a: c for a, c in self.accounts.items() if by_key[account_key_of(a)] == c}
+
+    def with_window(self, window: SpikeWindow) -> IngestContext:
+        """This context with another spike window (a chunk's): the account lookups are shared,
+        not worked out again (``dataclasses.replace`` would, for every account of the source)."""
+        chunk = copy.copy(self)
+        chunk.window = window
+        return chunk
 
     def customer_of(self, account: str) -> int | None:
         customer = self._customers_as_asked.get(account)

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from tenacity import (
     AsyncRetrying,
@@ -74,7 +74,7 @@ async def pull_usage(
         last_day,
         run,
         calls=asyncio.Semaphore(settings.usage_pull_concurrency),
-        writes=writer_turns(),
+        writes=writer_turns(settings.usage_write_concurrency),
     )
     await asyncio.gather(*(pull.source(source) for source in sources))
     run.count("sources", len(sources))
@@ -137,7 +137,7 @@ class _Pull:
         # each chunk has its own trailing window (history of its customers only)
         # (asked day after day: a day that has left the window is forgotten)
         window = await SpikeWindow.load(source.id, customer_ids, self.first_day, self.last_day, forward=True)
-        context = replace(context, window=window)
+        context = context.with_window(window)
         # Days are stored in groups: consecutive days, classified one after the other, as long
         # as their rows fit in one statement (OPCMS_USAGE_BATCH_ROWS): one upsert and one
         # late-usage lookup per group, not per day (a back-fill's chunk of 200 accounts has 400
