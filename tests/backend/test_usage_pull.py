@@ -387,7 +387,9 @@ async def test_a_pull_stores_at_most_the_write_concurrency_of_groups_at_once(
     execution = await pull()
     # then every row is stored, never more than two groups at once (SQLite: one at a time)
     assert execution.status == ExecutionStatus.SUCCESS
-    assert await records() == {(c.customer_code, "api_calls", DAY): Decimal(n + 1) for n, c in enumerate(customers)}
+    assert await records() == {
+        (c.customer_code, "api_calls", DAY): Decimal(n + 1) for n, c in enumerate(customers)
+    }
     assert most == (1 if is_sqlite() else 2)
 
 

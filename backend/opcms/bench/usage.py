@@ -51,7 +51,7 @@ from typing import Any
 
 from tortoise import Tortoise, connections
 
-from opcms.bench.common import driver_connection, figure, fresh_database, insert_customers
+from opcms.bench.common import driver_connection, figure, fresh_database, insert_customers, run_sql, settle
 from opcms.core.context import acting_as, system_actor
 from opcms.core.models import utcnow
 from opcms.core.settings import Settings, get_settings
@@ -102,18 +102,6 @@ async def _setup(customers: int) -> tuple[int, list[int]]:
             values,
         )
     return source.id, ids
-
-
-async def _sql(settings: Settings, *statements: str) -> list[Any]:
-    """Run statements on a connection of their own; the last one's rows."""
-    conn = await driver_connection(settings.database_url, autocommit=True)
-    try:
-        async with conn.cursor() as cursor:
-            for statement in statements:
-                await cursor.execute(statement)
-            return list(await cursor.fetchall())
-    finally:
-        conn.close()
 
 
 # what the vendor answered, by source name, then by the accounts and day asked
@@ -197,11 +185,11 @@ async def _vendor_rows(
 
 async def _fresh_floor_table(settings: Settings) -> None:
     """``usage_record_floor``, built as ``usage_record`` is (columns, keys, foreign keys)."""
-    (_, create), *_ = await _sql(settings, "SHOW CREATE TABLE `usage_record`")
+    (_, create), *_ = await run_sql(settings, "SHOW CREATE TABLE `usage_record`")
     create = create.replace("CREATE TABLE `usage_record`", f"CREATE TABLE `{FLOOR_TABLE}`", 1)
     create = re.sub(r"CONSTRAINT `([^`]+)`", r"CONSTRAINT `\1_floor`", create)
     create = re.sub(r" AUTO_INCREMENT=\d+", "", create)
-    await _sql(settings, "SET sql_notes = 0", f"DROP TABLE IF EXISTS `{FLOOR_TABLE}`", create)
+    await run_sql(settings, "SET sql_notes = 0", f"DROP TABLE IF EXISTS `{FLOOR_TABLE}`", create)
 
 
 async def _floor(rows: list[tuple], settings: Settings, writers: int) -> float:
@@ -230,22 +218,11 @@ async def _floor(rows: list[tuple], settings: Settings, writers: int) -> float:
             conn.close()
 
 
-def _checksum_sql(table: str) -> str:
+def _checksumrun_sql(table: str) -> str:
     return (
         f"SELECT COUNT(*), SUM(quantity), BIT_XOR(CRC32(CONCAT_WS(',', customer_id, metric_id, usage_day,"
         f" source_id, quantity))) FROM `{table}`"
     )
-
-
-async def _settle(settings: Settings, seconds: float = 20.0) -> None:
-    """Wait (at most ``seconds``) for the server to flush what the last writer left dirty, so
-    the next one does not pay for it."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ((_, dirty),) = await _sql(settings, "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'")
-        if int(dirty) < 500:
-            return
-        await asyncio.sleep(0.5)
 
 
 async def _pull(first_day: dt.date, last_day: dt.date, source_name: str) -> tuple[float, dict[str, int], int]:
@@ -282,8 +259,8 @@ async def _pipeline_and_floor(
     metric_ids = dict(await UsageMetric.all().values_list("code", "id"))
     source_name = str(await DataSource.get(id=source_id).values_list("name", flat=True))
     expected, vendor_s = await _vendor_rows(source_id, source_name, customer_ids, metric_ids, days)
-    await _sql(settings, "TRUNCATE TABLE `usage_record`")
-    await _settle(settings)
+    await run_sql(settings, "TRUNCATE TABLE `usage_record`")
+    await settle(settings)
     # the bench's own rows (the vendor's answers, the floor's input: millions of objects) are
     # left out of the collector's passes while either is timed: a pull does not hold them
     gc.collect()
@@ -292,15 +269,15 @@ async def _pipeline_and_floor(
         pipeline_s, counters, in_use = await _pull(
             FIRST_DAY, FIRST_DAY + dt.timedelta(days=days - 1), source_name
         )
-        stored_sum = await _sql(settings, _checksum_sql("usage_record"))
-        await _sql(settings, "TRUNCATE TABLE `usage_record`")
-        await _settle(settings)
+        stored_sum = await run_sql(settings, _checksumrun_sql("usage_record"))
+        await run_sql(settings, "TRUNCATE TABLE `usage_record`")
+        await settle(settings)
         floor_s = await _floor(expected, settings, in_use)
     finally:
         gc.unfreeze()
         _ANSWERS.pop(source_name, None)
-    floor_sum = await _sql(settings, _checksum_sql(FLOOR_TABLE))
-    await _sql(settings, f"DROP TABLE `{FLOOR_TABLE}`")
+    floor_sum = await run_sql(settings, _checksumrun_sql(FLOOR_TABLE))
+    await run_sql(settings, f"DROP TABLE `{FLOOR_TABLE}`")
     if stored_sum != floor_sum:
         raise SystemExit(f"usage bench: the pipeline stored {stored_sum}, the floor wrote {floor_sum}")
     await DataSource.filter(id=source_id).update(is_enabled=False)
