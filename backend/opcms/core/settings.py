@@ -138,8 +138,8 @@ class Settings(BaseSettings):
     # Upsert statements of one pull in flight at once (MySQL; SQLite writes one at a time). A
     # pull of 10,000 customers has 50 chunks, each storing while it fetches: left unbounded,
     # they took every pooled connection (32), and on two cores the database then spent its
-    # time switching between them — 1,000,000 rows took ~16-19 s at 32 statements at once and
-    # ~11 s at 8 (``opcms bench usage``). A database with more cores may take more.
+    # time switching between them: 600,000 rows took 9.5-10.9 s unbounded and 6.8-8.2 s at 8
+    # (``opcms bench usage``'s pull, two rounds each). A database with more cores may take more.
     usage_write_concurrency: int = Field(default=8, ge=1, le=64)
     usage_spike_factor: Decimal = Field(default=Decimal(10), gt=1, le=1000)
 
