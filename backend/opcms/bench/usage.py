@@ -26,10 +26,11 @@ Targets: ≥ 50,000 rows/s and ≥ 0.8 of the floor.
 
 Then a one-year back-fill for 1,000 customers: the pull (and its floor, as above) over the
 first 90 days of a year, and over the whole year, each into an emptied (truncated, so fresh)
-``usage_record``, each ``BACKFILL_ROUNDS`` (3) times: the medians are compared. Linear in days means the time per day over the year is that over its first
-90 days, as far as the database allows: the floor's own time per day grows with the table, so
-the pipeline's growth is given beside the floor's (the spike window used to rescan every
-recorded day for every row, so a day cost more the more days were already pulled). Targets:
+``usage_record``, each ``BACKFILL_ROUNDS`` (3) times: the medians are compared. Linear in
+days means the time per day over the year is that over its first 90 days, as far as the
+database allows: the floor's own time per day grows with the table, so the pipeline's growth
+is given beside the floor's (the spike window used to rescan every recorded day for every
+row, so a day cost more the more days were already pulled). Targets:
 the year at ≥ 0.8 of its floor; the pipeline's growth ≤ 1.25 × the floor's.
 
 The last line printed is one JSON object ``{"bench": "usage", "value", "floor", "ratio",
@@ -44,6 +45,7 @@ import gc
 import json
 import math
 import re
+import statistics
 import time
 from collections.abc import Sequence
 from decimal import Decimal
@@ -219,7 +221,7 @@ async def _floor(rows: list[tuple], settings: Settings, writers: int) -> float:
             conn.close()
 
 
-def _checksumrun_sql(table: str) -> str:
+def _checksum_sql(table: str) -> str:
     return (
         f"SELECT COUNT(*), SUM(quantity), BIT_XOR(CRC32(CONCAT_WS(',', customer_id, metric_id, usage_day,"
         f" source_id, quantity))) FROM `{table}`"
@@ -270,14 +272,14 @@ async def _pipeline_and_floor(
         pipeline_s, counters, in_use = await _pull(
             FIRST_DAY, FIRST_DAY + dt.timedelta(days=days - 1), source_name
         )
-        stored_sum = await run_sql(settings, _checksumrun_sql("usage_record"))
+        stored_sum = await run_sql(settings, _checksum_sql("usage_record"))
         await run_sql(settings, "TRUNCATE TABLE `usage_record`")
         await settle(settings)
         floor_s = await _floor(expected, settings, in_use)
     finally:
         gc.unfreeze()
         _ANSWERS.pop(source_name, None)
-    floor_sum = await run_sql(settings, _checksumrun_sql(FLOOR_TABLE))
+    floor_sum = await run_sql(settings, _checksum_sql(FLOOR_TABLE))
     await run_sql(settings, f"DROP TABLE `{FLOOR_TABLE}`")
     if stored_sum != floor_sum:
         raise SystemExit(f"usage bench: the pipeline stored {stored_sum}, the floor wrote {floor_sum}")
@@ -332,8 +334,11 @@ async def run_bench(rows: int, *, backfill_days: tuple[int, ...] = BACKFILL_DAYS
                 rounds.append(await _pipeline_and_floor(settings, backfill_id, backfill_ids, days))
             pipeline_rounds = sorted(r[0] for r in rounds)
             floor_rounds = sorted(r[1] for r in rounds)
-            middle = BACKFILL_ROUNDS // 2
-            backfill[days] = (pipeline_rounds[middle], floor_rounds[middle], *rounds[0][2:])
+            backfill[days] = (
+                statistics.median(pipeline_rounds),
+                statistics.median(floor_rounds),
+                *rounds[0][2:],
+            )
             backfill_rounds[days] = (pipeline_rounds, floor_rounds)
     finally:
         await Tortoise.close_connections()
